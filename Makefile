@@ -1,0 +1,114 @@
+# sipscope - SIP packet analyzer and dialog tracer.
+# Targets: all run test check bench fuzz install uninstall clean deps
+# Variables: CC, PREFIX (/usr/local), DESTDIR, BUILD (build), SANITIZE (1 = ASan+UBSan)
+
+VERSION   := 0.1.0
+CC        ?= cc
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BUILD     ?= build
+PKGS      := libpcap ncursesw sqlite3
+PKG_CONFIG ?= pkg-config
+
+CFLAGS    ?= -O2 -g
+WARN      := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
+CPPFLAGS  += -Iinclude -D_DEFAULT_SOURCE -DSIPSCOPE_VERSION='"$(VERSION)"'
+DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+DEP_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpcap -lncursesw -lsqlite3)
+TEST_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+
+ifeq ($(SANITIZE),1)
+CFLAGS    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+LDFLAGS   += -fsanitize=address,undefined
+endif
+
+LIB_SRC   := $(wildcard src/capture/*.c src/decode/*.c src/sip/*.c src/track/*.c \
+                        src/store/*.c src/export/*.c)
+CLI_SRC   := $(wildcard src/cli/*.c src/ui/*.c)
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
+LIB       := $(BUILD)/libsipscope.a
+BIN       := $(BUILD)/sipscope
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+SAMPLE    := samples/basic_udp.pcap
+
+.PHONY: all run test check unit integration bench fuzz install uninstall clean deps deps-build layers
+
+all: sipscope
+
+sipscope: $(BIN)
+	@cp $(BIN) $@
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(DEP_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	@$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(DEP_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(DEP_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS) $(TEST_LIBS)
+
+deps:
+	@sh scripts/install-deps.sh test
+
+deps-build:
+	@sh scripts/install-deps.sh build
+
+# The bundled sample in the viewer (a calls table until the curses UI lands).
+run: deps-build all
+	./sipscope -r $(SAMPLE)
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; ./$$t; done
+
+integration: $(BIN)
+	@SIPSCOPE=$(BIN) sh tests/integration/run.sh
+
+# Everything, from a fresh clone: installs, builds, runs every test, then
+# the same tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory layers unit integration
+	@$(MAKE) --no-print-directory check
+
+check:
+	@$(MAKE) --no-print-directory BUILD=build/san SANITIZE=1 unit integration
+
+bench: all
+	@sh tests/bench/bench.sh ./sipscope
+
+# libFuzzer targets (clang).
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+fuzz: $(FUZZ_BIN)
+	@set -e; for f in $(FUZZ_BIN); do echo "== $$f"; \
+	  $$f -max_total_time=$${FUZZ_SECONDS:-30} -print_final_stats=1 tests/fuzz/corpus/$$(basename $$f) 2>&1 | tail -3; done
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@) tests/fuzz/corpus/$*
+	@clang $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(DEP_CFLAGS) -o $@ $< $(LIB_SRC) $(DEP_LIBS)
+
+# Lower layers never include UI or CLI code, and the SIP layer no pcap,
+# curses or sqlite headers (ARCHITECTURE.md).
+layers:
+	@! grep -nE '#include [<"](curses|ncurses|sqlite3|pcap)' src/sip/*.c src/track/*.c src/store/*.c include/sipscope/sip.h include/sipscope/track.h include/sipscope/store.h || { echo "layer violation"; exit 1; }
+	@! grep -nE '#include .*(ui|cli)[_/]' $(LIB_SRC) || { echo "layer violation"; exit 1; }
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 sipscope $(DESTDIR)$(PREFIX)/bin/sipscope
+	install -m 644 man/sipscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/sipscope.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/sipscope $(DESTDIR)$(PREFIX)/share/man/man1/sipscope.1
+
+clean:
+	rm -rf build sipscope
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -1,0 +1,23 @@
+/* escape.h - wire bytes made safe for terminals and JSON.
+ * Nothing from a packet reaches stdout without passing through here. */
+#ifndef SIPSCOPE_ESCAPE_H
+#define SIPSCOPE_ESCAPE_H
+
+#include <stdio.h>
+
+#include "sipscope/sv.h"
+
+/* A JSON string literal (with quotes): control characters as \uXXXX,
+ * bytes that are not valid UTF-8 as the code point U+00XX. */
+void esc_json(FILE *out, struct sv s);
+
+/* Text for a terminal: valid UTF-8 printable characters as they are;
+ * control characters (C0, DEL, C1, ESC sequences) and invalid bytes as
+ * \xNN, except that with `keep_newlines` CR LF pairs and LF stay as line
+ * breaks (message bodies). */
+void esc_term(FILE *out, struct sv s, int keep_newlines);
+
+/* Length of a valid UTF-8 sequence at p (1..4), or 0 if invalid. */
+int esc_utf8_len(const unsigned char *p, size_t avail);
+
+#endif

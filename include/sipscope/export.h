@@ -1,0 +1,28 @@
+/* export.h - batch output of messages and calls (the ARCHITECTURE.md
+ * contract): JSON lines, aligned tables, CSV. */
+#ifndef SIPSCOPE_EXPORT_H
+#define SIPSCOPE_EXPORT_H
+
+#include <stdio.h>
+
+#include "sipscope/store.h"
+#include "sipscope/track.h"
+
+enum export_format {
+	EXPORT_TABLE = 0,
+	EXPORT_JSON,
+	EXPORT_CSV
+};
+
+/* Parse a --format name; returns 0 or -1. */
+int export_format_parse(const char *name, enum export_format *out);
+
+/* One line per SIP message in capture order.  Message bytes are fetched
+ * again from the store.  Returns 0, or -1 when a message's bytes could not
+ * be read (the line is still printed, from the index). */
+int export_messages(FILE *out, struct store *s, enum export_format fmt);
+
+/* One line (row) per call. */
+int export_calls(FILE *out, struct store *s, const struct tracker *t, enum export_format fmt);
+
+#endif

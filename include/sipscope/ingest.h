@@ -1,0 +1,34 @@
+/* ingest.h - the pipeline from captured frames to stored, tracked SIP
+ * messages: decode -> (TCP reassembly) -> SIP parse -> track -> store. */
+#ifndef SIPSCOPE_INGEST_H
+#define SIPSCOPE_INGEST_H
+
+#include <stdint.h>
+
+#include "sipscope/pcap_src.h"
+#include "sipscope/store.h"
+#include "sipscope/track.h"
+
+struct ingest_stats {
+	uint64_t frames;
+	uint64_t sip_msgs;
+	uint64_t malformed;     /* SIP messages flagged malformed */
+	uint64_t not_sip;       /* UDP/TCP payloads that are not SIP */
+	uint64_t bad_frames;    /* frames cut short or with broken headers */
+	uint64_t tcp_gaps;      /* lost TCP data resynchronised over */
+	uint64_t store_errors;  /* messages lost to memory or spool failure */
+};
+
+struct ingest;
+
+/* New pipeline writing to store s and tracker t (both borrowed). */
+struct ingest *ingest_new(struct store *s, struct tracker *t);
+void ingest_free(struct ingest *in);
+
+/* Feed one frame.  Returns 0, or -1 when a message could not be stored
+ * (counted in store_errors; the pipeline goes on). */
+int ingest_frame(struct ingest *in, const struct frame *f);
+
+const struct ingest_stats *ingest_stats(const struct ingest *in);
+
+#endif

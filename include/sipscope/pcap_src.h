@@ -1,0 +1,47 @@
+/* pcap_src.h - frames from one or more pcap/pcapng files (or stdin as
+ * "-"), merged in timestamp order and numbered 1.. in that order. */
+#ifndef SIPSCOPE_PCAP_SRC_H
+#define SIPSCOPE_PCAP_SRC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct frame {
+	uint64_t no;          /* 1-based, in merged order */
+	int64_t ts_us;
+	const uint8_t *data;  /* borrowed until the next pcap_src_next() */
+	uint32_t caplen, len;
+	int dlt;
+	uint16_t src;         /* index of the file it came from */
+	uint64_t rec_off;     /* offset of its record in the file */
+	int seekable;         /* rec_off can be used to read it again */
+};
+
+enum pcap_src_result {
+	PCAP_SRC_END = 0,
+	PCAP_SRC_FRAME = 1,
+	PCAP_SRC_WARNING = 2 /* a file is damaged; text in pcap_src_warning() */
+};
+
+#define PCAP_SRC_MAX_FILES 64
+
+struct pcap_src;
+
+/* Open every path (or "-" for stdin).  Returns NULL with a one-line
+ * reason in err when a file is missing or not a capture. */
+struct pcap_src *pcap_src_open(const char *const *paths, size_t n, char *err, size_t errlen);
+void pcap_src_close(struct pcap_src *s);
+
+/* Next frame in timestamp order.  After PCAP_SRC_WARNING, call again:
+ * the other files go on; the damaged one is read no further. */
+int pcap_src_next(struct pcap_src *s, struct frame *f);
+const char *pcap_src_warning(const struct pcap_src *s);
+unsigned pcap_src_damaged(const struct pcap_src *s);
+const char *pcap_src_path(const struct pcap_src *s, uint16_t idx);
+
+/* Read `len` bytes at `in_frame` of the frame whose record is at `off` in
+ * file `src` (a store_fetch_fn).  Returns 0 or -1. */
+int pcap_src_fetch(void *ctx, uint16_t src, uint64_t off, uint32_t in_frame,
+                   uint32_t len, char *buf);
+
+#endif

@@ -1,0 +1,97 @@
+/* store.h - the message index: compact per-message records, interned
+ * strings and endpoints, and payload retrieval on demand.
+ *
+ * The store keeps no message bytes for seekable capture files: a record
+ * says where its bytes live (source file + frame record offset) and they
+ * are fetched again through a fetcher callback.  Bytes that exist nowhere
+ * else (stdin, reassembled TCP or fragments) go to an append-only spool
+ * file on disk.  Front ends read only the store. */
+#ifndef SIPSCOPE_STORE_H
+#define SIPSCOPE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sipscope/sv.h"
+
+#define STORE_LOC_SPOOL 0xffffu /* loc_src value for spooled bytes */
+
+enum store_transport {
+	STORE_TP_UDP = 0,
+	STORE_TP_TCP,
+	STORE_TP_TLS,
+	STORE_TP_WS,
+	STORE_TP_WSS,
+	STORE_TP_SCTP
+};
+
+#define STORE_MSG_REQUEST 0x01
+#define STORE_MSG_RETRANS 0x02
+#define STORE_MSG_SNAPCUT 0x04 /* capture cut the packet (caplen < len) */
+
+struct store_endpoint {
+	uint8_t family; /* 4 or 6 */
+	uint8_t addr[16];
+	uint16_t port;
+};
+
+/* One SIP message.  Ids (txn, dialog, call, strings, endpoints) are 1-based;
+ * 0 means none. */
+struct store_msg {
+	int64_t ts_us;          /* capture time, microseconds since the epoch */
+	uint64_t frame;         /* 1-based frame in which it became complete */
+	uint64_t loc_off;       /* frame record offset in source, or spool offset */
+	uint32_t loc_len;       /* message length in bytes */
+	uint32_t loc_in_frame;  /* offset of the message in the frame's data */
+	uint16_t loc_src;       /* source index, or STORE_LOC_SPOOL */
+	uint16_t status;        /* responses */
+	uint8_t method;         /* enum sip_method for requests (or CSeq method) */
+	uint8_t transport;      /* enum store_transport */
+	uint8_t flags;          /* STORE_MSG_* */
+	uint8_t pad;
+	uint32_t src, dst;      /* endpoint ids */
+	uint32_t call_id;       /* interned string id */
+	uint32_t cseq;
+	uint32_t txn, dialog, call;
+	uint32_t request_msg;   /* responses: index+1 of the request answered */
+	const char *malformed;  /* static reason, or NULL */
+};
+
+struct store;
+
+/* Fetch `len` bytes at `in_frame` of the frame whose record starts at
+ * `off` in source `src`, into buf.  Returns 0 or -1. */
+typedef int (*store_fetch_fn)(void *ctx, uint16_t src, uint64_t off,
+                              uint32_t in_frame, uint32_t len, char *buf);
+
+/* Returns a new empty store, or NULL when memory ran out.  Owner frees
+ * with store_free(). */
+struct store *store_new(void);
+void store_free(struct store *s);
+void store_set_fetcher(struct store *s, store_fetch_fn fn, void *ctx);
+
+/* Intern a string; returns its id (>= 1) or 0 on allocation failure. */
+uint32_t store_intern(struct store *s, struct sv str);
+/* The interned string, valid while the store lives. */
+struct sv store_str(const struct store *s, uint32_t id);
+
+uint32_t store_endpoint_id(struct store *s, const struct store_endpoint *ep);
+const struct store_endpoint *store_endpoint(const struct store *s, uint32_t id);
+/* "ip:port", or "[ip6]:port"; buf should hold 64 bytes. */
+char *store_endpoint_format(const struct store_endpoint *ep, char *buf, size_t n);
+
+/* Append a record; returns its index, or -1 when memory ran out. */
+long store_append_msg(struct store *s, const struct store_msg *m);
+size_t store_msg_count(const struct store *s);
+struct store_msg *store_msg_at(struct store *s, size_t idx);
+
+/* Copy bytes to the spool; returns the spool offset or -1 (and sets err). */
+int64_t store_spool(struct store *s, const char *bytes, size_t len);
+
+/* Bytes of message idx into a buffer the store owns (valid until the next
+ * call).  Returns NULL on I/O failure. */
+const char *store_msg_bytes(struct store *s, size_t idx, size_t *len);
+
+const char *store_error(const struct store *s);
+
+#endif

@@ -1,0 +1,46 @@
+#!/bin/sh
+# Install what sipscope needs to build and test, on Debian or Ubuntu.
+# Usage: scripts/install-deps.sh [build|test|samples]
+# Packages already installed are left alone; apt-get runs only when
+# something is missing (with sudo when not root).
+set -eu
+
+want="${1:-test}"
+pkgs="gcc make pkg-config libpcap-dev libncurses-dev libsqlite3-dev libcmocka-dev"
+case "$want" in
+build) ;;
+test) pkgs="$pkgs tshark python3 time" ;;
+samples) pkgs="$pkgs sip-tester tcpdump kamailio tshark" ;;
+*) echo "usage: $0 [build|test|samples]" >&2; exit 2 ;;
+esac
+
+missing=""
+if command -v dpkg-query >/dev/null 2>&1; then
+	for p in $pkgs; do
+		if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed"; then
+			missing="$missing $p"
+		fi
+	done
+else
+	echo "sipscope: not a Debian/Ubuntu system; install these (or your system's" >&2
+	echo "equivalents) by hand, then run make again: $pkgs" >&2
+	exit 1
+fi
+[ -z "$missing" ] && exit 0
+
+echo "sipscope: installing missing packages:$missing"
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO="sudo"
+	else
+		echo "sipscope: need root (or sudo) to install:$missing" >&2
+		exit 1
+	fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer no, quietly.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections 2>/dev/null || true
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,315 @@
+/* ip.c - IPv4/IPv6 headers, fragment reassembly, UDP/TCP headers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sipscope/decode.h"
+
+#define FRAG_SLOTS 64          /* datagrams under reassembly at once */
+#define FRAG_MAX_PIECES 128    /* fragments per datagram */
+#define FRAG_TIMEOUT_US (30 * 1000000LL) /* RFC 791 suggests 15-120 s */
+#define IP_MAX 65535
+
+struct frag_slot {
+	int used;
+	uint8_t family, proto;
+	uint8_t src[16], dst[16];
+	uint32_t id;
+	int64_t first_ts;
+	size_t total; /* 0 until the last fragment is seen */
+	size_t npieces;
+	struct { uint32_t off, end; } piece[FRAG_MAX_PIECES];
+	uint8_t *buf;
+};
+
+struct decoder {
+	struct frag_slot frag[FRAG_SLOTS];
+	uint8_t *out; /* the last reassembled datagram (owned) */
+	struct decode_stats st;
+};
+
+static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+struct decoder *decoder_new(void) { return calloc(1, sizeof(struct decoder)); }
+
+void decoder_free(struct decoder *d)
+{
+	if (!d)
+		return;
+	for (int i = 0; i < FRAG_SLOTS; i++)
+		free(d->frag[i].buf);
+	free(d->out);
+	free(d);
+}
+
+const struct decode_stats *decoder_stats(const struct decoder *d) { return &d->st; }
+
+static enum decode_status fail(struct decoder *d, struct l4_packet *out,
+                               enum decode_status st, const char *why)
+{
+	out->why = why;
+	if (st == DECODE_TRUNCATED)
+		d->st.truncated++;
+	else if (st == DECODE_MALFORMED)
+		d->st.malformed++;
+	return st;
+}
+
+/* UDP or TCP header at p[0..len): fills ports and payload. */
+static enum decode_status l4_decode(struct decoder *d, uint8_t proto, const uint8_t *p,
+                                    size_t len, size_t wire, struct l4_packet *out)
+{
+	out->proto = proto;
+	if (proto == 17) {
+		if (len < 8)
+			return fail(d, out, DECODE_TRUNCATED, "UDP header cut short");
+		out->src.port = rd16(p);
+		out->dst.port = rd16(p + 2);
+		size_t ulen = rd16(p + 4);
+		if (ulen < 8 || ulen > wire)
+			ulen = wire; /* e.g. jumbograms or bogus length: trust IP */
+		out->payload = p + 8;
+		out->wire_len = ulen - 8;
+		out->len = len - 8 < out->wire_len ? len - 8 : out->wire_len;
+		return DECODE_OK;
+	}
+	if (proto == 6) {
+		if (len < 20)
+			return fail(d, out, DECODE_TRUNCATED, "TCP header cut short");
+		size_t hl = (size_t)(p[12] >> 4) * 4;
+		if (hl < 20 || hl > wire)
+			return fail(d, out, DECODE_MALFORMED, "bad TCP header length");
+		if (len < hl)
+			return fail(d, out, DECODE_TRUNCATED, "TCP options cut short");
+		out->src.port = rd16(p);
+		out->dst.port = rd16(p + 2);
+		out->tcp_seq = rd32(p + 4);
+		out->tcp_flags = p[13];
+		out->payload = p + hl;
+		out->wire_len = wire - hl;
+		out->len = len - hl < out->wire_len ? len - hl : out->wire_len;
+		return DECODE_OK;
+	}
+	return DECODE_SKIP;
+}
+
+static void frag_expire(struct decoder *d, int64_t now)
+{
+	for (int i = 0; i < FRAG_SLOTS; i++) {
+		struct frag_slot *f = &d->frag[i];
+		if (f->used && now - f->first_ts > FRAG_TIMEOUT_US) {
+			f->used = 0;
+			d->st.frags_dropped += f->npieces;
+		}
+	}
+}
+
+static int piece_cmp(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b;
+	return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* Add a fragment; returns 1 when the datagram is complete (in d->out). */
+static int frag_add(struct decoder *d, uint8_t family, const uint8_t *src, const uint8_t *dst,
+                    uint32_t id, uint8_t proto, size_t off, int more,
+                    const uint8_t *data, size_t len, int64_t ts, size_t *total)
+{
+	size_t alen = family == 4 ? 4 : 16;
+	struct frag_slot *f = NULL, *free_slot = NULL, *oldest = NULL;
+	frag_expire(d, ts);
+	for (int i = 0; i < FRAG_SLOTS; i++) {
+		struct frag_slot *s = &d->frag[i];
+		if (!s->used) {
+			if (!free_slot)
+				free_slot = s;
+			continue;
+		}
+		if (s->family == family && s->id == id && s->proto == proto &&
+		    !memcmp(s->src, src, alen) && !memcmp(s->dst, dst, alen)) {
+			f = s;
+			break;
+		}
+		if (!oldest || s->first_ts < oldest->first_ts)
+			oldest = s;
+	}
+	if (!f) {
+		if (!free_slot) { /* table full: the oldest loses */
+			d->st.frags_dropped += oldest->npieces;
+			oldest->used = 0;
+			free_slot = oldest;
+		}
+		f = free_slot;
+		if (!f->buf && !(f->buf = malloc(IP_MAX))) {
+			d->st.frags_dropped++;
+			return 0;
+		}
+		f->used = 1;
+		f->family = family;
+		f->proto = proto;
+		memcpy(f->src, src, alen);
+		memcpy(f->dst, dst, alen);
+		f->id = id;
+		f->first_ts = ts;
+		f->total = 0;
+		f->npieces = 0;
+	}
+	if (off + len > IP_MAX || f->npieces == FRAG_MAX_PIECES) {
+		d->st.frags_dropped += f->npieces + 1;
+		f->used = 0;
+		return 0;
+	}
+	/* Overlaps: later bytes overwrite earlier ones (safe: all in bounds). */
+	memcpy(f->buf + off, data, len);
+	f->piece[f->npieces].off = (uint32_t)off;
+	f->piece[f->npieces].end = (uint32_t)(off + len);
+	f->npieces++;
+	d->st.frags_held++;
+	if (!more)
+		f->total = off + len;
+	if (!f->total)
+		return 0;
+	qsort(f->piece, f->npieces, sizeof f->piece[0], piece_cmp);
+	size_t covered = 0;
+	for (size_t i = 0; i < f->npieces && f->piece[i].off <= covered; i++)
+		if (f->piece[i].end > covered)
+			covered = f->piece[i].end;
+	if (covered < f->total)
+		return 0;
+	/* Complete: hand the buffer over; the slot gets a new one lazily. */
+	free(d->out);
+	d->out = f->buf;
+	f->buf = NULL;
+	f->used = 0;
+	*total = f->total;
+	d->st.frags_reassembled++;
+	return 1;
+}
+
+static enum decode_status ipv4_decode(struct decoder *d, const uint8_t *p, size_t caplen,
+                                      int64_t ts, struct l4_packet *out)
+{
+	if (caplen < 20)
+		return fail(d, out, DECODE_TRUNCATED, "IPv4 header cut short");
+	size_t hl = (size_t)(p[0] & 0x0f) * 4;
+	size_t tot = rd16(p + 2);
+	if ((p[0] >> 4) != 4 || hl < 20)
+		return fail(d, out, DECODE_MALFORMED, "bad IPv4 header");
+	if (caplen < hl)
+		return fail(d, out, DECODE_TRUNCATED, "IPv4 options cut short");
+	if (tot < hl) {
+		if (tot != 0)
+			return fail(d, out, DECODE_MALFORMED, "IPv4 total length too small");
+		tot = caplen; /* TSO captures report 0 */
+	}
+	out->src.family = out->dst.family = 4;
+	memcpy(out->src.addr, p + 12, 4);
+	memcpy(out->dst.addr, p + 16, 4);
+	uint8_t proto = p[9];
+	if (proto != 17 && proto != 6)
+		return DECODE_SKIP;
+	uint16_t fo = rd16(p + 6);
+	size_t foff = (size_t)(fo & 0x1fff) * 8;
+	int more = (fo & 0x2000) != 0;
+	size_t avail = (caplen < tot ? caplen : tot) - hl;
+	if (foff || more) {
+		if (caplen < tot)
+			return fail(d, out, DECODE_TRUNCATED, "IPv4 fragment cut short");
+		size_t total;
+		if (!frag_add(d, 4, p + 12, p + 16, rd16(p + 4), proto, foff, more, p + hl,
+		              tot - hl, ts, &total))
+			return DECODE_HELD;
+		enum decode_status st = l4_decode(d, proto, d->out, total, total, out);
+		out->payload_off = SIZE_MAX;
+		return st;
+	}
+	return l4_decode(d, proto, p + hl, avail, tot - hl, out);
+}
+
+static enum decode_status ipv6_decode(struct decoder *d, const uint8_t *p, size_t caplen,
+                                      int64_t ts, struct l4_packet *out)
+{
+	if (caplen < 40)
+		return fail(d, out, DECODE_TRUNCATED, "IPv6 header cut short");
+	if ((p[0] >> 4) != 6)
+		return fail(d, out, DECODE_MALFORMED, "bad IPv6 header");
+	size_t plen = rd16(p + 4);
+	out->src.family = out->dst.family = 6;
+	memcpy(out->src.addr, p + 8, 16);
+	memcpy(out->dst.addr, p + 24, 16);
+	uint8_t nh = p[6];
+	size_t o = 40, end = 40 + plen;
+	if (plen == 0)
+		end = caplen; /* jumbogram or TSO: trust the capture */
+	int is_frag = 0, more = 0;
+	size_t foff = 0;
+	uint32_t fid = 0;
+	/* Walk extension headers (RFC 8200 4.1). */
+	for (int n = 0; n < 16; n++) {
+		if (nh == 0 || nh == 43 || nh == 60 || nh == 135 || nh == 139 || nh == 140) {
+			if (caplen < o + 8)
+				return fail(d, out, DECODE_TRUNCATED, "IPv6 extension header cut short");
+			size_t l = ((size_t)p[o + 1] + 1) * 8;
+			nh = p[o];
+			o += l;
+		} else if (nh == 51) { /* AH: length in 4-byte units */
+			if (caplen < o + 8)
+				return fail(d, out, DECODE_TRUNCATED, "IPv6 AH cut short");
+			size_t l = ((size_t)p[o + 1] + 2) * 4;
+			nh = p[o];
+			o += l;
+		} else if (nh == 44) {
+			if (caplen < o + 8)
+				return fail(d, out, DECODE_TRUNCATED, "IPv6 fragment header cut short");
+			uint16_t fo = rd16(p + o + 2);
+			foff = (size_t)(fo & 0xfff8);
+			more = fo & 1;
+			fid = rd32(p + o + 4);
+			is_frag = 1;
+			nh = p[o];
+			o += 8;
+		} else {
+			break;
+		}
+		if (o > end)
+			return fail(d, out, DECODE_MALFORMED, "IPv6 extension headers overrun");
+	}
+	if (nh != 17 && nh != 6)
+		return DECODE_SKIP;
+	if (is_frag && (foff || more)) {
+		if (caplen < end)
+			return fail(d, out, DECODE_TRUNCATED, "IPv6 fragment cut short");
+		size_t total;
+		if (!frag_add(d, 6, p + 8, p + 24, fid, nh, foff, more, p + o, end - o, ts, &total))
+			return DECODE_HELD;
+		enum decode_status st = l4_decode(d, nh, d->out, total, total, out);
+		out->payload_off = SIZE_MAX;
+		return st;
+	}
+	size_t avail = (caplen < end ? caplen : end);
+	if (avail < o)
+		return fail(d, out, DECODE_TRUNCATED, "IPv6 payload cut short");
+	return l4_decode(d, nh, p + o, avail - o, end - o, out);
+}
+
+enum decode_status decoder_frame(struct decoder *d, int dlt, const uint8_t *data,
+                                 size_t caplen, int64_t ts_us, struct l4_packet *out)
+{
+	memset(out, 0, sizeof *out);
+	d->st.frames++;
+	size_t off;
+	uint16_t et;
+	if (link_strip(dlt, data, caplen, &off, &et) < 0 || (et != 0x0800 && et != 0x86dd)) {
+		d->st.non_ip++;
+		return DECODE_SKIP;
+	}
+	enum decode_status st = et == 0x0800
+		? ipv4_decode(d, data + off, caplen - off, ts_us, out)
+		: ipv6_decode(d, data + off, caplen - off, ts_us, out);
+	if (st == DECODE_OK && out->payload_off != SIZE_MAX)
+		out->payload_off = (size_t)(out->payload - data);
+	return st;
+}

@@ -1,0 +1,297 @@
+/* batch.c - messages and calls as JSON lines, tables and CSV. */
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+#include "sipscope/escape.h"
+#include "sipscope/export.h"
+#include "sipscope/sip.h"
+
+#define MAX_HEADERS 128
+
+static const char *const transport_names[] = { "UDP", "TCP", "TLS", "WS", "WSS", "SCTP" };
+
+static const char *tp_name(uint8_t t)
+{
+	return t < sizeof transport_names / sizeof transport_names[0] ? transport_names[t] : "?";
+}
+
+int export_format_parse(const char *name, enum export_format *out)
+{
+	if (!strcmp(name, "table"))
+		*out = EXPORT_TABLE;
+	else if (!strcmp(name, "json"))
+		*out = EXPORT_JSON;
+	else if (!strcmp(name, "csv"))
+		*out = EXPORT_CSV;
+	else
+		return -1;
+	return 0;
+}
+
+static void json_sv_or_null(FILE *out, struct sv v)
+{
+	if (sv_is_set(v))
+		esc_json(out, v);
+	else
+		fputs("null", out);
+}
+
+static void json_id(FILE *out, uint32_t id)
+{
+	if (id)
+		fprintf(out, "%" PRIu32, id);
+	else
+		fputs("null", out);
+}
+
+static void fmt_time(char *buf, size_t n, int64_t us)
+{
+	time_t sec = (time_t)(us / 1000000);
+	struct tm tm;
+	localtime_r(&sec, &tm);
+	size_t l = strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(buf + l, n - l, ".%06d", (int)(us % 1000000));
+}
+
+static void csv_field(FILE *out, struct sv v)
+{
+	/* RFC 4180 quoting; control characters escaped like a terminal would. */
+	putc('"', out);
+	for (size_t i = 0; i < v.len; i++) {
+		if (v.p[i] == '"')
+			fputs("\"\"", out);
+		else
+			esc_term(out, sv_make(v.p + i, 1), 0);
+	}
+	putc('"', out);
+}
+
+static void message_json(FILE *out, struct store *s, const struct store_msg *r,
+                         const struct sip_msg *m, int parsed)
+{
+	char src[80], dst[80];
+	store_endpoint_format(store_endpoint(s, r->src), src, sizeof src);
+	store_endpoint_format(store_endpoint(s, r->dst), dst, sizeof dst);
+	fprintf(out, "{\"frame\":%" PRIu64 ",\"time\":%" PRId64 ".%06d,", r->frame,
+	        r->ts_us / 1000000, (int)(r->ts_us % 1000000));
+	fprintf(out, "\"src\":\"%s\",\"dst\":\"%s\",\"transport\":\"%s\",", src, dst,
+	        tp_name(r->transport));
+	fputs("\"method\":", out);
+	if (r->flags & STORE_MSG_REQUEST)
+		json_sv_or_null(out, parsed ? m->method : SV_NULL);
+	else
+		fputs("null", out);
+	fputs(",\"status\":", out);
+	if (r->flags & STORE_MSG_REQUEST)
+		fputs("null", out);
+	else
+		fprintf(out, "%u", r->status);
+	fputs(",\"call_id\":", out);
+	json_sv_or_null(out, store_str(s, r->call_id));
+	fputs(",\"cseq\":", out);
+	if (parsed && m->cseq_valid)
+		fprintf(out, "%" PRIu32, m->cseq);
+	else
+		fputs("null", out);
+	fputs(",\"cseq_method\":", out);
+	json_sv_or_null(out, parsed && m->cseq_valid ? m->cseq_method : SV_NULL);
+	fputs(",\"from_tag\":", out);
+	json_sv_or_null(out, parsed ? m->from_tag : SV_NULL);
+	fputs(",\"to_tag\":", out);
+	json_sv_or_null(out, parsed ? m->to_tag : SV_NULL);
+	fputs(",\"branch\":", out);
+	json_sv_or_null(out, parsed ? m->branch : SV_NULL);
+	fprintf(out, ",\"retrans\":%s,\"txn\":", r->flags & STORE_MSG_RETRANS ? "true" : "false");
+	json_id(out, r->txn);
+	fputs(",\"dialog\":", out);
+	json_id(out, r->dialog);
+	fputs(",\"call\":", out);
+	json_id(out, r->call);
+	fputs(",\"request_frame\":", out);
+	const struct store_msg *req = r->request_msg ? store_msg_at(s, r->request_msg - 1) : NULL;
+	if (req)
+		fprintf(out, "%" PRIu64, req->frame);
+	else
+		fputs("null", out);
+	fputs(",\"malformed\":", out);
+	const char *why = r->malformed ? r->malformed : (parsed ? NULL : "bytes unavailable");
+	json_sv_or_null(out, why ? sv_make(why, strlen(why)) : SV_NULL);
+	fputs("}\n", out);
+}
+
+static void message_row(FILE *out, struct store *s, const struct store_msg *r,
+                        const struct sip_msg *m, int parsed, enum export_format fmt)
+{
+	char src[80], dst[80], ts[48], what[64];
+	store_endpoint_format(store_endpoint(s, r->src), src, sizeof src);
+	store_endpoint_format(store_endpoint(s, r->dst), dst, sizeof dst);
+	fmt_time(ts, sizeof ts, r->ts_us);
+	struct sv label;
+	if (r->flags & STORE_MSG_REQUEST) {
+		label = parsed ? m->method : sv_make("?", 1);
+	} else {
+		snprintf(what, sizeof what, "%u", r->status);
+		label = sv_make(what, strlen(what));
+	}
+	struct sv cid = store_str(s, r->call_id);
+	char cseq[48] = "";
+	if (parsed && m->cseq_valid)
+		snprintf(cseq, sizeof cseq, "%" PRIu32, m->cseq);
+	if (fmt == EXPORT_CSV) {
+		fprintf(out, "%" PRIu64 ",%s,%s,%s,%s,", r->frame, ts, src, dst, tp_name(r->transport));
+		csv_field(out, label);
+		putc(',', out);
+		csv_field(out, cid);
+		fprintf(out, ",%s,", cseq);
+		csv_field(out, parsed && m->cseq_valid ? m->cseq_method : SV_NULL);
+		fprintf(out, ",%s,", r->flags & STORE_MSG_RETRANS ? "1" : "0");
+		csv_field(out, r->malformed ? sv_make(r->malformed, strlen(r->malformed)) : SV_NULL);
+		putc('\n', out);
+		return;
+	}
+	fprintf(out, "%6" PRIu64 "  %s  %21s -> %-21s %-4s ", r->frame, ts, src, dst,
+	        tp_name(r->transport));
+	struct sv l = label.len > 10 ? sv_make(label.p, 10) : label;
+	esc_term(out, l, 0);
+	fprintf(out, "%*s", (int)(11 - l.len), "");
+	if (parsed && m->cseq_valid) {
+		fprintf(out, "%6s ", cseq);
+		struct sv cm = m->cseq_method.len > 9 ? sv_make(m->cseq_method.p, 9) : m->cseq_method;
+		esc_term(out, cm, 0);
+		fprintf(out, "%*s", (int)(10 - cm.len), "");
+	} else {
+		fprintf(out, "%6s %-9s ", "-", "-");
+	}
+	esc_term(out, cid, 0);
+	if (r->flags & STORE_MSG_RETRANS)
+		fputs("  [retrans]", out);
+	if (r->malformed) {
+		fputs("  [malformed: ", out);
+		fputs(r->malformed, out);
+		putc(']', out);
+	}
+	putc('\n', out);
+}
+
+int export_messages(FILE *out, struct store *s, enum export_format fmt)
+{
+	static struct sip_header hdrs[MAX_HEADERS];
+	int rc = 0;
+	size_t n = store_msg_count(s);
+	if (fmt == EXPORT_CSV)
+		fputs("frame,time,src,dst,transport,message,call_id,cseq,cseq_method,retrans,malformed\n", out);
+	else if (fmt == EXPORT_TABLE)
+		fprintf(out, "%6s  %-26s  %21s    %-21s %-4s %-10s %6s %-9s %s\n", "FRAME", "TIME",
+		        "SOURCE", "DESTINATION", "PROTO", "MESSAGE", "CSEQ", "", "CALL-ID");
+	for (size_t i = 0; i < n; i++) {
+		const struct store_msg *r = store_msg_at(s, i);
+		size_t len;
+		const char *bytes = store_msg_bytes(s, i, &len);
+		struct sip_msg m;
+		int parsed = 0;
+		if (bytes)
+			parsed = sip_parse(bytes, len, r->transport == STORE_TP_UDP ? SIP_PARSE_DATAGRAM : 0,
+			                   &m, hdrs, MAX_HEADERS) > 0;
+		if (!parsed)
+			rc = -1;
+		if (fmt == EXPORT_JSON)
+			message_json(out, s, r, &m, parsed);
+		else
+			message_row(out, s, r, &m, parsed, fmt);
+	}
+	return rc;
+}
+
+static void call_json(FILE *out, struct store *s, const struct call_info *c, size_t idx)
+{
+	char ts[64];
+	fprintf(out, "{\"call\":%zu,\"call_ids\":[", idx + 1);
+	esc_json(out, store_str(s, c->call_id));
+	fputs("],\"from\":", out);
+	json_sv_or_null(out, store_str(s, c->from));
+	fputs(",\"to\":", out);
+	json_sv_or_null(out, store_str(s, c->to));
+	fputs(",\"method\":", out);
+	const char *mn = sip_method_name((enum sip_method)c->method);
+	json_sv_or_null(out, mn ? sv_make(mn, strlen(mn)) : SV_NULL);
+	fprintf(out, ",\"state\":\"%s\"", track_state_name((enum call_state)c->state));
+	fprintf(out, ",\"start\":%" PRId64 ".%06d,\"end\":%" PRId64 ".%06d", c->start_us / 1000000,
+	        (int)(c->start_us % 1000000), c->end_us / 1000000, (int)(c->end_us % 1000000));
+	fprintf(out, ",\"messages\":%" PRIu32 ",\"setup_ms\":", c->nmsgs);
+	if (c->final_us)
+		fprintf(out, "%.3f", (double)(c->final_us - c->start_us) / 1000.0);
+	else
+		fputs("null", out);
+	fputs(",\"duration_s\":", out);
+	if (c->answer_us) {
+		int64_t end = c->bye_us ? c->bye_us : c->end_us;
+		snprintf(ts, sizeof ts, "%.6f", (double)(end - c->answer_us) / 1e6);
+		fputs(ts, out);
+	} else {
+		fputs("null", out);
+	}
+	fputs(",\"final_status\":", out);
+	if (c->final_status)
+		fprintf(out, "%u", c->final_status);
+	else
+		fputs("null", out);
+	fputs("}\n", out);
+}
+
+static void call_row(FILE *out, struct store *s, const struct call_info *c, size_t idx,
+                     enum export_format fmt)
+{
+	char ts[48], setup[32] = "", dur[32] = "", status[16] = "";
+	fmt_time(ts, sizeof ts, c->start_us);
+	if (c->final_us)
+		snprintf(setup, sizeof setup, "%.0f", (double)(c->final_us - c->start_us) / 1000.0);
+	if (c->answer_us) {
+		int64_t end = c->bye_us ? c->bye_us : c->end_us;
+		snprintf(dur, sizeof dur, "%.1f", (double)(end - c->answer_us) / 1e6);
+	}
+	if (c->final_status)
+		snprintf(status, sizeof status, "%u", c->final_status);
+	const char *mn = sip_method_name((enum sip_method)c->method);
+	const char *state = track_state_name((enum call_state)c->state);
+	if (fmt == EXPORT_CSV) {
+		fprintf(out, "%zu,", idx + 1);
+		csv_field(out, store_str(s, c->call_id));
+		putc(',', out);
+		csv_field(out, store_str(s, c->from));
+		putc(',', out);
+		csv_field(out, store_str(s, c->to));
+		fprintf(out, ",%s,%s,%s,", mn ? mn : "", state, ts);
+		char end[48];
+		fmt_time(end, sizeof end, c->end_us);
+		fprintf(out, "%s,%" PRIu32 ",%s,%s,%s\n", end, c->nmsgs, setup, dur, status);
+		return;
+	}
+	fprintf(out, "%5zu  %s  %-9s %-10s %5" PRIu32 " %6s %7s %4s  ", idx + 1, ts, mn ? mn : "?",
+	        state, c->nmsgs, setup, dur, status);
+	struct sv from = store_str(s, c->from), to = store_str(s, c->to);
+	esc_term(out, from.len > 32 ? sv_make(from.p, 32) : from, 0);
+	fputs(" -> ", out);
+	esc_term(out, to.len > 32 ? sv_make(to.p, 32) : to, 0);
+	fputs("  ", out);
+	esc_term(out, store_str(s, c->call_id), 0);
+	putc('\n', out);
+}
+
+int export_calls(FILE *out, struct store *s, const struct tracker *t, enum export_format fmt)
+{
+	size_t n = track_call_count(t);
+	if (fmt == EXPORT_CSV)
+		fputs("call,call_id,from,to,method,state,start,end,messages,setup_ms,duration_s,final_status\n",
+		      out);
+	else if (fmt == EXPORT_TABLE)
+		fprintf(out, "%5s  %-26s  %-9s %-10s %5s %6s %7s %4s  %s\n", "CALL", "START", "METHOD",
+		        "STATE", "MSGS", "SETUP", "DUR", "CODE", "FROM -> TO  CALL-ID");
+	for (size_t i = 0; i < n; i++) {
+		if (fmt == EXPORT_JSON)
+			call_json(out, s, track_call(t, i), i);
+		else
+			call_row(out, s, track_call(t, i), i, fmt);
+	}
+	return 0;
+}

@@ -1,0 +1,250 @@
+/* store.c - message index, string interning, endpoints, spool. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "sipscope/hmap.h"
+#include "sipscope/store.h"
+
+/* Strings live in big chunks that are never moved, so views stay valid. */
+#define STR_CHUNK (1u << 20)
+
+struct str_chunk {
+	struct str_chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+struct store {
+	struct store_msg *msgs;
+	size_t nmsgs, cap_msgs;
+
+	struct sv *strs; /* id-1 -> view */
+	size_t nstrs, cap_strs;
+	struct hmap str_index; /* hash -> id (chained by probing on hash+k) */
+	struct str_chunk *chunks;
+
+	struct store_endpoint *eps;
+	size_t neps, cap_eps;
+	struct hmap ep_index;
+
+	store_fetch_fn fetch;
+	void *fetch_ctx;
+
+	FILE *spool;
+	int64_t spool_len;
+
+	char *buf;
+	size_t buf_cap;
+	char err[160];
+};
+
+struct store *store_new(void)
+{
+	struct store *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	hmap_init(&s->str_index);
+	hmap_init(&s->ep_index);
+	return s;
+}
+
+void store_free(struct store *s)
+{
+	if (!s)
+		return;
+	free(s->msgs);
+	free(s->strs);
+	hmap_free(&s->str_index);
+	while (s->chunks) {
+		struct str_chunk *n = s->chunks->next;
+		free(s->chunks);
+		s->chunks = n;
+	}
+	free(s->eps);
+	hmap_free(&s->ep_index);
+	if (s->spool)
+		fclose(s->spool);
+	free(s->buf);
+	free(s);
+}
+
+void store_set_fetcher(struct store *s, store_fetch_fn fn, void *ctx)
+{
+	s->fetch = fn;
+	s->fetch_ctx = ctx;
+}
+
+const char *store_error(const struct store *s) { return s->err; }
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t ncap = *cap ? *cap : 256;
+	while (ncap < need)
+		ncap *= 2;
+	void *n = realloc(*arr, ncap * elem);
+	if (!n)
+		return -1;
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
+
+static char *str_alloc(struct store *s, size_t len)
+{
+	struct str_chunk *c = s->chunks;
+	if (!c || c->cap - c->used < len) {
+		size_t cap = len > STR_CHUNK ? len : STR_CHUNK;
+		c = malloc(sizeof *c + cap);
+		if (!c)
+			return NULL;
+		c->cap = cap;
+		c->used = 0;
+		c->next = s->chunks;
+		s->chunks = c;
+	}
+	char *p = c->data + c->used;
+	c->used += len;
+	return p;
+}
+
+uint32_t store_intern(struct store *s, struct sv str)
+{
+	/* Distinct strings with equal hashes take the next salted key. */
+	uint64_t h = sv_hash(str), k = h;
+	uint32_t id;
+	for (uint64_t salt = 1; hmap_get(&s->str_index, k, &id); k = hmap_mix(h, salt++))
+		if (sv_eq(s->strs[id - 1], str))
+			return id;
+	if (grow((void **)&s->strs, &s->cap_strs, s->nstrs + 1, sizeof *s->strs))
+		return 0;
+	char *copy = str_alloc(s, str.len ? str.len : 1);
+	if (!copy)
+		return 0;
+	if (str.len)
+		memcpy(copy, str.p, str.len);
+	s->strs[s->nstrs] = sv_make(copy, str.len);
+	id = (uint32_t)s->nstrs + 1;
+	if (hmap_put(&s->str_index, k, id) < 0)
+		return 0;
+	s->nstrs++;
+	return id;
+}
+
+struct sv store_str(const struct store *s, uint32_t id)
+{
+	if (id == 0 || id > s->nstrs)
+		return SV_NULL;
+	return s->strs[id - 1];
+}
+
+uint32_t store_endpoint_id(struct store *s, const struct store_endpoint *ep)
+{
+	struct store_endpoint key;
+	memset(&key, 0, sizeof key);
+	key.family = ep->family;
+	memcpy(key.addr, ep->addr, ep->family == 4 ? 4 : 16);
+	key.port = ep->port;
+	uint64_t h = sv_hash(sv_make((const char *)&key, sizeof key));
+	uint32_t id;
+	for (uint64_t k = h, salt = 1;; k = hmap_mix(h, salt++)) {
+		if (!hmap_get(&s->ep_index, k, &id)) {
+			if (grow((void **)&s->eps, &s->cap_eps, s->neps + 1, sizeof *s->eps))
+				return 0;
+			s->eps[s->neps] = key;
+			id = (uint32_t)++s->neps;
+			if (hmap_put(&s->ep_index, k, id) < 0) {
+				s->neps--;
+				return 0;
+			}
+			return id;
+		}
+		if (memcmp(&s->eps[id - 1], &key, sizeof key) == 0)
+			return id;
+	}
+}
+
+const struct store_endpoint *store_endpoint(const struct store *s, uint32_t id)
+{
+	return (id && id <= s->neps) ? &s->eps[id - 1] : NULL;
+}
+
+char *store_endpoint_format(const struct store_endpoint *ep, char *buf, size_t n)
+{
+	char ip[INET6_ADDRSTRLEN];
+	if (!ep) {
+		snprintf(buf, n, "?");
+		return buf;
+	}
+	if (ep->family == 4) {
+		inet_ntop(AF_INET, ep->addr, ip, sizeof ip);
+		snprintf(buf, n, "%s:%u", ip, ep->port);
+	} else {
+		inet_ntop(AF_INET6, ep->addr, ip, sizeof ip);
+		snprintf(buf, n, "[%s]:%u", ip, ep->port);
+	}
+	return buf;
+}
+
+long store_append_msg(struct store *s, const struct store_msg *m)
+{
+	if (grow((void **)&s->msgs, &s->cap_msgs, s->nmsgs + 1, sizeof *s->msgs))
+		return -1;
+	s->msgs[s->nmsgs] = *m;
+	return (long)s->nmsgs++;
+}
+
+size_t store_msg_count(const struct store *s) { return s->nmsgs; }
+
+struct store_msg *store_msg_at(struct store *s, size_t idx)
+{
+	return idx < s->nmsgs ? &s->msgs[idx] : NULL;
+}
+
+int64_t store_spool(struct store *s, const char *bytes, size_t len)
+{
+	if (!s->spool) {
+		s->spool = tmpfile();
+		if (!s->spool) {
+			snprintf(s->err, sizeof s->err, "cannot create spool file");
+			return -1;
+		}
+	}
+	if (fseek(s->spool, 0, SEEK_END) != 0 || fwrite(bytes, 1, len, s->spool) != len) {
+		snprintf(s->err, sizeof s->err, "cannot write spool file");
+		return -1;
+	}
+	int64_t off = s->spool_len;
+	s->spool_len += (int64_t)len;
+	return off;
+}
+
+const char *store_msg_bytes(struct store *s, size_t idx, size_t *len)
+{
+	const struct store_msg *m = store_msg_at(s, idx);
+	if (!m)
+		return NULL;
+	if (grow((void **)&s->buf, &s->buf_cap, (size_t)m->loc_len + 1, 1))
+		return NULL;
+	if (m->loc_src == STORE_LOC_SPOOL) {
+		if (!s->spool || fflush(s->spool) != 0 ||
+		    fseek(s->spool, (long)m->loc_off, SEEK_SET) != 0 ||
+		    fread(s->buf, 1, m->loc_len, s->spool) != m->loc_len) {
+			snprintf(s->err, sizeof s->err, "cannot read spool file");
+			return NULL;
+		}
+	} else {
+		if (!s->fetch || s->fetch(s->fetch_ctx, m->loc_src, m->loc_off,
+		                          m->loc_in_frame, m->loc_len, s->buf) < 0) {
+			snprintf(s->err, sizeof s->err, "cannot re-read frame %llu",
+			         (unsigned long long)m->frame);
+			return NULL;
+		}
+	}
+	s->buf[m->loc_len] = '\0';
+	*len = m->loc_len;
+	return s->buf;
+}

@@ -1,0 +1,301 @@
+/* track.c - transaction, dialog and call matching. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sipscope/hmap.h"
+#include "sipscope/track.h"
+
+#define MAGIC_COOKIE "z9hG4bK"
+
+struct txn_info {
+	uint32_t first_msg; /* index+1 of the request that opened it */
+	uint32_t dialog;    /* dialog a response of it created or joined */
+	uint16_t final_status;
+	uint8_t method;
+};
+
+struct tracker {
+	struct store *s;
+	struct hmap txn_index;    /* txn key -> txn id */
+	struct hmap dlg_index;    /* dialog key -> dialog id */
+	struct hmap seen;         /* retransmission signature -> 1 */
+	struct hmap call_index;   /* interned Call-ID -> call id */
+	struct txn_info *txns;
+	size_t ntxns, cap_txns;
+	uint32_t ndialogs;
+	struct call_info *calls;
+	size_t ncalls, cap_calls;
+};
+
+static const char *const state_names[] = {
+	[CALL_STATE_NONE] = "pending",   [CALL_STATE_SETUP] = "setup",
+	[CALL_STATE_RINGING] = "ringing", [CALL_STATE_IN_CALL] = "in_call",
+	[CALL_STATE_COMPLETED] = "completed", [CALL_STATE_CANCELLED] = "cancelled",
+	[CALL_STATE_BUSY] = "busy",      [CALL_STATE_REJECTED] = "rejected",
+};
+
+const char *track_state_name(enum call_state s)
+{
+	return (unsigned)s < sizeof state_names / sizeof state_names[0] ? state_names[s] : "?";
+}
+
+struct tracker *track_new(struct store *s)
+{
+	struct tracker *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->s = s;
+	hmap_init(&t->txn_index);
+	hmap_init(&t->dlg_index);
+	hmap_init(&t->seen);
+	hmap_init(&t->call_index);
+	return t;
+}
+
+void track_free(struct tracker *t)
+{
+	if (!t)
+		return;
+	hmap_free(&t->txn_index);
+	hmap_free(&t->dlg_index);
+	hmap_free(&t->seen);
+	hmap_free(&t->call_index);
+	free(t->txns);
+	free(t->calls);
+	free(t);
+}
+
+size_t track_call_count(const struct tracker *t) { return t->ncalls; }
+
+const struct call_info *track_call(const struct tracker *t, size_t idx)
+{
+	return idx < t->ncalls ? &t->calls[idx] : NULL;
+}
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t nc = *cap ? *cap * 2 : 256;
+	while (nc < need)
+		nc *= 2;
+	void *n = realloc(*arr, nc * elem);
+	if (!n)
+		return -1;
+	*arr = n;
+	*cap = nc;
+	return 0;
+}
+
+static int has_cookie(struct sv branch)
+{
+	return branch.len > 7 && memcmp(branch.p, MAGIC_COOKIE, 7) == 0;
+}
+
+/* RFC 3261 17.1.3 / 17.2.3: branch + sent-by + method, where ACK for a
+ * non-2xx shares the INVITE's key; RFC 2543 fallback without cookie. */
+static uint64_t txn_key(const struct sip_msg *m, struct sv method)
+{
+	uint64_t k = sv_hash(method);
+	if (has_cookie(m->branch)) {
+		k = hmap_mix(k, sv_hash(m->branch));
+		return hmap_mix(k, sv_hash(m->via_sent_by));
+	}
+	k = hmap_mix(k, sv_hash(m->call_id));
+	k = hmap_mix(k, sv_hash(m->from_tag));
+	k = hmap_mix(k, m->cseq);
+	k = hmap_mix(k, sv_hash(m->via_sent_by));
+	return hmap_mix(k, sv_hash(m->branch));
+}
+
+static uint32_t txn_new(struct tracker *t, uint64_t key, size_t idx, uint8_t method)
+{
+	if (grow((void **)&t->txns, &t->cap_txns, t->ntxns + 1, sizeof *t->txns))
+		return 0;
+	uint32_t id = (uint32_t)t->ntxns + 1;
+	if (hmap_put(&t->txn_index, key, id) < 0)
+		return 0;
+	struct txn_info *x = &t->txns[t->ntxns++];
+	memset(x, 0, sizeof *x);
+	x->first_msg = (uint32_t)idx + 1;
+	x->method = method;
+	return id;
+}
+
+/* Dialog id of Call-ID + the two tags (order-free), created if asked. */
+static uint32_t dialog_of(struct tracker *t, const struct sip_msg *m, int create)
+{
+	if (!sv_is_set(m->from_tag) || !sv_is_set(m->to_tag) || m->to_tag.len == 0)
+		return 0;
+	uint64_t a = sv_hash(m->from_tag), b = sv_hash(m->to_tag);
+	uint64_t key = hmap_mix(sv_hash(m->call_id), a < b ? hmap_mix(a, b) : hmap_mix(b, a));
+	uint32_t id;
+	if (hmap_get(&t->dlg_index, key, &id))
+		return id;
+	if (!create || hmap_put(&t->dlg_index, key, t->ndialogs + 1) < 0)
+		return 0;
+	return ++t->ndialogs;
+}
+
+static int creates_dialog(uint8_t method)
+{
+	return method == SIP_M_INVITE || method == SIP_M_SUBSCRIBE ||
+	       method == SIP_M_REFER || method == SIP_M_NOTIFY;
+}
+
+/* "sip:alice@example.com" out of a From/To value. */
+static struct sv addr_uri(struct sv v)
+{
+	const char *lt = memchr(v.p, '<', v.len);
+	if (lt) {
+		const char *gt = memchr(lt, '>', v.len - (size_t)(lt - v.p));
+		if (gt)
+			return sv_make(lt + 1, (size_t)(gt - lt - 1));
+	}
+	const char *semi = memchr(v.p, ';', v.len);
+	return sv_trim(sv_make(v.p, semi ? (size_t)(semi - v.p) : v.len));
+}
+
+static struct call_info *call_for(struct tracker *t, struct store_msg *r, const struct sip_msg *m,
+                                  size_t idx)
+{
+	uint32_t cid;
+	if (hmap_get(&t->call_index, r->call_id, &cid))
+		return &t->calls[cid - 1];
+	if (grow((void **)&t->calls, &t->cap_calls, t->ncalls + 1, sizeof *t->calls) ||
+	    hmap_put(&t->call_index, r->call_id, (uint32_t)t->ncalls + 1) < 0)
+		return NULL;
+	struct call_info *c = &t->calls[t->ncalls++];
+	memset(c, 0, sizeof *c);
+	c->call_id = r->call_id;
+	struct sv v = sip_header_get(m, SIP_H_FROM);
+	c->from = sv_is_set(v) ? store_intern(t->s, addr_uri(v)) : 0;
+	v = sip_header_get(m, SIP_H_TO);
+	c->to = sv_is_set(v) ? store_intern(t->s, addr_uri(v)) : 0;
+	c->method = r->method;
+	c->first_msg = (uint32_t)idx;
+	c->start_us = r->ts_us;
+	c->state = r->method == SIP_M_INVITE && r->flags & STORE_MSG_REQUEST ? CALL_STATE_SETUP
+	                                                                      : CALL_STATE_NONE;
+	return c;
+}
+
+/* Call state for the initial transaction's messages, and BYE/CANCEL. */
+static void call_update(struct call_info *c, const struct store_msg *r)
+{
+	int is_req = r->flags & STORE_MSG_REQUEST;
+	if (r->txn == c->first_txn && !is_req && r->status >= 100 &&
+	    !(r->flags & STORE_MSG_RETRANS)) {
+		if (c->method == SIP_M_INVITE) {
+			if ((r->status == 180 || r->status == 183) && c->state == CALL_STATE_SETUP)
+				c->state = CALL_STATE_RINGING;
+			if (r->status >= 200 && !c->final_status) {
+				c->final_status = r->status;
+				c->final_us = r->ts_us;
+				if (r->status < 300) {
+					c->state = CALL_STATE_IN_CALL;
+					c->answer_us = r->ts_us;
+				} else if (r->status == 487) {
+					c->state = CALL_STATE_CANCELLED;
+				} else if (r->status == 486 || r->status == 600) {
+					c->state = CALL_STATE_BUSY;
+				} else {
+					c->state = CALL_STATE_REJECTED;
+				}
+			}
+		} else if (r->status >= 200 && !c->final_status) {
+			c->final_status = r->status;
+			c->final_us = r->ts_us;
+			c->state = CALL_STATE_COMPLETED;
+		}
+	}
+	if (is_req && c->method == SIP_M_INVITE) {
+		if (r->method == SIP_M_BYE && c->state == CALL_STATE_IN_CALL) {
+			c->state = CALL_STATE_COMPLETED;
+			c->bye_us = r->ts_us;
+		} else if (r->method == SIP_M_CANCEL && c->state <= CALL_STATE_RINGING) {
+			c->state = CALL_STATE_CANCELLED;
+		}
+	}
+}
+
+int track_msg(struct tracker *t, size_t idx, const struct sip_msg *m)
+{
+	struct store_msg *r = store_msg_at(t->s, idx);
+	int rc = 0;
+	if (!r)
+		return -1;
+	int is_req = r->flags & STORE_MSG_REQUEST;
+	if (!m->malformed || m->cseq_valid) {
+		struct sv meth = is_req ? m->method : m->cseq_method;
+		uint8_t mid = (uint8_t)sip_method_from_sv(meth);
+		uint32_t txn = 0;
+		if (is_req && mid == SIP_M_ACK && has_cookie(m->branch)) {
+			/* ACK to a non-2xx: same branch as the INVITE (17.1.1.3). */
+			uint32_t inv;
+			if (hmap_get(&t->txn_index, txn_key(m, sv_make("INVITE", 6)), &inv) &&
+			    t->txns[inv - 1].final_status >= 300)
+				txn = inv;
+		}
+		uint64_t key = txn_key(m, meth);
+		if (!txn && !hmap_get(&t->txn_index, key, &txn) && is_req) {
+			txn = txn_new(t, key, idx, mid);
+			if (!txn)
+				rc = -1;
+		}
+		r->txn = txn;
+		if (txn) {
+			struct txn_info *x = &t->txns[txn - 1];
+			if (!is_req) {
+				r->request_msg = x->first_msg;
+				if (r->status >= 200 && !x->final_status)
+					x->final_status = r->status;
+			}
+			/* Same transaction, same hop, same message: a retransmission.
+			 * The To tag keeps forked 2xx apart (RFC 3261 13.2.2.4). */
+			uint64_t sig = hmap_mix(txn, ((uint64_t)r->src << 32) | r->dst);
+			sig = hmap_mix(sig, is_req ? (uint64_t)mid << 16 | 1 : r->status);
+			sig = hmap_mix(sig, sv_hash(m->to_tag));
+			sig = hmap_mix(sig, m->cseq);
+			uint32_t dummy;
+			if (hmap_get(&t->seen, sig, &dummy))
+				r->flags |= STORE_MSG_RETRANS;
+			else if (hmap_put(&t->seen, sig, 1) < 0)
+				rc = -1;
+			/* Dialogs: created by a 1xx-with-tag or 2xx to a dialog-creating
+			 * request; looked up by everything else (RFC 3261 12.1, 12.2). */
+			int make = !is_req && creates_dialog(x->method) && r->status > 100 && r->status < 300;
+			/* An in-dialog request for a dialog we never saw start (the
+			 * capture began mid-call) makes the dialog known from here on. */
+			r->dialog = dialog_of(t, m, make || (is_req && mid != SIP_M_CANCEL));
+			if (r->dialog && !x->dialog)
+				x->dialog = r->dialog;
+		} else {
+			r->dialog = dialog_of(t, m, 0);
+		}
+	}
+	if (!r->call_id)
+		return rc;
+	struct call_info *c = call_for(t, r, m, idx);
+	if (!c)
+		return -1;
+	r->call = (uint32_t)(c - t->calls) + 1;
+	if (!c->first_txn && is_req)
+		c->first_txn = r->txn;
+	c->nmsgs++;
+	c->last_msg = (uint32_t)idx;
+	if (r->ts_us > c->end_us)
+		c->end_us = r->ts_us;
+	call_update(c, r);
+	return rc;
+}
+
+void track_finish(struct tracker *t)
+{
+	size_t n = store_msg_count(t->s);
+	for (size_t i = 0; i < n; i++) {
+		struct store_msg *r = store_msg_at(t->s, i);
+		if (!r->dialog && r->txn && t->txns[r->txn - 1].dialog)
+			r->dialog = t->txns[r->txn - 1].dialog;
+	}
+}
