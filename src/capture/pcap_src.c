@@ -121,8 +121,9 @@ int pcap_src_next(struct pcap_src *s, struct frame *f)
 			s->damaged++;
 			const char *name = strcmp(r->path, "-") ? r->path : "stdin";
 			snprintf(s->warn, sizeof s->warn,
-			         "%s: damaged after frame %llu (%s); read up to there",
-			         name, (unsigned long long)r->frames, pcap_geterr(r->p));
+			         "%s: frame %llu is damaged (%s); read the %llu frames before it",
+			         name, (unsigned long long)r->frames + 1, pcap_geterr(r->p),
+			         (unsigned long long)r->frames);
 			return PCAP_SRC_WARNING;
 		}
 		if (rc == 0)

@@ -1,0 +1,278 @@
+#!/usr/bin/env bash
+#
+# bench.sh - throughput / memory benchmark: sipscope vs. sngrep -N
+#
+#   usage: tests/bench/bench.sh SIPSCOPE_BINARY [CALLS]
+#
+# CALLS (default 100000) is the number of INVITE dialogs in the synthetic
+# capture (7 messages each, plus REGISTER/OPTIONS background traffic and ~1%
+# retransmissions).  See tests/bench/README.md.
+#
+# Environment:
+#   CC            C compiler used to build gen_capture (default: cc)
+#   BENCH_DIR     work directory for the generator binary and captures
+#                 (default: /tmp/sipscope-bench); captures are reused
+#   BENCH_SEED    generator seed (default: 1)
+#   BENCH_TIMEOUT per-tool time limit in seconds (default: 600)
+#   BENCH_STRICT  if 1, exit 3 when the performance targets are missed
+#   SNGREP        sngrep binary to compare against (default: sngrep in PATH)
+#   BENCH_TIME_BIN GNU time binary used for peak RSS (default: /usr/bin/time)
+#
+# Exit status: 0 ok, 1 sipscope missing or failed, 2 usage/setup error,
+#              3 targets missed (only with BENCH_STRICT=1).
+
+# Re-exec under bash when started as `sh bench.sh` (dash cannot run this).
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+
+set -u -o pipefail
+
+die() { echo "bench: error: $*" >&2; exit 2; }
+
+if [[ $# -lt 1 || $# -gt 2 || $1 == -h || $1 == --help ]]; then
+    echo "usage: $0 SIPSCOPE_BINARY [CALLS]" >&2
+    exit 2
+fi
+
+SIPSCOPE=$1
+CALLS=${2:-100000}
+SEED=${BENCH_SEED:-1}
+TMO=${BENCH_TIMEOUT:-600}
+BENCH_DIR=${BENCH_DIR:-/tmp/sipscope-bench}
+CC=${CC:-cc}
+SNGREP=${SNGREP:-sngrep}
+TIME_BIN=${BENCH_TIME_BIN:-/usr/bin/time}
+
+[[ $CALLS =~ ^[1-9][0-9]*$ ]] || die "CALLS must be a positive integer, got '$CALLS'"
+[[ $SEED =~ ^[0-9]+$ ]] || die "BENCH_SEED must be a non-negative integer, got '$SEED'"
+[[ $TMO =~ ^[1-9][0-9]*$ ]] || die "BENCH_TIMEOUT must be a positive integer"
+command -v timeout >/dev/null || die "'timeout' (coreutils) is required"
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd) || die "cannot locate script dir"
+GEN_SRC=$SCRIPT_DIR/gen_capture.c
+[[ -r $GEN_SRC ]] || die "missing $GEN_SRC"
+
+mkdir -p "$BENCH_DIR" || die "cannot create $BENCH_DIR"
+WORK=$(mktemp -d "$BENCH_DIR/run.XXXXXX") || die "mktemp failed"
+trap 'rm -rf "$WORK"' EXIT
+
+# ---------------------------------------------------------------- generator
+GEN=$BENCH_DIR/gen_capture
+if [[ ! -x $GEN || $GEN_SRC -nt $GEN ]]; then
+    echo "bench: building $GEN with $CC" >&2
+    "$CC" -std=c11 -O2 -Wall -Wextra -o "$GEN.tmp.$$" "$GEN_SRC" \
+        || die "failed to build gen_capture with '$CC'"
+    mv -f "$GEN.tmp.$$" "$GEN"
+fi
+
+# A capture is reused when it exists, its recorded size matches and it was
+# produced by the current generator source.
+SRC_SUM=$(cksum <"$GEN_SRC" | awk '{print $1 "-" $2}')
+CAP=$BENCH_DIR/sip-${CALLS}calls-seed${SEED}.pcap
+META=$CAP.meta
+
+meta_get() { sed -n "s/.*[[:space:]]$1=\([^[:space:]]*\).*/\1/p" "$META" | head -n1; }
+
+reuse=0
+if [[ -f $CAP && -f $META ]]; then
+    if [[ $(sed -n 's/^source=//p' "$META") == "$SRC_SUM" &&
+          $(meta_get bytes) == "$(stat -c %s "$CAP")" ]]; then
+        reuse=1
+    fi
+fi
+if ((reuse)); then
+    echo "bench: reusing $CAP" >&2
+else
+    echo "bench: generating $CAP ($CALLS calls, seed $SEED)" >&2
+    rm -f "$META"
+    if ! "$GEN" -n "$CALLS" -s "$SEED" -o "$CAP.tmp.$$" >"$WORK/gen.out"; then
+        rm -f "$CAP.tmp.$$"
+        die "gen_capture failed"
+    fi
+    mv -f "$CAP.tmp.$$" "$CAP"
+    { echo "source=$SRC_SUM"; sed "s|file=.*|file=$CAP|" "$WORK/gen.out"; } >"$META.tmp.$$"
+    mv -f "$META.tmp.$$" "$META"
+fi
+
+BYTES=$(stat -c %s "$CAP")
+MSGS=$(meta_get messages)
+N_REG=$(meta_get registers)
+N_OPT=$(meta_get options)
+N_RTX=$(meta_get retransmissions)
+[[ -n $MSGS && -n $N_REG && -n $N_OPT ]] || die "cannot parse $META"
+DIALOGS=$((CALLS + N_REG + N_OPT))
+
+# Warm the page cache so that every tool reads the file from memory.
+cat "$CAP" >/dev/null
+
+# ---------------------------------------------------------------- measuring
+HAVE_GNU_TIME=0
+if [[ -x $TIME_BIN ]] && "$TIME_BIN" -f '%e %M' -o /dev/null true 2>/dev/null; then
+    HAVE_GNU_TIME=1
+else
+    echo "bench: note: GNU time not found (Debian package 'time');" \
+         "peak RSS will be reported as n/a" >&2
+fi
+
+# measure NAME -- CMD...   (stdout of CMD goes to $WORK/NAME.out)
+# sets M_RC, M_SEC (wall clock, s), M_RSS_KB (peak RSS, KiB, or "n/a")
+measure() {
+    local name=$1; shift; shift
+    local tf=$WORK/$name.time t0 t1
+    M_RC=0 M_SEC=n/a M_RSS_KB=n/a
+    if ((HAVE_GNU_TIME)); then
+        # GNU time's wait4() rusage covers timeout's child, i.e. the tool.
+        t0=${EPOCHREALTIME:-}
+        "$TIME_BIN" -f '%e %M' -o "$tf" \
+            timeout -k 10 "$TMO" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null
+        M_RC=$?
+        t1=${EPOCHREALTIME:-}
+        # GNU time prepends "Command exited with non-zero status N" on failure
+        read -r M_SEC M_RSS_KB < <(tail -n1 "$tf")
+        # %e only has 10 ms resolution: prefer bash's microsecond clock
+        if [[ -n $t0 && -n $t1 ]]; then
+            M_SEC=$(awk -v a="${t0/,/.}" -v b="${t1/,/.}" 'BEGIN { printf "%.3f", b - a }')
+        fi
+    else
+        local TIMEFORMAT=%3R
+        { time timeout -k 10 "$TMO" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null; } 2>"$tf"
+        M_RC=$?
+        M_SEC=$(tail -n1 "$tf")
+    fi
+    [[ -n ${M_SEC:-} ]] || M_SEC=n/a
+    [[ -n ${M_RSS_KB:-} ]] || M_RSS_KB=n/a
+}
+
+# Format helpers (awk for floating point)
+rate() {  # rate COUNT SECONDS -> COUNT/SECONDS or n/a
+    [[ $2 == n/a ]] && { echo n/a; return; }
+    awk -v c="$1" -v s="$2" 'BEGIN { if (s <= 0) s = 0.001; printf "%.0f", c / s }'
+}
+mbps() {
+    [[ $2 == n/a ]] && { echo n/a; return; }
+    awk -v b="$1" -v s="$2" 'BEGIN { if (s <= 0) s = 0.001; printf "%.1f", b / 1e6 / s }'
+}
+kb2mib() {
+    [[ $1 == n/a ]] && { echo n/a; return; }
+    awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'
+}
+
+status=0
+
+# sipscope ------------------------------------------------------------------
+SS_OK=0 SS_SEC=n/a SS_RSS=n/a SS_NOTE=''
+if [[ $SIPSCOPE != */* ]] && command -v "$SIPSCOPE" >/dev/null 2>&1; then
+    SIPSCOPE=$(command -v "$SIPSCOPE")
+fi
+if [[ ! -e $SIPSCOPE ]]; then
+    SS_NOTE="binary not found: $SIPSCOPE"
+elif [[ ! -f $SIPSCOPE || ! -x $SIPSCOPE ]]; then
+    SS_NOTE="not an executable file: $SIPSCOPE"
+else
+    echo "bench: running sipscope ..." >&2
+    measure sipscope -- "$SIPSCOPE" calls -r "$CAP" --format table
+    if ((M_RC == 124 || M_RC == 137)); then
+        SS_NOTE="timed out after ${TMO}s"
+    elif ((M_RC != 0)); then
+        SS_NOTE="exited with status $M_RC"
+    else
+        SS_OK=1 SS_SEC=$M_SEC SS_RSS=$M_RSS_KB
+    fi
+fi
+if ((!SS_OK)); then
+    status=1
+    {
+        echo "bench: SIPSCOPE FAILED: $SS_NOTE"
+        if [[ -s $WORK/sipscope.err ]]; then
+            echo "bench: sipscope stderr (last 20 lines):"
+            tail -n 20 "$WORK/sipscope.err" | sed 's/^/  | /'
+        fi
+    } >&2
+fi
+
+# sngrep --------------------------------------------------------------------
+SN_OK=0 SN_SEC=n/a SN_RSS=n/a SN_NOTE='' SN_DIALOGS=''
+if ! command -v "$SNGREP" >/dev/null 2>&1; then
+    SN_NOTE="not installed (Debian package 'sngrep')"
+else
+    help=$("$SNGREP" --help 2>&1 </dev/null || true)
+    if ! grep -q -- '--no-interface' <<<"$help" || ! grep -q -- '--input' <<<"$help"; then
+        SN_NOTE="installed version lacks -N/--no-interface or -I/--input"
+    else
+        limit=$((DIALOGS * 2 > 1000000 ? DIALOGS * 2 : 1000000))
+        sn_args=(-N -l "$limit")
+        # ignore ~/.sngreprc and /etc/sngreprc so that runs are comparable
+        grep -q -- '--no-config' <<<"$help" && sn_args+=(-F)
+        echo "bench: running sngrep ${sn_args[*]} -I ... (this takes a while) ..." >&2
+        measure sngrep -- "$SNGREP" "${sn_args[@]}" -I "$CAP"
+        # Without -q, sngrep -N prints "\rDialog count: N" every 500 ms and
+        # once more at the end: use the last value to check it read it all.
+        SN_DIALOGS=$(tr '\r' '\n' <"$WORK/sngrep.out" |
+                     sed -n 's/^Dialog count: \([0-9]*\).*/\1/p' | tail -n1)
+        if ((M_RC == 124 || M_RC == 137)); then
+            SN_NOTE="timed out after ${TMO}s"
+        elif ((M_RC != 0)); then
+            SN_NOTE="exited with status $M_RC: $(tail -n3 "$WORK/sngrep.err" | tr '\n' ' ')"
+        else
+            SN_OK=1 SN_SEC=$M_SEC SN_RSS=$M_RSS_KB
+            if [[ $SN_DIALOGS != "$DIALOGS" ]]; then
+                SN_NOTE="WARNING: sngrep reported ${SN_DIALOGS:-no} dialogs, expected $DIALOGS;"
+                SN_NOTE+=" it may not have processed the whole capture"
+            fi
+        fi
+    fi
+fi
+
+# ---------------------------------------------------------------- report
+MB=$(awk -v b="$BYTES" 'BEGIN { printf "%.1f", b / 1e6 }')
+echo
+echo "=== sipscope benchmark ==="
+echo "capture   : $CAP"
+echo "size      : $MB MB ($BYTES bytes)"
+echo "messages  : $MSGS ($CALLS INVITE calls x 7, $N_REG REGISTER x 4," \
+     "$N_OPT OPTIONS x 2, $N_RTX retransmissions)"
+echo "dialogs   : $DIALOGS (Call-IDs)"
+echo "cpus      : $(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')"
+echo
+printf '%-10s %9s %12s %9s %13s\n' tool seconds "messages/s" "MB/s" "peak RSS MiB"
+row() {  # row NAME OK SEC RSS_KB NOTE
+    if (($2)); then
+        printf '%-10s %9s %12s %9s %13s\n' "$1" "$3" "$(rate "$MSGS" "$3")" \
+            "$(mbps "$BYTES" "$3")" "$(kb2mib "$4")"
+        [[ -z $5 ]] || printf '%-10s %s\n' "" "$5"
+    else
+        printf '%-10s %s\n' "$1" "n/a -- $5"
+    fi
+}
+row sipscope "$SS_OK" "$SS_SEC" "$SS_RSS" "$SS_NOTE"
+row "sngrep -N" "$SN_OK" "$SN_SEC" "$SN_RSS" "$SN_NOTE"
+echo
+
+if ((SS_OK && SN_OK)); then
+    speed=$(awk -v a="$SN_SEC" -v b="$SS_SEC" 'BEGIN { if (b <= 0) b = 0.01; printf "%.1f", a / b }')
+    echo "speed-up  : sngrep time / sipscope time = ${speed}x   (target >= 20x)"
+    if [[ $SS_RSS != n/a && $SN_RSS != n/a ]]; then
+        mem=$(awk -v a="$SS_RSS" -v b="$SN_RSS" 'BEGIN { printf "%.3f", a / b }')
+        echo "memory    : sipscope RSS / sngrep RSS   = ${mem}   (target <= 0.25)"
+    else
+        mem=n/a
+        echo "memory    : sipscope RSS / sngrep RSS   = n/a (no GNU time)"
+    fi
+    verdict=PASS
+    awk -v s="$speed" 'BEGIN { exit !(s >= 20) }' || verdict=FAIL
+    if [[ $mem != n/a ]]; then
+        awk -v m="$mem" 'BEGIN { exit !(m <= 0.25) }' || verdict=FAIL
+    fi
+    [[ $mem == n/a ]] && verdict+=" (speed only: peak RSS not measured)"
+    echo "targets   : $verdict"
+    if [[ $verdict == FAIL* && ${BENCH_STRICT:-0} == 1 ]]; then
+        status=3
+    fi
+else
+    echo "ratios    : n/a (need successful runs of both sipscope and sngrep)"
+fi
+
+if ((!SS_OK)); then
+    echo
+    echo "RESULT: sipscope benchmark FAILED -- $SS_NOTE"
+fi
+exit "$status"

@@ -1,0 +1,309 @@
+/* test_sip.c - the SIP message parser. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "guard.h"
+#include "sipscope/sip.h"
+
+#define MAXH 64
+
+static struct guard g;
+static struct sip_header hdrs[MAXH];
+
+static int setup(void **state)
+{
+	(void)state;
+	return guard_init(&g);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	guard_free(&g);
+	return 0;
+}
+
+static const char invite[] =
+	"INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP pc33.atlanta.example.com:5062;branch=z9hG4bK776asdhds ;received=10.0.0.1\r\n"
+	"Via: SIP/2.0/UDP proxy.example.com;branch=z9hG4bKold\r\n"
+	"Max-Forwards: 70\r\n"
+	"To: Bob <sip:bob@biloxi.example.com>\r\n"
+	"From: \"Alice; the <first>\" <sip:alice@atlanta.example.com;tag=uri-param>;tag=1928301774\r\n"
+	"Call-ID: a84b4c76e66710@pc33.atlanta.example.com\r\n"
+	"CSeq: 314159 INVITE\r\n"
+	"Contact: <sip:alice@pc33.atlanta.example.com>\r\n"
+	"Content-Type: application/sdp\r\n"
+	"Content-Length: 10\r\n"
+	"\r\n"
+	"v=0\r\no=x\r\n";
+
+static const char response[] =
+	"SIP/2.0 180 Ringing\r\n"
+	"v: SIP/2.0/TCP 192.0.2.4;branch=z9hG4bKnashds8\r\n"
+	"t: <sip:bob@example.com>;tag=a6c85cf\r\n"
+	"f: <sip:alice@example.com>;tag=1928301774\r\n"
+	"i: compact-form-call-id\r\n"
+	"CSeq: 1 INVITE\r\n"
+	"l: 0\r\n"
+	"\r\n";
+
+static int parse(const char *text, size_t len, int flags, struct sip_msg *m)
+{
+	const char *p = guard_place(&g, text, len);
+	return sip_parse(p, len, flags, m, hdrs, MAXH);
+}
+
+static int sv_is(struct sv v, const char *s)
+{
+	return v.len == strlen(s) && memcmp(v.p, s, v.len) == 0;
+}
+
+static void test_invite_fields_are_views(void **state)
+{
+	(void)state;
+	struct sip_msg m;
+	int n = parse(invite, sizeof invite - 1, SIP_PARSE_DATAGRAM, &m);
+	assert_int_equal(n, (int)(sizeof invite - 1));
+	assert_null(m.malformed);
+	assert_true(m.is_request);
+	assert_true(sv_is(m.method, "INVITE"));
+	assert_true(sv_is(m.uri, "sip:bob@biloxi.example.com"));
+	assert_true(sv_is(m.call_id, "a84b4c76e66710@pc33.atlanta.example.com"));
+	assert_true(sv_is(m.from_tag, "1928301774"));
+	assert_null(m.to_tag.p);
+	assert_true(sv_is(m.branch, "z9hG4bK776asdhds"));
+	assert_true(sv_is(m.via_sent_by, "pc33.atlanta.example.com:5062"));
+	assert_true(sv_is(m.via_transport, "UDP"));
+	assert_int_equal(m.cseq, 314159);
+	assert_true(sv_is(m.cseq_method, "INVITE"));
+	assert_int_equal(m.content_length, 10);
+	assert_true(sv_is(m.body, "v=0\r\no=x\r\n"));
+	assert_int_equal(m.nheaders, 10);
+}
+
+static void test_compact_forms_and_response(void **state)
+{
+	(void)state;
+	struct sip_msg m;
+	int n = parse(response, sizeof response - 1, 0, &m);
+	assert_int_equal(n, (int)(sizeof response - 1));
+	assert_null(m.malformed);
+	assert_false(m.is_request);
+	assert_int_equal(m.status, 180);
+	assert_true(sv_is(m.reason, "Ringing"));
+	assert_true(sv_is(m.call_id, "compact-form-call-id"));
+	assert_true(sv_is(m.to_tag, "a6c85cf"));
+	assert_true(sv_is(m.via_transport, "TCP"));
+	assert_int_equal(m.content_length, 0);
+	assert_int_equal(m.body.len, 0);
+}
+
+static void test_header_names_case_insensitive_and_folded(void **state)
+{
+	(void)state;
+	static const char msg[] =
+		"OPTIONS sip:x@y SIP/2.0\r\n"
+		"VIA: SIP/2.0/UDP h;branch=z9hG4bKa\r\n"
+		"cAlL-iD: folded\r\n"
+		"  -continued\r\n"
+		"FROM: <sip:a@b>;TAG=t1\r\n"
+		"to: <sip:c@d>\r\n"
+		"cseq:   7\r\n\tOPTIONS\r\n"
+		"\r\n";
+	struct sip_msg m;
+	int n = parse(msg, sizeof msg - 1, SIP_PARSE_DATAGRAM, &m);
+	assert_int_equal(n, (int)(sizeof msg - 1));
+	assert_null(m.malformed);
+	assert_true(sv_is(m.call_id, "folded\r\n  -continued"));
+	assert_true(sv_is(m.from_tag, "t1"));
+	assert_int_equal(m.cseq, 7);
+	assert_true(sv_is(m.cseq_method, "OPTIONS"));
+}
+
+static void test_stream_needs_content_length_body(void **state)
+{
+	(void)state;
+	struct sip_msg m;
+	/* Without the last body byte a stream message is incomplete... */
+	assert_int_equal(parse(invite, sizeof invite - 2, 0, &m), SIP_PARSE_INCOMPLETE);
+	/* ...while a datagram is framed anyway and flagged. */
+	int n = parse(invite, sizeof invite - 2, SIP_PARSE_DATAGRAM, &m);
+	assert_int_equal(n, (int)(sizeof invite - 2));
+	assert_string_equal(m.malformed, "body shorter than Content-Length");
+}
+
+static void test_two_messages_in_one_stream_buffer(void **state)
+{
+	(void)state;
+	char buf[2048];
+	size_t a = sizeof response - 1, b = sizeof invite - 1;
+	memcpy(buf, response, a);
+	memcpy(buf + a, invite, b);
+	struct sip_msg m;
+	int n = parse(buf, a + b, 0, &m);
+	assert_int_equal(n, (int)a);
+	n = parse(buf + a, b, 0, &m);
+	assert_int_equal(n, (int)b);
+	assert_true(sv_is(m.method, "INVITE"));
+}
+
+static void test_datagram_without_content_length_takes_rest(void **state)
+{
+	(void)state;
+	static const char msg[] =
+		"MESSAGE sip:x@y SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+		"From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: c\r\nCSeq: 2 MESSAGE\r\n\r\nhello";
+	struct sip_msg m;
+	int n = parse(msg, sizeof msg - 1, SIP_PARSE_DATAGRAM, &m);
+	assert_int_equal(n, (int)(sizeof msg - 1));
+	assert_int_equal(m.content_length, -1);
+	assert_true(sv_is(m.body, "hello"));
+	assert_null(m.malformed);
+}
+
+static void test_malformed_reasons(void **state)
+{
+	(void)state;
+	static const struct { const char *msg; const char *why; } cases[] = {
+		{ "INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nFrom: <sip:a>\r\nTo: <sip:b>\r\nCSeq: 1 INVITE\r\n\r\n",
+		  "missing Call-ID" },
+		{ "INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nFrom: <sip:a>\r\nTo: <sip:b>\r\nCall-ID: c\r\nCSeq: x INVITE\r\n\r\n",
+		  "bad CSeq" },
+		{ "INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nFrom: <sip:a>\r\nTo: <sip:b>\r\nCall-ID: c\r\nCSeq: 1 BYE\r\n\r\n",
+		  "CSeq method differs from request method" },
+		{ "INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nFrom: <sip:a>\r\nTo: <sip:b>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\nContent-Length: abc\r\n\r\n",
+		  "bad Content-Length" },
+		{ "INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nno colon here\r\nFrom: <sip:a>\r\nTo: <sip:b>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n\r\n",
+		  "bad header line" },
+		{ "SIP/2.0 999 Odd\r\nVia: SIP/2.0/UDP h\r\nFrom: <sip:a>\r\nTo: <sip:b>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n\r\n",
+		  "status code out of range" },
+		{ "INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\nFrom: <sip:a>\r\n", "truncated: no end of headers" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct sip_msg m;
+		size_t len = strlen(cases[i].msg);
+		int n = parse(cases[i].msg, len, SIP_PARSE_DATAGRAM, &m);
+		assert_int_equal(n, (int)len);
+		assert_non_null(m.malformed);
+		assert_string_equal(m.malformed, cases[i].why);
+	}
+}
+
+static void test_not_sip_is_rejected(void **state)
+{
+	(void)state;
+	static const char *cases[] = {
+		"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+		"\x80\x00\x12\x34 rtp-ish payload bytes\n",
+		"INVITE sip:x SIP/3.0\r\n\r\n",
+		"SIP/2.0 2x0 OK\r\n\r\n",
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct sip_msg m;
+		size_t len = strlen(cases[i]) + (i == 1 ? 4 : 0);
+		assert_int_equal(parse(cases[i], len, SIP_PARSE_DATAGRAM, &m), SIP_PARSE_NOT_SIP);
+		assert_false(sip_looks_like(guard_place(&g, cases[i], len), len));
+	}
+}
+
+static void test_stream_partial_start_line_is_incomplete(void **state)
+{
+	(void)state;
+	struct sip_msg m;
+	/* A stream can deliver a message a byte at a time (RFC 3261 18.3). */
+	for (size_t len = 1; len < 40; len++)
+		assert_int_equal(parse(invite, len, 0, &m), SIP_PARSE_INCOMPLETE);
+	assert_int_equal(parse("SIP/2", 5, 0, &m), SIP_PARSE_INCOMPLETE);
+	assert_int_equal(parse("HTTP/1.1 200", 12, 0, &m), SIP_PARSE_NOT_SIP);
+}
+
+static void test_param_get_skips_uri_params_and_quotes(void **state)
+{
+	(void)state;
+	static const char pv[] = "\"a;tag=no\" <sip:x;tag=no>;foo;tag=yes;bar=1";
+	struct sv v = sv_make(pv, sizeof pv - 1);
+	assert_true(sv_is(sip_param_get(v, "tag"), "yes"));
+	struct sv e = sip_param_get(v, "foo");
+	assert_non_null(e.p);
+	assert_int_equal(e.len, 0);
+	assert_true(sv_is(sip_param_get(v, "BAR"), "1"));
+	assert_null(sip_param_get(v, "none").p);
+	struct sv addr = sv_make("sip:a@b;tag=t9", 14);
+	assert_true(sv_is(sip_param_get(addr, "tag"), "t9"));
+}
+
+static void test_too_many_headers_flagged(void **state)
+{
+	(void)state;
+	char buf[8192];
+	size_t n = (size_t)snprintf(buf, sizeof buf, "OPTIONS sip:x SIP/2.0\r\n");
+	for (int i = 0; i < MAXH + 10; i++)
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "X-H%d: v\r\n", i);
+	n += (size_t)snprintf(buf + n, sizeof buf - n, "\r\n");
+	struct sip_msg m;
+	assert_int_equal(parse(buf, n, SIP_PARSE_DATAGRAM, &m), (int)n);
+	assert_int_equal(m.nheaders, MAXH);
+	assert_int_equal(m.nheaders_seen, MAXH + 10);
+	assert_string_equal(m.malformed, "too many headers");
+}
+
+/* Every prefix of every sample, in both modes, ends right at the guard
+ * page: no read past the end, and streams never claim a short message. */
+static void test_every_prefix_is_safe(void **state)
+{
+	(void)state;
+	const char *samples[] = { invite, response };
+	size_t lens[] = { sizeof invite - 1, sizeof response - 1 };
+	for (size_t s = 0; s < 2; s++) {
+		for (size_t len = 0; len <= lens[s]; len++) {
+			struct sip_msg m;
+			int n = parse(samples[s], len, 0, &m);
+			if (len < lens[s])
+				assert_int_equal(n, SIP_PARSE_INCOMPLETE);
+			else
+				assert_int_equal(n, (int)len);
+			n = parse(samples[s], len, SIP_PARSE_DATAGRAM, &m);
+			assert_true(n == SIP_PARSE_NOT_SIP || (n >= 0 && (size_t)n <= len));
+			(void)sip_looks_like(guard_place(&g, samples[s], len), len);
+		}
+	}
+}
+
+static void test_method_names_round_trip(void **state)
+{
+	(void)state;
+	for (int i = 1; i < SIP_M__COUNT; i++) {
+		const char *name = sip_method_name((enum sip_method)i);
+		assert_non_null(name);
+		assert_int_equal(sip_method_from_sv(sv_make(name, strlen(name))), i);
+	}
+	assert_int_equal(sip_method_from_sv(sv_make("invite", 6)), SIP_M_UNKNOWN);
+	assert_null(sip_method_name(SIP_M_UNKNOWN));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_invite_fields_are_views),
+		cmocka_unit_test(test_compact_forms_and_response),
+		cmocka_unit_test(test_header_names_case_insensitive_and_folded),
+		cmocka_unit_test(test_stream_needs_content_length_body),
+		cmocka_unit_test(test_two_messages_in_one_stream_buffer),
+		cmocka_unit_test(test_datagram_without_content_length_takes_rest),
+		cmocka_unit_test(test_malformed_reasons),
+		cmocka_unit_test(test_not_sip_is_rejected),
+		cmocka_unit_test(test_stream_partial_start_line_is_incomplete),
+		cmocka_unit_test(test_param_get_skips_uri_params_and_quotes),
+		cmocka_unit_test(test_too_many_headers_flagged),
+		cmocka_unit_test(test_every_prefix_is_safe),
+		cmocka_unit_test(test_method_names_round_trip),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

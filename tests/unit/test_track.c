@@ -1,0 +1,206 @@
+/* test_track.c - transactions, dialogs, calls, retransmissions. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sipscope/sip.h"
+#include "sipscope/store.h"
+#include "sipscope/track.h"
+
+struct fx {
+	struct store *s;
+	struct tracker *t;
+	int64_t now;
+};
+
+static int setup(void **state)
+{
+	static struct fx f;
+	f.s = store_new();
+	f.t = track_new(f.s);
+	f.now = 1700000000LL * 1000000;
+	*state = &f;
+	return f.s && f.t ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	track_free(f->t);
+	store_free(f->s);
+	return 0;
+}
+
+static uint32_t ep(struct fx *f, int host, uint16_t port)
+{
+	struct store_endpoint e;
+	memset(&e, 0, sizeof e);
+	e.family = 4;
+	e.addr[0] = 10;
+	e.addr[3] = (uint8_t)host;
+	e.port = port;
+	return store_endpoint_id(f->s, &e);
+}
+
+/* Feed one message from host a to host b; returns its store index. */
+static size_t feed(struct fx *f, int a, int b, const char *fmt, ...)
+{
+	static char buf[4096];
+	static struct sip_header hdrs[64];
+	va_list ap;
+	va_start(ap, fmt);
+	int len = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	struct sip_msg m;
+	assert_true(sip_parse(buf, (size_t)len, SIP_PARSE_DATAGRAM, &m, hdrs, 64) > 0);
+	assert_null(m.malformed);
+	struct store_msg r;
+	memset(&r, 0, sizeof r);
+	f->now += 1000;
+	r.ts_us = f->now;
+	r.frame = store_msg_count(f->s) + 1;
+	r.flags = m.is_request ? STORE_MSG_REQUEST : 0;
+	r.method = (uint8_t)sip_method_from_sv(m.is_request ? m.method : m.cseq_method);
+	r.status = (uint16_t)m.status;
+	r.src = ep(f, a, 5060);
+	r.dst = ep(f, b, 5060);
+	r.call_id = store_intern(f->s, m.call_id);
+	long idx = store_append_msg(f->s, &r);
+	assert_true(idx >= 0);
+	assert_int_equal(track_msg(f->t, (size_t)idx, &m), 0);
+	return (size_t)idx;
+}
+
+#define HDRS(branch, ftag, ttag, cseq, meth) \
+	"Via: SIP/2.0/UDP 10.0.0.1:5060;branch=" branch "\r\n" \
+	"From: <sip:a@x>;tag=" ftag "\r\nTo: <sip:b@y>" ttag "\r\n" \
+	"Call-ID: call-1\r\nCSeq: " cseq " " meth "\r\nContent-Length: 0\r\n\r\n"
+
+#define REQ(meth, branch, ttag, cseq) meth " sip:b@y SIP/2.0\r\n" HDRS(branch, "f1", ttag, cseq, meth)
+#define RSP(code, branch, ttag, cseq, meth) "SIP/2.0 " code "\r\n" HDRS(branch, "f1", ttag, cseq, meth)
+
+static struct store_msg *at(struct fx *f, size_t i) { return store_msg_at(f->s, i); }
+
+static void test_basic_call_transactions_dialog_and_state(void **state)
+{
+	struct fx *f = *state;
+	size_t inv = feed(f, 1, 2, REQ("INVITE", "z9hG4bK1", "", "1"));
+	size_t tr = feed(f, 2, 1, RSP("100 Trying", "z9hG4bK1", "", "1", "INVITE"));
+	size_t rg = feed(f, 2, 1, RSP("180 Ringing", "z9hG4bK1", ";tag=t1", "1", "INVITE"));
+	size_t ok = feed(f, 2, 1, RSP("200 OK", "z9hG4bK1", ";tag=t1", "1", "INVITE"));
+	size_t ack = feed(f, 1, 2, REQ("ACK", "z9hG4bK2", ";tag=t1", "1"));
+	size_t bye = feed(f, 1, 2, REQ("BYE", "z9hG4bK3", ";tag=t1", "2"));
+	size_t bok = feed(f, 2, 1, RSP("200 OK", "z9hG4bK3", ";tag=t1", "2", "BYE"));
+	track_finish(f->t);
+
+	/* INVITE, ACK (for 2xx: its own), BYE: three transactions. */
+	assert_int_equal(at(f, inv)->txn, at(f, ok)->txn);
+	assert_int_equal(at(f, tr)->txn, at(f, inv)->txn);
+	assert_int_not_equal(at(f, ack)->txn, at(f, inv)->txn);
+	assert_int_not_equal(at(f, bye)->txn, at(f, inv)->txn);
+	assert_int_equal(at(f, bok)->txn, at(f, bye)->txn);
+	assert_int_equal(at(f, ok)->request_msg, inv + 1);
+	assert_int_equal(at(f, bok)->request_msg, bye + 1);
+	/* One dialog, joined after the fact by the INVITE and its 100. */
+	uint32_t d = at(f, rg)->dialog;
+	assert_int_not_equal(d, 0);
+	for (size_t i = inv; i <= bok; i++)
+		assert_int_equal(at(f, i)->dialog, d);
+	for (size_t i = inv; i <= bok; i++)
+		assert_false(at(f, i)->flags & STORE_MSG_RETRANS);
+
+	assert_int_equal(track_call_count(f->t), 1);
+	const struct call_info *c = track_call(f->t, 0);
+	assert_int_equal(c->state, CALL_STATE_COMPLETED);
+	assert_int_equal(c->final_status, 200);
+	assert_int_equal(c->nmsgs, 7);
+	assert_int_equal(c->final_us - c->start_us, 3000);
+	assert_int_equal(c->bye_us - c->answer_us, 2000);
+	assert_string_equal(track_state_name((enum call_state)c->state), "completed");
+}
+
+static void test_retransmissions_same_hop_only(void **state)
+{
+	struct fx *f = *state;
+	size_t inv = feed(f, 1, 2, REQ("INVITE", "z9hG4bK1", "", "1"));
+	size_t again = feed(f, 1, 2, REQ("INVITE", "z9hG4bK1", "", "1"));
+	/* The same request seen on the next hop (e.g. both sides of a
+	 * device that keeps the branch) is not a retransmission. */
+	size_t other_hop = feed(f, 2, 3, REQ("INVITE", "z9hG4bK1", "", "1"));
+	size_t ok = feed(f, 2, 1, RSP("200 OK", "z9hG4bK1", ";tag=t1", "1", "INVITE"));
+	size_t ok2 = feed(f, 2, 1, RSP("200 OK", "z9hG4bK1", ";tag=t1", "1", "INVITE"));
+	/* A forked 2xx (another To tag) is a new dialog, not a repeat. */
+	size_t fork = feed(f, 2, 1, RSP("200 OK", "z9hG4bK1", ";tag=t2", "1", "INVITE"));
+	size_t ack = feed(f, 1, 2, REQ("ACK", "z9hG4bK9", ";tag=t1", "1"));
+	size_t ack2 = feed(f, 1, 2, REQ("ACK", "z9hG4bK9", ";tag=t1", "1"));
+	assert_false(at(f, inv)->flags & STORE_MSG_RETRANS);
+	assert_true(at(f, again)->flags & STORE_MSG_RETRANS);
+	assert_false(at(f, other_hop)->flags & STORE_MSG_RETRANS);
+	assert_false(at(f, ok)->flags & STORE_MSG_RETRANS);
+	assert_true(at(f, ok2)->flags & STORE_MSG_RETRANS);
+	assert_false(at(f, fork)->flags & STORE_MSG_RETRANS);
+	assert_int_not_equal(at(f, fork)->dialog, at(f, ok)->dialog);
+	assert_false(at(f, ack)->flags & STORE_MSG_RETRANS);
+	assert_true(at(f, ack2)->flags & STORE_MSG_RETRANS);
+	assert_int_equal(track_call(f->t, 0)->final_status, 200);
+}
+
+static void test_ack_for_non2xx_matches_invite_txn(void **state)
+{
+	struct fx *f = *state;
+	size_t inv = feed(f, 1, 2, REQ("INVITE", "z9hG4bK1", "", "1"));
+	feed(f, 2, 1, RSP("486 Busy Here", "z9hG4bK1", ";tag=t1", "1", "INVITE"));
+	size_t ack = feed(f, 1, 2, REQ("ACK", "z9hG4bK1", ";tag=t1", "1"));
+	assert_int_equal(at(f, ack)->txn, at(f, inv)->txn);
+	const struct call_info *c = track_call(f->t, 0);
+	assert_int_equal(c->state, CALL_STATE_BUSY);
+	assert_int_equal(c->final_status, 486);
+}
+
+static void test_cancel_is_own_transaction_and_call_cancelled(void **state)
+{
+	struct fx *f = *state;
+	size_t inv = feed(f, 1, 2, REQ("INVITE", "z9hG4bK1", "", "1"));
+	feed(f, 2, 1, RSP("180 Ringing", "z9hG4bK1", ";tag=t1", "1", "INVITE"));
+	assert_int_equal(track_call(f->t, 0)->state, CALL_STATE_RINGING);
+	size_t can = feed(f, 1, 2, REQ("CANCEL", "z9hG4bK1", "", "1"));
+	size_t cok = feed(f, 2, 1, RSP("200 OK", "z9hG4bK1", ";tag=t1", "1", "CANCEL"));
+	size_t t487 = feed(f, 2, 1, RSP("487 Request Terminated", "z9hG4bK1", ";tag=t1", "1", "INVITE"));
+	assert_int_not_equal(at(f, can)->txn, at(f, inv)->txn);
+	assert_int_equal(at(f, cok)->txn, at(f, can)->txn);
+	assert_int_equal(at(f, t487)->txn, at(f, inv)->txn);
+	const struct call_info *c = track_call(f->t, 0);
+	assert_int_equal(c->state, CALL_STATE_CANCELLED);
+	assert_int_equal(c->final_status, 487);
+}
+
+static void test_rfc2543_transaction_without_cookie(void **state)
+{
+	struct fx *f = *state;
+	size_t req = feed(f, 1, 2, REQ("OPTIONS", "old1", "", "5"));
+	size_t rsp = feed(f, 2, 1, RSP("200 OK", "old1", ";tag=x", "5", "OPTIONS"));
+	size_t req2 = feed(f, 1, 2, REQ("OPTIONS", "old1", "", "6"));
+	assert_int_equal(at(f, rsp)->txn, at(f, req)->txn);
+	assert_int_not_equal(at(f, req2)->txn, at(f, req)->txn);
+	const struct call_info *c = track_call(f->t, 0);
+	assert_int_equal(c->method, SIP_M_OPTIONS);
+	assert_int_equal(c->state, CALL_STATE_COMPLETED);
+	assert_int_equal(at(f, rsp)->dialog, 0); /* OPTIONS makes no dialog */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_basic_call_transactions_dialog_and_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retransmissions_same_hop_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_for_non2xx_matches_invite_txn, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_is_own_transaction_and_call_cancelled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rfc2543_transaction_without_cookie, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
