@@ -1,0 +1,312 @@
+#!/usr/bin/env bash
+#
+# make-samples.sh - regenerate the sipscope sample captures in this folder.
+#
+# Every capture is real SIP traffic produced by sipp (sip-tester) and, for
+# proxy_rr_udp.pcap, kamailio, on the loopback interface only (127.0.0.1 or
+# ::1), recorded by tcpdump on "lo" with a capture filter limited to the
+# ports of that capture.  Ports are deliberately not 5060, so a decoder has
+# to recognise SIP on any port.
+#
+# Usage: sudo ./make-samples.sh          (needs root for tcpdump on lo)
+#        KEEP_LOGS=1 ./make-samples.sh   (keep sipp/tcpdump/kamailio logs)
+#
+# Needs: sipp, tcpdump, kamailio, timeout (coreutils).  On Debian/Ubuntu:
+#        apt-get install sip-tester tcpdump kamailio
+# tshark is optional: when present, a per-capture summary is printed.
+#
+# Idempotent: each run overwrites the *.pcap files it makes.  Exits non-zero
+# if a tool is missing, if a capture is empty, or if a call flow failed.
+
+set -euo pipefail
+
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+HERE=$PWD
+SCEN=$HERE/scenarios
+KAMCFG=$HERE/kamailio/kamailio.cfg
+export PATH="$PATH:/usr/sbin:/sbin"
+
+# ---------------------------------------------------------------- tools ----
+missing=()
+for tool in sipp tcpdump kamailio timeout; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if ((${#missing[@]})); then
+    echo "error: missing tool(s): ${missing[*]}" >&2
+    echo "       install sip-tester tcpdump kamailio (e.g. apt-get install sip-tester tcpdump kamailio)" >&2
+    exit 2
+fi
+if [[ $(id -u) -ne 0 ]]; then
+    echo "warning: not root; tcpdump may be unable to capture on lo" >&2
+fi
+for f in "$KAMCFG" "$SCEN"/{uac,uas}_{basic,busy,cancel,register,reinvite}.xml; do
+    [[ -r $f ]] || { echo "error: missing $f" >&2; exit 2; }
+done
+
+# the proxy port is the one in the kamailio config
+KAM_PORT=$(sed -n 's/^listen=udp:127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$KAMCFG")
+[[ -n $KAM_PORT ]] || { echo "error: no listen=udp:127.0.0.1:PORT in $KAMCFG" >&2; exit 2; }
+
+# ------------------------------------------------------ process control ----
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/sipscope-samples.XXXXXX")
+BG_PIDS=()
+FAILED=()
+
+cleanup() {
+    local rc=$? pid
+    for pid in "${BG_PIDS[@]}"; do
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null || true
+        fi
+    done
+    for pid in "${BG_PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    if [[ -n ${KEEP_LOGS:-} || $rc -ne 0 ]]; then
+        echo "logs kept in $WORK" >&2
+    else
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# bg NAME CMD... : run CMD in the background, output to $WORK/NAME.log;
+# its pid is left in $BG (and remembered for the exit trap)
+bg() {
+    local name=$1
+    shift
+    "$@" </dev/null >"$WORK/$name.log" 2>&1 &
+    BG=$!
+    BG_PIDS+=("$BG")
+}
+
+# reap PID SECONDS : wait at most SECONDS for PID, then SIGTERM it;
+# the exit status of PID is left in $RC
+reap() {
+    local pid=$1 secs=$2 i
+    for ((i = 0; i < secs * 10; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        echo "  (pid $pid still running after ${secs}s, stopping it)" >&2
+        kill -TERM "$pid" 2>/dev/null || true
+    fi
+    RC=0
+    wait "$pid" 2>/dev/null || RC=$?
+}
+
+# capture_start NAME FILTER : tcpdump on lo into $WORK/NAME.pcap
+capture_start() {
+    local name=$1 filter=$2 i
+    bg "$name.tcpdump" tcpdump -i lo -n -s 0 -U -Z root -w "$WORK/$name.pcap" "$filter"
+    CAP_PID=$BG
+    for ((i = 0; i < 50; i++)); do
+        grep -q 'listening on' "$WORK/$name.tcpdump.log" 2>/dev/null && break
+        kill -0 "$CAP_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if ! kill -0 "$CAP_PID" 2>/dev/null; then
+        echo "error: tcpdump did not start:" >&2
+        cat "$WORK/$name.tcpdump.log" >&2
+        exit 1
+    fi
+    sleep 1
+}
+
+# capture_stop : let the last packets reach tcpdump, then SIGINT it
+capture_stop() {
+    sleep 1
+    kill -INT "$CAP_PID" 2>/dev/null || true
+    reap "$CAP_PID" 5
+}
+
+# wait_port PORT PID : wait (at most 5 s) until something listens on PORT,
+# or PID has died; without ss, just wait a second
+wait_port() {
+    local port=$1 pid=$2 i
+    if ! command -v ss >/dev/null 2>&1; then
+        sleep 1
+        return
+    fi
+    for ((i = 0; i < 50; i++)); do
+        ss -Hlnut "sport = :$port" 2>/dev/null | grep -q . && return
+        kill -0 "$pid" 2>/dev/null || return
+        sleep 0.1
+    done
+}
+
+# common sipp options: no keyboard, bounded in time, fixed control port
+SIPP_COMMON=(-nostdin -timeout 30s -timeout_error -max_retrans 5 -recv_timeout 10000)
+
+# uas NAME SCENARIO IP PORT CALLS [SIPP OPTIONS...] : start a sipp server
+uas() {
+    local name=$1 scen=$2 ip=$3 port=$4 calls=$5
+    shift 5
+    bg "$name.uas" timeout 40 sipp -sf "$SCEN/$scen" -i "$ip" -p "$port" \
+        -mp $((port + 1000)) -cp $((port + 2000)) -m "$calls" "${SIPP_COMMON[@]}" "$@"
+    UAS_PID=$BG
+    wait_port "$port" "$UAS_PID"
+    if ! kill -0 "$UAS_PID" 2>/dev/null; then
+        echo "error: $name: sipp uas did not start:" >&2
+        tail -5 "$WORK/$name.uas.log" >&2
+        exit 1
+    fi
+}
+
+# uac NAME SCENARIO IP PORT REMOTE CALLS [SIPP OPTIONS...] : run a sipp client
+# to completion; exit status in $RC
+uac() {
+    local name=$1 scen=$2 ip=$3 port=$4 remote=$5 calls=$6
+    shift 6
+    bg "$name.uac" timeout 40 sipp -sf "$SCEN/$scen" -i "$ip" -p "$port" \
+        -mp $((port + 1000)) -cp $((port + 2000)) -m "$calls" -r 4 -rp 1000 -s bob \
+        "${SIPP_COMMON[@]}" "$@" "$remote"
+    reap "$BG" 45
+}
+
+# finish NAME UAC_RC [lossy] : wait for the uas, stop the capture, judge
+finish() {
+    local name=$1 uac_rc=$2 lossy=${3:-}
+    reap "$UAS_PID" 10
+    local uas_rc=$RC
+    capture_stop
+    if [[ -z $lossy && ($uac_rc -ne 0 || $uas_rc -ne 0) ]]; then
+        echo "error: $name: sipp uac exit $uac_rc, uas exit $uas_rc (see logs)" >&2
+        FAILED+=("$name")
+    fi
+    printf '  %s: uac exit %d, uas exit %d\n' "$name" "$uac_rc" "$uas_rc"
+}
+
+# v4 / v6 capture filters for a list of ports
+f4() { local p=$1 f; shift; f="port $p"; for p; do f="$f or port $p"; done; echo "ip host 127.0.0.1 and ($f)"; }
+f6() { local p=$1 f; shift; f="port $p"; for p; do f="$f or port $p"; done; echo "ip6 host ::1 and ($f)"; }
+
+# ------------------------------------------------------------ captures ----
+# Each capture uses its own pair of ports: uas 15xxx, uac 25xxx
+# (media ports +1000 and sipp control ports +2000 are outside the filter).
+
+echo "== basic_udp: 3 basic calls over UDP"
+capture_start basic_udp "$(f4 15060 25060)"
+uas basic_udp uas_basic.xml 127.0.0.1 15060 3
+uac basic_udp uac_basic.xml 127.0.0.1 25060 127.0.0.1:15060 3
+finish basic_udp "$RC"
+
+echo "== busy_udp: 3 calls rejected with 486 Busy Here"
+capture_start busy_udp "$(f4 15070 25070)"
+uas busy_udp uas_busy.xml 127.0.0.1 15070 3
+uac busy_udp uac_busy.xml 127.0.0.1 25070 127.0.0.1:15070 3
+finish busy_udp "$RC"
+
+echo "== cancel_udp: 3 calls cancelled while ringing"
+capture_start cancel_udp "$(f4 15080 25080)"
+uas cancel_udp uas_cancel.xml 127.0.0.1 15080 3
+uac cancel_udp uac_cancel.xml 127.0.0.1 25080 127.0.0.1:15080 3
+finish cancel_udp "$RC"
+
+echo "== register_udp: 3 REGISTERs with a 401 digest challenge"
+capture_start register_udp "$(f4 15090 25090)"
+uas register_udp uas_register.xml 127.0.0.1 15090 3
+uac register_udp uac_register.xml 127.0.0.1 25090 127.0.0.1:15090 3 -au alice -ap sipscope
+finish register_udp "$RC"
+
+echo "== reinvite_udp: 2 calls with a hold re-INVITE and an INFO"
+capture_start reinvite_udp "$(f4 15100 25100)"
+uas reinvite_udp uas_reinvite.xml 127.0.0.1 15100 2
+uac reinvite_udp uac_reinvite.xml 127.0.0.1 25100 127.0.0.1:15100 2
+finish reinvite_udp "$RC"
+
+echo "== basic_tcp: 3 basic calls over one TCP connection"
+capture_start basic_tcp "$(f4 15110 25110)"
+uas basic_tcp uas_basic.xml 127.0.0.1 15110 3 -t t1
+uac basic_tcp uac_basic.xml 127.0.0.1 25110 127.0.0.1:15110 3 -t t1
+finish basic_tcp "$RC"
+
+echo "== basic_ipv6: 2 basic calls over UDP on ::1"
+capture_start basic_ipv6 "$(f6 15120 25120)"
+uas basic_ipv6 uas_basic.xml ::1 15120 2
+uac basic_ipv6 uac_basic.xml ::1 25120 '[::1]:15120' 2
+finish basic_ipv6 "$RC"
+
+echo "== proxy_rr_udp: 3 calls uac -> kamailio:$KAM_PORT -> uas, with Record-Route"
+capture_start proxy_rr_udp "$(f4 25130 "$KAM_PORT" 15131)"
+mkdir -p "$WORK/kamailio"
+bg proxy_rr_udp.kamailio kamailio -f "$KAMCFG" -DD -E -w "$WORK/kamailio" \
+    -Y "$WORK/kamailio" -P "$WORK/kamailio/kamailio.pid" -m 32 -M 4
+KAM_PID=$BG
+wait_port "$KAM_PORT" "$KAM_PID"
+if ! kill -0 "$KAM_PID" 2>/dev/null; then
+    echo "error: kamailio did not start:" >&2
+    cat "$WORK/proxy_rr_udp.kamailio.log" >&2
+    exit 1
+fi
+sleep 0.5
+uas proxy_rr_udp uas_basic.xml 127.0.0.1 15131 3
+# the Request-URI names the uas; -rsa sends every request to the proxy
+uac proxy_rr_udp uac_basic.xml 127.0.0.1 25130 127.0.0.1:15131 3 -rsa "127.0.0.1:$KAM_PORT"
+uac_rc=$RC
+reap "$UAS_PID" 10
+uas_rc=$RC
+kill -TERM "$KAM_PID" 2>/dev/null || true
+reap "$KAM_PID" 5
+capture_stop
+if ((uac_rc != 0 || uas_rc != 0)); then
+    echo "error: proxy_rr_udp: sipp uac exit $uac_rc, uas exit $uas_rc (see logs)" >&2
+    FAILED+=(proxy_rr_udp)
+fi
+printf '  %s: uac exit %d, uas exit %d\n' proxy_rr_udp "$uac_rc" "$uas_rc"
+
+echo "== lossy_udp: 8 basic calls, uac and uas each drop 10% of messages"
+capture_start lossy_udp "$(f4 15140 25140)"
+uas lossy_udp uas_basic.xml 127.0.0.1 15140 8 -lost 10
+uac lossy_udp uac_basic.xml 127.0.0.1 25140 127.0.0.1:15140 8 -lost 10
+# some calls may fail here (that is the point), so sipp's status is not fatal
+finish lossy_udp "$RC" lossy
+
+# ------------------------------------------------------------- results ----
+NAMES=(basic_udp busy_udp cancel_udp register_udp reinvite_udp basic_tcp
+       basic_ipv6 proxy_rr_udp lossy_udp)
+
+echo
+echo "created in $HERE:"
+for name in "${NAMES[@]}"; do
+    src=$WORK/$name.pcap
+    packets=0
+    [[ -s $src ]] && packets=$(tcpdump -n -r "$src" 2>/dev/null | wc -l)
+    if ((packets == 0)); then
+        echo "error: $name.pcap is empty" >&2
+        FAILED+=("$name(empty)")
+        rm -f "$HERE/$name.pcap"
+        continue
+    fi
+    mv -f "$src" "$HERE/$name.pcap"
+    chmod 644 "$HERE/$name.pcap"
+    size=$(stat -c %s "$HERE/$name.pcap")
+    printf '  %-18s %7d bytes %4d packets\n' "$name.pcap" "$size" "$packets"
+    ((size < 200 * 1024)) || echo "warning: $name.pcap is larger than 200 KB" >&2
+done
+
+if command -v tshark >/dev/null 2>&1; then
+    echo
+    echo "SIP messages per capture (tshark; 'repeated' = same Call-ID, CSeq, branch"
+    echo "and method/status seen before on the same hop, i.e. a retransmission):"
+    for name in "${NAMES[@]}"; do
+        [[ -s $HERE/$name.pcap ]] || continue
+        printf '  %-18s ' "$name"
+        tshark -r "$HERE/$name.pcap" -Y sip -T fields -E occurrence=f \
+            -e sip.Method -e sip.Status-Code -e sip.Call-ID -e sip.CSeq -e sip.Via.branch \
+            -e ip.src -e ipv6.src -e udp.srcport -e tcp.srcport 2>/dev/null |
+            awk -F'\t' '{ k = ($1 != "") ? $1 : $2; n[k]++; if (!(k in seen)) { seen[k] = 1; o[++m] = k }
+                          id = k SUBSEP $3 SUBSEP $4 SUBSEP $5 SUBSEP $6 $7 SUBSEP $8 $9
+                          if (id in msg) rep++; msg[id] = 1 }
+                        END { for (i = 1; i <= m; i++) printf "%s%s=%d", (i > 1 ? " " : ""), o[i], n[o[i]]
+                              printf " (repeated=%d)\n", rep + 0 }'
+    done
+fi
+
+if ((${#FAILED[@]})); then
+    echo "FAILED: ${FAILED[*]}" >&2
+    exit 1
+fi
+echo "all captures made"
