@@ -1,15 +1,24 @@
 /* hmap.h - open-addressing hash map from a 64-bit key to a 32-bit value.
  * Keys are hashes computed by the caller; key 0 is reserved (remapped).
- * The table doubles when 3/4 full; growth failure is reported, not fatal. */
+ * The table doubles when 3/4 full; growth failure is reported, not fatal.
+ * A small direct-mapped cache in front keeps recent keys in CPU cache. */
 #ifndef SIPSCOPE_HMAP_H
 #define SIPSCOPE_HMAP_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+struct hmap_slot {
+	uint64_t key;
+	uint32_t val;
+};
+
+#define HMAP_RECENT 4096 /* direct-mapped cache of recent keys */
+
 struct hmap {
-	uint64_t *keys;
-	uint32_t *vals;
+	struct hmap_slot *slots;
+	struct hmap_slot *recent; /* SIP traffic is bursty per call: most
+	                           * lookups hit a key used moments ago */
 	size_t cap; /* power of two, or 0 */
 	size_t count;
 };

@@ -65,22 +65,51 @@ static const struct hdr_name hdr_names[] = {
 	{ "session-id", SIP_H_SESSION_ID },
 };
 
+#define NHDR_NAMES (sizeof hdr_names / sizeof hdr_names[0])
+
+static int ci_eq(const char *a, const char *lower, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sv_lower((unsigned char)a[i]) != lower[i])
+			return 0;
+	return 1;
+}
+
+/* Every message has a dozen headers: compare lengths and first letters
+ * before any bytes. */
 static uint8_t hdr_id_of(struct sv name)
 {
-	/* Dispatch on length first: cheap and keeps the common case short. */
-	for (size_t i = 0; i < sizeof hdr_names / sizeof hdr_names[0]; i++)
-		if (sv_eq_ci(name, hdr_names[i].name))
+	static uint8_t lens[NHDR_NAMES];
+	if (!lens[0])
+		for (size_t i = 0; i < NHDR_NAMES; i++)
+			lens[i] = (uint8_t)strlen(hdr_names[i].name);
+	if (name.len == 0 || name.len > 32)
+		return SIP_H_OTHER;
+	int first = sv_lower((unsigned char)name.p[0]);
+	for (size_t i = 0; i < NHDR_NAMES; i++)
+		if (lens[i] == name.len && hdr_names[i].name[0] == first &&
+		    ci_eq(name.p, hdr_names[i].name, name.len))
 			return hdr_names[i].id;
 	return SIP_H_OTHER;
 }
 
-static int is_token_char(unsigned char c)
-{
-	/* RFC 3261 25.1 token */
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-		return 1;
-	return c && strchr("-.!%*_+`'~", c) != NULL;
-}
+/* RFC 3261 25.1 token characters. */
+static const uint8_t token_chars[256] = {
+	['-'] = 1, ['.'] = 1, ['!'] = 1, ['%'] = 1, ['*'] = 1, ['_'] = 1,
+	['+'] = 1, ['`'] = 1, ['\''] = 1, ['~'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+	['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
+	['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+	['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
+	['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+	['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+	['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+};
+
+static int is_token_char(unsigned char c) { return token_chars[c]; }
 
 static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <sys/mman.h>
 
 #include "sipscope/hmap.h"
 #include "sipscope/store.h"
@@ -16,9 +17,15 @@ struct str_chunk {
 	char data[];
 };
 
+/* Records live in fixed slabs: no copying on growth, and a slab is big
+ * enough to sit on huge pages (few page faults on million-message loads). */
+#define SLAB_SHIFT 15
+#define SLAB_MSGS (1u << SLAB_SHIFT)
+
 struct store {
-	struct store_msg *msgs;
-	size_t nmsgs, cap_msgs;
+	struct store_msg **slabs;
+	size_t nslabs, cap_slabs;
+	size_t nmsgs;
 
 	struct sv *strs; /* id-1 -> view */
 	size_t nstrs, cap_strs;
@@ -54,7 +61,9 @@ void store_free(struct store *s)
 {
 	if (!s)
 		return;
-	free(s->msgs);
+	for (size_t i = 0; i < s->nslabs; i++)
+		free(s->slabs[i]);
+	free(s->slabs);
 	free(s->strs);
 	hmap_free(&s->str_index);
 	while (s->chunks) {
@@ -189,11 +198,28 @@ char *store_endpoint_format(const struct store_endpoint *ep, char *buf, size_t n
 	return buf;
 }
 
+static struct store_msg *slab_alloc(void)
+{
+	size_t bytes = SLAB_MSGS * sizeof(struct store_msg);
+	void *p = aligned_alloc(2u << 20, (bytes + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1));
+#ifdef MADV_HUGEPAGE
+	if (p)
+		madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
 long store_append_msg(struct store *s, const struct store_msg *m)
 {
-	if (grow((void **)&s->msgs, &s->cap_msgs, s->nmsgs + 1, sizeof *s->msgs))
-		return -1;
-	s->msgs[s->nmsgs] = *m;
+	size_t slab = s->nmsgs >> SLAB_SHIFT;
+	if (slab == s->nslabs) {
+		if (grow((void **)&s->slabs, &s->cap_slabs, s->nslabs + 1, sizeof *s->slabs))
+			return -1;
+		if (!(s->slabs[slab] = slab_alloc()))
+			return -1;
+		s->nslabs++;
+	}
+	s->slabs[slab][s->nmsgs & (SLAB_MSGS - 1)] = *m;
 	return (long)s->nmsgs++;
 }
 
@@ -201,7 +227,7 @@ size_t store_msg_count(const struct store *s) { return s->nmsgs; }
 
 struct store_msg *store_msg_at(struct store *s, size_t idx)
 {
-	return idx < s->nmsgs ? &s->msgs[idx] : NULL;
+	return idx < s->nmsgs ? &s->slabs[idx >> SLAB_SHIFT][idx & (SLAB_MSGS - 1)] : NULL;
 }
 
 int64_t store_spool(struct store *s, const char *bytes, size_t len)

@@ -7,11 +7,26 @@
 
 #define MAGIC_COOKIE "z9hG4bK"
 
+#define TXN_SEEN_INLINE 6 /* message signatures kept in the transaction */
+#define CALL_DLG_INLINE 2 /* dialogs kept in the call record */
+
+/* Lookups stay in records already in cache: retransmission signatures
+ * live in their transaction and dialogs in their call; only the rare
+ * overflow (forking, long transactions) goes to the global tables. */
 struct txn_info {
 	uint32_t first_msg; /* index+1 of the request that opened it */
 	uint32_t dialog;    /* dialog a response of it created or joined */
 	uint16_t final_status;
 	uint8_t method;
+	uint8_t nseen;
+	uint64_t seen[TXN_SEEN_INLINE];
+};
+
+struct call_rec {
+	struct call_info info;
+	uint64_t dlg_key[CALL_DLG_INLINE];
+	uint32_t dlg_id[CALL_DLG_INLINE];
+	uint32_t ndlg;
 };
 
 struct tracker {
@@ -19,12 +34,15 @@ struct tracker {
 	struct hmap txn_index;    /* txn key -> txn id */
 	struct hmap dlg_index;    /* dialog key -> dialog id */
 	struct hmap seen;         /* retransmission signature -> 1 */
-	struct hmap call_index;   /* interned Call-ID -> call id */
+	uint32_t *call_of_str;    /* interned Call-ID -> call id (dense ids) */
+	size_t cap_call_of_str;
 	struct txn_info *txns;
 	size_t ntxns, cap_txns;
 	uint32_t ndialogs;
-	struct call_info *calls;
+	struct call_rec *calls;
 	size_t ncalls, cap_calls;
+	uint32_t *orphans;        /* messages that may join a dialog later */
+	size_t norphans, cap_orphans;
 };
 
 static const char *const state_names[] = {
@@ -48,7 +66,6 @@ struct tracker *track_new(struct store *s)
 	hmap_init(&t->txn_index);
 	hmap_init(&t->dlg_index);
 	hmap_init(&t->seen);
-	hmap_init(&t->call_index);
 	return t;
 }
 
@@ -59,9 +76,10 @@ void track_free(struct tracker *t)
 	hmap_free(&t->txn_index);
 	hmap_free(&t->dlg_index);
 	hmap_free(&t->seen);
-	hmap_free(&t->call_index);
+	free(t->call_of_str);
 	free(t->txns);
 	free(t->calls);
+	free(t->orphans);
 	free(t);
 }
 
@@ -69,7 +87,7 @@ size_t track_call_count(const struct tracker *t) { return t->ncalls; }
 
 const struct call_info *track_call(const struct tracker *t, size_t idx)
 {
-	return idx < t->ncalls ? &t->calls[idx] : NULL;
+	return idx < t->ncalls ? &t->calls[idx].info : NULL;
 }
 
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
@@ -122,19 +140,52 @@ static uint32_t txn_new(struct tracker *t, uint64_t key, size_t idx, uint8_t met
 	return id;
 }
 
-/* Dialog id of Call-ID + the two tags (order-free), created if asked. */
-static uint32_t dialog_of(struct tracker *t, const struct sip_msg *m, int create)
+/* Dialog id of Call-ID + the two tags (order-free) within call c,
+ * created if asked. */
+static uint32_t dialog_of(struct tracker *t, uint32_t c, const struct sip_msg *m, int create)
 {
-	if (!sv_is_set(m->from_tag) || !sv_is_set(m->to_tag) || m->to_tag.len == 0)
+	if (!c || !sv_is_set(m->from_tag) || !sv_is_set(m->to_tag) || m->to_tag.len == 0)
 		return 0;
 	uint64_t a = sv_hash(m->from_tag), b = sv_hash(m->to_tag);
-	uint64_t key = hmap_mix(sv_hash(m->call_id), a < b ? hmap_mix(a, b) : hmap_mix(b, a));
+	uint64_t key = a < b ? hmap_mix(a, b) : hmap_mix(b, a);
+	struct call_rec *cd = &t->calls[c - 1];
+	for (uint32_t i = 0; i < cd->ndlg && i < CALL_DLG_INLINE; i++)
+		if (cd->dlg_key[i] == key)
+			return cd->dlg_id[i];
+	uint64_t gkey = hmap_mix(key, c);
 	uint32_t id;
-	if (hmap_get(&t->dlg_index, key, &id))
+	if (cd->ndlg > CALL_DLG_INLINE && hmap_get(&t->dlg_index, gkey, &id))
 		return id;
-	if (!create || hmap_put(&t->dlg_index, key, t->ndialogs + 1) < 0)
+	if (!create)
 		return 0;
+	id = t->ndialogs + 1;
+	if (cd->ndlg < CALL_DLG_INLINE) {
+		cd->dlg_key[cd->ndlg] = key;
+		cd->dlg_id[cd->ndlg] = id;
+	} else if (hmap_put(&t->dlg_index, gkey, id) < 0) {
+		return 0;
+	}
+	cd->ndlg++;
 	return ++t->ndialogs;
+}
+
+/* Has this transaction carried this message signature before?  Records it
+ * when not.  Returns 1 seen, 0 new, -1 out of memory. */
+static int txn_seen(struct tracker *t, struct txn_info *x, uint64_t sig)
+{
+	for (uint8_t i = 0; i < x->nseen && i < TXN_SEEN_INLINE; i++)
+		if (x->seen[i] == sig)
+			return 1;
+	uint32_t dummy;
+	if (x->nseen >= TXN_SEEN_INLINE && hmap_get(&t->seen, sig, &dummy))
+		return 1;
+	if (x->nseen < TXN_SEEN_INLINE)
+		x->seen[x->nseen] = sig;
+	else if (hmap_put(&t->seen, sig, 1) < 0)
+		return -1;
+	if (x->nseen < 255)
+		x->nseen++;
+	return 0;
 }
 
 static int creates_dialog(uint8_t method)
@@ -159,14 +210,21 @@ static struct sv addr_uri(struct sv v)
 static struct call_info *call_for(struct tracker *t, struct store_msg *r, const struct sip_msg *m,
                                   size_t idx)
 {
-	uint32_t cid;
-	if (hmap_get(&t->call_index, r->call_id, &cid))
-		return &t->calls[cid - 1];
-	if (grow((void **)&t->calls, &t->cap_calls, t->ncalls + 1, sizeof *t->calls) ||
-	    hmap_put(&t->call_index, r->call_id, (uint32_t)t->ncalls + 1) < 0)
+	if (r->call_id < t->cap_call_of_str && t->call_of_str[r->call_id])
+		return &t->calls[t->call_of_str[r->call_id] - 1].info;
+	if (r->call_id >= t->cap_call_of_str) {
+		size_t old = t->cap_call_of_str;
+		if (grow((void **)&t->call_of_str, &t->cap_call_of_str, (size_t)r->call_id + 1,
+		         sizeof *t->call_of_str))
+			return NULL;
+		memset(t->call_of_str + old, 0, (t->cap_call_of_str - old) * sizeof *t->call_of_str);
+	}
+	if (grow((void **)&t->calls, &t->cap_calls, t->ncalls + 1, sizeof *t->calls))
 		return NULL;
-	struct call_info *c = &t->calls[t->ncalls++];
-	memset(c, 0, sizeof *c);
+	t->call_of_str[r->call_id] = (uint32_t)t->ncalls + 1;
+	struct call_rec *cr = &t->calls[t->ncalls++];
+	memset(cr, 0, sizeof *cr);
+	struct call_info *c = &cr->info;
 	c->call_id = r->call_id;
 	struct sv v = sip_header_get(m, SIP_H_FROM);
 	c->from = sv_is_set(v) ? store_intern(t->s, addr_uri(v)) : 0;
@@ -226,6 +284,11 @@ int track_msg(struct tracker *t, size_t idx, const struct sip_msg *m)
 	if (!r)
 		return -1;
 	int is_req = r->flags & STORE_MSG_REQUEST;
+	struct call_info *c = r->call_id ? call_for(t, r, m, idx) : NULL;
+	if (r->call_id && !c)
+		rc = -1;
+	uint32_t call = c ? (uint32_t)((struct call_rec *)c - t->calls) + 1 : 0;
+	r->call = call;
 	if (!m->malformed || m->cseq_valid) {
 		struct sv meth = is_req ? m->method : m->cseq_method;
 		uint8_t mid = (uint8_t)sip_method_from_sv(meth);
@@ -257,29 +320,30 @@ int track_msg(struct tracker *t, size_t idx, const struct sip_msg *m)
 			sig = hmap_mix(sig, is_req ? (uint64_t)mid << 16 | 1 : r->status);
 			sig = hmap_mix(sig, sv_hash(m->to_tag));
 			sig = hmap_mix(sig, m->cseq);
-			uint32_t dummy;
-			if (hmap_get(&t->seen, sig, &dummy))
+			int seen = txn_seen(t, x, sig);
+			if (seen > 0)
 				r->flags |= STORE_MSG_RETRANS;
-			else if (hmap_put(&t->seen, sig, 1) < 0)
+			else if (seen < 0)
 				rc = -1;
 			/* Dialogs: created by a 1xx-with-tag or 2xx to a dialog-creating
-			 * request; looked up by everything else (RFC 3261 12.1, 12.2). */
+			 * request (RFC 3261 12.1); an in-dialog request for a dialog we
+			 * never saw start (capture began mid-call) makes it known. */
 			int make = !is_req && creates_dialog(x->method) && r->status > 100 && r->status < 300;
-			/* An in-dialog request for a dialog we never saw start (the
-			 * capture began mid-call) makes the dialog known from here on. */
-			r->dialog = dialog_of(t, m, make || (is_req && mid != SIP_M_CANCEL));
+			r->dialog = dialog_of(t, call, m, make || (is_req && mid != SIP_M_CANCEL));
 			if (r->dialog && !x->dialog)
 				x->dialog = r->dialog;
+			/* The initial request and its 100 come before the dialog
+			 * exists; track_finish() lets them join it. */
+			if (!r->dialog && creates_dialog(x->method) &&
+			    !grow((void **)&t->orphans, &t->cap_orphans, t->norphans + 1,
+			          sizeof *t->orphans))
+				t->orphans[t->norphans++] = (uint32_t)idx;
 		} else {
-			r->dialog = dialog_of(t, m, 0);
+			r->dialog = dialog_of(t, call, m, 0);
 		}
 	}
-	if (!r->call_id)
-		return rc;
-	struct call_info *c = call_for(t, r, m, idx);
 	if (!c)
-		return -1;
-	r->call = (uint32_t)(c - t->calls) + 1;
+		return rc;
 	if (!c->first_txn && is_req)
 		c->first_txn = r->txn;
 	c->nmsgs++;
@@ -292,10 +356,10 @@ int track_msg(struct tracker *t, size_t idx, const struct sip_msg *m)
 
 void track_finish(struct tracker *t)
 {
-	size_t n = store_msg_count(t->s);
-	for (size_t i = 0; i < n; i++) {
-		struct store_msg *r = store_msg_at(t->s, i);
+	for (size_t i = 0; i < t->norphans; i++) {
+		struct store_msg *r = store_msg_at(t->s, t->orphans[i]);
 		if (!r->dialog && r->txn && t->txns[r->txn - 1].dialog)
 			r->dialog = t->txns[r->txn - 1].dialog;
 	}
+	t->norphans = 0;
 }
