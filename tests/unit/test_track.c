@@ -193,6 +193,20 @@ static void test_rfc2543_transaction_without_cookie(void **state)
 	assert_int_equal(at(f, rsp)->dialog, 0); /* OPTIONS makes no dialog */
 }
 
+static void test_auth_challenge_then_success_is_final_200(void **state)
+{
+	struct fx *f = *state;
+	feed(f, 1, 2, REQ("REGISTER", "z9hG4bK1", "", "1"));
+	feed(f, 2, 1, RSP("401 Unauthorized", "z9hG4bK1", ";tag=r1", "1", "REGISTER"));
+	assert_int_equal(track_call(f->t, 0)->final_status, 401);
+	feed(f, 1, 2, REQ("REGISTER", "z9hG4bK2", "", "2"));
+	feed(f, 2, 1, RSP("200 OK", "z9hG4bK2", ";tag=r2", "2", "REGISTER"));
+	const struct call_info *c = track_call(f->t, 0);
+	assert_int_equal(c->final_status, 200);
+	assert_int_equal(c->state, CALL_STATE_COMPLETED);
+	assert_int_equal(c->nmsgs, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +215,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ack_for_non2xx_matches_invite_txn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_is_own_transaction_and_call_cancelled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rfc2543_transaction_without_cookie, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auth_challenge_then_success_is_final_200, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""What each bundled sample must show, from how make-samples.sh made it.
+
+Usage: check_samples.py SIPSCOPE SAMPLES_DIR
+The expectations come from the sipp scenarios (call counts, final codes,
+states), not from sipscope's own earlier output.  Prints one line per check
+and exits 1 if any failed.
+"""
+import collections
+import json
+import subprocess
+import sys
+
+
+def run(binary, cmd, capture):
+    out = subprocess.run([binary, cmd, "-r", capture, "--format", "json"],
+                         capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise AssertionError(f"exit {out.returncode}: {out.stderr.strip()}")
+    return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+def expect_calls(calls, n, method, state, status, msgs=None):
+    assert len(calls) == n, f"{len(calls)} calls, expected {n}"
+    for c in calls:
+        assert c["method"] == method, c
+        assert c["state"] == state, c
+        assert c["final_status"] == status, c
+        if msgs is not None:
+            assert c["messages"] == msgs, c
+        assert c["start"] <= c["end"], c
+
+
+def check_basic(binary, d, name, ncalls, transport):
+    calls = run(binary, "calls", f"{d}/{name}")
+    expect_calls(calls, ncalls, "INVITE", "completed", 200, 7)
+    msgs = run(binary, "messages", f"{d}/{name}")
+    assert all(m["transport"] == transport for m in msgs)
+    seq = [m["method"] or m["status"] for m in msgs if m["call"] == 1]
+    assert seq == ["INVITE", 100, 180, 200, "ACK", "BYE", 200], seq
+    # Responses point at their request; ACK for 2xx is its own transaction.
+    by_frame = {m["frame"]: m for m in msgs}
+    for m in msgs:
+        if m["status"] is not None:
+            req = by_frame[m["request_frame"]]
+            assert req["txn"] == m["txn"] and req["method"] == m["cseq_method"], m
+    inv = [m for m in msgs if m["method"] == "INVITE"][0]
+    ack = [m for m in msgs if m["method"] == "ACK" and m["call"] == inv["call"]][0]
+    assert ack["txn"] != inv["txn"]
+    assert len({m["dialog"] for m in msgs if m["call"] == 1}) == 1
+    assert not any(m["retrans"] or m["malformed"] for m in msgs)
+    return msgs
+
+
+def check_busy(binary, d):
+    expect_calls(run(binary, "calls", f"{d}/busy_udp.pcap"), 3, "INVITE", "busy", 486, 4)
+    msgs = run(binary, "messages", f"{d}/busy_udp.pcap")
+    for m in msgs:
+        if m["method"] == "ACK":  # ACK to a non-2xx belongs to the INVITE transaction
+            inv = [x for x in msgs if x["method"] == "INVITE" and x["call"] == m["call"]][0]
+            assert m["txn"] == inv["txn"], m
+
+
+def check_cancel(binary, d):
+    expect_calls(run(binary, "calls", f"{d}/cancel_udp.pcap"), 3, "INVITE", "cancelled", 487, 7)
+    msgs = run(binary, "messages", f"{d}/cancel_udp.pcap")
+    for m in msgs:
+        if m["method"] == "CANCEL":
+            inv = [x for x in msgs if x["method"] == "INVITE" and x["call"] == m["call"]][0]
+            assert m["txn"] != inv["txn"], "CANCEL is its own transaction"
+
+
+def check_register(binary, d):
+    expect_calls(run(binary, "calls", f"{d}/register_udp.pcap"), 3, "REGISTER", "completed", 200, 4)
+    msgs = run(binary, "messages", f"{d}/register_udp.pcap")
+    assert collections.Counter(m["status"] for m in msgs if m["status"]) == {401: 3, 200: 3}
+
+
+def check_reinvite(binary, d):
+    expect_calls(run(binary, "calls", f"{d}/reinvite_udp.pcap"), 2, "INVITE", "completed", 200, 13)
+    msgs = run(binary, "messages", f"{d}/reinvite_udp.pcap")
+    c1 = [m for m in msgs if m["call"] == 1]
+    assert [m["cseq"] for m in c1 if m["method"] == "INVITE"] == [1, 2]
+    assert any(m["method"] == "INFO" for m in c1)
+    assert len({m["dialog"] for m in c1}) == 1, "re-INVITE and INFO stay in the dialog"
+
+
+def check_ipv6(binary, d):
+    msgs = check_basic(binary, d, "basic_ipv6.pcap", 2, "UDP")
+    assert all(m["src"].startswith("[::1]:") for m in msgs)
+
+
+def check_proxy(binary, d):
+    expect_calls(run(binary, "calls", f"{d}/proxy_rr_udp.pcap"), 3, "INVITE", "completed", 200)
+    msgs = run(binary, "messages", f"{d}/proxy_rr_udp.pcap")
+    invites = [m for m in msgs if m["method"] == "INVITE" and m["call"] == 1]
+    assert len(invites) == 2, "the INVITE is seen on both hops"
+    assert invites[0]["txn"] != invites[1]["txn"], "each hop is its own transaction"
+    assert not any(m["retrans"] for m in msgs), "a forwarded copy is not a retransmission"
+
+
+def check_lossy(binary, d):
+    calls = run(binary, "calls", f"{d}/lossy_udp.pcap")
+    assert len(calls) == 8
+    msgs = run(binary, "messages", f"{d}/lossy_udp.pcap")
+    rt = [m for m in msgs if m["retrans"]]
+    assert rt, "sipp -lost makes retransmissions"
+    for m in rt:  # a retransmission repeats an earlier message of its transaction, same hop
+        first = [x for x in msgs if x["txn"] == m["txn"] and x["frame"] < m["frame"]
+                 and x["src"] == m["src"] and x["dst"] == m["dst"]
+                 and (x["method"] or x["status"]) == (m["method"] or m["status"])]
+        assert first, m
+
+
+def main():
+    binary, d = sys.argv[1], sys.argv[2]
+    checks = [
+        ("basic_udp", lambda: check_basic(binary, d, "basic_udp.pcap", 3, "UDP")),
+        ("basic_tcp", lambda: check_basic(binary, d, "basic_tcp.pcap", 3, "TCP")),
+        ("basic_ipv6", lambda: check_ipv6(binary, d)),
+        ("busy_udp", lambda: check_busy(binary, d)),
+        ("cancel_udp", lambda: check_cancel(binary, d)),
+        ("register_udp", lambda: check_register(binary, d)),
+        ("reinvite_udp", lambda: check_reinvite(binary, d)),
+        ("proxy_rr_udp", lambda: check_proxy(binary, d)),
+        ("lossy_udp", lambda: check_lossy(binary, d)),
+    ]
+    failed = 0
+    for name, fn in checks:
+        try:
+            fn()
+            print(f"ok   sample {name}")
+        except AssertionError as e:
+            failed += 1
+            print(f"FAIL sample {name}: {e}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

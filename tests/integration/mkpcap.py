@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Write small crafted captures for the integration tests.
+
+Usage: mkpcap.py KIND OUT.pcap
+KINDs exercise one decoder path each: link types (sll, sll2, null, raw,
+qinq), IPv4 options, IPv6 extension headers, a snaplen-cut packet, a SIP
+message missing Call-ID, and terminal escape sequences inside headers.
+"""
+import struct
+import sys
+
+SIP = (b"OPTIONS sip:bob@example.com SIP/2.0\r\n"
+       b"Via: SIP/2.0/UDP 192.0.2.1:5099;branch=z9hG4bK-crafted\r\n"
+       b"From: <sip:alice@example.com>;tag=1\r\nTo: <sip:bob@example.com>\r\n"
+       b"Call-ID: crafted-%s\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def udp(payload, sport=5099, dport=5098):
+    return struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+
+
+def ipv4(l4, proto=17, options=b""):
+    ihl = 5 + len(options) // 4
+    h = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, ihl * 4 + len(l4), 1, 0, 64, proto, 0,
+                    bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2])) + options
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return h + l4
+
+
+def ipv6(l4, ext=b"", first_nh=17):
+    src = bytes(15) + b"\x01"
+    dst = bytes(15) + b"\x02"
+    return struct.pack("!IHBB", 0x60000000, len(ext) + len(l4), first_nh, 64) + src + dst + ext + l4
+
+
+def eth(net, ethertype=0x0800, tags=()):
+    h = b"\x00\x11\x22\x33\x44\x55" + b"\x66\x77\x88\x99\xaa\xbb"
+    for tpid, vid in tags:
+        h += struct.pack("!HH", tpid, vid)
+    return h + struct.pack("!H", ethertype) + net
+
+
+def write(out, linktype, frames, snaplen=65535, cut=None):
+    with open(out, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, snaplen, linktype))
+        for i, fr in enumerate(frames):
+            cap = fr if cut is None else fr[:cut]
+            f.write(struct.pack("<IIII", 1700000000 + i, 0, len(cap), len(fr)))
+            f.write(cap)
+
+
+def main():
+    kind, out = sys.argv[1], sys.argv[2]
+    msg = SIP % kind.encode()
+    v4 = ipv4(udp(msg))
+    if kind == "sll":
+        write(out, 113, [struct.pack("!HHH8sH", 0, 1, 6, b"\0" * 8, 0x0800) + v4])
+    elif kind == "sll2":
+        write(out, 276, [struct.pack("!HHIHBB8s", 0x0800, 0, 1, 1, 0, 6, b"\0" * 8) + v4])
+    elif kind == "null":
+        write(out, 0, [struct.pack("<I", 2) + v4])
+    elif kind == "raw":
+        write(out, 101, [v4])
+    elif kind == "qinq":
+        write(out, 1, [eth(v4, tags=((0x88a8, 100), (0x8100, 200)))])
+    elif kind == "ipv4opts":
+        write(out, 1, [eth(ipv4(udp(msg), options=b"\x01\x01\x01\x00" * 2))])
+    elif kind == "ipv6ext":
+        hop = bytes([60, 0]) + b"\x01\x04\0\0\0\0"     # hop-by-hop, next: dest opts
+        dst = bytes([17, 0]) + b"\x01\x04\0\0\0\0"     # destination options, next: UDP
+        write(out, 1, [eth(ipv6(udp(msg), hop + dst, first_nh=0), 0x86dd)])
+    elif kind == "snapcut":
+        write(out, 1, [eth(v4)], snaplen=120, cut=120)
+    elif kind == "nocallid":
+        bad = msg.replace(b"Call-ID: crafted-nocallid\r\n", b"")
+        write(out, 1, [eth(ipv4(udp(bad)))])
+    elif kind == "escapes":
+        evil = msg.replace(b"crafted-escapes", b"evil-\x1b[31mred\x1b[0m-\x07\x9b2J")
+        evil = evil.replace(b"<sip:alice@example.com>", b"\"\x1b]0;title\x07\" <sip:alice@example.com>")
+        write(out, 1, [eth(ipv4(udp(evil)))])
+    else:
+        sys.exit(f"unknown kind {kind}")
+
+
+if __name__ == "__main__":
+    main()

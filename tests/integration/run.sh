@@ -1,0 +1,161 @@
+#!/bin/sh
+# Integration tests: the sipscope binary on samples/ and crafted captures.
+# Usage: SIPSCOPE=build/sipscope sh tests/integration/run.sh
+# Prints one line per test and a closing "N passed, N failed, N skipped".
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=${SIPSCOPE:-$ROOT/sipscope}
+case "$BIN" in /*) ;; *) BIN=$ROOT/$BIN ;; esac
+S=$ROOT/samples
+CORPUS=$ROOT/../shared/corpus
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT INT TERM
+export TZ=UTC
+pass=0 fail=0 skip=0
+
+ok()   { pass=$((pass + 1)); echo "ok   $1"; }
+bad()  { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && sed 's/^/     /' "$2" | head -20; }
+skp()  { skip=$((skip + 1)); echo "skip $1"; }
+
+# expect NAME WANT_RC CMD... : run CMD, stdout to $T/out, stderr to $T/err
+expect() {
+	name=$1 want=$2
+	shift 2
+	"$@" >"$T/out" 2>"$T/err" </dev/null
+	rc=$?
+	if [ "$rc" = "$want" ]; then ok "$name"; return 0; fi
+	echo "exit $rc, wanted $want" >>"$T/err"
+	bad "$name" "$T/err"
+	return 1
+}
+
+# --- the samples, checked against what their scenarios did ---------------
+if python3 "$ROOT/tests/integration/check_samples.py" "$BIN" "$S" >"$T/cs" 2>&1; then
+	ok "samples behave as their sipp scenarios say"
+else
+	bad "samples behave as their sipp scenarios say" "$T/cs"
+fi
+
+# --- tshark as an independent decoder -------------------------------------
+python3 "$ROOT/tests/integration/tshark_compare.py" "$BIN" "$S"/*.pcap >"$T/tc" 2>&1
+case $? in
+0) ok "samples agree with tshark ($(grep -c '^ok' "$T/tc") captures)" ;;
+77) skp "samples vs tshark: tshark not installed" ;;
+*) bad "samples agree with tshark" "$T/tc" ;;
+esac
+if [ -d "$CORPUS" ]; then
+	python3 "$ROOT/tests/integration/tshark_compare.py" "$BIN" "$CORPUS"/*.pcap >"$T/tc" 2>&1
+	case $? in
+	0) ok "shared corpus agrees with tshark ($(grep -c '^ok' "$T/tc") captures)" ;;
+	77) skp "corpus vs tshark: tshark not installed" ;;
+	*) bad "shared corpus agrees with tshark" "$T/tc" ;;
+	esac
+else
+	skp "shared corpus vs tshark: ../shared/corpus absent"
+fi
+
+# --- errors: one clear line, documented exit codes ------------------------
+if expect "a non-capture file is exit 2" 2 "$BIN" messages -r /etc/passwd; then
+	if [ "$(wc -l <"$T/err")" = 1 ] && grep -q "/etc/passwd: not a pcap or pcapng capture file" "$T/err"; then
+		ok "a non-capture file gets one line naming it"
+	else bad "a non-capture file gets one line naming it" "$T/err"; fi
+fi
+if expect "a missing file is exit 2" 2 "$BIN" messages -r "$T/nosuchfile"; then
+	if [ "$(wc -l <"$T/err")" = 1 ] && grep -q "nosuchfile: No such file or directory" "$T/err"; then
+		ok "a missing file gets one line naming it"
+	else bad "a missing file gets one line naming it" "$T/err"; fi
+fi
+size=$(wc -c <"$S/basic_udp.pcap")
+head -c $((size - 100)) "$S/basic_udp.pcap" >"$T/cut.pcap"
+total=$("$BIN" messages -r "$S/basic_udp.pcap" --format json | wc -l)
+if expect "a capture cut mid-packet is exit 1" 1 "$BIN" messages -r "$T/cut.pcap" --format json; then
+	got=$(wc -l <"$T/out")
+	if grep -q "warning: .*cut.pcap: frame [0-9]* is damaged" "$T/err" && [ "$got" -eq $((total - 1)) ]; then
+		ok "a cut capture warns with file and frame and keeps the $got messages before it"
+	else bad "a cut capture warns and keeps what came before ($got of $total)" "$T/err"; fi
+fi
+head -c 10 "$S/basic_udp.pcap" >"$T/tiny.pcap"
+expect "a capture cut inside its file header is exit 2" 2 "$BIN" calls -r "$T/tiny.pcap"
+if expect "an unknown option is exit 2" 2 "$BIN" calls -r "$S/basic_udp.pcap" --bogus; then
+	grep -q "unknown option '--bogus'" "$T/err" && grep -q "^Usage:" "$T/err" &&
+		ok "an unknown option prints what was wrong and the usage" ||
+		bad "an unknown option prints what was wrong and the usage" "$T/err"
+fi
+expect "an unknown command is exit 2" 2 "$BIN" frobnicate -r "$S/basic_udp.pcap"
+expect "a missing -r is exit 2" 2 "$BIN" calls
+expect "an unknown format is exit 2" 2 "$BIN" calls -r "$S/basic_udp.pcap" --format xml
+expect "-r without a file is exit 2" 2 "$BIN" calls -r
+expect "--help is exit 0" 0 "$BIN" --help && grep -q "messages" "$T/out" || bad "--help lists the commands"
+expect "messages --help is exit 0" 0 "$BIN" messages --help
+expect "--version is exit 0" 0 "$BIN" --version && grep -q "^sipscope [0-9]" "$T/out" || bad "--version prints the version"
+
+# --- input forms ------------------------------------------------------------
+"$BIN" messages -r "$S/basic_udp.pcap" --format json >"$T/file.json"
+"$BIN" messages -r - --format json <"$S/basic_udp.pcap" >"$T/stdin.json" 2>"$T/err"
+if cmp -s "$T/file.json" "$T/stdin.json"; then ok "-r - reads stdin like the file"
+else bad "-r - reads stdin like the file" "$T/err"; fi
+
+"$BIN" messages -r "$S/basic_udp.pcap" -r "$S/busy_udp.pcap" --format json >"$T/merged.json"
+n1=$(wc -l <"$T/file.json")
+n2=$("$BIN" messages -r "$S/busy_udp.pcap" --format json | wc -l)
+if python3 - "$T/merged.json" "$((n1 + n2))" <<'PY'
+import json, sys
+msgs = [json.loads(l) for l in open(sys.argv[1])]
+assert len(msgs) == int(sys.argv[2]), len(msgs)
+times = [m["time"] for m in msgs]
+assert times == sorted(times), "merged in time order"
+assert [m["frame"] for m in msgs] == sorted(m["frame"] for m in msgs)
+assert len({m["call"] for m in msgs}) == 6
+PY
+then ok "several -r files merge by time ($((n1 + n2)) messages)"
+else bad "several -r files merge by time"; fi
+
+if command -v editcap >/dev/null 2>&1; then
+	editcap -F pcapng "$S/basic_udp.pcap" "$T/basic.pcapng"
+	"$BIN" messages -r "$T/basic.pcapng" --format json >"$T/ng.json" 2>"$T/err"
+	if cmp -s "$T/file.json" "$T/ng.json"; then ok "pcapng reads the same as pcap"
+	else bad "pcapng reads the same as pcap" "$T/err"; fi
+else
+	skp "pcapng: editcap (tshark's package) not installed"
+fi
+
+"$BIN" calls -r "$S/basic_udp.pcap" --format csv >"$T/calls.csv"
+if [ "$(head -1 "$T/calls.csv")" = "call,call_id,from,to,method,state,start,end,messages,setup_ms,duration_s,final_status" ] &&
+	[ "$(wc -l <"$T/calls.csv")" = 4 ]; then ok "calls --format csv has a header and a row per call"
+else bad "calls --format csv has a header and a row per call" "$T/calls.csv"; fi
+
+# --- crafted captures: link types, IP options, damage, terminal safety ----
+for kind in sll sll2 null raw qinq ipv4opts ipv6ext; do
+	python3 "$ROOT/tests/integration/mkpcap.py" "$kind" "$T/$kind.pcap"
+	"$BIN" messages -r "$T/$kind.pcap" --format json >"$T/out" 2>"$T/err"
+	if grep -q "\"call_id\":\"crafted-$kind\"" "$T/out" && grep -q '"malformed":null' "$T/out"; then
+		ok "decodes $kind"
+	else bad "decodes $kind" "$T/err"; fi
+done
+python3 "$ROOT/tests/integration/mkpcap.py" nocallid "$T/nocallid.pcap"
+"$BIN" messages -r "$T/nocallid.pcap" --format json >"$T/out"
+grep -q '"malformed":"missing Call-ID"' "$T/out" && ok "a message without Call-ID is kept and flagged" ||
+	bad "a message without Call-ID is kept and flagged" "$T/out"
+python3 "$ROOT/tests/integration/mkpcap.py" snapcut "$T/snapcut.pcap"
+"$BIN" messages -r "$T/snapcut.pcap" --format json >"$T/out"
+grep -q '"malformed":"cut short by the capture (snaplen)"' "$T/out" && ok "a snaplen-cut message is kept and flagged" ||
+	bad "a snaplen-cut message is kept and flagged" "$T/out"
+python3 "$ROOT/tests/integration/mkpcap.py" escapes "$T/escapes.pcap"
+esc_ok=1
+for cmd in "messages" "calls"; do
+	for fmt in table json csv; do
+		"$BIN" $cmd -r "$T/escapes.pcap" --format $fmt >"$T/out"
+		if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$T/out" ||
+			LC_ALL=C grep -q "$(printf '\302[\200-\237]\|\233')" "$T/out"; then
+			esc_ok=0
+			echo "     raw control bytes in: $cmd --format $fmt"
+		fi
+	done
+done
+[ $esc_ok = 1 ] && ok "no raw control bytes reach the terminal (table, json, csv)" ||
+	bad "no raw control bytes reach the terminal"
+"$BIN" messages -r "$T/escapes.pcap" --format json | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' 2>"$T/err" &&
+	ok "escaped JSON still parses" || bad "escaped JSON still parses" "$T/err"
+
+echo "integration: $pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]

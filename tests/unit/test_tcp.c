@@ -1,0 +1,411 @@
+/* test_tcp.c - TCP stream reassembly. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sipscope/tcp.h"
+
+/* 10.0.0.1:40000 -> 10.0.0.2:5060 (or the reverse when `back`). */
+static struct l4_packet seg_pkt(uint32_t seq, uint8_t flags, const void *data, size_t len, int back)
+{
+	struct l4_packet p;
+	memset(&p, 0, sizeof p);
+	struct store_endpoint a, b;
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	a.family = b.family = 4;
+	memcpy(a.addr, "\x0a\x00\x00\x01", 4);
+	memcpy(b.addr, "\x0a\x00\x00\x02", 4);
+	a.port = 40000;
+	b.port = 5060;
+	p.src = back ? b : a;
+	p.dst = back ? a : b;
+	p.proto = 6;
+	p.payload = data;
+	p.len = p.wire_len = len;
+	p.payload_off = 54;
+	p.tcp_seq = seq;
+	p.tcp_flags = flags;
+	return p;
+}
+
+/* Feed a segment of the forward direction; no gap expected. */
+static struct tcp_flow *seg(struct tcp_table *t, uint32_t seq, uint8_t flags, const char *s)
+{
+	struct l4_packet p = seg_pkt(seq, flags, s, strlen(s), 0);
+	int gap = -1;
+	struct tcp_flow *f = tcp_table_segment(t, &p, 0, 1, &gap);
+	assert_non_null(f);
+	assert_int_equal(gap, 0);
+	return f;
+}
+
+static void assert_flow_data(const struct tcp_flow *f, const char *want)
+{
+	size_t len = 12345;
+	const char *d = tcp_flow_data(f, &len);
+	assert_int_equal(len, strlen(want));
+	if (len)
+		assert_memory_equal(d, want, len);
+}
+
+static void test_in_order_segments_concatenate(void **state)
+{
+	(void)state;
+	struct tcp_table *t = tcp_table_new();
+	assert_non_null(t);
+	struct tcp_flow *f = seg(t, 1000, TCP_SYN, "");
+	assert_flow_data(f, "");
+	assert_ptr_equal(seg(t, 1001, 0x18, "INVITE "), f);
+	assert_ptr_equal(seg(t, 1008, 0x18, "sip:bob@"), f);
+	assert_ptr_equal(seg(t, 1016, 0x18, "example.com"), f);
+	assert_flow_data(f, "INVITE sip:bob@example.com");
+	const struct tcp_stats *st = tcp_table_stats(t);
+	assert_int_equal(st->segments, 4);
+	assert_int_equal(st->flows, 1);
+	assert_int_equal(st->retrans_bytes, 0);
+	assert_int_equal(st->ooo_segments, 0);
+	assert_int_equal(st->gaps, 0);
+	assert_int_equal(st->dropped_bytes, 0);
+	tcp_table_free(t);
+}
+
+static void test_retransmitted_segment_not_duplicated(void **state)
+{
+	(void)state;
+	struct tcp_table *t = tcp_table_new();
+	seg(t, 1000, TCP_SYN, "");
+	seg(t, 1001, 0x18, "abcd");
+	struct tcp_flow *f = seg(t, 1001, 0x18, "abcd");
+	assert_flow_data(f, "abcd");
+	seg(t, 1005, 0x18, "efgh");
+	seg(t, 1001, 0x18, "abcd");
+	assert_flow_data(f, "abcdefgh");
+	assert_int_equal(tcp_table_stats(t)->retrans_bytes, 8);
+	tcp_table_free(t);
+}
+
+static void test_retransmission_after_consume_not_duplicated(void **state)
+{
+	(void)state;
+	struct tcp_table *t = tcp_table_new();
+	seg(t, 1000, TCP_SYN, "");
+	struct tcp_flow *f = seg(t, 1001, 0x18, "abcd");
+	tcp_flow_consume(f, 4);
+	assert_flow_data(f, "");
+	seg(t, 1001, 0x18, "abcd");
+	assert_flow_data(f, "");
+	seg(t, 1005, 0x18, "e");
+	assert_flow_data(f, "e");
+	tcp_table_free(t);
+}
+
+static void test_partial_overlap_trimmed(void **state)
+{
+	(void)state;
+	struct tcp_table *t = tcp_table_new();
+	seg(t, 1000, TCP_SYN, "");
+	seg(t, 1001, 0x18, "abcdef");
+	struct tcp_flow *f = seg(t, 1004, 0x18, "defghi");
+	assert_flow_data(f, "abcdefghi");
+	assert_int_equal(tcp_table_stats(t)->retrans_bytes, 3);
+	tcp_table_free(t);
+}
+
+static void test_out_of_order_segment_held_until_hole_fills(void **state)
+{
+	(void)state;
+	struct tcp_table *t = tcp_table_new();
+	seg(t, 1000, TCP_SYN, "");
+	struct tcp_flow *f = seg(t, 1001, 0x18, "abc");
+	seg(t, 1010, 0x18, "jkl");
+	seg(t, 1007, 0x18, "ghi");
+	assert_flow_data(f, "abc");
+	assert_int_equal(tcp_table_stats(t)->ooo_segments, 2);
+	seg(t, 1004, 0x18, "def");
+	assert_flow_data(f, "abcdefghijkl");
+	assert_int_equal(tcp_table_stats(t)->gaps, 0);
+	assert_int_equal(tcp_table_stats(t)->retrans_bytes, 0);
+	seg(t, 1013, 0x18, "m");
+	assert_flow_data(f, "abcdefghijklm");
+	tcp_table_free(t);
+}
+
+static void test_hole_filled_by_overlapping_segment_trims_held_data(void **state)
+{
+	(void)state;
+	struct tcp_table *t = tcp_table_new();
+	seg(t, 1000, TCP_SYN, "");
+	struct tcp_flow *f = seg(t, 1001, 0x18, "abc");
+	seg(t, 1007, 0x18, "ghij");
+	/* Covers the hole and half of the held segment. */
+	seg(t, 1004, 0x18, "defgh");
+	assert_flow_data(f, "abcdefghij");
+	assert_int_equal(tcp_table_stats(t)->retrans_bytes, 2);
+	tcp_table_free(t);
+}
+
+static void test_syn_sets_next_seq_to_isn_plus_one(void **state)
+{
+	(void)state;
+	struct tcp_table *t = tcp_table_new();
+	struct tcp_flow *f = seg(t, 5000, TCP_SYN, "");
+	/* 5002 is one byte ahead of ISN+1: held, not appended. */
+	seg(t, 5002, 0x18, "b");
+	assert_flow_data(f, "");
+	assert_int_equal(tcp_table_stats(t)->ooo_segments, 1);
+	seg(t, 5001, 0x18, "a");
+	assert_flow_data(f, "ab");
+	tcp_table_free(t);
+}
+
+static void test_syn_with_data_starts_after_isn(void **state)
+{
+	(void)state;
+	struct tcp_table *t = tcp_table_new();
+	struct tcp_flow *f = seg(t, 7000, TCP_SYN, "hello"); /* TCP Fast Open */
+	assert_flow_data(f, "hello");
+	seg(t, 7006, 0x18, " world");
+	assert_flow_data(f, "hello world");
+	tcp_table_free(t);
+}
+
+static void test_new_syn_on_same_tuple_restarts_stream(void **state)
+{
+	(void)state;
+	struct tcp_table *t = tcp_table_new();
+	seg(t, 1000, TCP_SYN, "");
+	struct tcp_flow *f = seg(t, 1001, 0x18, "old");
+	seg(t, 1010, 0x18, "held");
+	assert_ptr_equal(seg(t, 90000, TCP_SYN, ""), f);
+	assert_flow_data(f, "");
+	seg(t, 90001, 0x18, "new");
+	assert_flow_data(f, "new");
+	tcp_table_free(t);
+}
+
+static void test_midstream_first_segment_syncs(void **state)
+{
+	(void)state;
+	struct tcp_table *t = tcp_table_new();
+	struct tcp_flow *f = seg(t, 123456, 0x18, "REGISTER ");
+	seg(t, 123465, 0x18, "sip:x");
+	assert_flow_data(f, "REGISTER sip:x");
+	tcp_table_free(t);
+}
+
+static void test_unknown_flow_without_create_returns_null(void **state)
+{
+	(void)state;
+	struct tcp_table *t = tcp_table_new();
+	struct l4_packet p = seg_pkt(1, 0x18, "abc", 3, 0);
+	int gap = -1;
+	assert_null(tcp_table_segment(t, &p, 0, 0, &gap));
+	assert_int_equal(gap, 0);
+	assert_int_equal(tcp_table_stats(t)->flows, 0);
+	/* Once created, the flow is found without create. */
+	struct tcp_flow *f = tcp_table_segment(t, &p, 0, 1, &gap);
+	assert_non_null(f);
+	struct l4_packet q = seg_pkt(4, 0x18, "def", 3, 0);
+	assert_ptr_equal(tcp_table_segment(t, &q, 0, 0, &gap), f);
+	assert_flow_data(f, "abcdef");
+	/* The reverse direction is a different, still unknown, flow. */
+	struct l4_packet r = seg_pkt(1, 0x18, "xyz", 3, 1);
+	assert_null(tcp_table_segment(t, &r, 0, 0, &gap));
+	struct tcp_flow *back = tcp_table_segment(t, &r, 0, 1, &gap);
+	assert_non_null(back);
+	assert_ptr_not_equal(back, f);
+	assert_flow_data(back, "xyz");
+	assert_flow_data(f, "abcdef");
+	assert_int_equal(tcp_table_stats(t)->flows, 2);
+	tcp_table_free(t);
+}
+
+static void test_flows_with_different_ports_kept_apart(void **state)
+{
+	(void)state;
+	struct tcp_table *t = tcp_table_new();
+	int gap;
+	struct tcp_flow *fl[50];
+	for (unsigned i = 0; i < 50; i++) {
+		char txt[16];
+		size_t n = (size_t)snprintf(txt, sizeof txt, "flow%u;", i);
+		struct l4_packet p = seg_pkt(100 * i, 0x18, txt, n, 0);
+		p.src.port = (uint16_t)(30000 + i);
+		fl[i] = tcp_table_segment(t, &p, 0, 1, &gap);
+		assert_non_null(fl[i]);
+	}
+	for (unsigned i = 0; i < 50; i++) {
+		char want[16];
+		snprintf(want, sizeof want, "flow%u;", i);
+		assert_flow_data(fl[i], want);
+	}
+	assert_int_equal(tcp_table_stats(t)->flows, 50);
+	tcp_table_free(t);
+}
+
+static void test_flow_consume_drops_front_bytes(void **state)
+{
+	(void)state;
+	struct tcp_table *t = tcp_table_new();
+	struct tcp_flow *f = seg(t, 1, 0x18, "OPTIONS a\r\n\r\nBYE b");
+	tcp_flow_consume(f, 13);
+	assert_flow_data(f, "BYE b");
+	seg(t, 19, 0x18, "\r\n\r\n");
+	assert_flow_data(f, "BYE b\r\n\r\n");
+	tcp_flow_consume(f, 0);
+	assert_flow_data(f, "BYE b\r\n\r\n");
+	tcp_flow_consume(f, 100); /* more than there is */
+	assert_flow_data(f, "");
+	seg(t, 23, 0x18, "INFO");
+	assert_flow_data(f, "INFO");
+	tcp_flow_consume(f, 4);
+	assert_flow_data(f, "");
+	tcp_table_free(t);
+}
+
+static void test_sequence_wraps_around_2_pow_32(void **state)
+{
+	(void)state;
+	struct tcp_table *t = tcp_table_new();
+	struct tcp_flow *f = seg(t, 0xfffffffdu, TCP_SYN, "");
+	seg(t, 0xfffffffeu, 0x18, "abcd"); /* ends at 2 after the wrap */
+	seg(t, 2, 0x18, "efgh");
+	assert_flow_data(f, "abcdefgh");
+	/* A retransmission from before the wrap is still old. */
+	seg(t, 0xffffffffu, 0x18, "bcd");
+	assert_flow_data(f, "abcdefgh");
+	assert_int_equal(tcp_table_stats(t)->retrans_bytes, 3);
+	tcp_table_free(t);
+}
+
+static void test_out_of_order_across_wrap_released(void **state)
+{
+	(void)state;
+	struct tcp_table *t = tcp_table_new();
+	struct tcp_flow *f = seg(t, 0xfffffff0u, 0x18, "0123456789ab"); /* to 0xfffffffc */
+	seg(t, 1, 0x18, "BCD");                                        /* after a hole */
+	seg(t, 0xfffffffeu, 0x18, "ef0");                              /* 0xfffffffe..0 */
+	assert_flow_data(f, "0123456789ab");
+	assert_int_equal(tcp_table_stats(t)->ooo_segments, 2);
+	seg(t, 0xfffffffcu, 0x18, "cd");
+	assert_flow_data(f, "0123456789abcdef0BCD");
+	tcp_table_free(t);
+}
+
+static void test_per_flow_cap_drops_and_counts(void **state)
+{
+	(void)state;
+	enum { SEG = 32768 };
+	static char chunk[SEG];
+	struct tcp_table *t = tcp_table_new();
+	struct tcp_flow *f = seg(t, 0, TCP_SYN, "");
+	uint32_t seq = 1;
+	int gap;
+	for (unsigned i = 0; i < TCP_FLOW_MAX_BYTES / SEG; i++) {
+		memset(chunk, 'a' + (int)(i % 26), SEG);
+		struct l4_packet p = seg_pkt(seq, 0x10, chunk, SEG, 0);
+		assert_ptr_equal(tcp_table_segment(t, &p, 0, 1, &gap), f);
+		seq += SEG;
+	}
+	size_t len;
+	tcp_flow_data(f, &len);
+	assert_int_equal(len, TCP_FLOW_MAX_BYTES);
+	assert_int_equal(tcp_table_stats(t)->dropped_bytes, 0);
+	/* One more byte than the cap: the unconsumed bytes are dropped. */
+	struct l4_packet p = seg_pkt(seq, 0x18, "Z", 1, 0);
+	assert_ptr_equal(tcp_table_segment(t, &p, 0, 1, &gap), f);
+	const char *d = tcp_flow_data(f, &len);
+	assert_true(len <= TCP_FLOW_MAX_BYTES);
+	assert_true(len >= 1);
+	assert_int_equal(d[len - 1], 'Z');
+	assert_int_equal(tcp_table_stats(t)->dropped_bytes, TCP_FLOW_MAX_BYTES + 1 - len);
+	/* The stream continues in order after the drop. */
+	seg(t, seq + 1, 0x18, "Y");
+	d = tcp_flow_data(f, &len);
+	assert_int_equal(d[len - 1], 'Y');
+	assert_int_equal(d[len - 2], 'Z');
+	tcp_table_free(t);
+}
+
+static void test_held_segments_overflow_reports_gap(void **state)
+{
+	(void)state;
+	struct tcp_table *t = tcp_table_new();
+	struct tcp_flow *f = seg(t, 1000, TCP_SYN, "");
+	seg(t, 1001, 0x18, "a");
+	/* A hole at 1002, then more held segments than the flow keeps. */
+	for (unsigned i = 0; i < TCP_MAX_OOO; i++)
+		seg(t, 2000 + 10 * i, 0x18, "0123456789");
+	assert_flow_data(f, "a");
+	assert_int_equal(tcp_table_stats(t)->ooo_segments, TCP_MAX_OOO);
+	struct l4_packet p = seg_pkt(2000 + 10 * TCP_MAX_OOO, 0x18, "LAST", 4, 0);
+	int gap = 0;
+	assert_ptr_equal(tcp_table_segment(t, &p, 0, 1, &gap), f);
+	assert_int_equal(gap, 1);
+	assert_int_equal(tcp_table_stats(t)->gaps, 1);
+	size_t len;
+	const char *d = tcp_flow_data(f, &len);
+	assert_true(len >= 4);
+	assert_memory_equal(d + len - 4, "LAST", 4);
+	tcp_table_free(t);
+}
+
+/* A capture that runs for days sees more than TCP_MAX_FLOWS connections; the
+ * table must make room (the idle flows go first) rather than refuse every
+ * new connection from then on. */
+static void test_full_flow_table_evicts_idle_flow_for_new_one(void **state)
+{
+	(void)state;
+	struct tcp_table *t = tcp_table_new();
+	int gap;
+	for (uint32_t i = 0; i < TCP_MAX_FLOWS; i++) {
+		struct l4_packet p = seg_pkt(1, 0x10, "", 0, 0);
+		memcpy(p.src.addr, &i, 4); /* a distinct client per flow */
+		assert_non_null(tcp_table_segment(t, &p, (int64_t)i, 1, &gap));
+	}
+	assert_int_equal(tcp_table_stats(t)->flows, TCP_MAX_FLOWS);
+	assert_int_equal(tcp_table_stats(t)->evicted_flows, 0);
+	/* An hour later a new connection starts. */
+	struct l4_packet p = seg_pkt(1, 0x18, "INVITE", 6, 1);
+	const int64_t later = 3600LL * 1000000;
+	struct tcp_flow *f = tcp_table_segment(t, &p, later, 1, &gap);
+	assert_non_null(f);
+	assert_flow_data(f, "INVITE");
+	assert_int_equal(tcp_table_stats(t)->evicted_flows, 1);
+	struct l4_packet q = seg_pkt(7, 0x18, " sip:", 5, 1);
+	assert_ptr_equal(tcp_table_segment(t, &q, later, 0, &gap), f);
+	assert_flow_data(f, "INVITE sip:");
+	tcp_table_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_in_order_segments_concatenate),
+		cmocka_unit_test(test_retransmitted_segment_not_duplicated),
+		cmocka_unit_test(test_retransmission_after_consume_not_duplicated),
+		cmocka_unit_test(test_partial_overlap_trimmed),
+		cmocka_unit_test(test_out_of_order_segment_held_until_hole_fills),
+		cmocka_unit_test(test_hole_filled_by_overlapping_segment_trims_held_data),
+		cmocka_unit_test(test_syn_sets_next_seq_to_isn_plus_one),
+		cmocka_unit_test(test_syn_with_data_starts_after_isn),
+		cmocka_unit_test(test_new_syn_on_same_tuple_restarts_stream),
+		cmocka_unit_test(test_midstream_first_segment_syncs),
+		cmocka_unit_test(test_unknown_flow_without_create_returns_null),
+		cmocka_unit_test(test_flows_with_different_ports_kept_apart),
+		cmocka_unit_test(test_flow_consume_drops_front_bytes),
+		cmocka_unit_test(test_sequence_wraps_around_2_pow_32),
+		cmocka_unit_test(test_out_of_order_across_wrap_released),
+		cmocka_unit_test(test_per_flow_cap_drops_and_counts),
+		cmocka_unit_test(test_held_segments_overflow_reports_gap),
+		cmocka_unit_test(test_full_flow_table_evicts_idle_flow_for_new_one),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
