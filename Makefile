@@ -53,7 +53,7 @@ $(BIN): $(CLI_OBJ) $(LIB)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(DEP_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS) $(TEST_LIBS)
+	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(DEP_CFLAGS) -Itests/unit -MMD -MP $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS) $(TEST_LIBS)
 
 deps:
 	@sh scripts/install-deps.sh test
@@ -88,8 +88,12 @@ bench: all
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 fuzz: $(FUZZ_BIN)
+	@python3 tests/fuzz/make_seeds.py samples tests/fuzz/corpus
 	@set -e; for f in $(FUZZ_BIN); do echo "== $$f"; \
-	  $$f -max_total_time=$${FUZZ_SECONDS:-30} -print_final_stats=1 tests/fuzz/corpus/$$(basename $$f) 2>&1 | tail -3; done
+	  if ! $$f -max_total_time=$${FUZZ_SECONDS:-30} -print_final_stats=1 \
+	       tests/fuzz/corpus/$$(basename $$f) >build/fuzz/$$(basename $$f).log 2>&1; then \
+	    tail -40 build/fuzz/$$(basename $$f).log; exit 1; fi; \
+	  grep -E 'stat::number_of_executed_units|stat::new_units_added' build/fuzz/$$(basename $$f).log; done
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(dir $@) tests/fuzz/corpus/$*
 	@clang $(WARN) -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) $(DEP_CFLAGS) -o $@ $< $(LIB_SRC) $(DEP_LIBS)
@@ -111,4 +115,4 @@ uninstall:
 clean:
 	rm -rf build sipscope
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d)

@@ -13,8 +13,8 @@ void esc_json(FILE *out, struct sv s);
 
 /* Text for a terminal: valid UTF-8 printable characters as they are;
  * control characters (C0, DEL, C1, ESC sequences) and invalid bytes as
- * \xNN, except that with `keep_newlines` CR LF pairs and LF stay as line
- * breaks (message bodies). */
+ * \xNN.  TAB becomes a space on one-line output; with `keep_newlines`
+ * (message bodies) TAB, CR LF pairs and LF stay as they are. */
 void esc_term(FILE *out, struct sv s, int keep_newlines);
 
 /* Length of a valid UTF-8 sequence at p (1..4), or 0 if invalid. */

@@ -1,5 +1,6 @@
 /* hmap.h - open-addressing hash map from a 64-bit key to a 32-bit value.
- * Keys are hashes computed by the caller; key 0 is reserved (remapped).
+ * Keys are hashes computed by the caller.  Key 0 marks empty slots, so it
+ * is stored as another constant: callers must not use both.
  * The table doubles when 3/4 full; growth failure is reported, not fatal.
  * A small direct-mapped cache in front keeps recent keys in CPU cache. */
 #ifndef SIPSCOPE_HMAP_H
@@ -30,12 +31,17 @@ int hmap_get(const struct hmap *h, uint64_t key, uint32_t *val);
 /* Insert or replace.  Returns 0, or -1 when memory ran out. */
 int hmap_put(struct hmap *h, uint64_t key, uint32_t val);
 
-/* Mix two 64-bit values into one key (order-sensitive). */
+/* Mix two 64-bit values into one key (order-sensitive).  Every step is a
+ * bijection, so changing only one argument never collides (ids that differ
+ * stay apart); then the murmur3 finaliser spreads the bits. */
 static inline uint64_t hmap_mix(uint64_t a, uint64_t b)
 {
-	uint64_t x = a ^ (b + 0x9e3779b97f4a7c15ULL + (a << 6) + (a >> 2));
+	uint64_t y = b * 0x9e3779b97f4a7c15ULL;
+	uint64_t x = a ^ (y << 31 | y >> 33);
 	x ^= x >> 33;
 	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
 	x ^= x >> 33;
 	return x;
 }

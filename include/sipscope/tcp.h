@@ -11,7 +11,7 @@
 #include "sipscope/decode.h"
 
 #define TCP_FLOW_MAX_BYTES (1u << 20) /* unconsumed bytes per direction */
-#define TCP_MAX_FLOWS 65536
+#define TCP_MAX_FLOWS 65536            /* then the longest idle flow is evicted */
 #define TCP_MAX_OOO 64                /* out-of-order segments held */
 
 struct tcp_table;
@@ -29,6 +29,10 @@ void tcp_table_free(struct tcp_table *t);
  * data (the caller should resynchronise). */
 struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *pkt,
                                    int64_t ts_us, int create, int *gap);
+
+/* Call after consuming what the segment made available: frees the flow
+ * once it has seen FIN or RST and holds nothing more.  f is invalid after. */
+void tcp_table_done(struct tcp_table *t, struct tcp_flow *f);
 
 /* The flow's contiguous unconsumed bytes. */
 const char *tcp_flow_data(const struct tcp_flow *f, size_t *len);

@@ -229,6 +229,32 @@ static enum decode_status ipv4_decode(struct decoder *d, const uint8_t *p, size_
 	return l4_decode(d, proto, p + hl, avail, tot - hl, out);
 }
 
+/* Walk IPv6 extension headers (RFC 8200 4.1) from p[*o] up to lim, until
+ * an upper-layer header or a Fragment header.  Returns 0, or -1 when a
+ * header is cut short or runs past lim. */
+static int v6_skip_ext(const uint8_t *p, size_t lim, size_t *o, uint8_t *nh)
+{
+	for (int n = 0; n < 16; n++) {
+		size_t l;
+		if (*nh == 0 || *nh == 43 || *nh == 60 || *nh == 135 || *nh == 139 || *nh == 140) {
+			if (lim < *o + 8)
+				return -1;
+			l = ((size_t)p[*o + 1] + 1) * 8;
+		} else if (*nh == 51) { /* AH: length in 4-byte units */
+			if (lim < *o + 8)
+				return -1;
+			l = ((size_t)p[*o + 1] + 2) * 4;
+		} else {
+			return 0;
+		}
+		if (*o + l > lim)
+			return -1;
+		*nh = p[*o];
+		*o += l;
+	}
+	return 0;
+}
+
 static enum decode_status ipv6_decode(struct decoder *d, const uint8_t *p, size_t caplen,
                                       int64_t ts, struct l4_packet *out)
 {
@@ -244,55 +270,43 @@ static enum decode_status ipv6_decode(struct decoder *d, const uint8_t *p, size_
 	size_t o = 40, end = 40 + plen;
 	if (plen == 0)
 		end = caplen; /* jumbogram or TSO: trust the capture */
-	int is_frag = 0, more = 0;
-	size_t foff = 0;
-	uint32_t fid = 0;
-	/* Walk extension headers (RFC 8200 4.1). */
-	for (int n = 0; n < 16; n++) {
-		if (nh == 0 || nh == 43 || nh == 60 || nh == 135 || nh == 139 || nh == 140) {
-			if (caplen < o + 8)
-				return fail(d, out, DECODE_TRUNCATED, "IPv6 extension header cut short");
-			size_t l = ((size_t)p[o + 1] + 1) * 8;
-			nh = p[o];
-			o += l;
-		} else if (nh == 51) { /* AH: length in 4-byte units */
-			if (caplen < o + 8)
-				return fail(d, out, DECODE_TRUNCATED, "IPv6 AH cut short");
-			size_t l = ((size_t)p[o + 1] + 2) * 4;
-			nh = p[o];
-			o += l;
-		} else if (nh == 44) {
-			if (caplen < o + 8)
-				return fail(d, out, DECODE_TRUNCATED, "IPv6 fragment header cut short");
-			uint16_t fo = rd16(p + o + 2);
-			foff = (size_t)(fo & 0xfff8);
-			more = fo & 1;
-			fid = rd32(p + o + 4);
-			is_frag = 1;
-			nh = p[o];
-			o += 8;
-		} else {
-			break;
+	size_t lim = caplen < end ? caplen : end;
+	if (v6_skip_ext(p, lim, &o, &nh) < 0)
+		return fail(d, out, caplen < end ? DECODE_TRUNCATED : DECODE_MALFORMED,
+		            "IPv6 extension header cut short");
+	if (nh == 44) {
+		if (lim < o + 8)
+			return fail(d, out, DECODE_TRUNCATED, "IPv6 fragment header cut short");
+		uint16_t fo = rd16(p + o + 2);
+		size_t foff = (size_t)(fo & 0xfff8);
+		int more = fo & 1;
+		uint32_t fid = rd32(p + o + 4);
+		nh = p[o];
+		o += 8;
+		if (foff || more) {
+			/* Offsets count from the first header after the Fragment
+			 * header (RFC 8200 4.5): reassemble first, walk after. */
+			if (caplen < end)
+				return fail(d, out, DECODE_TRUNCATED, "IPv6 fragment cut short");
+			size_t total, q = 0;
+			if (!frag_add(d, 6, p + 8, p + 24, fid, nh, foff, more, p + o, end - o, ts, &total))
+				return DECODE_HELD;
+			if (v6_skip_ext(d->out, total, &q, &nh) < 0)
+				return fail(d, out, DECODE_MALFORMED, "IPv6 extension header overruns datagram");
+			if (nh != 17 && nh != 6)
+				return DECODE_SKIP;
+			enum decode_status st = l4_decode(d, nh, d->out + q, total - q, total - q, out);
+			out->payload_off = SIZE_MAX;
+			return st;
 		}
-		if (o > end)
-			return fail(d, out, DECODE_MALFORMED, "IPv6 extension headers overrun");
+		if (v6_skip_ext(p, lim, &o, &nh) < 0) /* atomic fragment (RFC 6946) */
+			return fail(d, out, DECODE_TRUNCATED, "IPv6 extension header cut short");
 	}
 	if (nh != 17 && nh != 6)
 		return DECODE_SKIP;
-	if (is_frag && (foff || more)) {
-		if (caplen < end)
-			return fail(d, out, DECODE_TRUNCATED, "IPv6 fragment cut short");
-		size_t total;
-		if (!frag_add(d, 6, p + 8, p + 24, fid, nh, foff, more, p + o, end - o, ts, &total))
-			return DECODE_HELD;
-		enum decode_status st = l4_decode(d, nh, d->out, total, total, out);
-		out->payload_off = SIZE_MAX;
-		return st;
-	}
-	size_t avail = (caplen < end ? caplen : end);
-	if (avail < o)
+	if (lim < o)
 		return fail(d, out, DECODE_TRUNCATED, "IPv6 payload cut short");
-	return l4_decode(d, nh, p + o, avail - o, end - o, out);
+	return l4_decode(d, nh, p + o, lim - o, end - o, out);
 }
 
 enum decode_status decoder_frame(struct decoder *d, int dlt, const uint8_t *data,

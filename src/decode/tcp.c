@@ -13,7 +13,10 @@ struct ooo_seg {
 
 struct tcp_flow {
 	uint64_t key;
+	uint32_t slot;     /* index in the table's flow array */
 	int synced;
+	int closing;       /* FIN or RST seen */
+	size_t ooo_bytes;  /* bytes held out of order (count toward the cap) */
 	uint32_t next_seq;
 	int64_t last_ts;
 	char *buf;
@@ -61,15 +64,21 @@ const struct tcp_stats *tcp_table_stats(const struct tcp_table *t) { return &t->
 /* Sequence arithmetic modulo 2^32 (RFC 793 3.3). */
 static int32_t seq_diff(uint32_t a, uint32_t b) { return (int32_t)(a - b); }
 
+static uint64_t ep_hash(const struct store_endpoint *e)
+{
+	/* Field by field: struct padding is never hashed. */
+	uint64_t h = sv_hash(sv_make((const char *)e->addr, e->family == 4 ? 4 : 16));
+	return hmap_mix(h, (uint64_t)e->family << 16 | e->port);
+}
+
 static uint64_t flow_key(const struct l4_packet *p)
 {
-	uint64_t h = sv_hash(sv_make((const char *)&p->src, sizeof p->src));
-	return hmap_mix(h, sv_hash(sv_make((const char *)&p->dst, sizeof p->dst)));
+	return hmap_mix(ep_hash(&p->src), ep_hash(&p->dst));
 }
 
 static int append(struct tcp_table *t, struct tcp_flow *f, const char *d, size_t n)
 {
-	if (f->len + n > TCP_FLOW_MAX_BYTES) {
+	if (f->len + f->ooo_bytes + n > TCP_FLOW_MAX_BYTES) {
 		t->st.dropped_bytes += f->len;
 		f->len = 0; /* the caller resynchronises on the next start line */
 		if (n > TCP_FLOW_MAX_BYTES) {
@@ -119,6 +128,7 @@ static void drain_ooo(struct tcp_table *t, struct tcp_flow *f)
 		for (size_t i = 0; i < f->nooo; i++) {
 			struct ooo_seg *o = &f->ooo[i];
 			if (seq_diff(o->seq, f->next_seq) <= 0) {
+				f->ooo_bytes -= o->len;
 				take(t, f, o->seq, o->data, o->len);
 				free(o->data);
 				f->ooo[i] = f->ooo[--f->nooo];
@@ -129,16 +139,36 @@ static void drain_ooo(struct tcp_table *t, struct tcp_flow *f)
 	}
 }
 
-static struct tcp_flow *flow_get(struct tcp_table *t, uint64_t key, int create)
+static void flow_remove(struct tcp_table *t, struct tcp_flow *f)
+{
+	/* The last flow takes the freed slot; the index has no delete, so a
+	 * stale entry is recognised by its key not matching (flow_get). */
+	uint32_t slot = f->slot;
+	struct tcp_flow *last = t->flows[--t->nflows];
+	t->flows[slot] = last;
+	last->slot = slot;
+	if (last != f)
+		hmap_put(&t->index, last->key, slot + 1);
+	t->st.dropped_bytes += f->len + f->ooo_bytes;
+	flow_free(f);
+}
+
+static struct tcp_flow *flow_get(struct tcp_table *t, uint64_t key, int create, int64_t now)
 {
 	uint32_t slot;
-	if (hmap_get(&t->index, key, &slot) && slot)
+	if (hmap_get(&t->index, key, &slot) && slot && slot <= t->nflows &&
+	    t->flows[slot - 1]->key == key)
 		return t->flows[slot - 1];
 	if (!create)
 		return NULL;
 	if (t->nflows >= TCP_MAX_FLOWS) {
+		/* Full: the flow idle the longest makes room. */
+		struct tcp_flow *old = t->flows[0];
+		for (size_t i = 1; i < t->nflows; i++)
+			if (t->flows[i]->last_ts < old->last_ts)
+				old = t->flows[i];
+		flow_remove(t, old);
 		t->st.evicted_flows++;
-		return NULL;
 	}
 	if (t->nflows == t->cap) {
 		size_t nc = t->cap ? t->cap * 2 : 64;
@@ -152,6 +182,8 @@ static struct tcp_flow *flow_get(struct tcp_table *t, uint64_t key, int create)
 	if (!f)
 		return NULL;
 	f->key = key;
+	f->slot = (uint32_t)t->nflows;
+	f->last_ts = now;
 	t->flows[t->nflows] = f;
 	if (hmap_put(&t->index, key, (uint32_t)t->nflows + 1) < 0) {
 		free(f);
@@ -162,22 +194,32 @@ static struct tcp_flow *flow_get(struct tcp_table *t, uint64_t key, int create)
 	return f;
 }
 
+void tcp_table_done(struct tcp_table *t, struct tcp_flow *f)
+{
+	if (f && f->closing && f->len == 0 && f->nooo == 0)
+		flow_remove(t, f);
+}
+
 struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *p,
                                    int64_t ts_us, int create, int *gap)
 {
 	*gap = 0;
 	t->st.segments++;
-	struct tcp_flow *f = flow_get(t, flow_key(p), create);
+	struct tcp_flow *f = flow_get(t, flow_key(p), create, ts_us);
 	if (!f)
 		return NULL;
 	f->last_ts = ts_us;
+	if (p->tcp_flags & (TCP_FIN | TCP_RST))
+		f->closing = 1;
 	uint32_t seq = p->tcp_seq;
 	if (p->tcp_flags & TCP_SYN) {
 		/* A new connection on the same 4-tuple starts from scratch. */
 		for (size_t i = 0; i < f->nooo; i++)
 			free(f->ooo[i].data);
 		f->nooo = 0;
+		f->ooo_bytes = 0;
 		f->len = 0;
+		f->closing = 0;
 		f->synced = 1;
 		f->next_seq = seq + 1;
 		seq++;
@@ -192,7 +234,7 @@ struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *
 	int32_t ahead = seq_diff(seq, f->next_seq);
 	if (ahead > 0) {
 		/* A hole: hold the segment until the missing bytes arrive. */
-		if (f->nooo < TCP_MAX_OOO) {
+		if (f->nooo < TCP_MAX_OOO && f->len + f->ooo_bytes + n <= TCP_FLOW_MAX_BYTES) {
 			char *copy = malloc(n);
 			if (copy) {
 				memcpy(copy, p->payload, n);
@@ -200,17 +242,29 @@ struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *
 				f->ooo[f->nooo].len = (uint32_t)n;
 				f->ooo[f->nooo].data = copy;
 				f->nooo++;
+				f->ooo_bytes += n;
 				t->st.ooo_segments++;
 				return f;
 			}
 		}
-		/* Nowhere to hold it: the hole is lost for good. */
+		/* Nowhere to hold it: the hole is lost for good.  Go on from the
+		 * earliest byte we still have, held or new. */
 		t->st.gaps++;
 		*gap = 1;
 		t->st.dropped_bytes += f->len;
 		f->len = 0;
-		f->next_seq = seq;
+		uint32_t lo = seq;
+		for (size_t i = 0; i < f->nooo; i++)
+			if (seq_diff(f->ooo[i].seq, lo) < 0)
+				lo = f->ooo[i].seq;
+		f->next_seq = lo;
 		drain_ooo(t, f);
+		if (seq_diff(seq, f->next_seq) > 0) {
+			/* Another hole before the new data: skip it too. */
+			t->st.dropped_bytes += f->len;
+			f->len = 0;
+			f->next_seq = seq;
+		}
 	}
 	take(t, f, seq, (const char *)p->payload, n);
 	drain_ooo(t, f);

@@ -131,8 +131,11 @@ static void message_row(FILE *out, struct store *s, const struct store_msg *r,
 	if (r->flags & STORE_MSG_REQUEST) {
 		label = parsed ? m->method : sv_make("?", 1);
 	} else {
-		snprintf(what, sizeof what, "%u", r->status);
-		label = sv_make(what, strlen(what));
+		/* "180 Ringing": the reason phrase is wire text, escaped below. */
+		struct sv reason = parsed ? m->reason : SV_NULL;
+		snprintf(what, sizeof what, "%u %.*s", r->status,
+		         (int)(reason.len > 40 ? 40 : reason.len), reason.p ? reason.p : "");
+		label = sv_trim(sv_make(what, strlen(what)));
 	}
 	struct sv cid = store_str(s, r->call_id);
 	char cseq[48] = "";
@@ -150,11 +153,11 @@ static void message_row(FILE *out, struct store *s, const struct store_msg *r,
 		putc('\n', out);
 		return;
 	}
-	fprintf(out, "%6" PRIu64 "  %s  %21s -> %-21s %-4s ", r->frame, ts, src, dst,
+	fprintf(out, "%6" PRIu64 "  %s  %21s -> %-21s %-5s ", r->frame, ts, src, dst,
 	        tp_name(r->transport));
-	struct sv l = label.len > 10 ? sv_make(label.p, 10) : label;
+	struct sv l = label.len > 18 ? sv_make(label.p, 18) : label;
 	esc_term(out, l, 0);
-	fprintf(out, "%*s", (int)(11 - l.len), "");
+	fprintf(out, "%*s", (int)(19 - l.len), "");
 	if (parsed && m->cseq_valid) {
 		fprintf(out, "%6s ", cseq);
 		struct sv cm = m->cseq_method.len > 9 ? sv_make(m->cseq_method.p, 9) : m->cseq_method;
@@ -182,7 +185,7 @@ int export_messages(FILE *out, struct store *s, enum export_format fmt)
 	if (fmt == EXPORT_CSV)
 		fputs("frame,time,src,dst,transport,message,call_id,cseq,cseq_method,retrans,malformed\n", out);
 	else if (fmt == EXPORT_TABLE)
-		fprintf(out, "%6s  %-26s  %21s    %-21s %-4s %-10s %6s %-9s %s\n", "FRAME", "TIME",
+		fprintf(out, "%6s  %-26s  %21s    %-21s %-5s %-18s %6s %-9s %s\n", "FRAME", "TIME",
 		        "SOURCE", "DESTINATION", "PROTO", "MESSAGE", "CSEQ", "", "CALL-ID");
 	for (size_t i = 0; i < n; i++) {
 		const struct store_msg *r = store_msg_at(s, i);

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
-#include <sys/mman.h>
 
 #include "sipscope/hmap.h"
 #include "sipscope/store.h"
@@ -17,9 +16,8 @@ struct str_chunk {
 	char data[];
 };
 
-/* Records live in fixed slabs: no copying on growth, and a slab is big
- * enough to sit on huge pages (few page faults on million-message loads). */
-#define SLAB_SHIFT 15
+/* Records live in fixed slabs: no copying on growth, no 2x overshoot. */
+#define SLAB_SHIFT 12
 #define SLAB_MSGS (1u << SLAB_SHIFT)
 
 struct store {
@@ -163,7 +161,7 @@ uint32_t store_endpoint_id(struct store *s, const struct store_endpoint *ep)
 		if (!hmap_get(&s->ep_index, k, &id)) {
 			if (grow((void **)&s->eps, &s->cap_eps, s->neps + 1, sizeof *s->eps))
 				return 0;
-			s->eps[s->neps] = key;
+			memcpy(&s->eps[s->neps], &key, sizeof key); /* padding too: compared below */
 			id = (uint32_t)++s->neps;
 			if (hmap_put(&s->ep_index, k, id) < 0) {
 				s->neps--;
@@ -200,13 +198,7 @@ char *store_endpoint_format(const struct store_endpoint *ep, char *buf, size_t n
 
 static struct store_msg *slab_alloc(void)
 {
-	size_t bytes = SLAB_MSGS * sizeof(struct store_msg);
-	void *p = aligned_alloc(2u << 20, (bytes + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1));
-#ifdef MADV_HUGEPAGE
-	if (p)
-		madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-	return p;
+	return malloc(SLAB_MSGS * sizeof(struct store_msg));
 }
 
 long store_append_msg(struct store *s, const struct store_msg *m)

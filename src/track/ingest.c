@@ -154,11 +154,11 @@ static void ingest_tcp(struct ingest *in, const struct frame *f, const struct l4
 			continue;
 		}
 		if (len == 0)
-			return;
+			break;
 		struct sip_msg m;
 		int n = sip_parse(p, len, 0, &m, in->hdrs, MAX_HEADERS);
 		if (n == SIP_PARSE_INCOMPLETE)
-			return;
+			break;
 		if (n == SIP_PARSE_NOT_SIP) {
 			in->st.not_sip++;
 			tcp_flow_consume(fl, resync_point(p, len));
@@ -167,6 +167,7 @@ static void ingest_tcp(struct ingest *in, const struct frame *f, const struct l4
 		emit(in, f, pkt, &m, p, (size_t)n, 0, 0, STORE_TP_TCP, 0);
 		tcp_flow_consume(fl, (size_t)n);
 	}
+	tcp_table_done(in->tcp, fl);
 }
 
 int ingest_frame(struct ingest *in, const struct frame *f)

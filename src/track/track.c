@@ -346,6 +346,16 @@ int track_msg(struct tracker *t, size_t idx, const struct sip_msg *m)
 		return rc;
 	if (!c->first_txn && is_req)
 		c->first_txn = r->txn;
+	/* A request re-sent with credentials after 401/407 (RFC 3261 22.2)
+	 * takes over as the call's initial transaction. */
+	if (is_req && r->txn && r->txn != c->first_txn && r->method == c->method &&
+	    (c->final_status == 401 || c->final_status == 407) &&
+	    !(r->flags & STORE_MSG_RETRANS)) {
+		c->first_txn = r->txn;
+		c->final_status = 0;
+		c->final_us = 0;
+		c->state = c->method == SIP_M_INVITE ? CALL_STATE_SETUP : CALL_STATE_NONE;
+	}
 	c->nmsgs++;
 	c->last_msg = (uint32_t)idx;
 	if (r->ts_us > c->end_us)

@@ -243,6 +243,19 @@ static void expect_sip_udp(int dlt, const struct frame *f, size_t off, int famil
 	decoder_free(d);
 }
 
+/* A decoder freed even when an assertion fails. */
+static int dec_setup(void **state)
+{
+	*state = decoder_new();
+	return *state ? 0 : -1;
+}
+
+static int dec_teardown(void **state)
+{
+	decoder_free(*state);
+	return 0;
+}
+
 /* ---- link layers ------------------------------------------------------ */
 
 static void test_ethernet_ipv4_udp_decodes(void **state)
@@ -894,6 +907,18 @@ static void test_ipv4_overlapping_fragments_reassemble(void **state)
 	expect_reassembly(4, pc2, 4);
 }
 
+/* A datagram with its last piece in but an 8-byte hole is not complete. */
+static void test_ipv4_fragments_with_8_byte_hole_stay_held(void **state)
+{
+	(void)state;
+	static const struct piece pc[] = { { 0, 32, 1 }, { 40, 60, 0 }, { 32, 8, 1 } };
+	expect_reassembly(4, pc, 3);
+	static const struct piece pc2[] = { { 8, 92, 0 }, { 0, 8, 1 } };
+	expect_reassembly(4, pc2, 2);
+	static const struct piece pc3[] = { { 0, 32, 1 }, { 72, 28, 0 }, { 40, 32, 1 }, { 32, 8, 1 } };
+	expect_reassembly(6, pc3, 4);
+}
+
 static void test_ipv4_fragment_ids_kept_apart(void **state)
 {
 	(void)state;
@@ -940,6 +965,39 @@ static void test_ipv6_fragment_header_reassembles(void **state)
 	expect_reassembly(6, in_order, 3);
 	static const struct piece pc[] = { { 64, 36, 0 }, { 32, 32, 1 }, { 32, 32, 1 }, { 0, 32, 1 } };
 	expect_reassembly(6, pc, 4);
+}
+
+/* RFC 8200 4.5: the fragmentable part may start with a Destination Options
+ * header; fragment offsets count from its first byte, and only the first
+ * fragment shows it.  The reassembled datagram is then walked on to UDP. */
+static void test_ipv6_fragments_with_destination_options_reassemble(void **state)
+{
+	build_dgram();
+	uint8_t part[8 + DG_LEN]; /* Destination Options (PadN) + UDP datagram */
+	memcpy(part, "\x11\x00\x01\x04\x00\x00\x00\x00", 8);
+	memcpy(part + 8, dgram, DG_LEN);
+	struct decoder *d = *state;
+	struct l4_packet o;
+	struct frame f;
+	static const struct piece pc[] = { { 0, 56, 1 }, { 56, 8 + DG_LEN - 56, 0 } };
+	for (int i = 0; i < 2; i++) {
+		f.n = 0;
+		f_eth(&f, 0x86dd);
+		f_ipv6(&f, 44, 8 + pc[i].len);
+		f_u8(&f, 60); /* next header: Destination Options */
+		f_u8(&f, 0);
+		f_u16(&f, (unsigned)pc[i].off | (pc[i].more ? 1u : 0u));
+		f_u32(&f, 0x600d);
+		f_bytes(&f, part + pc[i].off, pc[i].len);
+		enum decode_status st = decode(d, DLT_EN10MB, &f, 0, &o, NULL);
+		assert_int_equal(st, i == 0 ? DECODE_HELD : DECODE_OK);
+	}
+	assert_int_equal(o.proto, 17);
+	assert_int_equal(o.src.port, 5060);
+	assert_int_equal(o.dst.port, 5080);
+	assert_int_equal(o.payload_off, SIZE_MAX);
+	assert_int_equal(o.len, DG_LEN - 8);
+	assert_memory_equal(o.payload, dgram + 8, DG_LEN - 8);
 }
 
 static void test_ipv6_atomic_fragment_decodes_in_place(void **state)
@@ -1245,9 +1303,12 @@ int main(void)
 		cmocka_unit_test(test_ipv4_fragments_out_of_order_reassemble),
 		cmocka_unit_test(test_ipv4_duplicate_fragment_reassembles_once),
 		cmocka_unit_test(test_ipv4_overlapping_fragments_reassemble),
+		cmocka_unit_test(test_ipv4_fragments_with_8_byte_hole_stay_held),
 		cmocka_unit_test(test_ipv4_fragment_ids_kept_apart),
 		cmocka_unit_test(test_ipv4_late_duplicate_after_reassembly_is_held_not_output),
 		cmocka_unit_test(test_ipv6_fragment_header_reassembles),
+		cmocka_unit_test_setup_teardown(test_ipv6_fragments_with_destination_options_reassemble,
+		                                dec_setup, dec_teardown),
 		cmocka_unit_test(test_ipv6_atomic_fragment_decodes_in_place),
 		cmocka_unit_test(test_fragment_older_than_30s_dropped_and_counted),
 		cmocka_unit_test(test_fragment_younger_than_30s_kept),

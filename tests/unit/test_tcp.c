@@ -55,11 +55,22 @@ static void assert_flow_data(const struct tcp_flow *f, const char *want)
 		assert_memory_equal(d, want, len);
 }
 
+/* Each test gets a fresh table, freed even when an assertion fails. */
+static int table_setup(void **state)
+{
+	*state = tcp_table_new();
+	return *state ? 0 : -1;
+}
+
+static int table_teardown(void **state)
+{
+	tcp_table_free(*state);
+	return 0;
+}
+
 static void test_in_order_segments_concatenate(void **state)
 {
-	(void)state;
-	struct tcp_table *t = tcp_table_new();
-	assert_non_null(t);
+	struct tcp_table *t = *state;
 	struct tcp_flow *f = seg(t, 1000, TCP_SYN, "");
 	assert_flow_data(f, "");
 	assert_ptr_equal(seg(t, 1001, 0x18, "INVITE "), f);
@@ -73,13 +84,11 @@ static void test_in_order_segments_concatenate(void **state)
 	assert_int_equal(st->ooo_segments, 0);
 	assert_int_equal(st->gaps, 0);
 	assert_int_equal(st->dropped_bytes, 0);
-	tcp_table_free(t);
 }
 
 static void test_retransmitted_segment_not_duplicated(void **state)
 {
-	(void)state;
-	struct tcp_table *t = tcp_table_new();
+	struct tcp_table *t = *state;
 	seg(t, 1000, TCP_SYN, "");
 	seg(t, 1001, 0x18, "abcd");
 	struct tcp_flow *f = seg(t, 1001, 0x18, "abcd");
@@ -88,13 +97,11 @@ static void test_retransmitted_segment_not_duplicated(void **state)
 	seg(t, 1001, 0x18, "abcd");
 	assert_flow_data(f, "abcdefgh");
 	assert_int_equal(tcp_table_stats(t)->retrans_bytes, 8);
-	tcp_table_free(t);
 }
 
 static void test_retransmission_after_consume_not_duplicated(void **state)
 {
-	(void)state;
-	struct tcp_table *t = tcp_table_new();
+	struct tcp_table *t = *state;
 	seg(t, 1000, TCP_SYN, "");
 	struct tcp_flow *f = seg(t, 1001, 0x18, "abcd");
 	tcp_flow_consume(f, 4);
@@ -103,25 +110,34 @@ static void test_retransmission_after_consume_not_duplicated(void **state)
 	assert_flow_data(f, "");
 	seg(t, 1005, 0x18, "e");
 	assert_flow_data(f, "e");
-	tcp_table_free(t);
 }
 
 static void test_partial_overlap_trimmed(void **state)
 {
-	(void)state;
-	struct tcp_table *t = tcp_table_new();
+	struct tcp_table *t = *state;
 	seg(t, 1000, TCP_SYN, "");
 	seg(t, 1001, 0x18, "abcdef");
 	struct tcp_flow *f = seg(t, 1004, 0x18, "defghi");
 	assert_flow_data(f, "abcdefghi");
 	assert_int_equal(tcp_table_stats(t)->retrans_bytes, 3);
-	tcp_table_free(t);
+}
+
+/* A keep-alive probe repeats the last byte sent (seq = next - 1). */
+static void test_keepalive_probe_byte_not_appended(void **state)
+{
+	struct tcp_table *t = *state;
+	seg(t, 1000, TCP_SYN, "");
+	struct tcp_flow *f = seg(t, 1001, 0x18, "abc");
+	seg(t, 1003, 0x10, "c");
+	assert_flow_data(f, "abc");
+	seg(t, 1003, 0x18, "cde");
+	assert_flow_data(f, "abcde");
+	assert_int_equal(tcp_table_stats(t)->retrans_bytes, 2);
 }
 
 static void test_out_of_order_segment_held_until_hole_fills(void **state)
 {
-	(void)state;
-	struct tcp_table *t = tcp_table_new();
+	struct tcp_table *t = *state;
 	seg(t, 1000, TCP_SYN, "");
 	struct tcp_flow *f = seg(t, 1001, 0x18, "abc");
 	seg(t, 1010, 0x18, "jkl");
@@ -134,13 +150,11 @@ static void test_out_of_order_segment_held_until_hole_fills(void **state)
 	assert_int_equal(tcp_table_stats(t)->retrans_bytes, 0);
 	seg(t, 1013, 0x18, "m");
 	assert_flow_data(f, "abcdefghijklm");
-	tcp_table_free(t);
 }
 
 static void test_hole_filled_by_overlapping_segment_trims_held_data(void **state)
 {
-	(void)state;
-	struct tcp_table *t = tcp_table_new();
+	struct tcp_table *t = *state;
 	seg(t, 1000, TCP_SYN, "");
 	struct tcp_flow *f = seg(t, 1001, 0x18, "abc");
 	seg(t, 1007, 0x18, "ghij");
@@ -148,13 +162,11 @@ static void test_hole_filled_by_overlapping_segment_trims_held_data(void **state
 	seg(t, 1004, 0x18, "defgh");
 	assert_flow_data(f, "abcdefghij");
 	assert_int_equal(tcp_table_stats(t)->retrans_bytes, 2);
-	tcp_table_free(t);
 }
 
 static void test_syn_sets_next_seq_to_isn_plus_one(void **state)
 {
-	(void)state;
-	struct tcp_table *t = tcp_table_new();
+	struct tcp_table *t = *state;
 	struct tcp_flow *f = seg(t, 5000, TCP_SYN, "");
 	/* 5002 is one byte ahead of ISN+1: held, not appended. */
 	seg(t, 5002, 0x18, "b");
@@ -162,24 +174,20 @@ static void test_syn_sets_next_seq_to_isn_plus_one(void **state)
 	assert_int_equal(tcp_table_stats(t)->ooo_segments, 1);
 	seg(t, 5001, 0x18, "a");
 	assert_flow_data(f, "ab");
-	tcp_table_free(t);
 }
 
 static void test_syn_with_data_starts_after_isn(void **state)
 {
-	(void)state;
-	struct tcp_table *t = tcp_table_new();
+	struct tcp_table *t = *state;
 	struct tcp_flow *f = seg(t, 7000, TCP_SYN, "hello"); /* TCP Fast Open */
 	assert_flow_data(f, "hello");
 	seg(t, 7006, 0x18, " world");
 	assert_flow_data(f, "hello world");
-	tcp_table_free(t);
 }
 
 static void test_new_syn_on_same_tuple_restarts_stream(void **state)
 {
-	(void)state;
-	struct tcp_table *t = tcp_table_new();
+	struct tcp_table *t = *state;
 	seg(t, 1000, TCP_SYN, "");
 	struct tcp_flow *f = seg(t, 1001, 0x18, "old");
 	seg(t, 1010, 0x18, "held");
@@ -187,23 +195,19 @@ static void test_new_syn_on_same_tuple_restarts_stream(void **state)
 	assert_flow_data(f, "");
 	seg(t, 90001, 0x18, "new");
 	assert_flow_data(f, "new");
-	tcp_table_free(t);
 }
 
 static void test_midstream_first_segment_syncs(void **state)
 {
-	(void)state;
-	struct tcp_table *t = tcp_table_new();
+	struct tcp_table *t = *state;
 	struct tcp_flow *f = seg(t, 123456, 0x18, "REGISTER ");
 	seg(t, 123465, 0x18, "sip:x");
 	assert_flow_data(f, "REGISTER sip:x");
-	tcp_table_free(t);
 }
 
 static void test_unknown_flow_without_create_returns_null(void **state)
 {
-	(void)state;
-	struct tcp_table *t = tcp_table_new();
+	struct tcp_table *t = *state;
 	struct l4_packet p = seg_pkt(1, 0x18, "abc", 3, 0);
 	int gap = -1;
 	assert_null(tcp_table_segment(t, &p, 0, 0, &gap));
@@ -224,13 +228,11 @@ static void test_unknown_flow_without_create_returns_null(void **state)
 	assert_flow_data(back, "xyz");
 	assert_flow_data(f, "abcdef");
 	assert_int_equal(tcp_table_stats(t)->flows, 2);
-	tcp_table_free(t);
 }
 
 static void test_flows_with_different_ports_kept_apart(void **state)
 {
-	(void)state;
-	struct tcp_table *t = tcp_table_new();
+	struct tcp_table *t = *state;
 	int gap;
 	struct tcp_flow *fl[50];
 	for (unsigned i = 0; i < 50; i++) {
@@ -247,13 +249,11 @@ static void test_flows_with_different_ports_kept_apart(void **state)
 		assert_flow_data(fl[i], want);
 	}
 	assert_int_equal(tcp_table_stats(t)->flows, 50);
-	tcp_table_free(t);
 }
 
 static void test_flow_consume_drops_front_bytes(void **state)
 {
-	(void)state;
-	struct tcp_table *t = tcp_table_new();
+	struct tcp_table *t = *state;
 	struct tcp_flow *f = seg(t, 1, 0x18, "OPTIONS a\r\n\r\nBYE b");
 	tcp_flow_consume(f, 13);
 	assert_flow_data(f, "BYE b");
@@ -261,19 +261,19 @@ static void test_flow_consume_drops_front_bytes(void **state)
 	assert_flow_data(f, "BYE b\r\n\r\n");
 	tcp_flow_consume(f, 0);
 	assert_flow_data(f, "BYE b\r\n\r\n");
+	tcp_flow_consume(f, 2);
+	assert_flow_data(f, "E b\r\n\r\n");
 	tcp_flow_consume(f, 100); /* more than there is */
 	assert_flow_data(f, "");
 	seg(t, 23, 0x18, "INFO");
 	assert_flow_data(f, "INFO");
 	tcp_flow_consume(f, 4);
 	assert_flow_data(f, "");
-	tcp_table_free(t);
 }
 
 static void test_sequence_wraps_around_2_pow_32(void **state)
 {
-	(void)state;
-	struct tcp_table *t = tcp_table_new();
+	struct tcp_table *t = *state;
 	struct tcp_flow *f = seg(t, 0xfffffffdu, TCP_SYN, "");
 	seg(t, 0xfffffffeu, 0x18, "abcd"); /* ends at 2 after the wrap */
 	seg(t, 2, 0x18, "efgh");
@@ -282,13 +282,11 @@ static void test_sequence_wraps_around_2_pow_32(void **state)
 	seg(t, 0xffffffffu, 0x18, "bcd");
 	assert_flow_data(f, "abcdefgh");
 	assert_int_equal(tcp_table_stats(t)->retrans_bytes, 3);
-	tcp_table_free(t);
 }
 
 static void test_out_of_order_across_wrap_released(void **state)
 {
-	(void)state;
-	struct tcp_table *t = tcp_table_new();
+	struct tcp_table *t = *state;
 	struct tcp_flow *f = seg(t, 0xfffffff0u, 0x18, "0123456789ab"); /* to 0xfffffffc */
 	seg(t, 1, 0x18, "BCD");                                        /* after a hole */
 	seg(t, 0xfffffffeu, 0x18, "ef0");                              /* 0xfffffffe..0 */
@@ -296,15 +294,13 @@ static void test_out_of_order_across_wrap_released(void **state)
 	assert_int_equal(tcp_table_stats(t)->ooo_segments, 2);
 	seg(t, 0xfffffffcu, 0x18, "cd");
 	assert_flow_data(f, "0123456789abcdef0BCD");
-	tcp_table_free(t);
 }
 
 static void test_per_flow_cap_drops_and_counts(void **state)
 {
-	(void)state;
 	enum { SEG = 32768 };
 	static char chunk[SEG];
-	struct tcp_table *t = tcp_table_new();
+	struct tcp_table *t = *state;
 	struct tcp_flow *f = seg(t, 0, TCP_SYN, "");
 	uint32_t seq = 1;
 	int gap;
@@ -331,13 +327,11 @@ static void test_per_flow_cap_drops_and_counts(void **state)
 	d = tcp_flow_data(f, &len);
 	assert_int_equal(d[len - 1], 'Y');
 	assert_int_equal(d[len - 2], 'Z');
-	tcp_table_free(t);
 }
 
 static void test_held_segments_overflow_reports_gap(void **state)
 {
-	(void)state;
-	struct tcp_table *t = tcp_table_new();
+	struct tcp_table *t = *state;
 	struct tcp_flow *f = seg(t, 1000, TCP_SYN, "");
 	seg(t, 1001, 0x18, "a");
 	/* A hole at 1002, then more held segments than the flow keeps. */
@@ -354,16 +348,32 @@ static void test_held_segments_overflow_reports_gap(void **state)
 	const char *d = tcp_flow_data(f, &len);
 	assert_true(len >= 4);
 	assert_memory_equal(d + len - 4, "LAST", 4);
-	tcp_table_free(t);
 }
 
 /* A capture that runs for days sees more than TCP_MAX_FLOWS connections; the
  * table must make room (the idle flows go first) rather than refuse every
  * new connection from then on. */
+static void test_fin_frees_a_drained_flow_but_not_one_holding_data(void **state)
+{
+	struct tcp_table *t = *state;
+	int gap;
+	struct l4_packet p = seg_pkt(1, 0x18, "INVITE", 6, 0);
+	struct tcp_flow *f = tcp_table_segment(t, &p, 1, 1, &gap);
+	assert_non_null(f);
+	struct l4_packet fin = seg_pkt(7, 0x11, "", 0, 0);
+	assert_ptr_equal(tcp_table_segment(t, &fin, 2, 0, &gap), f);
+	tcp_table_done(t, f); /* "INVITE" still unconsumed: kept */
+	struct l4_packet again = seg_pkt(7, 0x10, "", 0, 0);
+	assert_ptr_equal(tcp_table_segment(t, &again, 3, 0, &gap), f);
+	tcp_flow_consume(f, 6);
+	tcp_table_done(t, f); /* drained and closing: freed */
+	assert_null(tcp_table_segment(t, &again, 4, 0, &gap));
+	assert_int_equal(tcp_table_stats(t)->dropped_bytes, 0);
+}
+
 static void test_full_flow_table_evicts_idle_flow_for_new_one(void **state)
 {
-	(void)state;
-	struct tcp_table *t = tcp_table_new();
+	struct tcp_table *t = *state;
 	int gap;
 	for (uint32_t i = 0; i < TCP_MAX_FLOWS; i++) {
 		struct l4_packet p = seg_pkt(1, 0x10, "", 0, 0);
@@ -382,30 +392,34 @@ static void test_full_flow_table_evicts_idle_flow_for_new_one(void **state)
 	struct l4_packet q = seg_pkt(7, 0x18, " sip:", 5, 1);
 	assert_ptr_equal(tcp_table_segment(t, &q, later, 0, &gap), f);
 	assert_flow_data(f, "INVITE sip:");
-	tcp_table_free(t);
 }
+
+/* Each test runs on a fresh table. */
+#define T(fn) cmocka_unit_test_setup_teardown(fn, table_setup, table_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_in_order_segments_concatenate),
-		cmocka_unit_test(test_retransmitted_segment_not_duplicated),
-		cmocka_unit_test(test_retransmission_after_consume_not_duplicated),
-		cmocka_unit_test(test_partial_overlap_trimmed),
-		cmocka_unit_test(test_out_of_order_segment_held_until_hole_fills),
-		cmocka_unit_test(test_hole_filled_by_overlapping_segment_trims_held_data),
-		cmocka_unit_test(test_syn_sets_next_seq_to_isn_plus_one),
-		cmocka_unit_test(test_syn_with_data_starts_after_isn),
-		cmocka_unit_test(test_new_syn_on_same_tuple_restarts_stream),
-		cmocka_unit_test(test_midstream_first_segment_syncs),
-		cmocka_unit_test(test_unknown_flow_without_create_returns_null),
-		cmocka_unit_test(test_flows_with_different_ports_kept_apart),
-		cmocka_unit_test(test_flow_consume_drops_front_bytes),
-		cmocka_unit_test(test_sequence_wraps_around_2_pow_32),
-		cmocka_unit_test(test_out_of_order_across_wrap_released),
-		cmocka_unit_test(test_per_flow_cap_drops_and_counts),
-		cmocka_unit_test(test_held_segments_overflow_reports_gap),
-		cmocka_unit_test(test_full_flow_table_evicts_idle_flow_for_new_one),
+		T(test_in_order_segments_concatenate),
+		T(test_retransmitted_segment_not_duplicated),
+		T(test_retransmission_after_consume_not_duplicated),
+		T(test_partial_overlap_trimmed),
+		T(test_keepalive_probe_byte_not_appended),
+		T(test_out_of_order_segment_held_until_hole_fills),
+		T(test_hole_filled_by_overlapping_segment_trims_held_data),
+		T(test_syn_sets_next_seq_to_isn_plus_one),
+		T(test_syn_with_data_starts_after_isn),
+		T(test_new_syn_on_same_tuple_restarts_stream),
+		T(test_midstream_first_segment_syncs),
+		T(test_unknown_flow_without_create_returns_null),
+		T(test_flows_with_different_ports_kept_apart),
+		T(test_flow_consume_drops_front_bytes),
+		T(test_sequence_wraps_around_2_pow_32),
+		T(test_out_of_order_across_wrap_released),
+		T(test_per_flow_cap_drops_and_counts),
+		T(test_held_segments_overflow_reports_gap),
+		T(test_fin_frees_a_drained_flow_but_not_one_holding_data),
+		T(test_full_flow_table_evicts_idle_flow_for_new_one),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
