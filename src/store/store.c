@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <sys/mman.h>
 
 #include "sipscope/hmap.h"
 #include "sipscope/store.h"
@@ -17,7 +18,7 @@ struct str_chunk {
 };
 
 /* Records live in fixed slabs: no copying on growth, no 2x overshoot. */
-#define SLAB_SHIFT 12
+#define SLAB_SHIFT 15
 #define SLAB_MSGS (1u << SLAB_SHIFT)
 
 struct store {
@@ -198,7 +199,13 @@ char *store_endpoint_format(const struct store_endpoint *ep, char *buf, size_t n
 
 static struct store_msg *slab_alloc(void)
 {
-	return malloc(SLAB_MSGS * sizeof(struct store_msg));
+	size_t bytes = SLAB_MSGS * sizeof(struct store_msg);
+	void *p = aligned_alloc(2u << 20, (bytes + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1));
+#ifdef MADV_HUGEPAGE
+	if (p)
+		madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	return p;
 }
 
 long store_append_msg(struct store *s, const struct store_msg *m)
