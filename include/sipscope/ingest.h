@@ -31,4 +31,15 @@ int ingest_frame(struct ingest *in, const struct frame *f);
 
 const struct ingest_stats *ingest_stats(const struct ingest *in);
 
+/* Read every frame of src.  Parsing runs on a worker thread while this
+ * thread tracks (one thread when a second cannot be started).  Damaged
+ * input is recorded as warnings (ingest_warning) and does not stop the
+ * run.  Call track_finish() after.  Returns 0. */
+int ingest_run(struct ingest *in, struct pcap_src *src);
+
+/* Warnings of the last run, in order: count (may exceed those kept) and
+ * text (NULL past the 16 kept). */
+size_t ingest_warning_count(const struct ingest *in);
+const char *ingest_warning(const struct ingest *in, size_t i);
+
 #endif

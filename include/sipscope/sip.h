@@ -133,4 +133,8 @@ const char *sip_method_name(enum sip_method m);
  * inside <>.  Returns SV_NULL when absent; an empty view for `;name`. */
 struct sv sip_param_get(struct sv value, const char *name);
 
+/* The URI of a name-addr or addr-spec value: `"Bob" <sip:b@x>;tag=1`
+ * gives `sip:b@x`, `sip:b@x;tag=1` gives `sip:b@x`. */
+struct sv sip_addr_uri(struct sv value);
+
 #endif

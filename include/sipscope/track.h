@@ -35,15 +35,34 @@ struct call_info {
 	int64_t answer_us, bye_us, final_us; /* 0 when not seen */
 };
 
+/* What tracking needs of a message: views that stay valid for the call
+ * only, plus the interned From/To URIs (needed on a call's first message;
+ * 0 when unknown).  A small struct of its own so that parsing and tracking
+ * can run on different threads. */
+struct track_input {
+	struct sv method;       /* requests */
+	struct sv cseq_method;
+	struct sv call_id, from_tag, to_tag, branch, via_sent_by;
+	uint32_t cseq;
+	uint32_t from_uri, to_uri;
+	uint8_t cseq_valid;
+	uint8_t malformed;
+};
+
+/* Fill `in` from a parsed message (URIs left 0). */
+void track_input_from_sip(struct track_input *in, const struct sip_msg *m);
+
 struct tracker;
 
 /* New tracker writing into store s (borrowed).  NULL on no memory. */
 struct tracker *track_new(struct store *s);
 void track_free(struct tracker *t);
 
-/* Assign ids to record idx (already appended to the store), parsed as m.
+/* Assign ids to record idx (already appended to the store), described by
+ * m.  Writes only that record and the tracker's own tables, never other
+ * store state, so it may run beside a thread appending to the store.
  * Returns 0, or -1 when memory ran out (the record keeps zero ids). */
-int track_msg(struct tracker *t, size_t idx, const struct sip_msg *m);
+int track_msg(struct tracker *t, size_t idx, const struct track_input *m);
 
 /* After the last message: let messages sent before their dialog existed
  * (the initial INVITE, its 100) join the dialog their transaction made. */

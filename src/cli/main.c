@@ -153,17 +153,17 @@ static int load(const struct opts *o, struct loaded *l)
 		return EXIT_USAGE;
 	}
 	store_set_fetcher(l->store, pcap_src_fetch, l->src);
-	struct frame f;
-	int rc;
-	while ((rc = pcap_src_next(l->src, &f)) != PCAP_SRC_END) {
-		if (rc == PCAP_SRC_WARNING) {
-			fprintf(stderr, "sipscope: warning: %s\n", pcap_src_warning(l->src));
-			l->damaged = 1;
-			continue;
-		}
-		ingest_frame(l->ingest, &f);
-	}
+	ingest_run(l->ingest, l->src);
 	track_finish(l->tracker);
+	size_t nw = ingest_warning_count(l->ingest);
+	for (size_t i = 0; i < nw; i++) {
+		const char *w = ingest_warning(l->ingest, i);
+		if (w)
+			fprintf(stderr, "sipscope: warning: %s\n", w);
+	}
+	if (nw > 16)
+		fprintf(stderr, "sipscope: warning: %zu more damaged files\n", nw - 16);
+	l->damaged = nw > 0;
 	const struct ingest_stats *st = ingest_stats(l->ingest);
 	if (st->store_errors)
 		fprintf(stderr, "sipscope: warning: %llu messages could not be stored (%s)\n",

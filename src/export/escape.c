@@ -25,12 +25,27 @@ int esc_utf8_len(const unsigned char *p, size_t avail)
 	return n;
 }
 
+/* Printable ASCII needs no escape anywhere: such runs go out in one write. */
+static size_t plain_run(const unsigned char *p, size_t len, int json)
+{
+	size_t i = 0;
+	while (i < len && p[i] >= 0x20 && p[i] < 0x7f && !(json && (p[i] == '"' || p[i] == '\\')))
+		i++;
+	return i;
+}
+
 void esc_json(FILE *out, struct sv s)
 {
 	const unsigned char *p = (const unsigned char *)s.p;
 	putc('"', out);
 	for (size_t i = 0; i < s.len;) {
 		unsigned c = p[i];
+		size_t run = plain_run(p + i, s.len - i, 1);
+		if (run) {
+			fwrite(p + i, 1, run, out);
+			i += run;
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			putc('\\', out);
 			putc((int)c, out);
@@ -68,6 +83,12 @@ void esc_term(FILE *out, struct sv s, int keep_newlines)
 	const unsigned char *p = (const unsigned char *)s.p;
 	for (size_t i = 0; i < s.len;) {
 		unsigned c = p[i];
+		size_t run = plain_run(p + i, s.len - i, 0);
+		if (run) {
+			fwrite(p + i, 1, run, out);
+			i += run;
+			continue;
+		}
 		if (keep_newlines && c == '\r' && i + 1 < s.len && p[i + 1] == '\n') {
 			putc('\n', out);
 			i += 2;

@@ -551,3 +551,25 @@ int sip_parse(const char *buf, size_t len, int flags, struct sip_msg *m,
 	extract_fields(m);
 	return (int)m->msg_len;
 }
+
+struct sv sip_addr_uri(struct sv v)
+{
+	if (!v.p)
+		return SV_NULL;
+	const char *end = v.p + v.len;
+	for (const char *q = v.p; q < end; q++) {
+		if (*q == '"') { /* a display name may contain '<' */
+			skip_quoted(q, end, &q);
+			q--;
+			continue;
+		}
+		if (*q == '<') {
+			const char *gt = memchr(q, '>', (size_t)(end - q));
+			if (gt)
+				return sv_make(q + 1, (size_t)(gt - q - 1));
+			break;
+		}
+	}
+	const char *semi = memchr(v.p, ';', v.len);
+	return sv_trim(sv_make(v.p, semi ? (size_t)(semi - v.p) : v.len));
+}

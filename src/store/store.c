@@ -1,4 +1,5 @@
 /* store.c - message index, string interning, endpoints, spool. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +22,12 @@ struct str_chunk {
 #define SLAB_SHIFT 15
 #define SLAB_MSGS (1u << SLAB_SHIFT)
 
+#define MAX_SLABS (1u << 16) /* 2^31 messages; the table never moves */
+
 struct store {
-	struct store_msg **slabs;
-	size_t nslabs, cap_slabs;
-	size_t nmsgs;
+	struct store_msg **slabs; /* MAX_SLABS pointers, allocated once */
+	size_t nslabs;
+	_Atomic size_t nmsgs;     /* read by a tracking thread beside the writer */
 
 	struct sv *strs; /* id-1 -> view */
 	size_t nstrs, cap_strs;
@@ -210,23 +213,28 @@ static struct store_msg *slab_alloc(void)
 
 long store_append_msg(struct store *s, const struct store_msg *m)
 {
-	size_t slab = s->nmsgs >> SLAB_SHIFT;
+	size_t n = atomic_load_explicit(&s->nmsgs, memory_order_relaxed);
+	size_t slab = n >> SLAB_SHIFT;
+	if (!s->slabs && !(s->slabs = calloc(MAX_SLABS, sizeof *s->slabs)))
+		return -1;
 	if (slab == s->nslabs) {
-		if (grow((void **)&s->slabs, &s->cap_slabs, s->nslabs + 1, sizeof *s->slabs))
-			return -1;
-		if (!(s->slabs[slab] = slab_alloc()))
+		if (slab == MAX_SLABS || !(s->slabs[slab] = slab_alloc()))
 			return -1;
 		s->nslabs++;
 	}
-	s->slabs[slab][s->nmsgs & (SLAB_MSGS - 1)] = *m;
-	return (long)s->nmsgs++;
+	s->slabs[slab][n & (SLAB_MSGS - 1)] = *m;
+	atomic_store_explicit(&s->nmsgs, n + 1, memory_order_release);
+	return (long)n;
 }
 
-size_t store_msg_count(const struct store *s) { return s->nmsgs; }
+size_t store_msg_count(const struct store *s)
+{
+	return atomic_load_explicit(&s->nmsgs, memory_order_acquire);
+}
 
 struct store_msg *store_msg_at(struct store *s, size_t idx)
 {
-	return idx < s->nmsgs ? &s->slabs[idx >> SLAB_SHIFT][idx & (SLAB_MSGS - 1)] : NULL;
+	return idx < store_msg_count(s) ? &s->slabs[idx >> SLAB_SHIFT][idx & (SLAB_MSGS - 1)] : NULL;
 }
 
 int64_t store_spool(struct store *s, const char *bytes, size_t len)

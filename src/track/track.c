@@ -112,7 +112,7 @@ static int has_cookie(struct sv branch)
 
 /* RFC 3261 17.1.3 / 17.2.3: branch + sent-by + method, where ACK for a
  * non-2xx shares the INVITE's key; RFC 2543 fallback without cookie. */
-static uint64_t txn_key(const struct sip_msg *m, struct sv method)
+static uint64_t txn_key(const struct track_input *m, struct sv method)
 {
 	uint64_t k = sv_hash(method);
 	if (has_cookie(m->branch)) {
@@ -142,7 +142,7 @@ static uint32_t txn_new(struct tracker *t, uint64_t key, size_t idx, uint8_t met
 
 /* Dialog id of Call-ID + the two tags (order-free) within call c,
  * created if asked. */
-static uint32_t dialog_of(struct tracker *t, uint32_t c, const struct sip_msg *m, int create)
+static uint32_t dialog_of(struct tracker *t, uint32_t c, const struct track_input *m, int create)
 {
 	if (!c || !sv_is_set(m->from_tag) || !sv_is_set(m->to_tag) || m->to_tag.len == 0)
 		return 0;
@@ -194,20 +194,7 @@ static int creates_dialog(uint8_t method)
 	       method == SIP_M_REFER || method == SIP_M_NOTIFY;
 }
 
-/* "sip:alice@example.com" out of a From/To value. */
-static struct sv addr_uri(struct sv v)
-{
-	const char *lt = memchr(v.p, '<', v.len);
-	if (lt) {
-		const char *gt = memchr(lt, '>', v.len - (size_t)(lt - v.p));
-		if (gt)
-			return sv_make(lt + 1, (size_t)(gt - lt - 1));
-	}
-	const char *semi = memchr(v.p, ';', v.len);
-	return sv_trim(sv_make(v.p, semi ? (size_t)(semi - v.p) : v.len));
-}
-
-static struct call_info *call_for(struct tracker *t, struct store_msg *r, const struct sip_msg *m,
+static struct call_info *call_for(struct tracker *t, struct store_msg *r, const struct track_input *m,
                                   size_t idx)
 {
 	if (r->call_id < t->cap_call_of_str && t->call_of_str[r->call_id])
@@ -226,10 +213,8 @@ static struct call_info *call_for(struct tracker *t, struct store_msg *r, const 
 	memset(cr, 0, sizeof *cr);
 	struct call_info *c = &cr->info;
 	c->call_id = r->call_id;
-	struct sv v = sip_header_get(m, SIP_H_FROM);
-	c->from = sv_is_set(v) ? store_intern(t->s, addr_uri(v)) : 0;
-	v = sip_header_get(m, SIP_H_TO);
-	c->to = sv_is_set(v) ? store_intern(t->s, addr_uri(v)) : 0;
+	c->from = m->from_uri;
+	c->to = m->to_uri;
 	c->method = r->method;
 	c->first_msg = (uint32_t)idx;
 	c->start_us = r->ts_us;
@@ -277,7 +262,7 @@ static void call_update(struct call_info *c, const struct store_msg *r)
 	}
 }
 
-int track_msg(struct tracker *t, size_t idx, const struct sip_msg *m)
+int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 {
 	struct store_msg *r = store_msg_at(t->s, idx);
 	int rc = 0;
@@ -362,6 +347,21 @@ int track_msg(struct tracker *t, size_t idx, const struct sip_msg *m)
 		c->end_us = r->ts_us;
 	call_update(c, r);
 	return rc;
+}
+
+void track_input_from_sip(struct track_input *in, const struct sip_msg *m)
+{
+	memset(in, 0, sizeof *in);
+	in->method = m->method;
+	in->cseq_method = m->cseq_method;
+	in->call_id = m->call_id;
+	in->from_tag = m->from_tag;
+	in->to_tag = m->to_tag;
+	in->branch = m->branch;
+	in->via_sent_by = m->via_sent_by;
+	in->cseq = m->cseq;
+	in->cseq_valid = (uint8_t)m->cseq_valid;
+	in->malformed = m->malformed != NULL;
 }
 
 void track_finish(struct tracker *t)

@@ -72,7 +72,9 @@ static size_t feed(struct fx *f, int a, int b, const char *fmt, ...)
 	r.call_id = store_intern(f->s, m.call_id);
 	long idx = store_append_msg(f->s, &r);
 	assert_true(idx >= 0);
-	assert_int_equal(track_msg(f->t, (size_t)idx, &m), 0);
+	struct track_input ti;
+	track_input_from_sip(&ti, &m);
+	assert_int_equal(track_msg(f->t, (size_t)idx, &ti), 0);
 	return (size_t)idx;
 }
 
