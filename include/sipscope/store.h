@@ -75,7 +75,15 @@ uint32_t store_intern(struct store *s, struct sv str);
 /* The interned string, valid while the store lives. */
 struct sv store_str(const struct store *s, uint32_t id);
 
+/* Same, with the hash computed beforehand (by another thread, say):
+ * hash must be sv_hash(str). */
+uint32_t store_intern_hashed(struct store *s, struct sv str, uint64_t hash);
+
 uint32_t store_endpoint_id(struct store *s, const struct store_endpoint *ep);
+/* Hash of an endpoint as store_endpoint_id() computes it, and the lookup
+ * with that hash given. */
+uint64_t store_endpoint_hash(const struct store_endpoint *ep);
+uint32_t store_endpoint_id_hashed(struct store *s, const struct store_endpoint *ep, uint64_t hash);
 const struct store_endpoint *store_endpoint(const struct store *s, uint32_t id);
 /* "ip:port", or "[ip6]:port"; buf should hold 64 bytes. */
 char *store_endpoint_format(const struct store_endpoint *ep, char *buf, size_t n);

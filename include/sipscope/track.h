@@ -35,16 +35,17 @@ struct call_info {
 	int64_t answer_us, bye_us, final_us; /* 0 when not seen */
 };
 
-/* What tracking needs of a message: views that stay valid for the call
- * only, plus the interned From/To URIs (needed on a call's first message;
- * 0 when unknown).  A small struct of its own so that parsing and tracking
- * can run on different threads. */
+/* What tracking needs of a message: hashes of the fields that identify
+ * transactions and dialogs, computed where the message was parsed, plus the
+ * interned From/To URIs (needed on a call's first message; 0 when unknown).
+ * It holds no pointers, so parsing and tracking can run on two threads. */
 struct track_input {
-	struct sv method;       /* requests */
-	struct sv cseq_method;
-	struct sv call_id, from_tag, to_tag, branch, via_sent_by;
+	uint64_t h_method;   /* request method, or CSeq method of a response */
+	uint64_t h_call_id, h_from_tag, h_to_tag, h_branch, h_sent_by;
 	uint32_t cseq;
 	uint32_t from_uri, to_uri;
+	uint8_t method;      /* enum sip_method of the same */
+	uint8_t has_from_tag, has_to_tag, branch_cookie;
 	uint8_t cseq_valid;
 	uint8_t malformed;
 };

@@ -26,6 +26,7 @@ struct reader {
 	const uint8_t *map;  /* classic pcap mapped read-only, or NULL */
 	size_t map_len;
 	size_t map_dropped;  /* pages before this were handed back */
+	size_t map_ready;    /* pages before this were prefaulted */
 	int swapped, nsec;
 	struct pcap_pkthdr own_hdr;
 	char map_err[160];
@@ -91,11 +92,22 @@ static void map_classic(struct reader *r)
 }
 
 #define MAP_KEEP (16u << 20) /* bytes of mapped file kept resident behind us */
+#define MAP_AHEAD (8u << 20) /* bytes prefaulted ahead of the reader */
 
 /* Next record of a mapped file, with libpcap's checks and wording. */
 static int map_next(struct reader *r, char *err, size_t errlen)
 {
 	uint64_t off = r->next_off;
+#ifdef MADV_POPULATE_READ
+	if (off + MAP_AHEAD / 2 > r->map_ready && r->map_ready < r->map_len) {
+		/* Map the next window in one call rather than a fault per few
+		 * pages; kernels without it say EINVAL and faults do the work. */
+		size_t from = r->map_ready & ~(size_t)0xfff;
+		size_t n = r->map_len - from < MAP_AHEAD ? r->map_len - from : MAP_AHEAD;
+		madvise((void *)(r->map + from), n, MADV_POPULATE_READ);
+		r->map_ready = from + n;
+	}
+#endif
 	if (off > r->map_dropped + 2 * MAP_KEEP) {
 		/* Pages already parsed leave our resident set (they stay in the
 		 * page cache), so memory does not grow with the file size. */

@@ -124,8 +124,13 @@ static char *str_alloc(struct store *s, size_t len)
 
 uint32_t store_intern(struct store *s, struct sv str)
 {
+	return store_intern_hashed(s, str, sv_hash(str));
+}
+
+uint32_t store_intern_hashed(struct store *s, struct sv str, uint64_t h)
+{
 	/* Distinct strings with equal hashes take the next salted key. */
-	uint64_t h = sv_hash(str), k = h;
+	uint64_t k = h;
 	uint32_t id;
 	for (uint64_t salt = 1; hmap_get(&s->str_index, k, &id); k = hmap_mix(h, salt++))
 		if (sv_eq(s->strs[id - 1], str))
@@ -152,14 +157,31 @@ struct sv store_str(const struct store *s, uint32_t id)
 	return s->strs[id - 1];
 }
 
-uint32_t store_endpoint_id(struct store *s, const struct store_endpoint *ep)
+/* The endpoint with unused address bytes and padding zeroed. */
+static void endpoint_key(struct store_endpoint *key, const struct store_endpoint *ep)
+{
+	memset(key, 0, sizeof *key);
+	key->family = ep->family;
+	memcpy(key->addr, ep->addr, ep->family == 4 ? 4 : 16);
+	key->port = ep->port;
+}
+
+uint64_t store_endpoint_hash(const struct store_endpoint *ep)
 {
 	struct store_endpoint key;
-	memset(&key, 0, sizeof key);
-	key.family = ep->family;
-	memcpy(key.addr, ep->addr, ep->family == 4 ? 4 : 16);
-	key.port = ep->port;
-	uint64_t h = sv_hash(sv_make((const char *)&key, sizeof key));
+	endpoint_key(&key, ep);
+	return sv_hash(sv_make((const char *)&key, sizeof key));
+}
+
+uint32_t store_endpoint_id(struct store *s, const struct store_endpoint *ep)
+{
+	return store_endpoint_id_hashed(s, ep, store_endpoint_hash(ep));
+}
+
+uint32_t store_endpoint_id_hashed(struct store *s, const struct store_endpoint *ep, uint64_t h)
+{
+	struct store_endpoint key;
+	endpoint_key(&key, ep);
 	uint32_t id;
 	for (uint64_t k = h, salt = 1;; k = hmap_mix(h, salt++)) {
 		if (!hmap_get(&s->ep_index, k, &id)) {

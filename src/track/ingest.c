@@ -18,7 +18,7 @@
 
 #define MAX_HEADERS 128
 #define BATCH_MSGS 1024
-#define BATCH_ARENA (BATCH_MSGS * 256) /* copies of the views tracking needs */
+#define BATCH_ARENA (BATCH_MSGS * 256) /* copies of Call-ID and From/To URIs */
 #define RING 4
 #define MAX_WARNINGS 16
 
@@ -28,8 +28,9 @@
 struct item {
 	struct store_msg rec;
 	struct store_endpoint src, dst;
+	uint64_t h_src, h_dst;
 	struct track_input ti;
-	struct sv from_uri, to_uri;
+	struct sv call_id, from_uri, to_uri;
 };
 
 struct batch {
@@ -144,10 +145,10 @@ static void batch_publish(struct ingest *in)
 static void consume(struct ingest *in, struct item *it)
 {
 	struct store_msg *r = &it->rec;
-	r->src = store_endpoint_id(in->s, &it->src);
-	r->dst = store_endpoint_id(in->s, &it->dst);
-	if (sv_is_set(it->ti.call_id)) {
-		r->call_id = store_intern(in->s, it->ti.call_id);
+	r->src = store_endpoint_id_hashed(in->s, &it->src, it->h_src);
+	r->dst = store_endpoint_id_hashed(in->s, &it->dst, it->h_dst);
+	if (sv_is_set(it->call_id)) {
+		r->call_id = store_intern_hashed(in->s, it->call_id, it->ti.h_call_id);
 		/* A call's From/To URIs, interned on its first message. */
 		if (r->call_id >= in->call_seen_cap) {
 			size_t ncap = in->call_seen_cap ? in->call_seen_cap : 4096;
@@ -192,13 +193,7 @@ static void deliver(struct ingest *in, struct item *it)
 		int ok = 1;
 		struct item *c = &b->it[b->n];
 		*c = *it;
-		c->ti.method = arena_copy(b, it->ti.method, &ok);
-		c->ti.cseq_method = arena_copy(b, it->ti.cseq_method, &ok);
-		c->ti.call_id = arena_copy(b, it->ti.call_id, &ok);
-		c->ti.from_tag = arena_copy(b, it->ti.from_tag, &ok);
-		c->ti.to_tag = arena_copy(b, it->ti.to_tag, &ok);
-		c->ti.branch = arena_copy(b, it->ti.branch, &ok);
-		c->ti.via_sent_by = arena_copy(b, it->ti.via_sent_by, &ok);
+		c->call_id = arena_copy(b, it->call_id, &ok);
 		c->from_uri = arena_copy(b, it->from_uri, &ok);
 		c->to_uri = arena_copy(b, it->to_uri, &ok);
 		if (ok) {
@@ -255,6 +250,9 @@ static int emit(struct ingest *in, const struct frame *f, const struct l4_packet
 		r->malformed = "cut short by the capture (snaplen)";
 	it.src = pkt->src;
 	it.dst = pkt->dst;
+	it.h_src = store_endpoint_hash(&it.src);
+	it.h_dst = store_endpoint_hash(&it.dst);
+	it.call_id = m->call_id;
 	track_input_from_sip(&it.ti, m);
 	it.from_uri = sip_addr_uri(sip_header_get(m, SIP_H_FROM));
 	it.to_uri = sip_addr_uri(sip_header_get(m, SIP_H_TO));

@@ -110,20 +110,28 @@ static int has_cookie(struct sv branch)
 	return branch.len > 7 && memcmp(branch.p, MAGIC_COOKIE, 7) == 0;
 }
 
+static uint64_t invite_hash(void)
+{
+	static uint64_t h;
+	if (!h)
+		h = sv_hash(sv_make("INVITE", 6));
+	return h;
+}
+
 /* RFC 3261 17.1.3 / 17.2.3: branch + sent-by + method, where ACK for a
  * non-2xx shares the INVITE's key; RFC 2543 fallback without cookie. */
-static uint64_t txn_key(const struct track_input *m, struct sv method)
+static uint64_t txn_key(const struct track_input *m, uint64_t h_method)
 {
-	uint64_t k = sv_hash(method);
-	if (has_cookie(m->branch)) {
-		k = hmap_mix(k, sv_hash(m->branch));
-		return hmap_mix(k, sv_hash(m->via_sent_by));
+	uint64_t k = h_method;
+	if (m->branch_cookie) {
+		k = hmap_mix(k, m->h_branch);
+		return hmap_mix(k, m->h_sent_by);
 	}
-	k = hmap_mix(k, sv_hash(m->call_id));
-	k = hmap_mix(k, sv_hash(m->from_tag));
+	k = hmap_mix(k, m->h_call_id);
+	k = hmap_mix(k, m->h_from_tag);
 	k = hmap_mix(k, m->cseq);
-	k = hmap_mix(k, sv_hash(m->via_sent_by));
-	return hmap_mix(k, sv_hash(m->branch));
+	k = hmap_mix(k, m->h_sent_by);
+	return hmap_mix(k, m->h_branch);
 }
 
 static uint32_t txn_new(struct tracker *t, uint64_t key, size_t idx, uint8_t method)
@@ -144,9 +152,9 @@ static uint32_t txn_new(struct tracker *t, uint64_t key, size_t idx, uint8_t met
  * created if asked. */
 static uint32_t dialog_of(struct tracker *t, uint32_t c, const struct track_input *m, int create)
 {
-	if (!c || !sv_is_set(m->from_tag) || !sv_is_set(m->to_tag) || m->to_tag.len == 0)
+	if (!c || !m->has_from_tag || !m->has_to_tag)
 		return 0;
-	uint64_t a = sv_hash(m->from_tag), b = sv_hash(m->to_tag);
+	uint64_t a = m->h_from_tag, b = m->h_to_tag;
 	uint64_t key = a < b ? hmap_mix(a, b) : hmap_mix(b, a);
 	struct call_rec *cd = &t->calls[c - 1];
 	for (uint32_t i = 0; i < cd->ndlg && i < CALL_DLG_INLINE; i++)
@@ -275,17 +283,16 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 	uint32_t call = c ? (uint32_t)((struct call_rec *)c - t->calls) + 1 : 0;
 	r->call = call;
 	if (!m->malformed || m->cseq_valid) {
-		struct sv meth = is_req ? m->method : m->cseq_method;
-		uint8_t mid = (uint8_t)sip_method_from_sv(meth);
+		uint8_t mid = m->method;
 		uint32_t txn = 0;
-		if (is_req && mid == SIP_M_ACK && has_cookie(m->branch)) {
+		if (is_req && mid == SIP_M_ACK && m->branch_cookie) {
 			/* ACK to a non-2xx: same branch as the INVITE (17.1.1.3). */
 			uint32_t inv;
-			if (hmap_get(&t->txn_index, txn_key(m, sv_make("INVITE", 6)), &inv) &&
+			if (hmap_get(&t->txn_index, txn_key(m, invite_hash()), &inv) &&
 			    t->txns[inv - 1].final_status >= 300)
 				txn = inv;
 		}
-		uint64_t key = txn_key(m, meth);
+		uint64_t key = txn_key(m, m->h_method);
 		if (!txn && !hmap_get(&t->txn_index, key, &txn) && is_req) {
 			txn = txn_new(t, key, idx, mid);
 			if (!txn)
@@ -303,7 +310,7 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 			 * The To tag keeps forked 2xx apart (RFC 3261 13.2.2.4). */
 			uint64_t sig = hmap_mix(txn, ((uint64_t)r->src << 32) | r->dst);
 			sig = hmap_mix(sig, is_req ? (uint64_t)mid << 16 | 1 : r->status);
-			sig = hmap_mix(sig, sv_hash(m->to_tag));
+			sig = hmap_mix(sig, m->h_to_tag);
 			sig = hmap_mix(sig, m->cseq);
 			int seen = txn_seen(t, x, sig);
 			if (seen > 0)
@@ -352,13 +359,17 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 void track_input_from_sip(struct track_input *in, const struct sip_msg *m)
 {
 	memset(in, 0, sizeof *in);
-	in->method = m->method;
-	in->cseq_method = m->cseq_method;
-	in->call_id = m->call_id;
-	in->from_tag = m->from_tag;
-	in->to_tag = m->to_tag;
-	in->branch = m->branch;
-	in->via_sent_by = m->via_sent_by;
+	struct sv meth = m->is_request ? m->method : m->cseq_method;
+	in->method = (uint8_t)sip_method_from_sv(meth);
+	in->h_method = sv_hash(meth);
+	in->h_call_id = sv_hash(m->call_id);
+	in->h_from_tag = sv_hash(m->from_tag);
+	in->h_to_tag = sv_hash(m->to_tag);
+	in->h_branch = sv_hash(m->branch);
+	in->h_sent_by = sv_hash(m->via_sent_by);
+	in->has_from_tag = sv_is_set(m->from_tag);
+	in->has_to_tag = sv_is_set(m->to_tag) && m->to_tag.len > 0;
+	in->branch_cookie = (uint8_t)has_cookie(m->branch);
 	in->cseq = m->cseq;
 	in->cseq_valid = (uint8_t)m->cseq_valid;
 	in->malformed = m->malformed != NULL;
