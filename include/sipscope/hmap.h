@@ -31,6 +31,10 @@ int hmap_get(const struct hmap *h, uint64_t key, uint32_t *val);
 /* Insert or replace.  Returns 0, or -1 when memory ran out. */
 int hmap_put(struct hmap *h, uint64_t key, uint32_t val);
 
+/* Start loading the cache lines a lookup of key will touch (a hint only;
+ * lets a batch of lookups overlap their memory latency). */
+void hmap_prefetch(const struct hmap *h, uint64_t key);
+
 /* Mix two 64-bit values into one key (order-sensitive).  Every step is a
  * bijection, so changing only one argument never collides (ids that differ
  * stay apart); then the murmur3 finaliser spreads the bits. */

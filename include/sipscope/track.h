@@ -65,6 +65,10 @@ void track_free(struct tracker *t);
  * Returns 0, or -1 when memory ran out (the record keeps zero ids). */
 int track_msg(struct tracker *t, size_t idx, const struct track_input *m);
 
+/* Hint that a message like m will be tracked soon (prefetches its
+ * transaction's table slot). */
+void track_prefetch(const struct tracker *t, const struct track_input *m);
+
 /* After the last message: let messages sent before their dialog existed
  * (the initial INVITE, its 100) join the dialog their transaction made. */
 void track_finish(struct tracker *t);

@@ -47,11 +47,19 @@ static void json_id(FILE *out, uint32_t id)
 
 static void fmt_time(char *buf, size_t n, int64_t us)
 {
+	/* Rows come in time order, many within one second: convert each
+	 * second once. */
+	static time_t last = (time_t)-1;
+	static char date[32];
+	static size_t dlen;
 	time_t sec = (time_t)(us / 1000000);
-	struct tm tm;
-	localtime_r(&sec, &tm);
-	size_t l = strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
-	snprintf(buf + l, n - l, ".%06d", (int)(us % 1000000));
+	if (sec != last) {
+		struct tm tm;
+		localtime_r(&sec, &tm);
+		dlen = strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S", &tm);
+		last = sec;
+	}
+	snprintf(buf, n, "%.*s.%06d", (int)dlen, date, (int)(us % 1000000));
 }
 
 static void csv_field(FILE *out, struct sv v)

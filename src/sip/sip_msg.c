@@ -30,39 +30,42 @@ const char *sip_method_name(enum sip_method m)
 }
 
 struct hdr_name {
-	const char *name;
+	const char *name; /* lower case */
+	uint8_t len;
 	uint8_t id;
 };
+
+#define H(name, id) { name, sizeof(name) - 1, id }
 
 /* Full names and compact forms (RFC 3261 7.3.3, 20; RFC 3515, 3903, 4028,
  * 4474, 3841, 6665). */
 static const struct hdr_name hdr_names[] = {
-	{ "via", SIP_H_VIA }, { "v", SIP_H_VIA },
-	{ "from", SIP_H_FROM }, { "f", SIP_H_FROM },
-	{ "to", SIP_H_TO }, { "t", SIP_H_TO },
-	{ "call-id", SIP_H_CALL_ID }, { "i", SIP_H_CALL_ID },
-	{ "cseq", SIP_H_CSEQ },
-	{ "contact", SIP_H_CONTACT }, { "m", SIP_H_CONTACT },
-	{ "content-length", SIP_H_CONTENT_LENGTH }, { "l", SIP_H_CONTENT_LENGTH },
-	{ "content-type", SIP_H_CONTENT_TYPE }, { "c", SIP_H_CONTENT_TYPE },
-	{ "content-encoding", SIP_H_CONTENT_ENCODING }, { "e", SIP_H_CONTENT_ENCODING },
-	{ "max-forwards", SIP_H_MAX_FORWARDS },
-	{ "route", SIP_H_ROUTE },
-	{ "record-route", SIP_H_RECORD_ROUTE },
-	{ "user-agent", SIP_H_USER_AGENT },
-	{ "server", SIP_H_SERVER },
-	{ "supported", SIP_H_SUPPORTED }, { "k", SIP_H_SUPPORTED },
-	{ "subject", SIP_H_SUBJECT }, { "s", SIP_H_SUBJECT },
-	{ "event", SIP_H_EVENT }, { "o", SIP_H_EVENT },
-	{ "refer-to", SIP_H_REFER_TO }, { "r", SIP_H_REFER_TO },
-	{ "referred-by", SIP_H_REFERRED_BY }, { "b", SIP_H_REFERRED_BY },
-	{ "allow-events", SIP_H_ALLOW_EVENTS }, { "u", SIP_H_ALLOW_EVENTS },
-	{ "session-expires", SIP_H_SESSION_EXPIRES }, { "x", SIP_H_SESSION_EXPIRES },
-	{ "identity", SIP_H_IDENTITY }, { "y", SIP_H_IDENTITY },
-	{ "accept-contact", SIP_H_ACCEPT_CONTACT }, { "a", SIP_H_ACCEPT_CONTACT },
-	{ "expires", SIP_H_EXPIRES },
-	{ "reason", SIP_H_REASON },
-	{ "session-id", SIP_H_SESSION_ID },
+	H("via", SIP_H_VIA), H("v", SIP_H_VIA),
+	H("from", SIP_H_FROM), H("f", SIP_H_FROM),
+	H("to", SIP_H_TO), H("t", SIP_H_TO),
+	H("call-id", SIP_H_CALL_ID), H("i", SIP_H_CALL_ID),
+	H("cseq", SIP_H_CSEQ),
+	H("contact", SIP_H_CONTACT), H("m", SIP_H_CONTACT),
+	H("content-length", SIP_H_CONTENT_LENGTH), H("l", SIP_H_CONTENT_LENGTH),
+	H("content-type", SIP_H_CONTENT_TYPE), H("c", SIP_H_CONTENT_TYPE),
+	H("content-encoding", SIP_H_CONTENT_ENCODING), H("e", SIP_H_CONTENT_ENCODING),
+	H("max-forwards", SIP_H_MAX_FORWARDS),
+	H("route", SIP_H_ROUTE),
+	H("record-route", SIP_H_RECORD_ROUTE),
+	H("user-agent", SIP_H_USER_AGENT),
+	H("server", SIP_H_SERVER),
+	H("supported", SIP_H_SUPPORTED), H("k", SIP_H_SUPPORTED),
+	H("subject", SIP_H_SUBJECT), H("s", SIP_H_SUBJECT),
+	H("event", SIP_H_EVENT), H("o", SIP_H_EVENT),
+	H("refer-to", SIP_H_REFER_TO), H("r", SIP_H_REFER_TO),
+	H("referred-by", SIP_H_REFERRED_BY), H("b", SIP_H_REFERRED_BY),
+	H("allow-events", SIP_H_ALLOW_EVENTS), H("u", SIP_H_ALLOW_EVENTS),
+	H("session-expires", SIP_H_SESSION_EXPIRES), H("x", SIP_H_SESSION_EXPIRES),
+	H("identity", SIP_H_IDENTITY), H("y", SIP_H_IDENTITY),
+	H("accept-contact", SIP_H_ACCEPT_CONTACT), H("a", SIP_H_ACCEPT_CONTACT),
+	H("expires", SIP_H_EXPIRES),
+	H("reason", SIP_H_REASON),
+	H("session-id", SIP_H_SESSION_ID),
 };
 
 #define NHDR_NAMES (sizeof hdr_names / sizeof hdr_names[0])
@@ -79,15 +82,11 @@ static int ci_eq(const char *a, const char *lower, size_t n)
  * before any bytes. */
 static uint8_t hdr_id_of(struct sv name)
 {
-	static uint8_t lens[NHDR_NAMES];
-	if (!lens[0])
-		for (size_t i = 0; i < NHDR_NAMES; i++)
-			lens[i] = (uint8_t)strlen(hdr_names[i].name);
 	if (name.len == 0 || name.len > 32)
 		return SIP_H_OTHER;
 	int first = sv_lower((unsigned char)name.p[0]);
 	for (size_t i = 0; i < NHDR_NAMES; i++)
-		if (lens[i] == name.len && hdr_names[i].name[0] == first &&
+		if (hdr_names[i].len == name.len && hdr_names[i].name[0] == first &&
 		    ci_eq(name.p, hdr_names[i].name, name.len))
 			return hdr_names[i].id;
 	return SIP_H_OTHER;

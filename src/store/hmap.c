@@ -46,6 +46,15 @@ static size_t slot_of(uint64_t key, size_t cap)
 	return (size_t)(((key * 0x9e3779b97f4a7c15ULL) >> 32) & (cap - 1));
 }
 
+void hmap_prefetch(const struct hmap *h, uint64_t key)
+{
+	if (!h->cap)
+		return;
+	key = fix_key(key);
+	__builtin_prefetch(&h->recent[key & (HMAP_RECENT - 1)]);
+	__builtin_prefetch(&h->slots[slot_of(key, h->cap)]);
+}
+
 int hmap_get(const struct hmap *h, uint64_t key, uint32_t *val)
 {
 	if (!h->cap)

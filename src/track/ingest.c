@@ -21,6 +21,7 @@
 #define BATCH_ARENA (BATCH_MSGS * 256) /* copies of Call-ID and From/To URIs */
 #define RING 4
 #define MAX_WARNINGS 16
+#define PREFETCH_AHEAD 8
 
 /* One message between the stages: the record as far as parsing can fill
  * it, the addresses, and the views tracking needs (into the packet, or
@@ -263,11 +264,9 @@ static int emit(struct ingest *in, const struct frame *f, const struct l4_packet
 static void ingest_udp(struct ingest *in, const struct frame *f, const struct l4_packet *pkt)
 {
 	const char *p = (const char *)pkt->payload;
-	if (!sip_looks_like(p, pkt->len)) {
-		in->st.not_sip++;
-		return;
-	}
 	struct sip_msg m;
+	/* The parser checks the start line first, so RTP and other UDP cost
+	 * one scan to the first line break. */
 	int n = sip_parse(p, pkt->len, SIP_PARSE_DATAGRAM, &m, in->hdrs, MAX_HEADERS);
 	if (n <= 0) {
 		in->st.not_sip++;
@@ -427,8 +426,16 @@ int ingest_run(struct ingest *in, struct pcap_src *src)
 			}
 			struct batch *b = &in->ring[in->head];
 			pthread_mutex_unlock(&in->lock);
-			for (size_t i = 0; i < b->n; i++)
+			for (size_t i = 0; i < b->n; i++) {
+				/* The hashes are known ahead: start the table loads of a
+				 * later message while this one is tracked. */
+				if (i + PREFETCH_AHEAD < b->n) {
+					const struct item *a = &b->it[i + PREFETCH_AHEAD];
+					store_prefetch_intern(in->s, a->ti.h_call_id);
+					track_prefetch(in->t, &a->ti);
+				}
 				consume(in, &b->it[i]);
+			}
 			pthread_mutex_lock(&in->lock);
 			in->head = (in->head + 1) % RING;
 			in->count--;

@@ -375,6 +375,11 @@ void track_input_from_sip(struct track_input *in, const struct sip_msg *m)
 	in->malformed = m->malformed != NULL;
 }
 
+void track_prefetch(const struct tracker *t, const struct track_input *m)
+{
+	hmap_prefetch(&t->txn_index, txn_key(m, m->h_method));
+}
+
 void track_finish(struct tracker *t)
 {
 	for (size_t i = 0; i < t->norphans; i++) {
