@@ -1,5 +1,5 @@
 # sipscope - SIP packet analyzer and dialog tracer.
-# Targets: all run test check bench fuzz install uninstall clean deps
+# Targets: all run test check check-threads bench fuzz install uninstall clean deps
 # Variables: CC, PREFIX (/usr/local), DESTDIR, BUILD (build), SANITIZE (1 = ASan+UBSan)
 
 VERSION   := 0.1.0
@@ -22,6 +22,10 @@ ifeq ($(SANITIZE),1)
 CFLAGS    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 LDFLAGS   += -fsanitize=address,undefined
 endif
+ifeq ($(SANITIZE),thread)
+CFLAGS    := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+LDFLAGS   += -fsanitize=thread
+endif
 
 LIB_SRC   := $(wildcard src/capture/*.c src/decode/*.c src/sip/*.c src/track/*.c \
                         src/store/*.c src/export/*.c)
@@ -34,7 +38,7 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SAMPLE    := samples/basic_udp.pcap
 
-.PHONY: all run test check unit integration bench fuzz install uninstall clean deps deps-build layers
+.PHONY: all run test check check-threads unit integration bench fuzz install uninstall clean deps deps-build layers
 
 all: sipscope
 
@@ -81,6 +85,10 @@ test: deps
 
 check:
 	@$(MAKE) --no-print-directory BUILD=build/san SANITIZE=1 unit integration
+
+# The parse and track threads under ThreadSanitizer (CI runs it too).
+check-threads:
+	@$(MAKE) --no-print-directory BUILD=build/tsan SANITIZE=thread unit integration
 
 bench: all
 	@sh tests/bench/bench.sh ./sipscope

@@ -45,6 +45,11 @@ struct pcap_src {
 	char warn[PCAP_ERRBUF_SIZE + 512];
 };
 
+static int is_classic_magic(uint32_t be)
+{
+	return be == 0xa1b2c3d4 || be == 0xd4c3b2a1 || be == 0xa1b23c4d || be == 0x4d3cb2a1;
+}
+
 /* Classic pcap (micro- or nanosecond, either byte order) has 16-byte
  * record headers after a 24-byte file header, so offsets can be summed
  * instead of asking the kernel for each frame. */
@@ -59,7 +64,7 @@ static int is_classic_pcap(const char *path)
 	if (n != 4)
 		return 0;
 	uint32_t be = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
-	return be == 0xa1b2c3d4 || be == 0xd4c3b2a1 || be == 0xa1b23c4d || be == 0x4d3cb2a1;
+	return is_classic_magic(be);
 }
 
 static uint32_t rd32(const uint8_t *p, int swapped)
@@ -143,6 +148,19 @@ static int map_next(struct reader *r, char *err, size_t errlen)
 	return 1;
 }
 
+/* Does the file start like a pcap or pcapng file? */
+static int has_capture_magic(const char *path)
+{
+	unsigned char m[4];
+	FILE *fp = strcmp(path, "-") ? fopen(path, "rb") : NULL;
+	if (!fp)
+		return 0;
+	size_t n = fread(m, 1, 4, fp);
+	fclose(fp);
+	uint32_t be = n == 4 ? (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3] : 0;
+	return is_classic_magic(be) || be == 0x0a0d0d0a;
+}
+
 static int is_seekable(FILE *fp)
 {
 	struct stat st;
@@ -171,7 +189,9 @@ struct pcap_src *pcap_src_open(const char *const *paths, size_t n, char *err, si
 			if (strstr(ebuf, "unknown file format") || strstr(ebuf, "bad dump file format"))
 				why = "not a pcap or pcapng capture file";
 			else if (strstr(ebuf, "truncated dump file"))
-				why = "too short to be a capture file (truncated header)";
+				why = has_capture_magic(paths[i])
+				              ? "capture file header cut short (truncated file)"
+				              : "not a pcap or pcapng capture file";
 			snprintf(err, errlen, "%s: %s", strcmp(paths[i], "-") ? paths[i] : "stdin",
 			         why == ebuf && strncmp(ebuf, paths[i], strlen(paths[i])) == 0
 			                 ? ebuf + strlen(paths[i]) + (ebuf[strlen(paths[i])] == ':' ? 2 : 0)
