@@ -4,6 +4,7 @@
 
 #include "sipscope/hmap.h"
 #include "sipscope/tcp.h"
+#include "sipscope/vec.h"
 
 struct ooo_seg {
 	uint32_t seq;
@@ -170,14 +171,8 @@ static struct tcp_flow *flow_get(struct tcp_table *t, uint64_t key, int create, 
 		flow_remove(t, old);
 		t->st.evicted_flows++;
 	}
-	if (t->nflows == t->cap) {
-		size_t nc = t->cap ? t->cap * 2 : 64;
-		struct tcp_flow **nf = realloc(t->flows, nc * sizeof *nf);
-		if (!nf)
-			return NULL;
-		t->flows = nf;
-		t->cap = nc;
-	}
+	if (vec_grow((void **)&t->flows, &t->cap, t->nflows + 1, sizeof *t->flows))
+		return NULL;
 	struct tcp_flow *f = calloc(1, sizeof *f);
 	if (!f)
 		return NULL;

@@ -214,9 +214,23 @@ int export_messages(FILE *out, struct store *s, enum export_format fmt)
 	return rc;
 }
 
+/* Setup time (first request to its final response), ms; -1 when none. */
+static double call_setup_ms(const struct call_info *c)
+{
+	return c->final_us ? (double)(c->final_us - c->start_us) / 1000.0 : -1;
+}
+
+/* Talk time (2xx to BYE, or to the last message), s; -1 when unanswered. */
+static double call_duration_s(const struct call_info *c)
+{
+	if (!c->answer_us)
+		return -1;
+	int64_t end = c->bye_us ? c->bye_us : c->end_us;
+	return (double)(end - c->answer_us) / 1e6;
+}
+
 static void call_json(FILE *out, struct store *s, const struct call_info *c, size_t idx)
 {
-	char ts[64];
 	fprintf(out, "{\"call\":%zu,\"call_ids\":[", idx + 1);
 	esc_json(out, store_str(s, c->call_id));
 	fputs("],\"from\":", out);
@@ -230,18 +244,16 @@ static void call_json(FILE *out, struct store *s, const struct call_info *c, siz
 	fprintf(out, ",\"start\":%" PRId64 ".%06d,\"end\":%" PRId64 ".%06d", c->start_us / 1000000,
 	        (int)(c->start_us % 1000000), c->end_us / 1000000, (int)(c->end_us % 1000000));
 	fprintf(out, ",\"messages\":%" PRIu32 ",\"setup_ms\":", c->nmsgs);
-	if (c->final_us)
-		fprintf(out, "%.3f", (double)(c->final_us - c->start_us) / 1000.0);
+	double setup = call_setup_ms(c), dur = call_duration_s(c);
+	if (setup >= 0)
+		fprintf(out, "%.3f", setup);
 	else
 		fputs("null", out);
 	fputs(",\"duration_s\":", out);
-	if (c->answer_us) {
-		int64_t end = c->bye_us ? c->bye_us : c->end_us;
-		snprintf(ts, sizeof ts, "%.6f", (double)(end - c->answer_us) / 1e6);
-		fputs(ts, out);
-	} else {
+	if (dur >= 0)
+		fprintf(out, "%.6f", dur);
+	else
 		fputs("null", out);
-	}
 	fputs(",\"final_status\":", out);
 	if (c->final_status)
 		fprintf(out, "%u", c->final_status);
@@ -255,12 +267,10 @@ static void call_row(FILE *out, struct store *s, const struct call_info *c, size
 {
 	char ts[48], setup[32] = "", dur[32] = "", status[16] = "";
 	fmt_time(ts, sizeof ts, c->start_us);
-	if (c->final_us)
-		snprintf(setup, sizeof setup, "%.0f", (double)(c->final_us - c->start_us) / 1000.0);
-	if (c->answer_us) {
-		int64_t end = c->bye_us ? c->bye_us : c->end_us;
-		snprintf(dur, sizeof dur, "%.1f", (double)(end - c->answer_us) / 1e6);
-	}
+	if (call_setup_ms(c) >= 0)
+		snprintf(setup, sizeof setup, "%.0f", call_setup_ms(c));
+	if (call_duration_s(c) >= 0)
+		snprintf(dur, sizeof dur, "%.1f", call_duration_s(c));
 	if (c->final_status)
 		snprintf(status, sizeof status, "%u", c->final_status);
 	const char *mn = sip_method_name((enum sip_method)c->method);

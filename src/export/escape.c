@@ -34,45 +34,51 @@ static size_t plain_run(const unsigned char *p, size_t len, int json)
 	return i;
 }
 
+/* The next unit of s at p: either `*n` bytes that may be written as they
+ * are (printable ASCII or a valid, non-control UTF-8 sequence), returning
+ * 1, or one thing to escape, returning 0 with *cp its value: a C0 control
+ * or DEL (n = 1), a C1 control encoded in UTF-8 (n = 2, cp 0x80-0x9f), or
+ * a byte that is not valid UTF-8 (n = 1, cp = the byte). */
+static int next_unit(const unsigned char *p, size_t len, int json, size_t *n, unsigned *cp)
+{
+	size_t run = plain_run(p, len, json);
+	if (run) {
+		*n = run;
+		return 1;
+	}
+	*cp = p[0];
+	*n = 1;
+	if (p[0] < 0x80)
+		return 0;
+	int u = esc_utf8_len(p, len);
+	if (u == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+		*cp = p[1];
+		*n = 2;
+		return 0;
+	}
+	if (u == 0)
+		return 0;
+	*n = (size_t)u;
+	return 1;
+}
+
 void esc_json(FILE *out, struct sv s)
 {
 	const unsigned char *p = (const unsigned char *)s.p;
 	putc('"', out);
-	for (size_t i = 0; i < s.len;) {
-		unsigned c = p[i];
-		size_t run = plain_run(p + i, s.len - i, 1);
-		if (run) {
-			fwrite(p + i, 1, run, out);
-			i += run;
+	for (size_t i = 0, n; i < s.len; i += n) {
+		unsigned c;
+		if (next_unit(p + i, s.len - i, 1, &n, &c)) {
+			fwrite(p + i, 1, n, out);
 			continue;
 		}
-		if (c == '"' || c == '\\') {
-			putc('\\', out);
-			putc((int)c, out);
-			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			switch (c) {
-			case '\n': fputs("\\n", out); break;
-			case '\r': fputs("\\r", out); break;
-			case '\t': fputs("\\t", out); break;
-			default: fprintf(out, "\\u%04x", c);
-			}
-			i++;
-		} else if (c < 0x80) {
-			putc((int)c, out);
-			i++;
-		} else {
-			int n = esc_utf8_len(p + i, s.len - i);
-			unsigned cp = 0;
-			if (n >= 2 && p[i] == 0xc2)
-				cp = p[i + 1]; /* C1 controls: escape them too */
-			if (n == 0 || (n == 2 && cp >= 0x80 && cp < 0xa0)) {
-				fprintf(out, "\\u%04x", n ? cp : c);
-				i += n ? 2 : 1;
-			} else {
-				fwrite(p + i, 1, (size_t)n, out);
-				i += (size_t)n;
-			}
+		switch (c) {
+		case '"': fputs("\\\"", out); break;
+		case '\\': fputs("\\\\", out); break;
+		case '\n': fputs("\\n", out); break;
+		case '\r': fputs("\\r", out); break;
+		case '\t': fputs("\\t", out); break;
+		default: fprintf(out, "\\u%04x", c);
 		}
 	}
 	putc('"', out);
@@ -81,38 +87,21 @@ void esc_json(FILE *out, struct sv s)
 void esc_term(FILE *out, struct sv s, int keep_newlines)
 {
 	const unsigned char *p = (const unsigned char *)s.p;
-	for (size_t i = 0; i < s.len;) {
-		unsigned c = p[i];
-		size_t run = plain_run(p + i, s.len - i, 0);
-		if (run) {
-			fwrite(p + i, 1, run, out);
-			i += run;
-			continue;
-		}
-		if (keep_newlines && c == '\r' && i + 1 < s.len && p[i + 1] == '\n') {
+	for (size_t i = 0, n; i < s.len; i += n) {
+		unsigned c;
+		if (next_unit(p + i, s.len - i, 0, &n, &c)) {
+			fwrite(p + i, 1, n, out);
+		} else if (keep_newlines && c == '\r' && i + 1 < s.len && p[i + 1] == '\n') {
 			putc('\n', out);
-			i += 2;
+			n = 2;
 		} else if (keep_newlines && c == '\n') {
 			putc('\n', out);
-			i++;
 		} else if (c == '\t') {
 			putc(keep_newlines ? '\t' : ' ', out);
-			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			fprintf(out, "\\x%02x", c);
-			i++;
-		} else if (c < 0x80) {
-			putc((int)c, out);
-			i++;
+		} else if (n == 2) { /* a C1 control: both of its bytes, visibly */
+			fprintf(out, "\\x%02x\\x%02x", p[i], p[i + 1]);
 		} else {
-			int n = esc_utf8_len(p + i, s.len - i);
-			if (n == 0 || (n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)) {
-				fprintf(out, "\\x%02x", c);
-				i++;
-			} else {
-				fwrite(p + i, 1, (size_t)n, out);
-				i += (size_t)n;
-			}
+			fprintf(out, "\\x%02x", c);
 		}
 	}
 }

@@ -8,6 +8,7 @@
 
 #include "sipscope/hmap.h"
 #include "sipscope/store.h"
+#include "sipscope/vec.h"
 
 /* Strings live in big chunks that are never moved, so views stay valid. */
 #define STR_CHUNK (1u << 20)
@@ -89,21 +90,6 @@ void store_set_fetcher(struct store *s, store_fetch_fn fn, void *ctx)
 
 const char *store_error(const struct store *s) { return s->err; }
 
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t ncap = *cap ? *cap : 256;
-	while (ncap < need)
-		ncap *= 2;
-	void *n = realloc(*arr, ncap * elem);
-	if (!n)
-		return -1;
-	*arr = n;
-	*cap = ncap;
-	return 0;
-}
-
 static char *str_alloc(struct store *s, size_t len)
 {
 	struct str_chunk *c = s->chunks;
@@ -140,7 +126,7 @@ uint32_t store_intern_hashed(struct store *s, struct sv str, uint64_t h)
 	for (uint64_t salt = 1; hmap_get(&s->str_index, k, &id); k = hmap_mix(h, salt++))
 		if (sv_eq(s->strs[id - 1], str))
 			return id;
-	if (grow((void **)&s->strs, &s->cap_strs, s->nstrs + 1, sizeof *s->strs))
+	if (vec_grow((void **)&s->strs, &s->cap_strs, s->nstrs + 1, sizeof *s->strs))
 		return 0;
 	char *copy = str_alloc(s, str.len ? str.len : 1);
 	if (!copy)
@@ -190,7 +176,7 @@ uint32_t store_endpoint_id_hashed(struct store *s, const struct store_endpoint *
 	uint32_t id;
 	for (uint64_t k = h, salt = 1;; k = hmap_mix(h, salt++)) {
 		if (!hmap_get(&s->ep_index, k, &id)) {
-			if (grow((void **)&s->eps, &s->cap_eps, s->neps + 1, sizeof *s->eps))
+			if (vec_grow((void **)&s->eps, &s->cap_eps, s->neps + 1, sizeof *s->eps))
 				return 0;
 			memcpy(&s->eps[s->neps], &key, sizeof key); /* padding too: compared below */
 			id = (uint32_t)++s->neps;
@@ -287,7 +273,7 @@ const char *store_msg_bytes(struct store *s, size_t idx, size_t *len)
 	const struct store_msg *m = store_msg_at(s, idx);
 	if (!m)
 		return NULL;
-	if (grow((void **)&s->buf, &s->buf_cap, (size_t)m->loc_len + 1, 1))
+	if (vec_grow((void **)&s->buf, &s->buf_cap, (size_t)m->loc_len + 1, 1))
 		return NULL;
 	if (m->loc_src == STORE_LOC_SPOOL) {
 		if (!s->spool || fflush(s->spool) != 0 ||

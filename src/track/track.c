@@ -4,6 +4,7 @@
 
 #include "sipscope/hmap.h"
 #include "sipscope/track.h"
+#include "sipscope/vec.h"
 
 #define MAGIC_COOKIE "z9hG4bK"
 
@@ -90,21 +91,6 @@ const struct call_info *track_call(const struct tracker *t, size_t idx)
 	return idx < t->ncalls ? &t->calls[idx].info : NULL;
 }
 
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return 0;
-	size_t nc = *cap ? *cap * 2 : 256;
-	while (nc < need)
-		nc *= 2;
-	void *n = realloc(*arr, nc * elem);
-	if (!n)
-		return -1;
-	*arr = n;
-	*cap = nc;
-	return 0;
-}
-
 static int has_cookie(struct sv branch)
 {
 	return branch.len > 7 && memcmp(branch.p, MAGIC_COOKIE, 7) == 0;
@@ -136,7 +122,7 @@ static uint64_t txn_key(const struct track_input *m, uint64_t h_method)
 
 static uint32_t txn_new(struct tracker *t, uint64_t key, size_t idx, uint8_t method)
 {
-	if (grow((void **)&t->txns, &t->cap_txns, t->ntxns + 1, sizeof *t->txns))
+	if (vec_grow((void **)&t->txns, &t->cap_txns, t->ntxns + 1, sizeof *t->txns))
 		return 0;
 	uint32_t id = (uint32_t)t->ntxns + 1;
 	if (hmap_put(&t->txn_index, key, id) < 0)
@@ -209,12 +195,12 @@ static struct call_info *call_for(struct tracker *t, struct store_msg *r, const 
 		return &t->calls[t->call_of_str[r->call_id] - 1].info;
 	if (r->call_id >= t->cap_call_of_str) {
 		size_t old = t->cap_call_of_str;
-		if (grow((void **)&t->call_of_str, &t->cap_call_of_str, (size_t)r->call_id + 1,
+		if (vec_grow((void **)&t->call_of_str, &t->cap_call_of_str, (size_t)r->call_id + 1,
 		         sizeof *t->call_of_str))
 			return NULL;
 		memset(t->call_of_str + old, 0, (t->cap_call_of_str - old) * sizeof *t->call_of_str);
 	}
-	if (grow((void **)&t->calls, &t->cap_calls, t->ncalls + 1, sizeof *t->calls))
+	if (vec_grow((void **)&t->calls, &t->cap_calls, t->ncalls + 1, sizeof *t->calls))
 		return NULL;
 	t->call_of_str[r->call_id] = (uint32_t)t->ncalls + 1;
 	struct call_rec *cr = &t->calls[t->ncalls++];
@@ -327,7 +313,7 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 			/* The initial request and its 100 come before the dialog
 			 * exists; track_finish() lets them join it. */
 			if (!r->dialog && creates_dialog(x->method) &&
-			    !grow((void **)&t->orphans, &t->cap_orphans, t->norphans + 1,
+			    !vec_grow((void **)&t->orphans, &t->cap_orphans, t->norphans + 1,
 			          sizeof *t->orphans))
 				t->orphans[t->norphans++] = (uint32_t)idx;
 		} else {
