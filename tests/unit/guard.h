@@ -34,4 +34,20 @@ static inline const char *guard_place(struct guard *g, const void *data, size_t 
 
 static inline void guard_free(struct guard *g) { munmap(g->base, g->page * 17); }
 
+/* One guarded area per test program, set up for the whole group. */
+static struct guard g;
+
+static inline int guard_setup(void **state)
+{
+	(void)state;
+	return guard_init(&g);
+}
+
+static inline int guard_teardown(void **state)
+{
+	(void)state;
+	guard_free(&g);
+	return 0;
+}
+
 #endif

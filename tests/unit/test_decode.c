@@ -15,7 +15,6 @@
 #include "guard.h"
 #include "sipscope/decode.h"
 
-static struct guard g;
 
 static const uint8_t SRC4[4] = { 192, 0, 2, 10 };
 static const uint8_t DST4[4] = { 198, 51, 100, 20 };
@@ -163,18 +162,6 @@ static void build_ipv6_udp(struct frame *f)
 
 /* ---- decoding helpers ------------------------------------------------- */
 
-static int setup(void **state)
-{
-	(void)state;
-	return guard_init(&g);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	guard_free(&g);
-	return 0;
-}
 
 static const uint8_t *place(const struct frame *f, size_t len)
 {
@@ -1322,5 +1309,5 @@ int main(void)
 		cmocka_unit_test(test_every_prefix_of_tcp_with_options_is_safe),
 		cmocka_unit_test(test_every_prefix_of_fragments_is_truncated_not_held),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, guard_setup, guard_teardown);
 }

@@ -12,20 +12,7 @@
 #include "guard.h"
 #include "sipscope/escape.h"
 
-static struct guard g;
 
-static int setup(void **state)
-{
-	(void)state;
-	return guard_init(&g);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	guard_free(&g);
-	return 0;
-}
 
 /* The input is placed right before the guard page: an escaper that looks one
  * byte past the end (e.g. for a continuation byte) crashes. */
@@ -331,5 +318,5 @@ int main(void)
 		cmocka_unit_test(test_utf8_len_zero_for_invalid_or_short),
 		cmocka_unit_test(test_every_prefix_of_hostile_input_is_safe),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, guard_setup, guard_teardown);
 }

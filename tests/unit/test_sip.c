@@ -13,21 +13,8 @@
 
 #define MAXH 64
 
-static struct guard g;
 static struct sip_header hdrs[MAXH];
 
-static int setup(void **state)
-{
-	(void)state;
-	return guard_init(&g);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	guard_free(&g);
-	return 0;
-}
 
 static const char invite[] =
 	"INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"
@@ -305,5 +292,5 @@ int main(void)
 		cmocka_unit_test(test_every_prefix_is_safe),
 		cmocka_unit_test(test_method_names_round_trip),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, guard_setup, guard_teardown);
 }
