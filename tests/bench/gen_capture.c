@@ -377,17 +377,16 @@ static char *ap_num(char *d, uint64_t num)
     return ap_u(d, num);
 }
 
-/* Via of the A side (request from A) */
-static char *ap_via_a(char *d, const struct call *c, uint64_t branch,
-                      int received)
+/* Via of one side: its address, rport (with the value in responses), branch */
+static char *ap_via(char *d, uint32_t ip, uint16_t port, uint64_t branch, int received)
 {
     d = ap_s(d, "Via: SIP/2.0/UDP ");
-    d = ap_ip(d, c->a_ip);
+    d = ap_ip(d, ip);
     *d++ = ':';
-    d = ap_u(d, c->a_port);
+    d = ap_u(d, port);
     if (received) {
         d = ap_s(d, ";rport=");
-        d = ap_u(d, c->a_port);
+        d = ap_u(d, port);
     } else {
         d = ap_s(d, ";rport");
     }
@@ -396,22 +395,14 @@ static char *ap_via_a(char *d, const struct call *c, uint64_t branch,
     return CRLF(d);
 }
 
-static char *ap_via_b(char *d, const struct call *c, uint64_t branch,
-                      int received)
+static char *ap_via_a(char *d, const struct call *c, uint64_t branch, int received)
 {
-    d = ap_s(d, "Via: SIP/2.0/UDP ");
-    d = ap_ip(d, c->b_ip);
-    *d++ = ':';
-    d = ap_u(d, c->b_port);
-    if (received) {
-        d = ap_s(d, ";rport=");
-        d = ap_u(d, c->b_port);
-    } else {
-        d = ap_s(d, ";rport");
-    }
-    d = ap_s(d, ";branch=z9hG4bK");
-    d = ap_hex(d, branch, 16);
-    return CRLF(d);
+    return ap_via(d, c->a_ip, c->a_port, branch, received);
+}
+
+static char *ap_via_b(char *d, const struct call *c, uint64_t branch, int received)
+{
+    return ap_via(d, c->b_ip, c->b_port, branch, received);
 }
 
 /* caller identity: "Name" <sip:+num@domain>;tag=ftag */
