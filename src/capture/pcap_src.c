@@ -98,6 +98,7 @@ static void map_classic(struct reader *r)
 
 #define MAP_KEEP (16u << 20) /* bytes of mapped file kept resident behind us */
 #define MAP_AHEAD (8u << 20) /* bytes prefaulted ahead of the reader */
+#define MAX_CAPLEN 262144u   /* libpcap's limit, so both paths agree */
 
 /* Next record of a mapped file, with libpcap's checks and wording. */
 static int map_next(struct reader *r, char *err, size_t errlen)
@@ -129,8 +130,9 @@ static int map_next(struct reader *r, char *err, size_t errlen)
 	}
 	const uint8_t *h = r->map + off;
 	uint32_t caplen = rd32(h + 8, r->swapped), len = rd32(h + 12, r->swapped);
-	if (caplen > (1u << 20)) {
-		snprintf(err, errlen, "invalid packet capture length %u, bigger than 1 MiB", caplen);
+	if (caplen > MAX_CAPLEN) {
+		snprintf(err, errlen, "invalid packet capture length %u, bigger than %u", caplen,
+		         MAX_CAPLEN);
 		return -1;
 	}
 	if (off + 16 + caplen > r->map_len) {

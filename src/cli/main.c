@@ -167,7 +167,8 @@ static int load(const struct opts *o, struct loaded *l)
 	const struct ingest_stats *st = ingest_stats(l->ingest);
 	if (st->store_errors)
 		fprintf(stderr, "sipscope: warning: %llu messages could not be stored (%s)\n",
-		        (unsigned long long)st->store_errors, store_error(l->store));
+		        (unsigned long long)st->store_errors,
+		        *store_error(l->store) ? store_error(l->store) : "out of memory");
 	return 0;
 }
 

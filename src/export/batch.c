@@ -64,13 +64,17 @@ static void fmt_time(char *buf, size_t n, int64_t us)
 
 static void csv_field(FILE *out, struct sv v)
 {
-	/* RFC 4180 quoting; control characters escaped like a terminal would. */
+	/* RFC 4180 quoting; the runs between quotes escaped like a terminal
+	 * would (whole runs, so multi-byte UTF-8 stays intact). */
 	putc('"', out);
-	for (size_t i = 0; i < v.len; i++) {
-		if (v.p[i] == '"')
-			fputs("\"\"", out);
-		else
-			esc_term(out, sv_make(v.p + i, 1), 0);
+	const char *p = v.p, *end = v.p + v.len;
+	while (p < end) {
+		const char *q = memchr(p, '"', (size_t)(end - p));
+		esc_term(out, sv_make(p, (size_t)((q ? q : end) - p)), 0);
+		if (!q)
+			break;
+		fputs("\"\"", out);
+		p = q + 1;
 	}
 	putc('"', out);
 }
@@ -96,7 +100,7 @@ static void message_json(FILE *out, struct store *s, const struct store_msg *r,
 	else
 		fprintf(out, "%u", r->status);
 	fputs(",\"call_id\":", out);
-	json_sv_or_null(out, store_str(s, r->call_id));
+	json_sv_or_null(out, parsed ? m->call_id : store_str(s, r->call_id));
 	fputs(",\"cseq\":", out);
 	if (parsed && m->cseq_valid)
 		fprintf(out, "%" PRIu32, m->cseq);
@@ -145,7 +149,7 @@ static void message_row(FILE *out, struct store *s, const struct store_msg *r,
 		         (int)(reason.len > 40 ? 40 : reason.len), reason.p ? reason.p : "");
 		label = sv_trim(sv_make(what, strlen(what)));
 	}
-	struct sv cid = store_str(s, r->call_id);
+	struct sv cid = parsed ? m->call_id : store_str(s, r->call_id);
 	char cseq[48] = "";
 	if (parsed && m->cseq_valid)
 		snprintf(cseq, sizeof cseq, "%" PRIu32, m->cseq);

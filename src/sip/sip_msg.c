@@ -234,9 +234,9 @@ static int skip_quoted(const char *p, const char *end, const char **out)
 
 struct sv sip_param_get(struct sv value, const char *name)
 {
-	const char *p = value.p, *end = value.p + value.len;
-	if (!p)
+	if (!value.p)
 		return SV_NULL;
+	const char *p = value.p, *end = value.p + value.len;
 	/* Skip the address part: a quoted display name and an <...> URI keep
 	 * their own ';' which are not header parameters. */
 	const char *lt = NULL;

@@ -22,6 +22,7 @@
 #define RING 4
 #define MAX_WARNINGS 16
 #define PREFETCH_AHEAD 8
+#define STR_CAP 1024 /* longest Call-ID or URI kept; 3 of them always fit a batch */
 
 /* One message between the stages: the record as far as parsing can fill
  * it, the addresses, and the views tracking needs (into the packet, or
@@ -111,16 +112,13 @@ const char *ingest_warning(const struct ingest *in, size_t i)
 	return i < in->nwarnings && i < MAX_WARNINGS ? in->warnings[i] : NULL;
 }
 
-/* Copy v into the batch arena; returns the copy, or SV_NULL (with *ok = 0)
- * when it does not fit. */
-static struct sv arena_copy(struct batch *b, struct sv v, int *ok)
+_Static_assert(3 * STR_CAP <= BATCH_ARENA, "an item's strings must fit an empty batch");
+
+/* Copy v into the batch arena (the caller made room). */
+static struct sv arena_copy(struct batch *b, struct sv v)
 {
 	if (!v.p)
 		return SV_NULL;
-	if (b->used + v.len > BATCH_ARENA) {
-		*ok = 0;
-		return SV_NULL;
-	}
 	char *d = b->arena + b->used;
 	memcpy(d, v.p, v.len);
 	b->used += v.len;
@@ -188,26 +186,26 @@ static void deliver(struct ingest *in, struct item *it)
 		consume(in, it);
 		return;
 	}
-	for (int attempt = 0; attempt < 2; attempt++) {
-		struct batch *b = in->cur;
-		size_t used = b->used;
-		int ok = 1;
-		struct item *c = &b->it[b->n];
-		*c = *it;
-		c->call_id = arena_copy(b, it->call_id, &ok);
-		c->from_uri = arena_copy(b, it->from_uri, &ok);
-		c->to_uri = arena_copy(b, it->to_uri, &ok);
-		if (ok) {
-			if (++b->n == BATCH_MSGS)
-				batch_publish(in);
-			return;
-		}
-		b->used = used;
-		if (b->n == 0)
-			break; /* bigger than a whole arena: not a real SIP message */
+	size_t need = it->call_id.len + it->from_uri.len + it->to_uri.len;
+	if (in->cur->used + need > BATCH_ARENA)
+		batch_publish(in); /* an empty batch always has room (STR_CAP) */
+	struct batch *b = in->cur;
+	struct item *c = &b->it[b->n];
+	*c = *it;
+	c->call_id = arena_copy(b, it->call_id);
+	c->from_uri = arena_copy(b, it->from_uri);
+	c->to_uri = arena_copy(b, it->to_uri);
+	if (++b->n == BATCH_MSGS)
 		batch_publish(in);
-	}
-	in->st.store_errors++;
+}
+
+/* Strings handed between the stages have a bounded length, the same on
+ * one thread or two (a hostile 100 KB Call-ID is kept, cut). */
+static struct sv cap_len(struct sv v)
+{
+	if (v.len > STR_CAP)
+		v.len = STR_CAP;
+	return v;
 }
 
 /* The parse stage's end: one parsed message described for the track stage.
@@ -253,10 +251,11 @@ static int emit(struct ingest *in, const struct frame *f, const struct l4_packet
 	it.dst = pkt->dst;
 	it.h_src = store_endpoint_hash(&it.src);
 	it.h_dst = store_endpoint_hash(&it.dst);
-	it.call_id = m->call_id;
+	it.call_id = cap_len(m->call_id);
 	track_input_from_sip(&it.ti, m);
-	it.from_uri = sip_addr_uri(sip_header_get(m, SIP_H_FROM));
-	it.to_uri = sip_addr_uri(sip_header_get(m, SIP_H_TO));
+	it.ti.h_call_id = sv_hash(it.call_id);
+	it.from_uri = cap_len(sip_addr_uri(sip_header_get(m, SIP_H_FROM)));
+	it.to_uri = cap_len(sip_addr_uri(sip_header_get(m, SIP_H_TO)));
 	deliver(in, &it);
 	return 0;
 }

@@ -110,7 +110,11 @@ static uint64_t txn_key(const struct track_input *m, uint64_t h_method)
 {
 	uint64_t k = h_method;
 	if (m->branch_cookie) {
+		/* RFC 3261 17.2.3 needs only branch, sent-by and method; Call-ID
+		 * and CSeq keep apart the calls of a UA that reuses branches. */
 		k = hmap_mix(k, m->h_branch);
+		k = hmap_mix(k, m->h_call_id);
+		k = hmap_mix(k, m->cseq);
 		return hmap_mix(k, m->h_sent_by);
 	}
 	k = hmap_mix(k, m->h_call_id);
@@ -271,12 +275,15 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 	if (!m->malformed || m->cseq_valid) {
 		uint8_t mid = m->method;
 		uint32_t txn = 0;
+		int ack_non2xx = 0;
 		if (is_req && mid == SIP_M_ACK && m->branch_cookie) {
 			/* ACK to a non-2xx: same branch as the INVITE (17.1.1.3). */
 			uint32_t inv;
 			if (hmap_get(&t->txn_index, txn_key(m, invite_hash()), &inv) &&
-			    t->txns[inv - 1].final_status >= 300)
+			    t->txns[inv - 1].final_status >= 300) {
 				txn = inv;
+				ack_non2xx = 1;
+			}
 		}
 		uint64_t key = txn_key(m, m->h_method);
 		if (!txn && !hmap_get(&t->txn_index, key, &txn) && is_req) {
@@ -307,7 +314,9 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 			 * request (RFC 3261 12.1); an in-dialog request for a dialog we
 			 * never saw start (capture began mid-call) makes it known. */
 			int make = !is_req && creates_dialog(x->method) && r->status > 100 && r->status < 300;
-			r->dialog = dialog_of(t, call, m, make || (is_req && mid != SIP_M_CANCEL));
+			/* The ACK of a non-2xx carries the To tag of a response that
+			 * made no dialog: it may join one, never make one. */
+			r->dialog = dialog_of(t, call, m, make || (is_req && mid != SIP_M_CANCEL && !ack_non2xx));
 			if (r->dialog && !x->dialog)
 				x->dialog = r->dialog;
 			/* The initial request and its 100 come before the dialog

@@ -55,6 +55,8 @@ def check_basic(binary, d, name, ncalls, transport):
 def check_busy(binary, d):
     expect_calls(run(binary, "calls", f"{d}/busy_udp.pcap"), 3, "INVITE", "busy", 486, 4)
     msgs = run(binary, "messages", f"{d}/busy_udp.pcap")
+    # No 1xx with a To tag and no 2xx: no dialog is ever created (RFC 3261 12.1).
+    assert all(m["dialog"] is None for m in msgs), "a 486 and its ACK make no dialog"
     for m in msgs:
         if m["method"] == "ACK":  # ACK to a non-2xx belongs to the INVITE transaction
             inv = [x for x in msgs if x["method"] == "INVITE" and x["call"] == m["call"]][0]

@@ -87,6 +87,21 @@ def main():
         evil = msg.replace(b"crafted-escapes", b"evil-\x1b[31mred\x1b[0m-\x07\x9b2J")
         evil = evil.replace(b"<sip:alice@example.com>", b"\"\x1b]0;title\x07\" <sip:alice@example.com>")
         write(out, 1, [eth(ipv4(udp(evil)))])
+    elif kind == "utf8":
+        m = msg.replace(b"crafted-utf8", "café-☎".encode()).replace(
+            b"<sip:alice@example.com>", "\"Zoë\" <sip:alice@example.com>".encode())
+        write(out, 1, [eth(ipv4(udp(m)))])
+    elif kind == "hugeuri":
+        # 12 messages whose From and To URIs are 30 KB each: more than a
+        # batch of the two-thread pipeline carries, so every one must still
+        # come out (with its Call-ID).
+        frames = []
+        for i in range(12):
+            m = msg.replace(b"crafted-hugeuri", b"huge-%d" % i)
+            m = m.replace(b"sip:alice@example.com", b"sip:" + b"a" * 30000 + b"@example.com")
+            m = m.replace(b"sip:bob@example.com>", b"sip:" + b"b" * 30000 + b"@example.com>")
+            frames.append(eth(ipv4(udp(m))))
+        write(out, 1, frames)
     else:
         sys.exit(f"unknown kind {kind}")
 

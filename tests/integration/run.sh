@@ -157,5 +157,15 @@ done
 "$BIN" messages -r "$T/escapes.pcap" --format json | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' 2>"$T/err" &&
 	ok "escaped JSON still parses" || bad "escaped JSON still parses" "$T/err"
 
+python3 "$ROOT/tests/integration/mkpcap.py" utf8 "$T/utf8.pcap"
+"$BIN" calls -r "$T/utf8.pcap" --format csv >"$T/out"
+grep -q '"café-☎"' "$T/out" && grep -q '"Zoë"\|sip:alice@example.com' "$T/out" &&
+	ok "CSV keeps valid UTF-8 as it is" || bad "CSV keeps valid UTF-8 as it is" "$T/out"
+python3 "$ROOT/tests/integration/mkpcap.py" hugeuri "$T/hugeuri.pcap"
+"$BIN" messages -r "$T/hugeuri.pcap" --format json >"$T/out" 2>"$T/err"
+if [ "$(grep -c '"call_id":"huge-' "$T/out")" = 12 ] && [ ! -s "$T/err" ]; then
+	ok "messages with 30 KB URIs are all kept"
+else bad "messages with 30 KB URIs are all kept" "$T/err"; fi
+
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

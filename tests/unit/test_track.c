@@ -209,6 +209,34 @@ static void test_auth_challenge_then_success_is_final_200(void **state)
 	assert_int_equal(c->nmsgs, 4);
 }
 
+static void test_ack_for_non2xx_makes_no_dialog(void **state)
+{
+	struct fx *f = *state;
+	size_t inv = feed(f, 1, 2, REQ("INVITE", "z9hG4bK1", "", "1"));
+	size_t busy = feed(f, 2, 1, RSP("486 Busy Here", "z9hG4bK1", ";tag=t1", "1", "INVITE"));
+	size_t ack = feed(f, 1, 2, REQ("ACK", "z9hG4bK1", ";tag=t1", "1"));
+	track_finish(f->t);
+	assert_int_equal(at(f, inv)->dialog, 0);
+	assert_int_equal(at(f, busy)->dialog, 0);
+	assert_int_equal(at(f, ack)->dialog, 0);
+}
+
+/* A UA that reuses a branch in another call: the Call-ID keeps the two
+ * transactions apart, so nothing is taken for a retransmission. */
+static void test_branch_reused_across_calls_is_not_a_retransmission(void **state)
+{
+	struct fx *f = *state;
+	size_t a = feed(f, 1, 2, "OPTIONS sip:b@y SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKsame\r\n"
+	                         "From: <sip:a@x>;tag=f1\r\nTo: <sip:b@y>\r\nCall-ID: call-A\r\n"
+	                         "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+	size_t b = feed(f, 1, 2, "OPTIONS sip:b@y SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKsame\r\n"
+	                         "From: <sip:a@x>;tag=f1\r\nTo: <sip:b@y>\r\nCall-ID: call-B\r\n"
+	                         "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+	assert_int_not_equal(at(f, a)->txn, at(f, b)->txn);
+	assert_false(at(f, b)->flags & STORE_MSG_RETRANS);
+	assert_int_equal(track_call_count(f->t), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -218,6 +246,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancel_is_own_transaction_and_call_cancelled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rfc2543_transaction_without_cookie, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_challenge_then_success_is_final_200, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_for_non2xx_makes_no_dialog, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_branch_reused_across_calls_is_not_a_retransmission, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
