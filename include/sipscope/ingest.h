@@ -16,6 +16,7 @@ struct ingest_stats {
 	uint64_t not_sip;       /* UDP/TCP payloads that are not SIP */
 	uint64_t bad_frames;    /* frames cut short or with broken headers */
 	uint64_t tcp_gaps;      /* lost TCP data resynchronised over */
+	uint64_t tcp_broken;    /* SIP messages a TCP gap cut (kept, flagged) */
 	uint64_t store_errors;  /* messages lost to memory or spool failure */
 };
 
@@ -28,6 +29,10 @@ void ingest_free(struct ingest *in);
 /* Feed one frame.  Returns 0, or -1 when a message could not be stored
  * (counted in store_errors; the pipeline goes on). */
 int ingest_frame(struct ingest *in, const struct frame *f);
+
+/* After the last ingest_frame(): TCP data held behind holes that never
+ * filled is parsed (behind a gap).  ingest_run() does this itself. */
+void ingest_finish(struct ingest *in);
 
 const struct ingest_stats *ingest_stats(const struct ingest *in);
 

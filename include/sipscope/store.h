@@ -28,6 +28,7 @@ enum store_transport {
 #define STORE_MSG_REQUEST 0x01
 #define STORE_MSG_RETRANS 0x02
 #define STORE_MSG_SNAPCUT 0x04 /* capture cut the packet (caplen < len) */
+#define STORE_MSG_TCPGAP 0x08  /* TCP bytes missing inside it (lost or cut) */
 
 struct store_endpoint {
 	uint8_t family; /* 4 or 6 */

@@ -1,7 +1,10 @@
 /* tcp.h - TCP stream reassembly: per-direction byte streams in sequence
- * order, with retransmissions trimmed, out-of-order segments held, and a
- * lost segment turned into a gap the caller resynchronises over.
- * Memory is bounded per flow and in total; what is dropped is counted. */
+ * order, with retransmissions trimmed and out-of-order segments held until
+ * the hole before them fills.  A hole that will not fill (a lost or
+ * snaplen-cut segment) becomes a *gap*: the stream goes on after it and
+ * marks where it was, so the caller can drop the message it broke and
+ * resynchronise.  Memory is bounded per flow and in total; what is dropped
+ * is counted. */
 #ifndef SIPSCOPE_TCP_H
 #define SIPSCOPE_TCP_H
 
@@ -10,9 +13,11 @@
 
 #include "sipscope/decode.h"
 
-#define TCP_FLOW_MAX_BYTES (1u << 20) /* unconsumed bytes per direction */
+#define TCP_FLOW_MAX_BYTES (1u << 20) /* unconsumed + held bytes per direction */
 #define TCP_MAX_FLOWS 65536            /* then the longest idle flow is evicted */
-#define TCP_MAX_OOO 64                /* out-of-order segments held */
+#define TCP_MAX_OOO 64                 /* out-of-order segments held */
+#define TCP_HOLE_WAIT_US 3000000       /* a hole older than this is given up */
+#define TCP_NO_GAP SIZE_MAX
 
 struct tcp_table;
 struct tcp_flow;
@@ -24,20 +29,43 @@ struct tcp_stats {
 struct tcp_table *tcp_table_new(void);
 void tcp_table_free(struct tcp_table *t);
 
-/* Feed one segment.  Returns the flow (direction) it belongs to, or NULL
- * when memory ran out or the flow is unknown and `create` is 0.  *gap is set when bytes were lost before the new
- * data (the caller should resynchronise). */
+/* Feed one segment, seen in capture frame `frame` at ts_us.  Returns the
+ * flow (direction) it belongs to, or NULL when memory ran out or the flow
+ * is unknown and `create` is 0.  *gap is set when this segment made a gap
+ * (it was cut short by the capture, or a hole was given up). */
 struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *pkt,
-                                   int64_t ts_us, int create, int *gap);
+                                   uint64_t frame, int64_t ts_us, int create, int *gap);
+
+/* The flow's contiguous unconsumed bytes, and where in them a gap lies
+ * (TCP_NO_GAP when none): bytes before it and after it do not join. */
+const char *tcp_flow_data(const struct tcp_flow *f, size_t *len);
+size_t tcp_flow_gap_at(const struct tcp_flow *f);
+/* Drop n bytes from the front (a parsed message, or garbage). */
+void tcp_flow_consume(struct tcp_flow *f, size_t n);
+
+/* Held segments waiting for a hole that has waited too long (or too many
+ * held): the caller should flush. */
+int tcp_flow_stalled(const struct tcp_flow *f, int64_t now_us);
+/* Give up the hole before the earliest held segment: it joins the stream
+ * behind a gap.  Returns 1 with the frame and time it was captured in, or
+ * 0 when nothing is held.  Call repeatedly, parsing after each. */
+int tcp_flow_flush_step(struct tcp_table *t, struct tcp_flow *f, uint64_t *frame, int64_t *ts_us);
+/* Iterate the flows that hold segments: *iter starts at 0; NULL at end. */
+struct tcp_flow *tcp_table_next_held(struct tcp_table *t, size_t *iter);
+/* The direction's addresses. */
+void tcp_flow_endpoints(const struct tcp_flow *f, struct store_endpoint *src,
+                        struct store_endpoint *dst);
+
+/* Remember that the flow carried SIP (flows that never did are dropped at
+ * the first non-SIP data). */
+void tcp_flow_mark_sip(struct tcp_flow *f);
+int tcp_flow_is_sip(const struct tcp_flow *f);
 
 /* Call after consuming what the segment made available: frees the flow
  * once it has seen FIN or RST and holds nothing more.  f is invalid after. */
 void tcp_table_done(struct tcp_table *t, struct tcp_flow *f);
-
-/* The flow's contiguous unconsumed bytes. */
-const char *tcp_flow_data(const struct tcp_flow *f, size_t *len);
-/* Drop n bytes from the front (a parsed message, or garbage). */
-void tcp_flow_consume(struct tcp_flow *f, size_t n);
+/* Forget a flow now (f is invalid after). */
+void tcp_table_drop(struct tcp_table *t, struct tcp_flow *f);
 
 const struct tcp_stats *tcp_table_stats(const struct tcp_table *t);
 

@@ -9,6 +9,8 @@
 struct ooo_seg {
 	uint32_t seq;
 	uint32_t len;
+	uint64_t frame;
+	int64_t ts;
 	char *data;
 };
 
@@ -17,13 +19,16 @@ struct tcp_flow {
 	uint32_t slot;     /* index in the table's flow array */
 	int synced;
 	int closing;       /* FIN or RST seen */
-	size_t ooo_bytes;  /* bytes held out of order (count toward the cap) */
+	int is_sip;
+	struct store_endpoint src, dst;
 	uint32_t next_seq;
 	int64_t last_ts;
 	char *buf;
 	size_t len, cap;
+	size_t gap_at;     /* TCP_NO_GAP, or where in buf a gap lies */
 	struct ooo_seg ooo[TCP_MAX_OOO];
 	size_t nooo;
+	size_t ooo_bytes;  /* bytes held out of order (count toward the cap) */
 };
 
 struct tcp_table {
@@ -77,31 +82,34 @@ static uint64_t flow_key(const struct l4_packet *p)
 	return hmap_mix(ep_hash(&p->src), ep_hash(&p->dst));
 }
 
-static int append(struct tcp_table *t, struct tcp_flow *f, const char *d, size_t n)
+/* Mark a gap at the end of the buffered bytes. */
+static void mark_gap(struct tcp_table *t, struct tcp_flow *f)
+{
+	t->st.gaps++;
+	if (f->gap_at == TCP_NO_GAP)
+		f->gap_at = f->len;
+}
+
+static void append(struct tcp_table *t, struct tcp_flow *f, const char *d, size_t n)
 {
 	if (f->len + f->ooo_bytes + n > TCP_FLOW_MAX_BYTES) {
+		/* Over the cap: what is buffered is lost, the stream goes on. */
 		t->st.dropped_bytes += f->len;
-		f->len = 0; /* the caller resynchronises on the next start line */
+		f->len = 0;
+		f->gap_at = 0;
+		t->st.gaps++;
 		if (n > TCP_FLOW_MAX_BYTES) {
 			t->st.dropped_bytes += n;
-			return -1;
+			return;
 		}
 	}
-	if (f->len + n > f->cap) {
-		size_t nc = f->cap ? f->cap : 4096;
-		while (nc < f->len + n)
-			nc *= 2;
-		char *nb = realloc(f->buf, nc);
-		if (!nb) {
-			t->st.dropped_bytes += n;
-			return -1;
-		}
-		f->buf = nb;
-		f->cap = nc;
+	if (vec_grow((void **)&f->buf, &f->cap, f->len + n, 1)) {
+		t->st.dropped_bytes += n;
+		mark_gap(t, f);
+		return;
 	}
 	memcpy(f->buf + f->len, d, n);
 	f->len += n;
-	return 0;
 }
 
 /* Append in-order data, trimming what was already seen. */
@@ -121,6 +129,13 @@ static void take(struct tcp_table *t, struct tcp_flow *f, uint32_t seq, const ch
 	f->next_seq += (uint32_t)n;
 }
 
+static void ooo_remove(struct tcp_flow *f, size_t i)
+{
+	f->ooo_bytes -= f->ooo[i].len;
+	free(f->ooo[i].data);
+	f->ooo[i] = f->ooo[--f->nooo];
+}
+
 /* Move held segments that now fit into the stream. */
 static void drain_ooo(struct tcp_table *t, struct tcp_flow *f)
 {
@@ -129,10 +144,8 @@ static void drain_ooo(struct tcp_table *t, struct tcp_flow *f)
 		for (size_t i = 0; i < f->nooo; i++) {
 			struct ooo_seg *o = &f->ooo[i];
 			if (seq_diff(o->seq, f->next_seq) <= 0) {
-				f->ooo_bytes -= o->len;
 				take(t, f, o->seq, o->data, o->len);
-				free(o->data);
-				f->ooo[i] = f->ooo[--f->nooo];
+				ooo_remove(f, i);
 				progress = 1;
 				break;
 			}
@@ -154,8 +167,10 @@ static void flow_remove(struct tcp_table *t, struct tcp_flow *f)
 	flow_free(f);
 }
 
-static struct tcp_flow *flow_get(struct tcp_table *t, uint64_t key, int create, int64_t now)
+static struct tcp_flow *flow_get(struct tcp_table *t, const struct l4_packet *p, int create,
+                                 int64_t now)
 {
+	uint64_t key = flow_key(p);
 	uint32_t slot;
 	if (hmap_get(&t->index, key, &slot) && slot && slot <= t->nflows &&
 	    t->flows[slot - 1]->key == key)
@@ -179,6 +194,9 @@ static struct tcp_flow *flow_get(struct tcp_table *t, uint64_t key, int create, 
 	f->key = key;
 	f->slot = (uint32_t)t->nflows;
 	f->last_ts = now;
+	f->gap_at = TCP_NO_GAP;
+	f->src = p->src;
+	f->dst = p->dst;
 	t->flows[t->nflows] = f;
 	if (hmap_put(&t->index, key, (uint32_t)t->nflows + 1) < 0) {
 		free(f);
@@ -195,12 +213,36 @@ void tcp_table_done(struct tcp_table *t, struct tcp_flow *f)
 		flow_remove(t, f);
 }
 
+void tcp_table_drop(struct tcp_table *t, struct tcp_flow *f)
+{
+	if (f)
+		flow_remove(t, f);
+}
+
+static void hold(struct tcp_table *t, struct tcp_flow *f, uint32_t seq, const char *d, size_t n,
+                 uint64_t frame, int64_t ts)
+{
+	char *copy = f->nooo < TCP_MAX_OOO && f->len + f->ooo_bytes + n <= TCP_FLOW_MAX_BYTES
+	             ? malloc(n) : NULL;
+	if (!copy) {
+		/* Nowhere to hold it: lost, and so a gap where it was. */
+		t->st.dropped_bytes += n;
+		t->st.gaps++;
+		return;
+	}
+	memcpy(copy, d, n);
+	f->ooo[f->nooo] = (struct ooo_seg){ seq, (uint32_t)n, frame, ts, copy };
+	f->nooo++;
+	f->ooo_bytes += n;
+	t->st.ooo_segments++;
+}
+
 struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *p,
-                                   int64_t ts_us, int create, int *gap)
+                                   uint64_t frame, int64_t ts_us, int create, int *gap)
 {
 	*gap = 0;
 	t->st.segments++;
-	struct tcp_flow *f = flow_get(t, flow_key(p), create, ts_us);
+	struct tcp_flow *f = flow_get(t, p, create, ts_us);
 	if (!f)
 		return NULL;
 	f->last_ts = ts_us;
@@ -209,11 +251,10 @@ struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *
 	uint32_t seq = p->tcp_seq;
 	if (p->tcp_flags & TCP_SYN) {
 		/* A new connection on the same 4-tuple starts from scratch. */
-		for (size_t i = 0; i < f->nooo; i++)
-			free(f->ooo[i].data);
-		f->nooo = 0;
-		f->ooo_bytes = 0;
+		while (f->nooo)
+			ooo_remove(f, 0);
 		f->len = 0;
+		f->gap_at = TCP_NO_GAP;
 		f->closing = 0;
 		f->synced = 1;
 		f->next_seq = seq + 1;
@@ -224,47 +265,83 @@ struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *
 		f->next_seq = seq;
 	}
 	size_t n = p->len;
-	if (n == 0)
+	size_t missing = p->wire_len > n ? p->wire_len - n : 0;
+	if (n == 0 && missing == 0)
 		return f;
-	int32_t ahead = seq_diff(seq, f->next_seq);
-	if (ahead > 0) {
-		/* A hole: hold the segment until the missing bytes arrive. */
-		if (f->nooo < TCP_MAX_OOO && f->len + f->ooo_bytes + n <= TCP_FLOW_MAX_BYTES) {
-			char *copy = malloc(n);
-			if (copy) {
-				memcpy(copy, p->payload, n);
-				f->ooo[f->nooo].seq = seq;
-				f->ooo[f->nooo].len = (uint32_t)n;
-				f->ooo[f->nooo].data = copy;
-				f->nooo++;
-				f->ooo_bytes += n;
-				t->st.ooo_segments++;
-				return f;
-			}
+	if (seq_diff(seq, f->next_seq) > 0) {
+		/* A hole before it: hold it until the hole fills. */
+		if (missing == 0) {
+			hold(t, f, seq, (const char *)p->payload, n, frame, ts_us);
+			return f;
 		}
-		/* Nowhere to hold it: the hole is lost for good.  Go on from the
-		 * earliest byte we still have, held or new. */
-		t->st.gaps++;
-		*gap = 1;
-		t->st.dropped_bytes += f->len;
-		f->len = 0;
-		uint32_t lo = seq;
-		for (size_t i = 0; i < f->nooo; i++)
-			if (seq_diff(f->ooo[i].seq, lo) < 0)
-				lo = f->ooo[i].seq;
-		f->next_seq = lo;
+		/* A cut segment cannot be held whole: give the hole up now. */
+		mark_gap(t, f);
+		f->next_seq = seq;
 		drain_ooo(t, f);
-		if (seq_diff(seq, f->next_seq) > 0) {
-			/* Another hole before the new data: skip it too. */
-			t->st.dropped_bytes += f->len;
-			f->len = 0;
-			f->next_seq = seq;
-		}
 	}
 	take(t, f, seq, (const char *)p->payload, n);
+	if (missing) {
+		/* The capture cut it short: the rest is a gap (snaplen). */
+		t->st.dropped_bytes += missing;
+		mark_gap(t, f);
+		f->next_seq += (uint32_t)missing;
+		*gap = 1;
+	}
 	drain_ooo(t, f);
 	return f;
 }
+
+int tcp_flow_stalled(const struct tcp_flow *f, int64_t now_us)
+{
+	if (f->nooo == 0)
+		return 0;
+	if (f->nooo >= TCP_MAX_OOO - 1) /* flush before a segment has to be dropped */
+		return 1;
+	for (size_t i = 0; i < f->nooo; i++)
+		if (now_us - f->ooo[i].ts > TCP_HOLE_WAIT_US)
+			return 1;
+	return 0;
+}
+
+int tcp_flow_flush_step(struct tcp_table *t, struct tcp_flow *f, uint64_t *frame, int64_t *ts_us)
+{
+	if (f->nooo == 0)
+		return 0;
+	size_t lo = 0;
+	for (size_t i = 1; i < f->nooo; i++)
+		if (seq_diff(f->ooo[i].seq, f->ooo[lo].seq) < 0)
+			lo = i;
+	struct ooo_seg *o = &f->ooo[lo];
+	*frame = o->frame;
+	*ts_us = o->ts;
+	if (seq_diff(o->seq, f->next_seq) > 0) {
+		mark_gap(t, f);
+		f->next_seq = o->seq;
+	}
+	take(t, f, o->seq, o->data, o->len);
+	ooo_remove(f, lo);
+	return 1; /* one segment per step: each is parsed as of its own frame */
+}
+
+struct tcp_flow *tcp_table_next_held(struct tcp_table *t, size_t *iter)
+{
+	while (*iter < t->nflows) {
+		struct tcp_flow *f = t->flows[(*iter)++];
+		if (f->nooo)
+			return f;
+	}
+	return NULL;
+}
+
+void tcp_flow_endpoints(const struct tcp_flow *f, struct store_endpoint *src,
+                        struct store_endpoint *dst)
+{
+	*src = f->src;
+	*dst = f->dst;
+}
+
+void tcp_flow_mark_sip(struct tcp_flow *f) { f->is_sip = 1; }
+int tcp_flow_is_sip(const struct tcp_flow *f) { return f->is_sip; }
 
 const char *tcp_flow_data(const struct tcp_flow *f, size_t *len)
 {
@@ -272,12 +349,14 @@ const char *tcp_flow_data(const struct tcp_flow *f, size_t *len)
 	return f->buf;
 }
 
+size_t tcp_flow_gap_at(const struct tcp_flow *f) { return f->gap_at; }
+
 void tcp_flow_consume(struct tcp_flow *f, size_t n)
 {
-	if (n >= f->len) {
-		f->len = 0;
-		return;
-	}
+	if (n > f->len)
+		n = f->len;
 	memmove(f->buf, f->buf + n, f->len - n);
 	f->len -= n;
+	if (f->gap_at != TCP_NO_GAP)
+		f->gap_at = f->gap_at > n ? f->gap_at - n : TCP_NO_GAP;
 }

@@ -205,10 +205,11 @@ int export_messages(FILE *out, struct store *s, enum export_format fmt)
 		const char *bytes = store_msg_bytes(s, i, &len);
 		struct sip_msg m;
 		int parsed = 0;
+		/* Stored bytes are one framed message whatever the transport (and
+		 * may be cut short): parse them as a whole. */
 		if (bytes)
-			parsed = sip_parse(bytes, len, r->transport == STORE_TP_UDP ? SIP_PARSE_DATAGRAM : 0,
-			                   &m, hdrs, MAX_HEADERS) > 0;
-		if (!parsed)
+			parsed = sip_parse(bytes, len, SIP_PARSE_DATAGRAM, &m, hdrs, MAX_HEADERS) > 0;
+		else
 			rc = -1;
 		if (fmt == EXPORT_JSON)
 			message_json(out, s, r, &m, parsed);

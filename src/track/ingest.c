@@ -247,6 +247,8 @@ static int emit(struct ingest *in, const struct frame *f, const struct l4_packet
 	r->malformed = m->malformed;
 	if (extra_flags & STORE_MSG_SNAPCUT)
 		r->malformed = "cut short by the capture (snaplen)";
+	if (extra_flags & STORE_MSG_TCPGAP)
+		r->malformed = "incomplete: TCP bytes missing (segment lost or cut by snaplen)";
 	it.src = pkt->src;
 	it.dst = pkt->dst;
 	it.h_src = store_endpoint_hash(&it.src);
@@ -279,54 +281,117 @@ static void ingest_udp(struct ingest *in, const struct frame *f, const struct l4
 	     cut ? STORE_MSG_SNAPCUT : 0);
 }
 
-/* Offset of the next line that starts a SIP message, or len. */
-static size_t resync_point(const char *p, size_t len)
+/* Offset of the next line that starts, or may start, a SIP message (a
+ * last line still being received counts), or len. */
+static size_t resync_point(struct ingest *in, const char *p, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] != '\n')
-			continue;
-		if (i + 1 < len && sip_looks_like(p + i + 1, len - i - 1))
-			return i + 1;
+	for (const char *nl = memchr(p, '\n', len); nl; nl = memchr(nl + 1, '\n', len - (size_t)(nl + 1 - p))) {
+		size_t at = (size_t)(nl + 1 - p);
+		struct sip_msg m;
+		if (at < len && sip_parse(p + at, len - at, 0, &m, in->hdrs, MAX_HEADERS) != SIP_PARSE_NOT_SIP)
+			return at;
 	}
 	return len;
 }
 
+/* Parse the messages a TCP direction has ready; they became complete in
+ * frame f.  Returns 0, or -1 when the flow turned out not to carry SIP and
+ * was dropped. */
+static int tcp_parse(struct ingest *in, const struct frame *f, struct tcp_flow *fl)
+{
+	struct l4_packet pkt;
+	memset(&pkt, 0, sizeof pkt);
+	tcp_flow_endpoints(fl, &pkt.src, &pkt.dst);
+	for (;;) {
+		size_t len, gap = tcp_flow_gap_at(fl);
+		const char *p = tcp_flow_data(fl, &len);
+		size_t lim = gap < len ? gap : len; /* never parse across a gap */
+		size_t skip = 0;
+		while (skip < lim && (p[skip] == '\r' || p[skip] == '\n'))
+			skip++; /* CRLF keep-alives (RFC 5626 4.4.1) */
+		if (skip || (gap == 0 && len)) {
+			tcp_flow_consume(fl, skip); /* consuming up to a gap clears it */
+			continue;
+		}
+		if (lim == 0)
+			return 0;
+		struct sip_msg m;
+		int n = sip_parse(p, lim, 0, &m, in->hdrs, MAX_HEADERS);
+		if (n == SIP_PARSE_INCOMPLETE) {
+			if (gap == TCP_NO_GAP)
+				return 0; /* wait for more */
+			/* A gap cut this message: keep what arrived, flagged. */
+			in->st.tcp_broken++;
+			if (sip_parse(p, lim, SIP_PARSE_DATAGRAM, &m, in->hdrs, MAX_HEADERS) > 0) {
+				tcp_flow_mark_sip(fl);
+				emit(in, f, &pkt, &m, p, lim, 0, 0, STORE_TP_TCP, STORE_MSG_TCPGAP);
+			}
+			tcp_flow_consume(fl, lim);
+			continue;
+		}
+		if (n == SIP_PARSE_NOT_SIP) {
+			in->st.not_sip++;
+			if (!tcp_flow_is_sip(fl)) {
+				tcp_table_drop(in->tcp, fl); /* looked like SIP, was not */
+				return -1;
+			}
+			tcp_flow_consume(fl, resync_point(in, p, lim));
+			continue;
+		}
+		tcp_flow_mark_sip(fl);
+		emit(in, f, &pkt, &m, p, (size_t)n, 0, 0, STORE_TP_TCP, 0);
+		tcp_flow_consume(fl, (size_t)n);
+	}
+}
+
+/* Give up holes: held segments join the stream, each parsed as of the
+ * frame it was captured in.  Returns -1 when the flow was dropped. */
+static int tcp_flush(struct ingest *in, struct tcp_flow *fl)
+{
+	struct frame held;
+	memset(&held, 0, sizeof held);
+	while (tcp_flow_flush_step(in->tcp, fl, &held.no, &held.ts_us)) {
+		in->st.tcp_gaps++;
+		if (tcp_parse(in, &held, fl) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static void ingest_tcp(struct ingest *in, const struct frame *f, const struct l4_packet *pkt)
 {
-	int starts_sip = pkt->len && sip_looks_like((const char *)pkt->payload, pkt->len);
+	/* A flow starts at a segment that begins like a SIP message (a start
+	 * line, or the first bytes of one). */
+	struct sip_msg m;
+	int create = pkt->len &&
+	             sip_parse((const char *)pkt->payload, pkt->len, 0, &m, in->hdrs, MAX_HEADERS) !=
+	                     SIP_PARSE_NOT_SIP;
 	int gap;
-	if (pkt->len < pkt->wire_len)
-		in->st.bad_frames++; /* a cut segment leaves a hole in the stream */
-	struct tcp_flow *fl = tcp_table_segment(in->tcp, pkt, f->ts_us, starts_sip, &gap);
+	struct tcp_flow *fl = tcp_table_segment(in->tcp, pkt, f->no, f->ts_us, create, &gap);
 	if (!fl)
 		return;
 	if (gap)
 		in->st.tcp_gaps++;
-	for (;;) {
-		size_t len;
-		const char *p = tcp_flow_data(fl, &len);
-		size_t skip = 0;
-		while (skip < len && (p[skip] == '\r' || p[skip] == '\n'))
-			skip++; /* CRLF keep-alives (RFC 5626 4.4.1) */
-		if (skip) {
-			tcp_flow_consume(fl, skip);
-			continue;
-		}
-		if (len == 0)
-			break;
-		struct sip_msg m;
-		int n = sip_parse(p, len, 0, &m, in->hdrs, MAX_HEADERS);
-		if (n == SIP_PARSE_INCOMPLETE)
-			break;
-		if (n == SIP_PARSE_NOT_SIP) {
-			in->st.not_sip++;
-			tcp_flow_consume(fl, resync_point(p, len));
-			continue;
-		}
-		emit(in, f, pkt, &m, p, (size_t)n, 0, 0, STORE_TP_TCP, 0);
-		tcp_flow_consume(fl, (size_t)n);
-	}
+	if (tcp_parse(in, f, fl) < 0)
+		return;
+	if (tcp_flow_stalled(fl, f->ts_us) && tcp_flush(in, fl) < 0)
+		return;
 	tcp_table_done(in->tcp, fl);
+}
+
+/* End of input: no hole will fill any more. */
+static void tcp_flush_all(struct ingest *in)
+{
+	size_t iter = 0;
+	struct tcp_flow *fl;
+	while ((fl = tcp_table_next_held(in->tcp, &iter)))
+		if (tcp_flush(in, fl) < 0)
+			iter = 0; /* a flow was dropped: the table moved */
+}
+
+void ingest_finish(struct ingest *in)
+{
+	tcp_flush_all(in);
 }
 
 static int parse_frame(struct ingest *in, const struct frame *f)
@@ -372,6 +437,7 @@ static void run_serial(struct ingest *in, struct pcap_src *src)
 		else
 			parse_frame(in, &f);
 	}
+	tcp_flush_all(in);
 }
 
 struct producer {

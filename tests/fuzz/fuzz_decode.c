@@ -41,6 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(frame);
 		off += len;
 	}
+	if (in)
+		ingest_finish(in);
 	if (t)
 		track_finish(t);
 	ingest_free(in);

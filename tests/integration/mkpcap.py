@@ -42,6 +42,14 @@ def ipv6(l4, ext=b"", first_nh=17):
     return struct.pack("!IHBB", 0x60000000, len(ext) + len(l4), first_nh, 64) + src + dst + ext + l4
 
 
+def tcp(payload, seq, flags=0x18, sport=5060, dport=5062):
+    return struct.pack("!HHIIBBHHH", sport, dport, seq, 1, 5 << 4, flags, 65535, 0, 0) + payload
+
+
+def opt(cid):
+    return SIP.replace(b"crafted-%s", cid)
+
+
 def eth(net, ethertype=0x0800, tags=()):
     h = b"\x00\x11\x22\x33\x44\x55" + b"\x66\x77\x88\x99\xaa\xbb"
     for tpid, vid in tags:
@@ -50,12 +58,32 @@ def eth(net, ethertype=0x0800, tags=()):
 
 
 def write(out, linktype, frames, snaplen=65535, cut=None):
+    """frames: bytes, or (bytes, captured_length) for one cut frame."""
     with open(out, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, snaplen, linktype))
         for i, fr in enumerate(frames):
-            cap = fr if cut is None else fr[:cut]
+            if isinstance(fr, tuple):
+                fr, keep = fr
+                cap = fr[:keep]
+            else:
+                cap = fr if cut is None else fr[:cut]
             f.write(struct.pack("<IIII", 1700000000 + i, 0, len(cap), len(fr)))
             f.write(cap)
+
+
+def tcp_stream(chunks, drop=(), cut=None):
+    """One TCP direction carrying the chunks in order from seq 1000;
+    indexes in drop are left out (lost), cut=(index, bytes kept)."""
+    frames, seq = [], 1000
+    for i, c in enumerate(chunks):
+        fr = eth(ipv4(tcp(c, seq), proto=6))
+        seq += len(c)
+        if i in drop:
+            continue
+        if cut and cut[0] == i:
+            fr = (fr, 14 + 20 + 20 + cut[1])
+        frames.append(fr)
+    return frames
 
 
 def main():
@@ -102,6 +130,16 @@ def main():
             m = m.replace(b"sip:bob@example.com>", b"sip:" + b"b" * 30000 + b"@example.com>")
             frames.append(eth(ipv4(udp(m))))
         write(out, 1, frames)
+    elif kind == "tcploss":   # c1's segment lost: c0, c2, c3 at their frames
+        write(out, 1, tcp_stream([opt(b"c%d" % i) for i in range(4)], drop={1}))
+    elif kind == "tcpcut":    # c1's segment cut by snaplen: kept, flagged; c2 goes on
+        write(out, 1, tcp_stream([opt(b"c%d" % i) for i in range(3)], cut=(1, 60)))
+    elif kind == "tcpsplit":  # the very first segment is 10 bytes of a start line
+        m = opt(b"s1") + opt(b"s2")
+        write(out, 1, tcp_stream([m[:10], m[10:]]))
+    elif kind == "tcpresync": # garbage, then a message whose start line is split
+        m1, m2 = opt(b"r1"), opt(b"r2")
+        write(out, 1, tcp_stream([m1, b"garbage\r\n" + m2[:20], m2[20:]]))
     else:
         sys.exit(f"unknown kind {kind}")
 

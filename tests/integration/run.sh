@@ -167,5 +167,21 @@ if [ "$(grep -c '"call_id":"huge-' "$T/out")" = 12 ] && [ ! -s "$T/err" ]; then
 	ok "messages with 30 KB URIs are all kept"
 else bad "messages with 30 KB URIs are all kept" "$T/err"; fi
 
+# TCP damage: (kind, expected "frame:call_id:malformed?" list)
+tcp_case() {
+	kind=$1 want=$2
+	python3 "$ROOT/tests/integration/mkpcap.py" "$kind" "$T/$kind.pcap"
+	"$BIN" messages -r "$T/$kind.pcap" --format json >"$T/out" 2>"$T/err"
+	got=$(python3 -c 'import json,sys
+print(" ".join("%d:%s:%s" % (m["frame"], m["call_id"], "bad" if m["malformed"] else "ok")
+               for m in map(json.loads, sys.stdin)))' <"$T/out")
+	if [ "$got" = "$want" ]; then ok "TCP $kind: $want"
+	else echo "got: $got" >>"$T/err"; bad "TCP $kind: want $want" "$T/err"; fi
+}
+tcp_case tcploss "1:c0:ok 2:c2:ok 3:c3:ok"
+tcp_case tcpcut "1:c0:ok 2:None:bad 3:c2:ok"
+tcp_case tcpsplit "2:s1:ok 2:s2:ok"
+tcp_case tcpresync "1:r1:ok 3:r2:ok"
+
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

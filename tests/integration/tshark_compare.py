@@ -55,7 +55,8 @@ def ours_of(msgs):
     """Same two views of sipscope's messages."""
     ids, kinds = collections.Counter(), collections.Counter()
     for m in msgs:
-        ids[(m["frame"], m["call_id"], m["cseq"], m["cseq_method"])] += 1
+        if m["call_id"] is not None:  # a cut message may have none, for tshark too
+            ids[(m["frame"], m["call_id"], m["cseq"], m["cseq_method"])] += 1
         kinds[(m["frame"], m["method"] if m["method"] is not None else m["status"])] += 1
     return ids, kinds
 

@@ -39,6 +39,7 @@ static void load(struct loaded *l, const char *path, int threaded)
 		while ((rc = pcap_src_next(l->src, &f)) != PCAP_SRC_END)
 			if (rc == PCAP_SRC_FRAME)
 				assert_int_equal(ingest_frame(l->in, &f), 0);
+		ingest_finish(l->in);
 	}
 	track_finish(l->t);
 }

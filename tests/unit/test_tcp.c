@@ -40,7 +40,7 @@ static struct tcp_flow *seg(struct tcp_table *t, uint32_t seq, uint8_t flags, co
 {
 	struct l4_packet p = seg_pkt(seq, flags, s, strlen(s), 0);
 	int gap = -1;
-	struct tcp_flow *f = tcp_table_segment(t, &p, 0, 1, &gap);
+	struct tcp_flow *f = tcp_table_segment(t, &p, 0, 0, 1, &gap);
 	assert_non_null(f);
 	assert_int_equal(gap, 0);
 	return f;
@@ -210,19 +210,19 @@ static void test_unknown_flow_without_create_returns_null(void **state)
 	struct tcp_table *t = *state;
 	struct l4_packet p = seg_pkt(1, 0x18, "abc", 3, 0);
 	int gap = -1;
-	assert_null(tcp_table_segment(t, &p, 0, 0, &gap));
+	assert_null(tcp_table_segment(t, &p, 0, 0, 0, &gap));
 	assert_int_equal(gap, 0);
 	assert_int_equal(tcp_table_stats(t)->flows, 0);
 	/* Once created, the flow is found without create. */
-	struct tcp_flow *f = tcp_table_segment(t, &p, 0, 1, &gap);
+	struct tcp_flow *f = tcp_table_segment(t, &p, 0, 0, 1, &gap);
 	assert_non_null(f);
 	struct l4_packet q = seg_pkt(4, 0x18, "def", 3, 0);
-	assert_ptr_equal(tcp_table_segment(t, &q, 0, 0, &gap), f);
+	assert_ptr_equal(tcp_table_segment(t, &q, 0, 0, 0, &gap), f);
 	assert_flow_data(f, "abcdef");
 	/* The reverse direction is a different, still unknown, flow. */
 	struct l4_packet r = seg_pkt(1, 0x18, "xyz", 3, 1);
-	assert_null(tcp_table_segment(t, &r, 0, 0, &gap));
-	struct tcp_flow *back = tcp_table_segment(t, &r, 0, 1, &gap);
+	assert_null(tcp_table_segment(t, &r, 0, 0, 0, &gap));
+	struct tcp_flow *back = tcp_table_segment(t, &r, 0, 0, 1, &gap);
 	assert_non_null(back);
 	assert_ptr_not_equal(back, f);
 	assert_flow_data(back, "xyz");
@@ -240,7 +240,7 @@ static void test_flows_with_different_ports_kept_apart(void **state)
 		size_t n = (size_t)snprintf(txt, sizeof txt, "flow%u;", i);
 		struct l4_packet p = seg_pkt(100 * i, 0x18, txt, n, 0);
 		p.src.port = (uint16_t)(30000 + i);
-		fl[i] = tcp_table_segment(t, &p, 0, 1, &gap);
+		fl[i] = tcp_table_segment(t, &p, 0, 0, 1, &gap);
 		assert_non_null(fl[i]);
 	}
 	for (unsigned i = 0; i < 50; i++) {
@@ -307,7 +307,7 @@ static void test_per_flow_cap_drops_and_counts(void **state)
 	for (unsigned i = 0; i < TCP_FLOW_MAX_BYTES / SEG; i++) {
 		memset(chunk, 'a' + (int)(i % 26), SEG);
 		struct l4_packet p = seg_pkt(seq, 0x10, chunk, SEG, 0);
-		assert_ptr_equal(tcp_table_segment(t, &p, 0, 1, &gap), f);
+		assert_ptr_equal(tcp_table_segment(t, &p, 0, 0, 1, &gap), f);
 		seq += SEG;
 	}
 	size_t len;
@@ -316,7 +316,7 @@ static void test_per_flow_cap_drops_and_counts(void **state)
 	assert_int_equal(tcp_table_stats(t)->dropped_bytes, 0);
 	/* One more byte than the cap: the unconsumed bytes are dropped. */
 	struct l4_packet p = seg_pkt(seq, 0x18, "Z", 1, 0);
-	assert_ptr_equal(tcp_table_segment(t, &p, 0, 1, &gap), f);
+	assert_ptr_equal(tcp_table_segment(t, &p, 0, 0, 1, &gap), f);
 	const char *d = tcp_flow_data(f, &len);
 	assert_true(len <= TCP_FLOW_MAX_BYTES);
 	assert_true(len >= 1);
@@ -339,15 +339,47 @@ static void test_held_segments_overflow_reports_gap(void **state)
 		seg(t, 2000 + 10 * i, 0x18, "0123456789");
 	assert_flow_data(f, "a");
 	assert_int_equal(tcp_table_stats(t)->ooo_segments, TCP_MAX_OOO);
+	assert_true(tcp_flow_stalled(f, 0)); /* the caller should have flushed */
 	struct l4_packet p = seg_pkt(2000 + 10 * TCP_MAX_OOO, 0x18, "LAST", 4, 0);
 	int gap = 0;
-	assert_ptr_equal(tcp_table_segment(t, &p, 0, 1, &gap), f);
-	assert_int_equal(gap, 1);
+	assert_ptr_equal(tcp_table_segment(t, &p, 0, 0, 1, &gap), f);
+	/* No room to hold it: lost, counted as a gap. */
 	assert_int_equal(tcp_table_stats(t)->gaps, 1);
+	assert_int_equal(tcp_table_stats(t)->dropped_bytes, 4);
+	/* Flushing gives the hole up: held data follows "a" behind a gap. */
+	uint64_t frame;
+	int64_t ts;
+	unsigned steps = 0;
+	while (tcp_flow_flush_step(t, f, &frame, &ts))
+		steps++;
+	assert_int_equal(steps, TCP_MAX_OOO); /* one held segment per step */
+	assert_int_equal(tcp_flow_gap_at(f), 1);
 	size_t len;
 	const char *d = tcp_flow_data(f, &len);
-	assert_true(len >= 4);
-	assert_memory_equal(d + len - 4, "LAST", 4);
+	assert_int_equal(len, 1 + 10 * TCP_MAX_OOO);
+	assert_memory_equal(d, "a0123456789", 11);
+	tcp_flow_consume(f, 1);
+	assert_int_equal(tcp_flow_gap_at(f), TCP_NO_GAP);
+}
+
+/* A segment the capture cut short (snaplen): its missing bytes are a gap
+ * and the stream goes on after them. */
+static void test_snaplen_cut_segment_is_a_gap_and_stream_continues(void **state)
+{
+	struct tcp_table *t = *state;
+	struct tcp_flow *f = seg(t, 1000, TCP_SYN, "");
+	struct l4_packet p = seg_pkt(1001, 0x18, "abcdefgh", 8, 0);
+	p.len = 3; /* captured "abc" of 8 */
+	int gap = 0;
+	assert_ptr_equal(tcp_table_segment(t, &p, 0, 0, 1, &gap), f);
+	assert_int_equal(gap, 1);
+	assert_int_equal(tcp_flow_gap_at(f), 3);
+	seg(t, 1009, 0x18, "next");
+	assert_int_equal(tcp_table_stats(t)->ooo_segments, 0); /* not held: in order */
+	size_t len;
+	const char *d = tcp_flow_data(f, &len);
+	assert_int_equal(len, 7);
+	assert_memory_equal(d, "abcnext", 7);
 }
 
 /* A capture that runs for days sees more than TCP_MAX_FLOWS connections; the
@@ -358,16 +390,16 @@ static void test_fin_frees_a_drained_flow_but_not_one_holding_data(void **state)
 	struct tcp_table *t = *state;
 	int gap;
 	struct l4_packet p = seg_pkt(1, 0x18, "INVITE", 6, 0);
-	struct tcp_flow *f = tcp_table_segment(t, &p, 1, 1, &gap);
+	struct tcp_flow *f = tcp_table_segment(t, &p, 0, 1, 1, &gap);
 	assert_non_null(f);
 	struct l4_packet fin = seg_pkt(7, 0x11, "", 0, 0);
-	assert_ptr_equal(tcp_table_segment(t, &fin, 2, 0, &gap), f);
+	assert_ptr_equal(tcp_table_segment(t, &fin, 0, 2, 0, &gap), f);
 	tcp_table_done(t, f); /* "INVITE" still unconsumed: kept */
 	struct l4_packet again = seg_pkt(7, 0x10, "", 0, 0);
-	assert_ptr_equal(tcp_table_segment(t, &again, 3, 0, &gap), f);
+	assert_ptr_equal(tcp_table_segment(t, &again, 0, 3, 0, &gap), f);
 	tcp_flow_consume(f, 6);
 	tcp_table_done(t, f); /* drained and closing: freed */
-	assert_null(tcp_table_segment(t, &again, 4, 0, &gap));
+	assert_null(tcp_table_segment(t, &again, 0, 4, 0, &gap));
 	assert_int_equal(tcp_table_stats(t)->dropped_bytes, 0);
 }
 
@@ -378,19 +410,19 @@ static void test_full_flow_table_evicts_idle_flow_for_new_one(void **state)
 	for (uint32_t i = 0; i < TCP_MAX_FLOWS; i++) {
 		struct l4_packet p = seg_pkt(1, 0x10, "", 0, 0);
 		memcpy(p.src.addr, &i, 4); /* a distinct client per flow */
-		assert_non_null(tcp_table_segment(t, &p, (int64_t)i, 1, &gap));
+		assert_non_null(tcp_table_segment(t, &p, 0, (int64_t)i, 1, &gap));
 	}
 	assert_int_equal(tcp_table_stats(t)->flows, TCP_MAX_FLOWS);
 	assert_int_equal(tcp_table_stats(t)->evicted_flows, 0);
 	/* An hour later a new connection starts. */
 	struct l4_packet p = seg_pkt(1, 0x18, "INVITE", 6, 1);
 	const int64_t later = 3600LL * 1000000;
-	struct tcp_flow *f = tcp_table_segment(t, &p, later, 1, &gap);
+	struct tcp_flow *f = tcp_table_segment(t, &p, 0, later, 1, &gap);
 	assert_non_null(f);
 	assert_flow_data(f, "INVITE");
 	assert_int_equal(tcp_table_stats(t)->evicted_flows, 1);
 	struct l4_packet q = seg_pkt(7, 0x18, " sip:", 5, 1);
-	assert_ptr_equal(tcp_table_segment(t, &q, later, 0, &gap), f);
+	assert_ptr_equal(tcp_table_segment(t, &q, 0, later, 0, &gap), f);
 	assert_flow_data(f, "INVITE sip:");
 }
 
@@ -418,6 +450,7 @@ int main(void)
 		T(test_out_of_order_across_wrap_released),
 		T(test_per_flow_cap_drops_and_counts),
 		T(test_held_segments_overflow_reports_gap),
+		T(test_snaplen_cut_segment_is_a_gap_and_stream_continues),
 		T(test_fin_frees_a_drained_flow_but_not_one_holding_data),
 		T(test_full_flow_table_evicts_idle_flow_for_new_one),
 	};
