@@ -20,9 +20,9 @@ int export_format_parse(const char *name, enum export_format *out);
 /* One line per SIP message in capture order.  Message bytes are fetched
  * again from the store.  Returns 0, or -1 when a message's bytes could not
  * be read (the line is still printed, from the index). */
-int export_messages(FILE *out, struct store *s, enum export_format fmt);
+int export_messages(FILE *out, struct store *s, const struct tracker *t, enum export_format fmt);
 
-/* One line (row) per call. */
+/* One line (row) per call; the legs a B2BUA correlates are one call. */
 int export_calls(FILE *out, struct store *s, const struct tracker *t, enum export_format fmt);
 
 #endif

@@ -36,6 +36,10 @@ void ingest_finish(struct ingest *in);
 
 const struct ingest_stats *ingest_stats(const struct ingest *in);
 
+/* Also merge the calls whose messages carry the same value in this header
+ * (borrowed; NULL for none).  X-Call-ID, X-CID and Session-ID always do. */
+void ingest_set_correlate(struct ingest *in, const char *header);
+
 /* Read every frame of src.  Parsing runs on a worker thread while this
  * thread tracks (one thread when a second cannot be started).  Damaged
  * input is recorded as warnings (ingest_warning) and does not stop the

@@ -49,6 +49,8 @@ enum sip_hdr_id {
 	SIP_H_EXPIRES,
 	SIP_H_REASON,
 	SIP_H_SESSION_ID,
+	SIP_H_X_CALL_ID,
+	SIP_H_X_CID,
 	SIP_H__COUNT
 };
 

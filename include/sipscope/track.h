@@ -1,8 +1,17 @@
 /* track.h - transactions, dialogs and calls (RFC 3261 17, 12).
  *
  * Fed one parsed message at a time in capture order; fills the record's
- * txn, dialog, call, request_msg and retrans flag, and keeps per-call
- * summaries (state, timing) that every front end reads. */
+ * txn, dialog, call, request_msg and retrans flag, and keeps transaction,
+ * dialog and call summaries (states, timing) that every front end reads.
+ *
+ * Transactions: top-Via branch (z9hG4bK) + sent-by + method, the ACK of a
+ * non-2xx joining its INVITE; RFC 2543 matching without the cookie.  Each
+ * hop is its own transaction, linked to the first hop's (`origin`); a
+ * CANCEL is its own, linked to the INVITE it cancels (`cancels`).
+ * Dialogs: Call-ID + both tags; early from a 1xx with a To tag, confirmed
+ * by a 2xx, terminated by BYE or a non-2xx final.  Calls: the dialogs of
+ * a Call-ID, merged with the legs a B2BUA correlates (X-Call-ID, X-CID,
+ * Session-ID, or a header the user names). */
 #ifndef SIPSCOPE_TRACK_H
 #define SIPSCOPE_TRACK_H
 
@@ -20,7 +29,9 @@ enum call_state {
 	CALL_STATE_COMPLETED,/* BYE after 2xx, or a non-INVITE with a final */
 	CALL_STATE_CANCELLED,/* CANCEL / 487 */
 	CALL_STATE_BUSY,     /* 486, 600 */
-	CALL_STATE_REJECTED, /* any other 3xx-6xx to the INVITE */
+	CALL_STATE_REJECTED, /* any other 4xx-6xx to the INVITE */
+	CALL_STATE_DIVERTED, /* 3xx */
+	CALL_STATE_FAILED,   /* 408, or no final response 32 s on (Timer B/F) */
 };
 
 struct call_info {
@@ -31,17 +42,50 @@ struct call_info {
 	uint16_t final_status;
 	uint32_t first_msg, last_msg, nmsgs;
 	uint32_t first_txn;   /* the initial transaction */
+	uint32_t ndialogs;
+	uint32_t root;        /* 0, or the call (1-based) this leg was merged into */
+	uint32_t next_leg;    /* next leg merged into the same root, or 0 */
 	int64_t start_us, end_us;
-	int64_t answer_us, bye_us, final_us; /* 0 when not seen */
+	int64_t ring_us, answer_us, bye_us, bye_ok_us, final_us; /* 0 when not seen */
+};
+
+enum dlg_state {
+	DLG_EARLY = 1,
+	DLG_CONFIRMED,
+	DLG_TERMINATED
+};
+
+struct dlg_info {
+	uint64_t key;       /* the two tags, order-free */
+	uint32_t call;      /* leg it belongs to */
+	uint32_t first_msg; /* index+1 of the message that created it */
+	uint32_t txn;       /* transaction that created it */
+	uint32_t next;      /* next dialog of the same call, or 0 */
+	uint8_t state;      /* enum dlg_state */
+	uint8_t method;     /* of the creating request */
+};
+
+struct txn_info {
+	uint32_t first_msg;   /* index+1 of the request that opened it */
+	uint32_t prov_msg;    /* index+1 of its first 1xx above 100, or 0 */
+	uint32_t final_msg;   /* index+1 of its first final response, or 0 */
+	uint32_t dialog;      /* dialog a response of it created or joined */
+	uint32_t cancels;     /* a CANCEL: the INVITE transaction it cancels */
+	uint32_t origin;      /* the first hop's transaction of this request */
+	uint16_t final_status;
+	uint8_t method;       /* enum sip_method */
+	uint8_t nseen;        /* message signatures seen (retransmissions) */
 };
 
 /* What tracking needs of a message: hashes of the fields that identify
- * transactions and dialogs, computed where the message was parsed, plus the
- * interned From/To URIs (needed on a call's first message; 0 when unknown).
- * It holds no pointers, so parsing and tracking can run on two threads. */
+ * transactions, dialogs and correlated legs, computed where the message
+ * was parsed, plus the interned From/To URIs (needed on a call's first
+ * message; 0 when unknown).  No pointers: parsing and tracking can run on
+ * two threads. */
 struct track_input {
 	uint64_t h_method;   /* request method, or CSeq method of a response */
 	uint64_t h_call_id, h_from_tag, h_to_tag, h_branch, h_sent_by;
+	uint64_t h_corr[4];  /* tokens shared by the legs of one call, 0 = none */
 	uint32_t cseq;
 	uint32_t from_uri, to_uri;
 	uint8_t method;      /* enum sip_method of the same */
@@ -50,8 +94,11 @@ struct track_input {
 	uint8_t malformed;
 };
 
-/* Fill `in` from a parsed message (URIs left 0). */
-void track_input_from_sip(struct track_input *in, const struct sip_msg *m);
+/* Fill `in` from a parsed message (URIs left 0).  Correlation tokens come
+ * from X-Call-ID and X-CID (the other leg's Call-ID), Session-ID (RFC 7989
+ * UUIDs) and, when `corr_header` is set, that header's value. */
+void track_input_from_sip(struct track_input *in, const struct sip_msg *m,
+                          const char *corr_header);
 
 struct tracker;
 
@@ -69,12 +116,22 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m);
  * transaction's table slot). */
 void track_prefetch(const struct tracker *t, const struct track_input *m);
 
-/* After the last message: let messages sent before their dialog existed
- * (the initial INVITE, its 100) join the dialog their transaction made. */
+/* After the last message: messages sent before their dialog existed (the
+ * initial INVITE, its 100) join the dialog their transaction made, and
+ * transactions left without a final response 32 s before the end of the
+ * capture (RFC 3261 Timer B/F) fail their call. */
 void track_finish(struct tracker *t);
 
 size_t track_call_count(const struct tracker *t);
 const struct call_info *track_call(const struct tracker *t, size_t idx); /* 0-based */
+/* The call (1-based id) a leg (1-based id) is shown as: itself or its root. */
+uint32_t track_call_root(const struct tracker *t, uint32_t call);
 const char *track_state_name(enum call_state s);
+
+size_t track_txn_count(const struct tracker *t);
+const struct txn_info *track_txn(const struct tracker *t, uint32_t id); /* 1-based */
+size_t track_dialog_count(const struct tracker *t);
+const struct dlg_info *track_dialog(const struct tracker *t, uint32_t id); /* 1-based */
+const char *track_dialog_state_name(enum dlg_state s);
 
 #endif

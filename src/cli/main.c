@@ -187,7 +187,7 @@ static int run(int argc, char **argv, const char *cmd)
 		return rc;
 	int out_rc;
 	if (!strcmp(cmd, "messages"))
-		out_rc = export_messages(stdout, l.store, o.fmt);
+		out_rc = export_messages(stdout, l.store, l.tracker, o.fmt);
 	else
 		out_rc = export_calls(stdout, l.store, l.tracker, o.fmt);
 	if (out_rc < 0)

@@ -79,8 +79,23 @@ static void csv_field(FILE *out, struct sv v)
 	putc('"', out);
 }
 
-static void message_json(FILE *out, struct store *s, const struct store_msg *r,
-                         const struct sip_msg *m, int parsed)
+/* Frame of message index+1 `msg`, or 0. */
+static uint64_t frame_of(struct store *s, uint32_t msg)
+{
+	const struct store_msg *r = msg ? store_msg_at(s, msg - 1) : NULL;
+	return r ? r->frame : 0;
+}
+
+static void json_frame(FILE *out, uint64_t frame)
+{
+	if (frame)
+		fprintf(out, "%" PRIu64, frame);
+	else
+		fputs("null", out);
+}
+
+static void message_json(FILE *out, struct store *s, const struct tracker *t,
+                         const struct store_msg *r, const struct sip_msg *m, int parsed)
 {
 	char src[80], dst[80];
 	store_endpoint_format(store_endpoint(s, r->src), src, sizeof src);
@@ -119,13 +134,18 @@ static void message_json(FILE *out, struct store *s, const struct store_msg *r,
 	fputs(",\"dialog\":", out);
 	json_id(out, r->dialog);
 	fputs(",\"call\":", out);
-	json_id(out, r->call);
+	json_id(out, track_call_root(t, r->call));
 	fputs(",\"request_frame\":", out);
-	const struct store_msg *req = r->request_msg ? store_msg_at(s, r->request_msg - 1) : NULL;
-	if (req)
-		fprintf(out, "%" PRIu64, req->frame);
-	else
-		fputs("null", out);
+	json_frame(out, frame_of(s, r->request_msg));
+	/* Links beyond the contract: the INVITE a CANCEL cancels, and the same
+	 * request on the first hop it was seen on (a proxy's copy). */
+	const struct txn_info *x = track_txn(t, r->txn);
+	const struct txn_info *inv = x ? track_txn(t, x->cancels) : NULL;
+	fputs(",\"cancels_frame\":", out);
+	json_frame(out, (r->flags & STORE_MSG_REQUEST) && inv ? frame_of(s, inv->first_msg) : 0);
+	const struct txn_info *org = x && x->origin != r->txn ? track_txn(t, x->origin) : NULL;
+	fputs(",\"first_hop_frame\":", out);
+	json_frame(out, (r->flags & STORE_MSG_REQUEST) && org ? frame_of(s, org->first_msg) : 0);
 	fputs(",\"malformed\":", out);
 	const char *why = r->malformed ? r->malformed : (parsed ? NULL : "bytes unavailable");
 	json_sv_or_null(out, why ? sv_make(why, strlen(why)) : SV_NULL);
@@ -189,7 +209,7 @@ static void message_row(FILE *out, struct store *s, const struct store_msg *r,
 	putc('\n', out);
 }
 
-int export_messages(FILE *out, struct store *s, enum export_format fmt)
+int export_messages(FILE *out, struct store *s, const struct tracker *t, enum export_format fmt)
 {
 	static struct sip_header hdrs[MAX_HEADERS];
 	int rc = 0;
@@ -212,7 +232,7 @@ int export_messages(FILE *out, struct store *s, enum export_format fmt)
 		else
 			rc = -1;
 		if (fmt == EXPORT_JSON)
-			message_json(out, s, r, &m, parsed);
+			message_json(out, s, t, r, &m, parsed);
 		else
 			message_row(out, s, r, &m, parsed, fmt);
 	}
@@ -234,10 +254,43 @@ static double call_duration_s(const struct call_info *c)
 	return (double)(end - c->answer_us) / 1e6;
 }
 
-static void call_json(FILE *out, struct store *s, const struct call_info *c, size_t idx)
+/* A call as listed: its first leg, plus what its other legs add. */
+struct call_sum {
+	const struct call_info *c; /* the root leg: From, To, state, timing */
+	uint32_t nlegs, nmsgs, ndialogs;
+	int64_t start_us, end_us;
+};
+
+static void call_sum(const struct tracker *t, size_t idx, struct call_sum *sum)
 {
+	const struct call_info *c = track_call(t, idx);
+	sum->c = c;
+	sum->nlegs = sum->nmsgs = sum->ndialogs = 0;
+	sum->start_us = c->start_us;
+	sum->end_us = c->end_us;
+	for (uint32_t l = (uint32_t)idx + 1; l; l = track_call(t, l - 1)->next_leg) {
+		const struct call_info *leg = track_call(t, l - 1);
+		sum->nlegs++;
+		sum->nmsgs += leg->nmsgs;
+		sum->ndialogs += leg->ndialogs;
+		if (leg->start_us < sum->start_us)
+			sum->start_us = leg->start_us;
+		if (leg->end_us > sum->end_us)
+			sum->end_us = leg->end_us;
+	}
+}
+
+static void call_json(FILE *out, struct store *s, const struct tracker *t, size_t idx)
+{
+	struct call_sum sum;
+	call_sum(t, idx, &sum);
+	const struct call_info *c = sum.c;
 	fprintf(out, "{\"call\":%zu,\"call_ids\":[", idx + 1);
-	esc_json(out, store_str(s, c->call_id));
+	for (uint32_t l = (uint32_t)idx + 1; l; l = track_call(t, l - 1)->next_leg) {
+		if (l != idx + 1)
+			putc(',', out);
+		esc_json(out, store_str(s, track_call(t, l - 1)->call_id));
+	}
 	fputs("],\"from\":", out);
 	json_sv_or_null(out, store_str(s, c->from));
 	fputs(",\"to\":", out);
@@ -246,10 +299,17 @@ static void call_json(FILE *out, struct store *s, const struct call_info *c, siz
 	const char *mn = sip_method_name((enum sip_method)c->method);
 	json_sv_or_null(out, mn ? sv_make(mn, strlen(mn)) : SV_NULL);
 	fprintf(out, ",\"state\":\"%s\"", track_state_name((enum call_state)c->state));
-	fprintf(out, ",\"start\":%" PRId64 ".%06d,\"end\":%" PRId64 ".%06d", c->start_us / 1000000,
-	        (int)(c->start_us % 1000000), c->end_us / 1000000, (int)(c->end_us % 1000000));
-	fprintf(out, ",\"messages\":%" PRIu32 ",\"setup_ms\":", c->nmsgs);
+	fprintf(out, ",\"start\":%" PRId64 ".%06d,\"end\":%" PRId64 ".%06d", sum.start_us / 1000000,
+	        (int)(sum.start_us % 1000000), sum.end_us / 1000000, (int)(sum.end_us % 1000000));
+	fprintf(out, ",\"messages\":%" PRIu32 ",\"legs\":%" PRIu32 ",\"dialogs\":%" PRIu32,
+	        sum.nmsgs, sum.nlegs, sum.ndialogs);
 	double setup = call_setup_ms(c), dur = call_duration_s(c);
+	fputs(",\"ring_ms\":", out);
+	if (c->ring_us)
+		fprintf(out, "%.3f", (double)(c->ring_us - c->start_us) / 1000.0);
+	else
+		fputs("null", out);
+	fputs(",\"setup_ms\":", out);
 	if (setup >= 0)
 		fprintf(out, "%.3f", setup);
 	else
@@ -267,11 +327,14 @@ static void call_json(FILE *out, struct store *s, const struct call_info *c, siz
 	fputs("}\n", out);
 }
 
-static void call_row(FILE *out, struct store *s, const struct call_info *c, size_t idx,
+static void call_row(FILE *out, struct store *s, const struct tracker *t, size_t idx,
                      enum export_format fmt)
 {
+	struct call_sum sum;
+	call_sum(t, idx, &sum);
+	const struct call_info *c = sum.c;
 	char ts[48], setup[32] = "", dur[32] = "", status[16] = "";
-	fmt_time(ts, sizeof ts, c->start_us);
+	fmt_time(ts, sizeof ts, sum.start_us);
 	if (call_setup_ms(c) >= 0)
 		snprintf(setup, sizeof setup, "%.0f", call_setup_ms(c));
 	if (call_duration_s(c) >= 0)
@@ -289,18 +352,21 @@ static void call_row(FILE *out, struct store *s, const struct call_info *c, size
 		csv_field(out, store_str(s, c->to));
 		fprintf(out, ",%s,%s,%s,", mn ? mn : "", state, ts);
 		char end[48];
-		fmt_time(end, sizeof end, c->end_us);
-		fprintf(out, "%s,%" PRIu32 ",%s,%s,%s\n", end, c->nmsgs, setup, dur, status);
+		fmt_time(end, sizeof end, sum.end_us);
+		fprintf(out, "%s,%" PRIu32 ",%s,%s,%s,%" PRIu32 ",%" PRIu32 "\n", end, sum.nmsgs, setup,
+		        dur, status, sum.nlegs, sum.ndialogs);
 		return;
 	}
 	fprintf(out, "%5zu  %s  %-9s %-10s %5" PRIu32 " %6s %7s %4s  ", idx + 1, ts, mn ? mn : "?",
-	        state, c->nmsgs, setup, dur, status);
+	        state, sum.nmsgs, setup, dur, status);
 	struct sv from = store_str(s, c->from), to = store_str(s, c->to);
 	esc_term(out, from.len > 32 ? sv_make(from.p, 32) : from, 0);
 	fputs(" -> ", out);
 	esc_term(out, to.len > 32 ? sv_make(to.p, 32) : to, 0);
 	fputs("  ", out);
 	esc_term(out, store_str(s, c->call_id), 0);
+	if (sum.nlegs > 1)
+		fprintf(out, "  [+%" PRIu32 " legs]", sum.nlegs - 1);
 	putc('\n', out);
 }
 
@@ -308,16 +374,18 @@ int export_calls(FILE *out, struct store *s, const struct tracker *t, enum expor
 {
 	size_t n = track_call_count(t);
 	if (fmt == EXPORT_CSV)
-		fputs("call,call_id,from,to,method,state,start,end,messages,setup_ms,duration_s,final_status\n",
-		      out);
+		fputs("call,call_id,from,to,method,state,start,end,messages,setup_ms,duration_s,final_status,"
+		      "legs,dialogs\n", out);
 	else if (fmt == EXPORT_TABLE)
 		fprintf(out, "%5s  %-26s  %-9s %-10s %5s %6s %7s %4s  %s\n", "CALL", "START", "METHOD",
 		        "STATE", "MSGS", "SETUP", "DUR", "CODE", "FROM -> TO  CALL-ID");
 	for (size_t i = 0; i < n; i++) {
+		if (track_call(t, i)->root)
+			continue; /* a leg, listed with its call */
 		if (fmt == EXPORT_JSON)
-			call_json(out, s, track_call(t, i), i);
+			call_json(out, s, t, i);
 		else
-			call_row(out, s, track_call(t, i), i, fmt);
+			call_row(out, s, t, i, fmt);
 	}
 	return 0;
 }

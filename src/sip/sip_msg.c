@@ -66,6 +66,8 @@ static const struct hdr_name hdr_names[] = {
 	H("expires", SIP_H_EXPIRES),
 	H("reason", SIP_H_REASON),
 	H("session-id", SIP_H_SESSION_ID),
+	H("x-call-id", SIP_H_X_CALL_ID),
+	H("x-cid", SIP_H_X_CID),
 };
 
 #define NHDR_NAMES (sizeof hdr_names / sizeof hdr_names[0])

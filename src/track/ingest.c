@@ -62,6 +62,7 @@ struct ingest {
 	pthread_mutex_t lock;
 	pthread_cond_t nonempty, nonfull;
 
+	const char *corr_header; /* --correlate HEADER, or NULL */
 	char *warnings[MAX_WARNINGS];
 	size_t nwarnings;
 };
@@ -106,6 +107,8 @@ const struct ingest_stats *ingest_stats(const struct ingest *in)
 }
 
 size_t ingest_warning_count(const struct ingest *in) { return in->nwarnings; }
+
+void ingest_set_correlate(struct ingest *in, const char *header) { in->corr_header = header; }
 
 const char *ingest_warning(const struct ingest *in, size_t i)
 {
@@ -254,7 +257,7 @@ static int emit(struct ingest *in, const struct frame *f, const struct l4_packet
 	it.h_src = store_endpoint_hash(&it.src);
 	it.h_dst = store_endpoint_hash(&it.dst);
 	it.call_id = cap_len(m->call_id);
-	track_input_from_sip(&it.ti, m);
+	track_input_from_sip(&it.ti, m, in->corr_header);
 	it.ti.h_call_id = sv_hash(it.call_id);
 	it.from_uri = cap_len(sip_addr_uri(sip_header_get(m, SIP_H_FROM)));
 	it.to_uri = cap_len(sip_addr_uri(sip_header_get(m, SIP_H_TO)));

@@ -1,4 +1,4 @@
-/* track.c - transaction, dialog and call matching. */
+/* track.c - transaction, dialog and call matching.  See track.h. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,43 +7,40 @@
 #include "sipscope/vec.h"
 
 #define MAGIC_COOKIE "z9hG4bK"
+#define TXN_SEEN_INLINE 6          /* message signatures kept in the transaction */
+#define TIMER_B_US (64 * 500000LL) /* 64*T1 (RFC 3261 17.1.1.2, 17.1.2.2) */
 
-#define TXN_SEEN_INLINE 6 /* message signatures kept in the transaction */
-#define CALL_DLG_INLINE 2 /* dialogs kept in the call record */
-
-/* Lookups stay in records already in cache: retransmission signatures
- * live in their transaction and dialogs in their call; only the rare
- * overflow (forking, long transactions) goes to the global tables. */
-struct txn_info {
-	uint32_t first_msg; /* index+1 of the request that opened it */
-	uint32_t dialog;    /* dialog a response of it created or joined */
-	uint16_t final_status;
-	uint8_t method;
-	uint8_t nseen;
+/* Retransmission signatures live in their transaction, so the common
+ * lookup touches a record already in cache; the rare overflow (a long
+ * transaction, forking) goes to a global table. */
+struct txn_rec {
+	struct txn_info info;
 	uint64_t seen[TXN_SEEN_INLINE];
 };
 
 struct call_rec {
 	struct call_info info;
-	uint64_t dlg_key[CALL_DLG_INLINE];
-	uint32_t dlg_id[CALL_DLG_INLINE];
-	uint32_t ndlg;
+	uint32_t first_dlg; /* dialogs of this leg, linked through dlg_info.next */
+	uint32_t last_leg;  /* root only: tail of the leg list */
 };
 
 struct tracker {
 	struct store *s;
 	struct hmap txn_index;    /* txn key -> txn id */
-	struct hmap dlg_index;    /* dialog key -> dialog id */
-	struct hmap seen;         /* retransmission signature -> 1 */
+	struct hmap logical;      /* request on any hop -> first hop's txn id */
+	struct hmap seen;         /* retransmission signature -> 1 (overflow) */
+	struct hmap tokens;       /* correlation token -> call id */
 	uint32_t *call_of_str;    /* interned Call-ID -> call id (dense ids) */
 	size_t cap_call_of_str;
-	struct txn_info *txns;
+	struct txn_rec *txns;
 	size_t ntxns, cap_txns;
-	uint32_t ndialogs;
+	struct dlg_info *dlgs;
+	size_t ndlgs, cap_dlgs;
 	struct call_rec *calls;
 	size_t ncalls, cap_calls;
 	uint32_t *orphans;        /* messages that may join a dialog later */
 	size_t norphans, cap_orphans;
+	int64_t last_ts;
 };
 
 static const char *const state_names[] = {
@@ -51,11 +48,22 @@ static const char *const state_names[] = {
 	[CALL_STATE_RINGING] = "ringing", [CALL_STATE_IN_CALL] = "in_call",
 	[CALL_STATE_COMPLETED] = "completed", [CALL_STATE_CANCELLED] = "cancelled",
 	[CALL_STATE_BUSY] = "busy",      [CALL_STATE_REJECTED] = "rejected",
+	[CALL_STATE_DIVERTED] = "diverted", [CALL_STATE_FAILED] = "failed",
 };
 
 const char *track_state_name(enum call_state s)
 {
 	return (unsigned)s < sizeof state_names / sizeof state_names[0] ? state_names[s] : "?";
+}
+
+const char *track_dialog_state_name(enum dlg_state s)
+{
+	switch (s) {
+	case DLG_EARLY: return "early";
+	case DLG_CONFIRMED: return "confirmed";
+	case DLG_TERMINATED: return "terminated";
+	}
+	return "?";
 }
 
 struct tracker *track_new(struct store *s)
@@ -65,8 +73,9 @@ struct tracker *track_new(struct store *s)
 		return NULL;
 	t->s = s;
 	hmap_init(&t->txn_index);
-	hmap_init(&t->dlg_index);
+	hmap_init(&t->logical);
 	hmap_init(&t->seen);
+	hmap_init(&t->tokens);
 	return t;
 }
 
@@ -75,10 +84,12 @@ void track_free(struct tracker *t)
 	if (!t)
 		return;
 	hmap_free(&t->txn_index);
-	hmap_free(&t->dlg_index);
+	hmap_free(&t->logical);
 	hmap_free(&t->seen);
+	hmap_free(&t->tokens);
 	free(t->call_of_str);
 	free(t->txns);
+	free(t->dlgs);
 	free(t->calls);
 	free(t->orphans);
 	free(t);
@@ -91,17 +102,36 @@ const struct call_info *track_call(const struct tracker *t, size_t idx)
 	return idx < t->ncalls ? &t->calls[idx].info : NULL;
 }
 
+uint32_t track_call_root(const struct tracker *t, uint32_t call)
+{
+	if (!call || call > t->ncalls)
+		return call;
+	uint32_t root = t->calls[call - 1].info.root;
+	return root ? root : call;
+}
+
+size_t track_txn_count(const struct tracker *t) { return t->ntxns; }
+
+const struct txn_info *track_txn(const struct tracker *t, uint32_t id)
+{
+	return id && id <= t->ntxns ? &t->txns[id - 1].info : NULL;
+}
+
+size_t track_dialog_count(const struct tracker *t) { return t->ndlgs; }
+
+const struct dlg_info *track_dialog(const struct tracker *t, uint32_t id)
+{
+	return id && id <= t->ndlgs ? &t->dlgs[id - 1] : NULL;
+}
+
 static int has_cookie(struct sv branch)
 {
 	return branch.len > 7 && memcmp(branch.p, MAGIC_COOKIE, 7) == 0;
 }
 
-static uint64_t invite_hash(void)
+static uint64_t name_hash(const char *name)
 {
-	static uint64_t h;
-	if (!h)
-		h = sv_hash(sv_make("INVITE", 6));
-	return h;
+	return sv_hash(sv_make(name, strlen(name)));
 }
 
 /* RFC 3261 17.1.3 / 17.2.3: branch + sent-by + method, where ACK for a
@@ -110,8 +140,8 @@ static uint64_t txn_key(const struct track_input *m, uint64_t h_method)
 {
 	uint64_t k = h_method;
 	if (m->branch_cookie) {
-		/* RFC 3261 17.2.3 needs only branch, sent-by and method; Call-ID
-		 * and CSeq keep apart the calls of a UA that reuses branches. */
+		/* 17.2.3 needs only branch, sent-by and method; Call-ID and CSeq
+		 * keep apart the calls of a UA that reuses branches. */
 		k = hmap_mix(k, m->h_branch);
 		k = hmap_mix(k, m->h_call_id);
 		k = hmap_mix(k, m->cseq);
@@ -124,65 +154,53 @@ static uint64_t txn_key(const struct track_input *m, uint64_t h_method)
 	return hmap_mix(k, m->h_branch);
 }
 
-static uint32_t txn_new(struct tracker *t, uint64_t key, size_t idx, uint8_t method)
+/* The same request on every hop: Call-ID, From tag, CSeq and method do
+ * not change when a proxy forwards it (RFC 3261 16.6). */
+static uint64_t logical_key(const struct track_input *m)
+{
+	uint64_t k = hmap_mix(m->h_call_id, m->h_from_tag);
+	return hmap_mix(hmap_mix(k, m->cseq), m->h_method);
+}
+
+static uint32_t txn_new(struct tracker *t, uint64_t key, size_t idx, const struct track_input *m,
+                        uint32_t call)
 {
 	if (vec_grow((void **)&t->txns, &t->cap_txns, t->ntxns + 1, sizeof *t->txns))
 		return 0;
 	uint32_t id = (uint32_t)t->ntxns + 1;
 	if (hmap_put(&t->txn_index, key, id) < 0)
 		return 0;
-	struct txn_info *x = &t->txns[t->ntxns++];
+	struct txn_rec *x = &t->txns[t->ntxns++];
 	memset(x, 0, sizeof *x);
-	x->first_msg = (uint32_t)idx + 1;
-	x->method = method;
+	x->info.first_msg = (uint32_t)idx + 1;
+	x->info.method = m->method;
+	(void)call;
+	uint32_t first;
+	uint64_t lk = logical_key(m);
+	if (hmap_get(&t->logical, lk, &first))
+		x->info.origin = first;
+	else if (hmap_put(&t->logical, lk, id) == 0)
+		x->info.origin = id;
 	return id;
-}
-
-/* Dialog id of Call-ID + the two tags (order-free) within call c,
- * created if asked. */
-static uint32_t dialog_of(struct tracker *t, uint32_t c, const struct track_input *m, int create)
-{
-	if (!c || !m->has_from_tag || !m->has_to_tag)
-		return 0;
-	uint64_t a = m->h_from_tag, b = m->h_to_tag;
-	uint64_t key = a < b ? hmap_mix(a, b) : hmap_mix(b, a);
-	struct call_rec *cd = &t->calls[c - 1];
-	for (uint32_t i = 0; i < cd->ndlg && i < CALL_DLG_INLINE; i++)
-		if (cd->dlg_key[i] == key)
-			return cd->dlg_id[i];
-	uint64_t gkey = hmap_mix(key, c);
-	uint32_t id;
-	if (cd->ndlg > CALL_DLG_INLINE && hmap_get(&t->dlg_index, gkey, &id))
-		return id;
-	if (!create)
-		return 0;
-	id = t->ndialogs + 1;
-	if (cd->ndlg < CALL_DLG_INLINE) {
-		cd->dlg_key[cd->ndlg] = key;
-		cd->dlg_id[cd->ndlg] = id;
-	} else if (hmap_put(&t->dlg_index, gkey, id) < 0) {
-		return 0;
-	}
-	cd->ndlg++;
-	return ++t->ndialogs;
 }
 
 /* Has this transaction carried this message signature before?  Records it
  * when not.  Returns 1 seen, 0 new, -1 out of memory. */
-static int txn_seen(struct tracker *t, struct txn_info *x, uint64_t sig)
+static int txn_seen(struct tracker *t, struct txn_rec *x, uint64_t sig)
 {
-	for (uint8_t i = 0; i < x->nseen && i < TXN_SEEN_INLINE; i++)
+	uint8_t n = x->info.nseen;
+	for (uint8_t i = 0; i < n && i < TXN_SEEN_INLINE; i++)
 		if (x->seen[i] == sig)
 			return 1;
 	uint32_t dummy;
-	if (x->nseen >= TXN_SEEN_INLINE && hmap_get(&t->seen, sig, &dummy))
+	if (n >= TXN_SEEN_INLINE && hmap_get(&t->seen, sig, &dummy))
 		return 1;
-	if (x->nseen < TXN_SEEN_INLINE)
-		x->seen[x->nseen] = sig;
+	if (n < TXN_SEEN_INLINE)
+		x->seen[n] = sig;
 	else if (hmap_put(&t->seen, sig, 1) < 0)
 		return -1;
-	if (x->nseen < 255)
-		x->nseen++;
+	if (n < 255)
+		x->info.nseen++;
 	return 0;
 }
 
@@ -190,6 +208,75 @@ static int creates_dialog(uint8_t method)
 {
 	return method == SIP_M_INVITE || method == SIP_M_SUBSCRIBE ||
 	       method == SIP_M_REFER || method == SIP_M_NOTIFY;
+}
+
+/* Dialog of Call-ID + the two tags (order-free) within leg `call`; made
+ * (in state `create`) when asked and absent. */
+static uint32_t dialog_of(struct tracker *t, uint32_t call, const struct track_input *m,
+                          enum dlg_state create, size_t idx, uint32_t txn)
+{
+	if (!call || !m->has_from_tag || !m->has_to_tag)
+		return 0;
+	uint64_t a = m->h_from_tag, b = m->h_to_tag;
+	uint64_t key = a < b ? hmap_mix(a, b) : hmap_mix(b, a);
+	struct call_rec *c = &t->calls[call - 1];
+	for (uint32_t id = c->first_dlg; id; id = t->dlgs[id - 1].next)
+		if (t->dlgs[id - 1].key == key)
+			return id;
+	if (!create || vec_grow((void **)&t->dlgs, &t->cap_dlgs, t->ndlgs + 1, sizeof *t->dlgs))
+		return 0;
+	struct dlg_info *d = &t->dlgs[t->ndlgs++];
+	memset(d, 0, sizeof *d);
+	d->key = key;
+	d->call = call;
+	d->first_msg = (uint32_t)idx + 1;
+	d->txn = txn;
+	d->state = (uint8_t)create;
+	d->method = txn ? t->txns[txn - 1].info.method : m->method;
+	d->next = c->first_dlg;
+	c->first_dlg = (uint32_t)t->ndlgs;
+	c->info.ndialogs++;
+	return (uint32_t)t->ndlgs;
+}
+
+/* Union of two legs: the older call stays the root; the younger one (and
+ * its legs) are listed under it. */
+static void call_merge(struct tracker *t, uint32_t a, uint32_t b)
+{
+	a = track_call_root(t, a);
+	b = track_call_root(t, b);
+	if (a == b)
+		return;
+	if (b < a) {
+		uint32_t tmp = a;
+		a = b;
+		b = tmp;
+	}
+	struct call_rec *ra = &t->calls[a - 1], *rb = &t->calls[b - 1];
+	/* b and the legs under it move under a. */
+	for (uint32_t l = b; l; l = t->calls[l - 1].info.next_leg)
+		t->calls[l - 1].info.root = a;
+	uint32_t tail = ra->last_leg ? ra->last_leg : a;
+	t->calls[tail - 1].info.next_leg = b;
+	ra->last_leg = rb->last_leg ? rb->last_leg : b;
+	rb->last_leg = 0;
+}
+
+/* Tokens shared by the legs of one call merge them (RFC 7989 Session-ID,
+ * X-Call-ID naming the other leg's Call-ID, a user-named header). */
+static void call_correlate(struct tracker *t, uint32_t call, const uint64_t *tokens, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!tokens[i])
+			continue;
+		uint32_t other;
+		if (hmap_get(&t->tokens, tokens[i], &other)) {
+			if (other != call)
+				call_merge(t, other, call);
+		} else {
+			hmap_put(&t->tokens, tokens[i], call);
+		}
+	}
 }
 
 static struct call_info *call_for(struct tracker *t, struct store_msg *r, const struct track_input *m,
@@ -200,7 +287,7 @@ static struct call_info *call_for(struct tracker *t, struct store_msg *r, const 
 	if (r->call_id >= t->cap_call_of_str) {
 		size_t old = t->cap_call_of_str;
 		if (vec_grow((void **)&t->call_of_str, &t->cap_call_of_str, (size_t)r->call_id + 1,
-		         sizeof *t->call_of_str))
+		             sizeof *t->call_of_str))
 			return NULL;
 		memset(t->call_of_str + old, 0, (t->cap_call_of_str - old) * sizeof *t->call_of_str);
 	}
@@ -218,46 +305,84 @@ static struct call_info *call_for(struct tracker *t, struct store_msg *r, const 
 	c->start_us = r->ts_us;
 	c->state = r->method == SIP_M_INVITE && r->flags & STORE_MSG_REQUEST ? CALL_STATE_SETUP
 	                                                                      : CALL_STATE_NONE;
+	/* Its own Call-ID is a token: a leg naming it in X-Call-ID joins it. */
+	call_correlate(t, (uint32_t)t->ncalls, &m->h_call_id, 1);
 	return c;
 }
 
-/* Call state for the initial transaction's messages, and BYE/CANCEL. */
-static void call_update(struct call_info *c, const struct store_msg *r)
+static enum call_state invite_final_state(uint16_t status)
+{
+	if (status < 300)
+		return CALL_STATE_IN_CALL;
+	if (status < 400)
+		return CALL_STATE_DIVERTED;
+	if (status == 487)
+		return CALL_STATE_CANCELLED;
+	if (status == 486 || status == 600)
+		return CALL_STATE_BUSY;
+	if (status == 408)
+		return CALL_STATE_FAILED;
+	return CALL_STATE_REJECTED;
+}
+
+/* Call state from the initial transaction's responses, and BYE/CANCEL. */
+static void call_update(struct tracker *t, struct call_info *c, const struct store_msg *r)
 {
 	int is_req = r->flags & STORE_MSG_REQUEST;
-	if (r->txn == c->first_txn && !is_req && r->status >= 100 &&
-	    !(r->flags & STORE_MSG_RETRANS)) {
+	if (r->flags & STORE_MSG_RETRANS)
+		return;
+	if (r->txn == c->first_txn && !is_req && r->status >= 100) {
 		if (c->method == SIP_M_INVITE) {
+			if (r->status > 100 && r->status < 200 && !c->ring_us)
+				c->ring_us = r->ts_us;
 			if ((r->status == 180 || r->status == 183) && c->state == CALL_STATE_SETUP)
 				c->state = CALL_STATE_RINGING;
 			if (r->status >= 200 && !c->final_status) {
 				c->final_status = r->status;
 				c->final_us = r->ts_us;
-				if (r->status < 300) {
-					c->state = CALL_STATE_IN_CALL;
+				c->state = invite_final_state(r->status);
+				if (r->status < 300)
 					c->answer_us = r->ts_us;
-				} else if (r->status == 487) {
-					c->state = CALL_STATE_CANCELLED;
-				} else if (r->status == 486 || r->status == 600) {
-					c->state = CALL_STATE_BUSY;
-				} else {
-					c->state = CALL_STATE_REJECTED;
-				}
 			}
 		} else if (r->status >= 200 && !c->final_status) {
 			c->final_status = r->status;
 			c->final_us = r->ts_us;
-			c->state = CALL_STATE_COMPLETED;
+			c->state = r->status == 408 ? CALL_STATE_FAILED : CALL_STATE_COMPLETED;
 		}
 	}
-	if (is_req && c->method == SIP_M_INVITE) {
-		if (r->method == SIP_M_BYE && c->state == CALL_STATE_IN_CALL) {
-			c->state = CALL_STATE_COMPLETED;
-			c->bye_us = r->ts_us;
-		} else if (r->method == SIP_M_CANCEL && c->state <= CALL_STATE_RINGING) {
-			c->state = CALL_STATE_CANCELLED;
+	if (c->method != SIP_M_INVITE)
+		return;
+	if (is_req && r->method == SIP_M_BYE && c->state == CALL_STATE_IN_CALL) {
+		c->state = CALL_STATE_COMPLETED;
+		c->bye_us = r->ts_us;
+	} else if (is_req && r->method == SIP_M_CANCEL && c->state <= CALL_STATE_RINGING) {
+		c->state = CALL_STATE_CANCELLED;
+	} else if (!is_req && r->method == SIP_M_BYE && r->status >= 200 && c->bye_us &&
+	           !c->bye_ok_us) {
+		c->bye_ok_us = r->ts_us; /* RFC 6076 SDD ends here */
+	}
+	(void)t;
+}
+
+/* Dialog states (RFC 3261 12, 13.2.2.4, 15). */
+static void dialog_update(struct tracker *t, struct store_msg *r, struct txn_rec *x, uint8_t mid,
+                          int is_req)
+{
+	struct dlg_info *d = r->dialog ? &t->dlgs[r->dialog - 1] : NULL;
+	if (!is_req && creates_dialog(x->info.method)) {
+		if (r->status >= 200 && r->status < 300 && d && d->state == DLG_EARLY)
+			d->state = DLG_CONFIRMED;
+		if (r->status >= 300) {
+			/* A non-2xx final ends every early dialog of the request. */
+			uint32_t txn = (uint32_t)(x - t->txns) + 1;
+			uint32_t call = r->call;
+			for (uint32_t id = call ? t->calls[call - 1].first_dlg : 0; id; id = t->dlgs[id - 1].next)
+				if (t->dlgs[id - 1].txn == txn && t->dlgs[id - 1].state == DLG_EARLY)
+					t->dlgs[id - 1].state = DLG_TERMINATED;
 		}
 	}
+	if (is_req && mid == SIP_M_BYE && d)
+		d->state = DLG_TERMINATED;
 }
 
 int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
@@ -266,38 +391,48 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 	int rc = 0;
 	if (!r)
 		return -1;
+	if (r->ts_us > t->last_ts)
+		t->last_ts = r->ts_us;
 	int is_req = r->flags & STORE_MSG_REQUEST;
 	struct call_info *c = r->call_id ? call_for(t, r, m, idx) : NULL;
 	if (r->call_id && !c)
 		rc = -1;
 	uint32_t call = c ? (uint32_t)((struct call_rec *)c - t->calls) + 1 : 0;
 	r->call = call;
+	if (call)
+		call_correlate(t, call, m->h_corr, sizeof m->h_corr / sizeof m->h_corr[0]);
 	if (!m->malformed || m->cseq_valid) {
 		uint8_t mid = m->method;
-		uint32_t txn = 0;
+		uint32_t txn = 0, inv = 0;
 		int ack_non2xx = 0;
-		if (is_req && mid == SIP_M_ACK && m->branch_cookie) {
-			/* ACK to a non-2xx: same branch as the INVITE (17.1.1.3). */
-			uint32_t inv;
-			if (hmap_get(&t->txn_index, txn_key(m, invite_hash()), &inv) &&
-			    t->txns[inv - 1].final_status >= 300) {
+		if (is_req && m->branch_cookie && (mid == SIP_M_ACK || mid == SIP_M_CANCEL) &&
+		    hmap_get(&t->txn_index, txn_key(m, name_hash("INVITE")), &inv)) {
+			/* The ACK of a non-2xx is part of the INVITE transaction
+			 * (17.1.1.3); a CANCEL names its INVITE by branch (9.1). */
+			if (mid == SIP_M_ACK && t->txns[inv - 1].info.final_status >= 300) {
 				txn = inv;
 				ack_non2xx = 1;
 			}
 		}
 		uint64_t key = txn_key(m, m->h_method);
 		if (!txn && !hmap_get(&t->txn_index, key, &txn) && is_req) {
-			txn = txn_new(t, key, idx, mid);
+			txn = txn_new(t, key, idx, m, call);
 			if (!txn)
 				rc = -1;
+			else if (mid == SIP_M_CANCEL)
+				t->txns[txn - 1].info.cancels = inv;
 		}
 		r->txn = txn;
 		if (txn) {
-			struct txn_info *x = &t->txns[txn - 1];
+			struct txn_rec *x = &t->txns[txn - 1];
 			if (!is_req) {
-				r->request_msg = x->first_msg;
-				if (r->status >= 200 && !x->final_status)
-					x->final_status = r->status;
+				r->request_msg = x->info.first_msg;
+				if (r->status > 100 && r->status < 200 && !x->info.prov_msg)
+					x->info.prov_msg = (uint32_t)idx + 1;
+				if (r->status >= 200 && !x->info.final_status) {
+					x->info.final_status = r->status;
+					x->info.final_msg = (uint32_t)idx + 1;
+				}
 			}
 			/* Same transaction, same hop, same message: a retransmission.
 			 * The To tag keeps forked 2xx apart (RFC 3261 13.2.2.4). */
@@ -310,23 +445,27 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 				r->flags |= STORE_MSG_RETRANS;
 			else if (seen < 0)
 				rc = -1;
-			/* Dialogs: created by a 1xx-with-tag or 2xx to a dialog-creating
-			 * request (RFC 3261 12.1); an in-dialog request for a dialog we
-			 * never saw start (capture began mid-call) makes it known. */
-			int make = !is_req && creates_dialog(x->method) && r->status > 100 && r->status < 300;
-			/* The ACK of a non-2xx carries the To tag of a response that
-			 * made no dialog: it may join one, never make one. */
-			r->dialog = dialog_of(t, call, m, make || (is_req && mid != SIP_M_CANCEL && !ack_non2xx));
-			if (r->dialog && !x->dialog)
-				x->dialog = r->dialog;
+			/* Dialogs: made by a 1xx-with-tag (early) or 2xx (confirmed)
+			 * to a dialog-creating request (12.1); an in-dialog request
+			 * for a dialog never seen start (capture began mid-call) makes
+			 * it known; the ACK of a non-2xx may join one, never make one. */
+			enum dlg_state make = 0;
+			if (!is_req && creates_dialog(x->info.method) && r->status > 100 && r->status < 300)
+				make = r->status < 200 ? DLG_EARLY : DLG_CONFIRMED;
+			else if (is_req && mid != SIP_M_CANCEL && !ack_non2xx)
+				make = DLG_CONFIRMED;
+			r->dialog = dialog_of(t, call, m, make, idx, txn);
+			if (r->dialog && !x->info.dialog)
+				x->info.dialog = r->dialog;
+			dialog_update(t, r, x, mid, is_req);
 			/* The initial request and its 100 come before the dialog
 			 * exists; track_finish() lets them join it. */
-			if (!r->dialog && creates_dialog(x->method) &&
+			if (!r->dialog && creates_dialog(x->info.method) &&
 			    !vec_grow((void **)&t->orphans, &t->cap_orphans, t->norphans + 1,
-			          sizeof *t->orphans))
+			              sizeof *t->orphans))
 				t->orphans[t->norphans++] = (uint32_t)idx;
 		} else {
-			r->dialog = dialog_of(t, call, m, 0);
+			r->dialog = dialog_of(t, call, m, 0, idx, 0);
 		}
 	}
 	if (!c)
@@ -341,17 +480,57 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 		c->first_txn = r->txn;
 		c->final_status = 0;
 		c->final_us = 0;
+		c->ring_us = 0;
 		c->state = c->method == SIP_M_INVITE ? CALL_STATE_SETUP : CALL_STATE_NONE;
 	}
 	c->nmsgs++;
 	c->last_msg = (uint32_t)idx;
 	if (r->ts_us > c->end_us)
 		c->end_us = r->ts_us;
-	call_update(c, r);
+	call_update(t, c, r);
 	return rc;
 }
 
-void track_input_from_sip(struct track_input *in, const struct sip_msg *m)
+void track_prefetch(const struct tracker *t, const struct track_input *m)
+{
+	hmap_prefetch(&t->txn_index, txn_key(m, m->h_method));
+}
+
+void track_finish(struct tracker *t)
+{
+	for (size_t i = 0; i < t->norphans; i++) {
+		struct store_msg *r = store_msg_at(t->s, t->orphans[i]);
+		if (!r->dialog && r->txn && t->txns[r->txn - 1].info.dialog)
+			r->dialog = t->txns[r->txn - 1].info.dialog;
+	}
+	t->norphans = 0;
+	/* No final response and the capture went on past Timer B/F: failed.
+	 * (A call still ringing when the capture ended stays as it was.) */
+	for (size_t i = 0; i < t->ncalls; i++) {
+		struct call_info *c = &t->calls[i].info;
+		int open = c->method == SIP_M_INVITE
+		           ? c->state == CALL_STATE_SETUP || c->state == CALL_STATE_RINGING
+		           : c->state == CALL_STATE_NONE && c->first_txn;
+		if (open && t->last_ts - c->start_us > TIMER_B_US)
+			c->state = CALL_STATE_FAILED;
+	}
+}
+
+/* Tokens of the B2BUA legs: RFC 7989 UUIDs (the all-zero one means "not
+ * known yet" and joins nothing), X-Call-ID / X-CID / a named header. */
+static uint64_t token_hash(struct sv v)
+{
+	v = sv_trim(v);
+	if (!v.len)
+		return 0;
+	int zero = 1;
+	for (size_t i = 0; i < v.len; i++)
+		if (v.p[i] != '0')
+			zero = 0;
+	return zero ? 0 : hmap_mix(sv_hash(v), 0x7c0ffee);
+}
+
+void track_input_from_sip(struct track_input *in, const struct sip_msg *m, const char *corr_header)
 {
 	memset(in, 0, sizeof *in);
 	struct sv meth = m->is_request ? m->method : m->cseq_method;
@@ -368,19 +547,25 @@ void track_input_from_sip(struct track_input *in, const struct sip_msg *m)
 	in->cseq = m->cseq;
 	in->cseq_valid = (uint8_t)m->cseq_valid;
 	in->malformed = m->malformed != NULL;
-}
-
-void track_prefetch(const struct tracker *t, const struct track_input *m)
-{
-	hmap_prefetch(&t->txn_index, txn_key(m, m->h_method));
-}
-
-void track_finish(struct tracker *t)
-{
-	for (size_t i = 0; i < t->norphans; i++) {
-		struct store_msg *r = store_msg_at(t->s, t->orphans[i]);
-		if (!r->dialog && r->txn && t->txns[r->txn - 1].dialog)
-			r->dialog = t->txns[r->txn - 1].dialog;
+	/* The other leg's Call-ID hashes like a Call-ID: it meets that call's
+	 * own token. */
+	struct sv v = sip_header_get(m, SIP_H_X_CALL_ID);
+	if (!sv_is_set(v))
+		v = sip_header_get(m, SIP_H_X_CID);
+	if (sv_is_set(v) && sv_trim(v).len)
+		in->h_corr[0] = sv_hash(sv_trim(v));
+	v = sip_header_get(m, SIP_H_SESSION_ID);
+	if (sv_is_set(v)) {
+		const char *semi = memchr(v.p, ';', v.len);
+		in->h_corr[1] = token_hash(sv_make(v.p, semi ? (size_t)(semi - v.p) : v.len));
+		in->h_corr[2] = token_hash(sip_param_get(v, "remote"));
 	}
-	t->norphans = 0;
+	if (corr_header) {
+		struct sv name = sv_make(corr_header, strlen(corr_header));
+		for (size_t i = 0; i < m->nheaders; i++)
+			if (m->headers[i].name.len == name.len && sv_eq_ci(m->headers[i].name, corr_header)) {
+				in->h_corr[3] = token_hash(m->headers[i].value);
+				break;
+			}
+	}
 }

@@ -120,7 +120,7 @@ else
 fi
 
 "$BIN" calls -r "$S/basic_udp.pcap" --format csv >"$T/calls.csv"
-if [ "$(head -1 "$T/calls.csv")" = "call,call_id,from,to,method,state,start,end,messages,setup_ms,duration_s,final_status" ] &&
+if [ "$(head -1 "$T/calls.csv")" = "call,call_id,from,to,method,state,start,end,messages,setup_ms,duration_s,final_status,legs,dialogs" ] &&
 	[ "$(wc -l <"$T/calls.csv")" = 4 ]; then ok "calls --format csv has a header and a row per call"
 else bad "calls --format csv has a header and a row per call" "$T/calls.csv"; fi
 

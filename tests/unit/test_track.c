@@ -73,7 +73,7 @@ static size_t feed(struct fx *f, int a, int b, const char *fmt, ...)
 	long idx = store_append_msg(f->s, &r);
 	assert_true(idx >= 0);
 	struct track_input ti;
-	track_input_from_sip(&ti, &m);
+	track_input_from_sip(&ti, &m, NULL);
 	assert_int_equal(track_msg(f->t, (size_t)idx, &ti), 0);
 	return (size_t)idx;
 }
