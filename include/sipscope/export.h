@@ -25,4 +25,10 @@ int export_messages(FILE *out, struct store *s, const struct tracker *t, enum ex
 /* One line (row) per call; the legs a B2BUA correlates are one call. */
 int export_calls(FILE *out, struct store *s, const struct tracker *t, enum export_format fmt);
 
+/* Capture statistics: messages by method and status (with retransmissions),
+ * response time per method (min/median/p95/max), calls by state, INVITE
+ * timing, RFC 6076 metrics (SRD, SDD, SER, SEER, ISA, SCR), top endpoints.
+ * Table or one JSON object (CSV is not offered). */
+int export_stats(FILE *out, struct store *s, const struct tracker *t, enum export_format fmt);
+
 #endif

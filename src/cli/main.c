@@ -29,12 +29,15 @@ static const char usage_text[] =
 	"Commands:\n"
 	"  messages   one line per SIP message (capture order)\n"
 	"  calls      one line per call\n"
+	"  stats      counts, response times, call states, RFC 6076 metrics\n"
 	"  (none)     with -r: show the calls of the capture\n"
 	"\n"
 	"Options:\n"
 	"  -r, --read FILE      read a pcap or pcapng file ('-' for stdin);\n"
 	"                       repeat to merge several files by time\n"
 	"  -F, --format FMT     output format: table (default), json, csv\n"
+	"      --correlate HDR  also merge calls whose messages carry the same HDR\n"
+	"                       value (X-Call-ID, X-CID and Session-ID always do)\n"
 	"  -h, --help           show this help (or a command's: sipscope COMMAND --help)\n"
 	"  -V, --version        print the version\n"
 	"\n"
@@ -48,18 +51,30 @@ static const char messages_help[] =
 	"transport, method or status, CSeq and Call-ID.  JSON prints one object per\n"
 	"line with the keys listed in sipscope(1).\n";
 
+static const char stats_help[] =
+	"Usage: sipscope stats -r FILE [-r FILE...] [--format table|json]\n"
+	"\n"
+	"Print messages by method and status with retransmissions, response time\n"
+	"per method (request to final: min, median, p95, max), calls by state,\n"
+	"INVITE timing (to first 18x, to 2xx, duration), RFC 6076 metrics (SRD,\n"
+	"SDD, SER, SEER, ISA, SCR) and the busiest endpoints.\n";
+
 static const char calls_help[] =
 	"Usage: sipscope calls -r FILE [-r FILE...] [--format table|json|csv]\n"
 	"\n"
-	"Print one line per call (messages grouped by Call-ID): start, method,\n"
-	"state, message count, setup time (ms), duration (s), final status,\n"
-	"From, To and Call-ID.\n";
+	"Print one line per call: start, method, state, message count, setup time\n"
+	"(ms), duration (s), final status, From, To and Call-ID.  A call is the\n"
+	"dialogs of a Call-ID plus the B2BUA legs correlated by X-Call-ID, X-CID,\n"
+	"Session-ID or --correlate HDR.\n";
 
 struct opts {
 	const char *files[PCAP_SRC_MAX_FILES];
 	size_t nfiles;
 	enum export_format fmt;
+	const char *correlate;
 };
+
+#define OPT_CORRELATE 256
 
 __attribute__((format(printf, 1, 2)))
 static int usage_error(const char *fmt, ...)
@@ -80,6 +95,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 	static const struct option longopts[] = {
 		{ "read", required_argument, NULL, 'r' },
 		{ "format", required_argument, NULL, 'F' },
+		{ "correlate", required_argument, NULL, OPT_CORRELATE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -97,6 +113,11 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		case 'F':
 			if (export_format_parse(optarg, &o->fmt) < 0)
 				return usage_error("unknown format '%s' (use table, json or csv)", optarg);
+			break;
+		case OPT_CORRELATE:
+			if (!*optarg || strpbrk(optarg, ": \t\r\n"))
+				return usage_error("--correlate needs a header name, not '%s'", optarg);
+			o->correlate = optarg;
 			break;
 		case 'h':
 			fputs(help, stdout);
@@ -153,6 +174,7 @@ static int load(const struct opts *o, struct loaded *l)
 		return EXIT_USAGE;
 	}
 	store_set_fetcher(l->store, pcap_src_fetch, l->src);
+	ingest_set_correlate(l->ingest, o->correlate);
 	ingest_run(l->ingest, l->src);
 	track_finish(l->tracker);
 	size_t nw = ingest_warning_count(l->ingest);
@@ -178,16 +200,21 @@ static int run(int argc, char **argv, const char *cmd)
 	memset(&o, 0, sizeof o);
 	const char *help = !strcmp(cmd, "messages") ? messages_help
 	                 : !strcmp(cmd, "calls")    ? calls_help
+	                 : !strcmp(cmd, "stats")    ? stats_help
 	                                            : usage_text;
 	int rc = parse_opts(argc, argv, &o, help);
 	if (rc >= 0)
 		return rc;
+	if (!strcmp(cmd, "stats") && o.fmt == EXPORT_CSV)
+		return usage_error("%s", "stats prints a table or JSON, not CSV");
 	struct loaded l;
 	if ((rc = load(&o, &l)) != 0)
 		return rc;
 	int out_rc;
 	if (!strcmp(cmd, "messages"))
 		out_rc = export_messages(stdout, l.store, l.tracker, o.fmt);
+	else if (!strcmp(cmd, "stats"))
+		out_rc = export_stats(stdout, l.store, l.tracker, o.fmt);
 	else
 		out_rc = export_calls(stdout, l.store, l.tracker, o.fmt);
 	if (out_rc < 0)
@@ -207,10 +234,10 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return usage_error("%s", "no command or capture given");
 	const char *cmd = argv[1];
-	if (!strcmp(cmd, "messages") || !strcmp(cmd, "calls"))
+	if (!strcmp(cmd, "messages") || !strcmp(cmd, "calls") || !strcmp(cmd, "stats"))
 		return run(argc - 1, argv + 1, cmd);
 	if (cmd[0] == '-')
 		/* No command: the calls of the capture (the UI will live here). */
 		return run(argc, argv, "");
-	return usage_error("unknown command '%s' (use messages or calls)", cmd);
+	return usage_error("unknown command '%s' (use messages, calls or stats)", cmd);
 }

@@ -8,6 +8,7 @@ and exits 1 if any failed.
 """
 import collections
 import json
+import shutil
 import subprocess
 import sys
 
@@ -70,6 +71,7 @@ def check_cancel(binary, d):
         if m["method"] == "CANCEL":
             inv = [x for x in msgs if x["method"] == "INVITE" and x["call"] == m["call"]][0]
             assert m["txn"] != inv["txn"], "CANCEL is its own transaction"
+            assert m["cancels_frame"] == inv["frame"], "CANCEL is linked to the INVITE it cancels"
 
 
 def check_register(binary, d):
@@ -98,6 +100,8 @@ def check_proxy(binary, d):
     invites = [m for m in msgs if m["method"] == "INVITE" and m["call"] == 1]
     assert len(invites) == 2, "the INVITE is seen on both hops"
     assert invites[0]["txn"] != invites[1]["txn"], "each hop is its own transaction"
+    assert invites[0]["first_hop_frame"] is None
+    assert invites[1]["first_hop_frame"] == invites[0]["frame"], "the hops are one request"
     assert not any(m["retrans"] for m in msgs), "a forwarded copy is not a retransmission"
 
 
@@ -114,6 +118,27 @@ def check_lossy(binary, d):
         assert first, m
 
 
+def check_lossy_vs_tshark(binary, d):
+    """Retransmissions agree with tshark's sip.resend, except where tshark
+    counts a request that has a new Via branch: RFC 3261 17.1.3 makes that a
+    new transaction (sipp sends such a BYE when it gives up), not a repeat."""
+    if not shutil.which("tshark"):
+        return
+    cap = f"{d}/lossy_udp.pcap"
+    out = subprocess.run(["tshark", "-n", "-r", cap, "-Y", "sip.resend == 1", "-T", "fields",
+                          "-e", "frame.number"], capture_output=True, text=True, check=True)
+    theirs = {int(x) for x in out.stdout.split()}
+    msgs = run(binary, "messages", cap)
+    ours = {m["frame"] for m in msgs if m["retrans"]}
+    assert ours <= theirs, f"flagged but not by tshark: {sorted(ours - theirs)}"
+    for frame in theirs - ours:
+        m = [x for x in msgs if x["frame"] == frame][0]
+        same = [x for x in msgs if x["frame"] < frame and x["call_id"] == m["call_id"]
+                and x["cseq"] == m["cseq"] and x["method"] == m["method"]
+                and x["status"] == m["status"] and x["branch"] == m["branch"]]
+        assert not same, f"frame {frame} repeats an earlier message yet is not flagged"
+
+
 def main():
     binary, d = sys.argv[1], sys.argv[2]
     checks = [
@@ -126,6 +151,7 @@ def main():
         ("reinvite_udp", lambda: check_reinvite(binary, d)),
         ("proxy_rr_udp", lambda: check_proxy(binary, d)),
         ("lossy_udp", lambda: check_lossy(binary, d)),
+        ("lossy_udp vs tshark sip.resend", lambda: check_lossy_vs_tshark(binary, d)),
     ]
     failed = 0
     for name, fn in checks:

@@ -42,6 +42,24 @@ def ipv6(l4, ext=b"", first_nh=17):
     return struct.pack("!IHBB", 0x60000000, len(ext) + len(l4), first_nh, 64) + src + dst + ext + l4
 
 
+def sipmsg(start, cid, cseq, branch, ftag, ttag=None, extra=""):
+    """A SIP message; the CSeq method is the request's, or given in cseq."""
+    num, meth = cseq.split()
+    to = "<sip:bob@example.com>" + (f";tag={ttag}" if ttag else "")
+    return (f"{start}\r\nVia: SIP/2.0/UDP 192.0.2.1:5099;branch={branch}\r\n"
+            f"From: <sip:alice@example.com>;tag={ftag}\r\nTo: {to}\r\n"
+            f"Call-ID: {cid}\r\nCSeq: {num} {meth}\r\n{extra}Content-Length: 0\r\n\r\n").encode()
+
+
+def udp_between(a, b, payload):
+    """UDP from 192.0.2.a:5060 to 192.0.2.b:5060."""
+    ip = ipv4(udp(payload, 5060, 5060))
+    ip = ip[:12] + bytes([192, 0, 2, a, 192, 0, 2, b]) + ip[20:]
+    ip = ip[:10] + b"\0\0" + ip[12:]
+    ip = ip[:10] + struct.pack("!H", csum(ip[:20])) + ip[12:]
+    return eth(ip)
+
+
 def tcp(payload, seq, flags=0x18, sport=5060, dport=5062):
     return struct.pack("!HHIIBBHHH", sport, dport, seq, 1, 5 << 4, flags, 65535, 0, 0) + payload
 
@@ -140,6 +158,44 @@ def main():
     elif kind == "tcpresync": # garbage, then a message whose start line is split
         m1, m2 = opt(b"r1"), opt(b"r2")
         write(out, 1, tcp_stream([m1, b"garbage\r\n" + m2[:20], m2[20:]]))
+    elif kind == "fork":
+        # One INVITE, two forks answer (RFC 3261 13.2.2.4): two dialogs,
+        # both confirmed, the second hung up; nothing is a retransmission.
+        inv = "INVITE sip:bob@example.com SIP/2.0"
+        seq = [
+            (1, 2, sipmsg(inv, "fork-1", "1 INVITE", "z9hG4bKf1", "a")),
+            (2, 1, sipmsg("SIP/2.0 180 Ringing", "fork-1", "1 INVITE", "z9hG4bKf1", "a", "b1")),
+            (2, 1, sipmsg("SIP/2.0 180 Ringing", "fork-1", "1 INVITE", "z9hG4bKf1", "a", "b2")),
+            (2, 1, sipmsg("SIP/2.0 200 OK", "fork-1", "1 INVITE", "z9hG4bKf1", "a", "b1")),
+            (2, 1, sipmsg("SIP/2.0 200 OK", "fork-1", "1 INVITE", "z9hG4bKf1", "a", "b2")),
+            (1, 2, sipmsg("ACK sip:bob@example.com SIP/2.0", "fork-1", "1 ACK", "z9hG4bKf2", "a", "b1")),
+            (1, 2, sipmsg("ACK sip:bob@example.com SIP/2.0", "fork-1", "1 ACK", "z9hG4bKf3", "a", "b2")),
+            (1, 2, sipmsg("BYE sip:bob@example.com SIP/2.0", "fork-1", "2 BYE", "z9hG4bKf4", "a", "b2")),
+            (2, 1, sipmsg("SIP/2.0 200 OK", "fork-1", "2 BYE", "z9hG4bKf4", "a", "b2")),
+        ]
+        write(out, 1, [udp_between(a, b, m) for a, b, m in seq])
+    elif kind == "b2bua":
+        # Two calls through a B2BUA: legs tied by X-Call-ID (naming the A
+        # leg's Call-ID) and by RFC 7989 Session-ID; a third call stays apart.
+        inv = "INVITE sip:bob@example.com SIP/2.0"
+        sid_a = "ab30317f1a784dc48ff824d0d3715d86"
+        sid_b = "47755a9de7794ba387653f2099600ef2"
+        seq = [
+            (1, 2, sipmsg(inv, "leg-A", "1 INVITE", "z9hG4bKa", "a")),
+            (2, 3, sipmsg(inv, "leg-B", "1 INVITE", "z9hG4bKb", "b", extra="X-Call-ID: leg-A\r\n")),
+            (3, 2, sipmsg("SIP/2.0 200 OK", "leg-B", "1 INVITE", "z9hG4bKb", "b", "t")),
+            (2, 1, sipmsg("SIP/2.0 200 OK", "leg-A", "1 INVITE", "z9hG4bKa", "a", "t")),
+            (1, 2, sipmsg(inv, "leg-C", "1 INVITE", "z9hG4bKc", "c",
+                          extra=f"Session-ID: {sid_a};remote=00000000000000000000000000000000\r\n")),
+            (2, 3, sipmsg(inv, "leg-D", "1 INVITE", "z9hG4bKd", "d",
+                          extra=f"Session-ID: {sid_a};remote=00000000000000000000000000000000\r\n")),
+            (3, 2, sipmsg("SIP/2.0 200 OK", "leg-D", "1 INVITE", "z9hG4bKd", "d", "t",
+                          extra=f"Session-ID: {sid_b};remote={sid_a}\r\n")),
+            (1, 2, sipmsg(inv, "leg-E", "1 INVITE", "z9hG4bKe", "e")),
+            (1, 2, sipmsg(inv, "leg-F", "1 INVITE", "z9hG4bKf", "f", extra="X-Leg: 77\r\n")),
+            (2, 3, sipmsg(inv, "leg-G", "1 INVITE", "z9hG4bKg", "g", extra="X-Leg: 77\r\n")),
+        ]
+        write(out, 1, [udp_between(a, b, m) for a, b, m in seq])
     else:
         sys.exit(f"unknown kind {kind}")
 

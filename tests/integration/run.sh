@@ -183,5 +183,74 @@ tcp_case tcpcut "1:c0:ok 2:None:bad 3:c2:ok"
 tcp_case tcpsplit "2:s1:ok 2:s2:ok"
 tcp_case tcpresync "1:r1:ok 3:r2:ok"
 
+# stats: numbers that follow from the samples' scenarios.
+"$BIN" stats -r "$S/lossy_udp.pcap" --format json >"$T/st.json" 2>"$T/err"
+"$BIN" messages -r "$S/lossy_udp.pcap" --format json >"$T/m.json"
+if python3 - "$T/st.json" "$T/m.json" <<'PY'
+import json, sys
+st = json.load(open(sys.argv[1]))
+msgs = [json.loads(l) for l in open(sys.argv[2])]
+assert st["messages"] == len(msgs)
+assert st["retransmissions"] == sum(m["retrans"] for m in msgs) > 0
+assert sum(v["retrans"] for v in st["requests"].values()) + \
+       sum(v["retrans"] for v in st["responses"].values()) == st["retransmissions"]
+inv = st["response_ms"]["INVITE"]
+assert inv["min"] <= inv["median"] <= inv["p95"] <= inv["max"]
+assert st["calls"] == 8 and st["states"] == {"completed": 8}
+assert st["rfc6076"]["ser_pct"] == 100.0
+PY
+then ok "stats on the lossy sample: retransmissions and response-time percentiles"
+else bad "stats on the lossy sample" "$T/err"; fi
+"$BIN" stats -r "$S/busy_udp.pcap" --format json >"$T/st.json"
+python3 -c 'import json,sys; st=json.load(open(sys.argv[1]));
+assert st["states"] == {"busy": 3}, st["states"]
+r = st["rfc6076"]; assert r["ser_pct"] == 0 and r["seer_pct"] == 100 and r["isa_pct"] == 0, r' "$T/st.json" 2>"$T/err" &&
+	ok "stats on the busy sample: RFC 6076 SER 0%, SEER 100%" || bad "stats on the busy sample" "$T/err"
+expect "stats refuses CSV" 2 "$BIN" stats -r "$S/busy_udp.pcap" --format csv
+
+# Forking and B2BUA legs, checked against what the crafted flows are.
+python3 "$ROOT/tests/integration/mkpcap.py" fork "$T/fork.pcap"
+"$BIN" messages -r "$T/fork.pcap" --format json >"$T/m.json"
+"$BIN" calls -r "$T/fork.pcap" --format json >"$T/c.json"
+if python3 - "$T/m.json" "$T/c.json" <<'PY'
+import json, sys
+msgs = [json.loads(l) for l in open(sys.argv[1])]
+calls = [json.loads(l) for l in open(sys.argv[2])]
+assert len(calls) == 1 and calls[0]["dialogs"] == 2, calls
+assert not any(m["retrans"] for m in msgs), "a forked 2xx is no retransmission"
+ok = [m for m in msgs if m["status"] == 200 and m["cseq_method"] == "INVITE"]
+assert ok[0]["dialog"] != ok[1]["dialog"], "each fork is its own dialog"
+assert msgs[0]["dialog"] == ok[0]["dialog"], "the INVITE joins the first dialog"
+assert all(m["txn"] == msgs[0]["txn"] for m in msgs[:5]), "one INVITE transaction"
+PY
+then ok "forking: two dialogs from one INVITE, no retransmission"
+else bad "forking: two dialogs from one INVITE, no retransmission"; fi
+python3 "$ROOT/tests/integration/mkpcap.py" b2bua "$T/b2bua.pcap"
+"$BIN" calls -r "$T/b2bua.pcap" --format json >"$T/c.json"
+"$BIN" messages -r "$T/b2bua.pcap" --format json >"$T/m.json"
+if python3 - "$T/c.json" "$T/m.json" <<'PY'
+import json, sys
+calls = [json.loads(l) for l in open(sys.argv[1])]
+msgs = [json.loads(l) for l in open(sys.argv[2])]
+ids = sorted(sorted(c["call_ids"]) for c in calls)
+assert ids == [["leg-A", "leg-B"], ["leg-C", "leg-D"], ["leg-E"], ["leg-F"], ["leg-G"]], ids
+by_cid = {}
+for m in msgs:
+    by_cid.setdefault(m["call_id"], set()).add(m["call"])
+assert by_cid["leg-A"] == by_cid["leg-B"] and by_cid["leg-C"] == by_cid["leg-D"]
+assert by_cid["leg-A"] != by_cid["leg-C"] != by_cid["leg-E"]
+PY
+then ok "B2BUA legs merge by X-Call-ID and Session-ID, others stay apart"
+else bad "B2BUA legs merge by X-Call-ID and Session-ID, others stay apart"; fi
+"$BIN" calls -r "$T/b2bua.pcap" --correlate "X-Nothing" --format json >"$T/c2.json"
+cmp -s "$T/c.json" "$T/c2.json" && ok "--correlate with an absent header changes nothing" ||
+	bad "--correlate with an absent header changes nothing"
+"$BIN" calls -r "$T/b2bua.pcap" --correlate "x-leg" --format json >"$T/c3.json"
+python3 -c 'import json,sys; ids=sorted(sorted(json.loads(l)["call_ids"]) for l in open(sys.argv[1]));
+assert ["leg-F","leg-G"] in ids and len(ids) == 4, ids' "$T/c3.json" 2>"$T/err" &&
+	ok "--correlate X-Leg merges the calls sharing its value" ||
+	bad "--correlate X-Leg merges the calls sharing its value" "$T/err"
+expect "--correlate needs a header name" 2 "$BIN" calls -r "$T/b2bua.pcap" --correlate "a b"
+
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

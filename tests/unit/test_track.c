@@ -237,6 +237,126 @@ static void test_branch_reused_across_calls_is_not_a_retransmission(void **state
 	assert_int_equal(track_call_count(f->t), 2);
 }
 
+/* A message of call `cid`; ttag/extra may be "". */
+static size_t sipm(struct fx *f, int a, int b, const char *start, const char *cid, const char *cseq,
+                   const char *branch, const char *ttag, const char *extra)
+{
+	return feed(f, a, b,
+	            "%s\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=%s\r\nFrom: <sip:a@x>;tag=f1\r\n"
+	            "To: <sip:b@y>%s%s\r\nCall-ID: %s\r\nCSeq: %s\r\n%sContent-Length: 0\r\n\r\n",
+	            start, branch, *ttag ? ";tag=" : "", ttag, cid, cseq, extra);
+}
+
+static const struct dlg_info *dlg(struct fx *f, size_t msg)
+{
+	return track_dialog(f->t, at(f, msg)->dialog);
+}
+
+static void test_cancel_is_linked_to_the_invite_it_cancels(void **state)
+{
+	struct fx *f = *state;
+	size_t inv = feed(f, 1, 2, REQ("INVITE", "z9hG4bK1", "", "1"));
+	size_t can = feed(f, 1, 2, REQ("CANCEL", "z9hG4bK1", "", "1"));
+	const struct txn_info *x = track_txn(f->t, at(f, can)->txn);
+	assert_non_null(x);
+	assert_int_equal(x->cancels, at(f, inv)->txn);
+	assert_int_equal(track_txn(f->t, at(f, inv)->txn)->cancels, 0);
+}
+
+static void test_request_forwarded_by_a_proxy_links_to_the_first_hop(void **state)
+{
+	struct fx *f = *state;
+	size_t hop1 = sipm(f, 1, 2, "INVITE sip:b@y SIP/2.0", "c1", "1 INVITE", "z9hG4bKh1", "", "");
+	size_t hop2 = sipm(f, 2, 3, "INVITE sip:b@y SIP/2.0", "c1", "1 INVITE", "z9hG4bKh2", "", "");
+	assert_int_not_equal(at(f, hop1)->txn, at(f, hop2)->txn);
+	assert_int_equal(track_txn(f->t, at(f, hop2)->txn)->origin, at(f, hop1)->txn);
+	assert_int_equal(track_txn(f->t, at(f, hop1)->txn)->origin, at(f, hop1)->txn);
+	assert_false(at(f, hop2)->flags & STORE_MSG_RETRANS);
+}
+
+static void test_early_dialog_from_1xx_confirmed_by_2xx_terminated_by_bye(void **state)
+{
+	struct fx *f = *state;
+	feed(f, 1, 2, REQ("INVITE", "z9hG4bK1", "", "1"));
+	size_t rg = feed(f, 2, 1, RSP("180 Ringing", "z9hG4bK1", ";tag=t1", "1", "INVITE"));
+	assert_int_equal(dlg(f, rg)->state, DLG_EARLY);
+	size_t ok = feed(f, 2, 1, RSP("200 OK", "z9hG4bK1", ";tag=t1", "1", "INVITE"));
+	assert_int_equal(at(f, ok)->dialog, at(f, rg)->dialog);
+	assert_int_equal(dlg(f, ok)->state, DLG_CONFIRMED);
+	size_t bye = feed(f, 1, 2, REQ("BYE", "z9hG4bK3", ";tag=t1", "2"));
+	assert_int_equal(dlg(f, bye)->state, DLG_TERMINATED);
+	assert_string_equal(track_dialog_state_name(DLG_TERMINATED), "terminated");
+}
+
+static void test_non2xx_final_terminates_every_early_dialog(void **state)
+{
+	struct fx *f = *state;
+	feed(f, 1, 2, REQ("INVITE", "z9hG4bK1", "", "1"));
+	size_t a = feed(f, 2, 1, RSP("180 Ringing", "z9hG4bK1", ";tag=t1", "1", "INVITE"));
+	size_t b = feed(f, 2, 1, RSP("183 Session Progress", "z9hG4bK1", ";tag=t2", "1", "INVITE"));
+	assert_int_not_equal(at(f, a)->dialog, at(f, b)->dialog);
+	feed(f, 2, 1, RSP("480 Temporarily Unavailable", "z9hG4bK1", ";tag=t2", "1", "INVITE"));
+	assert_int_equal(dlg(f, a)->state, DLG_TERMINATED);
+	assert_int_equal(dlg(f, b)->state, DLG_TERMINATED);
+	assert_int_equal(track_call(f->t, 0)->ndialogs, 2);
+	assert_int_equal(track_call(f->t, 0)->state, CALL_STATE_REJECTED);
+}
+
+static void test_3xx_final_is_diverted_and_408_failed(void **state)
+{
+	struct fx *f = *state;
+	sipm(f, 1, 2, "INVITE sip:b@y SIP/2.0", "c3", "1 INVITE", "z9hG4bKd1", "", "");
+	sipm(f, 2, 1, "SIP/2.0 302 Moved Temporarily", "c3", "1 INVITE", "z9hG4bKd1", "t", "");
+	sipm(f, 1, 2, "INVITE sip:b@y SIP/2.0", "c4", "1 INVITE", "z9hG4bKd2", "", "");
+	sipm(f, 2, 1, "SIP/2.0 408 Request Timeout", "c4", "1 INVITE", "z9hG4bKd2", "t", "");
+	assert_int_equal(track_call(f->t, 0)->state, CALL_STATE_DIVERTED);
+	assert_int_equal(track_call(f->t, 1)->state, CALL_STATE_FAILED);
+	assert_string_equal(track_state_name(CALL_STATE_DIVERTED), "diverted");
+}
+
+static void test_no_final_response_by_timer_b_is_failed(void **state)
+{
+	struct fx *f = *state;
+	sipm(f, 1, 2, "INVITE sip:b@y SIP/2.0", "lost", "1 INVITE", "z9hG4bKl1", "", "");
+	sipm(f, 1, 2, "INVITE sip:b@y SIP/2.0", "late", "1 INVITE", "z9hG4bKl2", "", "");
+	f->now += 33 * 1000000LL; /* past 64*T1 for the first only */
+	sipm(f, 1, 2, "OPTIONS sip:b@y SIP/2.0", "other", "1 OPTIONS", "z9hG4bKl3", "", "");
+	track_finish(f->t);
+	assert_int_equal(track_call(f->t, 0)->state, CALL_STATE_FAILED);
+	assert_int_equal(track_call(f->t, 1)->state, CALL_STATE_FAILED);
+	/* The OPTIONS was sent just before the capture ended: still pending. */
+	assert_int_equal(track_call(f->t, 2)->state, CALL_STATE_NONE);
+}
+
+static void test_x_call_id_merges_the_b2bua_legs(void **state)
+{
+	struct fx *f = *state;
+	size_t a = sipm(f, 1, 2, "INVITE sip:b@y SIP/2.0", "leg-a", "1 INVITE", "z9hG4bKa", "", "");
+	size_t b = sipm(f, 2, 3, "INVITE sip:b@y SIP/2.0", "leg-b", "1 INVITE", "z9hG4bKb", "",
+	                "X-Call-ID: leg-a\r\n");
+	sipm(f, 1, 2, "INVITE sip:b@y SIP/2.0", "leg-c", "1 INVITE", "z9hG4bKc", "", "");
+	assert_int_not_equal(at(f, a)->call, at(f, b)->call);
+	assert_int_equal(track_call_root(f->t, at(f, b)->call), at(f, a)->call);
+	assert_int_equal(track_call(f->t, 1)->root, 1);
+	assert_int_equal(track_call(f->t, 0)->next_leg, 2);
+	assert_int_equal(track_call(f->t, 2)->root, 0);
+}
+
+static void test_session_id_merges_legs_but_the_null_uuid_does_not(void **state)
+{
+	struct fx *f = *state;
+	sipm(f, 1, 2, "INVITE sip:b@y SIP/2.0", "s1", "1 INVITE", "z9hG4bKs1", "",
+	     "Session-ID: 00000000000000000000000000000000\r\n");
+	sipm(f, 2, 3, "INVITE sip:b@y SIP/2.0", "s2", "1 INVITE", "z9hG4bKs2", "",
+	     "Session-ID: 00000000000000000000000000000000\r\n");
+	assert_int_equal(track_call(f->t, 1)->root, 0);
+	sipm(f, 2, 1, "SIP/2.0 200 OK", "s1", "1 INVITE", "z9hG4bKs1", "t",
+	     "Session-ID: 1234abcd1234abcd1234abcd1234abcd;remote=00000000000000000000000000000000\r\n");
+	sipm(f, 3, 2, "SIP/2.0 200 OK", "s2", "1 INVITE", "z9hG4bKs2", "t",
+	     "Session-ID: 99994444999944449999444499994444;remote=1234abcd1234abcd1234abcd1234abcd\r\n");
+	assert_int_equal(track_call_root(f->t, 2), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +368,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_auth_challenge_then_success_is_final_200, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_for_non2xx_makes_no_dialog, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_branch_reused_across_calls_is_not_a_retransmission, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_is_linked_to_the_invite_it_cancels, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_forwarded_by_a_proxy_links_to_the_first_hop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_early_dialog_from_1xx_confirmed_by_2xx_terminated_by_bye, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_non2xx_final_terminates_every_early_dialog, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_3xx_final_is_diverted_and_408_failed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_final_response_by_timer_b_is_failed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_x_call_id_merges_the_b2bua_legs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_id_merges_legs_but_the_null_uuid_does_not, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
