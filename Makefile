@@ -90,8 +90,14 @@ check:
 check-threads:
 	@$(MAKE) --no-print-directory BUILD=build/tsan SANITIZE=thread unit integration
 
-bench: all
+bench: all $(BUILD)/bench/track_cost
 	@sh tests/bench/bench.sh ./sipscope
+	@echo; echo "=== what tracking costs (best of 3) ==="; \
+	  $(BUILD)/bench/track_cost $${BENCH_DIR:-/tmp/sipscope-bench}/sip-$${BENCH_CALLS:-100000}calls-seed$${BENCH_SEED:-1}.pcap 3
+
+$(BUILD)/bench/track_cost: tests/bench/track_cost.c $(LIB)
+	@mkdir -p $(dir $@)
+	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(DEP_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS)
 
 # libFuzzer targets (clang).
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)

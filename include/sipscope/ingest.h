@@ -36,6 +36,10 @@ void ingest_finish(struct ingest *in);
 
 const struct ingest_stats *ingest_stats(const struct ingest *in);
 
+/* Tracking on (the default) or off: off, records keep zero transaction,
+ * dialog and call ids.  For measuring what tracking costs (tests/bench). */
+void ingest_set_tracking(struct ingest *in, int on);
+
 /* Also merge the calls whose messages carry the same value in this header
  * (borrowed; NULL for none).  X-Call-ID, X-CID and Session-ID always do. */
 void ingest_set_correlate(struct ingest *in, const char *header);

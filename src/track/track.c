@@ -18,16 +18,25 @@ struct txn_rec {
 	uint64_t seen[TXN_SEEN_INLINE];
 };
 
+#define CALL_RECENT_TXNS 8 /* a proxy's copy of a request follows it closely */
+
 struct call_rec {
 	struct call_info info;
 	uint32_t first_dlg; /* dialogs of this leg, linked through dlg_info.next */
 	uint32_t last_leg;  /* root only: tail of the leg list */
+	/* Kept here, in the record every message of the call touches, so the
+	 * common lookups need no other memory: the newest dialog's key, and
+	 * the call's recent transactions by request (hop linking). */
+	uint64_t dlg_key;
+	uint32_t dlg_id;
+	uint32_t recent_txn[CALL_RECENT_TXNS];
+	uint32_t recent_key[CALL_RECENT_TXNS];
+	uint32_t nrecent;
 };
 
 struct tracker {
 	struct store *s;
 	struct hmap txn_index;    /* txn key -> txn id */
-	struct hmap logical;      /* request on any hop -> first hop's txn id */
 	struct hmap seen;         /* retransmission signature -> 1 (overflow) */
 	struct hmap tokens;       /* correlation token -> call id */
 	uint32_t *call_of_str;    /* interned Call-ID -> call id (dense ids) */
@@ -73,7 +82,6 @@ struct tracker *track_new(struct store *s)
 		return NULL;
 	t->s = s;
 	hmap_init(&t->txn_index);
-	hmap_init(&t->logical);
 	hmap_init(&t->seen);
 	hmap_init(&t->tokens);
 	return t;
@@ -84,7 +92,6 @@ void track_free(struct tracker *t)
 	if (!t)
 		return;
 	hmap_free(&t->txn_index);
-	hmap_free(&t->logical);
 	hmap_free(&t->seen);
 	hmap_free(&t->tokens);
 	free(t->call_of_str);
@@ -154,16 +161,17 @@ static uint64_t txn_key(const struct track_input *m, uint64_t h_method)
 	return hmap_mix(k, m->h_branch);
 }
 
-/* The same request on every hop: Call-ID, From tag, CSeq and method do
- * not change when a proxy forwards it (RFC 3261 16.6). */
-static uint64_t logical_key(const struct track_input *m)
+/* The same request on every hop: From tag, CSeq and method (and the
+ * Call-ID, which picks the call) do not change when a proxy forwards it
+ * (RFC 3261 16.6). */
+static uint32_t logical_key(const struct track_input *m)
 {
-	uint64_t k = hmap_mix(m->h_call_id, m->h_from_tag);
-	return hmap_mix(hmap_mix(k, m->cseq), m->h_method);
+	uint64_t k = hmap_mix(hmap_mix(m->h_from_tag, m->cseq), m->h_method);
+	return (uint32_t)(k >> 32) | 1; /* never 0: 0 marks an empty slot */
 }
 
 static uint32_t txn_new(struct tracker *t, uint64_t key, size_t idx, const struct track_input *m,
-                        uint32_t call)
+                        struct call_rec *c)
 {
 	if (vec_grow((void **)&t->txns, &t->cap_txns, t->ntxns + 1, sizeof *t->txns))
 		return 0;
@@ -174,13 +182,18 @@ static uint32_t txn_new(struct tracker *t, uint64_t key, size_t idx, const struc
 	memset(x, 0, sizeof *x);
 	x->info.first_msg = (uint32_t)idx + 1;
 	x->info.method = m->method;
-	(void)call;
-	uint32_t first;
-	uint64_t lk = logical_key(m);
-	if (hmap_get(&t->logical, lk, &first))
-		x->info.origin = first;
-	else if (hmap_put(&t->logical, lk, id) == 0)
-		x->info.origin = id;
+	x->info.origin = id;
+	if (c) {
+		uint32_t lk = logical_key(m);
+		for (uint32_t i = 0; i < CALL_RECENT_TXNS; i++)
+			if (c->recent_key[i] == lk) {
+				x->info.origin = t->txns[c->recent_txn[i] - 1].info.origin;
+				return id;
+			}
+		uint32_t slot = c->nrecent++ % CALL_RECENT_TXNS;
+		c->recent_key[slot] = lk;
+		c->recent_txn[slot] = id;
+	}
 	return id;
 }
 
@@ -220,9 +233,14 @@ static uint32_t dialog_of(struct tracker *t, uint32_t call, const struct track_i
 	uint64_t a = m->h_from_tag, b = m->h_to_tag;
 	uint64_t key = a < b ? hmap_mix(a, b) : hmap_mix(b, a);
 	struct call_rec *c = &t->calls[call - 1];
+	if (c->dlg_id && c->dlg_key == key)
+		return c->dlg_id;
 	for (uint32_t id = c->first_dlg; id; id = t->dlgs[id - 1].next)
-		if (t->dlgs[id - 1].key == key)
+		if (t->dlgs[id - 1].key == key) {
+			c->dlg_key = key;
+			c->dlg_id = id;
 			return id;
+		}
 	if (!create || vec_grow((void **)&t->dlgs, &t->cap_dlgs, t->ndlgs + 1, sizeof *t->dlgs))
 		return 0;
 	struct dlg_info *d = &t->dlgs[t->ndlgs++];
@@ -235,6 +253,8 @@ static uint32_t dialog_of(struct tracker *t, uint32_t call, const struct track_i
 	d->method = txn ? t->txns[txn - 1].info.method : m->method;
 	d->next = c->first_dlg;
 	c->first_dlg = (uint32_t)t->ndlgs;
+	c->dlg_key = key;
+	c->dlg_id = (uint32_t)t->ndlgs;
 	c->info.ndialogs++;
 	return (uint32_t)t->ndlgs;
 }
@@ -416,7 +436,7 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 		}
 		uint64_t key = txn_key(m, m->h_method);
 		if (!txn && !hmap_get(&t->txn_index, key, &txn) && is_req) {
-			txn = txn_new(t, key, idx, m, call);
+			txn = txn_new(t, key, idx, m, call ? &t->calls[call - 1] : NULL);
 			if (!txn)
 				rc = -1;
 			else if (mid == SIP_M_CANCEL)
