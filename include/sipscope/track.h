@@ -115,6 +115,7 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m);
 /* Hint that a message like m will be tracked soon (prefetches its
  * transaction's table slot). */
 void track_prefetch(const struct tracker *t, const struct track_input *m);
+void track_prefetch_call(const struct tracker *t, uint64_t h_call_id);
 
 /* After the last message: messages sent before their dialog existed (the
  * initial INVITE, its 100) join the dialog their transaction made, and
@@ -124,6 +125,9 @@ void track_finish(struct tracker *t);
 
 size_t track_call_count(const struct tracker *t);
 const struct call_info *track_call(const struct tracker *t, size_t idx); /* 0-based */
+/* The leg (1-based id) of a Call-ID, by sv_hash() of it; 0 when unseen.
+ * (64-bit hashes: two Call-IDs of one capture never meet by chance.) */
+uint32_t track_find_call(const struct tracker *t, uint64_t h_call_id);
 /* The call (1-based id) a leg (1-based id) is shown as: itself or its root. */
 uint32_t track_call_root(const struct tracker *t, uint32_t call);
 const char *track_state_name(enum call_state s);

@@ -50,8 +50,6 @@ struct ingest {
 	struct ingest_stats st;
 	uint64_t track_errors;  /* written by the track stage only */
 	uint64_t track_msgs, track_malformed;
-	uint8_t *call_seen;     /* interned Call-ID id -> its URIs were interned */
-	size_t call_seen_cap;
 
 	/* Threaded run: the parse stage fills ring[tail], the track stage
 	 * empties ring[head]. */
@@ -90,7 +88,6 @@ void ingest_free(struct ingest *in)
 		return;
 	decoder_free(in->dec);
 	tcp_table_free(in->tcp);
-	free(in->call_seen);
 	free(in->ring);
 	for (size_t i = 0; i < in->nwarnings && i < MAX_WARNINGS; i++)
 		free(in->warnings[i]);
@@ -153,21 +150,13 @@ static void consume(struct ingest *in, struct item *it)
 	r->src = store_endpoint_id_hashed(in->s, &it->src, it->h_src);
 	r->dst = store_endpoint_id_hashed(in->s, &it->dst, it->h_dst);
 	if (sv_is_set(it->call_id)) {
-		r->call_id = store_intern_hashed(in->s, it->call_id, it->ti.h_call_id);
-		/* A call's From/To URIs, interned on its first message. */
-		if (r->call_id >= in->call_seen_cap) {
-			size_t ncap = in->call_seen_cap ? in->call_seen_cap : 4096;
-			while (ncap <= r->call_id)
-				ncap *= 2;
-			uint8_t *n = realloc(in->call_seen, ncap);
-			if (n) {
-				memset(n + in->call_seen_cap, 0, ncap - in->call_seen_cap);
-				in->call_seen = n;
-				in->call_seen_cap = ncap;
-			}
-		}
-		if (r->call_id && r->call_id < in->call_seen_cap && !in->call_seen[r->call_id]) {
-			in->call_seen[r->call_id] = 1;
+		/* A known call gives its interned Call-ID without a string
+		 * compare; a new one has it and its From/To URIs interned. */
+		uint32_t call = track_find_call(in->t, it->ti.h_call_id);
+		if (call) {
+			r->call_id = track_call(in->t, call - 1)->call_id;
+		} else {
+			r->call_id = store_intern_hashed(in->s, it->call_id, it->ti.h_call_id);
 			it->ti.from_uri = sv_is_set(it->from_uri) ? store_intern(in->s, it->from_uri) : 0;
 			it->ti.to_uri = sv_is_set(it->to_uri) ? store_intern(in->s, it->to_uri) : 0;
 		}
@@ -502,7 +491,7 @@ int ingest_run(struct ingest *in, struct pcap_src *src)
 				 * later message while this one is tracked. */
 				if (i + PREFETCH_AHEAD < b->n) {
 					const struct item *a = &b->it[i + PREFETCH_AHEAD];
-					store_prefetch_intern(in->s, a->ti.h_call_id);
+					track_prefetch_call(in->t, a->ti.h_call_id);
 					track_prefetch(in->t, &a->ti);
 				}
 				consume(in, &b->it[i]);

@@ -15,7 +15,7 @@
  * transaction, forking) goes to a global table. */
 struct txn_rec {
 	struct txn_info info;
-	uint64_t seen[TXN_SEEN_INLINE];
+	uint32_t seen[TXN_SEEN_INLINE]; /* high halves: 6 signatures never meet by chance */
 };
 
 #define CALL_RECENT_TXNS 8 /* a proxy's copy of a request follows it closely */
@@ -39,8 +39,7 @@ struct tracker {
 	struct hmap txn_index;    /* txn key -> txn id */
 	struct hmap seen;         /* retransmission signature -> 1 (overflow) */
 	struct hmap tokens;       /* correlation token -> call id */
-	uint32_t *call_of_str;    /* interned Call-ID -> call id (dense ids) */
-	size_t cap_call_of_str;
+	struct hmap by_callid;    /* Call-ID hash -> call id */
 	struct txn_rec *txns;
 	size_t ntxns, cap_txns;
 	struct dlg_info *dlgs;
@@ -84,6 +83,7 @@ struct tracker *track_new(struct store *s)
 	hmap_init(&t->txn_index);
 	hmap_init(&t->seen);
 	hmap_init(&t->tokens);
+	hmap_init(&t->by_callid);
 	return t;
 }
 
@@ -94,7 +94,7 @@ void track_free(struct tracker *t)
 	hmap_free(&t->txn_index);
 	hmap_free(&t->seen);
 	hmap_free(&t->tokens);
-	free(t->call_of_str);
+	hmap_free(&t->by_callid);
 	free(t->txns);
 	free(t->dlgs);
 	free(t->calls);
@@ -115,6 +115,12 @@ uint32_t track_call_root(const struct tracker *t, uint32_t call)
 		return call;
 	uint32_t root = t->calls[call - 1].info.root;
 	return root ? root : call;
+}
+
+uint32_t track_find_call(const struct tracker *t, uint64_t h_call_id)
+{
+	uint32_t id;
+	return hmap_get(&t->by_callid, h_call_id, &id) ? id : 0;
 }
 
 size_t track_txn_count(const struct tracker *t) { return t->ntxns; }
@@ -202,14 +208,15 @@ static uint32_t txn_new(struct tracker *t, uint64_t key, size_t idx, const struc
 static int txn_seen(struct tracker *t, struct txn_rec *x, uint64_t sig)
 {
 	uint8_t n = x->info.nseen;
+	uint32_t hi = (uint32_t)(sig >> 32);
 	for (uint8_t i = 0; i < n && i < TXN_SEEN_INLINE; i++)
-		if (x->seen[i] == sig)
+		if (x->seen[i] == hi)
 			return 1;
 	uint32_t dummy;
 	if (n >= TXN_SEEN_INLINE && hmap_get(&t->seen, sig, &dummy))
 		return 1;
 	if (n < TXN_SEEN_INLINE)
-		x->seen[n] = sig;
+		x->seen[n] = hi;
 	else if (hmap_put(&t->seen, sig, 1) < 0)
 		return -1;
 	if (n < 255)
@@ -302,18 +309,12 @@ static void call_correlate(struct tracker *t, uint32_t call, const uint64_t *tok
 static struct call_info *call_for(struct tracker *t, struct store_msg *r, const struct track_input *m,
                                   size_t idx)
 {
-	if (r->call_id < t->cap_call_of_str && t->call_of_str[r->call_id])
-		return &t->calls[t->call_of_str[r->call_id] - 1].info;
-	if (r->call_id >= t->cap_call_of_str) {
-		size_t old = t->cap_call_of_str;
-		if (vec_grow((void **)&t->call_of_str, &t->cap_call_of_str, (size_t)r->call_id + 1,
-		             sizeof *t->call_of_str))
-			return NULL;
-		memset(t->call_of_str + old, 0, (t->cap_call_of_str - old) * sizeof *t->call_of_str);
-	}
-	if (vec_grow((void **)&t->calls, &t->cap_calls, t->ncalls + 1, sizeof *t->calls))
+	uint32_t known = track_find_call(t, m->h_call_id);
+	if (known)
+		return &t->calls[known - 1].info;
+	if (vec_grow((void **)&t->calls, &t->cap_calls, t->ncalls + 1, sizeof *t->calls) ||
+	    hmap_put(&t->by_callid, m->h_call_id, (uint32_t)t->ncalls + 1) < 0)
 		return NULL;
-	t->call_of_str[r->call_id] = (uint32_t)t->ncalls + 1;
 	struct call_rec *cr = &t->calls[t->ncalls++];
 	memset(cr, 0, sizeof *cr);
 	struct call_info *c = &cr->info;
@@ -509,6 +510,11 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 		c->end_us = r->ts_us;
 	call_update(t, c, r);
 	return rc;
+}
+
+void track_prefetch_call(const struct tracker *t, uint64_t h_call_id)
+{
+	hmap_prefetch(&t->by_callid, h_call_id);
 }
 
 void track_prefetch(const struct tracker *t, const struct track_input *m)
