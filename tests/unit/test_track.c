@@ -357,6 +357,21 @@ static void test_session_id_merges_legs_but_the_null_uuid_does_not(void **state)
 	assert_int_equal(track_call_root(f->t, 2), 1);
 }
 
+static void test_subscribe_2xx_makes_a_dialog_notify_joins(void **state)
+{
+	struct fx *f = *state;
+	sipm(f, 1, 2, "SUBSCRIBE sip:b@y SIP/2.0", "sub", "1 SUBSCRIBE", "z9hG4bKs1", "", "Event: presence\r\n");
+	size_t ok = sipm(f, 2, 1, "SIP/2.0 200 OK", "sub", "1 SUBSCRIBE", "z9hG4bKs1", "n1", "");
+	assert_int_equal(dlg(f, ok)->state, DLG_CONFIRMED);
+	assert_int_equal(dlg(f, ok)->method, SIP_M_SUBSCRIBE);
+	/* NOTIFY from the notifier: its From tag is the dialog's To tag. */
+	size_t n = feed(f, 2, 1, "NOTIFY sip:a@x SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bKn1\r\n"
+	                         "From: <sip:b@y>;tag=n1\r\nTo: <sip:a@x>;tag=f1\r\nCall-ID: sub\r\n"
+	                         "CSeq: 1 NOTIFY\r\nEvent: presence\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(at(f, n)->dialog, at(f, ok)->dialog);
+	assert_int_equal(track_call(f->t, 0)->ndialogs, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +391,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_final_response_by_timer_b_is_failed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_x_call_id_merges_the_b2bua_legs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_id_merges_legs_but_the_null_uuid_does_not, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_subscribe_2xx_makes_a_dialog_notify_joins, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
