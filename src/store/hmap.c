@@ -51,7 +51,8 @@ void hmap_prefetch(const struct hmap *h, uint64_t key)
 	if (!h->cap)
 		return;
 	key = fix_key(key);
-	__builtin_prefetch(&h->recent[key & (HMAP_RECENT - 1)]);
+	if (h->recent)
+		__builtin_prefetch(&h->recent[key & (HMAP_RECENT - 1)]);
 	__builtin_prefetch(&h->slots[slot_of(key, h->cap)]);
 }
 
@@ -60,15 +61,16 @@ int hmap_get(const struct hmap *h, uint64_t key, uint32_t *val)
 	if (!h->cap)
 		return 0;
 	key = fix_key(key);
-	struct hmap_slot *r = &h->recent[key & (HMAP_RECENT - 1)];
-	if (r->key == key) {
+	struct hmap_slot *r = h->recent ? &h->recent[key & (HMAP_RECENT - 1)] : NULL;
+	if (r && r->key == key) {
 		*val = r->val;
 		return 1;
 	}
 	for (size_t i = slot_of(key, h->cap);; i = (i + 1) & (h->cap - 1)) {
 		if (h->slots[i].key == key) {
 			*val = h->slots[i].val;
-			*r = h->slots[i];
+			if (r)
+				*r = h->slots[i];
 			return 1;
 		}
 		if (h->slots[i].key == 0)
@@ -91,7 +93,10 @@ static int insert_raw(struct hmap_slot *slots, size_t cap, uint64_t key, uint32_
 int hmap_put(struct hmap *h, uint64_t key, uint32_t val)
 {
 	key = fix_key(key);
-	if (!h->recent && !(h->recent = calloc(HMAP_RECENT, sizeof *h->recent)))
+	/* The recent-key cache pays only once the table outgrows the CPU
+	 * caches; small maps (many per fuzz run) skip it. */
+	if (!h->recent && h->cap >= HMAP_RECENT * 4 &&
+	    !(h->recent = calloc(HMAP_RECENT, sizeof *h->recent)))
 		return -1;
 	if ((h->count + 1) * 4 > h->cap * 3) {
 		size_t ncap = h->cap ? h->cap * 2 : 64;
@@ -106,6 +111,7 @@ int hmap_put(struct hmap *h, uint64_t key, uint32_t val)
 		h->cap = ncap;
 	}
 	h->count += (size_t)insert_raw(h->slots, h->cap, key, val);
-	h->recent[key & (HMAP_RECENT - 1)] = (struct hmap_slot){ key, val };
+	if (h->recent)
+		h->recent[key & (HMAP_RECENT - 1)] = (struct hmap_slot){ key, val };
 	return 0;
 }

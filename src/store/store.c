@@ -19,14 +19,16 @@ struct str_chunk {
 	char data[];
 };
 
-/* Records live in fixed slabs: no copying on growth, no 2x overshoot. */
-#define SLAB_SHIFT 15
-#define SLAB_MSGS (1u << SLAB_SHIFT)
+/* Records live in slabs that double in size (1024, 1024, 2048, ...
+ * records): a small capture allocates little, a large one few slabs, and a
+ * slab never moves, so a reader may index it while the writer appends. */
+#define SLAB0_SHIFT 10
+#define MAX_SLABS 22 /* 2^31 messages */
+#define SPOOL_MEM (4u << 20)
 
-#define MAX_SLABS (1u << 16) /* 2^31 messages; the table never moves */
 
 struct store {
-	struct store_msg **slabs; /* MAX_SLABS pointers, allocated once */
+	struct store_msg *slabs[MAX_SLABS];
 	size_t nslabs;
 	_Atomic size_t nmsgs;     /* read by a tracking thread beside the writer */
 
@@ -42,6 +44,10 @@ struct store {
 	store_fetch_fn fetch;
 	void *fetch_ctx;
 
+	/* The spool: the first SPOOL_MEM bytes in memory (most captures need
+	 * no file at all), the rest in an unlinked temporary file. */
+	char *spool_mem;
+	size_t spool_mem_cap;
 	FILE *spool;
 	int64_t spool_len;
 
@@ -66,7 +72,6 @@ void store_free(struct store *s)
 		return;
 	for (size_t i = 0; i < s->nslabs; i++)
 		free(s->slabs[i]);
-	free(s->slabs);
 	free(s->strs);
 	hmap_free(&s->str_index);
 	while (s->chunks) {
@@ -78,6 +83,7 @@ void store_free(struct store *s)
 	hmap_free(&s->ep_index);
 	if (s->spool)
 		fclose(s->spool);
+	free(s->spool_mem);
 	free(s->buf);
 	free(s);
 }
@@ -213,9 +219,23 @@ char *store_endpoint_format(const struct store_endpoint *ep, char *buf, size_t n
 	return buf;
 }
 
-static struct store_msg *slab_alloc(void)
+/* Slab k holds 1024 << (k ? k - 1 : 0) records, from index
+ * 1024 << (k - 1) on (slab 0 from 0). */
+static size_t slab_size(size_t k) { return (size_t)1 << (SLAB0_SHIFT + (k ? k - 1 : 0)); }
+
+static void slab_locate(size_t idx, size_t *k, size_t *off)
 {
-	size_t bytes = SLAB_MSGS * sizeof(struct store_msg);
+	size_t q = idx >> SLAB0_SHIFT;
+	*k = q ? (size_t)(64 - __builtin_clzll((unsigned long long)q)) : 0;
+	*off = *k ? idx - ((size_t)1 << (SLAB0_SHIFT + *k - 1)) : idx;
+}
+
+static struct store_msg *slab_alloc(size_t k)
+{
+	size_t bytes = slab_size(k) * sizeof(struct store_msg);
+	if (bytes < (2u << 20))
+		return malloc(bytes);
+	/* Big slabs on huge pages: few page faults on million-message loads. */
 	void *p = aligned_alloc(2u << 20, (bytes + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1));
 #ifdef MADV_HUGEPAGE
 	if (p)
@@ -226,16 +246,14 @@ static struct store_msg *slab_alloc(void)
 
 long store_append_msg(struct store *s, const struct store_msg *m)
 {
-	size_t n = atomic_load_explicit(&s->nmsgs, memory_order_relaxed);
-	size_t slab = n >> SLAB_SHIFT;
-	if (!s->slabs && !(s->slabs = calloc(MAX_SLABS, sizeof *s->slabs)))
-		return -1;
-	if (slab == s->nslabs) {
-		if (slab == MAX_SLABS || !(s->slabs[slab] = slab_alloc()))
+	size_t n = atomic_load_explicit(&s->nmsgs, memory_order_relaxed), k, off;
+	slab_locate(n, &k, &off);
+	if (k == s->nslabs) {
+		if (k == MAX_SLABS || !(s->slabs[k] = slab_alloc(k)))
 			return -1;
 		s->nslabs++;
 	}
-	s->slabs[slab][n & (SLAB_MSGS - 1)] = *m;
+	s->slabs[k][off] = *m;
 	atomic_store_explicit(&s->nmsgs, n + 1, memory_order_release);
 	return (long)n;
 }
@@ -247,11 +265,22 @@ size_t store_msg_count(const struct store *s)
 
 struct store_msg *store_msg_at(struct store *s, size_t idx)
 {
-	return idx < store_msg_count(s) ? &s->slabs[idx >> SLAB_SHIFT][idx & (SLAB_MSGS - 1)] : NULL;
+	if (idx >= store_msg_count(s))
+		return NULL;
+	size_t k, off;
+	slab_locate(idx, &k, &off);
+	return &s->slabs[k][off];
 }
 
 int64_t store_spool(struct store *s, const char *bytes, size_t len)
 {
+	int64_t off = s->spool_len;
+	if (!s->spool && (size_t)off + len <= SPOOL_MEM &&
+	    vec_grow((void **)&s->spool_mem, &s->spool_mem_cap, (size_t)off + len, 1) == 0) {
+		memcpy(s->spool_mem + off, bytes, len);
+		s->spool_len += (int64_t)len;
+		return off;
+	}
 	if (!s->spool) {
 		s->spool = tmpfile();
 		if (!s->spool) {
@@ -259,12 +288,17 @@ int64_t store_spool(struct store *s, const char *bytes, size_t len)
 			return -1;
 		}
 	}
-	if (fseek(s->spool, 0, SEEK_END) != 0 || fwrite(bytes, 1, len, s->spool) != len) {
+	/* Bytes past the memory part live in the file at the same offsets
+	 * minus what memory holds. */
+	int64_t in_mem = s->spool_mem ? (int64_t)SPOOL_MEM : 0;
+	if (off < in_mem)
+		off = in_mem; /* the memory part is closed: continue in the file */
+	if (fseek(s->spool, (long)(off - in_mem), SEEK_SET) != 0 ||
+	    fwrite(bytes, 1, len, s->spool) != len) {
 		snprintf(s->err, sizeof s->err, "cannot write spool file");
 		return -1;
 	}
-	int64_t off = s->spool_len;
-	s->spool_len += (int64_t)len;
+	s->spool_len = off + (int64_t)len;
 	return off;
 }
 
@@ -276,9 +310,17 @@ const char *store_msg_bytes(struct store *s, size_t idx, size_t *len)
 	if (vec_grow((void **)&s->buf, &s->buf_cap, (size_t)m->loc_len + 1, 1))
 		return NULL;
 	if (m->loc_src == STORE_LOC_SPOOL) {
-		if (!s->spool || fflush(s->spool) != 0 ||
-		    fseek(s->spool, (long)m->loc_off, SEEK_SET) != 0 ||
-		    fread(s->buf, 1, m->loc_len, s->spool) != m->loc_len) {
+		int64_t in_mem = s->spool_mem ? (int64_t)SPOOL_MEM : 0;
+		int64_t end = (int64_t)m->loc_off + m->loc_len;
+		if (end > s->spool_len) {
+			snprintf(s->err, sizeof s->err, "cannot read spool file");
+			return NULL; /* never written: a broken record */
+		}
+		if (end <= in_mem) {
+			memcpy(s->buf, s->spool_mem + m->loc_off, m->loc_len);
+		} else if (!s->spool || fflush(s->spool) != 0 ||
+		           fseek(s->spool, (long)((int64_t)m->loc_off - in_mem), SEEK_SET) != 0 ||
+		           fread(s->buf, 1, m->loc_len, s->spool) != m->loc_len) {
 			snprintf(s->err, sizeof s->err, "cannot read spool file");
 			return NULL;
 		}

@@ -564,6 +564,42 @@ static void test_hmap_mix_keeps_sequential_ids_apart(void **state)
 	assert_int_equal(h->count, N);
 }
 
+/* The spool keeps its first megabytes in memory and the rest in a file:
+ * records on both sides of the switch read back exactly. */
+static void test_spool_crossing_from_memory_to_file_reads_back(void **state)
+{
+	(void)state;
+	struct store *s = store_new();
+	assert_non_null(s);
+	static char buf[3000];
+	enum { N = 3000 }; /* 3000 x ~3 KB: past the in-memory part */
+	for (int i = 0; i < N; i++) {
+		size_t len = 1000 + (size_t)(i * 7) % 2000;
+		memset(buf, 'a' + i % 26, len);
+		snprintf(buf, 16, "%d:", i);
+		int64_t off = store_spool(s, buf, len);
+		assert_true(off >= 0);
+		struct store_msg m;
+		memset(&m, 0, sizeof m);
+		m.loc_src = STORE_LOC_SPOOL;
+		m.loc_off = (uint64_t)off;
+		m.loc_len = (uint32_t)len;
+		m.frame = (uint64_t)i + 1;
+		assert_int_equal(store_append_msg(s, &m), i);
+	}
+	for (int i = N - 1; i >= 0; i -= 7) {
+		size_t len;
+		const char *b = store_msg_bytes(s, (size_t)i, &len);
+		assert_non_null(b);
+		assert_int_equal(len, 1000 + (size_t)(i * 7) % 2000);
+		char head[16];
+		snprintf(head, sizeof head, "%d:", i);
+		assert_memory_equal(b, head, strlen(head));
+		assert_int_equal(b[len - 1], 'a' + i % 26);
+	}
+	store_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -583,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_spool_empty_message),
 		cmocka_unit_test(test_msg_bytes_through_fetcher_passes_location),
 		cmocka_unit_test(test_msg_bytes_fetch_failure_returns_null_with_error),
+		cmocka_unit_test(test_spool_crossing_from_memory_to_file_reads_back),
 		cmocka_unit_test(test_msg_bytes_spooled_without_spool_returns_null),
 		cmocka_unit_test(test_hmap_empty_get_finds_nothing),
 		cmocka_unit_test(test_hmap_key_zero_put_get_replace),
