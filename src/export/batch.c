@@ -219,6 +219,7 @@ int export_messages(FILE *out, struct store *s, const struct tracker *t, enum ex
 	else if (fmt == EXPORT_TABLE)
 		fprintf(out, "%6s  %-26s  %21s    %-21s %-5s %-18s %6s %-9s %s\n", "FRAME", "TIME",
 		        "SOURCE", "DESTINATION", "PROTO", "MESSAGE", "CSEQ", "", "CALL-ID");
+	flockfile(out); /* one lock for the listing, not one per stdio call */
 	for (size_t i = 0; i < n; i++) {
 		const struct store_msg *r = store_msg_at(s, i);
 		size_t len;
@@ -236,6 +237,7 @@ int export_messages(FILE *out, struct store *s, const struct tracker *t, enum ex
 		else
 			message_row(out, s, r, &m, parsed, fmt);
 	}
+	funlockfile(out);
 	return rc;
 }
 
@@ -379,6 +381,9 @@ int export_calls(FILE *out, struct store *s, const struct tracker *t, enum expor
 	else if (fmt == EXPORT_TABLE)
 		fprintf(out, "%5s  %-26s  %-9s %-10s %5s %6s %7s %4s  %s\n", "CALL", "START", "METHOD",
 		        "STATE", "MSGS", "SETUP", "DUR", "CODE", "FROM -> TO  CALL-ID");
+	/* One lock for the whole listing rather than one per stdio call
+	 * (the process has had a second thread, so stdio locks). */
+	flockfile(out);
 	for (size_t i = 0; i < n; i++) {
 		if (track_call(t, i)->root)
 			continue; /* a leg, listed with its call */
@@ -387,5 +392,6 @@ int export_calls(FILE *out, struct store *s, const struct tracker *t, enum expor
 		else
 			call_row(out, s, t, i, fmt);
 	}
+	funlockfile(out);
 	return 0;
 }
