@@ -46,13 +46,14 @@ static const char usage_text[] =
 
 static const char messages_help[] =
 	"Usage: sipscope messages -r FILE [-r FILE...] [--format table|json|csv]\n"
+	"                         [--correlate HDR]\n"
 	"\n"
 	"Print every SIP message in capture order: frame, time, source, destination,\n"
 	"transport, method or status, CSeq and Call-ID.  JSON prints one object per\n"
 	"line with the keys listed in sipscope(1).\n";
 
 static const char stats_help[] =
-	"Usage: sipscope stats -r FILE [-r FILE...] [--format table|json]\n"
+	"Usage: sipscope stats -r FILE [-r FILE...] [--format table|json] [--correlate HDR]\n"
 	"\n"
 	"Print messages by method and status with retransmissions, response time\n"
 	"per method (request to final: min, median, p95, max), calls by state,\n"
@@ -61,6 +62,7 @@ static const char stats_help[] =
 
 static const char calls_help[] =
 	"Usage: sipscope calls -r FILE [-r FILE...] [--format table|json|csv]\n"
+	"                      [--correlate HDR]\n"
 	"\n"
 	"Print one line per call: start, method, state, message count, setup time\n"
 	"(ms), duration (s), final status, From, To and Call-ID.  A call is the\n"
