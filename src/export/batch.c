@@ -5,6 +5,7 @@
 
 #include "sipscope/escape.h"
 #include "sipscope/export.h"
+#include "sipscope/sdp.h"
 #include "sipscope/sip.h"
 
 #define MAX_HEADERS 128
@@ -94,6 +95,38 @@ static void json_frame(FILE *out, uint64_t frame)
 		fputs("null", out);
 }
 
+/* "sdp": the offer/answer summary of an application/sdp body, or null. */
+static void sdp_json(FILE *out, const struct sip_msg *m)
+{
+	struct sv ct = sip_header_get(m, SIP_H_CONTENT_TYPE);
+	struct sdp sdp;
+	if (!sv_is_set(ct) || ct.len < 15 || !sv_eq_ci(sv_make(ct.p, 15), "application/sdp") ||
+	    sdp_parse(m->body.p, m->body.len, &sdp) < 0) {
+		fputs("null", out);
+		return;
+	}
+	fputs("{\"media\":[", out);
+	for (size_t i = 0; i < sdp.nmedia; i++) {
+		const struct sdp_media *md = &sdp.media[i];
+		fputs(i ? ",{\"type\":" : "{\"type\":", out);
+		esc_json(out, md->type);
+		fputs(",\"addr\":", out);
+		json_sv_or_null(out, md->conn);
+		fprintf(out, ",\"port\":%" PRIu32 ",\"proto\":", md->port);
+		esc_json(out, md->proto);
+		fprintf(out, ",\"dir\":\"%s\",\"codecs\":[", sdp_dir_name((enum sdp_dir)md->dir));
+		for (uint16_t k = 0; k < md->nfmts; k++) {
+			if (k)
+				putc(',', out);
+			/* The rtpmap name, or the payload type when there is none
+			 * (static types such as 0 and 8 need no rtpmap). */
+			esc_json(out, sv_is_set(md->fmts[k].encoding) ? md->fmts[k].encoding : md->fmts[k].id);
+		}
+		fprintf(out, "],\"candidates\":%u}", md->ncandidates);
+	}
+	fputs("]}", out);
+}
+
 static void message_json(FILE *out, struct store *s, const struct tracker *t,
                          const struct store_msg *r, const struct sip_msg *m, int parsed)
 {
@@ -146,6 +179,11 @@ static void message_json(FILE *out, struct store *s, const struct tracker *t,
 	const struct txn_info *org = x && x->origin != r->txn ? track_txn(t, x->origin) : NULL;
 	fputs(",\"first_hop_frame\":", out);
 	json_frame(out, (r->flags & STORE_MSG_REQUEST) && org ? frame_of(s, org->first_msg) : 0);
+	fputs(",\"sdp\":", out);
+	if (parsed)
+		sdp_json(out, m);
+	else
+		fputs("null", out);
 	fputs(",\"malformed\":", out);
 	const char *why = r->malformed ? r->malformed : (parsed ? NULL : "bytes unavailable");
 	json_sv_or_null(out, why ? sv_make(why, strlen(why)) : SV_NULL);

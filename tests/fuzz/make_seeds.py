@@ -2,8 +2,9 @@
 """Seed the fuzz corpora from the bundled samples.
 
 Usage: make_seeds.py SAMPLES_DIR OUT_DIR
-Writes OUT_DIR/fuzz_sip/* (SIP payloads) and OUT_DIR/fuzz_decode/* (runs of
-Ethernet frames in the target's length-prefixed format).
+Writes OUT_DIR/fuzz_sip/* (SIP payloads), OUT_DIR/fuzz_sdp/* (SDP bodies)
+and OUT_DIR/fuzz_decode/* (runs of Ethernet frames in the target's
+length-prefixed format).
 """
 import os
 import struct
@@ -24,6 +25,7 @@ def main():
     samples, out = sys.argv[1], sys.argv[2]
     os.makedirs(f"{out}/fuzz_sip", exist_ok=True)
     os.makedirs(f"{out}/fuzz_decode", exist_ok=True)
+    os.makedirs(f"{out}/fuzz_sdp", exist_ok=True)
     for name in sorted(os.listdir(samples)):
         if not name.endswith(".pcap"):
             continue
@@ -35,6 +37,10 @@ def main():
                 payload = f[42:]  # Ethernet + IPv4 + UDP headers
                 with open(f"{out}/fuzz_sip/{name}-{i}", "wb") as s:
                     s.write(payload)
+                body = payload.find(b"\r\n\r\nv=")
+                if body >= 0:
+                    with open(f"{out}/fuzz_sdp/{name}-{i}", "wb") as s:
+                        s.write(payload[body + 4:])
         with open(f"{out}/fuzz_decode/{name}", "wb") as s:
             s.write(run)
 

@@ -87,6 +87,15 @@ def check_reinvite(binary, d):
     assert [m["cseq"] for m in c1 if m["method"] == "INVITE"] == [1, 2]
     assert any(m["method"] == "INFO" for m in c1)
     assert len({m["dialog"] for m in c1}) == 1, "re-INVITE and INFO stay in the dialog"
+    # The hold re-INVITE offers sendonly and its 200 answers recvonly (the
+    # scenario's SDP); the first offer/answer is sendrecv with PCMU.
+    sdp = [(m["method"] or m["status"], m["cseq"], m["sdp"]["media"][0])
+           for m in c1 if m["sdp"]]
+    dirs = [(what, cseq, media["dir"]) for what, cseq, media in sdp]
+    assert ("INVITE", 2, "sendonly") in dirs and (200, 2, "recvonly") in dirs, dirs
+    assert ("INVITE", 1, "sendrecv") in dirs, dirs
+    assert all("PCMU/8000" in media["codecs"] and media["addr"] == "127.0.0.1"
+               for _, _, media in sdp)
 
 
 def check_ipv6(binary, d):

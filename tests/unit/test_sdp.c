@@ -1,0 +1,105 @@
+/* test_sdp.c - the SDP parser. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "guard.h"
+#include "sipscope/sdp.h"
+
+static const char offer[] =
+	"v=0\r\n"
+	"o=alice 2890844526 2890844526 IN IP4 198.51.100.1\r\n"
+	"s=-\r\n"
+	"c=IN IP4 198.51.100.1\r\n"
+	"t=0 0\r\n"
+	"a=sendonly\r\n"
+	"m=audio 49170 RTP/AVP 0 8 101\r\n"
+	"a=rtpmap:8 PCMA/8000\r\n"
+	"a=rtpmap:101 telephone-event/8000\r\n"
+	"a=candidate:1 1 UDP 2130706431 198.51.100.1 49170 typ host\r\n"
+	"a=candidate:2 1 UDP 1694498815 203.0.113.7 50000 typ srflx\r\n"
+	"m=video 51372 RTP/AVP 96\r\n"
+	"c=IN IP4 224.2.17.12/127\r\n"
+	"a=rtpmap:96 H264/90000\r\n"
+	"a=recvonly\r\n";
+
+static int is(struct sv v, const char *s) { return v.len == strlen(s) && !memcmp(v.p, s, v.len); }
+
+static void test_media_lines_codecs_addresses_and_directions(void **state)
+{
+	(void)state;
+	struct sdp sdp;
+	assert_int_equal(sdp_parse(guard_place(&g, offer, sizeof offer - 1), sizeof offer - 1, &sdp), 0);
+	assert_true(is(sdp.origin_addr, "198.51.100.1"));
+	assert_int_equal(sdp.nmedia, 2);
+	const struct sdp_media *a = &sdp.media[0], *v = &sdp.media[1];
+	assert_true(is(a->type, "audio"));
+	assert_int_equal(a->port, 49170);
+	assert_true(is(a->proto, "RTP/AVP"));
+	assert_true(is(a->conn, "198.51.100.1")); /* from the session level */
+	assert_int_equal(a->dir, SDP_DIR_SENDONLY); /* session-level default */
+	assert_int_equal(a->nfmts, 3);
+	assert_true(is(a->fmts[0].id, "0"));
+	assert_false(sv_is_set(a->fmts[0].encoding)); /* static type, no rtpmap */
+	assert_true(is(a->fmts[1].encoding, "PCMA/8000"));
+	assert_true(is(a->fmts[2].encoding, "telephone-event/8000"));
+	assert_int_equal(a->ncandidates, 2);
+	assert_true(is(v->conn, "224.2.17.12")); /* TTL dropped */
+	assert_int_equal(v->dir, SDP_DIR_RECVONLY);
+	assert_true(is(v->fmts[0].encoding, "H264/90000"));
+	assert_string_equal(sdp_dir_name(SDP_DIR_NONE), "sendrecv");
+}
+
+static void test_not_sdp_and_lf_only_lines(void **state)
+{
+	(void)state;
+	struct sdp sdp;
+	assert_int_equal(sdp_parse("hello", 5, &sdp), -1);
+	assert_int_equal(sdp_parse("", 0, &sdp), -1);
+	static const char lf[] = "v=0\nc=IN IP6 2001:db8::1\nm=audio 4000 RTP/SAVP 0\n";
+	assert_int_equal(sdp_parse(lf, sizeof lf - 1, &sdp), 0);
+	assert_true(is(sdp.media[0].conn, "2001:db8::1"));
+	assert_true(is(sdp.media[0].proto, "RTP/SAVP"));
+}
+
+static void test_more_media_than_kept_are_counted(void **state)
+{
+	(void)state;
+	char buf[1024];
+	size_t n = 0;
+	n += (size_t)snprintf(buf, sizeof buf, "v=0\r\n");
+	for (int i = 0; i < SDP_MAX_MEDIA + 3; i++)
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "m=audio %d RTP/AVP 0\r\n", 4000 + 2 * i);
+	struct sdp sdp;
+	assert_int_equal(sdp_parse(buf, n, &sdp), 0);
+	assert_int_equal(sdp.nmedia, SDP_MAX_MEDIA);
+	assert_int_equal(sdp.nmedia_seen, SDP_MAX_MEDIA + 3);
+}
+
+/* Every prefix ends right before an unreadable page. */
+static void test_every_prefix_is_safe(void **state)
+{
+	(void)state;
+	for (size_t len = 0; len <= sizeof offer - 1; len++) {
+		struct sdp sdp;
+		int rc = sdp_parse(guard_place(&g, offer, len), len, &sdp);
+		assert_int_equal(rc, len >= 2 ? 0 : -1);
+		assert_true(sdp.nmedia <= SDP_MAX_MEDIA);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_media_lines_codecs_addresses_and_directions),
+		cmocka_unit_test(test_not_sdp_and_lf_only_lines),
+		cmocka_unit_test(test_more_media_than_kept_are_counted),
+		cmocka_unit_test(test_every_prefix_is_safe),
+	};
+	return cmocka_run_group_tests(tests, guard_setup, guard_teardown);
+}
