@@ -37,7 +37,6 @@ void pcap_src_close(struct pcap_src *s);
 int pcap_src_next(struct pcap_src *s, struct frame *f);
 const char *pcap_src_warning(const struct pcap_src *s);
 unsigned pcap_src_damaged(const struct pcap_src *s);
-const char *pcap_src_path(const struct pcap_src *s, uint16_t idx);
 
 /* Read `len` bytes at `in_frame` of the frame whose record is at `off` in
  * file `src` (a store_fetch_fn).  Returns 0 or -1. */

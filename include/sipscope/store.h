@@ -80,9 +80,6 @@ struct sv store_str(const struct store *s, uint32_t id);
  * hash must be sv_hash(str). */
 uint32_t store_intern_hashed(struct store *s, struct sv str, uint64_t hash);
 
-/* Hint that strings with this hash will be interned soon. */
-void store_prefetch_intern(const struct store *s, uint64_t hash);
-
 uint32_t store_endpoint_id(struct store *s, const struct store_endpoint *ep);
 /* Hash of an endpoint as store_endpoint_id() computes it, and the lookup
  * with that hash given. */

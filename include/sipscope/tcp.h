@@ -36,6 +36,9 @@ void tcp_table_free(struct tcp_table *t);
 struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *pkt,
                                    uint64_t frame, int64_t ts_us, int create, int *gap);
 
+/* Is the segment's direction a flow the table tracks? */
+int tcp_table_knows(const struct tcp_table *t, const struct l4_packet *pkt);
+
 /* The flow's contiguous unconsumed bytes, and where in them a gap lies
  * (TCP_NO_GAP when none): bytes before it and after it do not join. */
 const char *tcp_flow_data(const struct tcp_flow *f, size_t *len);

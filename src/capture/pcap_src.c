@@ -50,22 +50,22 @@ static int is_classic_magic(uint32_t be)
 	return be == 0xa1b2c3d4 || be == 0xd4c3b2a1 || be == 0xa1b23c4d || be == 0x4d3cb2a1;
 }
 
-/* Classic pcap (micro- or nanosecond, either byte order) has 16-byte
- * record headers after a 24-byte file header, so offsets can be summed
- * instead of asking the kernel for each frame. */
-static int is_classic_pcap(const char *path)
+/* The first 4 bytes of a file, big-endian, or 0 when unreadable. */
+static uint32_t file_magic(const char *path)
 {
 	unsigned char m[4];
-	FILE *fp = fopen(path, "rb");
+	FILE *fp = strcmp(path, "-") ? fopen(path, "rb") : NULL;
 	if (!fp)
 		return 0;
 	size_t n = fread(m, 1, 4, fp);
 	fclose(fp);
-	if (n != 4)
-		return 0;
-	uint32_t be = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
-	return is_classic_magic(be);
+	return n == 4 ? (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3] : 0;
 }
+
+/* Classic pcap (micro- or nanosecond, either byte order) has 16-byte
+ * record headers after a 24-byte file header, so offsets can be summed
+ * instead of asking the kernel for each frame. */
+static int is_classic_pcap(const char *path) { return is_classic_magic(file_magic(path)); }
 
 static uint32_t rd32(const uint8_t *p, int swapped)
 {
@@ -153,13 +153,7 @@ static int map_next(struct reader *r, char *err, size_t errlen)
 /* Does the file start like a pcap or pcapng file? */
 static int has_capture_magic(const char *path)
 {
-	unsigned char m[4];
-	FILE *fp = strcmp(path, "-") ? fopen(path, "rb") : NULL;
-	if (!fp)
-		return 0;
-	size_t n = fread(m, 1, 4, fp);
-	fclose(fp);
-	uint32_t be = n == 4 ? (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3] : 0;
+	uint32_t be = file_magic(path);
 	return is_classic_magic(be) || be == 0x0a0d0d0a;
 }
 
@@ -230,10 +224,6 @@ void pcap_src_close(struct pcap_src *s)
 
 const char *pcap_src_warning(const struct pcap_src *s) { return s->warn; }
 unsigned pcap_src_damaged(const struct pcap_src *s) { return s->damaged; }
-const char *pcap_src_path(const struct pcap_src *s, uint16_t idx)
-{
-	return idx < s->n ? s->r[idx].path : "?";
-}
 
 /* Fill r's pending frame.  Returns 1 pending, 0 end, -1 damaged. */
 static int reader_fill(struct reader *r)

@@ -167,16 +167,28 @@ static void flow_remove(struct tcp_table *t, struct tcp_flow *f)
 	flow_free(f);
 }
 
-static struct tcp_flow *flow_get(struct tcp_table *t, const struct l4_packet *p, int create,
-                                 int64_t now)
+/* The flow of key, or NULL (a stale index entry's key does not match). */
+static struct tcp_flow *flow_find(const struct tcp_table *t, uint64_t key)
 {
-	uint64_t key = flow_key(p);
 	uint32_t slot;
 	if (hmap_get(&t->index, key, &slot) && slot && slot <= t->nflows &&
 	    t->flows[slot - 1]->key == key)
 		return t->flows[slot - 1];
-	if (!create)
-		return NULL;
+	return NULL;
+}
+
+int tcp_table_knows(const struct tcp_table *t, const struct l4_packet *pkt)
+{
+	return flow_find(t, flow_key(pkt)) != NULL;
+}
+
+static struct tcp_flow *flow_get(struct tcp_table *t, const struct l4_packet *p, int create,
+                                 int64_t now)
+{
+	uint64_t key = flow_key(p);
+	struct tcp_flow *found = flow_find(t, key);
+	if (found || !create)
+		return found;
 	if (t->nflows >= TCP_MAX_FLOWS) {
 		/* Full: the flow idle the longest makes room. */
 		struct tcp_flow *old = t->flows[0];

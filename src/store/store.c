@@ -114,11 +114,6 @@ static char *str_alloc(struct store *s, size_t len)
 	return p;
 }
 
-void store_prefetch_intern(const struct store *s, uint64_t hash)
-{
-	hmap_prefetch(&s->str_index, hash);
-}
-
 uint32_t store_intern(struct store *s, struct sv str)
 {
 	return store_intern_hashed(s, str, sv_hash(str));

@@ -1,12 +1,13 @@
 /* ingest.c - decode -> SIP parse -> store -> track.
  *
- * Two stages: the parse stage (decode, reassemble, parse, intern, append
- * the record) and the track stage (transactions, dialogs, calls).  Frame
- * by frame they run back to back (ingest_frame).  For a whole capture
+ * Two stages: the parse stage (decode, reassemble, parse, spool bytes
+ * that exist nowhere else, hash the keys) and the track stage (intern
+ * strings and endpoints, append the record, transactions, dialogs, calls).
+ * Frame by frame they run back to back (ingest_frame).  For a whole capture
  * (ingest_run) the parse stage runs on a worker thread and hands batches
- * of track inputs to the calling thread: on a 2-core machine that is close
- * to twice the speed.  Only the parse stage writes store state other than
- * a record's track ids, so the two never touch the same data. */
+ * of items to the calling thread: on a 2-core machine that is close to
+ * twice the speed.  The parse stage writes only the spool, the track stage
+ * the rest of the store, so the two never touch the same data. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,7 +251,8 @@ static int emit(struct ingest *in, const struct frame *f, const struct l4_packet
 	it.h_dst = store_endpoint_hash(&it.dst);
 	it.call_id = cap_len(m->call_id);
 	track_input_from_sip(&it.ti, m, in->corr_header);
-	it.ti.h_call_id = sv_hash(it.call_id);
+	if (it.call_id.len != m->call_id.len)
+		it.ti.h_call_id = sv_hash(it.call_id); /* the capped Call-ID is the call's */
 	it.from_uri = cap_len(sip_addr_uri(sip_header_get(m, SIP_H_FROM)));
 	it.to_uri = cap_len(sip_addr_uri(sip_header_get(m, SIP_H_TO)));
 	deliver(in, &it);
@@ -356,9 +358,9 @@ static int tcp_flush(struct ingest *in, struct tcp_flow *fl)
 static void ingest_tcp(struct ingest *in, const struct frame *f, const struct l4_packet *pkt)
 {
 	/* A flow starts at a segment that begins like a SIP message (a start
-	 * line, or the first bytes of one). */
+	 * line, or the first bytes of one); known flows need no such check. */
 	struct sip_msg m;
-	int create = pkt->len &&
+	int create = pkt->len && !tcp_table_knows(in->tcp, pkt) &&
 	             sip_parse((const char *)pkt->payload, pkt->len, 0, &m, in->hdrs, MAX_HEADERS) !=
 	                     SIP_PARSE_NOT_SIP;
 	int gap;

@@ -49,6 +49,7 @@ struct tracker {
 	uint32_t *orphans;        /* messages that may join a dialog later */
 	size_t norphans, cap_orphans;
 	int64_t last_ts;
+	uint64_t h_invite; /* sv_hash("INVITE"): an ACK or CANCEL looks up its INVITE */
 };
 
 static const char *const state_names[] = {
@@ -84,6 +85,7 @@ struct tracker *track_new(struct store *s)
 	hmap_init(&t->seen);
 	hmap_init(&t->tokens);
 	hmap_init(&t->by_callid);
+	t->h_invite = sv_hash(sv_make("INVITE", 6));
 	return t;
 }
 
@@ -142,10 +144,6 @@ static int has_cookie(struct sv branch)
 	return branch.len > 7 && memcmp(branch.p, MAGIC_COOKIE, 7) == 0;
 }
 
-static uint64_t name_hash(const char *name)
-{
-	return sv_hash(sv_make(name, strlen(name)));
-}
 
 /* RFC 3261 17.1.3 / 17.2.3: branch + sent-by + method, where ACK for a
  * non-2xx shares the INVITE's key; RFC 2543 fallback without cookie. */
@@ -347,7 +345,7 @@ static enum call_state invite_final_state(uint16_t status)
 }
 
 /* Call state from the initial transaction's responses, and BYE/CANCEL. */
-static void call_update(struct tracker *t, struct call_info *c, const struct store_msg *r)
+static void call_update(struct call_info *c, const struct store_msg *r)
 {
 	int is_req = r->flags & STORE_MSG_REQUEST;
 	if (r->flags & STORE_MSG_RETRANS)
@@ -382,7 +380,6 @@ static void call_update(struct tracker *t, struct call_info *c, const struct sto
 	           !c->bye_ok_us) {
 		c->bye_ok_us = r->ts_us; /* RFC 6076 SDD ends here */
 	}
-	(void)t;
 }
 
 /* Dialog states (RFC 3261 12, 13.2.2.4, 15). */
@@ -427,7 +424,7 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 		uint32_t txn = 0, inv = 0;
 		int ack_non2xx = 0;
 		if (is_req && m->branch_cookie && (mid == SIP_M_ACK || mid == SIP_M_CANCEL) &&
-		    hmap_get(&t->txn_index, txn_key(m, name_hash("INVITE")), &inv)) {
+		    hmap_get(&t->txn_index, txn_key(m, t->h_invite), &inv)) {
 			/* The ACK of a non-2xx is part of the INVITE transaction
 			 * (17.1.1.3); a CANCEL names its INVITE by branch (9.1). */
 			if (mid == SIP_M_ACK && t->txns[inv - 1].info.final_status >= 300) {
@@ -508,7 +505,7 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 	c->last_msg = (uint32_t)idx;
 	if (r->ts_us > c->end_us)
 		c->end_us = r->ts_us;
-	call_update(t, c, r);
+	call_update(c, r);
 	return rc;
 }
 
