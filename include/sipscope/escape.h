@@ -17,6 +17,11 @@ void esc_json(FILE *out, struct sv s);
  * (message bodies) TAB, CR LF pairs and LF stay as they are. */
 void esc_term(FILE *out, struct sv s, int keep_newlines);
 
+/* esc_term() of one line into buf (NUL-terminated, at most cap-1 bytes,
+ * cut only between characters).  Returns the bytes written; *cols gets
+ * the number of terminal columns (one per character) when not NULL. */
+size_t esc_term_buf(char *buf, size_t cap, struct sv s, size_t *cols);
+
 /* Length of a valid UTF-8 sequence at p (1..4), or 0 if invalid. */
 int esc_utf8_len(const unsigned char *p, size_t avail);
 

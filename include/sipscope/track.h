@@ -40,7 +40,7 @@ struct call_info {
 	uint8_t method;       /* enum sip_method of the first request */
 	uint8_t state;        /* enum call_state */
 	uint16_t final_status;
-	uint32_t first_msg, last_msg, nmsgs;
+	uint32_t first_msg, last_msg, nmsgs; /* store indices (0-based) */
 	uint32_t first_txn;   /* the initial transaction */
 	uint32_t ndialogs;
 	uint32_t root;        /* 0, or the call (1-based) this leg was merged into */

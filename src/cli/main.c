@@ -8,7 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <unistd.h>
+
+#include "sipscope/escape.h"
 #include "sipscope/export.h"
+#include "sipscope/ladder.h"
 #include "sipscope/ingest.h"
 #include "sipscope/pcap_src.h"
 #include "sipscope/store.h"
@@ -30,7 +35,9 @@ static const char usage_text[] =
 	"  messages   one line per SIP message (capture order)\n"
 	"  calls      one line per call\n"
 	"  stats      counts, response times, call states, RFC 6076 metrics\n"
-	"  (none)     with -r: show the calls of the capture\n"
+	"  flow       call flows as text ladder diagrams\n"
+	"  (none)     with -r: the interactive viewer (the calls table when\n"
+	"             standard output is not a terminal)\n"
 	"\n"
 	"Options:\n"
 	"  -r, --read FILE      read a pcap or pcapng file ('-' for stdin);\n"
@@ -38,6 +45,13 @@ static const char usage_text[] =
 	"  -F, --format FMT     output format: table (default), json, csv\n"
 	"      --correlate HDR  also merge calls whose messages carry the same HDR\n"
 	"                       value (X-Call-ID, X-CID and Session-ID always do)\n"
+	"  -c, --call ID        flow: the call (number from the calls list, or a\n"
+	"                       Call-ID); repeat or give a comma list for several\n"
+	"      --time MODE      flow time column: abs (default), delta, rel\n"
+	"      --width N        flow: fit the ladder into N columns\n"
+	"      --merge-hosts    flow: one column per host, not per ip:port\n"
+	"      --no-sdp         flow: no SDP summary lines\n"
+	"      --ascii          ASCII line drawing instead of UTF-8\n"
 	"  -h, --help           show this help (or a command's: sipscope COMMAND --help)\n"
 	"  -V, --version        print the version\n"
 	"\n"
@@ -60,6 +74,16 @@ static const char stats_help[] =
 	"INVITE timing (to first 18x, to 2xx, duration), RFC 6076 metrics (SRD,\n"
 	"SDD, SER, SEER, ISA, SCR) and the busiest endpoints.\n";
 
+static const char flow_help[] =
+	"Usage: sipscope flow -r FILE [-r FILE...] [-c ID[,ID...]] [--time abs|delta|rel]\n"
+	"                     [--width N] [--merge-hosts] [--no-sdp] [--ascii]\n"
+	"                     [--correlate HDR]\n"
+	"\n"
+	"Print call flows as ladder diagrams: one column per endpoint, one arrow\n"
+	"per message labelled with the method or status, retransmissions marked\n"
+	"(retr), SDP offers and answers summarised under their arrow.  Without\n"
+	"--call, every call in turn.  The viewer draws the same ladder.\n";
+
 static const char calls_help[] =
 	"Usage: sipscope calls -r FILE [-r FILE...] [--format table|json|csv]\n"
 	"                      [--correlate HDR]\n"
@@ -74,9 +98,20 @@ struct opts {
 	size_t nfiles;
 	enum export_format fmt;
 	const char *correlate;
+	const char *calls[64]; /* --call values */
+	size_t ncalls;
+	struct ladder_opts ladder;
+	int fmt_given;
 };
 
-#define OPT_CORRELATE 256
+enum {
+	OPT_CORRELATE = 256,
+	OPT_TIME,
+	OPT_WIDTH,
+	OPT_MERGE_HOSTS,
+	OPT_NO_SDP,
+	OPT_ASCII
+};
 
 __attribute__((format(printf, 1, 2)))
 static int usage_error(const char *fmt, ...)
@@ -98,6 +133,12 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		{ "read", required_argument, NULL, 'r' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "correlate", required_argument, NULL, OPT_CORRELATE },
+		{ "call", required_argument, NULL, 'c' },
+		{ "time", required_argument, NULL, OPT_TIME },
+		{ "width", required_argument, NULL, OPT_WIDTH },
+		{ "merge-hosts", no_argument, NULL, OPT_MERGE_HOSTS },
+		{ "no-sdp", no_argument, NULL, OPT_NO_SDP },
+		{ "ascii", no_argument, NULL, OPT_ASCII },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -105,7 +146,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":r:F:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:F:c:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (o->nfiles == PCAP_SRC_MAX_FILES)
@@ -115,6 +156,42 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		case 'F':
 			if (export_format_parse(optarg, &o->fmt) < 0)
 				return usage_error("unknown format '%s' (use table, json or csv)", optarg);
+			o->fmt_given = 1;
+			break;
+		case 'c':
+			for (char *tok = strtok(optarg, ","); tok; tok = strtok(NULL, ",")) {
+				if (o->ncalls == sizeof o->calls / sizeof o->calls[0])
+					return usage_error("%s", "too many --call values (at most 64)");
+				o->calls[o->ncalls++] = tok;
+			}
+			break;
+		case OPT_TIME:
+			if (!strcmp(optarg, "abs"))
+				o->ladder.time = LADDER_TIME_ABS;
+			else if (!strcmp(optarg, "delta"))
+				o->ladder.time = LADDER_TIME_DELTA;
+			else if (!strcmp(optarg, "rel"))
+				o->ladder.time = LADDER_TIME_REL;
+			else
+				return usage_error("unknown --time '%s' (use abs, delta or rel)", optarg);
+			break;
+		case OPT_WIDTH: {
+			char *end;
+			errno = 0;
+			long w = strtol(optarg, &end, 10);
+			if (errno || *end || w < 40 || w > 100000)
+				return usage_error("--width needs a number from 40 up, not '%s'", optarg);
+			o->ladder.max_width = (size_t)w;
+			break;
+		}
+		case OPT_MERGE_HOSTS:
+			o->ladder.merge_hosts = 1;
+			break;
+		case OPT_NO_SDP:
+			o->ladder.no_sdp = 1;
+			break;
+		case OPT_ASCII:
+			o->ladder.ascii = 1;
 			break;
 		case OPT_CORRELATE:
 			if (!*optarg || strpbrk(optarg, ": \t\r\n"))
@@ -196,6 +273,73 @@ static int load(const struct opts *o, struct loaded *l)
 	return 0;
 }
 
+/* A --call value: a number from the calls list, or a Call-ID.  Returns
+ * the call (1-based, a merged call's root) or 0. */
+static uint32_t resolve_call(const struct loaded *l, const char *spec)
+{
+	size_t n = track_call_count(l->tracker);
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(spec, &end, 10);
+	if (!errno && !*end && spec[0] >= '0' && spec[0] <= '9' && v >= 1 && v <= n)
+		return track_call_root(l->tracker, (uint32_t)v);
+	uint32_t leg = track_find_call(l->tracker, sv_hash(sv_make(spec, strlen(spec))));
+	return leg ? track_call_root(l->tracker, leg) : 0;
+}
+
+static void flow_title(FILE *out, const struct loaded *l, uint32_t call)
+{
+	const struct call_info *c = track_call(l->tracker, call - 1);
+	fprintf(out, "Call %u  ", call);
+	esc_term(out, store_str(l->store, c->from), 0);
+	fputs(" -> ", out);
+	esc_term(out, store_str(l->store, c->to), 0);
+	fprintf(out, "  %s  ", track_state_name((enum call_state)c->state));
+	esc_term(out, store_str(l->store, c->call_id), 0);
+	putc('\n', out);
+}
+
+/* The flow command: the ladders of the --call calls (all calls without),
+ * each under a title line. */
+static int print_flows(const struct opts *o, const struct loaded *l)
+{
+	uint32_t want[64];
+	size_t nwant = 0;
+	for (size_t i = 0; i < o->ncalls; i++) {
+		uint32_t c = resolve_call(l, o->calls[i]);
+		if (!c) {
+			fprintf(stderr, "sipscope: no call '%s' in the capture (give a number from "
+			                "'sipscope calls' or a Call-ID)\n", o->calls[i]);
+			return EXIT_USAGE;
+		}
+		want[nwant++] = c;
+	}
+	size_t n = track_call_count(l->tracker);
+	int rc = 0;
+	if (nwant) { /* several calls given: one ladder, side by side in time */
+		struct ladder *lad = ladder_build(l->store, l->tracker, want, nwant, &o->ladder);
+		for (size_t i = 0; i < nwant; i++)
+			flow_title(stdout, l, want[i]);
+		if (!lad || ladder_print(stdout, lad) < 0)
+			rc = -1;
+		ladder_free(lad);
+		return rc;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (track_call(l->tracker, i)->root)
+			continue;
+		uint32_t id = (uint32_t)i + 1;
+		struct ladder *lad = ladder_build(l->store, l->tracker, &id, 1, &o->ladder);
+		if (i)
+			putc('\n', stdout);
+		flow_title(stdout, l, id);
+		if (!lad || ladder_print(stdout, lad) < 0)
+			rc = -1;
+		ladder_free(lad);
+	}
+	return rc;
+}
+
 static int run(int argc, char **argv, const char *cmd)
 {
 	struct opts o;
@@ -203,17 +347,29 @@ static int run(int argc, char **argv, const char *cmd)
 	const char *help = !strcmp(cmd, "messages") ? messages_help
 	                 : !strcmp(cmd, "calls")    ? calls_help
 	                 : !strcmp(cmd, "stats")    ? stats_help
+	                 : !strcmp(cmd, "flow")     ? flow_help
 	                                            : usage_text;
 	int rc = parse_opts(argc, argv, &o, help);
 	if (rc >= 0)
 		return rc;
 	if (!strcmp(cmd, "stats") && o.fmt == EXPORT_CSV)
 		return usage_error("%s", "stats prints a table or JSON, not CSV");
+	if (!strcmp(cmd, "flow") && o.fmt_given)
+		return usage_error("%s", "flow prints text ladders; --format is for messages, calls, stats");
+	if (strcmp(cmd, "flow") && (o.ncalls || o.ladder.max_width || o.ladder.merge_hosts ||
+	                            o.ladder.no_sdp || o.ladder.time))
+		return usage_error("%s", "--call, --time, --width, --merge-hosts and --no-sdp are flow options");
 	struct loaded l;
 	if ((rc = load(&o, &l)) != 0)
 		return rc;
 	int out_rc;
-	if (!strcmp(cmd, "messages"))
+	if (!strcmp(cmd, "flow")) {
+		out_rc = print_flows(&o, &l);
+		if (out_rc == EXIT_USAGE) {
+			unload(&l);
+			return EXIT_USAGE;
+		}
+	} else if (!strcmp(cmd, "messages"))
 		out_rc = export_messages(stdout, l.store, l.tracker, o.fmt);
 	else if (!strcmp(cmd, "stats"))
 		out_rc = export_stats(stdout, l.store, l.tracker, o.fmt);
@@ -236,10 +392,11 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return usage_error("%s", "no command or capture given");
 	const char *cmd = argv[1];
-	if (!strcmp(cmd, "messages") || !strcmp(cmd, "calls") || !strcmp(cmd, "stats"))
+	if (!strcmp(cmd, "messages") || !strcmp(cmd, "calls") || !strcmp(cmd, "stats") ||
+	    !strcmp(cmd, "flow"))
 		return run(argc - 1, argv + 1, cmd);
 	if (cmd[0] == '-')
 		/* No command: the calls of the capture (the UI will live here). */
 		return run(argc, argv, "");
-	return usage_error("unknown command '%s' (use messages, calls or stats)", cmd);
+	return usage_error("unknown command '%s' (use messages, calls, stats or flow)", cmd);
 }

@@ -105,3 +105,40 @@ void esc_term(FILE *out, struct sv s, int keep_newlines)
 		}
 	}
 }
+
+size_t esc_term_buf(char *buf, size_t cap, struct sv s, size_t *cols)
+{
+	const unsigned char *p = (const unsigned char *)s.p;
+	size_t o = 0, w = 0;
+	if (!cap)
+		return 0;
+	for (size_t i = 0, n; i < s.len; i += n) {
+		unsigned c;
+		char esc[16];
+		const char *piece = esc;
+		size_t plen, pcols;
+		if (next_unit(p + i, s.len - i, 0, &n, &c)) {
+			if (n > 1 && p[i] < 0x80)
+				n = 1; /* one ASCII character at a time: columns count */
+			piece = (const char *)p + i;
+			plen = n;
+			pcols = 1;
+		} else if (c == '\t') {
+			esc[0] = ' ';
+			plen = pcols = 1;
+		} else if (n == 2) {
+			plen = pcols = (size_t)snprintf(esc, sizeof esc, "\\x%02x\\x%02x", p[i], p[i + 1]);
+		} else {
+			plen = pcols = (size_t)snprintf(esc, sizeof esc, "\\x%02x", c);
+		}
+		if (o + plen >= cap)
+			break;
+		memcpy(buf + o, piece, plen);
+		o += plen;
+		w += pcols;
+	}
+	buf[o] = '\0';
+	if (cols)
+		*cols = w;
+	return o;
+}

@@ -1,0 +1,91 @@
+/* ladder.h - the call-flow (ladder) layout, shared by the curses UI and
+ * the text exporter: one column per endpoint (ip:port, or host), one row
+ * per message, drawn into cells.  Both surfaces draw the same cells, so
+ * they cannot disagree.
+ *
+ * Rows, top to bottom: LADDER_HEAD_LINES header lines (endpoint names,
+ * lifeline tops), then per message an arrow line and, when it carries an
+ * SDP offer or answer, a summary line under it. */
+#ifndef SIPSCOPE_LADDER_H
+#define SIPSCOPE_LADDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sipscope/store.h"
+#include "sipscope/track.h"
+
+#define LADDER_HEAD_LINES 2
+#define LADDER_COLORS 6 /* transaction colors, 1..LADDER_COLORS */
+#define LADDER_TIME_COLS 15
+
+enum ladder_time {
+	LADDER_TIME_ABS = 0, /* HH:MM:SS.uuuuuu, local time */
+	LADDER_TIME_DELTA,   /* since the previous message */
+	LADDER_TIME_REL      /* since the first message */
+};
+
+struct ladder_opts {
+	int ascii;            /* ASCII line drawing instead of UTF-8 */
+	int merge_hosts;      /* one column per host, not per ip:port */
+	int no_sdp;           /* no SDP summary lines */
+	enum ladder_time time;
+	size_t max_width;     /* 0: as wide as the labels want; else narrow the
+	                       * gaps (down to a minimum) to fit */
+};
+
+enum ladder_style {
+	LADDER_S_PLAIN = 0,
+	LADDER_S_HEAD,     /* endpoint names */
+	LADDER_S_LIFE,     /* lifelines */
+	LADDER_S_TIME,
+	LADDER_S_ARROW,    /* arrow and label; color = transaction */
+	LADDER_S_RETRANS,  /* a retransmission: dimmed */
+	LADDER_S_SDP,      /* SDP summary */
+	LADDER_S_BAD       /* malformed message */
+};
+
+struct ladder_cell {
+	char ch[5];     /* one UTF-8 character, NUL-terminated */
+	uint8_t style;  /* enum ladder_style */
+	uint8_t color;  /* 0, or the transaction's color 1..LADDER_COLORS */
+};
+
+enum ladder_line_kind { LADDER_LINE_HEAD = 0, LADDER_LINE_ARROW, LADDER_LINE_SDP };
+
+struct ladder;
+
+/* Lay out the messages of calls[0..n) (1-based call ids as in the calls
+ * list; their B2BUA legs come along) in capture order.  Reads message
+ * bytes through the store for labels and SDP.  Returns NULL when memory
+ * ran out.  Owner frees with ladder_free(). */
+struct ladder *ladder_build(struct store *s, const struct tracker *t, const uint32_t *calls,
+                            size_t n, const struct ladder_opts *o);
+void ladder_free(struct ladder *l);
+
+size_t ladder_width(const struct ladder *l);   /* cells per line */
+size_t ladder_lines(const struct ladder *l);   /* header lines included */
+size_t ladder_columns(const struct ladder *l); /* endpoints */
+size_t ladder_msg_count(const struct ladder *l);
+/* Store index of the i-th message (0-based, capture order). */
+size_t ladder_msg(const struct ladder *l, size_t i);
+/* Line of the i-th message's arrow. */
+size_t ladder_msg_line(const struct ladder *l, size_t i);
+/* Kind of line `line`, and the message (0-based in the ladder) it draws,
+ * or (size_t)-1 for header lines. */
+enum ladder_line_kind ladder_line_kind(const struct ladder *l, size_t line, size_t *msg);
+/* Lifeline position (cell) of column c, and its name. */
+size_t ladder_column_x(const struct ladder *l, size_t c);
+const char *ladder_column_name(const struct ladder *l, size_t c);
+/* Columns a message goes between (from == to for a message to itself). */
+void ladder_msg_columns(const struct ladder *l, size_t i, size_t *from, size_t *to);
+
+/* Draw line `line` into cells[0..ladder_width(l)). */
+void ladder_draw(const struct ladder *l, size_t line, struct ladder_cell *cells);
+
+/* The whole ladder as text, trailing blanks trimmed.  Returns 0, or -1
+ * when memory ran out. */
+int ladder_print(FILE *out, const struct ladder *l);
+
+#endif

@@ -1,0 +1,533 @@
+/* ladder.c - see include/sipscope/ladder.h
+ *
+ * Layout: the time column, then one lifeline per endpoint in order of
+ * first appearance (a proxy's hops come out side by side: UAC, proxy,
+ * UAS).  The gap between two neighbouring lifelines is wide enough for
+ * both names and for the longest label of an arrow between exactly those
+ * two; with a width limit the gaps shrink and labels are cut. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sipscope/escape.h"
+#include "sipscope/ladder.h"
+#include "sipscope/sdp.h"
+#include "sipscope/sip.h"
+#include "sipscope/vec.h"
+
+#define MIN_GAP 14       /* narrowest gap between lifelines */
+#define WANT_GAP 22      /* default gap */
+#define MAX_LABEL_GAP 34  /* labels longer than this are cut */
+#define MAX_SDP_GAP 40    /* SDP summaries longer than this are cut */
+#define NAME_MAX_COLS 40 /* endpoint names longer than this are cut */
+#define LABEL_MAX 160    /* bytes kept of a label or summary */
+#define MAX_HEADERS 96
+
+struct lcol {
+	struct store_endpoint key; /* port 0 when merged per host */
+	char name[64];
+	size_t name_cols;
+	size_t x;
+};
+
+struct lmsg {
+	size_t idx;         /* store index */
+	int64_t ts_us;
+	uint32_t from, to;  /* columns */
+	size_t label, sdp;  /* offsets in text, sdp = 0 when none */
+	size_t label_cols, sdp_cols;
+	size_t line;        /* its arrow line */
+	uint8_t style, color;
+};
+
+struct ladder {
+	struct ladder_opts o;
+	struct lcol *cols;
+	size_t ncols, cols_cap;
+	struct lmsg *msgs;
+	size_t nmsgs, msgs_cap;
+	char *text; /* labels, NUL-separated; offset 0 is "" */
+	size_t text_len, text_cap;
+	size_t *line_msg; /* message of each line past the header */
+	size_t nlines, width;
+};
+
+static const char *glyph(const struct ladder *l, const char *utf8, const char *ascii)
+{
+	return l->o.ascii ? ascii : utf8;
+}
+
+/* Store a copy of an escaped string; returns its offset, or 0 on failure. */
+static size_t text_add(struct ladder *l, const char *s, size_t len)
+{
+	if (l->text_len + len + 1 > l->text_cap) {
+		size_t cap = l->text_cap ? l->text_cap : 4096;
+		while (cap < l->text_len + len + 1)
+			cap *= 2;
+		char *t = realloc(l->text, cap);
+		if (!t)
+			return 0;
+		l->text = t;
+		l->text_cap = cap;
+	}
+	size_t off = l->text_len;
+	memcpy(l->text + off, s, len);
+	l->text[off + len] = '\0';
+	l->text_len += len + 1;
+	return off;
+}
+
+static long column_of(struct ladder *l, const struct store_endpoint *ep)
+{
+	struct store_endpoint key;
+	memset(&key, 0, sizeof key);
+	key.family = ep->family;
+	memcpy(key.addr, ep->addr, sizeof key.addr);
+	key.port = l->o.merge_hosts ? 0 : ep->port;
+	for (size_t i = 0; i < l->ncols; i++)
+		if (!memcmp(&l->cols[i].key, &key, sizeof key))
+			return (long)i;
+	if (l->ncols == l->cols_cap &&
+	    vec_grow((void **)&l->cols, &l->cols_cap, l->ncols + 1, sizeof *l->cols) < 0)
+		return -1;
+	struct lcol *c = &l->cols[l->ncols];
+	memset(c, 0, sizeof *c);
+	c->key = key;
+	store_endpoint_format(&key, c->name, sizeof c->name);
+	if (l->o.merge_hosts) { /* drop the ":0" */
+		char *colon = strrchr(c->name, ':');
+		if (colon)
+			*colon = '\0';
+		if (c->name[0] == '[') {
+			size_t n = strlen(c->name);
+			memmove(c->name, c->name + 1, n);
+			if (n >= 2 && c->name[n - 2] == ']')
+				c->name[n - 2] = '\0';
+		}
+	}
+	c->name_cols = strlen(c->name);
+	if (c->name_cols > NAME_MAX_COLS) {
+		c->name[NAME_MAX_COLS] = '\0';
+		c->name_cols = NAME_MAX_COLS;
+	}
+	return (long)l->ncols++;
+}
+
+/* "audio 10.0.0.1:4000 PCMU,PCMA sendonly; video ..." */
+static size_t sdp_summary(const struct sip_msg *m, char *buf, size_t cap, size_t *cols)
+{
+	struct sv ct = sip_header_get(m, SIP_H_CONTENT_TYPE);
+	struct sdp sdp;
+	if (!sv_is_set(ct) || ct.len < 15 || !sv_eq_ci(sv_make(ct.p, 15), "application/sdp") ||
+	    sdp_parse(m->body.p, m->body.len, &sdp) < 0)
+		return 0;
+	char raw[LABEL_MAX * 2];
+	size_t o = 0;
+	for (size_t i = 0; i < sdp.nmedia && o < sizeof raw - 1; i++) {
+		const struct sdp_media *md = &sdp.media[i];
+		int n = snprintf(raw + o, sizeof raw - o, "%s%.*s %.*s:%u ", i ? "; " : "",
+		                 (int)md->type.len, md->type.p, (int)md->conn.len,
+		                 md->conn.p ? md->conn.p : "", (unsigned)md->port);
+		if (n < 0 || (size_t)n >= sizeof raw - o)
+			break;
+		o += (size_t)n;
+		for (uint16_t k = 0; k < md->nfmts && k < 4; k++) {
+			struct sv e = sv_is_set(md->fmts[k].encoding) ? md->fmts[k].encoding : md->fmts[k].id;
+			const char *slash = memchr(e.p, '/', e.len); /* "PCMU/8000" -> "PCMU" */
+			size_t el = slash ? (size_t)(slash - e.p) : e.len;
+			n = snprintf(raw + o, sizeof raw - o, "%s%.*s", k ? "," : "", (int)el, e.p);
+			if (n < 0 || (size_t)n >= sizeof raw - o)
+				break;
+			o += (size_t)n;
+		}
+		if (md->dir != SDP_DIR_NONE && md->dir != SDP_DIR_SENDRECV && o < sizeof raw - 1) {
+			n = snprintf(raw + o, sizeof raw - o, " %s", sdp_dir_name((enum sdp_dir)md->dir));
+			if (n > 0 && (size_t)n < sizeof raw - o)
+				o += (size_t)n;
+		}
+	}
+	if (!o)
+		return 0;
+	return esc_term_buf(buf, cap, sv_make(raw, o), cols);
+}
+
+/* Label and SDP summary of one message, from its bytes. */
+static int msg_texts(struct ladder *l, struct store *s, struct lmsg *lm, const struct store_msg *r)
+{
+	char label[LABEL_MAX], sdp[LABEL_MAX];
+	size_t len = 0, sdp_len = 0, blen;
+	const char *bytes = store_msg_bytes(s, lm->idx, &blen);
+	struct sip_header hdrs[MAX_HEADERS];
+	struct sip_msg m;
+	int parsed = bytes && sip_parse(bytes, blen, SIP_PARSE_DATAGRAM, &m, hdrs, MAX_HEADERS) > 0;
+	char raw[LABEL_MAX];
+	int n;
+	if (parsed && m.is_request)
+		n = snprintf(raw, sizeof raw, "%.*s", (int)m.method.len, m.method.p);
+	else if (parsed)
+		n = snprintf(raw, sizeof raw, "%d %.*s", m.status, (int)m.reason.len, m.reason.p);
+	else if (r->flags & STORE_MSG_REQUEST)
+		n = snprintf(raw, sizeof raw, "%s", sip_method_name((enum sip_method)r->method)
+		                                      ? sip_method_name((enum sip_method)r->method) : "?");
+	else
+		n = snprintf(raw, sizeof raw, "%u", r->status);
+	if (n < 0)
+		n = 0;
+	len = esc_term_buf(label, sizeof label, sv_make(raw, strnlen(raw, sizeof raw)), &lm->label_cols);
+	if (parsed && !l->o.no_sdp)
+		sdp_len = sdp_summary(&m, sdp, sizeof sdp, &lm->sdp_cols);
+	const char *tag = r->malformed ? " (bad)" : sdp_len ? " (SDP)" : "";
+	const char *rtx = (r->flags & STORE_MSG_RETRANS) ? " (retr)" : "";
+	size_t extra = strlen(tag) + strlen(rtx);
+	if (len + extra < sizeof label) {
+		memcpy(label + len, tag, strlen(tag));
+		memcpy(label + len + strlen(tag), rtx, strlen(rtx) + 1);
+		len += extra;
+		lm->label_cols += extra;
+	}
+	lm->label = text_add(l, label, len);
+	if (!lm->label)
+		return -1;
+	if (sdp_len) {
+		lm->sdp = text_add(l, sdp, sdp_len);
+		if (!lm->sdp)
+			return -1;
+	}
+	return 0;
+}
+
+static int add_msg(struct ladder *l, struct store *s, const struct tracker *t, size_t idx)
+{
+	const struct store_msg *r = store_msg_at(s, idx);
+	long from = column_of(l, store_endpoint(s, r->src));
+	long to = column_of(l, store_endpoint(s, r->dst));
+	if (from < 0 || to < 0)
+		return -1;
+	if (l->nmsgs == l->msgs_cap &&
+	    vec_grow((void **)&l->msgs, &l->msgs_cap, l->nmsgs + 1, sizeof *l->msgs) < 0)
+		return -1;
+	struct lmsg *lm = &l->msgs[l->nmsgs];
+	memset(lm, 0, sizeof *lm);
+	lm->idx = idx;
+	lm->ts_us = r->ts_us;
+	lm->from = (uint32_t)from;
+	lm->to = (uint32_t)to;
+	lm->style = r->malformed ? LADDER_S_BAD
+	          : (r->flags & STORE_MSG_RETRANS) ? LADDER_S_RETRANS : LADDER_S_ARROW;
+	/* One color per request across its hops: the first hop's transaction. */
+	const struct txn_info *tx = r->txn ? track_txn(t, r->txn) : NULL;
+	uint32_t txn = tx && tx->origin ? tx->origin : r->txn;
+	lm->color = txn ? (uint8_t)(1 + txn % LADDER_COLORS) : 0;
+	if (msg_texts(l, s, lm, r) < 0)
+		return -1;
+	l->nmsgs++;
+	return 0;
+}
+
+static int selected(const struct tracker *t, uint32_t call, const uint32_t *calls, size_t n)
+{
+	uint32_t root = track_call_root(t, call);
+	for (size_t i = 0; i < n; i++)
+		if (calls[i] == root)
+			return 1;
+	return 0;
+}
+
+/* Room a label of `cols` columns needs between two lifelines. */
+static size_t label_gap(size_t cols)
+{
+	return cols + 6;
+}
+
+static void place_columns(struct ladder *l)
+{
+	size_t nc = l->ncols;
+	size_t *gap = calloc(nc ? nc : 1, sizeof *gap);
+	size_t self_right = 0; /* room right of the last lifeline for messages to itself */
+	if (!gap)
+		return; /* x stays 0: drawn crowded, never out of bounds */
+	for (size_t i = 0; i + 1 < nc; i++) {
+		size_t g = (l->cols[i].name_cols + 1) / 2 + (l->cols[i + 1].name_cols + 1) / 2 + 2;
+		gap[i] = g > WANT_GAP ? g : WANT_GAP;
+	}
+	for (size_t i = 0; i < l->nmsgs; i++) {
+		const struct lmsg *m = &l->msgs[i];
+		size_t a = m->from < m->to ? m->from : m->to, b = m->from < m->to ? m->to : m->from;
+		/* SDP summaries are cut to fit; labels widen the gap up to a cap. */
+		size_t need = label_gap(m->label_cols < MAX_LABEL_GAP ? m->label_cols : MAX_LABEL_GAP);
+		size_t sdp_need = m->sdp ? m->sdp_cols + 4 : 0;
+		if (sdp_need > MAX_SDP_GAP)
+			sdp_need = MAX_SDP_GAP;
+		if (sdp_need > need)
+			need = sdp_need;
+		if (b == a + 1 && need > gap[a])
+			gap[a] = need;
+		else if (b == a && a + 1 < nc && need > gap[a]) /* to itself: label to the right */
+			gap[a] = need;
+		else if (b == a && need + 2 > self_right)
+			self_right = need + 2;
+	}
+	size_t left = LADDER_TIME_COLS + 2 + (nc ? (l->cols[0].name_cols + 1) / 2 : 0);
+	size_t right = nc ? l->cols[nc - 1].name_cols / 2 + 2 : 0;
+	if (self_right > right)
+		right = self_right;
+	size_t total = left + right;
+	for (size_t i = 0; i + 1 < nc; i++)
+		total += gap[i];
+	/* Over the limit: take columns from the widest gaps first. */
+	while (l->o.max_width && total > l->o.max_width) {
+		size_t w = 0;
+		for (size_t i = 1; i + 1 < nc; i++)
+			if (gap[i] > gap[w])
+				w = i;
+		if (nc < 2 || gap[w] <= MIN_GAP)
+			break;
+		gap[w]--;
+		total--;
+	}
+	size_t x = left;
+	for (size_t i = 0; i < nc; i++) {
+		l->cols[i].x = x;
+		if (i + 1 < nc)
+			x += gap[i];
+	}
+	l->width = total > x + 1 ? total : x + 1;
+	free(gap);
+}
+
+static int lay_lines(struct ladder *l)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < l->nmsgs; i++)
+		n += l->msgs[i].sdp ? 2 : 1;
+	l->line_msg = malloc((n ? n : 1) * sizeof *l->line_msg);
+	if (!l->line_msg)
+		return -1;
+	size_t k = 0;
+	for (size_t i = 0; i < l->nmsgs; i++) {
+		l->msgs[i].line = LADDER_HEAD_LINES + k;
+		l->line_msg[k++] = i;
+		if (l->msgs[i].sdp)
+			l->line_msg[k++] = i;
+	}
+	l->nlines = LADDER_HEAD_LINES + n;
+	return 0;
+}
+
+struct ladder *ladder_build(struct store *s, const struct tracker *t, const uint32_t *calls,
+                            size_t n, const struct ladder_opts *o)
+{
+	struct ladder *l = calloc(1, sizeof *l);
+	if (!l)
+		return NULL;
+	if (o)
+		l->o = *o;
+	text_add(l, "", 0); /* offset 0: no text */
+	if (l->text_len != 1)
+		goto fail;
+	/* The messages of a call lie between its legs' first and last. */
+	size_t lo = SIZE_MAX, hi = 0, ncalls = track_call_count(t);
+	for (size_t i = 0; i < n; i++) {
+		for (uint32_t leg = calls[i]; leg && leg <= ncalls; leg = track_call(t, leg - 1)->next_leg) {
+			const struct call_info *c = track_call(t, leg - 1);
+			if (!c->nmsgs)
+				continue;
+			if (c->first_msg < lo)
+				lo = c->first_msg;
+			if (c->last_msg + 1 > hi)
+				hi = (size_t)c->last_msg + 1;
+		}
+	}
+	size_t nm = store_msg_count(s);
+	if (hi > nm)
+		hi = nm;
+	for (size_t i = lo; i < hi; i++) {
+		const struct store_msg *r = store_msg_at(s, i);
+		if (r->call && selected(t, r->call, calls, n) && add_msg(l, s, t, i) < 0)
+			goto fail;
+	}
+	place_columns(l);
+	if (lay_lines(l) < 0)
+		goto fail;
+	return l;
+fail:
+	ladder_free(l);
+	return NULL;
+}
+
+void ladder_free(struct ladder *l)
+{
+	if (!l)
+		return;
+	free(l->cols);
+	free(l->msgs);
+	free(l->text);
+	free(l->line_msg);
+	free(l);
+}
+
+size_t ladder_width(const struct ladder *l) { return l->width; }
+size_t ladder_lines(const struct ladder *l) { return l->nlines; }
+size_t ladder_columns(const struct ladder *l) { return l->ncols; }
+size_t ladder_msg_count(const struct ladder *l) { return l->nmsgs; }
+size_t ladder_msg(const struct ladder *l, size_t i) { return l->msgs[i].idx; }
+size_t ladder_msg_line(const struct ladder *l, size_t i) { return l->msgs[i].line; }
+size_t ladder_column_x(const struct ladder *l, size_t c) { return l->cols[c].x; }
+const char *ladder_column_name(const struct ladder *l, size_t c) { return l->cols[c].name; }
+
+void ladder_msg_columns(const struct ladder *l, size_t i, size_t *from, size_t *to)
+{
+	*from = l->msgs[i].from;
+	*to = l->msgs[i].to;
+}
+
+enum ladder_line_kind ladder_line_kind(const struct ladder *l, size_t line, size_t *msg)
+{
+	if (line < LADDER_HEAD_LINES || line >= l->nlines) {
+		*msg = (size_t)-1;
+		return LADDER_LINE_HEAD;
+	}
+	size_t i = l->line_msg[line - LADDER_HEAD_LINES];
+	*msg = i;
+	return l->msgs[i].line == line ? LADDER_LINE_ARROW : LADDER_LINE_SDP;
+}
+
+/* Put UTF-8 text at cells[x..), one character per cell, at most `max`
+ * cells and never past the line. */
+static void put_text(const struct ladder *l, struct ladder_cell *cells, size_t x, const char *s,
+                     size_t max, uint8_t style, uint8_t color)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s);
+	for (size_t i = 0, k = 0; i < len && k < max && x + k < l->width; k++) {
+		int u = esc_utf8_len(p + i, len - i);
+		if (u <= 0)
+			u = 1; /* cannot happen: the text was escaped */
+		memcpy(cells[x + k].ch, p + i, (size_t)u);
+		cells[x + k].ch[u] = '\0';
+		cells[x + k].style = style;
+		cells[x + k].color = color;
+		i += (size_t)u;
+	}
+}
+
+static void put(const struct ladder *l, struct ladder_cell *cells, size_t x, const char *g,
+                uint8_t style, uint8_t color)
+{
+	if (x < l->width) {
+		strcpy(cells[x].ch, g);
+		cells[x].style = style;
+		cells[x].color = color;
+	}
+}
+
+static void fmt_time(const struct ladder *l, size_t i, char *buf, size_t n)
+{
+	const struct lmsg *m = &l->msgs[i];
+	if (l->o.time == LADDER_TIME_ABS) {
+		time_t sec = (time_t)(m->ts_us / 1000000);
+		struct tm tm;
+		localtime_r(&sec, &tm);
+		snprintf(buf, n, "%02d:%02d:%02d.%06d", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		         (int)(m->ts_us % 1000000));
+		return;
+	}
+	int64_t base = l->o.time == LADDER_TIME_DELTA ? (i ? l->msgs[i - 1].ts_us : m->ts_us)
+	                                              : l->msgs[0].ts_us;
+	int64_t d = m->ts_us - base;
+	snprintf(buf, n, "%15s", "");
+	char tmp[32];
+	snprintf(tmp, sizeof tmp, "+%lld.%06lld", (long long)(d / 1000000), (long long)(d % 1000000));
+	size_t tl = strlen(tmp);
+	if (tl < n)
+		memcpy(buf + (tl < LADDER_TIME_COLS ? LADDER_TIME_COLS - tl : 0), tmp, tl);
+}
+
+/* The text of a label as it fits in `room` cells, centred from x0. */
+static void put_label(const struct ladder *l, struct ladder_cell *cells, size_t x0, size_t room,
+                      const char *text, size_t cols, uint8_t style, uint8_t color)
+{
+	if (room < 3)
+		return;
+	size_t show = cols + 2 <= room ? cols : room - 2;
+	size_t x = x0 + (room - show) / 2;
+	put(l, cells, x - 1, " ", style, color);
+	put_text(l, cells, x, text, show, style, color);
+	if (show < cols) /* cut: say so */
+		put(l, cells, x + show - 1, glyph(l, "\xe2\x80\xa6", "~"), style, color);
+	put(l, cells, x + show, " ", style, color);
+}
+
+void ladder_draw(const struct ladder *l, size_t line, struct ladder_cell *cells)
+{
+	for (size_t x = 0; x < l->width; x++) {
+		cells[x].ch[0] = ' ';
+		cells[x].ch[1] = '\0';
+		cells[x].style = LADDER_S_PLAIN;
+		cells[x].color = 0;
+	}
+	const char *vline = glyph(l, "\xe2\x94\x82", "|");
+	const char *hline = glyph(l, "\xe2\x94\x80", "-");
+	if (line == 0) {
+		for (size_t c = 0; c < l->ncols; c++) {
+			const struct lcol *col = &l->cols[c];
+			size_t x = col->x >= col->name_cols / 2 ? col->x - col->name_cols / 2 : 0;
+			put_text(l, cells, x, col->name, col->name_cols, LADDER_S_HEAD, 0);
+		}
+		return;
+	}
+	if (line == 1) {
+		for (size_t c = 0; c < l->ncols; c++)
+			put(l, cells, l->cols[c].x, glyph(l, "\xe2\x94\xac", "+"), LADDER_S_LIFE, 0);
+		return;
+	}
+	for (size_t c = 0; c < l->ncols; c++)
+		put(l, cells, l->cols[c].x, vline, LADDER_S_LIFE, 0);
+	size_t i;
+	enum ladder_line_kind kind = ladder_line_kind(l, line, &i);
+	if (i == (size_t)-1)
+		return;
+	const struct lmsg *m = &l->msgs[i];
+	size_t xa = l->cols[m->from].x, xb = l->cols[m->to].x;
+	size_t lo = xa < xb ? xa : xb, hi = xa < xb ? xb : xa;
+	if (kind == LADDER_LINE_SDP) {
+		if (lo == hi)
+			hi = lo + label_gap(m->sdp_cols);
+		put_label(l, cells, lo + 1, hi - lo - 1, l->text + m->sdp, m->sdp_cols, LADDER_S_SDP, 0);
+		return;
+	}
+	char ts[32];
+	fmt_time(l, i, ts, sizeof ts);
+	put_text(l, cells, 0, ts, LADDER_TIME_COLS, LADDER_S_TIME, 0);
+	if (lo == hi) { /* to itself: a short hook and the label beside it */
+		put(l, cells, lo + 1, "<", m->style, m->color);
+		put(l, cells, lo + 2, hline, m->style, m->color);
+		put_text(l, cells, lo + 4, l->text + m->label, m->label_cols, m->style, m->color);
+		return;
+	}
+	for (size_t x = lo + 1; x < hi; x++)
+		put(l, cells, x, hline, m->style, m->color);
+	if (xa < xb)
+		put(l, cells, hi - 1, ">", m->style, m->color);
+	else
+		put(l, cells, lo + 1, "<", m->style, m->color);
+	put_label(l, cells, lo + 2, hi - lo - 3, l->text + m->label, m->label_cols, m->style, m->color);
+}
+
+int ladder_print(FILE *out, const struct ladder *l)
+{
+	struct ladder_cell *cells = malloc((l->width ? l->width : 1) * sizeof *cells);
+	if (!cells)
+		return -1;
+	for (size_t line = 0; line < l->nlines; line++) {
+		ladder_draw(l, line, cells);
+		size_t end = l->width;
+		while (end && !strcmp(cells[end - 1].ch, " "))
+			end--;
+		for (size_t x = 0; x < end; x++)
+			fputs(cells[x].ch, out);
+		putc('\n', out);
+	}
+	free(cells);
+	return 0;
+}
