@@ -36,14 +36,14 @@ LIB       := $(BUILD)/libsipscope.a
 BIN       := $(BUILD)/sipscope
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-SAMPLE    := samples/basic_udp.pcap
+SAMPLE    := samples/proxy_rr_udp.pcap
 
-.PHONY: all run test check check-threads unit integration bench fuzz install uninstall clean deps deps-build layers
+.PHONY: all run test check check-threads unit integration ui-test bench fuzz install uninstall clean deps deps-build layers
 
 all: sipscope
 
 sipscope: $(BIN)
-	@cp $(BIN) $@
+	@cp $(BIN) $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -66,7 +66,7 @@ deps:
 deps-build:
 	@sh scripts/install-deps.sh build
 
-# The bundled sample in the viewer (a calls table until the curses UI lands).
+# The viewer on a bundled sample: the kamailio proxy's calls.
 run: deps-build all
 	./sipscope -r $(SAMPLE)
 
@@ -76,15 +76,19 @@ unit: $(UNIT_BIN)
 integration: $(BIN)
 	@SIPSCOPE=$(BIN) sh tests/integration/run.sh
 
+# The viewer driven in tmux (send-keys / capture-pane).
+ui-test: $(BIN)
+	@SIPSCOPE=$(BIN) sh tests/ui/run.sh
+
 # Everything, from a fresh clone: installs, builds, runs every test, then
 # the same tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory layers unit integration
+	@$(MAKE) --no-print-directory layers unit integration ui-test
 	@$(MAKE) --no-print-directory check
 
 check:
-	@$(MAKE) --no-print-directory BUILD=build/san SANITIZE=1 unit integration
+	@$(MAKE) --no-print-directory BUILD=build/san SANITIZE=1 unit integration ui-test
 
 # The parse and track threads under ThreadSanitizer (CI runs it too).
 check-threads:

@@ -3,6 +3,7 @@
 #ifndef SIPSCOPE_EXPORT_H
 #define SIPSCOPE_EXPORT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "sipscope/store.h"
@@ -22,8 +23,10 @@ int export_format_parse(const char *name, enum export_format *out);
  * be read (the line is still printed, from the index). */
 int export_messages(FILE *out, struct store *s, const struct tracker *t, enum export_format fmt);
 
-/* One line (row) per call; the legs a B2BUA correlates are one call. */
-int export_calls(FILE *out, struct store *s, const struct tracker *t, enum export_format fmt);
+/* One line (row) per call; the legs a B2BUA correlates are one call.
+ * With `only`, just those calls (1-based ids of root calls) in that order. */
+int export_calls(FILE *out, struct store *s, const struct tracker *t, enum export_format fmt,
+                 const uint32_t *only, size_t nonly);
 
 /* Capture statistics: messages by method and status (with retransmissions),
  * response time per method (min/median/p95/max), calls by state, INVITE

@@ -132,6 +132,13 @@ uint32_t track_find_call(const struct tracker *t, uint64_t h_call_id);
 uint32_t track_call_root(const struct tracker *t, uint32_t call);
 const char *track_state_name(enum call_state s);
 
+/* What a call's legs add up to: the root leg and every leg merged in. */
+struct call_totals {
+	uint32_t nlegs, nmsgs, ndialogs;
+	int64_t start_us, end_us;
+};
+void track_call_totals(const struct tracker *t, uint32_t call, struct call_totals *out);
+
 size_t track_txn_count(const struct tracker *t);
 const struct txn_info *track_txn(const struct tracker *t, uint32_t id); /* 1-based */
 size_t track_dialog_count(const struct tracker *t);

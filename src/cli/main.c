@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "sipscope/calllist.h"
 #include "sipscope/escape.h"
 #include "sipscope/export.h"
 #include "sipscope/ladder.h"
@@ -18,6 +19,7 @@
 #include "sipscope/pcap_src.h"
 #include "sipscope/store.h"
 #include "sipscope/track.h"
+#include "../ui/ui.h"
 
 #ifndef SIPSCOPE_VERSION
 #define SIPSCOPE_VERSION "0.0.0"
@@ -45,6 +47,9 @@ static const char usage_text[] =
 	"  -F, --format FMT     output format: table (default), json, csv\n"
 	"      --correlate HDR  also merge calls whose messages carry the same HDR\n"
 	"                       value (X-Call-ID, X-CID and Session-ID always do)\n"
+	"  -f, --filter EXPR    only the calls EXPR matches (calls, flow, viewer):\n"
+	"                       words in From/To/Call-ID, method=, state=, status=,\n"
+	"                       from=, to=, callid=, ua=, ~REGEX over the messages\n"
 	"  -c, --call ID        flow: the call (number from the calls list, or a\n"
 	"                       Call-ID); repeat or give a comma list for several\n"
 	"      --time MODE      flow time column: abs (default), delta, rel\n"
@@ -98,6 +103,7 @@ struct opts {
 	size_t nfiles;
 	enum export_format fmt;
 	const char *correlate;
+	const char *filter;
 	const char *calls[64]; /* --call values */
 	size_t ncalls;
 	struct ladder_opts ladder;
@@ -134,6 +140,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		{ "format", required_argument, NULL, 'F' },
 		{ "correlate", required_argument, NULL, OPT_CORRELATE },
 		{ "call", required_argument, NULL, 'c' },
+		{ "filter", required_argument, NULL, 'f' },
 		{ "time", required_argument, NULL, OPT_TIME },
 		{ "width", required_argument, NULL, OPT_WIDTH },
 		{ "merge-hosts", no_argument, NULL, OPT_MERGE_HOSTS },
@@ -146,7 +153,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":r:F:c:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:F:c:f:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (o->nfiles == PCAP_SRC_MAX_FILES)
@@ -164,6 +171,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 					return usage_error("%s", "too many --call values (at most 64)");
 				o->calls[o->ncalls++] = tok;
 			}
+			break;
+		case 'f':
+			o->filter = optarg;
 			break;
 		case OPT_TIME:
 			if (!strcmp(optarg, "abs"))
@@ -299,9 +309,9 @@ static void flow_title(FILE *out, const struct loaded *l, uint32_t call)
 	putc('\n', out);
 }
 
-/* The flow command: the ladders of the --call calls (all calls without),
- * each under a title line. */
-static int print_flows(const struct opts *o, const struct loaded *l)
+/* The flow command: the ladders of the --call calls (the calls the
+ * filter keeps without), each under a title line. */
+static int print_flows(const struct opts *o, const struct loaded *l, const struct calllist *cl)
 {
 	uint32_t want[64];
 	size_t nwant = 0;
@@ -314,7 +324,6 @@ static int print_flows(const struct opts *o, const struct loaded *l)
 		}
 		want[nwant++] = c;
 	}
-	size_t n = track_call_count(l->tracker);
 	int rc = 0;
 	if (nwant) { /* several calls given: one ladder, side by side in time */
 		struct ladder *lad = ladder_build(l->store, l->tracker, want, nwant, &o->ladder);
@@ -325,10 +334,8 @@ static int print_flows(const struct opts *o, const struct loaded *l)
 		ladder_free(lad);
 		return rc;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (track_call(l->tracker, i)->root)
-			continue;
-		uint32_t id = (uint32_t)i + 1;
+	for (size_t i = 0; i < calllist_count(cl); i++) {
+		uint32_t id = calllist_call(cl, i);
 		struct ladder *lad = ladder_build(l->store, l->tracker, &id, 1, &o->ladder);
 		if (i)
 			putc('\n', stdout);
@@ -359,13 +366,37 @@ static int run(int argc, char **argv, const char *cmd)
 	if (strcmp(cmd, "flow") && (o.ncalls || o.ladder.max_width || o.ladder.merge_hosts ||
 	                            o.ladder.no_sdp || o.ladder.time))
 		return usage_error("%s", "--call, --time, --width, --merge-hosts and --no-sdp are flow options");
+	if (o.filter && (!strcmp(cmd, "messages") || !strcmp(cmd, "stats")))
+		return usage_error("%s", "--filter is for calls, flow and the viewer");
+	char ferr[256];
+	struct calllist *check = calllist_new(NULL, NULL);
+	rc = check ? calllist_set_filter(check, o.filter, ferr, sizeof ferr) : 0;
+	calllist_free(check);
+	if (rc < 0)
+		return usage_error("%s", ferr);
+	if (!*cmd && isatty(STDOUT_FILENO)) {
+		struct ui_args ua = {
+			.files = o.files, .nfiles = o.nfiles, .correlate = o.correlate,
+			.filter = o.filter, .ascii = o.ladder.ascii,
+		};
+		return ui_run(&ua);
+	}
 	struct loaded l;
 	if ((rc = load(&o, &l)) != 0)
 		return rc;
+	struct calllist *cl = calllist_new(l.store, l.tracker);
+	if (!cl || calllist_set_filter(cl, o.filter, ferr, sizeof ferr) < 0 ||
+	    calllist_refresh(cl) < 0) {
+		fprintf(stderr, "sipscope: out of memory\n");
+		calllist_free(cl);
+		unload(&l);
+		return EXIT_USAGE;
+	}
 	int out_rc;
 	if (!strcmp(cmd, "flow")) {
-		out_rc = print_flows(&o, &l);
+		out_rc = print_flows(&o, &l, cl);
 		if (out_rc == EXIT_USAGE) {
+			calllist_free(cl);
 			unload(&l);
 			return EXIT_USAGE;
 		}
@@ -374,15 +405,18 @@ static int run(int argc, char **argv, const char *cmd)
 	else if (!strcmp(cmd, "stats"))
 		out_rc = export_stats(stdout, l.store, l.tracker, o.fmt);
 	else
-		out_rc = export_calls(stdout, l.store, l.tracker, o.fmt);
+		out_rc = export_calls(stdout, l.store, l.tracker, o.fmt,
+		                      o.filter ? calllist_rows(cl) : NULL, calllist_count(cl));
 	if (out_rc < 0)
 		fprintf(stderr, "sipscope: warning: %s\n", store_error(l.store));
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "sipscope: cannot write output\n");
+		calllist_free(cl);
 		unload(&l);
 		return EXIT_USAGE;
 	}
 	rc = l.damaged || out_rc < 0 ? EXIT_PARTIAL : 0;
+	calllist_free(cl);
 	unload(&l);
 	return rc;
 }

@@ -303,21 +303,14 @@ struct call_sum {
 
 static void call_sum(const struct tracker *t, size_t idx, struct call_sum *sum)
 {
-	const struct call_info *c = track_call(t, idx);
-	sum->c = c;
-	sum->nlegs = sum->nmsgs = sum->ndialogs = 0;
-	sum->start_us = c->start_us;
-	sum->end_us = c->end_us;
-	for (uint32_t l = (uint32_t)idx + 1; l; l = track_call(t, l - 1)->next_leg) {
-		const struct call_info *leg = track_call(t, l - 1);
-		sum->nlegs++;
-		sum->nmsgs += leg->nmsgs;
-		sum->ndialogs += leg->ndialogs;
-		if (leg->start_us < sum->start_us)
-			sum->start_us = leg->start_us;
-		if (leg->end_us > sum->end_us)
-			sum->end_us = leg->end_us;
-	}
+	struct call_totals tot;
+	track_call_totals(t, (uint32_t)idx + 1, &tot);
+	sum->c = track_call(t, idx);
+	sum->nlegs = tot.nlegs;
+	sum->nmsgs = tot.nmsgs;
+	sum->ndialogs = tot.ndialogs;
+	sum->start_us = tot.start_us;
+	sum->end_us = tot.end_us;
 }
 
 static void call_json(FILE *out, struct store *s, const struct tracker *t, size_t idx)
@@ -414,9 +407,10 @@ static void call_row(FILE *out, struct store *s, const struct tracker *t, size_t
 	putc('\n', out);
 }
 
-int export_calls(FILE *out, struct store *s, const struct tracker *t, enum export_format fmt)
+int export_calls(FILE *out, struct store *s, const struct tracker *t, enum export_format fmt,
+                 const uint32_t *only, size_t nonly)
 {
-	size_t n = track_call_count(t);
+	size_t n = only ? nonly : track_call_count(t);
 	if (fmt == EXPORT_CSV)
 		fputs("call,call_id,from,to,method,state,start,end,messages,setup_ms,duration_s,final_status,"
 		      "legs,dialogs\n", out);
@@ -426,7 +420,8 @@ int export_calls(FILE *out, struct store *s, const struct tracker *t, enum expor
 	/* One lock for the whole listing rather than one per stdio call
 	 * (the process has had a second thread, so stdio locks). */
 	flockfile(out);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t k = 0; k < n; k++) {
+		size_t i = only ? only[k] - 1 : k;
 		if (track_call(t, i)->root)
 			continue; /* a leg, listed with its call */
 		if (fmt == EXPORT_JSON)

@@ -592,3 +592,21 @@ void track_input_from_sip(struct track_input *in, const struct sip_msg *m, const
 			}
 	}
 }
+
+void track_call_totals(const struct tracker *t, uint32_t call, struct call_totals *out)
+{
+	const struct call_info *c = track_call(t, call - 1);
+	out->nlegs = out->nmsgs = out->ndialogs = 0;
+	out->start_us = c->start_us;
+	out->end_us = c->end_us;
+	for (uint32_t l = call; l; l = track_call(t, l - 1)->next_leg) {
+		const struct call_info *leg = track_call(t, l - 1);
+		out->nlegs++;
+		out->nmsgs += leg->nmsgs;
+		out->ndialogs += leg->ndialogs;
+		if (leg->start_us < out->start_us)
+			out->start_us = leg->start_us;
+		if (leg->end_us > out->end_us)
+			out->end_us = leg->end_us;
+	}
+}

@@ -1,0 +1,83 @@
+/* calllist.h - the list of calls as front ends show it: columns, sorting
+ * and filtering over the tracker's calls (B2BUA legs folded into their
+ * call).  The curses call list and `sipscope calls --filter` use it, so
+ * a filter means the same everywhere.
+ *
+ * Filter syntax: space-separated terms, all of which must match.
+ *   WORD          From, To or a Call-ID contains WORD (case-insensitive)
+ *   KEY=VALUE     method=INVITE, state=busy (prefix), status=486,
+ *                 from=..., to=..., callid=..., ua=... (substrings)
+ *   ~REGEX        a message of the call matches the POSIX extended
+ *                 regular expression (case-insensitive) */
+#ifndef SIPSCOPE_CALLLIST_H
+#define SIPSCOPE_CALLLIST_H
+
+#include <regex.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sipscope/store.h"
+#include "sipscope/track.h"
+
+enum calllist_col {
+	CL_INDEX = 0,
+	CL_START,
+	CL_METHOD,
+	CL_FROM,
+	CL_TO,
+	CL_CALLID,
+	CL_SRC,
+	CL_DST,
+	CL_MSGS,
+	CL_STATE,
+	CL_SETUP,
+	CL_DURATION,
+	CL_STATUS,
+	CL_UA,
+	CL__COUNT
+};
+
+/* Column title and the width a front end should give it. */
+const char *calllist_col_name(enum calllist_col c);
+int calllist_col_width(enum calllist_col c);
+/* Column by name (case-insensitive: "from", "callid", "ua" ...), or -1. */
+int calllist_col_parse(const char *name);
+
+struct calllist;
+
+/* New list over s and t (borrowed).  NULL on no memory.  Owner frees
+ * with calllist_free(). */
+struct calllist *calllist_new(struct store *s, const struct tracker *t);
+void calllist_free(struct calllist *cl);
+
+/* Set the filter (see above); NULL or "" for none.  Returns 0, or -1 with
+ * a reason in err (bad regex, unknown key). */
+int calllist_set_filter(struct calllist *cl, const char *expr, char *err, size_t errlen);
+void calllist_set_sort(struct calllist *cl, enum calllist_col c, int descending);
+enum calllist_col calllist_sort_col(const struct calllist *cl, int *descending);
+
+/* Take in calls that appeared and calls that changed since the last
+ * refresh (live or loading), then filter and sort.  Returns 0 or -1 when
+ * memory ran out (the list keeps what it had). */
+int calllist_refresh(struct calllist *cl);
+
+size_t calllist_count(const struct calllist *cl);  /* rows shown */
+size_t calllist_total(const struct calllist *cl);  /* calls before filtering */
+uint32_t calllist_call(const struct calllist *cl, size_t row); /* 1-based call id */
+const uint32_t *calllist_rows(const struct calllist *cl);      /* all of them */
+/* Row of a call, or -1 when filtered out. */
+long calllist_row_of(const struct calllist *cl, uint32_t call);
+
+/* Text of a cell, escaped for a terminal, NUL-terminated in buf. */
+void calllist_cell(struct calllist *cl, uint32_t call, enum calllist_col c, char *buf, size_t n);
+
+/* Does any message of the call (its legs too) match re?  Used by search
+ * (`/`, `n`, `N`).  Returns 1 or 0. */
+int calllist_call_grep(struct calllist *cl, uint32_t call, const regex_t *re);
+
+/* Compile a search or filter regex the way the list uses it (extended,
+ * case-insensitive, ^ and $ at line ends).  Returns 0, or -1 with a
+ * reason in err. */
+int calllist_regcomp(regex_t *re, const char *pattern, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,532 @@
+/* calllist.c - see include/sipscope/calllist.h
+ *
+ * Rows are rebuilt on each refresh from the tracker's calls: cheap (one
+ * pass) next to drawing, and it keeps the list right while calls change
+ * during a load.  What costs (the User-Agent from a message's bytes, a
+ * regex over every message) is cached per call and redone only when the
+ * call gained messages. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "sipscope/calllist.h"
+#include "sipscope/escape.h"
+#include "sipscope/sip.h"
+#include "sipscope/vec.h"
+
+#define MAX_TERMS 16
+#define MAX_HEADERS 96
+
+struct col_def {
+	const char *name;  /* title */
+	const char *key;   /* --columns / sort name */
+	int width;
+};
+
+static const struct col_def cols[CL__COUNT] = {
+	[CL_INDEX] = { "#", "index", 5 },
+	[CL_START] = { "Start", "start", 12 },
+	[CL_METHOD] = { "Method", "method", 9 },
+	[CL_FROM] = { "From", "from", 26 },
+	[CL_TO] = { "To", "to", 26 },
+	[CL_CALLID] = { "Call-ID", "callid", 30 },
+	[CL_SRC] = { "Source", "src", 21 },
+	[CL_DST] = { "Destination", "dst", 21 },
+	[CL_MSGS] = { "Msgs", "msgs", 5 },
+	[CL_STATE] = { "State", "state", 10 },
+	[CL_SETUP] = { "Setup", "setup", 6 },
+	[CL_DURATION] = { "Dur", "duration", 7 },
+	[CL_STATUS] = { "Code", "status", 4 },
+	[CL_UA] = { "User-Agent", "ua", 20 },
+};
+
+enum term_kind { T_WORD, T_METHOD, T_STATE, T_STATUS, T_FROM, T_TO, T_CALLID, T_UA, T_REGEX };
+
+struct term {
+	enum term_kind kind;
+	char *text;   /* owned */
+	regex_t re;   /* T_REGEX */
+};
+
+struct call_cache {
+	uint32_t nmsgs;     /* messages when the entries below were made */
+	uint32_t ua;        /* interned User-Agent + 1, 0 = not looked up */
+	int8_t regex_match; /* -1 unknown, 0, 1 */
+};
+
+struct calllist {
+	struct store *s;
+	const struct tracker *t;
+	uint32_t *rows;
+	size_t nrows, rows_cap;
+	size_t total;
+	struct call_cache *cache;
+	size_t cache_cap;
+	struct term terms[MAX_TERMS];
+	size_t nterms;
+	enum calllist_col sort;
+	int desc;
+	char *buf;   /* a message's bytes, NUL-terminated, for regexec */
+	size_t buf_cap;
+};
+
+const char *calllist_col_name(enum calllist_col c)
+{
+	return c < CL__COUNT ? cols[c].name : "?";
+}
+
+int calllist_col_width(enum calllist_col c)
+{
+	return c < CL__COUNT ? cols[c].width : 0;
+}
+
+int calllist_col_parse(const char *name)
+{
+	for (int i = 0; i < CL__COUNT; i++)
+		if (!strcasecmp(name, cols[i].key))
+			return i;
+	return -1;
+}
+
+struct calllist *calllist_new(struct store *s, const struct tracker *t)
+{
+	struct calllist *cl = calloc(1, sizeof *cl);
+	if (!cl)
+		return NULL;
+	cl->s = s;
+	cl->t = t;
+	return cl;
+}
+
+static void clear_terms(struct calllist *cl)
+{
+	for (size_t i = 0; i < cl->nterms; i++) {
+		if (cl->terms[i].kind == T_REGEX)
+			regfree(&cl->terms[i].re);
+		free(cl->terms[i].text);
+	}
+	cl->nterms = 0;
+}
+
+void calllist_free(struct calllist *cl)
+{
+	if (!cl)
+		return;
+	clear_terms(cl);
+	free(cl->rows);
+	free(cl->cache);
+	free(cl->buf);
+	free(cl);
+}
+
+int calllist_regcomp(regex_t *re, const char *pattern, char *err, size_t errlen)
+{
+	int rc = regcomp(re, pattern, REG_EXTENDED | REG_ICASE | REG_NOSUB | REG_NEWLINE);
+	if (rc) {
+		char why[128];
+		regerror(rc, re, why, sizeof why);
+		snprintf(err, errlen, "bad regular expression '%s': %s", pattern, why);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct { const char *key; enum term_kind kind; } term_keys[] = {
+	{ "method", T_METHOD }, { "state", T_STATE }, { "status", T_STATUS },
+	{ "from", T_FROM },     { "to", T_TO },       { "callid", T_CALLID },
+	{ "call-id", T_CALLID }, { "ua", T_UA },
+};
+
+int calllist_set_filter(struct calllist *cl, const char *expr, char *err, size_t errlen)
+{
+	struct term terms[MAX_TERMS];
+	size_t n = 0;
+	const char *p = expr ? expr : "";
+	while (*p) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		const char *end = p;
+		while (*end && *end != ' ' && *end != '\t')
+			end++;
+		if (n == MAX_TERMS) {
+			snprintf(err, errlen, "too many filter terms (at most %d)", MAX_TERMS);
+			goto fail;
+		}
+		struct term *tm = &terms[n];
+		memset(tm, 0, sizeof *tm);
+		tm->kind = T_WORD;
+		const char *val = p;
+		const char *eq = memchr(p, '=', (size_t)(end - p));
+		if (*p == '~') {
+			tm->kind = T_REGEX;
+			val = p + 1;
+		} else if (eq) {
+			size_t kl = (size_t)(eq - p), k;
+			for (k = 0; k < sizeof term_keys / sizeof term_keys[0]; k++)
+				if (strlen(term_keys[k].key) == kl && !strncasecmp(p, term_keys[k].key, kl))
+					break;
+			if (k == sizeof term_keys / sizeof term_keys[0]) {
+				snprintf(err, errlen, "unknown filter key '%.*s' (use method, state, status, "
+				         "from, to, callid, ua)", (int)kl, p);
+				goto fail;
+			}
+			tm->kind = term_keys[k].kind;
+			val = eq + 1;
+		}
+		tm->text = strndup(val, (size_t)(end - val));
+		if (!tm->text) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		if (tm->kind == T_REGEX && calllist_regcomp(&tm->re, tm->text, err, errlen) < 0) {
+			free(tm->text);
+			goto fail;
+		}
+		n++;
+		p = end;
+	}
+	clear_terms(cl);
+	memcpy(cl->terms, terms, n * sizeof terms[0]);
+	cl->nterms = n;
+	for (size_t i = 0; i < cl->cache_cap; i++)
+		cl->cache[i].regex_match = -1;
+	return 0;
+fail:
+	for (size_t i = 0; i < n; i++) {
+		if (terms[i].kind == T_REGEX)
+			regfree(&terms[i].re);
+		free(terms[i].text);
+	}
+	return -1;
+}
+
+void calllist_set_sort(struct calllist *cl, enum calllist_col c, int descending)
+{
+	cl->sort = c < CL__COUNT ? c : CL_INDEX;
+	cl->desc = descending;
+}
+
+enum calllist_col calllist_sort_col(const struct calllist *cl, int *descending)
+{
+	if (descending)
+		*descending = cl->desc;
+	return cl->sort;
+}
+
+static struct call_cache *cache_of(struct calllist *cl, uint32_t call)
+{
+	if (call > cl->cache_cap) {
+		size_t old = cl->cache_cap;
+		if (vec_grow((void **)&cl->cache, &cl->cache_cap, call, sizeof *cl->cache) < 0)
+			return NULL;
+		memset(cl->cache + old, 0, (cl->cache_cap - old) * sizeof *cl->cache);
+		for (size_t i = old; i < cl->cache_cap; i++)
+			cl->cache[i].regex_match = -1;
+	}
+	return &cl->cache[call - 1];
+}
+
+/* The message's bytes as a C string (for regexec), or NULL. */
+static const char *msg_cstr(struct calllist *cl, size_t idx)
+{
+	size_t len;
+	const char *b = store_msg_bytes(cl->s, idx, &len);
+	if (!b)
+		return NULL;
+	if (len + 1 > cl->buf_cap) {
+		char *nb = realloc(cl->buf, len + 1);
+		if (!nb)
+			return NULL;
+		cl->buf = nb;
+		cl->buf_cap = len + 1;
+	}
+	memcpy(cl->buf, b, len);
+	cl->buf[len] = '\0';
+	return cl->buf;
+}
+
+int calllist_call_grep(struct calllist *cl, uint32_t call, const regex_t *re)
+{
+	size_t lo = SIZE_MAX, hi = 0, n = store_msg_count(cl->s);
+	for (uint32_t l = call; l; l = track_call(cl->t, l - 1)->next_leg) {
+		const struct call_info *c = track_call(cl->t, l - 1);
+		if (c->nmsgs && c->first_msg < lo)
+			lo = c->first_msg;
+		if (c->nmsgs && (size_t)c->last_msg + 1 > hi)
+			hi = (size_t)c->last_msg + 1;
+	}
+	for (size_t i = lo; i < hi && i < n; i++) {
+		const struct store_msg *r = store_msg_at(cl->s, i);
+		if (!r->call || track_call_root(cl->t, r->call) != call)
+			continue;
+		const char *text = msg_cstr(cl, i);
+		if (text && regexec(re, text, 0, NULL, 0) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The User-Agent of the call's first request (or Server of its first
+ * response); cached. */
+static struct sv call_ua(struct calllist *cl, uint32_t call)
+{
+	struct call_cache *cc = cache_of(cl, call);
+	if (cc && cc->ua)
+		return store_str(cl->s, cc->ua - 1);
+	const struct call_info *c = track_call(cl->t, call - 1);
+	struct sv ua = SV_NULL;
+	size_t len;
+	const char *b = c->nmsgs ? store_msg_bytes(cl->s, c->first_msg, &len) : NULL;
+	struct sip_header hdrs[MAX_HEADERS];
+	struct sip_msg m;
+	if (b && sip_parse(b, len, SIP_PARSE_DATAGRAM, &m, hdrs, MAX_HEADERS) > 0) {
+		ua = sip_header_get(&m, SIP_H_USER_AGENT);
+		if (!sv_is_set(ua))
+			ua = sip_header_get(&m, SIP_H_SERVER);
+	}
+	if (!sv_is_set(ua))
+		ua = sv_make("", 0);
+	uint32_t id = store_intern(cl->s, ua);
+	if (cc && id)
+		cc->ua = id + 1;
+	return id ? store_str(cl->s, id) : SV_NULL;
+}
+
+static int contains_ci(struct sv hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	if (!n)
+		return 1;
+	for (size_t i = 0; i + n <= hay.len; i++)
+		if (!strncasecmp(hay.p + i, needle, n))
+			return 1;
+	return 0;
+}
+
+static struct sv cstr(const char *s)
+{
+	return sv_make(s, s ? strlen(s) : 0);
+}
+
+static int term_matches(struct calllist *cl, uint32_t call, const struct term *tm)
+{
+	const struct call_info *c = track_call(cl->t, call - 1);
+	switch (tm->kind) {
+	case T_WORD:
+		if (contains_ci(store_str(cl->s, c->from), tm->text) ||
+		    contains_ci(store_str(cl->s, c->to), tm->text))
+			return 1;
+		for (uint32_t l = call; l; l = track_call(cl->t, l - 1)->next_leg)
+			if (contains_ci(store_str(cl->s, track_call(cl->t, l - 1)->call_id), tm->text))
+				return 1;
+		return 0;
+	case T_METHOD:
+		return sv_eq_ci(cstr(sip_method_name((enum sip_method)c->method)), tm->text);
+	case T_STATE:
+		return !strncasecmp(track_state_name((enum call_state)c->state), tm->text, strlen(tm->text));
+	case T_STATUS:
+		return c->final_status && (unsigned)atoi(tm->text) == c->final_status;
+	case T_FROM:
+		return contains_ci(store_str(cl->s, c->from), tm->text);
+	case T_TO:
+		return contains_ci(store_str(cl->s, c->to), tm->text);
+	case T_CALLID:
+		for (uint32_t l = call; l; l = track_call(cl->t, l - 1)->next_leg)
+			if (contains_ci(store_str(cl->s, track_call(cl->t, l - 1)->call_id), tm->text))
+				return 1;
+		return 0;
+	case T_UA:
+		return contains_ci(call_ua(cl, call), tm->text);
+	case T_REGEX: {
+		struct call_cache *cc = cache_of(cl, call);
+		struct call_totals tot;
+		track_call_totals(cl->t, call, &tot);
+		if (cc && cc->nmsgs == tot.nmsgs && cc->regex_match >= 0)
+			return cc->regex_match;
+		int m = calllist_call_grep(cl, call, &tm->re);
+		if (cc) {
+			cc->nmsgs = tot.nmsgs;
+			cc->regex_match = (int8_t)m;
+		}
+		return m;
+	}
+	}
+	return 0;
+}
+
+static struct calllist *sort_ctx; /* qsort has no context argument in C11 */
+
+static int cmp_sv(struct sv a, struct sv b)
+{
+	size_t n = a.len < b.len ? a.len : b.len;
+	int r = n ? strncasecmp(a.p, b.p, n) : 0;
+	return r ? r : (a.len > b.len) - (a.len < b.len);
+}
+
+static int64_t num_key(struct calllist *cl, uint32_t call, enum calllist_col col)
+{
+	const struct call_info *c = track_call(cl->t, call - 1);
+	struct call_totals tot;
+	switch (col) {
+	case CL_START:
+		track_call_totals(cl->t, call, &tot);
+		return tot.start_us;
+	case CL_MSGS:
+		track_call_totals(cl->t, call, &tot);
+		return tot.nmsgs;
+	case CL_STATE: return c->state;
+	case CL_SETUP: return c->final_us ? c->final_us - c->start_us : -1;
+	case CL_DURATION:
+		return c->answer_us ? (c->bye_us ? c->bye_us : c->end_us) - c->answer_us : -1;
+	case CL_STATUS: return c->final_status;
+	case CL_METHOD: return c->method;
+	default: return call;
+	}
+}
+
+static int cmp_rows(const void *pa, const void *pb)
+{
+	struct calllist *cl = sort_ctx;
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	const struct call_info *ca = track_call(cl->t, a - 1), *cb = track_call(cl->t, b - 1);
+	int r;
+	switch (cl->sort) {
+	case CL_FROM: r = cmp_sv(store_str(cl->s, ca->from), store_str(cl->s, cb->from)); break;
+	case CL_TO: r = cmp_sv(store_str(cl->s, ca->to), store_str(cl->s, cb->to)); break;
+	case CL_CALLID: r = cmp_sv(store_str(cl->s, ca->call_id), store_str(cl->s, cb->call_id)); break;
+	case CL_UA: r = cmp_sv(call_ua(cl, a), call_ua(cl, b)); break;
+	case CL_SRC:
+	case CL_DST: {
+		const struct store_msg *ma = store_msg_at(cl->s, ca->first_msg);
+		const struct store_msg *mb = store_msg_at(cl->s, cb->first_msg);
+		uint32_t ea = cl->sort == CL_SRC ? ma->src : ma->dst, eb = cl->sort == CL_SRC ? mb->src : mb->dst;
+		const struct store_endpoint *pa2 = store_endpoint(cl->s, ea), *pb2 = store_endpoint(cl->s, eb);
+		r = memcmp(pa2->addr, pb2->addr, sizeof pa2->addr);
+		if (!r)
+			r = (pa2->port > pb2->port) - (pa2->port < pb2->port);
+		break;
+	}
+	default: {
+		int64_t ka = num_key(cl, a, cl->sort), kb = num_key(cl, b, cl->sort);
+		r = (ka > kb) - (ka < kb);
+	}
+	}
+	if (!r)
+		r = (a > b) - (a < b); /* stable: capture order breaks ties */
+	return cl->desc ? -r : r;
+}
+
+int calllist_refresh(struct calllist *cl)
+{
+	size_t n = track_call_count(cl->t);
+	size_t k = 0, total = 0;
+	if (n > cl->rows_cap && vec_grow((void **)&cl->rows, &cl->rows_cap, n, sizeof *cl->rows) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct call_info *c = track_call(cl->t, i);
+		if (c->root)
+			continue;
+		total++;
+		uint32_t call = (uint32_t)i + 1;
+		size_t t;
+		for (t = 0; t < cl->nterms; t++)
+			if (!term_matches(cl, call, &cl->terms[t]))
+				break;
+		if (t == cl->nterms)
+			cl->rows[k++] = call;
+	}
+	cl->nrows = k;
+	cl->total = total;
+	if (cl->sort != CL_INDEX || cl->desc) {
+		sort_ctx = cl;
+		qsort(cl->rows, cl->nrows, sizeof *cl->rows, cmp_rows);
+		sort_ctx = NULL;
+	}
+	return 0;
+}
+
+size_t calllist_count(const struct calllist *cl) { return cl->nrows; }
+size_t calllist_total(const struct calllist *cl) { return cl->total; }
+
+uint32_t calllist_call(const struct calllist *cl, size_t row)
+{
+	return row < cl->nrows ? cl->rows[row] : 0;
+}
+
+const uint32_t *calllist_rows(const struct calllist *cl)
+{
+	return cl->rows;
+}
+
+long calllist_row_of(const struct calllist *cl, uint32_t call)
+{
+	for (size_t i = 0; i < cl->nrows; i++)
+		if (cl->rows[i] == call)
+			return (long)i;
+	return -1;
+}
+
+static void fmt_clock(char *buf, size_t n, int64_t us)
+{
+	time_t sec = (time_t)(us / 1000000);
+	struct tm tm;
+	localtime_r(&sec, &tm);
+	snprintf(buf, n, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
+	         (int)(us % 1000000 / 1000));
+}
+
+void calllist_cell(struct calllist *cl, uint32_t call, enum calllist_col col, char *buf, size_t n)
+{
+	const struct call_info *c = track_call(cl->t, call - 1);
+	struct call_totals tot;
+	struct sv v = SV_NULL;
+	buf[0] = '\0';
+	switch (col) {
+	case CL_INDEX: snprintf(buf, n, "%u", call); return;
+	case CL_START:
+		track_call_totals(cl->t, call, &tot);
+		fmt_clock(buf, n, tot.start_us);
+		return;
+	case CL_METHOD: {
+		const char *mn = sip_method_name((enum sip_method)c->method);
+		snprintf(buf, n, "%s", mn ? mn : "?");
+		return;
+	}
+	case CL_FROM: v = store_str(cl->s, c->from); break;
+	case CL_TO: v = store_str(cl->s, c->to); break;
+	case CL_CALLID: v = store_str(cl->s, c->call_id); break;
+	case CL_UA: v = call_ua(cl, call); break;
+	case CL_SRC:
+	case CL_DST: {
+		const struct store_msg *m = c->nmsgs ? store_msg_at(cl->s, c->first_msg) : NULL;
+		if (m)
+			store_endpoint_format(store_endpoint(cl->s, col == CL_SRC ? m->src : m->dst), buf, n);
+		return;
+	}
+	case CL_MSGS:
+		track_call_totals(cl->t, call, &tot);
+		snprintf(buf, n, "%u", tot.nmsgs);
+		return;
+	case CL_STATE: snprintf(buf, n, "%s", track_state_name((enum call_state)c->state)); return;
+	case CL_SETUP:
+		if (c->final_us)
+			snprintf(buf, n, "%lld", (long long)((c->final_us - c->start_us + 500) / 1000));
+		return;
+	case CL_DURATION:
+		if (c->answer_us) {
+			long long tenths = ((c->bye_us ? c->bye_us : c->end_us) - c->answer_us + 50000) / 100000;
+			snprintf(buf, n, "%lld.%lld", tenths / 10, tenths % 10);
+		}
+		return;
+	case CL_STATUS:
+		if (c->final_status)
+			snprintf(buf, n, "%u", c->final_status);
+		return;
+	case CL__COUNT: return;
+	}
+	if (sv_is_set(v))
+		esc_term_buf(buf, n, v, NULL);
+}

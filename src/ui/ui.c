@@ -1,0 +1,432 @@
+/* ui.c - the viewer's event loop, terminal setup and drawing helpers.
+ *
+ * One loop: poll() the terminal; while the capture is still loading, read
+ * it in slices of about 20 ms between polls, so keys are answered at once
+ * and the call list fills in as it loads (redrawn at most every 150 ms).
+ * The keyboard comes from /dev/tty, so `-r -` can read the capture from
+ * standard input. */
+#include <curses.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "sipscope/escape.h"
+#include "ui.h"
+
+#define SLICE_US 20000      /* loading work between two polls */
+#define REDRAW_US 150000    /* redraws while loading, at most this often */
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int ui_attr(const struct ui *ui, int pair)
+{
+	return ui->color ? (int)COLOR_PAIR(pair) : 0;
+}
+
+void ui_put(int y, int x, const char *text, int maxcols)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t len = strlen(text), i = 0;
+	int cols = 0;
+	while (i < len && cols < maxcols) {
+		int u = esc_utf8_len(p + i, len - i);
+		if (u <= 0)
+			u = 1;
+		i += (size_t)u;
+		cols++;
+	}
+	mvaddnstr(y, x, text, (int)i);
+}
+
+static int style_attr(const struct ui *ui, const struct ladder_cell *c)
+{
+	int txn = c->color ? ui_attr(ui, UI_C_TXN + c->color - 1) : 0;
+	switch (c->style) {
+	case LADDER_S_HEAD: return (int)A_BOLD;
+	case LADDER_S_LIFE: return ui_attr(ui, UI_C_DIM);
+	case LADDER_S_ARROW: return txn;
+	case LADDER_S_RETRANS: return (int)A_DIM | txn;
+	case LADDER_S_SDP: return ui_attr(ui, UI_C_DIM);
+	case LADDER_S_BAD: return (int)A_BOLD | ui_attr(ui, UI_C_FAIL);
+	default: return 0;
+	}
+}
+
+void ui_put_cells(const struct ui *ui, int y, const struct ladder_cell *cells, size_t ncells,
+                  size_t skip, int maxcols, int selected)
+{
+	char run[1024];
+	size_t rl = 0;
+	int x = 0, run_x = 0, run_attr = -1;
+	for (size_t i = skip; i < ncells && x < maxcols; i++, x++) {
+		int a = style_attr(ui, &cells[i]);
+		if (selected && cells[i].style != LADDER_S_LIFE)
+			a |= A_REVERSE;
+		size_t cl = strlen(cells[i].ch);
+		if (a != run_attr || rl + cl >= sizeof run) {
+			if (rl) {
+				attrset(run_attr);
+				mvaddnstr(y, run_x, run, (int)rl);
+			}
+			rl = 0;
+			run_x = x;
+			run_attr = a;
+		}
+		memcpy(run + rl, cells[i].ch, cl);
+		rl += cl;
+	}
+	if (rl) {
+		attrset(run_attr);
+		mvaddnstr(y, run_x, run, (int)rl);
+	}
+	attrset(A_NORMAL);
+}
+
+void ui_frame(struct ui *ui, const char *title, const char *hints)
+{
+	char line[512];
+	attrset(A_REVERSE | ui_attr(ui, UI_C_TITLE));
+	mvhline(0, 0, ' ', ui->cols);
+	int n;
+	if (ui->loading && ui->bytes_total)
+		n = snprintf(line, sizeof line, " sipscope - %s   [loading %d%%]", title,
+		             (int)(ui->bytes_done * 100 / ui->bytes_total));
+	else if (ui->loading)
+		n = snprintf(line, sizeof line, " sipscope - %s   [loading]", title);
+	else
+		n = snprintf(line, sizeof line, " sipscope - %s", title);
+	(void)n;
+	ui_put(0, 0, line, ui->cols);
+	attrset(A_NORMAL);
+	/* The status line: a message, or the counts. */
+	const struct ingest_stats *st = ingest_stats(ui->ingest);
+	if (ui->status[0]) {
+		snprintf(line, sizeof line, " %s", ui->status);
+		attrset(A_BOLD);
+	} else {
+		snprintf(line, sizeof line, " Calls: %zu/%zu  Messages: %llu  Malformed: %llu  "
+		         "Frames: %llu%s%s", calllist_count(ui->calls), calllist_total(ui->calls),
+		         (unsigned long long)st->sip_msgs, (unsigned long long)st->malformed,
+		         (unsigned long long)st->frames, ui->filter[0] ? "  Filter: " : "", ui->filter);
+	}
+	move(ui->rows - 2, 0);
+	clrtoeol();
+	ui_put(ui->rows - 2, 0, line, ui->cols);
+	attrset(A_REVERSE);
+	mvhline(ui->rows - 1, 0, ' ', ui->cols);
+	ui_put(ui->rows - 1, 0, hints, ui->cols);
+	attrset(A_NORMAL);
+}
+
+void ui_message(struct ui *ui, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ui->status, sizeof ui->status, fmt, ap);
+	va_end(ap);
+}
+
+int ui_prompt(struct ui *ui, const char *question, char *buf, size_t n)
+{
+	size_t len = strlen(buf);
+	curs_set(1);
+	nodelay(stdscr, FALSE);
+	int done = 0;
+	while (!done) {
+		attrset(A_NORMAL);
+		move(ui->rows - 1, 0);
+		clrtoeol();
+		attrset(A_BOLD);
+		ui_put(ui->rows - 1, 0, question, ui->cols);
+		attrset(A_NORMAL);
+		int qx = (int)strlen(question);
+		int room = ui->cols - qx - 1;
+		size_t from = room > 0 && len > (size_t)room ? len - (size_t)room : 0;
+		char shown[512];
+		esc_term_buf(shown, sizeof shown, sv_make(buf + from, len - from), NULL);
+		ui_put(ui->rows - 1, qx, shown, room > 0 ? room : 0);
+		refresh();
+		int k = getch();
+		switch (k) {
+		case 27: /* Esc */
+		case 7:  /* ^G */
+			done = -1;
+			break;
+		case '\n':
+		case '\r':
+		case KEY_ENTER:
+			done = 1;
+			break;
+		case KEY_BACKSPACE:
+		case 127:
+		case 8:
+			if (len)
+				buf[--len] = '\0';
+			break;
+		case 21: /* ^U */
+			len = 0;
+			buf[0] = '\0';
+			break;
+		case KEY_RESIZE:
+			getmaxyx(stdscr, ui->rows, ui->cols);
+			break;
+		default:
+			if (k >= 0x20 && k < 0x7f && len + 1 < n) {
+				buf[len++] = (char)k;
+				buf[len] = '\0';
+			}
+		}
+	}
+	curs_set(0);
+	nodelay(stdscr, TRUE);
+	return done > 0;
+}
+
+void ui_push(struct ui *ui, struct ui_view *v)
+{
+	if (!v) {
+		ui_message(ui, "out of memory");
+		return;
+	}
+	v->below = ui->top;
+	ui->top = v;
+}
+
+void ui_pop(struct ui *ui)
+{
+	struct ui_view *v = ui->top;
+	if (!v)
+		return;
+	ui->top = v->below;
+	v->ops->destroy(v);
+	if (!ui->top)
+		ui->quit = 1;
+}
+
+static void init_colors(struct ui *ui)
+{
+	const char *nc = getenv("NO_COLOR");
+	ui->color = has_colors() && !(nc && *nc);
+	if (!ui->color)
+		return;
+	start_color();
+	use_default_colors();
+	init_pair(UI_C_TITLE, COLOR_CYAN, -1);
+	init_pair(UI_C_HEADER, COLOR_CYAN, -1);
+	init_pair(UI_C_SELECT, COLOR_BLACK, COLOR_CYAN);
+	init_pair(UI_C_OK, COLOR_GREEN, -1);
+	init_pair(UI_C_WAIT, COLOR_YELLOW, -1);
+	init_pair(UI_C_FAIL, COLOR_RED, -1);
+	init_pair(UI_C_HDRNAME, COLOR_CYAN, -1);
+	init_pair(UI_C_DIM, COLOR_BLUE, -1);
+	init_pair(UI_C_DEL, COLOR_RED, -1);
+	init_pair(UI_C_ADD, COLOR_GREEN, -1);
+	static const short txn[LADDER_COLORS] = { COLOR_CYAN, COLOR_GREEN, COLOR_YELLOW,
+	                                          COLOR_MAGENTA, COLOR_BLUE, COLOR_RED };
+	for (int i = 0; i < LADDER_COLORS; i++)
+		init_pair((short)(UI_C_TXN + i), txn[i], -1);
+}
+
+/* Read frames for about SLICE_US.  Returns 1 when something new came. */
+static int load_slice(struct ui *ui, uint64_t *file_done)
+{
+	int64_t until = now_us() + SLICE_US;
+	uint64_t before = ingest_stats(ui->ingest)->sip_msgs;
+	for (unsigned n = 0;; n++) {
+		struct frame f;
+		int r = pcap_src_next(ui->src, &f);
+		if (r == PCAP_SRC_END) {
+			ingest_finish(ui->ingest);
+			track_finish(ui->tracker);
+			ui->loading = 0;
+			ui->bytes_done = ui->bytes_total;
+			return 1;
+		}
+		if (r == PCAP_SRC_WARNING) {
+			ui_message(ui, "warning: %s", pcap_src_warning(ui->src));
+			continue;
+		}
+		ingest_frame(ui->ingest, &f);
+		if (f.src < PCAP_SRC_MAX_FILES && f.rec_off > file_done[f.src]) {
+			ui->bytes_done += f.rec_off - file_done[f.src];
+			file_done[f.src] = f.rec_off;
+		}
+		if ((n & 255) == 255 && now_us() >= until)
+			break;
+	}
+	return ingest_stats(ui->ingest)->sip_msgs != before;
+}
+
+static void draw(struct ui *ui)
+{
+	erase();
+	if (ui->rows < 8 || ui->cols < 40) {
+		mvaddstr(0, 0, "terminal too small (at least 40x8)");
+	} else {
+		ui->top->ops->draw(ui, ui->top);
+	}
+	refresh();
+}
+
+/* SIPSCOPE_UI_TRACE=FILE: write when the first calls were on screen and
+ * when loading ended (ms since start), for tests/bench. */
+static void trace_time(const char *what, int64_t t0)
+{
+	const char *path = getenv("SIPSCOPE_UI_TRACE");
+	if (!path || !*path)
+		return;
+	FILE *f = fopen(path, "a");
+	if (!f)
+		return;
+	fprintf(f, "%s %.1f\n", what, (double)(now_us() - t0) / 1000.0);
+	fclose(f);
+}
+
+static int open_capture(struct ui *ui, const struct ui_args *a)
+{
+	char err[512];
+	ui->src = pcap_src_open(a->files, a->nfiles, err, sizeof err);
+	if (!ui->src) {
+		fprintf(stderr, "sipscope: %s\n", err);
+		return -1;
+	}
+	ui->store = store_new();
+	ui->tracker = ui->store ? track_new(ui->store) : NULL;
+	ui->ingest = ui->tracker ? ingest_new(ui->store, ui->tracker) : NULL;
+	ui->calls = ui->ingest ? calllist_new(ui->store, ui->tracker) : NULL;
+	if (!ui->calls) {
+		fprintf(stderr, "sipscope: out of memory\n");
+		return -1;
+	}
+	store_set_fetcher(ui->store, pcap_src_fetch, ui->src);
+	ingest_set_correlate(ui->ingest, a->correlate);
+	if (a->filter) {
+		if (calllist_set_filter(ui->calls, a->filter, err, sizeof err) < 0) {
+			fprintf(stderr, "sipscope: %s\n", err);
+			return -1;
+		}
+		snprintf(ui->filter, sizeof ui->filter, "%s", a->filter);
+	}
+	for (size_t i = 0; i < a->nfiles; i++) {
+		struct stat st;
+		if (strcmp(a->files[i], "-") && stat(a->files[i], &st) == 0)
+			ui->bytes_total += (uint64_t)st.st_size;
+	}
+	ui->loading = 1;
+	return 0;
+}
+
+static void close_capture(struct ui *ui)
+{
+	calllist_free(ui->calls);
+	ingest_free(ui->ingest);
+	track_free(ui->tracker);
+	store_free(ui->store);
+	pcap_src_close(ui->src);
+}
+
+int ui_run(const struct ui_args *a)
+{
+	struct ui ui;
+	memset(&ui, 0, sizeof ui);
+	ui.args = a;
+	int64_t t0 = now_us();
+	if (open_capture(&ui, a) < 0) {
+		close_capture(&ui);
+		return 2;
+	}
+	setlocale(LC_ALL, "");
+	ui.ascii = a->ascii || strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
+	FILE *tty = fopen("/dev/tty", "r");
+	SCREEN *scr = tty ? newterm(NULL, stdout, tty) : NULL;
+	if (!scr) {
+		fprintf(stderr, "sipscope: cannot use the terminal (TERM=%s); "
+		                "use 'sipscope calls' or 'sipscope flow' for text output\n",
+		        getenv("TERM") ? getenv("TERM") : "");
+		if (tty)
+			fclose(tty);
+		close_capture(&ui);
+		return 2;
+	}
+	set_term(scr);
+	set_escdelay(25);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	curs_set(0);
+	init_colors(&ui);
+	getmaxyx(stdscr, ui.rows, ui.cols);
+	ui_push(&ui, ui_calls_new(&ui));
+
+	uint64_t file_done[PCAP_SRC_MAX_FILES] = { 0 };
+	int dirty = 1, traced_first = 0;
+	int64_t last_draw = 0;
+	while (!ui.quit && ui.top) {
+		if (ui.loading && load_slice(&ui, file_done))
+			dirty = 1;
+		int64_t t = now_us();
+		if (dirty && (!ui.loading || t - last_draw >= REDRAW_US)) {
+			calllist_refresh(ui.calls);
+			for (struct ui_view *v = ui.top; v; v = v->below)
+				if (v->ops->update)
+					v->ops->update(&ui, v);
+			draw(&ui);
+			last_draw = t;
+			dirty = 0;
+			if (!traced_first && calllist_count(ui.calls)) {
+				trace_time("first_calls_ms", t0);
+				traced_first = 1;
+			}
+			if (!ui.loading) {
+				trace_time("loaded_ms", t0);
+				t0 = INT64_MIN / 2; /* once */
+			}
+		}
+		struct pollfd pfd = { .fd = fileno(tty), .events = POLLIN };
+		int timeout = ui.loading ? 0 : (dirty ? 0 : 1000);
+		if (poll(&pfd, 1, timeout) <= 0 && !(pfd.revents & POLLIN))
+			continue;
+		int k;
+		while ((k = getch()) != ERR) {
+			if (k == KEY_RESIZE) {
+				getmaxyx(stdscr, ui.rows, ui.cols);
+			} else {
+				ui.status[0] = '\0';
+				if (k == 'Q')
+					ui.quit = 1;
+				else if (!ui.top->ops->key(&ui, ui.top, k)) {
+					if (k == '?' || k == KEY_F(1))
+						ui_push(&ui, ui_help_new(&ui));
+					else if (k == 'q' || k == 27 || k == KEY_F(10))
+						ui_pop(&ui);
+				}
+			}
+			if (ui.quit || !ui.top)
+				break;
+			/* Draw now: a key is answered at once, also while loading. */
+			calllist_refresh(ui.calls);
+			draw(&ui);
+			last_draw = now_us();
+		}
+	}
+	while (ui.top)
+		ui_pop(&ui);
+	endwin();
+	delscreen(scr);
+	fclose(tty);
+	close_capture(&ui);
+	return 0;
+}

@@ -1,0 +1,130 @@
+/* ui.h - the curses viewer: shared state and the view contract.
+ *
+ * One event loop (ui.c) owns the terminal, loads the capture in slices
+ * between keystrokes, and keeps a stack of views.  A view is a table of
+ * callbacks (draw, key, destroy) like tmux's window modes; views read the
+ * store, tracker and call list, never packet bytes except through the
+ * store. */
+#ifndef SIPSCOPE_UI_H
+#define SIPSCOPE_UI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sipscope/calllist.h"
+#include "sipscope/ingest.h"
+#include "sipscope/ladder.h"
+#include "sipscope/pcap_src.h"
+#include "sipscope/store.h"
+#include "sipscope/track.h"
+
+struct ui_args {
+	const char *const *files;
+	size_t nfiles;
+	const char *correlate;
+	const char *filter;   /* initial filter expression, or NULL */
+	int ascii;
+};
+
+/* Run the viewer until the user quits.  Returns an exit code (0, or 2
+ * when the capture cannot be opened or the terminal cannot be used). */
+int ui_run(const struct ui_args *a);
+
+/* Color pairs. */
+enum ui_color {
+	UI_C_TITLE = 1,
+	UI_C_HEADER,
+	UI_C_SELECT,
+	UI_C_OK,      /* answered / completed */
+	UI_C_WAIT,    /* setup, ringing */
+	UI_C_FAIL,    /* busy, rejected, failed, cancelled */
+	UI_C_HDRNAME, /* message header names */
+	UI_C_DIM,
+	UI_C_DEL,     /* diff: only on the left */
+	UI_C_ADD,     /* diff: only on the right */
+	UI_C_TXN      /* + 0..LADDER_COLORS-1: transaction colors */
+};
+
+struct ui;
+struct ui_view;
+
+struct ui_view_ops {
+	const char *title;
+	const char *hints; /* key hints for the bottom line */
+	void (*draw)(struct ui *ui, struct ui_view *v);
+	/* Returns 1 when the key was used. */
+	int (*key)(struct ui *ui, struct ui_view *v, int key);
+	/* The capture grew (loading): update what the view shows. */
+	void (*update)(struct ui *ui, struct ui_view *v);
+	void (*destroy)(struct ui_view *v);
+};
+
+struct ui_view {
+	const struct ui_view_ops *ops;
+	struct ui_view *below;
+};
+
+struct ui {
+	struct store *store;
+	struct tracker *tracker;
+	struct ingest *ingest;
+	struct pcap_src *src;
+	struct calllist *calls;
+	const struct ui_args *args;
+	struct ui_view *top;
+	int rows, cols;
+	int color;          /* colors in use (a color terminal and no NO_COLOR) */
+	int ascii;
+	int loading;        /* frames still to read */
+	int quit;
+	uint64_t bytes_total, bytes_done;
+	char status[256];   /* one-shot message for the status line */
+	char filter[256];   /* the call list's filter expression */
+	char search[256];   /* last search regex */
+};
+
+/* Views. */
+struct ui_view *ui_calls_new(struct ui *ui);
+struct ui_view *ui_flow_new(struct ui *ui, const uint32_t *calls, size_t n);
+struct ui_view *ui_msg_new(struct ui *ui, size_t msg);
+struct ui_view *ui_diff_new(struct ui *ui, size_t left, size_t right);
+struct ui_view *ui_help_new(struct ui *ui);
+
+void ui_push(struct ui *ui, struct ui_view *v);
+void ui_pop(struct ui *ui);
+
+/* Drawing helpers (ui.c). */
+/* Put escaped text (one column per character) at y,x, at most maxcols. */
+void ui_put(int y, int x, const char *text, int maxcols);
+/* Put a cell line of the ladder at y from cell `skip`, at most maxcols. */
+void ui_put_cells(const struct ui *ui, int y, const struct ladder_cell *cells, size_t ncells,
+                  size_t skip, int maxcols, int selected);
+/* Attribute for a color pair when colors are on (A_NORMAL otherwise). */
+int ui_attr(const struct ui *ui, int pair);
+/* Title bar and key-hint line, drawn for every view. */
+void ui_frame(struct ui *ui, const char *title, const char *hints);
+/* Ask for a line of text on the bottom line.  Returns 1 with the text in
+ * buf (NUL-terminated), 0 when cancelled (Esc). */
+int ui_prompt(struct ui *ui, const char *question, char *buf, size_t n);
+/* Status-line message shown until the next key. */
+void ui_message(struct ui *ui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Message text: the bytes of store message idx split into escaped lines,
+ * with a kind per line for coloring.  Owner frees with ui_text_free(). */
+enum ui_line_kind { UI_L_START, UI_L_HEADER, UI_L_BLANK, UI_L_BODY, UI_L_INFO };
+struct ui_text {
+	char **lines;
+	uint8_t *kinds;
+	size_t n;
+};
+int ui_text_of_msg(struct ui *ui, size_t idx, struct ui_text *out, int with_info);
+void ui_text_free(struct ui_text *t);
+void ui_text_draw_line(struct ui *ui, const struct ui_text *t, size_t i, int y, int x, int maxcols,
+                       int attr_extra);
+
+/* Save the calls to a file, the format by extension (.txt ladder, .json
+ * and .csv calls).  Returns 0 or -1 with a reason in err. */
+int ui_save_calls(struct ui *ui, const uint32_t *calls, size_t n, const char *path, char *err,
+                  size_t errlen);
+
+#endif

@@ -1,0 +1,445 @@
+/* ui_calls.c - the call list: one row per call, chosen columns, sort,
+ * filter, search, marks; Enter opens the ladder of the marked calls (or
+ * of the one under the cursor). */
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sipscope/vec.h"
+#include "ui.h"
+
+#define MAX_COLS CL__COUNT
+#define FLEX_MIN 16 /* From, To, Call-ID, User-Agent get at least this */
+
+struct calls_view {
+	struct ui_view base;
+	size_t cursor, top;
+	uint32_t cursor_call; /* keeps the cursor on its call when rows move */
+	uint8_t *marked;      /* by call id - 1 */
+	size_t marked_cap, nmarked;
+	enum calllist_col cols[MAX_COLS];
+	size_t ncols;
+	regex_t search;
+	int have_search;
+};
+
+static const enum calllist_col default_cols[] = {
+	CL_INDEX, CL_START, CL_METHOD, CL_STATE, CL_STATUS, CL_FROM, CL_TO, CL_MSGS, CL_SETUP,
+	CL_DURATION, CL_SRC, CL_DST, CL_UA,
+};
+
+static int is_marked(const struct calls_view *cv, uint32_t call)
+{
+	return call && call <= cv->marked_cap && cv->marked[call - 1];
+}
+
+static void toggle_mark(struct calls_view *cv, uint32_t call)
+{
+	if (!call)
+		return;
+	if (call > cv->marked_cap) {
+		size_t old = cv->marked_cap;
+		if (vec_grow((void **)&cv->marked, &cv->marked_cap, call, 1) < 0)
+			return;
+		memset(cv->marked + old, 0, cv->marked_cap - old);
+	}
+	cv->marked[call - 1] ^= 1;
+	cv->nmarked += cv->marked[call - 1] ? 1 : (size_t)-1;
+}
+
+static int state_color(enum call_state s)
+{
+	switch (s) {
+	case CALL_STATE_IN_CALL: return UI_C_OK;
+	case CALL_STATE_SETUP:
+	case CALL_STATE_RINGING: return UI_C_WAIT;
+	case CALL_STATE_CANCELLED:
+	case CALL_STATE_BUSY:
+	case CALL_STATE_REJECTED:
+	case CALL_STATE_FAILED: return UI_C_FAIL;
+	default: return 0;
+	}
+}
+
+/* Widths for the visible columns: fixed ones as they are, From/To/
+ * Call-ID/User-Agent share what is left; columns that no longer fit are
+ * dropped from the right. */
+static size_t fit_columns(const struct calls_view *cv, int cols, int *w)
+{
+	int fixed = 0, flex = 0;
+	size_t n = 0;
+	for (; n < cv->ncols; n++) {
+		enum calllist_col c = cv->cols[n];
+		int cw = calllist_col_width(c);
+		int is_flex = c == CL_FROM || c == CL_TO || c == CL_CALLID || c == CL_UA;
+		int need = fixed + (is_flex ? FLEX_MIN : cw) + flex * FLEX_MIN + (int)n + 2;
+		if (need > cols && n > 0)
+			break;
+		if (is_flex)
+			flex++;
+		else
+			fixed += cw;
+		w[n] = is_flex ? -1 : cw;
+	}
+	int room = cols - 2 - fixed - (int)n;
+	for (size_t i = 0; i < n; i++)
+		if (w[i] < 0) {
+			int share = flex ? room / flex : FLEX_MIN;
+			int want = calllist_col_width(cv->cols[i]) * 2;
+			w[i] = share > want ? want : share;
+		}
+	return n;
+}
+
+static void calls_draw(struct ui *ui, struct ui_view *v)
+{
+	struct calls_view *cv = (struct calls_view *)v;
+	size_t n = calllist_count(ui->calls);
+	int list_rows = ui->rows - 4;
+	if (cv->cursor >= n)
+		cv->cursor = n ? n - 1 : 0;
+	if (cv->cursor < cv->top)
+		cv->top = cv->cursor;
+	if (cv->cursor >= cv->top + (size_t)list_rows)
+		cv->top = cv->cursor - (size_t)list_rows + 1;
+	cv->cursor_call = calllist_call(ui->calls, cv->cursor);
+
+	char title[128];
+	int desc;
+	enum calllist_col sort = calllist_sort_col(ui->calls, &desc);
+	snprintf(title, sizeof title, "Call list   (sort: %s %s)", calllist_col_name(sort),
+	         desc ? "desc" : "asc");
+	if (cv->nmarked) {
+		size_t l = strlen(title);
+		snprintf(title + l, sizeof title - l, "   %zu marked", cv->nmarked);
+	}
+	ui_frame(ui, title, v->ops->hints);
+
+	int w[MAX_COLS];
+	size_t nc = fit_columns(cv, ui->cols, w);
+	int x = 2;
+	attrset(A_BOLD | ui_attr(ui, UI_C_HEADER));
+	mvhline(1, 0, ' ', ui->cols);
+	for (size_t i = 0; i < nc; i++) {
+		char h[64];
+		snprintf(h, sizeof h, "%s%s", calllist_col_name(cv->cols[i]),
+		         cv->cols[i] == sort ? (desc ? "v" : "^") : "");
+		ui_put(1, x, h, w[i]);
+		x += w[i] + 1;
+	}
+	attrset(A_NORMAL);
+	if (!n) {
+		ui_put(3, 2, ui->loading ? "(loading...)" : calllist_total(ui->calls)
+		                                          ? "(no call matches the filter: f to change, x to clear)"
+		                                          : "(no SIP calls in this capture)", ui->cols - 2);
+	}
+	for (int r = 0; r < list_rows && cv->top + (size_t)r < n; r++) {
+		size_t row = cv->top + (size_t)r;
+		uint32_t call = calllist_call(ui->calls, row);
+		const struct call_info *ci = track_call(ui->tracker, call - 1);
+		int y = 2 + r;
+		int attr = ui_attr(ui, state_color((enum call_state)ci->state));
+		if (row == cv->cursor)
+			attr = A_REVERSE;
+		attrset(attr);
+		mvhline(y, 0, ' ', ui->cols);
+		if (is_marked(cv, call)) {
+			attrset(attr | A_BOLD);
+			mvaddstr(y, 0, "*");
+		}
+		attrset(attr);
+		x = 2;
+		for (size_t i = 0; i < nc; i++) {
+			char cell[256];
+			calllist_cell(ui->calls, call, cv->cols[i], cell, sizeof cell);
+			ui_put(y, x, cell, w[i]);
+			x += w[i] + 1;
+		}
+	}
+	attrset(A_NORMAL);
+}
+
+/* Search for the next call (dir +1 / -1) whose messages match. */
+static void search_next(struct ui *ui, struct calls_view *cv, int dir)
+{
+	size_t n = calllist_count(ui->calls);
+	if (!cv->have_search || !n) {
+		ui_message(ui, "no search: press / first");
+		return;
+	}
+	for (size_t step = 1; step <= n; step++) {
+		size_t row = dir > 0 ? (cv->cursor + step) % n : (cv->cursor + n - step % n) % n;
+		if (calllist_call_grep(ui->calls, calllist_call(ui->calls, row), &cv->search)) {
+			if ((dir > 0 && row <= cv->cursor) || (dir < 0 && row >= cv->cursor))
+				ui_message(ui, "search wrapped: /%s", ui->search);
+			cv->cursor = row;
+			return;
+		}
+	}
+	ui_message(ui, "pattern not found: %s", ui->search);
+}
+
+static void set_columns(struct ui *ui, struct calls_view *cv)
+{
+	char buf[256] = "";
+	for (size_t i = 0; i < cv->ncols; i++) {
+		static const char *const keys[CL__COUNT] = {
+			"index", "start", "method", "from", "to", "callid", "src", "dst", "msgs",
+			"state", "setup", "duration", "status", "ua",
+		};
+		size_t l = strlen(buf);
+		snprintf(buf + l, sizeof buf - l, "%s%s", i ? "," : "", keys[cv->cols[i]]);
+	}
+	if (!ui_prompt(ui, "Columns (index start method from to callid src dst msgs state setup "
+	                   "duration status ua): ", buf, sizeof buf))
+		return;
+	enum calllist_col cols[MAX_COLS];
+	size_t n = 0;
+	for (char *tok = strtok(buf, ", "); tok && n < MAX_COLS; tok = strtok(NULL, ", ")) {
+		int c = calllist_col_parse(tok);
+		if (c < 0) {
+			ui_message(ui, "unknown column '%s'", tok);
+			return;
+		}
+		cols[n++] = (enum calllist_col)c;
+	}
+	if (!n) {
+		ui_message(ui, "at least one column");
+		return;
+	}
+	memcpy(cv->cols, cols, n * sizeof cols[0]);
+	cv->ncols = n;
+}
+
+static void open_flow(struct ui *ui, struct calls_view *cv)
+{
+	size_t n = calllist_count(ui->calls);
+	if (!n)
+		return;
+	uint32_t *sel = malloc((cv->nmarked ? cv->nmarked : 1) * sizeof *sel);
+	if (!sel) {
+		ui_message(ui, "out of memory");
+		return;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n && cv->nmarked; i++) {
+		uint32_t c = calllist_call(ui->calls, i);
+		if (is_marked(cv, c) && k < cv->nmarked)
+			sel[k++] = c;
+	}
+	if (!k)
+		sel[k++] = calllist_call(ui->calls, cv->cursor);
+	ui_push(ui, ui_flow_new(ui, sel, k));
+	free(sel);
+}
+
+static void save_calls(struct ui *ui, struct calls_view *cv)
+{
+	size_t n = calllist_count(ui->calls);
+	if (!n)
+		return;
+	uint32_t *sel = malloc(n * sizeof *sel);
+	if (!sel)
+		return;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t c = calllist_call(ui->calls, i);
+		if (!cv->nmarked || is_marked(cv, c))
+			sel[k++] = c;
+	}
+	char path[256] = "sipscope-calls.txt";
+	char q[128];
+	snprintf(q, sizeof q, "Save %zu %s as (.txt ladder, .json, .csv): ", k,
+	         cv->nmarked ? "marked calls" : "calls shown");
+	if (ui_prompt(ui, q, path, sizeof path)) {
+		char err[256];
+		if (ui_save_calls(ui, sel, k, path, err, sizeof err) == 0)
+			ui_message(ui, "saved %zu calls to %s", k, path);
+		else
+			ui_message(ui, "%s", err);
+	}
+	free(sel);
+}
+
+static int calls_key(struct ui *ui, struct ui_view *v, int key)
+{
+	struct calls_view *cv = (struct calls_view *)v;
+	size_t n = calllist_count(ui->calls);
+	size_t page = ui->rows > 6 ? (size_t)ui->rows - 5 : 1;
+	switch (key) {
+	case KEY_DOWN:
+	case 'j':
+		if (cv->cursor + 1 < n)
+			cv->cursor++;
+		break;
+	case KEY_UP:
+	case 'k':
+		if (cv->cursor)
+			cv->cursor--;
+		break;
+	case KEY_NPAGE:
+	case 6: /* ^F */
+		cv->cursor = cv->cursor + page < n ? cv->cursor + page : (n ? n - 1 : 0);
+		break;
+	case KEY_PPAGE:
+	case 2: /* ^B */
+		cv->cursor = cv->cursor > page ? cv->cursor - page : 0;
+		break;
+	case KEY_HOME:
+	case 'g':
+		cv->cursor = 0;
+		break;
+	case KEY_END:
+	case 'G':
+		cv->cursor = n ? n - 1 : 0;
+		break;
+	case ' ':
+		toggle_mark(cv, calllist_call(ui->calls, cv->cursor));
+		if (cv->cursor + 1 < n)
+			cv->cursor++;
+		break;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		open_flow(ui, cv);
+		break;
+	case '/':
+	case KEY_F(3): {
+		char buf[256];
+		snprintf(buf, sizeof buf, "%s", ui->search);
+		if (!ui_prompt(ui, "/", buf, sizeof buf) || !buf[0])
+			break;
+		char err[256];
+		regex_t re;
+		if (calllist_regcomp(&re, buf, err, sizeof err) < 0) {
+			ui_message(ui, "%s", err);
+			break;
+		}
+		if (cv->have_search)
+			regfree(&cv->search);
+		cv->search = re;
+		cv->have_search = 1;
+		snprintf(ui->search, sizeof ui->search, "%s", buf);
+		search_next(ui, cv, +1);
+		break;
+	}
+	case 'n':
+		search_next(ui, cv, +1);
+		break;
+	case 'N':
+		search_next(ui, cv, -1);
+		break;
+	case 'f':
+	case KEY_F(7): {
+		char buf[256];
+		snprintf(buf, sizeof buf, "%s", ui->filter);
+		if (!ui_prompt(ui, "Filter (words, method= state= status= from= to= callid= ua= ~regex): ",
+		               buf, sizeof buf))
+			break;
+		char err[256];
+		if (calllist_set_filter(ui->calls, buf, err, sizeof err) < 0) {
+			ui_message(ui, "%s", err);
+			break;
+		}
+		snprintf(ui->filter, sizeof ui->filter, "%s", buf);
+		calllist_refresh(ui->calls);
+		long row = calllist_row_of(ui->calls, cv->cursor_call);
+		cv->cursor = row >= 0 ? (size_t)row : 0;
+		break;
+	}
+	case 'x':
+	case KEY_F(5):
+		calllist_set_filter(ui->calls, NULL, NULL, 0);
+		ui->filter[0] = '\0';
+		if (cv->marked)
+			memset(cv->marked, 0, cv->marked_cap);
+		cv->nmarked = 0;
+		calllist_refresh(ui->calls);
+		break;
+	case '<':
+	case '>': {
+		int desc;
+		enum calllist_col s = calllist_sort_col(ui->calls, &desc);
+		size_t i = 0;
+		while (i < cv->ncols && cv->cols[i] != s)
+			i++;
+		if (i == cv->ncols)
+			i = 0;
+		else
+			i = key == '>' ? (i + 1) % cv->ncols : (i + cv->ncols - 1) % cv->ncols;
+		calllist_set_sort(ui->calls, cv->cols[i], desc);
+		calllist_refresh(ui->calls);
+		break;
+	}
+	case 'r': {
+		int desc;
+		enum calllist_col s = calllist_sort_col(ui->calls, &desc);
+		calllist_set_sort(ui->calls, s, !desc);
+		calllist_refresh(ui->calls);
+		break;
+	}
+	case 'c':
+		set_columns(ui, cv);
+		break;
+	case 'w':
+	case 's':
+	case KEY_F(2):
+		save_calls(ui, cv);
+		break;
+	case 'q':
+	case 27:
+		ui->quit = 1;
+		break;
+	default:
+		return 0;
+	}
+	if (key == '<' || key == '>' || key == 'r' || key == 'x') {
+		long row = calllist_row_of(ui->calls, cv->cursor_call);
+		cv->cursor = row >= 0 ? (size_t)row : 0;
+	}
+	if (cv->cursor < calllist_count(ui->calls))
+		cv->cursor_call = calllist_call(ui->calls, cv->cursor);
+	return 1;
+}
+
+/* While loading: keep the cursor on its call as rows arrive or move. */
+static void calls_update(struct ui *ui, struct ui_view *v)
+{
+	struct calls_view *cv = (struct calls_view *)v;
+	if (!cv->cursor_call)
+		return;
+	long row = calllist_row_of(ui->calls, cv->cursor_call);
+	if (row >= 0)
+		cv->cursor = (size_t)row;
+}
+
+static void calls_destroy(struct ui_view *v)
+{
+	struct calls_view *cv = (struct calls_view *)v;
+	if (cv->have_search)
+		regfree(&cv->search);
+	free(cv->marked);
+	free(cv);
+}
+
+static const struct ui_view_ops calls_ops = {
+	.title = "Call list",
+	.hints = " Enter Flow  Space Mark  / Search  f Filter  x Clear  < > r Sort  c Columns"
+	         "  w Save  ? Help  q Quit",
+	.draw = calls_draw,
+	.key = calls_key,
+	.update = calls_update,
+	.destroy = calls_destroy,
+};
+
+struct ui_view *ui_calls_new(struct ui *ui)
+{
+	(void)ui;
+	struct calls_view *cv = calloc(1, sizeof *cv);
+	if (!cv)
+		return NULL;
+	cv->base.ops = &calls_ops;
+	cv->ncols = sizeof default_cols / sizeof default_cols[0];
+	memcpy(cv->cols, default_cols, sizeof default_cols);
+	return &cv->base;
+}

@@ -1,0 +1,390 @@
+/* ui_flow.c - the ladder of one or more calls, drawn from the same cells
+ * as `sipscope flow`, with the selected message in a side (wide
+ * terminals) or bottom pane. */
+#include <curses.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sipscope/escape.h"
+#include "ui.h"
+
+#define PANE_SIDE_MIN_COLS 150 /* wider: the message pane goes to the right */
+#define PANE_BOTTOM_MIN_ROWS 30
+
+struct flow_view {
+	struct ui_view base;
+	uint32_t *calls;
+	size_t ncalls;
+	uint32_t nmsgs_built;   /* messages of the calls when the ladder was built */
+	struct ladder *lad;
+	struct ladder_opts o;
+	size_t sel;             /* selected message (ladder order) */
+	size_t top;             /* first ladder line shown below the header */
+	size_t hscroll;
+	int pane;               /* message pane on */
+	long mark;              /* message marked for diff (store index), -1 */
+	regex_t search;
+	int have_search;
+	struct ui_text pane_text;
+	size_t pane_msg;        /* store index the pane text is of, or SIZE_MAX */
+};
+
+static uint32_t calls_nmsgs(struct ui *ui, const struct flow_view *fv)
+{
+	uint32_t n = 0;
+	for (size_t i = 0; i < fv->ncalls; i++) {
+		struct call_totals tot;
+		track_call_totals(ui->tracker, fv->calls[i], &tot);
+		n += tot.nmsgs;
+	}
+	return n;
+}
+
+/* (Re)build the ladder, keeping the selected message. */
+static void rebuild(struct ui *ui, struct flow_view *fv)
+{
+	size_t keep = fv->lad && fv->sel < ladder_msg_count(fv->lad) ? ladder_msg(fv->lad, fv->sel)
+	                                                              : SIZE_MAX;
+	fv->o.ascii = ui->ascii;
+	struct ladder *l = ladder_build(ui->store, ui->tracker, fv->calls, fv->ncalls, &fv->o);
+	if (!l) {
+		ui_message(ui, "out of memory");
+		return;
+	}
+	ladder_free(fv->lad);
+	fv->lad = l;
+	fv->nmsgs_built = calls_nmsgs(ui, fv);
+	fv->sel = 0;
+	for (size_t i = 0; keep != SIZE_MAX && i < ladder_msg_count(l); i++)
+		if (ladder_msg(l, i) == keep)
+			fv->sel = i;
+}
+
+static void pane_geometry(const struct ui *ui, const struct flow_view *fv, int *lad_w, int *lad_h,
+                          int *py, int *px, int *pw, int *ph)
+{
+	int body = ui->rows - 3; /* title, status, hints */
+	*lad_w = ui->cols;
+	*lad_h = body;
+	*pw = *ph = 0;
+	*py = 1;
+	*px = 0;
+	if (!fv->pane)
+		return;
+	if (ui->cols >= PANE_SIDE_MIN_COLS) {
+		*pw = ui->cols * 2 / 5;
+		*lad_w = ui->cols - *pw - 1;
+		*px = *lad_w + 1;
+		*ph = body;
+	} else if (ui->rows >= PANE_BOTTOM_MIN_ROWS) {
+		*ph = body * 2 / 5;
+		*lad_h = body - *ph - 1;
+		*py = 1 + *lad_h + 1;
+		*pw = ui->cols;
+	}
+}
+
+static void flow_draw(struct ui *ui, struct ui_view *v)
+{
+	struct flow_view *fv = (struct flow_view *)v;
+	char title[256];
+	const struct call_info *c = track_call(ui->tracker, fv->calls[0] - 1);
+	char from[96], to[96];
+	esc_term_buf(from, sizeof from, store_str(ui->store, c->from), NULL);
+	esc_term_buf(to, sizeof to, store_str(ui->store, c->to), NULL);
+	if (fv->ncalls > 1)
+		snprintf(title, sizeof title, "Call flow of %zu calls", fv->ncalls);
+	else
+		snprintf(title, sizeof title, "Call flow %u  %s -> %s  %s", fv->calls[0], from, to,
+		         track_state_name((enum call_state)c->state));
+	ui_frame(ui, title, v->ops->hints);
+	if (!fv->lad)
+		return;
+	int lw, lh, py, px, pw, ph;
+	pane_geometry(ui, fv, &lw, &lh, &py, &px, &pw, &ph);
+	if (fv->o.max_width != (size_t)lw) { /* fit the ladder to the screen */
+		fv->o.max_width = (size_t)lw;
+		rebuild(ui, fv);
+	}
+	size_t width = ladder_width(fv->lad);
+	struct ladder_cell *cells = malloc(width * sizeof *cells);
+	if (!cells)
+		return;
+	size_t nmsg = ladder_msg_count(fv->lad);
+	if (fv->sel >= nmsg)
+		fv->sel = nmsg ? nmsg - 1 : 0;
+	size_t rows = lh > LADDER_HEAD_LINES ? (size_t)lh - LADDER_HEAD_LINES : 1;
+	size_t sel_line = nmsg ? ladder_msg_line(fv->lad, fv->sel) - LADDER_HEAD_LINES : 0;
+	if (sel_line < fv->top)
+		fv->top = sel_line;
+	if (sel_line + 2 > fv->top + rows) /* its SDP line too */
+		fv->top = sel_line + 2 - rows;
+	if (fv->hscroll + 10 > width)
+		fv->hscroll = width > 10 ? width - 10 : 0;
+	for (int h = 0; h < LADDER_HEAD_LINES; h++) {
+		ladder_draw(fv->lad, (size_t)h, cells);
+		ui_put_cells(ui, 1 + h, cells, width, fv->hscroll, lw, 0);
+	}
+	size_t nlines = ladder_lines(fv->lad);
+	for (size_t r = 0; r < rows; r++) {
+		size_t line = LADDER_HEAD_LINES + fv->top + r;
+		if (line >= nlines)
+			break;
+		size_t m;
+		enum ladder_line_kind kind = ladder_line_kind(fv->lad, line, &m);
+		ladder_draw(fv->lad, line, cells);
+		int selected = kind == LADDER_LINE_ARROW && m == fv->sel;
+		ui_put_cells(ui, 1 + LADDER_HEAD_LINES + (int)r, cells, width, fv->hscroll, lw, selected);
+		if (kind == LADDER_LINE_ARROW && fv->mark >= 0 && ladder_msg(fv->lad, m) == (size_t)fv->mark) {
+			attrset(A_BOLD);
+			mvaddstr(1 + LADDER_HEAD_LINES + (int)r, 0, "*");
+			attrset(A_NORMAL);
+		}
+	}
+	free(cells);
+	if (!pw || !ph || !nmsg)
+		return;
+	/* The pane: a line between, then the selected message. */
+	attrset(ui_attr(ui, UI_C_DIM));
+	if (px)
+		mvvline(py, px - 1, ui->ascii ? '|' : ACS_VLINE, ph);
+	else
+		mvhline(py - 1, 0, ui->ascii ? '-' : ACS_HLINE, pw);
+	attrset(A_NORMAL);
+	size_t idx = ladder_msg(fv->lad, fv->sel);
+	if (fv->pane_msg != idx) {
+		ui_text_free(&fv->pane_text);
+		fv->pane_msg = ui_text_of_msg(ui, idx, &fv->pane_text, 1) == 0 ? idx : SIZE_MAX;
+	}
+	for (size_t i = 0; i < fv->pane_text.n && (int)i < ph; i++)
+		ui_text_draw_line(ui, &fv->pane_text, i, py + (int)i, px, pw, 0);
+}
+
+static size_t page_msgs(const struct ui *ui)
+{
+	return ui->rows > 10 ? (size_t)ui->rows / 2 - 2 : 1;
+}
+
+/* Next (dir +1) or previous (-1) message that opens a transaction. */
+static void jump_txn(struct ui *ui, struct flow_view *fv, int dir)
+{
+	size_t n = ladder_msg_count(fv->lad);
+	for (size_t i = fv->sel; dir > 0 ? i + 1 < n : i > 0;) {
+		i = dir > 0 ? i + 1 : i - 1;
+		const struct store_msg *r = store_msg_at(ui->store, ladder_msg(fv->lad, i));
+		const struct txn_info *tx = r->txn ? track_txn(ui->tracker, r->txn) : NULL;
+		if (tx && tx->first_msg == ladder_msg(fv->lad, i) + 1) {
+			fv->sel = i;
+			return;
+		}
+	}
+	ui_message(ui, dir > 0 ? "no later transaction" : "no earlier transaction");
+}
+
+static void search_flow(struct ui *ui, struct flow_view *fv, int dir)
+{
+	size_t n = ladder_msg_count(fv->lad);
+	if (!fv->have_search || !n) {
+		ui_message(ui, "no search: press / first");
+		return;
+	}
+	for (size_t step = 1; step <= n; step++) {
+		size_t i = dir > 0 ? (fv->sel + step) % n : (fv->sel + n - step % n) % n;
+		struct ui_text t;
+		if (ui_text_of_msg(ui, ladder_msg(fv->lad, i), &t, 0) < 0)
+			continue;
+		int hit = 0;
+		for (size_t k = 0; k < t.n && !hit; k++)
+			hit = regexec(&fv->search, t.lines[k], 0, NULL, 0) == 0;
+		ui_text_free(&t);
+		if (hit) {
+			fv->sel = i;
+			return;
+		}
+	}
+	ui_message(ui, "pattern not found: %s", ui->search);
+}
+
+static int flow_key(struct ui *ui, struct ui_view *v, int key)
+{
+	struct flow_view *fv = (struct flow_view *)v;
+	size_t n = fv->lad ? ladder_msg_count(fv->lad) : 0;
+	switch (key) {
+	case KEY_DOWN:
+	case 'j':
+		if (fv->sel + 1 < n)
+			fv->sel++;
+		break;
+	case KEY_UP:
+	case 'k':
+		if (fv->sel)
+			fv->sel--;
+		break;
+	case KEY_NPAGE:
+	case 6:
+		fv->sel = fv->sel + page_msgs(ui) < n ? fv->sel + page_msgs(ui) : (n ? n - 1 : 0);
+		break;
+	case KEY_PPAGE:
+	case 2:
+		fv->sel = fv->sel > page_msgs(ui) ? fv->sel - page_msgs(ui) : 0;
+		break;
+	case KEY_HOME:
+	case 'g':
+		fv->sel = 0;
+		break;
+	case KEY_END:
+	case 'G':
+		fv->sel = n ? n - 1 : 0;
+		break;
+	case KEY_RIGHT:
+	case 'l':
+		fv->hscroll += 8;
+		break;
+	case KEY_LEFT:
+	case 'h':
+		fv->hscroll = fv->hscroll > 8 ? fv->hscroll - 8 : 0;
+		break;
+	case ']':
+		jump_txn(ui, fv, +1);
+		break;
+	case '[':
+		jump_txn(ui, fv, -1);
+		break;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		if (n)
+			ui_push(ui, ui_msg_new(ui, ladder_msg(fv->lad, fv->sel)));
+		break;
+	case ' ':
+		if (!n)
+			break;
+		fv->mark = fv->mark == (long)ladder_msg(fv->lad, fv->sel) ? -1 : (long)ladder_msg(fv->lad, fv->sel);
+		if (fv->mark >= 0)
+			ui_message(ui, "marked for diff: move to another message and press d");
+		break;
+	case 'd':
+	case KEY_F(6):
+		if (fv->mark < 0 || (size_t)fv->mark == ladder_msg(fv->lad, fv->sel)) {
+			ui_message(ui, "mark a message with Space, move to another, then press d");
+			break;
+		}
+		ui_push(ui, ui_diff_new(ui, (size_t)fv->mark, ladder_msg(fv->lad, fv->sel)));
+		break;
+	case 't':
+		fv->o.time = (enum ladder_time)((fv->o.time + 1) % 3);
+		rebuild(ui, fv);
+		ui_message(ui, "time: %s", fv->o.time == LADDER_TIME_ABS ? "absolute"
+		                           : fv->o.time == LADDER_TIME_DELTA ? "since previous message"
+		                                                             : "since first message");
+		break;
+	case 'm':
+		fv->o.merge_hosts = !fv->o.merge_hosts;
+		rebuild(ui, fv);
+		ui_message(ui, "%s", fv->o.merge_hosts ? "one column per host" : "one column per ip:port");
+		break;
+	case 'S':
+		fv->o.no_sdp = !fv->o.no_sdp;
+		rebuild(ui, fv);
+		break;
+	case 'p':
+		fv->pane = !fv->pane;
+		fv->o.max_width = 0; /* refit on the next draw */
+		break;
+	case '/':
+	case KEY_F(3): {
+		char buf[256];
+		snprintf(buf, sizeof buf, "%s", ui->search);
+		if (!ui_prompt(ui, "/", buf, sizeof buf) || !buf[0])
+			break;
+		char err[256];
+		regex_t re;
+		if (calllist_regcomp(&re, buf, err, sizeof err) < 0) {
+			ui_message(ui, "%s", err);
+			break;
+		}
+		if (fv->have_search)
+			regfree(&fv->search);
+		fv->search = re;
+		fv->have_search = 1;
+		snprintf(ui->search, sizeof ui->search, "%s", buf);
+		search_flow(ui, fv, +1);
+		break;
+	}
+	case 'n':
+		search_flow(ui, fv, +1);
+		break;
+	case 'N':
+		search_flow(ui, fv, -1);
+		break;
+	case 'w':
+	case 's':
+	case KEY_F(2): {
+		char path[256];
+		snprintf(path, sizeof path, "sipscope-call-%u.txt", fv->calls[0]);
+		if (!ui_prompt(ui, "Save this flow as (.txt ladder, .json, .csv): ", path, sizeof path))
+			break;
+		char err[256];
+		if (ui_save_calls(ui, fv->calls, fv->ncalls, path, err, sizeof err) == 0)
+			ui_message(ui, "saved to %s", path);
+		else
+			ui_message(ui, "%s", err);
+		break;
+	}
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+static void flow_update(struct ui *ui, struct ui_view *v)
+{
+	struct flow_view *fv = (struct flow_view *)v;
+	if (calls_nmsgs(ui, fv) != fv->nmsgs_built)
+		rebuild(ui, fv);
+}
+
+static void flow_destroy(struct ui_view *v)
+{
+	struct flow_view *fv = (struct flow_view *)v;
+	ladder_free(fv->lad);
+	ui_text_free(&fv->pane_text);
+	if (fv->have_search)
+		regfree(&fv->search);
+	free(fv->calls);
+	free(fv);
+}
+
+static const struct ui_view_ops flow_ops = {
+	.title = "Call flow",
+	.hints = " Enter Message  Space Mark  d Diff  [ ] Transaction  / Search  t Time  m Hosts"
+	         "  S SDP  p Pane  w Save  ? Help  q Back",
+	.draw = flow_draw,
+	.key = flow_key,
+	.update = flow_update,
+	.destroy = flow_destroy,
+};
+
+struct ui_view *ui_flow_new(struct ui *ui, const uint32_t *calls, size_t n)
+{
+	struct flow_view *fv = calloc(1, sizeof *fv);
+	if (!fv)
+		return NULL;
+	fv->calls = malloc(n * sizeof *calls);
+	if (!fv->calls) {
+		free(fv);
+		return NULL;
+	}
+	memcpy(fv->calls, calls, n * sizeof *calls);
+	fv->ncalls = n;
+	fv->base.ops = &flow_ops;
+	fv->pane = 1;
+	fv->mark = -1;
+	fv->pane_msg = SIZE_MAX;
+	rebuild(ui, fv);
+	if (!fv->lad) {
+		flow_destroy(&fv->base);
+		return NULL;
+	}
+	return &fv->base;
+}

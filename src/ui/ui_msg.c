@@ -1,0 +1,373 @@
+/* ui_msg.c - a message as text (escaped lines with a kind each), the
+ * message view, and the side-by-side diff of two messages. */
+#include <curses.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sipscope/escape.h"
+#include "ui.h"
+
+static const char *const tp_names[] = { "UDP", "TCP", "TLS", "WS", "WSS", "SCTP" };
+
+void ui_text_free(struct ui_text *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->lines[i]);
+	free(t->lines);
+	free(t->kinds);
+	memset(t, 0, sizeof *t);
+}
+
+static int text_add(struct ui_text *t, size_t *cap, const char *s, size_t len, int kind)
+{
+	if (t->n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		char **nl = realloc(t->lines, nc * sizeof *nl);
+		if (!nl)
+			return -1;
+		t->lines = nl;
+		uint8_t *nk = realloc(t->kinds, nc);
+		if (!nk)
+			return -1;
+		t->kinds = nk;
+		*cap = nc;
+	}
+	/* Escaping at most quadruples a byte (\xNN). */
+	char *e = malloc(len * 8 + 1);
+	if (!e)
+		return -1;
+	esc_term_buf(e, len * 8 + 1, sv_make(s, len), NULL);
+	t->lines[t->n] = e;
+	t->kinds[t->n++] = (uint8_t)kind;
+	return 0;
+}
+
+int ui_text_of_msg(struct ui *ui, size_t idx, struct ui_text *out, int with_info)
+{
+	memset(out, 0, sizeof *out);
+	size_t cap = 0, len;
+	const struct store_msg *r = store_msg_at(ui->store, idx);
+	if (with_info) {
+		char info[512], src[64], dst[64], when[64];
+		time_t sec = (time_t)(r->ts_us / 1000000);
+		struct tm tm;
+		localtime_r(&sec, &tm);
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+		store_endpoint_format(store_endpoint(ui->store, r->src), src, sizeof src);
+		store_endpoint_format(store_endpoint(ui->store, r->dst), dst, sizeof dst);
+		snprintf(info, sizeof info, "Frame %" PRIu64 "  %s.%06d  %s -> %s  %s  %u bytes%s%s%s",
+		         r->frame, when, (int)(r->ts_us % 1000000), src, dst,
+		         r->transport < 6 ? tp_names[r->transport] : "?", r->loc_len,
+		         (r->flags & STORE_MSG_RETRANS) ? "  [retransmission]" : "",
+		         r->malformed ? "  [malformed: " : "", r->malformed ? r->malformed : "");
+		if (r->malformed)
+			strncat(info, "]", sizeof info - strlen(info) - 1);
+		if (text_add(out, &cap, info, strlen(info), UI_L_INFO) < 0)
+			goto fail;
+	}
+	const char *b = store_msg_bytes(ui->store, idx, &len);
+	if (!b) {
+		const char *e = "(the message bytes cannot be read again)";
+		if (text_add(out, &cap, e, strlen(e), UI_L_INFO) < 0)
+			goto fail;
+		return 0;
+	}
+	int in_body = 0, first = 1;
+	size_t i = 0;
+	while (i < len) {
+		const char *nl = memchr(b + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - b) : len;
+		size_t l = end - i;
+		if (l && b[i + l - 1] == '\r')
+			l--;
+		int kind = in_body ? UI_L_BODY : first ? UI_L_START : l ? UI_L_HEADER : UI_L_BLANK;
+		if (!in_body && !first && !l)
+			in_body = 1;
+		first = 0;
+		if (text_add(out, &cap, b + i, l, kind) < 0)
+			goto fail;
+		i = nl ? end + 1 : len;
+	}
+	return 0;
+fail:
+	ui_text_free(out);
+	return -1;
+}
+
+void ui_text_draw_line(struct ui *ui, const struct ui_text *t, size_t i, int y, int x, int maxcols,
+                       int attr_extra)
+{
+	const char *s = t->lines[i];
+	switch (t->kinds[i]) {
+	case UI_L_INFO:
+		attrset(A_BOLD | attr_extra);
+		ui_put(y, x, s, maxcols);
+		break;
+	case UI_L_START:
+		attrset(A_BOLD | ui_attr(ui, UI_C_WAIT) | attr_extra);
+		ui_put(y, x, s, maxcols);
+		break;
+	case UI_L_HEADER: {
+		const char *colon = strchr(s, ':');
+		int nl = colon ? (int)(colon - s) + 1 : 0;
+		attrset(ui_attr(ui, UI_C_HDRNAME) | attr_extra);
+		ui_put(y, x, s, nl < maxcols ? nl : maxcols);
+		attrset(A_NORMAL | attr_extra);
+		if (nl < maxcols)
+			ui_put(y, x + nl, s + nl, maxcols - nl);
+		break;
+	}
+	default: { /* body: SDP m= and c= lines stand out */
+		int bold = (s[0] == 'm' || s[0] == 'c') && s[1] == '=';
+		attrset((bold ? A_BOLD : A_NORMAL) | attr_extra);
+		ui_put(y, x, s, maxcols);
+	}
+	}
+	attrset(A_NORMAL);
+}
+
+/* ---- message view ---- */
+
+struct msg_view {
+	struct ui_view base;
+	size_t msg;
+	struct ui_text text;
+	size_t top, hscroll;
+};
+
+static void msg_draw(struct ui *ui, struct ui_view *v)
+{
+	struct msg_view *mv = (struct msg_view *)v;
+	char title[64];
+	snprintf(title, sizeof title, "Message %zu", mv->msg + 1);
+	ui_frame(ui, title, v->ops->hints);
+	int rows = ui->rows - 3;
+	if (mv->text.n && mv->top >= mv->text.n)
+		mv->top = mv->text.n - 1;
+	for (int r = 0; r < rows && mv->top + (size_t)r < mv->text.n; r++) {
+		size_t i = mv->top + (size_t)r;
+		const char *s = mv->text.lines[i];
+		/* Horizontal scroll: skip whole characters. */
+		size_t skip = 0, c = 0, len = strlen(s);
+		while (c < mv->hscroll && skip < len) {
+			int u = esc_utf8_len((const unsigned char *)s + skip, len - skip);
+			skip += u > 0 ? (size_t)u : 1;
+			c++;
+		}
+		if (skip) {
+			attrset(mv->text.kinds[i] == UI_L_HEADER ? A_NORMAL : A_BOLD);
+			ui_put(1 + r, 1, s + skip, ui->cols - 2);
+			attrset(A_NORMAL);
+		} else {
+			ui_text_draw_line(ui, &mv->text, i, 1 + r, 1, ui->cols - 2, 0);
+		}
+	}
+}
+
+static int scroll_key(struct ui *ui, size_t *top, size_t *hscroll, size_t n, int key)
+{
+	size_t page = ui->rows > 4 ? (size_t)ui->rows - 4 : 1;
+	switch (key) {
+	case KEY_DOWN:
+	case 'j':
+		if (*top + 1 < n)
+			(*top)++;
+		return 1;
+	case KEY_UP:
+	case 'k':
+		if (*top)
+			(*top)--;
+		return 1;
+	case KEY_NPAGE:
+	case ' ':
+	case 6:
+		*top = *top + page < n ? *top + page : (n ? n - 1 : 0);
+		return 1;
+	case KEY_PPAGE:
+	case 2:
+		*top = *top > page ? *top - page : 0;
+		return 1;
+	case KEY_HOME:
+	case 'g':
+		*top = 0;
+		return 1;
+	case KEY_END:
+	case 'G':
+		*top = n > page ? n - page : 0;
+		return 1;
+	case KEY_RIGHT:
+	case 'l':
+		*hscroll += 8;
+		return 1;
+	case KEY_LEFT:
+	case 'h':
+		*hscroll = *hscroll > 8 ? *hscroll - 8 : 0;
+		return 1;
+	}
+	return 0;
+}
+
+static int msg_key(struct ui *ui, struct ui_view *v, int key)
+{
+	struct msg_view *mv = (struct msg_view *)v;
+	return scroll_key(ui, &mv->top, &mv->hscroll, mv->text.n, key);
+}
+
+static void msg_destroy(struct ui_view *v)
+{
+	struct msg_view *mv = (struct msg_view *)v;
+	ui_text_free(&mv->text);
+	free(mv);
+}
+
+static const struct ui_view_ops msg_ops = {
+	.title = "Message",
+	.hints = " Arrows/j k Scroll  PgUp PgDn  h l Left/right  ? Help  q Back",
+	.draw = msg_draw,
+	.key = msg_key,
+	.destroy = msg_destroy,
+};
+
+struct ui_view *ui_msg_new(struct ui *ui, size_t msg)
+{
+	struct msg_view *mv = calloc(1, sizeof *mv);
+	if (!mv)
+		return NULL;
+	mv->base.ops = &msg_ops;
+	mv->msg = msg;
+	if (ui_text_of_msg(ui, msg, &mv->text, 1) < 0) {
+		free(mv);
+		return NULL;
+	}
+	return &mv->base;
+}
+
+/* ---- diff view ---- */
+
+/* One row of the side-by-side diff: a line index on each side, or -1. */
+struct diff_row {
+	long left, right;
+};
+
+struct diff_view {
+	struct ui_view base;
+	size_t msgs[2];
+	struct ui_text text[2];
+	struct diff_row *rows;
+	size_t nrows, top, hscroll;
+};
+
+/* Align two line lists by their longest common subsequence (messages are
+ * a few dozen lines: the quadratic table is small). */
+static int diff_align(struct diff_view *dv)
+{
+	size_t n = dv->text[0].n, m = dv->text[1].n;
+	uint32_t *lcs = calloc((n + 1) * (m + 1), sizeof *lcs);
+	dv->rows = malloc((n + m + 1) * sizeof *dv->rows);
+	if (!lcs || !dv->rows) {
+		free(lcs);
+		return -1;
+	}
+#define L(i, j) lcs[(i) * (m + 1) + (j)]
+	for (size_t i = n; i-- > 0;)
+		for (size_t j = m; j-- > 0;)
+			L(i, j) = !strcmp(dv->text[0].lines[i], dv->text[1].lines[j])
+			              ? L(i + 1, j + 1) + 1
+			              : (L(i + 1, j) > L(i, j + 1) ? L(i + 1, j) : L(i, j + 1));
+	size_t i = 0, j = 0;
+	while (i < n || j < m) {
+		struct diff_row *r = &dv->rows[dv->nrows++];
+		if (i < n && j < m && !strcmp(dv->text[0].lines[i], dv->text[1].lines[j])) {
+			r->left = (long)i++;
+			r->right = (long)j++;
+		} else if (j < m && (i == n || L(i, j + 1) >= L(i + 1, j))) {
+			r->left = -1;
+			r->right = (long)j++;
+		} else {
+			r->left = (long)i++;
+			r->right = -1;
+		}
+	}
+#undef L
+	free(lcs);
+	return 0;
+}
+
+static void diff_draw(struct ui *ui, struct ui_view *v)
+{
+	struct diff_view *dv = (struct diff_view *)v;
+	char title[96];
+	snprintf(title, sizeof title, "Diff of messages %zu and %zu", dv->msgs[0] + 1, dv->msgs[1] + 1);
+	ui_frame(ui, title, v->ops->hints);
+	int half = (ui->cols - 3) / 2;
+	int rows = ui->rows - 3;
+	if (dv->nrows && dv->top >= dv->nrows)
+		dv->top = dv->nrows - 1;
+	attrset(ui_attr(ui, UI_C_DIM));
+	mvvline(1, half + 1, ui->ascii ? '|' : ACS_VLINE, rows);
+	attrset(A_NORMAL);
+	for (int r = 0; r < rows && dv->top + (size_t)r < dv->nrows; r++) {
+		const struct diff_row *d = &dv->rows[dv->top + (size_t)r];
+		int same = d->left >= 0 && d->right >= 0;
+		if (d->left >= 0) {
+			if (same)
+				ui_text_draw_line(ui, &dv->text[0], (size_t)d->left, 1 + r, 1, half - 1, 0);
+			else {
+				attrset(A_BOLD | ui_attr(ui, UI_C_DEL));
+				mvaddch(1 + r, 0, '-');
+				ui_put(1 + r, 1, dv->text[0].lines[d->left], half - 1);
+			}
+		}
+		if (d->right >= 0) {
+			if (same)
+				ui_text_draw_line(ui, &dv->text[1], (size_t)d->right, 1 + r, half + 3, half - 1, 0);
+			else {
+				attrset(A_BOLD | ui_attr(ui, UI_C_ADD));
+				mvaddch(1 + r, half + 2, '+');
+				ui_put(1 + r, half + 3, dv->text[1].lines[d->right], half - 1);
+			}
+		}
+		attrset(A_NORMAL);
+	}
+}
+
+static int diff_key(struct ui *ui, struct ui_view *v, int key)
+{
+	struct diff_view *dv = (struct diff_view *)v;
+	return scroll_key(ui, &dv->top, &dv->hscroll, dv->nrows, key);
+}
+
+static void diff_destroy(struct ui_view *v)
+{
+	struct diff_view *dv = (struct diff_view *)v;
+	ui_text_free(&dv->text[0]);
+	ui_text_free(&dv->text[1]);
+	free(dv->rows);
+	free(dv);
+}
+
+static const struct ui_view_ops diff_ops = {
+	.title = "Diff",
+	.hints = " - only left  + only right   Arrows/j k Scroll  PgUp PgDn  ? Help  q Back",
+	.draw = diff_draw,
+	.key = diff_key,
+	.destroy = diff_destroy,
+};
+
+struct ui_view *ui_diff_new(struct ui *ui, size_t left, size_t right)
+{
+	struct diff_view *dv = calloc(1, sizeof *dv);
+	if (!dv)
+		return NULL;
+	dv->base.ops = &diff_ops;
+	dv->msgs[0] = left < right ? left : right;
+	dv->msgs[1] = left < right ? right : left;
+	if (ui_text_of_msg(ui, dv->msgs[0], &dv->text[0], 1) < 0 ||
+	    ui_text_of_msg(ui, dv->msgs[1], &dv->text[1], 1) < 0 || diff_align(dv) < 0) {
+		diff_destroy(&dv->base);
+		return NULL;
+	}
+	return &dv->base;
+}

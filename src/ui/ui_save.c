@@ -1,0 +1,65 @@
+/* ui_save.c - the save dialog's writer: the same exporters as the batch
+ * commands, chosen by the file's extension. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sipscope/escape.h"
+#include "sipscope/export.h"
+#include "ui.h"
+
+static const char *extension(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	const char *slash = strrchr(path, '/');
+	return dot && (!slash || dot > slash) ? dot + 1 : "";
+}
+
+static int save_ladders(struct ui *ui, FILE *f, const uint32_t *calls, size_t n)
+{
+	struct ladder_opts o = { .ascii = ui->ascii };
+	for (size_t i = 0; i < n; i++) {
+		const struct call_info *c = track_call(ui->tracker, calls[i] - 1);
+		if (i)
+			putc('\n', f);
+		fprintf(f, "Call %u  ", calls[i]);
+		esc_term(f, store_str(ui->store, c->from), 0);
+		fputs(" -> ", f);
+		esc_term(f, store_str(ui->store, c->to), 0);
+		fprintf(f, "  %s  ", track_state_name((enum call_state)c->state));
+		esc_term(f, store_str(ui->store, c->call_id), 0);
+		putc('\n', f);
+		struct ladder *l = ladder_build(ui->store, ui->tracker, &calls[i], 1, &o);
+		int rc = l ? ladder_print(f, l) : -1;
+		ladder_free(l);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int ui_save_calls(struct ui *ui, const uint32_t *calls, size_t n, const char *path, char *err,
+                  size_t errlen)
+{
+	const char *ext = extension(path);
+	enum export_format fmt;
+	int ladder = !strcmp(ext, "txt");
+	if (!ladder && (strcmp(ext, "json") && strcmp(ext, "csv"))) {
+		snprintf(err, errlen, "cannot save as '.%s': use .txt (ladder), .json or .csv", ext);
+		return -1;
+	}
+	if (!ladder)
+		export_format_parse(ext, &fmt);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = ladder ? save_ladders(ui, f, calls, n)
+	                : export_calls(f, ui->store, ui->tracker, fmt, calls, n);
+	if (fclose(f) != 0 || rc < 0) {
+		snprintf(err, errlen, "writing %s failed", path);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,193 @@
+#!/bin/sh
+# UI tests: sipscope's viewer driven in tmux (send-keys / capture-pane) on
+# the samples.  Each test starts the viewer in a detached tmux session on
+# a private socket, sends keys, waits (bounded) for the screen to show
+# what it should, and checks how the process ended.
+# Usage: SIPSCOPE=build/sipscope sh tests/ui/run.sh
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=${SIPSCOPE:-$ROOT/sipscope}
+case "$BIN" in /*) ;; *) BIN=$ROOT/$BIN ;; esac
+S=$ROOT/samples
+T=$(mktemp -d)
+SOCK=sipscope-ui-$$
+export TZ=UTC
+pass=0 fail=0 skip=0
+
+ok()   { pass=$((pass + 1)); echo "ok   $1"; }
+bad()  { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && sed 's/^/     /' "$2" | head -30; }
+skp()  { skip=$((skip + 1)); echo "skip $1"; }
+
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "skip all UI tests: tmux is not installed"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 0
+fi
+
+tm() { tmux -L "$SOCK" "$@"; }
+cleanup() { tm kill-server >/dev/null 2>&1; rm -rf "$T"; }
+trap cleanup EXIT INT TERM
+
+# start W H ARGS... : the viewer in a fresh session; its exit code goes to $T/rc
+start() {
+	w=$1 h=$2
+	shift 2
+	tm kill-server >/dev/null 2>&1
+	rm -f "$T/rc"
+	printf '%s ' "$@" >"$T/args"
+	tm new-session -d -s ui -x "$w" -y "$h" \
+		"${UI_ENV:-} TERM=xterm-256color $BIN $* 2>$T/stderr; echo \$? >$T/rc; sleep 30"
+	tm set-option -g status off >/dev/null 2>&1 || true
+}
+screen() { tm capture-pane -p -t ui >"$T/screen"; }
+keys() { tm send-keys -t ui "$@"; }
+# wait_for PATTERN: up to 5 s for the screen to show PATTERN (grep -E)
+wait_for() {
+	i=0
+	while [ $i -lt 50 ]; do
+		screen
+		grep -qE -- "$1" "$T/screen" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+# wait_exit: up to 5 s for the viewer to end; its exit code in $rc
+wait_exit() {
+	i=0
+	while [ $i -lt 50 ]; do
+		[ -s "$T/rc" ] && { rc=$(cat "$T/rc"); return 0; }
+		sleep 0.1
+		i=$((i + 1))
+	done
+	rc=none
+	return 1
+}
+check() { # check NAME PATTERN: wait for PATTERN, report
+	if wait_for "$2"; then ok "$1"; else bad "$1" "$T/screen"; fi
+}
+line_no() { grep -nE -- "$1" "$T/screen" | head -1 | cut -d: -f1; }
+
+# --- call list --------------------------------------------------------------
+start 100 30 -r "$S/proxy_rr_udp.pcap"
+check "call list shows the proxy sample's three calls" "^ +3 +[0-9:.]+ +INVITE +completed +200"
+if [ "$(grep -cE '^ +[0-9]+ +[0-9:.]+ +INVITE' "$T/screen")" = 3 ]; then ok "one row per call"
+else bad "one row per call" "$T/screen"; fi
+grep -q "Calls: 3/3" "$T/screen" && ok "status bar counts the calls" || bad "status bar counts the calls" "$T/screen"
+
+# --- ladder -----------------------------------------------------------------
+keys Enter
+check "Enter opens the ladder" "Call flow 1 "
+# Arrows in capture order, right direction: the proxy's hops side by side.
+inv=$(line_no 'INVITE \(SDP\) ─+>│')
+try=$(line_no '│<.*100 trying')
+ring=$(line_no '│<─+ 180 Ringing ─+│ ')
+ack=$(line_no '─ ACK ─+>│ ')
+if [ -n "$inv" ] && [ -n "$try" ] && [ -n "$ring" ] && [ -n "$ack" ] &&
+	[ "$inv" -lt "$try" ] && [ "$try" -lt "$ring" ] && [ "$ring" -lt "$ack" ]; then
+	ok "ladder arrows in order and direction (INVITE >, 100 <, 180 <, ACK >)"
+else bad "ladder arrows in order and direction" "$T/screen"; fi
+head -3 "$T/screen" | grep -q "127.0.0.1:25130 .*127.0.0.1:15130 .*127.0.0.1:15131" &&
+	ok "one column per endpoint: UAC, proxy, UAS" || bad "one column per endpoint: UAC, proxy, UAS" "$T/screen"
+grep -q "audio 127.0.0.1:26130 PCMU" "$T/screen" && ok "SDP summary under the offer" ||
+	bad "SDP summary under the offer" "$T/screen"
+grep -q "^Frame 1 " "$T/screen" && ok "split pane shows the selected message" ||
+	bad "split pane shows the selected message" "$T/screen"
+
+# The text ladder is the same drawing.
+"$BIN" flow -r "$S/proxy_rr_udp.pcap" -c 1 --width 100 >"$T/flow.txt"
+sed -n '2,8p' "$T/flow.txt" | sed 's/ *$//' >"$T/a"
+sed -n '2,8p' "$T/screen" | sed 's/ *$//' >"$T/b"
+if cmp -s "$T/a" "$T/b"; then ok "UI ladder and 'sipscope flow' draw the same lines"
+else diff "$T/a" "$T/b" >"$T/d"; bad "UI ladder and 'sipscope flow' draw the same lines" "$T/d"; fi
+
+# --- message view -------------------------------------------------------------
+keys j j Enter
+check "Enter on a message opens it" "Message 3"
+grep -q "^ INVITE sip:bob@127.0.0.1:15131" "$T/screen" && grep -q "^ Record-Route: <sip:127.0.0.1:15130;lr" "$T/screen" &&
+	ok "message view: the proxy's INVITE with its Record-Route" || bad "message view: the proxy's INVITE" "$T/screen"
+keys q
+check "q goes back to the ladder" "Call flow 1 "
+
+# --- diff -------------------------------------------------------------------------
+keys g Space j j d
+check "Space, move, d: diff of two messages" "Diff of messages 1 and 3"
+grep -qE '^\+ *Record-Route' "$T/screen" || grep -qE '\+Record-Route' "$T/screen" &&
+	ok "diff marks the header only the later message has" || bad "diff marks the added header" "$T/screen"
+keys q q
+check "back to the call list" "Call list"
+
+# --- help ---------------------------------------------------------------------------
+keys '?'
+check "? opens the help" "^ *Everywhere"
+keys q
+
+# --- search and filter ----------------------------------------------------------------
+keys / '3-12775' Enter
+wait_for "Call list" >/dev/null
+keys Enter
+check "/ search moves to the call whose messages match" "Call flow 3 "
+keys q
+keys f 'callid=2-' Enter
+check "filter keeps the matching calls" "Calls: 1/3"
+grep -cE '^ +[0-9]+ +[0-9:.]+ +INVITE' "$T/screen" | grep -qx 1 && ok "filter shows one row" || bad "filter shows one row" "$T/screen"
+keys x
+check "x clears the filter" "Calls: 3/3"
+
+# --- sorting ----------------------------------------------------------------------------
+keys r
+check "r reverses the order" "sort: # desc"
+first=$(grep -E '^ +[0-9]+ +[0-9:.]+ +INVITE' "$T/screen" | head -1 | awk '{print $1}')
+[ "$first" = 3 ] && ok "reversed: call 3 first" || bad "reversed: call 3 first" "$T/screen"
+
+# --- resize ------------------------------------------------------------------------------
+tm resize-window -t ui -x 80 -y 24 2>/dev/null || tm refresh-client -C 80x24 2>/dev/null
+check "redraws at 80x24" "^ sipscope - Call list"
+awk 'length($0) > 80' "$T/screen" | grep -q . && bad "nothing wider than 80 columns" "$T/screen" ||
+	ok "nothing wider than 80 columns"
+
+# --- quit ----------------------------------------------------------------------------------
+keys Q
+if wait_exit && [ "$rc" = 0 ]; then ok "Q quits with status 0"; else bad "Q quits with status 0 (rc=$rc)" "$T/stderr"; fi
+
+# --- 80x24 ladder, ASCII, no color --------------------------------------------------------
+start 80 24 -r "$S/busy_udp.pcap" --ascii
+check "busy sample listed" "INVITE +busy +486"
+keys Enter
+check "ASCII ladder" '\|<-+ 486 Busy Here -+\|'
+if LC_ALL=C grep -q "$(printf '\342')" "$T/screen"; then bad "--ascii draws no UTF-8 lines" "$T/screen"; else ok "--ascii draws no UTF-8 lines"; fi
+keys q q
+wait_exit && [ "$rc" = 0 ] && ok "q from the list quits" || bad "q from the list quits (rc=$rc)" "$T/stderr"
+
+colors() { tm capture-pane -e -p -t ui | grep -c "$(printf '\033')\[3[1-7]m\|$(printf '\033')\[38;5"; }
+start 100 30 -r "$S/busy_udp.pcap"
+wait_for "INVITE +busy" >/dev/null
+with=$(colors)
+UI_ENV="NO_COLOR=1" start 100 30 -r "$S/busy_udp.pcap"
+if wait_for "INVITE +busy" && [ "$with" -gt 0 ] && [ "$(colors)" = 0 ]; then ok "colors by state, none with NO_COLOR"
+else bad "colors by state, none with NO_COLOR ($with with, $(colors) without)" "$T/screen"; fi
+
+# --- hostile bytes never reach the terminal raw ---------------------------------------------
+python3 "$ROOT/tests/integration/mkpcap.py" escapes "$T/escapes.pcap"
+start 120 30 -r "$T/escapes.pcap"
+check "escapes capture listed" "OPTIONS"
+keys Enter
+wait_for "Call flow" >/dev/null
+keys Enter
+check "message view of the hostile message" "Message 1"
+if grep -q 'evil-\\x1b\[31mred\\x1b\[0m-\\x07\\x9b2J' "$T/screen"; then
+	ok "ESC, BEL and C1 bytes from the wire shown escaped"
+else bad "ESC, BEL and C1 bytes from the wire shown escaped" "$T/screen"; fi
+tm capture-pane -e -p -t ui >"$T/raw"
+if grep -q "$(printf '\033')\[31mred" "$T/raw"; then bad "the wire's color sequence did not take effect" "$T/raw"
+else ok "the wire's color sequence did not take effect"; fi
+keys Q
+wait_exit
+
+# --- bad input ----------------------------------------------------------------------------------
+start 80 24 -r "$T/missing.pcap"
+if wait_exit && [ "$rc" = 2 ] && grep -q "missing.pcap" "$T/stderr"; then ok "a missing file: status 2 and a message"
+else bad "a missing file: status 2 and a message (rc=$rc)" "$T/stderr"; fi
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]
