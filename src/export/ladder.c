@@ -17,7 +17,7 @@
 
 #define MIN_GAP 14       /* narrowest gap between lifelines */
 #define WANT_GAP 22      /* default gap */
-#define MAX_LABEL_GAP 34  /* labels longer than this are cut */
+#define MAX_LABEL_GAP 50  /* labels longer than this are cut */
 #define MAX_SDP_GAP 40    /* SDP summaries longer than this are cut */
 #define NAME_MAX_COLS 40 /* endpoint names longer than this are cut */
 #define LABEL_MAX 160    /* bytes kept of a label or summary */

@@ -252,5 +252,40 @@ assert ["leg-F","leg-G"] in ids and len(ids) == 4, ids' "$T/c3.json" 2>"$T/err" 
 	bad "--correlate X-Leg merges the calls sharing its value" "$T/err"
 expect "--correlate needs a header name" 2 "$BIN" calls -r "$T/b2bua.pcap" --correlate "a b"
 
+# --- flow: the text ladder, and --filter -------------------------------------
+# Golden files, checked by eye once: the kamailio proxy's hops side by side,
+# and a cancelled call in ASCII at 80 columns with relative times.
+"$BIN" flow -r "$S/proxy_rr_udp.pcap" -c 2 >"$T/out" 2>"$T/err"
+cmp -s "$T/out" "$ROOT/tests/integration/expected/flow_proxy_call2.txt" && ok "flow: proxy ladder as expected" || {
+	diff "$ROOT/tests/integration/expected/flow_proxy_call2.txt" "$T/out" >"$T/d"; bad "flow: proxy ladder as expected" "$T/d"; }
+"$BIN" flow -r "$S/cancel_udp.pcap" -c 1 --ascii --time rel --width 80 >"$T/out" 2>"$T/err"
+cmp -s "$T/out" "$ROOT/tests/integration/expected/flow_cancel_call1_ascii80.txt" && ok "flow: CANCEL ladder, ASCII, 80 columns" || {
+	diff "$ROOT/tests/integration/expected/flow_cancel_call1_ascii80.txt" "$T/out" >"$T/d"; bad "flow: CANCEL ladder, ASCII, 80 columns" "$T/d"; }
+tail -n +2 "$T/out" | awk 'length($0) > 80' | grep -q . && bad "flow --width 80 stays within 80 columns" "$T/out" ||
+	ok "flow --width 80 stays within 80 columns"
+"$BIN" flow -r "$S/proxy_rr_udp.pcap" -c 2-12775@127.0.0.1 >"$T/out2"
+cmp -s "$T/out2" "$ROOT/tests/integration/expected/flow_proxy_call2.txt" && ok "flow --call takes a Call-ID too" ||
+	bad "flow --call takes a Call-ID too"
+expect "flow --call of an unknown call: status 2" 2 "$BIN" flow -r "$S/proxy_rr_udp.pcap" -c 99
+grep -q "no call '99'" "$T/err" && ok "... and says which" || bad "... and says which" "$T/err"
+"$BIN" flow -r "$S/basic_udp.pcap" >"$T/out"
+[ "$(grep -c '^Call [0-9]' "$T/out")" = "$("$BIN" calls -r "$S/basic_udp.pcap" --format csv | tail -n +2 | wc -l)" ] &&
+	ok "flow without --call: every call" || bad "flow without --call: every call" "$T/out"
+"$BIN" flow -r "$T/escapes.pcap" >"$T/out"
+if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$T/out"; then bad "flow: no raw control bytes" "$T/out"
+else ok "flow: no raw control bytes"; fi
+"$BIN" calls -r "$S/busy_udp.pcap" --filter state=busy --format csv >"$T/out"
+"$BIN" calls -r "$S/busy_udp.pcap" --format csv | grep -c ',busy,' >"$T/n"
+[ "$(tail -n +2 "$T/out" | wc -l)" = "$(cat "$T/n")" ] && [ "$(cat "$T/n")" -gt 0 ] &&
+	ok "calls --filter state=busy keeps the busy calls" || bad "calls --filter state=busy keeps the busy calls" "$T/out"
+"$BIN" calls -r "$S/proxy_rr_udp.pcap" --filter '~^Call-ID: 3-' --format csv >"$T/out"
+[ "$(tail -n +2 "$T/out" | wc -l)" = 1 ] && ok "calls --filter ~REGEX over the messages" ||
+	bad "calls --filter ~REGEX over the messages" "$T/out"
+expect "a bad --filter: status 2" 2 "$BIN" calls -r "$S/busy_udp.pcap" --filter 'colour=red'
+expect "--call outside flow: status 2" 2 "$BIN" calls -r "$S/busy_udp.pcap" --call 1
+"$BIN" -r "$S/busy_udp.pcap" >"$T/out" </dev/null
+head -1 "$T/out" | grep -q "^ CALL  START" && ok "no command, output not a terminal: the calls table" ||
+	bad "no command, output not a terminal: the calls table" "$T/out"
+
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

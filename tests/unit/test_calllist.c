@@ -1,0 +1,130 @@
+/* test_calllist.c - the call list: filter terms, sorting, cells. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sipscope/calllist.h"
+#include "fixture.h"
+
+static size_t rows_with(struct loaded *ld, const char *filter)
+{
+	char err[256];
+	struct calllist *cl = calllist_new(ld->s, ld->t);
+	assert_non_null(cl);
+	assert_int_equal(calllist_set_filter(cl, filter, err, sizeof err), 0);
+	assert_int_equal(calllist_refresh(cl), 0);
+	size_t n = calllist_count(cl);
+	calllist_free(cl);
+	return n;
+}
+
+static void test_filter_terms(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load(&ld, "samples/proxy_rr_udp.pcap", 0);
+	assert_int_equal(rows_with(&ld, NULL), 3);
+	assert_int_equal(rows_with(&ld, ""), 3);
+	assert_int_equal(rows_with(&ld, "alice"), 3);              /* From */
+	assert_int_equal(rows_with(&ld, "ALICE"), 3);              /* any case */
+	assert_int_equal(rows_with(&ld, "2-12775"), 1);            /* Call-ID */
+	assert_int_equal(rows_with(&ld, "callid=3-"), 1);
+	assert_int_equal(rows_with(&ld, "method=INVITE"), 3);
+	assert_int_equal(rows_with(&ld, "method=REGISTER"), 0);
+	assert_int_equal(rows_with(&ld, "state=comp"), 3);         /* prefix */
+	assert_int_equal(rows_with(&ld, "state=busy"), 0);
+	assert_int_equal(rows_with(&ld, "status=200"), 3);
+	assert_int_equal(rows_with(&ld, "to=bob from=alice"), 3);  /* all terms */
+	assert_int_equal(rows_with(&ld, "to=bob from=carol"), 0);
+	assert_int_equal(rows_with(&ld, "ua=sipscope-samples"), 3);
+	/* A regex over the whole messages: only the proxy adds Record-Route. */
+	assert_int_equal(rows_with(&ld, "~^Record-Route:.*lr"), 3);
+	assert_int_equal(rows_with(&ld, "~^X-Nothing-Like-This:"), 0);
+	assert_int_equal(rows_with(&ld, "~^call-id: 2-"), 1);      /* any case, line start */
+	unload(&ld);
+}
+
+static void test_filter_errors_say_what(void **state)
+{
+	(void)state;
+	char err[256];
+	struct calllist *cl = calllist_new(NULL, NULL);
+	assert_int_equal(calllist_set_filter(cl, "colour=red", err, sizeof err), -1);
+	assert_non_null(strstr(err, "unknown filter key 'colour'"));
+	assert_int_equal(calllist_set_filter(cl, "~a(b", err, sizeof err), -1);
+	assert_non_null(strstr(err, "bad regular expression"));
+	calllist_free(cl);
+}
+
+static void test_sort_by_columns(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load(&ld, "samples/busy_udp.pcap", 0);
+	struct calllist *cl = calllist_new(ld.s, ld.t);
+	assert_int_equal(calllist_refresh(cl), 0);
+	size_t n = calllist_count(cl);
+	assert_true(n >= 2);
+	for (size_t i = 1; i < n; i++) /* default: capture order */
+		assert_true(calllist_call(cl, i) > calllist_call(cl, i - 1));
+	calllist_set_sort(cl, CL_INDEX, 1);
+	assert_int_equal(calllist_refresh(cl), 0);
+	assert_int_equal(calllist_call(cl, 0), n);
+	calllist_set_sort(cl, CL_CALLID, 0);
+	assert_int_equal(calllist_refresh(cl), 0);
+	char a[128], b[128];
+	for (size_t i = 1; i < n; i++) {
+		calllist_cell(cl, calllist_call(cl, i - 1), CL_CALLID, a, sizeof a);
+		calllist_cell(cl, calllist_call(cl, i), CL_CALLID, b, sizeof b);
+		assert_true(strcasecmp(a, b) <= 0);
+	}
+	assert_int_equal(calllist_row_of(cl, calllist_call(cl, 1)), 1);
+	calllist_free(cl);
+	unload(&ld);
+}
+
+static void test_cells(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load(&ld, "samples/busy_udp.pcap", 0);
+	struct calllist *cl = calllist_new(ld.s, ld.t);
+	assert_int_equal(calllist_refresh(cl), 0);
+	char buf[128];
+	calllist_cell(cl, 1, CL_METHOD, buf, sizeof buf);
+	assert_string_equal(buf, "INVITE");
+	calllist_cell(cl, 1, CL_STATE, buf, sizeof buf);
+	assert_string_equal(buf, "busy");
+	calllist_cell(cl, 1, CL_STATUS, buf, sizeof buf);
+	assert_string_equal(buf, "486");
+	calllist_cell(cl, 1, CL_DURATION, buf, sizeof buf);
+	assert_string_equal(buf, ""); /* never answered */
+	calllist_cell(cl, 1, CL_MSGS, buf, sizeof buf);
+	assert_string_equal(buf, "4");
+	calllist_cell(cl, 1, CL_SRC, buf, sizeof buf);
+	assert_string_equal(buf, "127.0.0.1:25070");
+	calllist_cell(cl, 1, CL_UA, buf, sizeof buf);
+	assert_string_equal(buf, "sipscope-samples");
+	assert_int_equal(calllist_col_parse("CallID"), CL_CALLID);
+	assert_int_equal(calllist_col_parse("nope"), -1);
+	calllist_free(cl);
+	unload(&ld);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_filter_terms),
+		cmocka_unit_test(test_filter_errors_say_what),
+		cmocka_unit_test(test_sort_by_columns),
+		cmocka_unit_test(test_cells),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,269 @@
+/* test_ladder.c - the ladder layout: columns, arrow directions, labels,
+ * widths (80 columns and wide), ASCII, and what the cells hold. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sipscope/ladder.h"
+#include "fixture.h"
+
+/* Line `line` of the ladder as plain UTF-8 text (trailing blanks kept). */
+static char *line_text(const struct ladder *l, size_t line, struct ladder_cell *cells)
+{
+	static char buf[8192];
+	size_t o = 0;
+	ladder_draw(l, line, cells);
+	for (size_t x = 0; x < ladder_width(l) && o + 5 < sizeof buf; x++) {
+		size_t n = strlen(cells[x].ch);
+		memcpy(buf + o, cells[x].ch, n);
+		o += n;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static struct ladder *build(struct loaded *ld, uint32_t call, const struct ladder_opts *o)
+{
+	struct ladder *l = ladder_build(ld->s, ld->t, &call, 1, o);
+	assert_non_null(l);
+	return l;
+}
+
+/* Column of the arrow head on a message's line: the x of '>' or '<'. */
+static size_t head_x(const struct ladder *l, size_t msg, struct ladder_cell *cells, char *dir)
+{
+	ladder_draw(l, ladder_msg_line(l, msg), cells);
+	for (size_t x = 0; x < ladder_width(l); x++)
+		if (!strcmp(cells[x].ch, ">") || !strcmp(cells[x].ch, "<")) {
+			*dir = cells[x].ch[0];
+			return x;
+		}
+	*dir = 0;
+	return 0;
+}
+
+static void test_proxy_columns_in_order_of_appearance(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load(&ld, "samples/proxy_rr_udp.pcap", 0);
+	struct ladder *l = build(&ld, 1, NULL);
+	assert_int_equal(ladder_columns(l), 3);
+	assert_string_equal(ladder_column_name(l, 0), "127.0.0.1:25130"); /* UAC */
+	assert_string_equal(ladder_column_name(l, 1), "127.0.0.1:15130"); /* proxy */
+	assert_string_equal(ladder_column_name(l, 2), "127.0.0.1:15131"); /* UAS */
+	assert_true(ladder_column_x(l, 0) < ladder_column_x(l, 1));
+	assert_true(ladder_column_x(l, 1) < ladder_column_x(l, 2));
+	assert_int_equal(ladder_msg_count(l), 14);
+	ladder_free(l);
+	unload(&ld);
+}
+
+static void test_arrows_point_from_sender_to_receiver(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load(&ld, "samples/proxy_rr_udp.pcap", 0);
+	struct ladder *l = build(&ld, 1, NULL);
+	struct ladder_cell *cells = calloc(ladder_width(l), sizeof *cells);
+	for (size_t i = 0; i < ladder_msg_count(l); i++) {
+		size_t from, to;
+		char dir;
+		ladder_msg_columns(l, i, &from, &to);
+		size_t x = head_x(l, i, cells, &dir);
+		size_t xf = ladder_column_x(l, from), xt = ladder_column_x(l, to);
+		if (xf < xt) { /* rightwards: the head touches the receiver */
+			assert_int_equal(dir, '>');
+			assert_int_equal(x, xt - 1);
+		} else {
+			assert_int_equal(dir, '<');
+			assert_int_equal(x, xt + 1);
+		}
+	}
+	/* And the first message is the INVITE to the proxy, labelled so. */
+	const char *t = line_text(l, ladder_msg_line(l, 0), cells);
+	assert_non_null(strstr(t, " INVITE (SDP) "));
+	free(cells);
+	ladder_free(l);
+	unload(&ld);
+}
+
+static void test_sdp_summary_line_under_offer_and_answer(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load(&ld, "samples/basic_udp.pcap", 0);
+	struct ladder *l = build(&ld, 1, NULL);
+	struct ladder_cell *cells = calloc(ladder_width(l), sizeof *cells);
+	size_t sdp_lines = 0, m;
+	for (size_t line = 0; line < ladder_lines(l); line++)
+		if (ladder_line_kind(l, line, &m) == LADDER_LINE_SDP) {
+			sdp_lines++;
+			assert_int_equal(ladder_msg_line(l, m) + 1, line); /* right under */
+			assert_non_null(strstr(line_text(l, line, cells), "audio 127.0.0.1:"));
+		}
+	assert_int_equal(sdp_lines, 2); /* INVITE offer, 200 answer */
+	struct ladder_opts o = { .no_sdp = 1 };
+	struct ladder *l2 = build(&ld, 1, &o);
+	assert_int_equal(ladder_lines(l2), LADDER_HEAD_LINES + ladder_msg_count(l2));
+	ladder_free(l2);
+	free(cells);
+	ladder_free(l);
+	unload(&ld);
+}
+
+static void test_fits_80_columns_and_cuts_labels_visibly(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load(&ld, "samples/proxy_rr_udp.pcap", 0);
+	struct ladder *wide = build(&ld, 1, NULL);
+	struct ladder_opts o = { .max_width = 80 };
+	struct ladder *l = build(&ld, 1, &o);
+	assert_true(ladder_width(wide) > 80);
+	assert_true(ladder_width(l) <= 80);
+	struct ladder_cell *cells = calloc(ladder_width(wide), sizeof *cells);
+	/* kamailio's long "100 trying -- your call is important to us" */
+	const char *t = line_text(l, ladder_msg_line(l, 1), cells);
+	assert_non_null(strstr(t, "100 trying"));
+	assert_non_null(strstr(t, "\xe2\x80\xa6")); /* an ellipsis says it was cut */
+	t = line_text(wide, ladder_msg_line(wide, 1), cells);
+	assert_null(strstr(t, "\xe2\x80\xa6"));
+	free(cells);
+	ladder_free(l);
+	ladder_free(wide);
+	unload(&ld);
+}
+
+static void test_ascii_draws_only_ascii(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load(&ld, "samples/proxy_rr_udp.pcap", 0);
+	struct ladder_opts o = { .ascii = 1, .max_width = 80 };
+	struct ladder *l = build(&ld, 1, &o);
+	struct ladder_cell *cells = calloc(ladder_width(l), sizeof *cells);
+	for (size_t line = 0; line < ladder_lines(l); line++) {
+		const unsigned char *t = (const unsigned char *)line_text(l, line, cells);
+		for (; *t; t++)
+			assert_true(*t >= 0x20 && *t < 0x7f);
+	}
+	free(cells);
+	ladder_free(l);
+	unload(&ld);
+}
+
+static void test_merge_hosts_makes_one_column_per_host(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load(&ld, "samples/proxy_rr_udp.pcap", 0);
+	struct ladder_opts o = { .merge_hosts = 1 };
+	struct ladder *l = build(&ld, 1, &o);
+	assert_int_equal(ladder_columns(l), 1);
+	assert_string_equal(ladder_column_name(l, 0), "127.0.0.1");
+	size_t from, to;
+	ladder_msg_columns(l, 0, &from, &to);
+	assert_int_equal(from, to); /* drawn as a message to itself */
+	struct ladder_cell *cells = calloc(ladder_width(l), sizeof *cells);
+	assert_non_null(strstr(line_text(l, ladder_msg_line(l, 0), cells), "INVITE"));
+	free(cells);
+	ladder_free(l);
+	unload(&ld);
+}
+
+static void test_retransmissions_marked_and_dimmed(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load(&ld, "samples/lossy_udp.pcap", 0);
+	size_t found = 0;
+	for (uint32_t c = 1; c <= track_call_count(ld.t); c++) {
+		if (track_call(ld.t, c - 1)->root)
+			continue;
+		struct ladder *l = build(&ld, c, NULL);
+		struct ladder_cell *cells = calloc(ladder_width(l), sizeof *cells);
+		for (size_t i = 0; i < ladder_msg_count(l); i++) {
+			const struct store_msg *r = store_msg_at(ld.s, ladder_msg(l, i));
+			const char *t = line_text(l, ladder_msg_line(l, i), cells);
+			int marked = strstr(t, "(retr)") != NULL;
+			assert_int_equal(marked, !!(r->flags & STORE_MSG_RETRANS));
+			if (marked) {
+				found++;
+				size_t x = 0;
+				while (x < ladder_width(l) && cells[x].style != LADDER_S_RETRANS)
+					x++;
+				assert_true(x < ladder_width(l));
+			}
+		}
+		free(cells);
+		ladder_free(l);
+	}
+	assert_true(found > 0);
+	unload(&ld);
+}
+
+static void test_one_color_per_request_across_hops(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load(&ld, "samples/proxy_rr_udp.pcap", 0);
+	struct ladder *l = build(&ld, 1, NULL);
+	struct ladder_cell *cells = calloc(ladder_width(l), sizeof *cells);
+	/* Messages 0 (INVITE to proxy) and 2 (INVITE to UAS) are hops of one
+	 * request: same color; the BYE's color differs from the INVITE's. */
+	uint8_t color[16] = { 0 };
+	for (size_t i = 0; i < ladder_msg_count(l) && i < 16; i++) {
+		ladder_draw(l, ladder_msg_line(l, i), cells);
+		for (size_t x = 0; x < ladder_width(l); x++)
+			if (cells[x].style == LADDER_S_ARROW) {
+				color[i] = cells[x].color;
+				break;
+			}
+	}
+	assert_true(color[0] >= 1 && color[0] <= LADDER_COLORS);
+	assert_int_equal(color[0], color[2]);
+	assert_int_not_equal(color[0], color[11]); /* BYE */
+	free(cells);
+	ladder_free(l);
+	unload(&ld);
+}
+
+static void test_several_calls_share_one_ladder(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load(&ld, "samples/basic_udp.pcap", 0);
+	uint32_t calls[] = { 1, 2 };
+	struct ladder *one = build(&ld, 1, NULL);
+	struct ladder *two = ladder_build(ld.s, ld.t, calls, 2, NULL);
+	assert_non_null(two);
+	assert_int_equal(ladder_msg_count(two), 2 * ladder_msg_count(one));
+	for (size_t i = 1; i < ladder_msg_count(two); i++) /* capture order */
+		assert_true(ladder_msg(two, i) > ladder_msg(two, i - 1));
+	ladder_free(one);
+	ladder_free(two);
+	unload(&ld);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_proxy_columns_in_order_of_appearance),
+		cmocka_unit_test(test_arrows_point_from_sender_to_receiver),
+		cmocka_unit_test(test_sdp_summary_line_under_offer_and_answer),
+		cmocka_unit_test(test_fits_80_columns_and_cuts_labels_visibly),
+		cmocka_unit_test(test_ascii_draws_only_ascii),
+		cmocka_unit_test(test_merge_hosts_makes_one_column_per_host),
+		cmocka_unit_test(test_retransmissions_marked_and_dimmed),
+		cmocka_unit_test(test_one_color_per_request_across_hops),
+		cmocka_unit_test(test_several_calls_share_one_ladder),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
