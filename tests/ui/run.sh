@@ -10,7 +10,8 @@ BIN=${SIPSCOPE:-$ROOT/sipscope}
 case "$BIN" in /*) ;; *) BIN=$ROOT/$BIN ;; esac
 S=$ROOT/samples
 T=$(mktemp -d)
-SOCK=sipscope-ui-$$
+SOCK=sipscope-ui-$$-0
+nstart=0
 export TZ=UTC
 pass=0 fail=0 skip=0
 
@@ -26,6 +27,8 @@ fi
 
 tm() { tmux -L "$SOCK" "$@"; }
 cleanup() { tm kill-server >/dev/null 2>&1; rm -rf "$T"; }
+# Each viewer gets a tmux server of its own: a server being killed cannot
+# swallow the next session.
 trap cleanup EXIT INT TERM
 
 # start W H ARGS... : the viewer in a fresh session; its exit code goes to $T/rc
@@ -33,11 +36,15 @@ start() {
 	w=$1 h=$2
 	shift 2
 	tm kill-server >/dev/null 2>&1
+	nstart=$((nstart + 1))
+	SOCK=sipscope-ui-$$-$nstart
 	rm -f "$T/rc"
 	printf '%s ' "$@" >"$T/args"
 	tm new-session -d -s ui -x "$w" -y "$h" \
 		"${UI_ENV:-} TERM=xterm-256color $BIN $* 2>$T/stderr; echo \$? >$T/rc; sleep 30"
 	tm set-option -g status off >/dev/null 2>&1 || true
+	# Shown when the capture fails: not the content of a missing pane.
+	tm has-session -t ui 2>/dev/null || echo "     (tmux could not start a session)"
 }
 screen() { tm capture-pane -p -t ui >"$T/screen"; }
 keys() { tm send-keys -t ui "$@"; }
