@@ -98,6 +98,8 @@ bench: all $(BUILD)/bench/track_cost
 	@sh tests/bench/bench.sh ./sipscope
 	@echo; echo "=== what tracking costs (best of 3) ==="; \
 	  $(BUILD)/bench/track_cost $${BENCH_DIR:-/tmp/sipscope-bench}/sip-$${BENCH_CALLS:-100000}calls-seed$${BENCH_SEED:-1}.pcap 3
+	@echo; echo "=== the viewer ==="; \
+	  sh tests/bench/ui_load.sh ./sipscope $${BENCH_DIR:-/tmp/sipscope-bench}/sip-$${BENCH_CALLS:-100000}calls-seed$${BENCH_SEED:-1}.pcap
 
 $(BUILD)/bench/track_cost: tests/bench/track_cost.c $(LIB)
 	@mkdir -p $(dir $@)
