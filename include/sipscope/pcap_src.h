@@ -20,7 +20,8 @@ struct frame {
 enum pcap_src_result {
 	PCAP_SRC_END = 0,
 	PCAP_SRC_FRAME = 1,
-	PCAP_SRC_WARNING = 2 /* a file is damaged; text in pcap_src_warning() */
+	PCAP_SRC_WARNING = 2, /* a file is damaged; text in pcap_src_warning() */
+	PCAP_SRC_AGAIN = 3    /* live: no frame right now; poll pcap_src_fd() */
 };
 
 #define PCAP_SRC_MAX_FILES 64
@@ -31,6 +32,23 @@ struct pcap_src;
  * reason in err when a file is missing or not a capture. */
 struct pcap_src *pcap_src_open(const char *const *paths, size_t n, char *err, size_t errlen);
 void pcap_src_close(struct pcap_src *s);
+
+/* Capture live from an interface ("any" for all), non-blocking: frames
+ * are not seekable (their bytes go to the store's spool).  Returns NULL
+ * with a one-line reason in err (no such device, no permission). */
+struct pcap_src *pcap_src_open_live(const char *iface, char *err, size_t errlen);
+
+/* Keep only the frames a BPF expression (pcap-filter(7)) accepts: set in
+ * the kernel for a live capture, applied while reading for files (frames
+ * keep their numbers in the file).  Returns 0, or -1 with the reason. */
+int pcap_src_set_filter(struct pcap_src *s, const char *bpf, char *err, size_t errlen);
+
+/* A descriptor to poll() for frames of a live capture, or -1 (files). */
+int pcap_src_fd(const struct pcap_src *s);
+/* Live: packets the kernel dropped (buffer full) and the interface
+ * dropped, since the start; 0 for files. */
+uint64_t pcap_src_dropped(const struct pcap_src *s);
+int pcap_src_is_live(const struct pcap_src *s);
 
 /* Next frame in timestamp order.  After PCAP_SRC_WARNING, call again:
  * the other files go on; the damaged one is read no further. */

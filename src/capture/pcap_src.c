@@ -35,6 +35,9 @@ struct reader {
 	const u_char *data;
 	uint64_t rec_off;
 	uint64_t frames;
+	struct bpf_program bpf;
+	int has_bpf;
+	int live;
 };
 
 struct pcap_src {
@@ -212,6 +215,8 @@ void pcap_src_close(struct pcap_src *s)
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->n; i++) {
+		if (s->r[i].has_bpf)
+			pcap_freecode(&s->r[i].bpf);
 		if (s->r[i].p)
 			pcap_close(s->r[i].p);
 		if (s->r[i].refetch)
@@ -225,11 +230,22 @@ void pcap_src_close(struct pcap_src *s)
 const char *pcap_src_warning(const struct pcap_src *s) { return s->warn; }
 unsigned pcap_src_damaged(const struct pcap_src *s) { return s->damaged; }
 
-/* Fill r's pending frame.  Returns 1 pending, 0 end, -1 damaged. */
-static int reader_fill(struct reader *r)
+/* Fill r's pending frame.  Returns 1 pending, 0 end, -1 damaged, 2 live
+ * with nothing now. */
+static int reader_fill_one(struct reader *r)
 {
 	if (r->state != 0)
 		return r->state == 1 ? 1 : 0;
+	if (r->live) {
+		int rc = pcap_next_ex(r->p, &r->hdr, &r->data);
+		if (rc == 1) {
+			r->state = 1;
+			r->rec_off = 0;
+			r->frames++;
+			return 1;
+		}
+		return rc == 0 ? 2 : -1;
+	}
 	if (r->map) {
 		int rc = map_next(r, r->map_err, sizeof r->map_err);
 		if (rc == 1) {
@@ -256,13 +272,34 @@ static int reader_fill(struct reader *r)
 	return rc == PCAP_ERROR_BREAK ? 0 : -1;
 }
 
+/* reader_fill_one(), skipping the frames a file's filter rejects (they
+ * still count, so frame numbers stay those of the file).  *skipped gets
+ * how many. */
+static int reader_fill(struct reader *r, uint64_t *skipped)
+{
+	for (;;) {
+		int rc = reader_fill_one(r);
+		if (rc != 1 || !r->has_bpf || r->live ||
+		    pcap_offline_filter(&r->bpf, r->hdr, r->data))
+			return rc;
+		r->state = 0;
+		(*skipped)++;
+	}
+}
+
 int pcap_src_next(struct pcap_src *s, struct frame *f)
 {
 	struct reader *best = NULL;
 	size_t best_i = 0;
+	uint64_t skipped = 0;
+	int again = 0;
 	for (size_t i = 0; i < s->n; i++) {
 		struct reader *r = &s->r[i];
-		int rc = reader_fill(r);
+		int rc = reader_fill(r, &skipped);
+		if (rc == 2) {
+			again = 1;
+			continue;
+		}
 		if (rc < 0) {
 			s->damaged++;
 			const char *name = strcmp(r->path, "-") ? r->path : "stdin";
@@ -283,8 +320,12 @@ int pcap_src_next(struct pcap_src *s, struct frame *f)
 			best_i = i;
 		}
 	}
+	/* Frames a filter skipped keep their numbers (only for one file:
+	 * merged files are numbered in merged order, skipped ones unknown). */
+	if (s->n == 1)
+		s->next_no += skipped;
 	if (!best)
-		return PCAP_SRC_END;
+		return again ? PCAP_SRC_AGAIN : PCAP_SRC_END;
 	best->state = 0; /* consumed: the next call reads this file again */
 	f->no = ++s->next_no;
 	f->ts_us = (int64_t)best->hdr->ts.tv_sec * 1000000 + best->hdr->ts.tv_usec;
@@ -332,4 +373,86 @@ int pcap_src_fetch(void *ctx, uint16_t src, uint64_t off, uint32_t in_frame,
 		return -1;
 	memcpy(buf, d + in_frame, len);
 	return 0;
+}
+
+struct pcap_src *pcap_src_open_live(const char *iface, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	struct pcap_src *s = calloc(1, sizeof *s);
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	struct reader *r = &s->r[0];
+	r->path = iface;
+	r->live = 1;
+	r->p = pcap_create(iface, ebuf);
+	s->n = 1;
+	if (!r->p) {
+		snprintf(err, errlen, "%s: %s", iface, ebuf);
+		pcap_src_close(s);
+		return NULL;
+	}
+	pcap_set_snaplen(r->p, (int)MAX_CAPLEN);
+	pcap_set_promisc(r->p, 1);
+	pcap_set_immediate_mode(r->p, 1); /* frames as they come: a live view */
+	pcap_set_buffer_size(r->p, 32 << 20);
+	int rc = pcap_activate(r->p);
+	if (rc < 0) {
+		const char *why = pcap_geterr(r->p);
+		if (rc == PCAP_ERROR_PERM_DENIED)
+			why = "no permission to capture (run as root, or give the binary "
+			      "CAP_NET_RAW and CAP_NET_ADMIN)";
+		else if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
+			why = "no such interface (see 'ip link')";
+		snprintf(err, errlen, "%s: %s", iface, why);
+		pcap_src_close(s);
+		return NULL;
+	}
+	if (pcap_setnonblock(r->p, 1, ebuf) < 0) {
+		snprintf(err, errlen, "%s: %s", iface, ebuf);
+		pcap_src_close(s);
+		return NULL;
+	}
+	r->dlt = pcap_datalink(r->p);
+	return s;
+}
+
+int pcap_src_set_filter(struct pcap_src *s, const char *bpf, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct reader *r = &s->r[i];
+		if (r->has_bpf) {
+			pcap_freecode(&r->bpf);
+			r->has_bpf = 0;
+		}
+		if (pcap_compile(r->p, &r->bpf, bpf, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			snprintf(err, errlen, "bad capture filter '%s': %s", bpf, pcap_geterr(r->p));
+			return -1;
+		}
+		r->has_bpf = 1;
+		if (r->live && pcap_setfilter(r->p, &r->bpf) < 0) {
+			snprintf(err, errlen, "cannot set capture filter: %s", pcap_geterr(r->p));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int pcap_src_fd(const struct pcap_src *s)
+{
+	return s->n == 1 && s->r[0].live ? pcap_get_selectable_fd(s->r[0].p) : -1;
+}
+
+int pcap_src_is_live(const struct pcap_src *s)
+{
+	return s->n == 1 && s->r[0].live;
+}
+
+uint64_t pcap_src_dropped(const struct pcap_src *s)
+{
+	struct pcap_stat st;
+	if (!pcap_src_is_live(s) || pcap_stats(s->r[0].p, &st) < 0)
+		return 0;
+	return (uint64_t)st.ps_drop + st.ps_ifdrop;
 }

@@ -29,7 +29,7 @@
 #define EXIT_USAGE 2
 
 static const char usage_text[] =
-	"Usage: sipscope [COMMAND] [OPTIONS]\n"
+	"Usage: sipscope [COMMAND] [OPTIONS] [BPF FILTER]\n"
 	"\n"
 	"SIP packet analyzer and dialog tracer.\n"
 	"\n"
@@ -44,6 +44,9 @@ static const char usage_text[] =
 	"Options:\n"
 	"  -r, --read FILE      read a pcap or pcapng file ('-' for stdin);\n"
 	"                       repeat to merge several files by time\n"
+	"  -i, --interface IF   viewer: capture live from interface IF ('any': all)\n"
+	"      --bpf EXPR       capture filter (pcap-filter(7)); words after the\n"
+	"                       options are one too: sipscope -i eth0 port 5060\n"
 	"  -F, --format FMT     output format: table (default), json, csv\n"
 	"      --correlate HDR  also merge calls whose messages carry the same HDR\n"
 	"                       value (X-Call-ID, X-CID and Session-ID always do)\n"
@@ -104,6 +107,8 @@ struct opts {
 	enum export_format fmt;
 	const char *correlate;
 	const char *filter;
+	const char *iface;
+	char bpf[2048];        /* --bpf or the words after the options, or "" */
 	const char *calls[64]; /* --call values */
 	size_t ncalls;
 	struct ladder_opts ladder;
@@ -116,7 +121,8 @@ enum {
 	OPT_WIDTH,
 	OPT_MERGE_HOSTS,
 	OPT_NO_SDP,
-	OPT_ASCII
+	OPT_ASCII,
+	OPT_BPF
 };
 
 __attribute__((format(printf, 1, 2)))
@@ -141,6 +147,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		{ "correlate", required_argument, NULL, OPT_CORRELATE },
 		{ "call", required_argument, NULL, 'c' },
 		{ "filter", required_argument, NULL, 'f' },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "bpf", required_argument, NULL, OPT_BPF },
 		{ "time", required_argument, NULL, OPT_TIME },
 		{ "width", required_argument, NULL, OPT_WIDTH },
 		{ "merge-hosts", no_argument, NULL, OPT_MERGE_HOSTS },
@@ -153,7 +161,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":r:F:c:f:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:F:c:f:i:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (o->nfiles == PCAP_SRC_MAX_FILES)
@@ -174,6 +182,14 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 			break;
 		case 'f':
 			o->filter = optarg;
+			break;
+		case 'i':
+			o->iface = optarg;
+			break;
+		case OPT_BPF:
+			if (strlen(optarg) >= sizeof o->bpf)
+				return usage_error("%s", "--bpf: the filter is too long");
+			strcpy(o->bpf, optarg);
 			break;
 		case OPT_TIME:
 			if (!strcmp(optarg, "abs"))
@@ -220,10 +236,25 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (o->nfiles == 0)
-		return usage_error("%s", "no capture given: use -r FILE");
+	if (optind < argc) { /* the rest is a capture filter, as in tcpdump */
+		if (o->bpf[0])
+			return usage_error("a capture filter both in --bpf and after the options ('%s')",
+			                   argv[optind]);
+		size_t len = 0;
+		for (int i = optind; i < argc; i++) {
+			size_t n = strlen(argv[i]);
+			if (len + n + 2 > sizeof o->bpf)
+				return usage_error("%s", "the capture filter is too long");
+			if (len)
+				o->bpf[len++] = ' ';
+			memcpy(o->bpf + len, argv[i], n + 1);
+			len += n;
+		}
+	}
+	if (o->nfiles == 0 && !o->iface)
+		return usage_error("%s", "no capture given: use -r FILE (or -i IFACE for the viewer)");
+	if (o->nfiles && o->iface)
+		return usage_error("%s", "-r and -i cannot be used together");
 	return -1;
 }
 
@@ -250,8 +281,9 @@ static int load(const struct opts *o, struct loaded *l)
 	char err[512];
 	memset(l, 0, sizeof *l);
 	l->src = pcap_src_open(o->files, o->nfiles, err, sizeof err);
-	if (!l->src) {
+	if (!l->src || (o->bpf[0] && pcap_src_set_filter(l->src, o->bpf, err, sizeof err) < 0)) {
 		fprintf(stderr, "sipscope: %s\n", err);
+		pcap_src_close(l->src);
 		return EXIT_USAGE;
 	}
 	l->store = store_new();
@@ -374,10 +406,14 @@ static int run(int argc, char **argv, const char *cmd)
 	calllist_free(check);
 	if (rc < 0)
 		return usage_error("%s", ferr);
+	if (o.iface && (*cmd || !isatty(STDOUT_FILENO)))
+		return usage_error("%s", "-i captures live into the viewer (a terminal is needed); "
+		                         "batch commands read files: tcpdump -w FILE, then -r FILE");
 	if (!*cmd && isatty(STDOUT_FILENO)) {
 		struct ui_args ua = {
 			.files = o.files, .nfiles = o.nfiles, .correlate = o.correlate,
-			.filter = o.filter, .ascii = o.ladder.ascii,
+			.filter = o.filter, .ascii = o.ladder.ascii, .iface = o.iface,
+			.bpf = o.bpf[0] ? o.bpf : NULL,
 		};
 		return ui_run(&ua);
 	}

@@ -8,6 +8,7 @@
  * of items to the calling thread: on a 2-core machine that is close to
  * twice the speed.  The parse stage writes only the spool, the track stage
  * the rest of the store, so the two never touch the same data. */
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -429,10 +430,15 @@ static void run_serial(struct ingest *in, struct pcap_src *src)
 	struct frame f;
 	int rc;
 	while ((rc = pcap_src_next(src, &f)) != PCAP_SRC_END) {
-		if (rc == PCAP_SRC_WARNING)
+		if (rc == PCAP_SRC_WARNING) {
 			add_warning(in, pcap_src_warning(src));
-		else
+		} else if (rc == PCAP_SRC_AGAIN) { /* live: wait for frames */
+			struct pollfd pfd = { .fd = pcap_src_fd(src), .events = POLLIN };
+			if (pfd.fd >= 0)
+				poll(&pfd, 1, 100);
+		} else {
 			parse_frame(in, &f);
+		}
 	}
 	tcp_flush_all(in);
 }

@@ -99,7 +99,10 @@ void ui_frame(struct ui *ui, const char *title, const char *hints)
 	attrset(A_REVERSE | ui_attr(ui, UI_C_TITLE));
 	mvhline(0, 0, ' ', ui->cols);
 	int n;
-	if (ui->loading && ui->bytes_total)
+	if (ui->live)
+		n = snprintf(line, sizeof line, " sipscope - %s   [live on %s, %llu dropped]", title,
+		             ui->args->iface, (unsigned long long)pcap_src_dropped(ui->src));
+	else if (ui->loading && ui->bytes_total)
 		n = snprintf(line, sizeof line, " sipscope - %s   [loading %d%%]", title,
 		             (int)(ui->bytes_done * 100 / ui->bytes_total));
 	else if (ui->loading)
@@ -246,6 +249,8 @@ static int load_slice(struct ui *ui, uint64_t *file_done)
 	for (unsigned n = 0;; n++) {
 		struct frame f;
 		int r = pcap_src_next(ui->src, &f);
+		if (r == PCAP_SRC_AGAIN)
+			break; /* live: nothing more for now */
 		if (r == PCAP_SRC_END) {
 			ingest_finish(ui->ingest);
 			track_finish(ui->tracker);
@@ -296,11 +301,13 @@ static void trace_time(const char *what, int64_t t0)
 static int open_capture(struct ui *ui, const struct ui_args *a)
 {
 	char err[512];
-	ui->src = pcap_src_open(a->files, a->nfiles, err, sizeof err);
-	if (!ui->src) {
+	ui->src = a->iface ? pcap_src_open_live(a->iface, err, sizeof err)
+	                   : pcap_src_open(a->files, a->nfiles, err, sizeof err);
+	if (!ui->src || (a->bpf && pcap_src_set_filter(ui->src, a->bpf, err, sizeof err) < 0)) {
 		fprintf(stderr, "sipscope: %s\n", err);
 		return -1;
 	}
+	ui->live = pcap_src_is_live(ui->src);
 	ui->store = store_new();
 	ui->tracker = ui->store ? track_new(ui->store) : NULL;
 	ui->ingest = ui->tracker ? ingest_new(ui->store, ui->tracker) : NULL;
@@ -318,12 +325,12 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 		}
 		snprintf(ui->filter, sizeof ui->filter, "%s", a->filter);
 	}
-	for (size_t i = 0; i < a->nfiles; i++) {
+	for (size_t i = 0; i < a->nfiles && !ui->live; i++) {
 		struct stat st;
 		if (strcmp(a->files[i], "-") && stat(a->files[i], &st) == 0)
 			ui->bytes_total += (uint64_t)st.st_size;
 	}
-	ui->loading = 1;
+	ui->loading = !ui->live;
 	return 0;
 }
 
@@ -374,8 +381,9 @@ int ui_run(const struct ui_args *a)
 	uint64_t file_done[PCAP_SRC_MAX_FILES] = { 0 };
 	int dirty = 1, traced_first = 0;
 	int64_t last_draw = 0;
+	int cap_ready = 1;
 	while (!ui.quit && ui.top) {
-		if (ui.loading && load_slice(&ui, file_done))
+		if ((ui.loading || (ui.live && cap_ready)) && load_slice(&ui, file_done))
 			dirty = 1;
 		int64_t t = now_us();
 		if (dirty && (!ui.loading || t - last_draw >= REDRAW_US)) {
@@ -395,9 +403,20 @@ int ui_run(const struct ui_args *a)
 				t0 = INT64_MIN / 2; /* once */
 			}
 		}
-		struct pollfd pfd = { .fd = fileno(tty), .events = POLLIN };
-		int timeout = ui.loading ? 0 : (dirty ? 0 : 1000);
-		if (poll(&pfd, 1, timeout) <= 0 && !(pfd.revents & POLLIN))
+		struct pollfd pfd[2] = {
+			{ .fd = fileno(tty), .events = POLLIN },
+			{ .fd = pcap_src_fd(ui.src), .events = POLLIN },
+		};
+		/* Live: a redraw waits out REDRAW_US; frames wake us at once. */
+		int64_t wait = dirty ? (REDRAW_US - (now_us() - last_draw)) / 1000 : 1000;
+		int timeout = ui.loading ? 0 : wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait;
+		int nfds = ui.live && pfd[1].fd >= 0 ? 2 : 1;
+		int pr = poll(pfd, (nfds_t)nfds, timeout);
+		/* Some capture devices cannot be polled: read them on a timer. */
+		cap_ready = ui.live && (pfd[1].fd < 0 || (nfds == 2 && (pfd[1].revents & POLLIN)));
+		if (ui.live && pfd[1].fd < 0)
+			cap_ready = 1;
+		if (pr <= 0 || !(pfd[0].revents & POLLIN))
 			continue;
 		int k;
 		while ((k = getch()) != ERR) {

@@ -21,6 +21,8 @@
 struct ui_args {
 	const char *const *files;
 	size_t nfiles;
+	const char *iface;    /* live capture instead of files, or NULL */
+	const char *bpf;      /* capture filter, or NULL */
 	const char *correlate;
 	const char *filter;   /* initial filter expression, or NULL */
 	int ascii;
@@ -76,6 +78,7 @@ struct ui {
 	int color;          /* colors in use (a color terminal and no NO_COLOR) */
 	int ascii;
 	int loading;        /* frames still to read */
+	int live;           /* capturing from an interface */
 	int quit;
 	uint64_t bytes_total, bytes_done;
 	char status[256];   /* one-shot message for the status line */

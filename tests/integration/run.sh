@@ -287,5 +287,17 @@ expect "--call outside flow: status 2" 2 "$BIN" calls -r "$S/busy_udp.pcap" --ca
 head -1 "$T/out" | grep -q "^ CALL  START" && ok "no command, output not a terminal: the calls table" ||
 	bad "no command, output not a terminal: the calls table" "$T/out"
 
+# --- capture filters (BPF), as --bpf or after the options ------------------------
+"$BIN" messages -r "$S/proxy_rr_udp.pcap" --format csv port 15131 >"$T/out" 2>"$T/err"
+"$BIN" messages -r "$S/proxy_rr_udp.pcap" --format csv --bpf "port 15131" >"$T/out2" 2>>"$T/err"
+if [ "$(tail -n +2 "$T/out" | wc -l)" = 21 ] && cmp -s "$T/out" "$T/out2" &&
+	! tail -n +2 "$T/out" | grep -q "25130"; then ok "a BPF filter keeps the proxy-to-UAS hop only"
+else bad "a BPF filter keeps the proxy-to-UAS hop only" "$T/out"; fi
+"$BIN" messages -r "$S/proxy_rr_udp.pcap" --format json port 15131 | head -1 | grep -q '"frame":3,' &&
+	ok "... and frames keep their numbers in the file" || bad "... and frames keep their numbers in the file"
+expect "a bad BPF filter: status 2" 2 "$BIN" calls -r "$S/proxy_rr_udp.pcap" "port ("
+grep -q "bad capture filter" "$T/err" && ok "... and says so" || bad "... and says so" "$T/err"
+expect "-i with a batch command: status 2" 2 "$BIN" calls -i lo
+
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

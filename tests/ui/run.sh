@@ -191,6 +191,25 @@ else ok "the wire's color sequence did not take effect"; fi
 keys Q
 wait_exit
 
+# --- live capture on loopback (root only: capturing needs CAP_NET_RAW) ------------------
+if [ "$(id -u)" = 0 ]; then
+	port=$((17000 + $$ % 900))
+	start 100 24 -i lo udp portrange $port-$((port + 1))
+	if wait_for "live on lo"; then
+		python3 "$ROOT/tests/ui/send_call.py" $port $((port + 1)) "live-$$@test" 0.02
+		check "live capture: a call sent on loopback appears in the list" "INVITE +completed +200"
+		keys Enter
+		check "live capture: its ladder" "BYE ─+>│"
+		keys Q
+		wait_exit && [ "$rc" = 0 ] && ok "live capture: Q quits with status 0" ||
+			bad "live capture: Q quits with status 0 (rc=$rc)" "$T/stderr"
+	elif wait_exit; then
+		skp "live capture on lo: $(cat "$T/stderr")"
+	else bad "live capture: the viewer started" "$T/screen"; fi
+else
+	skp "live capture on lo: needs root"
+fi
+
 # --- bad input ----------------------------------------------------------------------------------
 start 80 24 -r "$T/missing.pcap"
 if wait_exit && [ "$rc" = 2 ] && grep -q "missing.pcap" "$T/stderr"; then ok "a missing file: status 2 and a message"
