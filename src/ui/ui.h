@@ -79,6 +79,7 @@ struct ui {
 	int ascii;
 	int loading;        /* frames still to read */
 	int live;           /* capturing from an interface */
+	int show_secrets;   /* auth headers in full (else responses, nonces cut) */
 	int quit;
 	uint64_t bytes_total, bytes_done;
 	char status[256];   /* one-shot message for the status line */

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "sipscope/escape.h"
+#include "sipscope/sip_hdr.h"
 #include "ui.h"
 
 static const char *const tp_names[] = { "UDP", "TCP", "TLS", "WS", "WSS", "SCTP" };
@@ -42,6 +43,46 @@ static int text_add(struct ui_text *t, size_t *cap, const char *s, size_t len, i
 	t->lines[t->n] = e;
 	t->kinds[t->n++] = (uint8_t)kind;
 	return 0;
+}
+
+/* Headers that carry credentials: shown with their secrets cut (the first
+ * bytes of a response or nonce) unless the user asks for them. */
+static int is_auth_header(const char *line, size_t len, size_t *name_len)
+{
+	static const char *const names[] = { "Authorization", "Proxy-Authorization",
+	                                     "WWW-Authenticate", "Proxy-Authenticate",
+	                                     "Authentication-Info", "Proxy-Authentication-Info" };
+	const char *colon = memchr(line, ':', len);
+	if (!colon)
+		return 0;
+	struct sv name = sv_trim(sv_make(line, (size_t)(colon - line)));
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (sv_eq_ci(name, names[i])) {
+			*name_len = (size_t)(colon - line) + 1;
+			return 1 + (i >= 4); /* 2: params only (…-Info) */
+		}
+	return 0;
+}
+
+/* An auth header (with its folded continuation lines, value in v) as one
+ * redacted line.  Returns 0, or -1 when it does not parse (then shown as
+ * it is: nothing to hide that we could find). */
+static int add_auth_line(struct ui_text *t, size_t *cap, struct sv name, struct sv v, int kind,
+                         unsigned flags)
+{
+	struct sip_auth a;
+	if ((kind == 2 ? sip_auth_parse_params(v, &a) : sip_auth_parse(v, &a)) < 0)
+		return -1;
+	char r[1024];
+	size_t n = sip_auth_render(&a, r, sizeof r, flags);
+	char line[1200];
+	int l = snprintf(line, sizeof line, "%.*s %.*s", (int)name.len, name.p,
+	                 (int)(n < sizeof r ? n : strlen(r)), r);
+	if (l < 0)
+		return -1;
+	/* The rendering is printable ASCII plus "…": no escaping needed, but
+	 * text_add escapes anyway and keeps valid UTF-8. */
+	return text_add(t, cap, line, strnlen(line, sizeof line), UI_L_HEADER);
 }
 
 int ui_text_of_msg(struct ui *ui, size_t idx, struct ui_text *out, int with_info)
@@ -86,6 +127,22 @@ int ui_text_of_msg(struct ui *ui, size_t idx, struct ui_text *out, int with_info
 		if (!in_body && !first && !l)
 			in_body = 1;
 		first = 0;
+		size_t name_len;
+		int auth = kind == UI_L_HEADER ? is_auth_header(b + i, l, &name_len) : 0;
+		if (auth) {
+			/* The value runs over folded lines (starting with SP/HT). */
+			size_t vend = nl ? end + 1 : len;
+			while (vend < len && (b[vend] == ' ' || b[vend] == '\t')) {
+				const char *n2 = memchr(b + vend, '\n', len - vend);
+				vend = n2 ? (size_t)(n2 - b) + 1 : len;
+			}
+			struct sv v = sv_trim(sv_make(b + i + name_len, vend - i - name_len));
+			if (add_auth_line(out, &cap, sv_make(b + i, name_len), v, auth,
+			                  ui->show_secrets ? SIP_AUTH_SHOW_SECRETS : 0) == 0) {
+				i = vend;
+				continue;
+			}
+		}
 		if (text_add(out, &cap, b + i, l, kind) < 0)
 			goto fail;
 		i = nl ? end + 1 : len;
@@ -212,6 +269,17 @@ static int scroll_key(struct ui *ui, size_t *top, size_t *hscroll, size_t n, int
 static int msg_key(struct ui *ui, struct ui_view *v, int key)
 {
 	struct msg_view *mv = (struct msg_view *)v;
+	if (key == 'a') {
+		struct ui_text t;
+		ui->show_secrets = !ui->show_secrets;
+		if (ui_text_of_msg(ui, mv->msg, &t, 1) == 0) {
+			ui_text_free(&mv->text);
+			mv->text = t;
+		}
+		ui_message(ui, "%s", ui->show_secrets ? "credentials shown in full"
+		                                      : "credentials cut (the first bytes only)");
+		return 1;
+	}
 	return scroll_key(ui, &mv->top, &mv->hscroll, mv->text.n, key);
 }
 
@@ -224,7 +292,7 @@ static void msg_destroy(struct ui_view *v)
 
 static const struct ui_view_ops msg_ops = {
 	.title = "Message",
-	.hints = " Arrows/j k Scroll  PgUp PgDn  h l Left/right  ? Help  q Back",
+	.hints = " Arrows/j k Scroll  PgUp PgDn  h l Left/right  a Credentials  ? Help  q Back",
 	.draw = msg_draw,
 	.key = msg_key,
 	.destroy = msg_destroy,

@@ -191,6 +191,22 @@ else ok "the wire's color sequence did not take effect"; fi
 keys Q
 wait_exit
 
+# --- credentials are cut unless asked for ----------------------------------------------
+start 200 30 -r "$S/register_udp.pcap"
+check "register sample listed" "REGISTER"
+keys Enter
+wait_for "Call flow" >/dev/null
+keys j j Enter
+check "message view of the REGISTER with credentials" "Message 3"
+if grep -q 'Authorization: Digest username="alice".*response="[0-9a-f]\{1,4\}…"' "$T/screen" &&
+	! grep -q 'response="[0-9a-f]\{32\}"' "$T/screen"; then ok "Authorization shown with its response cut"
+else bad "Authorization shown with its response cut" "$T/screen"; fi
+keys a
+if wait_for ' nonce="[0-9a-f]{32}"'; then ok "a shows the credentials in full"
+else bad "a shows the credentials in full" "$T/screen"; fi
+keys Q
+wait_exit
+
 # --- live capture on loopback (root only: capturing needs CAP_NET_RAW) ------------------
 if [ "$(id -u)" = 0 ]; then
 	port=$((17000 + $$ % 900))
