@@ -94,12 +94,17 @@ check:
 check-threads:
 	@$(MAKE) --no-print-directory BUILD=build/tsan SANITIZE=thread unit integration
 
-bench: all $(BUILD)/bench/track_cost
+bench: all $(BUILD)/bench/track_cost $(BUILD)/bench/parser_bench
+	@echo "=== the SIP parser alone (best of 5, one core) ==="; $(BUILD)/bench/parser_bench 5 0.3; echo
 	@sh tests/bench/bench.sh ./sipscope
 	@echo; echo "=== what tracking costs (best of 3) ==="; \
 	  $(BUILD)/bench/track_cost $${BENCH_DIR:-/tmp/sipscope-bench}/sip-$${BENCH_CALLS:-100000}calls-seed$${BENCH_SEED:-1}.pcap 3
 	@echo; echo "=== the viewer ==="; \
 	  sh tests/bench/ui_load.sh ./sipscope $${BENCH_DIR:-/tmp/sipscope-bench}/sip-$${BENCH_CALLS:-100000}calls-seed$${BENCH_SEED:-1}.pcap
+
+$(BUILD)/bench/parser_bench: tests/bench/parser_bench.c $(LIB)
+	@mkdir -p $(dir $@)
+	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(DEP_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS)
 
 $(BUILD)/bench/track_cost: tests/bench/track_cost.c $(LIB)
 	@mkdir -p $(dir $@)
