@@ -51,6 +51,7 @@ enum sip_hdr_id {
 	SIP_H_SESSION_ID,
 	SIP_H_X_CALL_ID,
 	SIP_H_X_CID,
+	SIP_H_DATE,
 	SIP_H__COUNT
 };
 
@@ -84,7 +85,7 @@ struct sip_msg {
 	struct sv method;   /* requests */
 	struct sv uri;      /* requests */
 	struct sv version;
-	int status;         /* responses, 100..699 */
+	int status;         /* responses, 100..699 (else malformed; 0 past 3 digits) */
 	struct sv reason;   /* responses */
 
 	struct sip_header *headers; /* caller's array */
@@ -109,6 +110,10 @@ struct sip_msg {
 	int cseq_valid;
 
 	const char *malformed; /* NULL, or a short static reason */
+	/* NULL, or what the parser tolerated in a message it took as valid:
+	 * a deviation RFC 4475 / RFC 5118 ask a robust element to accept
+	 * (e.g. an IPv6 Via received= in [], RFC 5118 4.5). */
+	const char *lenient;
 };
 
 /* Quick test of a buffer's first line: does it look like a SIP start line?
@@ -119,7 +124,11 @@ int sip_looks_like(const char *buf, size_t len);
  * SIP_PARSE_NOT_SIP / SIP_PARSE_INCOMPLETE.  With SIP_PARSE_DATAGRAM an
  * incomplete message is framed anyway (to the end of buf) and flagged
  * malformed, since no more bytes will come.  m->malformed tells a message
- * that was framed but breaks the grammar or lacks a mandatory header. */
+ * that was framed but breaks the grammar or lacks a mandatory header (the
+ * first problem found; RFC 4475 section 3.1.2 lists the kinds): the fields
+ * are still filled as well as they can be.  A datagram whose header lines
+ * are complete but lack the empty line reports a grammar error in them
+ * before "truncated".  A start line that is not SIP/2.0 is NOT_SIP. */
 int sip_parse(const char *buf, size_t len, int flags, struct sip_msg *m,
               struct sip_header *headers, size_t max_headers);
 
@@ -134,6 +143,14 @@ const char *sip_method_name(enum sip_method m);
  * `"Bob" <sip:b@x;lr>;tag=12` -- only header parameters, not URI ones
  * inside <>.  Returns SV_NULL when absent; an empty view for `;name`. */
 struct sv sip_param_get(struct sv value, const char *name);
+
+/* The SDP of a message body: the whole body when Content-Type is
+ * application/sdp, or the application/sdp part of a multipart body
+ * (multipart/mixed, /alternative, ... found through the boundary parameter,
+ * nested multiparts searched two levels deep; RFC 2046 5.1, RFC 3204 for
+ * SIP-I/SIP-T with ISUP).  A view into the message; SV_NULL when there is
+ * no SDP, the body is empty, or it is content-coded (e.g. gzip). */
+struct sv sip_body_sdp(const struct sip_msg *m);
 
 /* The URI of a name-addr or addr-spec value: `"Bob" <sip:b@x>;tag=1`
  * gives `sip:b@x`, `sip:b@x;tag=1` gives `sip:b@x`. */

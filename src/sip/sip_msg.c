@@ -68,6 +68,7 @@ static const struct hdr_name hdr_names[] = {
 	H("session-id", SIP_H_SESSION_ID),
 	H("x-call-id", SIP_H_X_CALL_ID),
 	H("x-cid", SIP_H_X_CID),
+	H("date", SIP_H_DATE),
 };
 
 #define NHDR_NAMES (sizeof hdr_names / sizeof hdr_names[0])
@@ -129,9 +130,210 @@ static size_t line_len(const char *p, const char *nl)
 	return n;
 }
 
+/* "SIP/" 1*DIGIT "." 1*DIGIT (RFC 3261 25.1): a SIP start line.  Only
+ * 2.0 is this SIP; another version is framed and flagged (RFC 4475
+ * 3.1.2.16: the element answers 505), not lost. */
+static int version_like(struct sv v)
+{
+	if (v.len < 7 || !sv_eq_ci(sv_make(v.p, 4), "SIP/"))
+		return 0;
+	size_t i = 4, d1 = 0, d2 = 0;
+	while (i < v.len && is_digit((unsigned char)v.p[i]) && d1 < 3) {
+		i++;
+		d1++;
+	}
+	if (!d1 || i == v.len || v.p[i] != '.')
+		return 0;
+	for (i++; i < v.len && is_digit((unsigned char)v.p[i]) && d2 < 3; i++)
+		d2++;
+	return d2 && i == v.len;
+}
+
 static int version_ok(struct sv v)
 {
 	return v.len == 7 && sv_eq_ci(v, "SIP/2.0");
+}
+
+static int is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_hex(unsigned char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static void set_malformed(struct sip_msg *m, const char *why)
+{
+	if (!m->malformed)
+		m->malformed = why;
+}
+
+static void set_lenient(struct sip_msg *m, const char *what)
+{
+	if (!m->lenient)
+		m->lenient = what;
+}
+
+/* Dotted-quad IPv4address (RFC 3261 25.1, each part at most 255). */
+static int ipv4_ok(const char *p, size_t n)
+{
+	int parts = 0;
+	size_t i = 0;
+	while (parts < 4) {
+		unsigned v = 0;
+		size_t s = i;
+		while (i < n && is_digit((unsigned char)p[i]) && i - s < 3)
+			v = v * 10 + (unsigned)(p[i++] - '0');
+		if (i == s || v > 255)
+			return 0;
+		if (++parts < 4) {
+			if (i >= n || p[i] != '.')
+				return 0;
+			i++;
+		}
+	}
+	return i == n;
+}
+
+/* IPv6address as RFC 4291 2.2 writes it (hex pieces, one "::", an optional
+ * dotted-quad tail).  RFC 3261's ABNF also allows "2001:db8:::192.0.2.1"
+ * (RFC 5118 4.10): accepted, and *extra_colon set. */
+static int ipv6_ok(const char *p, size_t n, int *extra_colon)
+{
+	size_t i = 0;
+	int groups = 0, dbl = 0;
+	*extra_colon = 0;
+	if (n >= 2 && p[0] == ':' && p[1] == ':') {
+		dbl = 1;
+		i = 2;
+		if (i < n && p[i] == ':') {
+			*extra_colon = 1;
+			i++;
+		}
+	} else if (n && p[0] == ':') {
+		return 0;
+	}
+	while (i < n) {
+		size_t s = i;
+		int dot = 0;
+		while (i < n && p[i] != ':') {
+			if (p[i] == '.')
+				dot = 1;
+			else if (!is_hex((unsigned char)p[i]))
+				return 0;
+			i++;
+		}
+		if (dot) {
+			if (i != n || !ipv4_ok(p + s, i - s))
+				return 0;
+			groups += 2;
+			break;
+		}
+		if (i == s || i - s > 4)
+			return 0;
+		groups++;
+		if (i == n)
+			break;
+		i++; /* ':' */
+		if (i < n && p[i] == ':') {
+			if (dbl)
+				return 0;
+			dbl = 1;
+			i++;
+			if (i < n && p[i] == ':') {
+				/* ":::" only before a dotted quad */
+				if (!memchr(p + i, '.', n - i))
+					return 0;
+				*extra_colon = 1;
+				i++;
+			}
+		} else if (i == n) {
+			return 0; /* trailing single ':' */
+		}
+	}
+	if (*extra_colon && !dbl)
+		return 0;
+	return dbl ? groups <= 7 : groups == 8;
+}
+
+static int is_host_char(unsigned char c)
+{
+	return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_';
+}
+
+/* Request-URI checks beyond "one token without LWS" (RFC 3261 19.1.1,
+ * 25.1; RFC 4475 3.1.2.7, 3.1.2.11; RFC 5118 4.2, 4.10).  Only sip: and
+ * sips: URIs are taken apart; any other absoluteURI needs only a scheme. */
+static void check_request_uri(struct sip_msg *m)
+{
+	struct sv u = m->uri;
+	const char *p = u.p, *end = u.p + u.len;
+	if (u.len >= 2 && p[0] == '<' && end[-1] == '>') {
+		/* RFC 4475 3.1.2.7: give the URI without the brackets. */
+		m->uri = sv_make(p + 1, u.len - 2);
+		set_malformed(m, "<> around Request-URI");
+		return;
+	}
+	const char *q = p;
+	while (q < end && (is_alpha((unsigned char)*q) || (q > p && (is_digit((unsigned char)*q) ||
+	                   *q == '+' || *q == '-' || *q == '.'))))
+		q++;
+	if (q == p || q == end || *q != ':') {
+		set_malformed(m, "bad Request-URI");
+		return;
+	}
+	struct sv scheme = sv_make(p, (size_t)(q - p));
+	if (!sv_eq_ci(scheme, "sip") && !sv_eq_ci(scheme, "sips"))
+		return;
+	/* userinfo may hold ';', '?', ':' (RFC 4475 3.1.1.2, 3.1.1.9) but not
+	 * '@', which no parameter or header may hold unescaped. */
+	const char *h = q + 1;
+	for (const char *a = end; a > h; a--)
+		if (a[-1] == '@') {
+			h = a;
+			break;
+		}
+	const char *e = h;
+	if (e < end && *e == '[') {
+		const char *rb = memchr(e, ']', (size_t)(end - e));
+		int extra = 0;
+		if (!rb || !ipv6_ok(e + 1, (size_t)(rb - e - 1), &extra)) {
+			set_malformed(m, "bad hostport in Request-URI");
+			return;
+		}
+		if (extra)
+			set_lenient(m, "extra ':' in IPv6 reference");
+		e = rb + 1;
+	} else {
+		while (e < end && is_host_char((unsigned char)*e))
+			e++;
+		if (e == h) {
+			set_malformed(m, "bad hostport in Request-URI");
+			return;
+		}
+	}
+	if (e < end && *e == ':') {
+		const char *ds = ++e;
+		while (e < end && is_digit((unsigned char)*e))
+			e++;
+		if (e == ds || e - ds > 5 || (e < end && *e != ';' && *e != '?')) {
+			/* "sip:2001:db8::10": an IPv6 address without its [] */
+			const char *stop = e;
+			while (stop < end && *stop != ';' && *stop != '?')
+				stop++;
+			set_malformed(m, memchr(ds, ':', (size_t)(stop - ds)) ? "IPv6 address not in []"
+			                                                       : "bad hostport in Request-URI");
+			return;
+		}
+	}
+	if (e < end && *e != ';' && *e != '?') {
+		set_malformed(m, "bad hostport in Request-URI");
+		return;
+	}
+	if (e < end && memchr(e, '?', (size_t)(end - e)))
+		set_malformed(m, "headers in Request-URI");
 }
 
 /* Parse the start line (without its line break).  Returns 0 or -1. */
@@ -142,21 +344,28 @@ static int parse_start_line(struct sv line, struct sip_msg *m)
 		m->is_request = 0;
 		m->version = sv_make(p, 7);
 		p += 8;
-		if (end - p < 3 || !is_digit((unsigned char)p[0]) ||
-		    !is_digit((unsigned char)p[1]) || !is_digit((unsigned char)p[2]))
+		const char *ds = p;
+		while (p < end && is_digit((unsigned char)*p))
+			p++;
+		if (p - ds < 3 || (p < end && *p != ' '))
 			return -1;
-		m->status = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
-		p += 3;
-		if (p < end && *p != ' ')
-			return -1;
+		if (p - ds > 3) {
+			/* RFC 4475 3.1.2.19: SIP, but no status code */
+			m->status = 0;
+			m->malformed = "status code out of range";
+		} else {
+			m->status = (ds[0] - '0') * 100 + (ds[1] - '0') * 10 + (ds[2] - '0');
+			if (m->status < 100 || m->status > 699)
+				m->malformed = "status code out of range";
+		}
 		if (p < end)
 			p++;
 		m->reason = sv_make(p, (size_t)(end - p));
-		if (m->status < 100 || m->status > 699)
-			m->malformed = "status code out of range";
 		return 0;
 	}
-	/* Request-Line = Method SP Request-URI SP SIP-Version */
+	/* Request-Line = Method SP Request-URI SP SIP-Version; the version is
+	 * the last word, so extra SP (RFC 4475 3.1.2.9, 3.1.2.10) and a URI
+	 * holding SP (3.1.2.8) are framed and flagged. */
 	const char *s = p;
 	while (p < end && is_token_char((unsigned char)*p))
 		p++;
@@ -165,17 +374,37 @@ static int parse_start_line(struct sv line, struct sip_msg *m)
 	m->is_request = 1;
 	m->method = sv_make(s, (size_t)(p - s));
 	p++;
-	const char *sp = end;
+	const char *e = end;
+	while (e > p && e[-1] == ' ')
+		e--;
+	int trailing = e != end;
+	const char *sp = e;
 	while (sp > p && sp[-1] != ' ')
 		sp--;
 	if (sp <= p)
 		return -1;
-	m->version = sv_make(sp, (size_t)(end - sp));
-	if (!version_ok(m->version))
+	m->version = sv_make(sp, (size_t)(e - sp));
+	if (!version_like(m->version))
 		return -1;
-	m->uri = sv_make(p, (size_t)(sp - 1 - p));
-	if (m->uri.len == 0 || memchr(m->uri.p, ' ', m->uri.len))
+	const char *us = p, *ue = sp - 1;
+	while (us < ue && *us == ' ')
+		us++;
+	while (ue > us && ue[-1] == ' ')
+		ue--;
+	int extra = us != p || ue != sp - 1;
+	m->uri = sv_make(us, (size_t)(ue - us));
+	if (!version_ok(m->version))
+		m->malformed = "unsupported SIP version";
+	else if (m->uri.len == 0)
 		m->malformed = "bad Request-URI";
+	else if (trailing)
+		m->malformed = "trailing SP in Request-Line";
+	else if (extra)
+		m->malformed = "extra SP in Request-Line";
+	else if (memchr(m->uri.p, ' ', m->uri.len) || memchr(m->uri.p, '\t', m->uri.len))
+		m->malformed = "LWS in Request-URI";
+	else
+		check_request_uri(m);
 	return 0;
 }
 
@@ -305,7 +534,9 @@ struct sv sip_header_get(const struct sip_msg *m, enum sip_hdr_id id)
 	return m->headers[m->first[id]].value;
 }
 
-/* Top Via: "SIP/2.0/UDP host:port;branch=z9hG4bK..." (RFC 3261 20.42). */
+/* Top Via: "SIP/2.0/UDP host:port;branch=z9hG4bK..." (RFC 3261 20.42).
+ * Its parameters must each have a name (RFC 4475 3.1.2.1: ";;" is
+ * malformed); a received= IPv6 address in [] is tolerated (RFC 5118 4.5). */
 static void parse_top_via(struct sv v, struct sip_msg *m)
 {
 	const char *p = v.p, *end = v.p + v.len;
@@ -333,7 +564,7 @@ static void parse_top_via(struct sv v, struct sip_msg *m)
 	while (p < end && !sv_is_lws((unsigned char)*p) && *p != ';')
 		p++;
 	if (slashes < 2 || p == tstart) {
-		m->malformed = m->malformed ? m->malformed : "bad Via";
+		set_malformed(m, "bad Via");
 		return;
 	}
 	m->via_transport = sv_make(tstart, (size_t)(p - tstart));
@@ -344,10 +575,87 @@ static void parse_top_via(struct sv v, struct sip_msg *m)
 		const char *rb = memchr(p, ']', (size_t)(end - p));
 		p = rb ? rb + 1 : end;
 	}
-	while (p < end && *p != ';' && !sv_is_lws((unsigned char)*p))
+	while (p < end && *p != ';' && *p != ':' && !sv_is_lws((unsigned char)*p))
 		p++;
-	m->via_sent_by = sv_make(hs, (size_t)(p - hs));
-	m->branch = sip_param_get(sv_make(p, (size_t)(end - p)), "branch");
+	if (p < end && *p == ':' && *hs != '[') {
+		/* An IPv6 sent-by without its [] (RFC 5118 4.5 wants them):
+		 * keep the address whole so the hop still matches, and flag. */
+		const char *r = p + 1;
+		while (r < end && *r != ';' && !sv_is_lws((unsigned char)*r))
+			r++;
+		if (memchr(p + 1, ':', (size_t)(r - p - 1))) {
+			set_malformed(m, "IPv6 address not in []");
+			p = r;
+		}
+	}
+	const char *he = p;
+	/* sent-by = host [ COLON port ], COLON = SWS ":" SWS */
+	const char *q = p;
+	while (q < end && sv_is_lws((unsigned char)*q))
+		q++;
+	if (q < end && *q == ':') {
+		q++;
+		while (q < end && sv_is_lws((unsigned char)*q))
+			q++;
+		const char *ds = q;
+		while (q < end && is_digit((unsigned char)*q))
+			q++;
+		if (q == ds)
+			set_malformed(m, "bad Via"); /* the parameters still count */
+		else
+			he = p = q;
+	}
+	if (he == hs)
+		set_malformed(m, "bad Via");
+	else
+		m->via_sent_by = sv_make(hs, (size_t)(he - hs));
+	/* via-params, the branch among them (the first one, as
+	 * sip_param_get() would give it); a bad one is flagged and skipped. */
+	int have_branch = 0;
+	while (p < end) {
+		while (p < end && sv_is_lws((unsigned char)*p))
+			p++;
+		if (p == end)
+			break;
+		if (*p != ';') {
+			set_malformed(m, "bad Via");
+			while (p < end && *p != ';')
+				p++;
+			continue;
+		}
+		p++;
+		while (p < end && sv_is_lws((unsigned char)*p))
+			p++;
+		const char *ns = p;
+		while (p < end && is_token_char((unsigned char)*p))
+			p++;
+		struct sv name = sv_make(ns, (size_t)(p - ns));
+		if (name.len == 0)
+			set_malformed(m, "bad Via");
+		int is_branch = !have_branch && name.len == 6 && sv_eq_ci(name, "branch");
+		while (p < end && sv_is_lws((unsigned char)*p))
+			p++;
+		if (p < end && *p == '=') {
+			p++;
+			while (p < end && sv_is_lws((unsigned char)*p))
+				p++;
+			const char *vs = p;
+			if (p < end && *p == '"') {
+				if (skip_quoted(p, end, &p) < 0)
+					set_malformed(m, "unterminated quoted string");
+			} else {
+				if (p < end && *p == '[' && name.len == 8 && sv_eq_ci(name, "received"))
+					set_lenient(m, "[] around Via received");
+				while (p < end && *p != ';' && !sv_is_lws((unsigned char)*p))
+					p++;
+			}
+			if (is_branch)
+				m->branch = sv_make(vs, (size_t)(p - vs));
+		} else if (is_branch) {
+			m->branch = sv_make(ns + 6, 0);
+		}
+		have_branch |= is_branch;
+	}
 }
 
 static void parse_cseq(struct sv v, struct sip_msg *m)
@@ -358,7 +666,7 @@ static void parse_cseq(struct sv v, struct sip_msg *m)
 	while (p < end && is_digit((unsigned char)*p) && n <= 0xffffffffULL)
 		n = n * 10 + (uint64_t)(*p++ - '0');
 	if (p == ds || n > 0xffffffffULL || p == end || !sv_is_lws((unsigned char)*p)) {
-		m->malformed = m->malformed ? m->malformed : "bad CSeq";
+		set_malformed(m, "bad CSeq");
 		return;
 	}
 	while (p < end && sv_is_lws((unsigned char)*p))
@@ -367,7 +675,7 @@ static void parse_cseq(struct sv v, struct sip_msg *m)
 	while (p < end && is_token_char((unsigned char)*p))
 		p++;
 	if (p == ms || p != end) {
-		m->malformed = m->malformed ? m->malformed : "bad CSeq";
+		set_malformed(m, "bad CSeq");
 		return;
 	}
 	m->cseq = (uint32_t)n;
@@ -388,20 +696,46 @@ static long parse_content_length(struct sv v)
 	return n;
 }
 
+/* Headers that take one value (RFC 3261 7.3.1): a second one that says
+ * something else is malformed (RFC 4475 3.3.8, 3.3.9); the same value
+ * twice is tolerated. */
+static const char *conflict_reason(uint8_t id)
+{
+	switch (id) {
+	case SIP_H_CALL_ID: return "conflicting Call-ID";
+	case SIP_H_CSEQ: return "conflicting CSeq";
+	case SIP_H_FROM: return "conflicting From";
+	case SIP_H_TO: return "conflicting To";
+	case SIP_H_CONTENT_LENGTH: return "conflicting Content-Length";
+	case SIP_H_CONTENT_TYPE: return "conflicting Content-Type";
+	case SIP_H_MAX_FORWARDS: return "conflicting Max-Forwards";
+	default: return NULL;
+	}
+}
+
 static void add_header(struct sip_msg *m, struct sv name, const char *vs,
                        const char *ve, size_t max_headers)
 {
 	m->nheaders_seen++;
 	if (m->nheaders >= max_headers) {
-		m->malformed = m->malformed ? m->malformed : "too many headers";
+		set_malformed(m, "too many headers");
 		return;
 	}
 	struct sip_header *h = &m->headers[m->nheaders];
 	h->name = name;
 	h->value = sv_trim(sv_make(vs, (size_t)(ve - vs)));
 	h->id = hdr_id_of(name);
-	if (h->id != SIP_H_OTHER && m->first[h->id] < 0)
-		m->first[h->id] = (int16_t)m->nheaders;
+	if (h->id != SIP_H_OTHER) {
+		if (m->first[h->id] < 0) {
+			m->first[h->id] = (int16_t)m->nheaders;
+		} else {
+			const char *why = conflict_reason(h->id);
+			if (why && !sv_eq(m->headers[m->first[h->id]].value, h->value))
+				set_malformed(m, why);
+			else if (why)
+				set_lenient(m, "repeated single-value header");
+		}
+	}
 	m->nheaders++;
 }
 
@@ -417,17 +751,174 @@ static void check_mandatory(struct sip_msg *m)
 		{ SIP_H_VIA, "missing Via" },
 	};
 	for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
-		if (m->first[need[i].id] < 0 && !m->malformed)
-			m->malformed = need[i].why;
+		if (m->first[need[i].id] < 0)
+			set_malformed(m, need[i].why);
 }
 
-static void extract_fields(struct sip_msg *m)
+/* Any LWS (or other control byte, which a URI may not hold either)? */
+static int has_lws(const char *p, const char *end)
+{
+	int found = 0;
+	for (; p < end; p++)
+		found |= (unsigned char)*p <= ' ';
+	return found;
+}
+
+/* One name-addr / addr-spec of From, To or Contact (RFC 3261 20.10, 25.1):
+ * returns NULL or what is wrong.  A display name is a quoted string or
+ * tokens (RFC 4475 3.1.2.6, 3.1.2.15); no LWS inside <> (3.1.2.14); an
+ * addr-spec holding '?' must be in <> (3.1.2.13).  Parameters after the
+ * address are not looked at. */
+static const char *check_name_addr(const char *p, const char *end)
+{
+	const char *lt = NULL, *q;
+	for (q = p; q < end; q++) {
+		if (*q == '"') {
+			if (skip_quoted(q, end, &q) < 0)
+				return "unterminated quoted string";
+			q--;
+		} else if (*q == '<') {
+			lt = q;
+			break;
+		} else if (*q == ';') {
+			break;
+		}
+	}
+	if (lt) {
+		const char *ds = p, *de = lt;
+		while (ds < de && sv_is_lws((unsigned char)*ds))
+			ds++;
+		while (de > ds && sv_is_lws((unsigned char)de[-1]))
+			de--;
+		if (ds < de && *ds == '"') {
+			skip_quoted(ds, de, &ds);
+			if (ds != de)
+				return "bad display name";
+		} else {
+			for (; ds < de; ds++)
+				if (!is_token_char((unsigned char)*ds) && !sv_is_lws((unsigned char)*ds))
+					return "bad display name";
+		}
+		const char *gt = memchr(lt, '>', (size_t)(end - lt));
+		if (!gt)
+			return "missing '>'";
+		if (gt == lt + 1)
+			return "empty <>";
+		if (has_lws(lt + 1, gt))
+			return "space in addr-spec";
+		return NULL;
+	}
+	const char *ue = q; /* the first ';' or the end */
+	while (ue > p && sv_is_lws((unsigned char)ue[-1]))
+		ue--;
+	if (ue == p)
+		return "empty address";
+	if (ue - p == 1 && *p == '*')
+		return NULL; /* Contact: * */
+	if (has_lws(p, ue))
+		return "space in addr-spec";
+	if (memchr(p, '?', (size_t)(ue - p)))
+		return "URI with headers not in <>";
+	return NULL;
+}
+
+/* Each comma-separated value of a Contact (commas inside quotes or <>
+ * do not separate). */
+static const char *check_contact(struct sv v)
+{
+	const char *p = v.p, *end = v.p + v.len, *s = p;
+	int in_angle = 0;
+	if (!memchr(p, ',', v.len))
+		return check_name_addr(p, end); /* the usual single value */
+	for (; p < end; p++) {
+		if (*p == '"') {
+			if (skip_quoted(p, end, &p) < 0)
+				return "unterminated quoted string";
+			p--;
+		} else if (*p == '<') {
+			in_angle = 1;
+		} else if (*p == '>') {
+			in_angle = 0;
+		} else if (*p == ',' && !in_angle) {
+			const char *why = check_name_addr(s, p);
+			if (why)
+				return why;
+			s = p + 1;
+			while (s < end && sv_is_lws((unsigned char)*s))
+				s++;
+		}
+	}
+	return check_name_addr(s, end);
+}
+
+/* Is p[0..3) one of the 3-letter names in `list` ("MonTueWed...")?
+ * Case-insensitive, as ABNF literals are (RFC 5234 2.3). */
+static int name3_in(const char *p, const char *list)
+{
+	for (; *list; list += 3)
+		if (sv_lower((unsigned char)p[0]) == sv_lower((unsigned char)list[0]) &&
+		    sv_lower((unsigned char)p[1]) == sv_lower((unsigned char)list[1]) &&
+		    sv_lower((unsigned char)p[2]) == sv_lower((unsigned char)list[2]))
+			return 1;
+	return 0;
+}
+
+/* rfc1123-date: "Sat, 13 Nov 2010 23:29:00 GMT", GMT only (RFC 3261
+ * 20.17; RFC 4475 3.1.2.12). */
+static int date_ok(struct sv v)
+{
+	/* wkday "," SP 2DIGIT SP month SP 4DIGIT SP 2DIGIT ":" 2DIGIT ":" 2DIGIT SP "GMT" */
+	static const char shape[] = "www, dd mmm yyyy dd:dd:dd GMT";
+	const char *p = v.p;
+	if (v.len != sizeof shape - 1)
+		return 0;
+	for (size_t i = 0; i < v.len; i++) {
+		char c = shape[i];
+		if (c == 'd' || c == 'y') {
+			if (!is_digit((unsigned char)p[i]))
+				return 0;
+		} else if (c == ' ' || c == ',' || c == ':') {
+			if (p[i] != c)
+				return 0;
+		}
+	}
+	return name3_in(p, "MonTueWedThuFriSatSun") &&
+	       name3_in(p + 8, "JanFebMarAprMayJunJulAugSepOctNovDec") && name3_in(p + 26, "GMT");
+}
+
+/* Grammar of the address and Date headers, in message order. */
+static void check_headers(struct sip_msg *m)
+{
+	for (size_t i = 0; i < m->nheaders && !m->malformed; i++) {
+		const struct sip_header *h = &m->headers[i];
+		switch (h->id) {
+		case SIP_H_FROM:
+		case SIP_H_TO:
+			set_malformed(m, check_name_addr(h->value.p, h->value.p + h->value.len));
+			break;
+		case SIP_H_CONTACT:
+			set_malformed(m, check_contact(h->value));
+			break;
+		case SIP_H_DATE:
+			if (!date_ok(h->value))
+				set_malformed(m, "bad Date");
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* Pre-extract the fields every stage wants and check the grammar of the
+ * ones we look at; `complete` is 0 when the header section was cut short,
+ * where missing headers prove nothing. */
+static void extract_fields(struct sip_msg *m, int complete)
 {
 	struct sv v;
 	if (sv_is_set(v = sip_header_get(m, SIP_H_CALL_ID))) {
 		m->call_id = v;
-		if (v.len == 0 && !m->malformed)
-			m->malformed = "empty Call-ID";
+		if (v.len == 0)
+			set_malformed(m, "empty Call-ID");
 	}
 	if (sv_is_set(v = sip_header_get(m, SIP_H_FROM)))
 		m->from_tag = sip_param_get(v, "tag");
@@ -437,10 +928,12 @@ static void extract_fields(struct sip_msg *m)
 		parse_top_via(v, m);
 	if (sv_is_set(v = sip_header_get(m, SIP_H_CSEQ)))
 		parse_cseq(v, m);
-	check_mandatory(m);
-	if (m->is_request && m->cseq_valid && !sv_eq(m->cseq_method, m->method) &&
-	    !m->malformed)
-		m->malformed = "CSeq method differs from request method";
+	check_headers(m);
+	if (complete)
+		check_mandatory(m);
+	/* RFC 4475 3.1.2.17, 3.1.2.18 */
+	if (m->is_request && m->cseq_valid && !sv_eq(m->cseq_method, m->method))
+		set_malformed(m, "CSeq method differs from request method");
 }
 
 int sip_parse(const char *buf, size_t len, int flags, struct sip_msg *m,
@@ -501,8 +994,7 @@ int sip_parse(const char *buf, size_t len, int flags, struct sip_msg *m,
 		while (q < le && (*q == ' ' || *q == '\t'))
 			q++;
 		if (q == le || *q != ':' || ne == ns) {
-			if (!m->malformed)
-				m->malformed = "bad header line";
+			set_malformed(m, "bad header line");
 		} else {
 			name = sv_make(ns, (size_t)(ne - ns));
 			vs = q + 1;
@@ -515,10 +1007,13 @@ int sip_parse(const char *buf, size_t len, int flags, struct sip_msg *m,
 			return SIP_PARSE_INCOMPLETE;
 		if (name.p)
 			add_header(m, name, vs, end, max_headers);
-		m->malformed = "truncated: no end of headers";
 		m->header_len = m->msg_len = len;
-		extract_fields(m);
-		m->malformed = "truncated: no end of headers";
+		extract_fields(m, 0);
+		/* When every header line is whole and only the empty line is
+		 * missing (RFC 4475's baddn ends so), an error in them says
+		 * more than "truncated". */
+		if (!m->malformed || buf[len - 1] != '\n')
+			m->malformed = "truncated: no end of headers";
 		return (int)len;
 	}
 	if (name.p)
@@ -531,7 +1026,7 @@ int sip_parse(const char *buf, size_t len, int flags, struct sip_msg *m,
 	if (sv_is_set(cl)) {
 		clen = parse_content_length(cl);
 		if (clen < 0) {
-			m->malformed = m->malformed ? m->malformed : "bad Content-Length";
+			set_malformed(m, "bad Content-Length");
 			clen = dgram ? (long)avail : 0;
 		} else {
 			m->content_length = clen;
@@ -544,12 +1039,12 @@ int sip_parse(const char *buf, size_t len, int flags, struct sip_msg *m,
 	if ((size_t)clen > avail) {
 		if (!dgram)
 			return SIP_PARSE_INCOMPLETE;
-		m->malformed = m->malformed ? m->malformed : "body shorter than Content-Length";
+		set_malformed(m, "body shorter than Content-Length");
 		clen = (long)avail;
 	}
 	m->body = sv_make(p, (size_t)clen);
 	m->msg_len = m->header_len + (size_t)clen;
-	extract_fields(m);
+	extract_fields(m, 1);
 	return (int)m->msg_len;
 }
 
@@ -573,4 +1068,127 @@ struct sv sip_addr_uri(struct sv v)
 	}
 	const char *semi = memchr(v.p, ';', v.len);
 	return sv_trim(sv_make(v.p, semi ? (size_t)(semi - v.p) : v.len));
+}
+
+/* The media type of a Content-Type value ("type/subtype", parameters
+ * dropped) compared with a lower-case literal; `prefix` matches the
+ * type only ("multipart/"). */
+static int media_type_is(struct sv ct, const char *lit, int prefix)
+{
+	const char *semi = ct.p ? memchr(ct.p, ';', ct.len) : NULL;
+	struct sv t = sv_trim(sv_make(ct.p, semi ? (size_t)(semi - ct.p) : ct.len));
+	size_t n = strlen(lit);
+	if (prefix)
+		return t.len > n && sv_eq_ci(sv_make(t.p, n), lit);
+	return sv_eq_ci(t, lit);
+}
+
+/* "--boundary" at the start of a line at or after p (at p itself only
+ * when p is the start of the body); NULL when there is none. */
+static const char *find_delimiter(const char *p, const char *end, const char *body,
+                                  struct sv boundary)
+{
+	size_t need = boundary.len + 2;
+	for (const char *q = p; (size_t)(end - q) >= need; q++) {
+		q = memchr(q, '-', (size_t)(end - q) - need + 1);
+		if (!q)
+			return NULL;
+		if (q[1] == '-' && (q == body || q[-1] == '\n') &&
+		    memcmp(q + 2, boundary.p, boundary.len) == 0)
+			return q;
+	}
+	return NULL;
+}
+
+static struct sv multipart_sdp(struct sv body, struct sv ct, int depth);
+
+/* One body part [p, end): its headers, then after an empty line its
+ * content.  Returns the SDP in it, or SV_NULL. */
+static struct sv part_sdp(const char *p, const char *end, int depth)
+{
+	struct sv ct = SV_NULL;
+	while (p < end) {
+		const char *nl = line_end(p, end);
+		if (!nl)
+			return SV_NULL; /* no end of the part's headers */
+		size_t ll = line_len(p, nl);
+		const char *next = nl + 1;
+		if (ll == 0) {
+			p = next;
+			break;
+		}
+		const char *colon = memchr(p, ':', ll);
+		if (colon && (*p != ' ' && *p != '\t')) {
+			struct sv name = sv_trim(sv_make(p, (size_t)(colon - p)));
+			if (sv_eq_ci(name, "content-type"))
+				ct = sv_trim(sv_make(colon + 1, (size_t)(p + ll - colon - 1)));
+		}
+		p = next;
+		if (p == end)
+			return SV_NULL;
+	}
+	struct sv content = sv_make(p, (size_t)(end - p));
+	if (media_type_is(ct, "application/sdp", 0))
+		return content.len ? content : SV_NULL;
+	if (media_type_is(ct, "multipart/", 1))
+		return multipart_sdp(content, ct, depth + 1);
+	return SV_NULL;
+}
+
+/* RFC 2046 5.1.1: parts sit between "--boundary" lines; the CRLF before
+ * a delimiter belongs to it; "--boundary--" closes. */
+static struct sv multipart_sdp(struct sv body, struct sv ct, int depth)
+{
+	if (depth > 2)
+		return SV_NULL;
+	struct sv b = sip_param_get(ct, "boundary");
+	if (b.len >= 2 && b.p[0] == '"' && b.p[b.len - 1] == '"')
+		b = sv_make(b.p + 1, b.len - 2);
+	if (b.len == 0 || b.len > 70) /* RFC 2046: 1 to 70 characters */
+		return SV_NULL;
+	const char *end = body.p + body.len;
+	const char *d = find_delimiter(body.p, end, body.p, b);
+	while (d) {
+		const char *q = d + 2 + b.len;
+		if (end - q >= 2 && q[0] == '-' && q[1] == '-')
+			return SV_NULL; /* close delimiter */
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q < end && *q == '\r')
+			q++;
+		if (q == end || *q != '\n') {
+			/* "--boundaryX": a longer string, not a delimiter */
+			d = find_delimiter(d + 1, end, body.p, b);
+			continue;
+		}
+		const char *ps = q + 1;
+		const char *next = find_delimiter(ps, end, body.p, b);
+		const char *pe = next ? next : end;
+		if (next && pe > ps && pe[-1] == '\n')
+			pe--;
+		if (next && pe > ps && pe[-1] == '\r')
+			pe--;
+		struct sv sdp = part_sdp(ps, pe, depth);
+		if (sv_is_set(sdp))
+			return sdp;
+		d = next;
+	}
+	return SV_NULL;
+}
+
+struct sv sip_body_sdp(const struct sip_msg *m)
+{
+	if (!m->body.p || m->body.len == 0)
+		return SV_NULL;
+	struct sv ce = sip_header_get(m, SIP_H_CONTENT_ENCODING);
+	if (sv_is_set(ce) && ce.len && !sv_eq_ci(ce, "identity"))
+		return SV_NULL;
+	struct sv ct = sip_header_get(m, SIP_H_CONTENT_TYPE);
+	if (!sv_is_set(ct))
+		return SV_NULL;
+	if (media_type_is(ct, "application/sdp", 0))
+		return m->body;
+	if (media_type_is(ct, "multipart/", 1))
+		return multipart_sdp(m->body, ct, 0);
+	return SV_NULL;
 }

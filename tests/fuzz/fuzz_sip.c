@@ -1,5 +1,6 @@
 /* fuzz_sip.c - libFuzzer target: the SIP parser in datagram and stream
- * mode, header access and parameter lookup on whatever it returns. */
+ * mode, header access, parameter lookup and the body's SDP part
+ * (multipart) on whatever it returns. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,6 +29,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				(void)sip_param_get(v, "tag");
 				(void)sip_param_get(v, "branch");
 			}
+			/* The SDP of the body, multipart included: inside the input. */
+			struct sv sdp = sip_body_sdp(&m);
+			if (sdp.p && (sdp.p < buf || sdp.p + sdp.len > buf + size))
+				abort();
 		}
 		(void)sip_looks_like(buf, size);
 	}

@@ -183,13 +183,29 @@ static void test_malformed_reasons(void **state)
 	}
 }
 
+/* RFC 4475 3.1.2.16: another SIP version is a SIP message to answer 505,
+ * so it is kept and flagged rather than dropped as not SIP. */
+static void test_other_sip_version_framed_and_flagged(void **state)
+{
+	(void)state;
+	static const char msg[] = "INVITE sip:x SIP/3.0\r\nCall-ID: v3\r\nCSeq: 1 INVITE\r\n"
+	                          "From: <sip:a@b>;tag=1\r\nTo: <sip:x>\r\n"
+	                          "Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\r\n";
+	struct sip_msg m;
+	assert_int_equal(parse(msg, sizeof msg - 1, SIP_PARSE_DATAGRAM, &m), (int)(sizeof msg - 1));
+	assert_true(m.is_request);
+	assert_string_equal(m.malformed, "unsupported SIP version");
+	assert_true(sv_eq_ci(m.call_id, "v3"));
+}
+
 static void test_not_sip_is_rejected(void **state)
 {
 	(void)state;
 	static const char *cases[] = {
 		"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
 		"\x80\x00\x12\x34 rtp-ish payload bytes\n",
-		"INVITE sip:x SIP/3.0\r\n\r\n",
+		"INVITE sip:x SIP/3\r\n\r\n",
+		"INVITE sip:x HTTP/1.1\r\n\r\n",
 		"SIP/2.0 2x0 OK\r\n\r\n",
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -275,6 +291,216 @@ static void test_method_names_round_trip(void **state)
 	assert_null(sip_method_name(SIP_M_UNKNOWN));
 }
 
+/* A message with the given Request-URI and otherwise valid. */
+static const char *uri_check(const char *uri, const char **lenient)
+{
+	static char buf[512];
+	int n = snprintf(buf, sizeof buf,
+	                 "OPTIONS %s SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	                 "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: u\r\n"
+	                 "CSeq: 1 OPTIONS\r\n\r\n", uri);
+	struct sip_msg m;
+	assert_int_equal(parse(buf, (size_t)n, SIP_PARSE_DATAGRAM, &m), n);
+	*lenient = m.lenient;
+	return m.malformed;
+}
+
+static void test_request_uri_hostport_and_ipv6_references(void **state)
+{
+	(void)state;
+	static const struct { const char *uri, *malformed, *lenient; } cases[] = {
+		{ "sip:host.example.com:5060;transport=udp", NULL, NULL },
+		{ "sips:+123@10.0.0.1", NULL, NULL },
+		{ "sip:[::1]", NULL, NULL },
+		{ "sip:alice@[1:2:3:4:5:6:7:8]:5062", NULL, NULL },
+		{ "sip:[::ffff:192.0.2.1]", NULL, NULL },
+		{ "sip:[2001:db8:::192.0.2.1]", NULL, "extra ':' in IPv6 reference" },
+		{ "tel:+1-201-555-0123", NULL, NULL },
+		{ "sip:[1:2:3:4:5:6:7:8:9]", "bad hostport in Request-URI", NULL },
+		{ "sip:[1::2::3]", "bad hostport in Request-URI", NULL },
+		{ "sip:[::1", "bad hostport in Request-URI", NULL },
+		{ "sip:[2001:db8::1]:", "bad hostport in Request-URI", NULL },
+		{ "sip:[2001:db8::1.2.3]", "bad hostport in Request-URI", NULL },
+		{ "sip:a@", "bad hostport in Request-URI", NULL },
+		{ "sip:fe80::1", "IPv6 address not in []", NULL },
+		{ "sip:a@b?Subject=x", "headers in Request-URI", NULL },
+		{ "alice", "bad Request-URI", NULL },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *lenient;
+		const char *why = uri_check(cases[i].uri, &lenient);
+		if (cases[i].malformed)
+			assert_string_equal(why, cases[i].malformed);
+		else
+			assert_null(why);
+		if (cases[i].lenient)
+			assert_string_equal(lenient, cases[i].lenient);
+		else
+			assert_null(lenient);
+	}
+}
+
+static void test_repeated_single_value_header_same_value_is_tolerated(void **state)
+{
+	(void)state;
+	static const char msg[] =
+		"BYE sip:x@y SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+		"From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>;tag=2\r\nCall-ID: same\r\ni: same\r\n"
+		"CSeq: 2 BYE\r\nContent-Length: 0\r\nl: 0\r\n\r\n";
+	struct sip_msg m;
+	assert_int_equal(parse(msg, sizeof msg - 1, SIP_PARSE_DATAGRAM, &m), (int)(sizeof msg - 1));
+	assert_null(m.malformed);
+	assert_string_equal(m.lenient, "repeated single-value header");
+}
+
+static void test_address_headers_grammar(void **state)
+{
+	(void)state;
+	static const struct { const char *hdr, *why; } cases[] = {
+		{ "Contact: *", NULL },
+		{ "Contact: \"A, B\" <sip:a@b>, <sip:c@d>;q=0.5, sip:e@f;expires=60", NULL },
+		{ "Contact: <sip:a@b>, <sip:c@d", "missing '>'" },
+		{ "Contact: <>", "empty <>" },
+		{ "Contact: sip:a@b, bob sip:c@d", "space in addr-spec" },
+		{ "Contact: \"unterminated <sip:a@b>", "unterminated quoted string" },
+		{ "Contact: \"A\" B <sip:a@b>", "bad display name" },
+		{ "Date: Sat, 13 Nov 2010 23:29:00 GMT", NULL },
+		{ "Date: Sat, 13 Nov 2010 23:29:00 UTC", "bad Date" },
+		{ "Date: Sat, 1 Nov 2010 23:29:00 GMT", "bad Date" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char buf[512];
+		int n = snprintf(buf, sizeof buf,
+		                 "REGISTER sip:y SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+		                 "From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c\r\n"
+		                 "CSeq: 1 REGISTER\r\n%s\r\n\r\n", cases[i].hdr);
+		struct sip_msg m;
+		assert_int_equal(parse(buf, (size_t)n, SIP_PARSE_DATAGRAM, &m), n);
+		if (cases[i].why)
+			assert_string_equal(m.malformed, cases[i].why);
+		else
+			assert_null(m.malformed);
+	}
+}
+
+static size_t read_data(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open %s (run the tests from the repository root)", path);
+	size_t n = fread(buf, 1, cap, f);
+	fclose(f);
+	assert_true(n < cap);
+	return n;
+}
+
+static void test_body_sdp_is_the_whole_application_sdp_body(void **state)
+{
+	(void)state;
+	struct sip_msg m;
+	parse(invite, sizeof invite - 1, SIP_PARSE_DATAGRAM, &m);
+	struct sv sdp = sip_body_sdp(&m);
+	assert_true(sdp.p == m.body.p && sdp.len == m.body.len);
+	parse(response, sizeof response - 1, 0, &m); /* no body, no Content-Type */
+	assert_null(sip_body_sdp(&m).p);
+}
+
+/* SIP-I (ITU-T Q.1912.5): multipart/mixed with the SDP and a binary ISUP
+ * IAM (tests/data/multipart/sipi-isup.sip). */
+static void test_body_sdp_finds_the_sdp_part_of_sipi_multipart(void **state)
+{
+	(void)state;
+	static char data[4096];
+	size_t len = read_data("tests/data/multipart/sipi-isup.sip", data, sizeof data);
+	const char *p = guard_place(&g, data, len);
+	struct sip_msg m;
+	assert_int_equal(sip_parse(p, len, SIP_PARSE_DATAGRAM, &m, hdrs, MAXH), (int)len);
+	assert_null(m.malformed);
+	struct sv sdp = sip_body_sdp(&m);
+	assert_non_null(sdp.p);
+	assert_true(sdp.p > m.body.p && sdp.p + sdp.len < m.body.p + m.body.len);
+	assert_int_equal(sdp.len, 193);
+	assert_memory_equal(sdp.p, "v=0\r\n", 5);
+	assert_memory_equal(sdp.p + sdp.len - 12, "a=sendrecv\r\n", 12);
+	/* every prefix, the body cut anywhere: a view inside the bytes or none */
+	for (size_t n = 0; n <= len; n++) {
+		const char *q = guard_place(&g, data, n);
+		if (sip_parse(q, n, SIP_PARSE_DATAGRAM, &m, hdrs, MAXH) <= 0)
+			continue;
+		sdp = sip_body_sdp(&m);
+		assert_true(!sdp.p || (sdp.p >= q && sdp.p + sdp.len <= q + n));
+	}
+}
+
+static struct sv body_sdp_of(const char *ctype, const char *body, struct sip_msg *m)
+{
+	static char buf[2048];
+	int n = snprintf(buf, sizeof buf,
+	                 "INVITE sip:x@y SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	                 "From: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n"
+	                 "%s\r\nContent-Length: %zu\r\n\r\n%s", ctype, strlen(body), body);
+	assert_int_equal(parse(buf, (size_t)n, SIP_PARSE_DATAGRAM, m), n);
+	assert_null(m->malformed);
+	return sip_body_sdp(m);
+}
+
+static void test_body_sdp_nested_quoted_boundary_and_preamble(void **state)
+{
+	(void)state;
+	static const char body[] =
+		"This is a preamble; --outer b is not at a line start.\r\n"
+		"--outer bX\r\n"
+		"\r\n"
+		"a longer boundary string is no delimiter\r\n"
+		"--outer b\r\n"
+		"Content-Type: application/ISUP;version=itu-t92+\r\n"
+		"\r\n"
+		"\x01\x02\n--not\r\n"
+		"--outer b  \r\n"
+		"content-TYPE:  multipart/alternative ; boundary=in\r\n"
+		"\r\n"
+		"--in\r\n"
+		"Content-Type: text/plain\r\n"
+		"\r\n"
+		"v=0 in text\r\n"
+		"--in\r\n"
+		"Content-Type: Application/SDP; charset=utf-8\r\n"
+		"Content-Disposition: session\r\n"
+		"\r\n"
+		"v=0\r\nm=audio 4000 RTP/AVP 0\r\n"
+		"--in--\r\n"
+		"\r\n--outer b--\r\n";
+	struct sip_msg m;
+	struct sv sdp = body_sdp_of("Content-Type: multipart/mixed; boundary=\"outer b\"", body, &m);
+	assert_true(sv_is(sdp, "v=0\r\nm=audio 4000 RTP/AVP 0"));
+}
+
+static void test_body_sdp_null_without_an_sdp(void **state)
+{
+	(void)state;
+	static const struct { const char *ctype, *body; } cases[] = {
+		{ "X-No-Content-Type: 1", "v=0\r\n" },
+		{ "Content-Type: text/plain", "v=0\r\n" },
+		{ "Content-Type: application/sdp", "" },
+		{ "Content-Type: application/sdp\r\nContent-Encoding: gzip", "\x1f\x8b" },
+		{ "Content-Type: multipart/mixed", "--b\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n--b--\r\n" },
+		{ "Content-Type: multipart/mixed;boundary=zz", "--b\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n--b--\r\n" },
+		{ "Content-Type: multipart/mixed;boundary=b", "--b\r\nContent-Type: application/isup\r\n\r\n\x01\x02\r\n--b--\r\n" },
+		{ "Content-Type: multipart/mixed;boundary=b", "--b--\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n" },
+		{ "Content-Type: multipart/mixed;boundary=b", "--b\r\nContent-Type: application/sdp\r\n" },
+		{ "Content-Type: multipart/mixed;boundary=b", "--b\r\nContent-Type: application/sdp\r\n\r\n\r\n--b--" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct sip_msg m;
+		assert_null(body_sdp_of(cases[i].ctype, cases[i].body, &m).p);
+	}
+	/* the last part may lack its close delimiter when the SDP is whole */
+	struct sip_msg m;
+	struct sv sdp = body_sdp_of("Content-Type: multipart/mixed;boundary=b",
+	                            "--b\r\nContent-Type: application/sdp\r\n\r\nv=0\r\n", &m);
+	assert_true(sv_is(sdp, "v=0\r\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +517,14 @@ int main(void)
 		cmocka_unit_test(test_too_many_headers_flagged),
 		cmocka_unit_test(test_every_prefix_is_safe),
 		cmocka_unit_test(test_method_names_round_trip),
+		cmocka_unit_test(test_request_uri_hostport_and_ipv6_references),
+		cmocka_unit_test(test_repeated_single_value_header_same_value_is_tolerated),
+		cmocka_unit_test(test_address_headers_grammar),
+		cmocka_unit_test(test_body_sdp_is_the_whole_application_sdp_body),
+		cmocka_unit_test(test_body_sdp_finds_the_sdp_part_of_sipi_multipart),
+		cmocka_unit_test(test_body_sdp_nested_quoted_boundary_and_preamble),
+		cmocka_unit_test(test_body_sdp_null_without_an_sdp),
+		cmocka_unit_test(test_other_sip_version_framed_and_flagged),
 	};
 	return cmocka_run_group_tests(tests, guard_setup, guard_teardown);
 }

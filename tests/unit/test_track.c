@@ -48,6 +48,7 @@ static uint32_t ep(struct fx *f, int host, uint16_t port)
 }
 
 /* Feed one message from host a to host b; returns its store index. */
+__attribute__((format(printf, 4, 5)))
 static size_t feed(struct fx *f, int a, int b, const char *fmt, ...)
 {
 	static char buf[4096];
