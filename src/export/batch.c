@@ -98,10 +98,9 @@ static void json_frame(FILE *out, uint64_t frame)
 /* "sdp": the offer/answer summary of an application/sdp body, or null. */
 static void sdp_json(FILE *out, const struct sip_msg *m)
 {
-	struct sv ct = sip_header_get(m, SIP_H_CONTENT_TYPE);
+	struct sv body = sip_body_sdp(m); /* multipart bodies too (SIP-I) */
 	struct sdp sdp;
-	if (!sv_is_set(ct) || ct.len < 15 || !sv_eq_ci(sv_make(ct.p, 15), "application/sdp") ||
-	    sdp_parse(m->body.p, m->body.len, &sdp) < 0) {
+	if (!sv_is_set(body) || sdp_parse(body.p, body.len, &sdp) < 0) {
 		fputs("null", out);
 		return;
 	}
@@ -187,6 +186,10 @@ static void message_json(FILE *out, struct store *s, const struct tracker *t,
 	fputs(",\"malformed\":", out);
 	const char *why = r->malformed ? r->malformed : (parsed ? NULL : "bytes unavailable");
 	json_sv_or_null(out, why ? sv_make(why, strlen(why)) : SV_NULL);
+	/* Beyond the contract: what a robust parser tolerated (RFC 4475). */
+	fputs(",\"lenient\":", out);
+	const char *len_why = parsed ? m->lenient : NULL;
+	json_sv_or_null(out, len_why ? sv_make(len_why, strlen(len_why)) : SV_NULL);
 	fputs("}\n", out);
 }
 

@@ -116,10 +116,9 @@ static long column_of(struct ladder *l, const struct store_endpoint *ep)
 /* "audio 10.0.0.1:4000 PCMU,PCMA sendonly; video ..." */
 static size_t sdp_summary(const struct sip_msg *m, char *buf, size_t cap, size_t *cols)
 {
-	struct sv ct = sip_header_get(m, SIP_H_CONTENT_TYPE);
+	struct sv body = sip_body_sdp(m); /* multipart bodies too (SIP-I) */
 	struct sdp sdp;
-	if (!sv_is_set(ct) || ct.len < 15 || !sv_eq_ci(sv_make(ct.p, 15), "application/sdp") ||
-	    sdp_parse(m->body.p, m->body.len, &sdp) < 0)
+	if (!sv_is_set(body) || sdp_parse(body.p, body.len, &sdp) < 0)
 		return 0;
 	char raw[LABEL_MAX * 2];
 	size_t o = 0;
