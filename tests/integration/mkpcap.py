@@ -106,6 +106,9 @@ def tcp_stream(chunks, drop=(), cut=None):
 
 def main():
     kind, out = sys.argv[1], sys.argv[2]
+    if kind == "file":  # file OUT MESSAGE: one message from a file, over UDP
+        write(out, 1, [eth(ipv4(udp(open(sys.argv[3], "rb").read())))])
+        return
     msg = SIP % kind.encode()
     v4 = ipv4(udp(msg))
     if kind == "sll":

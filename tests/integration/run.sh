@@ -252,6 +252,14 @@ assert ["leg-F","leg-G"] in ids and len(ids) == 4, ids' "$T/c3.json" 2>"$T/err" 
 	bad "--correlate X-Leg merges the calls sharing its value" "$T/err"
 expect "--correlate needs a header name" 2 "$BIN" calls -r "$T/b2bua.pcap" --correlate "a b"
 
+# --- a SIP-I INVITE: the SDP part of a multipart/mixed body (with ISUP) ---------
+python3 "$ROOT/tests/integration/mkpcap.py" file "$T/sipi.pcap" "$ROOT/tests/data/multipart/sipi-isup.sip"
+"$BIN" messages -r "$T/sipi.pcap" --format json >"$T/out" 2>"$T/err"
+python3 -c 'import json,sys; m=json.loads(open(sys.argv[1]).readline());
+assert m["malformed"] is None, m; md=m["sdp"]["media"][0];
+assert md["type"]=="audio" and md["port"]>0, m' "$T/out" 2>>"$T/err" &&
+	ok "SDP found in a multipart SIP-I body" || bad "SDP found in a multipart SIP-I body" "$T/err"
+
 # --- flow: the text ladder, and --filter -------------------------------------
 # Golden files, checked by eye once: the kamailio proxy's hops side by side,
 # and a cancelled call in ASCII at 80 columns with relative times.
