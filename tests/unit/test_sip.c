@@ -183,6 +183,51 @@ static void test_malformed_reasons(void **state)
 	}
 }
 
+/* Every known header name, full and compact, in odd case, maps to its id. */
+static void test_every_header_name_is_known(void **state)
+{
+	(void)state;
+	static const struct { const char *name; int id; } names[] = {
+		{ "VIA", SIP_H_VIA }, { "v", SIP_H_VIA }, { "From", SIP_H_FROM }, { "F", SIP_H_FROM },
+		{ "to", SIP_H_TO }, { "T", SIP_H_TO }, { "Call-Id", SIP_H_CALL_ID },
+		{ "i", SIP_H_CALL_ID }, { "CSEQ", SIP_H_CSEQ }, { "Contact", SIP_H_CONTACT },
+		{ "m", SIP_H_CONTACT }, { "Content-Length", SIP_H_CONTENT_LENGTH },
+		{ "L", SIP_H_CONTENT_LENGTH }, { "content-type", SIP_H_CONTENT_TYPE },
+		{ "c", SIP_H_CONTENT_TYPE }, { "Content-Encoding", SIP_H_CONTENT_ENCODING },
+		{ "e", SIP_H_CONTENT_ENCODING }, { "Max-Forwards", SIP_H_MAX_FORWARDS },
+		{ "Route", SIP_H_ROUTE }, { "Record-Route", SIP_H_RECORD_ROUTE },
+		{ "User-Agent", SIP_H_USER_AGENT }, { "Server", SIP_H_SERVER },
+		{ "Supported", SIP_H_SUPPORTED }, { "k", SIP_H_SUPPORTED },
+		{ "Subject", SIP_H_SUBJECT }, { "s", SIP_H_SUBJECT }, { "Event", SIP_H_EVENT },
+		{ "o", SIP_H_EVENT }, { "Refer-To", SIP_H_REFER_TO }, { "r", SIP_H_REFER_TO },
+		{ "Referred-By", SIP_H_REFERRED_BY }, { "b", SIP_H_REFERRED_BY },
+		{ "Allow-Events", SIP_H_ALLOW_EVENTS }, { "u", SIP_H_ALLOW_EVENTS },
+		{ "Session-Expires", SIP_H_SESSION_EXPIRES }, { "x", SIP_H_SESSION_EXPIRES },
+		{ "Identity", SIP_H_IDENTITY }, { "y", SIP_H_IDENTITY },
+		{ "Accept-Contact", SIP_H_ACCEPT_CONTACT }, { "a", SIP_H_ACCEPT_CONTACT },
+		{ "Expires", SIP_H_EXPIRES }, { "Reason", SIP_H_REASON },
+		{ "Session-ID", SIP_H_SESSION_ID }, { "X-Call-ID", SIP_H_X_CALL_ID },
+		{ "X-CID", SIP_H_X_CID }, { "Date", SIP_H_DATE },
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		char msg[256];
+		int n = snprintf(msg, sizeof msg, "OPTIONS sip:x SIP/2.0\r\n%s: v%zu\r\n\r\n",
+		                 names[i].name, i);
+		struct sip_msg m;
+		assert_true(parse(msg, (size_t)n, 0, &m) > 0);
+		assert_int_equal(m.headers[0].id, names[i].id);
+	}
+	/* Near misses stay unknown. */
+	static const char *const others[] = { "Vias", "Fro", "X-Call", "Contacts", "z", "Date2" };
+	for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+		char msg[128];
+		int n = snprintf(msg, sizeof msg, "OPTIONS sip:x SIP/2.0\r\n%s: 1\r\n\r\n", others[i]);
+		struct sip_msg m;
+		assert_true(parse(msg, (size_t)n, 0, &m) > 0);
+		assert_int_equal(m.headers[0].id, SIP_H_OTHER);
+	}
+}
+
 /* RFC 4475 3.1.2.16: another SIP version is a SIP message to answer 505,
  * so it is kept and flagged rather than dropped as not SIP. */
 static void test_other_sip_version_framed_and_flagged(void **state)
@@ -525,6 +570,7 @@ int main(void)
 		cmocka_unit_test(test_body_sdp_nested_quoted_boundary_and_preamble),
 		cmocka_unit_test(test_body_sdp_null_without_an_sdp),
 		cmocka_unit_test(test_other_sip_version_framed_and_flagged),
+		cmocka_unit_test(test_every_header_name_is_known),
 	};
 	return cmocka_run_group_tests(tests, guard_setup, guard_teardown);
 }
