@@ -12,6 +12,7 @@
 
 /* Strings live in big chunks that are never moved, so views stay valid. */
 #define STR_CHUNK (1u << 20)
+#define STR_CHUNK0 (16u << 10)
 
 struct str_chunk {
 	struct str_chunk *next;
@@ -100,7 +101,12 @@ static char *str_alloc(struct store *s, size_t len)
 {
 	struct str_chunk *c = s->chunks;
 	if (!c || c->cap - c->used < len) {
-		size_t cap = len > STR_CHUNK ? len : STR_CHUNK;
+		/* Chunks double from 16 KiB to STR_CHUNK: a small capture (or a
+		 * fuzz run) does not pay for a megabyte it never fills. */
+		size_t want = c ? c->cap * 2 : STR_CHUNK0;
+		if (want > STR_CHUNK)
+			want = STR_CHUNK;
+		size_t cap = len > want ? len : want;
 		c = malloc(sizeof *c + cap);
 		if (!c)
 			return NULL;
