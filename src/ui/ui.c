@@ -379,7 +379,7 @@ int ui_run(const struct ui_args *a)
 	ui_push(&ui, ui_calls_new(&ui));
 
 	uint64_t file_done[PCAP_SRC_MAX_FILES] = { 0 };
-	int dirty = 1, traced_first = 0;
+	int dirty = 1, traced_first = 0, traced_loaded = 0;
 	int64_t last_draw = 0;
 	int cap_ready = 1;
 	while (!ui.quit && ui.top) {
@@ -398,9 +398,9 @@ int ui_run(const struct ui_args *a)
 				trace_time("first_calls_ms", t0);
 				traced_first = 1;
 			}
-			if (!ui.loading) {
+			if (!ui.loading && !ui.live && !traced_loaded) {
 				trace_time("loaded_ms", t0);
-				t0 = INT64_MIN / 2; /* once */
+				traced_loaded = 1;
 			}
 		}
 		struct pollfd pfd[2] = {
