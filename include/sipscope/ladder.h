@@ -84,6 +84,10 @@ void ladder_msg_columns(const struct ladder *l, size_t i, size_t *from, size_t *
 /* Draw line `line` into cells[0..ladder_width(l)). */
 void ladder_draw(const struct ladder *l, size_t line, struct ladder_cell *cells);
 
+/* The title line of a call's ladder: "Call N  From -> To  state  Call-ID"
+ * (wire strings escaped). */
+void ladder_print_title(FILE *out, struct store *s, const struct tracker *t, uint32_t call);
+
 /* The whole ladder as text, trailing blanks trimmed.  Returns 0, or -1
  * when memory ran out. */
 int ladder_print(FILE *out, const struct ladder *l);

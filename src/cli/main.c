@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "sipscope/calllist.h"
-#include "sipscope/escape.h"
 #include "sipscope/export.h"
 #include "sipscope/ladder.h"
 #include "sipscope/ingest.h"
@@ -329,18 +328,6 @@ static uint32_t resolve_call(const struct loaded *l, const char *spec)
 	return leg ? track_call_root(l->tracker, leg) : 0;
 }
 
-static void flow_title(FILE *out, const struct loaded *l, uint32_t call)
-{
-	const struct call_info *c = track_call(l->tracker, call - 1);
-	fprintf(out, "Call %u  ", call);
-	esc_term(out, store_str(l->store, c->from), 0);
-	fputs(" -> ", out);
-	esc_term(out, store_str(l->store, c->to), 0);
-	fprintf(out, "  %s  ", track_state_name((enum call_state)c->state));
-	esc_term(out, store_str(l->store, c->call_id), 0);
-	putc('\n', out);
-}
-
 /* The flow command: the ladders of the --call calls (the calls the
  * filter keeps without), each under a title line. */
 static int print_flows(const struct opts *o, const struct loaded *l, const struct calllist *cl)
@@ -360,7 +347,7 @@ static int print_flows(const struct opts *o, const struct loaded *l, const struc
 	if (nwant) { /* several calls given: one ladder, side by side in time */
 		struct ladder *lad = ladder_build(l->store, l->tracker, want, nwant, &o->ladder);
 		for (size_t i = 0; i < nwant; i++)
-			flow_title(stdout, l, want[i]);
+			ladder_print_title(stdout, l->store, l->tracker, want[i]);
 		if (!lad || ladder_print(stdout, lad) < 0)
 			rc = -1;
 		ladder_free(lad);
@@ -371,7 +358,7 @@ static int print_flows(const struct opts *o, const struct loaded *l, const struc
 		struct ladder *lad = ladder_build(l->store, l->tracker, &id, 1, &o->ladder);
 		if (i)
 			putc('\n', stdout);
-		flow_title(stdout, l, id);
+		ladder_print_title(stdout, l->store, l->tracker, id);
 		if (!lad || ladder_print(stdout, lad) < 0)
 			rc = -1;
 		ladder_free(lad);

@@ -530,3 +530,15 @@ int ladder_print(FILE *out, const struct ladder *l)
 	free(cells);
 	return 0;
 }
+
+void ladder_print_title(FILE *out, struct store *s, const struct tracker *t, uint32_t call)
+{
+	const struct call_info *c = track_call(t, call - 1);
+	fprintf(out, "Call %u  ", call);
+	esc_term(out, store_str(s, c->from), 0);
+	fputs(" -> ", out);
+	esc_term(out, store_str(s, c->to), 0);
+	fprintf(out, "  %s  ", track_state_name((enum call_state)c->state));
+	esc_term(out, store_str(s, c->call_id), 0);
+	putc('\n', out);
+}

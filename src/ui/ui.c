@@ -196,6 +196,25 @@ int ui_prompt(struct ui *ui, const char *question, char *buf, size_t n)
 	return done > 0;
 }
 
+int ui_prompt_search(struct ui *ui, regex_t *re, int *have)
+{
+	char buf[256], err[256];
+	regex_t nre;
+	snprintf(buf, sizeof buf, "%s", ui->search);
+	if (!ui_prompt(ui, "/", buf, sizeof buf) || !buf[0])
+		return 0;
+	if (calllist_regcomp(&nre, buf, err, sizeof err) < 0) {
+		ui_message(ui, "%s", err);
+		return 0;
+	}
+	if (*have)
+		regfree(re);
+	*re = nre;
+	*have = 1;
+	snprintf(ui->search, sizeof ui->search, "%s", buf);
+	return 1;
+}
+
 void ui_push(struct ui *ui, struct ui_view *v)
 {
 	if (!v) {

@@ -110,6 +110,9 @@ void ui_frame(struct ui *ui, const char *title, const char *hints);
 /* Ask for a line of text on the bottom line.  Returns 1 with the text in
  * buf (NUL-terminated), 0 when cancelled (Esc). */
 int ui_prompt(struct ui *ui, const char *question, char *buf, size_t n);
+/* Ask for a search regex (`/`, like less), compile it into *re (freeing
+ * the one before when *have).  Returns 1 when there is a new search. */
+int ui_prompt_search(struct ui *ui, regex_t *re, int *have);
 /* Status-line message shown until the next key. */
 void ui_message(struct ui *ui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

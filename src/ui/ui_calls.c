@@ -304,25 +304,10 @@ static int calls_key(struct ui *ui, struct ui_view *v, int key)
 		open_flow(ui, cv);
 		break;
 	case '/':
-	case KEY_F(3): {
-		char buf[256];
-		snprintf(buf, sizeof buf, "%s", ui->search);
-		if (!ui_prompt(ui, "/", buf, sizeof buf) || !buf[0])
-			break;
-		char err[256];
-		regex_t re;
-		if (calllist_regcomp(&re, buf, err, sizeof err) < 0) {
-			ui_message(ui, "%s", err);
-			break;
-		}
-		if (cv->have_search)
-			regfree(&cv->search);
-		cv->search = re;
-		cv->have_search = 1;
-		snprintf(ui->search, sizeof ui->search, "%s", buf);
-		search_next(ui, cv, +1);
+	case KEY_F(3):
+		if (ui_prompt_search(ui, &cv->search, &cv->have_search))
+			search_next(ui, cv, +1);
 		break;
-	}
 	case 'n':
 		search_next(ui, cv, +1);
 		break;

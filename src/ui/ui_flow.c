@@ -292,25 +292,10 @@ static int flow_key(struct ui *ui, struct ui_view *v, int key)
 		fv->o.max_width = 0; /* refit on the next draw */
 		break;
 	case '/':
-	case KEY_F(3): {
-		char buf[256];
-		snprintf(buf, sizeof buf, "%s", ui->search);
-		if (!ui_prompt(ui, "/", buf, sizeof buf) || !buf[0])
-			break;
-		char err[256];
-		regex_t re;
-		if (calllist_regcomp(&re, buf, err, sizeof err) < 0) {
-			ui_message(ui, "%s", err);
-			break;
-		}
-		if (fv->have_search)
-			regfree(&fv->search);
-		fv->search = re;
-		fv->have_search = 1;
-		snprintf(ui->search, sizeof ui->search, "%s", buf);
-		search_flow(ui, fv, +1);
+	case KEY_F(3):
+		if (ui_prompt_search(ui, &fv->search, &fv->have_search))
+			search_flow(ui, fv, +1);
 		break;
-	}
 	case 'n':
 		search_flow(ui, fv, +1);
 		break;

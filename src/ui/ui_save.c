@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sipscope/escape.h"
 #include "sipscope/export.h"
 #include "ui.h"
 
@@ -19,16 +18,9 @@ static int save_ladders(struct ui *ui, FILE *f, const uint32_t *calls, size_t n)
 {
 	struct ladder_opts o = { .ascii = ui->ascii };
 	for (size_t i = 0; i < n; i++) {
-		const struct call_info *c = track_call(ui->tracker, calls[i] - 1);
 		if (i)
 			putc('\n', f);
-		fprintf(f, "Call %u  ", calls[i]);
-		esc_term(f, store_str(ui->store, c->from), 0);
-		fputs(" -> ", f);
-		esc_term(f, store_str(ui->store, c->to), 0);
-		fprintf(f, "  %s  ", track_state_name((enum call_state)c->state));
-		esc_term(f, store_str(ui->store, c->call_id), 0);
-		putc('\n', f);
+		ladder_print_title(f, ui->store, ui->tracker, calls[i]);
 		struct ladder *l = ladder_build(ui->store, ui->tracker, &calls[i], 1, &o);
 		int rc = l ? ladder_print(f, l) : -1;
 		ladder_free(l);
