@@ -118,10 +118,20 @@ void ui_frame(struct ui *ui, const char *title, const char *hints)
 		snprintf(line, sizeof line, " %s", ui->status);
 		attrset(A_BOLD);
 	} else {
+		char extra[64] = "";
+		if (ui->live)
+			snprintf(extra, sizeof extra, "  Dropped: %llu",
+			         (unsigned long long)pcap_src_dropped(ui->src));
+		else if (ui->loading && ui->bytes_total)
+			snprintf(extra, sizeof extra, "  Loading: %d%%",
+			         (int)(ui->bytes_done * 100 / ui->bytes_total));
+		else if (ui->loading)
+			snprintf(extra, sizeof extra, "  Loading");
 		snprintf(line, sizeof line, " Calls: %zu/%zu  Messages: %llu  Malformed: %llu  "
-		         "Frames: %llu%s%s", calllist_count(ui->calls), calllist_total(ui->calls),
+		         "Frames: %llu%s%s%s", calllist_count(ui->calls), calllist_total(ui->calls),
 		         (unsigned long long)st->sip_msgs, (unsigned long long)st->malformed,
-		         (unsigned long long)st->frames, ui->filter[0] ? "  Filter: " : "", ui->filter);
+		         (unsigned long long)st->frames, extra, ui->filter[0] ? "  Filter: " : "",
+		         ui->filter);
 	}
 	move(ui->rows - 2, 0);
 	clrtoeol();
