@@ -74,6 +74,9 @@ void calllist_cell(struct calllist *cl, uint32_t call, enum calllist_col c, char
 /* Does any message of the call (its legs too) match re?  Used by search
  * (`/`, `n`, `N`).  Returns 1 or 0. */
 int calllist_call_grep(struct calllist *cl, uint32_t call, const regex_t *re);
+/* Does message idx (its bytes, as on the wire) match re?  The search of
+ * the ladder uses it too, so both searches see the same text. */
+int calllist_msg_grep(struct calllist *cl, size_t idx, const regex_t *re);
 
 /* Compile a search or filter regex the way the list uses it (extended,
  * case-insensitive, ^ and $ at line ends).  Returns 0, or -1 with a

@@ -128,6 +128,9 @@ const struct call_info *track_call(const struct tracker *t, size_t idx); /* 0-ba
 /* The leg (1-based id) of a Call-ID, by sv_hash() of it; 0 when unseen.
  * (64-bit hashes: two Call-IDs of one capture never meet by chance.) */
 uint32_t track_find_call(const struct tracker *t, uint64_t h_call_id);
+/* The message after store index idx in the same leg: index+1, or 0 when
+ * idx is the leg's last.  A leg's messages run from its first_msg. */
+uint32_t track_next_in_call(const struct tracker *t, size_t idx);
 /* The call (1-based id) a leg (1-based id) is shown as: itself or its root. */
 uint32_t track_call_root(const struct tracker *t, uint32_t call);
 const char *track_state_name(enum call_state s);
@@ -138,6 +141,11 @@ struct call_totals {
 	int64_t start_us, end_us;
 };
 void track_call_totals(const struct tracker *t, uint32_t call, struct call_totals *out);
+
+/* Store indices of the messages of a call (1-based, a root: its legs
+ * too), in capture order, in a new array *out the caller frees.  Returns
+ * how many, or -1 when memory ran out. */
+long track_call_messages(const struct tracker *t, uint32_t call, size_t **out);
 
 size_t track_txn_count(const struct tracker *t);
 const struct txn_info *track_txn(const struct tracker *t, uint32_t id); /* 1-based */

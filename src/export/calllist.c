@@ -65,6 +65,7 @@ struct calllist {
 	size_t cache_cap;
 	struct term terms[MAX_TERMS];
 	size_t nterms;
+	const struct term *first_regex; /* the term the per-call cache is for */
 	enum calllist_col sort;
 	int desc;
 	char *buf;   /* a message's bytes, NUL-terminated, for regexec */
@@ -107,6 +108,7 @@ static void clear_terms(struct calllist *cl)
 		free(cl->terms[i].text);
 	}
 	cl->nterms = 0;
+	cl->first_regex = NULL;
 }
 
 void calllist_free(struct calllist *cl)
@@ -191,6 +193,10 @@ int calllist_set_filter(struct calllist *cl, const char *expr, char *err, size_t
 	clear_terms(cl);
 	memcpy(cl->terms, terms, n * sizeof terms[0]);
 	cl->nterms = n;
+	cl->first_regex = NULL;
+	for (size_t i = 0; i < n && !cl->first_regex; i++)
+		if (cl->terms[i].kind == T_REGEX)
+			cl->first_regex = &cl->terms[i];
 	for (size_t i = 0; i < cl->cache_cap; i++)
 		cl->cache[i].regex_match = -1;
 	return 0;
@@ -248,23 +254,22 @@ static const char *msg_cstr(struct calllist *cl, size_t idx)
 	return cl->buf;
 }
 
+int calllist_msg_grep(struct calllist *cl, size_t idx, const regex_t *re)
+{
+	const char *text = msg_cstr(cl, idx);
+	return text && regexec(re, text, 0, NULL, 0) == 0;
+}
+
 int calllist_call_grep(struct calllist *cl, uint32_t call, const regex_t *re)
 {
-	size_t lo = SIZE_MAX, hi = 0, n = store_msg_count(cl->s);
+	/* Each leg's own chain of messages: not the capture between them. */
 	for (uint32_t l = call; l; l = track_call(cl->t, l - 1)->next_leg) {
 		const struct call_info *c = track_call(cl->t, l - 1);
-		if (c->nmsgs && c->first_msg < lo)
-			lo = c->first_msg;
-		if (c->nmsgs && (size_t)c->last_msg + 1 > hi)
-			hi = (size_t)c->last_msg + 1;
-	}
-	for (size_t i = lo; i < hi && i < n; i++) {
-		const struct store_msg *r = store_msg_at(cl->s, i);
-		if (!r->call || track_call_root(cl->t, r->call) != call)
+		if (!c->nmsgs)
 			continue;
-		const char *text = msg_cstr(cl, i);
-		if (text && regexec(re, text, 0, NULL, 0) == 0)
-			return 1;
+		for (uint32_t i = c->first_msg + 1; i; i = track_next_in_call(cl->t, i - 1))
+			if (calllist_msg_grep(cl, i - 1, re))
+				return 1;
 	}
 	return 0;
 }
@@ -341,7 +346,8 @@ static int term_matches(struct calllist *cl, uint32_t call, const struct term *t
 	case T_UA:
 		return contains_ci(call_ua(cl, call), tm->text);
 	case T_REGEX: {
-		struct call_cache *cc = cache_of(cl, call);
+		/* The cache holds the first regex term's answer only. */
+		struct call_cache *cc = tm == cl->first_regex ? cache_of(cl, call) : NULL;
 		struct call_totals tot;
 		track_call_totals(cl->t, call, &tot);
 		if (cc && cc->nmsgs == tot.nmsgs && cc->regex_match >= 0)

@@ -223,13 +223,10 @@ static int add_msg(struct ladder *l, struct store *s, const struct tracker *t, s
 	return 0;
 }
 
-static int selected(const struct tracker *t, uint32_t call, const uint32_t *calls, size_t n)
+static int cmp_index(const void *a, const void *b)
 {
-	uint32_t root = track_call_root(t, call);
-	for (size_t i = 0; i < n; i++)
-		if (calls[i] == root)
-			return 1;
-	return 0;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return (x > y) - (x < y);
 }
 
 /* Room a label of `cols` columns needs between two lifelines. */
@@ -324,31 +321,38 @@ struct ladder *ladder_build(struct store *s, const struct tracker *t, const uint
 	text_add(l, "", 0); /* offset 0: no text */
 	if (l->text_len != 1)
 		goto fail;
-	/* The messages of a call lie between its legs' first and last. */
-	size_t lo = SIZE_MAX, hi = 0, ncalls = track_call_count(t);
+	/* Each call's messages come from its chain (not a walk over the
+	 * capture); several calls are merged in capture order. */
+	size_t *all = NULL, nall = 0, ncalls = track_call_count(t);
 	for (size_t i = 0; i < n; i++) {
-		for (uint32_t leg = calls[i]; leg && leg <= ncalls; leg = track_call(t, leg - 1)->next_leg) {
-			const struct call_info *c = track_call(t, leg - 1);
-			if (!c->nmsgs)
-				continue;
-			if (c->first_msg < lo)
-				lo = c->first_msg;
-			if (c->last_msg + 1 > hi)
-				hi = (size_t)c->last_msg + 1;
+		if (!calls[i] || calls[i] > ncalls)
+			continue;
+		size_t *v;
+		long k = track_call_messages(t, track_call_root(t, calls[i]), &v);
+		if (k < 0)
+			goto fail_all;
+		size_t *na = realloc(all, (nall + (size_t)k + 1) * sizeof *all);
+		if (!na) {
+			free(v);
+			goto fail_all;
 		}
+		all = na;
+		memcpy(all + nall, v, (size_t)k * sizeof *v);
+		nall += (size_t)k;
+		free(v);
 	}
-	size_t nm = store_msg_count(s);
-	if (hi > nm)
-		hi = nm;
-	for (size_t i = lo; i < hi; i++) {
-		const struct store_msg *r = store_msg_at(s, i);
-		if (r->call && selected(t, r->call, calls, n) && add_msg(l, s, t, i) < 0)
-			goto fail;
-	}
+	if (n > 1)
+		qsort(all, nall, sizeof *all, cmp_index);
+	for (size_t i = 0; i < nall; i++)
+		if ((i == 0 || all[i] != all[i - 1]) && add_msg(l, s, t, all[i]) < 0)
+			goto fail_all;
+	free(all);
 	place_columns(l);
 	if (lay_lines(l) < 0)
 		goto fail;
 	return l;
+fail_all:
+	free(all);
 fail:
 	ladder_free(l);
 	return NULL;

@@ -46,6 +46,8 @@ struct tracker {
 	size_t ndlgs, cap_dlgs;
 	struct call_rec *calls;
 	size_t ncalls, cap_calls;
+	uint32_t *next_msg;       /* per message: index+1 of the next one of its leg */
+	size_t cap_next;
 	uint32_t *orphans;        /* messages that may join a dialog later */
 	size_t norphans, cap_orphans;
 	int64_t last_ts;
@@ -101,6 +103,7 @@ void track_free(struct tracker *t)
 	free(t->dlgs);
 	free(t->calls);
 	free(t->orphans);
+	free(t->next_msg);
 	free(t);
 }
 
@@ -403,6 +406,18 @@ static void dialog_update(struct tracker *t, struct store_msg *r, struct txn_rec
 		d->state = DLG_TERMINATED;
 }
 
+static int link_next(struct tracker *t, size_t prev, size_t idx)
+{
+	if (prev >= t->cap_next) {
+		size_t old = t->cap_next;
+		if (vec_grow((void **)&t->next_msg, &t->cap_next, idx + 1, sizeof *t->next_msg) < 0)
+			return -1;
+		memset(t->next_msg + old, 0, (t->cap_next - old) * sizeof *t->next_msg);
+	}
+	t->next_msg[prev] = (uint32_t)idx + 1;
+	return 0;
+}
+
 int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 {
 	struct store_msg *r = store_msg_at(t->s, idx);
@@ -501,12 +516,21 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 		c->ring_us = 0;
 		c->state = c->method == SIP_M_INVITE ? CALL_STATE_SETUP : CALL_STATE_NONE;
 	}
+	/* Each leg's messages are chained, so a call's messages are found
+	 * without walking the capture between its first and last. */
+	if (c->nmsgs && link_next(t, c->last_msg, idx) < 0)
+		rc = -1;
 	c->nmsgs++;
 	c->last_msg = (uint32_t)idx;
 	if (r->ts_us > c->end_us)
 		c->end_us = r->ts_us;
 	call_update(c, r);
 	return rc;
+}
+
+uint32_t track_next_in_call(const struct tracker *t, size_t idx)
+{
+	return idx < t->cap_next ? t->next_msg[idx] : 0;
 }
 
 void track_prefetch_call(const struct tracker *t, uint64_t h_call_id)
@@ -609,4 +633,31 @@ void track_call_totals(const struct tracker *t, uint32_t call, struct call_total
 		if (leg->end_us > out->end_us)
 			out->end_us = leg->end_us;
 	}
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return (x > y) - (x < y);
+}
+
+long track_call_messages(const struct tracker *t, uint32_t call, size_t **out)
+{
+	struct call_totals tot;
+	track_call_totals(t, call, &tot);
+	size_t *v = malloc((tot.nmsgs ? tot.nmsgs : 1) * sizeof *v);
+	if (!v)
+		return -1;
+	size_t n = 0;
+	for (uint32_t l = call; l; l = track_call(t, l - 1)->next_leg) {
+		const struct call_info *c = track_call(t, l - 1);
+		if (!c->nmsgs)
+			continue;
+		for (uint32_t i = c->first_msg + 1; i && n < tot.nmsgs; i = track_next_in_call(t, i - 1))
+			v[n++] = i - 1;
+	}
+	if (tot.nlegs > 1)
+		qsort(v, n, sizeof *v, cmp_size);
+	*out = v;
+	return (long)n;
 }

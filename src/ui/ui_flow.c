@@ -190,13 +190,7 @@ static void search_flow(struct ui *ui, struct flow_view *fv, int dir)
 	}
 	for (size_t step = 1; step <= n; step++) {
 		size_t i = dir > 0 ? (fv->sel + step) % n : (fv->sel + n - step % n) % n;
-		struct ui_text t;
-		if (ui_text_of_msg(ui, ladder_msg(fv->lad, i), &t, 0) < 0)
-			continue;
-		int hit = 0;
-		for (size_t k = 0; k < t.n && !hit; k++)
-			hit = regexec(&fv->search, t.lines[k], 0, NULL, 0) == 0;
-		ui_text_free(&t);
+		int hit = calllist_msg_grep(ui->calls, ladder_msg(fv->lad, i), &fv->search);
 		if (hit) {
 			fv->sel = i;
 			return;

@@ -48,6 +48,8 @@ static void test_filter_terms(void **state)
 	assert_int_equal(rows_with(&ld, "~^Record-Route:.*lr"), 3);
 	assert_int_equal(rows_with(&ld, "~^X-Nothing-Like-This:"), 0);
 	assert_int_equal(rows_with(&ld, "~^call-id: 2-"), 1);      /* any case, line start */
+	assert_int_equal(rows_with(&ld, "~INVITE ~^X-Nothing"), 0); /* each regex its own */
+	assert_int_equal(rows_with(&ld, "~^X-Nothing ~INVITE"), 0);
 	unload(&ld);
 }
 
