@@ -244,7 +244,10 @@ static int reader_fill_one(struct reader *r)
 			r->frames++;
 			return 1;
 		}
-		return rc == 0 ? 2 : -1;
+		if (rc == 0)
+			return 2;
+		r->state = 2; /* an error ends a live capture: said once, then END */
+		return -1;
 	}
 	if (r->map) {
 		int rc = map_next(r, r->map_err, sizeof r->map_err);
@@ -303,6 +306,11 @@ int pcap_src_next(struct pcap_src *s, struct frame *f)
 		if (rc < 0) {
 			s->damaged++;
 			const char *name = strcmp(r->path, "-") ? r->path : "stdin";
+			if (r->live) {
+				snprintf(s->warn, sizeof s->warn, "%s: capture stopped (%s)", name,
+				         pcap_geterr(r->p));
+				return PCAP_SRC_WARNING;
+			}
 			snprintf(s->warn, sizeof s->warn,
 			         "%s: frame %llu is damaged (%s); read the %llu frames before it",
 			         name, (unsigned long long)r->frames + 1,

@@ -102,6 +102,9 @@ void ui_frame(struct ui *ui, const char *title, const char *hints)
 	if (ui->live)
 		n = snprintf(line, sizeof line, " sipscope - %s   [live on %s, %llu dropped]", title,
 		             ui->args->iface, (unsigned long long)pcap_src_dropped(ui->src));
+	else if (ui->live_stopped)
+		n = snprintf(line, sizeof line, " sipscope - %s   [capture on %s stopped]", title,
+		             ui->args->iface);
 	else if (ui->loading && ui->bytes_total)
 		n = snprintf(line, sizeof line, " sipscope - %s   [loading %d%%]", title,
 		             (int)(ui->bytes_done * 100 / ui->bytes_total));
@@ -283,12 +286,16 @@ static int load_slice(struct ui *ui, uint64_t *file_done)
 		if (r == PCAP_SRC_END) {
 			ingest_finish(ui->ingest);
 			track_finish(ui->tracker);
-			ui->loading = 0;
+			if (ui->live)
+				ui->live_stopped = 1; /* the interface went away */
+			ui->loading = ui->live = 0;
 			ui->bytes_done = ui->bytes_total;
 			return 1;
 		}
 		if (r == PCAP_SRC_WARNING) {
 			ui_message(ui, "warning: %s", pcap_src_warning(ui->src));
+			if (now_us() >= until)
+				break;
 			continue;
 		}
 		ingest_frame(ui->ingest, &f);
@@ -411,10 +418,14 @@ int ui_run(const struct ui_args *a)
 	int dirty = 1, traced_first = 0, traced_loaded = 0;
 	int64_t last_draw = 0;
 	int cap_ready = 1;
+	draw(&ui); /* at once, before any read (a pipe may keep us waiting) */
 	while (!ui.quit && ui.top) {
 		if ((ui.loading || (ui.live && cap_ready)) && load_slice(&ui, file_done))
 			dirty = 1;
 		int64_t t = now_us();
+		/* Live: the dropped count changes without SIP coming in. */
+		if (ui.live && t - last_draw >= 1000000)
+			dirty = 1;
 		if (dirty && (!ui.loading || t - last_draw >= REDRAW_US)) {
 			calllist_refresh(ui.calls);
 			for (struct ui_view *v = ui.top; v; v = v->below)
@@ -441,12 +452,13 @@ int ui_run(const struct ui_args *a)
 		int timeout = ui.loading ? 0 : wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait;
 		int nfds = ui.live && pfd[1].fd >= 0 ? 2 : 1;
 		int pr = poll(pfd, (nfds_t)nfds, timeout);
-		/* Some capture devices cannot be polled: read them on a timer. */
-		cap_ready = ui.live && (pfd[1].fd < 0 || (nfds == 2 && (pfd[1].revents & POLLIN)));
-		if (ui.live && pfd[1].fd < 0)
-			cap_ready = 1;
-		if (pr <= 0 || !(pfd[0].revents & POLLIN))
-			continue;
+		/* Some capture devices cannot be polled: read them on a timer.
+		 * An error or hang-up is read too, so it ends the capture. */
+		cap_ready = ui.live && (pfd[1].fd < 0 ||
+		                        (nfds == 2 && (pfd[1].revents & (POLLIN | POLLERR | POLLHUP))));
+		/* Keys, and a resize (whose signal may have cut the poll short),
+		 * come through getch(): read it whatever poll said. */
+		(void)pr;
 		int k;
 		while ((k = getch()) != ERR) {
 			if (k == KEY_RESIZE) {
@@ -464,8 +476,9 @@ int ui_run(const struct ui_args *a)
 			}
 			if (ui.quit || !ui.top)
 				break;
-			/* Draw now: a key is answered at once, also while loading. */
-			calllist_refresh(ui.calls);
+			/* Draw now: a key is answered at once, also while loading.
+			 * The list is refreshed by the views that change it (filter,
+			 * sort) and when the capture grows, not per key. */
 			draw(&ui);
 			last_draw = now_us();
 		}

@@ -79,6 +79,7 @@ struct ui {
 	int ascii;
 	int loading;        /* frames still to read */
 	int live;           /* capturing from an interface */
+	int live_stopped;   /* the capture ended (interface gone, error) */
 	int show_secrets;   /* auth headers in full (else responses, nonces cut) */
 	int quit;
 	uint64_t bytes_total, bytes_done;

@@ -226,6 +226,32 @@ else
 	skp "live capture on lo: needs root"
 fi
 
+# --- the interface goes away: the capture stops, said so, no busy loop --------------
+# (in a network namespace the test makes itself)
+NS=sipscope-ui-$$
+if [ "$(id -u)" = 0 ] && ip netns add "$NS" 2>/dev/null; then
+	ip netns exec "$NS" ip link add ssv0 type veth peer name ssv1 &&
+		ip netns exec "$NS" ip link set ssv0 up && ip netns exec "$NS" ip link set ssv1 up
+	nstart=$((nstart + 1)); SOCK=sipscope-ui-$$-$nstart; rm -f "$T/rc"
+	tm new-session -d -s ui -x 100 -y 24 \
+		"ip netns exec $NS env TERM=xterm-256color $BIN -i ssv0 2>$T/stderr; echo \$? >$T/rc; sleep 30"
+	if wait_for "live on ssv0"; then
+		ip netns exec "$NS" ip link del ssv0
+		check "interface removed: the title says the capture stopped" "capture on ssv0 stopped"
+		pid=$(pgrep -n -x "$(basename "$BIN")")
+		t1=$(awk '{print $14 + $15}' /proc/$pid/stat 2>/dev/null)
+		sleep 1
+		t2=$(awk '{print $14 + $15}' /proc/$pid/stat 2>/dev/null)
+		if [ -n "$t1" ] && [ $((t2 - t1)) -lt 20 ]; then ok "... and the viewer idles (cpu ticks in 1 s: $((t2 - t1)))"
+		else bad "... and the viewer idles (cpu ticks in 1 s: ${t1:-?} -> ${t2:-?})"; fi
+		keys Q
+		wait_exit && [ "$rc" = 0 ] && ok "... and Q still quits" || bad "... and Q still quits (rc=$rc)" "$T/stderr"
+	else bad "capture on a veth in a namespace started" "$T/screen"; fi
+	ip netns del "$NS" 2>/dev/null
+else
+	skp "interface removal: needs root and ip netns"
+fi
+
 # --- bad input ----------------------------------------------------------------------------------
 start 80 24 -r "$T/missing.pcap"
 if wait_exit && [ "$rc" = 2 ] && grep -q "missing.pcap" "$T/stderr"; then ok "a missing file: status 2 and a message"
