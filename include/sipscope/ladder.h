@@ -47,7 +47,8 @@ enum ladder_style {
 };
 
 struct ladder_cell {
-	char ch[5];     /* one UTF-8 character, NUL-terminated */
+	char ch[5];     /* one UTF-8 character, NUL-terminated; "" for the
+	                 * cell a wide character before it covers */
 	uint8_t style;  /* enum ladder_style */
 	uint8_t color;  /* 0, or the transaction's color 1..LADDER_COLORS */
 };

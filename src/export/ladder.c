@@ -107,7 +107,11 @@ static long column_of(struct ladder *l, const struct store_endpoint *ep)
 	}
 	c->name_cols = strlen(c->name);
 	if (c->name_cols > NAME_MAX_COLS) {
-		c->name[NAME_MAX_COLS] = '\0';
+		/* Cut the middle of the address: the port (and the end of the
+		 * address) is what tells two columns apart. */
+		size_t keep_tail = 16, keep_head = NAME_MAX_COLS - keep_tail - 1;
+		memmove(c->name + keep_head + 1, c->name + c->name_cols - keep_tail, keep_tail + 1);
+		c->name[keep_head] = '~';
 		c->name_cols = NAME_MAX_COLS;
 	}
 	return (long)l->ncols++;
@@ -397,21 +401,29 @@ enum ladder_line_kind ladder_line_kind(const struct ladder *l, size_t line, size
 
 /* Put UTF-8 text at cells[x..), one character per cell, at most `max`
  * cells and never past the line. */
-static void put_text(const struct ladder *l, struct ladder_cell *cells, size_t x, const char *s,
-                     size_t max, uint8_t style, uint8_t color)
+static size_t put_text(const struct ladder *l, struct ladder_cell *cells, size_t x, const char *s,
+                       size_t max, uint8_t style, uint8_t color)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t len = strlen(s);
-	for (size_t i = 0, k = 0; i < len && k < max && x + k < l->width; k++) {
-		int u = esc_utf8_len(p + i, len - i);
-		if (u <= 0)
-			u = 1; /* cannot happen: the text was escaped */
+	size_t len = strlen(s), k = 0;
+	for (size_t i = 0; i < len;) {
+		int w;
+		int u = esc_char(p + i, len - i, &w);
+		if (k + (size_t)w > max || x + k + (size_t)w > l->width)
+			break;
 		memcpy(cells[x + k].ch, p + i, (size_t)u);
 		cells[x + k].ch[u] = '\0';
 		cells[x + k].style = style;
 		cells[x + k].color = color;
+		if (w == 2) { /* a wide character covers the next cell too */
+			cells[x + k + 1].ch[0] = '\0';
+			cells[x + k + 1].style = style;
+			cells[x + k + 1].color = color;
+		}
+		k += (size_t)w;
 		i += (size_t)u;
 	}
+	return k; /* cells used */
 }
 
 static void put(const struct ladder *l, struct ladder_cell *cells, size_t x, const char *g,
@@ -438,12 +450,12 @@ static void fmt_time(const struct ladder *l, size_t i, char *buf, size_t n)
 	int64_t base = l->o.time == LADDER_TIME_DELTA ? (i ? l->msgs[i - 1].ts_us : m->ts_us)
 	                                              : l->msgs[0].ts_us;
 	int64_t d = m->ts_us - base;
-	snprintf(buf, n, "%15s", "");
-	char tmp[32];
-	snprintf(tmp, sizeof tmp, "+%lld.%06lld", (long long)(d / 1000000), (long long)(d % 1000000));
-	size_t tl = strlen(tmp);
-	if (tl < n)
-		memcpy(buf + (tl < LADDER_TIME_COLS ? LADDER_TIME_COLS - tl : 0), tmp, tl);
+	/* Merged files or a clock step can go back in time: say so with '-'. */
+	uint64_t a = d < 0 ? (uint64_t)0 - (uint64_t)d : (uint64_t)d;
+	char tmp[48];
+	snprintf(tmp, sizeof tmp, "%c%llu.%06llu", d < 0 ? '-' : '+',
+	         (unsigned long long)(a / 1000000), (unsigned long long)(a % 1000000));
+	snprintf(buf, n, "%*.*s", LADDER_TIME_COLS, LADDER_TIME_COLS, tmp);
 }
 
 /* The text of a label as it fits in `room` cells, centred from x0. */
@@ -455,10 +467,23 @@ static void put_label(const struct ladder *l, struct ladder_cell *cells, size_t 
 	size_t show = cols + 2 <= room ? cols : room - 2;
 	size_t x = x0 + (room - show) / 2;
 	put(l, cells, x - 1, " ", style, color);
-	put_text(l, cells, x, text, show, style, color);
-	if (show < cols) /* cut: say so */
-		put(l, cells, x + show - 1, glyph(l, "\xe2\x80\xa6", "~"), style, color);
-	put(l, cells, x + show, " ", style, color);
+	size_t used;
+	if (show < cols) { /* cut: say so with an ellipsis after what fits */
+		used = put_text(l, cells, x, text, show - 1, style, color);
+		put(l, cells, x + used, glyph(l, "\xe2\x80\xa6", "~"), style, color);
+		used++;
+	} else {
+		used = put_text(l, cells, x, text, show, style, color);
+	}
+	put(l, cells, x + used, " ", style, color);
+}
+
+/* Cells from x to the next lifeline right of column c (or the edge):
+ * the room of a label beside a message to itself. */
+static size_t self_room(const struct ladder *l, size_t c, size_t x)
+{
+	size_t end = c + 1 < l->ncols ? l->cols[c + 1].x : l->width;
+	return end > x + 1 ? end - x - 1 : 0;
 }
 
 void ladder_draw(const struct ladder *l, size_t line, struct ladder_cell *cells)
@@ -474,8 +499,26 @@ void ladder_draw(const struct ladder *l, size_t line, struct ladder_cell *cells)
 	if (line == 0) {
 		for (size_t c = 0; c < l->ncols; c++) {
 			const struct lcol *col = &l->cols[c];
-			size_t x = col->x >= col->name_cols / 2 ? col->x - col->name_cols / 2 : 0;
-			put_text(l, cells, x, col->name, col->name_cols, LADDER_S_HEAD, 0);
+			/* Narrow gaps: a name keeps its end (the port tells two
+			 * columns of one host apart), cut at the front. */
+			size_t room = NAME_MAX_COLS;
+			if (c > 0 && col->x - l->cols[c - 1].x - 1 < room)
+				room = col->x - l->cols[c - 1].x - 1;
+			if (c + 1 < l->ncols && l->cols[c + 1].x - col->x - 1 < room)
+				room = l->cols[c + 1].x - col->x - 1;
+			const char *name = col->name;
+			size_t ncols = col->name_cols;
+			if (ncols > room && room >= 2) {
+				name += ncols - (room - 1); /* names are ASCII */
+				ncols = room;
+			}
+			size_t x = col->x >= ncols / 2 ? col->x - ncols / 2 : 0;
+			if (name != col->name) {
+				put(l, cells, x, glyph(l, "\xe2\x80\xa6", "~"), LADDER_S_HEAD, 0);
+				put_text(l, cells, x + 1, name, ncols - 1, LADDER_S_HEAD, 0);
+			} else {
+				put_text(l, cells, x, name, ncols, LADDER_S_HEAD, 0);
+			}
 		}
 		return;
 	}
@@ -494,9 +537,9 @@ void ladder_draw(const struct ladder *l, size_t line, struct ladder_cell *cells)
 	size_t xa = l->cols[m->from].x, xb = l->cols[m->to].x;
 	size_t lo = xa < xb ? xa : xb, hi = xa < xb ? xb : xa;
 	if (kind == LADDER_LINE_SDP) {
-		if (lo == hi)
-			hi = lo + label_gap(m->sdp_cols);
-		put_label(l, cells, lo + 1, hi - lo - 1, l->text + m->sdp, m->sdp_cols, LADDER_S_SDP, 0);
+		size_t room = lo == hi ? self_room(l, m->from, lo + 3) : hi - lo - 1;
+		put_label(l, cells, lo == hi ? lo + 3 : lo + 1, room, l->text + m->sdp, m->sdp_cols,
+		          LADDER_S_SDP, 0);
 		return;
 	}
 	char ts[32];
@@ -505,7 +548,8 @@ void ladder_draw(const struct ladder *l, size_t line, struct ladder_cell *cells)
 	if (lo == hi) { /* to itself: a short hook and the label beside it */
 		put(l, cells, lo + 1, "<", m->style, m->color);
 		put(l, cells, lo + 2, hline, m->style, m->color);
-		put_text(l, cells, lo + 4, l->text + m->label, m->label_cols, m->style, m->color);
+		put_label(l, cells, lo + 3, self_room(l, m->from, lo + 3), l->text + m->label,
+		          m->label_cols, m->style, m->color);
 		return;
 	}
 	for (size_t x = lo + 1; x < hi; x++)

@@ -39,12 +39,13 @@ void ui_put(int y, int x, const char *text, int maxcols)
 	const unsigned char *p = (const unsigned char *)text;
 	size_t len = strlen(text), i = 0;
 	int cols = 0;
-	while (i < len && cols < maxcols) {
-		int u = esc_utf8_len(p + i, len - i);
-		if (u <= 0)
-			u = 1;
+	while (i < len) {
+		int w;
+		int u = esc_char(p + i, len - i, &w);
+		if (cols + w > maxcols)
+			break;
 		i += (size_t)u;
-		cols++;
+		cols += w;
 	}
 	mvaddnstr(y, x, text, (int)i);
 }
@@ -163,10 +164,13 @@ int ui_prompt(struct ui *ui, const char *question, char *buf, size_t n)
 		attrset(A_NORMAL);
 		move(ui->rows - 1, 0);
 		clrtoeol();
-		attrset(A_BOLD);
-		ui_put(ui->rows - 1, 0, question, ui->cols);
-		attrset(A_NORMAL);
+		/* At least 20 columns stay for the answer: a long question is cut. */
 		int qx = (int)strlen(question);
+		if (qx > ui->cols - 20)
+			qx = ui->cols > 30 ? ui->cols - 20 : 10;
+		attrset(A_BOLD);
+		ui_put(ui->rows - 1, 0, question, qx);
+		attrset(A_NORMAL);
 		int room = ui->cols - qx - 1;
 		size_t from = room > 0 && len > (size_t)room ? len - (size_t)room : 0;
 		char shown[512];
@@ -207,6 +211,60 @@ int ui_prompt(struct ui *ui, const char *question, char *buf, size_t n)
 	curs_set(0);
 	nodelay(stdscr, TRUE);
 	return done > 0;
+}
+
+int ui_scroll_key(struct ui *ui, size_t *top, size_t *hscroll, size_t n, int key)
+{
+	size_t page = ui->rows > 4 ? (size_t)ui->rows - 4 : 1;
+	switch (key) {
+	case KEY_DOWN:
+	case 'j':
+		if (*top + 1 < n)
+			(*top)++;
+		return 1;
+	case KEY_UP:
+	case 'k':
+		if (*top)
+			(*top)--;
+		return 1;
+	case KEY_NPAGE:
+	case ' ':
+	case 6:
+		*top = *top + page < n ? *top + page : (n ? n - 1 : 0);
+		return 1;
+	case KEY_PPAGE:
+	case 2:
+		*top = *top > page ? *top - page : 0;
+		return 1;
+	case KEY_HOME:
+	case 'g':
+		*top = 0;
+		return 1;
+	case KEY_END:
+	case 'G':
+		*top = n > page ? n - page : 0;
+		return 1;
+	case KEY_RIGHT:
+	case 'l':
+		*hscroll += 8;
+		return 1;
+	case KEY_LEFT:
+	case 'h':
+		*hscroll = *hscroll > 8 ? *hscroll - 8 : 0;
+		return 1;
+	}
+	return 0;
+}
+
+const char *ui_skip_cols(const char *s, size_t cols)
+{
+	size_t len = strlen(s), i = 0, c = 0;
+	while (c < cols && i < len) {
+		int w;
+		i += (size_t)esc_char((const unsigned char *)s + i, len - i, &w);
+		c += (size_t)w;
+	}
+	return s + i;
 }
 
 int ui_prompt_search(struct ui *ui, regex_t *re, int *have)

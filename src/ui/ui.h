@@ -111,6 +111,11 @@ void ui_frame(struct ui *ui, const char *title, const char *hints);
 /* Ask for a line of text on the bottom line.  Returns 1 with the text in
  * buf (NUL-terminated), 0 when cancelled (Esc). */
 int ui_prompt(struct ui *ui, const char *question, char *buf, size_t n);
+/* The moves every scrolled text shares: arrows, j k, PgUp PgDn Space ^B
+ * ^F, Home End g G, h l sideways.  Returns 1 when the key was one. */
+int ui_scroll_key(struct ui *ui, size_t *top, size_t *hscroll, size_t n, int key);
+/* s from its `cols`-th character on (escaped text: one column each). */
+const char *ui_skip_cols(const char *s, size_t cols);
 /* Ask for a search regex (`/`, like less), compile it into *re (freeing
  * the one before when *have).  Returns 1 when there is a new search. */
 int ui_prompt_search(struct ui *ui, regex_t *re, int *have);

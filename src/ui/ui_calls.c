@@ -179,6 +179,17 @@ static void search_next(struct ui *ui, struct calls_view *cv, int dir)
 	ui_message(ui, "pattern not found: %s", ui->search);
 }
 
+/* The status line now (a hint for the prompt below it). */
+static void draw_status(struct ui *ui)
+{
+	move(ui->rows - 2, 0);
+	clrtoeol();
+	attrset(A_BOLD);
+	ui_put(ui->rows - 2, 1, ui->status, ui->cols - 2);
+	attrset(A_NORMAL);
+	ui->status[0] = '\0';
+}
+
 static void set_columns(struct ui *ui, struct calls_view *cv)
 {
 	char buf[256] = "";
@@ -190,8 +201,10 @@ static void set_columns(struct ui *ui, struct calls_view *cv)
 		size_t l = strlen(buf);
 		snprintf(buf + l, sizeof buf - l, "%s%s", i ? "," : "", keys[cv->cols[i]]);
 	}
-	if (!ui_prompt(ui, "Columns (index start method from to callid src dst msgs state setup "
-	                   "duration status ua): ", buf, sizeof buf))
+	ui_message(ui, "columns: index start method from to callid src dst msgs state setup "
+	               "duration status ua");
+	draw_status(ui);
+	if (!ui_prompt(ui, "Columns: ", buf, sizeof buf))
 		return;
 	enum calllist_col cols[MAX_COLS];
 	size_t n = 0;
@@ -318,8 +331,10 @@ static int calls_key(struct ui *ui, struct ui_view *v, int key)
 	case KEY_F(7): {
 		char buf[256];
 		snprintf(buf, sizeof buf, "%s", ui->filter);
-		if (!ui_prompt(ui, "Filter (words, method= state= status= from= to= callid= ua= ~regex): ",
-		               buf, sizeof buf))
+		ui_message(ui, "filter: words in From/To/Call-ID, method= state= status= from= to= "
+		               "callid= ua=, ~regex over the messages");
+		draw_status(ui);
+		if (!ui_prompt(ui, "Filter: ", buf, sizeof buf))
 			break;
 		char err[256];
 		if (calllist_set_filter(ui->calls, buf, err, sizeof err) < 0) {

@@ -27,6 +27,7 @@ struct flow_view {
 	int have_search;
 	struct ui_text pane_text;
 	size_t pane_msg;        /* store index the pane text is of, or SIZE_MAX */
+	int pane_secrets;       /* ui->show_secrets when the pane text was made */
 };
 
 static uint32_t calls_nmsgs(struct ui *ui, const struct flow_view *fv)
@@ -46,6 +47,9 @@ static void rebuild(struct ui *ui, struct flow_view *fv)
 	size_t keep = fv->lad && fv->sel < ladder_msg_count(fv->lad) ? ladder_msg(fv->lad, fv->sel)
 	                                                              : SIZE_MAX;
 	fv->o.ascii = ui->ascii;
+	/* A call shown may since have become a leg of an older one. */
+	for (size_t i = 0; i < fv->ncalls; i++)
+		fv->calls[i] = track_call_root(ui->tracker, fv->calls[i]);
 	struct ladder *l = ladder_build(ui->store, ui->tracker, fv->calls, fv->ncalls, &fv->o);
 	if (!l) {
 		ui_message(ui, "out of memory");
@@ -152,9 +156,10 @@ static void flow_draw(struct ui *ui, struct ui_view *v)
 		mvhline(py - 1, 0, ui->ascii ? '-' : ACS_HLINE, pw);
 	attrset(A_NORMAL);
 	size_t idx = ladder_msg(fv->lad, fv->sel);
-	if (fv->pane_msg != idx) {
+	if (fv->pane_msg != idx || fv->pane_secrets != ui->show_secrets) {
 		ui_text_free(&fv->pane_text);
 		fv->pane_msg = ui_text_of_msg(ui, idx, &fv->pane_text, 1) == 0 ? idx : SIZE_MAX;
+		fv->pane_secrets = ui->show_secrets;
 	}
 	for (size_t i = 0; i < fv->pane_text.n && (int)i < ph; i++)
 		ui_text_draw_line(ui, &fv->pane_text, i, py + (int)i, px, pw, 0);
@@ -360,6 +365,9 @@ struct ui_view *ui_flow_new(struct ui *ui, const uint32_t *calls, size_t n)
 	fv->pane = 1;
 	fv->mark = -1;
 	fv->pane_msg = SIZE_MAX;
+	int lw, lh, py, px, pw, ph; /* built once, for the screen it goes on */
+	pane_geometry(ui, fv, &lw, &lh, &py, &px, &pw, &ph);
+	fv->o.max_width = (size_t)lw;
 	rebuild(ui, fv);
 	if (!fv->lad) {
 		flow_destroy(&fv->base);

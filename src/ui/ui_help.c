@@ -41,10 +41,10 @@ static const char *const help_lines[] = {
 	"  (bad)           a malformed message (see its reason in the message view)",
 	"  colors          one per transaction, the same on every hop",
 	"",
-	"Message and diff",
+	"Message, diff and help",
 	"  Arrows PgUp PgDn scroll; h l sideways. In the diff, - lines are only in the",
 	"  earlier message, + lines only in the later one.",
-	"  a               credentials in full, or cut (Authorization and the other",
+	"  a               (message, diff) credentials in full, or cut (Authorization and the other",
 	"                  auth headers show only the first bytes of responses and",
 	"                  nonces until asked)",
 	"",
@@ -68,7 +68,7 @@ static void help_draw(struct ui *ui, struct ui_view *v)
 	for (int r = 0; r < rows && hv->top + (size_t)r < n; r++) {
 		const char *s = help_lines[hv->top + (size_t)r];
 		attrset(s[0] && s[0] != ' ' ? A_BOLD | ui_attr(ui, UI_C_HEADER) : A_NORMAL);
-		ui_put(1 + r, 1, s, ui->cols - 2);
+		ui_put(1 + r, 1, ui_skip_cols(s, hv->hscroll), ui->cols - 2);
 	}
 	attrset(A_NORMAL);
 }
@@ -76,24 +76,11 @@ static void help_draw(struct ui *ui, struct ui_view *v)
 static int help_key(struct ui *ui, struct ui_view *v, int key)
 {
 	struct help_view *hv = (struct help_view *)v;
-	size_t n = sizeof help_lines / sizeof help_lines[0];
-	switch (key) {
-	case KEY_DOWN:
-	case 'j':
-		if (hv->top + 1 < n)
-			hv->top++;
-		return 1;
-	case KEY_UP:
-	case 'k':
-		if (hv->top)
-			hv->top--;
-		return 1;
-	case '?':
-	case KEY_F(1):
+	if (key == '?' || key == KEY_F(1)) {
 		ui_pop(ui);
 		return 1;
 	}
-	return 0;
+	return ui_scroll_key(ui, &hv->top, &hv->hscroll, sizeof help_lines / sizeof help_lines[0], key);
 }
 
 static void help_destroy(struct ui_view *v)
@@ -103,7 +90,7 @@ static void help_destroy(struct ui_view *v)
 
 static const struct ui_view_ops help_ops = {
 	.title = "Help",
-	.hints = " Arrows/j k Scroll  q Back",
+	.hints = " Arrows/j k Scroll  PgUp PgDn  q Back",
 	.draw = help_draw,
 	.key = help_key,
 	.destroy = help_destroy,

@@ -206,64 +206,14 @@ static void msg_draw(struct ui *ui, struct ui_view *v)
 	for (int r = 0; r < rows && mv->top + (size_t)r < mv->text.n; r++) {
 		size_t i = mv->top + (size_t)r;
 		const char *s = mv->text.lines[i];
-		/* Horizontal scroll: skip whole characters. */
-		size_t skip = 0, c = 0, len = strlen(s);
-		while (c < mv->hscroll && skip < len) {
-			int u = esc_utf8_len((const unsigned char *)s + skip, len - skip);
-			skip += u > 0 ? (size_t)u : 1;
-			c++;
-		}
-		if (skip) {
+		if (mv->hscroll) { /* sideways: plain text from the column on */
 			attrset(mv->text.kinds[i] == UI_L_HEADER ? A_NORMAL : A_BOLD);
-			ui_put(1 + r, 1, s + skip, ui->cols - 2);
+			ui_put(1 + r, 1, ui_skip_cols(s, mv->hscroll), ui->cols - 2);
 			attrset(A_NORMAL);
 		} else {
 			ui_text_draw_line(ui, &mv->text, i, 1 + r, 1, ui->cols - 2, 0);
 		}
 	}
-}
-
-static int scroll_key(struct ui *ui, size_t *top, size_t *hscroll, size_t n, int key)
-{
-	size_t page = ui->rows > 4 ? (size_t)ui->rows - 4 : 1;
-	switch (key) {
-	case KEY_DOWN:
-	case 'j':
-		if (*top + 1 < n)
-			(*top)++;
-		return 1;
-	case KEY_UP:
-	case 'k':
-		if (*top)
-			(*top)--;
-		return 1;
-	case KEY_NPAGE:
-	case ' ':
-	case 6:
-		*top = *top + page < n ? *top + page : (n ? n - 1 : 0);
-		return 1;
-	case KEY_PPAGE:
-	case 2:
-		*top = *top > page ? *top - page : 0;
-		return 1;
-	case KEY_HOME:
-	case 'g':
-		*top = 0;
-		return 1;
-	case KEY_END:
-	case 'G':
-		*top = n > page ? n - page : 0;
-		return 1;
-	case KEY_RIGHT:
-	case 'l':
-		*hscroll += 8;
-		return 1;
-	case KEY_LEFT:
-	case 'h':
-		*hscroll = *hscroll > 8 ? *hscroll - 8 : 0;
-		return 1;
-	}
-	return 0;
 }
 
 static int msg_key(struct ui *ui, struct ui_view *v, int key)
@@ -280,7 +230,7 @@ static int msg_key(struct ui *ui, struct ui_view *v, int key)
 		                                      : "credentials cut (the first bytes only)");
 		return 1;
 	}
-	return scroll_key(ui, &mv->top, &mv->hscroll, mv->text.n, key);
+	return ui_scroll_key(ui, &mv->top, &mv->hscroll, mv->text.n, key);
 }
 
 static void msg_destroy(struct ui_view *v)
@@ -314,6 +264,8 @@ struct ui_view *ui_msg_new(struct ui *ui, size_t msg)
 
 /* ---- diff view ---- */
 
+#define DIFF_MAX_CELLS (4u << 20) /* LCS table cells (16 MB) at most */
+
 /* One row of the side-by-side diff: a line index on each side, or -1. */
 struct diff_row {
 	long left, right;
@@ -332,12 +284,28 @@ struct diff_view {
 static int diff_align(struct diff_view *dv)
 {
 	size_t n = dv->text[0].n, m = dv->text[1].n;
-	uint32_t *lcs = calloc((n + 1) * (m + 1), sizeof *lcs);
-	dv->rows = malloc((n + m + 1) * sizeof *dv->rows);
-	if (!lcs || !dv->rows) {
-		free(lcs);
+	dv->rows = malloc((2 * (n > m ? n : m) + 1) * sizeof *dv->rows);
+	if (!dv->rows)
 		return -1;
+	if ((n + 1) * (m + 1) > DIFF_MAX_CELLS) {
+		/* Too big for the table (a 64 KB body of short lines): pair the
+		 * lines by position, marking the ones that differ. */
+		for (size_t i = 0; i < n || i < m; i++) {
+			struct diff_row *r = &dv->rows[dv->nrows++];
+			int same = i < n && i < m && !strcmp(dv->text[0].lines[i], dv->text[1].lines[i]);
+			r->left = i < n ? (long)i : -1;
+			r->right = i < m ? (long)i : -1;
+			if (!same && i < n && i < m) { /* two rows: - then + */
+				r->right = -1;
+				dv->rows[dv->nrows].left = -1;
+				dv->rows[dv->nrows++].right = (long)i;
+			}
+		}
+		return 0;
 	}
+	uint32_t *lcs = calloc((n + 1) * (m + 1), sizeof *lcs);
+	if (!lcs)
+		return -1;
 #define L(i, j) lcs[(i) * (m + 1) + (j)]
 	for (size_t i = n; i-- > 0;)
 		for (size_t j = m; j-- > 0;)
@@ -379,32 +347,50 @@ static void diff_draw(struct ui *ui, struct ui_view *v)
 	for (int r = 0; r < rows && dv->top + (size_t)r < dv->nrows; r++) {
 		const struct diff_row *d = &dv->rows[dv->top + (size_t)r];
 		int same = d->left >= 0 && d->right >= 0;
-		if (d->left >= 0) {
-			if (same)
-				ui_text_draw_line(ui, &dv->text[0], (size_t)d->left, 1 + r, 1, half - 1, 0);
-			else {
-				attrset(A_BOLD | ui_attr(ui, UI_C_DEL));
-				mvaddch(1 + r, 0, '-');
-				ui_put(1 + r, 1, dv->text[0].lines[d->left], half - 1);
+		for (int side = 0; side < 2; side++) {
+			long li = side ? d->right : d->left;
+			int x = side ? half + 3 : 1;
+			if (li < 0)
+				continue;
+			if (same && !dv->hscroll) {
+				ui_text_draw_line(ui, &dv->text[side], (size_t)li, 1 + r, x, half - 1, 0);
+				continue;
 			}
-		}
-		if (d->right >= 0) {
-			if (same)
-				ui_text_draw_line(ui, &dv->text[1], (size_t)d->right, 1 + r, half + 3, half - 1, 0);
-			else {
-				attrset(A_BOLD | ui_attr(ui, UI_C_ADD));
-				mvaddch(1 + r, half + 2, '+');
-				ui_put(1 + r, half + 3, dv->text[1].lines[d->right], half - 1);
-			}
+			attrset(same ? A_NORMAL : A_BOLD | ui_attr(ui, side ? UI_C_ADD : UI_C_DEL));
+			if (!same)
+				mvaddch(1 + r, x - 1, side ? '+' : '-');
+			ui_put(1 + r, x, ui_skip_cols(dv->text[side].lines[li], dv->hscroll), half - 1);
 		}
 		attrset(A_NORMAL);
 	}
 }
 
+static int diff_align(struct diff_view *dv);
+
 static int diff_key(struct ui *ui, struct ui_view *v, int key)
 {
 	struct diff_view *dv = (struct diff_view *)v;
-	return scroll_key(ui, &dv->top, &dv->hscroll, dv->nrows, key);
+	if (key == 'a') { /* credentials in full or cut, as in the message view */
+		struct ui_text t[2];
+		ui->show_secrets = !ui->show_secrets;
+		if (ui_text_of_msg(ui, dv->msgs[0], &t[0], 1) == 0) {
+			if (ui_text_of_msg(ui, dv->msgs[1], &t[1], 1) == 0) {
+				ui_text_free(&dv->text[0]);
+				ui_text_free(&dv->text[1]);
+				dv->text[0] = t[0];
+				dv->text[1] = t[1];
+				free(dv->rows);
+				dv->rows = NULL;
+				dv->nrows = 0;
+				if (diff_align(dv) < 0)
+					ui_message(ui, "out of memory");
+			} else {
+				ui_text_free(&t[0]);
+			}
+		}
+		return 1;
+	}
+	return ui_scroll_key(ui, &dv->top, &dv->hscroll, dv->nrows, key);
 }
 
 static void diff_destroy(struct ui_view *v)
@@ -418,7 +404,8 @@ static void diff_destroy(struct ui_view *v)
 
 static const struct ui_view_ops diff_ops = {
 	.title = "Diff",
-	.hints = " - only left  + only right   Arrows/j k Scroll  PgUp PgDn  ? Help  q Back",
+	.hints = " - only left  + only right   Arrows/j k Scroll  PgUp PgDn  h l Sideways  a Credentials"
+	         "  q Back",
 	.draw = diff_draw,
 	.key = diff_key,
 	.destroy = diff_destroy,

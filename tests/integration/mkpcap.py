@@ -109,6 +109,13 @@ def main():
     if kind == "file":  # file OUT MESSAGE: one message from a file, over UDP
         write(out, 1, [eth(ipv4(udp(open(sys.argv[3], "rb").read())))])
         return
+    if kind == "wide":  # a request, and a 180 whose reason is Japanese with a bidi override
+        req = sipmsg("INVITE sip:bob@example.com SIP/2.0", "crafted-wide", "1 INVITE",
+                     "z9hG4bK-wide", "w1")
+        rsp = sipmsg("SIP/2.0 180 \u547c\u3073\u51fa\u3057\u4e2d\u202e!", "crafted-wide",
+                     "1 INVITE", "z9hG4bK-wide", "w1", ttag="w2")
+        write(out, 1, [eth(ipv4(udp(req))), eth(ipv4(udp(rsp, 5098, 5099)))])
+        return
     msg = SIP % kind.encode()
     v4 = ipv4(udp(msg))
     if kind == "sll":

@@ -295,6 +295,33 @@ expect "--call outside flow: status 2" 2 "$BIN" calls -r "$S/busy_udp.pcap" --ca
 head -1 "$T/out" | grep -q "^ CALL  START" && ok "no command, output not a terminal: the calls table" ||
 	bad "no command, output not a terminal: the calls table" "$T/out"
 
+# --- wide characters keep the ladder straight; bidi controls are spelled out ----
+python3 "$ROOT/tests/integration/mkpcap.py" wide "$T/wide.pcap"
+for w in 50 0; do # 50: narrower than the four columns can go, labels cut
+	if [ $w = 0 ]; then "$BIN" flow -r "$T/wide.pcap" >"$T/out"; else "$BIN" flow -r "$T/wide.pcap" --width $w >"$T/out"; fi
+	if python3 - "$T/out" $w <<'PY'
+import sys, unicodedata
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()[1:]
+width = int(sys.argv[2])
+def cols(line):
+    pos, c = [], 0
+    for ch in line:
+        if ch == "\u2502":
+            pos.append(c)
+        c += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    return pos, c
+ref = None
+for l in lines[2:]:
+    pos, total = cols(l)
+    assert ref is None or pos == ref, (l, pos, ref)
+    ref = pos
+assert ref and "\u202e" not in "".join(lines)
+PY
+	then ok "CJK reason phrase, width $w: lifelines stay in their columns, no raw bidi override"
+	else bad "CJK reason phrase, width $w: lifelines stay in their columns, no raw bidi override" "$T/out"; fi
+done
+grep -q 'u202e' "$T/out" && ok "the bidi override is shown as \\u202e" || bad "the bidi override is shown as \\u202e" "$T/out"
+
 # --- capture filters (BPF), as --bpf or after the options ------------------------
 "$BIN" messages -r "$S/proxy_rr_udp.pcap" --format csv port 15131 >"$T/out" 2>"$T/err"
 "$BIN" messages -r "$S/proxy_rr_udp.pcap" --format csv --bpf "port 15131" >"$T/out2" 2>>"$T/err"

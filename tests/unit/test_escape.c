@@ -295,6 +295,38 @@ static void test_every_prefix_of_hostile_input_is_safe(void **state)
 	}
 }
 
+/* Bidi overrides, zero-width and combining characters would let wire text
+ * hide or reorder itself: spelled out in both outputs. */
+static void test_invisible_characters_spelled_out(void **state)
+{
+	(void)state;
+	TERM_IS("a\xe2\x80\xae" "b", 0, "a\\u202eb");        /* RIGHT-TO-LEFT OVERRIDE */
+	TERM_IS("x\xe2\x80\x8by", 0, "x\\u200by");        /* ZERO WIDTH SPACE */
+	TERM_IS("e\xcc\x81", 0, "e\\u0301");               /* COMBINING ACUTE */
+	TERM_IS("\xef\xbb\xbfSIP", 0, "\\ufeffSIP");        /* BOM */
+	JSON_IS("a\xe2\x80\xae" "b", "\"a\\u202eb\"");       /* same character in JSON */
+	TERM_IS("caf\xc3\xa9", 0, "caf\xc3\xa9");           /* a visible accent stays */
+}
+
+/* Columns: wide (CJK, fullwidth, emoji) characters take two. */
+static void test_term_buf_counts_wide_characters_twice(void **state)
+{
+	(void)state;
+	static const char in[] = "180 \xe5\x91\xbc\xe3\x81\xb3"; /* "180 呼び" */
+	char buf[64];
+	size_t cols;
+	size_t n = esc_term_buf(buf, sizeof buf, sv_make(in, sizeof in - 1), &cols);
+	assert_int_equal(n, sizeof in - 1);
+	assert_int_equal(cols, 4 + 2 + 2);
+	int w;
+	assert_int_equal(esc_char((const unsigned char *)"\xe5\x91\xbc", 3, &w), 3);
+	assert_int_equal(w, 2);
+	assert_int_equal(esc_char((const unsigned char *)"\xc3\xa9", 2, &w), 2);
+	assert_int_equal(w, 1);
+	assert_int_equal(esc_char((const unsigned char *)"\xff", 1, &w), 1);
+	assert_int_equal(w, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +349,8 @@ int main(void)
 		cmocka_unit_test(test_utf8_len_of_valid_sequences),
 		cmocka_unit_test(test_utf8_len_zero_for_invalid_or_short),
 		cmocka_unit_test(test_every_prefix_of_hostile_input_is_safe),
+		cmocka_unit_test(test_invisible_characters_spelled_out),
+		cmocka_unit_test(test_term_buf_counts_wide_characters_twice),
 	};
 	return cmocka_run_group_tests(tests, guard_setup, guard_teardown);
 }
