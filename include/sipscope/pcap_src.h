@@ -43,7 +43,15 @@ struct pcap_src *pcap_src_open_live(const char *iface, char *err, size_t errlen)
  * keep their numbers in the file).  Returns 0, or -1 with the reason. */
 int pcap_src_set_filter(struct pcap_src *s, const char *bpf, char *err, size_t errlen);
 
-/* A descriptor to poll() for frames of a live capture, or -1 (files). */
+/* The same; with `interactive` (a viewer), standard input ("-") is read
+ * unbuffered and never waited on: pcap_src_next() says PCAP_SRC_AGAIN
+ * when no bytes are there, and pcap_src_fd() gives the descriptor to
+ * poll. */
+struct pcap_src *pcap_src_open_opts(const char *const *paths, size_t n, int interactive, char *err,
+                                    size_t errlen);
+
+/* A descriptor to poll() for frames of a live capture or an interactive
+ * pipe, or -1 (files). */
 int pcap_src_fd(const struct pcap_src *s);
 /* Live: packets the kernel dropped (buffer full) and the interface
  * dropped, since the start; 0 for files. */

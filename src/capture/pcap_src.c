@@ -5,6 +5,7 @@
  * stdio buffer into libpcap's, no syscall per record, and re-reading a
  * message later is a memcpy (the benchmark goal needs all three). */
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -38,6 +39,7 @@ struct reader {
 	struct bpf_program bpf;
 	int has_bpf;
 	int live;
+	int interactive; /* a pipe read between keystrokes: never block on it */
 };
 
 struct pcap_src {
@@ -168,6 +170,12 @@ static int is_seekable(FILE *fp)
 
 struct pcap_src *pcap_src_open(const char *const *paths, size_t n, char *err, size_t errlen)
 {
+	return pcap_src_open_opts(paths, n, 0, err, errlen);
+}
+
+struct pcap_src *pcap_src_open_opts(const char *const *paths, size_t n, int interactive, char *err,
+                                    size_t errlen)
+{
 	if (n == 0 || n > PCAP_SRC_MAX_FILES) {
 		snprintf(err, errlen, "between 1 and %d capture files, please", PCAP_SRC_MAX_FILES);
 		return NULL;
@@ -181,8 +189,16 @@ struct pcap_src *pcap_src_open(const char *const *paths, size_t n, char *err, si
 		char ebuf[PCAP_ERRBUF_SIZE] = "";
 		struct reader *r = &s->r[i];
 		r->path = paths[i];
-		r->p = pcap_open_offline_with_tstamp_precision(paths[i],
-				PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+		if (interactive && !strcmp(paths[i], "-") && setvbuf(stdin, NULL, _IONBF, 0) == 0) {
+			/* Unbuffered before libpcap's first read: nothing hides in
+			 * stdio, so poll() tells whether a read would wait. */
+			r->interactive = 1;
+			r->p = pcap_fopen_offline_with_tstamp_precision(stdin,
+					PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+		} else {
+			r->p = pcap_open_offline_with_tstamp_precision(paths[i],
+					PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+		}
 		if (!r->p) {
 			const char *why = ebuf;
 			if (strstr(ebuf, "unknown file format") || strstr(ebuf, "bad dump file format"))
@@ -262,6 +278,13 @@ static int reader_fill_one(struct reader *r)
 		return rc;
 	}
 	FILE *fp = pcap_file(r->p);
+	if (r->interactive && fp) {
+		/* Unbuffered (see pcap_src_set_interactive): nothing hides in
+		 * stdio, so poll tells whether a read would wait. */
+		struct pollfd pfd = { .fd = fileno(fp), .events = POLLIN };
+		if (poll(&pfd, 1, 0) == 0)
+			return 2;
+	}
 	long off = r->classic ? (long)r->next_off : r->seekable && fp ? ftell(fp) : -1;
 	int rc = pcap_next_ex(r->p, &r->hdr, &r->data);
 	if (rc == 1) {
@@ -449,7 +472,12 @@ int pcap_src_set_filter(struct pcap_src *s, const char *bpf, char *err, size_t e
 
 int pcap_src_fd(const struct pcap_src *s)
 {
-	return s->n == 1 && s->r[0].live ? pcap_get_selectable_fd(s->r[0].p) : -1;
+	if (s->n == 1 && s->r[0].live)
+		return pcap_get_selectable_fd(s->r[0].p);
+	for (size_t i = 0; i < s->n; i++)
+		if (s->r[i].interactive && s->r[i].state == 0 && pcap_file(s->r[i].p))
+			return fileno(pcap_file(s->r[i].p));
+	return -1;
 }
 
 int pcap_src_is_live(const struct pcap_src *s)

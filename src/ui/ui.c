@@ -339,8 +339,9 @@ static int load_slice(struct ui *ui, uint64_t *file_done)
 	for (unsigned n = 0;; n++) {
 		struct frame f;
 		int r = pcap_src_next(ui->src, &f);
+		ui->stalled = r == PCAP_SRC_AGAIN;
 		if (r == PCAP_SRC_AGAIN)
-			break; /* live: nothing more for now */
+			break; /* live or a pipe: nothing more for now */
 		if (r == PCAP_SRC_END) {
 			ingest_finish(ui->ingest);
 			track_finish(ui->tracker);
@@ -396,7 +397,7 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 {
 	char err[512];
 	ui->src = a->iface ? pcap_src_open_live(a->iface, err, sizeof err)
-	                   : pcap_src_open(a->files, a->nfiles, err, sizeof err);
+	                   : pcap_src_open_opts(a->files, a->nfiles, 1, err, sizeof err);
 	if (!ui->src || (a->bpf && pcap_src_set_filter(ui->src, a->bpf, err, sizeof err) < 0)) {
 		fprintf(stderr, "sipscope: %s\n", err);
 		return -1;
@@ -478,7 +479,10 @@ int ui_run(const struct ui_args *a)
 	int cap_ready = 1;
 	draw(&ui); /* at once, before any read (a pipe may keep us waiting) */
 	while (!ui.quit && ui.top) {
-		if ((ui.loading || (ui.live && cap_ready)) && load_slice(&ui, file_done))
+		/* A file is read flat out; a capture or a pipe when poll says
+		 * there is something (or on a timer when it cannot be polled). */
+		int reading = ui.live || ui.loading;
+		if (reading && (cap_ready || (ui.loading && !ui.stalled)) && load_slice(&ui, file_done))
 			dirty = 1;
 		int64_t t = now_us();
 		/* Live: the dropped count changes without SIP coming in. */
@@ -505,14 +509,15 @@ int ui_run(const struct ui_args *a)
 			{ .fd = fileno(tty), .events = POLLIN },
 			{ .fd = pcap_src_fd(ui.src), .events = POLLIN },
 		};
-		/* Live: a redraw waits out REDRAW_US; frames wake us at once. */
+		/* A redraw waits out REDRAW_US; frames wake us at once. */
 		int64_t wait = dirty ? (REDRAW_US - (now_us() - last_draw)) / 1000 : 1000;
-		int timeout = ui.loading ? 0 : wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait;
-		int nfds = ui.live && pfd[1].fd >= 0 ? 2 : 1;
+		int timeout = ui.loading && !ui.stalled ? 0 : wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait;
+		reading = ui.live || ui.loading;
+		int nfds = reading && pfd[1].fd >= 0 ? 2 : 1;
 		int pr = poll(pfd, (nfds_t)nfds, timeout);
 		/* Some capture devices cannot be polled: read them on a timer.
 		 * An error or hang-up is read too, so it ends the capture. */
-		cap_ready = ui.live && (pfd[1].fd < 0 ||
+		cap_ready = reading && (pfd[1].fd < 0 ||
 		                        (nfds == 2 && (pfd[1].revents & (POLLIN | POLLERR | POLLHUP))));
 		/* Keys, and a resize (whose signal may have cut the poll short),
 		 * come through getch(): read it whatever poll said. */

@@ -80,6 +80,7 @@ struct ui {
 	int loading;        /* frames still to read */
 	int live;           /* capturing from an interface */
 	int live_stopped;   /* the capture ended (interface gone, error) */
+	int stalled;        /* the last read found nothing (live, or a pipe) */
 	int show_secrets;   /* auth headers in full (else responses, nonces cut) */
 	int quit;
 	uint64_t bytes_total, bytes_done;

@@ -191,6 +191,16 @@ else ok "the wire's color sequence did not take effect"; fi
 keys Q
 wait_exit
 
+# --- a pipe that stays open: calls shown as they come, keys answered -----------------
+tm kill-server >/dev/null 2>&1
+nstart=$((nstart + 1)); SOCK=sipscope-ui-$$-$nstart; rm -f "$T/rc"
+tm new-session -d -s ui -x 100 -y 24 \
+	"(cat $S/basic_udp.pcap; sleep 20) | { TERM=xterm-256color $BIN -r - 2>$T/stderr; echo \$? >$T/rc; }; sleep 30"
+check "-r - from a pipe still open: the calls so far are listed" "^ +3 +[0-9:.]+ +INVITE +completed"
+keys q
+if wait_exit && [ "$rc" = 0 ]; then ok "... and q quits at once, the pipe still open"
+else bad "... and q quits at once, the pipe still open (rc=$rc)" "$T/stderr"; fi
+
 # --- credentials are cut unless asked for ----------------------------------------------
 start 200 30 -r "$S/register_udp.pcap"
 check "register sample listed" "REGISTER"
