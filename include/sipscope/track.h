@@ -128,9 +128,9 @@ const struct call_info *track_call(const struct tracker *t, size_t idx); /* 0-ba
 /* The leg (1-based id) of a Call-ID, by sv_hash() of it; 0 when unseen.
  * (64-bit hashes: two Call-IDs of one capture never meet by chance.) */
 uint32_t track_find_call(const struct tracker *t, uint64_t h_call_id);
-/* The message after store index idx in the same leg: index+1, or 0 when
- * idx is the leg's last.  A leg's messages run from its first_msg. */
-uint32_t track_next_in_call(const struct tracker *t, size_t idx);
+/* The message before store index idx in the same leg: index+1, or 0 when
+ * idx is the leg's first.  A leg's messages run back from its last_msg. */
+uint32_t track_prev_in_call(const struct tracker *t, size_t idx);
 /* The call (1-based id) a leg (1-based id) is shown as: itself or its root. */
 uint32_t track_call_root(const struct tracker *t, uint32_t call);
 const char *track_state_name(enum call_state s);

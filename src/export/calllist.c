@@ -267,7 +267,7 @@ int calllist_call_grep(struct calllist *cl, uint32_t call, const regex_t *re)
 		const struct call_info *c = track_call(cl->t, l - 1);
 		if (!c->nmsgs)
 			continue;
-		for (uint32_t i = c->first_msg + 1; i; i = track_next_in_call(cl->t, i - 1))
+		for (uint32_t i = c->last_msg + 1; i; i = track_prev_in_call(cl->t, i - 1))
 			if (calllist_msg_grep(cl, i - 1, re))
 				return 1;
 	}

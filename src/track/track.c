@@ -46,8 +46,8 @@ struct tracker {
 	size_t ndlgs, cap_dlgs;
 	struct call_rec *calls;
 	size_t ncalls, cap_calls;
-	uint32_t *next_msg;       /* per message: index+1 of the next one of its leg */
-	size_t cap_next;
+	uint32_t *prev_msg;       /* per message: index+1 of the one before in its leg */
+	size_t cap_prev;
 	uint32_t *orphans;        /* messages that may join a dialog later */
 	size_t norphans, cap_orphans;
 	int64_t last_ts;
@@ -103,7 +103,7 @@ void track_free(struct tracker *t)
 	free(t->dlgs);
 	free(t->calls);
 	free(t->orphans);
-	free(t->next_msg);
+	free(t->prev_msg);
 	free(t);
 }
 
@@ -406,15 +406,17 @@ static void dialog_update(struct tracker *t, struct store_msg *r, struct txn_rec
 		d->state = DLG_TERMINATED;
 }
 
-static int link_next(struct tracker *t, size_t prev, size_t idx)
+/* Chain idx to the message before it in its leg.  Written at idx, which
+ * grows with every message: appends, not random writes into the past. */
+static int link_prev(struct tracker *t, size_t idx, uint32_t prev)
 {
-	if (prev >= t->cap_next) {
-		size_t old = t->cap_next;
-		if (vec_grow((void **)&t->next_msg, &t->cap_next, idx + 1, sizeof *t->next_msg) < 0)
+	if (idx >= t->cap_prev) {
+		size_t old = t->cap_prev;
+		if (vec_grow((void **)&t->prev_msg, &t->cap_prev, idx + 1, sizeof *t->prev_msg) < 0)
 			return -1;
-		memset(t->next_msg + old, 0, (t->cap_next - old) * sizeof *t->next_msg);
+		memset(t->prev_msg + old, 0, (t->cap_prev - old) * sizeof *t->prev_msg);
 	}
-	t->next_msg[prev] = (uint32_t)idx + 1;
+	t->prev_msg[idx] = prev;
 	return 0;
 }
 
@@ -518,7 +520,7 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 	}
 	/* Each leg's messages are chained, so a call's messages are found
 	 * without walking the capture between its first and last. */
-	if (c->nmsgs && link_next(t, c->last_msg, idx) < 0)
+	if (link_prev(t, idx, c->nmsgs ? c->last_msg + 1 : 0) < 0)
 		rc = -1;
 	c->nmsgs++;
 	c->last_msg = (uint32_t)idx;
@@ -528,9 +530,9 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 	return rc;
 }
 
-uint32_t track_next_in_call(const struct tracker *t, size_t idx)
+uint32_t track_prev_in_call(const struct tracker *t, size_t idx)
 {
-	return idx < t->cap_next ? t->next_msg[idx] : 0;
+	return idx < t->cap_prev ? t->prev_msg[idx] : 0;
 }
 
 void track_prefetch_call(const struct tracker *t, uint64_t h_call_id)
@@ -653,8 +655,14 @@ long track_call_messages(const struct tracker *t, uint32_t call, size_t **out)
 		const struct call_info *c = track_call(t, l - 1);
 		if (!c->nmsgs)
 			continue;
-		for (uint32_t i = c->first_msg + 1; i && n < tot.nmsgs; i = track_next_in_call(t, i - 1))
+		size_t from = n;
+		for (uint32_t i = c->last_msg + 1; i && n < tot.nmsgs; i = track_prev_in_call(t, i - 1))
 			v[n++] = i - 1;
+		for (size_t a = from, b = n; a + 1 < b; a++, b--) { /* the chain runs backwards */
+			size_t x = v[a];
+			v[a] = v[b - 1];
+			v[b - 1] = x;
+		}
 	}
 	if (tot.nlegs > 1)
 		qsort(v, n, sizeof *v, cmp_size);
