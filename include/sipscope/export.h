@@ -34,4 +34,12 @@ int export_calls(FILE *out, struct store *s, const struct tracker *t, enum expor
  * Table or one JSON object (CSV is not offered). */
 int export_stats(FILE *out, struct store *s, const struct tracker *t, enum export_format fmt);
 
+/* One message (store index idx) taken apart header by header: what the
+ * structured parsers see in each (URIs, every Via, addresses and tags,
+ * CSeq, Content-Type, Reason, Session-ID, auth parameters...), the SDP of
+ * the body, the malformed and lenient reasons.  Credentials are cut to
+ * their first bytes unless show_secrets.  Returns 0, or -1 when the bytes
+ * cannot be read again. */
+int export_show(FILE *out, struct store *s, const struct tracker *t, size_t idx, int show_secrets);
+
 #endif

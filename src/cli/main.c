@@ -37,6 +37,7 @@ static const char usage_text[] =
 	"  calls      one line per call\n"
 	"  stats      counts, response times, call states, RFC 6076 metrics\n"
 	"  flow       call flows as text ladder diagrams\n"
+	"  show       messages taken apart header by header (--frame N)\n"
 	"  (none)     with -r: the interactive viewer (the calls table when\n"
 	"             standard output is not a terminal)\n"
 	"\n"
@@ -59,6 +60,8 @@ static const char usage_text[] =
 	"      --merge-hosts    flow: one column per host, not per ip:port\n"
 	"      --no-sdp         flow: no SDP summary lines\n"
 	"      --ascii          ASCII line drawing instead of UTF-8\n"
+	"      --frame N        show: the messages of frame N (repeat for more)\n"
+	"      --secrets        show: credentials in full (cut by default)\n"
 	"  -h, --help           show this help (or a command's: sipscope COMMAND --help)\n"
 	"  -V, --version        print the version\n"
 	"\n"
@@ -91,6 +94,16 @@ static const char flow_help[] =
 	"(retr), SDP offers and answers summarised under their arrow.  Without\n"
 	"--call, every call in turn.  The viewer draws the same ladder.\n";
 
+static const char show_help[] =
+	"Usage: sipscope show -r FILE [-r FILE...] --frame N [--frame N...] [--secrets]\n"
+	"\n"
+	"Print the SIP messages of frame N taken apart header by header: the\n"
+	"Request-URI, every Via (sent-by, branch, received, rport...), From, To,\n"
+	"Contact and Route with display names, URIs and tags, CSeq, Content-Type,\n"
+	"Reason, Session-ID, Event, RSeq/RAck, Replaces, auth parameters (with\n"
+	"responses and nonces cut unless --secrets), the SDP of the body, and\n"
+	"why a message is malformed.  Other headers are shown as they are.\n";
+
 static const char calls_help[] =
 	"Usage: sipscope calls -r FILE [-r FILE...] [--format table|json|csv]\n"
 	"                      [--correlate HDR]\n"
@@ -108,6 +121,9 @@ struct opts {
 	const char *filter;
 	const char *iface;
 	char bpf[2048];        /* --bpf or the words after the options, or "" */
+	uint64_t frames[64];   /* --frame values */
+	size_t nframes;
+	int secrets;
 	const char *calls[64]; /* --call values */
 	size_t ncalls;
 	struct ladder_opts ladder;
@@ -121,7 +137,9 @@ enum {
 	OPT_MERGE_HOSTS,
 	OPT_NO_SDP,
 	OPT_ASCII,
-	OPT_BPF
+	OPT_BPF,
+	OPT_FRAME,
+	OPT_SECRETS
 };
 
 __attribute__((format(printf, 1, 2)))
@@ -148,6 +166,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		{ "filter", required_argument, NULL, 'f' },
 		{ "interface", required_argument, NULL, 'i' },
 		{ "bpf", required_argument, NULL, OPT_BPF },
+		{ "frame", required_argument, NULL, OPT_FRAME },
+		{ "secrets", no_argument, NULL, OPT_SECRETS },
 		{ "time", required_argument, NULL, OPT_TIME },
 		{ "width", required_argument, NULL, OPT_WIDTH },
 		{ "merge-hosts", no_argument, NULL, OPT_MERGE_HOSTS },
@@ -184,6 +204,20 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 			break;
 		case 'i':
 			o->iface = optarg;
+			break;
+		case OPT_FRAME: {
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (errno || *end || !v || optarg[0] == '-')
+				return usage_error("--frame needs a frame number, not '%s'", optarg);
+			if (o->nframes == sizeof o->frames / sizeof o->frames[0])
+				return usage_error("%s", "too many --frame values (at most 64)");
+			o->frames[o->nframes++] = v;
+			break;
+		}
+		case OPT_SECRETS:
+			o->secrets = 1;
 			break;
 		case OPT_BPF:
 			if (strlen(optarg) >= sizeof o->bpf)
@@ -366,6 +400,30 @@ static int print_flows(const struct opts *o, const struct loaded *l, const struc
 	return rc;
 }
 
+/* The show command: every message of each --frame, in capture order. */
+static int show_frames(const struct opts *o, const struct loaded *l)
+{
+	size_t n = store_msg_count(l->store);
+	int rc = 0;
+	for (size_t k = 0; k < o->nframes; k++) {
+		int found = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (store_msg_at(l->store, i)->frame != o->frames[k])
+				continue;
+			if (found++ || k)
+				putc('\n', stdout);
+			if (export_show(stdout, l->store, l->tracker, i, o->secrets) < 0)
+				rc = -1;
+		}
+		if (!found) {
+			fprintf(stderr, "sipscope: no SIP message in frame %llu\n",
+			        (unsigned long long)o->frames[k]);
+			return EXIT_USAGE;
+		}
+	}
+	return rc;
+}
+
 static int run(int argc, char **argv, const char *cmd)
 {
 	struct opts o;
@@ -374,6 +432,7 @@ static int run(int argc, char **argv, const char *cmd)
 	                 : !strcmp(cmd, "calls")    ? calls_help
 	                 : !strcmp(cmd, "stats")    ? stats_help
 	                 : !strcmp(cmd, "flow")     ? flow_help
+	                 : !strcmp(cmd, "show")     ? show_help
 	                                            : usage_text;
 	int rc = parse_opts(argc, argv, &o, help);
 	if (rc >= 0)
@@ -385,7 +444,13 @@ static int run(int argc, char **argv, const char *cmd)
 	if (strcmp(cmd, "flow") && (o.ncalls || o.ladder.max_width || o.ladder.merge_hosts ||
 	                            o.ladder.no_sdp || o.ladder.time))
 		return usage_error("%s", "--call, --time, --width, --merge-hosts and --no-sdp are flow options");
-	if (o.filter && (!strcmp(cmd, "messages") || !strcmp(cmd, "stats")))
+	if (!strcmp(cmd, "show") && !o.nframes)
+		return usage_error("%s", "show needs --frame N (frame numbers as 'sipscope messages' prints them)");
+	if (strcmp(cmd, "show") && (o.nframes || o.secrets))
+		return usage_error("%s", "--frame and --secrets are show options");
+	if (!strcmp(cmd, "show") && o.fmt_given)
+		return usage_error("%s", "show prints text; --format is for messages, calls, stats");
+	if (o.filter && (!strcmp(cmd, "messages") || !strcmp(cmd, "stats") || !strcmp(cmd, "show")))
 		return usage_error("%s", "--filter is for calls, flow and the viewer");
 	char ferr[256];
 	struct calllist *check = calllist_new(NULL, NULL);
@@ -423,6 +488,13 @@ static int run(int argc, char **argv, const char *cmd)
 			unload(&l);
 			return EXIT_USAGE;
 		}
+	} else if (!strcmp(cmd, "show")) {
+		out_rc = show_frames(&o, &l);
+		if (out_rc == EXIT_USAGE) {
+			calllist_free(cl);
+			unload(&l);
+			return EXIT_USAGE;
+		}
 	} else if (!strcmp(cmd, "messages"))
 		out_rc = export_messages(stdout, l.store, l.tracker, o.fmt);
 	else if (!strcmp(cmd, "stats"))
@@ -450,10 +522,10 @@ int main(int argc, char **argv)
 		return usage_error("%s", "no command or capture given");
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "messages") || !strcmp(cmd, "calls") || !strcmp(cmd, "stats") ||
-	    !strcmp(cmd, "flow"))
+	    !strcmp(cmd, "flow") || !strcmp(cmd, "show"))
 		return run(argc - 1, argv + 1, cmd);
 	if (cmd[0] == '-')
 		/* No command: the calls of the capture (the UI will live here). */
 		return run(argc, argv, "");
-	return usage_error("unknown command '%s' (use messages, calls, stats or flow)", cmd);
+	return usage_error("unknown command '%s' (use messages, calls, stats, flow or show)", cmd);
 }

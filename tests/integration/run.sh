@@ -322,6 +322,25 @@ PY
 done
 grep -q 'u202e' "$T/out" && ok "the bidi override is shown as \\u202e" || bad "the bidi override is shown as \\u202e" "$T/out"
 
+# --- show: one message taken apart ------------------------------------------------
+"$BIN" show -r "$S/proxy_rr_udp.pcap" --frame 3 >"$T/out" 2>"$T/err"
+if grep -q '^Request-Line:  method=INVITE  scheme=sip  user=bob  host=127.0.0.1 (ipv4)  port=15131' "$T/out" &&
+	grep -q 'port=25130  branch=z9hG4bK-12775-1-0  received=127.0.0.1  rport=25130' "$T/out" &&
+	grep -q '^From:  display=Alice .*tag=uac12775t1' "$T/out" && grep -q '^CSeq:  seq=1  method=INVITE' "$T/out" &&
+	grep -q 'codecs=PCMU/8000,PCMA/8000' "$T/out"; then
+	ok "show: the proxy's INVITE taken apart (Request-URI, both Vias with received/rport, From, CSeq, SDP)"
+else bad "show: the proxy's INVITE taken apart" "$T/out"; fi
+"$BIN" show -r "$S/register_udp.pcap" --frame 3 >"$T/out"
+"$BIN" show -r "$S/register_udp.pcap" --frame 3 --secrets >"$T/out2"
+if grep -q 'response="[0-9a-f]\{1,4\}…"' "$T/out" && ! grep -q 'response="[0-9a-f]\{32\}"' "$T/out" &&
+	grep -q 'response="[0-9a-f]\{32\}"' "$T/out2"; then ok "show: credentials cut, in full with --secrets"
+else bad "show: credentials cut, in full with --secrets" "$T/out"; fi
+expect "show of a frame without SIP: status 2" 2 "$BIN" show -r "$S/proxy_rr_udp.pcap" --frame 9999
+expect "show without --frame: status 2" 2 "$BIN" show -r "$S/proxy_rr_udp.pcap"
+"$BIN" show -r "$T/escapes.pcap" --frame 1 >"$T/out"
+if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$T/out"; then bad "show: no raw control bytes" "$T/out"
+else ok "show: no raw control bytes"; fi
+
 # --- capture filters (BPF), as --bpf or after the options ------------------------
 "$BIN" messages -r "$S/proxy_rr_udp.pcap" --format csv port 15131 >"$T/out" 2>"$T/err"
 "$BIN" messages -r "$S/proxy_rr_udp.pcap" --format csv --bpf "port 15131" >"$T/out2" 2>>"$T/err"
