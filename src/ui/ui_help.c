@@ -44,6 +44,7 @@ static const char *const help_lines[] = {
 	"Message, diff and help",
 	"  Arrows PgUp PgDn scroll; h l sideways. In the diff, - lines are only in the",
 	"  earlier message, + lines only in the later one.",
+	"  v               (message) the headers taken apart, as 'sipscope show'",
 	"  a               (message, diff) credentials in full, or cut (Authorization and the other",
 	"                  auth headers show only the first bytes of responses and",
 	"                  nonces until asked)",

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "sipscope/escape.h"
+#include "sipscope/export.h"
 #include "sipscope/sip_hdr.h"
 #include "ui.h"
 
@@ -192,7 +193,38 @@ struct msg_view {
 	size_t msg;
 	struct ui_text text;
 	size_t top, hscroll;
+	int decoded; /* the headers taken apart (as `sipscope show`) */
 };
+
+/* The message as `sipscope show` prints it, as lines (already escaped
+ * by the exporter; escaped again, which leaves them as they are). */
+static int text_of_show(struct ui *ui, size_t idx, struct ui_text *out)
+{
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	memset(out, 0, sizeof *out);
+	FILE *f = open_memstream(&buf, &n);
+	if (!f)
+		return -1;
+	export_show(f, ui->store, ui->tracker, idx, ui->show_secrets);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -1;
+	}
+	for (size_t i = 0; i < n;) {
+		const char *nl = memchr(buf + i, '\n', n - i);
+		size_t end = nl ? (size_t)(nl - buf) : n;
+		int kind = i == 0 ? UI_L_INFO : buf[i] == ' ' ? UI_L_BODY : UI_L_HEADER;
+		if (text_add(out, &cap, buf + i, end - i, kind) < 0) {
+			free(buf);
+			ui_text_free(out);
+			return -1;
+		}
+		i = end + 1;
+	}
+	free(buf);
+	return 0;
+}
 
 static void msg_draw(struct ui *ui, struct ui_view *v)
 {
@@ -219,13 +251,19 @@ static void msg_draw(struct ui *ui, struct ui_view *v)
 static int msg_key(struct ui *ui, struct ui_view *v, int key)
 {
 	struct msg_view *mv = (struct msg_view *)v;
-	if (key == 'a') {
+	if (key == 'a' || key == 'v') {
 		struct ui_text t;
-		ui->show_secrets = !ui->show_secrets;
-		if (ui_text_of_msg(ui, mv->msg, &t, 1) == 0) {
+		if (key == 'a')
+			ui->show_secrets = !ui->show_secrets;
+		else
+			mv->decoded = !mv->decoded;
+		if ((mv->decoded ? text_of_show(ui, mv->msg, &t) : ui_text_of_msg(ui, mv->msg, &t, 1)) == 0) {
 			ui_text_free(&mv->text);
 			mv->text = t;
+			mv->top = 0;
 		}
+		if (key == 'v')
+			return 1;
 		ui_message(ui, "%s", ui->show_secrets ? "credentials shown in full"
 		                                      : "credentials cut (the first bytes only)");
 		return 1;
@@ -242,7 +280,7 @@ static void msg_destroy(struct ui_view *v)
 
 static const struct ui_view_ops msg_ops = {
 	.title = "Message",
-	.hints = " Arrows/j k Scroll  PgUp PgDn  h l Left/right  a Credentials  ? Help  q Back",
+	.hints = " Arrows/j k Scroll  PgUp PgDn  h l Sideways  v Decoded  a Credentials  ? Help  q Back",
 	.draw = msg_draw,
 	.key = msg_key,
 	.destroy = msg_destroy,

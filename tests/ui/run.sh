@@ -113,6 +113,8 @@ keys j j Enter
 check "Enter on a message opens it" "Message 3"
 grep -q "^ INVITE sip:bob@127.0.0.1:15131" "$T/screen" && grep -q "^ Record-Route: <sip:127.0.0.1:15130;lr" "$T/screen" &&
 	ok "message view: the proxy's INVITE with its Record-Route" || bad "message view: the proxy's INVITE" "$T/screen"
+keys v
+check "v in the message view: the headers taken apart" "port=25130  branch=z9hG4bK-12775-1-0  received="
 keys q
 check "q goes back to the ladder" "Call flow 1 "
 
