@@ -154,11 +154,15 @@ void ui_message(struct ui *ui, const char *fmt, ...)
 	va_end(ap);
 }
 
+static int load_slice(struct ui *ui);
+
 int ui_prompt(struct ui *ui, const char *question, char *buf, size_t n)
 {
 	size_t len = strlen(buf);
 	curs_set(1);
-	nodelay(stdscr, FALSE);
+	/* Keys are waited for 50 ms at a time: in between, the capture goes
+	 * on loading (a live one would drop packets otherwise). */
+	timeout(50);
 	int done = 0;
 	while (!done) {
 		attrset(A_NORMAL);
@@ -178,6 +182,13 @@ int ui_prompt(struct ui *ui, const char *question, char *buf, size_t n)
 		ui_put(ui->rows - 1, qx, shown, room > 0 ? room : 0);
 		refresh();
 		int k = getch();
+		if (k == ERR) {
+			if ((ui->loading || ui->live) && load_slice(ui)) {
+				ui->grew = 1; /* the loop refreshes the list after */
+				ui_frame(ui, ui->top->ops->title, ""); /* counts, progress */
+			}
+			continue;
+		}
 		switch (k) {
 		case 27: /* Esc */
 		case 7:  /* ^G */
@@ -332,7 +343,7 @@ static void init_colors(struct ui *ui)
 }
 
 /* Read frames for about SLICE_US.  Returns 1 when something new came. */
-static int load_slice(struct ui *ui, uint64_t *file_done)
+static int load_slice(struct ui *ui)
 {
 	int64_t until = now_us() + SLICE_US;
 	uint64_t before = ingest_stats(ui->ingest)->sip_msgs;
@@ -358,9 +369,9 @@ static int load_slice(struct ui *ui, uint64_t *file_done)
 			continue;
 		}
 		ingest_frame(ui->ingest, &f);
-		if (f.src < PCAP_SRC_MAX_FILES && f.rec_off > file_done[f.src]) {
-			ui->bytes_done += f.rec_off - file_done[f.src];
-			file_done[f.src] = f.rec_off;
+		if (f.src < PCAP_SRC_MAX_FILES && f.rec_off > ui->file_done[f.src]) {
+			ui->bytes_done += f.rec_off - ui->file_done[f.src];
+			ui->file_done[f.src] = f.rec_off;
 		}
 		if ((n & 255) == 255 && now_us() >= until)
 			break;
@@ -473,7 +484,6 @@ int ui_run(const struct ui_args *a)
 	getmaxyx(stdscr, ui.rows, ui.cols);
 	ui_push(&ui, ui_calls_new(&ui));
 
-	uint64_t file_done[PCAP_SRC_MAX_FILES] = { 0 };
 	int dirty = 1, traced_first = 0, traced_loaded = 0;
 	int64_t last_draw = 0;
 	int cap_ready = 1;
@@ -482,9 +492,13 @@ int ui_run(const struct ui_args *a)
 		/* A file is read flat out; a capture or a pipe when poll says
 		 * there is something (or on a timer when it cannot be polled). */
 		int reading = ui.live || ui.loading;
-		if (reading && (cap_ready || (ui.loading && !ui.stalled)) && load_slice(&ui, file_done))
+		if (reading && (cap_ready || (ui.loading && !ui.stalled)) && load_slice(&ui))
 			dirty = 1;
 		int64_t t = now_us();
+		if (ui.grew) { /* read during a prompt */
+			dirty = 1;
+			ui.grew = 0;
+		}
 		/* Live: the dropped count changes without SIP coming in. */
 		if (ui.live && t - last_draw >= 1000000)
 			dirty = 1;

@@ -81,9 +81,11 @@ struct ui {
 	int live;           /* capturing from an interface */
 	int live_stopped;   /* the capture ended (interface gone, error) */
 	int stalled;        /* the last read found nothing (live, or a pipe) */
+	int grew;           /* messages came in while a prompt was open */
 	int show_secrets;   /* auth headers in full (else responses, nonces cut) */
 	int quit;
 	uint64_t bytes_total, bytes_done;
+	uint64_t file_done[PCAP_SRC_MAX_FILES]; /* bytes read of each file */
 	char status[256];   /* one-shot message for the status line */
 	char filter[256];   /* the call list's filter expression */
 	char search[256];   /* last search regex */

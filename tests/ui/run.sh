@@ -228,6 +228,11 @@ if [ "$(id -u)" = 0 ]; then
 		check "live capture: a call sent on loopback appears in the list" "INVITE +completed +200"
 		keys Enter
 		check "live capture: its ladder" "BYE ─+>│"
+		keys q f
+		wait_for "Filter:" >/dev/null
+		python3 "$ROOT/tests/ui/send_call.py" $port $((port + 1)) "live2-$$@test" 0.02
+		check "live capture goes on while a prompt is open (14 messages counted)" "Messages: 14 "
+		keys Escape
 		keys Q
 		wait_exit && [ "$rc" = 0 ] && ok "live capture: Q quits with status 0" ||
 			bad "live capture: Q quits with status 0 (rc=$rc)" "$T/stderr"
