@@ -15,6 +15,19 @@ enum export_format {
 	EXPORT_CSV
 };
 
+/* "UDP", "TCP", ... for an enum store_transport ("?" past them). */
+const char *export_transport_name(uint8_t t);
+
+/* A call's setup time in whole ms, and its talk time in tenths of a
+ * second, both rounded half up, as every surface prints them; "" when
+ * the call has none. */
+void export_call_setup(char *buf, size_t n, const struct call_info *c);
+void export_call_duration(char *buf, size_t n, const struct call_info *c);
+
+/* "Frame N  YYYY-MM-DD HH:MM:SS.uuuuuu  src -> dst  UDP  L bytes" for store
+ * message idx, the first line of a message wherever it is shown. */
+void export_frame_line(char *buf, size_t n, struct store *s, size_t idx);
+
 /* Parse a --format name; returns 0 or -1. */
 int export_format_parse(const char *name, enum export_format *out);
 

@@ -12,7 +12,7 @@
 
 static const char *const transport_names[] = { "UDP", "TCP", "TLS", "WS", "WSS", "SCTP" };
 
-static const char *tp_name(uint8_t t)
+const char *export_transport_name(uint8_t t)
 {
 	return t < sizeof transport_names / sizeof transport_names[0] ? transport_names[t] : "?";
 }
@@ -135,7 +135,7 @@ static void message_json(FILE *out, struct store *s, const struct tracker *t,
 	fprintf(out, "{\"frame\":%" PRIu64 ",\"time\":%" PRId64 ".%06d,", r->frame,
 	        r->ts_us / 1000000, (int)(r->ts_us % 1000000));
 	fprintf(out, "\"src\":\"%s\",\"dst\":\"%s\",\"transport\":\"%s\",", src, dst,
-	        tp_name(r->transport));
+	        export_transport_name(r->transport));
 	fputs("\"method\":", out);
 	if (r->flags & STORE_MSG_REQUEST)
 		json_sv_or_null(out, parsed ? m->method : SV_NULL);
@@ -215,7 +215,7 @@ static void message_row(FILE *out, struct store *s, const struct store_msg *r,
 	if (parsed && m->cseq_valid)
 		snprintf(cseq, sizeof cseq, "%" PRIu32, m->cseq);
 	if (fmt == EXPORT_CSV) {
-		fprintf(out, "%" PRIu64 ",%s,%s,%s,%s,", r->frame, ts, src, dst, tp_name(r->transport));
+		fprintf(out, "%" PRIu64 ",%s,%s,%s,%s,", r->frame, ts, src, dst, export_transport_name(r->transport));
 		csv_field(out, label);
 		putc(',', out);
 		csv_field(out, cid);
@@ -227,7 +227,7 @@ static void message_row(FILE *out, struct store *s, const struct store_msg *r,
 		return;
 	}
 	fprintf(out, "%6" PRIu64 "  %s  %21s -> %-21s %-5s ", r->frame, ts, src, dst,
-	        tp_name(r->transport));
+	        export_transport_name(r->transport));
 	struct sv l = label.len > 18 ? sv_make(label.p, 18) : label;
 	esc_term(out, l, 0);
 	fprintf(out, "%*s", (int)(19 - l.len), "");
@@ -363,6 +363,26 @@ static void call_json(FILE *out, struct store *s, const struct tracker *t, size_
 	fputs("}\n", out);
 }
 
+/* Whole milliseconds and tenths of seconds, rounded half up, in integers:
+ * floating-point printf is most of a calls row's cost. */
+void export_call_setup(char *buf, size_t n, const struct call_info *c)
+{
+	if (c->final_us)
+		snprintf(buf, n, "%lld", (long long)((c->final_us - c->start_us + 500) / 1000));
+	else if (n)
+		buf[0] = '\0';
+}
+
+void export_call_duration(char *buf, size_t n, const struct call_info *c)
+{
+	if (c->answer_us) {
+		long long tenths = ((c->bye_us ? c->bye_us : c->end_us) - c->answer_us + 50000) / 100000;
+		snprintf(buf, n, "%lld.%lld", tenths / 10, tenths % 10);
+	} else if (n) {
+		buf[0] = '\0';
+	}
+}
+
 static void call_row(FILE *out, struct store *s, const struct tracker *t, size_t idx,
                      enum export_format fmt)
 {
@@ -371,14 +391,8 @@ static void call_row(FILE *out, struct store *s, const struct tracker *t, size_t
 	const struct call_info *c = sum.c;
 	char ts[48], setup[32] = "", dur[32] = "", status[16] = "";
 	fmt_time(ts, sizeof ts, sum.start_us);
-	/* Whole milliseconds and tenths of seconds, rounded half up, in
-	 * integers: floating-point printf is most of a row's cost. */
-	if (c->final_us)
-		snprintf(setup, sizeof setup, "%lld", (long long)((c->final_us - c->start_us + 500) / 1000));
-	if (c->answer_us) {
-		long long tenths = ((c->bye_us ? c->bye_us : c->end_us) - c->answer_us + 50000) / 100000;
-		snprintf(dur, sizeof dur, "%lld.%lld", tenths / 10, tenths % 10);
-	}
+	export_call_setup(setup, sizeof setup, c);
+	export_call_duration(dur, sizeof dur, c);
 	if (c->final_status)
 		snprintf(status, sizeof status, "%u", c->final_status);
 	const char *mn = sip_method_name((enum sip_method)c->method);

@@ -12,6 +12,7 @@
 
 #include "sipscope/calllist.h"
 #include "sipscope/escape.h"
+#include "sipscope/export.h"
 #include "sipscope/sip.h"
 #include "sipscope/vec.h"
 
@@ -517,16 +518,8 @@ void calllist_cell(struct calllist *cl, uint32_t call, enum calllist_col col, ch
 		snprintf(buf, n, "%u", tot.nmsgs);
 		return;
 	case CL_STATE: snprintf(buf, n, "%s", track_state_name((enum call_state)c->state)); return;
-	case CL_SETUP:
-		if (c->final_us)
-			snprintf(buf, n, "%lld", (long long)((c->final_us - c->start_us + 500) / 1000));
-		return;
-	case CL_DURATION:
-		if (c->answer_us) {
-			long long tenths = ((c->bye_us ? c->bye_us : c->end_us) - c->answer_us + 50000) / 100000;
-			snprintf(buf, n, "%lld.%lld", tenths / 10, tenths % 10);
-		}
-		return;
+	case CL_SETUP: export_call_setup(buf, n, c); return;
+	case CL_DURATION: export_call_duration(buf, n, c); return;
 	case CL_STATUS:
 		if (c->final_status)
 			snprintf(buf, n, "%u", c->final_status);

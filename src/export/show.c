@@ -13,8 +13,6 @@
 
 #define MAX_HEADERS 128
 
-static const char *const tp_names[] = { "UDP", "TCP", "TLS", "WS", "WSS", "SCTP" };
-
 /* " key=value" when value is set (escaped). */
 static void kv(FILE *out, const char *key, struct sv v)
 {
@@ -315,7 +313,7 @@ static void show_body(FILE *out, const struct sip_msg *m)
 	putc('\n', out);
 }
 
-int export_show(FILE *out, struct store *s, const struct tracker *t, size_t idx, int show_secrets)
+void export_frame_line(char *buf, size_t n, struct store *s, size_t idx)
 {
 	const struct store_msg *r = store_msg_at(s, idx);
 	char src[64], dst[64], when[32];
@@ -325,9 +323,16 @@ int export_show(FILE *out, struct store *s, const struct tracker *t, size_t idx,
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
 	store_endpoint_format(store_endpoint(s, r->src), src, sizeof src);
 	store_endpoint_format(store_endpoint(s, r->dst), dst, sizeof dst);
-	fprintf(out, "Frame %" PRIu64 "  %s.%06d  %s -> %s  %s  %u bytes\n", r->frame, when,
-	        (int)(r->ts_us % 1000000), src, dst, r->transport < 6 ? tp_names[r->transport] : "?",
-	        r->loc_len);
+	snprintf(buf, n, "Frame %" PRIu64 "  %s.%06d  %s -> %s  %s  %u bytes", r->frame, when,
+	         (int)(r->ts_us % 1000000), src, dst, export_transport_name(r->transport), r->loc_len);
+}
+
+int export_show(FILE *out, struct store *s, const struct tracker *t, size_t idx, int show_secrets)
+{
+	const struct store_msg *r = store_msg_at(s, idx);
+	char line[256];
+	export_frame_line(line, sizeof line, s, idx);
+	fprintf(out, "%s\n", line);
 	fprintf(out, "Transaction %u  Dialog %u  Call %u%s\n", r->txn, r->dialog,
 	        track_call_root(t, r->call), (r->flags & STORE_MSG_RETRANS) ? "  (retransmission)" : "");
 	size_t len;

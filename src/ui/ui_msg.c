@@ -1,17 +1,13 @@
 /* ui_msg.c - a message as text (escaped lines with a kind each), the
  * message view, and the side-by-side diff of two messages. */
 #include <curses.h>
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "sipscope/escape.h"
 #include "sipscope/export.h"
 #include "sipscope/sip_hdr.h"
 #include "ui.h"
-
-static const char *const tp_names[] = { "UDP", "TCP", "TLS", "WS", "WSS", "SCTP" };
 
 void ui_text_free(struct ui_text *t)
 {
@@ -92,20 +88,13 @@ int ui_text_of_msg(struct ui *ui, size_t idx, struct ui_text *out, int with_info
 	size_t cap = 0, len;
 	const struct store_msg *r = store_msg_at(ui->store, idx);
 	if (with_info) {
-		char info[512], src[64], dst[64], when[64];
-		time_t sec = (time_t)(r->ts_us / 1000000);
-		struct tm tm;
-		localtime_r(&sec, &tm);
-		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-		store_endpoint_format(store_endpoint(ui->store, r->src), src, sizeof src);
-		store_endpoint_format(store_endpoint(ui->store, r->dst), dst, sizeof dst);
-		snprintf(info, sizeof info, "Frame %" PRIu64 "  %s.%06d  %s -> %s  %s  %u bytes%s%s%s",
-		         r->frame, when, (int)(r->ts_us % 1000000), src, dst,
-		         r->transport < 6 ? tp_names[r->transport] : "?", r->loc_len,
+		char info[512];
+		export_frame_line(info, sizeof info, ui->store, idx);
+		size_t il = strlen(info);
+		snprintf(info + il, sizeof info - il, "%s%s%s%s",
 		         (r->flags & STORE_MSG_RETRANS) ? "  [retransmission]" : "",
-		         r->malformed ? "  [malformed: " : "", r->malformed ? r->malformed : "");
-		if (r->malformed)
-			strncat(info, "]", sizeof info - strlen(info) - 1);
+		         r->malformed ? "  [malformed: " : "", r->malformed ? r->malformed : "",
+		         r->malformed ? "]" : "");
 		if (text_add(out, &cap, info, strlen(info), UI_L_INFO) < 0)
 			goto fail;
 	}
