@@ -2,8 +2,11 @@
  *
  * Link layers (Ethernet + 802.1Q/QinQ, Linux SLL/SLL2, BSD NULL/loopback,
  * raw IP), IPv4 (options, fragments) and IPv6 (extension headers,
- * fragments), UDP and TCP headers.  Every read is bounds-checked against
- * caplen; a short packet is reported, never read past. */
+ * fragments), UDP and TCP headers.  Tunnels seen in mirrored traffic are
+ * opened (VXLAN, Geneve, GRE incl. ERSPAN I/II/III, IP-in-IP, MPLS), and
+ * HEP v1/v2/v3 on UDP is decapsulated to the packet it describes.  Every
+ * read is bounds-checked against caplen; a short packet is reported, never
+ * read past. */
 #ifndef SIPSCOPE_DECODE_H
 #define SIPSCOPE_DECODE_H
 
@@ -29,8 +32,20 @@ struct l4_packet {
 	size_t payload_off;       /* offset in the frame, or SIZE_MAX if reassembled */
 	uint32_t tcp_seq;
 	uint8_t tcp_flags;
+	uint8_t hep;              /* 0, or the HEP version that carried it */
+	uint8_t encap;            /* DECODE_ENCAP_* bits of the tunnels crossed */
+	int64_t hep_ts_us;        /* HEP: the agent's capture time (0: none given) */
+	uint32_t hep_capture_id;  /* HEP: the capture agent id */
 	const char *why;          /* reason for TRUNCATED/MALFORMED */
 };
+
+#define DECODE_ENCAP_VXLAN 0x01
+#define DECODE_ENCAP_GENEVE 0x02
+#define DECODE_ENCAP_GRE 0x04
+#define DECODE_ENCAP_ERSPAN 0x08
+#define DECODE_ENCAP_IPIP 0x10 /* IPv4/IPv6 in IPv4/IPv6 */
+#define DECODE_ENCAP_MPLS 0x20
+#define DECODE_MAX_NEST 8      /* tunnels inside tunnels, then malformed */
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
@@ -48,10 +63,18 @@ void decoder_free(struct decoder *d);
 enum decode_status decoder_frame(struct decoder *d, int dlt, const uint8_t *data,
                                  size_t caplen, int64_t ts_us, struct l4_packet *out);
 
+/* One HEP3 packet p[0..len) read from somewhere else than a UDP datagram
+ * (a TCP stream): DECODE_OK with the packet it carries in `out` (payload
+ * pointing into p), DECODE_SKIP when it is not SIP, else an error. */
+enum decode_status decoder_hep(struct decoder *d, const uint8_t *p, size_t len,
+                               struct l4_packet *out);
+
 /* Counters for the stats line. */
 struct decode_stats {
 	uint64_t frames, non_ip, truncated, malformed;
 	uint64_t frags_held, frags_reassembled, frags_dropped;
+	uint64_t vxlan, geneve, gre, erspan, ipip, mpls; /* frames per tunnel */
+	uint64_t hep, hep_not_sip, hep_bad;              /* HEP packets */
 };
 const struct decode_stats *decoder_stats(const struct decoder *d);
 

@@ -5,8 +5,10 @@
 
 #include <stdint.h>
 
+#include "sipscope/decode.h"
 #include "sipscope/pcap_src.h"
 #include "sipscope/store.h"
+#include "sipscope/tcp.h"
 #include "sipscope/track.h"
 
 struct ingest_stats {
@@ -18,6 +20,23 @@ struct ingest_stats {
 	uint64_t tcp_gaps;      /* lost TCP data resynchronised over */
 	uint64_t tcp_broken;    /* SIP messages a TCP gap cut (kept, flagged) */
 	uint64_t store_errors;  /* messages lost to memory or spool failure */
+	uint64_t ws_msgs;       /* SIP messages found in WebSocket frames */
+	uint64_t ws_broken;     /* WebSocket messages a gap or bad frame cut */
+	uint64_t ws_compressed; /* permessage-deflate messages (not inflated) */
+	uint64_t hep_tcp;       /* HEP3 packets read from TCP streams */
+	uint64_t tls_dropped;   /* TLS connections past INGEST_MAX_TLS */
+};
+
+/* One TLS connection: SIP over TLS cannot be read without the keys, but
+ * the connection is shown (stats) so it is not missed. */
+#define INGEST_MAX_TLS 4096
+struct ingest_tls {
+	struct store_endpoint client, server; /* server: the side that sent ServerHello,
+	                                         or port 5061, or the lower port */
+	uint64_t first_frame, last_frame, segments, bytes;
+	int64_t first_us, last_us;
+	char sni[64];       /* server name from the ClientHello (raw bytes, NUL-ended) */
+	uint8_t hello;      /* 1: the handshake was seen; 0: joined mid-stream */
 };
 
 struct ingest;
@@ -35,6 +54,12 @@ int ingest_frame(struct ingest *in, const struct frame *f);
 void ingest_finish(struct ingest *in);
 
 const struct ingest_stats *ingest_stats(const struct ingest *in);
+const struct decode_stats *ingest_decode_stats(const struct ingest *in);
+const struct tcp_stats *ingest_tcp_stats(const struct ingest *in);
+
+/* TLS connections seen, in order of appearance. */
+size_t ingest_tls_count(const struct ingest *in);
+const struct ingest_tls *ingest_tls(const struct ingest *in, size_t i);
 
 /* Tracking on (the default) or off: off, records keep zero transaction,
  * dialog and call ids.  For measuring what tracking costs (tests/bench). */

@@ -49,7 +49,7 @@ struct store_msg {
 	uint8_t method;         /* enum sip_method for requests (or CSeq method) */
 	uint8_t transport;      /* enum store_transport */
 	uint8_t flags;          /* STORE_MSG_* */
-	uint8_t pad;
+	uint8_t agent;          /* HEP capture agent (store_agent), 0: not HEP */
 	uint32_t src, dst;      /* endpoint ids */
 	uint32_t call_id;       /* interned string id */
 	uint32_t cseq;
@@ -100,6 +100,12 @@ int64_t store_spool(struct store *s, const char *bytes, size_t len);
 /* Bytes of message idx into a buffer the store owns (valid until the next
  * call).  Returns NULL on I/O failure. */
 const char *store_msg_bytes(struct store *s, size_t idx, size_t *len);
+
+/* HEP capture agents: a capture id gets a small index (1..255; agents
+ * past the 255th share the last index). */
+uint8_t store_agent_index(struct store *s, uint32_t capture_id);
+uint32_t store_agent_capture_id(const struct store *s, uint8_t index);
+size_t store_agent_count(const struct store *s);
 
 const char *store_error(const struct store *s);
 

@@ -17,13 +17,34 @@
 #define TCP_MAX_FLOWS 65536            /* then the longest idle flow is evicted */
 #define TCP_MAX_OOO 64                 /* out-of-order segments held */
 #define TCP_HOLE_WAIT_US 3000000       /* a hole older than this is given up */
+#define TCP_IDLE_US (600 * 1000000LL)  /* a flow silent this long is forgotten */
 #define TCP_NO_GAP SIZE_MAX
+
+/* What a direction carries, as the caller worked it out (tcp.c only keeps
+ * it, and frees ws_msg with the flow). */
+enum tcp_app_kind {
+	TCP_APP_NONE = 0,
+	TCP_APP_SIP,     /* SIP framed by Content-Length (RFC 3261 18.3) */
+	TCP_APP_WS_HTTP, /* the HTTP upgrade before WebSocket frames */
+	TCP_APP_WS,      /* WebSocket frames (RFC 6455), SIP inside (RFC 7118) */
+	TCP_APP_HEP,     /* HEP3 packets back to back */
+	TCP_APP_TLS      /* encrypted: counted, not parsed */
+};
+
+struct tcp_app {
+	uint8_t kind;      /* enum tcp_app_kind */
+	uint8_t ws_opcode; /* opcode of the WebSocket message being joined, 0: none */
+	char *ws_msg;      /* that message's payload so far */
+	size_t ws_len, ws_cap;
+	uint32_t tls_conn; /* caller's TLS connection record, index+1 */
+};
 
 struct tcp_table;
 struct tcp_flow;
 
 struct tcp_stats {
 	uint64_t segments, retrans_bytes, ooo_segments, gaps, dropped_bytes, flows, evicted_flows;
+	uint64_t expired_flows; /* idle for TCP_IDLE_US */
 };
 
 struct tcp_table *tcp_table_new(void);
@@ -62,6 +83,8 @@ void tcp_flow_endpoints(const struct tcp_flow *f, struct store_endpoint *src,
 /* Remember that the flow carried SIP (flows that never did are dropped at
  * the first non-SIP data). */
 void tcp_flow_mark_sip(struct tcp_flow *f);
+/* The caller's state for the direction (zeroed when the flow is new). */
+struct tcp_app *tcp_flow_app(struct tcp_flow *f);
 int tcp_flow_is_sip(const struct tcp_flow *f);
 
 /* Call after consuming what the segment made available: frees the flow

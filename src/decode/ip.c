@@ -1,37 +1,9 @@
 /* ip.c - IPv4/IPv6 headers, fragment reassembly, UDP/TCP headers. */
+#include <pcap/dlt.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sipscope/decode.h"
-
-#define FRAG_SLOTS 64          /* datagrams under reassembly at once */
-#define FRAG_MAX_PIECES 128    /* fragments per datagram */
-#define FRAG_TIMEOUT_US (30 * 1000000LL) /* RFC 791 suggests 15-120 s */
-#define IP_MAX 65535
-
-struct frag_slot {
-	int used;
-	uint8_t family, proto;
-	uint8_t src[16], dst[16];
-	uint32_t id;
-	int64_t first_ts;
-	size_t total; /* 0 until the last fragment is seen */
-	size_t npieces;
-	struct { uint32_t off, end; } piece[FRAG_MAX_PIECES];
-	uint8_t *buf;
-};
-
-struct decoder {
-	struct frag_slot frag[FRAG_SLOTS];
-	uint8_t *out; /* the last reassembled datagram (owned) */
-	struct decode_stats st;
-};
-
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
+#include "decode_int.h"
 
 struct decoder *decoder_new(void) { return calloc(1, sizeof(struct decoder)); }
 
@@ -47,7 +19,7 @@ void decoder_free(struct decoder *d)
 
 const struct decode_stats *decoder_stats(const struct decoder *d) { return &d->st; }
 
-static enum decode_status fail(struct decoder *d, struct l4_packet *out,
+enum decode_status decode_fail(struct decoder *d, struct l4_packet *out,
                                enum decode_status st, const char *why)
 {
 	out->why = why;
@@ -65,7 +37,7 @@ static enum decode_status l4_decode(struct decoder *d, uint8_t proto, const uint
 	out->proto = proto;
 	if (proto == 17) {
 		if (len < 8)
-			return fail(d, out, DECODE_TRUNCATED, "UDP header cut short");
+			return decode_fail(d, out, DECODE_TRUNCATED, "UDP header cut short");
 		out->src.port = rd16(p);
 		out->dst.port = rd16(p + 2);
 		size_t ulen = rd16(p + 4);
@@ -78,12 +50,12 @@ static enum decode_status l4_decode(struct decoder *d, uint8_t proto, const uint
 	}
 	if (proto == 6) {
 		if (len < 20)
-			return fail(d, out, DECODE_TRUNCATED, "TCP header cut short");
+			return decode_fail(d, out, DECODE_TRUNCATED, "TCP header cut short");
 		size_t hl = (size_t)(p[12] >> 4) * 4;
 		if (hl < 20 || hl > wire)
-			return fail(d, out, DECODE_MALFORMED, "bad TCP header length");
+			return decode_fail(d, out, DECODE_MALFORMED, "bad TCP header length");
 		if (len < hl)
-			return fail(d, out, DECODE_TRUNCATED, "TCP options cut short");
+			return decode_fail(d, out, DECODE_TRUNCATED, "TCP options cut short");
 		out->src.port = rd16(p);
 		out->dst.port = rd16(p + 2);
 		out->tcp_seq = rd32(p + 4);
@@ -94,6 +66,37 @@ static enum decode_status l4_decode(struct decoder *d, uint8_t proto, const uint
 		return DECODE_OK;
 	}
 	return DECODE_SKIP;
+}
+
+/* What an IP header carries: UDP or TCP, or a tunnel to open. */
+static int ip_proto_wanted(uint8_t proto)
+{
+	return proto == 17 || proto == 6 || proto == 4 || proto == 41 || proto == 47 || proto == 137;
+}
+
+static enum decode_status ip_payload(struct decoder *d, uint8_t proto, const uint8_t *p,
+                                     size_t len, size_t wire, int64_t ts, struct l4_packet *out,
+                                     int depth)
+{
+	switch (proto) {
+	case 17: {
+		enum decode_status st = l4_decode(d, proto, p, len, wire, out);
+		return st == DECODE_OK ? decode_udp_encap(d, ts, out, depth) : st;
+	}
+	case 6:
+		return l4_decode(d, proto, p, len, wire, out);
+	case 4:
+	case 41:
+		d->st.ipip++;
+		out->encap |= DECODE_ENCAP_IPIP;
+		return decode_net(d, proto == 4 ? 0x0800 : 0x86dd, p, len, ts, out, depth + 1);
+	case 47:
+		return decode_gre(d, p, len, ts, out, depth + 1);
+	case 137: /* MPLS-in-IP (RFC 4023) */
+		return decode_net(d, 0x8847, p, len, ts, out, depth + 1);
+	default:
+		return DECODE_SKIP;
+	}
 }
 
 static void frag_expire(struct decoder *d, int64_t now)
@@ -190,26 +193,26 @@ static int frag_add(struct decoder *d, uint8_t family, const uint8_t *src, const
 }
 
 static enum decode_status ipv4_decode(struct decoder *d, const uint8_t *p, size_t caplen,
-                                      int64_t ts, struct l4_packet *out)
+                                      int64_t ts, struct l4_packet *out, int depth)
 {
 	if (caplen < 20)
-		return fail(d, out, DECODE_TRUNCATED, "IPv4 header cut short");
+		return decode_fail(d, out, DECODE_TRUNCATED, "IPv4 header cut short");
 	size_t hl = (size_t)(p[0] & 0x0f) * 4;
 	size_t tot = rd16(p + 2);
 	if ((p[0] >> 4) != 4 || hl < 20)
-		return fail(d, out, DECODE_MALFORMED, "bad IPv4 header");
+		return decode_fail(d, out, DECODE_MALFORMED, "bad IPv4 header");
 	if (caplen < hl)
-		return fail(d, out, DECODE_TRUNCATED, "IPv4 options cut short");
+		return decode_fail(d, out, DECODE_TRUNCATED, "IPv4 options cut short");
 	if (tot < hl) {
 		if (tot != 0)
-			return fail(d, out, DECODE_MALFORMED, "IPv4 total length too small");
+			return decode_fail(d, out, DECODE_MALFORMED, "IPv4 total length too small");
 		tot = caplen; /* TSO captures report 0 */
 	}
 	out->src.family = out->dst.family = 4;
 	memcpy(out->src.addr, p + 12, 4);
 	memcpy(out->dst.addr, p + 16, 4);
 	uint8_t proto = p[9];
-	if (proto != 17 && proto != 6)
+	if (!ip_proto_wanted(proto))
 		return DECODE_SKIP;
 	uint16_t fo = rd16(p + 6);
 	size_t foff = (size_t)(fo & 0x1fff) * 8;
@@ -217,16 +220,15 @@ static enum decode_status ipv4_decode(struct decoder *d, const uint8_t *p, size_
 	size_t avail = (caplen < tot ? caplen : tot) - hl;
 	if (foff || more) {
 		if (caplen < tot)
-			return fail(d, out, DECODE_TRUNCATED, "IPv4 fragment cut short");
+			return decode_fail(d, out, DECODE_TRUNCATED, "IPv4 fragment cut short");
 		size_t total;
 		if (!frag_add(d, 4, p + 12, p + 16, rd16(p + 4), proto, foff, more, p + hl,
 		              tot - hl, ts, &total))
 			return DECODE_HELD;
-		enum decode_status st = l4_decode(d, proto, d->out, total, total, out);
 		out->payload_off = SIZE_MAX;
-		return st;
+		return ip_payload(d, proto, d->out, total, total, ts, out, depth);
 	}
-	return l4_decode(d, proto, p + hl, avail, tot - hl, out);
+	return ip_payload(d, proto, p + hl, avail, tot - hl, ts, out, depth);
 }
 
 /* Walk IPv6 extension headers (RFC 8200 4.1) from p[*o] up to lim, until
@@ -256,12 +258,12 @@ static int v6_skip_ext(const uint8_t *p, size_t lim, size_t *o, uint8_t *nh)
 }
 
 static enum decode_status ipv6_decode(struct decoder *d, const uint8_t *p, size_t caplen,
-                                      int64_t ts, struct l4_packet *out)
+                                      int64_t ts, struct l4_packet *out, int depth)
 {
 	if (caplen < 40)
-		return fail(d, out, DECODE_TRUNCATED, "IPv6 header cut short");
+		return decode_fail(d, out, DECODE_TRUNCATED, "IPv6 header cut short");
 	if ((p[0] >> 4) != 6)
-		return fail(d, out, DECODE_MALFORMED, "bad IPv6 header");
+		return decode_fail(d, out, DECODE_MALFORMED, "bad IPv6 header");
 	size_t plen = rd16(p + 4);
 	out->src.family = out->dst.family = 6;
 	memcpy(out->src.addr, p + 8, 16);
@@ -272,11 +274,11 @@ static enum decode_status ipv6_decode(struct decoder *d, const uint8_t *p, size_
 		end = caplen; /* jumbogram or TSO: trust the capture */
 	size_t lim = caplen < end ? caplen : end;
 	if (v6_skip_ext(p, lim, &o, &nh) < 0)
-		return fail(d, out, caplen < end ? DECODE_TRUNCATED : DECODE_MALFORMED,
+		return decode_fail(d, out, caplen < end ? DECODE_TRUNCATED : DECODE_MALFORMED,
 		            "IPv6 extension header cut short");
 	if (nh == 44) {
 		if (lim < o + 8)
-			return fail(d, out, DECODE_TRUNCATED, "IPv6 fragment header cut short");
+			return decode_fail(d, out, DECODE_TRUNCATED, "IPv6 fragment header cut short");
 		uint16_t fo = rd16(p + o + 2);
 		size_t foff = (size_t)(fo & 0xfff8);
 		int more = fo & 1;
@@ -287,26 +289,76 @@ static enum decode_status ipv6_decode(struct decoder *d, const uint8_t *p, size_
 			/* Offsets count from the first header after the Fragment
 			 * header (RFC 8200 4.5): reassemble first, walk after. */
 			if (caplen < end)
-				return fail(d, out, DECODE_TRUNCATED, "IPv6 fragment cut short");
+				return decode_fail(d, out, DECODE_TRUNCATED, "IPv6 fragment cut short");
 			size_t total, q = 0;
 			if (!frag_add(d, 6, p + 8, p + 24, fid, nh, foff, more, p + o, end - o, ts, &total))
 				return DECODE_HELD;
 			if (v6_skip_ext(d->out, total, &q, &nh) < 0)
-				return fail(d, out, DECODE_MALFORMED, "IPv6 extension header overruns datagram");
-			if (nh != 17 && nh != 6)
+				return decode_fail(d, out, DECODE_MALFORMED, "IPv6 extension header overruns datagram");
+			if (!ip_proto_wanted(nh))
 				return DECODE_SKIP;
-			enum decode_status st = l4_decode(d, nh, d->out + q, total - q, total - q, out);
 			out->payload_off = SIZE_MAX;
-			return st;
+			return ip_payload(d, nh, d->out + q, total - q, total - q, ts, out, depth);
 		}
 		if (v6_skip_ext(p, lim, &o, &nh) < 0) /* atomic fragment (RFC 6946) */
-			return fail(d, out, DECODE_TRUNCATED, "IPv6 extension header cut short");
+			return decode_fail(d, out, DECODE_TRUNCATED, "IPv6 extension header cut short");
 	}
-	if (nh != 17 && nh != 6)
+	if (!ip_proto_wanted(nh))
 		return DECODE_SKIP;
 	if (lim < o)
-		return fail(d, out, DECODE_TRUNCATED, "IPv6 payload cut short");
-	return l4_decode(d, nh, p + o, lim - o, end - o, out);
+		return decode_fail(d, out, DECODE_TRUNCATED, "IPv6 payload cut short");
+	return ip_payload(d, nh, p + o, lim - o, end - o, ts, out, depth);
+}
+
+enum decode_status decode_net(struct decoder *d, uint16_t et, const uint8_t *p, size_t len,
+                              int64_t ts, struct l4_packet *out, int depth)
+{
+	if (depth > DECODE_MAX_NEST)
+		return decode_fail(d, out, DECODE_MALFORMED, "tunnels nested too deep");
+	switch (et) {
+	case 0x0800:
+		return ipv4_decode(d, p, len, ts, out, depth);
+	case 0x86dd:
+		return ipv6_decode(d, p, len, ts, out, depth);
+	case 0x8847: /* MPLS unicast, multicast */
+	case 0x8848: {
+		size_t o = 0;
+		d->st.mpls++;
+		out->encap |= DECODE_ENCAP_MPLS;
+		for (int n = 0;; n++) {
+			if (len < o + 4)
+				return decode_fail(d, out, DECODE_TRUNCATED, "MPLS label stack cut short");
+			if (n == 16)
+				return decode_fail(d, out, DECODE_MALFORMED, "MPLS label stack too deep");
+			int bottom = p[o + 2] & 1;
+			o += 4;
+			if (bottom)
+				break;
+		}
+		/* No protocol field: the first nibble says IPv4 or IPv6; 0 is a
+		 * pseudowire control word before an Ethernet frame (RFC 4448). */
+		if (len < o + 1)
+			return decode_fail(d, out, DECODE_TRUNCATED, "MPLS payload cut short");
+		switch (p[o] >> 4) {
+		case 4: return decode_net(d, 0x0800, p + o, len - o, ts, out, depth + 1);
+		case 6: return decode_net(d, 0x86dd, p + o, len - o, ts, out, depth + 1);
+		case 0:
+			if (len < o + 4)
+				return decode_fail(d, out, DECODE_TRUNCATED, "MPLS payload cut short");
+			return decode_net(d, 0x6558, p + o + 4, len - o - 4, ts, out, depth + 1);
+		default: return DECODE_SKIP;
+		}
+	}
+	case 0x6558: { /* an Ethernet frame carried by a tunnel */
+		size_t off;
+		uint16_t inner;
+		if (link_strip(DLT_EN10MB, p, len, &off, &inner) < 0)
+			return decode_fail(d, out, DECODE_TRUNCATED, "tunnelled Ethernet header cut short");
+		return decode_net(d, inner, p + off, len - off, ts, out, depth + 1);
+	}
+	default:
+		return DECODE_SKIP;
+	}
 }
 
 enum decode_status decoder_frame(struct decoder *d, int dlt, const uint8_t *data,
@@ -316,13 +368,12 @@ enum decode_status decoder_frame(struct decoder *d, int dlt, const uint8_t *data
 	d->st.frames++;
 	size_t off;
 	uint16_t et;
-	if (link_strip(dlt, data, caplen, &off, &et) < 0 || (et != 0x0800 && et != 0x86dd)) {
+	if (link_strip(dlt, data, caplen, &off, &et) < 0 ||
+	    (et != 0x0800 && et != 0x86dd && et != 0x8847 && et != 0x8848)) {
 		d->st.non_ip++;
 		return DECODE_SKIP;
 	}
-	enum decode_status st = et == 0x0800
-		? ipv4_decode(d, data + off, caplen - off, ts_us, out)
-		: ipv6_decode(d, data + off, caplen - off, ts_us, out);
+	enum decode_status st = decode_net(d, et, data + off, caplen - off, ts_us, out, 0);
 	if (st == DECODE_OK && out->payload_off != SIZE_MAX)
 		out->payload_off = (size_t)(out->payload - data);
 	return st;

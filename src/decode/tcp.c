@@ -29,6 +29,7 @@ struct tcp_flow {
 	struct ooo_seg ooo[TCP_MAX_OOO];
 	size_t nooo;
 	size_t ooo_bytes;  /* bytes held out of order (count toward the cap) */
+	struct tcp_app app;
 };
 
 struct tcp_table {
@@ -36,6 +37,7 @@ struct tcp_table {
 	struct tcp_flow **flows;
 	size_t nflows, cap;
 	struct tcp_stats st;
+	int64_t last_sweep;
 };
 
 struct tcp_table *tcp_table_new(void)
@@ -51,6 +53,7 @@ static void flow_free(struct tcp_flow *f)
 	for (size_t i = 0; i < f->nooo; i++)
 		free(f->ooo[i].data);
 	free(f->buf);
+	free(f->app.ws_msg);
 	free(f);
 }
 
@@ -182,6 +185,25 @@ int tcp_table_knows(const struct tcp_table *t, const struct l4_packet *pkt)
 	return flow_find(t, flow_key(pkt)) != NULL;
 }
 
+/* Forget flows silent for TCP_IDLE_US (looked at every 10 s of capture
+ * time), except the one the current segment belongs to.  What they held
+ * can no longer complete: it counts as dropped. */
+static void flow_sweep(struct tcp_table *t, int64_t now, uint64_t keep)
+{
+	if (now - t->last_sweep < 10 * 1000000LL && now >= t->last_sweep)
+		return;
+	t->last_sweep = now;
+	for (size_t i = 0; i < t->nflows;) {
+		struct tcp_flow *f = t->flows[i];
+		if (f->key != keep && now - f->last_ts > TCP_IDLE_US) {
+			flow_remove(t, f); /* the last flow moved into slot i */
+			t->st.expired_flows++;
+		} else {
+			i++;
+		}
+	}
+}
+
 static struct tcp_flow *flow_get(struct tcp_table *t, const struct l4_packet *p, int create,
                                  int64_t now)
 {
@@ -254,6 +276,7 @@ struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *
 {
 	*gap = 0;
 	t->st.segments++;
+	flow_sweep(t, ts_us, flow_key(p));
 	struct tcp_flow *f = flow_get(t, p, create, ts_us);
 	if (!f)
 		return NULL;
@@ -354,6 +377,7 @@ void tcp_flow_endpoints(const struct tcp_flow *f, struct store_endpoint *src,
 
 void tcp_flow_mark_sip(struct tcp_flow *f) { f->is_sip = 1; }
 int tcp_flow_is_sip(const struct tcp_flow *f) { return f->is_sip; }
+struct tcp_app *tcp_flow_app(struct tcp_flow *f) { return &f->app; }
 
 const char *tcp_flow_data(const struct tcp_flow *f, size_t *len)
 {

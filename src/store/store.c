@@ -55,6 +55,10 @@ struct store {
 	char *buf;
 	size_t buf_cap;
 	char err[160];
+
+	uint32_t agents[255]; /* HEP capture ids by index-1 */
+	size_t nagents;
+	uint8_t last_agent;
 };
 
 struct store *store_new(void)
@@ -337,3 +341,27 @@ const char *store_msg_bytes(struct store *s, size_t idx, size_t *len)
 	*len = m->loc_len;
 	return s->buf;
 }
+
+uint8_t store_agent_index(struct store *s, uint32_t capture_id)
+{
+	/* Few agents, and messages come in runs from the same one. */
+	if (s->last_agent && s->agents[s->last_agent - 1] == capture_id)
+		return s->last_agent;
+	size_t i = 0;
+	while (i < s->nagents && s->agents[i] != capture_id)
+		i++;
+	if (i == s->nagents) {
+		if (s->nagents == sizeof s->agents / sizeof s->agents[0])
+			return (uint8_t)s->nagents; /* the table is full: share the last */
+		s->agents[s->nagents++] = capture_id;
+	}
+	s->last_agent = (uint8_t)(i + 1);
+	return s->last_agent;
+}
+
+uint32_t store_agent_capture_id(const struct store *s, uint8_t index)
+{
+	return index && index <= s->nagents ? s->agents[index - 1] : 0;
+}
+
+size_t store_agent_count(const struct store *s) { return s->nagents; }

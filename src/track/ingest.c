@@ -9,64 +9,10 @@
  * twice the speed.  The parse stage writes only the spool, the track stage
  * the rest of the store, so the two never touch the same data. */
 #include <poll.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sipscope/decode.h"
-#include "sipscope/ingest.h"
-#include "sipscope/sip.h"
-#include "sipscope/tcp.h"
-
-#define MAX_HEADERS 128
-#define BATCH_MSGS 1024
-#define BATCH_ARENA (BATCH_MSGS * 256) /* copies of Call-ID and From/To URIs */
-#define RING 4
-#define MAX_WARNINGS 16
-#define PREFETCH_AHEAD 8
-#define STR_CAP 1024 /* longest Call-ID or URI kept; 3 of them always fit a batch */
-
-/* One message between the stages: the record as far as parsing can fill
- * it, the addresses, and the views tracking needs (into the packet, or
- * into a batch arena when the stages run on two threads). */
-struct item {
-	struct store_msg rec;
-	struct store_endpoint src, dst;
-	uint64_t h_src, h_dst;
-	struct track_input ti;
-	struct sv call_id, from_uri, to_uri;
-};
-
-struct batch {
-	size_t n, used;
-	struct item it[BATCH_MSGS];
-	char arena[BATCH_ARENA];
-};
-
-struct ingest {
-	struct store *s;
-	struct tracker *t;
-	struct decoder *dec;
-	struct tcp_table *tcp;
-	struct sip_header hdrs[MAX_HEADERS];
-	struct ingest_stats st;
-	uint64_t track_errors;  /* written by the track stage only */
-	uint64_t track_msgs, track_malformed;
-
-	/* Threaded run: the parse stage fills ring[tail], the track stage
-	 * empties ring[head]. */
-	struct batch *ring;
-	struct batch *cur;
-	size_t head, tail, count;
-	int done;
-	pthread_mutex_t lock;
-	pthread_cond_t nonempty, nonfull;
-
-	const char *corr_header; /* --correlate HEADER, or NULL */
-	int no_track;            /* measuring what tracking costs: skip it */
-	char *warnings[MAX_WARNINGS];
-	size_t nwarnings;
-};
+#include "ingest_int.h"
 
 struct ingest *ingest_new(struct store *s, struct tracker *t)
 {
@@ -91,6 +37,7 @@ void ingest_free(struct ingest *in)
 	decoder_free(in->dec);
 	tcp_table_free(in->tcp);
 	free(in->ring);
+	free(in->tls);
 	for (size_t i = 0; i < in->nwarnings && i < MAX_WARNINGS; i++)
 		free(in->warnings[i]);
 	free(in);
@@ -104,6 +51,23 @@ const struct ingest_stats *ingest_stats(const struct ingest *in)
 	w->st.malformed += w->track_malformed;
 	w->track_errors = w->track_msgs = w->track_malformed = 0;
 	return &in->st;
+}
+
+size_t ingest_tls_count(const struct ingest *in) { return in->ntls; }
+
+const struct ingest_tls *ingest_tls(const struct ingest *in, size_t i)
+{
+	return i < in->ntls ? &in->tls[i] : NULL;
+}
+
+const struct decode_stats *ingest_decode_stats(const struct ingest *in)
+{
+	return decoder_stats(in->dec);
+}
+
+const struct tcp_stats *ingest_tcp_stats(const struct ingest *in)
+{
+	return tcp_table_stats(in->tcp);
 }
 
 size_t ingest_warning_count(const struct ingest *in) { return in->nwarnings; }
@@ -163,6 +127,8 @@ static void consume(struct ingest *in, struct item *it)
 			it->ti.to_uri = sv_is_set(it->to_uri) ? store_intern(in->s, it->to_uri) : 0;
 		}
 	}
+	if (it->hep)
+		r->agent = store_agent_index(in->s, it->capture_id);
 	long idx = store_append_msg(in->s, r);
 	if (idx < 0) {
 		in->track_errors++;
@@ -205,17 +171,14 @@ static struct sv cap_len(struct sv v)
 	return v;
 }
 
-/* The parse stage's end: one parsed message described for the track stage.
- * `in_file` is true when its bytes can be read again from the capture file
- * at f->rec_off + in_frame; otherwise they go to the spool. */
-static int emit(struct ingest *in, const struct frame *f, const struct l4_packet *pkt,
+int ingest_emit(struct ingest *in, const struct frame *f, const struct l4_packet *pkt,
                 const struct sip_msg *m, const char *bytes, size_t len, int in_file,
                 size_t in_frame, uint8_t transport, uint8_t extra_flags)
 {
 	struct item it;
 	struct store_msg *r = &it.rec;
 	memset(r, 0, sizeof *r);
-	r->ts_us = f->ts_us;
+	r->ts_us = pkt->hep_ts_us ? pkt->hep_ts_us : f->ts_us; /* HEP: the agent's clock */
 	r->frame = f->no;
 	r->loc_len = (uint32_t)len;
 	r->transport = transport;
@@ -248,6 +211,8 @@ static int emit(struct ingest *in, const struct frame *f, const struct l4_packet
 		r->malformed = "incomplete: TCP bytes missing (segment lost or cut by snaplen)";
 	it.src = pkt->src;
 	it.dst = pkt->dst;
+	it.hep = pkt->hep;
+	it.capture_id = pkt->hep_capture_id;
 	it.h_src = store_endpoint_hash(&it.src);
 	it.h_dst = store_endpoint_hash(&it.dst);
 	it.call_id = cap_len(m->call_id);
@@ -260,136 +225,37 @@ static int emit(struct ingest *in, const struct frame *f, const struct l4_packet
 	return 0;
 }
 
-static void ingest_udp(struct ingest *in, const struct frame *f, const struct l4_packet *pkt)
+int ingest_message(struct ingest *in, const struct frame *f, const struct l4_packet *pkt,
+                   const char *bytes, size_t len, int in_file, size_t in_frame,
+                   uint8_t transport, uint8_t extra_flags)
 {
-	const char *p = (const char *)pkt->payload;
 	struct sip_msg m;
 	/* The parser checks the start line first, so RTP and other UDP cost
 	 * one scan to the first line break. */
-	int n = sip_parse(p, pkt->len, SIP_PARSE_DATAGRAM, &m, in->hdrs, MAX_HEADERS);
-	if (n <= 0) {
+	if (sip_parse(bytes, len, SIP_PARSE_DATAGRAM, &m, in->hdrs, MAX_HEADERS) <= 0) {
 		in->st.not_sip++;
-		return;
+		return 0;
 	}
-	int cut = pkt->len < pkt->wire_len;
 	/* RFC 3261 18.3: bytes past Content-Length in a datagram are dropped;
 	 * we keep the whole datagram so nothing on the wire is hidden. */
+	ingest_emit(in, f, pkt, &m, bytes, len, in_file, in_frame, transport, extra_flags);
+	return 1;
+}
+
+static void ingest_udp(struct ingest *in, const struct frame *f, const struct l4_packet *pkt)
+{
+	int cut = pkt->len < pkt->wire_len;
 	int in_file = f->seekable && pkt->payload_off != SIZE_MAX;
-	emit(in, f, pkt, &m, p, pkt->len, in_file, pkt->payload_off, STORE_TP_UDP,
-	     cut ? STORE_MSG_SNAPCUT : 0);
-}
-
-/* Offset of the next line that starts, or may start, a SIP message (a
- * last line still being received counts), or len. */
-static size_t resync_point(struct ingest *in, const char *p, size_t len)
-{
-	for (const char *nl = memchr(p, '\n', len); nl; nl = memchr(nl + 1, '\n', len - (size_t)(nl + 1 - p))) {
-		size_t at = (size_t)(nl + 1 - p);
-		struct sip_msg m;
-		if (at < len && sip_parse(p + at, len - at, 0, &m, in->hdrs, MAX_HEADERS) != SIP_PARSE_NOT_SIP)
-			return at;
-	}
-	return len;
-}
-
-/* Parse the messages a TCP direction has ready; they became complete in
- * frame f.  Returns 0, or -1 when the flow turned out not to carry SIP and
- * was dropped. */
-static int tcp_parse(struct ingest *in, const struct frame *f, struct tcp_flow *fl)
-{
-	struct l4_packet pkt;
-	memset(&pkt, 0, sizeof pkt);
-	tcp_flow_endpoints(fl, &pkt.src, &pkt.dst);
-	for (;;) {
-		size_t len, gap = tcp_flow_gap_at(fl);
-		const char *p = tcp_flow_data(fl, &len);
-		size_t lim = gap < len ? gap : len; /* never parse across a gap */
-		size_t skip = 0;
-		while (skip < lim && (p[skip] == '\r' || p[skip] == '\n'))
-			skip++; /* CRLF keep-alives (RFC 5626 4.4.1) */
-		if (skip || (gap == 0 && len)) {
-			tcp_flow_consume(fl, skip); /* consuming up to a gap clears it */
-			continue;
-		}
-		if (lim == 0)
-			return 0;
-		struct sip_msg m;
-		int n = sip_parse(p, lim, 0, &m, in->hdrs, MAX_HEADERS);
-		if (n == SIP_PARSE_INCOMPLETE) {
-			if (gap == TCP_NO_GAP)
-				return 0; /* wait for more */
-			/* A gap cut this message: keep what arrived, flagged. */
-			in->st.tcp_broken++;
-			if (sip_parse(p, lim, SIP_PARSE_DATAGRAM, &m, in->hdrs, MAX_HEADERS) > 0) {
-				tcp_flow_mark_sip(fl);
-				emit(in, f, &pkt, &m, p, lim, 0, 0, STORE_TP_TCP, STORE_MSG_TCPGAP);
-			}
-			tcp_flow_consume(fl, lim);
-			continue;
-		}
-		if (n == SIP_PARSE_NOT_SIP) {
-			in->st.not_sip++;
-			if (!tcp_flow_is_sip(fl)) {
-				tcp_table_drop(in->tcp, fl); /* looked like SIP, was not */
-				return -1;
-			}
-			tcp_flow_consume(fl, resync_point(in, p, lim));
-			continue;
-		}
-		tcp_flow_mark_sip(fl);
-		emit(in, f, &pkt, &m, p, (size_t)n, 0, 0, STORE_TP_TCP, 0);
-		tcp_flow_consume(fl, (size_t)n);
-	}
-}
-
-/* Give up holes: held segments join the stream, each parsed as of the
- * frame it was captured in.  Returns -1 when the flow was dropped. */
-static int tcp_flush(struct ingest *in, struct tcp_flow *fl)
-{
-	struct frame held;
-	memset(&held, 0, sizeof held);
-	while (tcp_flow_flush_step(in->tcp, fl, &held.no, &held.ts_us)) {
-		in->st.tcp_gaps++;
-		if (tcp_parse(in, &held, fl) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static void ingest_tcp(struct ingest *in, const struct frame *f, const struct l4_packet *pkt)
-{
-	/* A flow starts at a segment that begins like a SIP message (a start
-	 * line, or the first bytes of one); known flows need no such check. */
-	struct sip_msg m;
-	int create = pkt->len && !tcp_table_knows(in->tcp, pkt) &&
-	             sip_parse((const char *)pkt->payload, pkt->len, 0, &m, in->hdrs, MAX_HEADERS) !=
-	                     SIP_PARSE_NOT_SIP;
-	int gap;
-	struct tcp_flow *fl = tcp_table_segment(in->tcp, pkt, f->no, f->ts_us, create, &gap);
-	if (!fl)
-		return;
-	if (gap)
-		in->st.tcp_gaps++;
-	if (tcp_parse(in, f, fl) < 0)
-		return;
-	if (tcp_flow_stalled(fl, f->ts_us) && tcp_flush(in, fl) < 0)
-		return;
-	tcp_table_done(in->tcp, fl);
-}
-
-/* End of input: no hole will fill any more. */
-static void tcp_flush_all(struct ingest *in)
-{
-	size_t iter = 0;
-	struct tcp_flow *fl;
-	while ((fl = tcp_table_next_held(in->tcp, &iter)))
-		if (tcp_flush(in, fl) < 0)
-			iter = 0; /* a flow was dropped: the table moved */
+	/* HEP says which transport carried the message it wraps, and the
+	 * message is whole whatever that was (the agent reassembled it). */
+	uint8_t tp = pkt->hep && pkt->proto == 6 ? STORE_TP_TCP : STORE_TP_UDP;
+	ingest_message(in, f, pkt, (const char *)pkt->payload, pkt->len, in_file, pkt->payload_off, tp,
+	               cut ? STORE_MSG_SNAPCUT : 0);
 }
 
 void ingest_finish(struct ingest *in)
 {
-	tcp_flush_all(in);
+	ingest_tcp_flush_all(in);
 }
 
 static int parse_frame(struct ingest *in, const struct frame *f)
@@ -404,7 +270,7 @@ static int parse_frame(struct ingest *in, const struct frame *f)
 	}
 	if (st != DECODE_OK)
 		return 0;
-	if (pkt.proto == 17)
+	if (pkt.proto == 17 || pkt.hep)
 		ingest_udp(in, f, &pkt);
 	else if (pkt.proto == 6)
 		ingest_tcp(in, f, &pkt);
@@ -440,7 +306,7 @@ static void run_serial(struct ingest *in, struct pcap_src *src)
 			parse_frame(in, &f);
 		}
 	}
-	tcp_flush_all(in);
+	ingest_tcp_flush_all(in);
 }
 
 struct producer {

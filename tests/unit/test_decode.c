@@ -1096,6 +1096,330 @@ static void test_fragment_table_full_evicts_oldest_and_counts(void **state)
 
 /* ---- truncation ------------------------------------------------------- */
 
+/* ---- tunnels and HEP -------------------------------------------------- */
+
+/* Decode f with a fresh decoder: SIP 5060 -> 5080 at `off`, through the
+ * tunnels `encap`. */
+static void expect_tunnelled(const struct frame *f, size_t off, int family, unsigned encap)
+{
+	struct decoder *d = decoder_new();
+	assert_non_null(d);
+	struct l4_packet o;
+	const uint8_t *at;
+	assert_int_equal(decode(d, DLT_EN10MB, f, 0, &o, &at), DECODE_OK);
+	assert_sip_udp_at(&o, at, off);
+	if (family == 4)
+		assert_v4(&o);
+	else
+		assert_v6(&o);
+	assert_int_equal(o.encap, encap);
+	assert_int_equal(o.hep, 0);
+	decoder_free(d);
+}
+
+static void test_vxlan_opens_to_inner_udp(void **state)
+{
+	(void)state;
+	struct frame f = { .n = 0 };
+	size_t inner = 14 + 20 + 8 + SIP_LEN;
+	f_eth(&f, 0x0800);
+	f_ipv4(&f, 17, 0, 8 + 8 + inner, 7, 0);
+	f_udp(&f, 40000, 4789, 8 + 8 + inner);
+	f_u32(&f, 0x08000000u); /* I flag */
+	f_u32(&f, 0x00002a00u); /* VNI 42 */
+	build_eth_ipv4_udp(&f);
+	expect_tunnelled(&f, 14 + 20 + 8 + 8 + 14 + 20 + 8, 4, DECODE_ENCAP_VXLAN);
+}
+
+/* SIP on the VXLAN port is still SIP: "INVITE" is no VXLAN header. */
+static void test_sip_on_vxlan_port_is_not_opened(void **state)
+{
+	(void)state;
+	struct frame f = { .n = 0 };
+	f_eth(&f, 0x0800);
+	f_ipv4(&f, 17, 0, 8 + SIP_LEN, 1, 0);
+	f_udp(&f, 5060, 4789, 8 + SIP_LEN);
+	f_bytes(&f, SIP, SIP_LEN);
+	struct decoder *d = decoder_new();
+	struct l4_packet o;
+	assert_int_equal(decode(d, DLT_EN10MB, &f, 0, &o, NULL), DECODE_OK);
+	assert_int_equal(o.dst.port, 4789);
+	assert_int_equal(o.encap, 0);
+	assert_memory_equal(o.payload, SIP, SIP_LEN);
+	decoder_free(d);
+}
+
+static void test_geneve_with_options_opens(void **state)
+{
+	(void)state;
+	struct frame f = { .n = 0 };
+	size_t inner = 20 + 8 + SIP_LEN;
+	f_eth(&f, 0x86dd);
+	f_ipv6(&f, 17, 8 + 16 + inner);
+	f_udp(&f, 40000, 6081, 8 + 16 + inner);
+	f_u8(&f, 2); /* version 0, 2 words of options */
+	f_u8(&f, 0);
+	f_u16(&f, 0x0800);
+	f_u32(&f, 0x00000100u);
+	f_zero(&f, 8);
+	build_ipv4_udp(&f);
+	expect_tunnelled(&f, 14 + 40 + 8 + 16 + 20 + 8, 4, DECODE_ENCAP_GENEVE);
+}
+
+static void test_gre_with_key_and_sequence_opens(void **state)
+{
+	(void)state;
+	struct frame f = { .n = 0 };
+	size_t inner = 40 + 8 + SIP_LEN;
+	f_eth(&f, 0x0800);
+	f_ipv4(&f, 47, 0, 12 + inner, 9, 0);
+	f_u16(&f, 0x3000); /* K and S */
+	f_u16(&f, 0x86dd);
+	f_u32(&f, 1234);
+	f_u32(&f, 1);
+	build_ipv6_udp(&f);
+	expect_tunnelled(&f, 14 + 20 + 12 + 40 + 8, 6, DECODE_ENCAP_GRE);
+}
+
+static void test_erspan_type2_and_type3_open(void **state)
+{
+	(void)state;
+	size_t inner = 14 + 20 + 8 + SIP_LEN;
+	struct frame f = { .n = 0 };
+	f_eth(&f, 0x0800);
+	f_ipv4(&f, 47, 0, 8 + 8 + inner, 9, 0);
+	f_u16(&f, 0x1000); /* S: sequence number, as type II sends */
+	f_u16(&f, 0x88be);
+	f_u32(&f, 77);
+	f_u32(&f, 0x10640001u); /* version 1, VLAN 100, session 1 */
+	f_u32(&f, 0);
+	build_eth_ipv4_udp(&f);
+	expect_tunnelled(&f, 14 + 20 + 8 + 8 + 14 + 20 + 8, 4,
+	                 DECODE_ENCAP_GRE | DECODE_ENCAP_ERSPAN);
+
+	struct frame g2 = { .n = 0 };
+	f_eth(&g2, 0x0800);
+	f_ipv4(&g2, 47, 0, 8 + 20 + inner, 9, 0);
+	f_u16(&g2, 0x1000);
+	f_u16(&g2, 0x22eb);
+	f_u32(&g2, 78);
+	f_u32(&g2, 0x20640001u); /* version 2 */
+	f_u32(&g2, 0x12345678u); /* timestamp */
+	f_u32(&g2, 0x00000001u); /* SGT, flags: O set, a platform sub-header follows */
+	f_zero(&g2, 8);
+	build_eth_ipv4_udp(&g2);
+	expect_tunnelled(&g2, 14 + 20 + 8 + 20 + 14 + 20 + 8, 4,
+	                 DECODE_ENCAP_GRE | DECODE_ENCAP_ERSPAN);
+}
+
+static void test_ip_in_ip_and_ipv6_in_ipv4_open(void **state)
+{
+	(void)state;
+	struct frame f = { .n = 0 };
+	f_eth(&f, 0x0800);
+	f_ipv4(&f, 4, 0, 20 + 8 + SIP_LEN, 3, 0);
+	build_ipv4_udp(&f);
+	expect_tunnelled(&f, 14 + 20 + 20 + 8, 4, DECODE_ENCAP_IPIP);
+	struct frame g2 = { .n = 0 };
+	f_eth(&g2, 0x0800);
+	f_ipv4(&g2, 41, 0, 40 + 8 + SIP_LEN, 3, 0);
+	build_ipv6_udp(&g2);
+	expect_tunnelled(&g2, 14 + 20 + 40 + 8, 6, DECODE_ENCAP_IPIP);
+}
+
+static void test_mpls_label_stack_opens(void **state)
+{
+	(void)state;
+	struct frame f = { .n = 0 };
+	f_eth(&f, 0x8847);
+	f_u32(&f, (100u << 12) | 64);        /* label 100 */
+	f_u32(&f, (200u << 12) | 0x100 | 64); /* label 200, bottom of stack */
+	build_ipv4_udp(&f);
+	expect_tunnelled(&f, 14 + 8 + 20 + 8, 4, DECODE_ENCAP_MPLS);
+	/* An Ethernet pseudowire with its control word. */
+	struct frame g2 = { .n = 0 };
+	f_eth(&g2, 0x8847);
+	f_u32(&g2, (300u << 12) | 0x100 | 64);
+	f_u32(&g2, 0);
+	build_eth_ipv4_udp(&g2);
+	expect_tunnelled(&g2, 14 + 4 + 4 + 14 + 20 + 8, 4, DECODE_ENCAP_MPLS);
+}
+
+static void test_tunnels_nested_too_deep_are_malformed(void **state)
+{
+	(void)state;
+	struct frame f = { .n = 0 };
+	f_eth(&f, 0x0800);
+	int n = DECODE_MAX_NEST + 2;
+	for (int i = 0; i < n; i++)
+		f_ipv4(&f, 4, 0, (size_t)(n - i) * 20 + 8 + SIP_LEN, 1, 0);
+	build_ipv4_udp(&f);
+	struct decoder *d = decoder_new();
+	struct l4_packet o;
+	assert_int_equal(decode(d, DLT_EN10MB, &f, 0, &o, NULL), DECODE_MALFORMED);
+	assert_string_equal(o.why, "tunnels nested too deep");
+	decoder_free(d);
+}
+
+static void f_chunk(struct frame *f, unsigned type, const void *p, size_t n)
+{
+	f_u16(f, 0);
+	f_u16(f, type);
+	f_u16(f, (unsigned)(6 + n));
+	f_bytes(f, p, n);
+}
+
+/* HEP3 with every chunk an agent sends, as sngrep and Kamailio do. */
+static size_t build_hep3(struct frame *f, unsigned ptype, unsigned bad_len)
+{
+	size_t start = f->n;
+	f_bytes(f, "HEP3", 4);
+	f_u16(f, 0); /* total, patched below */
+	uint8_t fam = 2, proto = 17, pt = (uint8_t)ptype;
+	uint8_t sp[2] = { 0x13, 0xc4 }, dp[2] = { 0x13, 0xd8 }; /* 5060, 5080 */
+	uint8_t sec[4] = { 0x65, 0x00, 0x00, 0x01 }, usec[4] = { 0, 0x07, 0xa1, 0x20 };
+	uint8_t cid[4] = { 0, 0, 0x07, 0xd1 }; /* 2001 */
+	f_chunk(f, 1, &fam, 1);
+	f_chunk(f, 2, &proto, 1);
+	f_chunk(f, 3, SRC4, 4);
+	f_chunk(f, 4, DST4, 4);
+	f_chunk(f, 7, sp, 2);
+	f_chunk(f, 8, dp, 2);
+	f_chunk(f, 9, sec, 4);
+	f_chunk(f, 10, usec, 4);
+	f_chunk(f, 11, &pt, 1);
+	f_chunk(f, 12, cid, 4);
+	f_chunk(f, 14, "secret", 6);
+	size_t payload_at = f->n + 6;
+	f_chunk(f, 15, SIP, SIP_LEN);
+	size_t total = f->n - start;
+	f->b[start + 4] = (uint8_t)(total >> 8);
+	f->b[start + 5] = (uint8_t)total;
+	if (bad_len)
+		f->b[payload_at - 2] = 0, f->b[payload_at - 1] = (uint8_t)bad_len;
+	return payload_at;
+}
+
+static void hep_frame(struct frame *f, unsigned ptype, unsigned bad_len, size_t *payload_at)
+{
+	struct frame h = { .n = 0 };
+	size_t at = build_hep3(&h, ptype, bad_len);
+	f_eth(f, 0x0800);
+	f_ipv4(f, 17, 0, 8 + h.n, 5, 0);
+	f_udp(f, 33333, 9060, 8 + h.n);
+	*payload_at = f->n + at;
+	f_bytes(f, h.b, h.n);
+}
+
+static void test_hep3_gives_inner_addresses_time_and_agent(void **state)
+{
+	(void)state;
+	struct frame f = { .n = 0 };
+	size_t at;
+	hep_frame(&f, 1, 0, &at);
+	struct decoder *d = decoder_new();
+	struct l4_packet o;
+	const uint8_t *p;
+	assert_int_equal(decode(d, DLT_EN10MB, &f, 0, &o, &p), DECODE_OK);
+	assert_sip_udp_at(&o, p, at);
+	assert_v4(&o);
+	assert_int_equal(o.hep, 3);
+	assert_int_equal(o.hep_capture_id, 2001);
+	assert_int_equal(o.hep_ts_us, 0x65000001LL * 1000000 + 500000);
+	assert_int_equal(decoder_stats(d)->hep, 1);
+	decoder_free(d);
+}
+
+static void test_hep3_not_sip_skipped_and_bad_chunk_malformed(void **state)
+{
+	(void)state;
+	struct frame f = { .n = 0 };
+	size_t at;
+	hep_frame(&f, 5, 0, &at); /* RTCP report */
+	struct decoder *d = decoder_new();
+	struct l4_packet o;
+	assert_int_equal(decode(d, DLT_EN10MB, &f, 0, &o, NULL), DECODE_SKIP);
+	assert_int_equal(decoder_stats(d)->hep_not_sip, 1);
+	struct frame g2 = { .n = 0 };
+	hep_frame(&g2, 1, 3, &at); /* a chunk shorter than its own header */
+	assert_int_equal(decode(d, DLT_EN10MB, &g2, 0, &o, NULL), DECODE_MALFORMED);
+	assert_int_equal(decoder_stats(d)->hep_bad, 1);
+	decoder_free(d);
+}
+
+static void test_hep2_ipv4_gives_inner_packet(void **state)
+{
+	(void)state;
+	struct frame h = { .n = 0 };
+	f_u8(&h, 2);
+	f_u8(&h, 16);
+	f_u8(&h, 2);
+	f_u8(&h, 17);
+	f_u16(&h, 5060);
+	f_u16(&h, 5080);
+	f_bytes(&h, SRC4, 4);
+	f_bytes(&h, DST4, 4);
+	static const uint8_t tm[12] = { 1, 0, 0, 0x65, 0x20, 0xa1, 0x07, 0, 0xd1, 0x07, 0, 0 };
+	f_bytes(&h, tm, sizeof tm); /* little-endian sec, usec, capture id 2001 */
+	f_bytes(&h, SIP, SIP_LEN);
+	struct frame f = { .n = 0 };
+	f_eth(&f, 0x0800);
+	f_ipv4(&f, 17, 0, 8 + h.n, 5, 0);
+	f_udp(&f, 33333, 9060, 8 + h.n);
+	f_bytes(&f, h.b, h.n);
+	struct decoder *d = decoder_new();
+	struct l4_packet o;
+	const uint8_t *p;
+	assert_int_equal(decode(d, DLT_EN10MB, &f, 0, &o, &p), DECODE_OK);
+	assert_sip_udp_at(&o, p, 14 + 20 + 8 + 28);
+	assert_v4(&o);
+	assert_int_equal(o.hep, 2);
+	assert_int_equal(o.hep_capture_id, 2001);
+	assert_int_equal(o.hep_ts_us, 0x65000001LL * 1000000 + 500000);
+	decoder_free(d);
+}
+
+/* Every prefix of a tunnelled or HEP frame decodes without reading past
+ * it; the whole frame gives the inner packet. */
+static void test_every_prefix_of_tunnels_and_hep_is_safe(void **state)
+{
+	(void)state;
+	struct frame fs[3] = { { .n = 0 }, { .n = 0 }, { .n = 0 } };
+	size_t at;
+	hep_frame(&fs[0], 1, 0, &at);
+	size_t inner = 14 + 20 + 8 + SIP_LEN;
+	f_eth(&fs[1], 0x0800);
+	f_ipv4(&fs[1], 17, 0, 16 + inner, 7, 0);
+	f_udp(&fs[1], 40000, 4789, 16 + inner);
+	f_u32(&fs[1], 0x08000000u);
+	f_u32(&fs[1], 0x00002a00u);
+	build_eth_ipv4_udp(&fs[1]);
+	f_eth(&fs[2], 0x8847);
+	f_u32(&fs[2], (300u << 12) | 0x100 | 64);
+	f_u32(&fs[2], 0);
+	f_eth(&fs[2], 0x0800);
+	f_ipv4(&fs[2], 47, 0, 16 + inner, 9, 0);
+	f_u16(&fs[2], 0x1000);
+	f_u16(&fs[2], 0x88be);
+	f_u32(&fs[2], 77);
+	f_u32(&fs[2], 0x10640001u);
+	f_u32(&fs[2], 0);
+	build_eth_ipv4_udp(&fs[2]);
+	for (int i = 0; i < 3; i++) {
+		struct decoder *d = decoder_new();
+		for (size_t k = 0; k <= fs[i].n; k++) {
+			struct l4_packet o;
+			enum decode_status st = decoder_frame(d, DLT_EN10MB, place(&fs[i], k), k, 0, &o);
+			if (k == fs[i].n) {
+				assert_int_equal(st, DECODE_OK);
+				assert_memory_equal(o.payload, SIP, SIP_LEN);
+				assert_int_equal(o.dst.port, 5080);
+			}
+		}
+		decoder_free(d);
+	}
+}
+
 /* Decode every prefix 0..n of a valid frame, each ending at the guard page:
  * below link_len the link header is unreadable (SKIP), below payload_off a
  * header is cut (TRUNCATED), from there on the payload is what was captured. */
@@ -1301,6 +1625,18 @@ int main(void)
 		cmocka_unit_test(test_fragment_younger_than_30s_kept),
 		cmocka_unit_test(test_fragment_past_65535_bytes_dropped_and_counted),
 		cmocka_unit_test(test_fragment_table_full_evicts_oldest_and_counts),
+		cmocka_unit_test(test_vxlan_opens_to_inner_udp),
+		cmocka_unit_test(test_sip_on_vxlan_port_is_not_opened),
+		cmocka_unit_test(test_geneve_with_options_opens),
+		cmocka_unit_test(test_gre_with_key_and_sequence_opens),
+		cmocka_unit_test(test_erspan_type2_and_type3_open),
+		cmocka_unit_test(test_ip_in_ip_and_ipv6_in_ipv4_open),
+		cmocka_unit_test(test_mpls_label_stack_opens),
+		cmocka_unit_test(test_tunnels_nested_too_deep_are_malformed),
+		cmocka_unit_test(test_hep3_gives_inner_addresses_time_and_agent),
+		cmocka_unit_test(test_hep3_not_sip_skipped_and_bad_chunk_malformed),
+		cmocka_unit_test(test_hep2_ipv4_gives_inner_packet),
+		cmocka_unit_test(test_every_prefix_of_tunnels_and_hep_is_safe),
 		cmocka_unit_test(test_every_prefix_of_ethernet_ipv4_udp_is_safe),
 		cmocka_unit_test(test_every_prefix_of_qinq_ipv6_udp_is_safe),
 		cmocka_unit_test(test_every_prefix_of_sll_sll2_null_raw_is_safe),

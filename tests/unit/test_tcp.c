@@ -414,9 +414,10 @@ static void test_full_flow_table_evicts_idle_flow_for_new_one(void **state)
 	}
 	assert_int_equal(tcp_table_stats(t)->flows, TCP_MAX_FLOWS);
 	assert_int_equal(tcp_table_stats(t)->evicted_flows, 0);
-	/* An hour later a new connection starts. */
+	/* A second later (before any is idle long enough to expire) a new
+	 * connection starts. */
 	struct l4_packet p = seg_pkt(1, 0x18, "INVITE", 6, 1);
-	const int64_t later = 3600LL * 1000000;
+	const int64_t later = 1000000;
 	struct tcp_flow *f = tcp_table_segment(t, &p, 0, later, 1, &gap);
 	assert_non_null(f);
 	assert_flow_data(f, "INVITE");
@@ -424,6 +425,44 @@ static void test_full_flow_table_evicts_idle_flow_for_new_one(void **state)
 	struct l4_packet q = seg_pkt(7, 0x18, " sip:", 5, 1);
 	assert_ptr_equal(tcp_table_segment(t, &q, 0, later, 0, &gap), f);
 	assert_flow_data(f, "INVITE sip:");
+}
+
+/* Flows silent for TCP_IDLE_US are forgotten (what they held counted as
+ * dropped); a flow still talking, and the one being fed, are kept. */
+static void test_idle_flows_expire(void **state)
+{
+	struct tcp_table *t = *state;
+	int gap;
+	struct l4_packet a = seg_pkt(1, 0x18, "INV", 3, 0);
+	a.src.port = 1111;
+	struct l4_packet b = seg_pkt(1, 0x18, "REG", 3, 0);
+	b.src.port = 2222;
+	struct l4_packet c = seg_pkt(1, 0x18, "OPT", 3, 0);
+	c.src.port = 3333;
+	assert_non_null(tcp_table_segment(t, &a, 1, 0, 1, &gap));
+	assert_non_null(tcp_table_segment(t, &b, 2, 0, 1, &gap));
+	assert_non_null(tcp_table_segment(t, &c, 3, 0, 1, &gap));
+	/* b keeps talking; a and c stay silent. */
+	struct l4_packet b2 = seg_pkt(4, 0x18, "ISTER", 5, 0);
+	b2.src.port = 2222;
+	const int64_t mid = TCP_IDLE_US / 2;
+	assert_non_null(tcp_table_segment(t, &b2, 4, mid, 0, &gap));
+	/* Just past the idle time of a and c: c's own segment keeps c. */
+	struct l4_packet c2 = seg_pkt(4, 0x18, "IONS", 4, 0);
+	c2.src.port = 3333;
+	struct tcp_flow *fc = tcp_table_segment(t, &c2, 5, TCP_IDLE_US + 1, 0, &gap);
+	assert_non_null(fc);
+	assert_flow_data(fc, "OPTIONS");
+	assert_int_equal(tcp_table_stats(t)->expired_flows, 1);
+	assert_int_equal(tcp_table_stats(t)->dropped_bytes, 3); /* a's "INV" */
+	assert_false(tcp_table_knows(t, &a));
+	assert_true(tcp_table_knows(t, &b));
+	/* Within 10 s nothing is looked at again; later b expires too. */
+	assert_non_null(tcp_table_segment(t, &c2, 6, TCP_IDLE_US + 2, 0, &gap));
+	assert_true(tcp_table_knows(t, &b));
+	assert_non_null(tcp_table_segment(t, &c2, 7, mid + TCP_IDLE_US + 11000000, 0, &gap));
+	assert_false(tcp_table_knows(t, &b));
+	assert_int_equal(tcp_table_stats(t)->expired_flows, 2);
 }
 
 /* Each test runs on a fresh table. */
@@ -453,6 +492,7 @@ int main(void)
 		T(test_snaplen_cut_segment_is_a_gap_and_stream_continues),
 		T(test_fin_frees_a_drained_flow_but_not_one_holding_data),
 		T(test_full_flow_table_evicts_idle_flow_for_new_one),
+		T(test_idle_flows_expire),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

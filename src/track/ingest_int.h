@@ -1,0 +1,87 @@
+/* ingest_int.h - shared by the ingest files (ingest.c: the pipeline,
+ * UDP and threads; ingest_tcp.c: what TCP streams carry). */
+#ifndef SIPSCOPE_INGEST_INT_H
+#define SIPSCOPE_INGEST_INT_H
+
+#include <pthread.h>
+
+#include "sipscope/decode.h"
+#include "sipscope/ingest.h"
+#include "sipscope/sip.h"
+#include "sipscope/tcp.h"
+
+#define MAX_HEADERS 128
+#define BATCH_MSGS 1024
+#define BATCH_ARENA (BATCH_MSGS * 256) /* copies of Call-ID and From/To URIs */
+#define RING 4
+#define MAX_WARNINGS 16
+#define PREFETCH_AHEAD 8
+#define STR_CAP 1024 /* longest Call-ID or URI kept; 3 of them always fit a batch */
+
+/* One message between the stages: the record as far as parsing can fill
+ * it, the addresses, and the views tracking needs (into the packet, or
+ * into a batch arena when the stages run on two threads). */
+struct item {
+	struct store_msg rec;
+	struct store_endpoint src, dst;
+	uint64_t h_src, h_dst;
+	struct track_input ti;
+	struct sv call_id, from_uri, to_uri;
+	uint32_t capture_id;  /* HEP agent */
+	uint8_t hep;
+};
+
+struct batch {
+	size_t n, used;
+	struct item it[BATCH_MSGS];
+	char arena[BATCH_ARENA];
+};
+
+struct ingest {
+	struct store *s;
+	struct tracker *t;
+	struct decoder *dec;
+	struct tcp_table *tcp;
+	struct sip_header hdrs[MAX_HEADERS];
+	struct ingest_stats st;
+	uint64_t track_errors;  /* written by the track stage only */
+	uint64_t track_msgs, track_malformed;
+
+	/* Threaded run: the parse stage fills ring[tail], the track stage
+	 * empties ring[head]. */
+	struct batch *ring;
+	struct batch *cur;
+	size_t head, tail, count;
+	int done;
+	pthread_mutex_t lock;
+	pthread_cond_t nonempty, nonfull;
+
+	struct ingest_tls *tls;  /* TLS connections seen */
+	size_t ntls, cap_tls;
+
+	const char *corr_header; /* --correlate HEADER, or NULL */
+	int no_track;            /* measuring what tracking costs: skip it */
+	char *warnings[MAX_WARNINGS];
+	size_t nwarnings;
+};
+
+/* The parse stage's end: one parsed message handed to the track stage.
+ * Its bytes can be read again from the capture file at f->rec_off +
+ * in_frame when `in_file`; otherwise they are spooled. */
+int ingest_emit(struct ingest *in, const struct frame *f, const struct l4_packet *pkt,
+                const struct sip_msg *m, const char *bytes, size_t len, int in_file,
+                size_t in_frame, uint8_t transport, uint8_t extra_flags);
+
+/* A whole SIP message in one piece (a datagram, a HEP payload, a
+ * WebSocket message): parsed and emitted (returns 1), or counted as not
+ * SIP (returns 0). */
+int ingest_message(struct ingest *in, const struct frame *f, const struct l4_packet *pkt,
+                   const char *bytes, size_t len, int in_file, size_t in_frame,
+                   uint8_t transport, uint8_t extra_flags);
+
+/* TCP (ingest_tcp.c): one segment; and, at the end of input, the data
+ * held behind holes. */
+void ingest_tcp(struct ingest *in, const struct frame *f, const struct l4_packet *pkt);
+void ingest_tcp_flush_all(struct ingest *in);
+
+#endif
