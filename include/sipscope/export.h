@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sipscope/ingest.h"
 #include "sipscope/store.h"
 #include "sipscope/track.h"
 
@@ -43,9 +44,12 @@ int export_calls(FILE *out, struct store *s, const struct tracker *t, enum expor
 
 /* Capture statistics: messages by method and status (with retransmissions),
  * response time per method (min/median/p95/max), calls by state, INVITE
- * timing, RFC 6076 metrics (SRD, SDD, SER, SEER, ISA, SCR), top endpoints.
- * Table or one JSON object (CSV is not offered). */
-int export_stats(FILE *out, struct store *s, const struct tracker *t, enum export_format fmt);
+ * timing, RFC 6076 metrics (SRD, SDD, SER, SEER, ISA, SCR), top endpoints;
+ * with the pipeline `in` (may be NULL), what the capture carried: messages
+ * per transport, IP fragments, TCP streams, tunnels, HEP and its agents,
+ * WebSocket, TLS connections.  Table or one JSON object (no CSV). */
+int export_stats(FILE *out, struct store *s, const struct tracker *t, const struct ingest *in,
+                 enum export_format fmt);
 
 /* One message (store index idx) taken apart header by header: what the
  * structured parsers see in each (URIs, every Via, addresses and tags,

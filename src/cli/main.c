@@ -498,7 +498,7 @@ static int run(int argc, char **argv, const char *cmd)
 	} else if (!strcmp(cmd, "messages"))
 		out_rc = export_messages(stdout, l.store, l.tracker, o.fmt);
 	else if (!strcmp(cmd, "stats"))
-		out_rc = export_stats(stdout, l.store, l.tracker, o.fmt);
+		out_rc = export_stats(stdout, l.store, l.tracker, l.ingest, o.fmt);
 	else
 		out_rc = export_calls(stdout, l.store, l.tracker, o.fmt,
 		                      o.filter ? calllist_rows(cl) : NULL, calllist_count(cl));

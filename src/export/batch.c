@@ -136,6 +136,10 @@ static void message_json(FILE *out, struct store *s, const struct tracker *t,
 	        r->ts_us / 1000000, (int)(r->ts_us % 1000000));
 	fprintf(out, "\"src\":\"%s\",\"dst\":\"%s\",\"transport\":\"%s\",", src, dst,
 	        export_transport_name(r->transport));
+	if (r->agent)
+		fprintf(out, "\"capture_id\":%" PRIu32 ",", store_agent_capture_id(s, r->agent));
+	else
+		fputs("\"capture_id\":null,", out);
 	fputs("\"method\":", out);
 	if (r->flags & STORE_MSG_REQUEST)
 		json_sv_or_null(out, parsed ? m->method : SV_NULL);

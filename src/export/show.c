@@ -323,8 +323,11 @@ void export_frame_line(char *buf, size_t n, struct store *s, size_t idx)
 	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
 	store_endpoint_format(store_endpoint(s, r->src), src, sizeof src);
 	store_endpoint_format(store_endpoint(s, r->dst), dst, sizeof dst);
-	snprintf(buf, n, "Frame %" PRIu64 "  %s.%06d  %s -> %s  %s  %u bytes", r->frame, when,
-	         (int)(r->ts_us % 1000000), src, dst, export_transport_name(r->transport), r->loc_len);
+	char hep[40] = "";
+	if (r->agent) /* the addresses and time are the agent's, not the frame's */
+		snprintf(hep, sizeof hep, "  via HEP agent %" PRIu32, store_agent_capture_id(s, r->agent));
+	snprintf(buf, n, "Frame %" PRIu64 "  %s.%06d  %s -> %s  %s  %u bytes%s", r->frame, when,
+	         (int)(r->ts_us % 1000000), src, dst, export_transport_name(r->transport), r->loc_len, hep);
 }
 
 int export_show(FILE *out, struct store *s, const struct tracker *t, size_t idx, int show_secrets)

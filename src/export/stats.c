@@ -99,7 +99,139 @@ static const char *method_label(uint32_t m)
 
 static double ms(int64_t us) { return (double)us / 1000.0; }
 
-int export_stats(FILE *out, struct store *s, const struct tracker *t, enum export_format fmt)
+/* A TLS connection that is likely SIP: the sips port, or a server name
+ * that says so. */
+static int tls_is_sip(const struct ingest_tls *c)
+{
+	if (c->server.port == 5061)
+		return 1;
+	for (const char *p = c->sni; *p; p++)
+		if ((p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i' && (p[2] | 0x20) == 'p')
+			return 1;
+	return 0;
+}
+
+#define TLS_ROWS 20 /* connections listed in the table; JSON lists all */
+
+/* What the capture carried, below the SIP layer. */
+static void capture_section(FILE *out, struct store *s, const struct ingest *in,
+                            enum export_format fmt)
+{
+	uint64_t tp[STORE_TP_SCTP + 1] = { 0 };
+	size_t nagents = store_agent_count(s);
+	uint64_t *per_agent = calloc(nagents + 1, sizeof *per_agent);
+	for (size_t i = 0; i < store_msg_count(s); i++) {
+		const struct store_msg *r = store_msg_at(s, i);
+		if (r->transport <= STORE_TP_SCTP)
+			tp[r->transport]++;
+		if (per_agent && r->agent <= nagents)
+			per_agent[r->agent]++;
+	}
+	const struct ingest_stats *is = ingest_stats(in);
+	const struct decode_stats *ds = ingest_decode_stats(in);
+	const struct tcp_stats *ts = ingest_tcp_stats(in);
+	static const char *const tun_names[] = { "VXLAN", "Geneve", "GRE", "ERSPAN", "IP-in-IP", "MPLS" };
+	uint64_t tun[] = { ds->vxlan, ds->geneve, ds->gre, ds->erspan, ds->ipip, ds->mpls };
+	size_t ntls = ingest_tls_count(in);
+	if (fmt == EXPORT_JSON) {
+		fputs(",\"capture\":{\"transports\":{", out);
+		int first = 1;
+		for (int k = 0; k <= STORE_TP_SCTP; k++)
+			if (tp[k]) {
+				fprintf(out, "%s\"%s\":%" PRIu64, first ? "" : ",", export_transport_name((uint8_t)k), tp[k]);
+				first = 0;
+			}
+		fprintf(out, "},\"frames\":%" PRIu64 ",\"bad_frames\":%" PRIu64 ",\"not_sip\":%" PRIu64,
+		        is->frames, is->bad_frames, is->not_sip);
+		fprintf(out, ",\"ip_fragments\":{\"reassembled\":%" PRIu64 ",\"dropped\":%" PRIu64 "}",
+		        ds->frags_reassembled, ds->frags_dropped);
+		fprintf(out, ",\"tcp\":{\"flows\":%" PRIu64 ",\"gaps\":%" PRIu64 ",\"broken_messages\":%" PRIu64
+		             ",\"expired_flows\":%" PRIu64 ",\"evicted_flows\":%" PRIu64 "}",
+		        ts->flows, is->tcp_gaps, is->tcp_broken, ts->expired_flows, ts->evicted_flows);
+		fputs(",\"tunnels\":{", out);
+		for (size_t k = 0; k < sizeof tun / sizeof tun[0]; k++)
+			fprintf(out, "%s\"%s\":%" PRIu64, k ? "," : "", tun_names[k], tun[k]);
+		fprintf(out, "},\"hep\":{\"packets\":%" PRIu64 ",\"over_tcp\":%" PRIu64 ",\"malformed\":%" PRIu64
+		             ",\"not_sip\":%" PRIu64 ",\"agents\":[",
+		        ds->hep, is->hep_tcp, ds->hep_bad, ds->hep_not_sip);
+		for (size_t a = 1; a <= nagents; a++)
+			fprintf(out, "%s{\"capture_id\":%" PRIu32 ",\"messages\":%" PRIu64 "}", a > 1 ? "," : "",
+			        store_agent_capture_id(s, (uint8_t)a), per_agent ? per_agent[a] : 0);
+		fprintf(out, "]},\"websocket\":{\"messages\":%" PRIu64 ",\"broken\":%" PRIu64
+		             ",\"compressed\":%" PRIu64 "},\"tls\":[",
+		        is->ws_msgs, is->ws_broken, is->ws_compressed);
+		for (size_t i = 0; i < ntls; i++) {
+			const struct ingest_tls *c = ingest_tls(in, i);
+			char a[80], b[80];
+			store_endpoint_format(&c->client, a, sizeof a);
+			store_endpoint_format(&c->server, b, sizeof b);
+			fprintf(out, "%s{\"client\":\"%s\",\"server\":\"%s\",\"sni\":", i ? "," : "", a, b);
+			if (c->sni[0])
+				esc_json(out, sv_make(c->sni, strlen(c->sni)));
+			else
+				fputs("null", out);
+			fprintf(out, ",\"sip\":%s,\"handshake_seen\":%s,\"first_frame\":%" PRIu64
+			             ",\"last_frame\":%" PRIu64 ",\"segments\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
+			        tls_is_sip(c) ? "true" : "false", c->hello ? "true" : "false", c->first_frame,
+			        c->last_frame, c->segments, c->bytes);
+		}
+		fputs("]}", out);
+	} else {
+		fputs("\nCapture\n  messages by transport     ", out);
+		for (int k = 0; k <= STORE_TP_SCTP; k++)
+			if (tp[k])
+				fprintf(out, " %s %" PRIu64, export_transport_name((uint8_t)k), tp[k]);
+		fprintf(out, "\n  frames                     %" PRIu64 " (cut or broken %" PRIu64 ", UDP/TCP not SIP %" PRIu64 ")\n",
+		        is->frames, is->bad_frames, is->not_sip);
+		fprintf(out, "  IP fragments               reassembled %" PRIu64 ", dropped %" PRIu64 "\n",
+		        ds->frags_reassembled, ds->frags_dropped);
+		fprintf(out, "  TCP                        flows %" PRIu64 ", gaps %" PRIu64 ", messages cut %" PRIu64
+		             ", idle expired %" PRIu64 "\n",
+		        ts->flows, is->tcp_gaps, is->tcp_broken, ts->expired_flows);
+		int any = 0;
+		for (size_t k = 0; k < sizeof tun / sizeof tun[0]; k++)
+			if (tun[k]) {
+				fprintf(out, "%s %s %" PRIu64, any ? "," : "  tunnels (frames)          ", tun_names[k], tun[k]);
+				any = 1;
+			}
+		if (any)
+			putc('\n', out);
+		if (ds->hep || ds->hep_bad || ds->hep_not_sip) {
+			fprintf(out, "  HEP                        packets %" PRIu64 " (over TCP %" PRIu64 "), malformed %" PRIu64
+			             ", not SIP %" PRIu64 "\n",
+			        ds->hep, is->hep_tcp, ds->hep_bad, ds->hep_not_sip);
+			for (size_t a = 1; a <= nagents; a++)
+				fprintf(out, "    agent %-10" PRIu32 "         %" PRIu64 " messages\n",
+				        store_agent_capture_id(s, (uint8_t)a), per_agent ? per_agent[a] : 0);
+		}
+		if (is->ws_msgs || is->ws_broken || is->ws_compressed)
+			fprintf(out, "  WebSocket                  messages %" PRIu64 ", cut %" PRIu64
+			             ", compressed (not read) %" PRIu64 "\n",
+			        is->ws_msgs, is->ws_broken, is->ws_compressed);
+		if (ntls) {
+			size_t nsip = 0;
+			for (size_t i = 0; i < ntls; i++)
+				nsip += (size_t)tls_is_sip(ingest_tls(in, i));
+			fprintf(out, "\nTLS connections (encrypted, not decoded): %zu, %zu likely SIP\n", ntls, nsip);
+			fputs("  client                    server                    frames        bytes  server name\n", out);
+			for (size_t i = 0; i < ntls && i < TLS_ROWS; i++) {
+				const struct ingest_tls *c = ingest_tls(in, i);
+				char a[80], b[80];
+				store_endpoint_format(&c->client, a, sizeof a);
+				store_endpoint_format(&c->server, b, sizeof b);
+				fprintf(out, "  %-25s %-25s %6" PRIu64 " %12" PRIu64 "  ", a, b, c->segments, c->bytes);
+				esc_term(out, c->sni[0] ? sv_make(c->sni, strlen(c->sni)) : sv_make("-", 1), 0);
+				fputs(tls_is_sip(c) ? "  (SIP)\n" : "\n", out);
+			}
+			if (ntls > TLS_ROWS)
+				fprintf(out, "  ... %zu more (all in --format json)\n", ntls - TLS_ROWS);
+		}
+	}
+	free(per_agent);
+}
+
+int export_stats(FILE *out, struct store *s, const struct tracker *t, const struct ingest *in,
+                 enum export_format fmt)
 {
 	struct counter reqs[SIP_M__COUNT], rsps[600];
 	size_t nreq = 0, nrsp = 0;
@@ -256,7 +388,10 @@ int export_stats(FILE *out, struct store *s, const struct tracker *t, enum expor
 			store_endpoint_format(store_endpoint(s, eps[i].key), ep, sizeof ep);
 			fprintf(out, "%s{\"endpoint\":\"%s\",\"messages\":%" PRIu64 "}", i ? "," : "", ep, eps[i].n);
 		}
-		fputs("]}\n", out);
+		putc(']', out);
+		if (in)
+			capture_section(out, s, in, fmt);
+		fputs("}\n", out);
 	} else {
 		fprintf(out, "Messages: %" PRIu64 " (retransmissions %" PRIu64 ", malformed %" PRIu64 ")\n",
 		        total, retrans, malformed);
@@ -288,6 +423,8 @@ int export_stats(FILE *out, struct store *s, const struct tracker *t, enum expor
 			store_endpoint_format(store_endpoint(s, eps[i].key), ep, sizeof ep);
 			fprintf(out, "  %-26s %8" PRIu64 "\n", ep, eps[i].n);
 		}
+		if (in)
+			capture_section(out, s, in, fmt);
 	}
 	for (int m = 0; m < SIP_M__COUNT; m++)
 		free(rtt[m].v);
