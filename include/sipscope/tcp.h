@@ -17,6 +17,7 @@
 #define TCP_MAX_FLOWS 65536            /* then the longest idle flow is evicted */
 #define TCP_MAX_OOO 64                 /* out-of-order segments held */
 #define TCP_HOLE_WAIT_US 3000000       /* a hole older than this is given up */
+#define TCP_MAX_GAPS 8                  /* gap marks kept in a direction's buffer */
 #define TCP_IDLE_US (600 * 1000000LL)  /* a flow silent this long is forgotten */
 #define TCP_NO_GAP SIZE_MAX
 

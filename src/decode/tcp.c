@@ -25,7 +25,8 @@ struct tcp_flow {
 	int64_t last_ts;
 	char *buf;
 	size_t len, cap;
-	size_t gap_at;     /* TCP_NO_GAP, or where in buf a gap lies */
+	size_t gaps[TCP_MAX_GAPS]; /* where in buf bytes are missing, ascending */
+	size_t ngaps;
 	struct ooo_seg ooo[TCP_MAX_OOO];
 	size_t nooo;
 	size_t ooo_bytes;  /* bytes held out of order (count toward the cap) */
@@ -89,8 +90,16 @@ static uint64_t flow_key(const struct l4_packet *p)
 static void mark_gap(struct tcp_table *t, struct tcp_flow *f)
 {
 	t->st.gaps++;
-	if (f->gap_at == TCP_NO_GAP)
-		f->gap_at = f->len;
+	if (f->ngaps && f->gaps[f->ngaps - 1] == f->len)
+		return; /* two losses in a row are one gap */
+	if (f->ngaps == TCP_MAX_GAPS) {
+		/* No room to mark it: drop what is buffered, so that the one
+		 * gap left, at the start, stands for all of them. */
+		t->st.dropped_bytes += f->len;
+		f->len = 0;
+		f->ngaps = 0;
+	}
+	f->gaps[f->ngaps++] = f->len;
 }
 
 static void append(struct tcp_table *t, struct tcp_flow *f, const char *d, size_t n)
@@ -99,7 +108,8 @@ static void append(struct tcp_table *t, struct tcp_flow *f, const char *d, size_
 		/* Over the cap: what is buffered is lost, the stream goes on. */
 		t->st.dropped_bytes += f->len;
 		f->len = 0;
-		f->gap_at = 0;
+		f->gaps[0] = 0;
+		f->ngaps = 1;
 		t->st.gaps++;
 		if (n > TCP_FLOW_MAX_BYTES) {
 			t->st.dropped_bytes += n;
@@ -228,7 +238,6 @@ static struct tcp_flow *flow_get(struct tcp_table *t, const struct l4_packet *p,
 	f->key = key;
 	f->slot = (uint32_t)t->nflows;
 	f->last_ts = now;
-	f->gap_at = TCP_NO_GAP;
 	f->src = p->src;
 	f->dst = p->dst;
 	t->flows[t->nflows] = f;
@@ -289,7 +298,7 @@ struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *
 		while (f->nooo)
 			ooo_remove(f, 0);
 		f->len = 0;
-		f->gap_at = TCP_NO_GAP;
+		f->ngaps = 0;
 		f->closing = 0;
 		f->synced = 1;
 		f->next_seq = seq + 1;
@@ -385,7 +394,7 @@ const char *tcp_flow_data(const struct tcp_flow *f, size_t *len)
 	return f->buf;
 }
 
-size_t tcp_flow_gap_at(const struct tcp_flow *f) { return f->gap_at; }
+size_t tcp_flow_gap_at(const struct tcp_flow *f) { return f->ngaps ? f->gaps[0] : TCP_NO_GAP; }
 
 void tcp_flow_consume(struct tcp_flow *f, size_t n)
 {
@@ -393,6 +402,12 @@ void tcp_flow_consume(struct tcp_flow *f, size_t n)
 		n = f->len;
 	memmove(f->buf, f->buf + n, f->len - n);
 	f->len -= n;
-	if (f->gap_at != TCP_NO_GAP)
-		f->gap_at = f->gap_at > n ? f->gap_at - n : TCP_NO_GAP;
+	/* Gaps up to n are passed (reading up to a gap passes it); the rest
+	 * move down. */
+	size_t k = 0;
+	while (k < f->ngaps && f->gaps[k] <= n)
+		k++;
+	for (size_t i = k; i < f->ngaps; i++)
+		f->gaps[i - k] = f->gaps[i] - n;
+	f->ngaps -= k;
 }

@@ -116,6 +116,19 @@ static void ws_drop_msg(struct ingest *in, struct tcp_app *app)
 	app->ws_len = 0;
 }
 
+/* Lost bytes at `at`: what was being joined is broken, and frames start
+ * again past the gap where one visibly carries SIP. */
+static void ws_pass_gap(struct ingest *in, struct tcp_flow *fl, size_t at)
+{
+	ws_drop_msg(in, tcp_flow_app(fl));
+	tcp_flow_consume(fl, at); /* consuming up to a gap passes it */
+	size_t len, gap = tcp_flow_gap_at(fl);
+	const uint8_t *p = (const uint8_t *)tcp_flow_data(fl, &len);
+	size_t lim = gap < len ? gap : len;
+	if (lim && !ws_frame_carries_sip(in, p, lim))
+		tcp_flow_consume(fl, ws_resync(in, p, lim));
+}
+
 #define WS_DEFLATED 0x80 /* in tcp_app.ws_opcode: RSV1, permessage-deflate */
 
 static int ws_stream(struct ingest *in, const struct frame *f, struct tcp_flow *fl,
@@ -139,15 +152,7 @@ static int ws_stream(struct ingest *in, const struct frame *f, struct tcp_flow *
 			continue;
 		}
 		if (gap == 0 && len) {
-			/* Lost bytes: what was being joined is broken, and frames
-			 * start again where one visibly carries SIP. */
-			ws_drop_msg(in, app);
-			tcp_flow_consume(fl, 0);
-			p = (const uint8_t *)tcp_flow_data(fl, &len);
-			gap = tcp_flow_gap_at(fl);
-			lim = gap < len ? gap : len;
-			if (!ws_frame_carries_sip(in, p, lim))
-				tcp_flow_consume(fl, ws_resync(in, p, lim));
+			ws_pass_gap(in, fl, 0);
 			continue;
 		}
 		if (lim == 0)
@@ -169,7 +174,7 @@ static int ws_stream(struct ingest *in, const struct frame *f, struct tcp_flow *
 		if (rc == WS_HDR_INCOMPLETE || h.hdr_len + h.len > lim) {
 			if (gap == TCP_NO_GAP)
 				return 0;
-			tcp_flow_consume(fl, lim); /* a gap cut this frame */
+			ws_pass_gap(in, fl, lim); /* a gap cuts this frame */
 			continue;
 		}
 		size_t n = (size_t)h.len;
