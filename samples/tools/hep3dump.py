@@ -15,6 +15,7 @@ tshark 4.0 (Debian bookworm) has no HEP dissector, so make-samples.sh
 uses this to check hep3_udp.pcap.
 """
 import ipaddress
+import signal
 import struct
 import sys
 
@@ -78,6 +79,7 @@ def chunks(data):
 
 
 def main():
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet under head(1)
     if len(sys.argv) not in (2, 3):
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
