@@ -8,11 +8,26 @@
 # ports of that capture.  Ports are deliberately not 5060, so a decoder has
 # to recognise SIP on any port.
 #
-# Usage: sudo ./make-samples.sh          (needs root for tcpdump on lo)
+# The transport captures (frag_*, tcp_segments, ws_sip, hep3_udp) add:
+#  - frag_udp/frag_ipv6/frag_tcp: sipp in two network namespaces made (and
+#    removed) by this script, joined by a veth pair with MTU 1500 and the
+#    offloads off, recorded by tcpdump inside one namespace; a ~5 KB SDP
+#    makes IP fragments (UDP) or several TCP segments;
+#  - tcp_segments: the Python peers in tools/tcp_segments.py over the
+#    kernel's TCP on 127.0.0.1, one write per segment;
+#  - ws_sip: kamailio (kamailio/kamailio-ws.cfg) and the WebSocket clients
+#    of tools/ws_client.py on 127.0.0.1;
+#  - hep3_udp: sngrep re-sending this run's basic_udp.pcap as HEP v3 to
+#    tools/udp_sink.py on 127.0.0.1.
+#
+# Usage: sudo ./make-samples.sh          (needs root for tcpdump and netns)
 #        KEEP_LOGS=1 ./make-samples.sh   (keep sipp/tcpdump/kamailio logs)
 #
-# Needs: sipp, tcpdump, kamailio, timeout (coreutils).  On Debian/Ubuntu:
-#        apt-get install sip-tester tcpdump kamailio
+# Needs: sipp, tcpdump, kamailio with its websocket module, sngrep, ip
+#        (iproute2), ethtool, python3 (standard library only), timeout
+#        (coreutils).  On Debian/Ubuntu:
+#        apt-get install sip-tester tcpdump kamailio kamailio-websocket-modules \
+#                        sngrep iproute2 ethtool python3
 # tshark is optional: when present, a per-capture summary is printed.
 #
 # Idempotent: each run overwrites the *.pcap files it makes.  Exits non-zero
@@ -24,36 +39,50 @@ cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
 HERE=$PWD
 SCEN=$HERE/scenarios
 KAMCFG=$HERE/kamailio/kamailio.cfg
+KAMWSCFG=$HERE/kamailio/kamailio-ws.cfg
+TOOLS=$HERE/tools
 export PATH="$PATH:/usr/sbin:/sbin"
 
 # ---------------------------------------------------------------- tools ----
 missing=()
-for tool in sipp tcpdump kamailio timeout; do
+for tool in sipp tcpdump kamailio timeout ip ethtool python3 sngrep; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if ((${#missing[@]})); then
     echo "error: missing tool(s): ${missing[*]}" >&2
-    echo "       install sip-tester tcpdump kamailio (e.g. apt-get install sip-tester tcpdump kamailio)" >&2
+    echo "       install them, e.g. apt-get install sip-tester tcpdump kamailio" \
+         "kamailio-websocket-modules sngrep iproute2 ethtool python3" >&2
     exit 2
 fi
 if [[ $(id -u) -ne 0 ]]; then
     echo "warning: not root; tcpdump may be unable to capture on lo" >&2
 fi
-for f in "$KAMCFG" "$SCEN"/{uac,uas}_{basic,busy,cancel,register,reinvite}.xml; do
+for f in "$KAMCFG" "$KAMWSCFG" "$SCEN"/{uac,uas}_{basic,busy,cancel,register,reinvite,bigsdp}.xml \
+         "$TOOLS"/{tcp_segments,ws_client,udp_sink,hep3dump}.py; do
     [[ -r $f ]] || { echo "error: missing $f" >&2; exit 2; }
 done
+# the WebSocket config needs the websocket and xhttp modules
+if ! kam_check=$(kamailio -c -f "$KAMWSCFG" 2>&1); then
+    echo "$kam_check" | grep -iE 'error|could not' | head -5 >&2
+    echo "error: kamailio cannot load $KAMWSCFG" >&2
+    echo "       install kamailio-websocket-modules (apt-get install kamailio-websocket-modules)" >&2
+    exit 2
+fi
 
 # the proxy port is the one in the kamailio config
 KAM_PORT=$(sed -n 's/^listen=udp:127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$KAMCFG")
 [[ -n $KAM_PORT ]] || { echo "error: no listen=udp:127.0.0.1:PORT in $KAMCFG" >&2; exit 2; }
+WS_PORT=$(sed -n 's/^listen=tcp:127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$KAMWSCFG")
+[[ -n $WS_PORT ]] || { echo "error: no listen=tcp:127.0.0.1:PORT in $KAMWSCFG" >&2; exit 2; }
 
 # ------------------------------------------------------ process control ----
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sipscope-samples.XXXXXX")
 BG_PIDS=()
 FAILED=()
+NETNS=()
 
 cleanup() {
-    local rc=$? pid
+    local rc=$? pid ns
     for pid in "${BG_PIDS[@]}"; do
         if kill -0 "$pid" 2>/dev/null; then
             kill -TERM "$pid" 2>/dev/null || true
@@ -61,6 +90,9 @@ cleanup() {
     done
     for pid in "${BG_PIDS[@]}"; do
         wait "$pid" 2>/dev/null || true
+    done
+    for ns in "${NETNS[@]}"; do
+        ip netns del "$ns" 2>/dev/null || true
     done
     if [[ -n ${KEEP_LOGS:-} || $rc -ne 0 ]]; then
         echo "logs kept in $WORK" >&2
@@ -97,10 +129,15 @@ reap() {
     wait "$pid" 2>/dev/null || RC=$?
 }
 
-# capture_start NAME FILTER : tcpdump on lo into $WORK/NAME.pcap
+# capture_start NAME FILTER [IFACE [NETNS]] : tcpdump on IFACE (default lo),
+# inside network namespace NETNS if given, into $WORK/NAME.pcap; extra
+# tcpdump options may be set in CAP_OPTS
+CAP_OPTS=()
 capture_start() {
-    local name=$1 filter=$2 i
-    bg "$name.tcpdump" tcpdump -i lo -n -s 0 -U -Z root -w "$WORK/$name.pcap" "$filter"
+    local name=$1 filter=$2 iface=${3:-lo} ns=${4:-} i pre=()
+    [[ -z $ns ]] || pre=(ip netns exec "$ns")
+    bg "$name.tcpdump" "${pre[@]}" tcpdump -i "$iface" -n -s 0 -U "${CAP_OPTS[@]}" -Z root \
+        -w "$WORK/$name.pcap" "$filter"
     CAP_PID=$BG
     for ((i = 0; i < 50; i++)); do
         grep -q 'listening on' "$WORK/$name.tcpdump.log" 2>/dev/null && break
@@ -123,15 +160,17 @@ capture_stop() {
 }
 
 # wait_port PORT PID : wait (at most 5 s) until something listens on PORT,
-# or PID has died; without ss, just wait a second
+# or PID has died; without ss, just wait a second.  Looks inside network
+# namespace $IN_NS when that is set.
 wait_port() {
-    local port=$1 pid=$2 i
+    local port=$1 pid=$2 i pre=()
     if ! command -v ss >/dev/null 2>&1; then
         sleep 1
         return
     fi
+    [[ -z ${IN_NS:-} ]] || pre=(ip netns exec "$IN_NS")
     for ((i = 0; i < 50; i++)); do
-        ss -Hlnut "sport = :$port" 2>/dev/null | grep -q . && return
+        "${pre[@]}" ss -Hlnut "sport = :$port" 2>/dev/null | grep -q . && return
         kill -0 "$pid" 2>/dev/null || return
         sleep 0.1
     done
@@ -141,10 +180,12 @@ wait_port() {
 SIPP_COMMON=(-nostdin -timeout 30s -timeout_error -max_retrans 5 -recv_timeout 10000)
 
 # uas NAME SCENARIO IP PORT CALLS [SIPP OPTIONS...] : start a sipp server
+# (inside network namespace $IN_NS when that is set, as for uac)
 uas() {
-    local name=$1 scen=$2 ip=$3 port=$4 calls=$5
+    local name=$1 scen=$2 ip=$3 port=$4 calls=$5 pre=()
     shift 5
-    bg "$name.uas" timeout 40 sipp -sf "$SCEN/$scen" -i "$ip" -p "$port" \
+    [[ -z ${IN_NS:-} ]] || pre=(ip netns exec "$IN_NS")
+    bg "$name.uas" "${pre[@]}" timeout 40 sipp -sf "$SCEN/$scen" -i "$ip" -p "$port" \
         -mp $((port + 1000)) -cp $((port + 2000)) -m "$calls" "${SIPP_COMMON[@]}" "$@"
     UAS_PID=$BG
     wait_port "$port" "$UAS_PID"
@@ -158,9 +199,10 @@ uas() {
 # uac NAME SCENARIO IP PORT REMOTE CALLS [SIPP OPTIONS...] : run a sipp client
 # to completion; exit status in $RC
 uac() {
-    local name=$1 scen=$2 ip=$3 port=$4 remote=$5 calls=$6
+    local name=$1 scen=$2 ip=$3 port=$4 remote=$5 calls=$6 pre=()
     shift 6
-    bg "$name.uac" timeout 40 sipp -sf "$SCEN/$scen" -i "$ip" -p "$port" \
+    [[ -z ${IN_NS:-} ]] || pre=(ip netns exec "$IN_NS")
+    bg "$name.uac" "${pre[@]}" timeout 40 sipp -sf "$SCEN/$scen" -i "$ip" -p "$port" \
         -mp $((port + 1000)) -cp $((port + 2000)) -m "$calls" -r 4 -rp 1000 -s bob \
         "${SIPP_COMMON[@]}" "$@" "$remote"
     reap "$BG" 45
@@ -264,9 +306,119 @@ uac lossy_udp uac_basic.xml 127.0.0.1 25140 127.0.0.1:15140 8 -lost 10
 # some calls may fail here (that is the point), so sipp's status is not fatal
 finish lossy_udp "$RC" lossy
 
+# ------------------------------------------------- transport captures ----
+# From here on tcpdump hands every packet over at once (no 1 s buffering).
+CAP_OPTS=(--immediate-mode)
+
+# Two network namespaces joined by a veth pair (MTU 1500, offloads off so
+# tcpdump sees the packets as they go on the wire: real IP fragments and
+# MSS-sized TCP segments).  The names carry our pid; the exit trap
+# removes them.  ssa0 in $NS_A: 10.99.0.1/24 fd00:99::1/64 (uas side)
+#                ssb0 in $NS_B: 10.99.0.2/24 fd00:99::2/64 (uac side)
+NS_A=sipscope-a$$
+NS_B=sipscope-b$$
+ip netns add "$NS_A"
+NETNS+=("$NS_A")
+ip netns add "$NS_B"
+NETNS+=("$NS_B")
+ip link add ssa0 netns "$NS_A" type veth peer name ssb0 netns "$NS_B"
+for side in a b; do
+    ns=$NS_A n=1
+    [[ $side == a ]] || { ns=$NS_B n=2; }
+    ip -n "$ns" link set lo up
+    ip -n "$ns" link set dev "ss${side}0" mtu 1500 up
+    ip netns exec "$ns" ethtool -K "ss${side}0" tso off gso off gro off tx off rx off >/dev/null
+    ip -n "$ns" addr add "10.99.0.$n/24" dev "ss${side}0"
+    ip -n "$ns" -6 addr add "fd00:99::$n/64" dev "ss${side}0" nodad
+done
+
+# non-first fragments have no UDP header: keep them by fragment offset (v4)
+# or by the Fragment extension header (v6, next header 44)
+echo "== frag_udp: 2 calls over UDP whose INVITE and 200 OK (~5 KB SDP) are IP fragments"
+capture_start frag_udp "ip and (udp port 15150 or udp port 25150 or (ip[6:2] & 0x1fff) != 0)" ssa0 "$NS_A"
+IN_NS=$NS_A uas frag_udp uas_bigsdp.xml 10.99.0.1 15150 2
+IN_NS=$NS_B uac frag_udp uac_bigsdp.xml 10.99.0.2 25150 10.99.0.1:15150 2
+finish frag_udp "$RC"
+
+echo "== frag_ipv6: 2 calls over UDP on IPv6 with fragmented INVITE and 200 OK"
+capture_start frag_ipv6 "ip6 and (udp port 15160 or udp port 25160 or ip6[6] == 44)" ssa0 "$NS_A"
+IN_NS=$NS_A uas frag_ipv6 uas_bigsdp.xml fd00:99::1 15160 2
+IN_NS=$NS_B uac frag_ipv6 uac_bigsdp.xml fd00:99::2 25160 '[fd00:99::1]:15160' 2
+finish frag_ipv6 "$RC"
+
+echo "== frag_tcp: 2 calls over one TCP connection, INVITE and 200 OK over several segments"
+capture_start frag_tcp "tcp and (port 15170 or port 25170)" ssa0 "$NS_A"
+IN_NS=$NS_A uas frag_tcp uas_bigsdp.xml 10.99.0.1 15170 2 -t t1
+IN_NS=$NS_B uac frag_tcp uac_bigsdp.xml 10.99.0.2 25170 10.99.0.1:15170 2 -t t1
+finish frag_tcp "$RC"
+
+for ns in "${NETNS[@]}"; do
+    ip netns del "$ns"
+done
+NETNS=()
+
+echo "== tcp_segments: one dialog over TCP, cut into awkward segments by tools/tcp_segments.py"
+capture_start tcp_segments "$(f4 15180 25180)"
+bg tcp_segments.peers python3 "$TOOLS/tcp_segments.py" --host 127.0.0.1 \
+    --server-port 15180 --client-port 25180
+reap "$BG" 30
+peers_rc=$RC
+capture_stop
+if ((peers_rc != 0)); then
+    echo "error: tcp_segments: tcp_segments.py exit $peers_rc (see logs)" >&2
+    FAILED+=(tcp_segments)
+fi
+printf '  %s: peers exit %d\n' tcp_segments "$peers_rc"
+
+echo "== ws_sip: SIP over WebSocket, tools/ws_client.py <-> kamailio:$WS_PORT"
+capture_start ws_sip "ip host 127.0.0.1 and tcp port $WS_PORT"
+mkdir -p "$WORK/kamailio-ws"
+bg ws_sip.kamailio kamailio -f "$KAMWSCFG" -DD -E -w "$WORK/kamailio-ws" \
+    -Y "$WORK/kamailio-ws" -P "$WORK/kamailio-ws/kamailio.pid" -m 32 -M 4
+KAM_PID=$BG
+wait_port "$WS_PORT" "$KAM_PID"
+if ! kill -0 "$KAM_PID" 2>/dev/null; then
+    echo "error: kamailio (websocket) did not start:" >&2
+    cat "$WORK/ws_sip.kamailio.log" >&2
+    exit 1
+fi
+sleep 0.5
+bg ws_sip.client python3 "$TOOLS/ws_client.py" --host 127.0.0.1 --port "$WS_PORT"
+reap "$BG" 30
+client_rc=$RC
+kill -TERM "$KAM_PID" 2>/dev/null || true
+reap "$KAM_PID" 5
+capture_stop
+if ((client_rc != 0)); then
+    echo "error: ws_sip: ws_client.py exit $client_rc (see logs)" >&2
+    FAILED+=(ws_sip)
+fi
+printf '  %s: client exit %d\n' ws_sip "$client_rc"
+
+# sngrep reads the basic_udp.pcap made above and sends each SIP message as
+# HEP v3 over UDP; tools/udp_sink.py listens on the port, so no ICMP
+# port-unreachable makes sngrep lose the next packet
+echo "== hep3_udp: basic_udp.pcap re-sent as HEP v3 by sngrep to 127.0.0.1:19060"
+capture_start hep3_udp "ip host 127.0.0.1 and udp port 19060"
+bg hep3_udp.sink python3 "$TOOLS/udp_sink.py" 127.0.0.1 19060 2
+SINK_PID=$BG
+wait_port 19060 "$SINK_PID"
+bg hep3_udp.sngrep timeout 30 sngrep -F -N -q -I "$WORK/basic_udp.pcap" -H udp:127.0.0.1:19060
+reap "$BG" 35
+sngrep_rc=$RC
+reap "$SINK_PID" 35
+sink_rc=$RC
+capture_stop
+if ((sngrep_rc != 0 || sink_rc != 0)); then
+    echo "error: hep3_udp: sngrep exit $sngrep_rc, sink exit $sink_rc (see logs)" >&2
+    FAILED+=(hep3_udp)
+fi
+printf '  %s: sngrep exit %d, %s\n' hep3_udp "$sngrep_rc" "$(cat "$WORK/hep3_udp.sink.log")"
+
 # ------------------------------------------------------------- results ----
 NAMES=(basic_udp busy_udp cancel_udp register_udp reinvite_udp basic_tcp
-       basic_ipv6 proxy_rr_udp lossy_udp)
+       basic_ipv6 proxy_rr_udp lossy_udp frag_udp frag_ipv6 frag_tcp tcp_segments
+       ws_sip hep3_udp)
 
 echo
 echo "created in $HERE:"
@@ -294,14 +446,43 @@ if command -v tshark >/dev/null 2>&1; then
     for name in "${NAMES[@]}"; do
         [[ -s $HERE/$name.pcap ]] || continue
         printf '  %-18s ' "$name"
-        tshark -r "$HERE/$name.pcap" -Y sip -T fields -E occurrence=f \
+        if [[ $name == hep3_udp ]]; then
+            # tshark 4.0 has no HEP dissector: decode the HEP v3 chunks ourselves
+            python3 "$TOOLS/hep3dump.py" "$HERE/$name.pcap" 19060 2>/dev/null |
+                awk -F'\t' '{ split($7, w, " "); k = (w[1] == "SIP/2.0") ? w[2] : w[1]; n[k]++
+                              if (!(k in seen)) { seen[k] = 1; o[++m] = k } }
+                            END { for (i = 1; i <= m; i++) printf "%s%s=%d", (i > 1 ? " " : ""), o[i], n[o[i]]
+                                  printf " (HEP v3 packets, tools/hep3dump.py)\n" }'
+            continue
+        fi
+        # SIP on a port tshark does not try by itself
+        decode=()
+        case $name in
+            tcp_segments) decode=(-d tcp.port==15180,sip) ;;
+            ws_sip) decode=(-d "tcp.port==$WS_PORT,http") ;;
+        esac
+        # counts: every message of a frame (a segment may hold two);
+        # repeated: first message of each frame, as before
+        tshark -r "$HERE/$name.pcap" "${decode[@]}" -Y sip -T fields -E occurrence=a \
+            -e sip.Method -e sip.Status-Code 2>/dev/null |
+            awk -F'\t' '{ c = split($1 "," $2, v, ","); for (j = 1; j <= c; j++) if (v[j] != "") {
+                              k = v[j]; n[k]++; if (!(k in seen)) { seen[k] = 1; o[++m] = k } } }
+                        END { for (i = 1; i <= m; i++) printf "%s%s=%d", (i > 1 ? " " : ""), o[i], n[o[i]] }'
+        tshark -r "$HERE/$name.pcap" "${decode[@]}" -Y sip -T fields -E occurrence=f \
             -e sip.Method -e sip.Status-Code -e sip.Call-ID -e sip.CSeq -e sip.Via.branch \
             -e ip.src -e ipv6.src -e udp.srcport -e tcp.srcport 2>/dev/null |
-            awk -F'\t' '{ k = ($1 != "") ? $1 : $2; n[k]++; if (!(k in seen)) { seen[k] = 1; o[++m] = k }
+            awk -F'\t' '{ k = ($1 != "") ? $1 : $2
                           id = k SUBSEP $3 SUBSEP $4 SUBSEP $5 SUBSEP $6 $7 SUBSEP $8 $9
                           if (id in msg) rep++; msg[id] = 1 }
-                        END { for (i = 1; i <= m; i++) printf "%s%s=%d", (i > 1 ? " " : ""), o[i], n[o[i]]
-                              printf " (repeated=%d)\n", rep + 0 }'
+                        END { printf " (repeated=%d)\n", rep + 0 }'
+        case $name in
+            frag_udp | frag_ipv6)
+                printf '  %-18s %s\n' "" "$(tshark -r "$HERE/$name.pcap" -o ip.defragment:TRUE \
+                    -Y 'ip.flags.mf == 1 or ipv6.fraghdr.more == 1' 2>/dev/null | wc -l) fragments with more-fragments set" ;;
+            frag_tcp)
+                printf '  %-18s %s\n' "" "$(tshark -r "$HERE/$name.pcap" -Y 'sip and tcp.reassembled.length' \
+                    2>/dev/null | wc -l) SIP messages reassembled from several segments" ;;
+        esac
     done
 fi
 

@@ -7,7 +7,19 @@
  * of retransmissions.  Nothing is ever sent on a network: the packets are
  * only bytes written to a file.
  *
- *   usage: gen_capture -n CALLS -o FILE [-s SEED]
+ *   usage: gen_capture -n CALLS -o FILE [-s SEED] [-t udp|tcp|frag]
+ *                      [-m MTU] [-M MSS]
+ *
+ * -t picks how the same SIP messages travel (the SIP text is the same for
+ * a given seed, only Via/;transport= say TCP in the TCP mode):
+ *   udp   one message per UDP datagram (the default; the output for a
+ *         given seed is the same byte for byte as before -t existed)
+ *   tcp   one TCP connection per endpoint pair, opened with SYN/SYN-ACK/
+ *         ACK before its first message and closed with FIN at the end;
+ *         messages cut into MSS-sized segments (-M, default 1460), about
+ *         every 10th segment carries two messages back to back
+ *   frag  UDP, datagrams longer than the MTU (-m, default 576) are sent
+ *         as IPv4 fragments
  *
  * Per INVITE call (7 messages):
  *   A->B INVITE (SDP offer)      B->A 100 Trying     B->A 180 Ringing
@@ -21,12 +33,12 @@
  * 500 ms after the original (identical SIP bytes), i.e. ~1% of all
  * packets are retransmissions.
  *
- * Output is fully deterministic for a given (CALLS, SEED).  Timestamps are
- * monotonic non-decreasing.  IPv4 header checksums and UDP checksums are
- * correct.  A summary line with the message count is printed on stdout:
+ * Output is fully deterministic for a given (CALLS, SEED, mode).  Timestamps
+ * are monotonic non-decreasing.  IPv4 header checksums and UDP/TCP checksums
+ * are correct.  A summary line with the message count is printed on stdout:
  *
  *   gen_capture: calls=... registers=... options=... retransmissions=...
- *                messages=... bytes=... file=...
+ *                messages=... bytes=... seed=... [MODE COUNTERS] file=...
  *
  * Plain C11, no dependencies beyond the C standard library.
  */
@@ -363,6 +375,10 @@ static struct call *call_new(void)
 
 static uint64_t seed_salt;
 
+/* Transport named in Via and in ;transport= URI parameters: the SIP text of
+ * the TCP capture says TCP (same length, so all modes carry equal bytes). */
+static const char *tp_via = "UDP", *tp_uri = "udp";
+
 static char *ap_callid(char *d, const struct call *c)
 {
     d = ap_hex(d, c->cid_hi, 16);
@@ -380,7 +396,9 @@ static char *ap_num(char *d, uint64_t num)
 /* Via of one side: its address, rport (with the value in responses), branch */
 static char *ap_via(char *d, uint32_t ip, uint16_t port, uint64_t branch, int received)
 {
-    d = ap_s(d, "Via: SIP/2.0/UDP ");
+    d = ap_s(d, "Via: SIP/2.0/");
+    d = ap_s(d, tp_via);
+    *d++ = ' ';
     d = ap_ip(d, ip);
     *d++ = ':';
     d = ap_u(d, port);
@@ -441,7 +459,9 @@ static char *ap_contact(char *d, uint64_t num, uint32_t ip, uint16_t port)
     d = ap_ip(d, ip);
     *d++ = ':';
     d = ap_u(d, port);
-    d = ap_s(d, ";transport=udp>");
+    d = ap_s(d, ";transport=");
+    d = ap_s(d, tp_uri);
+    *d++ = '>';
     return CRLF(d);
 }
 
@@ -560,7 +580,9 @@ static size_t render(char *out, const struct call *c, uint32_t kind,
         d = ap_ip(d, c->b_ip);
         *d++ = ':';
         d = ap_u(d, c->b_port);
-        d = ap_s(d, ";transport=udp SIP/2.0\r\n");
+        d = ap_s(d, ";transport=");
+        d = ap_s(d, tp_uri);
+        d = ap_s(d, " SIP/2.0\r\n");
         d = ap_via_a(d, c, c->br[1], 0);
         d = ap_s(d, "Max-Forwards: 70\r\nFrom: ");
         d = ap_id_a(d, c);
@@ -590,7 +612,9 @@ static size_t render(char *out, const struct call *c, uint32_t kind,
                 *d++ = ':';
                 d = ap_u(d, c->b_port);
             }
-            d = ap_s(d, ";transport=udp SIP/2.0\r\n");
+            d = ap_s(d, ";transport=");
+        d = ap_s(d, tp_uri);
+        d = ap_s(d, " SIP/2.0\r\n");
         } else {
             d = ap_s(d, "SIP/2.0 200 OK\r\n");
         }
@@ -698,7 +722,9 @@ static size_t render(char *out, const struct call *c, uint32_t kind,
             d = ap_ip(d, c->a_ip);
             *d++ = ':';
             d = ap_u(d, c->a_port);
-            d = ap_s(d, ";transport=udp>;expires=3600\r\n");
+            d = ap_s(d, ";transport=");
+            d = ap_s(d, tp_uri);
+            d = ap_s(d, ">;expires=3600\r\n");
         }
         d = ap_hdr(d, "Server", user_agents[c->ua_b]);
         break;
@@ -766,6 +792,8 @@ static size_t render(char *out, const struct call *c, uint32_t kind,
 /* ------------------------------------------------------------------------ */
 
 #define OUTBUF_SIZE (8u << 20)
+#define MS(x) ((uint64_t)(x) * 1000u)
+#define SEC(x) ((uint64_t)(x) * 1000000u)
 
 static FILE *out_fp;
 static unsigned char *obuf;
@@ -859,11 +887,20 @@ static void mac_for(unsigned char *m, uint32_t ip)
     put_be32(m + 2, ip);
 }
 
-static void write_packet(uint64_t ts, uint32_t sip, uint16_t sport,
-                         uint32_t dip, uint16_t dport,
-                         const char *payload, size_t plen)
+/* Counters of the non-UDP modes (summary line). */
+static uint64_t n_packets, n_fragmented, n_fragments;
+static uint64_t n_conns, n_segments, n_coalesced, n_split;
+
+/*
+ * One frame: pcap record header, Ethernet, IPv4 header with `proto`, IP id
+ * `id` and flags/fragment offset field `frag`, and room for `l4len` bytes
+ * of IP payload, which the caller fills in.  Returns the IP payload.
+ */
+static unsigned char *put_ipv4(uint64_t ts, uint32_t sip, uint32_t dip,
+                               uint8_t proto, uint16_t id, uint16_t frag,
+                               size_t l4len)
 {
-    size_t frame = 14 + 20 + 8 + plen;
+    size_t frame = 14 + 20 + l4len;
     unsigned char *p = out_reserve(16 + frame);
 
     if (ts < last_ts) {
@@ -871,6 +908,7 @@ static void write_packet(uint64_t ts, uint32_t sip, uint16_t sport,
         exit(2);
     }
     last_ts = ts;
+    n_packets++;
 
     put_le32(p, (uint32_t)(ts / 1000000u));
     put_le32(p + 4, (uint32_t)(ts % 1000000u));
@@ -887,37 +925,327 @@ static void write_packet(uint64_t ts, uint32_t sip, uint16_t sport,
     /* IPv4 */
     ip[0] = 0x45;
     ip[1] = 0x60; /* DSCP CS3, commonly used for SIP signalling */
-    put_be16(ip + 2, (uint16_t)(20 + 8 + plen));
-    put_be16(ip + 4, ip_id++);
-    put_be16(ip + 6, 0x4000); /* DF */
+    put_be16(ip + 2, (uint16_t)(20 + l4len));
+    put_be16(ip + 4, id);
+    put_be16(ip + 6, frag);
     ip[8] = 64;
-    ip[9] = 17;
+    ip[9] = proto;
     put_be16(ip + 10, 0);
     put_be32(ip + 12, sip);
     put_be32(ip + 16, dip);
     put_be16(ip + 10, csum_fold(csum_add(0, ip, 20)));
+    return ip + 20;
+}
 
-    /* UDP */
-    unsigned char *udp = ip + 20;
+/* Transport checksum over the IPv4 pseudo header and `seg` (UDP or TCP). */
+static uint16_t l4_csum(uint32_t sip, uint32_t dip, uint8_t proto,
+                        const unsigned char *seg, size_t len)
+{
+    unsigned char ph[8];
+    put_be32(ph, sip);
+    put_be32(ph + 4, dip);
+    uint32_t sum = csum_add(0, ph, 8);
+    sum += (uint32_t)proto + (uint32_t)len;
+    return csum_fold(csum_add(sum, seg, len));
+}
+
+static void fill_udp(unsigned char *udp, uint32_t sip, uint16_t sport,
+                     uint32_t dip, uint16_t dport,
+                     const char *payload, size_t plen)
+{
     uint16_t ulen = (uint16_t)(8 + plen);
     put_be16(udp, sport);
     put_be16(udp + 2, dport);
     put_be16(udp + 4, ulen);
     put_be16(udp + 6, 0);
     memcpy(udp + 8, payload, plen);
-    uint32_t sum = csum_add(0, ip + 12, 8); /* src + dst */
-    sum += 17u + ulen;
-    sum = csum_add(sum, udp, ulen);
-    uint16_t ck = csum_fold(sum);
+    uint16_t ck = l4_csum(sip, dip, 17, udp, ulen);
     put_be16(udp + 6, ck ? ck : 0xFFFF);
+}
+
+enum { TP_UDP, TP_TCP, TP_FRAG };
+static int transport = TP_UDP;
+static size_t frag_mtu = 576;  /* -m: IPv4 datagrams above this fragment */
+static size_t tcp_mss = 1460;  /* -M: TCP payload bytes per segment */
+
+/* One SIP message in one UDP datagram; with -t frag, datagrams longer
+ * than the MTU go out as IPv4 fragments (same IP id, 8-byte offsets). */
+static void write_udp(uint64_t ts, uint32_t sip, uint16_t sport,
+                      uint32_t dip, uint16_t dport,
+                      const char *payload, size_t plen)
+{
+    if (transport != TP_FRAG || 20 + 8 + plen <= frag_mtu) {
+        /* DF: the unfragmented packets are those of the UDP mode */
+        unsigned char *udp = put_ipv4(ts, sip, dip, 17, ip_id++, 0x4000, 8 + plen);
+        fill_udp(udp, sip, sport, dip, dport, payload, plen);
+        return;
+    }
+    static unsigned char dgram[8 + 4096];
+    size_t dlen = 8 + plen;
+    size_t step = (frag_mtu - 20) & ~(size_t)7; /* all but the last */
+    uint16_t id = ip_id++;
+    fill_udp(dgram, sip, sport, dip, dport, payload, plen);
+    for (size_t off = 0; off < dlen; off += step) {
+        size_t n = dlen - off < step ? dlen - off : step;
+        uint16_t frag = (uint16_t)(off / 8);
+        if (off + n < dlen)
+            frag |= 0x2000; /* MF */
+        memcpy(put_ipv4(ts, sip, dip, 17, id, frag, n), dgram + off, n);
+        n_fragments++;
+    }
+    n_fragmented++;
+}
+
+/*
+ * TCP: one connection per unordered pair of the endpoints the UDP mode
+ * uses (so Via/Contact stay true).  Side 0 is the client: the endpoint
+ * that sent the first message on it.
+ */
+struct conn {
+    uint32_t ip[2];
+    uint16_t port[2];
+    uint32_t nxt[2]; /* next sequence number each side sends */
+    /* per side: a message held back for coalescing (see write_tcp) */
+    char *hbuf[2];
+    size_t hlen[2];
+    uint64_t hcall[2], ht[2];
+};
+
+#define CONN_HASH (1u << 16) /* > the few thousand pairs ever used */
+
+static struct conn *conns;
+static uint32_t conn_hash[CONN_HASH]; /* index + 1, 0 = empty */
+static size_t conns_cap;
+
+static void tcp_segment(uint64_t ts, struct conn *k, int side, uint8_t flags,
+                        const char *data, size_t len)
+{
+    int o = !side;
+    unsigned char *t = put_ipv4(ts, k->ip[side], k->ip[o], 6, ip_id++,
+                                0x4000, 20 + len);
+    put_be16(t, k->port[side]);
+    put_be16(t + 2, k->port[o]);
+    put_be32(t + 4, k->nxt[side]);
+    put_be32(t + 8, (flags & 0x10) ? k->nxt[o] : 0);
+    t[12] = 5 << 4; /* 20-byte header, no options */
+    t[13] = flags;
+    put_be16(t + 14, 64240);
+    put_be16(t + 16, 0);
+    put_be16(t + 18, 0);
+    if (len)
+        memcpy(t + 20, data, len);
+    put_be16(t + 16, l4_csum(k->ip[side], k->ip[o], 6, t, 20 + len));
+    /* SYN and FIN take one sequence number each */
+    k->nxt[side] += (uint32_t)len + ((flags & 0x03) ? 1u : 0u);
+}
+
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_PSH 0x08
+#define TH_ACK 0x10
+
+static uint64_t segs_since_coalesce;
+
+/* Application bytes from `side`: MSS-sized segments, PSH on the last. */
+static void tcp_send(uint64_t ts, struct conn *k, int side,
+                     const char *data, size_t len)
+{
+    if (len > tcp_mss)
+        n_split++;
+    while (len) {
+        size_t n = len < tcp_mss ? len : tcp_mss;
+        tcp_segment(ts, k, side, TH_ACK | (n == len ? TH_PSH : 0), data, n);
+        data += n;
+        len -= n;
+        n_segments++;
+        segs_since_coalesce++;
+    }
+}
+
+static struct conn *conn_get(uint64_t ts, uint32_t sip, uint16_t sport,
+                             uint32_t dip, uint16_t dport, int *side)
+{
+    /* order-independent key: the same slot for both directions */
+    uint64_t ea = (uint64_t)sip << 16 | sport, eb = (uint64_t)dip << 16 | dport;
+    uint64_t lo = ea < eb ? ea : eb, hi = ea < eb ? eb : ea;
+    uint32_t h = (uint32_t)mix64(lo * UINT64_C(0x100000001B3) ^ hi) & (CONN_HASH - 1);
+    for (;; h = (h + 1) & (CONN_HASH - 1)) {
+        uint32_t i = conn_hash[h];
+        if (!i)
+            break;
+        struct conn *k = &conns[i - 1];
+        if (k->ip[0] == sip && k->port[0] == sport && k->ip[1] == dip && k->port[1] == dport) {
+            *side = 0;
+            return k;
+        }
+        if (k->ip[1] == sip && k->port[1] == sport && k->ip[0] == dip && k->port[0] == dport) {
+            *side = 1;
+            return k;
+        }
+    }
+    if (n_conns + 1 >= CONN_HASH / 2) {
+        fprintf(stderr, "gen_capture: too many TCP connections\n");
+        exit(2);
+    }
+    if (n_conns == conns_cap) {
+        conns_cap = conns_cap ? conns_cap * 2 : 1024;
+        conns = realloc(conns, conns_cap * sizeof *conns);
+        if (!conns) {
+            fprintf(stderr, "gen_capture: out of memory\n");
+            exit(1);
+        }
+    }
+    struct conn *k = &conns[n_conns];
+    memset(k, 0, sizeof *k);
+    conn_hash[h] = (uint32_t)++n_conns;
+    k->ip[0] = sip;
+    k->port[0] = sport;
+    k->ip[1] = dip;
+    k->port[1] = dport;
+    /* Initial sequence numbers from their own mixer, not rnd(): the SIP
+     * text stays that of the UDP mode for the same seed.  The first
+     * connection starts just below 2^32 so its sequence numbers wrap. */
+    if (n_conns == 1) {
+        k->nxt[0] = UINT32_C(0xFFFFF000);
+        k->nxt[1] = UINT32_C(0xFFFFFF00);
+    } else {
+        uint64_t r = mix64(seed_salt ^ (n_conns * UINT64_C(0x9E3779B97F4A7C15)));
+        k->nxt[0] = (uint32_t)r;
+        k->nxt[1] = (uint32_t)(r >> 32);
+    }
+    /* three-way handshake at the time of the first message */
+    tcp_segment(ts, k, 0, TH_SYN, NULL, 0);
+    tcp_segment(ts, k, 1, TH_SYN | TH_ACK, NULL, 0);
+    tcp_segment(ts, k, 0, TH_ACK, NULL, 0);
+    *side = 0;
+    return k;
+}
+
+/*
+ * Coalescing, as a sender does that writes a second message before the
+ * first went out.  Once 9 or more segments went out since the last
+ * coalesced one, each side that is not already holding a message holds
+ * its next one back; it goes out in one write together with the next
+ * message that side sends on that connection.  It is sent alone instead
+ * when the other side sends a message of the same call (so no dialog is
+ * ever reordered) or after HOLD_MAX.  Pairs longer than the MSS are split
+ * across segments in mid-message.
+ */
+#define HOLD_MAX MS(250)
+
+struct hold_ref {
+    uint64_t t;
+    uint32_t conn;
+    uint8_t side;
+};
+
+static struct hold_ref *holdq; /* holds in time order (a FIFO) */
+static size_t holdq_head, holdq_n, holdq_cap;
+
+static void hold_send(uint64_t ts, struct conn *k, int side)
+{
+    tcp_send(ts, k, side, k->hbuf[side], k->hlen[side]);
+    free(k->hbuf[side]);
+    k->hbuf[side] = NULL;
+}
+
+/* Send, alone, the messages held for longer than HOLD_MAX. */
+static void hold_expire(uint64_t ts)
+{
+    while (holdq_head < holdq_n) {
+        const struct hold_ref *r = &holdq[holdq_head];
+        struct conn *k = &conns[r->conn];
+        /* a slot re-held later has its own, younger queue entry */
+        if (k->hbuf[r->side] && k->ht[r->side] == r->t) {
+            if (ts - r->t < HOLD_MAX)
+                break;
+            hold_send(ts, k, r->side);
+        }
+        holdq_head++;
+    }
+    if (holdq_head > 4096 && holdq_head * 2 > holdq_n) {
+        memmove(holdq, holdq + holdq_head, (holdq_n - holdq_head) * sizeof *holdq);
+        holdq_n -= holdq_head;
+        holdq_head = 0;
+    }
+}
+
+static void write_tcp(uint64_t ts, uint64_t call, uint32_t sip, uint16_t sport,
+                      uint32_t dip, uint16_t dport,
+                      const char *payload, size_t plen)
+{
+    static char pair[2 * 4096];
+    int side, o;
+    hold_expire(ts);
+    struct conn *k = conn_get(ts, sip, sport, dip, dport, &side);
+    o = !side;
+    if (k->hbuf[o] && k->hcall[o] == call)
+        hold_send(ts, k, o);
+    if (k->hbuf[side]) {
+        memcpy(pair, k->hbuf[side], k->hlen[side]);
+        memcpy(pair + k->hlen[side], payload, plen);
+        tcp_send(ts, k, side, pair, k->hlen[side] + plen);
+        free(k->hbuf[side]);
+        k->hbuf[side] = NULL;
+        n_coalesced++;
+        segs_since_coalesce = 0;
+        return;
+    }
+    if (segs_since_coalesce >= 9) {
+        k->hbuf[side] = malloc(plen);
+        if (!k->hbuf[side]) {
+            fprintf(stderr, "gen_capture: out of memory\n");
+            exit(1);
+        }
+        memcpy(k->hbuf[side], payload, plen);
+        k->hlen[side] = plen;
+        k->hcall[side] = call;
+        k->ht[side] = ts;
+        if (holdq_n == holdq_cap) {
+            holdq_cap = holdq_cap ? holdq_cap * 2 : 1024;
+            holdq = realloc(holdq, holdq_cap * sizeof *holdq);
+            if (!holdq) {
+                fprintf(stderr, "gen_capture: out of memory\n");
+                exit(1);
+            }
+        }
+        holdq[holdq_n++] = (struct hold_ref){ts, (uint32_t)(k - conns), (uint8_t)side};
+        return;
+    }
+    tcp_send(ts, k, side, payload, plen);
+}
+
+/* End of capture: send what is still held, then close every connection. */
+static void tcp_finish(void)
+{
+    for (size_t i = 0; i < n_conns; i++) {
+        struct conn *k = &conns[i];
+        for (int side = 0; side < 2; side++)
+            if (k->hbuf[side])
+                hold_send(last_ts, k, side);
+        tcp_segment(last_ts, k, 0, TH_FIN | TH_ACK, NULL, 0);
+        tcp_segment(last_ts, k, 1, TH_FIN | TH_ACK, NULL, 0);
+        tcp_segment(last_ts, k, 0, TH_ACK, NULL, 0);
+    }
+    free(conns);
+    free(holdq);
+}
+
+/* `call` identifies the call (its Call-ID) for the TCP mode's holds. */
+static void write_packet(uint64_t ts, uint64_t call, uint32_t sip, uint16_t sport,
+                         uint32_t dip, uint16_t dport,
+                         const char *payload, size_t plen)
+{
+    if (transport == TP_TCP)
+        write_tcp(ts, call, sip, sport, dip, dport, payload, plen);
+    else
+        write_udp(ts, sip, sport, dip, dport, payload, plen);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Scenario                                                                 */
 /* ------------------------------------------------------------------------ */
 
-#define MS(x) ((uint64_t)(x) * 1000u)
-#define SEC(x) ((uint64_t)(x) * 1000000u)
 #define BASE_TIME SEC(1709251200) /* 2024-03-01 00:00:00 UTC */
 
 static uint64_t n_messages, n_retrans, n_registers, n_options;
@@ -1054,19 +1382,24 @@ static void emit(const struct event *e)
     const struct call *c = e->c;
     size_t len = render(msg, c, e->kind, &from_a);
     if (from_a)
-        write_packet(e->t, c->a_ip, c->a_port, c->b_ip, c->b_port, msg, len);
+        write_packet(e->t, c->cid_hi, c->a_ip, c->a_port, c->b_ip, c->b_port, msg, len);
     else
-        write_packet(e->t, c->b_ip, c->b_port, c->a_ip, c->a_port, msg, len);
+        write_packet(e->t, c->cid_hi, c->b_ip, c->b_port, c->a_ip, c->a_port, msg, len);
     n_messages++;
 }
 
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: gen_capture -n CALLS -o FILE [-s SEED]\n"
+            "usage: gen_capture -n CALLS -o FILE [-s SEED] [-t udp|tcp|frag]"
+            " [-m MTU] [-M MSS]\n"
             "  -n CALLS  number of INVITE dialogs (7 messages each)\n"
             "  -o FILE   output pcap file ('-' for stdout)\n"
-            "  -s SEED   PRNG seed (default 1); same seed => same file\n");
+            "  -s SEED   PRNG seed (default 1); same seed => same file\n"
+            "  -t MODE   udp (default); tcp: the same messages over TCP\n"
+            "            connections; frag: UDP, IPv4-fragmented above MTU\n"
+            "  -m MTU    frag: IPv4 MTU (default 576, min 68)\n"
+            "  -M MSS    tcp: maximum segment size (default 1460)\n");
     exit(2);
 }
 
@@ -1101,6 +1434,32 @@ int main(int argc, char **argv)
             path = argv[++i];
         } else if (!strcmp(o, "-s") && i + 1 < argc) {
             seed = parse_u64(argv[++i], "seed");
+        } else if (!strcmp(o, "-t") && i + 1 < argc) {
+            const char *m = argv[++i];
+            if (!strcmp(m, "udp")) {
+                transport = TP_UDP;
+            } else if (!strcmp(m, "tcp")) {
+                transport = TP_TCP;
+            } else if (!strcmp(m, "frag")) {
+                transport = TP_FRAG;
+            } else {
+                fprintf(stderr, "gen_capture: unknown transport '%s'\n", m);
+                usage();
+            }
+        } else if (!strcmp(o, "-m") && i + 1 < argc) {
+            uint64_t v = parse_u64(argv[++i], "MTU");
+            if (v < 68 || v > 65535) { /* RFC 791: every host takes 68 */
+                fprintf(stderr, "gen_capture: MTU must be 68..65535\n");
+                usage();
+            }
+            frag_mtu = (size_t)v;
+        } else if (!strcmp(o, "-M") && i + 1 < argc) {
+            uint64_t v = parse_u64(argv[++i], "MSS");
+            if (v < 1 || v > 65495) {
+                fprintf(stderr, "gen_capture: MSS must be 1..65495\n");
+                usage();
+            }
+            tcp_mss = (size_t)v;
         } else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
             usage();
         } else {
@@ -1121,6 +1480,10 @@ int main(int argc, char **argv)
         seed_salt = splitmix64(&x);
     }
     build_network();
+    if (transport == TP_TCP) {
+        tp_via = "TCP";
+        tp_uri = "tcp";
+    }
 
     int to_stdout = !strcmp(path, "-");
     if (to_stdout) {
@@ -1158,6 +1521,8 @@ int main(int argc, char **argv)
             free(e.c);
     }
 
+    if (transport == TP_TCP)
+        tcp_finish();
     out_flush();
     if (to_stdout ? fflush(out_fp) != 0 : fclose(out_fp) != 0) {
         perror("gen_capture: close");
@@ -1166,14 +1531,31 @@ int main(int argc, char **argv)
     free(obuf);
     free(heap);
 
+    /* The UDP line is unchanged; the other modes add their counters
+     * before file=, which stays last (bench.sh rewrites it). */
+    char extra[256] = "";
+    if (transport == TP_TCP)
+        snprintf(extra, sizeof extra,
+                 "transport=tcp mss=%zu packets=%llu connections=%llu "
+                 "segments=%llu coalesced=%llu split=%llu ",
+                 tcp_mss, (unsigned long long)n_packets,
+                 (unsigned long long)n_conns, (unsigned long long)n_segments,
+                 (unsigned long long)n_coalesced, (unsigned long long)n_split);
+    else if (transport == TP_FRAG)
+        snprintf(extra, sizeof extra,
+                 "transport=frag mtu=%zu packets=%llu fragmented=%llu "
+                 "fragments=%llu ",
+                 frag_mtu, (unsigned long long)n_packets,
+                 (unsigned long long)n_fragmented,
+                 (unsigned long long)n_fragments);
     fprintf(to_stdout ? stderr : stdout,
             "gen_capture: calls=%llu registers=%llu options=%llu "
             "retransmissions=%llu messages=%llu bytes=%llu seed=%llu "
-            "file=%s\n",
+            "%sfile=%s\n",
             (unsigned long long)ncalls, (unsigned long long)n_registers,
             (unsigned long long)n_options, (unsigned long long)n_retrans,
             (unsigned long long)n_messages,
             (unsigned long long)bytes_written, (unsigned long long)seed,
-            path);
+            extra, path);
     return 0;
 }
