@@ -148,6 +148,52 @@ def check_lossy_vs_tshark(binary, d):
         assert not same, f"frame {frame} repeats an earlier message yet is not flagged"
 
 
+def check_big_sdp(binary, d, name, transport, prefix):
+    """Two calls whose INVITE and 200 carry ~5 KB of SDP (ICE candidates):
+    over UDP each is IP fragments, over TCP several segments."""
+    msgs = check_basic(binary, d, name, 2, transport)
+    big = [m for m in msgs if m["sdp"]]
+    assert len(big) == 4, f"{len(big)} messages with SDP"
+    assert all(m["sdp"]["media"][0]["candidates"] >= 10 for m in big), \
+        [m["sdp"]["media"][0]["candidates"] for m in big]
+    assert all(m["src"].startswith(prefix) for m in msgs)
+
+
+def check_tcp_segments(binary, d):
+    """The script's own TCP peers: the INVITE starts one byte per segment,
+    100 and 180 share a segment, the 200 spans four writes."""
+    msgs = check_basic(binary, d, "tcp_segments.pcap", 1, "TCP")
+    by = {m["method"] or m["status"]: m for m in msgs if m["cseq_method"] == "INVITE"}
+    assert by[100]["frame"] == by[180]["frame"], "100 and 180 came in one segment"
+    assert by["INVITE"]["frame"] < by[100]["frame"] < by[200]["frame"]
+
+
+def check_ws(binary, d):
+    """kamailio as WebSocket registrar and proxy, two Python WS clients."""
+    calls = run(binary, "calls", f"{d}/ws_sip.pcap")
+    kinds = collections.Counter((c["method"], c["state"], c["final_status"]) for c in calls)
+    assert kinds == {("REGISTER", "completed", 200): 2, ("OPTIONS", "completed", 200): 1,
+                     ("INVITE", "busy", 486): 1}, kinds
+    msgs = run(binary, "messages", f"{d}/ws_sip.pcap")
+    assert all(m["transport"] == "WS" for m in msgs)
+    assert not any(m["malformed"] for m in msgs)
+    inv = [m for m in msgs if m["method"] == "INVITE"]
+    assert len(inv) == 2 and inv[1]["first_hop_frame"] == inv[0]["frame"], \
+        "the INVITE is relayed to the second client"
+
+
+def check_hep(binary, d):
+    """sngrep sent basic_udp.pcap as HEP3: decapsulated, the messages are
+    those of basic_udp.pcap, with their original times and addresses."""
+    key = ("time", "src", "dst", "transport", "call_id", "cseq", "method", "status", "branch")
+    hep = run(binary, "messages", f"{d}/hep3_udp.pcap")
+    orig = run(binary, "messages", f"{d}/basic_udp.pcap")
+    assert [tuple(m[k] for k in key) for m in hep] == [tuple(m[k] for k in key) for m in orig]
+    assert len({m["capture_id"] for m in hep}) == 1 and hep[0]["capture_id"] is not None
+    calls = run(binary, "calls", f"{d}/hep3_udp.pcap")
+    expect_calls(calls, 3, "INVITE", "completed", 200, 7)
+
+
 def main():
     binary, d = sys.argv[1], sys.argv[2]
     checks = [
@@ -161,6 +207,12 @@ def main():
         ("proxy_rr_udp", lambda: check_proxy(binary, d)),
         ("lossy_udp", lambda: check_lossy(binary, d)),
         ("lossy_udp vs tshark sip.resend", lambda: check_lossy_vs_tshark(binary, d)),
+        ("frag_udp", lambda: check_big_sdp(binary, d, "frag_udp.pcap", "UDP", "10.99.0.")),
+        ("frag_ipv6", lambda: check_big_sdp(binary, d, "frag_ipv6.pcap", "UDP", "[fd00:99::")),
+        ("frag_tcp", lambda: check_big_sdp(binary, d, "frag_tcp.pcap", "TCP", "10.99.0.")),
+        ("tcp_segments", lambda: check_tcp_segments(binary, d)),
+        ("ws_sip", lambda: check_ws(binary, d)),
+        ("hep3_udp", lambda: check_hep(binary, d)),
     ]
     failed = 0
     for name, fn in checks:

@@ -22,6 +22,8 @@ def sipscope_msgs(binary, capture):
     for line in out.stdout.splitlines():
         m = json.loads(line)
         msgs.append(m)
+        if m.get("capture_id") is not None:
+            continue  # HEP: the wire has the collector's port, not these
         for key in ("src", "dst"):
             ports.add((m["transport"], int(m[key].rsplit(":", 1)[1])))
     return msgs, ports
@@ -34,9 +36,13 @@ def tshark_msgs(capture, ports):
            "-e", "sip.Status-Code", "-e", "sip.CSeq.seq", "-e", "sip.CSeq.method",
            "-e", "sip.Request-Line", "-e", "sip.Status-Line"]
     # tshark finds SIP by port; tell it every port sipscope saw SIP on.
+    # WebSocket: tshark follows the HTTP upgrade and finds SIP in the frames.
     for transport, port in sorted(ports):
-        proto = "udp" if transport == "UDP" else "tcp"
-        cmd += ["-d", f"{proto}.port=={port},sip"]
+        if transport == "WS":
+            cmd += ["-d", f"tcp.port=={port},http"]
+        else:
+            proto = "udp" if transport == "UDP" else "tcp"
+            cmd += ["-d", f"{proto}.port=={port},sip"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     ids, kinds = collections.Counter(), collections.Counter()
     for line in out.stdout.splitlines():
@@ -72,6 +78,11 @@ def main():
     bad = 0
     for cap in captures:
         msgs, ports = sipscope_msgs(binary, cap)
+        if msgs and all(m.get("capture_id") is not None for m in msgs):
+            # tshark (4.0) has no HEP dissector: run.sh compares HEP
+            # captures with the capture the agent sent instead.
+            print(f"ok   {cap}: {len(msgs)} messages, HEP (not for tshark)")
+            continue
         # Per frame: the multiset of (Call-ID, CSeq) and of method/status.
         o_ids, o_kinds = ours_of(msgs)
         t_ids, t_kinds = tshark_msgs(cap, ports)
