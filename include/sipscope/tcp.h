@@ -65,6 +65,10 @@ int tcp_table_knows(const struct tcp_table *t, const struct l4_packet *pkt);
  * (TCP_NO_GAP when none): bytes before it and after it do not join. */
 const char *tcp_flow_data(const struct tcp_flow *f, size_t *len);
 size_t tcp_flow_gap_at(const struct tcp_flow *f);
+/* Do the first len unconsumed bytes all come from the segment of `frame`
+ * (the one just fed), unbroken?  Then *frame_off is where they start in
+ * that frame's bytes, and they can be read again from the capture. */
+int tcp_flow_frame_span(const struct tcp_flow *f, uint64_t frame, size_t len, size_t *frame_off);
 /* Drop n bytes from the front (a parsed message, or garbage). */
 void tcp_flow_consume(struct tcp_flow *f, size_t n);
 

@@ -31,6 +31,12 @@ struct tcp_flow {
 	size_t nooo;
 	size_t ooo_bytes;  /* bytes held out of order (count toward the cap) */
 	struct tcp_app app;
+	/* Where the current segment's bytes went, so that a message lying in
+	 * them can be read again from the capture file instead of spooled. */
+	uint64_t consumed;  /* bytes consumed since the flow began */
+	uint64_t seg_abs;   /* stream position of the segment's first kept byte */
+	uint64_t seg_frame; /* frame it came in */
+	size_t seg_len, seg_frame_off;
 };
 
 struct tcp_table {
@@ -323,7 +329,17 @@ struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *
 		f->next_seq = seq;
 		drain_ooo(t, f);
 	}
+	size_t before = f->len;
+	int32_t behind = seq_diff(f->next_seq, seq);
+	size_t trim = behind > 0 ? ((size_t)behind < n ? (size_t)behind : n) : 0;
 	take(t, f, seq, (const char *)p->payload, n);
+	f->seg_len = 0;
+	if (p->payload_off != SIZE_MAX && f->len == before + (n - trim) && n > trim) {
+		f->seg_abs = f->consumed + before;
+		f->seg_len = n - trim;
+		f->seg_frame = frame;
+		f->seg_frame_off = p->payload_off + trim;
+	}
 	if (missing) {
 		/* The capture cut it short: the rest is a gap (snaplen). */
 		t->st.dropped_bytes += missing;
@@ -394,6 +410,15 @@ const char *tcp_flow_data(const struct tcp_flow *f, size_t *len)
 	return f->buf;
 }
 
+int tcp_flow_frame_span(const struct tcp_flow *f, uint64_t frame, size_t len, size_t *frame_off)
+{
+	if (!f->seg_len || f->seg_frame != frame || f->consumed < f->seg_abs ||
+	    f->consumed + len > f->seg_abs + f->seg_len)
+		return 0;
+	*frame_off = f->seg_frame_off + (size_t)(f->consumed - f->seg_abs);
+	return 1;
+}
+
 size_t tcp_flow_gap_at(const struct tcp_flow *f) { return f->ngaps ? f->gaps[0] : TCP_NO_GAP; }
 
 void tcp_flow_consume(struct tcp_flow *f, size_t n)
@@ -402,6 +427,7 @@ void tcp_flow_consume(struct tcp_flow *f, size_t n)
 		n = f->len;
 	memmove(f->buf, f->buf + n, f->len - n);
 	f->len -= n;
+	f->consumed += n;
 	/* Gaps up to n are passed (reading up to a gap passes it); the rest
 	 * move down. */
 	size_t k = 0;

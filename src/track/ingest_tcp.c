@@ -73,7 +73,11 @@ static int sip_stream(struct ingest *in, const struct frame *f, struct tcp_flow 
 			continue;
 		}
 		tcp_flow_mark_sip(fl);
-		ingest_emit(in, f, pkt, &m, p, (size_t)n, 0, 0, STORE_TP_TCP, 0);
+		/* Most messages sit whole in the segment just read: the capture
+		 * file keeps their bytes, so nothing is spooled. */
+		size_t at = 0;
+		int in_file = f->seekable && tcp_flow_frame_span(fl, f->no, (size_t)n, &at);
+		ingest_emit(in, f, pkt, &m, p, (size_t)n, in_file, at, STORE_TP_TCP, 0);
 		tcp_flow_consume(fl, (size_t)n);
 	}
 }

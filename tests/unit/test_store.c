@@ -346,6 +346,51 @@ static void test_spool_roundtrip_in_random_order(void **state)
 	store_free(s);
 }
 
+/* Past the 4 MiB kept in memory the spool is a file written a megabyte at
+ * a time: messages read back from memory, from the file and from what is
+ * not written yet, including one larger than the write buffer. */
+static void test_spool_file_part_roundtrip(void **state)
+{
+	(void)state;
+	struct store *s = store_new();
+	enum { N = 1200 };
+	static size_t len[N];
+	static int64_t off[N];
+	char *buf = malloc(3u << 20);
+	assert_non_null(buf);
+	for (unsigned i = 0; i < N; i++) {
+		len[i] = i == 900 ? (3u << 20) - 7 : 1000 + (i * 7919u) % 9000;
+		for (size_t j = 0; j < len[i]; j++)
+			buf[j] = (char)('A' + (i + j) % 26);
+		off[i] = store_spool(s, buf, len[i]);
+		assert_true(off[i] >= 0);
+		struct store_msg m = msg(i);
+		m.loc_src = STORE_LOC_SPOOL;
+		m.loc_off = (uint64_t)off[i];
+		m.loc_len = (uint32_t)len[i];
+		assert_int_equal(store_append_msg(s, &m), (long)i);
+		if (i % 97 == 0 && i) { /* read an earlier one while writing */
+			size_t got;
+			const char *b = store_msg_bytes(s, i / 2, &got);
+			assert_non_null(b);
+			assert_int_equal(got, len[i / 2]);
+			assert_int_equal(b[got - 1], (char)('A' + (i / 2 + got - 1) % 26));
+		}
+	}
+	for (unsigned r = 0, k = 5; r < N; r++) {
+		k = (k * 31 + 7) % N;
+		size_t got;
+		const char *b = store_msg_bytes(s, k, &got);
+		assert_non_null(b);
+		assert_int_equal(got, len[k]);
+		for (size_t j = 0; j < got; j += 997)
+			assert_int_equal(b[j], (char)('A' + (k + j) % 26));
+		assert_int_equal(b[got - 1], (char)('A' + (k + got - 1) % 26));
+	}
+	free(buf);
+	store_free(s);
+}
+
 static void test_spool_empty_message(void **state)
 {
 	(void)state;
@@ -616,6 +661,7 @@ int main(void)
 		cmocka_unit_test(test_endpoint_format),
 		cmocka_unit_test(test_append_msg_and_read_back),
 		cmocka_unit_test(test_spool_roundtrip_in_random_order),
+		cmocka_unit_test(test_spool_file_part_roundtrip),
 		cmocka_unit_test(test_spool_empty_message),
 		cmocka_unit_test(test_msg_bytes_through_fetcher_passes_location),
 		cmocka_unit_test(test_msg_bytes_fetch_failure_returns_null_with_error),

@@ -465,6 +465,51 @@ static void test_idle_flows_expire(void **state)
 	assert_int_equal(tcp_table_stats(t)->expired_flows, 2);
 }
 
+/* Messages that lie whole in the segment just fed can be read again from
+ * the capture: where they start in the frame follows consumption and the
+ * bytes a retransmission overlap trimmed; held and other frames' bytes
+ * never count. */
+static void test_frame_span_follows_the_current_segment(void **state)
+{
+	struct tcp_table *t = *state;
+	int gap;
+	size_t off = 0;
+	struct l4_packet a = seg_pkt(1, 0x18, "INVITE sip:x", 12, 0); /* payload at 54 */
+	struct tcp_flow *f = tcp_table_segment(t, &a, 2, 0, 1, &gap);
+	assert_true(tcp_flow_frame_span(f, 2, 12, &off));
+	assert_int_equal(off, 54);
+	assert_false(tcp_flow_frame_span(f, 3, 12, &off)); /* another frame */
+	assert_false(tcp_flow_frame_span(f, 2, 13, &off)); /* past the segment */
+	tcp_flow_consume(f, 7);
+	assert_true(tcp_flow_frame_span(f, 2, 5, &off));
+	assert_int_equal(off, 61);
+	/* Overlaps the last 3 bytes: those are trimmed, the rest appended. */
+	struct l4_packet b = seg_pkt(10, 0x18, "p:x SIP/2.0", 11, 0);
+	assert_ptr_equal(tcp_table_segment(t, &b, 3, 0, 0, &gap), f);
+	assert_flow_data(f, "sip:x SIP/2.0");
+	assert_false(tcp_flow_frame_span(f, 3, 5, &off)); /* still frame 2's bytes first */
+	tcp_flow_consume(f, 5);
+	assert_true(tcp_flow_frame_span(f, 3, 8, &off));
+	assert_int_equal(off, 54 + 3);
+	tcp_flow_consume(f, 8);
+	/* Held out of order, then drained behind the segment that fills the
+	 * hole: only that segment's own bytes are in the frame. */
+	struct l4_packet c = seg_pkt(26, 0x18, "WORLD", 5, 0);
+	assert_ptr_equal(tcp_table_segment(t, &c, 4, 0, 0, &gap), f);
+	assert_false(tcp_flow_frame_span(f, 4, 1, &off));
+	struct l4_packet d = seg_pkt(21, 0x18, "HELLO", 5, 0);
+	assert_ptr_equal(tcp_table_segment(t, &d, 5, 0, 0, &gap), f);
+	assert_flow_data(f, "HELLOWORLD");
+	assert_true(tcp_flow_frame_span(f, 5, 5, &off));
+	assert_false(tcp_flow_frame_span(f, 5, 6, &off));
+	/* A reassembled segment (no place in the frame) never counts. */
+	tcp_flow_consume(f, 10);
+	struct l4_packet e = seg_pkt(31, 0x18, "BYE", 3, 0);
+	e.payload_off = SIZE_MAX;
+	assert_ptr_equal(tcp_table_segment(t, &e, 6, 0, 0, &gap), f);
+	assert_false(tcp_flow_frame_span(f, 6, 3, &off));
+}
+
 /* Each test runs on a fresh table. */
 #define T(fn) cmocka_unit_test_setup_teardown(fn, table_setup, table_teardown)
 
@@ -493,6 +538,7 @@ int main(void)
 		T(test_fin_frees_a_drained_flow_but_not_one_holding_data),
 		T(test_full_flow_table_evicts_idle_flow_for_new_one),
 		T(test_idle_flows_expire),
+		T(test_frame_span_follows_the_current_segment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
