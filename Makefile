@@ -13,7 +13,7 @@ PKG_CONFIG ?= pkg-config
 CFLAGS    ?= -O2 -g
 WARN      := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 LDFLAGS   += -pthread
-CPPFLAGS  += -pthread -Iinclude -D_DEFAULT_SOURCE -DSIPSCOPE_VERSION='"$(VERSION)"'
+CPPFLAGS  += -pthread -Iinclude -D_DEFAULT_SOURCE -DSIPSCOPE_VERSION='"$(VERSION)"' $(EXTRA_DEFS)
 DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 DEP_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpcap -lncursesw -lsqlite3)
 TEST_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
@@ -101,6 +101,9 @@ bench: all $(BUILD)/bench/track_cost $(BUILD)/bench/parser_bench
 	  $(BUILD)/bench/track_cost $${BENCH_DIR:-/tmp/sipscope-bench}/sip-$${BENCH_CALLS:-100000}calls-seed$${BENCH_SEED:-1}.pcap 3
 	@echo; echo "=== the viewer ==="; \
 	  sh tests/bench/ui_load.sh ./sipscope $${BENCH_DIR:-/tmp/sipscope-bench}/sip-$${BENCH_CALLS:-100000}calls-seed$${BENCH_SEED:-1}.pcap
+	@$(MAKE) --no-print-directory BUILD=build/udp-only EXTRA_DEFS=-DSIPSCOPE_UDP_ONLY build/udp-only/sipscope
+	@echo; echo "=== transport reassembly ==="; \
+	  BENCH_BASELINE=build/udp-only/sipscope sh tests/bench/transport_bench.sh $(BIN)
 
 $(BUILD)/bench/parser_bench: tests/bench/parser_bench.c $(LIB)
 	@mkdir -p $(dir $@)

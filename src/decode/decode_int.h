@@ -1,4 +1,9 @@
-/* decode_int.h - shared between the decode module's files only. */
+/* decode_int.h - shared between the decode module's files only.
+ *
+ * Built with -DSIPSCOPE_UDP_ONLY (tests/bench only, never installed), the
+ * decoder reads plain UDP and nothing else: no fragments, tunnels, HEP or
+ * TCP.  Against it the benchmark measures what all of those cost on a
+ * capture that needs none of them. */
 #ifndef SIPSCOPE_DECODE_INT_H
 #define SIPSCOPE_DECODE_INT_H
 

@@ -71,7 +71,11 @@ static enum decode_status l4_decode(struct decoder *d, uint8_t proto, const uint
 /* What an IP header carries: UDP or TCP, or a tunnel to open. */
 static int ip_proto_wanted(uint8_t proto)
 {
+#ifdef SIPSCOPE_UDP_ONLY /* the benchmark's baseline: see decode_int.h */
+	return proto == 17;
+#else
 	return proto == 17 || proto == 6 || proto == 4 || proto == 41 || proto == 47 || proto == 137;
+#endif
 }
 
 static enum decode_status ip_payload(struct decoder *d, uint8_t proto, const uint8_t *p,
@@ -219,6 +223,9 @@ static enum decode_status ipv4_decode(struct decoder *d, const uint8_t *p, size_
 	int more = (fo & 0x2000) != 0;
 	size_t avail = (caplen < tot ? caplen : tot) - hl;
 	if (foff || more) {
+#ifdef SIPSCOPE_UDP_ONLY
+		return DECODE_SKIP;
+#endif
 		if (caplen < tot)
 			return decode_fail(d, out, DECODE_TRUNCATED, "IPv4 fragment cut short");
 		size_t total;
@@ -286,6 +293,9 @@ static enum decode_status ipv6_decode(struct decoder *d, const uint8_t *p, size_
 		nh = p[o];
 		o += 8;
 		if (foff || more) {
+#ifdef SIPSCOPE_UDP_ONLY
+			return DECODE_SKIP;
+#endif
 			/* Offsets count from the first header after the Fragment
 			 * header (RFC 8200 4.5): reassemble first, walk after. */
 			if (caplen < end)

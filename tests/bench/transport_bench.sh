@@ -20,6 +20,10 @@
 #                 per capture is kept (default: 3)
 #   BENCH_TIMEOUT per-run time limit in seconds (default: 600)
 #   BENCH_STRICT  if 1, exit 3 when the TCP target is missed
+#   BENCH_BASELINE a sipscope built with -DSIPSCOPE_UDP_ONLY (no IP
+#                 reassembly, tunnels, HEP or TCP; `make bench` builds it):
+#                 also run on the UDP capture, so that what those cost on
+#                 unfragmented UDP is measured (target: at most 10%)
 #
 # Exit status: 0 ok, 1 sipscope missing or failed, 2 usage/setup error,
 #              3 TCP target missed (only with BENCH_STRICT=1).
@@ -128,10 +132,18 @@ for m in "${MODES[@]}"; do cat "${CAPF[$m]}" >/dev/null; done
 # ---------------------------------------------------------------- measuring
 # run MODE: one timed `sipscope calls` (table to /dev/null, as bench.sh);
 # sets R_RC and R_SEC (wall clock, bash's microsecond clock).
+BASELINE=${BENCH_BASELINE:-}
+if [[ -n $BASELINE ]]; then
+    [[ -x $BASELINE ]] || die "BENCH_BASELINE is not an executable: $BASELINE"
+    MODES+=(base)
+    CAPF[base]=${CAPF[udp]}
+fi
+
 run() {
-    local t0 t1
+    local t0 t1 bin=$SIPSCOPE
+    [[ $1 == base ]] && bin=$BASELINE
     t0=$EPOCHREALTIME
-    timeout -k 10 "$TMO" "$SIPSCOPE" calls -r "${CAPF[$1]}" --format table \
+    timeout -k 10 "$TMO" "$bin" calls -r "${CAPF[$1]}" --format table \
         >/dev/null 2>"$WORK/$1.err" </dev/null
     R_RC=$?
     t1=$EPOCHREALTIME
@@ -175,7 +187,7 @@ fi
 # The timed runs threw the output away: check once, untimed, that every
 # message and every call was found in each capture.
 declare -A CHECK=()
-for m in "${MODES[@]}"; do
+for m in udp tcp frag; do
     got_m=$("$SIPSCOPE" messages -r "${CAPF[$m]}" --format json 2>/dev/null | wc -l)
     got_c=$("$SIPSCOPE" calls -r "${CAPF[$m]}" --format csv 2>/dev/null | wc -l)
     got_c=$((got_c - 1)) # header line
@@ -200,7 +212,7 @@ echo "runs      : $RUNS rounds, the captures taking turns; fastest kept (BENCH_R
 echo
 printf '%-5s %-22s %9s %9s %9s %12s %8s\n' mode transport "MB" packets seconds "messages/s" "MB/s"
 declare -A MPS=()
-for m in "${MODES[@]}"; do
+for m in udp tcp frag; do
     case $m in
         udp) what="UDP, 1 msg/datagram" ;;
         tcp) what="TCP, MSS 1460" ;;
@@ -218,11 +230,21 @@ tcp_ratio=$(awk -v a="${MPS[tcp]}" -v b="${MPS[udp]}" 'BEGIN { printf "%.2f", a 
 frag_ratio=$(awk -v a="${MPS[frag]}" -v b="${MPS[udp]}" 'BEGIN { printf "%.2f", a / b }')
 verdict=PASS
 awk -v r="$tcp_ratio" 'BEGIN { exit !(r >= 0.5) }' || verdict=FAIL
-# Reassembly cannot be switched off in one binary, so its cost on plain UDP
-# is not a ratio here: the UDP figure is printed for comparison with
-# bench.sh's (same capture, same command) and the README's profile.
-echo "udp       : ${MPS[udp]} messages/s, $(mbps "${BYTES[udp]}" "${BEST[udp]}") MB/s" \
-     "on unfragmented UDP (reassembly cost: no build without it to compare with)"
+if [[ -n $BASELINE ]]; then
+    # The same capture through a build without any reassembly or
+    # decapsulation: what they cost where there is nothing to reassemble.
+    base_mps=$(rate "${MSGS[udp]}" "${BEST[base]}")
+    cost=$(awk -v a="${MPS[udp]}" -v b="$base_mps" 'BEGIN { printf "%.1f", (1 - a / b) * 100 }')
+    cverdict=PASS
+    awk -v c="$cost" 'BEGIN { exit !(c <= 10) }' || cverdict=FAIL
+    echo "udp       : ${MPS[udp]} messages/s; without reassembly (SIPSCOPE_UDP_ONLY build)" \
+         "$base_mps messages/s in ${BEST[base]} s"
+    echo "reassembly: costs $cost% of the UDP throughput   (target <= 10%) $cverdict"
+    [[ $cverdict == PASS ]] || verdict=FAIL
+else
+    echo "udp       : ${MPS[udp]} messages/s, $(mbps "${BYTES[udp]}" "${BEST[udp]}") MB/s" \
+         "(set BENCH_BASELINE to a -DSIPSCOPE_UDP_ONLY build to measure what reassembly costs)"
+fi
 echo "tcp/udp   : tcp messages/s / udp messages/s = $tcp_ratio   (target >= 0.50) $verdict"
 echo "frag/udp  : frag messages/s / udp messages/s = $frag_ratio   (no target)"
 if [[ $verdict == FAIL && ${BENCH_STRICT:-0} == 1 ]]; then
