@@ -119,7 +119,8 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 fuzz: $(FUZZ_BIN)
 	@python3 tests/fuzz/make_seeds.py samples tests/fuzz/corpus
 	@set -e; for f in $(FUZZ_BIN); do echo "== $$f"; \
-	  if ! $$f -max_total_time=$${FUZZ_SECONDS:-30} -print_final_stats=1 \
+	  case $$f in */fuzz_tcp|*/fuzz_ipfrag) ml=-max_len=600 ;; */fuzz_ws) ml=-max_len=2048 ;; *) ml= ;; esac; \
+	  if ! $$f -max_total_time=$${FUZZ_SECONDS:-30} -print_final_stats=1 $$ml \
 	       tests/fuzz/corpus/$$(basename $$f) >build/fuzz/$$(basename $$f).log 2>&1; then \
 	    tail -40 build/fuzz/$$(basename $$f).log; exit 1; fi; \
 	  grep -E 'stat::number_of_executed_units|stat::new_units_added' build/fuzz/$$(basename $$f).log; done

@@ -22,7 +22,7 @@ struct frag_slot {
 	int64_t first_ts;
 	size_t total; /* 0 until the last fragment is seen */
 	size_t npieces;
-	struct { uint32_t off, end; } piece[FRAG_MAX_PIECES];
+	struct frag_piece { uint32_t off, end; } *piece; /* FRAG_MAX_PIECES, made on first use */
 	uint8_t *buf;
 };
 

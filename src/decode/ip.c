@@ -11,8 +11,10 @@ void decoder_free(struct decoder *d)
 {
 	if (!d)
 		return;
-	for (int i = 0; i < FRAG_SLOTS; i++)
+	for (int i = 0; i < FRAG_SLOTS; i++) {
 		free(d->frag[i].buf);
+		free(d->frag[i].piece);
+	}
 	free(d->out);
 	free(d);
 }
@@ -150,6 +152,10 @@ static int frag_add(struct decoder *d, uint8_t family, const uint8_t *src, const
 			free_slot = oldest;
 		}
 		f = free_slot;
+		if (!f->piece && !(f->piece = malloc(FRAG_MAX_PIECES * sizeof *f->piece))) {
+			d->st.frags_dropped++;
+			return 0;
+		}
 		if (!f->buf && !(f->buf = malloc(IP_MAX))) {
 			d->st.frags_dropped++;
 			return 0;

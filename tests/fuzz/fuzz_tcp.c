@@ -20,6 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define ISN 0xfffff000u /* the sequence space wraps inside the stream */
 
 static uint8_t S[STREAM];
+/* Positions in S by their first two bytes, so a run is placed at once. */
+static uint32_t head[65536], next_pos[STREAM];
 
 static void stream_init(void)
 {
@@ -30,15 +32,21 @@ static void stream_init(void)
 		x ^= x << 17;
 		S[i] = (uint8_t)(x >> 32);
 	}
+	for (size_t i = STREAM - 1; i-- > 0;) {
+		unsigned k = (unsigned)S[i] << 8 | S[i + 1];
+		next_pos[i] = head[k];
+		head[k] = (uint32_t)i + 1;
+	}
 }
 
-/* Where run r[0..n) sits in S at or after `from`, or -1. */
+/* Where run r[0..n) (n >= 2) sits in S at or after `from`, or -1. */
 static long find_run(const uint8_t *r, size_t n, size_t from)
 {
-	size_t k = n < 12 ? n : 12;
-	for (size_t i = from; i + n <= STREAM; i++)
-		if (S[i] == r[0] && !memcmp(S + i, r, k))
-			return memcmp(S + i, r, n) ? -1 : (long)i;
+	for (uint32_t p = head[(unsigned)r[0] << 8 | r[1]]; p; p = next_pos[p - 1]) {
+		size_t i = p - 1;
+		if (i >= from && i + n <= STREAM && !memcmp(S + i, r, n))
+			return (long)i;
+	}
 	return -1;
 }
 
@@ -94,8 +102,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ready = 1;
 	}
 	struct tcp_table *t = tcp_table_new();
-	struct out o = { .b = malloc(4 * STREAM + 1024), .n = 0, .nruns = 1 };
-	if (!t || !o.b)
+	static uint8_t outbuf[4 * STREAM + 1024];
+	struct out o = { .b = outbuf, .n = 0, .nruns = 1 };
+	if (!t)
 		abort();
 	o.runs[0] = 0;
 	struct l4_packet p;
@@ -189,7 +198,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			from = (size_t)at + (b - a);
 		}
 	}
-	free(o.b);
 	tcp_table_free(t);
 	return 0;
 }

@@ -2,9 +2,11 @@
 """Seed the fuzz corpora from the bundled samples.
 
 Usage: make_seeds.py SAMPLES_DIR OUT_DIR
-Writes OUT_DIR/fuzz_sip/* (SIP payloads), OUT_DIR/fuzz_sdp/* (SDP bodies)
-and OUT_DIR/fuzz_decode/* (runs of Ethernet frames in the target's
-length-prefixed format).
+Writes OUT_DIR/fuzz_sip/* (SIP payloads), OUT_DIR/fuzz_sdp/* (SDP bodies),
+OUT_DIR/fuzz_decode/* (runs of Ethernet frames in the target's
+length-prefixed format) and OUT_DIR/fuzz_ws/* (WebSocket, HEP3 and SIP
+streams in that target's segment format).  fuzz_tcp and fuzz_ipfrag start
+from nothing: their inputs are only offsets and lengths.
 """
 import os
 import struct
@@ -43,6 +45,51 @@ def main():
                         s.write(payload[body + 4:])
         with open(f"{out}/fuzz_decode/{name}", "wb") as s:
             s.write(run)
+    ws_seeds(out)
+
+
+def ws_frame(payload, opcode=1, fin=True, mask=b"\x37\xfa\x21\x3d"):
+    head = bytes([(0x80 if fin else 0) | opcode])
+    n = len(payload)
+    m = 0x80 if mask else 0
+    head += bytes([m | n]) if n < 126 else bytes([m | 126]) + struct.pack("!H", n)
+    if mask:
+        payload = bytes(b ^ mask[i & 3] for i, b in enumerate(payload))
+        head += mask
+    return head + payload
+
+
+def segments(mode, parts):
+    """fuzz_ws input: mode byte, then (length, flags, bytes) per segment."""
+    out = bytes([mode])
+    for flags, data in parts:
+        for i in range(0, len(data), 255):
+            chunk = data[i:i + 255]
+            out += bytes([len(chunk), flags]) + chunk
+    return out
+
+
+def ws_seeds(out):
+    os.makedirs(f"{out}/fuzz_ws", exist_ok=True)
+    sip = (b"OPTIONS sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/WS h.invalid;branch=z9hG4bK1\r\n"
+           b"From: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>\r\nCall-ID: c1\r\n"
+           b"CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+    ok = sip.replace(b"OPTIONS sip:b@example.com SIP/2.0", b"SIP/2.0 200 OK")
+    seeds = {
+        "ws-whole": segments(0, [(0, ws_frame(sip)), (1, ws_frame(ok, mask=b""))]),
+        "ws-fragments": segments(0, [(0, ws_frame(sip[:30], fin=False) + ws_frame(b"hi", 9)
+                                      + ws_frame(sip[30:], 0))]),
+        "ws-binary-close": segments(0, [(1, ws_frame(ok, 2, mask=b"") + ws_frame(b"\x03\xe8", 8))]),
+        "hep3": segments(1, [(0, b"HEP3" + struct.pack("!H", 6 + 7 * 3 + len(sip) + 6)
+                              + struct.pack("!HHHB", 0, 1, 7, 2) + struct.pack("!HHHB", 0, 2, 7, 17)
+                              + struct.pack("!HHHB", 0, 11, 7, 1)
+                              + struct.pack("!HHH", 0, 15, 6 + len(sip)) + sip)]),
+        "sip": segments(2, [(0, sip), (1, ok)]),
+        "tls": segments(3, [(0, b"\x17\x03\x03\x00\x05hello"), (1, b"\x16\x03\x03\x00\x01\x02")]),
+    }
+    for name, data in seeds.items():
+        with open(f"{out}/fuzz_ws/{name}", "wb") as s:
+            s.write(data)
 
 
 if __name__ == "__main__":
