@@ -19,15 +19,17 @@
 #    of tools/ws_client.py on 127.0.0.1;
 #  - hep3_udp: sngrep re-sending this run's basic_udp.pcap as HEP v3 to
 #    tools/udp_sink.py on 127.0.0.1.
+#  - tls_sip: kamailio (kamailio/kamailio-tls.cfg, a certificate made by
+#    openssl for the run) answering tools/tls_client.py over TLS.
 #
 # Usage: sudo ./make-samples.sh          (needs root for tcpdump and netns)
 #        KEEP_LOGS=1 ./make-samples.sh   (keep sipp/tcpdump/kamailio logs)
 #
-# Needs: sipp, tcpdump, kamailio with its websocket module, sngrep, ip
-#        (iproute2), ethtool, python3 (standard library only), timeout
-#        (coreutils).  On Debian/Ubuntu:
+# Needs: sipp, tcpdump, kamailio with its websocket and tls modules,
+#        sngrep, ip (iproute2), ethtool, openssl, python3 (standard library
+#        only), timeout (coreutils).  On Debian/Ubuntu:
 #        apt-get install sip-tester tcpdump kamailio kamailio-websocket-modules \
-#                        sngrep iproute2 ethtool python3
+#                        kamailio-tls-modules sngrep iproute2 ethtool openssl python3
 # tshark is optional: when present, a per-capture summary is printed.
 #
 # Idempotent: each run overwrites the *.pcap files it makes.  Exits non-zero
@@ -40,25 +42,26 @@ HERE=$PWD
 SCEN=$HERE/scenarios
 KAMCFG=$HERE/kamailio/kamailio.cfg
 KAMWSCFG=$HERE/kamailio/kamailio-ws.cfg
+KAMTLSCFG=$HERE/kamailio/kamailio-tls.cfg
 TOOLS=$HERE/tools
 export PATH="$PATH:/usr/sbin:/sbin"
 
 # ---------------------------------------------------------------- tools ----
 missing=()
-for tool in sipp tcpdump kamailio timeout ip ethtool python3 sngrep; do
+for tool in sipp tcpdump kamailio timeout ip ethtool python3 sngrep openssl; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if ((${#missing[@]})); then
     echo "error: missing tool(s): ${missing[*]}" >&2
     echo "       install them, e.g. apt-get install sip-tester tcpdump kamailio" \
-         "kamailio-websocket-modules sngrep iproute2 ethtool python3" >&2
+         "kamailio-websocket-modules kamailio-tls-modules sngrep iproute2 ethtool python3 openssl" >&2
     exit 2
 fi
 if [[ $(id -u) -ne 0 ]]; then
     echo "warning: not root; tcpdump may be unable to capture on lo" >&2
 fi
-for f in "$KAMCFG" "$KAMWSCFG" "$SCEN"/{uac,uas}_{basic,busy,cancel,register,reinvite,bigsdp}.xml \
-         "$TOOLS"/{tcp_segments,ws_client,udp_sink,hep3dump}.py; do
+for f in "$KAMCFG" "$KAMWSCFG" "$KAMTLSCFG" "$SCEN"/{uac,uas}_{basic,busy,cancel,register,reinvite,bigsdp}.xml \
+         "$TOOLS"/{tcp_segments,ws_client,udp_sink,hep3dump,tls_client}.py; do
     [[ -r $f ]] || { echo "error: missing $f" >&2; exit 2; }
 done
 # the WebSocket config needs the websocket and xhttp modules
@@ -74,6 +77,8 @@ KAM_PORT=$(sed -n 's/^listen=udp:127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$KAMCFG")
 [[ -n $KAM_PORT ]] || { echo "error: no listen=udp:127.0.0.1:PORT in $KAMCFG" >&2; exit 2; }
 WS_PORT=$(sed -n 's/^listen=tcp:127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$KAMWSCFG")
 [[ -n $WS_PORT ]] || { echo "error: no listen=tcp:127.0.0.1:PORT in $KAMWSCFG" >&2; exit 2; }
+TLS_PORT=$(sed -n 's/^listen=tls:127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$KAMTLSCFG")
+[[ -n $TLS_PORT ]] || { echo "error: no listen=tls:127.0.0.1:PORT in $KAMTLSCFG" >&2; exit 2; }
 
 # ------------------------------------------------------ process control ----
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sipscope-samples.XXXXXX")
@@ -415,10 +420,48 @@ if ((sngrep_rc != 0 || sink_rc != 0)); then
 fi
 printf '  %s: sngrep exit %d, %s\n' hep3_udp "$sngrep_rc" "$(cat "$WORK/hep3_udp.sink.log")"
 
+# kamailio answers REGISTER and OPTIONS over TLS with a certificate made
+# for this run; tools/tls_client.py sends them with SNI sip.sipscope.test.
+# What a capture of it can show is the handshake and encrypted records.
+echo "== tls_sip: SIP over TLS, tools/tls_client.py <-> kamailio:$TLS_PORT"
+mkdir -p "$WORK/kamailio-tls"
+if ! openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=sip.sipscope.test" \
+        -keyout "$WORK/kamailio-tls/key.pem" -out "$WORK/kamailio-tls/cert.pem" \
+        >"$WORK/tls_sip.openssl.log" 2>&1; then
+    echo "error: openssl could not make a certificate:" >&2
+    cat "$WORK/tls_sip.openssl.log" >&2
+    exit 1
+fi
+sed -e "s|@CERT@|$WORK/kamailio-tls/cert.pem|" -e "s|@KEY@|$WORK/kamailio-tls/key.pem|" \
+    "$KAMTLSCFG" >"$WORK/kamailio-tls/kamailio.cfg"
+if ! kam_check=$(kamailio -c -f "$WORK/kamailio-tls/kamailio.cfg" 2>&1); then
+    echo "$kam_check" | grep -iE 'error|could not' | head -5 >&2
+    echo "error: kamailio cannot load $KAMTLSCFG" >&2
+    echo "       install kamailio-tls-modules (apt-get install kamailio-tls-modules)" >&2
+    exit 2
+fi
+capture_start tls_sip "ip host 127.0.0.1 and tcp port $TLS_PORT"
+bg tls_sip.kamailio kamailio -f "$WORK/kamailio-tls/kamailio.cfg" -DD -E -w "$WORK/kamailio-tls" \
+    -Y "$WORK/kamailio-tls" -P "$WORK/kamailio-tls/kamailio.pid" -m 32 -M 4
+KAM_PID=$BG
+wait_port "$TLS_PORT" "$KAM_PID"
+sleep 0.5
+bg tls_sip.client python3 "$TOOLS/tls_client.py" --host 127.0.0.1 --port "$TLS_PORT"
+reap "$BG" 30
+client_rc=$RC
+kill -TERM "$KAM_PID" 2>/dev/null || true
+reap "$KAM_PID" 5
+capture_stop
+if ((client_rc != 0)); then
+    echo "error: tls_sip: tls_client.py exit $client_rc (see logs)" >&2
+    FAILED+=(tls_sip)
+fi
+printf '  %s: client exit %d, %s\n' tls_sip "$client_rc" "$(cat "$WORK/tls_sip.client.log")"
+
 # ------------------------------------------------------------- results ----
 NAMES=(basic_udp busy_udp cancel_udp register_udp reinvite_udp basic_tcp
        basic_ipv6 proxy_rr_udp lossy_udp frag_udp frag_ipv6 frag_tcp tcp_segments
-       ws_sip hep3_udp)
+       ws_sip hep3_udp tls_sip)
 
 echo
 echo "created in $HERE:"
@@ -446,6 +489,13 @@ if command -v tshark >/dev/null 2>&1; then
     for name in "${NAMES[@]}"; do
         [[ -s $HERE/$name.pcap ]] || continue
         printf '  %-18s ' "$name"
+        if [[ $name == tls_sip ]]; then
+            printf '%s TLS records, %s with a ClientHello (SIP inside is encrypted)\n' \
+                "$(tshark -r "$HERE/$name.pcap" -d "tcp.port==$TLS_PORT,tls" -Y tls 2>/dev/null | wc -l)" \
+                "$(tshark -r "$HERE/$name.pcap" -d "tcp.port==$TLS_PORT,tls" \
+                    -Y 'tls.handshake.type == 1' 2>/dev/null | wc -l)"
+            continue
+        fi
         if [[ $name == hep3_udp ]]; then
             # tshark 4.0 has no HEP dissector: decode the HEP v3 chunks ourselves
             python3 "$TOOLS/hep3dump.py" "$HERE/$name.pcap" 19060 2>/dev/null |

@@ -33,7 +33,8 @@ struct ingest_stats {
 struct ingest_tls {
 	struct store_endpoint client, server; /* server: the side that sent ServerHello,
 	                                         or port 5061, or the lower port */
-	uint64_t first_frame, last_frame, segments, bytes;
+	uint64_t first_frame, last_frame;
+	uint64_t segments, bytes; /* segments carrying data, their payload bytes */
 	int64_t first_us, last_us;
 	char sni[64];       /* server name from the ClientHello (raw bytes, NUL-ended) */
 	uint8_t hello;      /* 1: the handshake was seen; 0: joined mid-stream */

@@ -213,7 +213,7 @@ static void capture_section(FILE *out, struct store *s, const struct ingest *in,
 			for (size_t i = 0; i < ntls; i++)
 				nsip += (size_t)tls_is_sip(ingest_tls(in, i));
 			fprintf(out, "\nTLS connections (encrypted, not decoded): %zu, %zu likely SIP\n", ntls, nsip);
-			fputs("  client                    server                    frames        bytes  server name\n", out);
+			fputs("  client                    server                  segments        bytes  server name\n", out);
 			for (size_t i = 0; i < ntls && i < TLS_ROWS; i++) {
 				const struct ingest_tls *c = ingest_tls(in, i);
 				char a[80], b[80];

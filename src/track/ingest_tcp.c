@@ -360,7 +360,7 @@ static void tls_segment(struct ingest *in, const struct frame *f, struct tcp_flo
                         const struct l4_packet *pkt)
 {
 	struct tcp_app *app = tcp_flow_app(fl);
-	if (app->tls_conn) {
+	if (app->tls_conn && pkt->len) {
 		struct ingest_tls *c = &in->tls[app->tls_conn - 1];
 		c->segments++;
 		c->bytes += pkt->len;

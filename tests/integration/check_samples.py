@@ -194,6 +194,46 @@ def check_hep(binary, d):
     expect_calls(calls, 3, "INVITE", "completed", 200, 7)
 
 
+def check_tls(binary, d):
+    """kamailio over TLS: no SIP can be read, the connection is listed
+    with the server name the client sent; tshark counts the same data."""
+    cap = f"{d}/tls_sip.pcap"
+    assert run(binary, "messages", cap) == []
+    out = subprocess.run([binary, "stats", "-r", cap, "--format", "json"],
+                         capture_output=True, text=True, check=True)
+    tls = json.loads(out.stdout)["capture"]["tls"]
+    assert len(tls) == 1, tls
+    c = tls[0]
+    assert c["server"] == "127.0.0.1:15061" and c["sni"] == "sip.sipscope.test", c
+    assert c["sip"] and c["handshake_seen"], c
+    if shutil.which("tshark"):
+        t = subprocess.run(["tshark", "-n", "-r", cap, "-Y", "tcp.len > 0", "-T", "fields",
+                            "-e", "frame.number", "-e", "tcp.len"],
+                           capture_output=True, text=True, check=True).stdout.split("\n")
+        rows = [line.split("\t") for line in t if line]
+        assert c["segments"] == len(rows), (c["segments"], len(rows))
+        assert c["bytes"] == sum(int(r[1]) for r in rows), c
+        assert c["first_frame"] == int(rows[0][0]) and c["last_frame"] == int(rows[-1][0]), c
+
+
+def check_transport_counts(binary, d):
+    """stats' capture section on the transport samples."""
+    def cap(name):
+        out = subprocess.run([binary, "stats", "-r", f"{d}/{name}", "--format", "json"],
+                             capture_output=True, text=True, check=True)
+        return json.loads(out.stdout)["capture"]
+    for name in ("frag_udp.pcap", "frag_ipv6.pcap"):
+        c = cap(name)
+        assert c["ip_fragments"] == {"reassembled": 4, "dropped": 0}, (name, c)
+    c = cap("ws_sip.pcap")
+    assert c["transports"] == {"WS": 15} and c["websocket"]["messages"] == 15, c
+    c = cap("hep3_udp.pcap")
+    assert c["hep"]["packets"] == 21 and len(c["hep"]["agents"]) == 1, c
+    assert c["hep"]["agents"][0]["messages"] == 21, c
+    c = cap("frag_tcp.pcap")
+    assert c["tcp"]["gaps"] == 0 and c["tcp"]["broken_messages"] == 0, c
+
+
 def main():
     binary, d = sys.argv[1], sys.argv[2]
     checks = [
@@ -213,6 +253,8 @@ def main():
         ("tcp_segments", lambda: check_tcp_segments(binary, d)),
         ("ws_sip", lambda: check_ws(binary, d)),
         ("hep3_udp", lambda: check_hep(binary, d)),
+        ("tls_sip", lambda: check_tls(binary, d)),
+        ("transport counts in stats", lambda: check_transport_counts(binary, d)),
     ]
     failed = 0
     for name, fn in checks:
