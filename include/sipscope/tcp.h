@@ -17,6 +17,7 @@
 #define TCP_MAX_FLOWS 65536            /* then the longest idle flow is evicted */
 #define TCP_MAX_OOO 64                 /* out-of-order segments held */
 #define TCP_HOLE_WAIT_US 3000000       /* a hole older than this is given up */
+#define TCP_TOTAL_MAX_BYTES (256u << 20) /* held by all flows together (default) */
 #define TCP_MAX_GAPS 8                  /* gap marks kept in a direction's buffer */
 #define TCP_IDLE_US (600 * 1000000LL)  /* a flow silent this long is forgotten */
 #define TCP_NO_GAP SIZE_MAX
@@ -46,10 +47,15 @@ struct tcp_flow;
 struct tcp_stats {
 	uint64_t segments, retrans_bytes, ooo_segments, gaps, dropped_bytes, flows, evicted_flows;
 	uint64_t expired_flows; /* idle for TCP_IDLE_US */
+	uint64_t total_cap_drops; /* segments lost to the all-flows cap */
 };
 
 struct tcp_table *tcp_table_new(void);
 void tcp_table_free(struct tcp_table *t);
+/* The cap on bytes held by all flows together (TCP_TOTAL_MAX_BYTES unless
+ * set), and what they hold now. */
+void tcp_table_set_limit(struct tcp_table *t, size_t bytes);
+size_t tcp_table_held(const struct tcp_table *t);
 
 /* Feed one segment, seen in capture frame `frame` at ts_us.  Returns the
  * flow (direction) it belongs to, or NULL when memory ran out or the flow

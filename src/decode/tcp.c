@@ -15,6 +15,7 @@ struct ooo_seg {
 };
 
 struct tcp_flow {
+	struct tcp_table *t;
 	uint64_t key;
 	uint32_t slot;     /* index in the table's flow array */
 	int synced;
@@ -45,13 +46,16 @@ struct tcp_table {
 	size_t nflows, cap;
 	struct tcp_stats st;
 	int64_t last_sweep;
+	size_t held, max_held; /* bytes buffered in all flows, and the cap */
 };
 
 struct tcp_table *tcp_table_new(void)
 {
 	struct tcp_table *t = calloc(1, sizeof *t);
-	if (t)
+	if (t) {
 		hmap_init(&t->index);
+		t->max_held = TCP_TOTAL_MAX_BYTES;
+	}
 	return t;
 }
 
@@ -76,6 +80,9 @@ void tcp_table_free(struct tcp_table *t)
 }
 
 const struct tcp_stats *tcp_table_stats(const struct tcp_table *t) { return &t->st; }
+
+void tcp_table_set_limit(struct tcp_table *t, size_t bytes) { t->max_held = bytes; }
+size_t tcp_table_held(const struct tcp_table *t) { return t->held; }
 
 /* Sequence arithmetic modulo 2^32 (RFC 793 3.3). */
 static int32_t seq_diff(uint32_t a, uint32_t b) { return (int32_t)(a - b); }
@@ -102,6 +109,7 @@ static void mark_gap(struct tcp_table *t, struct tcp_flow *f)
 		/* No room to mark it: drop what is buffered, so that the one
 		 * gap left, at the start, stands for all of them. */
 		t->st.dropped_bytes += f->len;
+		t->held -= f->len;
 		f->len = 0;
 		f->ngaps = 0;
 	}
@@ -113,6 +121,7 @@ static void append(struct tcp_table *t, struct tcp_flow *f, const char *d, size_
 	if (f->len + f->ooo_bytes + n > TCP_FLOW_MAX_BYTES) {
 		/* Over the cap: what is buffered is lost, the stream goes on. */
 		t->st.dropped_bytes += f->len;
+		t->held -= f->len;
 		f->len = 0;
 		f->gaps[0] = 0;
 		f->ngaps = 1;
@@ -122,6 +131,13 @@ static void append(struct tcp_table *t, struct tcp_flow *f, const char *d, size_
 			return;
 		}
 	}
+	if (t->held + n > t->max_held) {
+		/* All flows together hold too much: this data is lost. */
+		t->st.dropped_bytes += n;
+		t->st.total_cap_drops++;
+		mark_gap(t, f);
+		return;
+	}
 	if (vec_grow((void **)&f->buf, &f->cap, f->len + n, 1)) {
 		t->st.dropped_bytes += n;
 		mark_gap(t, f);
@@ -129,6 +145,7 @@ static void append(struct tcp_table *t, struct tcp_flow *f, const char *d, size_
 	}
 	memcpy(f->buf + f->len, d, n);
 	f->len += n;
+	t->held += n;
 }
 
 /* Append in-order data, trimming what was already seen. */
@@ -151,6 +168,7 @@ static void take(struct tcp_table *t, struct tcp_flow *f, uint32_t seq, const ch
 static void ooo_remove(struct tcp_flow *f, size_t i)
 {
 	f->ooo_bytes -= f->ooo[i].len;
+	f->t->held -= f->ooo[i].len;
 	free(f->ooo[i].data);
 	f->ooo[i] = f->ooo[--f->nooo];
 }
@@ -183,6 +201,7 @@ static void flow_remove(struct tcp_table *t, struct tcp_flow *f)
 	if (last != f)
 		hmap_put(&t->index, last->key, slot + 1);
 	t->st.dropped_bytes += f->len + f->ooo_bytes;
+	t->held -= f->len + f->ooo_bytes;
 	flow_free(f);
 }
 
@@ -241,6 +260,7 @@ static struct tcp_flow *flow_get(struct tcp_table *t, const struct l4_packet *p,
 	struct tcp_flow *f = calloc(1, sizeof *f);
 	if (!f)
 		return NULL;
+	f->t = t;
 	f->key = key;
 	f->slot = (uint32_t)t->nflows;
 	f->last_ts = now;
@@ -271,7 +291,8 @@ void tcp_table_drop(struct tcp_table *t, struct tcp_flow *f)
 static void hold(struct tcp_table *t, struct tcp_flow *f, uint32_t seq, const char *d, size_t n,
                  uint64_t frame, int64_t ts)
 {
-	char *copy = f->nooo < TCP_MAX_OOO && f->len + f->ooo_bytes + n <= TCP_FLOW_MAX_BYTES
+	char *copy = f->nooo < TCP_MAX_OOO && f->len + f->ooo_bytes + n <= TCP_FLOW_MAX_BYTES &&
+	             t->held + n <= t->max_held
 	             ? malloc(n) : NULL;
 	if (!copy) {
 		/* Nowhere to hold it: lost, and so a gap where it was. */
@@ -283,6 +304,7 @@ static void hold(struct tcp_table *t, struct tcp_flow *f, uint32_t seq, const ch
 	f->ooo[f->nooo] = (struct ooo_seg){ seq, (uint32_t)n, frame, ts, copy };
 	f->nooo++;
 	f->ooo_bytes += n;
+	t->held += n;
 	t->st.ooo_segments++;
 }
 
@@ -303,6 +325,7 @@ struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *
 		/* A new connection on the same 4-tuple starts from scratch. */
 		while (f->nooo)
 			ooo_remove(f, 0);
+		t->held -= f->len;
 		f->len = 0;
 		f->ngaps = 0;
 		f->closing = 0;
@@ -427,6 +450,7 @@ void tcp_flow_consume(struct tcp_flow *f, size_t n)
 		n = f->len;
 	memmove(f->buf, f->buf + n, f->len - n);
 	f->len -= n;
+	f->t->held -= n;
 	f->consumed += n;
 	/* Gaps up to n are passed (reading up to a gap passes it); the rest
 	 * move down. */

@@ -181,6 +181,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (g)
 			drain(&o, g, SIZE_MAX);
 	}
+	if (tcp_table_held(t) != 0)
+		abort(); /* everything was read: nothing may still count as held */
 	const struct tcp_stats *st = tcp_table_stats(t);
 	if (st->gaps == 0 && st->dropped_bytes == 0 && !cut_any) {
 		/* Nothing lost: the output is S from the start, unbroken. */

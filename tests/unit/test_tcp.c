@@ -510,6 +510,40 @@ static void test_frame_span_follows_the_current_segment(void **state)
 	assert_false(tcp_flow_frame_span(f, 6, 3, &off));
 }
 
+/* All flows together hold at most the table's limit: past it data is
+ * lost with a gap where it was, and what is consumed makes room again. */
+static void test_total_limit_drops_with_a_gap(void **state)
+{
+	struct tcp_table *t = *state;
+	tcp_table_set_limit(t, 100);
+	int gap;
+	char sixty[61], fifty[51];
+	memset(sixty, 'a', 60);
+	memset(fifty, 'b', 50);
+	struct l4_packet a = seg_pkt(1, 0x18, sixty, 60, 0);
+	struct tcp_flow *fa = tcp_table_segment(t, &a, 1, 0, 1, &gap);
+	struct l4_packet b = seg_pkt(1, 0x18, fifty, 50, 1);
+	struct tcp_flow *fb = tcp_table_segment(t, &b, 2, 0, 1, &gap);
+	assert_non_null(fa);
+	assert_non_null(fb);
+	assert_int_equal(tcp_table_held(t), 60);
+	assert_flow_data(fb, "");
+	assert_int_equal(tcp_flow_gap_at(fb), 0);
+	assert_int_equal(tcp_table_stats(t)->total_cap_drops, 1);
+	tcp_flow_consume(fa, 60);
+	assert_int_equal(tcp_table_held(t), 0);
+	struct l4_packet b2 = seg_pkt(51, 0x18, fifty, 50, 1);
+	assert_ptr_equal(tcp_table_segment(t, &b2, 3, 0, 0, &gap), fb);
+	assert_int_equal(tcp_table_held(t), 50);
+	tcp_flow_consume(fb, 50);
+	/* Held out of order counts too. */
+	struct l4_packet c = seg_pkt(200, 0x18, sixty, 60, 0);
+	assert_ptr_equal(tcp_table_segment(t, &c, 4, 0, 0, &gap), fa);
+	assert_int_equal(tcp_table_held(t), 60);
+	tcp_table_drop(t, fa);
+	assert_int_equal(tcp_table_held(t), 0);
+}
+
 /* Each test runs on a fresh table. */
 #define T(fn) cmocka_unit_test_setup_teardown(fn, table_setup, table_teardown)
 
@@ -539,6 +573,7 @@ int main(void)
 		T(test_full_flow_table_evicts_idle_flow_for_new_one),
 		T(test_idle_flows_expire),
 		T(test_frame_span_follows_the_current_segment),
+		T(test_total_limit_drops_with_a_gap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
