@@ -50,6 +50,15 @@ void ingest_free(struct ingest *in);
  * (counted in store_errors; the pipeline goes on). */
 int ingest_frame(struct ingest *in, const struct frame *f);
 
+/* One whole SIP message that did not come from a frame of a capture (a
+ * stored database, say): its bytes are spooled, parsed and tracked as if
+ * frame `frame` at ts_us had completed it.  transport is a
+ * store_transport, capture_id the HEP agent (0 for none).  Returns 1 when
+ * it was SIP, 0 when not (counted), -1 when it could not be stored. */
+int ingest_raw_message(struct ingest *in, uint64_t frame, int64_t ts_us,
+                       const struct store_endpoint *src, const struct store_endpoint *dst,
+                       uint8_t transport, uint32_t capture_id, const char *bytes, size_t len);
+
 /* After the last ingest_frame(): TCP data held behind holes that never
  * filled is parsed (behind a gap).  ingest_run() does this itself. */
 void ingest_finish(struct ingest *in);

@@ -253,6 +253,30 @@ static void ingest_udp(struct ingest *in, const struct frame *f, const struct l4
 	               cut ? STORE_MSG_SNAPCUT : 0);
 }
 
+int ingest_raw_message(struct ingest *in, uint64_t frame, int64_t ts_us,
+                       const struct store_endpoint *src, const struct store_endpoint *dst,
+                       uint8_t transport, uint32_t capture_id, const char *bytes, size_t len)
+{
+	struct frame f;
+	memset(&f, 0, sizeof f);
+	f.no = frame;
+	f.ts_us = ts_us;
+	struct l4_packet pkt;
+	memset(&pkt, 0, sizeof pkt);
+	pkt.src = *src;
+	pkt.dst = *dst;
+	pkt.proto = transport == STORE_TP_UDP ? 17 : 6;
+	pkt.payload_off = SIZE_MAX;
+	if (capture_id) { /* kept as HEP: the agent's id and time */
+		pkt.hep = 3;
+		pkt.hep_capture_id = capture_id;
+		pkt.hep_ts_us = ts_us;
+	}
+	uint64_t errs = in->st.store_errors + in->track_errors;
+	int rc = ingest_message(in, &f, &pkt, bytes, len, 0, 0, transport, 0);
+	return in->st.store_errors + in->track_errors != errs ? -1 : rc;
+}
+
 void ingest_finish(struct ingest *in)
 {
 	ingest_tcp_flush_all(in);
