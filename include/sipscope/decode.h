@@ -31,11 +31,13 @@ struct l4_packet {
 	size_t wire_len;          /* bytes the headers say there are */
 	size_t payload_off;       /* offset in the frame, or SIZE_MAX if reassembled */
 	uint32_t tcp_seq;
+	uint32_t tcp_ack;         /* valid when tcp_flags has TCP_ACK */
 	uint8_t tcp_flags;
 	uint8_t hep;              /* 0, or the HEP version that carried it */
 	uint8_t encap;            /* DECODE_ENCAP_* bits of the tunnels crossed */
 	int64_t hep_ts_us;        /* HEP: the agent's capture time (0: none given) */
 	uint32_t hep_capture_id;  /* HEP: the capture agent id */
+	uint64_t first_frame;     /* frame of its earliest fragment (its own frame if none) */
 	const char *why;          /* reason for TRUNCATED/MALFORMED */
 };
 
@@ -50,6 +52,7 @@ struct l4_packet {
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
 #define TCP_RST 0x04
+#define TCP_ACK 0x10
 
 struct decoder;
 
@@ -62,6 +65,11 @@ void decoder_free(struct decoder *d);
  * owns until the next call.  ts_us drives fragment expiry. */
 enum decode_status decoder_frame(struct decoder *d, int dlt, const uint8_t *data,
                                  size_t caplen, int64_t ts_us, struct l4_packet *out);
+/* The same, for capture frame number `no` (decoder_frame counts the frames
+ * it is given instead): a reassembled datagram's first_frame is then the
+ * number of its earliest fragment. */
+enum decode_status decoder_frame_no(struct decoder *d, uint64_t no, int dlt, const uint8_t *data,
+                                    size_t caplen, int64_t ts_us, struct l4_packet *out);
 
 /* One HEP3 packet p[0..len) read from somewhere else than a UDP datagram
  * (a TCP stream): DECODE_OK with the packet it carries in `out` (payload

@@ -67,6 +67,13 @@ const struct ingest_stats *ingest_stats(const struct ingest *in);
 const struct decode_stats *ingest_decode_stats(const struct ingest *in);
 const struct tcp_stats *ingest_tcp_stats(const struct ingest *in);
 
+/* Keep, per message, the frame its first byte came in (off by default:
+ * 8 bytes a message).  With the frame that completed it, that bounds the
+ * frames (fragments, segments) to write when a call is exported as pcap.
+ * ingest_first_frame() is 0 when not kept. */
+void ingest_keep_frame_ranges(struct ingest *in, int on);
+uint64_t ingest_first_frame(const struct ingest *in, size_t msg_idx);
+
 /* TLS connections seen, in order of appearance. */
 size_t ingest_tls_count(const struct ingest *in);
 const struct ingest_tls *ingest_tls(const struct ingest *in, size_t i);

@@ -39,6 +39,7 @@ struct tcp_app {
 	char *ws_msg;      /* that message's payload so far */
 	size_t ws_len, ws_cap;
 	uint32_t tls_conn; /* caller's TLS connection record, index+1 */
+	uint64_t ws_first_frame; /* frame of the joined message's first byte */
 };
 
 struct tcp_table;
@@ -75,6 +76,10 @@ size_t tcp_flow_gap_at(const struct tcp_flow *f);
  * (the one just fed), unbroken?  Then *frame_off is where they start in
  * that frame's bytes, and they can be read again from the capture. */
 int tcp_flow_frame_span(const struct tcp_flow *f, uint64_t frame, size_t len, size_t *frame_off);
+/* The frame that brought the first unconsumed byte (0 when none is
+ * buffered): with the frame that completes a message, the range of frames
+ * its bytes came in. */
+uint64_t tcp_flow_first_frame(const struct tcp_flow *f);
 /* Drop n bytes from the front (a parsed message, or garbage). */
 void tcp_flow_consume(struct tcp_flow *f, size_t n);
 
@@ -85,6 +90,14 @@ int tcp_flow_stalled(const struct tcp_flow *f, int64_t now_us);
  * behind a gap.  Returns 1 with the frame and time it was captured in, or
  * 0 when nothing is held.  Call repeatedly, parsing after each. */
 int tcp_flow_flush_step(struct tcp_table *t, struct tcp_flow *f, uint64_t *frame, int64_t *ts_us);
+/* The other direction of the segment's connection, or NULL. */
+struct tcp_flow *tcp_table_reverse(const struct tcp_table *t, const struct l4_packet *pkt);
+/* The peer acknowledged bytes up to `ack`: the segments the capture is
+ * missing below it were received, and will not come again.  Give up the
+ * hole before the earliest held segment when it lies below ack; returns
+ * 1 with that segment's frame and time (call again), 0 when none is. */
+int tcp_flow_flush_acked(struct tcp_table *t, struct tcp_flow *f, uint32_t ack, uint64_t *frame,
+                         int64_t *ts_us);
 /* Iterate the flows that hold segments: *iter starts at 0; NULL at end. */
 struct tcp_flow *tcp_table_next_held(struct tcp_table *t, size_t *iter);
 /* The direction's addresses. */

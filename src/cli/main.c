@@ -18,6 +18,7 @@
 #include "sipscope/pcap_src.h"
 #include "sipscope/store.h"
 #include "sipscope/track.h"
+#include "sipscope/vec.h"
 #include "../ui/ui.h"
 
 #ifndef SIPSCOPE_VERSION
@@ -38,6 +39,7 @@ static const char usage_text[] =
 	"  stats      counts, response times, call states, RFC 6076 metrics\n"
 	"  flow       call flows as text ladder diagrams\n"
 	"  show       messages taken apart header by header (--frame N)\n"
+	"  export     the packets of chosen calls as a pcap file (-o FILE)\n"
 	"  (none)     with -r: the interactive viewer (the calls table when\n"
 	"             standard output is not a terminal)\n"
 	"\n"
@@ -50,11 +52,15 @@ static const char usage_text[] =
 	"  -F, --format FMT     output format: table (default), json, csv\n"
 	"      --correlate HDR  also merge calls whose messages carry the same HDR\n"
 	"                       value (X-Call-ID, X-CID and Session-ID always do)\n"
-	"  -f, --filter EXPR    only the calls EXPR matches (calls, flow, viewer):\n"
+	"  -f, --filter EXPR    only the calls EXPR matches (calls, flow, export,\n"
+	"                       viewer):\n"
 	"                       words in From/To/Call-ID, method=, state=, status=,\n"
 	"                       from=, to=, callid=, ua=, ~REGEX over the messages\n"
-	"  -c, --call ID        flow: the call (number from the calls list, or a\n"
-	"                       Call-ID); repeat or give a comma list for several\n"
+	"  -c, --call ID        flow, export: the call (number from the calls list,\n"
+	"                       or a Call-ID); repeat or give a comma list for several\n"
+	"      --match REGEX    flow, export: the calls with a message REGEX matches\n"
+	"      --all            flow, export: every call (what --filter keeps)\n"
+	"  -o, --output FILE    export: the file to write ('-': standard output)\n"
 	"      --time MODE      flow time column: abs (default), delta, rel\n"
 	"      --width N        flow: fit the ladder into N columns\n"
 	"      --merge-hosts    flow: one column per host, not per ip:port\n"
@@ -104,6 +110,15 @@ static const char show_help[] =
 	"responses and nonces cut unless --secrets), the SDP of the body, and\n"
 	"why a message is malformed.  Other headers are shown as they are.\n";
 
+static const char export_help[] =
+	"Usage: sipscope export -r FILE [-r FILE...] (-c ID[,ID...] | --match REGEX |\n"
+	"                       --filter EXPR | --all) -o OUT.pcap [BPF]\n"
+	"\n"
+	"Write the packets of the chosen calls (their B2BUA legs too) to a pcap\n"
+	"file, exactly as captured: every frame that carried one of their SIP\n"
+	"messages, all the IP fragments and TCP segments it came in.  The captures\n"
+	"are read a second time, so standard input cannot be exported.\n";
+
 static const char calls_help[] =
 	"Usage: sipscope calls -r FILE [-r FILE...] [--format table|json|csv]\n"
 	"                      [--correlate HDR]\n"
@@ -128,6 +143,10 @@ struct opts {
 	size_t ncalls;
 	struct ladder_opts ladder;
 	int fmt_given;
+	const char *output;    /* -o */
+	const char *match;     /* --match REGEX */
+	int all;               /* --all */
+	int keep_ranges;       /* export: keep each message's first frame */
 };
 
 enum {
@@ -139,7 +158,9 @@ enum {
 	OPT_ASCII,
 	OPT_BPF,
 	OPT_FRAME,
-	OPT_SECRETS
+	OPT_SECRETS,
+	OPT_MATCH,
+	OPT_ALL
 };
 
 __attribute__((format(printf, 1, 2)))
@@ -168,6 +189,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		{ "bpf", required_argument, NULL, OPT_BPF },
 		{ "frame", required_argument, NULL, OPT_FRAME },
 		{ "secrets", no_argument, NULL, OPT_SECRETS },
+		{ "output", required_argument, NULL, 'o' },
+		{ "match", required_argument, NULL, OPT_MATCH },
+		{ "all", no_argument, NULL, OPT_ALL },
 		{ "time", required_argument, NULL, OPT_TIME },
 		{ "width", required_argument, NULL, OPT_WIDTH },
 		{ "merge-hosts", no_argument, NULL, OPT_MERGE_HOSTS },
@@ -180,7 +204,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":r:F:c:f:i:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:F:c:f:i:o:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (o->nfiles == PCAP_SRC_MAX_FILES)
@@ -218,6 +242,15 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		}
 		case OPT_SECRETS:
 			o->secrets = 1;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case OPT_MATCH:
+			o->match = optarg;
+			break;
+		case OPT_ALL:
+			o->all = 1;
 			break;
 		case OPT_BPF:
 			if (strlen(optarg) >= sizeof o->bpf)
@@ -329,6 +362,7 @@ static int load(const struct opts *o, struct loaded *l)
 	}
 	store_set_fetcher(l->store, pcap_src_fetch, l->src);
 	ingest_set_correlate(l->ingest, o->correlate);
+	ingest_keep_frame_ranges(l->ingest, o->keep_ranges);
 	ingest_run(l->ingest, l->src);
 	track_finish(l->tracker);
 	size_t nw = ingest_warning_count(l->ingest);
@@ -364,31 +398,66 @@ static uint32_t resolve_call(const struct loaded *l, const char *spec)
 
 /* The flow command: the ladders of the --call calls (the calls the
  * filter keeps without), each under a title line. */
-static int print_flows(const struct opts *o, const struct loaded *l, const struct calllist *cl)
+/* The calls a command works on: the --call values, else the calls the
+ * list keeps (--filter), narrowed to those with a message --match
+ * matches.  Returns 0 with *ids (malloc'd) and *n, or an exit code. */
+static int select_calls(const struct opts *o, const struct loaded *l, struct calllist *cl,
+                        uint32_t **ids, size_t *n)
 {
-	uint32_t want[64];
-	size_t nwant = 0;
+	*n = 0;
+	*ids = malloc((o->ncalls + calllist_count(cl) + 1) * sizeof **ids);
+	if (!*ids) {
+		fprintf(stderr, "sipscope: out of memory\n");
+		return EXIT_USAGE;
+	}
 	for (size_t i = 0; i < o->ncalls; i++) {
 		uint32_t c = resolve_call(l, o->calls[i]);
 		if (!c) {
 			fprintf(stderr, "sipscope: no call '%s' in the capture (give a number from "
 			                "'sipscope calls' or a Call-ID)\n", o->calls[i]);
+			free(*ids);
 			return EXIT_USAGE;
 		}
-		want[nwant++] = c;
+		(*ids)[(*n)++] = c;
 	}
-	int rc = 0;
-	if (nwant) { /* several calls given: one ladder, side by side in time */
+	if (o->ncalls)
+		return 0;
+	regex_t re;
+	char err[256];
+	if (o->match && calllist_regcomp(&re, o->match, err, sizeof err) < 0) {
+		fprintf(stderr, "sipscope: --match: %s\n", err);
+		free(*ids);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < calllist_count(cl); i++) {
+		uint32_t c = calllist_call(cl, i);
+		if (!o->match || calllist_call_grep(cl, c, &re) > 0)
+			(*ids)[(*n)++] = c;
+	}
+	if (o->match)
+		regfree(&re);
+	return 0;
+}
+
+static int print_flows(const struct opts *o, const struct loaded *l, struct calllist *cl)
+{
+	uint32_t *want;
+	size_t nwant;
+	int rc = select_calls(o, l, cl, &want, &nwant);
+	if (rc)
+		return rc;
+	if (o->ncalls) { /* several calls given: one ladder, side by side in time */
 		struct ladder *lad = ladder_build(l->store, l->tracker, want, nwant, &o->ladder);
 		for (size_t i = 0; i < nwant; i++)
 			ladder_print_title(stdout, l->store, l->tracker, want[i]);
 		if (!lad || ladder_print(stdout, lad) < 0)
 			rc = -1;
 		ladder_free(lad);
+		free(want);
 		return rc;
 	}
-	for (size_t i = 0; i < calllist_count(cl); i++) {
-		uint32_t id = calllist_call(cl, i);
+	for (size_t i = 0; i < nwant; i++) {
+		uint32_t id = want[i];
 		struct ladder *lad = ladder_build(l->store, l->tracker, &id, 1, &o->ladder);
 		if (i)
 			putc('\n', stdout);
@@ -397,6 +466,51 @@ static int print_flows(const struct opts *o, const struct loaded *l, const struc
 			rc = -1;
 		ladder_free(lad);
 	}
+	free(want);
+	return rc;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The export command: the chosen calls' packets as a pcap file. */
+static int export_frames(const struct opts *o, const struct loaded *l, struct calllist *cl)
+{
+	uint32_t *ids;
+	size_t nids;
+	int rc = select_calls(o, l, cl, &ids, &nids);
+	if (rc)
+		return rc;
+	size_t *msgs = NULL, nmsgs = 0, cap = 0;
+	for (size_t i = 0; i < nids; i++) {
+		size_t *one;
+		long k = track_call_messages(l->tracker, ids[i], &one);
+		if (k < 0 || vec_grow((void **)&msgs, &cap, nmsgs + (size_t)k + 1, sizeof *msgs)) {
+			fprintf(stderr, "sipscope: out of memory\n");
+			free(ids);
+			free(msgs);
+			return EXIT_USAGE;
+		}
+		memcpy(msgs + nmsgs, one, (size_t)k * sizeof *one);
+		nmsgs += (size_t)k;
+		free(one);
+	}
+	qsort(msgs, nmsgs, sizeof *msgs, cmp_size);
+	char err[512];
+	long n = export_pcap(o->output, o->files, o->nfiles, o->bpf[0] ? o->bpf : NULL, l->store,
+	                     l->ingest, msgs, nmsgs, err, sizeof err);
+	if (n < 0) {
+		fprintf(stderr, "sipscope: %s\n", err);
+		rc = EXIT_USAGE;
+	} else {
+		fprintf(stderr, "sipscope: %ld frames (%zu SIP messages of %zu calls) written to %s\n", n,
+		        nmsgs, nids, strcmp(o->output, "-") ? o->output : "standard output");
+	}
+	free(ids);
+	free(msgs);
 	return rc;
 }
 
@@ -433,6 +547,7 @@ static int run(int argc, char **argv, const char *cmd)
 	                 : !strcmp(cmd, "stats")    ? stats_help
 	                 : !strcmp(cmd, "flow")     ? flow_help
 	                 : !strcmp(cmd, "show")     ? show_help
+	                 : !strcmp(cmd, "export")   ? export_help
 	                                            : usage_text;
 	int rc = parse_opts(argc, argv, &o, help);
 	if (rc >= 0)
@@ -441,9 +556,30 @@ static int run(int argc, char **argv, const char *cmd)
 		return usage_error("%s", "stats prints a table or JSON, not CSV");
 	if (!strcmp(cmd, "flow") && o.fmt_given)
 		return usage_error("%s", "flow prints text ladders; --format is for messages, calls, stats");
-	if (strcmp(cmd, "flow") && (o.ncalls || o.ladder.max_width || o.ladder.merge_hosts ||
-	                            o.ladder.no_sdp || o.ladder.time))
-		return usage_error("%s", "--call, --time, --width, --merge-hosts and --no-sdp are flow options");
+	int picks = strcmp(cmd, "flow") == 0 || strcmp(cmd, "export") == 0;
+	if (!picks && (o.ncalls || o.match || o.all))
+		return usage_error("%s", "--call, --match and --all choose calls for flow and export");
+	if (strcmp(cmd, "flow") && (o.ladder.max_width || o.ladder.merge_hosts || o.ladder.no_sdp ||
+	                            o.ladder.time))
+		return usage_error("%s", "--time, --width, --merge-hosts and --no-sdp are flow options");
+	if (o.ncalls && o.match)
+		return usage_error("%s", "--call and --match both choose calls: give one");
+	if (!strcmp(cmd, "export")) {
+		if (!o.output)
+			return usage_error("%s", "export needs -o FILE.pcap (or -o - for standard output)");
+		if (!o.ncalls && !o.match && !o.filter && !o.all)
+			return usage_error("%s", "export needs the calls: --call ID, --match REGEX, "
+			                         "--filter EXPR or --all");
+		if (o.fmt_given)
+			return usage_error("%s", "export writes pcap; --format is for messages, calls, stats");
+		for (size_t i = 0; i < o.nfiles; i++)
+			if (!strcmp(o.files[i], "-"))
+				return usage_error("%s", "export reads the captures twice: standard input "
+				                         "cannot be exported (save it to a file first)");
+		o.keep_ranges = 1;
+	} else if (o.output) {
+		return usage_error("%s", "-o is for export");
+	}
 	if (!strcmp(cmd, "show") && !o.nframes)
 		return usage_error("%s", "show needs --frame N (frame numbers as 'sipscope messages' prints them)");
 	if (strcmp(cmd, "show") && (o.nframes || o.secrets))
@@ -451,7 +587,7 @@ static int run(int argc, char **argv, const char *cmd)
 	if (!strcmp(cmd, "show") && o.fmt_given)
 		return usage_error("%s", "show prints text; --format is for messages, calls, stats");
 	if (o.filter && (!strcmp(cmd, "messages") || !strcmp(cmd, "stats") || !strcmp(cmd, "show")))
-		return usage_error("%s", "--filter is for calls, flow and the viewer");
+		return usage_error("%s", "--filter is for calls, flow, export and the viewer");
 	char ferr[256];
 	struct calllist *check = calllist_new(NULL, NULL);
 	rc = check ? calllist_set_filter(check, o.filter, ferr, sizeof ferr) : 0;
@@ -483,6 +619,13 @@ static int run(int argc, char **argv, const char *cmd)
 	int out_rc;
 	if (!strcmp(cmd, "flow")) {
 		out_rc = print_flows(&o, &l, cl);
+		if (out_rc == EXIT_USAGE) {
+			calllist_free(cl);
+			unload(&l);
+			return EXIT_USAGE;
+		}
+	} else if (!strcmp(cmd, "export")) {
+		out_rc = export_frames(&o, &l, cl);
 		if (out_rc == EXIT_USAGE) {
 			calllist_free(cl);
 			unload(&l);
@@ -522,10 +665,10 @@ int main(int argc, char **argv)
 		return usage_error("%s", "no command or capture given");
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "messages") || !strcmp(cmd, "calls") || !strcmp(cmd, "stats") ||
-	    !strcmp(cmd, "flow") || !strcmp(cmd, "show"))
+	    !strcmp(cmd, "flow") || !strcmp(cmd, "show") || !strcmp(cmd, "export"))
 		return run(argc - 1, argv + 1, cmd);
 	if (cmd[0] == '-')
 		/* No command: the calls of the capture (the UI will live here). */
 		return run(argc, argv, "");
-	return usage_error("unknown command '%s' (use messages, calls, stats, flow or show)", cmd);
+	return usage_error("unknown command '%s' (use messages, calls, stats, flow, show or export)", cmd);
 }

@@ -20,6 +20,7 @@ struct frag_slot {
 	uint8_t src[16], dst[16];
 	uint32_t id;
 	int64_t first_ts;
+	uint64_t first_frame; /* the earliest frame a piece came in */
 	size_t total; /* 0 until the last fragment is seen */
 	size_t npieces;
 	struct frag_piece { uint32_t off, end; } *piece; /* FRAG_MAX_PIECES, made on first use */
@@ -29,6 +30,8 @@ struct frag_slot {
 struct decoder {
 	struct frag_slot frag[FRAG_SLOTS];
 	uint8_t *out; /* the last reassembled datagram (owned) */
+	uint64_t frame; /* number of the frame being decoded */
+	uint64_t last_first_frame; /* first_frame of the datagram just reassembled */
 	struct decode_stats st;
 };
 

@@ -61,6 +61,7 @@ static enum decode_status l4_decode(struct decoder *d, uint8_t proto, const uint
 		out->src.port = rd16(p);
 		out->dst.port = rd16(p + 2);
 		out->tcp_seq = rd32(p + 4);
+		out->tcp_ack = rd32(p + 8);
 		out->tcp_flags = p[13];
 		out->payload = p + hl;
 		out->wire_len = wire - hl;
@@ -167,6 +168,7 @@ static int frag_add(struct decoder *d, uint8_t family, const uint8_t *src, const
 		memcpy(f->dst, dst, alen);
 		f->id = id;
 		f->first_ts = ts;
+		f->first_frame = d->frame;
 		f->total = 0;
 		f->npieces = 0;
 	}
@@ -177,6 +179,8 @@ static int frag_add(struct decoder *d, uint8_t family, const uint8_t *src, const
 	}
 	/* Overlaps: later bytes overwrite earlier ones (safe: all in bounds). */
 	memcpy(f->buf + off, data, len);
+	if (d->frame < f->first_frame)
+		f->first_frame = d->frame;
 	f->piece[f->npieces].off = (uint32_t)off;
 	f->piece[f->npieces].end = (uint32_t)(off + len);
 	f->npieces++;
@@ -198,6 +202,7 @@ static int frag_add(struct decoder *d, uint8_t family, const uint8_t *src, const
 	f->buf = NULL;
 	f->used = 0;
 	*total = f->total;
+	d->last_first_frame = f->first_frame;
 	d->st.frags_reassembled++;
 	return 1;
 }
@@ -239,6 +244,8 @@ static enum decode_status ipv4_decode(struct decoder *d, const uint8_t *p, size_
 		              tot - hl, ts, &total))
 			return DECODE_HELD;
 		out->payload_off = SIZE_MAX;
+		if (d->last_first_frame < out->first_frame)
+			out->first_frame = d->last_first_frame;
 		return ip_payload(d, proto, d->out, total, total, ts, out, depth);
 	}
 	return ip_payload(d, proto, p + hl, avail, tot - hl, ts, out, depth);
@@ -314,6 +321,8 @@ static enum decode_status ipv6_decode(struct decoder *d, const uint8_t *p, size_
 			if (!ip_proto_wanted(nh))
 				return DECODE_SKIP;
 			out->payload_off = SIZE_MAX;
+			if (d->last_first_frame < out->first_frame)
+				out->first_frame = d->last_first_frame;
 			return ip_payload(d, nh, d->out + q, total - q, total - q, ts, out, depth);
 		}
 		if (v6_skip_ext(p, lim, &o, &nh) < 0) /* atomic fragment (RFC 6946) */
@@ -380,8 +389,16 @@ enum decode_status decode_net(struct decoder *d, uint16_t et, const uint8_t *p, 
 enum decode_status decoder_frame(struct decoder *d, int dlt, const uint8_t *data,
                                  size_t caplen, int64_t ts_us, struct l4_packet *out)
 {
+	return decoder_frame_no(d, d->st.frames + 1, dlt, data, caplen, ts_us, out);
+}
+
+enum decode_status decoder_frame_no(struct decoder *d, uint64_t no, int dlt, const uint8_t *data,
+                                    size_t caplen, int64_t ts_us, struct l4_packet *out)
+{
 	memset(out, 0, sizeof *out);
 	d->st.frames++;
+	d->frame = no;
+	out->first_frame = no;
 	size_t off;
 	uint16_t et;
 	if (link_strip(dlt, data, caplen, &off, &et) < 0 ||

@@ -21,6 +21,8 @@ struct tcp_flow {
 	int synced;
 	int closing;       /* FIN or RST seen */
 	int is_sip;
+	int acked;         /* the peer acknowledged up to peer_ack */
+	uint32_t peer_ack;
 	struct store_endpoint src, dst;
 	uint32_t next_seq;
 	int64_t last_ts;
@@ -38,6 +40,10 @@ struct tcp_flow {
 	uint64_t seg_abs;   /* stream position of the segment's first kept byte */
 	uint64_t seg_frame; /* frame it came in */
 	size_t seg_len, seg_frame_off;
+	/* Where each buffered segment starts, and its frame: the frame that
+	 * brought a message's first byte (tcp_flow_first_frame). */
+	struct seg_mark { uint64_t abs, frame; } *marks;
+	size_t nmarks, cap_marks;
 };
 
 struct tcp_table {
@@ -65,6 +71,7 @@ static void flow_free(struct tcp_flow *f)
 		free(f->ooo[i].data);
 	free(f->buf);
 	free(f->app.ws_msg);
+	free(f->marks);
 	free(f);
 }
 
@@ -99,6 +106,16 @@ static uint64_t flow_key(const struct l4_packet *p)
 	return hmap_mix(ep_hash(&p->src), ep_hash(&p->dst));
 }
 
+/* Lose what is buffered (counted); the stream goes on after it. */
+static void drop_buffer(struct tcp_table *t, struct tcp_flow *f)
+{
+	t->st.dropped_bytes += f->len;
+	t->held -= f->len;
+	f->consumed += f->len; /* stream positions stay true for what follows */
+	f->len = 0;
+	f->nmarks = 0;
+}
+
 /* Mark a gap at the end of the buffered bytes. */
 static void mark_gap(struct tcp_table *t, struct tcp_flow *f)
 {
@@ -108,21 +125,18 @@ static void mark_gap(struct tcp_table *t, struct tcp_flow *f)
 	if (f->ngaps == TCP_MAX_GAPS) {
 		/* No room to mark it: drop what is buffered, so that the one
 		 * gap left, at the start, stands for all of them. */
-		t->st.dropped_bytes += f->len;
-		t->held -= f->len;
-		f->len = 0;
+		drop_buffer(t, f);
 		f->ngaps = 0;
 	}
 	f->gaps[f->ngaps++] = f->len;
 }
 
-static void append(struct tcp_table *t, struct tcp_flow *f, const char *d, size_t n)
+static void append(struct tcp_table *t, struct tcp_flow *f, const char *d, size_t n,
+                   uint64_t frame)
 {
 	if (f->len + f->ooo_bytes + n > TCP_FLOW_MAX_BYTES) {
 		/* Over the cap: what is buffered is lost, the stream goes on. */
-		t->st.dropped_bytes += f->len;
-		t->held -= f->len;
-		f->len = 0;
+		drop_buffer(t, f);
 		f->gaps[0] = 0;
 		f->ngaps = 1;
 		t->st.gaps++;
@@ -143,13 +157,17 @@ static void append(struct tcp_table *t, struct tcp_flow *f, const char *d, size_
 		mark_gap(t, f);
 		return;
 	}
+	if (n && (!f->nmarks || f->marks[f->nmarks - 1].frame != frame) &&
+	    !vec_grow((void **)&f->marks, &f->cap_marks, f->nmarks + 1, sizeof *f->marks))
+		f->marks[f->nmarks++] = (struct seg_mark){ f->consumed + f->len, frame };
 	memcpy(f->buf + f->len, d, n);
 	f->len += n;
 	t->held += n;
 }
 
 /* Append in-order data, trimming what was already seen. */
-static void take(struct tcp_table *t, struct tcp_flow *f, uint32_t seq, const char *d, size_t n)
+static void take(struct tcp_table *t, struct tcp_flow *f, uint32_t seq, const char *d, size_t n,
+                 uint64_t frame)
 {
 	int32_t behind = seq_diff(f->next_seq, seq);
 	if (behind > 0) {
@@ -161,7 +179,7 @@ static void take(struct tcp_table *t, struct tcp_flow *f, uint32_t seq, const ch
 		d += behind;
 		n -= (size_t)behind;
 	}
-	append(t, f, d, n);
+	append(t, f, d, n, frame);
 	f->next_seq += (uint32_t)n;
 }
 
@@ -181,7 +199,7 @@ static void drain_ooo(struct tcp_table *t, struct tcp_flow *f)
 		for (size_t i = 0; i < f->nooo; i++) {
 			struct ooo_seg *o = &f->ooo[i];
 			if (seq_diff(o->seq, f->next_seq) <= 0) {
-				take(t, f, o->seq, o->data, o->len);
+				take(t, f, o->seq, o->data, o->len, o->frame);
 				ooo_remove(f, i);
 				progress = 1;
 				break;
@@ -213,6 +231,11 @@ static struct tcp_flow *flow_find(const struct tcp_table *t, uint64_t key)
 	    t->flows[slot - 1]->key == key)
 		return t->flows[slot - 1];
 	return NULL;
+}
+
+struct tcp_flow *tcp_table_reverse(const struct tcp_table *t, const struct l4_packet *pkt)
+{
+	return flow_find(t, hmap_mix(ep_hash(&pkt->dst), ep_hash(&pkt->src)));
 }
 
 int tcp_table_knows(const struct tcp_table *t, const struct l4_packet *pkt)
@@ -314,6 +337,15 @@ struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *
 	*gap = 0;
 	t->st.segments++;
 	flow_sweep(t, ts_us, flow_key(p));
+	if (p->tcp_flags & TCP_ACK) {
+		/* What this side acknowledges, the other side's stream has:
+		 * a hole below it is the capture's, and nothing will fill it. */
+		struct tcp_flow *rev = tcp_table_reverse(t, p);
+		if (rev && (!rev->acked || seq_diff(p->tcp_ack, rev->peer_ack) > 0)) {
+			rev->peer_ack = p->tcp_ack;
+			rev->acked = 1;
+		}
+	}
 	struct tcp_flow *f = flow_get(t, p, create, ts_us);
 	if (!f)
 		return NULL;
@@ -326,7 +358,9 @@ struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *
 		while (f->nooo)
 			ooo_remove(f, 0);
 		t->held -= f->len;
+		f->consumed += f->len;
 		f->len = 0;
+		f->nmarks = 0;
 		f->ngaps = 0;
 		f->closing = 0;
 		f->synced = 1;
@@ -342,12 +376,14 @@ struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *
 	if (n == 0 && missing == 0)
 		return f;
 	if (seq_diff(seq, f->next_seq) > 0) {
-		/* A hole before it: hold it until the hole fills. */
-		if (missing == 0) {
+		/* A hole before it: hold it until the hole fills, unless the
+		 * peer already acknowledged the missing bytes. */
+		if (missing == 0 && !(f->acked && seq_diff(f->peer_ack, seq) >= 0)) {
 			hold(t, f, seq, (const char *)p->payload, n, frame, ts_us);
 			return f;
 		}
-		/* A cut segment cannot be held whole: give the hole up now. */
+		/* A cut segment cannot be held whole, and acknowledged bytes
+		 * will not come again: give the hole up now. */
 		mark_gap(t, f);
 		f->next_seq = seq;
 		drain_ooo(t, f);
@@ -355,7 +391,7 @@ struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *
 	size_t before = f->len;
 	int32_t behind = seq_diff(f->next_seq, seq);
 	size_t trim = behind > 0 ? ((size_t)behind < n ? (size_t)behind : n) : 0;
-	take(t, f, seq, (const char *)p->payload, n);
+	take(t, f, seq, (const char *)p->payload, n, frame);
 	f->seg_len = 0;
 	if (p->payload_off != SIZE_MAX && f->len == before + (n - trim) && n > trim) {
 		f->seg_abs = f->consumed + before;
@@ -401,9 +437,23 @@ int tcp_flow_flush_step(struct tcp_table *t, struct tcp_flow *f, uint64_t *frame
 		mark_gap(t, f);
 		f->next_seq = o->seq;
 	}
-	take(t, f, o->seq, o->data, o->len);
+	take(t, f, o->seq, o->data, o->len, o->frame);
 	ooo_remove(f, lo);
 	return 1; /* one segment per step: each is parsed as of its own frame */
+}
+
+int tcp_flow_flush_acked(struct tcp_table *t, struct tcp_flow *f, uint32_t ack, uint64_t *frame,
+                         int64_t *ts_us)
+{
+	if (!f->nooo || seq_diff(ack, f->next_seq) <= 0)
+		return 0;
+	size_t lo = 0;
+	for (size_t i = 1; i < f->nooo; i++)
+		if (seq_diff(f->ooo[i].seq, f->ooo[lo].seq) < 0)
+			lo = i;
+	if (seq_diff(ack, f->ooo[lo].seq) <= 0)
+		return 0; /* the hole reaches past what was acknowledged: wait */
+	return tcp_flow_flush_step(t, f, frame, ts_us);
 }
 
 struct tcp_flow *tcp_table_next_held(struct tcp_table *t, size_t *iter)
@@ -433,6 +483,11 @@ const char *tcp_flow_data(const struct tcp_flow *f, size_t *len)
 	return f->buf;
 }
 
+uint64_t tcp_flow_first_frame(const struct tcp_flow *f)
+{
+	return f->nmarks && f->marks[0].abs <= f->consumed ? f->marks[0].frame : 0;
+}
+
 int tcp_flow_frame_span(const struct tcp_flow *f, uint64_t frame, size_t len, size_t *frame_off)
 {
 	if (!f->seg_len || f->seg_frame != frame || f->consumed < f->seg_abs ||
@@ -452,6 +507,16 @@ void tcp_flow_consume(struct tcp_flow *f, size_t n)
 	f->len -= n;
 	f->t->held -= n;
 	f->consumed += n;
+	/* Marks of segments wholly read go; the one holding the next byte stays. */
+	size_t m = 0;
+	while (m + 1 < f->nmarks && f->marks[m + 1].abs <= f->consumed)
+		m++;
+	if (!f->len)
+		m = f->nmarks;
+	if (m) {
+		memmove(f->marks, f->marks + m, (f->nmarks - m) * sizeof *f->marks);
+		f->nmarks -= m;
+	}
 	/* Gaps up to n are passed (reading up to a gap passes it); the rest
 	 * move down. */
 	size_t k = 0;

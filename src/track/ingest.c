@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ingest_int.h"
+#include "sipscope/vec.h"
 
 struct ingest *ingest_new(struct store *s, struct tracker *t)
 {
@@ -38,6 +39,7 @@ void ingest_free(struct ingest *in)
 	tcp_table_free(in->tcp);
 	free(in->ring);
 	free(in->tls);
+	free(in->first_frames);
 	for (size_t i = 0; i < in->nwarnings && i < MAX_WARNINGS; i++)
 		free(in->warnings[i]);
 	free(in);
@@ -51,6 +53,13 @@ const struct ingest_stats *ingest_stats(const struct ingest *in)
 	w->st.malformed += w->track_malformed;
 	w->track_errors = w->track_msgs = w->track_malformed = 0;
 	return &in->st;
+}
+
+void ingest_keep_frame_ranges(struct ingest *in, int on) { in->keep_ranges = on; }
+
+uint64_t ingest_first_frame(const struct ingest *in, size_t idx)
+{
+	return in->keep_ranges && idx < in->cap_first ? in->first_frames[idx] : 0;
 }
 
 size_t ingest_tls_count(const struct ingest *in) { return in->ntls; }
@@ -135,6 +144,9 @@ static void consume(struct ingest *in, struct item *it)
 		return;
 	}
 	in->track_msgs++;
+	if (in->keep_ranges &&
+	    !vec_grow((void **)&in->first_frames, &in->cap_first, (size_t)idx + 1, sizeof *in->first_frames))
+		in->first_frames[idx] = it->first_frame;
 	if (r->malformed)
 		in->track_malformed++;
 	if (!in->no_track && track_msg(in->t, (size_t)idx, &it->ti) < 0)
@@ -213,6 +225,7 @@ int ingest_emit(struct ingest *in, const struct frame *f, const struct l4_packet
 	it.dst = pkt->dst;
 	it.hep = pkt->hep;
 	it.capture_id = pkt->hep_capture_id;
+	it.first_frame = pkt->first_frame && pkt->first_frame <= f->no ? pkt->first_frame : f->no;
 	it.h_src = store_endpoint_hash(&it.src);
 	it.h_dst = store_endpoint_hash(&it.dst);
 	it.call_id = cap_len(m->call_id);
@@ -287,7 +300,7 @@ static int parse_frame(struct ingest *in, const struct frame *f)
 	struct l4_packet pkt;
 	in->st.frames++;
 	uint64_t before = in->st.store_errors;
-	enum decode_status st = decoder_frame(in->dec, f->dlt, f->data, f->caplen, f->ts_us, &pkt);
+	enum decode_status st = decoder_frame_no(in->dec, f->no, f->dlt, f->data, f->caplen, f->ts_us, &pkt);
 	if (st == DECODE_TRUNCATED || st == DECODE_MALFORMED) {
 		in->st.bad_frames++;
 		return 0;

@@ -29,6 +29,7 @@ struct item {
 	struct sv call_id, from_uri, to_uri;
 	uint32_t capture_id;  /* HEP agent */
 	uint8_t hep;
+	uint64_t first_frame; /* frame of its first byte */
 };
 
 struct batch {
@@ -58,6 +59,10 @@ struct ingest {
 
 	struct ingest_tls *tls;  /* TLS connections seen */
 	size_t ntls, cap_tls;
+
+	uint64_t *first_frames;  /* by message index, when kept */
+	size_t cap_first;
+	int keep_ranges;
 
 	const char *corr_header; /* --correlate HEADER, or NULL */
 	int no_track;            /* measuring what tracking costs: skip it */

@@ -34,9 +34,10 @@ static size_t resync_point(struct ingest *in, const char *p, size_t len)
 /* Parse the SIP messages a direction has ready.  Returns 0, or -1 when the
  * flow turned out not to carry SIP and was dropped. */
 static int sip_stream(struct ingest *in, const struct frame *f, struct tcp_flow *fl,
-                      const struct l4_packet *pkt)
+                      struct l4_packet *pkt)
 {
 	for (;;) {
+		pkt->first_frame = tcp_flow_first_frame(fl);
 		size_t len, gap = tcp_flow_gap_at(fl);
 		const char *p = tcp_flow_data(fl, &len);
 		size_t lim = gap < len ? gap : len; /* never parse across a gap */
@@ -136,7 +137,7 @@ static void ws_pass_gap(struct ingest *in, struct tcp_flow *fl, size_t at)
 #define WS_DEFLATED 0x80 /* in tcp_app.ws_opcode: RSV1, permessage-deflate */
 
 static int ws_stream(struct ingest *in, const struct frame *f, struct tcp_flow *fl,
-                     const struct l4_packet *pkt)
+                     struct l4_packet *pkt)
 {
 	struct tcp_app *app = tcp_flow_app(fl);
 	for (;;) {
@@ -190,6 +191,7 @@ static int ws_stream(struct ingest *in, const struct frame *f, struct tcp_flow *
 		if (h.opcode != WS_OP_CONT) {
 			ws_drop_msg(in, app); /* a new message before the last one ended */
 			app->ws_opcode = (uint8_t)(h.opcode | ((h.rsv & 4) ? WS_DEFLATED : 0));
+			app->ws_first_frame = tcp_flow_first_frame(fl);
 		} else if (!app->ws_opcode) {
 			in->st.ws_broken++; /* continuation of nothing we saw */
 			tcp_flow_consume(fl, h.hdr_len + n);
@@ -208,9 +210,12 @@ static int ws_stream(struct ingest *in, const struct frame *f, struct tcp_flow *
 			continue;
 		if (app->ws_opcode & WS_DEFLATED) {
 			in->st.ws_compressed++;
-		} else if (ingest_message(in, f, pkt, app->ws_msg, app->ws_len, 0, 0, STORE_TP_WS, 0)) {
-			in->st.ws_msgs++;
-			tcp_flow_mark_sip(fl);
+		} else {
+			pkt->first_frame = app->ws_first_frame;
+			if (ingest_message(in, f, pkt, app->ws_msg, app->ws_len, 0, 0, STORE_TP_WS, 0)) {
+				in->st.ws_msgs++;
+				tcp_flow_mark_sip(fl);
+			}
 		}
 		app->ws_opcode = 0;
 		app->ws_len = 0;
@@ -251,7 +256,9 @@ static int hep_stream(struct ingest *in, const struct frame *f, struct tcp_flow 
 			continue;
 		}
 		struct l4_packet inner;
+		uint64_t first = tcp_flow_first_frame(fl);
 		if (decoder_hep(in->dec, p, total, &inner) == DECODE_OK) {
+			inner.first_frame = first;
 			in->st.hep_tcp++;
 			uint8_t tp = inner.proto == 6 ? STORE_TP_TCP : STORE_TP_UDP;
 			if (ingest_message(in, f, &inner, (const char *)inner.payload, inner.len, 0, 0, tp, 0))
@@ -427,6 +434,19 @@ static int tcp_flush(struct ingest *in, struct tcp_flow *fl)
 
 void ingest_tcp(struct ingest *in, const struct frame *f, const struct l4_packet *pkt)
 {
+	/* The peer acknowledged data the capture does not have: the other
+	 * direction need not wait for it.  Its held messages go first, as
+	 * they were captured before this segment. */
+	struct tcp_flow *rev = (pkt->tcp_flags & TCP_ACK) ? tcp_table_reverse(in->tcp, pkt) : NULL;
+	if (rev && tcp_flow_app(rev)->kind != TCP_APP_TLS) {
+		struct frame held;
+		memset(&held, 0, sizeof held);
+		while (tcp_flow_flush_acked(in->tcp, rev, pkt->tcp_ack, &held.no, &held.ts_us)) {
+			in->st.tcp_gaps++;
+			if (stream_parse(in, &held, rev) < 0)
+				break;
+		}
+	}
 	/* Known flows need no look at their bytes. */
 	uint8_t kind = pkt->len && !tcp_table_knows(in->tcp, pkt) ? tcp_classify(in, pkt)
 	                                                           : TCP_APP_NONE;

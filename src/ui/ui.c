@@ -424,6 +424,9 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 	}
 	store_set_fetcher(ui->store, pcap_src_fetch, ui->src);
 	ingest_set_correlate(ui->ingest, a->correlate);
+	/* Saving calls as .pcap needs each message's first frame; a live
+	 * capture cannot be read again, so it does not keep them. */
+	ingest_keep_frame_ranges(ui->ingest, a->iface == NULL);
 	if (a->filter) {
 		if (calllist_set_filter(ui->calls, a->filter, err, sizeof err) < 0) {
 			fprintf(stderr, "sipscope: %s\n", err);

@@ -262,7 +262,7 @@ static void save_calls(struct ui *ui, struct calls_view *cv)
 	}
 	char path[256] = "sipscope-calls.txt";
 	char q[128];
-	snprintf(q, sizeof q, "Save %zu %s as (.txt ladder, .json, .csv): ", k,
+	snprintf(q, sizeof q, "Save %zu %s as (.txt ladder, .json, .csv, .pcap): ", k,
 	         cv->nmarked ? "marked calls" : "calls shown");
 	if (ui_prompt(ui, q, path, sizeof path)) {
 		char err[256];

@@ -306,7 +306,7 @@ static int flow_key(struct ui *ui, struct ui_view *v, int key)
 	case KEY_F(2): {
 		char path[256];
 		snprintf(path, sizeof path, "sipscope-call-%u.txt", fv->calls[0]);
-		if (!ui_prompt(ui, "Save this flow as (.txt ladder, .json, .csv): ", path, sizeof path))
+		if (!ui_prompt(ui, "Save this flow as (.txt ladder, .json, .csv, .pcap): ", path, sizeof path))
 			break;
 		char err[256];
 		if (ui_save_calls(ui, fv->calls, fv->ncalls, path, err, sizeof err) == 0)

@@ -353,5 +353,30 @@ expect "a bad BPF filter: status 2" 2 "$BIN" calls -r "$S/proxy_rr_udp.pcap" "po
 grep -q "bad capture filter" "$T/err" && ok "... and says so" || bad "... and says so" "$T/err"
 expect "-i with a batch command: status 2" 2 "$BIN" calls -i lo
 
+# --- export: the packets of chosen calls as pcap ---------------------------------
+mkdir -p "$T/exp"
+if python3 "$ROOT/tests/integration/export_check.py" "$BIN" "$S" "$T/exp" >"$T/ec" 2>&1; then
+	ok "export: every call of every sample written as pcap and read back the same ($(grep -c '^ok' "$T/ec") samples)"
+else bad "export: every call of every sample written as pcap and read back the same" "$T/ec"; fi
+python3 "$ROOT/tests/integration/tshark_compare.py" "$BIN" "$T"/exp/*.pcap >"$T/tc" 2>&1
+case $? in
+0) ok "export: tshark finds the same messages in the exported files ($(grep -c '^ok' "$T/tc"))" ;;
+77) skp "export vs tshark: tshark not installed" ;;
+*) bad "export: tshark finds the same messages in the exported files" "$T/tc" ;;
+esac
+"$BIN" export -r "$S/frag_udp.pcap" --match 'a=candidate' --call 2 -o "$T/x.pcap" >"$T/out" 2>"$T/err"
+[ $? = 2 ] && grep -q "give one" "$T/err" && ok "export: --call and --match together is a usage error" ||
+	bad "export: --call and --match together is a usage error" "$T/err"
+"$BIN" export -r "$S/proxy_rr_udp.pcap" --match '^Record-Route: .*15130' -o - 2>"$T/err" >"$T/x.pcap"
+if [ "$(tcpdump -n -r "$T/x.pcap" 2>/dev/null | wc -l)" = 42 ] && grep -q "42 frames (42 SIP messages of 3 calls)" "$T/err"; then
+	ok "export: --match to standard output (the 3 proxied calls, 42 frames)"
+else bad "export: --match to standard output" "$T/err"; fi
+expect "export without -o: status 2" 2 "$BIN" export -r "$S/basic_udp.pcap" --all
+expect "export without a choice of calls: status 2" 2 "$BIN" export -r "$S/basic_udp.pcap" -o "$T/x.pcap"
+"$BIN" export -r - --all -o "$T/x.pcap" <"$S/basic_udp.pcap" >"$T/out" 2>"$T/err"
+[ $? = 2 ] && grep -q "standard input" "$T/err" && ok "export from standard input: status 2, says why" ||
+	bad "export from standard input: status 2, says why" "$T/err"
+expect "-o with another command: status 2" 2 "$BIN" calls -r "$S/basic_udp.pcap" -o "$T/x.pcap"
+
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -544,6 +544,51 @@ static void test_total_limit_drops_with_a_gap(void **state)
 	assert_int_equal(tcp_table_held(t), 0);
 }
 
+/* A hole the peer has acknowledged was lost by the capture, not the
+ * network: nothing will fill it, so data after it is not held.  A hole
+ * the peer has not acknowledged (network loss) waits for the
+ * retransmission. */
+static void test_acknowledged_hole_is_not_waited_for(void **state)
+{
+	struct tcp_table *t = *state;
+	int gap;
+	seg(t, 0, TCP_SYN, "");                            /* forward ISN 0: data from 1 */
+	struct l4_packet back = seg_pkt(500, TCP_SYN | TCP_ACK, "", 0, 1);
+	back.tcp_ack = 1;
+	assert_non_null(tcp_table_segment(t, &back, 2, 0, 1, &gap));
+	struct tcp_flow *f = seg(t, 1, 0x18, "AAAA");       /* 1..4 */
+	tcp_flow_consume(f, 4);
+	/* The peer acknowledges up to 9: bytes 5..8 reached it, not us. */
+	struct l4_packet ack = seg_pkt(501, TCP_ACK, "", 0, 1);
+	ack.tcp_ack = 9;
+	assert_non_null(tcp_table_segment(t, &ack, 3, 0, 0, &gap));
+	struct l4_packet c = seg_pkt(9, 0x18, "CCCC", 4, 0);
+	assert_ptr_equal(tcp_table_segment(t, &c, 4, 0, 0, &gap), f);
+	assert_flow_data(f, "CCCC");                       /* not held */
+	assert_int_equal(tcp_flow_gap_at(f), 0);
+	tcp_flow_consume(f, 4);
+	/* Now a hole the peer has not acknowledged (it acks only 13): held. */
+	struct l4_packet e = seg_pkt(17, 0x18, "EEEE", 4, 0);
+	assert_ptr_equal(tcp_table_segment(t, &e, 5, 0, 0, &gap), f);
+	assert_flow_data(f, "");
+	uint64_t fr;
+	int64_t ts;
+	assert_false(tcp_flow_flush_acked(t, f, 13, &fr, &ts));
+	/* The peer's ack moves past it: the hole is given up. */
+	assert_true(tcp_flow_flush_acked(t, f, 21, &fr, &ts));
+	assert_int_equal(fr, 5);
+	assert_flow_data(f, "EEEE");
+	assert_int_equal(tcp_flow_gap_at(f), 0);
+	tcp_flow_consume(f, 4);
+	/* Network loss: held, then the retransmission fills the hole in order. */
+	struct l4_packet h = seg_pkt(25, 0x18, "HHHH", 4, 0);
+	assert_ptr_equal(tcp_table_segment(t, &h, 6, 0, 0, &gap), f);
+	struct l4_packet g2 = seg_pkt(21, 0x18, "GGGG", 4, 0);
+	assert_ptr_equal(tcp_table_segment(t, &g2, 7, 0, 0, &gap), f);
+	assert_flow_data(f, "GGGGHHHH");
+	assert_int_equal(tcp_flow_gap_at(f), TCP_NO_GAP);
+}
+
 /* Each test runs on a fresh table. */
 #define T(fn) cmocka_unit_test_setup_teardown(fn, table_setup, table_teardown)
 
@@ -574,6 +619,7 @@ int main(void)
 		T(test_idle_flows_expire),
 		T(test_frame_span_follows_the_current_segment),
 		T(test_total_limit_drops_with_a_gap),
+		T(test_acknowledged_hole_is_not_waited_for),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,196 @@
+/* pcap_out.c - the frames of chosen SIP messages written back as a pcap
+ * file: every frame that carried a message's bytes (all IP fragments, all
+ * TCP segments of its direction from the one holding its first byte to the
+ * one completing it), exactly as captured, read again from the captures. */
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sipscope/decode.h"
+#include "sipscope/export.h"
+#include "sipscope/pcap_src.h"
+#include "sipscope/vec.h"
+#include "sipscope/ws.h"
+
+/* One message: the frames it may have come in, and its hop.  A WebSocket
+ * message also wants its connection's HTTP upgrade (from the start of the
+ * capture), or no other tool can read its frames. */
+struct span {
+	uint64_t from; /* where to start looking: first, or 1 for WebSocket */
+	uint64_t first, last;
+	struct store_endpoint src, dst;
+	uint8_t transport;
+	uint8_t hep; /* the frame is a HEP packet: only the last frame is it */
+};
+
+/* A dumper on path, or on a copy of standard output for "-" (closing the
+ * dumper then leaves stdout open). */
+static pcap_dumper_t *dump_open(pcap_t *dead, const char *path)
+{
+	if (strcmp(path, "-"))
+		return pcap_dump_open(dead, path);
+	fflush(stdout);
+	int fd = dup(STDOUT_FILENO);
+	FILE *fp = fd >= 0 ? fdopen(fd, "wb") : NULL;
+	if (!fp) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	pcap_dumper_t *d = pcap_dump_fopen(dead, fp);
+	if (!d)
+		fclose(fp);
+	return d;
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+	return (x->from > y->from) - (x->from < y->from);
+}
+
+static int same_ip(const struct store_endpoint *a, const struct store_endpoint *b)
+{
+	return a->family == b->family && !memcmp(a->addr, b->addr, a->family == 4 ? 4 : 16);
+}
+
+static int same_ep(const struct store_endpoint *a, const struct store_endpoint *b)
+{
+	return same_ip(a, b) && a->port == b->port;
+}
+
+/* Did frame `no` (decoded as st/pkt) carry part of span r? */
+static int frame_in_span(const struct span *r, uint64_t no, enum decode_status st,
+                         const struct l4_packet *pkt)
+{
+	if (no == r->last)
+		return 1;
+	if (r->transport == STORE_TP_WS && st == DECODE_OK && pkt->proto == 6 &&
+	    ws_http_upgrade((const char *)pkt->payload, pkt->len) &&
+	    ((same_ep(&pkt->src, &r->src) && same_ep(&pkt->dst, &r->dst)) ||
+	     (same_ep(&pkt->src, &r->dst) && same_ep(&pkt->dst, &r->src))))
+		return 1;
+	if (r->hep || no < r->first)
+		return 0;
+	if (r->transport == STORE_TP_UDP) /* an earlier fragment of the datagram */
+		return st == DECODE_HELD && same_ip(&pkt->src, &r->src) && same_ip(&pkt->dst, &r->dst);
+	return st == DECODE_OK && pkt->proto == 6 && pkt->wire_len > 0 && !pkt->hep &&
+	       same_ep(&pkt->src, &r->src) && same_ep(&pkt->dst, &r->dst);
+}
+
+long export_pcap(const char *path, const char *const *files, size_t nfiles, const char *bpf,
+                 struct store *s, const struct ingest *in, const size_t *msgs, size_t n,
+                 char *err, size_t errn)
+{
+	for (size_t i = 0; i < nfiles; i++)
+		if (!strcmp(files[i], "-")) {
+			snprintf(err, errn, "standard input cannot be read twice: save it to a file first");
+			return -1;
+		}
+	struct span *spans = malloc((n ? n : 1) * sizeof *spans);
+	if (!spans) {
+		snprintf(err, errn, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct store_msg *m = store_msg_at(s, msgs[i]);
+		uint64_t first = ingest_first_frame(in, msgs[i]);
+		first = first && first <= m->frame ? first : m->frame;
+		spans[i] = (struct span){ m->transport == STORE_TP_WS ? 1 : first, first, m->frame,
+		                          *store_endpoint(s, m->src), *store_endpoint(s, m->dst),
+		                          m->transport, m->agent != 0 };
+	}
+	qsort(spans, n, sizeof *spans, span_cmp);
+	uint64_t end = 0;
+	for (size_t i = 0; i < n; i++)
+		if (spans[i].last > end)
+			end = spans[i].last;
+
+	long written = -1;
+	struct pcap_src *src = pcap_src_open(files, nfiles, err, errn);
+	struct decoder *dec = decoder_new();
+	size_t *active = malloc((n ? n : 1) * sizeof *active);
+	pcap_t *dead = NULL;
+	pcap_dumper_t *dump = NULL;
+	if (!src || !dec || !active) {
+		if (src)
+			snprintf(err, errn, "out of memory");
+		goto out;
+	}
+	if (bpf && *bpf && pcap_src_set_filter(src, bpf, err, errn) < 0)
+		goto out;
+	size_t next = 0, nactive = 0;
+	long count = 0;
+	int dlt = -1;
+	struct frame f;
+	int rc;
+	while (next < n || nactive) {
+		rc = pcap_src_next(src, &f);
+		if (rc == PCAP_SRC_END || f.no > end)
+			break;
+		if (rc != PCAP_SRC_FRAME)
+			continue;
+		while (next < n && spans[next].from <= f.no)
+			active[nactive++] = next++;
+		for (size_t k = 0; k < nactive;) /* spans that ended are done */
+			if (spans[active[k]].last < f.no)
+				active[k] = active[--nactive];
+			else
+				k++;
+		if (!nactive)
+			continue;
+		struct l4_packet pkt;
+		enum decode_status st = decoder_frame_no(dec, f.no, f.dlt, f.data, f.caplen, f.ts_us, &pkt);
+		int take = 0;
+		for (size_t k = 0; k < nactive && !take; k++)
+			take = frame_in_span(&spans[active[k]], f.no, st, &pkt);
+		if (!take)
+			continue;
+		if (dlt < 0) {
+			dlt = f.dlt;
+			dead = pcap_open_dead_with_tstamp_precision(dlt, 262144, PCAP_TSTAMP_PRECISION_MICRO);
+			dump = dead ? dump_open(dead, path) : NULL;
+			if (!dump) {
+				snprintf(err, errn, "cannot write %s: %s", path,
+				         dead ? pcap_geterr(dead) : "out of memory");
+				goto out;
+			}
+		} else if (f.dlt != dlt) {
+			snprintf(err, errn, "the captures have different link types (%d, %d): export them "
+			         "one at a time", dlt, f.dlt);
+			goto out;
+		}
+		struct pcap_pkthdr h;
+		h.ts.tv_sec = (time_t)(f.ts_us / 1000000);
+		h.ts.tv_usec = (suseconds_t)(f.ts_us % 1000000);
+		h.caplen = f.caplen;
+		h.len = f.len;
+		pcap_dump((u_char *)dump, &h, f.data);
+		count++;
+	}
+	if (dlt < 0) { /* nothing matched: still an empty, valid file */
+		dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 262144, PCAP_TSTAMP_PRECISION_MICRO);
+		dump = dead ? dump_open(dead, path) : NULL;
+		if (!dump) {
+			snprintf(err, errn, "cannot write %s", path);
+			goto out;
+		}
+	}
+	if (pcap_dump_flush(dump) != 0) {
+		snprintf(err, errn, "cannot write %s", path);
+		goto out;
+	}
+	written = count;
+out:
+	if (dump)
+		pcap_dump_close(dump);
+	if (dead)
+		pcap_close(dead);
+	free(active);
+	decoder_free(dec);
+	pcap_src_close(src);
+	free(spans);
+	return written;
+}
