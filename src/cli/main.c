@@ -13,6 +13,7 @@
 
 #include "sipscope/calllist.h"
 #include "sipscope/export.h"
+#include "sipscope/flowfmt.h"
 #include "sipscope/ladder.h"
 #include "sipscope/ingest.h"
 #include "sipscope/pcap_src.h"
@@ -49,7 +50,8 @@ static const char usage_text[] =
 	"  -i, --interface IF   viewer: capture live from interface IF ('any': all)\n"
 	"      --bpf EXPR       capture filter (pcap-filter(7)); words after the\n"
 	"                       options are one too: sipscope -i eth0 port 5060\n"
-	"  -F, --format FMT     output format: table (default), json, csv\n"
+	"  -F, --format FMT     output format: table (default), json, csv; for flow:\n"
+	"                       text (default), html, svg, mermaid, plantuml, json\n"
 	"      --correlate HDR  also merge calls whose messages carry the same HDR\n"
 	"                       value (X-Call-ID, X-CID and Session-ID always do)\n"
 	"  -f, --filter EXPR    only the calls EXPR matches (calls, flow, export,\n"
@@ -60,7 +62,7 @@ static const char usage_text[] =
 	"                       or a Call-ID); repeat or give a comma list for several\n"
 	"      --match REGEX    flow, export: the calls with a message REGEX matches\n"
 	"      --all            flow, export: every call (what --filter keeps)\n"
-	"  -o, --output FILE    export: the file to write ('-': standard output)\n"
+	"  -o, --output FILE    flow, export: the file to write ('-': standard output)\n"
 	"      --time MODE      flow time column: abs (default), delta, rel\n"
 	"      --width N        flow: fit the ladder into N columns\n"
 	"      --merge-hosts    flow: one column per host, not per ip:port\n"
@@ -91,14 +93,19 @@ static const char stats_help[] =
 	"SDD, SER, SEER, ISA, SCR) and the busiest endpoints.\n";
 
 static const char flow_help[] =
-	"Usage: sipscope flow -r FILE [-r FILE...] [-c ID[,ID...]] [--time abs|delta|rel]\n"
-	"                     [--width N] [--merge-hosts] [--no-sdp] [--ascii]\n"
-	"                     [--correlate HDR]\n"
+	"Usage: sipscope flow -r FILE [-r FILE...] [-c ID[,ID...] | --match REGEX | --all]\n"
+	"                     [--filter EXPR] [--format text|html|svg|mermaid|plantuml|json]\n"
+	"                     [-o FILE] [--time abs|delta|rel] [--width N] [--merge-hosts]\n"
+	"                     [--no-sdp] [--ascii] [--correlate HDR]\n"
 	"\n"
 	"Print call flows as ladder diagrams: one column per endpoint, one arrow\n"
 	"per message labelled with the method or status, retransmissions marked\n"
-	"(retr), SDP offers and answers summarised under their arrow.  Without\n"
-	"--call, every call in turn.  The viewer draws the same ladder.\n";
+	"(retr), SDP offers and answers summarised under their arrow.  As text,\n"
+	"without --call, every call in turn.  The viewer draws the same ladder.\n"
+	"Other formats make one document of the chosen calls: html (one\n"
+	"self-contained page, the SVG ladder with each arrow clickable to show\n"
+	"its message), svg, mermaid (sequenceDiagram), plantuml, json (the\n"
+	"calls' transactions, dialogs and messages).\n";
 
 static const char show_help[] =
 	"Usage: sipscope show -r FILE [-r FILE...] --frame N [--frame N...] [--secrets]\n"
@@ -143,6 +150,7 @@ struct opts {
 	size_t ncalls;
 	struct ladder_opts ladder;
 	int fmt_given;
+	const char *fmt_name;  /* --format as given (flow has its own formats) */
 	const char *output;    /* -o */
 	const char *match;     /* --match REGEX */
 	int all;               /* --all */
@@ -212,8 +220,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 			o->files[o->nfiles++] = optarg;
 			break;
 		case 'F':
-			if (export_format_parse(optarg, &o->fmt) < 0)
-				return usage_error("unknown format '%s' (use table, json or csv)", optarg);
+			o->fmt_name = optarg; /* checked with the command (run) */
 			o->fmt_given = 1;
 			break;
 		case 'c':
@@ -439,32 +446,36 @@ static int select_calls(const struct opts *o, const struct loaded *l, struct cal
 	return 0;
 }
 
-static int print_flows(const struct opts *o, const struct loaded *l, struct calllist *cl)
+/* The flow command: text ladders (each call in turn, or the --call calls
+ * in one), or one document in another format (all the chosen calls). */
+static int print_flows(const struct opts *o, const struct loaded *l, struct calllist *cl,
+                       enum flow_format fmt)
 {
 	uint32_t *want;
 	size_t nwant;
 	int rc = select_calls(o, l, cl, &want, &nwant);
 	if (rc)
 		return rc;
-	if (o->ncalls) { /* several calls given: one ladder, side by side in time */
-		struct ladder *lad = ladder_build(l->store, l->tracker, want, nwant, &o->ladder);
-		for (size_t i = 0; i < nwant; i++)
-			ladder_print_title(stdout, l->store, l->tracker, want[i]);
-		if (!lad || ladder_print(stdout, lad) < 0)
-			rc = -1;
-		ladder_free(lad);
+	FILE *out = stdout;
+	if (o->output && strcmp(o->output, "-") && !(out = fopen(o->output, "w"))) {
+		fprintf(stderr, "sipscope: cannot write %s: %s\n", o->output, strerror(errno));
 		free(want);
-		return rc;
+		return EXIT_USAGE;
 	}
-	for (size_t i = 0; i < nwant; i++) {
-		uint32_t id = want[i];
-		struct ladder *lad = ladder_build(l->store, l->tracker, &id, 1, &o->ladder);
-		if (i)
-			putc('\n', stdout);
-		ladder_print_title(stdout, l->store, l->tracker, id);
-		if (!lad || ladder_print(stdout, lad) < 0)
-			rc = -1;
-		ladder_free(lad);
+	if (fmt != FLOW_FMT_TEXT || o->ncalls) {
+		/* one document; --call calls share one ladder, side by side in time */
+		rc = export_flow(out, l->store, l->tracker, want, nwant, fmt, &o->ladder);
+	} else {
+		for (size_t i = 0; i < nwant; i++) {
+			if (i)
+				putc('\n', out);
+			if (export_flow(out, l->store, l->tracker, &want[i], 1, fmt, &o->ladder) < 0)
+				rc = -1;
+		}
+	}
+	if (out != stdout && fclose(out) != 0) {
+		fprintf(stderr, "sipscope: cannot write %s\n", o->output);
+		rc = EXIT_USAGE;
 	}
 	free(want);
 	return rc;
@@ -552,10 +563,16 @@ static int run(int argc, char **argv, const char *cmd)
 	int rc = parse_opts(argc, argv, &o, help);
 	if (rc >= 0)
 		return rc;
+	enum flow_format ffmt = FLOW_FMT_TEXT;
+	if (!strcmp(cmd, "flow")) {
+		if (o.fmt_given && flow_format_parse(o.fmt_name, &ffmt) < 0)
+			return usage_error("unknown flow format '%s' (use text, html, svg, mermaid, plantuml "
+			                   "or json)", o.fmt_name);
+	} else if (o.fmt_given && export_format_parse(o.fmt_name, &o.fmt) < 0) {
+		return usage_error("unknown format '%s' (use table, json or csv)", o.fmt_name);
+	}
 	if (!strcmp(cmd, "stats") && o.fmt == EXPORT_CSV)
 		return usage_error("%s", "stats prints a table or JSON, not CSV");
-	if (!strcmp(cmd, "flow") && o.fmt_given)
-		return usage_error("%s", "flow prints text ladders; --format is for messages, calls, stats");
 	int picks = strcmp(cmd, "flow") == 0 || strcmp(cmd, "export") == 0;
 	if (!picks && (o.ncalls || o.match || o.all))
 		return usage_error("%s", "--call, --match and --all choose calls for flow and export");
@@ -577,8 +594,8 @@ static int run(int argc, char **argv, const char *cmd)
 				return usage_error("%s", "export reads the captures twice: standard input "
 				                         "cannot be exported (save it to a file first)");
 		o.keep_ranges = 1;
-	} else if (o.output) {
-		return usage_error("%s", "-o is for export");
+	} else if (o.output && strcmp(cmd, "flow")) {
+		return usage_error("%s", "-o is for flow and export");
 	}
 	if (!strcmp(cmd, "show") && !o.nframes)
 		return usage_error("%s", "show needs --frame N (frame numbers as 'sipscope messages' prints them)");
@@ -618,7 +635,7 @@ static int run(int argc, char **argv, const char *cmd)
 	}
 	int out_rc;
 	if (!strcmp(cmd, "flow")) {
-		out_rc = print_flows(&o, &l, cl);
+		out_rc = print_flows(&o, &l, cl, ffmt);
 		if (out_rc == EXIT_USAGE) {
 			calllist_free(cl);
 			unload(&l);

@@ -353,6 +353,39 @@ expect "a bad BPF filter: status 2" 2 "$BIN" calls -r "$S/proxy_rr_udp.pcap" "po
 grep -q "bad capture filter" "$T/err" && ok "... and says so" || bad "... and says so" "$T/err"
 expect "-i with a batch command: status 2" 2 "$BIN" calls -i lo
 
+# --- flow in other formats, through the command line -----------------------------
+fbad=0
+for cap in "$S"/*.pcap; do
+	name=$(basename "$cap" .pcap)
+	n=$("$BIN" messages -r "$cap" --format csv | tail -n +2 | awk -F, '$6 != "" || 1' | wc -l)
+	[ "$n" = 0 ] && continue
+	for f in html svg mermaid plantuml json text; do
+		if ! "$BIN" flow -r "$cap" --all --format $f -o "$T/$name.$f" 2>>"$T/ferr"; then
+			echo "$name $f: exit status" >>"$T/ferr"; fbad=1
+		fi
+	done
+	if command -v xmllint >/dev/null 2>&1; then
+		xmllint --noout "$T/$name.svg" "$T/$name.html" 2>>"$T/ferr" || fbad=1
+	fi
+	python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); n = sum(len(c["messages"]) for c in d["calls"]); sys.exit(n != int(sys.argv[2]))' \
+		"$T/$name.json" "$n" 2>>"$T/ferr" || { echo "$name: json messages != $n" >>"$T/ferr"; fbad=1; }
+	python3 "$ROOT/tests/integration/flowfmt_mermaid_check.py" "$T/$name.mermaid:$n" >>"$T/ferr" 2>&1 ||
+		{ echo "$name: mermaid" >>"$T/ferr"; fbad=1; }
+	[ "$(grep -c ' -\[#[0-9A-F]*\]-*> ' "$T/$name.plantuml")" = "$n" ] ||
+		{ echo "$name: plantuml arrows != $n" >>"$T/ferr"; fbad=1; }
+	LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$T/$name".* && { echo "$name: control bytes" >>"$T/ferr"; fbad=1; }
+done
+[ "$fbad" = 0 ] && ok "flow --format html, svg, mermaid, plantuml, json, text -o FILE for every sample (valid, every message)" ||
+	bad "flow --format html, svg, mermaid, plantuml, json, text -o FILE for every sample" "$T/ferr"
+if command -v plantuml >/dev/null 2>&1; then
+	if plantuml -checkonly "$T/proxy_rr_udp.plantuml" >"$T/pu" 2>&1; then ok "flow --format plantuml: plantuml -checkonly accepts it"
+	else bad "flow --format plantuml: plantuml -checkonly accepts it" "$T/pu"; fi
+else skp "plantuml -checkonly: plantuml not installed"; fi
+"$BIN" flow -r "$S/proxy_rr_udp.pcap" --all >"$T/out"
+cmp -s "$T/out" "$T/proxy_rr_udp.text" && ok "flow -o FILE writes what standard output gets" ||
+	bad "flow -o FILE writes what standard output gets"
+expect "flow --format csv: status 2" 2 "$BIN" flow -r "$S/basic_udp.pcap" --format csv
+
 # --- export: the packets of chosen calls as pcap ---------------------------------
 mkdir -p "$T/exp"
 if python3 "$ROOT/tests/integration/export_check.py" "$BIN" "$S" "$T/exp" >"$T/ec" 2>&1; then
