@@ -53,6 +53,8 @@ const struct ingest_stats *ingest_stats(const struct ingest *in)
 	return &in->st;
 }
 
+struct store *ingest_store(const struct ingest *in) { return in->s; }
+
 size_t ingest_tls_count(const struct ingest *in) { return in->ntls; }
 
 const struct ingest_tls *ingest_tls(const struct ingest *in, size_t i)
