@@ -832,8 +832,9 @@ int db_sync(struct db_writer *w, struct store *s, const struct tracker *t)
 	}
 	/* The orphans that got their dialog are written: drop them, keep the
 	 * ones added by this sync. */
-	memmove(w->orphans + keep, w->orphans + orphans_before,
-	        (w->norphans - orphans_before) * sizeof *w->orphans);
+	if (w->norphans > orphans_before)
+		memmove(w->orphans + keep, w->orphans + orphans_before,
+		        (w->norphans - orphans_before) * sizeof *w->orphans);
 	w->norphans = (size_t)keep + (w->norphans - orphans_before);
 	w->written = n;
 	return 0;
