@@ -59,6 +59,10 @@ int ingest_raw_message(struct ingest *in, uint64_t frame, int64_t ts_us,
                        const struct store_endpoint *src, const struct store_endpoint *dst,
                        uint8_t transport, uint32_t capture_id, const char *bytes, size_t len);
 
+/* The store the pipeline writes to (for a source that restores record
+ * fields the bytes alone do not give, such as a stored database). */
+struct store *ingest_store(const struct ingest *in);
+
 /* After the last ingest_frame(): TCP data held behind holes that never
  * filled is parsed (behind a gap).  ingest_run() does this itself. */
 void ingest_finish(struct ingest *in);

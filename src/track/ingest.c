@@ -62,6 +62,8 @@ uint64_t ingest_first_frame(const struct ingest *in, size_t idx)
 	return in->keep_ranges && idx < in->cap_first ? in->first_frames[idx] : 0;
 }
 
+struct store *ingest_store(const struct ingest *in) { return in->s; }
+
 size_t ingest_tls_count(const struct ingest *in) { return in->ntls; }
 
 const struct ingest_tls *ingest_tls(const struct ingest *in, size_t i)

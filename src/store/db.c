@@ -1,0 +1,930 @@
+/* db.c - the sqlite3 sink and source: calls, dialogs, transactions and
+ * every SIP message (bytes included) in one database file.
+ *
+ * Schema (DB_SCHEMA_VERSION 1, PRAGMA user_version; PRAGMA application_id
+ * is 0x53495053, "SIPS").  Times are seconds since the epoch as REAL
+ * (microsecond precision) and, where exactness matters, microseconds as
+ * INTEGER.  Ids are 1-based; NULL means none.  Column REFERENCES document
+ * the links; they are not enforced (PRAGMA foreign_keys stays off: the
+ * writer is the only writer and keeps them whole, one transaction per
+ * sync).
+ *
+ *   captures      one row per capture source written (file or interface)
+ *   calls         one row per call leg, as `sipscope calls` numbers them;
+ *                 the legs a B2BUA correlates point at their root call
+ *                 (`root`), and the view call_list adds them up per call
+ *   dialogs       RFC 3261 12 dialogs
+ *   transactions  RFC 3261 17 transactions, one per hop
+ *   messages      one row per SIP message: index fields, the hop's
+ *                 addresses, the ids it was tracked under, and its bytes
+ *                 exactly as captured (`raw`, a BLOB)
+ *   media         the m= lines of every SDP offer/answer
+ *
+ * The text is kept verbatim in the manual (man/sipscope.1). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "sipscope/db.h"
+#include "sipscope/hmap.h"
+#include "sipscope/sdp.h"
+#include "sipscope/sip.h"
+#include "sipscope/vec.h"
+
+#ifndef SIPSCOPE_VERSION
+#define SIPSCOPE_VERSION "0.0.0"
+#endif
+
+#define DB_APPLICATION_ID 0x53495053
+#define DB_MAX_HEADERS 128
+
+static const char db_schema[] =
+	"CREATE TABLE IF NOT EXISTS captures (\n"
+	"  id          INTEGER PRIMARY KEY,\n"
+	"  source      TEXT NOT NULL,   -- capture file name, or interface\n"
+	"  started     REAL,            -- when the capture began (s since the epoch)\n"
+	"  started_us  INTEGER,\n"
+	"  written     REAL,            -- when sipscope began writing it (wall clock)\n"
+	"  version     TEXT             -- sipscope version that wrote it\n"
+	");\n"
+	"CREATE TABLE IF NOT EXISTS calls (\n"
+	"  id           INTEGER PRIMARY KEY,             -- call leg\n"
+	"  root         INTEGER REFERENCES calls(id),    -- B2BUA leg: the call it is listed under\n"
+	"  call_id      TEXT,\n"
+	"  from_uri     TEXT,            -- From/To URIs of the first message\n"
+	"  to_uri       TEXT,\n"
+	"  method       TEXT,            -- of the first request: INVITE, REGISTER, ...\n"
+	"  state        TEXT,            -- pending setup ringing in_call completed cancelled\n"
+	"                                -- busy rejected diverted failed\n"
+	"  final_status INTEGER,         -- final response to the initial transaction\n"
+	"  start        REAL,            -- first and last message of the leg\n"
+	"  end          REAL,\n"
+	"  ring_ms      REAL,            -- initial request to 180/183\n"
+	"  setup_ms     REAL,            -- initial request to its final response\n"
+	"  duration_s   REAL,            -- 2xx to BYE (or to the last message)\n"
+	"  messages     INTEGER,         -- messages of the leg\n"
+	"  dialogs      INTEGER,\n"
+	"  first_msg    INTEGER REFERENCES messages(id),\n"
+	"  last_msg     INTEGER REFERENCES messages(id),\n"
+	"  first_txn    INTEGER REFERENCES transactions(id)\n"
+	");\n"
+	"CREATE TABLE IF NOT EXISTS dialogs (\n"
+	"  id          INTEGER PRIMARY KEY,\n"
+	"  call        INTEGER REFERENCES calls(id),\n"
+	"  state       TEXT,             -- early, confirmed, terminated\n"
+	"  method      TEXT,             -- of the request that created it\n"
+	"  first_msg   INTEGER REFERENCES messages(id),\n"
+	"  txn         INTEGER REFERENCES transactions(id)\n"
+	");\n"
+	"CREATE TABLE IF NOT EXISTS transactions (\n"
+	"  id           INTEGER PRIMARY KEY,\n"
+	"  call         INTEGER REFERENCES calls(id),\n"
+	"  method       TEXT,\n"
+	"  first_msg    INTEGER REFERENCES messages(id),  -- the request\n"
+	"  prov_msg     INTEGER REFERENCES messages(id),  -- first 1xx above 100\n"
+	"  final_msg    INTEGER REFERENCES messages(id),  -- first final response\n"
+	"  final_status INTEGER,\n"
+	"  dialog       INTEGER REFERENCES dialogs(id),\n"
+	"  cancels      INTEGER REFERENCES transactions(id),  -- a CANCEL: its INVITE\n"
+	"  origin       INTEGER REFERENCES transactions(id),  -- same request, first hop\n"
+	"  seen         INTEGER          -- distinct messages (retransmissions apart)\n"
+	");\n"
+	"CREATE TABLE IF NOT EXISTS messages (\n"
+	"  id          INTEGER PRIMARY KEY,  -- capture order\n"
+	"  capture     INTEGER REFERENCES captures(id),\n"
+	"  frame       INTEGER,          -- frame that completed it (1-based)\n"
+	"  time        REAL,             -- s since the epoch\n"
+	"  time_us     INTEGER,          -- the same in microseconds\n"
+	"  src         TEXT,             -- 'ip:port', '[ip6]:port'\n"
+	"  src_ip      TEXT,\n"
+	"  src_port    INTEGER,\n"
+	"  dst         TEXT,\n"
+	"  dst_ip      TEXT,\n"
+	"  dst_port    INTEGER,\n"
+	"  transport   TEXT,             -- UDP TCP TLS WS WSS SCTP\n"
+	"  capture_id  INTEGER,          -- HEP capture agent id, NULL when not HEP\n"
+	"  method      TEXT,             -- requests\n"
+	"  status      INTEGER,          -- responses\n"
+	"  call_id     TEXT,\n"
+	"  cseq        INTEGER,\n"
+	"  cseq_method TEXT,\n"
+	"  from_tag    TEXT,\n"
+	"  to_tag      TEXT,\n"
+	"  branch      TEXT,             -- top Via branch\n"
+	"  retrans     INTEGER,          -- 1: repeats an earlier message of its transaction\n"
+	"  cut         TEXT,             -- 'snaplen', 'tcp-gap': bytes missing\n"
+	"  malformed   TEXT,             -- why it failed to parse, or NULL\n"
+	"  txn         INTEGER REFERENCES transactions(id),\n"
+	"  dialog      INTEGER REFERENCES dialogs(id),\n"
+	"  call        INTEGER REFERENCES calls(id),     -- the leg\n"
+	"  request     INTEGER REFERENCES messages(id),  -- responses: the request answered\n"
+	"  length      INTEGER,\n"
+	"  raw         BLOB              -- the message bytes, untouched\n"
+	");\n"
+	"CREATE TABLE IF NOT EXISTS media (\n"
+	"  id          INTEGER PRIMARY KEY,\n"
+	"  message     INTEGER REFERENCES messages(id),\n"
+	"  call        INTEGER REFERENCES calls(id),\n"
+	"  idx         INTEGER,          -- m= line, 0-based\n"
+	"  type        TEXT,             -- audio, video, image, application\n"
+	"  addr        TEXT,             -- c= address (media, else session level)\n"
+	"  port        INTEGER,\n"
+	"  proto       TEXT,             -- RTP/AVP, RTP/SAVP, udptl, ...\n"
+	"  dir         TEXT,             -- sendrecv sendonly recvonly inactive (or none)\n"
+	"  codecs      TEXT,             -- rtpmap names (or payload types), comma-separated\n"
+	"  candidates  INTEGER           -- ICE a=candidate lines\n"
+	");\n"
+	"CREATE INDEX IF NOT EXISTS calls_call_id ON calls(call_id);\n"
+	"CREATE INDEX IF NOT EXISTS calls_state ON calls(state);\n"
+	"CREATE INDEX IF NOT EXISTS calls_start ON calls(start);\n"
+	"CREATE INDEX IF NOT EXISTS calls_root ON calls(root);\n"
+	"CREATE INDEX IF NOT EXISTS dialogs_call ON dialogs(call);\n"
+	"CREATE INDEX IF NOT EXISTS transactions_call ON transactions(call);\n"
+	"CREATE INDEX IF NOT EXISTS transactions_method ON transactions(method, final_status);\n"
+	"CREATE INDEX IF NOT EXISTS media_call ON media(call);\n"
+	"CREATE VIEW IF NOT EXISTS call_list AS\n"
+	"  SELECT c.*,\n"
+	"         1 + (SELECT count(*) FROM calls l WHERE l.root = c.id) AS legs,\n"
+	"         c.messages + coalesce((SELECT sum(l.messages) FROM calls l WHERE l.root = c.id), 0)\n"
+	"           AS total_messages\n"
+	"  FROM calls c WHERE c.root IS NULL;\n";
+
+/* The indexes of the messages table: apart, since a first bulk sync builds
+ * them after the rows (sorting once is several times cheaper than keeping
+ * them up to date row by row). */
+static const char db_msg_indexes[] =
+	"CREATE INDEX IF NOT EXISTS messages_call ON messages(call);\n"
+	"CREATE INDEX IF NOT EXISTS messages_call_id ON messages(call_id);\n"
+	"CREATE INDEX IF NOT EXISTS messages_time ON messages(time);\n"
+	"CREATE INDEX IF NOT EXISTS messages_src_ip ON messages(src_ip);\n"
+	"CREATE INDEX IF NOT EXISTS messages_dst_ip ON messages(dst_ip);\n";
+static const char db_drop_msg_indexes[] =
+	"DROP INDEX IF EXISTS messages_call;\n"
+	"DROP INDEX IF EXISTS messages_call_id;\n"
+	"DROP INDEX IF EXISTS messages_time;\n"
+	"DROP INDEX IF EXISTS messages_src_ip;\n"
+	"DROP INDEX IF EXISTS messages_dst_ip;\n";
+
+/* A first sync of at least this many messages drops and rebuilds the
+ * message indexes. */
+#define DB_BULK_MIN 20000
+
+static const char *const tp_names[] = { "UDP", "TCP", "TLS", "WS", "WSS", "SCTP" };
+
+/* The reasons ingest gives messages whose bytes were cut (src/track/ingest.c):
+ * re-parsing the stored bytes cannot tell, so the `cut` column restores them. */
+static const char cut_snaplen[] = "cut short by the capture (snaplen)";
+static const char cut_tcpgap[] = "incomplete: TCP bytes missing (segment lost or cut by snaplen)";
+
+struct ep_text {
+	char ip[INET6_ADDRSTRLEN];
+	char full[64];
+};
+
+/* What was last written of a call, dialog or transaction: a hash of its
+ * fields, so a sync rewrites only the rows that changed. */
+struct hashes {
+	uint64_t *h;
+	size_t n, cap;
+};
+
+struct db_writer {
+	sqlite3 *db;
+	sqlite3_stmt *ins_msg, *ins_media, *put_call, *put_dlg, *put_txn, *set_dialog, *ins_capture;
+	/* Ids already in the database when it was opened: ours follow them. */
+	int64_t msg_base, call_base, dlg_base, txn_base;
+	int64_t capture;
+	size_t written; /* store messages written */
+	struct hashes calls, dlgs, txns;
+	/* Messages written without a dialog although their transaction may
+	 * make one (an INVITE before its 1xx/2xx): track_finish() can give
+	 * them one later, and the row follows. */
+	uint32_t *orphans;
+	size_t norphans, cap_orphans;
+	struct ep_text *eps;
+	size_t neps, cap_eps;
+	struct sip_header hdrs[DB_MAX_HEADERS];
+	char err[256];
+};
+
+static void db_fail(struct db_writer *w, const char *what)
+{
+	snprintf(w->err, sizeof w->err, "%s: %s", what, sqlite3_errmsg(w->db));
+}
+
+int db_is_database(const char *path)
+{
+	static const char magic[16] = "SQLite format 3";
+	char head[16];
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	size_t got = fread(head, 1, sizeof head, f);
+	fclose(f);
+	return got == sizeof head && memcmp(head, magic, sizeof magic) == 0;
+}
+
+/* 1 when path exists and holds bytes, 0 when absent or empty. */
+static int file_has_bytes(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	int c = getc(f);
+	fclose(f);
+	return c != EOF;
+}
+
+static int64_t query_int(sqlite3 *db, const char *sql, int64_t dflt)
+{
+	sqlite3_stmt *st;
+	int64_t v = dflt;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return dflt;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Open path (created when create) and check it is ours, or empty. */
+static sqlite3 *open_checked(const char *path, int create, char *err, size_t n)
+{
+	if (file_has_bytes(path) && !db_is_database(path)) {
+		snprintf(err, n, "%s: not an sqlite3 database (it holds something else; name another file)",
+		         path);
+		return NULL;
+	}
+	if (!create && !file_has_bytes(path)) {
+		snprintf(err, n, "%s: %s", path, access(path, F_OK) ? strerror(errno) : "empty file");
+		return NULL;
+	}
+	sqlite3 *db = NULL;
+	/* One connection per writer or reader, used by one thread: no mutexes
+	 * (nor counting every allocation under one, when sqlite3 starts here). */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+		snprintf(err, n, "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	int64_t tables = query_int(db, "SELECT count(*) FROM sqlite_master", -1);
+	if (tables < 0) {
+		snprintf(err, n, "%s: cannot read: %s", path, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return NULL;
+	}
+	int64_t app = query_int(db, "PRAGMA application_id", 0);
+	int64_t ver = query_int(db, "PRAGMA user_version", 0);
+	if (tables > 0 && app != DB_APPLICATION_ID) {
+		snprintf(err, n, "%s: an sqlite3 database, but not one sipscope wrote", path);
+		sqlite3_close(db);
+		return NULL;
+	}
+	if (ver > DB_SCHEMA_VERSION) {
+		snprintf(err, n, "%s: written by a newer sipscope (schema %lld; this one reads %d)", path,
+		         (long long)ver, DB_SCHEMA_VERSION);
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+static int prepare(struct db_writer *w, sqlite3_stmt **st, const char *sql)
+{
+	if (sqlite3_prepare_v3(w->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
+		db_fail(w, "prepare");
+		return -1;
+	}
+	return 0;
+}
+
+struct db_writer *db_open(const char *path, char *err, size_t n)
+{
+	struct db_writer *w = calloc(1, sizeof *w);
+	if (!w) {
+		snprintf(err, n, "%s: out of memory", path);
+		return NULL;
+	}
+	w->db = open_checked(path, 1, err, n);
+	if (!w->db) {
+		free(w);
+		return NULL;
+	}
+	char *msg = NULL;
+	/* page_size only counts before the first table; WAL persists in the
+	 * file; synchronous=NORMAL loses nothing committed when the process
+	 * dies (only a power cut can take the last commits back). */
+	static const char setup[] =
+		"PRAGMA page_size=8192;"
+		"PRAGMA journal_mode=WAL;"
+		"PRAGMA synchronous=NORMAL;"
+		"PRAGMA cache_size=-65536;"
+		"PRAGMA temp_store=MEMORY;"
+		"BEGIN IMMEDIATE;";
+	int rc = sqlite3_exec(w->db, setup, NULL, NULL, &msg);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(w->db, db_schema, NULL, NULL, &msg);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(w->db, db_msg_indexes, NULL, NULL, &msg);
+	if (rc == SQLITE_OK) {
+		char sql[96];
+		snprintf(sql, sizeof sql, "PRAGMA application_id=%d; PRAGMA user_version=%d; COMMIT;",
+		         DB_APPLICATION_ID, DB_SCHEMA_VERSION);
+		rc = sqlite3_exec(w->db, sql, NULL, NULL, &msg);
+	}
+	if (rc != SQLITE_OK) {
+		snprintf(err, n, "%s: cannot create the schema: %s", path, msg ? msg : sqlite3_errmsg(w->db));
+		sqlite3_free(msg);
+		db_close(w);
+		return NULL;
+	}
+	w->msg_base = query_int(w->db, "SELECT max(id) FROM messages", 0);
+	w->call_base = query_int(w->db, "SELECT max(id) FROM calls", 0);
+	w->dlg_base = query_int(w->db, "SELECT max(id) FROM dialogs", 0);
+	w->txn_base = query_int(w->db, "SELECT max(id) FROM transactions", 0);
+	if (prepare(w, &w->ins_msg,
+	            "INSERT INTO messages VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)") ||
+	    prepare(w, &w->ins_media,
+	            "INSERT INTO media(message,call,idx,type,addr,port,proto,dir,codecs,candidates)"
+	            " VALUES(?,?,?,?,?,?,?,?,?,?)") ||
+	    prepare(w, &w->put_call,
+	            "INSERT OR REPLACE INTO calls VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)") ||
+	    prepare(w, &w->put_dlg, "INSERT OR REPLACE INTO dialogs VALUES(?,?,?,?,?,?)") ||
+	    prepare(w, &w->put_txn, "INSERT OR REPLACE INTO transactions VALUES(?,?,?,?,?,?,?,?,?,?,?)") ||
+	    prepare(w, &w->set_dialog, "UPDATE messages SET dialog=? WHERE id=?") ||
+	    prepare(w, &w->ins_capture,
+	            "INSERT INTO captures(source,started,started_us,written,version) VALUES(?,?,?,?,?)")) {
+		snprintf(err, n, "%s: %s", path, w->err);
+		db_close(w);
+		return NULL;
+	}
+	return w;
+}
+
+const char *db_error(const struct db_writer *w) { return w->err; }
+
+size_t db_written(const struct db_writer *w) { return w->written; }
+
+void db_close(struct db_writer *w)
+{
+	if (!w)
+		return;
+	sqlite3_stmt *sts[] = { w->ins_msg, w->ins_media, w->put_call, w->put_dlg,
+		                w->put_txn, w->set_dialog, w->ins_capture };
+	for (size_t i = 0; i < sizeof sts / sizeof sts[0]; i++)
+		sqlite3_finalize(sts[i]);
+	sqlite3_close(w->db);
+	free(w->calls.h);
+	free(w->dlgs.h);
+	free(w->txns.h);
+	free(w->orphans);
+	free(w->eps);
+	free(w);
+}
+
+int64_t db_add_capture(struct db_writer *w, const char *source, int64_t started_us)
+{
+	struct timeval now;
+	gettimeofday(&now, NULL);
+	sqlite3_stmt *st = w->ins_capture;
+	sqlite3_bind_text(st, 1, source, -1, SQLITE_STATIC);
+	if (started_us) {
+		sqlite3_bind_double(st, 2, (double)started_us / 1e6);
+		sqlite3_bind_int64(st, 3, started_us);
+	} else {
+		sqlite3_bind_null(st, 2);
+		sqlite3_bind_null(st, 3);
+	}
+	sqlite3_bind_double(st, 4, (double)now.tv_sec + (double)now.tv_usec / 1e6);
+	sqlite3_bind_text(st, 5, SIPSCOPE_VERSION, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE) {
+		db_fail(w, "add capture");
+		return -1;
+	}
+	w->capture = sqlite3_last_insert_rowid(w->db);
+	return w->capture;
+}
+
+/* ---- binding helpers --------------------------------------------------- */
+
+static void bind_sv(sqlite3_stmt *st, int col, struct sv v)
+{
+	if (sv_is_set(v))
+		sqlite3_bind_text(st, col, v.len ? v.p : "", (int)v.len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, col);
+}
+
+static void bind_str(sqlite3_stmt *st, int col, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, col, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, col);
+}
+
+/* base + id, or NULL for id 0. */
+static void bind_id(sqlite3_stmt *st, int col, int64_t base, uint32_t id)
+{
+	if (id)
+		sqlite3_bind_int64(st, col, base + id);
+	else
+		sqlite3_bind_null(st, col);
+}
+
+static void bind_time(sqlite3_stmt *st, int col, int64_t us)
+{
+	sqlite3_bind_double(st, col, (double)us / 1e6);
+}
+
+/* Elapsed ms from `from` to `to`, or NULL when `to` was not seen. */
+static void bind_ms(sqlite3_stmt *st, int col, int64_t from, int64_t to)
+{
+	if (to)
+		sqlite3_bind_double(st, col, (double)(to - from) / 1000.0);
+	else
+		sqlite3_bind_null(st, col);
+}
+
+static int step(struct db_writer *w, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		db_fail(w, what);
+		return -1;
+	}
+	return 0;
+}
+
+/* The text of endpoint id (formatted once per endpoint). */
+static const struct ep_text *ep_text(struct db_writer *w, struct store *s, uint32_t id)
+{
+	static const struct ep_text none = { "", "?" };
+	if (!id)
+		return &none;
+	if (id > w->neps) {
+		if (vec_grow((void **)&w->eps, &w->cap_eps, id, sizeof *w->eps))
+			return &none;
+		for (size_t k = w->neps; k < id; k++) {
+			const struct store_endpoint *ep = store_endpoint(s, (uint32_t)k + 1);
+			struct ep_text *e = &w->eps[k];
+			store_endpoint_format(ep, e->full, sizeof e->full);
+			e->ip[0] = '\0';
+			if (ep)
+				inet_ntop(ep->family == 4 ? AF_INET : AF_INET6, ep->addr, e->ip, sizeof e->ip);
+		}
+		w->neps = id;
+	}
+	return &w->eps[id - 1];
+}
+
+/* ---- messages and their media ----------------------------------------- */
+
+static const char *method_text(uint8_t m)
+{
+	return sip_method_name((enum sip_method)m);
+}
+
+static int write_media(struct db_writer *w, int64_t msg_id, const struct store_msg *r,
+                       const struct sip_msg *m)
+{
+	struct sv body = sip_body_sdp(m);
+	struct sdp sdp;
+	if (!sv_is_set(body) || sdp_parse(body.p, body.len, &sdp) < 0)
+		return 0;
+	sqlite3_stmt *st = w->ins_media;
+	for (size_t i = 0; i < sdp.nmedia; i++) {
+		const struct sdp_media *md = &sdp.media[i];
+		char codecs[SDP_MAX_FMTS * 40];
+		size_t used = 0;
+		for (uint16_t k = 0; k < md->nfmts; k++) {
+			struct sv c = sv_is_set(md->fmts[k].encoding) ? md->fmts[k].encoding : md->fmts[k].id;
+			if (used + c.len + 2 > sizeof codecs)
+				break;
+			if (k)
+				codecs[used++] = ',';
+			memcpy(codecs + used, c.p, c.len);
+			used += c.len;
+		}
+		sqlite3_bind_int64(st, 1, msg_id);
+		bind_id(st, 2, w->call_base, r->call);
+		sqlite3_bind_int(st, 3, (int)i);
+		bind_sv(st, 4, md->type);
+		bind_sv(st, 5, md->conn);
+		sqlite3_bind_int64(st, 6, md->port);
+		bind_sv(st, 7, md->proto);
+		bind_str(st, 8, sdp_dir_name((enum sdp_dir)md->dir));
+		sqlite3_bind_text(st, 9, codecs, (int)used, SQLITE_STATIC);
+		sqlite3_bind_int(st, 10, md->ncandidates);
+		if (step(w, st, "write media") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int write_message(struct db_writer *w, struct store *s, size_t idx)
+{
+	const struct store_msg *r = store_msg_at(s, idx);
+	size_t len = 0;
+	const char *bytes = store_msg_bytes(s, idx, &len);
+	struct sip_msg m;
+	int parsed = bytes && sip_parse(bytes, len, SIP_PARSE_DATAGRAM, &m, w->hdrs, DB_MAX_HEADERS) > 0;
+	/* Both endpoints before binding: a lookup may move the cache. */
+	ep_text(w, s, r->src > r->dst ? r->src : r->dst);
+	const struct ep_text *src = ep_text(w, s, r->src), *dst = ep_text(w, s, r->dst);
+	const struct store_endpoint *sep = store_endpoint(s, r->src), *dep = store_endpoint(s, r->dst);
+	int is_req = r->flags & STORE_MSG_REQUEST;
+	int64_t id = w->msg_base + (int64_t)idx + 1;
+	sqlite3_stmt *st = w->ins_msg;
+
+	sqlite3_bind_int64(st, 1, id);
+	bind_id(st, 2, 0, (uint32_t)w->capture);
+	sqlite3_bind_int64(st, 3, (int64_t)r->frame);
+	bind_time(st, 4, r->ts_us);
+	sqlite3_bind_int64(st, 5, r->ts_us);
+	sqlite3_bind_text(st, 6, src->full, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, src->ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 8, sep ? sep->port : 0);
+	sqlite3_bind_text(st, 9, dst->full, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, dst->ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 11, dep ? dep->port : 0);
+	bind_str(st, 12, r->transport < sizeof tp_names / sizeof tp_names[0] ? tp_names[r->transport] : "?");
+	if (r->agent)
+		sqlite3_bind_int64(st, 13, store_agent_capture_id(s, r->agent));
+	else
+		sqlite3_bind_null(st, 13);
+	if (is_req && parsed)
+		bind_sv(st, 14, m.method);
+	else
+		bind_str(st, 14, is_req ? method_text(r->method) : NULL);
+	if (is_req)
+		sqlite3_bind_null(st, 15);
+	else
+		sqlite3_bind_int(st, 15, r->status);
+	bind_sv(st, 16, store_str(s, r->call_id));
+	if (parsed && m.cseq_valid) {
+		sqlite3_bind_int64(st, 17, m.cseq);
+		bind_sv(st, 18, m.cseq_method);
+	} else {
+		sqlite3_bind_null(st, 17);
+		sqlite3_bind_null(st, 18);
+	}
+	bind_sv(st, 19, parsed ? m.from_tag : SV_NULL);
+	bind_sv(st, 20, parsed ? m.to_tag : SV_NULL);
+	bind_sv(st, 21, parsed ? m.branch : SV_NULL);
+	sqlite3_bind_int(st, 22, r->flags & STORE_MSG_RETRANS ? 1 : 0);
+	bind_str(st, 23, r->flags & STORE_MSG_TCPGAP ? "tcp-gap" : r->flags & STORE_MSG_SNAPCUT ? "snaplen" : NULL);
+	bind_str(st, 24, r->malformed ? r->malformed : bytes ? NULL : "bytes unavailable");
+	bind_id(st, 25, w->txn_base, r->txn);
+	bind_id(st, 26, w->dlg_base, r->dialog);
+	bind_id(st, 27, w->call_base, r->call);
+	bind_id(st, 28, w->msg_base, r->request_msg);
+	sqlite3_bind_int64(st, 29, r->loc_len);
+	if (bytes)
+		sqlite3_bind_blob(st, 30, len ? bytes : "", (int)len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 30);
+	if (step(w, st, "write message") < 0)
+		return -1;
+	if (parsed && write_media(w, id, r, &m) < 0)
+		return -1;
+	if (!r->dialog && r->txn) {
+		if (vec_grow((void **)&w->orphans, &w->cap_orphans, w->norphans + 1, sizeof *w->orphans)) {
+			snprintf(w->err, sizeof w->err, "out of memory");
+			return -1;
+		}
+		w->orphans[w->norphans++] = (uint32_t)idx;
+	}
+	return 0;
+}
+
+/* Messages written without a dialog that have one now: their rows follow.
+ * Returns how many orphans stay at the front of the list (the rest are
+ * dropped once the sync commits), or -1. */
+static long update_orphans(struct db_writer *w, struct store *s)
+{
+	size_t keep = 0;
+	for (size_t i = 0; i < w->norphans; i++) {
+		uint32_t idx = w->orphans[i];
+		const struct store_msg *r = store_msg_at(s, idx);
+		if (r && r->dialog) {
+			sqlite3_bind_int64(w->set_dialog, 1, w->dlg_base + r->dialog);
+			sqlite3_bind_int64(w->set_dialog, 2, w->msg_base + (int64_t)idx + 1);
+			if (step(w, w->set_dialog, "update message dialog") < 0)
+				return -1;
+		} else {
+			w->orphans[keep++] = idx; /* order kept: the rest stay valid on failure */
+		}
+	}
+	return (long)keep;
+}
+
+/* ---- calls, dialogs, transactions -------------------------------------- */
+
+static uint64_t call_hash(const struct call_info *c)
+{
+	uint64_t h = hmap_mix(c->call_id, (uint64_t)c->from << 32 | c->to);
+	h = hmap_mix(h, (uint64_t)c->method << 24 | (uint64_t)c->state << 16 | c->final_status);
+	h = hmap_mix(h, (uint64_t)c->first_msg << 32 | c->last_msg);
+	h = hmap_mix(h, (uint64_t)c->nmsgs << 32 | c->first_txn);
+	h = hmap_mix(h, (uint64_t)c->ndialogs << 32 | c->root);
+	h = hmap_mix(h, (uint64_t)c->start_us);
+	h = hmap_mix(h, (uint64_t)c->end_us);
+	h = hmap_mix(h, (uint64_t)c->ring_us);
+	h = hmap_mix(h, (uint64_t)c->answer_us);
+	h = hmap_mix(h, (uint64_t)c->bye_us);
+	return hmap_mix(h, (uint64_t)c->final_us);
+}
+
+static uint64_t dlg_hash(const struct dlg_info *d)
+{
+	uint64_t h = hmap_mix(d->call, (uint64_t)d->first_msg << 32 | d->txn);
+	return hmap_mix(h, (uint64_t)d->state << 8 | d->method);
+}
+
+static uint64_t txn_hash(const struct txn_info *x)
+{
+	uint64_t h = hmap_mix(x->first_msg, (uint64_t)x->prov_msg << 32 | x->final_msg);
+	h = hmap_mix(h, (uint64_t)x->dialog << 32 | x->cancels);
+	return hmap_mix(h, (uint64_t)x->origin << 32 | (uint64_t)x->final_status << 16 |
+	                      (uint64_t)x->method << 8 | x->nseen);
+}
+
+/* Does row i (0-based) need writing?  Records its new hash. */
+static int changed(struct hashes *hs, size_t i, uint64_t h, int *oom)
+{
+	if (i >= hs->n) {
+		if (vec_grow((void **)&hs->h, &hs->cap, i + 1, sizeof *hs->h)) {
+			*oom = 1;
+			return 1;
+		}
+		hs->n = i + 1;
+		hs->h[i] = h;
+		return 1;
+	}
+	if (hs->h[i] == h)
+		return 0;
+	hs->h[i] = h;
+	return 1;
+}
+
+static int write_call(struct db_writer *w, struct store *s, uint32_t id, const struct call_info *c)
+{
+	sqlite3_stmt *st = w->put_call;
+	sqlite3_bind_int64(st, 1, w->call_base + id);
+	bind_id(st, 2, w->call_base, c->root);
+	bind_sv(st, 3, store_str(s, c->call_id));
+	bind_sv(st, 4, store_str(s, c->from));
+	bind_sv(st, 5, store_str(s, c->to));
+	bind_str(st, 6, method_text(c->method));
+	bind_str(st, 7, track_state_name((enum call_state)c->state));
+	if (c->final_status)
+		sqlite3_bind_int(st, 8, c->final_status);
+	else
+		sqlite3_bind_null(st, 8);
+	bind_time(st, 9, c->start_us);
+	bind_time(st, 10, c->end_us);
+	bind_ms(st, 11, c->start_us, c->ring_us);
+	bind_ms(st, 12, c->start_us, c->final_us);
+	if (c->answer_us)
+		sqlite3_bind_double(st, 13, (double)((c->bye_us ? c->bye_us : c->end_us) - c->answer_us) / 1e6);
+	else
+		sqlite3_bind_null(st, 13);
+	sqlite3_bind_int64(st, 14, c->nmsgs);
+	sqlite3_bind_int64(st, 15, c->ndialogs);
+	bind_id(st, 16, w->msg_base, c->nmsgs ? c->first_msg + 1 : 0);
+	bind_id(st, 17, w->msg_base, c->nmsgs ? c->last_msg + 1 : 0);
+	bind_id(st, 18, w->txn_base, c->first_txn);
+	return step(w, st, "write call");
+}
+
+static int write_dialog(struct db_writer *w, uint32_t id, const struct dlg_info *d)
+{
+	sqlite3_stmt *st = w->put_dlg;
+	sqlite3_bind_int64(st, 1, w->dlg_base + id);
+	bind_id(st, 2, w->call_base, d->call);
+	bind_str(st, 3, track_dialog_state_name((enum dlg_state)d->state));
+	bind_str(st, 4, method_text(d->method));
+	bind_id(st, 5, w->msg_base, d->first_msg);
+	bind_id(st, 6, w->txn_base, d->txn);
+	return step(w, st, "write dialog");
+}
+
+static int write_txn(struct db_writer *w, struct store *s, uint32_t id, const struct txn_info *x)
+{
+	const struct store_msg *first = x->first_msg ? store_msg_at(s, x->first_msg - 1) : NULL;
+	sqlite3_stmt *st = w->put_txn;
+	sqlite3_bind_int64(st, 1, w->txn_base + id);
+	bind_id(st, 2, w->call_base, first ? first->call : 0);
+	bind_str(st, 3, method_text(x->method));
+	bind_id(st, 4, w->msg_base, x->first_msg);
+	bind_id(st, 5, w->msg_base, x->prov_msg);
+	bind_id(st, 6, w->msg_base, x->final_msg);
+	if (x->final_status)
+		sqlite3_bind_int(st, 7, x->final_status);
+	else
+		sqlite3_bind_null(st, 7);
+	bind_id(st, 8, w->dlg_base, x->dialog);
+	bind_id(st, 9, w->txn_base, x->cancels);
+	bind_id(st, 10, w->txn_base, x->origin);
+	sqlite3_bind_int(st, 11, x->nseen);
+	return step(w, st, "write transaction");
+}
+
+static int write_tracked(struct db_writer *w, struct store *s, const struct tracker *t)
+{
+	int oom = 0;
+	size_t n = track_call_count(t);
+	for (size_t i = 0; i < n; i++) {
+		const struct call_info *c = track_call(t, i);
+		if (changed(&w->calls, i, call_hash(c), &oom) && write_call(w, s, (uint32_t)i + 1, c) < 0)
+			return -1;
+	}
+	n = track_dialog_count(t);
+	for (size_t i = 0; i < n; i++) {
+		const struct dlg_info *d = track_dialog(t, (uint32_t)i + 1);
+		if (changed(&w->dlgs, i, dlg_hash(d), &oom) && write_dialog(w, (uint32_t)i + 1, d) < 0)
+			return -1;
+	}
+	n = track_txn_count(t);
+	for (size_t i = 0; i < n; i++) {
+		const struct txn_info *x = track_txn(t, (uint32_t)i + 1);
+		if (changed(&w->txns, i, txn_hash(x), &oom) && write_txn(w, s, (uint32_t)i + 1, x) < 0)
+			return -1;
+	}
+	if (oom) {
+		snprintf(w->err, sizeof w->err, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int exec(struct db_writer *w, const char *sql, const char *what)
+{
+	if (sqlite3_exec(w->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		db_fail(w, what);
+		return -1;
+	}
+	return 0;
+}
+
+/* A first sync of many messages into an empty database: a rollback
+ * journal instead of the WAL, so the pages are written once rather than
+ * to the WAL and again by the checkpoint (a rollback journal keeps only
+ * the pages a transaction overwrites, and a new database has almost
+ * none), and no fsync until the WAL is back.  A process killed meanwhile
+ * leaves a hot journal, and the next open rolls the sync back: the
+ * database is as it was, consistent.  (What synchronous=OFF gives up is
+ * the power-cut case for this first write of a new file.)  When other
+ * connections read the database the mode cannot change, and the sync runs
+ * in WAL as any other. */
+static void bulk_journal(struct db_writer *w, int on)
+{
+	sqlite3_exec(w->db, on ? "PRAGMA synchronous=OFF; PRAGMA journal_mode=TRUNCATE"
+	                       : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+}
+
+int db_sync(struct db_writer *w, struct store *s, const struct tracker *t)
+{
+	w->err[0] = '\0';
+	size_t n = store_msg_count(s);
+	size_t orphans_before = w->norphans;
+	int bulk = w->written == 0 && w->msg_base == 0 && n >= DB_BULK_MIN;
+	if (bulk)
+		bulk_journal(w, 1);
+	if (exec(w, "BEGIN IMMEDIATE", "begin") < 0)
+		return -1;
+	long keep = update_orphans(w, s);
+	int rc = keep < 0 ? -1 : 0;
+	if (rc == 0 && bulk)
+		rc = exec(w, db_drop_msg_indexes, "drop indexes");
+	for (size_t i = w->written; rc == 0 && i < n; i++)
+		rc = write_message(w, s, i);
+	if (rc == 0 && bulk)
+		rc = exec(w, db_msg_indexes, "build indexes");
+	if (rc == 0)
+		rc = write_tracked(w, s, t);
+	if (rc == 0)
+		rc = exec(w, "COMMIT", "commit");
+	if (rc < 0)
+		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+	if (bulk)
+		bulk_journal(w, 0);
+	if (rc < 0) {
+		/* Nothing of this sync is in the database: the next one writes
+		 * the same messages and every call, dialog and transaction. */
+		w->norphans = orphans_before;
+		w->calls.n = w->dlgs.n = w->txns.n = 0;
+		return -1;
+	}
+	/* The orphans that got their dialog are written: drop them, keep the
+	 * ones added by this sync. */
+	if (w->norphans > orphans_before)
+		memmove(w->orphans + keep, w->orphans + orphans_before,
+		        (w->norphans - orphans_before) * sizeof *w->orphans);
+	w->norphans = (size_t)keep + (w->norphans - orphans_before);
+	w->written = n;
+	return 0;
+}
+
+/* ---- reading a database back ------------------------------------------- */
+
+static int parse_endpoint(const unsigned char *ip, int port, struct store_endpoint *ep)
+{
+	memset(ep, 0, sizeof *ep);
+	ep->port = (uint16_t)port;
+	if (!ip)
+		return -1;
+	if (strchr((const char *)ip, ':')) {
+		ep->family = 6;
+		return inet_pton(AF_INET6, (const char *)ip, ep->addr) == 1 ? 0 : -1;
+	}
+	ep->family = 4;
+	return inet_pton(AF_INET, (const char *)ip, ep->addr) == 1 ? 0 : -1;
+}
+
+static uint8_t transport_of(const unsigned char *name)
+{
+	for (size_t i = 0; name && i < sizeof tp_names / sizeof tp_names[0]; i++)
+		if (!strcmp((const char *)name, tp_names[i]))
+			return (uint8_t)i;
+	return STORE_TP_UDP;
+}
+
+int db_load(const char *path, struct ingest *in, char *err, size_t n)
+{
+	sqlite3 *db = open_checked(path, 0, err, n);
+	if (!db)
+		return -1;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT id, frame, time_us, src_ip, src_port, dst_ip, dst_port, transport,"
+	                       " capture_id, cut, raw FROM messages ORDER BY id",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, n, "%s: not a sipscope database (%s)", path, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return -1;
+	}
+	struct store *s = ingest_store(in);
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		struct store_endpoint src, dst;
+		const void *raw = sqlite3_column_blob(st, 10);
+		size_t len = (size_t)sqlite3_column_bytes(st, 10);
+		if (!raw)
+			continue; /* its bytes were unreadable when written */
+		if (parse_endpoint(sqlite3_column_text(st, 3), sqlite3_column_int(st, 4), &src) < 0 ||
+		    parse_endpoint(sqlite3_column_text(st, 5), sqlite3_column_int(st, 6), &dst) < 0) {
+			snprintf(err, n, "%s: message %lld: bad address", path, (long long)id);
+			ret = -1;
+			break;
+		}
+		int hep = sqlite3_column_type(st, 8) != SQLITE_NULL;
+		uint32_t capture_id = hep ? (uint32_t)sqlite3_column_int64(st, 8) : 0;
+		const unsigned char *cut = sqlite3_column_text(st, 9);
+		size_t before = store_msg_count(s);
+		int got = ingest_raw_message(in, (uint64_t)sqlite3_column_int64(st, 1),
+		                             sqlite3_column_int64(st, 2), &src, &dst,
+		                             transport_of(sqlite3_column_text(st, 7)), capture_id, raw, len);
+		if (got < 0) {
+			snprintf(err, n, "%s: message %lld: cannot store it: %s", path, (long long)id,
+			         store_error(s));
+			ret = -1;
+			break;
+		}
+		struct store_msg *r = got > 0 && store_msg_count(s) > before ? store_msg_at(s, before) : NULL;
+		if (!r)
+			continue;
+		/* What the bytes alone cannot say. */
+		if (hep && !capture_id)
+			r->agent = store_agent_index(s, 0);
+		if (cut && !strcmp((const char *)cut, "snaplen")) {
+			r->flags |= STORE_MSG_SNAPCUT;
+			r->malformed = cut_snaplen;
+		} else if (cut && !strcmp((const char *)cut, "tcp-gap")) {
+			r->flags |= STORE_MSG_TCPGAP;
+			r->malformed = cut_tcpgap;
+		}
+	}
+	if (ret == 0 && rc != SQLITE_DONE) {
+		snprintf(err, n, "%s: cannot read messages: %s", path, sqlite3_errmsg(db));
+		ret = -1;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return ret;
+}
