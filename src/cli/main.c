@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "sipscope/calllist.h"
+#include "sipscope/db.h"
 #include "sipscope/export.h"
 #include "sipscope/flowfmt.h"
 #include "sipscope/ladder.h"
@@ -41,12 +42,14 @@ static const char usage_text[] =
 	"  flow       call flows as text ladder diagrams\n"
 	"  show       messages taken apart header by header (--frame N)\n"
 	"  export     the packets of chosen calls as a pcap file (-o FILE)\n"
+	"  db         store the calls and messages in an sqlite3 database (-o FILE)\n"
 	"  (none)     with -r: the interactive viewer (the calls table when\n"
 	"             standard output is not a terminal)\n"
 	"\n"
 	"Options:\n"
-	"  -r, --read FILE      read a pcap or pcapng file ('-' for stdin);\n"
-	"                       repeat to merge several files by time\n"
+	"  -r, --read FILE      read a pcap or pcapng file ('-' for stdin), or a\n"
+	"                       database 'sipscope db' wrote; repeat to merge\n"
+	"                       several captures by time\n"
 	"  -i, --interface IF   viewer: capture live from interface IF ('any': all)\n"
 	"      --bpf EXPR       capture filter (pcap-filter(7)); words after the\n"
 	"                       options are one too: sipscope -i eth0 port 5060\n"
@@ -62,7 +65,10 @@ static const char usage_text[] =
 	"                       or a Call-ID); repeat or give a comma list for several\n"
 	"      --match REGEX    flow, export: the calls with a message REGEX matches\n"
 	"      --all            flow, export: every call (what --filter keeps)\n"
-	"  -o, --output FILE    flow, export: the file to write ('-': standard output)\n"
+	"  -o, --output FILE    flow, export, db: the file to write ('-': standard\n"
+	"                       output, not for db)\n"
+	"      --db FILE        viewer: also store the calls in the sqlite3 database\n"
+	"                       FILE, every second (a live capture too)\n"
 	"      --time MODE      flow time column: abs (default), delta, rel\n"
 	"      --width N        flow: fit the ladder into N columns\n"
 	"      --merge-hosts    flow: one column per host, not per ip:port\n"
@@ -126,6 +132,14 @@ static const char export_help[] =
 	"messages, all the IP fragments and TCP segments it came in.  The captures\n"
 	"are read a second time, so standard input cannot be exported.\n";
 
+static const char db_help[] =
+	"Usage: sipscope db -r FILE [-r FILE...] -o CALLS.db [--correlate HDR] [BPF]\n"
+	"\n"
+	"Store the capture's calls, dialogs, transactions, messages (with their\n"
+	"bytes, addresses and times) and SDP media in an sqlite3 database, created\n"
+	"or appended to.  The schema is in sipscope(1).  'sipscope -r CALLS.db'\n"
+	"and the batch commands read the database back as a capture.\n";
+
 static const char calls_help[] =
 	"Usage: sipscope calls -r FILE [-r FILE...] [--format table|json|csv]\n"
 	"                      [--correlate HDR]\n"
@@ -155,6 +169,7 @@ struct opts {
 	const char *match;     /* --match REGEX */
 	int all;               /* --all */
 	int keep_ranges;       /* export: keep each message's first frame */
+	const char *db;        /* --db: the viewer also writes the calls there */
 };
 
 enum {
@@ -168,7 +183,8 @@ enum {
 	OPT_FRAME,
 	OPT_SECRETS,
 	OPT_MATCH,
-	OPT_ALL
+	OPT_ALL,
+	OPT_DB
 };
 
 __attribute__((format(printf, 1, 2)))
@@ -200,6 +216,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		{ "output", required_argument, NULL, 'o' },
 		{ "match", required_argument, NULL, OPT_MATCH },
 		{ "all", no_argument, NULL, OPT_ALL },
+		{ "db", required_argument, NULL, OPT_DB },
 		{ "time", required_argument, NULL, OPT_TIME },
 		{ "width", required_argument, NULL, OPT_WIDTH },
 		{ "merge-hosts", no_argument, NULL, OPT_MERGE_HOSTS },
@@ -258,6 +275,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 			break;
 		case OPT_ALL:
 			o->all = 1;
+			break;
+		case OPT_DB:
+			o->db = optarg;
 			break;
 		case OPT_BPF:
 			if (strlen(optarg) >= sizeof o->bpf)
@@ -337,6 +357,7 @@ struct loaded {
 	struct tracker *tracker;
 	struct ingest *ingest;
 	int damaged;
+	int from_db; /* read from a database: no frames behind the messages */
 };
 
 static void unload(struct loaded *l)
@@ -353,6 +374,38 @@ static int load(const struct opts *o, struct loaded *l)
 {
 	char err[512];
 	memset(l, 0, sizeof *l);
+	int from_db = 0;
+	for (size_t i = 0; i < o->nfiles; i++)
+		if (strcmp(o->files[i], "-") && db_is_database(o->files[i]))
+			from_db = 1;
+	if (from_db) {
+		if (o->nfiles > 1) {
+			fprintf(stderr, "sipscope: a database is read alone, not merged with other captures\n");
+			return EXIT_USAGE;
+		}
+		if (o->bpf[0]) {
+			fprintf(stderr, "sipscope: a capture filter applies to packets; a database holds "
+			                "messages\n");
+			return EXIT_USAGE;
+		}
+		l->store = store_new();
+		l->tracker = l->store ? track_new(l->store) : NULL;
+		l->ingest = l->tracker ? ingest_new(l->store, l->tracker) : NULL;
+		if (!l->ingest) {
+			fprintf(stderr, "sipscope: out of memory\n");
+			unload(l);
+			return EXIT_USAGE;
+		}
+		ingest_set_correlate(l->ingest, o->correlate);
+		if (db_load(o->files[0], l->ingest, err, sizeof err) < 0) {
+			fprintf(stderr, "sipscope: %s\n", err);
+			unload(l);
+			return EXIT_USAGE;
+		}
+		track_finish(l->tracker);
+		l->from_db = 1;
+		return 0;
+	}
 	l->src = pcap_src_open(o->files, o->nfiles, err, sizeof err);
 	if (!l->src || (o->bpf[0] && pcap_src_set_filter(l->src, o->bpf, err, sizeof err) < 0)) {
 		fprintf(stderr, "sipscope: %s\n", err);
@@ -481,6 +534,33 @@ static int print_flows(const struct opts *o, const struct loaded *l, struct call
 	return rc;
 }
 
+/* The db command: everything loaded, written in one transaction. */
+static int write_db(const struct opts *o, const struct loaded *l)
+{
+	char err[512];
+	struct db_writer *w = db_open(o->output, err, sizeof err);
+	if (!w) {
+		fprintf(stderr, "sipscope: %s\n", err);
+		return EXIT_USAGE;
+	}
+	int64_t first = store_msg_count(l->store) ? store_msg_at(l->store, 0)->ts_us : 0;
+	for (size_t i = 0; i < o->nfiles; i++)
+		db_add_capture(w, o->files[i], first);
+	int rc = 0;
+	if (db_sync(w, l->store, l->tracker) < 0) {
+		fprintf(stderr, "sipscope: %s: %s\n", o->output, db_error(w));
+		rc = EXIT_USAGE;
+	} else {
+		size_t roots = 0;
+		for (size_t i = 0; i < track_call_count(l->tracker); i++)
+			roots += !track_call(l->tracker, i)->root;
+		fprintf(stderr, "sipscope: %zu SIP messages of %zu calls written to %s\n", db_written(w),
+		        roots, o->output);
+	}
+	db_close(w);
+	return rc;
+}
+
 static int cmp_size(const void *a, const void *b)
 {
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
@@ -559,6 +639,7 @@ static int run(int argc, char **argv, const char *cmd)
 	                 : !strcmp(cmd, "flow")     ? flow_help
 	                 : !strcmp(cmd, "show")     ? show_help
 	                 : !strcmp(cmd, "export")   ? export_help
+	                 : !strcmp(cmd, "db")       ? db_help
 	                                            : usage_text;
 	int rc = parse_opts(argc, argv, &o, help);
 	if (rc >= 0)
@@ -594,9 +675,21 @@ static int run(int argc, char **argv, const char *cmd)
 				return usage_error("%s", "export reads the captures twice: standard input "
 				                         "cannot be exported (save it to a file first)");
 		o.keep_ranges = 1;
+	} else if (!strcmp(cmd, "db")) {
+		if (!o.output || !strcmp(o.output, "-"))
+			return usage_error("%s", "db needs -o FILE.db (an sqlite3 database is a file)");
+		if (o.fmt_given || o.filter)
+			return usage_error("%s", "db stores the whole capture; --format and --filter do not apply");
+		for (size_t i = 0; i < o.nfiles; i++)
+			if (!strcmp(o.files[i], o.output))
+				return usage_error("%s", "db: -o names one of the captures read");
 	} else if (o.output && strcmp(cmd, "flow")) {
-		return usage_error("%s", "-o is for flow and export");
+		return usage_error("%s", "-o is for flow, export and db");
 	}
+	if (o.db && *cmd)
+		return usage_error("%s", "--db is for the viewer; batch: sipscope db -r FILE -o FILE.db");
+	if (o.db && o.nfiles == 1 && db_is_database(o.files[0]))
+		return usage_error("%s", "--db: the capture read is already a database");
 	if (!strcmp(cmd, "show") && !o.nframes)
 		return usage_error("%s", "show needs --frame N (frame numbers as 'sipscope messages' prints them)");
 	if (strcmp(cmd, "show") && (o.nframes || o.secrets))
@@ -617,7 +710,7 @@ static int run(int argc, char **argv, const char *cmd)
 	if (!*cmd && isatty(STDOUT_FILENO)) {
 		struct ui_args ua = {
 			.files = o.files, .nfiles = o.nfiles, .correlate = o.correlate,
-			.filter = o.filter, .ascii = o.ladder.ascii, .iface = o.iface,
+			.filter = o.filter, .ascii = o.ladder.ascii, .iface = o.iface, .db = o.db,
 			.bpf = o.bpf[0] ? o.bpf : NULL,
 		};
 		return ui_run(&ua);
@@ -641,7 +734,21 @@ static int run(int argc, char **argv, const char *cmd)
 			unload(&l);
 			return EXIT_USAGE;
 		}
+	} else if (!strcmp(cmd, "db")) {
+		out_rc = write_db(&o, &l);
+		if (out_rc == EXIT_USAGE) {
+			calllist_free(cl);
+			unload(&l);
+			return EXIT_USAGE;
+		}
 	} else if (!strcmp(cmd, "export")) {
+		if (l.from_db) {
+			fprintf(stderr, "sipscope: export writes packets; a database holds messages only "
+			                "(export from the capture files)\n");
+			calllist_free(cl);
+			unload(&l);
+			return EXIT_USAGE;
+		}
 		out_rc = export_frames(&o, &l, cl);
 		if (out_rc == EXIT_USAGE) {
 			calllist_free(cl);
@@ -682,10 +789,11 @@ int main(int argc, char **argv)
 		return usage_error("%s", "no command or capture given");
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "messages") || !strcmp(cmd, "calls") || !strcmp(cmd, "stats") ||
-	    !strcmp(cmd, "flow") || !strcmp(cmd, "show") || !strcmp(cmd, "export"))
+	    !strcmp(cmd, "flow") || !strcmp(cmd, "show") || !strcmp(cmd, "export") || !strcmp(cmd, "db"))
 		return run(argc - 1, argv + 1, cmd);
 	if (cmd[0] == '-')
 		/* No command: the calls of the capture (the UI will live here). */
 		return run(argc, argv, "");
-	return usage_error("unknown command '%s' (use messages, calls, stats, flow, show or export)", cmd);
+	return usage_error("unknown command '%s' (use messages, calls, stats, flow, show, export or db)",
+	                   cmd);
 }

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "sipscope/escape.h"
+#include "sipscope/db.h"
 #include "ui.h"
 
 #define SLICE_US 20000      /* loading work between two polls */
@@ -407,13 +408,18 @@ static void trace_time(const char *what, int64_t t0)
 static int open_capture(struct ui *ui, const struct ui_args *a)
 {
 	char err[512];
-	ui->src = a->iface ? pcap_src_open_live(a->iface, err, sizeof err)
-	                   : pcap_src_open_opts(a->files, a->nfiles, 1, err, sizeof err);
-	if (!ui->src || (a->bpf && pcap_src_set_filter(ui->src, a->bpf, err, sizeof err) < 0)) {
-		fprintf(stderr, "sipscope: %s\n", err);
-		return -1;
+	ui->from_db = !a->iface && a->nfiles == 1 && db_is_database(a->files[0]);
+	if (ui->from_db) {
+		ui->src = NULL; /* read whole below, before the screen opens */
+	} else {
+		ui->src = a->iface ? pcap_src_open_live(a->iface, err, sizeof err)
+		                   : pcap_src_open_opts(a->files, a->nfiles, 1, err, sizeof err);
+		if (!ui->src || (a->bpf && pcap_src_set_filter(ui->src, a->bpf, err, sizeof err) < 0)) {
+			fprintf(stderr, "sipscope: %s\n", err);
+			return -1;
+		}
+		ui->live = pcap_src_is_live(ui->src);
 	}
-	ui->live = pcap_src_is_live(ui->src);
 	ui->store = store_new();
 	ui->tracker = ui->store ? track_new(ui->store) : NULL;
 	ui->ingest = ui->tracker ? ingest_new(ui->store, ui->tracker) : NULL;
@@ -422,7 +428,8 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 		fprintf(stderr, "sipscope: out of memory\n");
 		return -1;
 	}
-	store_set_fetcher(ui->store, pcap_src_fetch, ui->src);
+	if (ui->src)
+		store_set_fetcher(ui->store, pcap_src_fetch, ui->src);
 	ingest_set_correlate(ui->ingest, a->correlate);
 	/* Saving calls as .pcap needs each message's first frame; a live
 	 * capture cannot be read again, so it does not keep them. */
@@ -433,6 +440,25 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 			return -1;
 		}
 		snprintf(ui->filter, sizeof ui->filter, "%s", a->filter);
+	}
+	if (a->db) {
+		ui->dbw = db_open(a->db, err, sizeof err);
+		if (!ui->dbw) {
+			fprintf(stderr, "sipscope: %s\n", err);
+			return -1;
+		}
+		for (size_t i = 0; i < a->nfiles; i++)
+			db_add_capture(ui->dbw, a->files[i], 0);
+		if (a->iface)
+			db_add_capture(ui->dbw, a->iface, now_us());
+	}
+	if (ui->from_db) {
+		if (db_load(a->files[0], ui->ingest, err, sizeof err) < 0) {
+			fprintf(stderr, "sipscope: %s\n", err);
+			return -1;
+		}
+		track_finish(ui->tracker);
+		return 0;
 	}
 	for (size_t i = 0; i < a->nfiles && !ui->live; i++) {
 		struct stat st;
@@ -445,6 +471,9 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 
 static void close_capture(struct ui *ui)
 {
+	if (ui->dbw && ui->tracker && db_sync(ui->dbw, ui->store, ui->tracker) < 0)
+		fprintf(stderr, "sipscope: --db: %s\n", db_error(ui->dbw));
+	db_close(ui->dbw);
 	calllist_free(ui->calls);
 	ingest_free(ui->ingest);
 	track_free(ui->tracker);
@@ -488,7 +517,7 @@ int ui_run(const struct ui_args *a)
 	ui_push(&ui, ui_calls_new(&ui));
 
 	int dirty = 1, traced_first = 0, traced_loaded = 0;
-	int64_t last_draw = 0;
+	int64_t last_draw = 0, last_sync = now_us();
 	int cap_ready = 1;
 	draw(&ui); /* at once, before any read (a pipe may keep us waiting) */
 	while (!ui.quit && ui.top) {
@@ -505,6 +534,13 @@ int ui_run(const struct ui_args *a)
 		/* Live: the dropped count changes without SIP coming in. */
 		if (ui.live && t - last_draw >= 1000000)
 			dirty = 1;
+		/* --db: what came in goes to the database every second (one
+		 * transaction each), so a kill loses at most that second. */
+		if (ui.dbw && t - last_sync >= 1000000) {
+			if (db_sync(ui.dbw, ui.store, ui.tracker) < 0)
+				ui_message(&ui, "--db: %s", db_error(ui.dbw));
+			last_sync = t;
+		}
 		if (dirty && (!ui.loading || t - last_draw >= REDRAW_US)) {
 			calllist_refresh(ui.calls);
 			for (struct ui_view *v = ui.top; v; v = v->below)
@@ -524,7 +560,7 @@ int ui_run(const struct ui_args *a)
 		}
 		struct pollfd pfd[2] = {
 			{ .fd = fileno(tty), .events = POLLIN },
-			{ .fd = pcap_src_fd(ui.src), .events = POLLIN },
+			{ .fd = ui.src ? pcap_src_fd(ui.src) : -1, .events = POLLIN },
 		};
 		/* A redraw waits out REDRAW_US; frames wake us at once. */
 		int64_t wait = dirty ? (REDRAW_US - (now_us() - last_draw)) / 1000 : 1000;

@@ -25,6 +25,7 @@ struct ui_args {
 	const char *bpf;      /* capture filter, or NULL */
 	const char *correlate;
 	const char *filter;   /* initial filter expression, or NULL */
+	const char *db;       /* also write the calls into this sqlite database */
 	int ascii;
 };
 
@@ -66,7 +67,11 @@ struct ui_view {
 	struct ui_view *below;
 };
 
+struct db_writer;
+
 struct ui {
+	struct db_writer *dbw; /* --db: synced every second and at the end */
+	int from_db;           /* the capture is a database: no frames to read */
 	struct store *store;
 	struct tracker *tracker;
 	struct ingest *ingest;

@@ -42,6 +42,10 @@ static int cmp_index(const void *a, const void *b)
 static int save_pcap(struct ui *ui, const uint32_t *calls, size_t n, const char *path, char *err,
                      size_t errlen)
 {
+	if (ui->from_db) {
+		snprintf(err, errlen, "a database holds no packets: save .txt, .json or .csv");
+		return -1;
+	}
 	if (ui->args->iface) {
 		snprintf(err, errlen, "a live capture cannot be saved as .pcap yet: save .txt, .json or .csv");
 		return -1;

@@ -411,5 +411,34 @@ expect "export without a choice of calls: status 2" 2 "$BIN" export -r "$S/basic
 	bad "export from standard input: status 2, says why" "$T/err"
 expect "-o with another command: status 2" 2 "$BIN" calls -r "$S/basic_udp.pcap" -o "$T/x.pcap"
 
+# --- sqlite: pcap -> db -> calls is pcap -> calls ---------------------------------
+dbad=0
+for cap in "$S"/*.pcap; do
+	name=$(basename "$cap" .pcap)
+	rm -f "$T/$name.db"
+	"$BIN" db -r "$cap" -o "$T/$name.db" 2>>"$T/dberr" || { echo "$name: db exit" >>"$T/dberr"; dbad=1; continue; }
+	for c in calls messages; do
+		"$BIN" $c -r "$cap" --format json >"$T/a" 2>/dev/null
+		"$BIN" $c -r "$T/$name.db" --format json >"$T/b" 2>>"$T/dberr"
+		cmp -s "$T/a" "$T/b" || { echo "$name: $c differ" >>"$T/dberr"; diff "$T/a" "$T/b" | head -4 >>"$T/dberr"; dbad=1; }
+	done
+done
+[ "$dbad" = 0 ] && ok "db: every sample stored and read back, calls and messages JSON identical" ||
+	bad "db: every sample stored and read back, calls and messages JSON identical" "$T/dberr"
+rm -f "$T/all.db"
+for cap in "$S"/basic_udp.pcap "$S"/busy_udp.pcap; do "$BIN" db -r "$cap" -o "$T/all.db" 2>/dev/null; done
+[ "$("$BIN" calls -r "$T/all.db" --format csv | tail -n +2 | wc -l)" = 6 ] &&
+	ok "db: a second capture is appended (3 + 3 calls)" || bad "db: a second capture is appended"
+if command -v sqlite3 >/dev/null 2>&1; then
+	sqlite3 "$T/all.db" "SELECT state, final_status, count(*) FROM calls WHERE root IS NULL GROUP BY 1, 2 ORDER BY 1" >"$T/out"
+	[ "$(tr '\n' ' ' <"$T/out")" = "busy|486|3 completed|200|3 " ] && ok "db: SQL over the calls table" ||
+		bad "db: SQL over the calls table" "$T/out"
+else skp "db: SQL over the calls table (sqlite3 not installed)"; fi
+printf 'not a database\n' >"$T/text.db"
+expect "db -o onto a file that is not a database: status 2" 2 "$BIN" db -r "$S/basic_udp.pcap" -o "$T/text.db"
+grep -q "not an sqlite3 database" "$T/err" && ok "... and says so, leaving it alone" || bad "... and says so" "$T/err"
+expect "db without -o: status 2" 2 "$BIN" db -r "$S/basic_udp.pcap"
+expect "export from a database: status 2" 2 "$BIN" export -r "$T/all.db" --all -o "$T/x.pcap"
+
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
