@@ -274,5 +274,35 @@ start 80 24 -r "$T/missing.pcap"
 if wait_exit && [ "$rc" = 2 ] && grep -q "missing.pcap" "$T/stderr"; then ok "a missing file: status 2 and a message"
 else bad "a missing file: status 2 and a message (rc=$rc)" "$T/stderr"; fi
 
+# --- save as .pcap: the packets of the calls shown ---------------------------
+start 100 30 -r "$S/frag_udp.pcap"
+check "save .pcap: the fragmented calls are listed" "^ +2 +[0-9:.]+ +INVITE +completed +200"
+keys w C-u "$T/saved.pcap" Enter
+check "save .pcap: the viewer says it saved them" "saved 2 calls"
+n=$("$BIN" calls -r "$T/saved.pcap" --format csv 2>/dev/null | tail -n +2 | grep -c ',completed,')
+f=$(tcpdump -n -r "$T/saved.pcap" 2>/dev/null | wc -l)
+[ "$n" = 2 ] && [ "$f" = 26 ] && ok "save .pcap: every fragment written (26 frames), read back as the 2 calls" ||
+	bad "save .pcap: every fragment written, read back as the 2 calls ($n calls, $f frames)"
+keys Q
+wait_exit
+
+# --- sqlite: --db writes the calls, -r reads a database back -----------------
+rm -f "$T/ui.db"
+start 100 30 -r "$S/cancel_udp.pcap" --db "$T/ui.db"
+check "--db: the viewer shows the calls it stores" "^ +3 +[0-9:.]+ +INVITE +cancelled +487"
+keys Q
+wait_exit
+n=$("$BIN" calls -r "$T/ui.db" --format csv 2>/dev/null | tail -n +2 | grep -c ',cancelled,')
+[ "$rc" = 0 ] && [ "$n" = 3 ] && ok "--db: after quitting, the database holds the 3 cancelled calls" ||
+	bad "--db: after quitting, the database holds the 3 cancelled calls (rc $rc, $n calls)" "$T/stderr"
+start 100 30 -r "$T/ui.db"
+check "-r CALLS.db: the viewer browses a database" "^ +3 +[0-9:.]+ +INVITE +cancelled +487"
+keys Enter
+check "... and draws a call's ladder from it" "CANCEL"
+keys w C-u "$T/x.pcap" Enter
+check "... where saving as .pcap says why not" "holds no packets"
+keys Q
+wait_exit
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
