@@ -363,6 +363,7 @@ struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *
 		f->nmarks = 0;
 		f->ngaps = 0;
 		f->closing = 0;
+		f->acked = 0; /* the old connection's acknowledgements mean nothing now */
 		f->synced = 1;
 		f->next_seq = seq + 1;
 		seq++;
