@@ -729,55 +729,37 @@ static int run(int argc, char **argv, const char *cmd)
 	int out_rc;
 	if (!strcmp(cmd, "flow")) {
 		out_rc = print_flows(&o, &l, cl, ffmt);
-		if (out_rc == EXIT_USAGE) {
-			calllist_free(cl);
-			unload(&l);
-			return EXIT_USAGE;
-		}
 	} else if (!strcmp(cmd, "db")) {
 		out_rc = write_db(&o, &l);
-		if (out_rc == EXIT_USAGE) {
-			calllist_free(cl);
-			unload(&l);
-			return EXIT_USAGE;
-		}
 	} else if (!strcmp(cmd, "export")) {
-		if (l.from_db) {
+		if (l.from_db)
 			fprintf(stderr, "sipscope: export writes packets; a database holds messages only "
 			                "(export from the capture files)\n");
-			calllist_free(cl);
-			unload(&l);
-			return EXIT_USAGE;
-		}
-		out_rc = export_frames(&o, &l, cl);
-		if (out_rc == EXIT_USAGE) {
-			calllist_free(cl);
-			unload(&l);
-			return EXIT_USAGE;
-		}
+		out_rc = l.from_db ? EXIT_USAGE : export_frames(&o, &l, cl);
 	} else if (!strcmp(cmd, "show")) {
 		out_rc = show_frames(&o, &l);
-		if (out_rc == EXIT_USAGE) {
-			calllist_free(cl);
-			unload(&l);
-			return EXIT_USAGE;
-		}
-	} else if (!strcmp(cmd, "messages"))
+	} else if (!strcmp(cmd, "messages")) {
 		out_rc = export_messages(stdout, l.store, l.tracker, o.fmt);
-	else if (!strcmp(cmd, "stats"))
+	} else if (!strcmp(cmd, "stats")) {
 		out_rc = export_stats(stdout, l.store, l.tracker, l.ingest, o.fmt);
-	else
+	} else {
 		out_rc = export_calls(stdout, l.store, l.tracker, o.fmt,
 		                      o.filter ? calllist_rows(cl) : NULL, calllist_count(cl));
-	if (out_rc < 0)
-		fprintf(stderr, "sipscope: warning: %s\n", store_error(l.store));
-	if (fflush(stdout) != 0) {
-		fprintf(stderr, "sipscope: cannot write output\n");
-		calllist_free(cl);
-		unload(&l);
-		return EXIT_USAGE;
 	}
-	rc = l.damaged || out_rc < 0 ? EXIT_PARTIAL : 0;
+	/* EXIT_USAGE from a command: it said why; anything else below 0 is a
+	 * message whose bytes could not be read again. */
+	if (out_rc == EXIT_USAGE) {
+		rc = EXIT_USAGE;
+	} else {
+		if (out_rc < 0)
+			fprintf(stderr, "sipscope: warning: %s\n", store_error(l.store));
+		if (fflush(stdout) != 0) {
+			fprintf(stderr, "sipscope: cannot write output\n");
+			rc = EXIT_USAGE;
+		} else {
+			rc = l.damaged || out_rc < 0 ? EXIT_PARTIAL : 0;
+		}
+	}
 	calllist_free(cl);
 	unload(&l);
 	return rc;
