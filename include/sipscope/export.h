@@ -51,16 +51,17 @@ int export_calls(FILE *out, struct store *s, const struct tracker *t, enum expor
 int export_stats(FILE *out, struct store *s, const struct tracker *t, const struct ingest *in,
                  enum export_format fmt);
 
-/* Write the frames that carried the messages msgs[0..n) (store indexes):
- * every IP fragment and every TCP segment of the message's direction from
- * the frame of its first byte (ingest_first_frame(), when the pipeline
- * kept it) to the frame that completed it, as captured, read again from
- * the capture files (with the capture filter bpf, or NULL), to path as
- * pcap ("-": standard output).  Returns the number of frames written, or
+/* Write the frames that carried the messages of calls[0..ncalls) (root
+ * call ids; their B2BUA legs come along): every IP fragment and every TCP
+ * segment of a message's direction from the frame of its first byte
+ * (ingest_first_frame(), when the pipeline kept it) to the frame that
+ * completed it, as captured, read again from the capture files (with the
+ * capture filter bpf, or NULL), to path as pcap ("-": standard output).
+ * Returns the number of frames written (and the messages in *nmsgs), or
  * -1 with the reason in err. */
 long export_pcap(const char *path, const char *const *files, size_t nfiles, const char *bpf,
-                 struct store *s, const struct ingest *in, const size_t *msgs, size_t n,
-                 char *err, size_t errn);
+                 struct store *s, const struct tracker *t, const struct ingest *in,
+                 const uint32_t *calls, size_t ncalls, size_t *nmsgs, char *err, size_t errn);
 
 /* One message (store index idx) taken apart header by header: what the
  * structured parsers see in each (URIs, every Via, addresses and tags,

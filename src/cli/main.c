@@ -20,7 +20,6 @@
 #include "sipscope/pcap_src.h"
 #include "sipscope/store.h"
 #include "sipscope/track.h"
-#include "sipscope/vec.h"
 #include "../ui/ui.h"
 
 #ifndef SIPSCOPE_VERSION
@@ -378,39 +377,22 @@ static int load(const struct opts *o, struct loaded *l)
 	for (size_t i = 0; i < o->nfiles; i++)
 		if (strcmp(o->files[i], "-") && db_is_database(o->files[i]))
 			from_db = 1;
-	if (from_db) {
-		if (o->nfiles > 1) {
-			fprintf(stderr, "sipscope: a database is read alone, not merged with other captures\n");
-			return EXIT_USAGE;
-		}
-		if (o->bpf[0]) {
-			fprintf(stderr, "sipscope: a capture filter applies to packets; a database holds "
-			                "messages\n");
-			return EXIT_USAGE;
-		}
-		l->store = store_new();
-		l->tracker = l->store ? track_new(l->store) : NULL;
-		l->ingest = l->tracker ? ingest_new(l->store, l->tracker) : NULL;
-		if (!l->ingest) {
-			fprintf(stderr, "sipscope: out of memory\n");
-			unload(l);
-			return EXIT_USAGE;
-		}
-		ingest_set_correlate(l->ingest, o->correlate);
-		if (db_load(o->files[0], l->ingest, err, sizeof err) < 0) {
-			fprintf(stderr, "sipscope: %s\n", err);
-			unload(l);
-			return EXIT_USAGE;
-		}
-		track_finish(l->tracker);
-		l->from_db = 1;
-		return 0;
-	}
-	l->src = pcap_src_open(o->files, o->nfiles, err, sizeof err);
-	if (!l->src || (o->bpf[0] && pcap_src_set_filter(l->src, o->bpf, err, sizeof err) < 0)) {
-		fprintf(stderr, "sipscope: %s\n", err);
-		pcap_src_close(l->src);
+	if (from_db && o->nfiles > 1) {
+		fprintf(stderr, "sipscope: a database is read alone, not merged with other captures\n");
 		return EXIT_USAGE;
+	}
+	if (from_db && o->bpf[0]) {
+		fprintf(stderr, "sipscope: a capture filter applies to packets; a database holds "
+		                "messages\n");
+		return EXIT_USAGE;
+	}
+	if (!from_db) {
+		l->src = pcap_src_open(o->files, o->nfiles, err, sizeof err);
+		if (!l->src || (o->bpf[0] && pcap_src_set_filter(l->src, o->bpf, err, sizeof err) < 0)) {
+			fprintf(stderr, "sipscope: %s\n", err);
+			pcap_src_close(l->src);
+			return EXIT_USAGE;
+		}
 	}
 	l->store = store_new();
 	l->tracker = l->store ? track_new(l->store) : NULL;
@@ -420,8 +402,18 @@ static int load(const struct opts *o, struct loaded *l)
 		unload(l);
 		return EXIT_USAGE;
 	}
-	store_set_fetcher(l->store, pcap_src_fetch, l->src);
 	ingest_set_correlate(l->ingest, o->correlate);
+	if (from_db) {
+		if (db_load(o->files[0], l->ingest, err, sizeof err) < 0) {
+			fprintf(stderr, "sipscope: %s\n", err);
+			unload(l);
+			return EXIT_USAGE;
+		}
+		track_finish(l->tracker);
+		l->from_db = 1;
+		return 0;
+	}
+	store_set_fetcher(l->store, pcap_src_fetch, l->src);
 	ingest_keep_frame_ranges(l->ingest, o->keep_ranges);
 	ingest_run(l->ingest, l->src);
 	track_finish(l->tracker);
@@ -561,12 +553,6 @@ static int write_db(const struct opts *o, const struct loaded *l)
 	return rc;
 }
 
-static int cmp_size(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	return (x > y) - (x < y);
-}
-
 /* The export command: the chosen calls' packets as a pcap file. */
 static int export_frames(const struct opts *o, const struct loaded *l, struct calllist *cl)
 {
@@ -575,24 +561,10 @@ static int export_frames(const struct opts *o, const struct loaded *l, struct ca
 	int rc = select_calls(o, l, cl, &ids, &nids);
 	if (rc)
 		return rc;
-	size_t *msgs = NULL, nmsgs = 0, cap = 0;
-	for (size_t i = 0; i < nids; i++) {
-		size_t *one;
-		long k = track_call_messages(l->tracker, ids[i], &one);
-		if (k < 0 || vec_grow((void **)&msgs, &cap, nmsgs + (size_t)k + 1, sizeof *msgs)) {
-			fprintf(stderr, "sipscope: out of memory\n");
-			free(ids);
-			free(msgs);
-			return EXIT_USAGE;
-		}
-		memcpy(msgs + nmsgs, one, (size_t)k * sizeof *one);
-		nmsgs += (size_t)k;
-		free(one);
-	}
-	qsort(msgs, nmsgs, sizeof *msgs, cmp_size);
 	char err[512];
+	size_t nmsgs = 0;
 	long n = export_pcap(o->output, o->files, o->nfiles, o->bpf[0] ? o->bpf : NULL, l->store,
-	                     l->ingest, msgs, nmsgs, err, sizeof err);
+	                     l->tracker, l->ingest, ids, nids, &nmsgs, err, sizeof err);
 	if (n < 0) {
 		fprintf(stderr, "sipscope: %s\n", err);
 		rc = EXIT_USAGE;
@@ -601,7 +573,6 @@ static int export_frames(const struct opts *o, const struct loaded *l, struct ca
 		        nmsgs, nids, strcmp(o->output, "-") ? o->output : "standard output");
 	}
 	free(ids);
-	free(msgs);
 	return rc;
 }
 

@@ -80,20 +80,56 @@ static int frame_in_span(const struct span *r, uint64_t no, enum decode_status s
 	       same_ep(&pkt->src, &r->src) && same_ep(&pkt->dst, &r->dst);
 }
 
+static int cmp_index(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The store indexes of the calls' messages, in capture order (malloc'd),
+ * or NULL when memory ran out. */
+static size_t *call_messages(const struct tracker *t, const uint32_t *calls, size_t ncalls,
+                             size_t *n)
+{
+	size_t *msgs = NULL, cap = 0;
+	*n = 0;
+	if (vec_grow((void **)&msgs, &cap, 1, sizeof *msgs))
+		return NULL;
+	for (size_t i = 0; i < ncalls; i++) {
+		size_t *one;
+		long k = track_call_messages(t, calls[i], &one);
+		if (k < 0 || vec_grow((void **)&msgs, &cap, *n + (size_t)k + 1, sizeof *msgs)) {
+			if (k >= 0)
+				free(one);
+			free(msgs);
+			return NULL;
+		}
+		memcpy(msgs + *n, one, (size_t)k * sizeof *one);
+		*n += (size_t)k;
+		free(one);
+	}
+	qsort(msgs, *n, sizeof *msgs, cmp_index);
+	return msgs;
+}
+
 long export_pcap(const char *path, const char *const *files, size_t nfiles, const char *bpf,
-                 struct store *s, const struct ingest *in, const size_t *msgs, size_t n,
-                 char *err, size_t errn)
+                 struct store *s, const struct tracker *t, const struct ingest *in,
+                 const uint32_t *calls, size_t ncalls, size_t *nmsgs, char *err, size_t errn)
 {
 	for (size_t i = 0; i < nfiles; i++)
 		if (!strcmp(files[i], "-")) {
 			snprintf(err, errn, "standard input cannot be read twice: save it to a file first");
 			return -1;
 		}
-	struct span *spans = malloc((n ? n : 1) * sizeof *spans);
+	size_t n;
+	size_t *msgs = call_messages(t, calls, ncalls, &n);
+	struct span *spans = msgs ? malloc((n ? n : 1) * sizeof *spans) : NULL;
 	if (!spans) {
+		free(msgs);
 		snprintf(err, errn, "out of memory");
 		return -1;
 	}
+	*nmsgs = n;
 	for (size_t i = 0; i < n; i++) {
 		const struct store_msg *m = store_msg_at(s, msgs[i]);
 		uint64_t first = ingest_first_frame(in, msgs[i]);
@@ -102,6 +138,7 @@ long export_pcap(const char *path, const char *const *files, size_t nfiles, cons
 		                          *store_endpoint(s, m->src), *store_endpoint(s, m->dst),
 		                          m->transport, m->agent != 0 };
 	}
+	free(msgs);
 	qsort(spans, n, sizeof *spans, span_cmp);
 	uint64_t end = 0;
 	for (size_t i = 0; i < n; i++)

@@ -2,11 +2,9 @@
  * commands, chosen by the file's extension. */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "sipscope/export.h"
-#include "sipscope/vec.h"
 #include "ui.h"
 
 static const char *extension(const char *path)
@@ -32,12 +30,6 @@ static int save_ladders(struct ui *ui, FILE *f, const uint32_t *calls, size_t n)
 	return 0;
 }
 
-static int cmp_index(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	return (x > y) - (x < y);
-}
-
 /* The calls' packets as captured (sipscope export). */
 static int save_pcap(struct ui *ui, const uint32_t *calls, size_t n, const char *path, char *err,
                      size_t errlen)
@@ -50,23 +42,9 @@ static int save_pcap(struct ui *ui, const uint32_t *calls, size_t n, const char 
 		snprintf(err, errlen, "a live capture cannot be saved as .pcap yet: save .txt, .json or .csv");
 		return -1;
 	}
-	size_t *msgs = NULL, nmsgs = 0, cap = 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t *one;
-		long k = track_call_messages(ui->tracker, calls[i], &one);
-		if (k < 0 || vec_grow((void **)&msgs, &cap, nmsgs + (size_t)k + 1, sizeof *msgs)) {
-			free(msgs);
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		memcpy(msgs + nmsgs, one, (size_t)k * sizeof *one);
-		nmsgs += (size_t)k;
-		free(one);
-	}
-	qsort(msgs, nmsgs, sizeof *msgs, cmp_index);
+	size_t nmsgs;
 	long w = export_pcap(path, ui->args->files, ui->args->nfiles, ui->args->bpf, ui->store,
-	                     ui->ingest, msgs, nmsgs, err, errlen);
-	free(msgs);
+	                     ui->tracker, ui->ingest, calls, n, &nmsgs, err, errlen);
 	return w < 0 ? -1 : 0;
 }
 
