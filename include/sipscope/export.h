@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sipscope/check.h"
 #include "sipscope/ingest.h"
 #include "sipscope/store.h"
 #include "sipscope/track.h"
@@ -70,5 +71,14 @@ long export_pcap(const char *path, const char *const *files, size_t nfiles, cons
  * their first bytes unless show_secrets.  Returns 0, or -1 when the bytes
  * cannot be read again. */
 int export_show(FILE *out, struct store *s, const struct tracker *t, size_t idx, int show_secrets);
+
+/* The checker's findings, in message order: a table (with a closing count
+ * line), JSON lines (frame, time, call, src, dst, message, rule,
+ * severity, rfc, text) or CSV.  With `only`, the findings of those calls
+ * (root ids).  counts[severity] gets what was printed.  Returns 0. */
+int export_findings(FILE *out, struct store *s, const struct tracker *t, const struct checker *c,
+                    enum export_format fmt, const uint32_t *only, size_t nonly, size_t counts[3]);
+/* The rules the checker knows: id, severity, RFC section, what it checks. */
+void export_check_rules(FILE *out, enum export_format fmt);
 
 #endif

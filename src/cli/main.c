@@ -1,7 +1,7 @@
 /* main.c - command line: sub-commands, options, exit codes.
  *
  * Exit codes: 0 success, 1 partial (damaged input was read up to the
- * damage), 2 usage error or fatal error. */
+ * damage), 2 usage error or fatal error, 3 `check` found errors. */
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,6 +28,7 @@
 
 #define EXIT_PARTIAL 1
 #define EXIT_USAGE 2
+#define EXIT_FINDINGS 3 /* check: errors found */
 
 static const char usage_text[] =
 	"Usage: sipscope [COMMAND] [OPTIONS] [BPF FILTER]\n"
@@ -42,6 +43,8 @@ static const char usage_text[] =
 	"  show       messages taken apart header by header (--frame N)\n"
 	"  export     the packets of chosen calls as a pcap file (-o FILE)\n"
 	"  db         store the calls and messages in an sqlite3 database (-o FILE)\n"
+	"  check      RFC 3261 conformance: one finding per protocol problem, with\n"
+	"             the rule and RFC section (exit 3 when there are errors)\n"
 	"  (none)     with -r: the interactive viewer (the calls table when\n"
 	"             standard output is not a terminal)\n"
 	"\n"
@@ -78,7 +81,10 @@ static const char usage_text[] =
 	"  -h, --help           show this help (or a command's: sipscope COMMAND --help)\n"
 	"  -V, --version        print the version\n"
 	"\n"
-	"Exit status: 0 ok, 1 damaged input read up to the damage, 2 usage or fatal error.\n"
+	"      --rules          check: list the rules (id, severity, RFC section)\n"
+	"\n"
+	"Exit status: 0 ok, 1 damaged input read up to the damage, 2 usage or fatal error,\n"
+	"3 check found errors.\n"
 	"See sipscope(1).\n";
 
 static const char messages_help[] =
@@ -139,6 +145,22 @@ static const char db_help[] =
 	"or appended to.  The schema is in sipscope(1).  'sipscope -r CALLS.db'\n"
 	"and the batch commands read the database back as a capture.\n";
 
+static const char check_help[] =
+	"Usage: sipscope check -r FILE [-r FILE...] [--format table|json|csv]\n"
+	"                      [--filter EXPR] [--correlate HDR] [BPF]\n"
+	"       sipscope check --rules [--format table|json|csv]\n"
+	"\n"
+	"Check the capture against RFC 3261 (and RFC 3264 for SDP offer/answer) and\n"
+	"print one finding per problem: the frame of the message that shows it, the\n"
+	"call, the severity (error, warning, info), a stable rule id, the RFC section\n"
+	"and one sentence naming the header or value.  Rules look at each message\n"
+	"(mandatory headers, tags, Content-Length, Contact), its transaction\n"
+	"(responses against their request, retransmission timing, Timer B/F, CANCEL),\n"
+	"its dialog (CSeq order, Record-Route and the route set, the ACK of a 2xx)\n"
+	"and its SDP answer.  --rules lists them all.  With --filter, only the\n"
+	"findings of the calls it keeps.  Exit status 3 when an error was found,\n"
+	"0 when none (warnings and info do not count).\n";
+
 static const char calls_help[] =
 	"Usage: sipscope calls -r FILE [-r FILE...] [--format table|json|csv]\n"
 	"                      [--correlate HDR]\n"
@@ -168,6 +190,7 @@ struct opts {
 	const char *match;     /* --match REGEX */
 	int all;               /* --all */
 	int keep_ranges;       /* export: keep each message's first frame */
+	int rules;             /* check --rules */
 	const char *db;        /* --db: the viewer also writes the calls there */
 };
 
@@ -183,7 +206,8 @@ enum {
 	OPT_SECRETS,
 	OPT_MATCH,
 	OPT_ALL,
-	OPT_DB
+	OPT_DB,
+	OPT_RULES
 };
 
 __attribute__((format(printf, 1, 2)))
@@ -216,6 +240,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		{ "match", required_argument, NULL, OPT_MATCH },
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "db", required_argument, NULL, OPT_DB },
+		{ "rules", no_argument, NULL, OPT_RULES },
 		{ "time", required_argument, NULL, OPT_TIME },
 		{ "width", required_argument, NULL, OPT_WIDTH },
 		{ "merge-hosts", no_argument, NULL, OPT_MERGE_HOSTS },
@@ -277,6 +302,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 			break;
 		case OPT_DB:
 			o->db = optarg;
+			break;
+		case OPT_RULES:
+			o->rules = 1;
 			break;
 		case OPT_BPF:
 			if (strlen(optarg) >= sizeof o->bpf)
@@ -343,6 +371,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 			len += n;
 		}
 	}
+	if (o->rules)
+		return -1; /* check --rules reads nothing */
 	if (o->nfiles == 0 && !o->iface)
 		return usage_error("%s", "no capture given: use -r FILE (or -i IFACE for the viewer)");
 	if (o->nfiles && o->iface)
@@ -576,6 +606,26 @@ static int export_frames(const struct opts *o, const struct loaded *l, struct ca
 	return rc;
 }
 
+/* The check command: findings of the whole capture (or of the calls the
+ * filter keeps); EXIT_FINDINGS when one is an error. */
+static int check_capture(const struct opts *o, const struct loaded *l, struct calllist *cl)
+{
+	struct checker *c = check_new(l->store, l->tracker);
+	if (!c) {
+		fprintf(stderr, "sipscope: out of memory\n");
+		return EXIT_USAGE;
+	}
+	int rc = check_update(c);
+	check_finish(c);
+	size_t counts[3];
+	export_findings(stdout, l->store, l->tracker, c, o->fmt, o->filter ? calllist_rows(cl) : NULL,
+	                calllist_count(cl), counts);
+	check_free(c);
+	if (rc < 0)
+		return -1;
+	return counts[CHECK_ERROR] ? EXIT_FINDINGS : 0;
+}
+
 /* The show command: every message of each --frame, in capture order. */
 static int show_frames(const struct opts *o, const struct loaded *l)
 {
@@ -611,6 +661,7 @@ static int run(int argc, char **argv, const char *cmd)
 	                 : !strcmp(cmd, "show")     ? show_help
 	                 : !strcmp(cmd, "export")   ? export_help
 	                 : !strcmp(cmd, "db")       ? db_help
+	                 : !strcmp(cmd, "check")    ? check_help
 	                                            : usage_text;
 	int rc = parse_opts(argc, argv, &o, help);
 	if (rc >= 0)
@@ -622,6 +673,14 @@ static int run(int argc, char **argv, const char *cmd)
 			                   "or json)", o.fmt_name);
 	} else if (o.fmt_given && export_format_parse(o.fmt_name, &o.fmt) < 0) {
 		return usage_error("unknown format '%s' (use table, json or csv)", o.fmt_name);
+	}
+	if (o.rules && strcmp(cmd, "check"))
+		return usage_error("%s", "--rules is a check option");
+	if (o.rules) {
+		if (o.nfiles || o.iface)
+			return usage_error("%s", "check --rules lists the rules; it reads no capture");
+		export_check_rules(stdout, o.fmt);
+		return fflush(stdout) ? EXIT_USAGE : 0;
 	}
 	if (!strcmp(cmd, "stats") && o.fmt == EXPORT_CSV)
 		return usage_error("%s", "stats prints a table or JSON, not CSV");
@@ -668,7 +727,7 @@ static int run(int argc, char **argv, const char *cmd)
 	if (!strcmp(cmd, "show") && o.fmt_given)
 		return usage_error("%s", "show prints text; --format is for messages, calls, stats");
 	if (o.filter && (!strcmp(cmd, "messages") || !strcmp(cmd, "stats") || !strcmp(cmd, "show")))
-		return usage_error("%s", "--filter is for calls, flow, export and the viewer");
+		return usage_error("%s", "--filter is for calls, flow, export, check and the viewer");
 	char ferr[256];
 	struct calllist *check = calllist_new(NULL, NULL);
 	rc = check ? calllist_set_filter(check, o.filter, ferr, sizeof ferr) : 0;
@@ -709,6 +768,8 @@ static int run(int argc, char **argv, const char *cmd)
 		out_rc = l.from_db ? EXIT_USAGE : export_frames(&o, &l, cl);
 	} else if (!strcmp(cmd, "show")) {
 		out_rc = show_frames(&o, &l);
+	} else if (!strcmp(cmd, "check")) {
+		out_rc = check_capture(&o, &l, cl);
 	} else if (!strcmp(cmd, "messages")) {
 		out_rc = export_messages(stdout, l.store, l.tracker, o.fmt);
 	} else if (!strcmp(cmd, "stats")) {
@@ -721,6 +782,8 @@ static int run(int argc, char **argv, const char *cmd)
 	 * message whose bytes could not be read again. */
 	if (out_rc == EXIT_USAGE) {
 		rc = EXIT_USAGE;
+	} else if (out_rc == EXIT_FINDINGS && fflush(stdout) == 0) {
+		rc = EXIT_FINDINGS;
 	} else {
 		if (out_rc < 0)
 			fprintf(stderr, "sipscope: warning: %s\n", store_error(l.store));
@@ -742,11 +805,13 @@ int main(int argc, char **argv)
 		return usage_error("%s", "no command or capture given");
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "messages") || !strcmp(cmd, "calls") || !strcmp(cmd, "stats") ||
-	    !strcmp(cmd, "flow") || !strcmp(cmd, "show") || !strcmp(cmd, "export") || !strcmp(cmd, "db"))
+	    !strcmp(cmd, "flow") || !strcmp(cmd, "show") || !strcmp(cmd, "export") || !strcmp(cmd, "db") ||
+	    !strcmp(cmd, "check"))
 		return run(argc - 1, argv + 1, cmd);
 	if (cmd[0] == '-')
 		/* No command: the calls of the capture (the UI will live here). */
 		return run(argc, argv, "");
-	return usage_error("unknown command '%s' (use messages, calls, stats, flow, show, export or db)",
+	return usage_error("unknown command '%s' (use messages, calls, stats, flow, show, export, db or "
+	                   "check)",
 	                   cmd);
 }
