@@ -143,6 +143,12 @@ def main():
         evil = msg.replace(b"crafted-escapes", b"evil-\x1b[31mred\x1b[0m-\x07\x9b2J")
         evil = evil.replace(b"<sip:alice@example.com>", b"\"\x1b]0;title\x07\" <sip:alice@example.com>")
         write(out, 1, [eth(ipv4(udp(evil)))])
+    elif kind == "checkescape":
+        # A finding quotes the wire: a 180 without To tag whose reason
+        # phrase holds a terminal escape sequence.
+        m = msg.replace(b"OPTIONS sip:bob@example.com SIP/2.0", b"SIP/2.0 180 Ring\x1b[2J\x07ing")
+        m = m.replace(b"CSeq: 1 OPTIONS", b"CSeq: 1 INVITE")
+        write(out, 1, [eth(ipv4(udp(m)))])
     elif kind == "utf8":
         m = msg.replace(b"crafted-utf8", "café-☎".encode()).replace(
             b"<sip:alice@example.com>", "\"Zoë\" <sip:alice@example.com>".encode())

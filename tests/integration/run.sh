@@ -440,5 +440,8 @@ grep -q "not an sqlite3 database" "$T/err" && ok "... and says so, leaving it al
 expect "db without -o: status 2" 2 "$BIN" db -r "$S/basic_udp.pcap"
 expect "export from a database: status 2" 2 "$BIN" export -r "$T/all.db" --all -o "$T/x.pcap"
 
+# --- the conformance checker ---------------------------------------------
+. "$ROOT/tests/integration/check.sh"
+
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -1,0 +1,98 @@
+# Integration tests of `sipscope check`, sourced by run.sh (uses its BIN,
+# S, T, CORPUS, ROOT and ok/bad/skp/expect).
+
+# The samples are real sipp/kamailio traffic: nothing to report, exit 0 --
+# except lossy_udp, where sipp -lost 10 drops messages on purpose.
+cbad=0
+for cap in "$S"/*.pcap; do
+	name=$(basename "$cap" .pcap)
+	[ "$name" = lossy_udp ] && continue
+	"$BIN" check -r "$cap" >"$T/out" 2>&1
+	rc=$?
+	if [ "$rc" != 0 ] || ! tail -1 "$T/out" | grep -q '^0 findings'; then
+		echo "$name: exit $rc" >>"$T/cerr"; cat "$T/out" >>"$T/cerr"; cbad=1
+	fi
+done
+[ "$cbad" = 0 ] && ok "check: every clean sample has no finding at all, exit 0" ||
+	bad "check: every clean sample has no finding at all, exit 0" "$T/cerr"
+
+# lossy_udp: call 1's 200 OK was sent twice and never ACKed (sipp's UAC
+# lost both copies, then sent BYE); at the end the UAC gives up on its BYE
+# and sends another with a new branch and the same CSeq 2.  Both are real
+# protocol errors, so exit 3.
+expect "check lossy_udp: errors found, exit 3" 3 "$BIN" check -r "$S/lossy_udp.pcap" &&
+	if cmp -s "$T/out" "$ROOT/tests/integration/expected/check_lossy_udp.txt"; then
+		ok "check lossy_udp: ack-missing at frame 3, cseq-reused at frame 64 (golden)"
+	else
+		diff "$ROOT/tests/integration/expected/check_lossy_udp.txt" "$T/out" >"$T/d"
+		bad "check lossy_udp: ack-missing at frame 3, cseq-reused at frame 64 (golden)" "$T/d"
+	fi
+
+# JSON: one object per finding, the documented keys, same count as the table.
+"$BIN" check -r "$S/lossy_udp.pcap" --format json >"$T/cj"
+if python3 - "$T/cj" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+keys = {"frame", "time", "call", "src", "dst", "message", "rule", "severity", "rfc", "text"}
+assert len(rows) == 2, rows
+for r in rows:
+    assert keys <= set(r), r
+    assert r["severity"] in ("error", "warning", "info") and r["rfc"].startswith("RFC 3261 ")
+assert [(r["frame"], r["rule"], r["call"]) for r in rows] == [(3, "ack-missing", 1), (64, "cseq-reused", 1)]
+PY
+then ok "check --format json: frame, call, rule, severity, rfc, text per finding"
+else bad "check --format json: frame, call, rule, severity, rfc, text per finding" "$T/cj"; fi
+"$BIN" check -r "$S/lossy_udp.pcap" --format csv >"$T/cc"
+[ "$(head -1 "$T/cc")" = "frame,time,call,src,dst,message,severity,rule,rfc,text" ] &&
+	[ "$(wc -l <"$T/cc")" = 3 ] && ok "check --format csv: header and a row per finding" ||
+	bad "check --format csv: header and a row per finding" "$T/cc"
+
+# --filter keeps the findings of the calls it keeps.
+expect "check --filter on a call without findings: exit 0" 0 \
+	"$BIN" check -r "$S/lossy_udp.pcap" --filter "callid=2-" &&
+	{ tail -1 "$T/out" | grep -q '^0 findings' && ok "... and prints none" || bad "... and prints none" "$T/out"; }
+
+# Every rule is listed with its RFC section, and the manual lists them all.
+"$BIN" check --rules --format json >"$T/rules"
+n=$(grep -c '"rfc":"RFC 3' "$T/rules")
+[ "$n" -ge 25 ] && ok "check --rules: $n rules, each with its RFC section" || bad "check --rules: at least 25 rules" "$T/rules"
+missing=$(python3 - "$T/rules" "$ROOT/man/sipscope.1" <<'PY'
+import json, sys
+man = open(sys.argv[2]).read()
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if "\\fB%s\\fR (%s, %s)" % (r["rule"].replace("-", "\\-"), r["severity"], r["rfc"]) not in man:
+        print(r["rule"])
+PY
+)
+[ -z "$missing" ] && ok "check: the manual lists every rule" || { echo "$missing" >"$T/m"; bad "check: the manual lists every rule" "$T/m"; }
+expect "check --rules with a capture: exit 2" 2 "$BIN" check --rules -r "$S/basic_udp.pcap"
+expect "--rules on another command: exit 2" 2 "$BIN" calls --rules -r "$S/basic_udp.pcap"
+
+# Wire bytes quoted in a finding are escaped.
+python3 "$ROOT/tests/integration/mkpcap.py" checkescape "$T/ce.pcap"
+"$BIN" check -r "$T/ce.pcap" >"$T/out" 2>&1
+if grep -q 'response-without-to-tag' "$T/out" && grep -qF 'Ring\x1b[2J\x07ing' "$T/out" &&
+	! LC_ALL=C grep -q "$(printf '\033')" "$T/out"; then
+	ok "check: a finding quoting a hostile reason phrase prints it escaped"
+else bad "check: a finding quoting a hostile reason phrase prints it escaped" "$T/out"; fi
+python3 "$ROOT/tests/integration/mkpcap.py" nocallid "$T/nc.pcap"
+expect "check: a message without Call-ID is an error (exit 3)" 3 "$BIN" check -r "$T/nc.pcap" &&
+	{ grep -q 'missing-header.*no Call-ID header' "$T/out" && ok "... naming the header" || bad "... naming the header" "$T/out"; }
+
+# The shared corpus (developers only): sipp's default UAS answers PCMU to a
+# PCMA offer, which RFC 3264 6.1 forbids; everything else is clean.
+if [ -d "$CORPUS" ]; then
+	"$BIN" check -r "$CORPUS/rtp_g711_udp.pcap" --format json >"$T/out"
+	[ "$(grep -c '"rule":"sdp-no-common-codec"' "$T/out")" = 3 ] && [ "$(wc -l <"$T/out")" = 3 ] &&
+		ok "check corpus: rtp_g711_udp answers PCMU to a PCMA offer, 3 times" ||
+		bad "check corpus: rtp_g711_udp answers PCMU to a PCMA offer, 3 times" "$T/out"
+	cbad=0
+	for cap in "$CORPUS"/*.pcap; do
+		case $cap in */rtp_g711_udp.pcap) continue ;; esac
+		"$BIN" check -r "$cap" >"$T/out" 2>&1 || { echo "$cap" >>"$T/cerr2"; cat "$T/out" >>"$T/cerr2"; cbad=1; }
+	done
+	[ "$cbad" = 0 ] && ok "check corpus: the other captures have no error" || bad "check corpus: the other captures have no error" "$T/cerr2"
+else
+	skp "check: ../shared/corpus absent"
+fi
