@@ -15,7 +15,7 @@ WARN      := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wforma
 LDFLAGS   += -pthread
 CPPFLAGS  += -pthread -Iinclude -D_DEFAULT_SOURCE -DSIPSCOPE_VERSION='"$(VERSION)"' $(EXTRA_DEFS)
 DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-DEP_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpcap -lncursesw -lsqlite3)
+DEP_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpcap -lncursesw -lsqlite3) -lm
 TEST_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 ifeq ($(SANITIZE),1)

@@ -8,6 +8,7 @@
 
 #include "sipscope/check.h"
 #include "sipscope/ingest.h"
+#include "sipscope/media.h"
 #include "sipscope/store.h"
 #include "sipscope/track.h"
 
@@ -78,6 +79,10 @@ int export_show(FILE *out, struct store *s, const struct tracker *t, size_t idx,
  * (root ids).  counts[severity] gets what was printed.  Returns 0. */
 int export_findings(FILE *out, struct store *s, const struct tracker *t, const struct checker *c,
                     enum export_format fmt, const uint32_t *only, size_t nonly, size_t counts[3]);
+/* RTP streams (after media_finish()): call, addresses, SSRC, payload type
+ * and codec, packets, lost, deltas, jitter, MOS, RTCP, DTMF, problems; a
+ * table (with a count line), JSON lines or CSV.  Returns 0. */
+int export_rtp(FILE *out, const struct tracker *t, const struct media *m, enum export_format fmt);
 /* The rules the checker knows: id, severity, RFC section, what it checks. */
 void export_check_rules(FILE *out, enum export_format fmt);
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "sipscope/decode.h"
+#include "sipscope/media.h"
 #include "sipscope/pcap_src.h"
 #include "sipscope/store.h"
 #include "sipscope/tcp.h"
@@ -86,6 +87,14 @@ const struct ingest_tls *ingest_tls(const struct ingest *in, size_t i);
  * dialog and call ids.  For measuring what tracking costs (tests/bench). */
 void ingest_set_tracking(struct ingest *in, int on);
 
+/* Follow RTP and RTCP (--rtp; off by default, so signalling-only runs pay
+ * nothing): SDP offers and answers announce where media goes, and UDP
+ * payloads that are not SIP are looked at as RTP/RTCP (media.h).
+ * Returns 0, or -1 when memory ran out. */
+int ingest_set_media(struct ingest *in, int on);
+/* The media tracker (NULL when off); read it after the run: call
+ * media_finish() first. */
+struct media *ingest_media(const struct ingest *in);
 /* Also merge the calls whose messages carry the same value in this header
  * (borrowed; NULL for none).  X-Call-ID, X-CID and Session-ID always do. */
 void ingest_set_correlate(struct ingest *in, const char *header);

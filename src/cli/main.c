@@ -43,6 +43,7 @@ static const char usage_text[] =
 	"  show       messages taken apart header by header (--frame N)\n"
 	"  export     the packets of chosen calls as a pcap file (-o FILE)\n"
 	"  db         store the calls and messages in an sqlite3 database (-o FILE)\n"
+	"  rtp        RTP streams of the calls: packets, loss, jitter, MOS, problems\n"
 	"  check      RFC 3261 conformance: one finding per protocol problem, with\n"
 	"             the rule and RFC section (exit 3 when there are errors)\n"
 	"  (none)     with -r: the interactive viewer (the calls table when\n"
@@ -81,6 +82,7 @@ static const char usage_text[] =
 	"  -h, --help           show this help (or a command's: sipscope COMMAND --help)\n"
 	"  -V, --version        print the version\n"
 	"\n"
+	"      --rtp            follow RTP/RTCP too (the rtp command always does)\n"
 	"      --rules          check: list the rules (id, severity, RFC section)\n"
 	"\n"
 	"Exit status: 0 ok, 1 damaged input read up to the damage, 2 usage or fatal error,\n"
@@ -161,6 +163,17 @@ static const char check_help[] =
 	"findings of the calls it keeps.  Exit status 3 when an error was found,\n"
 	"0 when none (warnings and info do not count).\n";
 
+static const char rtp_help[] =
+	"Usage: sipscope rtp -r FILE [-r FILE...] [--format table|json|csv] [BPF]\n"
+	"\n"
+	"Print one line per RTP stream (source, destination, SSRC): the call whose SDP\n"
+	"announced it, payload type and codec, packets, lost packets (RFC 3550 A.3),\n"
+	"longest gap between packets, interarrival jitter mean and max (RFC 3550 A.8,\n"
+	"in ms), an estimated MOS (simplified ITU-T G.107 E-model), DTMF digits\n"
+	"(RFC 4733) and problems: unannounced (no SDP named it), nat (sent to an\n"
+	"address the SDP did not announce), codec (a payload type the receiver did\n"
+	"not offer), one-way, gap (1 s of silence), after-bye, loss (over 1%).\n";
+
 static const char calls_help[] =
 	"Usage: sipscope calls -r FILE [-r FILE...] [--format table|json|csv]\n"
 	"                      [--correlate HDR]\n"
@@ -191,6 +204,7 @@ struct opts {
 	int all;               /* --all */
 	int keep_ranges;       /* export: keep each message's first frame */
 	int rules;             /* check --rules */
+	int rtp;               /* --rtp: follow media */
 	const char *db;        /* --db: the viewer also writes the calls there */
 };
 
@@ -207,7 +221,8 @@ enum {
 	OPT_MATCH,
 	OPT_ALL,
 	OPT_DB,
-	OPT_RULES
+	OPT_RULES,
+	OPT_RTP
 };
 
 __attribute__((format(printf, 1, 2)))
@@ -241,6 +256,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "rules", no_argument, NULL, OPT_RULES },
+		{ "rtp", no_argument, NULL, OPT_RTP },
 		{ "time", required_argument, NULL, OPT_TIME },
 		{ "width", required_argument, NULL, OPT_WIDTH },
 		{ "merge-hosts", no_argument, NULL, OPT_MERGE_HOSTS },
@@ -305,6 +321,9 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 			break;
 		case OPT_RULES:
 			o->rules = 1;
+			break;
+		case OPT_RTP:
+			o->rtp = 1;
 			break;
 		case OPT_BPF:
 			if (strlen(optarg) >= sizeof o->bpf)
@@ -433,6 +452,11 @@ static int load(const struct opts *o, struct loaded *l)
 		return EXIT_USAGE;
 	}
 	ingest_set_correlate(l->ingest, o->correlate);
+	if (o->rtp && ingest_set_media(l->ingest, 1) < 0) {
+		fprintf(stderr, "sipscope: out of memory\n");
+		unload(l);
+		return EXIT_USAGE;
+	}
 	if (from_db) {
 		if (db_load(o->files[0], l->ingest, err, sizeof err) < 0) {
 			fprintf(stderr, "sipscope: %s\n", err);
@@ -447,6 +471,8 @@ static int load(const struct opts *o, struct loaded *l)
 	ingest_keep_frame_ranges(l->ingest, o->keep_ranges);
 	ingest_run(l->ingest, l->src);
 	track_finish(l->tracker);
+	if (ingest_media(l->ingest))
+		media_finish(ingest_media(l->ingest));
 	size_t nw = ingest_warning_count(l->ingest);
 	for (size_t i = 0; i < nw; i++) {
 		const char *w = ingest_warning(l->ingest, i);
@@ -662,6 +688,7 @@ static int run(int argc, char **argv, const char *cmd)
 	                 : !strcmp(cmd, "export")   ? export_help
 	                 : !strcmp(cmd, "db")       ? db_help
 	                 : !strcmp(cmd, "check")    ? check_help
+	                 : !strcmp(cmd, "rtp")      ? rtp_help
 	                                            : usage_text;
 	int rc = parse_opts(argc, argv, &o, help);
 	if (rc >= 0)
@@ -682,6 +709,8 @@ static int run(int argc, char **argv, const char *cmd)
 		export_check_rules(stdout, o.fmt);
 		return fflush(stdout) ? EXIT_USAGE : 0;
 	}
+	if (!strcmp(cmd, "rtp"))
+		o.rtp = 1;
 	if (!strcmp(cmd, "stats") && o.fmt == EXPORT_CSV)
 		return usage_error("%s", "stats prints a table or JSON, not CSV");
 	int picks = strcmp(cmd, "flow") == 0 || strcmp(cmd, "export") == 0;
@@ -770,6 +799,10 @@ static int run(int argc, char **argv, const char *cmd)
 		out_rc = show_frames(&o, &l);
 	} else if (!strcmp(cmd, "check")) {
 		out_rc = check_capture(&o, &l, cl);
+	} else if (!strcmp(cmd, "rtp")) {
+		if (l.from_db)
+			fprintf(stderr, "sipscope: rtp reads packets; a database holds SIP messages only\n");
+		out_rc = l.from_db ? EXIT_USAGE : export_rtp(stdout, l.tracker, ingest_media(l.ingest), o.fmt);
 	} else if (!strcmp(cmd, "messages")) {
 		out_rc = export_messages(stdout, l.store, l.tracker, o.fmt);
 	} else if (!strcmp(cmd, "stats")) {
@@ -806,12 +839,12 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "messages") || !strcmp(cmd, "calls") || !strcmp(cmd, "stats") ||
 	    !strcmp(cmd, "flow") || !strcmp(cmd, "show") || !strcmp(cmd, "export") || !strcmp(cmd, "db") ||
-	    !strcmp(cmd, "check"))
+	    !strcmp(cmd, "check") || !strcmp(cmd, "rtp"))
 		return run(argc - 1, argv + 1, cmd);
 	if (cmd[0] == '-')
 		/* No command: the calls of the capture (the UI will live here). */
 		return run(argc, argv, "");
-	return usage_error("unknown command '%s' (use messages, calls, stats, flow, show, export, db or "
-	                   "check)",
+	return usage_error("unknown command '%s' (use messages, calls, stats, flow, show, export, db, "
+	                   "check or rtp)",
 	                   cmd);
 }

@@ -37,6 +37,7 @@ void ingest_free(struct ingest *in)
 		return;
 	decoder_free(in->dec);
 	tcp_table_free(in->tcp);
+	media_free(in->media);
 	free(in->ring);
 	free(in->tls);
 	free(in->first_frames);
@@ -86,6 +87,20 @@ size_t ingest_warning_count(const struct ingest *in) { return in->nwarnings; }
 void ingest_set_correlate(struct ingest *in, const char *header) { in->corr_header = header; }
 
 void ingest_set_tracking(struct ingest *in, int on) { in->no_track = !on; }
+
+int ingest_set_media(struct ingest *in, int on)
+{
+	if (!on) {
+		media_free(in->media);
+		in->media = NULL;
+		return 0;
+	}
+	if (!in->media && !(in->media = media_new()))
+		return -1;
+	return 0;
+}
+
+struct media *ingest_media(const struct ingest *in) { return in->media; }
 
 const char *ingest_warning(const struct ingest *in, size_t i)
 {
@@ -236,6 +251,8 @@ int ingest_emit(struct ingest *in, const struct frame *f, const struct l4_packet
 		it.ti.h_call_id = sv_hash(it.call_id); /* the capped Call-ID is the call's */
 	it.from_uri = cap_len(sip_addr_uri(sip_header_get(m, SIP_H_FROM)));
 	it.to_uri = cap_len(sip_addr_uri(sip_header_get(m, SIP_H_TO)));
+	if (in->media)
+		media_note_sip(in->media, m, it.ti.h_call_id, r->ts_us);
 	deliver(in, &it);
 	return 0;
 }
@@ -264,6 +281,10 @@ static void ingest_udp(struct ingest *in, const struct frame *f, const struct l4
 	/* HEP says which transport carried the message it wraps, and the
 	 * message is whole whatever that was (the agent reassembled it). */
 	uint8_t tp = pkt->hep && pkt->proto == 6 ? STORE_TP_TCP : STORE_TP_UDP;
+	/* RTP and RTCP start with version 2 (0x80-0xbf), SIP with a letter. */
+	if (in->media && !pkt->hep && !cut && pkt->len >= 12 && (pkt->payload[0] & 0xc0) == 0x80 &&
+	    media_udp(in->media, f->no, f->ts_us, &pkt->src, &pkt->dst, pkt->payload, pkt->len))
+		return;
 	ingest_message(in, f, pkt, (const char *)pkt->payload, pkt->len, in_file, pkt->payload_off, tp,
 	               cut ? STORE_MSG_SNAPCUT : 0);
 }

@@ -7,6 +7,7 @@
 
 #include "sipscope/decode.h"
 #include "sipscope/ingest.h"
+#include "sipscope/media.h"
 #include "sipscope/sip.h"
 #include "sipscope/tcp.h"
 
@@ -64,6 +65,7 @@ struct ingest {
 	size_t cap_first;
 	int keep_ranges;
 
+	struct media *media;     /* RTP/RTCP (--rtp), written by the parse stage only */
 	const char *corr_header; /* --correlate HEADER, or NULL */
 	int no_track;            /* measuring what tracking costs: skip it */
 	char *warnings[MAX_WARNINGS];

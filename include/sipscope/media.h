@@ -1,0 +1,135 @@
+/* media.h - RTP and RTCP streams, tied to calls by their SDP (RFC 3550,
+ * RFC 3264, RFC 4733).
+ *
+ * The parse stage of the pipeline feeds it in capture order: every SDP
+ * offer or answer (media_sdp: "media for this call is expected at these
+ * addresses, in these formats"), every BYE, and every UDP payload that is
+ * not SIP (media_udp).  A packet sent to an announced address joins that
+ * call's stream (one per source, destination and SSRC); a packet that only
+ * comes from an announced address joins it too, flagged as sent where the
+ * SDP did not say (NAT); other packets that look like RTP make streams no
+ * SDP announced (kept when they hold together: a run of sequence numbers).
+ *
+ * Per stream: RFC 3550 A.1 sequence accounting (expected, lost,
+ * duplicates, out of order, sequence jumps), A.8 interarrival jitter in
+ * the payload's clock, inter-arrival delta, RTCP sender/receiver reports
+ * about it (loss, jitter, round trip), RFC 4733 DTMF events, and an
+ * estimated MOS (see media_finish()).  Memory is bounded: at most
+ * MEDIA_MAX_STREAMS streams and MEDIA_MAX_EXPECT announced addresses;
+ * what is dropped at the caps is counted. */
+#ifndef SIPSCOPE_MEDIA_H
+#define SIPSCOPE_MEDIA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sipscope/sdp.h"
+#include "sipscope/sip.h"
+#include "sipscope/store.h"
+
+#define MEDIA_MAX_STREAMS 262144
+#define MEDIA_MAX_EXPECT 1048576
+#define MEDIA_MAX_DTMF 32
+#define MEDIA_GAP_US 1000000      /* a silence gap: no packet for 1 s */
+#define MEDIA_AFTER_BYE_US 500000 /* media this long after the BYE */
+
+/* Problems of a stream (bits). */
+#define MEDIA_P_UNANNOUNCED 0x01 /* no SDP announced it (found by its RTP header) */
+#define MEDIA_P_NAT         0x02 /* sent to an address the SDP did not announce */
+#define MEDIA_P_CODEC       0x04 /* payload type not in the receiver's SDP formats */
+#define MEDIA_P_ONE_WAY     0x08 /* the call has media in this direction only */
+#define MEDIA_P_GAP         0x10 /* silence: a gap of MEDIA_GAP_US or more */
+#define MEDIA_P_AFTER_BYE   0x20 /* packets after the call's BYE */
+#define MEDIA_P_LOSS        0x40 /* lost more than 1% */
+
+struct media_dtmf {
+	int64_t start_us;   /* first packet of the event */
+	uint16_t duration;  /* in the stream's clock units, as last sent */
+	char digit;         /* 0-9 * # A-D, or '?' for other events */
+	uint8_t ended;      /* an end packet was seen */
+};
+
+struct media_stream {
+	struct store_endpoint src, dst;
+	uint64_t h_call_id;   /* sv_hash of the call's Call-ID; 0 when no SDP announced it */
+	uint32_t ssrc;
+	uint8_t pt;           /* payload type of the first packet */
+	uint8_t mline;        /* m= line (1-based) of the SDP it was announced by, 0 none */
+	uint16_t problems;    /* MEDIA_P_* */
+	char codec[32];       /* "PCMA/8000", from the SDP's rtpmap or the static table */
+	uint32_t clock;       /* clock rate (Hz) used for jitter */
+	uint64_t first_frame, last_frame;
+	int64_t first_us, last_us;
+	uint64_t packets, bytes; /* RTP payload bytes */
+	int64_t expected, lost;  /* RFC 3550 A.3; lost may be < 0 with duplicates */
+	uint64_t duplicates, out_of_order, seq_jumps, pt_changes, marker;
+	double jitter_ms, jitter_ms_mean, jitter_ms_max; /* last, mean, max */
+	double delta_ms_max;  /* longest gap between two packets */
+	int64_t gap_us;       /* longest silence (0 when under MEDIA_GAP_US) */
+	int64_t after_bye_us; /* how long it went on after the BYE, 0 none */
+	double mos;           /* E-model estimate, 0 before media_finish() */
+	/* RTCP reports about this stream (from the receiver), when present */
+	uint32_t rtcp_reports;
+	double rtcp_fraction_lost; /* last report, 0..1 */
+	int32_t rtcp_cum_lost;
+	double rtcp_jitter_ms;     /* last report */
+	double rtt_ms;             /* last round trip (LSR/DLSR), < 0 none */
+	uint32_t ndtmf;
+	struct media_dtmf dtmf[MEDIA_MAX_DTMF];
+
+	/* sequence state (RFC 3550 A.1) */
+	uint32_t base_seq, max_seq, cycles, last_seq;
+	uint32_t last_ts;
+	int64_t last_arrival_us;
+	double jitter_ts, jitter_sum;
+	uint64_t recent[2]; /* bitmap of the last 128 sequence numbers seen */
+	uint32_t dtmf_ts;   /* RTP timestamp of the DTMF event going on */
+	uint8_t dtmf_pt;    /* telephone-event payload type, 0 none */
+	uint8_t clock_known;
+};
+
+struct media_stats {
+	uint64_t rtp, rtcp;          /* packets taken */
+	uint64_t not_rtp;            /* UDP payloads that are neither */
+	uint64_t streams_dropped;    /* past MEDIA_MAX_STREAMS */
+	uint64_t expect_dropped;     /* announced addresses past MEDIA_MAX_EXPECT */
+	uint64_t heuristic_dropped;  /* unannounced streams that did not hold together */
+};
+
+struct media;
+
+/* New tracker of media.  NULL when memory ran out; owner frees with media_free(). */
+struct media *media_new(void);
+void media_free(struct media *m);
+
+/* An SDP seen in a SIP message of the call whose Call-ID hashes to
+ * h_call_id: media is expected at each m= line's address and port (RTCP
+ * at port + 1), in its formats. */
+void media_sdp(struct media *m, uint64_t h_call_id, int64_t ts_us, const struct sdp *sdp);
+/* The call's BYE: media after it is a problem. */
+void media_bye(struct media *m, uint64_t h_call_id, int64_t ts_us);
+/* A SIP message of the call whose Call-ID hashes to h_call_id: its SDP
+ * (media_sdp) and, for a BYE, media_bye. */
+void media_note_sip(struct media *m, const struct sip_msg *msg, uint64_t h_call_id, int64_t ts_us);
+/* A UDP payload that is not SIP.  Returns 1 when taken as RTP or RTCP. */
+int media_udp(struct media *m, uint64_t frame, int64_t ts_us, const struct store_endpoint *src,
+              const struct store_endpoint *dst, const uint8_t *p, size_t len);
+
+/* After the last packet: drop unannounced streams that do not hold
+ * together, mark one-way calls, and estimate each stream's MOS with a
+ * simplified ITU-T G.107 E-model: R = 93.2 - Id - Ie_eff, where Id comes
+ * from a delay of 20 ms packetisation + twice the mean jitter (the jitter
+ * buffer) + the RTCP round trip / 2 when known, and Ie_eff = Ie + (95 -
+ * Ie) * Ppl / (Ppl + Bpl) with the codec's Ie and Bpl (G.107 Appendix I:
+ * G.711 0 / 25.1, G.729 11 / 19, G.722 0 / 25.1 ...) and Ppl the lost
+ * percentage; MOS = 1 + 0.035 R + 7e-6 R (R - 60) (100 - R). */
+void media_finish(struct media *m);
+
+size_t media_stream_count(const struct media *m);
+const struct media_stream *media_stream(const struct media *m, size_t i);
+const struct media_stats *media_stats(const struct media *m);
+/* "unannounced,nat,codec,one-way,gap,after-bye,loss" names of the bits
+ * set, comma-separated, into buf ("" when none). */
+void media_problem_names(uint16_t problems, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,616 @@
+/* media.c - RTP/RTCP streams from SDP (RFC 3550, RFC 3264, RFC 4733).
+ *
+ * Announced addresses live in a hash by endpoint (the latest SDP for an
+ * address wins: a re-INVITE moving media replaces it); streams in a hash
+ * by (source, destination, SSRC).  One packet costs two lookups. */
+#include <arpa/inet.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sipscope/hmap.h"
+#include "sipscope/media.h"
+#include "sipscope/vec.h"
+
+#define EXP_FMTS 16
+
+struct expect {
+	uint64_t h_call_id;
+	int64_t ts_us;
+	uint8_t mline;
+	uint8_t rtcp;        /* this is the RTCP port (m= port + 1) */
+	uint8_t nfmts;
+	uint8_t dtmf_pt;     /* telephone-event, 0 none */
+	uint8_t pt[EXP_FMTS];
+	uint32_t clock[EXP_FMTS];
+	char codec[EXP_FMTS][24];
+};
+
+struct call_bye {
+	int64_t bye_us;
+};
+
+struct media {
+	struct expect *exp;
+	size_t nexp, cap_exp;
+	struct hmap exp_index;    /* endpoint hash -> expect+1 */
+	struct media_stream *st;
+	size_t nst, cap_st;
+	struct hmap st_index;     /* (src, dst, ssrc) -> stream+1 */
+	struct hmap byes;         /* h_call_id -> index+1 into bye_us */
+	int64_t *bye_us;
+	size_t nbye, cap_bye;
+	struct media_stats stats;
+	int finished;
+};
+
+struct media *media_new(void)
+{
+	struct media *m = calloc(1, sizeof *m);
+	if (!m)
+		return NULL;
+	hmap_init(&m->exp_index);
+	hmap_init(&m->st_index);
+	hmap_init(&m->byes);
+	return m;
+}
+
+void media_free(struct media *m)
+{
+	if (!m)
+		return;
+	free(m->exp);
+	free(m->st);
+	free(m->bye_us);
+	hmap_free(&m->exp_index);
+	hmap_free(&m->st_index);
+	hmap_free(&m->byes);
+	free(m);
+}
+
+/* RFC 3551 static payload types: name and clock. */
+static const struct { const char *name; uint32_t clock; } static_pt[35] = {
+	[0] = { "PCMU/8000", 8000 }, [3] = { "GSM/8000", 8000 }, [4] = { "G723/8000", 8000 },
+	[5] = { "DVI4/8000", 8000 }, [6] = { "DVI4/16000", 16000 }, [7] = { "LPC/8000", 8000 },
+	[8] = { "PCMA/8000", 8000 }, [9] = { "G722/8000", 8000 }, [10] = { "L16/44100", 44100 },
+	[11] = { "L16/44100", 44100 }, [12] = { "QCELP/8000", 8000 }, [13] = { "CN/8000", 8000 },
+	[14] = { "MPA/90000", 90000 }, [15] = { "G728/8000", 8000 }, [16] = { "DVI4/11025", 11025 },
+	[17] = { "DVI4/22050", 22050 }, [18] = { "G729/8000", 8000 }, [25] = { "CelB/90000", 90000 },
+	[26] = { "JPEG/90000", 90000 }, [28] = { "nv/90000", 90000 }, [31] = { "H261/90000", 90000 },
+	[32] = { "MPV/90000", 90000 }, [33] = { "MP2T/90000", 90000 }, [34] = { "H263/90000", 90000 },
+};
+
+static int sv_uint(struct sv v, uint32_t *out)
+{
+	uint32_t n = 0;
+	if (!v.len || v.len > 9)
+		return -1;
+	for (size_t i = 0; i < v.len; i++) {
+		if (v.p[i] < '0' || v.p[i] > '9')
+			return -1;
+		n = n * 10 + (uint32_t)(v.p[i] - '0');
+	}
+	*out = n;
+	return 0;
+}
+
+/* "PCMA/8000/1" -> clock 8000. */
+static uint32_t enc_clock(struct sv enc)
+{
+	const char *slash = memchr(enc.p, '/', enc.len);
+	if (!slash)
+		return 0;
+	struct sv r = sv_make(slash + 1, enc.len - (size_t)(slash + 1 - enc.p));
+	const char *s2 = memchr(r.p, '/', r.len);
+	if (s2)
+		r.len = (size_t)(s2 - r.p);
+	uint32_t c;
+	return sv_uint(r, &c) == 0 ? c : 0;
+}
+
+static int endpoint_of(struct sv addr, uint32_t port, struct store_endpoint *ep)
+{
+	char buf[64];
+	if (!addr.len || addr.len >= sizeof buf || !port || port > 65535)
+		return -1;
+	memcpy(buf, addr.p, addr.len);
+	buf[addr.len] = '\0';
+	memset(ep, 0, sizeof *ep);
+	if (inet_pton(AF_INET, buf, ep->addr) == 1)
+		ep->family = 4;
+	else if (inet_pton(AF_INET6, buf, ep->addr) == 1)
+		ep->family = 6;
+	else
+		return -1;
+	ep->port = (uint16_t)port;
+	return 0;
+}
+
+static void expect_put(struct media *m, const struct store_endpoint *ep, const struct expect *e)
+{
+	uint64_t k = store_endpoint_hash(ep);
+	uint32_t have;
+	if (hmap_get(&m->exp_index, k, &have)) {
+		m->exp[have - 1] = *e; /* a new offer/answer moves it */
+		return;
+	}
+	if (m->nexp >= MEDIA_MAX_EXPECT ||
+	    vec_grow((void **)&m->exp, &m->cap_exp, m->nexp + 1, sizeof *m->exp) ||
+	    hmap_put(&m->exp_index, k, (uint32_t)m->nexp + 1) < 0) {
+		m->stats.expect_dropped++;
+		return;
+	}
+	m->exp[m->nexp++] = *e;
+}
+
+void media_sdp(struct media *m, uint64_t h_call_id, int64_t ts_us, const struct sdp *sdp)
+{
+	for (size_t i = 0; i < sdp->nmedia; i++) {
+		const struct sdp_media *md = &sdp->media[i];
+		struct store_endpoint ep;
+		if (!md->port || endpoint_of(md->conn, md->port, &ep) < 0)
+			continue;
+		struct expect e;
+		memset(&e, 0, sizeof e);
+		e.h_call_id = h_call_id;
+		e.ts_us = ts_us;
+		e.mline = (uint8_t)(i + 1);
+		for (size_t k = 0; k < md->nfmts && e.nfmts < EXP_FMTS; k++) {
+			uint32_t pt;
+			if (sv_uint(md->fmts[k].id, &pt) < 0 || pt > 127)
+				continue;
+			size_t j = e.nfmts++;
+			e.pt[j] = (uint8_t)pt;
+			struct sv enc = md->fmts[k].encoding;
+			if (sv_is_set(enc) && enc.len) {
+				size_t n = enc.len < sizeof e.codec[j] - 1 ? enc.len : sizeof e.codec[j] - 1;
+				memcpy(e.codec[j], enc.p, n);
+				e.clock[j] = enc_clock(enc);
+				if (enc.len >= 15 && !strncasecmp(enc.p, "telephone-event", 15))
+					e.dtmf_pt = (uint8_t)pt;
+			} else if (pt < 35 && static_pt[pt].name) {
+				snprintf(e.codec[j], sizeof e.codec[j], "%s", static_pt[pt].name);
+				e.clock[j] = static_pt[pt].clock;
+			}
+		}
+		expect_put(m, &ep, &e);
+		ep.port++;
+		e.rtcp = 1;
+		expect_put(m, &ep, &e);
+	}
+}
+
+void media_bye(struct media *m, uint64_t h_call_id, int64_t ts_us)
+{
+	uint32_t have;
+	if (hmap_get(&m->byes, h_call_id, &have))
+		return; /* the first BYE counts */
+	if (vec_grow((void **)&m->bye_us, &m->cap_bye, m->nbye + 1, sizeof *m->bye_us) ||
+	    hmap_put(&m->byes, h_call_id, (uint32_t)m->nbye + 1) < 0)
+		return;
+	m->bye_us[m->nbye++] = ts_us;
+}
+
+void media_note_sip(struct media *m, const struct sip_msg *msg, uint64_t h_call_id, int64_t ts_us)
+{
+	if (msg->is_request && sip_method_from_sv(msg->method) == SIP_M_BYE)
+		media_bye(m, h_call_id, ts_us);
+	struct sv body = sip_body_sdp(msg);
+	struct sdp sdp;
+	if (sv_is_set(body) && body.len && sdp_parse(body.p, body.len, &sdp) == 0)
+		media_sdp(m, h_call_id, ts_us, &sdp);
+}
+
+static const struct expect *expect_get(const struct media *m, const struct store_endpoint *ep)
+{
+	uint32_t v;
+	return hmap_get(&m->exp_index, store_endpoint_hash(ep), &v) ? &m->exp[v - 1] : NULL;
+}
+
+static uint64_t stream_key(const struct store_endpoint *src, const struct store_endpoint *dst,
+                           uint32_t ssrc)
+{
+	return hmap_mix(hmap_mix(store_endpoint_hash(src), store_endpoint_hash(dst)), ssrc);
+}
+
+static struct media_stream *stream_get(struct media *m, const struct store_endpoint *src,
+                                       const struct store_endpoint *dst, uint32_t ssrc, int make)
+{
+	uint64_t k = stream_key(src, dst, ssrc);
+	uint32_t v;
+	if (hmap_get(&m->st_index, k, &v))
+		return &m->st[v - 1];
+	if (!make)
+		return NULL;
+	if (m->nst >= MEDIA_MAX_STREAMS ||
+	    vec_grow((void **)&m->st, &m->cap_st, m->nst + 1, sizeof *m->st) ||
+	    hmap_put(&m->st_index, k, (uint32_t)m->nst + 1) < 0) {
+		m->stats.streams_dropped++;
+		return NULL;
+	}
+	struct media_stream *s = &m->st[m->nst++];
+	memset(s, 0, sizeof *s);
+	s->src = *src;
+	s->dst = *dst;
+	s->ssrc = ssrc;
+	s->rtt_ms = -1;
+	return s;
+}
+
+/* What the receiver's SDP says of payload type pt (else the sender's:
+ * the offer and the answer usually share their payload numbers). */
+static void stream_codec(struct media_stream *s, const struct expect *rx, const struct expect *tx,
+                         uint8_t pt)
+{
+	s->codec[0] = '\0';
+	s->clock = 0;
+	const struct expect *sdps[2] = { rx, tx };
+	for (int k = 0; k < 2 && !s->codec[0]; k++) {
+		const struct expect *e = sdps[k];
+		if (!e)
+			continue;
+		for (uint8_t i = 0; i < e->nfmts; i++)
+			if (e->pt[i] == pt && e->codec[i][0]) {
+				snprintf(s->codec, sizeof s->codec, "%s", e->codec[i]);
+				s->clock = e->clock[i];
+				break;
+			}
+	}
+	s->dtmf_pt = rx && rx->dtmf_pt ? rx->dtmf_pt : tx ? tx->dtmf_pt : 0;
+	if (!s->codec[0] && pt < 35 && static_pt[pt].name)
+		snprintf(s->codec, sizeof s->codec, "%s", static_pt[pt].name);
+	if (!s->clock)
+		s->clock = pt < 35 && static_pt[pt].clock ? static_pt[pt].clock : 8000;
+}
+
+static int pt_listed(const struct expect *e, uint8_t pt)
+{
+	for (uint8_t i = 0; i < e->nfmts; i++)
+		if (e->pt[i] == pt)
+			return 1;
+	return 0;
+}
+
+static char dtmf_digit(uint8_t ev)
+{
+	static const char d[] = "0123456789*#ABCD";
+	return ev < 16 ? d[ev] : '?';
+}
+
+/* RFC 4733 2.3: event, E bit, volume, duration; one event per RTP
+ * timestamp, repeated while it lasts (the end packet three times). */
+static void take_dtmf(struct media_stream *s, int64_t ts_us, uint32_t rtp_ts, const uint8_t *p, size_t n)
+{
+	if (n < 4)
+		return;
+	uint16_t dur = (uint16_t)(p[2] << 8 | p[3]);
+	struct media_dtmf *d = s->ndtmf ? &s->dtmf[s->ndtmf - 1] : NULL;
+	if (!d || s->dtmf_ts != rtp_ts) {
+		if (s->ndtmf == MEDIA_MAX_DTMF)
+			return;
+		d = &s->dtmf[s->ndtmf++];
+		memset(d, 0, sizeof *d);
+		d->start_us = ts_us;
+		d->digit = dtmf_digit(p[0]);
+		s->dtmf_ts = rtp_ts;
+	}
+	if (dur > d->duration)
+		d->duration = dur;
+	if (p[1] & 0x80)
+		d->ended = 1;
+}
+
+/* RFC 3550 A.1: extended sequence numbers, with a window of the last 128
+ * to tell duplicates from packets that come late. */
+static void take_seq(struct media_stream *s, uint16_t seq)
+{
+	if (!s->packets) {
+		s->base_seq = s->max_seq = seq;
+		s->recent[0] = 1;
+		s->recent[1] = 0;
+		return;
+	}
+	uint16_t max16 = (uint16_t)s->max_seq;
+	uint16_t udelta = (uint16_t)(seq - max16);
+	if (udelta == 0) {
+		s->duplicates++;
+	} else if (udelta < 0x8000) { /* ahead (maybe after a loss) */
+		if (seq < max16)
+			s->cycles += 65536;
+		if (udelta != 1)
+			s->seq_jumps++;
+		/* shift the window */
+		if (udelta >= 128) {
+			s->recent[0] = s->recent[1] = 0;
+		} else {
+			for (uint16_t i = 0; i < udelta; i++) {
+				s->recent[1] = s->recent[1] << 1 | s->recent[0] >> 63;
+				s->recent[0] <<= 1;
+			}
+		}
+		s->recent[0] |= 1;
+		s->max_seq = seq;
+	} else { /* behind: late or a duplicate */
+		uint16_t back = (uint16_t)(max16 - seq);
+		if (back < 128) {
+			uint64_t *w = &s->recent[back >> 6];
+			uint64_t bit = 1ULL << (back & 63);
+			if (*w & bit) {
+				s->duplicates++;
+			} else {
+				*w |= bit;
+				s->out_of_order++;
+			}
+		} else {
+			s->seq_jumps++;
+		}
+	}
+}
+
+static void take_rtp(struct media *m, struct media_stream *s, const struct expect *rx,
+                     const struct expect *tx, uint64_t frame, int64_t ts_us, const uint8_t *p, size_t len)
+{
+	uint8_t pt = p[1] & 0x7f;
+	uint16_t seq = (uint16_t)(p[2] << 8 | p[3]);
+	uint32_t ts = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
+	size_t hl = 12 + 4u * (p[0] & 0x0f);
+	if ((p[0] & 0x10) && len >= hl + 4) /* header extension */
+		hl += 4 + 4u * (size_t)(p[hl + 2] << 8 | p[hl + 3]);
+	size_t payload = len > hl ? len - hl : 0;
+	if ((p[0] & 0x20) && payload && p[len - 1] <= payload) /* padding */
+		payload -= p[len - 1];
+	m->stats.rtp++;
+	int is_dtmf = s->packets && s->dtmf_pt && pt == s->dtmf_pt;
+	if (!s->packets) {
+		s->pt = pt;
+		stream_codec(s, rx, tx, pt);
+		s->first_frame = frame;
+		s->first_us = ts_us;
+		if (rx && !pt_listed(rx, pt))
+			s->problems |= MEDIA_P_CODEC;
+		is_dtmf = s->dtmf_pt && pt == s->dtmf_pt;
+	} else if (pt != s->pt && !is_dtmf) {
+		s->pt_changes++;
+		if (rx && !pt_listed(rx, pt))
+			s->problems |= MEDIA_P_CODEC;
+	}
+	if (is_dtmf && len > hl)
+		take_dtmf(s, ts_us, ts, p + hl, len - hl);
+	take_seq(s, seq);
+	if (p[1] & 0x80)
+		s->marker++;
+	if (s->packets) {
+		int64_t d = ts_us - s->last_arrival_us;
+		if (d / 1000.0 > s->delta_ms_max)
+			s->delta_ms_max = d / 1000.0;
+		if (d >= MEDIA_GAP_US && d > s->gap_us)
+			s->gap_us = d;
+		/* RFC 3550 A.8, in the payload's clock; DTMF packets carry the
+		 * event's start time, not the audio clock, so they are left out. */
+		if (!is_dtmf) {
+			double arr = (double)d * s->clock / 1e6;
+			double dts = (double)(int32_t)(ts - s->last_ts);
+			double dd = fabs(arr - dts);
+			s->jitter_ts += (dd - s->jitter_ts) / 16.0;
+		}
+		s->jitter_ms = s->jitter_ts * 1000.0 / s->clock;
+		if (s->jitter_ms > s->jitter_ms_max)
+			s->jitter_ms_max = s->jitter_ms;
+		s->jitter_sum += s->jitter_ms;
+	}
+	if (!is_dtmf)
+		s->last_ts = ts;
+	s->last_arrival_us = ts_us;
+	s->last_us = ts_us;
+	s->last_frame = frame;
+	s->packets++;
+	s->bytes += payload;
+}
+
+/* NTP time (middle 32 bits) of a capture time. */
+static uint32_t ntp_mid(int64_t us)
+{
+	uint64_t sec = (uint64_t)(us / 1000000) + 2208988800ULL;
+	uint64_t frac = ((uint64_t)(us % 1000000) << 32) / 1000000;
+	return (uint32_t)(sec << 16 | frac >> 16);
+}
+
+/* RFC 3550 6.4: the report blocks of SR and RR packets in a compound
+ * packet; each tells the sender of the reported SSRC how it arrived. */
+static void take_rtcp(struct media *m, int64_t ts_us, const struct store_endpoint *src,
+                      const struct store_endpoint *dst, const uint8_t *p, size_t len)
+{
+	m->stats.rtcp++;
+	while (len >= 8) {
+		uint8_t pt = p[1];
+		size_t plen = 4 * ((size_t)(p[2] << 8 | p[3]) + 1);
+		if (plen > len || (p[0] & 0xc0) != 0x80)
+			return;
+		size_t off = pt == 200 ? 28 : pt == 201 ? 8 : 0;
+		unsigned rc = p[0] & 0x1f;
+		for (unsigned i = 0; off && i < rc && off + 24 <= plen; i++, off += 24) {
+			const uint8_t *b = p + off;
+			uint32_t ssrc = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+			/* The reported stream flows toward the reporter: from its
+			 * destination's RTP port to its source's. */
+			struct store_endpoint rs = *dst, rd = *src;
+			rs.port = (uint16_t)(rs.port - 1);
+			rd.port = (uint16_t)(rd.port - 1);
+			struct media_stream *s = stream_get(m, &rs, &rd, ssrc, 0);
+			if (!s)
+				continue;
+			s->rtcp_reports++;
+			s->rtcp_fraction_lost = b[4] / 256.0;
+			int32_t cum = (int32_t)((uint32_t)b[5] << 16 | (uint32_t)b[6] << 8 | b[7]);
+			if (cum & 0x800000)
+				cum |= (int32_t)0xff000000;
+			s->rtcp_cum_lost = cum;
+			uint32_t jit = (uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 | b[15];
+			s->rtcp_jitter_ms = s->clock ? jit * 1000.0 / s->clock : 0;
+			uint32_t lsr = (uint32_t)b[16] << 24 | (uint32_t)b[17] << 16 | (uint32_t)b[18] << 8 | b[19];
+			uint32_t dlsr = (uint32_t)b[20] << 24 | (uint32_t)b[21] << 16 | (uint32_t)b[22] << 8 | b[23];
+			if (lsr) {
+				uint32_t rtt = ntp_mid(ts_us) - lsr - dlsr;
+				if (rtt < 65536u * 60)
+					s->rtt_ms = rtt * 1000.0 / 65536.0;
+			}
+		}
+		p += plen;
+		len -= plen;
+	}
+}
+
+int media_udp(struct media *m, uint64_t frame, int64_t ts_us, const struct store_endpoint *src,
+              const struct store_endpoint *dst, const uint8_t *p, size_t len)
+{
+	if (len < 12 || (p[0] & 0xc0) != 0x80) {
+		m->stats.not_rtp++;
+		return 0;
+	}
+	const struct expect *rx = expect_get(m, dst);
+	const struct expect *tx = expect_get(m, src);
+	/* RTCP: packet types 200-204 (SR, RR, SDES, BYE, APP) first. */
+	if (p[1] >= 200 && p[1] <= 204) {
+		take_rtcp(m, ts_us, src, dst, p, len);
+		return 1;
+	}
+	if ((rx && rx->rtcp) || (!rx && tx && tx->rtcp)) {
+		m->stats.not_rtp++;
+		return 0;
+	}
+	/* Two calls announcing one address (a UAS reusing its port): the
+	 * sender's own SDP names the call more surely. */
+	if (rx && tx && rx->h_call_id != tx->h_call_id)
+		rx = NULL;
+	uint32_t ssrc = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
+	struct media_stream *s = stream_get(m, src, dst, ssrc, 1);
+	if (!s)
+		return 1;
+	if (!s->packets) {
+		const struct expect *e = rx ? rx : tx;
+		if (e) {
+			s->h_call_id = e->h_call_id;
+			s->mline = e->mline;
+			if (!rx && !expect_get(m, dst))
+				s->problems |= MEDIA_P_NAT;
+		} else {
+			s->problems |= MEDIA_P_UNANNOUNCED;
+		}
+	}
+	take_rtp(m, s, rx, tx, frame, ts_us, p, len);
+	return 1;
+}
+
+/* G.107 Appendix I: equipment impairment and packet-loss robustness. */
+static void codec_ie(const char *codec, double *ie, double *bpl)
+{
+	*ie = 0;
+	*bpl = 25.1; /* G.711 with packet loss concealment */
+	if (!strncasecmp(codec, "G729", 4)) {
+		*ie = 11;
+		*bpl = 19;
+	} else if (!strncasecmp(codec, "G723", 4)) {
+		*ie = 15;
+		*bpl = 16.1;
+	} else if (!strncasecmp(codec, "GSM", 3)) {
+		*ie = 20;
+		*bpl = 10;
+	} else if (!strncasecmp(codec, "iLBC", 4)) {
+		*ie = 10;
+		*bpl = 32;
+	}
+}
+
+static double estimate_mos(const struct media_stream *s)
+{
+	double ie, bpl;
+	codec_ie(s->codec, &ie, &bpl);
+	double ppl = s->expected > 0 && s->lost > 0 ? 100.0 * (double)s->lost / (double)s->expected : 0;
+	double delay = 20 + 2 * s->jitter_ms_mean + (s->rtt_ms > 0 ? s->rtt_ms / 2 : 0);
+	/* G.107 delay impairment, simplified (Cole & Rosenbluth's fit). */
+	double id = 0.024 * delay + (delay > 177.3 ? 0.11 * (delay - 177.3) : 0);
+	double ie_eff = ie + (95 - ie) * ppl / (ppl + bpl);
+	double r = 93.2 - id - ie_eff;
+	if (r < 0)
+		r = 0;
+	if (r > 100)
+		r = 100;
+	return 1 + 0.035 * r + 7e-6 * r * (r - 60) * (100 - r);
+}
+
+void media_finish(struct media *m)
+{
+	if (m->finished)
+		return;
+	m->finished = 1;
+	/* Unannounced streams must hold together: a few packets in sequence. */
+	size_t keep = 0;
+	for (size_t i = 0; i < m->nst; i++) {
+		struct media_stream *s = &m->st[i];
+		s->expected = (int64_t)(s->cycles + s->max_seq) - s->base_seq + 1;
+		s->lost = s->expected - (int64_t)s->packets; /* RFC 3550 A.3: duplicates count as received */
+		if ((s->problems & MEDIA_P_UNANNOUNCED) &&
+		    (s->packets < 4 || s->seq_jumps * 4 > s->packets || s->expected > 2 * (int64_t)s->packets)) {
+			m->stats.heuristic_dropped++;
+			continue;
+		}
+		m->st[keep++] = *s;
+	}
+	m->nst = keep;
+	for (size_t i = 0; i < m->nst; i++) {
+		struct media_stream *s = &m->st[i];
+		s->jitter_ms_mean = s->packets > 1 ? s->jitter_sum / (double)(s->packets - 1) : 0;
+		if (s->expected > 0 && s->lost * 100 > s->expected)
+			s->problems |= MEDIA_P_LOSS;
+		if (s->gap_us)
+			s->problems |= MEDIA_P_GAP;
+		uint32_t b;
+		if (s->h_call_id && hmap_get(&m->byes, s->h_call_id, &b) &&
+		    s->last_us > m->bye_us[b - 1] + MEDIA_AFTER_BYE_US) {
+			s->after_bye_us = s->last_us - m->bye_us[b - 1];
+			s->problems |= MEDIA_P_AFTER_BYE;
+		}
+		/* One-way: no stream of the same call flows the other way. */
+		if (s->h_call_id) {
+			int back = 0;
+			for (size_t k = 0; k < m->nst && !back; k++) {
+				const struct media_stream *o = &m->st[k];
+				back = k != i && o->h_call_id == s->h_call_id && o->mline == s->mline &&
+				       !memcmp(o->src.addr, s->dst.addr, 16) && !memcmp(o->dst.addr, s->src.addr, 16) &&
+				       (o->src.port == s->dst.port || o->dst.port == s->src.port);
+			}
+			if (!back)
+				s->problems |= MEDIA_P_ONE_WAY;
+		}
+		s->mos = estimate_mos(s);
+	}
+}
+
+size_t media_stream_count(const struct media *m)
+{
+	return m->nst;
+}
+
+const struct media_stream *media_stream(const struct media *m, size_t i)
+{
+	return i < m->nst ? &m->st[i] : NULL;
+}
+
+const struct media_stats *media_stats(const struct media *m)
+{
+	return &m->stats;
+}
+
+void media_problem_names(uint16_t problems, char *buf, size_t n)
+{
+	static const char *const names[] = { "unannounced", "nat", "codec", "one-way", "gap",
+	                                     "after-bye", "loss" };
+	size_t o = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (!(problems & (1u << i)) || o + strlen(names[i]) + 2 > n)
+			continue;
+		o += (size_t)snprintf(buf + o, n - o, "%s%s", o ? "," : "", names[i]);
+	}
+}
