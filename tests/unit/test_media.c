@@ -1,0 +1,357 @@
+/* test_media.c - RTP/RTCP streams: sequence accounting, jitter, SDP
+ * association, problems, DTMF, RTCP reports, MOS. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "sipscope/media.h"
+#include "sipscope/sdp.h"
+
+#define T0 1700000000000000LL
+
+static struct store_endpoint ep(int a, int b, int c, int d, uint16_t port)
+{
+	struct store_endpoint e;
+	memset(&e, 0, sizeof e);
+	e.family = 4;
+	e.addr[0] = (uint8_t)a;
+	e.addr[1] = (uint8_t)b;
+	e.addr[2] = (uint8_t)c;
+	e.addr[3] = (uint8_t)d;
+	e.port = port;
+	return e;
+}
+
+/* One RTP packet: 12-byte header and `plen` payload bytes (payload given
+ * or zeros). */
+static int rtp(struct media *m, int64_t us, struct store_endpoint s, struct store_endpoint d, uint8_t pt,
+               uint16_t seq, uint32_t ts, uint32_t ssrc, const uint8_t *payload, size_t plen)
+{
+	static uint64_t frame;
+	uint8_t p[12 + 200];
+	memset(p, 0, sizeof p);
+	p[0] = 0x80;
+	p[1] = pt;
+	p[2] = (uint8_t)(seq >> 8);
+	p[3] = (uint8_t)seq;
+	p[4] = (uint8_t)(ts >> 24);
+	p[5] = (uint8_t)(ts >> 16);
+	p[6] = (uint8_t)(ts >> 8);
+	p[7] = (uint8_t)ts;
+	p[8] = (uint8_t)(ssrc >> 24);
+	p[9] = (uint8_t)(ssrc >> 16);
+	p[10] = (uint8_t)(ssrc >> 8);
+	p[11] = (uint8_t)ssrc;
+	if (payload)
+		memcpy(p + 12, payload, plen);
+	return media_udp(m, ++frame, us, &s, &d, p, 12 + plen);
+}
+
+static void sdp(struct media *m, uint64_t call, int64_t us, const char *text)
+{
+	struct sdp d;
+	assert_int_equal(sdp_parse(text, strlen(text), &d), 0);
+	media_sdp(m, call, us, &d);
+}
+
+static const struct media_stream *only_stream(struct media *m)
+{
+	media_finish(m);
+	assert_int_equal(media_stream_count(m), 1);
+	return media_stream(m, 0);
+}
+
+static void test_sequence_loss_and_duplicates(void **state)
+{
+	(void)state;
+	struct media *m = media_new();
+	struct store_endpoint a = ep(10, 0, 0, 1, 4000), b = ep(10, 0, 0, 3, 5000);
+	sdp(m, 7, T0, "v=0\nc=IN IP4 10.0.0.3\nm=audio 5000 RTP/AVP 8\n");
+	for (uint16_t s = 1; s <= 100; s++) {
+		if (s == 10 || s == 20)
+			continue;
+		rtp(m, T0 + s * 20000, a, b, 8, s, s * 160u, 0x1234, NULL, 160);
+		if (s == 30)
+			rtp(m, T0 + s * 20000 + 100, a, b, 8, s, s * 160u, 0x1234, NULL, 160);
+	}
+	const struct media_stream *st = only_stream(m);
+	assert_int_equal(st->expected, 100);
+	assert_int_equal(st->packets, 99);
+	assert_int_equal(st->lost, 1); /* 2 missing, 1 duplicate (RFC 3550 A.3) */
+	assert_int_equal(st->duplicates, 1);
+	assert_int_equal(st->seq_jumps, 2);
+	assert_int_equal(st->h_call_id, 7);
+	assert_string_equal(st->codec, "PCMA/8000");
+	assert_int_equal(st->bytes, 99 * 160);
+	media_free(m);
+}
+
+static void test_sequence_wraps_without_loss(void **state)
+{
+	(void)state;
+	struct media *m = media_new();
+	struct store_endpoint a = ep(10, 0, 0, 1, 4000), b = ep(10, 0, 0, 3, 5000);
+	sdp(m, 7, T0, "v=0\nc=IN IP4 10.0.0.3\nm=audio 5000 RTP/AVP 0\n");
+	uint16_t seq = 65530;
+	for (int i = 0; i < 12; i++, seq++)
+		rtp(m, T0 + i * 20000, a, b, 0, seq, (uint32_t)i * 160, 1, NULL, 160);
+	const struct media_stream *st = only_stream(m);
+	assert_int_equal(st->expected, 12);
+	assert_int_equal(st->lost, 0);
+	assert_int_equal(st->seq_jumps, 0);
+	media_free(m);
+}
+
+static void test_late_packet_is_out_of_order_not_lost(void **state)
+{
+	(void)state;
+	static const uint16_t order[] = { 1, 2, 4, 3, 5 };
+	struct media *m = media_new();
+	struct store_endpoint a = ep(10, 0, 0, 1, 4000), b = ep(10, 0, 0, 3, 5000);
+	sdp(m, 7, T0, "v=0\nc=IN IP4 10.0.0.3\nm=audio 5000 RTP/AVP 0\n");
+	for (int i = 0; i < 5; i++)
+		rtp(m, T0 + i * 20000, a, b, 0, order[i], order[i] * 160u, 1, NULL, 160);
+	const struct media_stream *st = only_stream(m);
+	assert_int_equal(st->out_of_order, 1);
+	assert_int_equal(st->duplicates, 0);
+	assert_int_equal(st->lost, 0);
+	media_free(m);
+}
+
+/* RFC 3550 A.8 with |D| = 10 ms every packet: J_n = 10 (1 - (15/16)^n). */
+static void test_jitter_follows_rfc3550(void **state)
+{
+	(void)state;
+	struct media *m = media_new();
+	struct store_endpoint a = ep(10, 0, 0, 1, 4000), b = ep(10, 0, 0, 3, 5000);
+	sdp(m, 7, T0, "v=0\nc=IN IP4 10.0.0.3\nm=audio 5000 RTP/AVP 8\n");
+	int64_t t = T0;
+	for (int i = 0; i < 21; i++) {
+		rtp(m, t, a, b, 8, (uint16_t)(i + 1), (uint32_t)i * 160, 1, NULL, 160);
+		t += i % 2 ? 10000 : 30000; /* arrivals 30, 10, 30 ... ms apart; 20 ms of audio each */
+	}
+	const struct media_stream *st = only_stream(m);
+	double want = 10 * (1 - pow(15.0 / 16.0, 20));
+	assert_true(fabs(st->jitter_ms - want) < 1e-6);
+	assert_true(fabs(st->jitter_ms_max - want) < 1e-6);
+	double mean = 0;
+	for (int n = 1; n <= 20; n++)
+		mean += 10 * (1 - pow(15.0 / 16.0, n));
+	assert_true(fabs(st->jitter_ms_mean - mean / 20) < 1e-6);
+	assert_true(fabs(st->delta_ms_max - 30) < 1e-9);
+	media_free(m);
+}
+
+static void test_sent_to_unannounced_address_is_nat(void **state)
+{
+	(void)state;
+	struct media *m = media_new();
+	struct store_endpoint callee = ep(10, 0, 0, 3, 5000), natted = ep(203, 0, 113, 7, 31000);
+	sdp(m, 7, T0, "v=0\nc=IN IP4 192.168.1.5\nm=audio 4000 RTP/AVP 0\n"); /* the caller, private */
+	sdp(m, 7, T0 + 1, "v=0\nc=IN IP4 10.0.0.3\nm=audio 5000 RTP/AVP 0\n");
+	for (int i = 0; i < 5; i++)
+		rtp(m, T0 + i * 20000, callee, natted, 0, (uint16_t)i, (uint32_t)i * 160, 9, NULL, 160);
+	const struct media_stream *st = only_stream(m);
+	assert_int_equal(st->h_call_id, 7);
+	assert_true(st->problems & MEDIA_P_NAT);
+	assert_false(st->problems & MEDIA_P_UNANNOUNCED);
+	media_free(m);
+}
+
+static void test_unannounced_streams_must_hold_together(void **state)
+{
+	(void)state;
+	struct media *m = media_new();
+	struct store_endpoint a = ep(10, 0, 0, 1, 4000), b = ep(10, 0, 0, 3, 5000);
+	struct store_endpoint c = ep(10, 0, 0, 8, 7777), d = ep(10, 0, 0, 9, 8888);
+	for (int i = 0; i < 10; i++)
+		rtp(m, T0 + i * 20000, a, b, 0, (uint16_t)(100 + i), (uint32_t)i * 160, 5, NULL, 160);
+	/* two stray datagrams that happen to start like RTP */
+	rtp(m, T0, c, d, 0, 1, 0, 6, NULL, 20);
+	rtp(m, T0 + 5, c, d, 0, 9000, 0, 6, NULL, 20);
+	media_finish(m);
+	assert_int_equal(media_stream_count(m), 1);
+	const struct media_stream *st = media_stream(m, 0);
+	assert_true(st->problems & MEDIA_P_UNANNOUNCED);
+	assert_int_equal(st->h_call_id, 0);
+	assert_int_equal(media_stats(m)->heuristic_dropped, 1);
+	media_free(m);
+}
+
+static void test_codec_not_offered_and_one_way(void **state)
+{
+	(void)state;
+	struct media *m = media_new();
+	struct store_endpoint a = ep(10, 0, 0, 1, 4000), b = ep(10, 0, 0, 3, 5000);
+	sdp(m, 7, T0, "v=0\nc=IN IP4 10.0.0.3\nm=audio 5000 RTP/AVP 0\n");
+	for (int i = 0; i < 5; i++)
+		rtp(m, T0 + i * 20000, a, b, 18, (uint16_t)i, (uint32_t)i * 160, 1, NULL, 20);
+	const struct media_stream *st = only_stream(m);
+	assert_true(st->problems & MEDIA_P_CODEC);
+	assert_true(st->problems & MEDIA_P_ONE_WAY);
+	assert_string_equal(st->codec, "G729/8000");
+	media_free(m);
+}
+
+static void test_two_way_call_is_not_one_way(void **state)
+{
+	(void)state;
+	struct media *m = media_new();
+	struct store_endpoint a = ep(10, 0, 0, 1, 4000), b = ep(10, 0, 0, 3, 5000);
+	sdp(m, 7, T0, "v=0\nc=IN IP4 10.0.0.1\nm=audio 4000 RTP/AVP 0\n");
+	sdp(m, 7, T0, "v=0\nc=IN IP4 10.0.0.3\nm=audio 5000 RTP/AVP 0\n");
+	for (int i = 0; i < 5; i++) {
+		rtp(m, T0 + i * 20000, a, b, 0, (uint16_t)i, (uint32_t)i * 160, 1, NULL, 160);
+		rtp(m, T0 + i * 20000 + 5, b, a, 0, (uint16_t)i, (uint32_t)i * 160, 2, NULL, 160);
+	}
+	media_finish(m);
+	assert_int_equal(media_stream_count(m), 2);
+	for (size_t i = 0; i < 2; i++)
+		assert_int_equal(media_stream(m, i)->problems, 0);
+	media_free(m);
+}
+
+static void test_silence_gap_and_media_after_bye(void **state)
+{
+	(void)state;
+	struct media *m = media_new();
+	struct store_endpoint a = ep(10, 0, 0, 1, 4000), b = ep(10, 0, 0, 3, 5000);
+	sdp(m, 7, T0, "v=0\nc=IN IP4 10.0.0.3\nm=audio 5000 RTP/AVP 0\n");
+	for (int i = 0; i < 5; i++)
+		rtp(m, T0 + i * 20000, a, b, 0, (uint16_t)i, (uint32_t)i * 160, 1, NULL, 160);
+	rtp(m, T0 + 2000000, a, b, 0, 5, 5 * 160, 1, NULL, 160); /* 1.92 s of nothing */
+	media_bye(m, 7, T0 + 2100000);
+	rtp(m, T0 + 3000000, a, b, 0, 6, 6 * 160, 1, NULL, 160);
+	const struct media_stream *st = only_stream(m);
+	assert_true(st->problems & MEDIA_P_GAP);
+	assert_true(st->gap_us >= 1920000);
+	assert_true(st->problems & MEDIA_P_AFTER_BYE);
+	assert_int_equal(st->after_bye_us, 900000);
+	media_free(m);
+}
+
+/* RFC 4733: digit 5 over four packets (the end one sent three times with
+ * one sequence number), then '#'. */
+static void test_dtmf_events(void **state)
+{
+	(void)state;
+	struct media *m = media_new();
+	struct store_endpoint a = ep(10, 0, 0, 1, 4000), b = ep(10, 0, 0, 3, 5000);
+	sdp(m, 7, T0, "v=0\nc=IN IP4 10.0.0.3\nm=audio 5000 RTP/AVP 0 101\na=rtpmap:101 telephone-event/8000\n");
+	rtp(m, T0, a, b, 0, 1, 0, 1, NULL, 160);
+	uint8_t ev[4] = { 5, 10, 0, 0 };
+	uint16_t seq = 2;
+	for (int k = 1; k <= 4; k++, seq++) {
+		uint16_t dur = (uint16_t)(k * 160);
+		ev[2] = (uint8_t)(dur >> 8);
+		ev[3] = (uint8_t)dur;
+		rtp(m, T0 + k * 20000, a, b, 101, seq, 1600, 1, ev, 4);
+	}
+	ev[1] |= 0x80;
+	for (int r = 0; r < 3; r++)
+		rtp(m, T0 + 100000 + r * 1000, a, b, 101, seq, 1600, 1, ev, 4);
+	seq++;
+	uint8_t pound[4] = { 11, 0x8a, 0x01, 0x40 };
+	rtp(m, T0 + 400000, a, b, 101, seq, 8000, 1, pound, 4);
+	const struct media_stream *st = only_stream(m);
+	assert_int_equal(st->ndtmf, 2);
+	assert_int_equal(st->dtmf[0].digit, '5');
+	assert_int_equal(st->dtmf[0].duration, 640);
+	assert_true(st->dtmf[0].ended);
+	assert_int_equal(st->dtmf[1].digit, '#');
+	assert_int_equal(st->pt_changes, 0); /* events are not a codec change */
+	assert_int_equal(st->duplicates, 2);
+	media_free(m);
+}
+
+/* A receiver report about the stream: loss, jitter, and the round trip
+ * from LSR and DLSR against the capture clock. */
+static void test_rtcp_receiver_report(void **state)
+{
+	(void)state;
+	struct media *m = media_new();
+	struct store_endpoint a = ep(10, 0, 0, 1, 4000), b = ep(10, 0, 0, 3, 5000);
+	struct store_endpoint ac = ep(10, 0, 0, 1, 4001), bc = ep(10, 0, 0, 3, 5001);
+	sdp(m, 7, T0, "v=0\nc=IN IP4 10.0.0.3\nm=audio 5000 RTP/AVP 0\n");
+	for (int i = 0; i < 5; i++)
+		rtp(m, T0 + i * 20000, a, b, 0, (uint16_t)i, (uint32_t)i * 160, 0xabcd, NULL, 160);
+	/* RR from B: LSR = the NTP time 1 s ago, DLSR = 0.25 s: RTT 0.75 s. */
+	int64_t now = T0 + 5000000;
+	uint64_t sec = (uint64_t)((now - 1000000) / 1000000) + 2208988800ULL;
+	uint64_t frac = ((uint64_t)((now - 1000000) % 1000000) << 32) / 1000000;
+	uint32_t lsr = (uint32_t)(sec << 16 | frac >> 16), dlsr = 65536 / 4;
+	/* RR: header, reporter SSRC, one block: SSRC, fraction, cumulative
+	 * lost, highest sequence, jitter, LSR, DLSR (RFC 3550 6.4.2). */
+	uint8_t pkt[32] = { 0x81, 201, 0, 7, 0, 0, 0, 0x42, 0, 0, 0xab, 0xcd, 64, 0, 0, 5 };
+	pkt[23] = 80; /* jitter: 80 timestamp units = 10 ms at 8 kHz */
+	for (int k = 0; k < 4; k++) {
+		pkt[24 + k] = (uint8_t)(lsr >> (24 - 8 * k));
+		pkt[28 + k] = (uint8_t)(dlsr >> (24 - 8 * k));
+	}
+	assert_int_equal(media_udp(m, 99, now, &bc, &ac, pkt, sizeof pkt), 1);
+	const struct media_stream *st = only_stream(m);
+	assert_int_equal(st->rtcp_reports, 1);
+	assert_true(fabs(st->rtcp_fraction_lost - 0.25) < 1e-9);
+	assert_int_equal(st->rtcp_cum_lost, 5);
+	assert_true(fabs(st->rtcp_jitter_ms - 10) < 1e-9);
+	assert_true(fabs(st->rtt_ms - 750) < 0.1);
+	assert_int_equal(media_stats(m)->rtcp, 1);
+	media_free(m);
+}
+
+static void test_mos_falls_with_loss(void **state)
+{
+	(void)state;
+	double mos[2];
+	for (int lossy = 0; lossy < 2; lossy++) {
+		struct media *m = media_new();
+		struct store_endpoint a = ep(10, 0, 0, 1, 4000), b = ep(10, 0, 0, 3, 5000);
+		sdp(m, 7, T0, "v=0\nc=IN IP4 10.0.0.3\nm=audio 5000 RTP/AVP 8\n");
+		for (int i = 0; i < 200; i++)
+			if (!lossy || i % 10)
+				rtp(m, T0 + i * 20000, a, b, 8, (uint16_t)i, (uint32_t)i * 160, 1, NULL, 160);
+		mos[lossy] = only_stream(m)->mos;
+		if (lossy)
+			assert_true(only_stream(m)->problems & MEDIA_P_LOSS);
+		media_free(m);
+	}
+	assert_true(mos[0] > 4.3 && mos[0] <= 4.5); /* G.711, clean */
+	assert_true(mos[1] < 3.6 && mos[1] > 2.5);  /* 10% loss with concealment */
+}
+
+static void test_not_rtp(void **state)
+{
+	(void)state;
+	struct media *m = media_new();
+	struct store_endpoint a = ep(10, 0, 0, 1, 4000), b = ep(10, 0, 0, 3, 5000);
+	uint8_t p[20] = { 0x40 };
+	assert_int_equal(media_udp(m, 1, T0, &a, &b, p, sizeof p), 0);
+	assert_int_equal(media_udp(m, 2, T0, &a, &b, p, 8), 0);
+	assert_int_equal(media_stats(m)->not_rtp, 2);
+	media_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sequence_loss_and_duplicates),
+		cmocka_unit_test(test_sequence_wraps_without_loss),
+		cmocka_unit_test(test_late_packet_is_out_of_order_not_lost),
+		cmocka_unit_test(test_jitter_follows_rfc3550),
+		cmocka_unit_test(test_sent_to_unannounced_address_is_nat),
+		cmocka_unit_test(test_unannounced_streams_must_hold_together),
+		cmocka_unit_test(test_codec_not_offered_and_one_way),
+		cmocka_unit_test(test_two_way_call_is_not_one_way),
+		cmocka_unit_test(test_silence_gap_and_media_after_bye),
+		cmocka_unit_test(test_dtmf_events),
+		cmocka_unit_test(test_rtcp_receiver_report),
+		cmocka_unit_test(test_mos_falls_with_loss),
+		cmocka_unit_test(test_not_rtp),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
