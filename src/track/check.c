@@ -290,10 +290,13 @@ static void report(struct checker *c, size_t idx, enum check_rule rule, int sev,
 	c->nf++;
 	c->hits[rule]++;
 	if (f->call) {
+		size_t old = c->cap_legs;
 		if (vec_grow((void **)&c->legs, &c->cap_legs, f->call + 1, sizeof *c->legs)) {
 			c->oom = 1;
 			return;
 		}
+		/* realloc leaves the new counters undefined */
+		memset(c->legs + old, 0, (c->cap_legs - old) * sizeof *c->legs);
 		c->legs[f->call].counts[sev]++;
 	}
 }
@@ -583,10 +586,13 @@ static struct txn_st *txn_state(struct checker *c, uint32_t id)
 {
 	if (!id)
 		return NULL;
+	size_t old = c->cap_txn;
 	if (vec_grow((void **)&c->txn, &c->cap_txn, id + 1, sizeof *c->txn)) {
 		c->oom = 1;
 		return NULL;
 	}
+	/* A transaction not seen yet has no state: realloc leaves it undefined. */
+	memset(c->txn + old, 0, (c->cap_txn - old) * sizeof *c->txn);
 	return &c->txn[id];
 }
 
