@@ -7,6 +7,11 @@
  *   WORD          From, To or a Call-ID contains WORD (case-insensitive)
  *   KEY=VALUE     method=INVITE, state=busy (prefix), status=486,
  *                 from=..., to=..., callid=..., ua=... (substrings)
+ *   problem=RULE  the call has a finding of that rule (an id as
+ *                 `sipscope check --rules` lists it: problem=ack-missing)
+ *   problem=SEV   the call has a finding of that severity or worse:
+ *                 problem=error, problem=warning, problem=info (any)
+ *                 (problem= needs the checker: calllist_set_check())
  *   ~REGEX        a message of the call matches the POSIX extended
  *                 regular expression (case-insensitive) */
 #ifndef SIPSCOPE_CALLLIST_H
@@ -16,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sipscope/check.h"
 #include "sipscope/store.h"
 #include "sipscope/track.h"
 
@@ -34,6 +40,7 @@ enum calllist_col {
 	CL_DURATION,
 	CL_STATUS,
 	CL_UA,
+	CL_PROBLEMS, /* findings of the checker: "2E 1W", "-" when none */
 	CL__COUNT
 };
 
@@ -49,6 +56,13 @@ struct calllist;
  * with calllist_free(). */
 struct calllist *calllist_new(struct store *s, const struct tracker *t);
 void calllist_free(struct calllist *cl);
+
+/* The checker the problems column and the problem= filter read
+ * (borrowed; NULL: the column is empty and problem= matches no call). */
+void calllist_set_check(struct calllist *cl, const struct checker *c);
+/* "2E 1W 3I" for counts[CHECK_INFO..CHECK_ERROR] (zero counts left out),
+ * "-" when all are zero.  Every surface prints a call's problems so. */
+void calllist_problems_text(char *buf, size_t n, const size_t counts[3]);
 
 /* Set the filter (see above); NULL or "" for none.  Returns 0, or -1 with
  * a reason in err (bad regex, unknown key). */

@@ -40,18 +40,24 @@ int export_format_parse(const char *name, enum export_format *out);
 int export_messages(FILE *out, struct store *s, const struct tracker *t, enum export_format fmt);
 
 /* One line (row) per call; the legs a B2BUA correlates are one call.
- * With `only`, just those calls (1-based ids of root calls) in that order. */
-int export_calls(FILE *out, struct store *s, const struct tracker *t, enum export_format fmt,
-                 const uint32_t *only, size_t nonly);
+ * With `only`, just those calls (1-based ids of root calls) in that order.
+ * With the checker `check` (may be NULL), each call's findings by
+ * severity: "problems":{"error":N,"warning":N,"info":N} in JSON, a
+ * trailing "[problems: 1E 2W]" in the table when it has any (CSV keeps
+ * its columns). */
+int export_calls(FILE *out, struct store *s, const struct tracker *t, const struct checker *check,
+                 enum export_format fmt, const uint32_t *only, size_t nonly);
 
 /* Capture statistics: messages by method and status (with retransmissions),
  * response time per method (min/median/p95/max), calls by state, INVITE
  * timing, RFC 6076 metrics (SRD, SDD, SER, SEER, ISA, SCR), top endpoints;
  * with the pipeline `in` (may be NULL), what the capture carried: messages
  * per transport, IP fragments, TCP streams, tunnels, HEP and its agents,
- * WebSocket, TLS connections.  Table or one JSON object (no CSV). */
+ * WebSocket, TLS connections; with the checker `check` (may be NULL:
+ * left out), the findings by rule ("findings":{"rule-id":count} in JSON).
+ * Table or one JSON object (no CSV). */
 int export_stats(FILE *out, struct store *s, const struct tracker *t, const struct ingest *in,
-                 enum export_format fmt);
+                 const struct checker *check, enum export_format fmt);
 
 /* Write the frames that carried the messages of calls[0..ncalls) (root
  * call ids; their B2BUA legs come along): every IP fragment and every TCP

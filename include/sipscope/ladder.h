@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sipscope/check.h"
 #include "sipscope/store.h"
 #include "sipscope/track.h"
 
@@ -33,7 +34,14 @@ struct ladder_opts {
 	enum ladder_time time;
 	size_t max_width;     /* 0: as wide as the labels want; else narrow the
 	                       * gaps (down to a minimum) to fit */
+	const struct checker *check; /* borrowed; NULL: no problem marks.  A
+	                       * message with an error or warning finding gets
+	                       * LADDER_MARK before its label, that "!" cell
+	                       * drawn LADDER_S_PROBLEM or _WARNING; info
+	                       * findings are not marked. */
 };
+
+#define LADDER_MARK "! " /* before the label of a message with a problem */
 
 enum ladder_style {
 	LADDER_S_PLAIN = 0,
@@ -43,7 +51,9 @@ enum ladder_style {
 	LADDER_S_ARROW,    /* arrow and label; color = transaction */
 	LADDER_S_RETRANS,  /* a retransmission: dimmed */
 	LADDER_S_SDP,      /* SDP summary */
-	LADDER_S_BAD       /* malformed message */
+	LADDER_S_BAD,      /* malformed message */
+	LADDER_S_PROBLEM,  /* the "!" of a message with an error finding */
+	LADDER_S_WARNING   /* the "!" of a message whose worst finding is a warning */
 };
 
 struct ladder_cell {
@@ -79,6 +89,9 @@ enum ladder_line_kind ladder_line_kind(const struct ladder *l, size_t line, size
 /* Lifeline position (cell) of column c, and its name. */
 size_t ladder_column_x(const struct ladder *l, size_t c);
 const char *ladder_column_name(const struct ladder *l, size_t c);
+/* The finding marked on the i-th message's arrow: CHECK_ERROR,
+ * CHECK_WARNING, or -1 when none is (no checker, no finding, info only). */
+int ladder_msg_problem(const struct ladder *l, size_t i);
 /* Columns a message goes between (from == to for a message to itself). */
 void ladder_msg_columns(const struct ladder *l, size_t i, size_t *from, size_t *to);
 

@@ -63,7 +63,8 @@ static const char usage_text[] =
 	"  -f, --filter EXPR    only the calls EXPR matches (calls, flow, export,\n"
 	"                       viewer):\n"
 	"                       words in From/To/Call-ID, method=, state=, status=,\n"
-	"                       from=, to=, callid=, ua=, ~REGEX over the messages\n"
+	"                       from=, to=, callid=, ua=, ~REGEX over the messages,\n"
+	"                       problem=error|warning|info|RULE (checker findings)\n"
 	"  -c, --call ID        flow, export: the call (number from the calls list,\n"
 	"                       or a Call-ID); repeat or give a comma list for several\n"
 	"      --match REGEX    flow, export: the calls with a message REGEX matches\n"
@@ -634,20 +635,13 @@ static int export_frames(const struct opts *o, const struct loaded *l, struct ca
 
 /* The check command: findings of the whole capture (or of the calls the
  * filter keeps); EXIT_FINDINGS when one is an error. */
-static int check_capture(const struct opts *o, const struct loaded *l, struct calllist *cl)
+static int check_capture(const struct opts *o, const struct loaded *l, struct calllist *cl,
+                         const struct checker *c, int check_rc)
 {
-	struct checker *c = check_new(l->store, l->tracker);
-	if (!c) {
-		fprintf(stderr, "sipscope: out of memory\n");
-		return EXIT_USAGE;
-	}
-	int rc = check_update(c);
-	check_finish(c);
 	size_t counts[3];
 	export_findings(stdout, l->store, l->tracker, c, o->fmt, o->filter ? calllist_rows(cl) : NULL,
 	                calllist_count(cl), counts);
-	check_free(c);
-	if (rc < 0)
+	if (check_rc < 0)
 		return -1;
 	return counts[CHECK_ERROR] ? EXIT_FINDINGS : 0;
 }
@@ -777,11 +771,29 @@ static int run(int argc, char **argv, const char *cmd)
 	struct loaded l;
 	if ((rc = load(&o, &l)) != 0)
 		return rc;
+	/* The findings show on the flows, the calls and the stats, and the
+	 * filter's problem= reads them: the whole capture is checked once. */
+	struct checker *chk = NULL;
+	int check_rc = 0;
+	if (strcmp(cmd, "messages") && strcmp(cmd, "show") && strcmp(cmd, "db")) {
+		chk = check_new(l.store, l.tracker);
+		if (!chk) {
+			fprintf(stderr, "sipscope: out of memory\n");
+			unload(&l);
+			return EXIT_USAGE;
+		}
+		check_rc = check_update(chk);
+		check_finish(chk);
+		o.ladder.check = chk;
+	}
 	struct calllist *cl = calllist_new(l.store, l.tracker);
+	if (cl)
+		calllist_set_check(cl, chk);
 	if (!cl || calllist_set_filter(cl, o.filter, ferr, sizeof ferr) < 0 ||
 	    calllist_refresh(cl) < 0) {
 		fprintf(stderr, "sipscope: out of memory\n");
 		calllist_free(cl);
+		check_free(chk);
 		unload(&l);
 		return EXIT_USAGE;
 	}
@@ -798,7 +810,7 @@ static int run(int argc, char **argv, const char *cmd)
 	} else if (!strcmp(cmd, "show")) {
 		out_rc = show_frames(&o, &l);
 	} else if (!strcmp(cmd, "check")) {
-		out_rc = check_capture(&o, &l, cl);
+		out_rc = check_capture(&o, &l, cl, chk, check_rc);
 	} else if (!strcmp(cmd, "rtp")) {
 		if (l.from_db)
 			fprintf(stderr, "sipscope: rtp reads packets; a database holds SIP messages only\n");
@@ -806,9 +818,9 @@ static int run(int argc, char **argv, const char *cmd)
 	} else if (!strcmp(cmd, "messages")) {
 		out_rc = export_messages(stdout, l.store, l.tracker, o.fmt);
 	} else if (!strcmp(cmd, "stats")) {
-		out_rc = export_stats(stdout, l.store, l.tracker, l.ingest, o.fmt);
+		out_rc = export_stats(stdout, l.store, l.tracker, l.ingest, chk, o.fmt);
 	} else {
-		out_rc = export_calls(stdout, l.store, l.tracker, o.fmt,
+		out_rc = export_calls(stdout, l.store, l.tracker, chk, o.fmt,
 		                      o.filter ? calllist_rows(cl) : NULL, calllist_count(cl));
 	}
 	/* EXIT_USAGE from a command: it said why; anything else below 0 is a
@@ -828,6 +840,7 @@ static int run(int argc, char **argv, const char *cmd)
 		}
 	}
 	calllist_free(cl);
+	check_free(chk);
 	unload(&l);
 	return rc;
 }

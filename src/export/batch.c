@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sipscope/calllist.h"
 #include "sipscope/escape.h"
 #include "sipscope/export.h"
 #include "sipscope/sdp.h"
@@ -320,7 +321,8 @@ static void call_sum(const struct tracker *t, size_t idx, struct call_sum *sum)
 	sum->end_us = tot.end_us;
 }
 
-static void call_json(FILE *out, struct store *s, const struct tracker *t, size_t idx)
+static void call_json(FILE *out, struct store *s, const struct tracker *t,
+                      const struct checker *check, size_t idx)
 {
 	struct call_sum sum;
 	call_sum(t, idx, &sum);
@@ -364,6 +366,12 @@ static void call_json(FILE *out, struct store *s, const struct tracker *t, size_
 		fprintf(out, "%u", c->final_status);
 	else
 		fputs("null", out);
+	if (check) {
+		size_t k[3];
+		check_call_counts(check, (uint32_t)idx + 1, k);
+		fprintf(out, ",\"problems\":{\"error\":%zu,\"warning\":%zu,\"info\":%zu}",
+		        k[CHECK_ERROR], k[CHECK_WARNING], k[CHECK_INFO]);
+	}
 	fputs("}\n", out);
 }
 
@@ -387,8 +395,8 @@ void export_call_duration(char *buf, size_t n, const struct call_info *c)
 	}
 }
 
-static void call_row(FILE *out, struct store *s, const struct tracker *t, size_t idx,
-                     enum export_format fmt)
+static void call_row(FILE *out, struct store *s, const struct tracker *t,
+                     const struct checker *check, size_t idx, enum export_format fmt)
 {
 	struct call_sum sum;
 	call_sum(t, idx, &sum);
@@ -425,11 +433,19 @@ static void call_row(FILE *out, struct store *s, const struct tracker *t, size_t
 	esc_term(out, store_str(s, c->call_id), 0);
 	if (sum.nlegs > 1)
 		fprintf(out, "  [+%" PRIu32 " legs]", sum.nlegs - 1);
+	size_t k[3] = { 0, 0, 0 };
+	if (check)
+		check_call_counts(check, (uint32_t)idx + 1, k);
+	if (k[0] || k[1] || k[2]) {
+		char p[64];
+		calllist_problems_text(p, sizeof p, k);
+		fprintf(out, "  [problems: %s]", p);
+	}
 	putc('\n', out);
 }
 
-int export_calls(FILE *out, struct store *s, const struct tracker *t, enum export_format fmt,
-                 const uint32_t *only, size_t nonly)
+int export_calls(FILE *out, struct store *s, const struct tracker *t, const struct checker *check,
+                 enum export_format fmt, const uint32_t *only, size_t nonly)
 {
 	size_t n = only ? nonly : track_call_count(t);
 	if (fmt == EXPORT_CSV)
@@ -446,9 +462,9 @@ int export_calls(FILE *out, struct store *s, const struct tracker *t, enum expor
 		if (track_call(t, i)->root)
 			continue; /* a leg, listed with its call */
 		if (fmt == EXPORT_JSON)
-			call_json(out, s, t, i);
+			call_json(out, s, t, check, i);
 		else
-			call_row(out, s, t, i, fmt);
+			call_row(out, s, t, check, i, fmt);
 	}
 	funlockfile(out);
 	return 0;

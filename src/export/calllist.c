@@ -40,14 +40,21 @@ static const struct col_def cols[CL__COUNT] = {
 	[CL_DURATION] = { "Dur", "duration", 7 },
 	[CL_STATUS] = { "Code", "status", 4 },
 	[CL_UA] = { "User-Agent", "ua", 20 },
+	[CL_PROBLEMS] = { "Problems", "problems", 8 },
 };
 
-enum term_kind { T_WORD, T_METHOD, T_STATE, T_STATUS, T_FROM, T_TO, T_CALLID, T_UA, T_REGEX };
+enum term_kind {
+	T_WORD, T_METHOD, T_STATE, T_STATUS, T_FROM, T_TO, T_CALLID, T_UA, T_REGEX, T_PROBLEM
+};
 
 struct term {
 	enum term_kind kind;
 	char *text;   /* owned */
 	regex_t re;   /* T_REGEX */
+	int rule;     /* T_PROBLEM: enum check_rule, or -1 for a severity */
+	int severity; /* T_PROBLEM by severity: at least this */
+	uint8_t *hit; /* T_PROBLEM by rule: per call id - 1, made on refresh */
+	size_t nhit;
 };
 
 struct call_cache {
@@ -59,6 +66,7 @@ struct call_cache {
 struct calllist {
 	struct store *s;
 	const struct tracker *t;
+	const struct checker *check;
 	uint32_t *rows;
 	size_t nrows, rows_cap;
 	size_t total;
@@ -107,6 +115,7 @@ static void clear_terms(struct calllist *cl)
 		if (cl->terms[i].kind == T_REGEX)
 			regfree(&cl->terms[i].re);
 		free(cl->terms[i].text);
+		free(cl->terms[i].hit);
 	}
 	cl->nterms = 0;
 	cl->first_regex = NULL;
@@ -138,8 +147,49 @@ int calllist_regcomp(regex_t *re, const char *pattern, char *err, size_t errlen)
 static const struct { const char *key; enum term_kind kind; } term_keys[] = {
 	{ "method", T_METHOD }, { "state", T_STATE }, { "status", T_STATUS },
 	{ "from", T_FROM },     { "to", T_TO },       { "callid", T_CALLID },
-	{ "call-id", T_CALLID }, { "ua", T_UA },
+	{ "call-id", T_CALLID }, { "ua", T_UA },        { "problem", T_PROBLEM },
 };
+
+void calllist_set_check(struct calllist *cl, const struct checker *c)
+{
+	cl->check = c;
+}
+
+void calllist_problems_text(char *buf, size_t n, const size_t counts[3])
+{
+	static const char letter[3] = { 'I', 'W', 'E' };
+	size_t o = 0;
+	if (!n)
+		return;
+	buf[0] = '\0';
+	for (int sev = CHECK_ERROR; sev >= CHECK_INFO; sev--) {
+		if (!counts[sev] || o >= n)
+			continue;
+		int k = snprintf(buf + o, n - o, "%s%zu%c", o ? " " : "", counts[sev], letter[sev]);
+		if (k > 0)
+			o += (size_t)k;
+	}
+	if (!o)
+		snprintf(buf, n, "-");
+}
+
+/* problem=VALUE: a severity name or a rule id.  Returns 0, or -1 with err. */
+static int parse_problem(struct term *tm, char *err, size_t errlen)
+{
+	static const char *const sev[] = { "info", "warning", "error" };
+	tm->rule = -1;
+	for (int i = 0; i < 3; i++)
+		if (!strcasecmp(tm->text, sev[i])) {
+			tm->severity = i;
+			return 0;
+		}
+	tm->rule = check_rule_parse(tm->text);
+	if (tm->rule >= 0)
+		return 0;
+	snprintf(err, errlen, "unknown problem '%s' (use error, warning, info or a rule id from "
+	         "'sipscope check --rules')", tm->text);
+	return -1;
+}
 
 int calllist_set_filter(struct calllist *cl, const char *expr, char *err, size_t errlen)
 {
@@ -173,7 +223,7 @@ int calllist_set_filter(struct calllist *cl, const char *expr, char *err, size_t
 					break;
 			if (k == sizeof term_keys / sizeof term_keys[0]) {
 				snprintf(err, errlen, "unknown filter key '%.*s' (use method, state, status, "
-				         "from, to, callid, ua)", (int)kl, p);
+				         "from, to, callid, ua, problem)", (int)kl, p);
 				goto fail;
 			}
 			tm->kind = term_keys[k].kind;
@@ -185,6 +235,10 @@ int calllist_set_filter(struct calllist *cl, const char *expr, char *err, size_t
 			goto fail;
 		}
 		if (tm->kind == T_REGEX && calllist_regcomp(&tm->re, tm->text, err, errlen) < 0) {
+			free(tm->text);
+			goto fail;
+		}
+		if (tm->kind == T_PROBLEM && parse_problem(tm, err, errlen) < 0) {
 			free(tm->text);
 			goto fail;
 		}
@@ -346,6 +400,18 @@ static int term_matches(struct calllist *cl, uint32_t call, const struct term *t
 		return 0;
 	case T_UA:
 		return contains_ci(call_ua(cl, call), tm->text);
+	case T_PROBLEM: {
+		if (!cl->check)
+			return 0;
+		if (tm->rule >= 0)
+			return call <= tm->nhit && tm->hit[call - 1];
+		size_t counts[3];
+		check_call_counts(cl->check, call, counts);
+		for (int sev = tm->severity; sev <= CHECK_ERROR; sev++)
+			if (counts[sev])
+				return 1;
+		return 0;
+	}
 	case T_REGEX: {
 		/* The cache holds the first regex term's answer only. */
 		struct call_cache *cc = tm == cl->first_regex ? cache_of(cl, call) : NULL;
@@ -390,6 +456,14 @@ static int64_t num_key(struct calllist *cl, uint32_t call, enum calllist_col col
 		return c->answer_us ? (c->bye_us ? c->bye_us : c->end_us) - c->answer_us : -1;
 	case CL_STATUS: return c->final_status;
 	case CL_METHOD: return c->method;
+	case CL_PROBLEMS: {
+		size_t k[3] = { 0, 0, 0 };
+		if (cl->check)
+			check_call_counts(cl->check, call, k);
+		/* errors first, then warnings, then info */
+		return (int64_t)((uint64_t)k[CHECK_ERROR] << 40 | (uint64_t)k[CHECK_WARNING] << 20 |
+		                 (uint64_t)k[CHECK_INFO]);
+	}
 	default: return call;
 	}
 }
@@ -426,12 +500,41 @@ static int cmp_rows(const void *pa, const void *pb)
 	return cl->desc ? -r : r;
 }
 
+/* The calls (roots) with a finding of a problem=RULE term's rule: one
+ * pass over the findings, redone on each refresh (the checker grows while
+ * a capture loads). */
+static int mark_rule_hits(struct calllist *cl, struct term *tm, size_t ncalls)
+{
+	if (ncalls > tm->nhit) {
+		uint8_t *h = realloc(tm->hit, ncalls);
+		if (!h)
+			return -1;
+		tm->hit = h;
+		tm->nhit = ncalls;
+	}
+	memset(tm->hit, 0, tm->nhit);
+	size_t nf = cl->check ? check_count(cl->check) : 0;
+	for (size_t i = 0; i < nf; i++) {
+		const struct check_finding *f = check_at(cl->check, i);
+		if (f->rule != tm->rule || !f->call || f->call > ncalls)
+			continue;
+		uint32_t root = track_call_root(cl->t, f->call);
+		if (root && root <= ncalls)
+			tm->hit[root - 1] = 1;
+	}
+	return 0;
+}
+
 int calllist_refresh(struct calllist *cl)
 {
 	size_t n = track_call_count(cl->t);
 	size_t k = 0, total = 0;
 	if (n > cl->rows_cap && vec_grow((void **)&cl->rows, &cl->rows_cap, n, sizeof *cl->rows) < 0)
 		return -1;
+	for (size_t t = 0; t < cl->nterms; t++)
+		if (cl->terms[t].kind == T_PROBLEM && cl->terms[t].rule >= 0 &&
+		    mark_rule_hits(cl, &cl->terms[t], n) < 0)
+			return -1;
 	for (size_t i = 0; i < n; i++) {
 		const struct call_info *c = track_call(cl->t, i);
 		if (c->root)
@@ -524,6 +627,14 @@ void calllist_cell(struct calllist *cl, uint32_t call, enum calllist_col col, ch
 		if (c->final_status)
 			snprintf(buf, n, "%u", c->final_status);
 		return;
+	case CL_PROBLEMS: {
+		size_t k[3];
+		if (!cl->check)
+			return;
+		check_call_counts(cl->check, call, k);
+		calllist_problems_text(buf, n, k);
+		return;
+	}
 	case CL__COUNT: return;
 	}
 	if (sv_is_set(v))

@@ -18,10 +18,11 @@ struct flow_msg {
 	uint8_t style;           /* LADDER_S_ARROW, _RETRANS or _BAD, as drawn */
 	uint8_t color;           /* 0, or the transaction's 1..LADDER_COLORS */
 	uint8_t readable;        /* its bytes could be read again */
+	int8_t problem;          /* the ladder's mark: CHECK_ERROR, CHECK_WARNING or -1 */
 	char time[32];           /* the ladder's time column, blanks trimmed */
 	char raw[FLOW_LABEL_MAX];          /* method, or status and reason (wire) */
 	char raw_sdp[FLOW_LABEL_MAX * 2];  /* SDP summary (wire), "" for none */
-	char label[FLOW_LABEL_MAX];        /* raw escaped, + (SDP) (bad) (retr) */
+	char label[FLOW_LABEL_MAX];        /* [LADDER_MARK] raw escaped, + (SDP) (bad) (retr) */
 	char sdp[FLOW_LABEL_MAX];          /* raw_sdp escaped */
 	size_t label_cols, sdp_cols;
 };
@@ -52,6 +53,12 @@ char *flow_title(const struct flow *f, uint32_t call);
  * NULL when memory ran out; *readable 0 (and a note for text) when the
  * bytes could not be read again. */
 char *flow_msg_text(const struct flow *f, size_t i, int *readable);
+
+/* The findings of store message idx as lines "severity  rule-id  RFC
+ * section  text" (text esc_term()'d), each ending in \n: malloc'd, ""
+ * when none (or no checker); NULL when memory ran out.  *worst gets the
+ * worst severity, or -1. */
+char *flow_msg_findings(const struct flow *f, size_t idx, int *worst);
 
 /* The formats, each writing one whole document.  Return 0 or -1 (memory). */
 int flow_write_svg(FILE *out, const struct flow *f, int inline_svg);

@@ -145,6 +145,28 @@ static int write_groups(FILE *out, const struct flow *f, int dialog)
 	return 0;
 }
 
+/* ,"findings":[{"rule","severity","rfc","text"}...] of store message idx
+ * (an empty array without a checker). */
+static void write_findings(FILE *out, const struct checker *c, size_t idx)
+{
+	fputs(",\"findings\":[", out);
+	for (uint32_t k = c ? check_msg_first(c, idx) : 0, n = 0; k; k = check_at(c, k - 1)->next, n++) {
+		const struct check_finding *fd = check_at(c, k - 1);
+		const struct check_rule_info *ri = check_rule_info((enum check_rule)fd->rule);
+		const char *text = check_text(c, fd);
+		fputs(n ? ",{\"rule\":" : "{\"rule\":", out);
+		json_str(out, ri->id);
+		fputs(",\"severity\":", out);
+		json_str(out, check_severity_name((enum check_severity)fd->severity));
+		fputs(",\"rfc\":", out);
+		json_str(out, ri->rfc);
+		fputs(",\"text\":", out);
+		esc_json(out, sv_make(text, strlen(text)));
+		putc('}', out);
+	}
+	putc(']', out);
+}
+
 static void write_message(FILE *out, const struct flow *f, size_t i)
 {
 	const struct flow_msg *m = &f->msgs[i];
@@ -174,6 +196,12 @@ static void write_message(FILE *out, const struct flow *f, size_t i)
 		esc_json(out, sv_make(m->raw_sdp, strlen(m->raw_sdp)));
 	else
 		fputs("null", out);
+	fputs(",\"problem\":", out);
+	if (m->problem >= 0)
+		json_str(out, check_severity_name((enum check_severity)m->problem));
+	else
+		fputs("null", out);
+	write_findings(out, f->o.check, m->idx);
 	fputs("}", out);
 }
 

@@ -31,6 +31,7 @@ static const char *const txn_color[LADDER_COLORS + 1] = {
 	"#c62828", /* red */
 };
 #define BAD_COLOR "#c62828"
+#define WARN_COLOR "#b35c00" /* the problem mark of a warning (orange) */
 
 /* Text that went through esc_term (valid UTF-8, no control characters but
  * \t and \n) made XML character data.  Whatever should still not be in
@@ -128,10 +129,12 @@ static void write_style(FILE *out)
 	      ".hit{fill:#000000;fill-opacity:0}\n"
 	      ".rt{opacity:0.55}\n"
 	      ".rt .ln{stroke-dasharray:6 4}\n"
-	      ".bad .lb{font-weight:bold}\n", out);
+	      ".bad .lb{font-weight:bold}\n"
+	      ".mk{font-weight:bold}\n", out);
 	for (int c = 0; c <= LADDER_COLORS; c++)
 		fprintf(out, ".c%d .ln{stroke:%s}\n.c%d .lb{fill:%s}\n", c, txn_color[c], c, txn_color[c]);
 	fputs(".bad .ln{stroke:" BAD_COLOR "}\n.bad .lb{fill:" BAD_COLOR "}\n", out);
+	fputs(".pe .mk{fill:" BAD_COLOR "}\n.pw .mk{fill:" WARN_COLOR "}\n", out);
 }
 
 static void write_markers(FILE *out)
@@ -154,8 +157,9 @@ static void write_msg(FILE *out, const struct flow *f, const struct geo *g, size
 	int marker = bad ? LADDER_COLORS + 1 : m->color;
 	char frame[256];
 	export_frame_line(frame, sizeof frame, f->s, m->idx);
-	fprintf(out, "<g id=\"f%zu\" class=\"m c%u%s%s%s\">", i, m->color, rt ? " rt" : "",
-	        bad ? " bad" : "", lo == hi ? " self" : "");
+	fprintf(out, "<g id=\"f%zu\" class=\"m c%u%s%s%s%s\">", i, m->color, rt ? " rt" : "",
+	        bad ? " bad" : "", lo == hi ? " self" : "",
+	        m->problem == CHECK_ERROR ? " pe" : m->problem == CHECK_WARNING ? " pw" : "");
 	fputs("<title>", out);
 	xml_text(out, frame);
 	fputs("</title>\n", out);
@@ -174,7 +178,12 @@ static void write_msg(FILE *out, const struct flow *f, const struct geo *g, size
 		             "marker-end=\"url(#h%d)\"/>\n", xa, y, xb, y, marker);
 		fprintf(out, "<text class=\"lb\" x=\"%zu\" y=\"%zu\">", (lo + hi) / 2, y - 6);
 	}
-	xml_text(out, m->label);
+	if (m->problem >= 0) { /* the mark in its own color, then the label */
+		fputs("<tspan class=\"mk\">!</tspan>", out);
+		xml_text(out, m->label + 1);
+	} else {
+		xml_text(out, m->label);
+	}
 	fputs("</text>\n", out);
 	if (m->sdp[0]) {
 		fprintf(out, "<text class=\"sd\" x=\"%zu\" y=\"%zu\">", lo == hi ? lo + 6 : lo + 8,
@@ -255,6 +264,10 @@ static const char page_js[] =
 	"    var src = document.getElementById('m' + g.id.slice(1));\n"
 	"    if (!src) return;\n"
 	"    document.getElementById('msghead').textContent = src.getAttribute('data-head');\n"
+	"    var fs = document.getElementById('k' + g.id.slice(1));\n"
+	"    var fe = document.getElementById('findings');\n"
+	"    fe.textContent = fs ? fs.textContent : '';\n"
+	"    fe.className = fs ? fs.className : '';\n"
 	"    document.getElementById('msg').textContent = src.textContent;\n"
 	"    if (sel) sel.classList.remove('sel');\n"
 	"    sel = g;\n"
@@ -283,6 +296,10 @@ int flow_write_html(FILE *out, const struct flow *f)
 	      "#panel{padding:8px 12px}\n"
 	      "#msghead{font-family:monospace;font-weight:bold;margin-bottom:4px}\n"
 	      "#msg{font-family:monospace;font-size:13px;white-space:pre-wrap;margin:0}\n"
+	      "#findings{font-family:monospace;font-size:13px;white-space:pre-wrap;margin:0 0 6px 0;"
+	      "font-weight:bold}\n"
+	      "#findings.fe{color:" BAD_COLOR "}\n#findings.fw{color:" WARN_COLOR "}\n"
+	      "#findings.fi{color:#555555}\n"
 	      "g.m{cursor:pointer}\n"
 	      "g.m:hover .ln,g.sel .ln{stroke-width:3}\n"
 	      "g.sel .lb{font-weight:bold}\n"
@@ -290,7 +307,8 @@ int flow_write_html(FILE *out, const struct flow *f)
 	if (flow_write_svg(out, f, 1) < 0)
 		return -1;
 	fputs("</div>\n<div id=\"panel\"><div id=\"msghead\">Click an arrow to show its message."
-	      "</div><pre id=\"msg\"></pre></div>\n<div id=\"msgs\" hidden=\"hidden\">\n", out);
+	      "</div><pre id=\"findings\"></pre><pre id=\"msg\"></pre></div>\n"
+	      "<div id=\"msgs\" hidden=\"hidden\">\n", out);
 	for (size_t i = 0; i < f->nmsgs; i++) {
 		int readable;
 		char *text = flow_msg_text(f, i, &readable);
@@ -304,6 +322,17 @@ int flow_write_html(FILE *out, const struct flow *f)
 		xml_text(out, text);
 		fputs("</pre>\n", out);
 		free(text);
+		int worst;
+		char *fnd = flow_msg_findings(f, f->msgs[i].idx, &worst);
+		if (!fnd)
+			return -1;
+		if (fnd[0]) { /* shown above the message when its arrow is clicked */
+			fprintf(out, "<pre id=\"k%zu\" class=\"%s\">", i,
+			        worst == CHECK_ERROR ? "fe" : worst == CHECK_WARNING ? "fw" : "fi");
+			xml_text(out, fnd);
+			fputs("</pre>\n", out);
+		}
+		free(fnd);
 	}
 	fputs("</div>\n<script type=\"text/javascript\">\n//<![CDATA[\n", out);
 	fputs(page_js, out);

@@ -80,8 +80,12 @@ static void msg_texts(struct flow *f, struct flow_msg *fm, const struct store_ms
 		snprintf(fm->raw, sizeof fm->raw, "%s", name ? name : "?");
 	else
 		snprintf(fm->raw, sizeof fm->raw, "%u", r->status);
-	size_t len = esc_term_buf(fm->label, sizeof fm->label,
-	                          sv_make(fm->raw, strnlen(fm->raw, sizeof fm->raw)), &fm->label_cols);
+	size_t mark = fm->problem >= 0 ? strlen(LADDER_MARK) : 0;
+	memcpy(fm->label, LADDER_MARK, mark);
+	size_t len = mark + esc_term_buf(fm->label + mark, sizeof fm->label - mark,
+	                                 sv_make(fm->raw, strnlen(fm->raw, sizeof fm->raw)),
+	                                 &fm->label_cols);
+	fm->label_cols += mark;
 	size_t sdp_len = 0;
 	if (parsed && !f->o.no_sdp && sdp_summary_raw(&m, fm->raw_sdp, sizeof fm->raw_sdp))
 		sdp_len = esc_term_buf(fm->sdp, sizeof fm->sdp,
@@ -161,6 +165,7 @@ int flow_build(struct flow *f, struct store *s, const struct tracker *t, const u
 		struct flow_msg *fm = &f->msgs[i];
 		fm->idx = ladder_msg(f->lad, i);
 		ladder_msg_columns(f->lad, i, &fm->from, &fm->to);
+		fm->problem = (int8_t)ladder_msg_problem(f->lad, i);
 		msg_texts(f, fm, store_msg_at(s, fm->idx));
 		if (!fm->readable)
 			f->unreadable = 1;
@@ -208,6 +213,33 @@ char *flow_msg_text(const struct flow *f, size_t i, int *readable)
 		esc_term(m, sv_make(bytes, blen), 1);
 	else
 		fprintf(m, "(the bytes of this message could not be read again: %s)", store_error(f->s));
+	if (fclose(m) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+char *flow_msg_findings(const struct flow *f, size_t idx, int *worst)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	*worst = -1;
+	FILE *m = open_memstream(&buf, &len);
+	if (!m)
+		return NULL;
+	const struct checker *c = f->o.check;
+	for (uint32_t k = c ? check_msg_first(c, idx) : 0; k; k = check_at(c, k - 1)->next) {
+		const struct check_finding *fd = check_at(c, k - 1);
+		const struct check_rule_info *ri = check_rule_info((enum check_rule)fd->rule);
+		const char *text = check_text(c, fd);
+		if (fd->severity > *worst)
+			*worst = fd->severity;
+		fprintf(m, "%s  %s  %s  ", check_severity_name((enum check_severity)fd->severity), ri->id,
+		        ri->rfc);
+		esc_term(m, sv_make(text, strlen(text)), 0);
+		putc('\n', m);
+	}
 	if (fclose(m) != 0) {
 		free(buf);
 		return NULL;

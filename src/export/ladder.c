@@ -38,6 +38,7 @@ struct lmsg {
 	size_t label_cols, sdp_cols;
 	size_t line;        /* its arrow line */
 	uint8_t style, color;
+	int8_t problem;     /* CHECK_ERROR, CHECK_WARNING, or -1: no mark */
 };
 
 struct ladder {
@@ -176,7 +177,11 @@ static int msg_texts(struct ladder *l, struct store *s, struct lmsg *lm, const s
 		n = snprintf(raw, sizeof raw, "%u", r->status);
 	if (n < 0)
 		n = 0;
-	len = esc_term_buf(label, sizeof label, sv_make(raw, strnlen(raw, sizeof raw)), &lm->label_cols);
+	size_t mark = lm->problem >= 0 ? strlen(LADDER_MARK) : 0;
+	memcpy(label, LADDER_MARK, mark);
+	len = mark + esc_term_buf(label + mark, sizeof label - mark,
+	                          sv_make(raw, strnlen(raw, sizeof raw)), &lm->label_cols);
+	lm->label_cols += mark;
 	if (parsed && !l->o.no_sdp)
 		sdp_len = sdp_summary(&m, sdp, sizeof sdp, &lm->sdp_cols);
 	const char *tag = r->malformed ? " (bad)" : sdp_len ? " (SDP)" : "";
@@ -221,6 +226,8 @@ static int add_msg(struct ladder *l, struct store *s, const struct tracker *t, s
 	const struct txn_info *tx = r->txn ? track_txn(t, r->txn) : NULL;
 	uint32_t txn = tx && tx->origin ? tx->origin : r->txn;
 	lm->color = txn ? (uint8_t)(1 + txn % LADDER_COLORS) : 0;
+	int worst = l->o.check ? check_msg_worst(l->o.check, idx) : -1;
+	lm->problem = (int8_t)(worst >= CHECK_WARNING ? worst : -1);
 	if (msg_texts(l, s, lm, r) < 0)
 		return -1;
 	l->nmsgs++;
@@ -382,6 +389,11 @@ size_t ladder_msg_line(const struct ladder *l, size_t i) { return l->msgs[i].lin
 size_t ladder_column_x(const struct ladder *l, size_t c) { return l->cols[c].x; }
 const char *ladder_column_name(const struct ladder *l, size_t c) { return l->cols[c].name; }
 
+int ladder_msg_problem(const struct ladder *l, size_t i)
+{
+	return l->msgs[i].problem;
+}
+
 void ladder_msg_columns(const struct ladder *l, size_t i, size_t *from, size_t *to)
 {
 	*from = l->msgs[i].from;
@@ -458,9 +470,11 @@ static void fmt_time(const struct ladder *l, size_t i, char *buf, size_t n)
 	snprintf(buf, n, "%*.*s", LADDER_TIME_COLS, LADDER_TIME_COLS, tmp);
 }
 
-/* The text of a label as it fits in `room` cells, centred from x0. */
+/* The text of a label as it fits in `room` cells, centred from x0; with
+ * mstyle, its first cell (the problem mark) drawn in that style. */
 static void put_label(const struct ladder *l, struct ladder_cell *cells, size_t x0, size_t room,
-                      const char *text, size_t cols, uint8_t style, uint8_t color)
+                      const char *text, size_t cols, uint8_t style, uint8_t color,
+                      uint8_t mstyle)
 {
 	if (room < 3)
 		return;
@@ -476,6 +490,15 @@ static void put_label(const struct ladder *l, struct ladder_cell *cells, size_t 
 		used = put_text(l, cells, x, text, show, style, color);
 	}
 	put(l, cells, x + used, " ", style, color);
+	if (mstyle && used && x < l->width)
+		cells[x].style = mstyle;
+}
+
+/* The style of the i-th message's problem mark, or 0. */
+static uint8_t mark_style(const struct lmsg *m)
+{
+	return m->problem == CHECK_ERROR ? LADDER_S_PROBLEM
+	     : m->problem == CHECK_WARNING ? LADDER_S_WARNING : 0;
 }
 
 /* Cells from x to the next lifeline right of column c (or the edge):
@@ -539,7 +562,7 @@ void ladder_draw(const struct ladder *l, size_t line, struct ladder_cell *cells)
 	if (kind == LADDER_LINE_SDP) {
 		size_t room = lo == hi ? self_room(l, m->from, lo + 3) : hi - lo - 1;
 		put_label(l, cells, lo == hi ? lo + 3 : lo + 1, room, l->text + m->sdp, m->sdp_cols,
-		          LADDER_S_SDP, 0);
+		          LADDER_S_SDP, 0, 0);
 		return;
 	}
 	char ts[32];
@@ -549,7 +572,7 @@ void ladder_draw(const struct ladder *l, size_t line, struct ladder_cell *cells)
 		put(l, cells, lo + 1, "<", m->style, m->color);
 		put(l, cells, lo + 2, hline, m->style, m->color);
 		put_label(l, cells, lo + 3, self_room(l, m->from, lo + 3), l->text + m->label,
-		          m->label_cols, m->style, m->color);
+		          m->label_cols, m->style, m->color, mark_style(m));
 		return;
 	}
 	for (size_t x = lo + 1; x < hi; x++)
@@ -558,7 +581,8 @@ void ladder_draw(const struct ladder *l, size_t line, struct ladder_cell *cells)
 		put(l, cells, hi - 1, ">", m->style, m->color);
 	else
 		put(l, cells, lo + 1, "<", m->style, m->color);
-	put_label(l, cells, lo + 2, hi - lo - 3, l->text + m->label, m->label_cols, m->style, m->color);
+	put_label(l, cells, lo + 2, hi - lo - 3, l->text + m->label, m->label_cols, m->style, m->color,
+	          mark_style(m));
 }
 
 int ladder_print(FILE *out, const struct ladder *l)

@@ -230,8 +230,35 @@ static void capture_section(FILE *out, struct store *s, const struct ingest *in,
 	free(per_agent);
 }
 
+/* Findings per rule (the rules with any), in rule order: a table with
+ * each rule's severity, or ,"findings":{"rule-id":count,...}. */
+static void findings_section(FILE *out, const struct checker *c, enum export_format fmt)
+{
+	size_t k = 0;
+	if (fmt == EXPORT_JSON)
+		fputs(",\"findings\":{", out);
+	else
+		fputs("\nFindings by rule               severity     count\n", out);
+	for (int r = 0; r < CHECK_RULE__COUNT; r++) {
+		size_t n = check_rule_hits(c, (enum check_rule)r);
+		if (!n)
+			continue;
+		const struct check_rule_info *ri = check_rule_info((enum check_rule)r);
+		if (fmt == EXPORT_JSON)
+			fprintf(out, "%s\"%s\":%zu", k ? "," : "", ri->id, n);
+		else
+			fprintf(out, "  %-28s %-8s %8zu\n", ri->id,
+			        check_severity_name((enum check_severity)ri->severity), n);
+		k++;
+	}
+	if (fmt == EXPORT_JSON)
+		putc('}', out);
+	else if (!k)
+		fputs("  (none)\n", out);
+}
+
 int export_stats(FILE *out, struct store *s, const struct tracker *t, const struct ingest *in,
-                 enum export_format fmt)
+                 const struct checker *check, enum export_format fmt)
 {
 	struct counter reqs[SIP_M__COUNT], rsps[600];
 	size_t nreq = 0, nrsp = 0;
@@ -389,6 +416,8 @@ int export_stats(FILE *out, struct store *s, const struct tracker *t, const stru
 			fprintf(out, "%s{\"endpoint\":\"%s\",\"messages\":%" PRIu64 "}", i ? "," : "", ep, eps[i].n);
 		}
 		putc(']', out);
+		if (check)
+			findings_section(out, check, fmt);
 		if (in)
 			capture_section(out, s, in, fmt);
 		fputs("}\n", out);
@@ -423,6 +452,8 @@ int export_stats(FILE *out, struct store *s, const struct tracker *t, const stru
 			store_endpoint_format(store_endpoint(s, eps[i].key), ep, sizeof ep);
 			fprintf(out, "  %-26s %8" PRIu64 "\n", ep, eps[i].n);
 		}
+		if (check)
+			findings_section(out, check, fmt);
 		if (in)
 			capture_section(out, s, in, fmt);
 	}

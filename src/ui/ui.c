@@ -61,6 +61,8 @@ static int style_attr(const struct ui *ui, const struct ladder_cell *c)
 	case LADDER_S_RETRANS: return (int)A_DIM | txn;
 	case LADDER_S_SDP: return ui_attr(ui, UI_C_DIM);
 	case LADDER_S_BAD: return (int)A_BOLD | ui_attr(ui, UI_C_FAIL);
+	case LADDER_S_PROBLEM: return (int)A_BOLD | ui_attr(ui, UI_C_FAIL);
+	case LADDER_S_WARNING: return (int)A_BOLD | ui_attr(ui, UI_C_WAIT);
 	default: return 0;
 	}
 }
@@ -357,6 +359,9 @@ static int load_slice(struct ui *ui)
 		if (r == PCAP_SRC_END) {
 			ingest_finish(ui->ingest);
 			track_finish(ui->tracker);
+			/* The rules that wait for time are settled at the end. */
+			check_update(ui->check);
+			check_finish(ui->check);
 			if (ui->live)
 				ui->live_stopped = 1; /* the interface went away */
 			ui->loading = ui->live = 0;
@@ -377,7 +382,10 @@ static int load_slice(struct ui *ui)
 		if ((n & 255) == 255 && now_us() >= until)
 			break;
 	}
-	return ingest_stats(ui->ingest)->sip_msgs != before;
+	if (ingest_stats(ui->ingest)->sip_msgs == before)
+		return 0;
+	check_update(ui->check); /* findings show while loading and live */
+	return 1;
 }
 
 static void draw(struct ui *ui)
@@ -423,11 +431,13 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 	ui->store = store_new();
 	ui->tracker = ui->store ? track_new(ui->store) : NULL;
 	ui->ingest = ui->tracker ? ingest_new(ui->store, ui->tracker) : NULL;
-	ui->calls = ui->ingest ? calllist_new(ui->store, ui->tracker) : NULL;
+	ui->check = ui->ingest ? check_new(ui->store, ui->tracker) : NULL;
+	ui->calls = ui->check ? calllist_new(ui->store, ui->tracker) : NULL;
 	if (!ui->calls) {
 		fprintf(stderr, "sipscope: out of memory\n");
 		return -1;
 	}
+	calllist_set_check(ui->calls, ui->check);
 	if (ui->src)
 		store_set_fetcher(ui->store, pcap_src_fetch, ui->src);
 	ingest_set_correlate(ui->ingest, a->correlate);
@@ -458,6 +468,8 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 			return -1;
 		}
 		track_finish(ui->tracker);
+		check_update(ui->check);
+		check_finish(ui->check);
 		return 0;
 	}
 	for (size_t i = 0; i < a->nfiles && !ui->live; i++) {
@@ -475,6 +487,7 @@ static void close_capture(struct ui *ui)
 		fprintf(stderr, "sipscope: --db: %s\n", db_error(ui->dbw));
 	db_close(ui->dbw);
 	calllist_free(ui->calls);
+	check_free(ui->check);
 	ingest_free(ui->ingest);
 	track_free(ui->tracker);
 	store_free(ui->store);

@@ -77,6 +77,7 @@ struct ui {
 	struct ingest *ingest;
 	struct pcap_src *src;
 	struct calllist *calls;
+	struct checker *check; /* findings, updated as the capture loads */
 	const struct ui_args *args;
 	struct ui_view *top;
 	int rows, cols;
@@ -131,14 +132,22 @@ int ui_prompt_search(struct ui *ui, regex_t *re, int *have);
 void ui_message(struct ui *ui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Message text: the bytes of store message idx split into escaped lines,
- * with a kind per line for coloring.  Owner frees with ui_text_free(). */
-enum ui_line_kind { UI_L_START, UI_L_HEADER, UI_L_BLANK, UI_L_BODY, UI_L_INFO };
+ * with a kind per line for coloring.  `with` is UI_TEXT_INFO (the frame
+ * line first) and/or UI_TEXT_FINDINGS (then one line per finding of the
+ * checker: severity, rule id, RFC section, text).  Owner frees with
+ * ui_text_free(). */
+enum ui_line_kind {
+	UI_L_START, UI_L_HEADER, UI_L_BLANK, UI_L_BODY, UI_L_INFO,
+	UI_L_FIND_INFO, UI_L_FIND_WARNING, UI_L_FIND_ERROR /* + enum check_severity */
+};
+#define UI_TEXT_INFO 1
+#define UI_TEXT_FINDINGS 2
 struct ui_text {
 	char **lines;
 	uint8_t *kinds;
 	size_t n;
 };
-int ui_text_of_msg(struct ui *ui, size_t idx, struct ui_text *out, int with_info);
+int ui_text_of_msg(struct ui *ui, size_t idx, struct ui_text *out, int with);
 void ui_text_free(struct ui_text *t);
 void ui_text_draw_line(struct ui *ui, const struct ui_text *t, size_t i, int y, int x, int maxcols,
                        int attr_extra);

@@ -24,8 +24,8 @@ struct calls_view {
 };
 
 static const enum calllist_col default_cols[] = {
-	CL_INDEX, CL_START, CL_METHOD, CL_STATE, CL_STATUS, CL_FROM, CL_TO, CL_MSGS, CL_SETUP,
-	CL_DURATION, CL_SRC, CL_DST, CL_UA,
+	CL_INDEX, CL_START, CL_METHOD, CL_STATE, CL_STATUS, CL_PROBLEMS, CL_FROM, CL_TO, CL_MSGS,
+	CL_SETUP, CL_DURATION, CL_SRC, CL_DST, CL_UA,
 };
 
 static int is_marked(const struct calls_view *cv, uint32_t call)
@@ -59,6 +59,18 @@ static int state_color(enum call_state s)
 	case CALL_STATE_FAILED: return UI_C_FAIL;
 	default: return 0;
 	}
+}
+
+/* The problems cell: bold red with an error, bold yellow with a warning. */
+static int problems_attr(const struct ui *ui, uint32_t call)
+{
+	size_t k[3];
+	check_call_counts(ui->check, call, k);
+	if (k[CHECK_ERROR])
+		return (int)A_BOLD | ui_attr(ui, UI_C_FAIL);
+	if (k[CHECK_WARNING])
+		return (int)A_BOLD | ui_attr(ui, UI_C_WAIT);
+	return 0;
 }
 
 /* Widths for the visible columns: fixed ones as they are, From/To/
@@ -152,7 +164,12 @@ static void calls_draw(struct ui *ui, struct ui_view *v)
 		for (size_t i = 0; i < nc; i++) {
 			char cell[256];
 			calllist_cell(ui->calls, call, cv->cols[i], cell, sizeof cell);
+			int pa = cv->cols[i] == CL_PROBLEMS ? problems_attr(ui, call) : 0;
+			if (pa)
+				attrset(attr | pa);
 			ui_put(y, x, cell, w[i]);
+			if (pa)
+				attrset(attr);
 			x += w[i] + 1;
 		}
 	}
@@ -196,13 +213,13 @@ static void set_columns(struct ui *ui, struct calls_view *cv)
 	for (size_t i = 0; i < cv->ncols; i++) {
 		static const char *const keys[CL__COUNT] = {
 			"index", "start", "method", "from", "to", "callid", "src", "dst", "msgs",
-			"state", "setup", "duration", "status", "ua",
+			"state", "setup", "duration", "status", "ua", "problems",
 		};
 		size_t l = strlen(buf);
 		snprintf(buf + l, sizeof buf - l, "%s%s", i ? "," : "", keys[cv->cols[i]]);
 	}
 	ui_message(ui, "columns: index start method from to callid src dst msgs state setup "
-	               "duration status ua");
+	               "duration status ua problems");
 	draw_status(ui);
 	if (!ui_prompt(ui, "Columns: ", buf, sizeof buf))
 		return;
@@ -332,7 +349,7 @@ static int calls_key(struct ui *ui, struct ui_view *v, int key)
 		char buf[256];
 		snprintf(buf, sizeof buf, "%s", ui->filter);
 		ui_message(ui, "filter: words in From/To/Call-ID, method= state= status= from= to= "
-		               "callid= ua=, ~regex over the messages");
+		               "callid= ua= problem=error|warning|RULE, ~regex over the messages");
 		draw_status(ui);
 		if (!ui_prompt(ui, "Filter: ", buf, sizeof buf))
 			break;

@@ -16,6 +16,7 @@ struct flow_view {
 	uint32_t *calls;
 	size_t ncalls;
 	uint32_t nmsgs_built;   /* messages of the calls when the ladder was built */
+	size_t nfound_built;    /* the checker's findings then */
 	struct ladder *lad;
 	struct ladder_opts o;
 	size_t sel;             /* selected message (ladder order) */
@@ -47,6 +48,7 @@ static void rebuild(struct ui *ui, struct flow_view *fv)
 	size_t keep = fv->lad && fv->sel < ladder_msg_count(fv->lad) ? ladder_msg(fv->lad, fv->sel)
 	                                                              : SIZE_MAX;
 	fv->o.ascii = ui->ascii;
+	fv->o.check = ui->check;
 	/* A call shown may since have become a leg of an older one. */
 	for (size_t i = 0; i < fv->ncalls; i++)
 		fv->calls[i] = track_call_root(ui->tracker, fv->calls[i]);
@@ -58,6 +60,7 @@ static void rebuild(struct ui *ui, struct flow_view *fv)
 	ladder_free(fv->lad);
 	fv->lad = l;
 	fv->nmsgs_built = calls_nmsgs(ui, fv);
+	fv->nfound_built = check_count(ui->check);
 	fv->sel = 0;
 	for (size_t i = 0; keep != SIZE_MAX && i < ladder_msg_count(l); i++)
 		if (ladder_msg(l, i) == keep)
@@ -158,7 +161,8 @@ static void flow_draw(struct ui *ui, struct ui_view *v)
 	size_t idx = ladder_msg(fv->lad, fv->sel);
 	if (fv->pane_msg != idx || fv->pane_secrets != ui->show_secrets) {
 		ui_text_free(&fv->pane_text);
-		fv->pane_msg = ui_text_of_msg(ui, idx, &fv->pane_text, 1) == 0 ? idx : SIZE_MAX;
+		int rc = ui_text_of_msg(ui, idx, &fv->pane_text, UI_TEXT_INFO | UI_TEXT_FINDINGS);
+		fv->pane_msg = rc == 0 ? idx : SIZE_MAX;
 		fv->pane_secrets = ui->show_secrets;
 	}
 	for (size_t i = 0; i < fv->pane_text.n && (int)i < ph; i++)
@@ -324,8 +328,11 @@ static int flow_key(struct ui *ui, struct ui_view *v, int key)
 static void flow_update(struct ui *ui, struct ui_view *v)
 {
 	struct flow_view *fv = (struct flow_view *)v;
-	if (calls_nmsgs(ui, fv) != fv->nmsgs_built)
+	/* A finding may come after its message (a timer, the end of the load). */
+	if (calls_nmsgs(ui, fv) != fv->nmsgs_built || check_count(ui->check) != fv->nfound_built) {
 		rebuild(ui, fv);
+		fv->pane_msg = SIZE_MAX; /* the pane lists the message's findings */
+	}
 }
 
 static void flow_destroy(struct ui_view *v)

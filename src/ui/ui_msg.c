@@ -82,12 +82,12 @@ static int add_auth_line(struct ui_text *t, size_t *cap, struct sv name, struct 
 	return text_add(t, cap, line, strnlen(line, sizeof line), UI_L_HEADER);
 }
 
-int ui_text_of_msg(struct ui *ui, size_t idx, struct ui_text *out, int with_info)
+int ui_text_of_msg(struct ui *ui, size_t idx, struct ui_text *out, int with)
 {
 	memset(out, 0, sizeof *out);
 	size_t cap = 0, len;
 	const struct store_msg *r = store_msg_at(ui->store, idx);
-	if (with_info) {
+	if (with & UI_TEXT_INFO) {
 		char info[512];
 		export_frame_line(info, sizeof info, ui->store, idx);
 		size_t il = strlen(info);
@@ -96,6 +96,19 @@ int ui_text_of_msg(struct ui *ui, size_t idx, struct ui_text *out, int with_info
 		         r->malformed ? "  [malformed: " : "", r->malformed ? r->malformed : "",
 		         r->malformed ? "]" : "");
 		if (text_add(out, &cap, info, strlen(info), UI_L_INFO) < 0)
+			goto fail;
+	}
+	const struct checker *c = (with & UI_TEXT_FINDINGS) ? ui->check : NULL;
+	for (uint32_t k = c ? check_msg_first(c, idx) : 0; k; k = check_at(c, k - 1)->next) {
+		const struct check_finding *f = check_at(c, k - 1);
+		const struct check_rule_info *ri = check_rule_info((enum check_rule)f->rule);
+		char line[1024];
+		/* The text holds wire bytes: text_add escapes the whole line. */
+		int n = snprintf(line, sizeof line, "%-7s  %s  %s  %s",
+		                 check_severity_name((enum check_severity)f->severity), ri->id, ri->rfc,
+		                 check_text(c, f));
+		if (n < 0 || text_add(out, &cap, line, strnlen(line, sizeof line),
+		                      UI_L_FIND_INFO + f->severity) < 0)
 			goto fail;
 	}
 	const char *b = store_msg_bytes(ui->store, idx, &len);
@@ -150,6 +163,16 @@ void ui_text_draw_line(struct ui *ui, const struct ui_text *t, size_t i, int y, 
 	switch (t->kinds[i]) {
 	case UI_L_INFO:
 		attrset(A_BOLD | attr_extra);
+		ui_put(y, x, s, maxcols);
+		break;
+	case UI_L_FIND_ERROR:
+	case UI_L_FIND_WARNING:
+	case UI_L_FIND_INFO:
+		attrset((t->kinds[i] == UI_L_FIND_INFO ? A_NORMAL : A_BOLD) |
+		        ui_attr(ui, t->kinds[i] == UI_L_FIND_ERROR     ? UI_C_FAIL
+		                    : t->kinds[i] == UI_L_FIND_WARNING ? UI_C_WAIT
+		                                                       : UI_C_DIM) |
+		        attr_extra);
 		ui_put(y, x, s, maxcols);
 		break;
 	case UI_L_START:
@@ -246,7 +269,9 @@ static int msg_key(struct ui *ui, struct ui_view *v, int key)
 			ui->show_secrets = !ui->show_secrets;
 		else
 			mv->decoded = !mv->decoded;
-		if ((mv->decoded ? text_of_show(ui, mv->msg, &t) : ui_text_of_msg(ui, mv->msg, &t, 1)) == 0) {
+		int rc = mv->decoded ? text_of_show(ui, mv->msg, &t)
+		                     : ui_text_of_msg(ui, mv->msg, &t, UI_TEXT_INFO | UI_TEXT_FINDINGS);
+		if (rc == 0) {
 			ui_text_free(&mv->text);
 			mv->text = t;
 			mv->top = 0;
@@ -282,7 +307,7 @@ struct ui_view *ui_msg_new(struct ui *ui, size_t msg)
 		return NULL;
 	mv->base.ops = &msg_ops;
 	mv->msg = msg;
-	if (ui_text_of_msg(ui, msg, &mv->text, 1) < 0) {
+	if (ui_text_of_msg(ui, msg, &mv->text, UI_TEXT_INFO | UI_TEXT_FINDINGS) < 0) {
 		free(mv);
 		return NULL;
 	}
@@ -400,8 +425,8 @@ static int diff_key(struct ui *ui, struct ui_view *v, int key)
 	if (key == 'a') { /* credentials in full or cut, as in the message view */
 		struct ui_text t[2];
 		ui->show_secrets = !ui->show_secrets;
-		if (ui_text_of_msg(ui, dv->msgs[0], &t[0], 1) == 0) {
-			if (ui_text_of_msg(ui, dv->msgs[1], &t[1], 1) == 0) {
+		if (ui_text_of_msg(ui, dv->msgs[0], &t[0], UI_TEXT_INFO) == 0) {
+			if (ui_text_of_msg(ui, dv->msgs[1], &t[1], UI_TEXT_INFO) == 0) {
 				ui_text_free(&dv->text[0]);
 				ui_text_free(&dv->text[1]);
 				dv->text[0] = t[0];
@@ -446,8 +471,8 @@ struct ui_view *ui_diff_new(struct ui *ui, size_t left, size_t right)
 	dv->base.ops = &diff_ops;
 	dv->msgs[0] = left < right ? left : right;
 	dv->msgs[1] = left < right ? right : left;
-	if (ui_text_of_msg(ui, dv->msgs[0], &dv->text[0], 1) < 0 ||
-	    ui_text_of_msg(ui, dv->msgs[1], &dv->text[1], 1) < 0 || diff_align(dv) < 0) {
+	if (ui_text_of_msg(ui, dv->msgs[0], &dv->text[0], UI_TEXT_INFO) < 0 ||
+	    ui_text_of_msg(ui, dv->msgs[1], &dv->text[1], UI_TEXT_INFO) < 0 || diff_align(dv) < 0) {
 		diff_destroy(&dv->base);
 		return NULL;
 	}

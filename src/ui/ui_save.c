@@ -16,7 +16,7 @@ static const char *extension(const char *path)
 
 static int save_ladders(struct ui *ui, FILE *f, const uint32_t *calls, size_t n)
 {
-	struct ladder_opts o = { .ascii = ui->ascii };
+	struct ladder_opts o = { .ascii = ui->ascii, .check = ui->check };
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			putc('\n', f);
@@ -68,7 +68,7 @@ int ui_save_calls(struct ui *ui, const uint32_t *calls, size_t n, const char *pa
 		return -1;
 	}
 	int rc = ladder ? save_ladders(ui, f, calls, n)
-	                : export_calls(f, ui->store, ui->tracker, fmt, calls, n);
+	                : export_calls(f, ui->store, ui->tracker, ui->check, fmt, calls, n);
 	if (fclose(f) != 0 || rc < 0) {
 		snprintf(err, errlen, "writing %s failed", path);
 		return -1;

@@ -208,6 +208,55 @@ r = st["rfc6076"]; assert r["ser_pct"] == 0 and r["seer_pct"] == 100 and r["isa_
 	ok "stats on the busy sample: RFC 6076 SER 0%, SEER 100%" || bad "stats on the busy sample" "$T/err"
 expect "stats refuses CSV" 2 "$BIN" stats -r "$S/busy_udp.pcap" --format csv
 
+# --- the checker's findings on the other surfaces ------------------------------
+# lossy_udp: frame 3 (a 2xx never ACKed) and frame 64 (a reused CSeq), call 1.
+"$BIN" stats -r "$S/lossy_udp.pcap" --format json >"$T/st.json" 2>"$T/err"
+"$BIN" check -r "$S/lossy_udp.pcap" --format json >"$T/ck.json" 2>>"$T/err"
+if python3 - "$T/st.json" "$T/ck.json" <<'PY'
+import json, sys
+st = json.load(open(sys.argv[1]))
+found = {}
+for l in open(sys.argv[2]):
+    f = json.loads(l)
+    found[f["rule"]] = found.get(f["rule"], 0) + 1
+assert st["findings"] == found == {"ack-missing": 1, "cseq-reused": 1}, (st["findings"], found)
+PY
+then ok "stats --format json: findings by rule, as check counts them"
+else bad "stats --format json: findings by rule, as check counts them" "$T/err"; fi
+"$BIN" stats -r "$S/lossy_udp.pcap" >"$T/out"
+if grep -q '^Findings by rule  *severity  *count$' "$T/out" && grep -qE '^  ack-missing +error +1$' "$T/out" &&
+	grep -qE '^  cseq-reused +error +1$' "$T/out"; then ok "stats table: the findings by rule section"
+else bad "stats table: the findings by rule section" "$T/out"; fi
+"$BIN" stats -r "$S/busy_udp.pcap" --format json | python3 -c 'import json,sys; assert json.load(sys.stdin)["findings"] == {}' 2>"$T/err" &&
+	ok "stats without findings: an empty findings object" || bad "stats without findings: an empty findings object" "$T/err"
+"$BIN" flow -r "$S/lossy_udp.pcap" -c 1 --format json >"$T/fl.json" 2>"$T/err"
+if python3 - "$T/fl.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+msgs = d["calls"][0]["messages"]
+assert all(isinstance(m["findings"], list) for m in msgs)
+got = {m["frame"]: [(f["rule"], f["severity"], f["rfc"]) for f in m["findings"]] for m in msgs if m["findings"]}
+assert got == {3: [("ack-missing", "error", "RFC 3261 13.3.1.4")],
+               64: [("cseq-reused", "error", "RFC 3261 8.1.1.5")]}, got
+assert all(f["text"] for m in msgs for f in m["findings"])
+assert {m["frame"] for m in msgs if m["problem"] == "error"} == {3, 64}
+PY
+then ok "flow --format json: each message's findings (frames 3 and 64 of call 1)"
+else bad "flow --format json: each message's findings" "$T/err"; fi
+"$BIN" flow -r "$S/lossy_udp.pcap" -c 1 --ascii >"$T/out"
+[ "$(grep -c -- '- ! ' "$T/out")" = 2 ] && grep -q -- '- ! BYE -' "$T/out" &&
+	ok "flow: the two problem messages marked '!' on their arrows" || bad "flow: the two problem messages marked '!'" "$T/out"
+"$BIN" calls -r "$S/lossy_udp.pcap" --format json >"$T/c.json"
+python3 -c 'import json,sys; c=[json.loads(l) for l in open(sys.argv[1])];
+assert c[0]["problems"] == {"error":2,"warning":0,"info":0}, c[0];
+assert all(x["problems"] == {"error":0,"warning":0,"info":0} for x in c[1:])' "$T/c.json" 2>"$T/err" &&
+	ok "calls --format json: problems by severity per call" || bad "calls --format json: problems by severity per call" "$T/err"
+"$BIN" calls -r "$S/lossy_udp.pcap" --filter problem=error --format csv >"$T/out"
+"$BIN" calls -r "$S/lossy_udp.pcap" --filter problem=cseq-reused --format csv >"$T/out2"
+[ "$(tail -n +2 "$T/out" | cut -d, -f1)" = 1 ] && cmp -s "$T/out" "$T/out2" &&
+	ok "calls --filter problem=error and problem=RULE keep call 1" || bad "calls --filter problem= keeps call 1" "$T/out"
+expect "calls --filter problem=UNKNOWN: status 2" 2 "$BIN" calls -r "$S/lossy_udp.pcap" --filter problem=nope
+
 # Forking and B2BUA legs, checked against what the crafted flows are.
 python3 "$ROOT/tests/integration/mkpcap.py" fork "$T/fork.pcap"
 "$BIN" messages -r "$T/fork.pcap" --format json >"$T/m.json"

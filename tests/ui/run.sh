@@ -159,6 +159,30 @@ awk 'length($0) > 80' "$T/screen" | grep -q . && bad "nothing wider than 80 colu
 keys Q
 if wait_exit && [ "$rc" = 0 ]; then ok "Q quits with status 0"; else bad "Q quits with status 0 (rc=$rc)" "$T/stderr"; fi
 
+# --- findings: the problems column, the mark on the arrow, the message view ----
+start 120 40 -r "$S/lossy_udp.pcap"
+check "problems column: call 1 has two errors" "^ +1 +[0-9:.]+ +INVITE +completed +200 +2E "
+grep -qE '^ +2 +[0-9:.]+ +INVITE +completed +200 +- ' "$T/screen" && grep -q "Problems" "$T/screen" &&
+	ok "problems column: '-' for a call without findings" || bad "problems column: '-' for a call without findings" "$T/screen"
+keys f 'problem=error' Enter
+check "filter problem=error keeps call 1 only" "Calls: 1/8"
+keys x
+wait_for "Calls: 8/8" >/dev/null
+keys Enter
+check "call 1's ladder: the 2xx of frame 3 marked" '│<─+ ! 200 OK \(SDP\) ─+│'
+grep -qE '│─+ ! BYE ─+>│' "$T/screen" && ok "call 1's ladder: the BYE of frame 64 marked" ||
+	bad "call 1's ladder: the BYE of frame 64 marked" "$T/screen"
+[ "$(grep -c ' ! ' "$T/screen")" = 2 ] && ok "call 1's ladder: only those two marked" ||
+	bad "call 1's ladder: only those two marked" "$T/screen"
+keys j j Enter
+check "message view of frame 3 lists its finding" "^ error +ack-missing +RFC 3261 13.3.1.4 +2xx to INVITE was never ACKed"
+above=$(line_no "ack-missing")
+start_line=$(line_no "^ SIP/2.0 200 OK")
+[ -n "$above" ] && [ -n "$start_line" ] && [ "$above" -lt "$start_line" ] &&
+	ok "... above the message text" || bad "... above the message text" "$T/screen"
+keys Q
+wait_exit
+
 # --- 80x24 ladder, ASCII, no color --------------------------------------------------------
 start 80 24 -r "$S/busy_udp.pcap" --ascii
 check "busy sample listed" "INVITE +busy +486"

@@ -36,6 +36,70 @@ static inline void load(struct loaded *l, const char *path, int threaded)
 	track_finish(l->t);
 }
 
+/* Calls made of crafted messages for the checker's surfaces: call 1 an
+ * INVITE without Contact (invite-without-contact, an error) answered 486;
+ * call 2 an OPTIONS whose branch lacks the magic cookie
+ * (branch-without-cookie, info only) answered 200; call 3 an OPTIONS whose From has no tag
+ * (missing-from-tag), answered 200 twice (second-final-response); call 4
+ * a 200 with no request, 40 s into the capture (response-without-request,
+ * a warning). */
+static inline void load_problem_calls(struct loaded *l)
+{
+	memset(l, 0, sizeof *l);
+	l->s = store_new();
+	l->t = track_new(l->s);
+	l->in = ingest_new(l->s, l->t);
+	assert_non_null(l->in);
+	struct store_endpoint a = { .family = 4, .addr = { 192, 0, 2, 1 }, .port = 5060 };
+	struct store_endpoint b = { .family = 4, .addr = { 192, 0, 2, 2 }, .port = 5060 };
+	static const struct { int from_a; const char *text; } m[] = {
+		{ 1, "INVITE sip:bob@example.com SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-p1\r\nMax-Forwards: 70\r\n"
+		     "From: <sip:alice@example.com>;tag=a1\r\nTo: <sip:bob@example.com>\r\n"
+		     "Call-ID: problem-1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n" },
+		{ 0, "SIP/2.0 486 Busy Here\r\n"
+		     "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-p1\r\n"
+		     "From: <sip:alice@example.com>;tag=a1\r\nTo: <sip:bob@example.com>;tag=b1\r\n"
+		     "Call-ID: problem-1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n" },
+		{ 1, "ACK sip:bob@example.com SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-p1\r\nMax-Forwards: 70\r\n"
+		     "From: <sip:alice@example.com>;tag=a1\r\nTo: <sip:bob@example.com>;tag=b1\r\n"
+		     "Call-ID: problem-1\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n" },
+		{ 1, "OPTIONS sip:bob@example.com SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=old2\r\nMax-Forwards: 70\r\n"
+		     "From: <sip:alice@example.com>;tag=a2\r\nTo: <sip:bob@example.com>\r\n"
+		     "Call-ID: problem-2\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n" },
+		{ 0, "SIP/2.0 200 OK\r\n"
+		     "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=old2\r\n"
+		     "From: <sip:alice@example.com>;tag=a2\r\nTo: <sip:bob@example.com>;tag=b2\r\n"
+		     "Call-ID: problem-2\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n" },
+		{ 1, "OPTIONS sip:bob@example.com SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-p3\r\nMax-Forwards: 0\r\n"
+		     "From: <sip:alice@example.com>\r\nTo: <sip:bob@example.com>\r\n"
+		     "Call-ID: problem-3\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n" },
+		{ 0, "SIP/2.0 200 OK\r\n"
+		     "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-p3\r\n"
+		     "From: <sip:alice@example.com>\r\nTo: <sip:bob@example.com>;tag=b3\r\n"
+		     "Call-ID: problem-3\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n" },
+		{ 0, "SIP/2.0 200 OK\r\n"
+		     "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-p3\r\n"
+		     "From: <sip:alice@example.com>\r\nTo: <sip:bob@example.com>;tag=b3x\r\n"
+		     "Call-ID: problem-3\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n" },
+		{ 0, "SIP/2.0 200 OK\r\n"
+		     "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-p4\r\n"
+		     "From: <sip:alice@example.com>;tag=a4\r\nTo: <sip:bob@example.com>;tag=b4\r\n"
+		     "Call-ID: problem-4\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n" },
+	};
+	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+		assert_int_equal(ingest_raw_message(l->in, i + 1,
+		                                    (i + 1 == sizeof m / sizeof m[0] ? 41000000 : 1000000) +
+		                                        10000 * (int64_t)i,
+		                                    m[i].from_a ? &a : &b, m[i].from_a ? &b : &a,
+		                                    STORE_TP_UDP, 0, m[i].text, strlen(m[i].text)), 1);
+	ingest_finish(l->in);
+	track_finish(l->t);
+}
+
 static inline void unload(struct loaded *l)
 {
 	ingest_free(l->in);

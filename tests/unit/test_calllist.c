@@ -120,6 +120,137 @@ static void test_cells(void **state)
 	unload(&ld);
 }
 
+static struct checker *checked(struct loaded *ld)
+{
+	struct checker *c = check_new(ld->s, ld->t);
+	assert_non_null(c);
+	assert_int_equal(check_update(c), 0);
+	check_finish(c);
+	return c;
+}
+
+static size_t rows_with_check(struct loaded *ld, const struct checker *c, const char *filter)
+{
+	char err[256];
+	struct calllist *cl = calllist_new(ld->s, ld->t);
+	assert_non_null(cl);
+	calllist_set_check(cl, c);
+	assert_int_equal(calllist_set_filter(cl, filter, err, sizeof err), 0);
+	assert_int_equal(calllist_refresh(cl), 0);
+	size_t n = calllist_count(cl);
+	calllist_free(cl);
+	return n;
+}
+
+static void test_problems_cell_counts_findings_by_severity(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load_problem_calls(&ld);
+	struct checker *c = checked(&ld);
+	struct calllist *cl = calllist_new(ld.s, ld.t);
+	calllist_set_check(cl, c);
+	assert_int_equal(calllist_refresh(cl), 0);
+	char buf[64];
+	calllist_cell(cl, 1, CL_PROBLEMS, buf, sizeof buf);
+	assert_string_equal(buf, "1E");
+	calllist_cell(cl, 2, CL_PROBLEMS, buf, sizeof buf);
+	assert_string_equal(buf, "1I");
+	calllist_cell(cl, 3, CL_PROBLEMS, buf, sizeof buf);
+	assert_string_equal(buf, "2E");
+	calllist_cell(cl, 4, CL_PROBLEMS, buf, sizeof buf);
+	assert_string_equal(buf, "1W");
+	assert_string_equal(calllist_col_name(CL_PROBLEMS), "Problems");
+	assert_int_equal(calllist_col_parse("problems"), CL_PROBLEMS);
+	calllist_free(cl);
+	check_free(c);
+	unload(&ld);
+}
+
+static void test_problems_text_lists_severities_worst_first(void **state)
+{
+	(void)state;
+	char buf[64];
+	size_t none[3] = { 0, 0, 0 }, all[3] = { 3, 1, 2 };
+	calllist_problems_text(buf, sizeof buf, none);
+	assert_string_equal(buf, "-");
+	calllist_problems_text(buf, sizeof buf, all);
+	assert_string_equal(buf, "2E 1W 3I");
+}
+
+static void test_problems_cell_without_findings_or_checker(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load(&ld, "samples/busy_udp.pcap", 0);
+	struct checker *c = checked(&ld);
+	struct calllist *cl = calllist_new(ld.s, ld.t);
+	assert_int_equal(calllist_refresh(cl), 0);
+	char buf[64];
+	calllist_cell(cl, 1, CL_PROBLEMS, buf, sizeof buf);
+	assert_string_equal(buf, ""); /* no checker: nothing to say */
+	calllist_set_check(cl, c);
+	calllist_cell(cl, 1, CL_PROBLEMS, buf, sizeof buf);
+	assert_string_equal(buf, "-");
+	calllist_free(cl);
+	check_free(c);
+	unload(&ld);
+}
+
+static void test_sort_by_problems_puts_errors_last_ascending(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load_problem_calls(&ld);
+	struct checker *c = checked(&ld);
+	struct calllist *cl = calllist_new(ld.s, ld.t);
+	calllist_set_check(cl, c);
+	calllist_set_sort(cl, CL_PROBLEMS, 1);
+	assert_int_equal(calllist_refresh(cl), 0);
+	/* descending: 2E, 1E, 1W, 1I */
+	assert_int_equal(calllist_call(cl, 0), 3);
+	assert_int_equal(calllist_call(cl, 1), 1);
+	assert_int_equal(calllist_call(cl, 2), 4);
+	assert_int_equal(calllist_call(cl, 3), 2);
+	calllist_set_sort(cl, CL_PROBLEMS, 0);
+	assert_int_equal(calllist_refresh(cl), 0);
+	assert_int_equal(calllist_call(cl, 0), 2);
+	assert_int_equal(calllist_call(cl, 3), 3);
+	calllist_free(cl);
+	check_free(c);
+	unload(&ld);
+}
+
+static void test_problem_filter_by_severity_or_rule(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load_problem_calls(&ld);
+	struct checker *c = checked(&ld);
+	assert_int_equal(rows_with_check(&ld, c, "problem=error"), 2);   /* calls 1, 3 */
+	assert_int_equal(rows_with_check(&ld, c, "problem=warning"), 3); /* and worse */
+	assert_int_equal(rows_with_check(&ld, c, "problem=info"), 4);    /* any finding */
+	assert_int_equal(rows_with_check(&ld, c, "problem=ERROR"), 2);
+	assert_int_equal(rows_with_check(&ld, c, "problem=invite-without-contact"), 1);
+	assert_int_equal(rows_with_check(&ld, c, "problem=second-final-response"), 1);
+	assert_int_equal(rows_with_check(&ld, c, "problem=ack-missing"), 0);
+	assert_int_equal(rows_with_check(&ld, c, "problem=error method=OPTIONS"), 1);
+	assert_int_equal(rows_with_check(&ld, NULL, "problem=error"), 0); /* no checker */
+	check_free(c);
+	unload(&ld);
+}
+
+static void test_problem_filter_unknown_value_says_what(void **state)
+{
+	(void)state;
+	char err[256];
+	struct calllist *cl = calllist_new(NULL, NULL);
+	assert_int_equal(calllist_set_filter(cl, "problem=nonsense", err, sizeof err), -1);
+	assert_non_null(strstr(err, "unknown problem 'nonsense'"));
+	assert_non_null(strstr(err, "check --rules"));
+	calllist_free(cl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -127,6 +258,12 @@ int main(void)
 		cmocka_unit_test(test_filter_errors_say_what),
 		cmocka_unit_test(test_sort_by_columns),
 		cmocka_unit_test(test_cells),
+		cmocka_unit_test(test_problems_cell_counts_findings_by_severity),
+		cmocka_unit_test(test_problems_text_lists_severities_worst_first),
+		cmocka_unit_test(test_problems_cell_without_findings_or_checker),
+		cmocka_unit_test(test_sort_by_problems_puts_errors_last_ascending),
+		cmocka_unit_test(test_problem_filter_by_severity_or_rule),
+		cmocka_unit_test(test_problem_filter_unknown_value_says_what),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

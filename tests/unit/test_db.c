@@ -105,7 +105,7 @@ static char *listing(struct loaded *l, int calls)
 	FILE *f = open_memstream(&buf, &len);
 	assert_non_null(f);
 	if (calls)
-		assert_int_equal(export_calls(f, l->s, l->t, EXPORT_JSON, NULL, 0), 0);
+		assert_int_equal(export_calls(f, l->s, l->t, NULL, EXPORT_JSON, NULL, 0), 0);
 	else
 		assert_int_equal(export_messages(f, l->s, l->t, EXPORT_JSON), 0);
 	fclose(f);

@@ -461,7 +461,7 @@ static void validate_pending(void)
 		assert_int_equal(SH("xmllint --html --noout %s 2>&1 | grep -E "
 		                    "':[0-9]+: [A-Za-z ]*(error|warning) : ' | grep -v -E "
 		                    "'HTML parser error : Tag (svg|title|style|defs|marker|path|"
-		                    "rect|text|line|g) invalid$' | grep . && exit 1 || exit 0",
+		                    "rect|text|tspan|line|g) invalid$' | grep . && exit 1 || exit 0",
 		                    pending[V_HTML]), 0);
 	if (pending[V_MERMAID][0] && have("python3"))
 		assert_int_equal(SH("python3 tests/integration/flowfmt_mermaid_check.py %s",
@@ -742,6 +742,99 @@ static int teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+static struct checker *checked(struct loaded *ld)
+{
+	struct checker *c = check_new(ld->s, ld->t);
+	assert_non_null(c);
+	assert_int_equal(check_update(c), 0);
+	check_finish(c);
+	return c;
+}
+
+static size_t count_of(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+static void test_json_lists_each_message_findings(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load_problem_calls(&ld);
+	struct checker *c = checked(&ld);
+	struct ladder_opts o = { .check = c };
+	uint32_t calls[] = { 1, 2 };
+	char *json = render(ld.s, ld.t, calls, 2, FLOW_FMT_JSON, &o, 0);
+	/* the INVITE without Contact: its error, with rule, RFC section, text */
+	assert_non_null(strstr(json, "\"problem\":\"error\",\"findings\":[{\"rule\":"
+	                             "\"invite-without-contact\",\"severity\":\"error\","
+	                             "\"rfc\":\"RFC 3261 8.1.1.8\",\"text\":\"INVITE has no Contact"));
+	/* an info finding is listed, but is no problem mark */
+	assert_non_null(strstr(json, "\"problem\":null,\"findings\":[{\"rule\":"
+	                             "\"branch-without-cookie\",\"severity\":\"info\""));
+	/* every message has the array, empty when it has no finding */
+	assert_int_equal(count_of(json, "\"findings\":["), 5);
+	assert_int_equal(count_of(json, "\"findings\":[]"), 3);
+	free(json);
+	check_free(c);
+	unload(&ld);
+}
+
+static void test_json_findings_empty_without_checker(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load_problem_calls(&ld);
+	uint32_t call = 1;
+	char *json = render(ld.s, ld.t, &call, 1, FLOW_FMT_JSON, NULL, 0);
+	assert_int_equal(count_of(json, "\"problem\":null,\"findings\":[]"), 3);
+	free(json);
+	unload(&ld);
+}
+
+/* The mark of the ladder in every format: "! " before the label (in its
+ * own color in SVG and HTML, with the findings shown when the arrow is
+ * clicked), and the documents still pass the validators. */
+static void test_every_format_shows_the_problem_mark(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load_problem_calls(&ld);
+	struct checker *c = checked(&ld);
+	struct ladder_opts o = { .check = c };
+	uint32_t calls[] = { 1, 4 };
+	check_all(ld.s, ld.t, calls, 2, &o, "problems", 1, 0);
+	validate_pending();
+	char *doc = render(ld.s, ld.t, calls, 2, FLOW_FMT_TEXT, &o, 0);
+	assert_non_null(strstr(doc, " ! INVITE "));
+	assert_non_null(strstr(doc, " ! 200 OK "));
+	assert_null(strstr(doc, "! 486"));
+	free(doc);
+	doc = render(ld.s, ld.t, calls, 2, FLOW_FMT_SVG, &o, 0);
+	assert_non_null(strstr(doc, " pe\""));
+	assert_non_null(strstr(doc, " pw\""));
+	assert_int_equal(count_of(doc, "<tspan class=\"mk\">!</tspan> INVITE"), 1);
+	assert_int_equal(count_of(doc, "<tspan class=\"mk\">!</tspan>"), 2);
+	free(doc);
+	doc = render(ld.s, ld.t, calls, 2, FLOW_FMT_HTML, &o, 0);
+	assert_non_null(strstr(doc, "<pre id=\"k0\" class=\"fe\">error  invite-without-contact  "
+	                            "RFC 3261 8.1.1.8  INVITE has no Contact"));
+	assert_non_null(strstr(doc, "class=\"fw\">warning  response-without-request  "));
+	assert_non_null(strstr(doc, "<pre id=\"findings\"></pre>"));
+	free(doc);
+	doc = render(ld.s, ld.t, calls, 2, FLOW_FMT_MERMAID, &o, 0);
+	assert_non_null(strstr(doc, "P1->>P2: ! INVITE\n"));
+	free(doc);
+	doc = render(ld.s, ld.t, calls, 2, FLOW_FMT_PLANTUML, &o, 0);
+	assert_non_null(strstr(doc, " : ! INVITE\n"));
+	free(doc);
+	check_free(c);
+	unload(&ld);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -752,6 +845,9 @@ int main(void)
 		cmocka_unit_test(test_sdp_summaries_and_no_sdp),
 		cmocka_unit_test(test_retransmissions_marked),
 		cmocka_unit_test(test_hostile_bytes_escaped_everywhere),
+		cmocka_unit_test(test_json_lists_each_message_findings),
+		cmocka_unit_test(test_json_findings_empty_without_checker),
+		cmocka_unit_test(test_every_format_shows_the_problem_mark),
 		cmocka_unit_test(test_unreadable_bytes_reported),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

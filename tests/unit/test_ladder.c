@@ -252,6 +252,127 @@ static void test_several_calls_share_one_ladder(void **state)
 	unload(&ld);
 }
 
+/* The checker over a loaded capture, run to its end. */
+static struct checker *checked(struct loaded *ld)
+{
+	struct checker *c = check_new(ld->s, ld->t);
+	assert_non_null(c);
+	assert_int_equal(check_update(c), 0);
+	check_finish(c);
+	return c;
+}
+
+/* x of the first "!" on message i's arrow line, or (size_t)-1. */
+static size_t mark_x(const struct ladder *l, size_t i, struct ladder_cell *cells)
+{
+	ladder_draw(l, ladder_msg_line(l, i), cells);
+	for (size_t x = 0; x < ladder_width(l); x++)
+		if (!strcmp(cells[x].ch, "!"))
+			return x;
+	return (size_t)-1;
+}
+
+static void test_error_finding_marks_the_label_in_problem_style(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load_problem_calls(&ld);
+	struct checker *c = checked(&ld);
+	struct ladder_opts o = { .check = c };
+	struct ladder *l = build(&ld, 1, &o); /* INVITE without Contact, 486, ACK */
+	struct ladder_cell *cells = calloc(ladder_width(l), sizeof *cells);
+	assert_non_null(strstr(line_text(l, ladder_msg_line(l, 0), cells), " ! INVITE "));
+	assert_int_equal(ladder_msg_problem(l, 0), CHECK_ERROR);
+	size_t x = mark_x(l, 0, cells);
+	assert_true(x != (size_t)-1);
+	assert_int_equal(cells[x].style, LADDER_S_PROBLEM);
+	assert_int_equal(cells[x + 2].style, LADDER_S_ARROW); /* "INVITE" as before */
+	assert_int_equal(ladder_msg_problem(l, 1), -1);       /* the 486 has none */
+	assert_true(mark_x(l, 1, cells) == (size_t)-1);
+	free(cells);
+	ladder_free(l);
+	check_free(c);
+	unload(&ld);
+}
+
+static void test_warning_finding_marks_the_label_in_warning_style(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load_problem_calls(&ld);
+	struct checker *c = checked(&ld);
+	struct ladder_opts o = { .check = c, .ascii = 1 };
+	struct ladder *l = build(&ld, 4, &o); /* a 200 answering no request */
+	struct ladder_cell *cells = calloc(ladder_width(l), sizeof *cells);
+	assert_non_null(strstr(line_text(l, ladder_msg_line(l, 0), cells), "----- ! 200 OK ----->"));
+	assert_int_equal(ladder_msg_problem(l, 0), CHECK_WARNING);
+	assert_int_equal(cells[mark_x(l, 0, cells)].style, LADDER_S_WARNING);
+	free(cells);
+	ladder_free(l);
+	check_free(c);
+	unload(&ld);
+}
+
+static void test_info_findings_are_not_marked(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load_problem_calls(&ld);
+	struct checker *c = checked(&ld);
+	assert_int_equal(check_msg_worst(c, 3), CHECK_INFO); /* branch without cookie */
+	struct ladder_opts o = { .check = c };
+	struct ladder *l = build(&ld, 2, &o);
+	struct ladder_cell *cells = calloc(ladder_width(l), sizeof *cells);
+	for (size_t i = 0; i < ladder_msg_count(l); i++) {
+		assert_int_equal(ladder_msg_problem(l, i), -1);
+		assert_true(mark_x(l, i, cells) == (size_t)-1);
+	}
+	free(cells);
+	ladder_free(l);
+	check_free(c);
+	unload(&ld);
+}
+
+static void test_no_checker_no_mark(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load_problem_calls(&ld);
+	struct ladder *l = build(&ld, 1, NULL);
+	struct ladder_cell *cells = calloc(ladder_width(l), sizeof *cells);
+	assert_int_equal(ladder_msg_problem(l, 0), -1);
+	assert_true(mark_x(l, 0, cells) == (size_t)-1);
+	assert_non_null(strstr(line_text(l, ladder_msg_line(l, 0), cells), " INVITE "));
+	free(cells);
+	ladder_free(l);
+	unload(&ld);
+}
+
+/* lossy_udp's call 1: frame 3 (a 2xx never ACKed) and frame 64 (a BYE
+ * reusing a CSeq) are marked, and nothing else. */
+static void test_lossy_sample_marks_frames_3_and_64(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load(&ld, "samples/lossy_udp.pcap", 0);
+	struct checker *c = checked(&ld);
+	struct ladder_opts o = { .check = c };
+	struct ladder *l = build(&ld, 1, &o);
+	struct ladder_cell *cells = calloc(ladder_width(l), sizeof *cells);
+	size_t marked = 0;
+	for (size_t i = 0; i < ladder_msg_count(l); i++) {
+		uint64_t frame = store_msg_at(ld.s, ladder_msg(l, i))->frame;
+		int want = frame == 3 || frame == 64;
+		assert_int_equal(mark_x(l, i, cells) != (size_t)-1, want);
+		marked += (size_t)want;
+	}
+	assert_int_equal(marked, 2);
+	free(cells);
+	ladder_free(l);
+	check_free(c);
+	unload(&ld);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +385,11 @@ int main(void)
 		cmocka_unit_test(test_retransmissions_marked_and_dimmed),
 		cmocka_unit_test(test_one_color_per_request_across_hops),
 		cmocka_unit_test(test_several_calls_share_one_ladder),
+		cmocka_unit_test(test_error_finding_marks_the_label_in_problem_style),
+		cmocka_unit_test(test_warning_finding_marks_the_label_in_warning_style),
+		cmocka_unit_test(test_info_findings_are_not_marked),
+		cmocka_unit_test(test_no_checker_no_mark),
+		cmocka_unit_test(test_lossy_sample_marks_frames_3_and_64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
