@@ -775,7 +775,12 @@ static int run(int argc, char **argv, const char *cmd)
 	 * filter's problem= reads them: the whole capture is checked once. */
 	struct checker *chk = NULL;
 	int check_rc = 0;
-	if (strcmp(cmd, "messages") && strcmp(cmd, "show") && strcmp(cmd, "db")) {
+	/* Checking re-reads every message (about as long again as loading):
+	 * the calls table and CSV go without it unless the filter asks. */
+	int want_check = !strcmp(cmd, "flow") || !strcmp(cmd, "export") || !strcmp(cmd, "stats") ||
+	                 !strcmp(cmd, "check") || (o.filter && strstr(o.filter, "problem=")) ||
+	                 ((!strcmp(cmd, "calls") || !*cmd) && o.fmt == EXPORT_JSON);
+	if (want_check) {
 		chk = check_new(l.store, l.tracker);
 		if (!chk) {
 			fprintf(stderr, "sipscope: out of memory\n");

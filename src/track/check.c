@@ -232,6 +232,7 @@ struct checker {
 	struct queue timers[TIMER__COUNT];
 
 	struct sip_header hdrs[MAX_HEADERS];
+	struct sdp sdp;        /* the message's SDP, parsed when it has one */
 	int oom;
 };
 
@@ -362,8 +363,8 @@ struct view {
 	uint32_t from_tag_h, to_tag_h;
 	int has_to_tag;
 	int reliable;        /* stream transport */
-	struct sdp sdp;
 	int has_sdp;
+	struct sdp *sdp;     /* the checker's scratch, valid when has_sdp */
 };
 
 /* URI of a Route / Record-Route entry reduced to what routing uses:
@@ -525,7 +526,7 @@ static void check_answer(struct checker *c, const struct view *v, uint32_t offer
 	const uint32_t *p = c->arena + offer_off - 1;
 	uint32_t noffer = *p++;
 	uint32_t nkept = *p++;
-	const struct sdp *a = &v->sdp;
+	const struct sdp *a = v->sdp;
 	if (a->nmedia_seen != noffer) {
 		report(c, v->idx, CHECK_SDP_MLINE_COUNT, -1,
 		       "the SDP answer has %zu m= line%s, the %s offer had %u (RFC 3264 6: exactly as many)",
@@ -1060,7 +1061,7 @@ static void check_request(struct checker *c, struct view *v)
 		if (x && mid != SIP_M_ACK)
 			queue_push(c, TIMER_TXN, r->ts_us + CHECK_TIMER_B_US, id);
 		if (x && v->has_sdp && (mid == SIP_M_INVITE || mid == SIP_M_UPDATE || mid == SIP_M_PRACK)) {
-			x->offer_off = sdp_summary(c, &v->sdp);
+			x->offer_off = sdp_summary(c, v->sdp);
 			x->offer_in_req = 1;
 		}
 	}
@@ -1162,7 +1163,7 @@ static void note_2xx(struct checker *c, struct view *v, struct txn_st *x)
 		queue_push(c, TIMER_ACK, now + CHECK_TIMER_B_US, (uint32_t)a);
 		/* No offer in the INVITE: the 2xx makes it, the ACK answers. */
 		if (v->has_sdp && x && !x->offer_in_req) {
-			s->offer_off = sdp_summary(c, &v->sdp);
+			s->offer_off = sdp_summary(c, v->sdp);
 			if (hmap_put(&c->ack_offer, hmap_mix(v->leg, v->m.cseq), (uint32_t)a) < 0)
 				c->oom = 1;
 		}
@@ -1310,9 +1311,10 @@ static void check_response(struct checker *c, struct view *v)
 
 static int check_one(struct checker *c, size_t idx)
 {
-	struct view v;
-	memset(&v, 0, sizeof v);
+	struct view v; /* not cleared whole: the parser fills v.m */
 	v.idx = idx;
+	v.has_sdp = 0;
+	v.sdp = &c->sdp;
 	v.r = store_msg_at(c->s, idx);
 	if (!v.r)
 		return 0;
@@ -1345,7 +1347,7 @@ static int check_one(struct checker *c, size_t idx)
 		return 0;
 	}
 	struct sv body = sip_body_sdp(&v.m);
-	v.has_sdp = sv_is_set(body) && body.len && sdp_parse(body.p, body.len, &v.sdp) == 0;
+	v.has_sdp = sv_is_set(body) && body.len && sdp_parse(body.p, body.len, v.sdp) == 0;
 	if (v.m.is_request)
 		check_request(c, &v);
 	else
