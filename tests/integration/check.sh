@@ -96,3 +96,4 @@ if [ -d "$CORPUS" ]; then
 else
 	skp "check: ../shared/corpus absent"
 fi
+

@@ -492,5 +492,8 @@ expect "export from a database: status 2" 2 "$BIN" export -r "$T/all.db" --all -
 # --- the conformance checker ---------------------------------------------
 . "$ROOT/tests/integration/check.sh"
 
+# --- media (RTP/RTCP) -----------------------------------------------------
+. "$ROOT/tests/integration/rtp.sh"
+
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
