@@ -261,6 +261,8 @@ f6() { local p=$1 f; shift; f="port $p"; for p; do f="$f or port $p"; done; echo
 # ------------------------------------------------------------ captures ----
 # Each capture uses its own pair of ports: uas 15xxx, uac 25xxx
 # (media ports +1000 and sipp control ports +2000 are outside the filter).
+# Each capture is made only if "want NAME" (ONLY=...); the bodies of these
+# if blocks are left unindented.
 
 if want basic_udp; then
 echo "== basic_udp: 3 basic calls over UDP"
