@@ -22,14 +22,25 @@
 #  - tls_sip: kamailio (kamailio/kamailio-tls.cfg, a certificate made by
 #    openssl for the run) answering tools/tls_client.py over TLS.
 #
+# The RTP captures (rtp_g711, rtp_oneway, rtp_loss) have real G.711 A-law
+# RTP and RFC 2833 DTMF, played by sipp (play_pcap_audio) from sip-tester's
+# /usr/share/sip-tester/{g711a,dtmf_2833_1}.pcap, as the SDP offer and
+# answer (PCMA/8000, telephone-event/8000) say; rtp_loss runs in the two
+# network namespaces, with nftables dropping ~5% of the caller's RTP.
+#
 # Usage: sudo ./make-samples.sh          (needs root for tcpdump and netns)
 #        KEEP_LOGS=1 ./make-samples.sh   (keep sipp/tcpdump/kamailio logs)
+#        ONLY=rtp ./make-samples.sh      (only the captures whose names start
+#                                         with one of the comma-separated
+#                                         words: ONLY=rtp,basic_udp; hep3_udp
+#                                         needs basic_udp in the same run)
 #
 # Needs: sipp, tcpdump, kamailio with its websocket and tls modules,
-#        sngrep, ip (iproute2), ethtool, openssl, python3 (standard library
-#        only), timeout (coreutils).  On Debian/Ubuntu:
+#        sngrep, ip (iproute2), ethtool, nft (nftables), openssl, python3
+#        (standard library only), timeout (coreutils).  On Debian/Ubuntu:
 #        apt-get install sip-tester tcpdump kamailio kamailio-websocket-modules \
-#                        kamailio-tls-modules sngrep iproute2 ethtool openssl python3
+#                        kamailio-tls-modules sngrep iproute2 ethtool nftables \
+#                        openssl python3
 # tshark is optional: when present, a per-capture summary is printed.
 #
 # Idempotent: each run overwrites the *.pcap files it makes.  Exits non-zero
@@ -44,24 +55,37 @@ KAMCFG=$HERE/kamailio/kamailio.cfg
 KAMWSCFG=$HERE/kamailio/kamailio-ws.cfg
 KAMTLSCFG=$HERE/kamailio/kamailio-tls.cfg
 TOOLS=$HERE/tools
+MEDIA_DIR=/usr/share/sip-tester
 export PATH="$PATH:/usr/sbin:/sbin"
+
+# want NAME : true if capture NAME is to be made (all of them, unless ONLY
+# lists name prefixes, comma-separated)
+want() {
+    local w
+    [[ -n ${ONLY:-} ]] || return 0
+    for w in ${ONLY//,/ }; do
+        [[ $1 == "$w"* ]] && return 0
+    done
+    return 1
+}
 
 # ---------------------------------------------------------------- tools ----
 missing=()
-for tool in sipp tcpdump kamailio timeout ip ethtool python3 sngrep openssl; do
+for tool in sipp tcpdump kamailio timeout ip ethtool nft python3 sngrep openssl; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if ((${#missing[@]})); then
     echo "error: missing tool(s): ${missing[*]}" >&2
     echo "       install them, e.g. apt-get install sip-tester tcpdump kamailio" \
-         "kamailio-websocket-modules kamailio-tls-modules sngrep iproute2 ethtool python3 openssl" >&2
+         "kamailio-websocket-modules kamailio-tls-modules sngrep iproute2 ethtool nftables python3 openssl" >&2
     exit 2
 fi
 if [[ $(id -u) -ne 0 ]]; then
     echo "warning: not root; tcpdump may be unable to capture on lo" >&2
 fi
-for f in "$KAMCFG" "$KAMWSCFG" "$KAMTLSCFG" "$SCEN"/{uac,uas}_{basic,busy,cancel,register,reinvite,bigsdp}.xml \
-         "$TOOLS"/{tcp_segments,ws_client,udp_sink,hep3dump,tls_client}.py; do
+for f in "$KAMCFG" "$KAMWSCFG" "$KAMTLSCFG" "$SCEN"/{uac,uas}_{basic,busy,cancel,register,reinvite,bigsdp,rtp}.xml \
+         "$SCEN"/uas_rtp_oneway.xml "$TOOLS"/{tcp_segments,ws_client,udp_sink,hep3dump,tls_client,rtp_loop}.py \
+         "$MEDIA_DIR"/{g711a,dtmf_2833_1}.pcap; do
     [[ -r $f ]] || { echo "error: missing $f" >&2; exit 2; }
 done
 # the WebSocket config needs the websocket and xhttp modules
@@ -185,12 +209,15 @@ wait_port() {
 SIPP_COMMON=(-nostdin -timeout 30s -timeout_error -max_retrans 5 -recv_timeout 10000)
 
 # uas NAME SCENARIO IP PORT CALLS [SIPP OPTIONS...] : start a sipp server
-# (inside network namespace $IN_NS when that is set, as for uac)
+# (inside network namespace $IN_NS when that is set, as for uac); SCENARIO
+# is a file in scenarios/ or an absolute path; sipp is stopped after
+# $SIPP_WALL seconds (40 by default)
 uas() {
     local name=$1 scen=$2 ip=$3 port=$4 calls=$5 pre=()
     shift 5
     [[ -z ${IN_NS:-} ]] || pre=(ip netns exec "$IN_NS")
-    bg "$name.uas" "${pre[@]}" timeout 40 sipp -sf "$SCEN/$scen" -i "$ip" -p "$port" \
+    [[ $scen == /* ]] || scen=$SCEN/$scen
+    bg "$name.uas" "${pre[@]}" timeout "${SIPP_WALL:-40}" sipp -sf "$scen" -i "$ip" -p "$port" \
         -mp $((port + 1000)) -cp $((port + 2000)) -m "$calls" "${SIPP_COMMON[@]}" "$@"
     UAS_PID=$BG
     wait_port "$port" "$UAS_PID"
@@ -207,10 +234,11 @@ uac() {
     local name=$1 scen=$2 ip=$3 port=$4 remote=$5 calls=$6 pre=()
     shift 6
     [[ -z ${IN_NS:-} ]] || pre=(ip netns exec "$IN_NS")
-    bg "$name.uac" "${pre[@]}" timeout 40 sipp -sf "$SCEN/$scen" -i "$ip" -p "$port" \
+    [[ $scen == /* ]] || scen=$SCEN/$scen
+    bg "$name.uac" "${pre[@]}" timeout "${SIPP_WALL:-40}" sipp -sf "$scen" -i "$ip" -p "$port" \
         -mp $((port + 1000)) -cp $((port + 2000)) -m "$calls" -r 4 -rp 1000 -s bob \
         "${SIPP_COMMON[@]}" "$@" "$remote"
-    reap "$BG" 45
+    reap "$BG" $((${SIPP_WALL:-40} + 5))
 }
 
 # finish NAME UAC_RC [lossy] : wait for the uas, stop the capture, judge
@@ -233,49 +261,66 @@ f6() { local p=$1 f; shift; f="port $p"; for p; do f="$f or port $p"; done; echo
 # ------------------------------------------------------------ captures ----
 # Each capture uses its own pair of ports: uas 15xxx, uac 25xxx
 # (media ports +1000 and sipp control ports +2000 are outside the filter).
+# Each capture is made only if "want NAME" (ONLY=...); the bodies of these
+# if blocks are left unindented.
 
+if want basic_udp; then
 echo "== basic_udp: 3 basic calls over UDP"
 capture_start basic_udp "$(f4 15060 25060)"
 uas basic_udp uas_basic.xml 127.0.0.1 15060 3
 uac basic_udp uac_basic.xml 127.0.0.1 25060 127.0.0.1:15060 3
 finish basic_udp "$RC"
+fi
 
+if want busy_udp; then
 echo "== busy_udp: 3 calls rejected with 486 Busy Here"
 capture_start busy_udp "$(f4 15070 25070)"
 uas busy_udp uas_busy.xml 127.0.0.1 15070 3
 uac busy_udp uac_busy.xml 127.0.0.1 25070 127.0.0.1:15070 3
 finish busy_udp "$RC"
+fi
 
+if want cancel_udp; then
 echo "== cancel_udp: 3 calls cancelled while ringing"
 capture_start cancel_udp "$(f4 15080 25080)"
 uas cancel_udp uas_cancel.xml 127.0.0.1 15080 3
 uac cancel_udp uac_cancel.xml 127.0.0.1 25080 127.0.0.1:15080 3
 finish cancel_udp "$RC"
+fi
 
+if want register_udp; then
 echo "== register_udp: 3 REGISTERs with a 401 digest challenge"
 capture_start register_udp "$(f4 15090 25090)"
 uas register_udp uas_register.xml 127.0.0.1 15090 3
 uac register_udp uac_register.xml 127.0.0.1 25090 127.0.0.1:15090 3 -au alice -ap sipscope
 finish register_udp "$RC"
+fi
 
+if want reinvite_udp; then
 echo "== reinvite_udp: 2 calls with a hold re-INVITE and an INFO"
 capture_start reinvite_udp "$(f4 15100 25100)"
 uas reinvite_udp uas_reinvite.xml 127.0.0.1 15100 2
 uac reinvite_udp uac_reinvite.xml 127.0.0.1 25100 127.0.0.1:15100 2
 finish reinvite_udp "$RC"
+fi
 
+if want basic_tcp; then
 echo "== basic_tcp: 3 basic calls over one TCP connection"
 capture_start basic_tcp "$(f4 15110 25110)"
 uas basic_tcp uas_basic.xml 127.0.0.1 15110 3 -t t1
 uac basic_tcp uac_basic.xml 127.0.0.1 25110 127.0.0.1:15110 3 -t t1
 finish basic_tcp "$RC"
+fi
 
+if want basic_ipv6; then
 echo "== basic_ipv6: 2 basic calls over UDP on ::1"
 capture_start basic_ipv6 "$(f6 15120 25120)"
 uas basic_ipv6 uas_basic.xml ::1 15120 2
 uac basic_ipv6 uac_basic.xml ::1 25120 '[::1]:15120' 2
 finish basic_ipv6 "$RC"
+fi
 
+if want proxy_rr_udp; then
 echo "== proxy_rr_udp: 3 calls uac -> kamailio:$KAM_PORT -> uas, with Record-Route"
 capture_start proxy_rr_udp "$(f4 25130 "$KAM_PORT" 15131)"
 mkdir -p "$WORK/kamailio"
@@ -303,18 +348,55 @@ if ((uac_rc != 0 || uas_rc != 0)); then
     FAILED+=(proxy_rr_udp)
 fi
 printf '  %s: uac exit %d, uas exit %d\n' proxy_rr_udp "$uac_rc" "$uas_rc"
+fi
 
+if want lossy_udp; then
 echo "== lossy_udp: 8 basic calls, uac and uas each drop 10% of messages"
 capture_start lossy_udp "$(f4 15140 25140)"
 uas lossy_udp uas_basic.xml 127.0.0.1 15140 8 -lost 10
 uac lossy_udp uac_basic.xml 127.0.0.1 25140 127.0.0.1:15140 8 -lost 10
 # some calls may fail here (that is the point), so sipp's status is not fatal
 finish lossy_udp "$RC" lossy
+fi
+
+# ----------------------------------------------------------- RTP captures ----
+# Real G.711 A-law RTP, played by sipp's play_pcap_audio from the pcap files
+# of sip-tester: sipp sends their RTP as it is (SSRC, sequence numbers,
+# timestamps, timing) through a raw socket, with the addresses and ports of
+# the SDP.  sipp 3.6 binds only its -mp port (and -mp + 2), the port the
+# SDP names ([media_port]), so each call is one sipp pair with its own ports
+# (media: SIP port + 1000); the capture filters take the media ports too.
+if want rtp_g711; then
+echo "== rtp_g711: 2 calls, G.711 A-law RTP both ways, RFC 2833 DTMF from the caller"
+capture_start rtp_g711 "$(f4 15190 25190 16190 26190 15194 25194 16194 26194)"
+for call in 1 2; do
+    port=$((15190 + 4 * (call - 1)))
+    uas "rtp_g711.$call" uas_rtp.xml 127.0.0.1 "$port" 1
+    uac "rtp_g711.$call" uac_rtp.xml 127.0.0.1 $((port + 10000)) "127.0.0.1:$port" 1
+    uac_rc=$RC
+    reap "$UAS_PID" 10
+    if ((uac_rc != 0 || RC != 0)); then
+        echo "error: rtp_g711: call $call: sipp uac exit $uac_rc, uas exit $RC (see logs)" >&2
+        FAILED+=("rtp_g711($call)")
+    fi
+    printf '  %s: call %d: uac exit %d, uas exit %d\n' rtp_g711 "$call" "$uac_rc" "$RC"
+done
+capture_stop
+fi
+
+if want rtp_oneway; then
+echo "== rtp_oneway: 1 call, only the caller sends RTP (one-way audio)"
+capture_start rtp_oneway "$(f4 15200 25200 16200 26200)"
+uas rtp_oneway uas_rtp_oneway.xml 127.0.0.1 15200 1
+uac rtp_oneway uac_rtp.xml 127.0.0.1 25200 127.0.0.1:15200 1
+finish rtp_oneway "$RC"
+fi
 
 # ------------------------------------------------- transport captures ----
 # From here on tcpdump hands every packet over at once (no 1 s buffering).
 CAP_OPTS=(--immediate-mode)
 
+if want frag_udp || want frag_ipv6 || want frag_tcp || want rtp_loss; then
 # Two network namespaces joined by a veth pair (MTU 1500, offloads off so
 # tcpdump sees the packets as they go on the wire: real IP fragments and
 # MSS-sized TCP segments).  The names carry our pid; the exit trap
@@ -337,6 +419,7 @@ for side in a b; do
     ip -n "$ns" -6 addr add "fd00:99::$n/64" dev "ss${side}0" nodad
 done
 
+if want frag_udp; then
 # non-first fragments have no UDP header: keep them by fragment offset (v4)
 # or by the Fragment extension header (v6, next header 44)
 echo "== frag_udp: 2 calls over UDP whose INVITE and 200 OK (~5 KB SDP) are IP fragments"
@@ -344,24 +427,72 @@ capture_start frag_udp "ip and (udp port 15150 or udp port 25150 or (ip[6:2] & 0
 IN_NS=$NS_A uas frag_udp uas_bigsdp.xml 10.99.0.1 15150 2
 IN_NS=$NS_B uac frag_udp uac_bigsdp.xml 10.99.0.2 25150 10.99.0.1:15150 2
 finish frag_udp "$RC"
+fi
 
+if want frag_ipv6; then
 echo "== frag_ipv6: 2 calls over UDP on IPv6 with fragmented INVITE and 200 OK"
 capture_start frag_ipv6 "ip6 and (udp port 15160 or udp port 25160 or ip6[6] == 44)" ssa0 "$NS_A"
 IN_NS=$NS_A uas frag_ipv6 uas_bigsdp.xml fd00:99::1 15160 2
 IN_NS=$NS_B uac frag_ipv6 uac_bigsdp.xml fd00:99::2 25160 '[fd00:99::1]:15160' 2
 finish frag_ipv6 "$RC"
+fi
 
+if want frag_tcp; then
 echo "== frag_tcp: 2 calls over one TCP connection, INVITE and 200 OK over several segments"
 capture_start frag_tcp "tcp and (port 15170 or port 25170)" ssa0 "$NS_A"
 IN_NS=$NS_A uas frag_tcp uas_bigsdp.xml 10.99.0.1 15170 2 -t t1
 IN_NS=$NS_B uac frag_tcp uac_bigsdp.xml 10.99.0.2 25170 10.99.0.1:15170 2 -t t1
 finish frag_tcp "$RC"
+fi
+
+# The caller's RTP crosses the veth pair with ~5% loss (nftables in B drops
+# it as it leaves, so tcpdump in A sees the gaps) and ~10 ms of jitter
+# (its send times are moved by up to +-10 ms, seeded, the same every run:
+# this kernel-independent way because netem is often not built).  The
+# stream is 3 seamless copies of g711a.pcap (tools/rtp_loop.py: 708
+# packets, 21.2 s) so a few dozen packets are lost every run.
+if want rtp_loss; then
+echo "== rtp_loss: 1 call, G.711 RTP both ways; the caller's RTP loses ~5% and has ~10 ms jitter"
+python3 "$TOOLS/rtp_loop.py" "$MEDIA_DIR/g711a.pcap" "$WORK/rtp_loss.caller.pcap" 3 \
+    --jitter 10 --seed 1 >"$WORK/rtp_loss.loop.log"
+python3 "$TOOLS/rtp_loop.py" "$MEDIA_DIR/g711a.pcap" "$WORK/rtp_loss.callee.pcap" 3 \
+    >>"$WORK/rtp_loss.loop.log"
+sed -e "s|$MEDIA_DIR/g711a\.pcap|$WORK/rtp_loss.caller.pcap|" \
+    -e 's|<pause milliseconds="7500" />|<pause milliseconds="21700" />|' \
+    "$SCEN/uac_rtp.xml" >"$WORK/uac_rtp_loss.xml"
+sed -e "s|$MEDIA_DIR/g711a\.pcap|$WORK/rtp_loss.callee.pcap|" \
+    "$SCEN/uas_rtp.xml" >"$WORK/uas_rtp_loss.xml"
+if ! grep -q 'milliseconds="21700"' "$WORK/uac_rtp_loss.xml" ||
+   ! grep -q rtp_loss.callee "$WORK/uas_rtp_loss.xml"; then
+    echo "error: rtp_loss: could not adapt uac_rtp.xml/uas_rtp.xml" >&2
+    exit 1
+fi
+# (on the egress hook of B's veth end: sipp, whose raw socket would get
+# EPERM for a drop in the output chain and stop playing, sees nothing)
+ip netns exec "$NS_B" nft -f - <<EOF
+table netdev sipscope_loss {
+    chain out {
+        type filter hook egress device ssb0 priority 0; policy accept;
+        ip daddr 10.99.0.1 udp dport 16210 numgen random mod 100 < 5 counter drop
+    }
+}
+EOF
+capture_start rtp_loss "ip and udp and (port 15210 or port 25210 or port 16210 or port 26210)" ssa0 "$NS_A"
+IN_NS=$NS_A SIPP_WALL=60 uas rtp_loss "$WORK/uas_rtp_loss.xml" 10.99.0.1 15210 1 -timeout 50s
+IN_NS=$NS_B SIPP_WALL=60 uac rtp_loss "$WORK/uac_rtp_loss.xml" 10.99.0.2 25210 10.99.0.1:15210 1 -timeout 50s
+finish rtp_loss "$RC"
+printf '  %s: nftables dropped %s packets of the caller'"'"'s RTP\n' rtp_loss \
+    "$(ip netns exec "$NS_B" nft list ruleset | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')"
+fi
+
 
 for ns in "${NETNS[@]}"; do
     ip netns del "$ns"
 done
 NETNS=()
+fi
 
+if want tcp_segments; then
 echo "== tcp_segments: one dialog over TCP, cut into awkward segments by tools/tcp_segments.py"
 capture_start tcp_segments "$(f4 15180 25180)"
 bg tcp_segments.peers python3 "$TOOLS/tcp_segments.py" --host 127.0.0.1 \
@@ -374,7 +505,9 @@ if ((peers_rc != 0)); then
     FAILED+=(tcp_segments)
 fi
 printf '  %s: peers exit %d\n' tcp_segments "$peers_rc"
+fi
 
+if want ws_sip; then
 echo "== ws_sip: SIP over WebSocket, tools/ws_client.py <-> kamailio:$WS_PORT"
 capture_start ws_sip "ip host 127.0.0.1 and tcp port $WS_PORT"
 mkdir -p "$WORK/kamailio-ws"
@@ -399,7 +532,12 @@ if ((client_rc != 0)); then
     FAILED+=(ws_sip)
 fi
 printf '  %s: client exit %d\n' ws_sip "$client_rc"
+fi
 
+if want hep3_udp && [[ ! -s $WORK/basic_udp.pcap ]]; then
+    echo "== hep3_udp: skipped, it needs basic_udp in the same run" >&2
+    FAILED+=("hep3_udp(no basic_udp)")
+elif want hep3_udp; then
 # sngrep reads the basic_udp.pcap made above and sends each SIP message as
 # HEP v3 over UDP; tools/udp_sink.py listens on the port, so no ICMP
 # port-unreachable makes sngrep lose the next packet
@@ -419,7 +557,9 @@ if ((sngrep_rc != 0 || sink_rc != 0)); then
     FAILED+=(hep3_udp)
 fi
 printf '  %s: sngrep exit %d, %s\n' hep3_udp "$sngrep_rc" "$(cat "$WORK/hep3_udp.sink.log")"
+fi
 
+if want tls_sip; then
 # kamailio answers REGISTER and OPTIONS over TLS with a certificate made
 # for this run; tools/tls_client.py sends them with SNI sip.sipscope.test.
 # What a capture of it can show is the handshake and encrypted records.
@@ -457,15 +597,17 @@ if ((client_rc != 0)); then
     FAILED+=(tls_sip)
 fi
 printf '  %s: client exit %d, %s\n' tls_sip "$client_rc" "$(cat "$WORK/tls_sip.client.log")"
+fi
 
 # ------------------------------------------------------------- results ----
 NAMES=(basic_udp busy_udp cancel_udp register_udp reinvite_udp basic_tcp
        basic_ipv6 proxy_rr_udp lossy_udp frag_udp frag_ipv6 frag_tcp tcp_segments
-       ws_sip hep3_udp tls_sip)
+       ws_sip hep3_udp tls_sip rtp_g711 rtp_oneway rtp_loss)
 
 echo
 echo "created in $HERE:"
 for name in "${NAMES[@]}"; do
+    want "$name" || continue
     src=$WORK/$name.pcap
     packets=0
     [[ -s $src ]] && packets=$(tcpdump -n -r "$src" 2>/dev/null | wc -l)
@@ -479,7 +621,9 @@ for name in "${NAMES[@]}"; do
     chmod 644 "$HERE/$name.pcap"
     size=$(stat -c %s "$HERE/$name.pcap")
     printf '  %-18s %7d bytes %4d packets\n' "$name.pcap" "$size" "$packets"
-    ((size < 200 * 1024)) || echo "warning: $name.pcap is larger than 200 KB" >&2
+    limit=200
+    [[ $name != rtp_* ]] || limit=2048   # a few seconds of audio
+    ((size < limit * 1024)) || echo "warning: $name.pcap is larger than $limit KB" >&2
 done
 
 if command -v tshark >/dev/null 2>&1; then
@@ -487,6 +631,7 @@ if command -v tshark >/dev/null 2>&1; then
     echo "SIP messages per capture (tshark; 'repeated' = same Call-ID, CSeq, branch"
     echo "and method/status seen before on the same hop, i.e. a retransmission):"
     for name in "${NAMES[@]}"; do
+        want "$name" || continue
         [[ -s $HERE/$name.pcap ]] || continue
         printf '  %-18s ' "$name"
         if [[ $name == tls_sip ]]; then
@@ -533,6 +678,18 @@ if command -v tshark >/dev/null 2>&1; then
                 printf '  %-18s %s\n' "" "$(tshark -r "$HERE/$name.pcap" -Y 'sip and tcp.reassembled.length' \
                     2>/dev/null | wc -l) SIP messages reassembled from several segments" ;;
         esac
+    done
+
+    # the RTP captures: tshark's own view of each stream (sipp sends no
+    # RTCP); RTP is found by tshark's heuristic (rtp.heuristic_rtp), the
+    # same as -d udp.port==MEDIA_PORT,rtp for each media port of the SDP
+    for name in rtp_g711 rtp_oneway rtp_loss; do
+        want "$name" || continue
+        [[ -s $HERE/$name.pcap ]] || continue
+        echo
+        echo "RTP streams of $name.pcap (tshark -o rtp.heuristic_rtp:TRUE -q -z rtp,streams):"
+        tshark -r "$HERE/$name.pcap" -o rtp.heuristic_rtp:TRUE -q -z rtp,streams 2>/dev/null |
+            grep -v -e '^=*$' -e '^=.*RTP Streams' -e '^Running as user' | sed 's/^/  /'
     done
 fi
 
