@@ -67,7 +67,8 @@ struct media_stream {
 	double delta_ms_max;  /* longest gap between two packets */
 	int64_t gap_us;       /* longest silence (0 when under MEDIA_GAP_US) */
 	int64_t after_bye_us; /* how long it went on after the BYE, 0 none */
-	double mos;           /* E-model estimate, 0 before media_finish() */
+	double mos;           /* E-model estimate; 0 before media_finish() and for
+	                       * streams of DTMF events */
 	/* RTCP reports about this stream (from the receiver), when present */
 	uint32_t rtcp_reports;
 	double rtcp_fraction_lost; /* last report, 0..1 */

@@ -59,10 +59,13 @@ int export_rtp(FILE *out, const struct tracker *t, const struct media *m, enum e
 			fprintf(out, ",\"clock\":%" PRIu32 ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
 			        ",\"expected\":%" PRId64 ",\"lost\":%" PRId64 ",\"lost_pct\":%.2f"
 			        ",\"duplicates\":%" PRIu64 ",\"out_of_order\":%" PRIu64 ",\"seq_jumps\":%" PRIu64
-			        ",\"max_delta_ms\":%.3f,\"jitter_ms_mean\":%.3f,\"jitter_ms_max\":%.3f,\"mos\":%.2f",
+			        ",\"max_delta_ms\":%.3f,\"jitter_ms_mean\":%.3f,\"jitter_ms_max\":%.3f,\"mos\":",
 			        s->clock, s->packets, s->bytes, s->expected, s->lost, pct, s->duplicates,
-			        s->out_of_order, s->seq_jumps, s->delta_ms_max, s->jitter_ms_mean, s->jitter_ms_max,
-			        s->mos);
+			        s->out_of_order, s->seq_jumps, s->delta_ms_max, s->jitter_ms_mean, s->jitter_ms_max);
+			if (s->mos > 0)
+				fprintf(out, "%.2f", s->mos);
+			else
+				fputs("null", out);
 			fprintf(out, ",\"start\":%" PRId64 ".%06d,\"end\":%" PRId64 ".%06d,\"first_frame\":%" PRIu64
 			        ",\"last_frame\":%" PRIu64 ",\"announced\":%s,\"mline\":", s->first_us / 1000000,
 			        (int)(s->first_us % 1000000), s->last_us / 1000000, (int)(s->last_us % 1000000),
@@ -106,9 +109,12 @@ int export_rtp(FILE *out, const struct tracker *t, const struct media *m, enum e
 		} else {
 			char lost[32];
 			snprintf(lost, sizeof lost, "%" PRId64 " (%.1f%%)", s->lost, pct);
-			fprintf(out, "%-5s %-22s %-22s 0x%08" PRIX32 " %-3u %-16s %7" PRIu64 " %12s %8.2f %8.2f %8.2f %5.2f  %s",
+			char mos[16] = "-";
+			if (s->mos > 0)
+				snprintf(mos, sizeof mos, "%.2f", s->mos);
+			fprintf(out, "%-5s %-22s %-22s 0x%08" PRIX32 " %-3u %-16s %7" PRIu64 " %12s %8.2f %8.2f %8.2f %5s  %s",
 			        cs, src, dst, s->ssrc, s->pt, codec, s->packets, lost, s->delta_ms_max,
-			        s->jitter_ms_mean, s->jitter_ms_max, s->mos, probs[0] ? probs : "-");
+			        s->jitter_ms_mean, s->jitter_ms_max, mos, probs[0] ? probs : "-");
 			if (nd)
 				fprintf(out, "  DTMF %s", dtmf);
 			putc('\n', out);

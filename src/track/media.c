@@ -583,7 +583,8 @@ void media_finish(struct media *m)
 			if (!back)
 				s->problems |= MEDIA_P_ONE_WAY;
 		}
-		s->mos = estimate_mos(s);
+		/* Only voice has a MOS: not an event or comfort-noise stream. */
+		s->mos = s->dtmf_pt && s->pt == s->dtmf_pt ? 0 : estimate_mos(s);
 	}
 }
 

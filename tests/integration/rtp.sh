@@ -41,3 +41,33 @@ fi
 "$BIN" calls -r "$T/rtp.pcap" --format csv >"$T/b"
 cmp -s "$T/a" "$T/b" && ok "calls --rtp: the signalling is what it is without" || bad "calls --rtp: the signalling is what it is without" "$T/a"
 expect "rtp from a database: exit 2" 2 "$BIN" rtp -r "$T/all.db"
+
+# The RTP samples (sipp playing G.711 and RFC 2833 DTMF, make-samples.sh):
+# tshark agrees on every stream; each capture's problem is found.
+python3 "$ROOT/tests/integration/rtp_compare.py" "$BIN" "$S"/rtp_*.pcap >"$T/rc" 2>&1
+case $? in
+0) ok "rtp samples: every stream's packets, lost, max delta and jitter equal tshark's" ;;
+77) skp "rtp samples vs tshark: tshark not installed" ;;
+*) bad "rtp samples: every stream's packets, lost, max delta and jitter equal tshark's" "$T/rc" ;;
+esac
+if python3 - "$BIN" "$S" <<'PY'
+import json, subprocess, sys
+def streams(name):
+    out = subprocess.run([sys.argv[1], "rtp", "-r", "%s/%s.pcap" % (sys.argv[2], name), "--format", "json"],
+                         capture_output=True, text=True, check=True).stdout
+    return [json.loads(l) for l in out.splitlines()]
+g = streams("rtp_g711")
+audio = [s for s in g if s["codec"] == "PCMA/8000"]
+assert len(audio) == 4 and all(s["problems"] == [] and s["lost"] == 0 and s["mos"] > 4.3 for s in audio), g
+assert sorted(s["call"] for s in audio) == [1, 1, 2, 2], g
+ev = [s for s in g if s["codec"] == "telephone-event/8000"]
+assert len(ev) == 2 and all([d["digit"] for d in s["dtmf"]] == ["1"] and s["mos"] is None for s in ev), ev
+o = streams("rtp_oneway")
+assert o and all("one-way" in s["problems"] for s in o), o
+l = streams("rtp_loss")
+lossy = [s for s in l if "loss" in s["problems"]]
+assert len(lossy) == 1 and lossy[0]["lost"] > 5 and lossy[0]["mos"] < 4.2, l
+assert all(s["problems"] == [] for s in l if s is not lossy[0]), l
+PY
+then ok "rtp samples: g711 clean both ways with DTMF 1, oneway flagged one-way, loss flagged with a lower MOS"
+else bad "rtp samples: g711 clean both ways with DTMF 1, oneway flagged one-way, loss flagged with a lower MOS"; fi
