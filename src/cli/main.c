@@ -137,7 +137,8 @@ static const char export_help[] =
 	"\n"
 	"Write the packets of the chosen calls (their B2BUA legs too) to a pcap\n"
 	"file, exactly as captured: every frame that carried one of their SIP\n"
-	"messages, all the IP fragments and TCP segments it came in.  The captures\n"
+	"messages, all the IP fragments and TCP segments it came in, and their RTP\n"
+	"streams with RTCP (the media their SDP announced).  The captures\n"
 	"are read a second time, so standard input cannot be exported.\n";
 
 static const char db_help[] =
@@ -728,6 +729,7 @@ static int run(int argc, char **argv, const char *cmd)
 				return usage_error("%s", "export reads the captures twice: standard input "
 				                         "cannot be exported (save it to a file first)");
 		o.keep_ranges = 1;
+		o.rtp = 1; /* the calls' media goes along */
 	} else if (!strcmp(cmd, "db")) {
 		if (!o.output || !strcmp(o.output, "-"))
 			return usage_error("%s", "db needs -o FILE.db (an sqlite3 database is a file)");

@@ -22,7 +22,8 @@ struct span {
 	uint64_t first, last;
 	struct store_endpoint src, dst;
 	uint8_t transport;
-	uint8_t hep; /* the frame is a HEP packet: only the last frame is it */
+	uint8_t hep;   /* the frame is a HEP packet: only the last frame is it */
+	uint8_t media; /* an RTP stream or its RTCP: every UDP datagram of the hop */
 };
 
 /* A dumper on path, or on a copy of standard output for "-" (closing the
@@ -65,6 +66,9 @@ static int same_ep(const struct store_endpoint *a, const struct store_endpoint *
 static int frame_in_span(const struct span *r, uint64_t no, enum decode_status st,
                          const struct l4_packet *pkt)
 {
+	if (r->media)
+		return st == DECODE_OK && pkt->proto == 17 && !pkt->hep && same_ep(&pkt->src, &r->src) &&
+		       same_ep(&pkt->dst, &r->dst);
 	if (no == r->last)
 		return 1;
 	if (r->transport == STORE_TP_WS && st == DECODE_OK && pkt->proto == 6 &&
@@ -112,6 +116,43 @@ static size_t *call_messages(const struct tracker *t, const uint32_t *calls, siz
 	return msgs;
 }
 
+/* The RTP streams of the calls (when media was followed) and their RTCP
+ * both ways (ports + 1), up to the calls' last SIP frame: spans that take
+ * every UDP datagram of their hop. */
+static int add_media_spans(struct span **spans, size_t *n, const struct tracker *t,
+                           const struct ingest *in, const uint32_t *calls, size_t ncalls)
+{
+	const struct media *m = ingest_media(in);
+	if (!m)
+		return 0;
+	uint64_t sip_end = 0;
+	for (size_t i = 0; i < *n; i++)
+		if ((*spans)[i].last > sip_end)
+			sip_end = (*spans)[i].last;
+	size_t cap = *n ? *n : 1;
+	for (size_t i = 0; i < media_stream_count(m); i++) {
+		const struct media_stream *ms = media_stream(m, i);
+		uint32_t leg = ms->h_call_id ? track_find_call(t, ms->h_call_id) : 0;
+		uint32_t root = leg ? track_call_root(t, leg) : 0;
+		int chosen = 0;
+		for (size_t k = 0; k < ncalls && !chosen; k++)
+			chosen = calls[k] == root;
+		if (!chosen)
+			continue;
+		if (vec_grow((void **)spans, &cap, *n + 3, sizeof **spans))
+			return -1;
+		uint64_t last = ms->last_frame > sip_end ? ms->last_frame : sip_end;
+		struct store_endpoint a = ms->src, b = ms->dst;
+		(*spans)[(*n)++] = (struct span){ ms->first_frame, ms->first_frame, ms->last_frame, a, b,
+		                                  STORE_TP_UDP, 0, 1 };
+		a.port++;
+		b.port++;
+		(*spans)[(*n)++] = (struct span){ ms->first_frame, ms->first_frame, last, a, b, STORE_TP_UDP, 0, 1 };
+		(*spans)[(*n)++] = (struct span){ ms->first_frame, ms->first_frame, last, b, a, STORE_TP_UDP, 0, 1 };
+	}
+	return 0;
+}
+
 long export_pcap(const char *path, const char *const *files, size_t nfiles, const char *bpf,
                  struct store *s, const struct tracker *t, const struct ingest *in,
                  const uint32_t *calls, size_t ncalls, size_t *nmsgs, char *err, size_t errn)
@@ -136,9 +177,14 @@ long export_pcap(const char *path, const char *const *files, size_t nfiles, cons
 		first = first && first <= m->frame ? first : m->frame;
 		spans[i] = (struct span){ m->transport == STORE_TP_WS ? 1 : first, first, m->frame,
 		                          *store_endpoint(s, m->src), *store_endpoint(s, m->dst),
-		                          m->transport, m->agent != 0 };
+		                          m->transport, m->agent != 0, 0 };
 	}
 	free(msgs);
+	if (add_media_spans(&spans, &n, t, in, calls, ncalls) < 0) {
+		free(spans);
+		snprintf(err, errn, "out of memory");
+		return -1;
+	}
 	qsort(spans, n, sizeof *spans, span_cmp);
 	uint64_t end = 0;
 	for (size_t i = 0; i < n; i++)

@@ -71,3 +71,14 @@ assert all(s["problems"] == [] for s in l if s is not lossy[0]), l
 PY
 then ok "rtp samples: g711 clean both ways with DTMF 1, oneway flagged one-way, loss flagged with a lower MOS"
 else bad "rtp samples: g711 clean both ways with DTMF 1, oneway flagged one-way, loss flagged with a lower MOS"; fi
+
+# export takes the calls' media along: call 1 of rtp_g711 alone reads back
+# as the same streams; all calls give the sample back byte for byte.
+"$BIN" export -r "$S/rtp_g711.pcap" -c 1 -o "$T/c1.pcap" 2>/dev/null
+"$BIN" rtp -r "$S/rtp_g711.pcap" --format json | grep '"call":1,' | sed 's/"first_frame":[0-9]*,"last_frame":[0-9]*,//' >"$T/a"
+"$BIN" rtp -r "$T/c1.pcap" --format json | sed 's/"first_frame":[0-9]*,"last_frame":[0-9]*,//' >"$T/b"
+[ -s "$T/a" ] && cmp -s "$T/a" "$T/b" && ok "export -c 1: the call's RTP streams come along, the same figures read back" ||
+	bad "export -c 1: the call's RTP streams come along, the same figures read back" "$T/b"
+"$BIN" export -r "$S/rtp_g711.pcap" --all -o "$T/all.pcap" 2>/dev/null
+cmp -s "$S/rtp_g711.pcap" "$T/all.pcap" && ok "export --all of rtp_g711: the sample back, byte for byte" ||
+	bad "export --all of rtp_g711: the sample back, byte for byte"
