@@ -898,7 +898,7 @@ static struct txn_st *incoming_hop(struct checker *c, uint32_t origin, const str
 		if (h->dst == x->src)
 			return h;
 		const struct store_endpoint *e = store_endpoint(c->s, h->dst);
-		if (me && e && e->family == me->family && !memcmp(e->addr, me->addr, 16))
+		if (me && e && e->family == me->family && !memcmp(e->addr, me->addr, me->family == 4 ? 4 : 16))
 			host_match = h;
 	}
 	return host_match;

@@ -484,6 +484,13 @@ int media_udp(struct media *m, uint64_t frame, int64_t ts_us, const struct store
 	if (rx && tx && rx->h_call_id != tx->h_call_id)
 		rx = NULL;
 	uint32_t ssrc = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 8 | p[11];
+	/* Unannounced: only what could be RTP (user ports, an audio/video
+	 * payload type), so DNS and friends do not fill the table. */
+	uint8_t upt = p[1] & 0x7f;
+	if (!rx && !tx && (src->port < 1024 || dst->port < 1024 || (upt > 34 && upt < 96))) {
+		m->stats.not_rtp++;
+		return 0;
+	}
 	struct media_stream *s = stream_get(m, src, dst, ssrc, 1);
 	if (!s)
 		return 1;
@@ -539,6 +546,48 @@ static double estimate_mos(const struct media_stream *s)
 	return 1 + 0.035 * r + 7e-6 * r * (r - 60) * (100 - r);
 }
 
+/* Does o flow back against s (same call and m= line, addresses swapped)? */
+static int flows_back(const struct media_stream *s, const struct media_stream *o)
+{
+	size_t alen = s->src.family == 4 ? 4 : 16;
+	return o != s && o->h_call_id == s->h_call_id && o->mline == s->mline &&
+	       !memcmp(o->src.addr, s->dst.addr, alen) && !memcmp(o->dst.addr, s->src.addr, alen) &&
+	       (o->src.port == s->dst.port || o->dst.port == s->src.port);
+}
+
+static int cmp_by_call(const void *a, const void *b)
+{
+	const struct media_stream *x = *(const struct media_stream *const *)a;
+	const struct media_stream *y = *(const struct media_stream *const *)b;
+	return (x->h_call_id > y->h_call_id) - (x->h_call_id < y->h_call_id);
+}
+
+/* One-way: no stream of the same call flows the other way.  Streams are
+ * grouped by call first, so a call's few streams meet only each other. */
+static void mark_one_way(struct media *m)
+{
+	struct media_stream **by = malloc((m->nst ? m->nst : 1) * sizeof *by);
+	if (!by)
+		return;
+	size_t n = 0;
+	for (size_t i = 0; i < m->nst; i++)
+		if (m->st[i].h_call_id)
+			by[n++] = &m->st[i];
+	qsort(by, n, sizeof *by, cmp_by_call);
+	for (size_t a = 0, b; a < n; a = b) {
+		for (b = a; b < n && by[b]->h_call_id == by[a]->h_call_id; b++)
+			;
+		for (size_t i = a; i < b; i++) {
+			int back = 0;
+			for (size_t k = a; k < b && !back; k++)
+				back = flows_back(by[i], by[k]);
+			if (!back)
+				by[i]->problems |= MEDIA_P_ONE_WAY;
+		}
+	}
+	free(by);
+}
+
 void media_finish(struct media *m)
 {
 	if (m->finished)
@@ -558,6 +607,7 @@ void media_finish(struct media *m)
 		m->st[keep++] = *s;
 	}
 	m->nst = keep;
+	mark_one_way(m);
 	for (size_t i = 0; i < m->nst; i++) {
 		struct media_stream *s = &m->st[i];
 		s->jitter_ms_mean = s->packets > 1 ? s->jitter_sum / (double)(s->packets - 1) : 0;
@@ -570,18 +620,6 @@ void media_finish(struct media *m)
 		    s->last_us > m->bye_us[b - 1] + MEDIA_AFTER_BYE_US) {
 			s->after_bye_us = s->last_us - m->bye_us[b - 1];
 			s->problems |= MEDIA_P_AFTER_BYE;
-		}
-		/* One-way: no stream of the same call flows the other way. */
-		if (s->h_call_id) {
-			int back = 0;
-			for (size_t k = 0; k < m->nst && !back; k++) {
-				const struct media_stream *o = &m->st[k];
-				back = k != i && o->h_call_id == s->h_call_id && o->mline == s->mline &&
-				       !memcmp(o->src.addr, s->dst.addr, 16) && !memcmp(o->dst.addr, s->src.addr, 16) &&
-				       (o->src.port == s->dst.port || o->dst.port == s->src.port);
-			}
-			if (!back)
-				s->problems |= MEDIA_P_ONE_WAY;
 		}
 		/* Only voice has a MOS: not an event or comfort-noise stream. */
 		s->mos = s->dtmf_pt && s->pt == s->dtmf_pt ? 0 : estimate_mos(s);
