@@ -97,3 +97,25 @@ else
 	skp "check: ../shared/corpus absent"
 fi
 
+
+# The HTML flow page in a DOM (jsdom runs its script as a browser would):
+# clicking each arrow shows that message, and lossy_udp's marked arrows
+# show their findings.
+NODE=$(command -v node || command -v nodejs || true)
+if [ -n "$NODE" ] && NODE_PATH=/usr/share/nodejs "$NODE" -e "require('jsdom')" 2>/dev/null; then
+	hbad=0
+	for cap in "$S"/*.pcap; do
+		name=$(basename "$cap" .pcap)
+		"$BIN" flow -r "$cap" --all --format html -o "$T/$name.html" 2>/dev/null || continue
+		grep -q '<g id=' "$T/$name.html" || continue
+		NODE_PATH=/usr/share/nodejs "$NODE" "$ROOT/tests/integration/html_click.js" "$T/$name.html" \
+			$([ "$name" = lossy_udp ] && echo 3:ack-missing 64:cseq-reused) >"$T/hc" 2>&1 ||
+			{ echo "$name:" >>"$T/hcerr"; cat "$T/hc" >>"$T/hcerr"; hbad=1; }
+	done
+	[ "$hbad" = 0 ] && ok "flow html: clicking every arrow of every sample shows its message (and lossy_udp's findings)" ||
+		bad "flow html: clicking every arrow of every sample shows its message (and lossy_udp's findings)" "$T/hcerr"
+elif [ "${CI:-}" = true ]; then
+	bad "flow html clicks: node with jsdom is missing in CI (apt-get install node-jsdom)"
+else
+	skp "flow html clicks: node with jsdom not installed (apt-get install node-jsdom)"
+fi
