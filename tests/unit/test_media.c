@@ -336,6 +336,33 @@ static void test_not_rtp(void **state)
 	media_free(m);
 }
 
+/* A re-INVITE moving the media: packets to the new port stay with the call,
+ * and the old address no longer names it once another call takes it. */
+static void test_reinvite_moves_media(void **state)
+{
+	(void)state;
+	struct media *m = media_new();
+	struct store_endpoint a = ep(10, 0, 0, 1, 4000), b1 = ep(10, 0, 0, 3, 5000), b2 = ep(10, 0, 0, 3, 6000);
+	sdp(m, 7, T0, "v=0\nc=IN IP4 10.0.0.3\nm=audio 5000 RTP/AVP 0\n");
+	for (int i = 0; i < 5; i++)
+		rtp(m, T0 + i * 20000, a, b1, 0, (uint16_t)i, (uint32_t)i * 160, 1, NULL, 160);
+	sdp(m, 7, T0 + 200000, "v=0\nc=IN IP4 10.0.0.3\nm=audio 6000 RTP/AVP 8\n");
+	sdp(m, 9, T0 + 210000, "v=0\nc=IN IP4 10.0.0.3\nm=audio 5000 RTP/AVP 0\n"); /* port reused */
+	for (int i = 5; i < 10; i++)
+		rtp(m, T0 + i * 20000 + 200000, a, b2, 8, (uint16_t)i, (uint32_t)i * 160, 2, NULL, 160);
+	rtp(m, T0 + 600000, ep(10, 0, 0, 5, 4100), b1, 0, 1, 0, 3, NULL, 160);
+	for (int i = 2; i < 6; i++)
+		rtp(m, T0 + 600000 + i * 20000, ep(10, 0, 0, 5, 4100), b1, 0, (uint16_t)i, 0, 3, NULL, 160);
+	media_finish(m);
+	assert_int_equal(media_stream_count(m), 3);
+	assert_int_equal(media_stream(m, 0)->h_call_id, 7);
+	assert_int_equal(media_stream(m, 1)->h_call_id, 7);
+	assert_string_equal(media_stream(m, 1)->codec, "PCMA/8000");
+	assert_int_equal(media_stream(m, 1)->problems & MEDIA_P_CODEC, 0);
+	assert_int_equal(media_stream(m, 2)->h_call_id, 9);
+	media_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_dtmf_events),
 		cmocka_unit_test(test_rtcp_receiver_report),
 		cmocka_unit_test(test_mos_falls_with_loss),
+		cmocka_unit_test(test_reinvite_moves_media),
 		cmocka_unit_test(test_not_rtp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
