@@ -704,8 +704,8 @@ static int run(int argc, char **argv, const char *cmd)
 		export_check_rules(stdout, o.fmt);
 		return fflush(stdout) ? EXIT_USAGE : 0;
 	}
-	if (!strcmp(cmd, "rtp"))
-		o.rtp = 1;
+	if (!strcmp(cmd, "rtp") || (o.filter && strstr(o.filter, "media=")))
+		o.rtp = 1; /* media= reads the streams */
 	if (!strcmp(cmd, "stats") && o.fmt == EXPORT_CSV)
 		return usage_error("%s", "stats prints a table or JSON, not CSV");
 	int picks = strcmp(cmd, "flow") == 0 || strcmp(cmd, "export") == 0;
@@ -793,9 +793,15 @@ static int run(int argc, char **argv, const char *cmd)
 		check_finish(chk);
 		o.ladder.check = chk;
 	}
+	/* --rtp: the streams show on the flows, and in the calls list's
+	 * media column, filter and JSON. */
+	const struct media *media = o.rtp && !l.from_db ? ingest_media(l.ingest) : NULL;
+	o.ladder.media = media;
 	struct calllist *cl = calllist_new(l.store, l.tracker);
-	if (cl)
+	if (cl) {
 		calllist_set_check(cl, chk);
+		calllist_set_media(cl, media);
+	}
 	if (!cl || calllist_set_filter(cl, o.filter, ferr, sizeof ferr) < 0 ||
 	    calllist_refresh(cl) < 0) {
 		fprintf(stderr, "sipscope: out of memory\n");
@@ -827,8 +833,8 @@ static int run(int argc, char **argv, const char *cmd)
 	} else if (!strcmp(cmd, "stats")) {
 		out_rc = export_stats(stdout, l.store, l.tracker, l.ingest, chk, o.fmt);
 	} else {
-		out_rc = export_calls(stdout, l.store, l.tracker, chk, o.fmt,
-		                      o.filter ? calllist_rows(cl) : NULL, calllist_count(cl));
+		out_rc = export_calls_media(stdout, l.store, l.tracker, chk, media, o.fmt,
+		                            o.filter ? calllist_rows(cl) : NULL, calllist_count(cl));
 	}
 	/* EXIT_USAGE from a command: it said why; anything else below 0 is a
 	 * message whose bytes could not be read again. */

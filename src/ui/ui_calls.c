@@ -213,13 +213,13 @@ static void set_columns(struct ui *ui, struct calls_view *cv)
 	for (size_t i = 0; i < cv->ncols; i++) {
 		static const char *const keys[CL__COUNT] = {
 			"index", "start", "method", "from", "to", "callid", "src", "dst", "msgs",
-			"state", "setup", "duration", "status", "ua", "problems",
+			"state", "setup", "duration", "status", "ua", "problems", "media",
 		};
 		size_t l = strlen(buf);
 		snprintf(buf + l, sizeof buf - l, "%s%s", i ? "," : "", keys[cv->cols[i]]);
 	}
 	ui_message(ui, "columns: index start method from to callid src dst msgs state setup "
-	               "duration status ua problems");
+	               "duration status ua problems media");
 	draw_status(ui);
 	if (!ui_prompt(ui, "Columns: ", buf, sizeof buf))
 		return;
