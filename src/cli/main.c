@@ -766,7 +766,7 @@ static int run(int argc, char **argv, const char *cmd)
 		struct ui_args ua = {
 			.files = o.files, .nfiles = o.nfiles, .correlate = o.correlate,
 			.filter = o.filter, .ascii = o.ladder.ascii, .iface = o.iface, .db = o.db,
-			.bpf = o.bpf[0] ? o.bpf : NULL,
+			.bpf = o.bpf[0] ? o.bpf : NULL, .rtp = o.rtp,
 		};
 		return ui_run(&ua);
 	}
