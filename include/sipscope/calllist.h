@@ -12,6 +12,13 @@
  *   problem=SEV   the call has a finding of that severity or worse:
  *                 problem=error, problem=warning, problem=info (any)
  *                 (problem= needs the checker: calllist_set_check())
+ *   media=PROBLEM a stream of the call has that problem: one-way, loss,
+ *                 nat, codec, gap, after-bye, unannounced (media.h; a
+ *                 stream no SDP announced belongs to no call, so
+ *                 unannounced matches only a call's own stream that
+ *                 lost its announcement)
+ *   media=none    the call has no RTP stream;  media=any  it has one
+ *                 (media= needs the streams: calllist_set_media())
  *   ~REGEX        a message of the call matches the POSIX extended
  *                 regular expression (case-insensitive) */
 #ifndef SIPSCOPE_CALLLIST_H
@@ -22,6 +29,7 @@
 #include <stdint.h>
 
 #include "sipscope/check.h"
+#include "sipscope/media.h"
 #include "sipscope/store.h"
 #include "sipscope/track.h"
 
@@ -41,6 +49,7 @@ enum calllist_col {
 	CL_STATUS,
 	CL_UA,
 	CL_PROBLEMS, /* findings of the checker: "2E 1W", "-" when none */
+	CL_MEDIA,    /* RTP streams: "2 RTP", "1 RTP!" (a problem), "-" none */
 	CL__COUNT
 };
 
@@ -60,6 +69,24 @@ void calllist_free(struct calllist *cl);
 /* The checker the problems column and the problem= filter read
  * (borrowed; NULL: the column is empty and problem= matches no call). */
 void calllist_set_check(struct calllist *cl, const struct checker *c);
+/* The media tracker the media column and the media= filter read
+ * (borrowed; NULL: the column is empty and media= matches no call).  Its
+ * streams are read on each calllist_refresh() as they stand. */
+void calllist_set_media(struct calllist *cl, const struct media *m);
+
+/* A call's streams, summed: how many, and the MEDIA_P_* bits of any. */
+struct calllist_media {
+	uint32_t streams;
+	uint16_t problems;
+};
+/* The streams of m summed per root call of t: a malloc'd array indexed by
+ * call id - 1, *n entries (track_call_count(t)); NULL when memory ran out
+ * (or there are no calls).  Streams of no call are left out. */
+struct calllist_media *calllist_media_sum(const struct tracker *t, const struct media *m, size_t *n);
+/* "2 RTP", "1 RTP!" (MEDIA_P_* problems), "-" when no stream.  Every
+ * surface prints a call's media so. */
+void calllist_media_text(char *buf, size_t n, const struct calllist_media *cm);
+
 /* "2E 1W 3I" for counts[CHECK_INFO..CHECK_ERROR] (zero counts left out),
  * "-" when all are zero.  Every surface prints a call's problems so. */
 void calllist_problems_text(char *buf, size_t n, const size_t counts[3]);

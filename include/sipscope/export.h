@@ -47,6 +47,13 @@ int export_messages(FILE *out, struct store *s, const struct tracker *t, enum ex
  * its columns). */
 int export_calls(FILE *out, struct store *s, const struct tracker *t, const struct checker *check,
                  enum export_format fmt, const uint32_t *only, size_t nonly);
+/* export_calls() with the media tracker `media` (may be NULL: the same as
+ * export_calls()): JSON adds each call's "streams":N and
+ * "media_problems":["one-way",...] (media.h names); the table and CSV
+ * stay as they are.  Returns 0, or -1 when memory ran out. */
+int export_calls_media(FILE *out, struct store *s, const struct tracker *t,
+                       const struct checker *check, const struct media *media,
+                       enum export_format fmt, const uint32_t *only, size_t nonly);
 
 /* Capture statistics: messages by method and status (with retransmissions),
  * response time per method (min/median/p95/max), calls by state, INVITE

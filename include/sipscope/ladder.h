@@ -5,7 +5,19 @@
  *
  * Rows, top to bottom: LADDER_HEAD_LINES header lines (endpoint names,
  * lifeline tops), then per message an arrow line and, when it carries an
- * SDP offer or answer, a summary line under it. */
+ * SDP offer or answer, a summary line under it.
+ *
+ * With media (ladder_opts.media), each RTP stream of the calls is a band
+ * (a double line with an arrow head) placed by its first packet's time
+ * among the messages, labelled "RTP PCMA/8000 236 pkts", with a line of
+ * figures under it ("lost 0, jitter 0.47 ms, MOS 4.40"; "DTMF 1" for an
+ * event stream) and, when it has problems, a line naming them in the
+ * problem style ("! one-way, loss 5.4%").  A stream's ends rarely are the
+ * SIP columns (media has its own ports): each end goes to the column of
+ * the SIP endpoint whose SDP announced that address (the UA that said
+ * "send my media here"), else to the column of the same ip:port, else to
+ * the first column of the same host IP, else to a new column of its own
+ * (media relays, NAT).  The exact addresses are in `sipscope rtp`. */
 #ifndef SIPSCOPE_LADDER_H
 #define SIPSCOPE_LADDER_H
 
@@ -14,6 +26,7 @@
 #include <stdio.h>
 
 #include "sipscope/check.h"
+#include "sipscope/media.h"
 #include "sipscope/store.h"
 #include "sipscope/track.h"
 
@@ -39,6 +52,9 @@ struct ladder_opts {
 	                       * LADDER_MARK before its label, that "!" cell
 	                       * drawn LADDER_S_PROBLEM or _WARNING; info
 	                       * findings are not marked. */
+	const struct media *media; /* borrowed; NULL: no RTP streams.  Read as it
+	                       * stands (media_refresh() or media_finish() first
+	                       * for the figures). */
 };
 
 #define LADDER_MARK "! " /* before the label of a message with a problem */
@@ -53,7 +69,8 @@ enum ladder_style {
 	LADDER_S_SDP,      /* SDP summary */
 	LADDER_S_BAD,      /* malformed message */
 	LADDER_S_PROBLEM,  /* the "!" of a message with an error finding */
-	LADDER_S_WARNING   /* the "!" of a message whose worst finding is a warning */
+	LADDER_S_WARNING,  /* the "!" of a message whose worst finding is a warning */
+	LADDER_S_RTP       /* an RTP stream's band, label and figures */
 };
 
 struct ladder_cell {
@@ -63,7 +80,29 @@ struct ladder_cell {
 	uint8_t color;  /* 0, or the transaction's color 1..LADDER_COLORS */
 };
 
-enum ladder_line_kind { LADDER_LINE_HEAD = 0, LADDER_LINE_ARROW, LADDER_LINE_SDP };
+enum ladder_line_kind {
+	LADDER_LINE_HEAD = 0,
+	LADDER_LINE_ARROW,
+	LADDER_LINE_SDP,
+	LADDER_LINE_STREAM,     /* an RTP stream's band */
+	LADDER_LINE_STREAM_INFO /* its figures, or its problems */
+};
+
+#define LADDER_BAND_UTF8 "\xe2\x95\x90" /* the band of an RTP stream */
+#define LADDER_BAND_ASCII "="
+
+/* An RTP stream as the ladder shows it (ladder_opts.media). */
+struct ladder_stream {
+	const struct media_stream *ms; /* borrowed from the media tracker */
+	uint32_t call;         /* the call (1-based root id) it belongs to */
+	size_t from, to;       /* columns of its source and destination */
+	size_t line;           /* its band line; figures (and problems) follow */
+	size_t before;         /* messages above it (it comes after message before-1) */
+	char label[64];        /* "RTP PCMA/8000 236 pkts", escaped */
+	char figures[96];      /* "lost 0, jitter 0.47 ms, MOS 4.40" or "DTMF 1" */
+	char problems[128];    /* "one-way, loss 5.4%", "" when none */
+	size_t label_cols, figures_cols, problems_cols;
+};
 
 struct ladder;
 
@@ -84,7 +123,8 @@ size_t ladder_msg(const struct ladder *l, size_t i);
 /* Line of the i-th message's arrow. */
 size_t ladder_msg_line(const struct ladder *l, size_t i);
 /* Kind of line `line`, and the message (0-based in the ladder) it draws,
- * or (size_t)-1 for header lines. */
+ * the stream (ladder_stream_at()) for the stream kinds, or (size_t)-1 for
+ * header lines. */
 enum ladder_line_kind ladder_line_kind(const struct ladder *l, size_t line, size_t *msg);
 /* Lifeline position (cell) of column c, and its name. */
 size_t ladder_column_x(const struct ladder *l, size_t c);
@@ -94,6 +134,14 @@ const char *ladder_column_name(const struct ladder *l, size_t c);
 int ladder_msg_problem(const struct ladder *l, size_t i);
 /* Columns a message goes between (from == to for a message to itself). */
 void ladder_msg_columns(const struct ladder *l, size_t i, size_t *from, size_t *to);
+
+/* The RTP streams shown (0 without ladder_opts.media), in line order. */
+size_t ladder_stream_count(const struct ladder *l);
+const struct ladder_stream *ladder_stream_at(const struct ladder *l, size_t i);
+/* The texts of a stream as the ladder labels it (label, figures,
+ * problems: see struct ladder_stream), for surfaces that show a stream
+ * outside a ladder. */
+void ladder_stream_texts(const struct media_stream *ms, struct ladder_stream *out);
 
 /* Draw line `line` into cells[0..ladder_width(l)). */
 void ladder_draw(const struct ladder *l, size_t line, struct ladder_cell *cells);

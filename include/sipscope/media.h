@@ -125,6 +125,18 @@ int media_udp(struct media *m, uint64_t frame, int64_t ts_us, const struct store
  * G.711 0 / 25.1, G.729 11 / 19, G.722 0 / 25.1 ...) and Ppl the lost
  * percentage; MOS = 1 + 0.035 R + 7e-6 R (R - 60) (100 - R). */
 void media_finish(struct media *m);
+/* The figures of every stream as they stand now: expected and lost, mean
+ * jitter, the problems that need the whole stream (loss, gap, after-bye,
+ * one-way: cleared and found again, so a stream can lose them as the
+ * other direction or more packets come) and the MOS.  For surfaces that
+ * show streams while a live capture grows; media_finish() ends with it.
+ * Unlike media_finish() it keeps every stream (unannounced ones that may
+ * not hold together too: they have h_call_id 0).  Costs n log n in the
+ * streams; may be called any number of times, before or after
+ * media_finish(). */
+void media_refresh(struct media *m);
+/* 1 after media_finish(). */
+int media_finished(const struct media *m);
 
 size_t media_stream_count(const struct media *m);
 const struct media_stream *media_stream(const struct media *m, size_t i);

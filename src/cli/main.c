@@ -64,7 +64,9 @@ static const char usage_text[] =
 	"                       viewer):\n"
 	"                       words in From/To/Call-ID, method=, state=, status=,\n"
 	"                       from=, to=, callid=, ua=, ~REGEX over the messages,\n"
-	"                       problem=error|warning|info|RULE (checker findings)\n"
+	"                       problem=error|warning|info|RULE (checker findings),\n"
+	"                       media=none|any|one-way|loss|nat|codec|gap|after-bye|\n"
+	"                       unannounced (RTP streams; implies --rtp)\n"
 	"  -c, --call ID        flow, export: the call (number from the calls list,\n"
 	"                       or a Call-ID); repeat or give a comma list for several\n"
 	"      --match REGEX    flow, export: the calls with a message REGEX matches\n"
@@ -83,7 +85,10 @@ static const char usage_text[] =
 	"  -h, --help           show this help (or a command's: sipscope COMMAND --help)\n"
 	"  -V, --version        print the version\n"
 	"\n"
-	"      --rtp            follow RTP/RTCP too (the rtp command always does)\n"
+	"      --rtp            follow RTP/RTCP too (the rtp command always does): flow\n"
+	"                       and the viewer's ladder draw each stream as a band,\n"
+	"                       the viewer adds a media column, calls --format json\n"
+	"                       adds streams and media_problems\n"
 	"      --rules          check: list the rules (id, severity, RFC section)\n"
 	"\n"
 	"Exit status: 0 ok, 1 damaged input read up to the damage, 2 usage or fatal error,\n"
@@ -110,7 +115,7 @@ static const char flow_help[] =
 	"Usage: sipscope flow -r FILE [-r FILE...] [-c ID[,ID...] | --match REGEX | --all]\n"
 	"                     [--filter EXPR] [--format text|html|svg|mermaid|plantuml|json]\n"
 	"                     [-o FILE] [--time abs|delta|rel] [--width N] [--merge-hosts]\n"
-	"                     [--no-sdp] [--ascii] [--correlate HDR]\n"
+	"                     [--no-sdp] [--ascii] [--rtp] [--correlate HDR]\n"
 	"\n"
 	"Print call flows as ladder diagrams: one column per endpoint, one arrow\n"
 	"per message labelled with the method or status, retransmissions marked\n"
@@ -119,7 +124,9 @@ static const char flow_help[] =
 	"Other formats make one document of the chosen calls: html (one\n"
 	"self-contained page, the SVG ladder with each arrow clickable to show\n"
 	"its message), svg, mermaid (sequenceDiagram), plantuml, json (the\n"
-	"calls' transactions, dialogs and messages).\n";
+	"calls' transactions, dialogs and messages).  With --rtp, each RTP stream\n"
+	"is a band at its first packet (codec, packets; lost, jitter, MOS; problems\n"
+	"such as one-way or loss 5.4%), between the UAs whose SDP announced it.\n";
 
 static const char show_help[] =
 	"Usage: sipscope show -r FILE [-r FILE...] --frame N [--frame N...] [--secrets]\n"
@@ -178,12 +185,13 @@ static const char rtp_help[] =
 
 static const char calls_help[] =
 	"Usage: sipscope calls -r FILE [-r FILE...] [--format table|json|csv]\n"
-	"                      [--correlate HDR]\n"
+	"                      [--filter EXPR] [--rtp] [--correlate HDR]\n"
 	"\n"
 	"Print one line per call: start, method, state, message count, setup time\n"
 	"(ms), duration (s), final status, From, To and Call-ID.  A call is the\n"
 	"dialogs of a Call-ID plus the B2BUA legs correlated by X-Call-ID, X-CID,\n"
-	"Session-ID or --correlate HDR.\n";
+	"Session-ID or --correlate HDR.  With --rtp, JSON adds \"streams\":N and\n"
+	"\"media_problems\":[...] per call.\n";
 
 struct opts {
 	const char *files[PCAP_SRC_MAX_FILES];
@@ -704,8 +712,8 @@ static int run(int argc, char **argv, const char *cmd)
 		export_check_rules(stdout, o.fmt);
 		return fflush(stdout) ? EXIT_USAGE : 0;
 	}
-	if (!strcmp(cmd, "rtp"))
-		o.rtp = 1;
+	if (!strcmp(cmd, "rtp") || (o.filter && strstr(o.filter, "media=")))
+		o.rtp = 1; /* media= reads the streams */
 	if (!strcmp(cmd, "stats") && o.fmt == EXPORT_CSV)
 		return usage_error("%s", "stats prints a table or JSON, not CSV");
 	int picks = strcmp(cmd, "flow") == 0 || strcmp(cmd, "export") == 0;
@@ -766,7 +774,7 @@ static int run(int argc, char **argv, const char *cmd)
 		struct ui_args ua = {
 			.files = o.files, .nfiles = o.nfiles, .correlate = o.correlate,
 			.filter = o.filter, .ascii = o.ladder.ascii, .iface = o.iface, .db = o.db,
-			.bpf = o.bpf[0] ? o.bpf : NULL,
+			.bpf = o.bpf[0] ? o.bpf : NULL, .rtp = o.rtp,
 		};
 		return ui_run(&ua);
 	}
@@ -793,9 +801,15 @@ static int run(int argc, char **argv, const char *cmd)
 		check_finish(chk);
 		o.ladder.check = chk;
 	}
+	/* --rtp: the streams show on the flows, and in the calls list's
+	 * media column, filter and JSON. */
+	const struct media *media = o.rtp && !l.from_db ? ingest_media(l.ingest) : NULL;
+	o.ladder.media = media;
 	struct calllist *cl = calllist_new(l.store, l.tracker);
-	if (cl)
+	if (cl) {
 		calllist_set_check(cl, chk);
+		calllist_set_media(cl, media);
+	}
 	if (!cl || calllist_set_filter(cl, o.filter, ferr, sizeof ferr) < 0 ||
 	    calllist_refresh(cl) < 0) {
 		fprintf(stderr, "sipscope: out of memory\n");
@@ -827,8 +841,8 @@ static int run(int argc, char **argv, const char *cmd)
 	} else if (!strcmp(cmd, "stats")) {
 		out_rc = export_stats(stdout, l.store, l.tracker, l.ingest, chk, o.fmt);
 	} else {
-		out_rc = export_calls(stdout, l.store, l.tracker, chk, o.fmt,
-		                      o.filter ? calllist_rows(cl) : NULL, calllist_count(cl));
+		out_rc = export_calls_media(stdout, l.store, l.tracker, chk, media, o.fmt,
+		                            o.filter ? calllist_rows(cl) : NULL, calllist_count(cl));
 	}
 	/* EXIT_USAGE from a command: it said why; anything else below 0 is a
 	 * message whose bytes could not be read again. */

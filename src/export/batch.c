@@ -1,5 +1,6 @@
 /* batch.c - messages and calls as JSON lines, tables and CSV. */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -321,8 +322,24 @@ static void call_sum(const struct tracker *t, size_t idx, struct call_sum *sum)
 	sum->end_us = tot.end_us;
 }
 
+/* ,"streams":N,"media_problems":["one-way",...] of a call's summed media. */
+static void media_json(FILE *out, const struct calllist_media *cm)
+{
+	char names[128];
+	media_problem_names(cm ? cm->problems : 0, names, sizeof names);
+	fprintf(out, ",\"streams\":%u,\"media_problems\":[", cm ? cm->streams : 0);
+	for (char *p = names, *q; *p; p = q) {
+		q = strchr(p, ',');
+		size_t len = q ? (size_t)(q - p) : strlen(p);
+		fprintf(out, "%s\"%.*s\"", p == names ? "" : ",", (int)len, p);
+		q = q ? q + 1 : p + len;
+	}
+	putc(']', out);
+}
+
 static void call_json(FILE *out, struct store *s, const struct tracker *t,
-                      const struct checker *check, size_t idx)
+                      const struct checker *check, size_t idx, const struct calllist_media *msum,
+                      size_t nmsum)
 {
 	struct call_sum sum;
 	call_sum(t, idx, &sum);
@@ -372,6 +389,8 @@ static void call_json(FILE *out, struct store *s, const struct tracker *t,
 		fprintf(out, ",\"problems\":{\"error\":%zu,\"warning\":%zu,\"info\":%zu}",
 		        k[CHECK_ERROR], k[CHECK_WARNING], k[CHECK_INFO]);
 	}
+	if (msum)
+		media_json(out, idx < nmsum ? &msum[idx] : NULL);
 	fputs("}\n", out);
 }
 
@@ -447,7 +466,19 @@ static void call_row(FILE *out, struct store *s, const struct tracker *t,
 int export_calls(FILE *out, struct store *s, const struct tracker *t, const struct checker *check,
                  enum export_format fmt, const uint32_t *only, size_t nonly)
 {
+	return export_calls_media(out, s, t, check, NULL, fmt, only, nonly);
+}
+
+int export_calls_media(FILE *out, struct store *s, const struct tracker *t,
+                       const struct checker *check, const struct media *media,
+                       enum export_format fmt, const uint32_t *only, size_t nonly)
+{
 	size_t n = only ? nonly : track_call_count(t);
+	size_t nmsum = 0;
+	struct calllist_media *msum = NULL;
+	if (media && fmt == EXPORT_JSON && !(msum = calllist_media_sum(t, media, &nmsum)) &&
+	    track_call_count(t))
+		return -1;
 	if (fmt == EXPORT_CSV)
 		fputs("call,call_id,from,to,method,state,start,end,messages,setup_ms,duration_s,final_status,"
 		      "legs,dialogs\n", out);
@@ -462,10 +493,11 @@ int export_calls(FILE *out, struct store *s, const struct tracker *t, const stru
 		if (track_call(t, i)->root)
 			continue; /* a leg, listed with its call */
 		if (fmt == EXPORT_JSON)
-			call_json(out, s, t, check, i);
+			call_json(out, s, t, check, i, msum, nmsum);
 		else
 			call_row(out, s, t, check, i, fmt);
 	}
 	funlockfile(out);
+	free(msum);
 	return 0;
 }

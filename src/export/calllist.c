@@ -41,11 +41,16 @@ static const struct col_def cols[CL__COUNT] = {
 	[CL_STATUS] = { "Code", "status", 4 },
 	[CL_UA] = { "User-Agent", "ua", 20 },
 	[CL_PROBLEMS] = { "Problems", "problems", 8 },
+	[CL_MEDIA] = { "Media", "media", 7 },
 };
 
 enum term_kind {
-	T_WORD, T_METHOD, T_STATE, T_STATUS, T_FROM, T_TO, T_CALLID, T_UA, T_REGEX, T_PROBLEM
+	T_WORD, T_METHOD, T_STATE, T_STATUS, T_FROM, T_TO, T_CALLID, T_UA, T_REGEX, T_PROBLEM,
+	T_MEDIA
 };
+
+#define MEDIA_NONE 0x10000 /* media=none */
+#define MEDIA_ANY  0x20000 /* media=any */
 
 struct term {
 	enum term_kind kind;
@@ -53,6 +58,7 @@ struct term {
 	regex_t re;   /* T_REGEX */
 	int rule;     /* T_PROBLEM: enum check_rule, or -1 for a severity */
 	int severity; /* T_PROBLEM by severity: at least this */
+	uint32_t media; /* T_MEDIA: MEDIA_P_* bit, MEDIA_NONE or MEDIA_ANY */
 	uint8_t *hit; /* T_PROBLEM by rule: per call id - 1, made on refresh */
 	size_t nhit;
 };
@@ -67,6 +73,9 @@ struct calllist {
 	struct store *s;
 	const struct tracker *t;
 	const struct checker *check;
+	const struct media *media;
+	struct calllist_media *msum; /* per call id - 1, made on refresh */
+	size_t nmsum;
 	uint32_t *rows;
 	size_t nrows, rows_cap;
 	size_t total;
@@ -129,6 +138,7 @@ void calllist_free(struct calllist *cl)
 	free(cl->rows);
 	free(cl->cache);
 	free(cl->buf);
+	free(cl->msum);
 	free(cl);
 }
 
@@ -148,7 +158,70 @@ static const struct { const char *key; enum term_kind kind; } term_keys[] = {
 	{ "method", T_METHOD }, { "state", T_STATE }, { "status", T_STATUS },
 	{ "from", T_FROM },     { "to", T_TO },       { "callid", T_CALLID },
 	{ "call-id", T_CALLID }, { "ua", T_UA },        { "problem", T_PROBLEM },
+	{ "media", T_MEDIA },
 };
+
+void calllist_set_media(struct calllist *cl, const struct media *m)
+{
+	cl->media = m;
+	free(cl->msum);
+	cl->msum = NULL;
+	cl->nmsum = 0;
+}
+
+struct calllist_media *calllist_media_sum(const struct tracker *t, const struct media *m, size_t *n)
+{
+	*n = track_call_count(t);
+	struct calllist_media *v = calloc(*n ? *n : 1, sizeof *v);
+	if (!v) {
+		*n = 0;
+		return NULL;
+	}
+	size_t ns = m ? media_stream_count(m) : 0;
+	for (size_t i = 0; i < ns; i++) {
+		const struct media_stream *ms = media_stream(m, i);
+		uint32_t leg = ms->h_call_id ? track_find_call(t, ms->h_call_id) : 0;
+		uint32_t root = leg ? track_call_root(t, leg) : 0;
+		if (!root || root > *n)
+			continue;
+		v[root - 1].streams++;
+		v[root - 1].problems |= ms->problems;
+	}
+	return v;
+}
+
+void calllist_media_text(char *buf, size_t n, const struct calllist_media *cm)
+{
+	if (!cm || !cm->streams)
+		snprintf(buf, n, "-");
+	else
+		snprintf(buf, n, "%u RTP%s", cm->streams, cm->problems ? "!" : "");
+}
+
+/* The media summary of a call (made on refresh), or NULL. */
+static const struct calllist_media *media_of(const struct calllist *cl, uint32_t call)
+{
+	return cl->media && call && call <= cl->nmsum ? &cl->msum[call - 1] : NULL;
+}
+
+/* media=VALUE.  Returns 0, or -1 with err. */
+static int parse_media(struct term *tm, char *err, size_t errlen)
+{
+	static const struct { const char *name; uint32_t bit; } names[] = {
+		{ "none", MEDIA_NONE },       { "any", MEDIA_ANY },       { "one-way", MEDIA_P_ONE_WAY },
+		{ "loss", MEDIA_P_LOSS },     { "nat", MEDIA_P_NAT },     { "codec", MEDIA_P_CODEC },
+		{ "gap", MEDIA_P_GAP },       { "after-bye", MEDIA_P_AFTER_BYE },
+		{ "unannounced", MEDIA_P_UNANNOUNCED },
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!strcasecmp(tm->text, names[i].name)) {
+			tm->media = names[i].bit;
+			return 0;
+		}
+	snprintf(err, errlen, "unknown media problem '%s' (use none, any, one-way, loss, nat, codec, "
+	         "gap, after-bye or unannounced)", tm->text);
+	return -1;
+}
 
 void calllist_set_check(struct calllist *cl, const struct checker *c)
 {
@@ -223,7 +296,7 @@ int calllist_set_filter(struct calllist *cl, const char *expr, char *err, size_t
 					break;
 			if (k == sizeof term_keys / sizeof term_keys[0]) {
 				snprintf(err, errlen, "unknown filter key '%.*s' (use method, state, status, "
-				         "from, to, callid, ua, problem)", (int)kl, p);
+				         "from, to, callid, ua, problem, media)", (int)kl, p);
 				goto fail;
 			}
 			tm->kind = term_keys[k].kind;
@@ -239,6 +312,10 @@ int calllist_set_filter(struct calllist *cl, const char *expr, char *err, size_t
 			goto fail;
 		}
 		if (tm->kind == T_PROBLEM && parse_problem(tm, err, errlen) < 0) {
+			free(tm->text);
+			goto fail;
+		}
+		if (tm->kind == T_MEDIA && parse_media(tm, err, errlen) < 0) {
 			free(tm->text);
 			goto fail;
 		}
@@ -412,6 +489,16 @@ static int term_matches(struct calllist *cl, uint32_t call, const struct term *t
 				return 1;
 		return 0;
 	}
+	case T_MEDIA: {
+		const struct calllist_media *cm = media_of(cl, call);
+		if (!cm)
+			return 0;
+		if (tm->media == MEDIA_NONE)
+			return cm->streams == 0;
+		if (tm->media == MEDIA_ANY)
+			return cm->streams > 0;
+		return (cm->problems & tm->media) != 0;
+	}
 	case T_REGEX: {
 		/* The cache holds the first regex term's answer only. */
 		struct call_cache *cc = tm == cl->first_regex ? cache_of(cl, call) : NULL;
@@ -463,6 +550,10 @@ static int64_t num_key(struct calllist *cl, uint32_t call, enum calllist_col col
 		/* errors first, then warnings, then info */
 		return (int64_t)((uint64_t)k[CHECK_ERROR] << 40 | (uint64_t)k[CHECK_WARNING] << 20 |
 		                 (uint64_t)k[CHECK_INFO]);
+	}
+	case CL_MEDIA: { /* calls with a problem above those without, then by streams */
+		const struct calllist_media *cm = media_of(cl, call);
+		return cm ? (int64_t)((uint64_t)(cm->problems != 0) << 32 | cm->streams) : -1;
 	}
 	default: return call;
 	}
@@ -535,6 +626,15 @@ int calllist_refresh(struct calllist *cl)
 		if (cl->terms[t].kind == T_PROBLEM && cl->terms[t].rule >= 0 &&
 		    mark_rule_hits(cl, &cl->terms[t], n) < 0)
 			return -1;
+	if (cl->media) { /* the streams grow while a capture loads: summed again */
+		size_t nm;
+		struct calllist_media *v = calllist_media_sum(cl->t, cl->media, &nm);
+		if (!v && n)
+			return -1;
+		free(cl->msum);
+		cl->msum = v;
+		cl->nmsum = nm;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct call_info *c = track_call(cl->t, i);
 		if (c->root)
@@ -635,6 +735,10 @@ void calllist_cell(struct calllist *cl, uint32_t call, enum calllist_col col, ch
 		calllist_problems_text(buf, n, k);
 		return;
 	}
+	case CL_MEDIA:
+		if (cl->media)
+			calllist_media_text(buf, n, media_of(cl, call));
+		return;
 	case CL__COUNT: return;
 	}
 	if (sv_is_set(v))

@@ -60,6 +60,11 @@ char *flow_msg_text(const struct flow *f, size_t i, int *readable);
  * worst severity, or -1. */
 char *flow_msg_findings(const struct flow *f, size_t idx, int *worst);
 
+/* A stream's label and figures on one line: "RTP PCMA/8000 236 pkts,
+ * lost 0, jitter 0.47 ms, MOS 4.40" (escaped for a terminal, as the
+ * ladder shows them). */
+void flow_stream_label(const struct ladder_stream *st, char *buf, size_t n);
+
 /* The formats, each writing one whole document.  Return 0 or -1 (memory). */
 int flow_write_svg(FILE *out, const struct flow *f, int inline_svg);
 int flow_write_html(FILE *out, const struct flow *f);

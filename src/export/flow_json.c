@@ -1,6 +1,7 @@
 /* flow_json.c - the flow as one JSON document (flowfmt.h):
  * {"calls":[{call, call_id, from, to, state, columns, transactions,
- * dialogs, messages}]}.  Each call is laid out on its own ladder, so its
+ * dialogs, messages}]}, and with media (--rtp) "streams": the call's RTP
+ * streams with their figures, columns and problems.  Each call is laid out on its own ladder, so its
  * from_column/to_column index its own "columns".  Wire strings go through
  * esc_json (control characters as \u00XX, invalid UTF-8 as U+00XX). */
 #include <inttypes.h>
@@ -205,6 +206,57 @@ static void write_message(FILE *out, const struct flow *f, size_t i)
 	fputs("}", out);
 }
 
+/* ,"streams":[...]: the RTP streams of the flow, in line order. */
+static void write_streams(FILE *out, const struct flow *f)
+{
+	fputs(",\n  \"streams\":[", out);
+	size_t n = ladder_stream_count(f->lad);
+	for (size_t i = 0; i < n; i++) {
+		const struct ladder_stream *st = ladder_stream_at(f->lad, i);
+		const struct media_stream *ms = st->ms;
+		char src[64], dst[64], probs[128];
+		store_endpoint_format(&ms->src, src, sizeof src);
+		store_endpoint_format(&ms->dst, dst, sizeof dst);
+		double pct = ms->expected > 0 ? 100.0 * (double)ms->lost / (double)ms->expected : 0;
+		fprintf(out, "%s    {\"src\":\"%s\",\"dst\":\"%s\",\"from_column\":%zu,\"to_column\":%zu,"
+		        "\"ssrc\":\"0x%08" PRIX32 "\",\"payload_type\":%u,\"codec\":", i ? ",\n" : "\n", src, dst,
+		        st->from, st->to, ms->ssrc, ms->pt);
+		json_str(out, ms->codec);
+		fprintf(out, ",\"packets\":%" PRIu64 ",\"lost\":%" PRId64 ",\"lost_pct\":%.2f,"
+		        "\"jitter_ms_mean\":%.3f,\"jitter_ms_max\":%.3f,\"mos\":", ms->packets, ms->lost, pct,
+		        ms->jitter_ms_mean, ms->jitter_ms_max);
+		if (ms->mos > 0)
+			fprintf(out, "%.2f", ms->mos);
+		else
+			fputs("null", out);
+		fprintf(out, ",\"start\":%" PRId64 ".%06d,\"end\":%" PRId64 ".%06d,\"first_frame\":%" PRIu64
+		        ",\"last_frame\":%" PRIu64 ",\"after_message\":", ms->first_us / 1000000,
+		        (int)(ms->first_us % 1000000), ms->last_us / 1000000, (int)(ms->last_us % 1000000),
+		        ms->first_frame, ms->last_frame);
+		if (st->before)
+			fprintf(out, "%zu", st->before - 1);
+		else
+			fputs("null", out);
+		fputs(",\"dtmf\":\"", out);
+		for (uint32_t k = 0; k < ms->ndtmf; k++)
+			putc(ms->dtmf[k].digit, out);
+		fputs("\",\"label\":", out);
+		json_str(out, st->label);
+		fputs(",\"figures\":", out);
+		json_str(out, st->figures);
+		media_problem_names(ms->problems, probs, sizeof probs);
+		fputs(",\"problems\":[", out);
+		for (char *p = probs, *q; *p; p = q) {
+			q = strchr(p, ',');
+			size_t len = q ? (size_t)(q - p) : strlen(p);
+			fprintf(out, "%s\"%.*s\"", p == probs ? "" : ",", (int)len, p);
+			q = q ? q + 1 : p + len;
+		}
+		fputs("]}", out);
+	}
+	fputs(n ? "\n  ]" : "]", out);
+}
+
 static int write_call(FILE *out, struct store *s, const struct tracker *t, uint32_t call,
                       const struct ladder_opts *o)
 {
@@ -236,7 +288,10 @@ static int write_call(FILE *out, struct store *s, const struct tracker *t, uint3
 		fputs(i ? ",\n" : "\n", out);
 		write_message(out, &f, i);
 	}
-	fputs(f.nmsgs ? "\n  ]}" : "]}", out);
+	fputs(f.nmsgs ? "\n  ]" : "]", out);
+	if (o && o->media)
+		write_streams(out, &f);
+	putc('}', out);
 	if (rc == 0 && f.unreadable)
 		rc = -1;
 	flow_free(&f);

@@ -5,7 +5,9 @@
  * column x times CELL_W pixels, so the columns keep the viewer's order
  * and proportions.  Colors are the viewer's curses colors (src/ui/ui.c:
  * transactions cyan, green, yellow, magenta, blue, red; lifelines and
- * SDP blue; malformed bold red), darkened to read on white. */
+ * SDP blue; malformed bold red), darkened to read on white.  RTP streams
+ * (with media) are thick bands placed by time among the messages, their
+ * figures and problems under them. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,6 +81,7 @@ static void xml_text(FILE *out, const char *s)
 struct geo {
 	size_t width, height, head_y, life_top, first_y;
 	size_t *y; /* arrow y of each message */
+	size_t *sy; /* band y of each stream */
 };
 
 static size_t col_px(const struct flow *f, size_t c)
@@ -90,8 +93,10 @@ static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
 
 static int lay_out(const struct flow *f, struct geo *g, char **titles)
 {
+	size_t ns = ladder_stream_count(f->lad), next = 0;
 	g->y = malloc((f->nmsgs ? f->nmsgs : 1) * sizeof *g->y);
-	if (!g->y)
+	g->sy = malloc((ns ? ns : 1) * sizeof *g->sy);
+	if (!g->y || !g->sy)
 		return -1;
 	g->width = 2 * PAD + ladder_width(f->lad) * CELL_W;
 	for (size_t i = 0; i < f->ncalls; i++)
@@ -99,7 +104,19 @@ static int lay_out(const struct flow *f, struct geo *g, char **titles)
 	g->head_y = PAD + f->ncalls * TITLE_H + 16;
 	g->life_top = g->head_y + 8;
 	size_t y = g->life_top + 8;
-	for (size_t i = 0; i < f->nmsgs; i++) {
+	for (size_t i = 0; i <= f->nmsgs; i++) {
+		const struct ladder_stream *st;
+		for (; (st = ladder_stream_at(f->lad, next)) && st->before <= i; next++) {
+			size_t xa = col_px(f, st->from), xb = col_px(f, st->to);
+			size_t lo = xa < xb ? xa : xb, hi = xa < xb ? xb : xa;
+			g->sy[next] = y + 20;
+			y += ROW_H + (st->problems[0] ? 2 : 1) * SDP_H;
+			size_t cols = st->label_cols + 2 > st->figures_cols ? st->label_cols + 2 : st->figures_cols;
+			size_t right = lo == hi ? lo + SELF_W + 6 + cols * CELL_W : (lo + hi) / 2 + cols * CELL_W / 2;
+			g->width = max_sz(g->width, right + PAD);
+		}
+		if (i == f->nmsgs)
+			break;
 		const struct flow_msg *m = &f->msgs[i];
 		size_t xa = col_px(f, m->from), xb = col_px(f, m->to);
 		g->y[i] = y + 20;
@@ -115,7 +132,7 @@ static int lay_out(const struct flow *f, struct geo *g, char **titles)
 	return 0;
 }
 
-static void write_style(FILE *out)
+static void write_style(FILE *out, int rtp)
 {
 	fputs("text{font-family:monospace;font-size:13px}\n"
 	      ".tt{font-weight:bold;font-size:14px}\n"
@@ -131,13 +148,17 @@ static void write_style(FILE *out)
 	      ".rt .ln{stroke-dasharray:6 4}\n"
 	      ".bad .lb{font-weight:bold}\n"
 	      ".mk{font-weight:bold}\n", out);
+	if (rtp)
+		fputs(".rtp .ln{stroke:#4a64a8;stroke-width:4;stroke-opacity:0.6}\n"
+		      ".rtp .lb{fill:#4a64a8}\n"
+		      ".rtp .pb{fill:" BAD_COLOR ";font-size:11px;font-weight:bold}\n", out);
 	for (int c = 0; c <= LADDER_COLORS; c++)
 		fprintf(out, ".c%d .ln{stroke:%s}\n.c%d .lb{fill:%s}\n", c, txn_color[c], c, txn_color[c]);
 	fputs(".bad .ln{stroke:" BAD_COLOR "}\n.bad .lb{fill:" BAD_COLOR "}\n", out);
 	fputs(".pe .mk{fill:" BAD_COLOR "}\n.pw .mk{fill:" WARN_COLOR "}\n", out);
 }
 
-static void write_markers(FILE *out)
+static void write_markers(FILE *out, int rtp)
 {
 	fputs("<defs>\n", out);
 	for (int c = 0; c <= LADDER_COLORS + 1; c++)
@@ -145,6 +166,10 @@ static void write_markers(FILE *out)
 		             "refY=\"4\" orient=\"auto\" markerUnits=\"userSpaceOnUse\">"
 		             "<path d=\"M0,0 L10,4 L0,8 z\" fill=\"%s\"/></marker>\n",
 		        c, c <= LADDER_COLORS ? txn_color[c] : BAD_COLOR);
+	if (rtp)
+		fputs("<marker id=\"hr\" markerWidth=\"12\" markerHeight=\"10\" refX=\"11\" refY=\"5\" "
+		      "orient=\"auto\" markerUnits=\"userSpaceOnUse\"><path d=\"M0,0 L12,5 L0,10 z\" "
+		      "fill=\"#4a64a8\"/></marker>\n", out);
 	fputs("</defs>\n", out);
 }
 
@@ -194,6 +219,43 @@ static void write_msg(FILE *out, const struct flow *f, const struct geo *g, size
 	fputs("</g>\n", out);
 }
 
+/* A stream: band, label above, figures (and problems) below. */
+static void write_stream(FILE *out, const struct flow *f, const struct geo *g, size_t i)
+{
+	const struct ladder_stream *st = ladder_stream_at(f->lad, i);
+	size_t xa = col_px(f, st->from), xb = col_px(f, st->to), y = g->sy[i];
+	size_t lo = xa < xb ? xa : xb, hi = xa < xb ? xb : xa;
+	char src[64], dst[64];
+	store_endpoint_format(&st->ms->src, src, sizeof src);
+	store_endpoint_format(&st->ms->dst, dst, sizeof dst);
+	fprintf(out, "<g class=\"rtp\"><title>RTP %s -&gt; %s SSRC 0x%08X</title>\n", src, dst,
+	        (unsigned)st->ms->ssrc);
+	size_t tx = lo == hi ? lo + SELF_W + 6 : (lo + hi) / 2;
+	if (lo == hi)
+		fprintf(out, "<path class=\"ln\" d=\"M%zu,%zu h%d v12 h-%d\" marker-end=\"url(#hr)\"/>\n", lo,
+		        y - 6, SELF_W, SELF_W);
+	else
+		fprintf(out, "<line class=\"ln\" x1=\"%zu\" y1=\"%zu\" x2=\"%zu\" y2=\"%zu\" "
+		             "marker-end=\"url(#hr)\"/>\n", xa, y, xb, y);
+	fprintf(out, "<text class=\"lb%s\" x=\"%zu\" y=\"%zu\">", lo == hi ? " self" : "", tx,
+	        lo == hi ? y + 4 : y - 6);
+	if (st->problems[0])
+		fputs("<tspan class=\"mk\" fill=\"" BAD_COLOR "\">!</tspan> ", out);
+	xml_text(out, st->label);
+	fputs("</text>\n", out);
+	fprintf(out, "<text class=\"sd\" x=\"%zu\" y=\"%zu\">", lo == hi ? lo + 6 : lo + 8, y + 16);
+	xml_text(out, st->figures);
+	fputs("</text>\n", out);
+	if (st->problems[0]) {
+		fprintf(out, "<text class=\"pb\" x=\"%zu\" y=\"%zu\">", lo == hi ? lo + 6 : lo + 8,
+		        y + 16 + SDP_H);
+		xml_text(out, LADDER_MARK);
+		xml_text(out, st->problems);
+		fputs("</text>\n", out);
+	}
+	fputs("</g>\n", out);
+}
+
 /* The titles of the flow's calls, escaped for a terminal. */
 static char **titles_new(const struct flow *f)
 {
@@ -223,6 +285,8 @@ int flow_write_svg(FILE *out, const struct flow *f, int inline_svg)
 	struct geo g = { 0 };
 	if (!titles || lay_out(f, &g, titles) < 0) {
 		titles_free(f, titles);
+		free(g.y);
+		free(g.sy);
 		return -1;
 	}
 	if (!inline_svg)
@@ -232,9 +296,9 @@ int flow_write_svg(FILE *out, const struct flow *f, int inline_svg)
 	fputs("<title>", out);
 	xml_text(out, f->ncalls ? titles[0] : "sipscope flow");
 	fputs("</title>\n<style type=\"text/css\">\n", out);
-	write_style(out);
+	write_style(out, ladder_stream_count(f->lad) > 0);
 	fputs("</style>\n", out);
-	write_markers(out);
+	write_markers(out, ladder_stream_count(f->lad) > 0);
 	fprintf(out, "<rect width=\"%zu\" height=\"%zu\" fill=\"#ffffff\"/>\n", g.width, g.height);
 	for (size_t i = 0; i < f->ncalls; i++) {
 		fprintf(out, "<text class=\"tt\" x=\"%d\" y=\"%zu\">", PAD, PAD + 12 + i * TITLE_H);
@@ -250,8 +314,11 @@ int flow_write_svg(FILE *out, const struct flow *f, int inline_svg)
 	}
 	for (size_t i = 0; i < f->nmsgs; i++)
 		write_msg(out, f, &g, i);
+	for (size_t i = 0; i < ladder_stream_count(f->lad); i++)
+		write_stream(out, f, &g, i);
 	fputs("</svg>\n", out);
 	free(g.y);
+	free(g.sy);
 	titles_free(f, titles);
 	return 0;
 }

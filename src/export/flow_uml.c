@@ -2,7 +2,9 @@
  * (flowfmt.h).  Participants are P1..Pn, in the ladder's column order,
  * named after the endpoints; one arrow line per message in capture order,
  * a retransmission dotted (its label ends in "(retr)" as in the ladder),
- * the SDP summary as a note over the arrow's columns.
+ * the SDP summary as a note over the arrow's columns.  RTP streams (with
+ * media) are asynchronous arrows placed by time among the messages,
+ * labelled with their figures, their problems in a note.
  *
  * Labels are the ladder's (esc_term()'d: no control characters, valid
  * UTF-8), then made inert for each language:
@@ -128,8 +130,59 @@ static int write_titles(FILE *out, const struct flow *f, const char *open, const
 	return 0;
 }
 
+/* "Note over P1,P2: " (mermaid) or "note over P1,P2 #FFDDDD : " over a
+ * stream's columns (or column). */
+static void stream_note(FILE *out, const struct ladder_stream *st, int mermaid)
+{
+	fputs(mermaid ? "    Note over " : "note over ", out);
+	if (st->from == st->to)
+		fprintf(out, "P%zu", st->from + 1);
+	else
+		fprintf(out, "P%zu,P%zu", st->from + 1, st->to + 1);
+	fputs(mermaid ? ": " : " #FFDDDD : ", out);
+}
+
+/* The streams that come before message i (i == nmsgs: after the last),
+ * from stream *next on. */
+static void mermaid_streams(FILE *out, const struct flow *f, size_t i, size_t *next)
+{
+	const struct ladder_stream *st;
+	for (; (st = ladder_stream_at(f->lad, *next)) && st->before <= i; (*next)++) {
+		char label[256];
+		flow_stream_label(st, label, sizeof label);
+		fprintf(out, "    P%zu-)P%zu: ", st->from + 1, st->to + 1);
+		mermaid_text(out, label);
+		putc('\n', out);
+		if (st->problems[0]) {
+			stream_note(out, st, 1);
+			mermaid_text(out, LADDER_MARK);
+			mermaid_text(out, st->problems);
+			putc('\n', out);
+		}
+	}
+}
+
+static void plantuml_streams(FILE *out, const struct flow *f, size_t i, size_t *next)
+{
+	const struct ladder_stream *st;
+	for (; (st = ladder_stream_at(f->lad, *next)) && st->before <= i; (*next)++) {
+		char label[256];
+		flow_stream_label(st, label, sizeof label);
+		fprintf(out, "P%zu -[#4A64A8,bold]>> P%zu : ", st->from + 1, st->to + 1);
+		plantuml_text(out, label);
+		putc('\n', out);
+		if (st->problems[0]) {
+			stream_note(out, st, 0);
+			plantuml_text(out, LADDER_MARK);
+			plantuml_text(out, st->problems);
+			putc('\n', out);
+		}
+	}
+}
+
 int flow_write_mermaid(FILE *out, const struct flow *f)
 {
+	size_t next = 0;
 	fputs("sequenceDiagram\n", out);
 	/* One title line only: several calls share it, " / " between them. */
 	if (write_titles(out, f, "    title ", " / ", "\n", mermaid_text) < 0)
@@ -141,6 +194,7 @@ int flow_write_mermaid(FILE *out, const struct flow *f)
 	}
 	for (size_t i = 0; i < f->nmsgs; i++) {
 		const struct flow_msg *m = &f->msgs[i];
+		mermaid_streams(out, f, i, &next);
 		fprintf(out, "    P%zu%sP%zu: ", m->from + 1, m->style == LADDER_S_RETRANS ? "-->>" : "->>",
 		        m->to + 1);
 		mermaid_text(out, m->label);
@@ -154,11 +208,13 @@ int flow_write_mermaid(FILE *out, const struct flow *f)
 			putc('\n', out);
 		}
 	}
+	mermaid_streams(out, f, f->nmsgs, &next);
 	return 0;
 }
 
 int flow_write_plantuml(FILE *out, const struct flow *f)
 {
+	size_t next = 0;
 	fputs("@startuml\n", out);
 	if (write_titles(out, f, "title\n", "\n", "\nend title\n", plantuml_text) < 0)
 		return -1;
@@ -169,6 +225,7 @@ int flow_write_plantuml(FILE *out, const struct flow *f)
 	}
 	for (size_t i = 0; i < f->nmsgs; i++) {
 		const struct flow_msg *m = &f->msgs[i];
+		plantuml_streams(out, f, i, &next);
 		const char *color = m->style == LADDER_S_BAD ? uml_color[LADDER_COLORS] : uml_color[m->color];
 		fprintf(out, "P%zu -[%s]%s P%zu : ", m->from + 1, color,
 		        m->style == LADDER_S_RETRANS ? "->" : ">", m->to + 1);
@@ -183,6 +240,7 @@ int flow_write_plantuml(FILE *out, const struct flow *f)
 			putc('\n', out);
 		}
 	}
+	plantuml_streams(out, f, f->nmsgs, &next);
 	fputs("@enduml\n", out);
 	return 0;
 }

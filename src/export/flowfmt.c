@@ -183,6 +183,11 @@ void flow_free(struct flow *f)
 	memset(f, 0, sizeof *f);
 }
 
+void flow_stream_label(const struct ladder_stream *st, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s, %s", st->label, st->figures);
+}
+
 char *flow_title(const struct flow *f, uint32_t call)
 {
 	char *buf = NULL;

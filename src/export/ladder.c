@@ -5,6 +5,8 @@
  * UAS).  The gap between two neighbouring lifelines is wide enough for
  * both names and for the longest label of an arrow between exactly those
  * two; with a width limit the gaps shrink and labels are cut. */
+#include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,15 +43,32 @@ struct lmsg {
 	int8_t problem;     /* CHECK_ERROR, CHECK_WARNING, or -1: no mark */
 };
 
+/* A media address an SDP of the ladder announced, and the column of the
+ * message's sender. */
+struct lann {
+	struct store_endpoint ep;
+	uint32_t col;
+};
+
+/* What a line draws. */
+struct lline {
+	size_t i;      /* message, or stream */
+	uint8_t kind;  /* enum ladder_line_kind */
+};
+
 struct ladder {
 	struct ladder_opts o;
+	struct ladder_stream *streams;
+	size_t nstreams;
+	struct lann *ann;
+	size_t nann, ann_cap;
 	struct lcol *cols;
 	size_t ncols, cols_cap;
 	struct lmsg *msgs;
 	size_t nmsgs, msgs_cap;
 	char *text; /* labels, NUL-separated; offset 0 is "" */
 	size_t text_len, text_cap;
-	size_t *line_msg; /* message of each line past the header */
+	struct lline *line_msg; /* what each line past the header draws */
 	size_t nlines, width;
 };
 
@@ -204,6 +223,57 @@ static int msg_texts(struct ladder *l, struct store *s, struct lmsg *lm, const s
 	return 0;
 }
 
+/* An SDP address ("10.0.0.1", port) as an endpoint; -1 when it is none. */
+static int sdp_endpoint(struct sv addr, uint32_t port, struct store_endpoint *ep)
+{
+	char buf[64];
+	memset(ep, 0, sizeof *ep);
+	if (!addr.len || addr.len >= sizeof buf || !port || port > 65535)
+		return -1;
+	memcpy(buf, addr.p, addr.len);
+	buf[addr.len] = '\0';
+	if (inet_pton(AF_INET, buf, ep->addr) == 1)
+		ep->family = 4;
+	else if (inet_pton(AF_INET6, buf, ep->addr) == 1)
+		ep->family = 6;
+	else
+		return -1;
+	ep->port = (uint16_t)port;
+	return 0;
+}
+
+static int same_endpoint(const struct store_endpoint *a, const struct store_endpoint *b)
+{
+	return a->family == b->family && a->port == b->port && !memcmp(a->addr, b->addr, sizeof a->addr);
+}
+
+/* With media: the addresses the SDP of message idx announces, owned by
+ * the column of its sender. */
+static int note_announce(struct ladder *l, struct store *s, size_t idx, uint32_t col)
+{
+	size_t blen;
+	const char *bytes = store_msg_bytes(s, idx, &blen);
+	struct sip_header hdrs[MAX_HEADERS];
+	struct sip_msg m;
+	if (!bytes || sip_parse(bytes, blen, SIP_PARSE_DATAGRAM, &m, hdrs, MAX_HEADERS) <= 0)
+		return 0;
+	struct sv body = sip_body_sdp(&m);
+	struct sdp sdp;
+	if (!sv_is_set(body) || sdp_parse(body.p, body.len, &sdp) < 0)
+		return 0;
+	for (size_t i = 0; i < sdp.nmedia; i++) {
+		struct store_endpoint ep;
+		if (sdp_endpoint(sdp.media[i].conn, sdp.media[i].port, &ep) < 0)
+			continue;
+		if (l->nann == l->ann_cap &&
+		    vec_grow((void **)&l->ann, &l->ann_cap, l->nann + 1, sizeof *l->ann) < 0)
+			return -1;
+		l->ann[l->nann].ep = ep;
+		l->ann[l->nann++].col = col;
+	}
+	return 0;
+}
+
 static int add_msg(struct ladder *l, struct store *s, const struct tracker *t, size_t idx)
 {
 	const struct store_msg *r = store_msg_at(s, idx);
@@ -230,7 +300,135 @@ static int add_msg(struct ladder *l, struct store *s, const struct tracker *t, s
 	lm->problem = (int8_t)(worst >= CHECK_WARNING ? worst : -1);
 	if (msg_texts(l, s, lm, r) < 0)
 		return -1;
+	if (l->o.media && note_announce(l, s, idx, lm->from) < 0)
+		return -1;
 	l->nmsgs++;
+	return 0;
+}
+
+/* "one-way, loss 5.4%": the problem names, with figures where they say
+ * more. */
+static void stream_problems(const struct media_stream *ms, char *buf, size_t n)
+{
+	static const char *const names[] = { "unannounced", "nat", "codec", "one-way", "gap",
+	                                     "after-bye", "loss" };
+	size_t o = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof names / sizeof names[0] && o < n; i++) {
+		uint16_t bit = (uint16_t)(1u << i);
+		if (!(ms->problems & bit))
+			continue;
+		int k;
+		if (bit == MEDIA_P_LOSS && ms->expected > 0)
+			k = snprintf(buf + o, n - o, "%sloss %.1f%%", o ? ", " : "",
+			             100.0 * (double)ms->lost / (double)ms->expected);
+		else if (bit == MEDIA_P_GAP)
+			k = snprintf(buf + o, n - o, "%sgap %.1f s", o ? ", " : "", ms->gap_us / 1e6);
+		else if (bit == MEDIA_P_AFTER_BYE)
+			k = snprintf(buf + o, n - o, "%safter-bye %.1f s", o ? ", " : "", ms->after_bye_us / 1e6);
+		else
+			k = snprintf(buf + o, n - o, "%s%s", o ? ", " : "", names[i]);
+		if (k < 0 || (size_t)k >= n - o) {
+			buf[o] = '\0';
+			break;
+		}
+		o += (size_t)k;
+	}
+}
+
+void ladder_stream_texts(const struct media_stream *ms, struct ladder_stream *ls)
+{
+	char raw[160];
+	snprintf(raw, sizeof raw, "RTP %s %" PRIu64 " pkt%s", ms->codec[0] ? ms->codec : "?",
+	         ms->packets, ms->packets == 1 ? "" : "s");
+	esc_term_buf(ls->label, sizeof ls->label, sv_make(raw, strlen(raw)), &ls->label_cols);
+	if (ms->ndtmf) { /* an event stream: its digits say more than a MOS */
+		size_t o = (size_t)snprintf(raw, sizeof raw, "DTMF ");
+		for (uint32_t k = 0; k < ms->ndtmf && o + 1 < sizeof raw; k++)
+			raw[o++] = ms->dtmf[k].digit;
+		raw[o] = '\0';
+	} else {
+		int64_t lost = ms->lost > 0 ? ms->lost : 0; /* duplicates make it negative */
+		int o = lost && ms->expected > 0
+		      ? snprintf(raw, sizeof raw, "lost %" PRId64 " (%.1f%%), jitter %.2f ms", lost,
+		                 100.0 * (double)lost / (double)ms->expected, ms->jitter_ms_mean)
+		      : snprintf(raw, sizeof raw, "lost %" PRId64 ", jitter %.2f ms", lost, ms->jitter_ms_mean);
+		if (o > 0 && (size_t)o < sizeof raw && ms->mos > 0)
+			snprintf(raw + o, sizeof raw - (size_t)o, ", MOS %.2f", ms->mos);
+	}
+	esc_term_buf(ls->figures, sizeof ls->figures, sv_make(raw, strnlen(raw, sizeof raw)),
+	             &ls->figures_cols);
+	stream_problems(ms, ls->problems, sizeof ls->problems);
+	ls->problems_cols = strlen(ls->problems); /* ASCII */
+}
+
+/* The column of a stream's end: the SIP endpoint whose SDP announced it
+ * (the latest), the column of that ip:port, the first of that host, or a
+ * new one.  Never `avoid` (the other end's column) when another will do. */
+static long stream_column(struct ladder *l, const struct store_endpoint *ep, long avoid)
+{
+	for (size_t k = l->nann; k-- > 0;)
+		if (same_endpoint(&l->ann[k].ep, ep) && (long)l->ann[k].col != avoid)
+			return (long)l->ann[k].col;
+	struct store_endpoint key;
+	memset(&key, 0, sizeof key);
+	key.family = ep->family;
+	memcpy(key.addr, ep->addr, sizeof key.addr);
+	key.port = l->o.merge_hosts ? 0 : ep->port;
+	for (size_t i = 0; i < l->ncols; i++)
+		if (!memcmp(&l->cols[i].key, &key, sizeof key))
+			return (long)i;
+	for (size_t i = 0; i < l->ncols; i++)
+		if ((long)i != avoid && l->cols[i].key.family == key.family &&
+		    !memcmp(l->cols[i].key.addr, key.addr, sizeof key.addr))
+			return (long)i;
+	return column_of(l, &key);
+}
+
+static int cmp_stream(const void *a, const void *b)
+{
+	const struct ladder_stream *x = a, *y = b;
+	if (x->before != y->before)
+		return (x->before > y->before) - (x->before < y->before);
+	if (x->ms->first_us != y->ms->first_us)
+		return (x->ms->first_us > y->ms->first_us) - (x->ms->first_us < y->ms->first_us);
+	return (x->ms > y->ms) - (x->ms < y->ms);
+}
+
+/* The streams of calls[0..n) (by their roots), after the messages: the
+ * SIP columns come first, in the order the messages made them. */
+static int add_streams(struct ladder *l, const struct tracker *t, const uint32_t *calls, size_t n)
+{
+	size_t ns = media_stream_count(l->o.media), cap = 0;
+	for (size_t i = 0; i < ns; i++) {
+		const struct media_stream *ms = media_stream(l->o.media, i);
+		uint32_t leg = ms->h_call_id ? track_find_call(t, ms->h_call_id) : 0;
+		uint32_t root = leg ? track_call_root(t, leg) : 0;
+		size_t k;
+		for (k = 0; root && k < n && calls[k] != root; k++)
+			;
+		if (!root || k == n)
+			continue;
+		if (l->nstreams == cap &&
+		    vec_grow((void **)&l->streams, &cap, l->nstreams + 1, sizeof *l->streams) < 0)
+			return -1;
+		struct ladder_stream *ls = &l->streams[l->nstreams];
+		memset(ls, 0, sizeof *ls);
+		ls->ms = ms;
+		ls->call = root;
+		long from = stream_column(l, &ms->src, -1);
+		long to = from < 0 ? -1 : stream_column(l, &ms->dst, from);
+		if (from < 0 || to < 0)
+			return -1;
+		ls->from = (size_t)from;
+		ls->to = (size_t)to;
+		while (ls->before < l->nmsgs && l->msgs[ls->before].ts_us <= ms->first_us)
+			ls->before++;
+		ladder_stream_texts(ms, ls);
+		l->nstreams++;
+	}
+	if (l->nstreams > 1)
+		qsort(l->streams, l->nstreams, sizeof *l->streams, cmp_stream);
 	return 0;
 }
 
@@ -274,6 +472,22 @@ static void place_columns(struct ladder *l)
 		else if (b == a && need + 2 > self_right)
 			self_right = need + 2;
 	}
+	for (size_t i = 0; i < l->nstreams; i++) {
+		const struct ladder_stream *st = &l->streams[i];
+		size_t a = st->from < st->to ? st->from : st->to, b = st->from < st->to ? st->to : st->from;
+		size_t cols = st->label_cols + (st->problems[0] ? strlen(LADDER_MARK) : 0);
+		if (st->figures_cols > cols)
+			cols = st->figures_cols;
+		if (st->problems_cols + strlen(LADDER_MARK) > cols)
+			cols = st->problems_cols + strlen(LADDER_MARK);
+		size_t need = label_gap(cols < MAX_LABEL_GAP ? cols : MAX_LABEL_GAP);
+		if (b == a + 1 && need > gap[a])
+			gap[a] = need;
+		else if (b == a && a + 1 < nc && need > gap[a])
+			gap[a] = need;
+		else if (b == a && need + 2 > self_right)
+			self_right = need + 2;
+	}
 	size_t left = LADDER_TIME_COLS + 2 + (nc ? (l->cols[0].name_cols + 1) / 2 : 0);
 	size_t right = nc ? l->cols[nc - 1].name_cols / 2 + 2 : 0;
 	if (self_right > right)
@@ -302,21 +516,39 @@ static void place_columns(struct ladder *l)
 	free(gap);
 }
 
+/* Lines of the streams that come before message i (i == nmsgs: after
+ * the last), from stream *next on. */
+static void lay_streams(struct ladder *l, size_t i, size_t *next, size_t *k)
+{
+	for (; *next < l->nstreams && l->streams[*next].before <= i; (*next)++) {
+		struct ladder_stream *st = &l->streams[*next];
+		st->line = LADDER_HEAD_LINES + *k;
+		l->line_msg[(*k)++] = (struct lline){ *next, LADDER_LINE_STREAM };
+		l->line_msg[(*k)++] = (struct lline){ *next, LADDER_LINE_STREAM_INFO };
+		if (st->problems[0])
+			l->line_msg[(*k)++] = (struct lline){ *next, LADDER_LINE_STREAM_INFO };
+	}
+}
+
 static int lay_lines(struct ladder *l)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < l->nmsgs; i++)
 		n += l->msgs[i].sdp ? 2 : 1;
+	for (size_t i = 0; i < l->nstreams; i++)
+		n += l->streams[i].problems[0] ? 3 : 2;
 	l->line_msg = malloc((n ? n : 1) * sizeof *l->line_msg);
 	if (!l->line_msg)
 		return -1;
-	size_t k = 0;
+	size_t k = 0, next = 0;
 	for (size_t i = 0; i < l->nmsgs; i++) {
+		lay_streams(l, i, &next, &k);
 		l->msgs[i].line = LADDER_HEAD_LINES + k;
-		l->line_msg[k++] = i;
+		l->line_msg[k++] = (struct lline){ i, LADDER_LINE_ARROW };
 		if (l->msgs[i].sdp)
-			l->line_msg[k++] = i;
+			l->line_msg[k++] = (struct lline){ i, LADDER_LINE_SDP };
 	}
+	lay_streams(l, l->nmsgs, &next, &k);
 	l->nlines = LADDER_HEAD_LINES + n;
 	return 0;
 }
@@ -358,6 +590,8 @@ struct ladder *ladder_build(struct store *s, const struct tracker *t, const uint
 		if ((i == 0 || all[i] != all[i - 1]) && add_msg(l, s, t, all[i]) < 0)
 			goto fail_all;
 	free(all);
+	if (l->o.media && add_streams(l, t, calls, n) < 0)
+		goto fail;
 	place_columns(l);
 	if (lay_lines(l) < 0)
 		goto fail;
@@ -377,6 +611,8 @@ void ladder_free(struct ladder *l)
 	free(l->msgs);
 	free(l->text);
 	free(l->line_msg);
+	free(l->streams);
+	free(l->ann);
 	free(l);
 }
 
@@ -406,9 +642,19 @@ enum ladder_line_kind ladder_line_kind(const struct ladder *l, size_t line, size
 		*msg = (size_t)-1;
 		return LADDER_LINE_HEAD;
 	}
-	size_t i = l->line_msg[line - LADDER_HEAD_LINES];
-	*msg = i;
-	return l->msgs[i].line == line ? LADDER_LINE_ARROW : LADDER_LINE_SDP;
+	const struct lline *ln = &l->line_msg[line - LADDER_HEAD_LINES];
+	*msg = ln->i;
+	return (enum ladder_line_kind)ln->kind;
+}
+
+size_t ladder_stream_count(const struct ladder *l)
+{
+	return l->nstreams;
+}
+
+const struct ladder_stream *ladder_stream_at(const struct ladder *l, size_t i)
+{
+	return i < l->nstreams ? &l->streams[i] : NULL;
 }
 
 /* Put UTF-8 text at cells[x..), one character per cell, at most `max`
@@ -448,20 +694,21 @@ static void put(const struct ladder *l, struct ladder_cell *cells, size_t x, con
 	}
 }
 
-static void fmt_time(const struct ladder *l, size_t i, char *buf, size_t n)
+/* The time column of a line at ts_us that comes after message i - 1
+ * (i == 0: before every message). */
+static void fmt_time_at(const struct ladder *l, int64_t ts_us, size_t i, char *buf, size_t n)
 {
-	const struct lmsg *m = &l->msgs[i];
 	if (l->o.time == LADDER_TIME_ABS) {
-		time_t sec = (time_t)(m->ts_us / 1000000);
+		time_t sec = (time_t)(ts_us / 1000000);
 		struct tm tm;
 		localtime_r(&sec, &tm);
 		snprintf(buf, n, "%02d:%02d:%02d.%06d", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		         (int)(m->ts_us % 1000000));
+		         (int)(ts_us % 1000000));
 		return;
 	}
-	int64_t base = l->o.time == LADDER_TIME_DELTA ? (i ? l->msgs[i - 1].ts_us : m->ts_us)
-	                                              : l->msgs[0].ts_us;
-	int64_t d = m->ts_us - base;
+	int64_t base = l->o.time == LADDER_TIME_DELTA ? (i ? l->msgs[i - 1].ts_us : ts_us)
+	                                              : (l->nmsgs ? l->msgs[0].ts_us : ts_us);
+	int64_t d = ts_us - base;
 	/* Merged files or a clock step can go back in time: say so with '-'. */
 	uint64_t a = d < 0 ? (uint64_t)0 - (uint64_t)d : (uint64_t)d;
 	char tmp[48];
@@ -507,6 +754,48 @@ static size_t self_room(const struct ladder *l, size_t c, size_t x)
 {
 	size_t end = c + 1 < l->ncols ? l->cols[c + 1].x : l->width;
 	return end > x + 1 ? end - x - 1 : 0;
+}
+
+/* A stream's band (with its label), its figures, or its problems. */
+static void draw_stream(const struct ladder *l, size_t line, enum ladder_line_kind kind,
+                        const struct ladder_stream *st, struct ladder_cell *cells)
+{
+	size_t xa = l->cols[st->from].x, xb = l->cols[st->to].x;
+	size_t lo = xa < xb ? xa : xb, hi = xa < xb ? xb : xa;
+	size_t x0 = lo == hi ? lo + 3 : lo + 1;
+	size_t room = lo == hi ? self_room(l, st->from, lo + 3) : hi - lo - 1;
+	if (kind == LADDER_LINE_STREAM_INFO) {
+		if (line == st->line + 1) {
+			put_label(l, cells, x0, room, st->figures, st->figures_cols, LADDER_S_RTP, 0, 0);
+		} else { /* the problems: "! one-way, loss 5.4%" */
+			char txt[sizeof st->problems + 4];
+			snprintf(txt, sizeof txt, "%s%s", LADDER_MARK, st->problems);
+			put_label(l, cells, x0, room, txt, st->problems_cols + strlen(LADDER_MARK),
+			          LADDER_S_PROBLEM, 0, 0);
+		}
+		return;
+	}
+	char ts[32];
+	fmt_time_at(l, st->ms->first_us, st->before, ts, sizeof ts);
+	put_text(l, cells, 0, ts, LADDER_TIME_COLS, LADDER_S_TIME, 0);
+	const char *band = glyph(l, LADDER_BAND_UTF8, LADDER_BAND_ASCII);
+	char label[sizeof st->label + 4];
+	size_t mark = st->problems[0] ? strlen(LADDER_MARK) : 0;
+	snprintf(label, sizeof label, "%s%s", mark ? LADDER_MARK : "", st->label);
+	uint8_t mstyle = mark ? LADDER_S_PROBLEM : 0;
+	if (lo == hi) {
+		put(l, cells, lo + 1, "<", LADDER_S_RTP, 0);
+		put(l, cells, lo + 2, band, LADDER_S_RTP, 0);
+		put_label(l, cells, lo + 3, room, label, st->label_cols + mark, LADDER_S_RTP, 0, mstyle);
+		return;
+	}
+	for (size_t x = lo + 1; x < hi; x++)
+		put(l, cells, x, band, LADDER_S_RTP, 0);
+	if (xa < xb)
+		put(l, cells, hi - 1, ">", LADDER_S_RTP, 0);
+	else
+		put(l, cells, lo + 1, "<", LADDER_S_RTP, 0);
+	put_label(l, cells, lo + 2, hi - lo - 3, label, st->label_cols + mark, LADDER_S_RTP, 0, mstyle);
 }
 
 void ladder_draw(const struct ladder *l, size_t line, struct ladder_cell *cells)
@@ -565,8 +854,12 @@ void ladder_draw(const struct ladder *l, size_t line, struct ladder_cell *cells)
 		          LADDER_S_SDP, 0, 0);
 		return;
 	}
+	if (kind == LADDER_LINE_STREAM || kind == LADDER_LINE_STREAM_INFO) {
+		draw_stream(l, line, kind, &l->streams[i], cells);
+		return;
+	}
 	char ts[32];
-	fmt_time(l, i, ts, sizeof ts);
+	fmt_time_at(l, l->msgs[i].ts_us, i, ts, sizeof ts);
 	put_text(l, cells, 0, ts, LADDER_TIME_COLS, LADDER_S_TIME, 0);
 	if (lo == hi) { /* to itself: a short hook and the label beside it */
 		put(l, cells, lo + 1, "<", m->style, m->color);

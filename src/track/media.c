@@ -546,70 +546,82 @@ static double estimate_mos(const struct media_stream *s)
 	return 1 + 0.035 * r + 7e-6 * r * (r - 60) * (100 - r);
 }
 
-/* Does o flow back against s (same call and m= line, addresses swapped)? */
-static int flows_back(const struct media_stream *s, const struct media_stream *o)
+/* Is stream o the way back of stream s (same call and m= line, the
+ * addresses swapped, one port shared)? */
+static int stream_back(const struct media_stream *s, const struct media_stream *o)
 {
-	size_t alen = s->src.family == 4 ? 4 : 16;
 	return o != s && o->h_call_id == s->h_call_id && o->mline == s->mline &&
-	       !memcmp(o->src.addr, s->dst.addr, alen) && !memcmp(o->dst.addr, s->src.addr, alen) &&
+	       !memcmp(o->src.addr, s->dst.addr, s->src.family == 4 ? 4 : 16) &&
+	       !memcmp(o->dst.addr, s->src.addr, s->src.family == 4 ? 4 : 16) &&
 	       (o->src.port == s->dst.port || o->dst.port == s->src.port);
 }
 
-static int cmp_by_call(const void *a, const void *b)
+struct call_ix {
+	uint64_t h;
+	size_t i;
+};
+
+static int cmp_call_ix(const void *a, const void *b)
 {
-	const struct media_stream *x = *(const struct media_stream *const *)a;
-	const struct media_stream *y = *(const struct media_stream *const *)b;
-	return (x->h_call_id > y->h_call_id) - (x->h_call_id < y->h_call_id);
+	const struct call_ix *x = a, *y = b;
+	if (x->h != y->h)
+		return (x->h > y->h) - (x->h < y->h);
+	return (x->i > y->i) - (x->i < y->i);
 }
 
-/* One-way: no stream of the same call flows the other way.  Streams are
- * grouped by call first, so a call's few streams meet only each other. */
+/* MEDIA_P_ONE_WAY on the streams of a call with none the other way.  The
+ * streams are grouped by call first (a call has a handful), so this is
+ * n log n, not n squared: media_refresh() runs on every redraw of a live
+ * capture. */
 static void mark_one_way(struct media *m)
 {
-	struct media_stream **by = malloc((m->nst ? m->nst : 1) * sizeof *by);
-	if (!by)
-		return;
+	struct call_ix *ix = malloc((m->nst ? m->nst : 1) * sizeof *ix);
 	size_t n = 0;
+	if (!ix) { /* no memory: the slow way */
+		for (size_t i = 0; i < m->nst; i++) {
+			struct media_stream *s = &m->st[i];
+			int back = 0;
+			for (size_t k = 0; s->h_call_id && k < m->nst && !back; k++)
+				back = stream_back(s, &m->st[k]);
+			if (s->h_call_id && !back)
+				s->problems |= MEDIA_P_ONE_WAY;
+		}
+		return;
+	}
 	for (size_t i = 0; i < m->nst; i++)
 		if (m->st[i].h_call_id)
-			by[n++] = &m->st[i];
-	qsort(by, n, sizeof *by, cmp_by_call);
+			ix[n++] = (struct call_ix){ m->st[i].h_call_id, i };
+	qsort(ix, n, sizeof *ix, cmp_call_ix);
 	for (size_t a = 0, b; a < n; a = b) {
-		for (b = a; b < n && by[b]->h_call_id == by[a]->h_call_id; b++)
+		for (b = a + 1; b < n && ix[b].h == ix[a].h; b++)
 			;
 		for (size_t i = a; i < b; i++) {
+			struct media_stream *s = &m->st[ix[i].i];
 			int back = 0;
 			for (size_t k = a; k < b && !back; k++)
-				back = flows_back(by[i], by[k]);
+				back = stream_back(s, &m->st[ix[k].i]);
 			if (!back)
-				by[i]->problems |= MEDIA_P_ONE_WAY;
+				s->problems |= MEDIA_P_ONE_WAY;
 		}
 	}
-	free(by);
+	free(ix);
 }
 
-void media_finish(struct media *m)
+/* RFC 3550 A.3: expected from the extended highest sequence number. */
+static void stream_counts(struct media_stream *s)
 {
-	if (m->finished)
-		return;
-	m->finished = 1;
-	/* Unannounced streams must hold together: a few packets in sequence. */
-	size_t keep = 0;
+	s->expected = (int64_t)(s->cycles + s->max_seq) - s->base_seq + 1;
+	s->lost = s->expected - (int64_t)s->packets; /* duplicates count as received */
+}
+
+void media_refresh(struct media *m)
+{
+	const uint16_t derived = MEDIA_P_LOSS | MEDIA_P_GAP | MEDIA_P_AFTER_BYE | MEDIA_P_ONE_WAY;
 	for (size_t i = 0; i < m->nst; i++) {
 		struct media_stream *s = &m->st[i];
-		s->expected = (int64_t)(s->cycles + s->max_seq) - s->base_seq + 1;
-		s->lost = s->expected - (int64_t)s->packets; /* RFC 3550 A.3: duplicates count as received */
-		if ((s->problems & MEDIA_P_UNANNOUNCED) &&
-		    (s->packets < 4 || s->seq_jumps * 4 > s->packets || s->expected > 2 * (int64_t)s->packets)) {
-			m->stats.heuristic_dropped++;
-			continue;
-		}
-		m->st[keep++] = *s;
-	}
-	m->nst = keep;
-	mark_one_way(m);
-	for (size_t i = 0; i < m->nst; i++) {
-		struct media_stream *s = &m->st[i];
+		stream_counts(s);
+		s->problems &= (uint16_t)~derived;
+		s->after_bye_us = 0;
 		s->jitter_ms_mean = s->packets > 1 ? s->jitter_sum / (double)(s->packets - 1) : 0;
 		if (s->expected > 0 && s->lost * 100 > s->expected)
 			s->problems |= MEDIA_P_LOSS;
@@ -621,9 +633,39 @@ void media_finish(struct media *m)
 			s->after_bye_us = s->last_us - m->bye_us[b - 1];
 			s->problems |= MEDIA_P_AFTER_BYE;
 		}
-		/* Only voice has a MOS: not an event or comfort-noise stream. */
+	}
+	mark_one_way(m);
+	/* Only voice has a MOS: not an event or comfort-noise stream. */
+	for (size_t i = 0; i < m->nst; i++) {
+		struct media_stream *s = &m->st[i];
 		s->mos = s->dtmf_pt && s->pt == s->dtmf_pt ? 0 : estimate_mos(s);
 	}
+}
+
+int media_finished(const struct media *m)
+{
+	return m->finished;
+}
+
+void media_finish(struct media *m)
+{
+	if (m->finished)
+		return;
+	m->finished = 1;
+	/* Unannounced streams must hold together: a few packets in sequence. */
+	size_t keep = 0;
+	for (size_t i = 0; i < m->nst; i++) {
+		struct media_stream *s = &m->st[i];
+		stream_counts(s);
+		if ((s->problems & MEDIA_P_UNANNOUNCED) &&
+		    (s->packets < 4 || s->seq_jumps * 4 > s->packets || s->expected > 2 * (int64_t)s->packets)) {
+			m->stats.heuristic_dropped++;
+			continue;
+		}
+		m->st[keep++] = *s;
+	}
+	m->nst = keep;
+	media_refresh(m);
 }
 
 size_t media_stream_count(const struct media *m)

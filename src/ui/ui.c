@@ -63,6 +63,7 @@ static int style_attr(const struct ui *ui, const struct ladder_cell *c)
 	case LADDER_S_BAD: return (int)A_BOLD | ui_attr(ui, UI_C_FAIL);
 	case LADDER_S_PROBLEM: return (int)A_BOLD | ui_attr(ui, UI_C_FAIL);
 	case LADDER_S_WARNING: return (int)A_BOLD | ui_attr(ui, UI_C_WAIT);
+	case LADDER_S_RTP: return (int)A_BOLD | ui_attr(ui, UI_C_DIM);
 	default: return 0;
 	}
 }
@@ -359,6 +360,8 @@ static int load_slice(struct ui *ui)
 		if (r == PCAP_SRC_END) {
 			ingest_finish(ui->ingest);
 			track_finish(ui->tracker);
+			if (ingest_media(ui->ingest)) /* the streams' final figures */
+				media_finish(ingest_media(ui->ingest));
 			/* The rules that wait for time are settled at the end. */
 			check_update(ui->check);
 			check_finish(ui->check);
@@ -444,6 +447,15 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 	/* Saving calls as .pcap needs each message's first frame; a live
 	 * capture cannot be read again, so it does not keep them. */
 	ingest_keep_frame_ranges(ui->ingest, a->iface == NULL);
+	/* --rtp: media is followed while loading and live; the figures are
+	 * refreshed on each redraw (media_refresh) until the end. */
+	if (a->rtp && !ui->from_db) {
+		if (ingest_set_media(ui->ingest, 1) < 0) {
+			fprintf(stderr, "sipscope: out of memory\n");
+			return -1;
+		}
+		calllist_set_media(ui->calls, ingest_media(ui->ingest));
+	}
 	if (a->filter) {
 		if (calllist_set_filter(ui->calls, a->filter, err, sizeof err) < 0) {
 			fprintf(stderr, "sipscope: %s\n", err);
@@ -555,6 +567,9 @@ int ui_run(const struct ui_args *a)
 			last_sync = t;
 		}
 		if (dirty && (!ui.loading || t - last_draw >= REDRAW_US)) {
+			struct media *m = ingest_media(ui.ingest);
+			if (m && !media_finished(m))
+				media_refresh(m); /* streams as they stand, loading or live */
 			calllist_refresh(ui.calls);
 			for (struct ui_view *v = ui.top; v; v = v->below)
 				if (v->ops->update)

@@ -27,6 +27,7 @@ struct ui_args {
 	const char *filter;   /* initial filter expression, or NULL */
 	const char *db;       /* also write the calls into this sqlite database */
 	int ascii;
+	int rtp;              /* --rtp: follow RTP/RTCP (media column, streams in the ladder) */
 };
 
 /* Run the viewer until the user quits.  Returns an exit code (0, or 2

@@ -73,6 +73,14 @@ static int problems_attr(const struct ui *ui, uint32_t call)
 	return 0;
 }
 
+/* The media cell: bold red when a stream of the call has a problem. */
+static int media_attr(const struct ui *ui, uint32_t call)
+{
+	char cell[32];
+	calllist_cell(ui->calls, call, CL_MEDIA, cell, sizeof cell);
+	return strchr(cell, '!') ? (int)A_BOLD | ui_attr(ui, UI_C_FAIL) : 0;
+}
+
 /* Widths for the visible columns: fixed ones as they are, From/To/
  * Call-ID/User-Agent share what is left; columns that no longer fit are
  * dropped from the right. */
@@ -164,7 +172,8 @@ static void calls_draw(struct ui *ui, struct ui_view *v)
 		for (size_t i = 0; i < nc; i++) {
 			char cell[256];
 			calllist_cell(ui->calls, call, cv->cols[i], cell, sizeof cell);
-			int pa = cv->cols[i] == CL_PROBLEMS ? problems_attr(ui, call) : 0;
+			int pa = cv->cols[i] == CL_PROBLEMS ? problems_attr(ui, call)
+			       : cv->cols[i] == CL_MEDIA    ? media_attr(ui, call) : 0;
 			if (pa)
 				attrset(attr | pa);
 			ui_put(y, x, cell, w[i]);
@@ -213,13 +222,13 @@ static void set_columns(struct ui *ui, struct calls_view *cv)
 	for (size_t i = 0; i < cv->ncols; i++) {
 		static const char *const keys[CL__COUNT] = {
 			"index", "start", "method", "from", "to", "callid", "src", "dst", "msgs",
-			"state", "setup", "duration", "status", "ua", "problems",
+			"state", "setup", "duration", "status", "ua", "problems", "media",
 		};
 		size_t l = strlen(buf);
 		snprintf(buf + l, sizeof buf - l, "%s%s", i ? "," : "", keys[cv->cols[i]]);
 	}
 	ui_message(ui, "columns: index start method from to callid src dst msgs state setup "
-	               "duration status ua problems");
+	               "duration status ua problems media");
 	draw_status(ui);
 	if (!ui_prompt(ui, "Columns: ", buf, sizeof buf))
 		return;
@@ -451,12 +460,15 @@ static const struct ui_view_ops calls_ops = {
 
 struct ui_view *ui_calls_new(struct ui *ui)
 {
-	(void)ui;
 	struct calls_view *cv = calloc(1, sizeof *cv);
 	if (!cv)
 		return NULL;
 	cv->base.ops = &calls_ops;
-	cv->ncols = sizeof default_cols / sizeof default_cols[0];
-	memcpy(cv->cols, default_cols, sizeof default_cols);
+	/* Following media (--rtp): the media column after the problems. */
+	for (size_t i = 0; i < sizeof default_cols / sizeof default_cols[0]; i++) {
+		cv->cols[cv->ncols++] = default_cols[i];
+		if (default_cols[i] == CL_PROBLEMS && ingest_media(ui->ingest))
+			cv->cols[cv->ncols++] = CL_MEDIA;
+	}
 	return &cv->base;
 }

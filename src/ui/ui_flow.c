@@ -17,6 +17,8 @@ struct flow_view {
 	size_t ncalls;
 	uint32_t nmsgs_built;   /* messages of the calls when the ladder was built */
 	size_t nfound_built;    /* the checker's findings then */
+	uint64_t rtp_built;     /* RTP packets followed then (--rtp) */
+	int media_done_built;   /* media_finished() then */
 	struct ladder *lad;
 	struct ladder_opts o;
 	size_t sel;             /* selected message (ladder order) */
@@ -49,6 +51,7 @@ static void rebuild(struct ui *ui, struct flow_view *fv)
 	                                                              : SIZE_MAX;
 	fv->o.ascii = ui->ascii;
 	fv->o.check = ui->check;
+	fv->o.media = ingest_media(ui->ingest); /* NULL without --rtp */
 	/* A call shown may since have become a leg of an older one. */
 	for (size_t i = 0; i < fv->ncalls; i++)
 		fv->calls[i] = track_call_root(ui->tracker, fv->calls[i]);
@@ -61,6 +64,8 @@ static void rebuild(struct ui *ui, struct flow_view *fv)
 	fv->lad = l;
 	fv->nmsgs_built = calls_nmsgs(ui, fv);
 	fv->nfound_built = check_count(ui->check);
+	fv->rtp_built = fv->o.media ? media_stats(fv->o.media)->rtp : 0;
+	fv->media_done_built = fv->o.media ? media_finished(fv->o.media) : 0;
 	fv->sel = 0;
 	for (size_t i = 0; keep != SIZE_MAX && i < ladder_msg_count(l); i++)
 		if (ladder_msg(l, i) == keep)
@@ -329,7 +334,12 @@ static void flow_update(struct ui *ui, struct ui_view *v)
 {
 	struct flow_view *fv = (struct flow_view *)v;
 	/* A finding may come after its message (a timer, the end of the load). */
-	if (calls_nmsgs(ui, fv) != fv->nmsgs_built || check_count(ui->check) != fv->nfound_built) {
+	/* Streams grow (live, loading) and get their final figures at the end. */
+	const struct media *m = ingest_media(ui->ingest);
+	int media_moved = m && (media_stats(m)->rtp != fv->rtp_built ||
+	                        media_finished(m) != fv->media_done_built);
+	if (calls_nmsgs(ui, fv) != fv->nmsgs_built || check_count(ui->check) != fv->nfound_built ||
+	    media_moved) {
 		rebuild(ui, fv);
 		fv->pane_msg = SIZE_MAX; /* the pane lists the message's findings */
 	}

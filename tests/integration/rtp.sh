@@ -82,3 +82,55 @@ else bad "rtp samples: g711 clean both ways with DTMF 1, oneway flagged one-way,
 "$BIN" export -r "$S/rtp_g711.pcap" --all -o "$T/all.pcap" 2>/dev/null
 cmp -s "$S/rtp_g711.pcap" "$T/all.pcap" && ok "export --all of rtp_g711: the sample back, byte for byte" ||
 	bad "export --all of rtp_g711: the sample back, byte for byte"
+
+# --- media surfaces: the ladder's RTP bands, the calls' media, media= ------
+TZ=UTC "$BIN" flow --rtp -r "$S/rtp_loss.pcap" >"$T/out"
+grep -q '│<═* RTP PCMA/8000 708 pkts ═*│' "$T/out" &&
+	grep -q '│═* ! RTP PCMA/8000 670 pkts ═*>│' "$T/out" &&
+	grep -q 'lost 38 (5.4%), jitter 6.53 ms, MOS 3.85' "$T/out" &&
+	grep -q '! loss 5.4%' "$T/out" && grep -q 'DTMF 1' "$T/out" &&
+	[ "$(grep -n 'RTP PCMA/8000 708' "$T/out" | cut -d: -f1)" -gt "$(grep -n ' ACK ' "$T/out" | cut -d: -f1)" ] &&
+	[ "$(grep -n 'RTP PCMA/8000 708' "$T/out" | cut -d: -f1)" -lt "$(grep -n ' BYE ' "$T/out" | cut -d: -f1)" ] &&
+	ok "flow --rtp: each stream a band between the SDP senders, after the ACK, with loss figures and problem" ||
+	bad "flow --rtp: each stream a band between the SDP senders, after the ACK, with loss figures and problem" "$T/out"
+TZ=UTC "$BIN" flow --rtp --ascii -r "$S/rtp_oneway.pcap" >"$T/out"
+grep -q '|=* ! RTP PCMA/8000 236 pkts =*>|' "$T/out" && [ "$(grep -c '! one-way' "$T/out")" = 2 ] &&
+	ok "flow --rtp --ascii: the one-way sample's streams marked one-way" ||
+	bad "flow --rtp --ascii: the one-way sample's streams marked one-way" "$T/out"
+for f in text json svg mermaid plantuml; do
+	"$BIN" flow -r "$S/rtp_g711.pcap" --format $f >"$T/a" 2>/dev/null
+	"$BIN" flow -r "$S/rtp_g711.pcap" --format $f --rtp >"$T/b" 2>/dev/null
+	cmp -s "$T/a" "$T/b" && { bad "flow --format $f --rtp: streams shown"; continue; }
+	grep -q 'RTP PCMA' "$T/b" || grep -q 'RTP PCMA&#47;' "$T/b" && ok "flow --format $f --rtp: streams shown" ||
+		bad "flow --format $f --rtp: streams shown" "$T/b"
+done
+"$BIN" flow -r "$S/rtp_loss.pcap" --format json --rtp >"$T/out"
+if python3 - "$T/out" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))["calls"][0]
+s = c["streams"]
+assert len(s) == 3, s
+lossy = [x for x in s if x["problems"] == ["loss"]]
+assert len(lossy) == 1 and lossy[0]["lost"] == 38 and lossy[0]["from_column"] == 0 and lossy[0]["to_column"] == 1, s
+assert all(x["after_message"] == 4 for x in s), s
+PY
+then ok "flow --format json --rtp: a streams array per call with figures and columns"
+else bad "flow --format json --rtp: a streams array per call with figures and columns" "$T/out"; fi
+"$BIN" calls -r "$S/rtp_oneway.pcap" --format json --rtp >"$T/out"
+grep -q '"streams":2,"media_problems":\["one-way"\]}$' "$T/out" &&
+	ok "calls --rtp --format json: streams and media_problems per call" ||
+	bad "calls --rtp --format json: streams and media_problems per call" "$T/out"
+"$BIN" calls -r "$S/rtp_oneway.pcap" --format json >"$T/out"
+grep -q '"streams"' "$T/out" && bad "calls --format json without --rtp: no media keys" "$T/out" ||
+	ok "calls --format json without --rtp: no media keys"
+"$BIN" calls -r "$S/rtp_g711.pcap" -r "$S/rtp_oneway.pcap" -r "$S/rtp_loss.pcap" --filter media=one-way \
+	--format csv >"$T/out"
+[ "$(tail -n +2 "$T/out" | wc -l)" = 1 ] && grep -q '1-24952@127.0.0.1' "$T/out" &&
+	ok "--filter media=one-way: only the one-way call of three captures (--rtp implied)" ||
+	bad "--filter media=one-way: only the one-way call of three captures (--rtp implied)" "$T/out"
+"$BIN" calls -r "$S/rtp_g711.pcap" -r "$S/rtp_loss.pcap" -r "$S/proxy_rr_udp.pcap" --filter media=none \
+	--format csv >"$T/out"
+[ "$(tail -n +2 "$T/out" | wc -l)" = 3 ] && ok "--filter media=none: the calls without RTP" ||
+	bad "--filter media=none: the calls without RTP" "$T/out"
+expect "--filter media=loud: exit 2, says which values" 2 "$BIN" calls -r "$S/rtp_loss.pcap" --filter media=loud
+grep -q "unknown media problem 'loud'" "$T/err" && ok "... naming the bad value" || bad "... naming the bad value" "$T/err"

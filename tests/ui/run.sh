@@ -328,5 +328,23 @@ check "... where saving as .pcap says why not" "holds no packets"
 keys Q
 wait_exit
 
+# --- --rtp: the media column and the RTP bands ------------------------------
+start 160 30 -r "$S/rtp_oneway.pcap" --rtp
+check "--rtp: the call list has a media column" "Problems +Media"
+check "--rtp: the one-way call shows its 2 streams with the problem marker" "^ +1 +[0-9:.]+ +INVITE +completed +200 +- +2 RTP! "
+keys Enter
+check "--rtp: the ladder shows the RTP band between the SDP senders" "│═+ ! RTP PCMA/8000 236 pkts ═+>│"
+check "... its figures under it" "lost 0, jitter 0.49 ms, MOS 4.40"
+check "... and its problem" "! one-way"
+keys Q
+wait_exit
+[ "$rc" = 0 ] && ok "--rtp: the viewer quits cleanly" || bad "--rtp: the viewer quits cleanly (rc $rc)" "$T/stderr"
+start 160 30 -r "$S/rtp_loss.pcap" -r "$S/rtp_oneway.pcap" --filter media=loss
+check "--filter media=loss: the viewer follows media and keeps the lossy call" "Calls: 1/2"
+keys Enter
+check "... whose ladder names the loss" "! loss 5.4%"
+keys Q
+wait_exit
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

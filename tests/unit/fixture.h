@@ -36,6 +36,35 @@ static inline void load(struct loaded *l, const char *path, int threaded)
 	track_finish(l->t);
 }
 
+/* load() of n captures merged by time, following RTP too
+ * (ingest_set_media), the streams finished. */
+static inline struct media *load_media_files(struct loaded *l, const char *const *paths, size_t n)
+{
+	char err[256];
+	l->src = pcap_src_open(paths, n, err, sizeof err);
+	assert_non_null(l->src);
+	l->s = store_new();
+	l->t = track_new(l->s);
+	l->in = ingest_new(l->s, l->t);
+	assert_non_null(l->in);
+	assert_int_equal(ingest_set_media(l->in, 1), 0);
+	store_set_fetcher(l->s, pcap_src_fetch, l->src);
+	struct frame f;
+	int rc;
+	while ((rc = pcap_src_next(l->src, &f)) != PCAP_SRC_END)
+		if (rc == PCAP_SRC_FRAME)
+			assert_int_equal(ingest_frame(l->in, &f), 0);
+	ingest_finish(l->in);
+	track_finish(l->t);
+	media_finish(ingest_media(l->in));
+	return ingest_media(l->in);
+}
+
+static inline struct media *load_media(struct loaded *l, const char *path)
+{
+	return load_media_files(l, &path, 1);
+}
+
 /* Calls made of crafted messages for the checker's surfaces: call 1 an
  * INVITE without Contact (invite-without-contact, an error) answered 486;
  * call 2 an OPTIONS whose branch lacks the magic cookie

@@ -251,6 +251,107 @@ static void test_problem_filter_unknown_value_says_what(void **state)
 	calllist_free(cl);
 }
 
+/* rtp_g711 (calls 1 and 2, two-way) and rtp_oneway (call 3) merged. */
+static struct media *load_mixed_media(struct loaded *ld)
+{
+	const char *paths[] = { "samples/rtp_g711.pcap", "samples/rtp_oneway.pcap" };
+	return load_media_files(ld, paths, 2);
+}
+
+static size_t media_rows(struct loaded *ld, const struct media *m, const char *filter)
+{
+	char err[256];
+	struct calllist *cl = calllist_new(ld->s, ld->t);
+	calllist_set_media(cl, m);
+	assert_int_equal(calllist_set_filter(cl, filter, err, sizeof err), 0);
+	assert_int_equal(calllist_refresh(cl), 0);
+	size_t n = calllist_count(cl);
+	calllist_free(cl);
+	return n;
+}
+
+static void test_media_cell_counts_streams_and_marks_problems(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	struct media *m = load_mixed_media(&ld);
+	struct calllist *cl = calllist_new(ld.s, ld.t);
+	calllist_set_media(cl, m);
+	assert_int_equal(calllist_refresh(cl), 0);
+	assert_int_equal(calllist_count(cl), 3);
+	char buf[32];
+	calllist_cell(cl, 1, CL_MEDIA, buf, sizeof buf);
+	assert_string_equal(buf, "3 RTP"); /* two-way G.711 and the DTMF events */
+	calllist_cell(cl, 3, CL_MEDIA, buf, sizeof buf);
+	assert_string_equal(buf, "2 RTP!"); /* one-way */
+	assert_string_equal(calllist_col_name(CL_MEDIA), "Media");
+	assert_int_equal(calllist_col_parse("media"), CL_MEDIA);
+	calllist_free(cl);
+	unload(&ld);
+}
+
+static void test_media_cell_dash_without_streams_empty_without_media(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	struct media *m = load_media(&ld, "samples/proxy_rr_udp.pcap");
+	struct calllist *cl = calllist_new(ld.s, ld.t);
+	char buf[32];
+	assert_int_equal(calllist_refresh(cl), 0);
+	calllist_cell(cl, calllist_call(cl, 0), CL_MEDIA, buf, sizeof buf);
+	assert_string_equal(buf, ""); /* not followed */
+	calllist_set_media(cl, m);
+	assert_int_equal(calllist_refresh(cl), 0);
+	calllist_cell(cl, calllist_call(cl, 0), CL_MEDIA, buf, sizeof buf);
+	assert_string_equal(buf, "-");
+	calllist_free(cl);
+	unload(&ld);
+}
+
+static void test_media_filter_by_problem_none_and_any(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	struct media *m = load_mixed_media(&ld);
+	assert_int_equal(media_rows(&ld, m, "media=one-way"), 1);
+	assert_int_equal(media_rows(&ld, m, "media=loss"), 0);
+	assert_int_equal(media_rows(&ld, m, "media=any"), 3);
+	assert_int_equal(media_rows(&ld, m, "media=none"), 0);
+	assert_int_equal(media_rows(&ld, NULL, "media=any"), 0); /* media not followed */
+	unload(&ld);
+	m = load_media(&ld, "samples/proxy_rr_udp.pcap");
+	assert_int_equal(media_rows(&ld, m, "media=none"), 3);
+	unload(&ld);
+}
+
+static void test_media_filter_unknown_value_says_what(void **state)
+{
+	(void)state;
+	char err[256];
+	struct calllist *cl = calllist_new(NULL, NULL);
+	assert_int_equal(calllist_set_filter(cl, "media=loud", err, sizeof err), -1);
+	assert_non_null(strstr(err, "unknown media problem 'loud'"));
+	assert_non_null(strstr(err, "one-way"));
+	calllist_free(cl);
+}
+
+static void test_sort_by_media_puts_problem_calls_last_ascending(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	struct media *m = load_mixed_media(&ld);
+	struct calllist *cl = calllist_new(ld.s, ld.t);
+	calllist_set_media(cl, m);
+	calllist_set_sort(cl, CL_MEDIA, 0);
+	assert_int_equal(calllist_refresh(cl), 0);
+	assert_int_equal(calllist_call(cl, 2), 3);
+	calllist_set_sort(cl, CL_MEDIA, 1);
+	assert_int_equal(calllist_refresh(cl), 0);
+	assert_int_equal(calllist_call(cl, 0), 3);
+	calllist_free(cl);
+	unload(&ld);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +365,11 @@ int main(void)
 		cmocka_unit_test(test_sort_by_problems_puts_errors_last_ascending),
 		cmocka_unit_test(test_problem_filter_by_severity_or_rule),
 		cmocka_unit_test(test_problem_filter_unknown_value_says_what),
+		cmocka_unit_test(test_media_cell_counts_streams_and_marks_problems),
+		cmocka_unit_test(test_media_cell_dash_without_streams_empty_without_media),
+		cmocka_unit_test(test_media_filter_by_problem_none_and_any),
+		cmocka_unit_test(test_media_filter_unknown_value_says_what),
+		cmocka_unit_test(test_sort_by_media_puts_problem_calls_last_ascending),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

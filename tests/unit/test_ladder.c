@@ -373,6 +373,134 @@ static void test_lossy_sample_marks_frames_3_and_64(void **state)
 	unload(&ld);
 }
 
+/* The line of the first stream whose band text contains `what`. */
+static const struct ladder_stream *stream_with(const struct ladder *l, const char *what)
+{
+	for (size_t i = 0; i < ladder_stream_count(l); i++)
+		if (strstr(ladder_stream_at(l, i)->label, what))
+			return ladder_stream_at(l, i);
+	fail_msg("no stream labelled '%s'", what);
+	return NULL;
+}
+
+static void test_rtp_band_joins_the_columns_whose_sdp_announced_it(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	struct media *m = load_media(&ld, "samples/rtp_oneway.pcap");
+	struct ladder_opts o = { .media = m };
+	struct ladder *l = build(&ld, 1, &o);
+	struct ladder_cell *cells = calloc(ladder_width(l), sizeof *cells);
+	/* Media ports are not the SIP ports; the SDP senders own them. */
+	assert_int_equal(ladder_columns(l), 2);
+	const struct ladder_stream *st = stream_with(l, "PCMA");
+	assert_int_equal(st->from, 0);
+	assert_int_equal(st->to, 1);
+	const char *txt = line_text(l, st->line, cells);
+	assert_non_null(strstr(txt, "RTP PCMA/8000 236 pkts"));
+	assert_non_null(strstr(txt, LADDER_BAND_UTF8));
+	assert_non_null(strstr(txt, ">"));
+	size_t msg;
+	assert_int_equal(ladder_line_kind(l, st->line, &msg), LADDER_LINE_STREAM);
+	free(cells);
+	ladder_free(l);
+	unload(&ld);
+}
+
+static void test_rtp_band_has_figures_then_problems_in_problem_style(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	struct media *m = load_media(&ld, "samples/rtp_oneway.pcap");
+	struct ladder_opts o = { .media = m };
+	struct ladder *l = build(&ld, 1, &o);
+	struct ladder_cell *cells = calloc(ladder_width(l), sizeof *cells);
+	const struct ladder_stream *st = stream_with(l, "PCMA");
+	assert_non_null(strstr(line_text(l, st->line + 1, cells), "lost 0, jitter 0.49 ms, MOS 4.40"));
+	const char *p = line_text(l, st->line + 2, cells);
+	assert_non_null(strstr(p, "! one-way"));
+	size_t x = 0;
+	while (x < ladder_width(l) && strcmp(cells[x].ch, "!"))
+		x++;
+	assert_true(x < ladder_width(l));
+	assert_int_equal(cells[x].style, LADDER_S_PROBLEM);
+	size_t msg;
+	assert_int_equal(ladder_line_kind(l, st->line + 2, &msg), LADDER_LINE_STREAM_INFO);
+	free(cells);
+	ladder_free(l);
+	unload(&ld);
+}
+
+static void test_rtp_streams_sit_at_their_first_packet_time(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	struct media *m = load_media(&ld, "samples/rtp_loss.pcap");
+	struct ladder_opts o = { .media = m };
+	struct ladder *l = build(&ld, 1, &o);
+	assert_int_equal(ladder_stream_count(l), 3);
+	/* After the ACK (message 4), before the BYE (message 5). */
+	for (size_t i = 0; i < ladder_stream_count(l); i++) {
+		const struct ladder_stream *st = ladder_stream_at(l, i);
+		assert_int_equal(st->before, 5);
+		assert_true(st->line > ladder_msg_line(l, 4));
+		assert_true(st->line < ladder_msg_line(l, 5));
+		if (i)
+			assert_true(st->ms->first_us >= ladder_stream_at(l, i - 1)->ms->first_us);
+	}
+	ladder_free(l);
+	unload(&ld);
+}
+
+static void test_rtp_loss_names_its_percentage(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	struct media *m = load_media(&ld, "samples/rtp_loss.pcap");
+	struct ladder_opts o = { .media = m };
+	struct ladder *l = build(&ld, 1, &o);
+	const struct ladder_stream *st = stream_with(l, "670 pkts");
+	assert_string_equal(st->problems, "loss 5.4%");
+	assert_string_equal(st->figures, "lost 38 (5.4%), jitter 6.53 ms, MOS 3.85");
+	assert_int_equal(st->from, 0); /* 10.99.0.2 sends to 10.99.0.1 */
+	assert_int_equal(st->to, 1);
+	ladder_free(l);
+	unload(&ld);
+}
+
+static void test_no_media_no_streams_same_lines(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	struct media *m = load_media(&ld, "samples/rtp_g711.pcap");
+	struct ladder_opts with = { .media = m };
+	struct ladder *a = build(&ld, 1, NULL), *b = build(&ld, 1, &with);
+	assert_int_equal(ladder_stream_count(a), 0);
+	assert_int_equal(ladder_stream_count(b), 3);
+	/* each stream: band and figures (no problems here) */
+	assert_int_equal(ladder_lines(b), ladder_lines(a) + 3 * 2);
+	ladder_free(a);
+	ladder_free(b);
+	unload(&ld);
+}
+
+static void test_rtp_band_in_ascii(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	struct media *m = load_media(&ld, "samples/rtp_g711.pcap");
+	struct ladder_opts o = { .media = m, .ascii = 1 };
+	struct ladder *l = build(&ld, 1, &o);
+	struct ladder_cell *cells = calloc(ladder_width(l), sizeof *cells);
+	const char *txt = line_text(l, ladder_stream_at(l, 0)->line, cells);
+	assert_non_null(strstr(txt, "= RTP PCMA/8000 236 pkts ="));
+	for (const unsigned char *p = (const unsigned char *)txt; *p; p++)
+		assert_true(*p < 0x80);
+	free(cells);
+	ladder_free(l);
+	unload(&ld);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -390,6 +518,12 @@ int main(void)
 		cmocka_unit_test(test_info_findings_are_not_marked),
 		cmocka_unit_test(test_no_checker_no_mark),
 		cmocka_unit_test(test_lossy_sample_marks_frames_3_and_64),
+		cmocka_unit_test(test_rtp_band_joins_the_columns_whose_sdp_announced_it),
+		cmocka_unit_test(test_rtp_band_has_figures_then_problems_in_problem_style),
+		cmocka_unit_test(test_rtp_streams_sit_at_their_first_packet_time),
+		cmocka_unit_test(test_rtp_loss_names_its_percentage),
+		cmocka_unit_test(test_no_media_no_streams_same_lines),
+		cmocka_unit_test(test_rtp_band_in_ascii),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -324,6 +324,66 @@ static void test_mos_falls_with_loss(void **state)
 	assert_true(mos[1] < 3.6 && mos[1] > 2.5);  /* 10% loss with concealment */
 }
 
+static void test_refresh_gives_figures_before_finish(void **state)
+{
+	(void)state;
+	struct media *m = media_new();
+	struct store_endpoint a = ep(10, 0, 0, 1, 4000), b = ep(10, 0, 0, 3, 5000);
+	sdp(m, 7, T0, "v=0\nc=IN IP4 10.0.0.3\nm=audio 5000 RTP/AVP 0\n");
+	for (int i = 0; i < 100; i++)
+		if (i % 10 != 5) /* 10 lost */
+			rtp(m, T0 + i * 20000, a, b, 0, (uint16_t)i, (uint32_t)i * 160, 1, NULL, 160);
+	media_refresh(m);
+	assert_false(media_finished(m));
+	const struct media_stream *st = media_stream(m, 0);
+	assert_int_equal(st->expected, 100);
+	assert_int_equal(st->lost, 10);
+	assert_true(st->problems & MEDIA_P_LOSS);
+	assert_true(st->mos > 1 && st->mos < 4.4);
+	double mos = st->mos;
+	media_refresh(m); /* idempotent */
+	assert_true(media_stream(m, 0)->mos == mos);
+	media_finish(m);
+	assert_true(media_finished(m));
+	assert_true(media_stream(m, 0)->mos == mos);
+	media_free(m);
+}
+
+static void test_refresh_drops_one_way_when_the_way_back_comes(void **state)
+{
+	(void)state;
+	struct media *m = media_new();
+	struct store_endpoint a = ep(10, 0, 0, 1, 4000), b = ep(10, 0, 0, 3, 5000);
+	sdp(m, 7, T0, "v=0\nc=IN IP4 10.0.0.1\nm=audio 4000 RTP/AVP 0\n");
+	sdp(m, 7, T0, "v=0\nc=IN IP4 10.0.0.3\nm=audio 5000 RTP/AVP 0\n");
+	for (int i = 0; i < 5; i++)
+		rtp(m, T0 + i * 20000, a, b, 0, (uint16_t)i, (uint32_t)i * 160, 1, NULL, 160);
+	media_refresh(m);
+	assert_int_equal(media_stream_count(m), 1);
+	assert_true(media_stream(m, 0)->problems & MEDIA_P_ONE_WAY);
+	for (int i = 0; i < 5; i++)
+		rtp(m, T0 + 100000 + i * 20000, b, a, 0, (uint16_t)i, (uint32_t)i * 160, 2, NULL, 160);
+	media_refresh(m);
+	assert_int_equal(media_stream_count(m), 2);
+	assert_int_equal(media_stream(m, 0)->problems, 0);
+	assert_int_equal(media_stream(m, 1)->problems, 0);
+	media_free(m);
+}
+
+static void test_refresh_keeps_unannounced_streams_finish_drops(void **state)
+{
+	(void)state;
+	struct media *m = media_new();
+	struct store_endpoint a = ep(10, 0, 0, 1, 4000), b = ep(10, 0, 0, 3, 5000);
+	rtp(m, T0, a, b, 0, 1, 160, 9, NULL, 160); /* one packet: does not hold together */
+	media_refresh(m);
+	assert_int_equal(media_stream_count(m), 1);
+	assert_int_equal(media_stream(m, 0)->h_call_id, 0);
+	media_finish(m);
+	assert_int_equal(media_stream_count(m), 0);
+	media_free(m);
+}
+
 static void test_not_rtp(void **state)
 {
 	(void)state;
@@ -380,6 +440,9 @@ int main(void)
 		cmocka_unit_test(test_mos_falls_with_loss),
 		cmocka_unit_test(test_reinvite_moves_media),
 		cmocka_unit_test(test_not_rtp),
+		cmocka_unit_test(test_refresh_gives_figures_before_finish),
+		cmocka_unit_test(test_refresh_drops_one_way_when_the_way_back_comes),
+		cmocka_unit_test(test_refresh_keeps_unannounced_streams_finish_drops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
