@@ -13,7 +13,9 @@
  * Per stream: RFC 3550 A.1 sequence accounting (expected, lost,
  * duplicates, out of order, sequence jumps), A.8 interarrival jitter in
  * the payload's clock, inter-arrival delta, RTCP sender/receiver reports
- * about it (loss, jitter, round trip), RFC 4733 DTMF events, and an
+ * about it (loss, jitter, round trip: the report's arrival less the
+ * capture time of the sender report it names, less DLSR), RFC 4733 DTMF
+ * events, and an
  * estimated MOS (see media_finish()).  Memory is bounded: at most
  * MEDIA_MAX_STREAMS streams and MEDIA_MAX_EXPECT announced addresses;
  * what is dropped at the caps is counted. */
@@ -28,6 +30,9 @@
 #include "sipscope/store.h"
 
 #define MEDIA_MAX_STREAMS 262144
+#define MEDIA_MAX_UNANNOUNCED 16384 /* streams no SDP announced */
+#define MEDIA_MAX_DROPOUT 3000      /* RFC 3550 A.1 */
+#define MEDIA_MAX_MISORDER 100
 #define MEDIA_MAX_EXPECT 1048576
 #define MEDIA_MAX_DTMF 32
 #define MEDIA_GAP_US 1000000      /* a silence gap: no packet for 1 s */
@@ -38,7 +43,8 @@
 #define MEDIA_P_NAT         0x02 /* sent to an address the SDP did not announce */
 #define MEDIA_P_CODEC       0x04 /* payload type not in the receiver's SDP formats */
 #define MEDIA_P_ONE_WAY     0x08 /* the call has media in this direction only */
-#define MEDIA_P_GAP         0x10 /* silence: a gap of MEDIA_GAP_US or more */
+#define MEDIA_P_GAP         0x10 /* silence: a gap of MEDIA_GAP_US or more (not after
+                                  * comfort noise, nor ended by a marker bit: DTX) */
 #define MEDIA_P_AFTER_BYE   0x20 /* packets after the call's BYE */
 #define MEDIA_P_LOSS        0x40 /* lost more than 1% */
 
@@ -80,8 +86,15 @@ struct media_stream {
 
 	/* sequence state (RFC 3550 A.1) */
 	uint32_t base_seq, max_seq, cycles, last_seq;
-	uint32_t last_ts;
-	int64_t last_arrival_us;
+	uint32_t bad_seq;        /* a jump's next sequence number (A.1), > 0xffff: none */
+	int64_t expected_prior;  /* expected before the sequence restarted */
+	uint32_t last_ts;        /* of the last voice (non-event) packet */
+	int64_t last_arrival_us, last_voice_us;
+	uint8_t voice_seen;      /* a packet that is not a DTMF event came */
+	uint8_t last_cn;         /* the last packet was comfort noise */
+	uint8_t sr_next;
+	uint32_t sr_mid[4];      /* NTP (middle 32 bits) of the sender's last SRs */
+	int64_t sr_us[4];        /* and when they were captured */
 	double jitter_ts, jitter_sum;
 	uint64_t recent[2]; /* bitmap of the last 128 sequence numbers seen */
 	uint32_t dtmf_ts;   /* RTP timestamp of the DTMF event going on */

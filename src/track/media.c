@@ -39,6 +39,8 @@ struct media {
 	size_t nst, cap_st;
 	struct hmap st_index;     /* (src, dst, ssrc) -> stream+1 */
 	struct hmap byes;         /* h_call_id -> index+1 into bye_us */
+	struct hmap probation;    /* unannounced (src, dst, SSRC) -> next sequence number */
+	size_t nunannounced;
 	int64_t *bye_us;
 	size_t nbye, cap_bye;
 	struct media_stats stats;
@@ -53,6 +55,7 @@ struct media *media_new(void)
 	hmap_init(&m->exp_index);
 	hmap_init(&m->st_index);
 	hmap_init(&m->byes);
+	hmap_init(&m->probation);
 	return m;
 }
 
@@ -66,6 +69,7 @@ void media_free(struct media *m)
 	hmap_free(&m->exp_index);
 	hmap_free(&m->st_index);
 	hmap_free(&m->byes);
+	hmap_free(&m->probation);
 	free(m);
 }
 
@@ -132,7 +136,10 @@ static void expect_put(struct media *m, const struct store_endpoint *ep, const s
 	uint64_t k = store_endpoint_hash(ep);
 	uint32_t have;
 	if (hmap_get(&m->exp_index, k, &have)) {
-		m->exp[have - 1] = *e; /* a new offer/answer moves it */
+		/* A new offer/answer moves it; an RTCP port (m= port + 1) never
+		 * takes the place of another call's RTP port. */
+		if (!e->rtcp || m->exp[have - 1].rtcp)
+			m->exp[have - 1] = *e;
 		return;
 	}
 	if (m->nexp >= MEDIA_MAX_EXPECT ||
@@ -302,11 +309,15 @@ static void take_dtmf(struct media_stream *s, int64_t ts_us, uint32_t rtp_ts, co
 }
 
 /* RFC 3550 A.1: extended sequence numbers, with a window of the last 128
- * to tell duplicates from packets that come late. */
+ * to tell duplicates from packets that come late.  A jump of more than
+ * MAX_DROPOUT ahead (or MAX_MISORDER back) is taken as a restart (a
+ * switch keeping the SSRC) once a second packet follows it in sequence;
+ * what was expected before counts on. */
 static void take_seq(struct media_stream *s, uint16_t seq)
 {
 	if (!s->packets) {
 		s->base_seq = s->max_seq = seq;
+		s->bad_seq = 0x10001;
 		s->recent[0] = 1;
 		s->recent[1] = 0;
 		return;
@@ -315,12 +326,11 @@ static void take_seq(struct media_stream *s, uint16_t seq)
 	uint16_t udelta = (uint16_t)(seq - max16);
 	if (udelta == 0) {
 		s->duplicates++;
-	} else if (udelta < 0x8000) { /* ahead (maybe after a loss) */
+	} else if (udelta < MEDIA_MAX_DROPOUT) { /* ahead (maybe after a loss) */
 		if (seq < max16)
 			s->cycles += 65536;
 		if (udelta != 1)
 			s->seq_jumps++;
-		/* shift the window */
 		if (udelta >= 128) {
 			s->recent[0] = s->recent[1] = 0;
 		} else {
@@ -331,7 +341,20 @@ static void take_seq(struct media_stream *s, uint16_t seq)
 		}
 		s->recent[0] |= 1;
 		s->max_seq = seq;
-	} else { /* behind: late or a duplicate */
+	} else if (udelta <= 65536 - MEDIA_MAX_MISORDER) { /* a big jump */
+		s->seq_jumps++;
+		if (seq == s->bad_seq) { /* two in sequence: the source restarted */
+			s->expected_prior += (int64_t)(s->cycles + s->max_seq) - s->base_seq + 1;
+			s->base_seq = (uint16_t)(seq - 1);
+			s->max_seq = seq;
+			s->cycles = 0;
+			s->recent[0] = 3;
+			s->recent[1] = 0;
+			s->bad_seq = 0x10001;
+		} else {
+			s->bad_seq = (uint16_t)(seq + 1);
+		}
+	} else { /* a little behind: late or a duplicate */
 		uint16_t back = (uint16_t)(max16 - seq);
 		if (back < 128) {
 			uint64_t *w = &s->recent[back >> 6];
@@ -343,7 +366,7 @@ static void take_seq(struct media_stream *s, uint16_t seq)
 				s->out_of_order++;
 			}
 		} else {
-			s->seq_jumps++;
+			s->out_of_order++;
 		}
 	}
 }
@@ -361,19 +384,28 @@ static void take_rtp(struct media *m, struct media_stream *s, const struct expec
 	if ((p[0] & 0x20) && payload && p[len - 1] <= payload) /* padding */
 		payload -= p[len - 1];
 	m->stats.rtp++;
-	int is_dtmf = s->packets && s->dtmf_pt && pt == s->dtmf_pt;
 	if (!s->packets) {
-		s->pt = pt;
-		stream_codec(s, rx, tx, pt);
 		s->first_frame = frame;
 		s->first_us = ts_us;
+		stream_codec(s, rx, tx, pt);
+		s->pt = pt;
+	}
+	int is_dtmf = s->dtmf_pt && pt == s->dtmf_pt;
+	/* The stream's payload type is its first voice packet's: a call may
+	 * open with a DTMF event. */
+	if (!is_dtmf && !s->voice_seen) {
+		if (s->pt != pt)
+			stream_codec(s, rx, tx, pt);
+		s->pt = pt;
+		s->voice_seen = 1;
 		if (rx && !pt_listed(rx, pt))
 			s->problems |= MEDIA_P_CODEC;
-		is_dtmf = s->dtmf_pt && pt == s->dtmf_pt;
-	} else if (pt != s->pt && !is_dtmf) {
+	} else if (!is_dtmf && pt != s->pt) {
 		s->pt_changes++;
 		if (rx && !pt_listed(rx, pt))
 			s->problems |= MEDIA_P_CODEC;
+	} else if (is_dtmf && rx && !pt_listed(rx, pt)) {
+		s->problems |= MEDIA_P_CODEC;
 	}
 	if (is_dtmf && len > hl)
 		take_dtmf(s, ts_us, ts, p + hl, len - hl);
@@ -384,23 +416,29 @@ static void take_rtp(struct media *m, struct media_stream *s, const struct expec
 		int64_t d = ts_us - s->last_arrival_us;
 		if (d / 1000.0 > s->delta_ms_max)
 			s->delta_ms_max = d / 1000.0;
-		if (d >= MEDIA_GAP_US && d > s->gap_us)
+		/* Silence after comfort noise, or ended by a marker bit (the
+		 * start of a talkspurt, RFC 3551 4.1), is DTX, not a gap. */
+		if (d >= MEDIA_GAP_US && d > s->gap_us && !s->last_cn && !(p[1] & 0x80))
 			s->gap_us = d;
-		/* RFC 3550 A.8, in the payload's clock; DTMF packets carry the
-		 * event's start time, not the audio clock, so they are left out. */
-		if (!is_dtmf) {
-			double arr = (double)d * s->clock / 1e6;
+	}
+	/* RFC 3550 A.8 between voice packets, in the payload's clock: DTMF
+	 * events carry the event's start time, not the audio clock. */
+	if (!is_dtmf) {
+		if (s->last_voice_us) {
+			double arr = (double)(ts_us - s->last_voice_us) * s->clock / 1e6;
 			double dts = (double)(int32_t)(ts - s->last_ts);
-			double dd = fabs(arr - dts);
-			s->jitter_ts += (dd - s->jitter_ts) / 16.0;
+			s->jitter_ts += (fabs(arr - dts) - s->jitter_ts) / 16.0;
 		}
+		s->last_ts = ts;
+		s->last_voice_us = ts_us;
+	}
+	if (s->packets) {
 		s->jitter_ms = s->jitter_ts * 1000.0 / s->clock;
 		if (s->jitter_ms > s->jitter_ms_max)
 			s->jitter_ms_max = s->jitter_ms;
 		s->jitter_sum += s->jitter_ms;
 	}
-	if (!is_dtmf)
-		s->last_ts = ts;
+	s->last_cn = pt == 13; /* comfort noise (RFC 3389) */
 	s->last_arrival_us = ts_us;
 	s->last_us = ts_us;
 	s->last_frame = frame;
@@ -408,16 +446,36 @@ static void take_rtp(struct media *m, struct media_stream *s, const struct expec
 	s->bytes += payload;
 }
 
-/* NTP time (middle 32 bits) of a capture time. */
-static uint32_t ntp_mid(int64_t us)
+/* The RTP stream an RTCP packet from src to dst speaks of, sent by
+ * `from_src` (1: from src's side, 0: toward it): the RTP ports are one
+ * below (RFC 3550 11), or the same with rtcp-mux (RFC 5761). */
+static struct media_stream *rtcp_stream(struct media *m, const struct store_endpoint *src,
+                                        const struct store_endpoint *dst, uint32_t ssrc, int from_src)
 {
-	uint64_t sec = (uint64_t)(us / 1000000) + 2208988800ULL;
-	uint64_t frac = ((uint64_t)(us % 1000000) << 32) / 1000000;
-	return (uint32_t)(sec << 16 | frac >> 16);
+	for (int mux = 0; mux < 2; mux++) {
+		struct store_endpoint a = from_src ? *src : *dst, b = from_src ? *dst : *src;
+		if (!mux) {
+			a.port = (uint16_t)(a.port - 1);
+			b.port = (uint16_t)(b.port - 1);
+		}
+		struct media_stream *s = stream_get(m, &a, &b, ssrc, 0);
+		if (s)
+			return s;
+	}
+	return NULL;
 }
 
-/* RFC 3550 6.4: the report blocks of SR and RR packets in a compound
- * packet; each tells the sender of the reported SSRC how it arrived. */
+static uint32_t be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* RFC 3550 6.4: sender reports (their NTP time is kept with the capture
+ * time, for the round trip) and the report blocks of SR and RR packets
+ * in a compound packet; each block tells the sender of the reported SSRC
+ * how its stream arrived.  The round trip is the block's arrival less the
+ * capture time of the SR its LSR names, less DLSR: the sender's clock is
+ * never compared with ours. */
 static void take_rtcp(struct media *m, int64_t ts_us, const struct store_endpoint *src,
                       const struct store_endpoint *dst, const uint8_t *p, size_t len)
 {
@@ -427,17 +485,20 @@ static void take_rtcp(struct media *m, int64_t ts_us, const struct store_endpoin
 		size_t plen = 4 * ((size_t)(p[2] << 8 | p[3]) + 1);
 		if (plen > len || (p[0] & 0xc0) != 0x80)
 			return;
+		if (pt == 200 && plen >= 28) {
+			struct media_stream *own = rtcp_stream(m, src, dst, be32(p + 4), 1);
+			if (own) {
+				own->sr_mid[own->sr_next % 4] = be32(p + 10);
+				own->sr_us[own->sr_next % 4] = ts_us;
+				own->sr_next++;
+			}
+		}
 		size_t off = pt == 200 ? 28 : pt == 201 ? 8 : 0;
 		unsigned rc = p[0] & 0x1f;
 		for (unsigned i = 0; off && i < rc && off + 24 <= plen; i++, off += 24) {
 			const uint8_t *b = p + off;
-			uint32_t ssrc = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-			/* The reported stream flows toward the reporter: from its
-			 * destination's RTP port to its source's. */
-			struct store_endpoint rs = *dst, rd = *src;
-			rs.port = (uint16_t)(rs.port - 1);
-			rd.port = (uint16_t)(rd.port - 1);
-			struct media_stream *s = stream_get(m, &rs, &rd, ssrc, 0);
+			/* The reported stream flows toward the reporter. */
+			struct media_stream *s = rtcp_stream(m, src, dst, be32(b), 0);
 			if (!s)
 				continue;
 			s->rtcp_reports++;
@@ -446,15 +507,15 @@ static void take_rtcp(struct media *m, int64_t ts_us, const struct store_endpoin
 			if (cum & 0x800000)
 				cum |= (int32_t)0xff000000;
 			s->rtcp_cum_lost = cum;
-			uint32_t jit = (uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 | b[15];
-			s->rtcp_jitter_ms = s->clock ? jit * 1000.0 / s->clock : 0;
-			uint32_t lsr = (uint32_t)b[16] << 24 | (uint32_t)b[17] << 16 | (uint32_t)b[18] << 8 | b[19];
-			uint32_t dlsr = (uint32_t)b[20] << 24 | (uint32_t)b[21] << 16 | (uint32_t)b[22] << 8 | b[23];
-			if (lsr) {
-				uint32_t rtt = ntp_mid(ts_us) - lsr - dlsr;
-				if (rtt < 65536u * 60)
-					s->rtt_ms = rtt * 1000.0 / 65536.0;
-			}
+			s->rtcp_jitter_ms = s->clock ? be32(b + 12) * 1000.0 / s->clock : 0;
+			uint32_t lsr = be32(b + 16), dlsr = be32(b + 20);
+			for (int k = 0; lsr && k < 4 && k < s->sr_next; k++)
+				if (s->sr_mid[k] == lsr) {
+					double rtt = (double)(ts_us - s->sr_us[k]) / 1000.0 - dlsr * 1000.0 / 65536.0;
+					if (rtt >= 0)
+						s->rtt_ms = rtt;
+					break;
+				}
 		}
 		p += plen;
 		len -= plen;
@@ -491,7 +552,30 @@ int media_udp(struct media *m, uint64_t frame, int64_t ts_us, const struct store
 		m->stats.not_rtp++;
 		return 0;
 	}
-	struct media_stream *s = stream_get(m, src, dst, ssrc, 1);
+	struct media_stream *s;
+	if (!rx && !tx && !(s = stream_get(m, src, dst, ssrc, 0))) {
+		/* An unannounced stream starts when a second packet follows the
+		 * first in sequence: stray datagrams (IPsec, games...) that
+		 * start like RTP do not make streams. */
+		uint64_t k = stream_key(src, dst, ssrc);
+		uint16_t seq = (uint16_t)(p[2] << 8 | p[3]);
+		uint32_t want;
+		if (!hmap_get(&m->probation, k, &want) || want != seq) {
+			if (m->probation.count >= 65536) { /* bounded: start over */
+				hmap_free(&m->probation);
+				hmap_init(&m->probation);
+			}
+			hmap_put(&m->probation, k, (uint16_t)(seq + 1));
+			m->stats.not_rtp++;
+			return 0;
+		}
+		if (m->nunannounced >= MEDIA_MAX_UNANNOUNCED) {
+			m->stats.streams_dropped++;
+			return 1;
+		}
+		m->nunannounced++;
+	}
+	s = stream_get(m, src, dst, ssrc, 1);
 	if (!s)
 		return 1;
 	if (!s->packets) {
@@ -610,7 +694,7 @@ static void mark_one_way(struct media *m)
 /* RFC 3550 A.3: expected from the extended highest sequence number. */
 static void stream_counts(struct media_stream *s)
 {
-	s->expected = (int64_t)(s->cycles + s->max_seq) - s->base_seq + 1;
+	s->expected = s->expected_prior + (int64_t)(s->cycles + s->max_seq) - s->base_seq + 1;
 	s->lost = s->expected - (int64_t)s->packets; /* duplicates count as received */
 }
 
@@ -665,6 +749,11 @@ void media_finish(struct media *m)
 		m->st[keep++] = *s;
 	}
 	m->nst = keep;
+	/* The index names slots: rebuilt for the streams kept. */
+	hmap_free(&m->st_index);
+	hmap_init(&m->st_index);
+	for (size_t i = 0; i < m->nst; i++)
+		hmap_put(&m->st_index, stream_key(&m->st[i].src, &m->st[i].dst, m->st[i].ssrc), (uint32_t)i + 1);
 	media_refresh(m);
 }
 

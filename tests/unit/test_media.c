@@ -171,15 +171,20 @@ static void test_unannounced_streams_must_hold_together(void **state)
 	struct store_endpoint c = ep(10, 0, 0, 8, 7777), d = ep(10, 0, 0, 9, 8888);
 	for (int i = 0; i < 10; i++)
 		rtp(m, T0 + i * 20000, a, b, 0, (uint16_t)(100 + i), (uint32_t)i * 160, 5, NULL, 160);
-	/* two stray datagrams that happen to start like RTP */
-	rtp(m, T0, c, d, 0, 1, 0, 6, NULL, 20);
-	rtp(m, T0 + 5, c, d, 0, 9000, 0, 6, NULL, 20);
+	/* stray datagrams that happen to start like RTP, never two in sequence */
+	for (int i = 0; i < 50; i++)
+		rtp(m, T0 + i, c, d, 0, (uint16_t)(i * 7919), 0, 6, NULL, 20);
+	/* three in sequence, then nothing: a stream, dropped at the end */
+	for (int i = 0; i < 3; i++)
+		rtp(m, T0 + i, d, c, 0, (uint16_t)(40 + i), 0, 7, NULL, 20);
 	media_finish(m);
 	assert_int_equal(media_stream_count(m), 1);
 	const struct media_stream *st = media_stream(m, 0);
 	assert_true(st->problems & MEDIA_P_UNANNOUNCED);
 	assert_int_equal(st->h_call_id, 0);
+	assert_int_equal(st->packets, 9); /* counted from its second packet */
 	assert_int_equal(media_stats(m)->heuristic_dropped, 1);
+	assert_int_equal(media_stats(m)->not_rtp, 52);
 	media_free(m);
 }
 
@@ -280,11 +285,12 @@ static void test_rtcp_receiver_report(void **state)
 	sdp(m, 7, T0, "v=0\nc=IN IP4 10.0.0.3\nm=audio 5000 RTP/AVP 0\n");
 	for (int i = 0; i < 5; i++)
 		rtp(m, T0 + i * 20000, a, b, 0, (uint16_t)i, (uint32_t)i * 160, 0xabcd, NULL, 160);
-	/* RR from B: LSR = the NTP time 1 s ago, DLSR = 0.25 s: RTT 0.75 s. */
+	/* A sends an SR whose NTP clock is 20 s off ours (no matter); B's RR
+	 * names it 1 s later with DLSR = 0.25 s: the round trip is 0.75 s. */
 	int64_t now = T0 + 5000000;
-	uint64_t sec = (uint64_t)((now - 1000000) / 1000000) + 2208988800ULL;
-	uint64_t frac = ((uint64_t)((now - 1000000) % 1000000) << 32) / 1000000;
-	uint32_t lsr = (uint32_t)(sec << 16 | frac >> 16), dlsr = 65536 / 4;
+	uint32_t lsr = 0x12345678, dlsr = 65536 / 4;
+	uint8_t sr[28] = { 0x80, 200, 0, 6, 0, 0, 0xab, 0xcd, 0, 0, 0x12, 0x34, 0x56, 0x78 };
+	assert_int_equal(media_udp(m, 98, now - 1000000, &ac, &bc, sr, sizeof sr), 1);
 	/* RR: header, reporter SSRC, one block: SSRC, fraction, cumulative
 	 * lost, highest sequence, jitter, LSR, DLSR (RFC 3550 6.4.2). */
 	uint8_t pkt[32] = { 0x81, 201, 0, 7, 0, 0, 0, 0x42, 0, 0, 0xab, 0xcd, 64, 0, 0, 5 };
@@ -300,7 +306,7 @@ static void test_rtcp_receiver_report(void **state)
 	assert_int_equal(st->rtcp_cum_lost, 5);
 	assert_true(fabs(st->rtcp_jitter_ms - 10) < 1e-9);
 	assert_true(fabs(st->rtt_ms - 750) < 0.1);
-	assert_int_equal(media_stats(m)->rtcp, 1);
+	assert_int_equal(media_stats(m)->rtcp, 2);
 	media_free(m);
 }
 
@@ -375,7 +381,8 @@ static void test_refresh_keeps_unannounced_streams_finish_drops(void **state)
 	(void)state;
 	struct media *m = media_new();
 	struct store_endpoint a = ep(10, 0, 0, 1, 4000), b = ep(10, 0, 0, 3, 5000);
-	rtp(m, T0, a, b, 0, 1, 160, 9, NULL, 160); /* one packet: does not hold together */
+	rtp(m, T0, a, b, 0, 1, 160, 9, NULL, 160); /* two packets: do not hold together */
+	rtp(m, T0 + 20000, a, b, 0, 2, 320, 9, NULL, 160);
 	media_refresh(m);
 	assert_int_equal(media_stream_count(m), 1);
 	assert_int_equal(media_stream(m, 0)->h_call_id, 0);
@@ -423,6 +430,73 @@ static void test_reinvite_moves_media(void **state)
 	media_free(m);
 }
 
+/* RFC 3550 A.1: a jump far ahead (a media switch keeping the SSRC) is a
+ * restart once a second packet follows it, not 19,000 lost packets. */
+static void test_sequence_restart_is_not_loss(void **state)
+{
+	(void)state;
+	struct media *m = media_new();
+	struct store_endpoint a = ep(10, 0, 0, 1, 4000), b = ep(10, 0, 0, 3, 5000);
+	sdp(m, 7, T0, "v=0\nc=IN IP4 10.0.0.3\nm=audio 5000 RTP/AVP 0\n");
+	int64_t t = T0;
+	for (uint16_t q = 1000; q < 1100; q++, t += 20000)
+		rtp(m, t, a, b, 0, q, q * 160u, 1, NULL, 160);
+	for (uint16_t q = 20100; q < 20200; q++, t += 20000)
+		rtp(m, t, a, b, 0, q, q * 160u, 1, NULL, 160);
+	const struct media_stream *st = only_stream(m);
+	assert_int_equal(st->packets, 200);
+	assert_int_equal(st->expected, 200);
+	assert_int_equal(st->lost, 0);
+	assert_false(st->problems & MEDIA_P_LOSS);
+	media_free(m);
+}
+
+/* Silence suppression: a 2 s pause after comfort noise, or one ended by a
+ * marker bit, is not a gap; the same pause without either is. */
+static void test_dtx_silence_is_not_a_gap(void **state)
+{
+	(void)state;
+	for (int kind = 0; kind < 3; kind++) {
+		struct media *m = media_new();
+		struct store_endpoint a = ep(10, 0, 0, 1, 4000), b = ep(10, 0, 0, 3, 5000);
+		sdp(m, 7, T0, "v=0\nc=IN IP4 10.0.0.3\nm=audio 5000 RTP/AVP 0 13\n");
+		for (int i = 0; i < 5; i++)
+			rtp(m, T0 + i * 20000, a, b, 0, (uint16_t)i, (uint32_t)i * 160, 1, NULL, 160);
+		if (kind == 1)
+			rtp(m, T0 + 100000, a, b, 13, 5, 800, 1, NULL, 1); /* comfort noise */
+		uint8_t pt = kind == 2 ? 0x80 : 0; /* marker: a talkspurt begins */
+		rtp(m, T0 + 2100000, a, b, pt, (uint16_t)(kind == 1 ? 6 : 5), 16800, 1, NULL, 160);
+		const struct media_stream *st = only_stream(m);
+		if (kind == 0)
+			assert_true(st->problems & MEDIA_P_GAP);
+		else
+			assert_false(st->problems & MEDIA_P_GAP);
+		media_free(m);
+	}
+}
+
+/* A stream whose first packet is a DTMF event: its payload type, codec
+ * and jitter come from the voice packets after it. */
+static void test_stream_opening_with_dtmf(void **state)
+{
+	(void)state;
+	struct media *m = media_new();
+	struct store_endpoint a = ep(10, 0, 0, 1, 4000), b = ep(10, 0, 0, 3, 5000);
+	sdp(m, 7, T0, "v=0\nc=IN IP4 10.0.0.3\nm=audio 5000 RTP/AVP 8 101\na=rtpmap:101 telephone-event/8000\n");
+	uint8_t ev[4] = { 1, 0x8a, 0, 160 };
+	rtp(m, T0, a, b, 101, 1, 5000000, 1, ev, 4);
+	for (int i = 0; i < 10; i++)
+		rtp(m, T0 + (i + 1) * 20000, a, b, 8, (uint16_t)(i + 2), (uint32_t)i * 160, 1, NULL, 160);
+	const struct media_stream *st = only_stream(m);
+	assert_int_equal(st->pt, 8);
+	assert_string_equal(st->codec, "PCMA/8000");
+	assert_int_equal(st->pt_changes, 0);
+	assert_true(st->jitter_ms_max < 0.001);
+	assert_true(st->mos > 4.3);
+	assert_int_equal(st->ndtmf, 1);
+	media_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +513,9 @@ int main(void)
 		cmocka_unit_test(test_rtcp_receiver_report),
 		cmocka_unit_test(test_mos_falls_with_loss),
 		cmocka_unit_test(test_reinvite_moves_media),
+		cmocka_unit_test(test_sequence_restart_is_not_loss),
+		cmocka_unit_test(test_dtx_silence_is_not_a_gap),
+		cmocka_unit_test(test_stream_opening_with_dtmf),
 		cmocka_unit_test(test_not_rtp),
 		cmocka_unit_test(test_refresh_gives_figures_before_finish),
 		cmocka_unit_test(test_refresh_drops_one_way_when_the_way_back_comes),
