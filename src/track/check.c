@@ -93,8 +93,9 @@ static const struct check_rule_info rules[CHECK_RULE__COUNT] = {
 		"an in-dialog request's Route does not follow the route set Record-Route made" },
 	[CHECK_SDP_MLINE_COUNT] = { "sdp-mline-count", "RFC 3264 6", CHECK_ERROR,
 		"an SDP answer's m= lines differ in number or order from the offer's" },
-	[CHECK_SDP_CODEC_NOT_OFFERED] = { "sdp-codec-not-offered", "RFC 3264 6.1", CHECK_WARNING,
-		"an SDP answer lists a codec the offer did not" },
+	[CHECK_SDP_CODEC_NOT_OFFERED] = { "sdp-codec-not-offered", "RFC 3264 6.1", CHECK_INFO,
+		"an SDP answer lists a codec the offer did not (allowed: the answerer can receive it, "
+		"the offerer may not send it)" },
 	[CHECK_SDP_NO_COMMON_CODEC] = { "sdp-no-common-codec", "RFC 3264 6.1", CHECK_ERROR,
 		"an accepted m= line of the answer lists no codec of the offer" },
 };
@@ -127,6 +128,7 @@ struct txn_st {
 	int64_t last_us;      /* its latest transmission */
 	int64_t first_gap;    /* first retransmission interval, 0 before */
 	int64_t prov_us;      /* first provisional response (any 1xx), 0 none */
+	int64_t prov_last_us; /* the latest 101-199 (each restarts Timer C) */
 	int64_t final_us;
 	uint32_t req;         /* index+1 of the request, 0 before it is seen */
 	uint32_t final_msg;   /* index+1 of the first final response */
@@ -155,6 +157,7 @@ struct ack_st {
 	uint32_t src;         /* its sender */
 	uint32_t ack_dst;     /* where the first ACK went */
 	uint32_t offer_off;   /* a 2xx offer (INVITE without SDP): +1; 0 none */
+	uint32_t caller_tag_h; /* the From tag: the side that owes the ACK */
 	uint16_t n2xx;        /* transmissions from src */
 	uint16_t late;        /* of them, later than the first ACK + T1 */
 	uint8_t decided, flagged;
@@ -224,6 +227,7 @@ struct checker {
 
 	struct hmap ack_index;  /* (leg, cseq, to tag) -> ack_st+1 */
 	struct hmap ack_offer;  /* (leg, cseq) -> ack_st+1 holding a 2xx offer */
+	struct hmap ack_last;   /* (leg, To tag) -> ack_st+1 of the dialog's latest 2xx */
 	struct hmap dlg_index;  /* (leg, tags) -> dlg_st+1 */
 	struct hmap dir_index;  /* (leg, from tag) -> dir_st+1 */
 	struct hmap cseq_index; /* (leg, from tag, cseq, method) -> txn id */
@@ -319,9 +323,9 @@ static int first_time(struct checker *c, enum check_rule rule, uint64_t what)
 static uint32_t arena_put(struct checker *c, const uint32_t *v, size_t n)
 {
 	if (vec_grow((void **)&c->arena, &c->cap_arena, c->narena + n + 1, sizeof *c->arena) ||
-	    c->narena + n > UINT32_MAX) {
+	    c->narena + n > UINT32_MAX - 1) {
 		c->oom = 1;
-		return 0;
+		return UINT32_MAX; /* callers keep nothing then */
 	}
 	uint32_t off = (uint32_t)c->narena;
 	memcpy(c->arena + off, v, n * sizeof *v);
@@ -494,7 +498,8 @@ static uint32_t sdp_summary(struct checker *c, const struct sdp *d)
 		for (size_t k = 0; k < md->nfmts; k++)
 			v[n++] = codec_key(&md->fmts[k]);
 	}
-	return arena_put(c, v, n) + 1;
+	uint32_t off = arena_put(c, v, n);
+	return off == UINT32_MAX ? 0 : off + 1;
 }
 
 /* One m-line of an SDP summary at p: its type hash, port and codec keys.
@@ -575,9 +580,10 @@ static void check_answer(struct checker *c, const struct view *v, uint32_t offer
 			       i + 1, md->port, extra);
 		else if (nextra)
 			report(c, v->idx, CHECK_SDP_CODEC_NOT_OFFERED, -1,
-			       "%.*s m= line %zu of the SDP answer lists %s, not in the offer: the offerer may "
-			       "not send or understand %s", (int)(md->type.len > 20 ? 20 : md->type.len),
-			       md->type.p, i + 1, extra, nextra == 1 ? "it" : "them");
+			       "%.*s m= line %zu of the SDP answer also lists %s, not in the offer: allowed "
+			       "(RFC 3264 6.1), but the offerer may not send %s",
+			       (int)(md->type.len > 20 ? 20 : md->type.len), md->type.p, i + 1, extra,
+			       nextra == 1 ? "it" : "them");
 	}
 }
 
@@ -636,18 +642,26 @@ static void fire_txn(struct checker *c, uint32_t id, int timer_c)
 	if (x->final_msg || !x->req)
 		return;
 	const char *m = sip_method_name(x->method);
-	if (x->method == SIP_M_INVITE && !timer_c && x->prov_us) {
-		/* Proceeding: Timer B stopped; a proxy's Timer C (> 3 min) runs. */
-		queue_push(c, TIMER_TXN_C, x->prov_us + CHECK_TIMER_C_US, id);
-		return;
+	if (x->method == SIP_M_INVITE && x->prov_us) {
+		/* Proceeding: Timer B stopped.  Only a proxy runs Timer C (> 3
+		 * min, restarted by each provisional, RFC 3261 16.7 step 2): on
+		 * hops it forwarded (the request's copy on another hop). */
+		const struct txn_info *ti = track_txn(c->t, id);
+		int64_t last = x->prov_last_us ? x->prov_last_us : x->prov_us;
+		if (!ti || !ti->origin || ti->origin == id)
+			return;
+		if (!timer_c || last + CHECK_TIMER_C_US > c->now) {
+			queue_push(c, TIMER_TXN_C, last + CHECK_TIMER_C_US, id);
+			return;
+		}
 	}
 	if (x->method == SIP_M_CANCEL)
 		report(c, x->req - 1, CHECK_CANCEL_UNANSWERED, -1,
 		       "CANCEL got no response in 32 s (64*T1, Timer F): the UAS must answer it at once");
 	else if (timer_c)
 		report(c, x->req - 1, CHECK_NO_FINAL_RESPONSE, CHECK_WARNING,
-		       "INVITE got a provisional response but no final response in 3 minutes (Timer C, "
-		       "RFC 3261 16.6 step 11)");
+		       "forwarded INVITE got no final response within 3 minutes of its last provisional "
+		       "(Timer C, RFC 3261 16.7 step 2): the proxy should have cancelled it");
 	else
 		report(c, x->req - 1, CHECK_NO_FINAL_RESPONSE, -1,
 		       "%s got no final response in 32 s (64*T1, Timer %s)%s", m ? m : "request",
@@ -661,8 +675,9 @@ static void decide_ack(struct checker *c, uint32_t k, int64_t now)
 	if (a->decided)
 		return;
 	if (!a->ack_us) {
-		if (a->n2xx < 2 && now - a->first_us < CHECK_TIMER_B_US)
-			return; /* the capture ended too soon to tell */
+		if (a->n2xx < 3 && now - a->first_us < CHECK_TIMER_B_US)
+			return; /* the capture ended too soon to tell: one lost ACK
+			         * and a capture cut there look alike */
 		a->decided = 1;
 		if (a->n2xx > 1)
 			report(c, a->msg - 1, CHECK_ACK_MISSING, -1,
@@ -703,8 +718,14 @@ static void run_timers(struct checker *c, int64_t now, int all)
 			else
 				fire_txn(c, tm.id, kind == TIMER_TXN_C);
 		}
-		if (q->head == q->tail)
+		if (q->head == q->tail) {
 			q->head = q->tail = 0;
+		} else if (q->head > 4096 && q->head > q->tail / 2) {
+			/* a busy capture never empties it: drop what was taken */
+			memmove(q->q, q->q + q->head, (q->tail - q->head) * sizeof *q->q);
+			q->tail -= q->head;
+			q->head = 0;
+		}
 	}
 }
 
@@ -791,10 +812,11 @@ static void check_hop(struct checker *c, const struct view *v, const char *bytes
 {
 	const struct sip_msg *m = &v->m;
 	char b[64];
-	if (v->reliable && m->content_length < 0)
+	/* WebSocket and SCTP frame each message themselves (RFC 7118 5). */
+	if ((v->r->transport == STORE_TP_TCP || v->r->transport == STORE_TP_TLS) && m->content_length < 0)
 		report(c, v->idx, CHECK_CONTENT_LENGTH_MISSING, -1,
 		       "%s over %s has no Content-Length: the receiver cannot find where it ends",
-		       method_str(v, b, sizeof b), v->r->transport == STORE_TP_TCP ? "TCP" : "a stream");
+		       method_str(v, b, sizeof b), v->r->transport == STORE_TP_TCP ? "TCP" : "TLS");
 	if (!v->reliable && m->content_length >= 0 && m->msg_len < v->len &&
 	    !all_blank(bytes + m->msg_len, v->len - m->msg_len))
 		report(c, v->idx, CHECK_CONTENT_LENGTH_MISMATCH, CHECK_WARNING,
@@ -848,22 +870,36 @@ static uint64_t dialog_key(const struct view *v)
 	return hmap_mix(v->leg, a < b ? hmap_mix(a, b) : hmap_mix(b, a));
 }
 
-static void check_cseq_order(struct checker *c, const struct view *v, uint32_t txn, struct txn_st *x)
+static void check_cseq_order(struct checker *c, const struct view *v, uint32_t txn, struct txn_st *x,
+                             uint32_t origin)
 {
 	uint8_t mid = v->r->method;
 	if (mid == SIP_M_ACK || mid == SIP_M_CANCEL || !v->m.cseq_valid || !v->from_tag_h)
 		return;
-	/* One sender of a call, by From tag. */
-	size_t d = lookup(c, &c->dir_index, hmap_mix(v->leg, v->from_tag_h), (void **)&c->dirs, &c->ndirs,
-	                  &c->cap_dirs, sizeof *c->dirs, 1);
-	uint64_t ck = key3(v->leg, v->from_tag_h, v->m.cseq);
+	/* One sender, by From tag, and inside a dialog by the dialog too:
+	 * forked early dialogs each count from the INVITE's CSeq (RFC 3261
+	 * 12.2.1.1), so PRACK 2 in each of them is right. */
+	uint64_t dk = hmap_mix(v->leg, v->from_tag_h);
+	uint64_t ddk = v->has_to_tag ? hmap_mix(dk, v->to_tag_h) : dk;
+	size_t had = c->ndirs;
+	size_t d = lookup(c, &c->dir_index, ddk, (void **)&c->dirs, &c->ndirs, &c->cap_dirs,
+	                  sizeof *c->dirs, 1);
+	int fresh = c->ndirs > had; /* the first request of this dialog */
+	if (fresh && ddk != dk) {
+		uint32_t parent;
+		if (hmap_get(&c->dir_index, dk, &parent))
+			c->dirs[d - 1] = c->dirs[parent - 1];
+	}
+	uint64_t ck = key3(ddk, v->m.cseq, 0x63);
 	uint32_t prev;
 	if (hmap_get(&c->cseq_index, ck, &prev) && prev != txn) {
 		struct txn_st *p = &c->txn[prev];
-		/* The same request on another hop is a proxy's copy; on the same
-		 * hop with a new branch, or with another method, a new
-		 * transaction. */
-		if (p->req && (p->method != x->method || (p->src == x->src && p->dst == x->dst)))
+		const struct txn_st *o = origin && origin < c->cap_txn ? &c->txn[origin] : NULL;
+		/* The same request on another hop is a proxy's copy, and so is a
+		 * proxy's new branch on the same hop (serial forking, RFC 3261
+		 * 16.6): only the request's own sender can reuse its CSeq. */
+		int by_sender = !o || !o->req || o->src == x->src;
+		if (p->req && (p->method != x->method || (p->src == x->src && p->dst == x->dst && by_sender)))
 			report(c, v->idx, CHECK_CSEQ_REUSED, -1,
 			       "new %.*s transaction reuses CSeq %u of the %s in frame %llu: a new request "
 			       "must take a higher CSeq", (int)(v->m.method.len > 32 ? 32 : v->m.method.len),
@@ -876,10 +912,12 @@ static void check_cseq_order(struct checker *c, const struct view *v, uint32_t t
 	if (!d)
 		return;
 	struct dir_st *ds = &c->dirs[d - 1];
-	if (ds->seen && v->m.cseq < ds->max_cseq)
+	/* A dialog's first request must go past the CSeq it inherited. */
+	if (ds->seen && (v->m.cseq < ds->max_cseq || (fresh && ddk != dk && v->m.cseq == ds->max_cseq)))
 		report(c, v->idx, CHECK_CSEQ_NOT_INCREASING, -1,
-		       "CSeq %u is lower than %u, sent earlier by the same side of the call", v->m.cseq,
-		       ds->max_cseq);
+		       "CSeq %u is %s %u, sent earlier by the same side of the %s", v->m.cseq,
+		       v->m.cseq < ds->max_cseq ? "lower than" : "not higher than", ds->max_cseq,
+		       ddk != dk ? "dialog" : "call");
 	if (!ds->seen || v->m.cseq > ds->max_cseq)
 		ds->max_cseq = v->m.cseq;
 	ds->seen = 1;
@@ -1013,7 +1051,8 @@ static void check_request(struct checker *c, struct view *v)
 			}
 			return;
 		}
-		if (mid == SIP_M_INVITE && x->prov_us && r->ts_us > x->prov_us + CHECK_T1_US / 5 &&
+		/* Within T1 (the round-trip estimate) the two may have crossed. */
+		if (mid == SIP_M_INVITE && x->prov_us && r->ts_us > x->prov_us + CHECK_T1_US &&
 		    !(x->flagged & 8)) {
 			x->flagged |= 8;
 			report(c, v->idx, CHECK_RETRANS_AFTER_PROVISIONAL, -1,
@@ -1047,8 +1086,8 @@ static void check_request(struct checker *c, struct view *v)
 			x->mf = hops;
 		struct route_list rr;
 		routes_of(&v->m, SIP_H_RECORD_ROUTE, &rr);
-		x->nrr = rr.n;
 		x->rr_off = rr.n ? arena_put(c, rr.h, rr.n) : 0;
+		x->nrr = x->rr_off == UINT32_MAX ? 0 : rr.n;
 		/* Relayed copies hang off the first hop (the tracker's origin). */
 		if (ti->origin && ti->origin != id) {
 			struct txn_st *o = txn_state(c, ti->origin);
@@ -1070,6 +1109,21 @@ static void check_request(struct checker *c, struct view *v)
 
 	check_content(c, v, logical);
 
+	/* The caller moves on in the dialog (BYE, re-INVITE...) and the 2xx
+	 * was never ACKed: no need to wait for Timer H to say so. */
+	uint32_t ak;
+	if (own && mid != SIP_M_ACK && mid != SIP_M_CANCEL && v->has_to_tag &&
+	    hmap_get(&c->ack_last, hmap_mix(v->leg, v->to_tag_h), &ak)) {
+		struct ack_st *a = &c->acks[ak - 1];
+		if (!a->ack_us && !a->decided && a->caller_tag_h == v->from_tag_h) {
+			a->decided = 1;
+			report(c, a->msg - 1, CHECK_ACK_MISSING, -1,
+			       "2xx to INVITE was never ACKed: sent %u time%s, then the caller sent %s in frame %llu "
+			       "without an ACK", a->n2xx, a->n2xx == 1 ? "" : "s", method_str(v, b, sizeof b),
+			       (unsigned long long)r->frame);
+		}
+	}
+
 	if (mid == SIP_M_INVITE && v->m.cseq_valid && hmap_put(&c->invites, hmap_mix(v->leg, v->m.cseq), 1) < 0)
 		c->oom = 1;
 
@@ -1086,17 +1140,19 @@ static void check_request(struct checker *c, struct view *v)
 	/* The sender's CSeq order (copies on other hops are told apart
 	 * inside), and the route set on the request's first hop. */
 	if (own && x)
-		check_cseq_order(c, v, id, x);
+		check_cseq_order(c, v, id, x, ti->origin);
 	if (own && ti && (ti->origin == id || !ti->origin) && mid != SIP_M_CANCEL)
 		check_route_set(c, v);
 
 	if (mid == SIP_M_ACK) {
 		if (v->m.cseq_valid) {
 			uint32_t one;
+			int early = r->ts_us - c->first_us < CHECK_TIMER_B_US;
 			if (!hmap_get(&c->invites, hmap_mix(v->leg, v->m.cseq), &one) &&
 			    first_time(c, CHECK_ACK_WITHOUT_INVITE, logical))
-				report(c, v->idx, CHECK_ACK_WITHOUT_INVITE, -1,
-				       "ACK with CSeq %u acknowledges no INVITE of this call in the capture", v->m.cseq);
+				report(c, v->idx, CHECK_ACK_WITHOUT_INVITE, early ? CHECK_INFO : -1,
+				       "ACK with CSeq %u acknowledges no INVITE of this call in the capture%s",
+				       v->m.cseq, early ? " (the capture began less than 32 s before it)" : "");
 			uint32_t k;
 			if (v->has_to_tag &&
 			    hmap_get(&c->ack_index, key3(v->leg, v->m.cseq, v->to_tag_h), &k)) {
@@ -1123,7 +1179,8 @@ static void check_request(struct checker *c, struct view *v)
 				       "CANCEL matches no INVITE on its hop (branch, sent-by): the UAS answers 481");
 			return;
 		}
-		if (ix->final_msg && ix->final_us <= r->ts_us)
+		/* Within T1 a CANCEL and the final response cross (RFC 3261 9.1). */
+		if (ix->final_msg && ix->final_us + CHECK_T1_US < r->ts_us)
 			report(c, v->idx, CHECK_CANCEL_AFTER_FINAL, -1,
 			       "CANCEL sent %lld ms after the INVITE's final response %u (frame %llu): it has "
 			       "no effect", (long long)((r->ts_us - ix->final_us) / 1000), ix->final_status,
@@ -1158,6 +1215,9 @@ static void note_2xx(struct checker *c, struct view *v, struct txn_st *x)
 	if (!s->msg) {
 		s->msg = (uint32_t)v->idx + 1;
 		s->src = v->r->src;
+		s->caller_tag_h = v->from_tag_h;
+		if (hmap_put(&c->ack_last, hmap_mix(v->leg, v->to_tag_h), (uint32_t)a) < 0)
+			c->oom = 1;
 		s->first_us = s->last_us = now;
 		s->n2xx = 1;
 		queue_push(c, TIMER_ACK, now + CHECK_TIMER_B_US, (uint32_t)a);
@@ -1201,8 +1261,8 @@ static void note_dialog(struct checker *c, struct view *v, const struct txn_st *
 	const struct txn_st *o = origin && origin < c->cap_txn ? &c->txn[origin] : x;
 	ds->caller_ep = o && o->req ? o->src : 0;
 	ds->callee_ep = v->r->src;
-	ds->nrr = rr.n;
 	ds->rr_off = rr.n ? arena_put(c, rr.h, rr.n) : 0;
+	ds->nrr = ds->rr_off == UINT32_MAX ? 0 : rr.n;
 	ds->rr_text = text_put(c, rr.n ? rr.first_text : sv_make("", 0));
 	ds->caller_strict = rr.n && !rr.last_lr;
 	ds->callee_strict = rr.n && !rr.first_lr;
@@ -1264,6 +1324,8 @@ static void check_response(struct checker *c, struct view *v)
 	if (m->status < 200) {
 		if (!x->prov_us)
 			x->prov_us = r->ts_us;
+		if (m->status > 100)
+			x->prov_last_us = r->ts_us;
 	} else if (!x->final_msg) {
 		x->final_msg = (uint32_t)v->idx + 1;
 		x->final_us = r->ts_us;
@@ -1365,6 +1427,7 @@ struct checker *check_new(struct store *s, const struct tracker *t)
 	hmap_init(&c->by_msg);
 	hmap_init(&c->ack_index);
 	hmap_init(&c->ack_offer);
+	hmap_init(&c->ack_last);
 	hmap_init(&c->dlg_index);
 	hmap_init(&c->dir_index);
 	hmap_init(&c->cseq_index);
@@ -1390,6 +1453,7 @@ void check_free(struct checker *c)
 	hmap_free(&c->by_msg);
 	hmap_free(&c->ack_index);
 	hmap_free(&c->ack_offer);
+	hmap_free(&c->ack_last);
 	hmap_free(&c->dlg_index);
 	hmap_free(&c->dir_index);
 	hmap_free(&c->cseq_index);
