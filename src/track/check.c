@@ -145,6 +145,8 @@ struct txn_st {
 	uint8_t method;
 	uint8_t offer_in_req; /* the offer came with the request */
 	uint8_t flagged;      /* retransmission rules already reported (bits) */
+	uint8_t partial;      /* the request was not checked (cut, or does not
+	                       * parse): only its timing is known */
 };
 
 /* A 2xx to INVITE waiting for its ACK, by (leg, CSeq, To tag). */
@@ -1186,6 +1188,8 @@ static void check_request(struct checker *c, struct view *v)
 			       "no effect", (long long)((r->ts_us - ix->final_us) / 1000), ix->final_status,
 			       (unsigned long long)store_msg_at(c->s, ix->final_msg - 1)->frame);
 		const char *diff = NULL;
+		if (ix->partial)
+			return;
 		if (x->ruri_h != ix->ruri_h)
 			diff = "Request-URI";
 		else if (v->m.cseq != store_msg_at(c->s, ix->req - 1)->cseq)
@@ -1300,27 +1304,29 @@ static void check_response(struct checker *c, struct view *v)
 		return;
 	}
 	const struct store_msg *req = store_msg_at(c->s, x->req - 1);
-	const char *diff = NULL;
-	if (r->call_id != req->call_id)
-		diff = "Call-ID";
-	else if (m->cseq != req->cseq || r->method != req->method)
-		diff = "CSeq";
-	else if (v->from_tag_h != x->from_tag_h)
-		diff = "From tag";
-	else if (x->to_tag_h && v->to_tag_h != x->to_tag_h)
-		diff = "To tag";
-	if (diff)
-		report(c, v->idx, CHECK_RESPONSE_MISMATCH, -1,
-		       "%s's %s differs from its request's (frame %llu)", method_str(v, b, sizeof b), diff,
-		       (unsigned long long)req->frame);
-	uint8_t nvia;
-	uint32_t vh = via_branches(m, &nvia);
-	if (m->first[SIP_H_VIA] >= 0 && (nvia != x->nvia || vh != x->via_h))
-		report(c, v->idx, CHECK_RESPONSE_VIA_MISMATCH, -1,
-		       "%s has %u Via value%s, not the %u of its request (frame %llu), or other branches",
-		       method_str(v, b, sizeof b), nvia, nvia == 1 ? "" : "s", x->nvia,
-		       (unsigned long long)req->frame);
-
+	/* An unchecked request left nothing of its headers to compare. */
+	if (!x->partial) {
+		const char *diff = NULL;
+		if (r->call_id != req->call_id)
+			diff = "Call-ID";
+		else if (m->cseq != req->cseq || r->method != req->method)
+			diff = "CSeq";
+		else if (v->from_tag_h != x->from_tag_h)
+			diff = "From tag";
+		else if (x->to_tag_h && v->to_tag_h != x->to_tag_h)
+			diff = "To tag";
+		if (diff)
+			report(c, v->idx, CHECK_RESPONSE_MISMATCH, -1,
+			       "%s's %s differs from its request's (frame %llu)", method_str(v, b, sizeof b), diff,
+			       (unsigned long long)req->frame);
+		uint8_t nvia;
+		uint32_t vh = via_branches(m, &nvia);
+		if (m->first[SIP_H_VIA] >= 0 && (nvia != x->nvia || vh != x->via_h))
+			report(c, v->idx, CHECK_RESPONSE_VIA_MISMATCH, -1,
+			       "%s has %u Via value%s, not the %u of its request (frame %llu), or other branches",
+			       method_str(v, b, sizeof b), nvia, nvia == 1 ? "" : "s", x->nvia,
+			       (unsigned long long)req->frame);
+	}
 	if (m->status < 200) {
 		if (!x->prov_us)
 			x->prov_us = r->ts_us;
@@ -1371,6 +1377,31 @@ static void check_response(struct checker *c, struct view *v)
 
 /* ---- the pass ---- */
 
+/* A request that is not checked (cut short, or breaking the grammar)
+ * still opened its transaction: what the record says of it is kept, so
+ * its responses, ACK, CANCEL and Timer B/F are judged against it.  Only
+ * its timing and hop are known, not its headers. */
+static void note_unchecked(struct checker *c, size_t idx, const struct store_msg *r)
+{
+	if (!(r->flags & STORE_MSG_REQUEST) || (r->flags & STORE_MSG_RETRANS) || !r->txn)
+		return;
+	const struct txn_info *ti = track_txn(c->t, r->txn);
+	struct txn_st *x = txn_state(c, r->txn);
+	if (!ti || !x || ti->method != r->method || x->req)
+		return;
+	x->req = (uint32_t)idx + 1;
+	x->first_us = x->last_us = r->ts_us;
+	x->src = r->src;
+	x->dst = r->dst;
+	x->method = r->method;
+	x->mf = UINT32_MAX;
+	x->partial = 1;
+	if (r->method != SIP_M_ACK)
+		queue_push(c, TIMER_TXN, r->ts_us + CHECK_TIMER_B_US, r->txn);
+	if (r->method == SIP_M_INVITE && r->call && hmap_put(&c->invites, hmap_mix(r->call, r->cseq), 1) < 0)
+		c->oom = 1;
+}
+
 static int check_one(struct checker *c, size_t idx)
 {
 	struct view v; /* not cleared whole: the parser fills v.m */
@@ -1385,8 +1416,10 @@ static int check_one(struct checker *c, size_t idx)
 	if (v.r->ts_us > c->now)
 		c->now = v.r->ts_us;
 	run_timers(c, c->now, 0);
-	if (v.r->flags & (STORE_MSG_SNAPCUT | STORE_MSG_TCPGAP))
-		return 0; /* not what was sent */
+	if (v.r->flags & (STORE_MSG_SNAPCUT | STORE_MSG_TCPGAP)) {
+		note_unchecked(c, idx, v.r); /* not what was sent */
+		return 0;
+	}
 	size_t len;
 	const char *bytes = store_msg_bytes(c->s, idx, &len);
 	if (!bytes)
@@ -1402,8 +1435,10 @@ static int check_one(struct checker *c, size_t idx)
 	v.to_tag_h = v.has_to_tag ? h32(v.m.to_tag) : 0;
 	int retrans = (v.r->flags & STORE_MSG_RETRANS) != 0;
 	if (!retrans) {
-		if (check_syntax(c, &v))
+		if (check_syntax(c, &v)) {
+			note_unchecked(c, idx, v.r);
 			return 0;
+		}
 		check_hop(c, &v, bytes);
 	} else if (v.m.malformed) {
 		return 0;

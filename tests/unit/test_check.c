@@ -286,6 +286,24 @@ static void test_parse_error(void **state)
 	expect_none(f, CHECK_PARSE_ERROR);
 }
 
+/* A request that breaks the grammar is reported once; its response and
+ * ACK are not blamed for it. */
+static void test_unchecked_request_does_not_orphan_its_answers(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new();
+	put(f, 0, A, B, "INVITE sip:bob@10.0.0.3 SIP/2.0\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-i1\n"
+	                "Max-Forwards: 70\nFrom: <sip:alice@a.example>;tag=fa\nTo: <sip:bob@b.example>\n"
+	                "Call-ID: call-1@test\nCSeq: 1 INVITE\n" CONTACT_A "Content-Length: 0\nContent-Length: 9\n\n");
+	rsp(f, 10, B, A, 486, 1, "INVITE", "z9hG4bK-i1", "tb", NULL, NULL);
+	req(f, 40000, A, B, "ACK", 1, "z9hG4bK-i1", "tb", NULL, NULL);
+	struct checker *c = run(f);
+	assert_int_equal(check_count(c), 1);
+	assert_int_equal(check_at(c, 0)->rule, CHECK_PARSE_ERROR);
+	check_free(c);
+	fx_free(f);
+}
+
 static void test_missing_header(void **state)
 {
 	(void)state;
@@ -1036,6 +1054,7 @@ int main(void)
 		cmocka_unit_test(test_clean_call_has_no_finding),
 		cmocka_unit_test(test_clean_proxied_call_has_no_finding),
 		cmocka_unit_test(test_parse_error),
+		cmocka_unit_test(test_unchecked_request_does_not_orphan_its_answers),
 		cmocka_unit_test(test_missing_header),
 		cmocka_unit_test(test_missing_from_tag),
 		cmocka_unit_test(test_cseq_method_mismatch),
