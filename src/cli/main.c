@@ -21,6 +21,7 @@
 #include "sipscope/store.h"
 #include "sipscope/track.h"
 #include "../ui/ui.h"
+#include "headless.h"
 
 #ifndef SIPSCOPE_VERSION
 #define SIPSCOPE_VERSION "0.0.0"
@@ -208,6 +209,17 @@ struct opts {
 	int rules;             /* check --rules */
 	int rtp;               /* --rtp: follow media */
 	const char *db;        /* --db: the viewer also writes the calls there */
+	const char *ifaces[PCAP_SRC_MAX_IFACES]; /* every -i (iface is the first) */
+	size_t nifaces;
+	int headless;          /* -N */
+	int quiet;             /* --quiet */
+	struct pcap_live_opts live; /* -s, -B, --no-promisc */
+	int64_t duration_us;   /* --duration */
+	uint64_t max_packets;  /* --max-packets */
+	const char *write;     /* -w */
+	uint64_t rotate_bytes; /* -C */
+	unsigned rotate_secs;  /* -G */
+	const char *user;      /* -Z */
 };
 
 enum {
@@ -224,8 +236,25 @@ enum {
 	OPT_ALL,
 	OPT_DB,
 	OPT_RULES,
-	OPT_RTP
+	OPT_RTP,
+	OPT_QUIET,
+	OPT_NO_PROMISC,
+	OPT_DURATION,
+	OPT_MAX_PACKETS
 };
+
+/* A number from optarg in [min, max] (decimals when `real`).  Returns 0,
+ * or -1 when it is not one. */
+static int parse_number(const char *arg, double min, double max, int real, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = real ? strtod(arg, &end) : (double)strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
 
 __attribute__((format(printf, 1, 2)))
 static int usage_error(const char *fmt, ...)
@@ -264,6 +293,14 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		{ "merge-hosts", no_argument, NULL, OPT_MERGE_HOSTS },
 		{ "no-sdp", no_argument, NULL, OPT_NO_SDP },
 		{ "ascii", no_argument, NULL, OPT_ASCII },
+		{ "headless", no_argument, NULL, 'N' },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "write", required_argument, NULL, 'w' },
+		{ "snaplen", required_argument, NULL, 's' },
+		{ "buffer-size", required_argument, NULL, 'B' },
+		{ "no-promisc", no_argument, NULL, OPT_NO_PROMISC },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "max-packets", required_argument, NULL, OPT_MAX_PACKETS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -271,8 +308,55 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":r:F:c:f:i:o:hV", longopts, NULL)) != -1) {
+	double num;
+	while ((c = getopt_long(argc, argv, ":r:F:c:f:i:o:hVNw:C:G:Z:s:B:", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'N':
+			o->headless = 1;
+			break;
+		case OPT_QUIET:
+			o->quiet = 1;
+			break;
+		case 'w':
+			o->write = optarg;
+			break;
+		case 'C':
+			if (parse_number(optarg, 1e-6, 1e6, 1, &num) < 0)
+				return usage_error("-C needs a size in MB (1,000,000 bytes), not '%s'", optarg);
+			o->rotate_bytes = (uint64_t)(num * 1e6);
+			break;
+		case 'G':
+			if (parse_number(optarg, 1, 1e8, 0, &num) < 0)
+				return usage_error("-G needs a number of seconds, not '%s'", optarg);
+			o->rotate_secs = (unsigned)num;
+			break;
+		case 'Z':
+			o->user = optarg;
+			break;
+		case 's':
+			if (parse_number(optarg, 0, 262144, 0, &num) < 0)
+				return usage_error("-s needs a snapshot length from 0 (all) to 262144, not '%s'",
+				                   optarg);
+			o->live.snaplen = (int)num;
+			break;
+		case 'B':
+			if (parse_number(optarg, 1, 4194304, 0, &num) < 0)
+				return usage_error("-B needs a buffer size in KiB, not '%s'", optarg);
+			o->live.buffer_kb = (int)num;
+			break;
+		case OPT_NO_PROMISC:
+			o->live.no_promisc = 1;
+			break;
+		case OPT_DURATION:
+			if (parse_number(optarg, 0.001, 1e9, 1, &num) < 0)
+				return usage_error("--duration needs a number of seconds, not '%s'", optarg);
+			o->duration_us = (int64_t)(num * 1e6);
+			break;
+		case OPT_MAX_PACKETS:
+			if (parse_number(optarg, 1, 1e18, 0, &num) < 0)
+				return usage_error("--max-packets needs a count from 1, not '%s'", optarg);
+			o->max_packets = (uint64_t)num;
+			break;
 		case 'r':
 			if (o->nfiles == PCAP_SRC_MAX_FILES)
 				return usage_error("too many -r files (at most %d)", PCAP_SRC_MAX_FILES);
@@ -293,7 +377,10 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 			o->filter = optarg;
 			break;
 		case 'i':
-			o->iface = optarg;
+			if (o->nifaces == PCAP_SRC_MAX_IFACES)
+				return usage_error("too many -i interfaces (at most %d)", PCAP_SRC_MAX_IFACES);
+			o->ifaces[o->nifaces++] = optarg;
+			o->iface = o->ifaces[0];
 			break;
 		case OPT_FRAME: {
 			char *end;
@@ -671,6 +758,54 @@ static int show_frames(const struct opts *o, const struct loaded *l)
 	return rc;
 }
 
+/* The options of -N hang together.  Returns -1 when they do, or an exit
+ * code (the message printed). */
+static int check_headless(const struct opts *o, const char *cmd)
+{
+	if (!o->headless) {
+		if (o->nifaces > 1)
+			return usage_error("%s", "several -i need -N (the viewer captures from one interface)");
+		return usage_error("%s", "--quiet, -w, -C, -G, -Z, -s, -B, --no-promisc, --duration and "
+		                         "--max-packets are for -N (headless capture)");
+	}
+	if (*cmd)
+		return usage_error("-N captures without the viewer and takes no command ('%s')", cmd);
+	if (!o->nifaces && !o->nfiles)
+		return usage_error("%s", "-N needs -i IFACE (or -r FILE, '-r -' for a pipe)");
+	if ((o->live.snaplen || o->live.buffer_kb || o->live.no_promisc) && !o->nifaces)
+		return usage_error("%s", "-s, -B and --no-promisc are for live capture (-i)");
+	if ((o->rotate_bytes || o->rotate_secs) && !o->write)
+		return usage_error("%s", "-C and -G rotate the file of -w FILE");
+	if (o->rotate_secs && !strchr(o->write, '%'))
+		return usage_error("%s", "-G: the -w name needs strftime %% sequences, or each file "
+		                         "would replace the last (e.g. sip-%Y%m%d-%H%M%S.pcap)");
+	if (o->write && !strcmp(o->write, "-"))
+		return usage_error("%s", "-w - : standard output carries the calls; give a file");
+	if (o->filter || o->db || o->ncalls || o->match || o->all || o->output)
+		return usage_error("%s", "-N prints every call; --filter, --db, --call, --match, --all "
+		                         "and -o are for the viewer and batch commands");
+	for (size_t i = 0; i < o->nfiles; i++) {
+		if (strcmp(o->files[i], "-") && db_is_database(o->files[i]))
+			return usage_error("%s", "-N reads packets; a database holds messages (use "
+			                         "'sipscope calls -r FILE.db')");
+		if (o->write && !strcmp(o->files[i], o->write))
+			return usage_error("%s", "-w names one of the captures read");
+	}
+	return -1;
+}
+
+static int run_headless(const struct opts *o)
+{
+	struct headless_args a = {
+		.ifaces = o->ifaces, .nifaces = o->nifaces, .files = o->files, .nfiles = o->nfiles,
+		.bpf = o->bpf[0] ? o->bpf : NULL, .correlate = o->correlate, .live = o->live,
+		.fmt = o->fmt, .quiet = o->quiet, .rtp = o->rtp, .duration_us = o->duration_us,
+		.max_packets = o->max_packets, .write = o->write, .rotate_bytes = o->rotate_bytes,
+		.rotate_secs = o->rotate_secs, .user = o->user,
+	};
+	return headless_run(&a);
+}
+
 static int run(int argc, char **argv, const char *cmd)
 {
 	struct opts o;
@@ -759,9 +894,18 @@ static int run(int argc, char **argv, const char *cmd)
 	calllist_free(check);
 	if (rc < 0)
 		return usage_error("%s", ferr);
+	if (o.headless || o.quiet || o.write || o.rotate_bytes || o.rotate_secs || o.user ||
+	    o.duration_us || o.max_packets || o.nifaces > 1 || o.live.snaplen || o.live.buffer_kb ||
+	    o.live.no_promisc) {
+		rc = check_headless(&o, cmd);
+		if (rc >= 0)
+			return rc;
+		return run_headless(&o);
+	}
 	if (o.iface && (*cmd || !isatty(STDOUT_FILENO)))
-		return usage_error("%s", "-i captures live into the viewer (a terminal is needed); "
-		                         "batch commands read files: tcpdump -w FILE, then -r FILE");
+		return usage_error("%s", "-i captures live into the viewer (a terminal is needed), or "
+		                         "without it with -N; batch commands read files: "
+		                         "tcpdump -w FILE, then -r FILE");
 	if (!*cmd && isatty(STDOUT_FILENO)) {
 		struct ui_args ua = {
 			.files = o.files, .nfiles = o.nfiles, .correlate = o.correlate,

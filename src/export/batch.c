@@ -444,16 +444,30 @@ static void call_row(FILE *out, struct store *s, const struct tracker *t,
 	putc('\n', out);
 }
 
-int export_calls(FILE *out, struct store *s, const struct tracker *t, const struct checker *check,
-                 enum export_format fmt, const uint32_t *only, size_t nonly)
+void export_calls_header(FILE *out, enum export_format fmt)
 {
-	size_t n = only ? nonly : track_call_count(t);
 	if (fmt == EXPORT_CSV)
 		fputs("call,call_id,from,to,method,state,start,end,messages,setup_ms,duration_s,final_status,"
 		      "legs,dialogs\n", out);
 	else if (fmt == EXPORT_TABLE)
 		fprintf(out, "%5s  %-26s  %-9s %-10s %5s %6s %7s %4s  %s\n", "CALL", "START", "METHOD",
 		        "STATE", "MSGS", "SETUP", "DUR", "CODE", "FROM -> TO  CALL-ID");
+}
+
+void export_call(FILE *out, struct store *s, const struct tracker *t, const struct checker *check,
+                 size_t idx, enum export_format fmt)
+{
+	if (fmt == EXPORT_JSON)
+		call_json(out, s, t, check, idx);
+	else
+		call_row(out, s, t, check, idx, fmt);
+}
+
+int export_calls(FILE *out, struct store *s, const struct tracker *t, const struct checker *check,
+                 enum export_format fmt, const uint32_t *only, size_t nonly)
+{
+	size_t n = only ? nonly : track_call_count(t);
+	export_calls_header(out, fmt);
 	/* One lock for the whole listing rather than one per stdio call
 	 * (the process has had a second thread, so stdio locks). */
 	flockfile(out);
@@ -461,10 +475,7 @@ int export_calls(FILE *out, struct store *s, const struct tracker *t, const stru
 		size_t i = only ? only[k] - 1 : k;
 		if (track_call(t, i)->root)
 			continue; /* a leg, listed with its call */
-		if (fmt == EXPORT_JSON)
-			call_json(out, s, t, check, i);
-		else
-			call_row(out, s, t, check, i, fmt);
+		export_call(out, s, t, check, i, fmt);
 	}
 	funlockfile(out);
 	return 0;
