@@ -427,7 +427,12 @@ static int live_open_one(struct reader *r, const char *iface, const struct pcap_
 	}
 	pcap_set_snaplen(r->p, o->snaplen > 0 ? o->snaplen : (int)MAX_CAPLEN);
 	pcap_set_promisc(r->p, !o->no_promisc);
-	pcap_set_immediate_mode(r->p, 1); /* frames as they come, not per filled block */
+	if (o->batch_ms > 0) {
+		pcap_set_immediate_mode(r->p, 0);
+		pcap_set_timeout(r->p, o->batch_ms);
+	} else {
+		pcap_set_immediate_mode(r->p, 1); /* frames as they come, not per filled block */
+	}
 	/* The kernel ring holds what arrives while we are busy: 32 MB rides
 	 * out a burst of about 20,000 full-size SIP messages. */
 	pcap_set_buffer_size(r->p, o->buffer_kb > 0 ? o->buffer_kb * 1024 : 32 << 20);

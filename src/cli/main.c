@@ -54,9 +54,11 @@ static const char usage_text[] =
 	"  -r, --read FILE      read a pcap or pcapng file ('-' for stdin), or a\n"
 	"                       database 'sipscope db' wrote; repeat to merge\n"
 	"                       several captures by time\n"
-	"  -i, --interface IF   viewer: capture live from interface IF ('any': all)\n"
+	"  -i, --interface IF   capture live from interface IF ('any': all, 'lo');\n"
+	"                       the viewer takes one, -N several (repeat -i)\n"
 	"      --bpf EXPR       capture filter (pcap-filter(7)); words after the\n"
 	"                       options are one too: sipscope -i eth0 port 5060\n"
+	"                       (-f is --filter, the call filter, not BPF)\n"
 	"  -F, --format FMT     output format: table (default), json, csv; for flow:\n"
 	"                       text (default), html, svg, mermaid, plantuml, json\n"
 	"      --correlate HDR  also merge calls whose messages carry the same HDR\n"
@@ -86,6 +88,25 @@ static const char usage_text[] =
 	"\n"
 	"      --rtp            follow RTP/RTCP too (the rtp command always does)\n"
 	"      --rules          check: list the rules (id, severity, RFC section)\n"
+	"\n"
+	"Headless capture (no viewer): sipscope -N -i IF [-i IF...] [BPF], or -N -r -\n"
+	"  -N, --headless       print each call when it ends (a calls line, or JSON\n"
+	"                       with --format json); counts and drops on exit\n"
+	"      --quiet          -N: no call lines, only errors and the closing counts\n"
+	"  -w, --write FILE     -N: save every packet the capture filter passed, as\n"
+	"                       pcap, flushed as it goes (valid after a kill -9)\n"
+	"  -C MB                -w: next file (FILE1, FILE2...) past MB million bytes\n"
+	"  -G SECONDS           -w: next file every SECONDS (FILE with strftime %)\n"
+	"  -Z USER              -N: become USER once the capture is open (root\n"
+	"                       becomes nobody by default; -Z root stays root)\n"
+	"  -s SNAPLEN           -N -i: bytes kept of each packet (default 262144)\n"
+	"  -B KB                -N -i: kernel buffer per interface (default 32768)\n"
+	"      --no-promisc     -N -i: no promiscuous mode\n"
+	"      --batch-ms MS    -N -i: packets in blocks every MS ms, not one by one\n"
+	"                       (immediate mode): less CPU, fewer drops under load\n"
+	"      --duration SECS  -N: stop after SECS seconds\n"
+	"      --max-packets N  -N: stop after N packets\n"
+	"  SIGINT/SIGTERM end -N cleanly (exit 0); SIGHUP reopens the -w file.\n"
 	"\n"
 	"Exit status: 0 ok, 1 damaged input read up to the damage, 2 usage or fatal error,\n"
 	"3 check found errors.\n"
@@ -240,7 +261,8 @@ enum {
 	OPT_QUIET,
 	OPT_NO_PROMISC,
 	OPT_DURATION,
-	OPT_MAX_PACKETS
+	OPT_MAX_PACKETS,
+	OPT_BATCH_MS
 };
 
 /* A number from optarg in [min, max] (decimals when `real`).  Returns 0,
@@ -301,6 +323,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		{ "no-promisc", no_argument, NULL, OPT_NO_PROMISC },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "max-packets", required_argument, NULL, OPT_MAX_PACKETS },
+		{ "batch-ms", required_argument, NULL, OPT_BATCH_MS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -343,6 +366,12 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 			if (parse_number(optarg, 1, 4194304, 0, &num) < 0)
 				return usage_error("-B needs a buffer size in KiB, not '%s'", optarg);
 			o->live.buffer_kb = (int)num;
+			break;
+		case OPT_BATCH_MS:
+			if (parse_number(optarg, 1, 10000, 0, &num) < 0)
+				return usage_error("--batch-ms needs milliseconds from 1 to 10000, not '%s'",
+				                   optarg);
+			o->live.batch_ms = (int)num;
 			break;
 		case OPT_NO_PROMISC:
 			o->live.no_promisc = 1;
@@ -765,15 +794,16 @@ static int check_headless(const struct opts *o, const char *cmd)
 	if (!o->headless) {
 		if (o->nifaces > 1)
 			return usage_error("%s", "several -i need -N (the viewer captures from one interface)");
-		return usage_error("%s", "--quiet, -w, -C, -G, -Z, -s, -B, --no-promisc, --duration and "
-		                         "--max-packets are for -N (headless capture)");
+		return usage_error("%s", "--quiet, -w, -C, -G, -Z, -s, -B, --no-promisc, --batch-ms, "
+		                         "--duration and --max-packets are for -N (headless capture)");
 	}
 	if (*cmd)
 		return usage_error("-N captures without the viewer and takes no command ('%s')", cmd);
 	if (!o->nifaces && !o->nfiles)
 		return usage_error("%s", "-N needs -i IFACE (or -r FILE, '-r -' for a pipe)");
-	if ((o->live.snaplen || o->live.buffer_kb || o->live.no_promisc) && !o->nifaces)
-		return usage_error("%s", "-s, -B and --no-promisc are for live capture (-i)");
+	if ((o->live.snaplen || o->live.buffer_kb || o->live.no_promisc || o->live.batch_ms) &&
+	    !o->nifaces)
+		return usage_error("%s", "-s, -B, --no-promisc and --batch-ms are for live capture (-i)");
 	if ((o->rotate_bytes || o->rotate_secs) && !o->write)
 		return usage_error("%s", "-C and -G rotate the file of -w FILE");
 	if (o->rotate_secs && !strchr(o->write, '%'))
@@ -896,7 +926,7 @@ static int run(int argc, char **argv, const char *cmd)
 		return usage_error("%s", ferr);
 	if (o.headless || o.quiet || o.write || o.rotate_bytes || o.rotate_secs || o.user ||
 	    o.duration_us || o.max_packets || o.nifaces > 1 || o.live.snaplen || o.live.buffer_kb ||
-	    o.live.no_promisc) {
+	    o.live.no_promisc || o.live.batch_ms) {
 		rc = check_headless(&o, cmd);
 		if (rc >= 0)
 			return rc;
