@@ -54,6 +54,12 @@ int export_calls(FILE *out, struct store *s, const struct tracker *t, const stru
 int export_calls_media(FILE *out, struct store *s, const struct tracker *t,
                        const struct checker *check, const struct media *media,
                        enum export_format fmt, const uint32_t *only, size_t nonly);
+/* The pieces of export_calls(), for a list printed as calls end (a live
+ * capture): the table or CSV header line (nothing for JSON), and one call
+ * (0-based index of a root call) as the listing prints it. */
+void export_calls_header(FILE *out, enum export_format fmt);
+void export_call(FILE *out, struct store *s, const struct tracker *t, const struct checker *check,
+                 size_t idx, enum export_format fmt);
 
 /* Capture statistics: messages by method and status (with retransmissions),
  * response time per method (min/median/p95/max), calls by state, INVITE

@@ -35,8 +35,30 @@ void pcap_src_close(struct pcap_src *s);
 
 /* Capture live from an interface ("any" for all), non-blocking: frames
  * are not seekable (their bytes go to the store's spool).  Returns NULL
- * with a one-line reason in err (no such device, no permission). */
+ * with a one-line reason in err (no such device, no permission).  The
+ * defaults of struct pcap_live_opts. */
 struct pcap_src *pcap_src_open_live(const char *iface, char *err, size_t errlen);
+
+/* How a live capture is opened; zero fields take the defaults. */
+struct pcap_live_opts {
+	int snaplen;     /* bytes kept of each packet: 0 = 262144 */
+	int buffer_kb;   /* kernel buffer per interface, KiB: 0 = 32768 */
+	int no_promisc;  /* leave the interfaces out of promiscuous mode */
+	int batch_ms;    /* 0: immediate mode, each packet as it comes; above 0:
+	                  * packets handed over in blocks at least every batch_ms
+	                  * (see pcap_src.c: far fewer drops under load) */
+};
+
+#define PCAP_SRC_MAX_IFACES 16
+
+/* Capture live from n interfaces at once (each may be "any" or "lo"), in
+ * immediate mode (each packet as it comes) and non-blocking; frames are
+ * handed out in arrival order across the interfaces (the earliest
+ * timestamp among those waiting) and f->src is the interface's index.
+ * Returns NULL with a one-line reason naming the interface. */
+struct pcap_src *pcap_src_open_live_multi(const char *const *ifaces, size_t n,
+                                          const struct pcap_live_opts *o, char *err,
+                                          size_t errlen);
 
 /* Keep only the frames a BPF expression (pcap-filter(7)) accepts: set in
  * the kernel for a live capture, applied while reading for files (frames
@@ -50,13 +72,32 @@ int pcap_src_set_filter(struct pcap_src *s, const char *bpf, char *err, size_t e
 struct pcap_src *pcap_src_open_opts(const char *const *paths, size_t n, int interactive, char *err,
                                     size_t errlen);
 
-/* A descriptor to poll() for frames of a live capture or an interactive
- * pipe, or -1 (files). */
+/* A descriptor to poll() for frames of a live capture (one interface) or
+ * an interactive pipe, or -1 (files, several interfaces: see
+ * pcap_src_poll_fds). */
 int pcap_src_fd(const struct pcap_src *s);
+/* Every descriptor to poll() for frames (one per interface, or the
+ * interactive pipe), up to max into fds.  Returns how many; 0 for files
+ * (read them without waiting). */
+size_t pcap_src_poll_fds(const struct pcap_src *s, int *fds, size_t max);
 /* Live: packets the kernel dropped (buffer full) and the interface
- * dropped, since the start; 0 for files. */
+ * dropped, since the start, over all interfaces; 0 for files. */
 uint64_t pcap_src_dropped(const struct pcap_src *s);
+
+/* Live counters summed over the interfaces (pcap_stats(3PCAP)): packets
+ * the kernel handed over, dropped for want of buffer space (ps_drop) and
+ * dropped by the interface or its driver (ps_ifdrop).  Zero for files. */
+struct pcap_src_counts {
+	uint64_t received, kernel_dropped, if_dropped;
+};
+void pcap_src_counts(const struct pcap_src *s, struct pcap_src_counts *out);
+
 int pcap_src_is_live(const struct pcap_src *s);
+/* The link type every reader shares (DLT_*), or -1 when they differ (a
+ * pcap file holds one: -w needs one). */
+int pcap_src_datalink(const struct pcap_src *s);
+/* The largest snapshot length of the readers (for a pcap file header). */
+int pcap_src_snaplen(const struct pcap_src *s);
 
 /* Next frame in timestamp order.  After PCAP_SRC_WARNING, call again:
  * the other files go on; the damaged one is read no further. */

@@ -1,4 +1,5 @@
-/* pcap_src.c - offline capture files through libpcap, merged by time.
+/* pcap_src.c - capture files and live interfaces through libpcap, merged
+ * by time (files) or by arrival (interfaces).
  *
  * libpcap opens and validates every file and reads pcapng and pipes.
  * Classic pcap files on disk are then walked through mmap: no copy from a
@@ -408,44 +409,82 @@ int pcap_src_fetch(void *ctx, uint16_t src, uint64_t off, uint32_t in_frame,
 
 struct pcap_src *pcap_src_open_live(const char *iface, char *err, size_t errlen)
 {
+	return pcap_src_open_live_multi(&iface, 1, NULL, err, errlen);
+}
+
+/* Create and activate one interface's handle into r.  Returns 0, or -1
+ * with the reason in err. */
+static int live_open_one(struct reader *r, const char *iface, const struct pcap_live_opts *o,
+                         char *err, size_t errlen)
+{
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	struct pcap_src *s = calloc(1, sizeof *s);
-	if (!s) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	struct reader *r = &s->r[0];
 	r->path = iface;
 	r->live = 1;
 	r->p = pcap_create(iface, ebuf);
-	s->n = 1;
 	if (!r->p) {
 		snprintf(err, errlen, "%s: %s", iface, ebuf);
-		pcap_src_close(s);
-		return NULL;
+		return -1;
 	}
-	pcap_set_snaplen(r->p, (int)MAX_CAPLEN);
-	pcap_set_promisc(r->p, 1);
-	pcap_set_immediate_mode(r->p, 1); /* frames as they come: a live view */
-	pcap_set_buffer_size(r->p, 32 << 20);
+	pcap_set_snaplen(r->p, o->snaplen > 0 ? o->snaplen : (int)MAX_CAPLEN);
+	pcap_set_promisc(r->p, !o->no_promisc);
+	if (o->batch_ms > 0) {
+		pcap_set_immediate_mode(r->p, 0);
+		pcap_set_timeout(r->p, o->batch_ms);
+	} else {
+		pcap_set_immediate_mode(r->p, 1); /* frames as they come, not per filled block */
+	}
+	/* The kernel ring holds what arrives while we are busy: 32 MB rides
+	 * out a burst of about 20,000 full-size SIP messages. */
+	pcap_set_buffer_size(r->p, o->buffer_kb > 0 ? o->buffer_kb * 1024 : 32 << 20);
 	int rc = pcap_activate(r->p);
 	if (rc < 0) {
 		const char *why = pcap_geterr(r->p);
 		if (rc == PCAP_ERROR_PERM_DENIED)
 			why = "no permission to capture (run as root, or give the binary "
-			      "CAP_NET_RAW and CAP_NET_ADMIN)";
+			      "CAP_NET_RAW and CAP_NET_ADMIN: setcap cap_net_raw,cap_net_admin=eip)";
 		else if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
 			why = "no such interface (see 'ip link')";
 		snprintf(err, errlen, "%s: %s", iface, why);
-		pcap_src_close(s);
-		return NULL;
+		return -1;
 	}
 	if (pcap_setnonblock(r->p, 1, ebuf) < 0) {
 		snprintf(err, errlen, "%s: %s", iface, ebuf);
-		pcap_src_close(s);
-		return NULL;
+		return -1;
 	}
 	r->dlt = pcap_datalink(r->p);
+	return 0;
+}
+
+struct pcap_src *pcap_src_open_live_multi(const char *const *ifaces, size_t n,
+                                          const struct pcap_live_opts *o, char *err,
+                                          size_t errlen)
+{
+	static const struct pcap_live_opts defaults;
+	if (n == 0 || n > PCAP_SRC_MAX_IFACES) {
+		snprintf(err, errlen, "between 1 and %d interfaces, please", PCAP_SRC_MAX_IFACES);
+		return NULL;
+	}
+	struct pcap_src *s = calloc(1, sizeof *s);
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < i; k++) {
+			if (!strcmp(ifaces[k], ifaces[i])) {
+				snprintf(err, errlen, "%s: interface given twice (each packet would "
+				         "come twice)", ifaces[i]);
+				s->n = i;
+				pcap_src_close(s);
+				return NULL;
+			}
+		}
+		s->n = i + 1;
+		if (live_open_one(&s->r[i], ifaces[i], o ? o : &defaults, err, errlen) < 0) {
+			pcap_src_close(s);
+			return NULL;
+		}
+	}
 	return s;
 }
 
@@ -474,21 +513,70 @@ int pcap_src_fd(const struct pcap_src *s)
 {
 	if (s->n == 1 && s->r[0].live)
 		return pcap_get_selectable_fd(s->r[0].p);
+	if (s->n > 1 && s->r[0].live)
+		return -1; /* several: pcap_src_poll_fds() */
 	for (size_t i = 0; i < s->n; i++)
 		if (s->r[i].interactive && s->r[i].state == 0 && pcap_file(s->r[i].p))
 			return fileno(pcap_file(s->r[i].p));
 	return -1;
 }
 
+size_t pcap_src_poll_fds(const struct pcap_src *s, int *fds, size_t max)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < s->n && k < max; i++) {
+		const struct reader *r = &s->r[i];
+		if (r->live && r->state == 0) {
+			int fd = pcap_get_selectable_fd(r->p);
+			if (fd >= 0)
+				fds[k++] = fd;
+		} else if (r->interactive && r->state == 0 && pcap_file(r->p)) {
+			fds[k++] = fileno(pcap_file(r->p));
+		}
+	}
+	return k;
+}
+
 int pcap_src_is_live(const struct pcap_src *s)
 {
-	return s->n == 1 && s->r[0].live;
+	return s->n >= 1 && s->r[0].live;
+}
+
+void pcap_src_counts(const struct pcap_src *s, struct pcap_src_counts *out)
+{
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i < s->n; i++) {
+		struct pcap_stat st;
+		if (!s->r[i].live || pcap_stats(s->r[i].p, &st) < 0)
+			continue;
+		out->received += st.ps_recv;
+		out->kernel_dropped += st.ps_drop;
+		out->if_dropped += st.ps_ifdrop;
+	}
 }
 
 uint64_t pcap_src_dropped(const struct pcap_src *s)
 {
-	struct pcap_stat st;
-	if (!pcap_src_is_live(s) || pcap_stats(s->r[0].p, &st) < 0)
-		return 0;
-	return (uint64_t)st.ps_drop + st.ps_ifdrop;
+	struct pcap_src_counts c;
+	pcap_src_counts(s, &c);
+	return c.kernel_dropped + c.if_dropped;
+}
+
+int pcap_src_datalink(const struct pcap_src *s)
+{
+	for (size_t i = 1; i < s->n; i++)
+		if (s->r[i].dlt != s->r[0].dlt)
+			return -1;
+	return s->n ? s->r[0].dlt : -1;
+}
+
+int pcap_src_snaplen(const struct pcap_src *s)
+{
+	int max = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		int v = s->r[i].p ? pcap_snapshot(s->r[i].p) : 0;
+		if (v > max)
+			max = v;
+	}
+	return max > 0 ? max : (int)MAX_CAPLEN;
 }

@@ -21,6 +21,7 @@
 #include "sipscope/store.h"
 #include "sipscope/track.h"
 #include "../ui/ui.h"
+#include "headless.h"
 
 #ifndef SIPSCOPE_VERSION
 #define SIPSCOPE_VERSION "0.0.0"
@@ -53,9 +54,11 @@ static const char usage_text[] =
 	"  -r, --read FILE      read a pcap or pcapng file ('-' for stdin), or a\n"
 	"                       database 'sipscope db' wrote; repeat to merge\n"
 	"                       several captures by time\n"
-	"  -i, --interface IF   viewer: capture live from interface IF ('any': all)\n"
+	"  -i, --interface IF   capture live from interface IF ('any': all, 'lo');\n"
+	"                       the viewer takes one, -N several (repeat -i)\n"
 	"      --bpf EXPR       capture filter (pcap-filter(7)); words after the\n"
 	"                       options are one too: sipscope -i eth0 port 5060\n"
+	"                       (-f is --filter, the call filter, not BPF)\n"
 	"  -F, --format FMT     output format: table (default), json, csv; for flow:\n"
 	"                       text (default), html, svg, mermaid, plantuml, json\n"
 	"      --correlate HDR  also merge calls whose messages carry the same HDR\n"
@@ -90,6 +93,25 @@ static const char usage_text[] =
 	"                       the viewer adds a media column, calls --format json\n"
 	"                       adds streams and media_problems\n"
 	"      --rules          check: list the rules (id, severity, RFC section)\n"
+	"\n"
+	"Headless capture (no viewer): sipscope -N -i IF [-i IF...] [BPF], or -N -r -\n"
+	"  -N, --headless       print each call when it ends (a calls line, or JSON\n"
+	"                       with --format json); counts and drops on exit\n"
+	"      --quiet          -N: no call lines, only errors and the closing counts\n"
+	"  -w, --write FILE     -N: save every packet the capture filter passed, as\n"
+	"                       pcap, flushed as it goes (valid after a kill -9)\n"
+	"  -C MB                -w: next file (FILE1, FILE2...) past MB million bytes\n"
+	"  -G SECONDS           -w: next file every SECONDS (FILE with strftime %)\n"
+	"  -Z USER              -N: become USER once the capture is open (root\n"
+	"                       becomes nobody by default; -Z root stays root)\n"
+	"  -s SNAPLEN           -N -i: bytes kept of each packet (default 262144)\n"
+	"  -B KB                -N -i: kernel buffer per interface (default 32768)\n"
+	"      --no-promisc     -N -i: no promiscuous mode\n"
+	"      --batch-ms MS    -N -i: packets in blocks every MS ms, not one by one\n"
+	"                       (immediate mode): less CPU, fewer drops under load\n"
+	"      --duration SECS  -N: stop after SECS seconds\n"
+	"      --max-packets N  -N: stop after N packets\n"
+	"  SIGINT/SIGTERM end -N cleanly (exit 0); SIGHUP reopens the -w file.\n"
 	"\n"
 	"Exit status: 0 ok, 1 damaged input read up to the damage, 2 usage or fatal error,\n"
 	"3 check found errors.\n"
@@ -216,6 +238,17 @@ struct opts {
 	int rules;             /* check --rules */
 	int rtp;               /* --rtp: follow media */
 	const char *db;        /* --db: the viewer also writes the calls there */
+	const char *ifaces[PCAP_SRC_MAX_IFACES]; /* every -i (iface is the first) */
+	size_t nifaces;
+	int headless;          /* -N */
+	int quiet;             /* --quiet */
+	struct pcap_live_opts live; /* -s, -B, --no-promisc */
+	int64_t duration_us;   /* --duration */
+	uint64_t max_packets;  /* --max-packets */
+	const char *write;     /* -w */
+	uint64_t rotate_bytes; /* -C */
+	unsigned rotate_secs;  /* -G */
+	const char *user;      /* -Z */
 };
 
 enum {
@@ -232,8 +265,26 @@ enum {
 	OPT_ALL,
 	OPT_DB,
 	OPT_RULES,
-	OPT_RTP
+	OPT_RTP,
+	OPT_QUIET,
+	OPT_NO_PROMISC,
+	OPT_DURATION,
+	OPT_MAX_PACKETS,
+	OPT_BATCH_MS
 };
+
+/* A number from optarg in [min, max] (decimals when `real`).  Returns 0,
+ * or -1 when it is not one. */
+static int parse_number(const char *arg, double min, double max, int real, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = real ? strtod(arg, &end) : (double)strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
 
 __attribute__((format(printf, 1, 2)))
 static int usage_error(const char *fmt, ...)
@@ -272,6 +323,15 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		{ "merge-hosts", no_argument, NULL, OPT_MERGE_HOSTS },
 		{ "no-sdp", no_argument, NULL, OPT_NO_SDP },
 		{ "ascii", no_argument, NULL, OPT_ASCII },
+		{ "headless", no_argument, NULL, 'N' },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "write", required_argument, NULL, 'w' },
+		{ "snaplen", required_argument, NULL, 's' },
+		{ "buffer-size", required_argument, NULL, 'B' },
+		{ "no-promisc", no_argument, NULL, OPT_NO_PROMISC },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "max-packets", required_argument, NULL, OPT_MAX_PACKETS },
+		{ "batch-ms", required_argument, NULL, OPT_BATCH_MS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -279,8 +339,61 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 	int c;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":r:F:c:f:i:o:hV", longopts, NULL)) != -1) {
+	double num;
+	while ((c = getopt_long(argc, argv, ":r:F:c:f:i:o:hVNw:C:G:Z:s:B:", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'N':
+			o->headless = 1;
+			break;
+		case OPT_QUIET:
+			o->quiet = 1;
+			break;
+		case 'w':
+			o->write = optarg;
+			break;
+		case 'C':
+			if (parse_number(optarg, 1e-6, 1e6, 1, &num) < 0)
+				return usage_error("-C needs a size in MB (1,000,000 bytes), not '%s'", optarg);
+			o->rotate_bytes = (uint64_t)(num * 1e6);
+			break;
+		case 'G':
+			if (parse_number(optarg, 1, 1e8, 0, &num) < 0)
+				return usage_error("-G needs a number of seconds, not '%s'", optarg);
+			o->rotate_secs = (unsigned)num;
+			break;
+		case 'Z':
+			o->user = optarg;
+			break;
+		case 's':
+			if (parse_number(optarg, 0, 262144, 0, &num) < 0)
+				return usage_error("-s needs a snapshot length from 0 (all) to 262144, not '%s'",
+				                   optarg);
+			o->live.snaplen = (int)num;
+			break;
+		case 'B':
+			if (parse_number(optarg, 1, 4194304, 0, &num) < 0)
+				return usage_error("-B needs a buffer size in KiB, not '%s'", optarg);
+			o->live.buffer_kb = (int)num;
+			break;
+		case OPT_BATCH_MS:
+			if (parse_number(optarg, 1, 10000, 0, &num) < 0)
+				return usage_error("--batch-ms needs milliseconds from 1 to 10000, not '%s'",
+				                   optarg);
+			o->live.batch_ms = (int)num;
+			break;
+		case OPT_NO_PROMISC:
+			o->live.no_promisc = 1;
+			break;
+		case OPT_DURATION:
+			if (parse_number(optarg, 0.001, 1e9, 1, &num) < 0)
+				return usage_error("--duration needs a number of seconds, not '%s'", optarg);
+			o->duration_us = (int64_t)(num * 1e6);
+			break;
+		case OPT_MAX_PACKETS:
+			if (parse_number(optarg, 1, 1e18, 0, &num) < 0)
+				return usage_error("--max-packets needs a count from 1, not '%s'", optarg);
+			o->max_packets = (uint64_t)num;
+			break;
 		case 'r':
 			if (o->nfiles == PCAP_SRC_MAX_FILES)
 				return usage_error("too many -r files (at most %d)", PCAP_SRC_MAX_FILES);
@@ -301,7 +414,10 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 			o->filter = optarg;
 			break;
 		case 'i':
-			o->iface = optarg;
+			if (o->nifaces == PCAP_SRC_MAX_IFACES)
+				return usage_error("too many -i interfaces (at most %d)", PCAP_SRC_MAX_IFACES);
+			o->ifaces[o->nifaces++] = optarg;
+			o->iface = o->ifaces[0];
 			break;
 		case OPT_FRAME: {
 			char *end;
@@ -679,6 +795,55 @@ static int show_frames(const struct opts *o, const struct loaded *l)
 	return rc;
 }
 
+/* The options of -N hang together.  Returns -1 when they do, or an exit
+ * code (the message printed). */
+static int check_headless(const struct opts *o, const char *cmd)
+{
+	if (!o->headless) {
+		if (o->nifaces > 1)
+			return usage_error("%s", "several -i need -N (the viewer captures from one interface)");
+		return usage_error("%s", "--quiet, -w, -C, -G, -Z, -s, -B, --no-promisc, --batch-ms, "
+		                         "--duration and --max-packets are for -N (headless capture)");
+	}
+	if (*cmd)
+		return usage_error("-N captures without the viewer and takes no command ('%s')", cmd);
+	if (!o->nifaces && !o->nfiles)
+		return usage_error("%s", "-N needs -i IFACE (or -r FILE, '-r -' for a pipe)");
+	if ((o->live.snaplen || o->live.buffer_kb || o->live.no_promisc || o->live.batch_ms) &&
+	    !o->nifaces)
+		return usage_error("%s", "-s, -B, --no-promisc and --batch-ms are for live capture (-i)");
+	if ((o->rotate_bytes || o->rotate_secs) && !o->write)
+		return usage_error("%s", "-C and -G rotate the file of -w FILE");
+	if (o->rotate_secs && !strchr(o->write, '%'))
+		return usage_error("%s", "-G: the -w name needs strftime %% sequences, or each file "
+		                         "would replace the last (e.g. sip-%Y%m%d-%H%M%S.pcap)");
+	if (o->write && !strcmp(o->write, "-"))
+		return usage_error("%s", "-w - : standard output carries the calls; give a file");
+	if (o->filter || o->db || o->ncalls || o->match || o->all || o->output)
+		return usage_error("%s", "-N prints every call; --filter, --db, --call, --match, --all "
+		                         "and -o are for the viewer and batch commands");
+	for (size_t i = 0; i < o->nfiles; i++) {
+		if (strcmp(o->files[i], "-") && db_is_database(o->files[i]))
+			return usage_error("%s", "-N reads packets; a database holds messages (use "
+			                         "'sipscope calls -r FILE.db')");
+		if (o->write && !strcmp(o->files[i], o->write))
+			return usage_error("%s", "-w names one of the captures read");
+	}
+	return -1;
+}
+
+static int run_headless(const struct opts *o)
+{
+	struct headless_args a = {
+		.ifaces = o->ifaces, .nifaces = o->nifaces, .files = o->files, .nfiles = o->nfiles,
+		.bpf = o->bpf[0] ? o->bpf : NULL, .correlate = o->correlate, .live = o->live,
+		.fmt = o->fmt, .quiet = o->quiet, .rtp = o->rtp, .duration_us = o->duration_us,
+		.max_packets = o->max_packets, .write = o->write, .rotate_bytes = o->rotate_bytes,
+		.rotate_secs = o->rotate_secs, .user = o->user,
+	};
+	return headless_run(&a);
+}
+
 static int run(int argc, char **argv, const char *cmd)
 {
 	struct opts o;
@@ -767,9 +932,18 @@ static int run(int argc, char **argv, const char *cmd)
 	calllist_free(check);
 	if (rc < 0)
 		return usage_error("%s", ferr);
+	if (o.headless || o.quiet || o.write || o.rotate_bytes || o.rotate_secs || o.user ||
+	    o.duration_us || o.max_packets || o.nifaces > 1 || o.live.snaplen || o.live.buffer_kb ||
+	    o.live.no_promisc || o.live.batch_ms) {
+		rc = check_headless(&o, cmd);
+		if (rc >= 0)
+			return rc;
+		return run_headless(&o);
+	}
 	if (o.iface && (*cmd || !isatty(STDOUT_FILENO)))
-		return usage_error("%s", "-i captures live into the viewer (a terminal is needed); "
-		                         "batch commands read files: tcpdump -w FILE, then -r FILE");
+		return usage_error("%s", "-i captures live into the viewer (a terminal is needed), or "
+		                         "without it with -N; batch commands read files: "
+		                         "tcpdump -w FILE, then -r FILE");
 	if (!*cmd && isatty(STDOUT_FILENO)) {
 		struct ui_args ua = {
 			.files = o.files, .nfiles = o.nfiles, .correlate = o.correlate,

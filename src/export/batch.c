@@ -463,6 +463,25 @@ static void call_row(FILE *out, struct store *s, const struct tracker *t,
 	putc('\n', out);
 }
 
+void export_calls_header(FILE *out, enum export_format fmt)
+{
+	if (fmt == EXPORT_CSV)
+		fputs("call,call_id,from,to,method,state,start,end,messages,setup_ms,duration_s,final_status,"
+		      "legs,dialogs\n", out);
+	else if (fmt == EXPORT_TABLE)
+		fprintf(out, "%5s  %-26s  %-9s %-10s %5s %6s %7s %4s  %s\n", "CALL", "START", "METHOD",
+		        "STATE", "MSGS", "SETUP", "DUR", "CODE", "FROM -> TO  CALL-ID");
+}
+
+void export_call(FILE *out, struct store *s, const struct tracker *t, const struct checker *check,
+                 size_t idx, enum export_format fmt)
+{
+	if (fmt == EXPORT_JSON)
+		call_json(out, s, t, check, idx, NULL, 0);
+	else
+		call_row(out, s, t, check, idx, fmt);
+}
+
 int export_calls(FILE *out, struct store *s, const struct tracker *t, const struct checker *check,
                  enum export_format fmt, const uint32_t *only, size_t nonly)
 {
@@ -479,12 +498,7 @@ int export_calls_media(FILE *out, struct store *s, const struct tracker *t,
 	if (media && fmt == EXPORT_JSON && !(msum = calllist_media_sum(t, media, &nmsum)) &&
 	    track_call_count(t))
 		return -1;
-	if (fmt == EXPORT_CSV)
-		fputs("call,call_id,from,to,method,state,start,end,messages,setup_ms,duration_s,final_status,"
-		      "legs,dialogs\n", out);
-	else if (fmt == EXPORT_TABLE)
-		fprintf(out, "%5s  %-26s  %-9s %-10s %5s %6s %7s %4s  %s\n", "CALL", "START", "METHOD",
-		        "STATE", "MSGS", "SETUP", "DUR", "CODE", "FROM -> TO  CALL-ID");
+	export_calls_header(out, fmt);
 	/* One lock for the whole listing rather than one per stdio call
 	 * (the process has had a second thread, so stdio locks). */
 	flockfile(out);

@@ -495,5 +495,8 @@ expect "export from a database: status 2" 2 "$BIN" export -r "$T/all.db" --all -
 # --- media (RTP/RTCP) -----------------------------------------------------
 . "$ROOT/tests/integration/rtp.sh"
 
+# --- live capture, headless (-N), saving (-w) -----------------------------
+. "$ROOT/tests/integration/live.sh"
+
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

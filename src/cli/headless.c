@@ -1,0 +1,395 @@
+/* headless.c - sipscope -N: one poll() loop over the capture, frames fed
+ * to the pipeline one by one, each call printed the moment it ends.
+ *
+ * A call has ended when nothing more is expected of it: a non-INVITE
+ * request got its final response, the BYE of an answered INVITE got its
+ * response, or the INVITE failed (busy, rejected, diverted, cancelled
+ * with its final response, 408).  The line is the call as it stands then
+ * (a later ACK or retransmission is not in its count).  When the capture
+ * stops, the calls still open are printed as they stand.
+ *
+ * Signals only set flags; the loop wakes from poll() (EINTR, or its
+ * timeout of at most POLL_MS) and acts: SIGINT/SIGTERM end the run
+ * cleanly, SIGHUP reopens the -w file. */
+#include <errno.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "headless.h"
+#include "sipscope/check.h"
+#include "sipscope/ingest.h"
+#include "sipscope/pcap_save.h"
+#include "sipscope/store.h"
+#include "sipscope/track.h"
+
+#define BATCH 512    /* frames read between two looks at the calls (and flushes) */
+#define POLL_MS 250  /* longest sleep: signals and --duration are seen this fast */
+
+static volatile sig_atomic_t stop_sig, hup_sig;
+
+static void on_stop(int sig) { stop_sig = sig; }
+static void on_hup(int sig) { (void)sig; hup_sig = 1; }
+
+struct hl {
+	const struct headless_args *a;
+	struct pcap_src *src;
+	struct store *store;
+	struct tracker *t;
+	struct ingest *in;
+	struct checker *chk;     /* JSON lines carry the findings, as `calls` prints them */
+	struct pcap_save *save;
+	uint8_t *printed;        /* per call (0-based): its line is out */
+	size_t nprinted_cap;
+	size_t seen;             /* store messages looked at */
+	uint64_t frames, ended, open_at_end;
+	int rc;
+};
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t wall_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Has the call (its root leg) reached a state nothing more will change? */
+static int call_ended(const struct call_info *c)
+{
+	switch ((enum call_state)c->state) {
+	case CALL_STATE_COMPLETED:
+		return c->method != SIP_M_INVITE || c->bye_ok_us != 0; /* BYE answered */
+	case CALL_STATE_CANCELLED:
+		return c->final_status != 0; /* the 487 (or a final that crossed the CANCEL) */
+	case CALL_STATE_BUSY:
+	case CALL_STATE_REJECTED:
+	case CALL_STATE_DIVERTED:
+	case CALL_STATE_FAILED:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Room for a flag per call.  Returns 0 or -1 (no memory: lines are late,
+ * printed at the end). */
+static int grow_printed(struct hl *h)
+{
+	size_t n = track_call_count(h->t);
+	if (n <= h->nprinted_cap)
+		return 0;
+	size_t cap = h->nprinted_cap ? h->nprinted_cap : 1024;
+	while (cap < n)
+		cap *= 2;
+	uint8_t *p = realloc(h->printed, cap);
+	if (!p)
+		return -1;
+	memset(p + h->nprinted_cap, 0, cap - h->nprinted_cap);
+	h->printed = p;
+	h->nprinted_cap = cap;
+	return 0;
+}
+
+static void print_call(struct hl *h, size_t idx)
+{
+	h->printed[idx] = 1;
+	if (!h->a->quiet)
+		export_call(stdout, h->store, h->t, h->chk, idx, h->a->fmt);
+}
+
+/* Print the calls the messages since the last look have ended. */
+static void print_ended(struct hl *h)
+{
+	size_t n = store_msg_count(h->store);
+	if (n == h->seen || grow_printed(h) < 0)
+		return;
+	if (h->chk)
+		check_update(h->chk);
+	for (size_t i = h->seen; i < n; i++) {
+		const struct store_msg *r = store_msg_at(h->store, i);
+		uint32_t root = r->call ? track_call_root(h->t, r->call) : 0;
+		if (!root || h->printed[root - 1] || !call_ended(track_call(h->t, root - 1)))
+			continue;
+		print_call(h, root - 1);
+		h->ended++;
+	}
+	h->seen = n;
+	if (!h->a->quiet && fflush(stdout) != 0 && h->rc == 0) {
+		fprintf(stderr, "sipscope: cannot write output\n");
+		h->rc = 2;
+		stop_sig = SIGPIPE;
+	}
+}
+
+/* The capture is over: settle what waits for time, print what is left. */
+static void print_rest(struct hl *h)
+{
+	ingest_finish(h->in);
+	print_ended(h); /* calls the last TCP data ended */
+	track_finish(h->t);
+	if (h->chk) {
+		check_update(h->chk);
+		check_finish(h->chk);
+	}
+	if (grow_printed(h) < 0) {
+		fprintf(stderr, "sipscope: out of memory\n");
+		return;
+	}
+	for (size_t i = 0; i < track_call_count(h->t); i++) {
+		if (track_call(h->t, i)->root || h->printed[i])
+			continue;
+		/* Timer B/F (track_finish) may have failed it just now. */
+		if (call_ended(track_call(h->t, i)))
+			h->ended++;
+		else
+			h->open_at_end++;
+		print_call(h, i);
+	}
+	if (!h->a->quiet)
+		fflush(stdout);
+}
+
+/* Read up to BATCH frames: each saved (-w) and fed to the pipeline.
+ * Returns PCAP_SRC_AGAIN (nothing more now), PCAP_SRC_FRAME (more may be
+ * waiting) or PCAP_SRC_END. */
+static int read_batch(struct hl *h)
+{
+	char err[512];
+	for (int k = 0; k < BATCH; k++) {
+		if (h->a->max_packets && h->frames >= h->a->max_packets)
+			return PCAP_SRC_END;
+		struct frame f;
+		int r = pcap_src_next(h->src, &f);
+		if (r == PCAP_SRC_AGAIN || r == PCAP_SRC_END)
+			return r;
+		if (r == PCAP_SRC_WARNING) {
+			fprintf(stderr, "sipscope: warning: %s\n", pcap_src_warning(h->src));
+			h->rc = h->rc ? h->rc : 1;
+			continue;
+		}
+		h->frames++;
+		if (h->save && pcap_save_write(h->save, &f, err, sizeof err) < 0) {
+			fprintf(stderr, "sipscope: %s\n", err);
+			h->rc = 2;
+			return PCAP_SRC_END;
+		}
+		ingest_frame(h->in, &f);
+	}
+	return PCAP_SRC_FRAME;
+}
+
+/* Give up root: -Z USER, or "nobody" when started as root without -Z
+ * ("-Z root" keeps it).  Not root: nothing to give up (a -Z naming
+ * someone else cannot be honoured, and says so).  Returns 0 or -1. */
+static int drop_privileges(const char *user, int quiet)
+{
+	if (geteuid() != 0) {
+		struct passwd *me = user ? getpwuid(geteuid()) : NULL;
+		if (user && (!me || strcmp(me->pw_name, user)) && !quiet)
+			fprintf(stderr, "sipscope: warning: -Z %s: not running as root, staying who we are\n",
+			        user);
+		return 0;
+	}
+	if (!user)
+		user = "nobody";
+	if (!strcmp(user, "root"))
+		return 0;
+	errno = 0;
+	struct passwd *pw = getpwnam(user);
+	if (!pw) {
+		fprintf(stderr, "sipscope: -Z %s: no such user%s\n", user,
+		        strcmp(user, "nobody") ? "" : " (give -Z USER, or -Z root to stay root)");
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0) {
+		fprintf(stderr, "sipscope: cannot become %s: %s\n", user, strerror(errno));
+		return -1;
+	}
+	if (pw->pw_uid != 0 && setuid(0) == 0) { /* it must not be possible to come back */
+		fprintf(stderr, "sipscope: root could be taken back after becoming %s\n", user);
+		return -1;
+	}
+	return 0;
+}
+
+static int open_all(struct hl *h)
+{
+	const struct headless_args *a = h->a;
+	char err[512];
+	if (a->nifaces)
+		h->src = pcap_src_open_live_multi(a->ifaces, a->nifaces, &a->live, err, sizeof err);
+	else
+		h->src = pcap_src_open_opts(a->files, a->nfiles, 1, err, sizeof err);
+	if (!h->src || (a->bpf && pcap_src_set_filter(h->src, a->bpf, err, sizeof err) < 0)) {
+		fprintf(stderr, "sipscope: %s\n", err);
+		return -1;
+	}
+	if (a->write) {
+		struct pcap_save_opts so = {
+			.path = a->write, .rotate_bytes = a->rotate_bytes, .rotate_secs = a->rotate_secs,
+			.dlt = pcap_src_datalink(h->src), .snaplen = pcap_src_snaplen(h->src),
+		};
+		if (so.dlt < 0) {
+			fprintf(stderr, "sipscope: -w: the interfaces have different link types and a "
+			                "pcap file holds one (capture on 'any' instead)\n");
+			return -1;
+		}
+		h->save = pcap_save_open(&so, wall_us(), err, sizeof err);
+		if (!h->save) {
+			fprintf(stderr, "sipscope: %s\n", err);
+			return -1;
+		}
+	}
+	/* Interfaces and the first output file are open: root is no longer
+	 * needed (files -C, -G and SIGHUP open later belong to the user). */
+	if (drop_privileges(a->user, a->quiet) < 0)
+		return -1;
+	h->store = store_new();
+	h->t = h->store ? track_new(h->store) : NULL;
+	h->in = h->t ? ingest_new(h->store, h->t) : NULL;
+	if (h->in && a->fmt == EXPORT_JSON)
+		h->chk = check_new(h->store, h->t);
+	if (!h->in || (a->fmt == EXPORT_JSON && !h->chk) ||
+	    (a->rtp && ingest_set_media(h->in, 1) < 0)) {
+		fprintf(stderr, "sipscope: out of memory\n");
+		return -1;
+	}
+	ingest_set_correlate(h->in, a->correlate);
+	store_set_fetcher(h->store, pcap_src_fetch, h->src);
+	return 0;
+}
+
+static void close_all(struct hl *h)
+{
+	char err[512];
+	if (h->save && pcap_save_close(h->save, err, sizeof err) < 0) {
+		fprintf(stderr, "sipscope: %s\n", err);
+		h->rc = 2;
+	}
+	check_free(h->chk);
+	ingest_free(h->in);
+	track_free(h->t);
+	store_free(h->store);
+	pcap_src_close(h->src);
+	free(h->printed);
+}
+
+static void print_summary(struct hl *h, uint64_t saved, unsigned files, const char *last)
+{
+	if (pcap_src_is_live(h->src)) {
+		struct pcap_src_counts c;
+		pcap_src_counts(h->src, &c);
+		fprintf(stderr, "sipscope: %llu packets captured, %llu dropped by the kernel, "
+		        "%llu dropped by the interface\n", (unsigned long long)h->frames,
+		        (unsigned long long)c.kernel_dropped, (unsigned long long)c.if_dropped);
+	} else {
+		fprintf(stderr, "sipscope: %llu packets read\n", (unsigned long long)h->frames);
+	}
+	const struct ingest_stats *st = ingest_stats(h->in);
+	fprintf(stderr, "sipscope: %llu SIP messages, %llu calls ended, %llu still open\n",
+	        (unsigned long long)st->sip_msgs, (unsigned long long)h->ended,
+	        (unsigned long long)h->open_at_end);
+	if (h->a->write)
+		fprintf(stderr, "sipscope: %llu packets written to %u file%s (last: %s)\n",
+		        (unsigned long long)saved, files, files == 1 ? "" : "s", last);
+}
+
+int headless_run(const struct headless_args *a)
+{
+	struct hl h;
+	memset(&h, 0, sizeof h);
+	h.a = a;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop; /* no SA_RESTART: poll() returns at once */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	if (open_all(&h) < 0) {
+		close_all(&h);
+		return 2;
+	}
+	if (!a->quiet) {
+		if (a->nifaces)
+			fprintf(stderr, "sipscope: capturing on %s%s%s\n", a->ifaces[0],
+			        a->nifaces > 1 ? " and more" : "", a->bpf ? " (filtered)" : "");
+		export_calls_header(stdout, a->fmt);
+		fflush(stdout);
+	}
+	char err[512];
+	int64_t t_end = a->duration_us ? mono_us() + a->duration_us : 0;
+	while (!stop_sig) {
+		if (hup_sig) {
+			hup_sig = 0;
+			int r = h.save ? pcap_save_reopen(h.save, err, sizeof err) : 0;
+			if (r < 0) {
+				fprintf(stderr, "sipscope: %s\n", err);
+				h.rc = 2;
+				break;
+			}
+			if (r > 0 && !a->quiet)
+				fprintf(stderr, "sipscope: SIGHUP: writing a new %s\n", pcap_save_path(h.save));
+		}
+		int r = read_batch(&h);
+		print_ended(&h);
+		if (h.save && pcap_save_flush(h.save, err, sizeof err) < 0) {
+			fprintf(stderr, "sipscope: %s\n", err);
+			h.rc = 2;
+			break;
+		}
+		if (r == PCAP_SRC_END || h.rc == 2)
+			break;
+		int64_t now = mono_us();
+		if (t_end && now >= t_end)
+			break;
+		if (r == PCAP_SRC_FRAME)
+			continue; /* more may be waiting: read before sleeping */
+		struct pollfd pfd[PCAP_SRC_MAX_IFACES];
+		int fds[PCAP_SRC_MAX_IFACES];
+		size_t n = pcap_src_poll_fds(h.src, fds, PCAP_SRC_MAX_IFACES);
+		for (size_t i = 0; i < n; i++)
+			pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+		int64_t wait = POLL_MS;
+		if (t_end && (t_end - now) / 1000 + 1 < wait)
+			wait = (t_end - now) / 1000 + 1;
+		/* A device that cannot be polled (n == 0 live) is read on the
+		 * timer: a short one. */
+		if (n == 0 && wait > 10)
+			wait = 10;
+		if (poll(pfd, (nfds_t)n, (int)wait) < 0 && errno != EINTR) {
+			fprintf(stderr, "sipscope: poll: %s\n", strerror(errno));
+			h.rc = 2;
+			break;
+		}
+	}
+	/* Outputs first: the packets are safe on disk before anything else. */
+	if (h.save && pcap_save_flush(h.save, err, sizeof err) < 0) {
+		fprintf(stderr, "sipscope: %s\n", err);
+		h.rc = 2;
+	}
+	print_rest(&h);
+	uint64_t saved = h.save ? pcap_save_frames(h.save) : 0;
+	unsigned files = h.save ? pcap_save_files(h.save) : 0;
+	/* The closing counts come with --quiet too: they are how a lost
+	 * packet shows. */
+	print_summary(&h, saved, files, h.save ? pcap_save_path(h.save) : "");
+	int rc = h.rc == 1 ? 1 : h.rc;
+	close_all(&h);
+	return rc;
+}

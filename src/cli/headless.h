@@ -1,0 +1,36 @@
+/* headless.h - sipscope -N: capture without the viewer, print each call
+ * as it ends, optionally save the packets (-w) with rotation. */
+#ifndef SIPSCOPE_HEADLESS_H
+#define SIPSCOPE_HEADLESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sipscope/export.h"
+#include "sipscope/pcap_src.h"
+
+struct headless_args {
+	const char *const *ifaces;  /* live interfaces (-i), or none */
+	size_t nifaces;
+	const char *const *files;   /* or captures (-r; "-" a pipe, read as it comes) */
+	size_t nfiles;
+	const char *bpf;            /* capture filter, or NULL */
+	const char *correlate;
+	struct pcap_live_opts live; /* -s, -B, --no-promisc */
+	enum export_format fmt;
+	int quiet;                  /* no call lines, no banner */
+	int rtp;                    /* follow media too */
+	int64_t duration_us;        /* stop after this long; 0 = no limit */
+	uint64_t max_packets;       /* stop after this many frames; 0 = no limit */
+	const char *write;          /* -w FILE, or NULL */
+	uint64_t rotate_bytes;      /* -C, bytes */
+	unsigned rotate_secs;       /* -G */
+	const char *user;           /* -Z USER, or NULL: "nobody" when run as root */
+};
+
+/* Run until the capture ends, a limit is reached or SIGINT/SIGTERM comes.
+ * Returns an exit code: 0, 1 (damaged input, a capture that stopped),
+ * 2 (cannot open, cannot write, cannot drop privileges). */
+int headless_run(const struct headless_args *a);
+
+#endif

@@ -1,0 +1,152 @@
+# live.sh - headless capture (-N), saving (-w) and signals, sourced from
+# run.sh (uses BIN, S, T, ok, bad, skp, expect).  The live tests capture
+# on lo with sipp and tcpdump; they skip, saying why, when not root or
+# when a tool is missing.  Every wait is bounded in count and time, and
+# all traffic stays on 127.0.0.1.
+
+# --- without a capture device ----------------------------------------------
+expect "-N -r FILE: every call of the file, each as it ends" 0 "$BIN" -N -r "$S/basic_udp.pcap"
+[ "$(grep -c ' completed ' "$T/out")" = 3 ] && grep -q "3 calls ended, 0 still open" "$T/err" &&
+	ok "... 3 completed lines, and the closing counts on stderr" || bad "... 3 completed lines" "$T/out"
+"$BIN" -N -r - --format json <"$S/busy_udp.pcap" >"$T/a" 2>/dev/null
+"$BIN" calls -r "$S/busy_udp.pcap" --format json >"$T/b"
+cmp -s "$T/a" "$T/b" && ok "-N -r - --format json: the lines of 'calls --format json'" ||
+	bad "-N -r - --format json: the lines of 'calls --format json'" "$T/a"
+expect "-w without -N: status 2" 2 "$BIN" -r "$S/basic_udp.pcap" -w "$T/x.pcap"
+expect "two -i without -N: status 2" 2 "$BIN" -i lo -i lo
+expect "-G without % in the name: status 2" 2 "$BIN" -N -i lo -G 10 -w "$T/x.pcap"
+expect "-C without -w: status 2" 2 "$BIN" -N -i lo -C 10
+expect "-N with a command: status 2" 2 "$BIN" calls -N -r "$S/basic_udp.pcap"
+
+# --- live, on lo ------------------------------------------------------------
+live_skip=
+if [ "$(id -u)" != 0 ]; then live_skip="not root (capturing on lo needs it)"
+elif ! command -v sipp >/dev/null 2>&1; then live_skip="sipp not installed"
+elif ! command -v tcpdump >/dev/null 2>&1; then live_skip="tcpdump not installed"
+elif ! command -v timeout >/dev/null 2>&1; then live_skip="timeout not installed"
+fi
+
+# wait_for FILE TEXT TENTHS: until FILE holds TEXT, at most TENTHS/10 s
+wait_for() {
+	i=0
+	while [ "$i" -lt "$3" ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+# wait_gone PID TENTHS: until PID has exited, at most TENTHS/10 s
+wait_gone() {
+	i=0
+	while [ "$i" -lt "$2" ]; do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+# sipp_calls UAS_PORT UAC_PORT CALLS RATE: a uas and a uac on 127.0.0.1
+sipp_calls() {
+	timeout 30 sipp -sf "$S/scenarios/uas_basic.xml" -i 127.0.0.1 -p "$1" -m "$3" -bg -nostdin \
+		>/dev/null 2>&1
+	timeout 30 sipp -sf "$S/scenarios/uac_basic.xml" -i 127.0.0.1 -p "$2" -m "$3" -r "$4" \
+		-nostdin 127.0.0.1:"$1" >"$T/sipp_uac.log" 2>&1
+}
+# msg_keys FILE: one line per SIP message (addresses, message, Call-ID, CSeq)
+msg_keys() { "$BIN" messages -r "$1" --format csv 2>/dev/null | tail -n +2 | cut -d, -f3-9 | sort; }
+
+if [ -n "$live_skip" ]; then
+	skp "live capture on lo: $live_skip"
+	skp "live: SIGKILL while writing: $live_skip"
+	skp "live: a pipe from tcpdump: $live_skip"
+else
+	P1=$((21000 + $$ % 4000)); P2=$((P1 + 1))
+	F="udp port $P1 or udp port $P2"
+	"$BIN" -i lo -N -w "$T/live.pcap" "$F" >"$T/live.out" 2>"$T/live.err" & SP=$!
+	timeout 40 tcpdump -i lo -U -w "$T/td.pcap" "$F" 2>"$T/td.err" & TP=$!
+	if wait_for "$T/live.err" "capturing on" 50 && wait_for "$T/td.err" "listening" 50; then
+		sipp_calls "$P1" "$P2" 5 10
+		sleep 0.5
+		kill -INT "$SP"
+		wait_gone "$SP" 50; wait "$SP"; rc=$?
+		kill -INT "$TP" 2>/dev/null; wait_gone "$TP" 50; wait "$TP" 2>/dev/null
+		[ "$rc" = 0 ] && ok "live: SIGINT ends -N with status 0" || bad "live: SIGINT ends -N with status 0 (got $rc)" "$T/live.err"
+		[ "$(grep -c ' completed ' "$T/live.out")" = 5 ] &&
+			ok "live: 5 completed calls printed as they ended" || bad "live: 5 completed calls printed" "$T/live.out"
+		msg_keys "$T/td.pcap" >"$T/td.keys"; msg_keys "$T/live.pcap" >"$T/live.keys"
+		n=$(wc -l <"$T/td.keys")
+		[ "$n" -ge 35 ] && cmp -s "$T/td.keys" "$T/live.keys" &&
+			ok "live: -w holds every SIP message tcpdump saw ($n, 7 per call)" ||
+			{ diff "$T/td.keys" "$T/live.keys" >"$T/d"; echo "tcpdump saw $n" >>"$T/d"; bad "live: -w holds every SIP message tcpdump saw" "$T/d"; }
+		grep -q "0 dropped by the kernel, 0 dropped by the interface" "$T/live.err" &&
+			ok "live: closing counts name kernel and interface drops" || bad "live: closing counts" "$T/live.err"
+		"$BIN" calls -r "$T/live.pcap" >"$T/out" 2>&1
+		[ "$(grep -c ' completed ' "$T/out")" = 5 ] && ok "live: the file reads back with calls -r (5 completed)" ||
+			bad "live: the file reads back with calls -r" "$T/out"
+		if tcpdump -r "$T/live.pcap" >"$T/out" 2>"$T/err" && [ "$(wc -l <"$T/out")" = "$(tcpdump -r "$T/td.pcap" 2>/dev/null | wc -l)" ]; then
+			ok "live: tcpdump reads the file: as many packets as its own capture"
+		else bad "live: tcpdump reads the file" "$T/err"; fi
+		if command -v tshark >/dev/null 2>&1; then
+			[ "$(tshark -r "$T/live.pcap" -Y sip -d udp.port==$P1,sip 2>/dev/null | wc -l)" = "$n" ] &&
+				ok "live: tshark finds the same $n SIP messages" || bad "live: tshark finds the same SIP messages"
+		else skp "live: tshark check (tshark not installed)"; fi
+	else
+		kill "$SP" "$TP" 2>/dev/null
+		bad "live: sipscope or tcpdump did not start" "$T/live.err"
+	fi
+
+	# SIGKILL while writing: the file ends on a whole record and holds
+	# every packet captured before the last flush (well before the kill).
+	P1=$((P1 + 2)); P2=$((P1 + 1))
+	F="udp port $P1 or udp port $P2"
+	"$BIN" -i lo -N -w "$T/kill.pcap" "$F" >/dev/null 2>"$T/kill.err" & SP=$!
+	timeout 40 tcpdump -i lo -U -w "$T/tdk.pcap" "$F" 2>"$T/tdk.err" & TP=$!
+	if wait_for "$T/kill.err" "capturing on" 50 && wait_for "$T/tdk.err" "listening" 50; then
+		sipp_calls "$P1" "$P2" 60 40 & CP=$!
+		sleep 1.2
+		cut=$(date +%s.%N)
+		kill -KILL "$SP"; wait "$SP" 2>/dev/null
+		wait_gone "$CP" 300; wait "$CP" 2>/dev/null
+		kill -INT "$TP" 2>/dev/null; wait_gone "$TP" 50; wait "$TP" 2>/dev/null
+		tcpdump -r "$T/kill.pcap" >"$T/out" 2>"$T/err"; rc=$?
+		if [ "$rc" = 0 ] && ! grep -qi "trunc" "$T/err" && [ -s "$T/out" ]; then
+			ok "live: after SIGKILL the file reads without error ($(wc -l <"$T/out") packets)"
+		else bad "live: after SIGKILL the file reads without error" "$T/err"; fi
+		# Messages tcpdump saw half a second or more before the kill.
+		"$BIN" messages -r "$T/tdk.pcap" --format csv 2>/dev/null | tail -n +2 >"$T/tdk.csv"
+		cutd=$(TZ=UTC date -d "@$cut" '+%Y-%m-%d %H:%M:%S.%6N')
+		before=$(TZ=UTC date -d "@$(echo "$cut - 0.5" | bc)" '+%Y-%m-%d %H:%M:%S.%6N')
+		awk -F, -v t="$before" '$2 < t' "$T/tdk.csv" | cut -d, -f3-9 | sort >"$T/want"
+		msg_keys "$T/kill.pcap" >"$T/got"
+		nw=$(wc -l <"$T/want")
+		if [ "$nw" -gt 0 ] && [ -z "$(comm -23 "$T/want" "$T/got")" ]; then
+			ok "live: every message captured 0.5 s before the kill is in the file ($nw of $(wc -l <"$T/got"))"
+		else
+			{ echo "kill at $cutd; wanted $nw"; comm -23 "$T/want" "$T/got" | head; } >"$T/d"
+			bad "live: every message captured 0.5 s before the kill is in the file" "$T/d"
+		fi
+	else
+		kill "$SP" "$TP" 2>/dev/null
+		bad "live: SIGKILL test: sipscope or tcpdump did not start" "$T/kill.err"
+	fi
+
+	# A pipe: calls come out while the pipe is still open.
+	P1=$((P1 + 2)); P2=$((P1 + 1))
+	F="udp port $P1 or udp port $P2"
+	mkfifo "$T/fifo"
+	timeout 40 tcpdump -i lo -U -w - "$F" >"$T/fifo" 2>"$T/tdp.err" & TP=$!
+	"$BIN" -N -r - <"$T/fifo" >"$T/pipe.out" 2>"$T/pipe.err" & SP=$!
+	if wait_for "$T/tdp.err" "listening" 50; then
+		sipp_calls "$P1" "$P2" 3 10
+		wait_for "$T/pipe.out" "3-" 50
+		n=$(grep -c ' completed ' "$T/pipe.out")
+		kill -0 "$SP" 2>/dev/null && alive=1 || alive=0
+		kill -INT "$TP" 2>/dev/null; wait_gone "$TP" 50; wait "$TP" 2>/dev/null
+		wait_gone "$SP" 50; wait "$SP"; rc=$?
+		[ "$n" = 3 ] && [ "$alive" = 1 ] && [ "$rc" = 0 ] &&
+			ok "live: tcpdump -U -w - | sipscope -N -r -: calls printed while the pipe is open" ||
+			bad "live: a pipe from tcpdump (calls $n, running $alive, status $rc)" "$T/pipe.err"
+	else
+		kill "$TP" "$SP" 2>/dev/null
+		bad "live: a pipe from tcpdump: tcpdump did not start" "$T/tdp.err"
+	fi
+fi
