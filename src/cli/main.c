@@ -107,8 +107,8 @@ static const char usage_text[] =
 	"  -s SNAPLEN           -N -i: bytes kept of each packet (default 262144)\n"
 	"  -B KB                -N -i: kernel buffer per interface (default 32768)\n"
 	"      --no-promisc     -N -i: no promiscuous mode\n"
-	"      --batch-ms MS    -N -i: packets in blocks every MS ms, not one by one\n"
-	"                       (immediate mode): less CPU, fewer drops under load\n"
+	"      --batch-ms MS    -N -i: packets in blocks every MS ms (default 20; 0:\n"
+	"                       immediate mode, each packet as it comes)\n"
 	"      --duration SECS  -N: stop after SECS seconds\n"
 	"      --max-packets N  -N: stop after N packets\n"
 	"  SIGINT/SIGTERM end -N cleanly (exit 0); SIGHUP reopens the -w file.\n"
@@ -237,6 +237,7 @@ struct opts {
 	int keep_ranges;       /* export: keep each message's first frame */
 	int rules;             /* check --rules */
 	int rtp;               /* --rtp: follow media */
+	int batch_given;       /* --batch-ms was given (0: immediate mode) */
 	const char *db;        /* --db: the viewer also writes the calls there */
 	const char *ifaces[PCAP_SRC_MAX_IFACES]; /* every -i (iface is the first) */
 	size_t nifaces;
@@ -376,10 +377,11 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 			o->live.buffer_kb = (int)num;
 			break;
 		case OPT_BATCH_MS:
-			if (parse_number(optarg, 1, 10000, 0, &num) < 0)
-				return usage_error("--batch-ms needs milliseconds from 1 to 10000, not '%s'",
+			if (parse_number(optarg, 0, 10000, 0, &num) < 0)
+				return usage_error("--batch-ms needs milliseconds from 0 to 10000, not '%s'",
 				                   optarg);
 			o->live.batch_ms = (int)num;
+			o->batch_given = 1;
 			break;
 		case OPT_NO_PROMISC:
 			o->live.no_promisc = 1;
@@ -809,7 +811,7 @@ static int check_headless(const struct opts *o, const char *cmd)
 		return usage_error("-N captures without the viewer and takes no command ('%s')", cmd);
 	if (!o->nifaces && !o->nfiles)
 		return usage_error("%s", "-N needs -i IFACE (or -r FILE, '-r -' for a pipe)");
-	if ((o->live.snaplen || o->live.buffer_kb || o->live.no_promisc || o->live.batch_ms) &&
+	if ((o->live.snaplen || o->live.buffer_kb || o->live.no_promisc || o->batch_given) &&
 	    !o->nifaces)
 		return usage_error("%s", "-s, -B, --no-promisc and --batch-ms are for live capture (-i)");
 	if ((o->rotate_bytes || o->rotate_secs) && !o->write)
@@ -841,6 +843,11 @@ static int run_headless(const struct opts *o)
 		.max_packets = o->max_packets, .write = o->write, .rotate_bytes = o->rotate_bytes,
 		.rotate_secs = o->rotate_secs, .user = o->user,
 	};
+	/* Headless, packets come in 20 ms blocks unless told: in immediate
+	 * mode a loopback burst overflows the ring (every slot is sized for
+	 * a 64 KiB packet) and is lost; nobody waits on the 20 ms. */
+	if (!o->batch_given)
+		a.live.batch_ms = 20;
 	return headless_run(&a);
 }
 
@@ -934,7 +941,7 @@ static int run(int argc, char **argv, const char *cmd)
 		return usage_error("%s", ferr);
 	if (o.headless || o.quiet || o.write || o.rotate_bytes || o.rotate_secs || o.user ||
 	    o.duration_us || o.max_packets || o.nifaces > 1 || o.live.snaplen || o.live.buffer_kb ||
-	    o.live.no_promisc || o.live.batch_ms) {
+	    o.live.no_promisc || o.batch_given) {
 		rc = check_headless(&o, cmd);
 		if (rc >= 0)
 			return rc;
