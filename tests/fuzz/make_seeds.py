@@ -4,7 +4,8 @@
 Usage: make_seeds.py SAMPLES_DIR OUT_DIR
 Writes OUT_DIR/fuzz_sip/* (SIP payloads), OUT_DIR/fuzz_sdp/* (SDP bodies),
 OUT_DIR/fuzz_decode/* (runs of Ethernet frames in the target's
-length-prefixed format) and OUT_DIR/fuzz_ws/* (WebSocket, HEP3 and SIP
+length-prefixed format), OUT_DIR/fuzz_check/* (a sample's SIP messages),
+OUT_DIR/fuzz_media/* (a sample's RTP packets) and OUT_DIR/fuzz_ws/* (WebSocket, HEP3 and SIP
 streams in that target's segment format).  fuzz_tcp and fuzz_ipfrag start
 from nothing: their inputs are only offsets and lengths.
 """
@@ -28,6 +29,8 @@ def main():
     os.makedirs(f"{out}/fuzz_sip", exist_ok=True)
     os.makedirs(f"{out}/fuzz_decode", exist_ok=True)
     os.makedirs(f"{out}/fuzz_sdp", exist_ok=True)
+    os.makedirs(f"{out}/fuzz_check", exist_ok=True)
+    os.makedirs(f"{out}/fuzz_media", exist_ok=True)
     for name in sorted(os.listdir(samples)):
         if not name.endswith(".pcap"):
             continue
@@ -45,6 +48,17 @@ def main():
                         s.write(payload[body + 4:])
         with open(f"{out}/fuzz_decode/{name}", "wb") as s:
             s.write(run)
+        # fuzz_check: the sample's SIP messages cut by "\n---\n";
+        # fuzz_media: its first RTP packets as records (kind, length, bytes).
+        sip = [f[42:] for f in fr if len(f) > 62 and f[12:14] == b"\x08\x00" and b"SIP/2.0" in f[42:]]
+        if sip:
+            with open(f"{out}/fuzz_check/{name}", "wb") as s:
+                s.write(b"\n---\n".join(sip[:40]))
+        rtp = [f[42:] for f in fr if len(f) > 54 and f[12:14] == b"\x08\x00" and f[42] & 0xc0 == 0x80]
+        if rtp:
+            with open(f"{out}/fuzz_media/{name}", "wb") as s:
+                for i, r in enumerate(rtp[:200]):
+                    s.write(bytes([2 + (i & 1) * 8]) + struct.pack("!H", len(r)) + r)
     ws_seeds(out)
 
 
