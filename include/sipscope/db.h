@@ -24,7 +24,7 @@
 #include "sipscope/track.h"
 
 /* The schema this build writes (PRAGMA user_version). */
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 
 struct db_writer;
 

@@ -344,6 +344,61 @@ static void test_second_capture_appends_to_a_database(void **state)
 	unload(&b);
 }
 
+/* The public names stay as documented: messages has every column, raw
+ * last, and the usual questions have their indexes. */
+static void test_messages_view_and_indexes(void **state)
+{
+	(void)state;
+	char path[128], cols[1024];
+	db_path(path, sizeof path, "view.db");
+	struct loaded a;
+	load(&a, "samples/proxy_rr_udp.pcap", 0);
+	write_db(&a, path, "proxy");
+	q_text(path, "SELECT group_concat(name, ',') FROM pragma_table_info('messages')", cols,
+	       sizeof cols);
+	assert_string_equal(cols, "id,capture,frame,time,time_us,src,src_ip,src_port,dst,dst_ip,"
+	                          "dst_port,transport,capture_id,method,status,call_id,cseq,"
+	                          "cseq_method,from_tag,to_tag,branch,retrans,cut,malformed,txn,"
+	                          "dialog,call,request,length,raw");
+	assert_int_equal(q_int(path, "SELECT count(*) FROM messages WHERE raw IS NULL"), 0);
+	assert_int_equal(q_int(path, "SELECT count(*) FROM messages WHERE length(raw) != length"), 0);
+	assert_int_equal(q_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	                             " AND sql IS NOT NULL"), 13);
+	assert_int_equal(q_int(path, "PRAGMA user_version"), DB_SCHEMA_VERSION);
+	unload(&a);
+}
+
+/* A database of schema 1 (the bytes inside the messages table) reads back
+ * the same; a writer refuses to append to it, saying why. */
+static void test_schema1_reads_but_is_not_appended_to(void **state)
+{
+	(void)state;
+	char path[128], err[256];
+	db_path(path, sizeof path, "v1.db");
+	struct loaded a, b;
+	load(&a, "samples/proxy_rr_udp.pcap", 0);
+	write_db(&a, path, "proxy");
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	                              "CREATE TABLE v1 AS SELECT * FROM messages;"
+	                              "DROP VIEW messages; DROP TABLE message_raw; DROP TABLE message_rows;"
+	                              "ALTER TABLE v1 RENAME TO messages;"
+	                              "CREATE INDEX messages_call ON messages(call);"
+	                              "PRAGMA user_version=1;",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	load_db(&b, path);
+	assert_same(&a, &b);
+	unload(&b);
+	assert_null(db_open(path, err, sizeof err));
+	assert_non_null(strstr(err, "older sipscope (schema 1"));
+	assert_non_null(strstr(err, "new file"));
+	assert_int_equal(q_int(path, "PRAGMA user_version"), 1);
+	unload(&a);
+}
+
 static void test_is_database(void **state)
 {
 	(void)state;
@@ -414,6 +469,8 @@ int main(void)
 		cmocka_unit_test(test_media_rows_from_sdp),
 		cmocka_unit_test(test_second_sync_appends_and_updates),
 		cmocka_unit_test(test_second_capture_appends_to_a_database),
+		cmocka_unit_test(test_messages_view_and_indexes),
+		cmocka_unit_test(test_schema1_reads_but_is_not_appended_to),
 		cmocka_unit_test(test_is_database),
 		cmocka_unit_test(test_open_refuses_other_files),
 	};
