@@ -158,6 +158,19 @@ static const char db_schema[] =
 	"  codecs      TEXT,             -- rtpmap names (or payload types), comma-separated\n"
 	"  candidates  INTEGER           -- ICE a=candidate lines\n"
 	");\n"
+	"CREATE VIEW IF NOT EXISTS call_list AS\n"
+	"  SELECT c.*,\n"
+	"         1 + (SELECT count(*) FROM calls l WHERE l.root = c.id) AS legs,\n"
+	"         c.messages + coalesce((SELECT sum(l.messages) FROM calls l WHERE l.root = c.id), 0)\n"
+	"           AS total_messages\n"
+	"  FROM calls c WHERE c.root IS NULL;\n";
+
+/* The indexes, for the usual questions: by call, by Call-ID, by time, by
+ * address.  Apart from the tables, since a first bulk sync drops them and
+ * builds them after the rows: sorting once is several times cheaper than
+ * keeping them up to date row by row (even for time, whose keys come in
+ * order: the index pages then compete with the rows for the page cache). */
+static const char db_indexes[] =
 	"CREATE INDEX IF NOT EXISTS calls_call_id ON calls(call_id);\n"
 	"CREATE INDEX IF NOT EXISTS calls_state ON calls(state);\n"
 	"CREATE INDEX IF NOT EXISTS calls_start ON calls(start);\n"
@@ -166,32 +179,28 @@ static const char db_schema[] =
 	"CREATE INDEX IF NOT EXISTS transactions_call ON transactions(call);\n"
 	"CREATE INDEX IF NOT EXISTS transactions_method ON transactions(method, final_status);\n"
 	"CREATE INDEX IF NOT EXISTS media_call ON media(call);\n"
-	"CREATE VIEW IF NOT EXISTS call_list AS\n"
-	"  SELECT c.*,\n"
-	"         1 + (SELECT count(*) FROM calls l WHERE l.root = c.id) AS legs,\n"
-	"         c.messages + coalesce((SELECT sum(l.messages) FROM calls l WHERE l.root = c.id), 0)\n"
-	"           AS total_messages\n"
-	"  FROM calls c WHERE c.root IS NULL;\n";
-
-/* The indexes of the message rows: apart, since a first bulk sync builds
- * them after the rows (sorting once is several times cheaper than keeping
- * them up to date row by row, even for time, whose keys come in order:
- * the index pages then compete with the rows for the page cache). */
-static const char db_msg_indexes[] =
 	"CREATE INDEX IF NOT EXISTS messages_call ON message_rows(call);\n"
 	"CREATE INDEX IF NOT EXISTS messages_call_id ON message_rows(call_id);\n"
 	"CREATE INDEX IF NOT EXISTS messages_time ON message_rows(time);\n"
 	"CREATE INDEX IF NOT EXISTS messages_src_ip ON message_rows(src_ip);\n"
 	"CREATE INDEX IF NOT EXISTS messages_dst_ip ON message_rows(dst_ip);\n";
-static const char db_drop_msg_indexes[] =
+static const char db_drop_indexes[] =
+	"DROP INDEX IF EXISTS calls_call_id;\n"
+	"DROP INDEX IF EXISTS calls_state;\n"
+	"DROP INDEX IF EXISTS calls_start;\n"
+	"DROP INDEX IF EXISTS calls_root;\n"
+	"DROP INDEX IF EXISTS dialogs_call;\n"
+	"DROP INDEX IF EXISTS transactions_call;\n"
+	"DROP INDEX IF EXISTS transactions_method;\n"
+	"DROP INDEX IF EXISTS media_call;\n"
 	"DROP INDEX IF EXISTS messages_call;\n"
 	"DROP INDEX IF EXISTS messages_call_id;\n"
 	"DROP INDEX IF EXISTS messages_time;\n"
 	"DROP INDEX IF EXISTS messages_src_ip;\n"
 	"DROP INDEX IF EXISTS messages_dst_ip;\n";
 
-/* A first sync of at least this many messages drops and rebuilds the
- * message indexes. */
+/* A first sync of at least this many messages into a database without
+ * messages drops and rebuilds the indexes. */
 #define DB_BULK_MIN 20000
 
 static const char *const tp_names[] = { "UDP", "TCP", "TLS", "WS", "WSS", "SCTP" };
@@ -372,7 +381,7 @@ struct db_writer *db_open(const char *path, char *err, size_t n)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(w->db, db_schema, NULL, NULL, &msg);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(w->db, db_msg_indexes, NULL, NULL, &msg);
+		rc = sqlite3_exec(w->db, db_indexes, NULL, NULL, &msg);
 	if (rc == SQLITE_OK) {
 		char sql[96];
 		snprintf(sql, sizeof sql, "PRAGMA application_id=%d; PRAGMA user_version=%d; COMMIT;",
@@ -850,7 +859,7 @@ static void bulk_journal(struct db_writer *w, int on)
  * runs of cache_size bytes (at least SQLITE_CONFIG_PMASZ pages), sorts
  * each on a worker thread and merges them.  Runs of 8 MiB, rather than
  * one run of everything, sort on both cores and in the CPU cache: the
- * five indexes take half the time.  (With temp_store=MEMORY the sorter
+ * message indexes take half the time.  (With temp_store=MEMORY the sorter
  * would keep one run, sorted on one thread.) */
 static void sort_mode(struct db_writer *w, int on)
 {
@@ -872,24 +881,24 @@ int db_sync(struct db_writer *w, struct store *s, const struct tracker *t)
 	long keep = update_orphans(w, s);
 	int rc = keep < 0 ? -1 : 0;
 	if (rc == 0 && bulk)
-		rc = exec(w, db_drop_msg_indexes, "drop indexes");
+		rc = exec(w, db_drop_indexes, "drop indexes");
 	double t0 = trace_now();
 	for (size_t i = w->written; rc == 0 && i < n; i++)
 		rc = write_message(w, s, i);
 	double t1 = trace_now();
-	if (rc == 0 && bulk) {
-		sort_mode(w, 1);
-		rc = exec(w, db_msg_indexes, "build indexes");
-		sort_mode(w, 0);
-	}
-	double t2 = trace_now();
 	if (rc == 0)
 		rc = write_tracked(w, s, t);
+	double t2 = trace_now();
+	if (rc == 0 && bulk) {
+		sort_mode(w, 1);
+		rc = exec(w, db_indexes, "build indexes");
+		sort_mode(w, 0);
+	}
 	double t3 = trace_now();
 	if (rc == 0)
 		rc = exec(w, "COMMIT", "commit");
 	if (getenv("SIPSCOPE_DB_TRACE")) /* where a sync's time goes (tests/bench) */
-		fprintf(stderr, "db_sync: messages %.3f s, indexes %.3f s, calls %.3f s, commit %.3f s\n",
+		fprintf(stderr, "db_sync: messages %.3f s, calls %.3f s, indexes %.3f s, commit %.3f s\n",
 		        t1 - t0, t2 - t1, t3 - t2, trace_now() - t3);
 	if (rc < 0)
 		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
