@@ -24,7 +24,7 @@
 #include "sipscope/track.h"
 
 /* The schema this build writes (PRAGMA user_version). */
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 
 struct db_writer;
 
@@ -42,9 +42,11 @@ int64_t db_add_capture(struct db_writer *w, const char *source, int64_t started_
 /* Write everything new since the last sync in one transaction: messages
  * from store index `written` on (their SDP media lines into `media`), and
  * calls, dialogs and transactions created or changed.  s and t must be the
- * same store and tracker at every sync of a writer.  Returns 0, or -1
- * (+ db_error): nothing of this sync is kept, and the next sync writes it
- * again. */
+ * same store and tracker at every sync of a writer.  While it runs, a
+ * second thread reads the store and fetches the messages' bytes (the
+ * store's fetcher is called there, one call at a time); the call returns
+ * after that thread has ended.  Returns 0, or -1 (+ db_error): nothing of
+ * this sync is kept, and the next sync writes it again. */
 int db_sync(struct db_writer *w, struct store *s, const struct tracker *t);
 
 /* Messages written so far by this writer. */

@@ -46,6 +46,8 @@ check() { # DB LOG LABEL EVERY
 	elif [ -z "$why" ] && [ "$n" -lt "${last:-0}" ]; then
 		why="$n messages, but $last were committed"
 	fi
+	idx=$(q "$db" "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+	[ -z "$why" ] && [ "$idx" != 13 ] && why="$idx indexes, not 13"
 	for ref in "call calls" "dialog dialogs" "txn transactions"; do
 		set -- $ref
 		[ -n "$why" ] && break

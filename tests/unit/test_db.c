@@ -344,6 +344,134 @@ static void test_second_capture_appends_to_a_database(void **state)
 	unload(&b);
 }
 
+/* ncalls INVITE (with SDP) / 200 / ACK / BYE / 200 exchanges, made up and
+ * fed through ingest_raw_message() as db_load does. */
+static void load_synthetic(struct loaded *l, int ncalls)
+{
+	memset(l, 0, sizeof *l);
+	l->s = store_new();
+	l->t = track_new(l->s);
+	l->in = ingest_new(l->s, l->t);
+	assert_non_null(l->in);
+	struct store_endpoint a = { .family = 4, .port = 5060 }, b = { .family = 4, .port = 5060 };
+	uint64_t frame = 0;
+	int64_t t = 1700000000000000;
+	for (int c = 0; c < ncalls; c++) {
+		a.addr[0] = 10, a.addr[3] = (uint8_t)(1 + c % 50);
+		b.addr[0] = 10, b.addr[2] = 1, b.addr[3] = (uint8_t)(1 + c % 7);
+		static const char sdp[] = "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\n"
+		                          "t=0 0\r\nm=audio 4000 RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\n";
+		static const struct {
+			const char *start, *to_tag, *cseq, *extra;
+			int branch;
+		} m[] = {
+			{ "INVITE sip:b@10.0.1.1 SIP/2.0", "", "1 INVITE",
+			  "Contact: <sip:a@10.0.0.1>\r\nContent-Type: application/sdp\r\n", 1 },
+			{ "SIP/2.0 200 OK", ";tag=b", "1 INVITE",
+			  "Contact: <sip:b@10.0.1.1>\r\nContent-Type: application/sdp\r\n", 1 },
+			{ "ACK sip:b@10.0.1.1 SIP/2.0", ";tag=b", "1 ACK", "", 2 },
+			{ "BYE sip:b@10.0.1.1 SIP/2.0", ";tag=b", "2 BYE", "", 3 },
+			{ "SIP/2.0 200 OK", ";tag=b", "2 BYE", "", 3 },
+		};
+		for (int k = 0; k < 5; k++) {
+			char msg[1024];
+			const char *body = k < 2 ? sdp : "";
+			int len = snprintf(msg, sizeof msg,
+			                   "%s\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK%d-%d\r\n"
+			                   "From: <sip:a@10.0.0.1>;tag=a%d\r\nTo: <sip:b@10.0.1.1>%s\r\n"
+			                   "Call-ID: call-%d@x\r\nCSeq: %s\r\n%sContent-Length: %d\r\n\r\n%s",
+			                   m[k].start, c, m[k].branch, c, m[k].to_tag, c, m[k].cseq, m[k].extra,
+			                   (int)strlen(body), body);
+			int fwd = k == 0 || k == 2 || k == 3;
+			assert_int_equal(ingest_raw_message(l->in, ++frame, t += 1000, fwd ? &a : &b, fwd ? &b : &a,
+			                                    STORE_TP_UDP, 0, msg, (size_t)len),
+			                 1);
+		}
+	}
+	track_finish(l->t);
+}
+
+/* Many more messages than a batch: prepared on the worker thread, written
+ * in one bulk sync (indexes built after), read back the same; every field
+ * parsed on the worker is in its row, and the SDP lines in media. */
+static void test_round_trip_many_messages_in_batches(void **state)
+{
+	(void)state;
+	char path[128];
+	struct loaded a, b;
+	load_synthetic(&a, 4200); /* 21,000 messages: a bulk first sync */
+	db_path(path, sizeof path, "many.db");
+	write_db(&a, path, "synthetic");
+	assert_int_equal(q_int(path, "SELECT count(*) FROM messages"), store_msg_count(a.s));
+	assert_int_equal(q_int(path, "SELECT count(*) FROM media"), 2 * 4200);
+	assert_int_equal(q_int(path, "SELECT count(*) FROM messages WHERE branch IS NULL OR from_tag IS NULL"
+	                             " OR cseq_method IS NULL OR length(raw) != length"), 0);
+	assert_int_equal(q_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	                             " AND sql IS NOT NULL"), 13);
+	char ok[32];
+	q_text(path, "PRAGMA integrity_check", ok, sizeof ok);
+	assert_string_equal(ok, "ok");
+	load_db(&b, path);
+	assert_same(&a, &b);
+	unload(&b);
+	unload(&a);
+}
+
+/* The public names stay as documented: messages has every column, raw
+ * last, and the usual questions have their indexes. */
+static void test_messages_view_and_indexes(void **state)
+{
+	(void)state;
+	char path[128], cols[1024];
+	db_path(path, sizeof path, "view.db");
+	struct loaded a;
+	load(&a, "samples/proxy_rr_udp.pcap", 0);
+	write_db(&a, path, "proxy");
+	q_text(path, "SELECT group_concat(name, ',') FROM pragma_table_info('messages')", cols,
+	       sizeof cols);
+	assert_string_equal(cols, "id,capture,frame,time,time_us,src,src_ip,src_port,dst,dst_ip,"
+	                          "dst_port,transport,capture_id,method,status,call_id,cseq,"
+	                          "cseq_method,from_tag,to_tag,branch,retrans,cut,malformed,txn,"
+	                          "dialog,call,request,length,raw");
+	assert_int_equal(q_int(path, "SELECT count(*) FROM messages WHERE raw IS NULL"), 0);
+	assert_int_equal(q_int(path, "SELECT count(*) FROM messages WHERE length(raw) != length"), 0);
+	assert_int_equal(q_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	                             " AND sql IS NOT NULL"), 13);
+	assert_int_equal(q_int(path, "PRAGMA user_version"), DB_SCHEMA_VERSION);
+	unload(&a);
+}
+
+/* A database of schema 1 (the bytes inside the messages table) reads back
+ * the same; a writer refuses to append to it, saying why. */
+static void test_schema1_reads_but_is_not_appended_to(void **state)
+{
+	(void)state;
+	char path[128], err[256];
+	db_path(path, sizeof path, "v1.db");
+	struct loaded a, b;
+	load(&a, "samples/proxy_rr_udp.pcap", 0);
+	write_db(&a, path, "proxy");
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	                              "CREATE TABLE v1 AS SELECT * FROM messages;"
+	                              "DROP VIEW messages; DROP TABLE message_raw; DROP TABLE message_rows;"
+	                              "ALTER TABLE v1 RENAME TO messages;"
+	                              "CREATE INDEX messages_call ON messages(call);"
+	                              "PRAGMA user_version=1;",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	load_db(&b, path);
+	assert_same(&a, &b);
+	unload(&b);
+	assert_null(db_open(path, err, sizeof err));
+	assert_non_null(strstr(err, "older sipscope (schema 1"));
+	assert_non_null(strstr(err, "new file"));
+	assert_int_equal(q_int(path, "PRAGMA user_version"), 1);
+	unload(&a);
+}
+
 static void test_is_database(void **state)
 {
 	(void)state;
@@ -414,6 +542,9 @@ int main(void)
 		cmocka_unit_test(test_media_rows_from_sdp),
 		cmocka_unit_test(test_second_sync_appends_and_updates),
 		cmocka_unit_test(test_second_capture_appends_to_a_database),
+		cmocka_unit_test(test_round_trip_many_messages_in_batches),
+		cmocka_unit_test(test_messages_view_and_indexes),
+		cmocka_unit_test(test_schema1_reads_but_is_not_appended_to),
 		cmocka_unit_test(test_is_database),
 		cmocka_unit_test(test_open_refuses_other_files),
 	};
