@@ -19,7 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sipscope/check.h"
 #include "sipscope/ingest.h"
+#include "sipscope/media.h"
 #include "sipscope/store.h"
 #include "sipscope/track.h"
 
@@ -39,6 +41,11 @@ struct db_writer *db_open(const char *path, char *err, size_t n);
  * -1 (+ db_error). */
 int64_t db_add_capture(struct db_writer *w, const char *source, int64_t started_us);
 
+/* Also write the checker's findings (table findings) and the RTP streams
+ * (table streams) at each sync, rewritten whole for this writer's capture
+ * since both change as a capture goes on.  Borrowed; NULL for none. */
+void db_set_check(struct db_writer *w, const struct checker *c);
+void db_set_media(struct db_writer *w, const struct media *m);
 /* Write everything new since the last sync in one transaction: messages
  * from store index `written` on (their SDP media lines into `media`), and
  * calls, dialogs and transactions created or changed.  s and t must be the

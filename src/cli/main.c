@@ -171,11 +171,12 @@ static const char export_help[] =
 	"are read a second time, so standard input cannot be exported.\n";
 
 static const char db_help[] =
-	"Usage: sipscope db -r FILE [-r FILE...] -o CALLS.db [--correlate HDR] [BPF]\n"
+	"Usage: sipscope db -r FILE [-r FILE...] -o CALLS.db [--rtp] [--correlate HDR] [BPF]\n"
 	"\n"
 	"Store the capture's calls, dialogs, transactions, messages (with their\n"
-	"bytes, addresses and times) and SDP media in an sqlite3 database, created\n"
-	"or appended to.  The schema is in sipscope(1).  'sipscope -r CALLS.db'\n"
+	"bytes, addresses and times), SDP media, the findings of 'sipscope check'\n"
+	"and, with --rtp, the RTP streams in an sqlite3 database, created or\n"
+	"appended to.  The schema is in sipscope(1).  'sipscope -r CALLS.db'\n"
 	"and the batch commands read the database back as a capture.\n";
 
 static const char check_help[] =
@@ -711,7 +712,7 @@ static int print_flows(const struct opts *o, const struct loaded *l, struct call
 }
 
 /* The db command: everything loaded, written in one transaction. */
-static int write_db(const struct opts *o, const struct loaded *l)
+static int write_db(const struct opts *o, const struct loaded *l, const struct checker *chk)
 {
 	char err[512];
 	struct db_writer *w = db_open(o->output, err, sizeof err);
@@ -722,6 +723,8 @@ static int write_db(const struct opts *o, const struct loaded *l)
 	int64_t first = store_msg_count(l->store) ? store_msg_at(l->store, 0)->ts_us : 0;
 	for (size_t i = 0; i < o->nfiles; i++)
 		db_add_capture(w, o->files[i], first);
+	db_set_check(w, chk);
+	db_set_media(w, ingest_media(l->ingest));
 	int rc = 0;
 	if (db_sync(w, l->store, l->tracker) < 0) {
 		fprintf(stderr, "sipscope: %s: %s\n", o->output, db_error(w));
@@ -969,6 +972,7 @@ static int run(int argc, char **argv, const char *cmd)
 	/* Checking re-reads every message (about as long again as loading):
 	 * the calls table and CSV go without it unless the filter asks. */
 	int want_check = !strcmp(cmd, "flow") || !strcmp(cmd, "export") || !strcmp(cmd, "stats") ||
+	                 !strcmp(cmd, "db") ||
 	                 !strcmp(cmd, "check") || (o.filter && strstr(o.filter, "problem=")) ||
 	                 ((!strcmp(cmd, "calls") || !*cmd) && o.fmt == EXPORT_JSON);
 	if (want_check) {
@@ -1003,7 +1007,7 @@ static int run(int argc, char **argv, const char *cmd)
 	if (!strcmp(cmd, "flow")) {
 		out_rc = print_flows(&o, &l, cl, ffmt);
 	} else if (!strcmp(cmd, "db")) {
-		out_rc = write_db(&o, &l);
+		out_rc = write_db(&o, &l, chk);
 	} else if (!strcmp(cmd, "export")) {
 		if (l.from_db)
 			fprintf(stderr, "sipscope: export writes packets; a database holds messages only "

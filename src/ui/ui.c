@@ -473,6 +473,8 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 			db_add_capture(ui->dbw, a->files[i], 0);
 		if (a->iface)
 			db_add_capture(ui->dbw, a->iface, now_us());
+		db_set_check(ui->dbw, ui->check);
+		db_set_media(ui->dbw, ingest_media(ui->ingest));
 	}
 	if (ui->from_db) {
 		if (db_load(a->files[0], ui->ingest, err, sizeof err) < 0) {

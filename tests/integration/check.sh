@@ -119,3 +119,13 @@ elif [ "${CI:-}" = true ]; then
 else
 	skp "flow html clicks: node with jsdom not installed (apt-get install node-jsdom)"
 fi
+
+# The findings go into sqlite with the calls (table findings).
+if command -v sqlite3 >/dev/null 2>&1; then
+	rm -f "$T/f.db"
+	"$BIN" db -r "$S/lossy_udp.pcap" -o "$T/f.db" 2>/dev/null
+	sqlite3 "$T/f.db" "SELECT m.frame, f.rule, f.severity, f.rfc, f.call FROM findings f JOIN messages m ON m.id = f.message ORDER BY f.id" >"$T/out"
+	[ "$(tr '\n' ' ' <"$T/out")" = "3|ack-missing|error|RFC 3261 13.3.1.4|1 64|cseq-reused|error|RFC 3261 8.1.1.5|1 " ] &&
+		ok "db: the findings table holds check's findings, on their messages and calls" ||
+		bad "db: the findings table holds check's findings, on their messages and calls" "$T/out"
+else skp "db: findings table (sqlite3 not installed)"; fi

@@ -47,7 +47,7 @@ check() { # DB LOG LABEL EVERY
 		why="$n messages, but $last were committed"
 	fi
 	idx=$(q "$db" "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
-	[ -z "$why" ] && [ "$idx" != 13 ] && why="$idx indexes, not 13"
+	[ -z "$why" ] && [ "$idx" != 15 ] && why="$idx indexes, not 15"
 	for ref in "call calls" "dialog dialogs" "txn transactions"; do
 		set -- $ref
 		[ -n "$why" ] && break

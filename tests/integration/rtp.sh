@@ -134,3 +134,13 @@ grep -q '"streams"' "$T/out" && bad "calls --format json without --rtp: no media
 	bad "--filter media=none: the calls without RTP" "$T/out"
 expect "--filter media=loud: exit 2, says which values" 2 "$BIN" calls -r "$S/rtp_loss.pcap" --filter media=loud
 grep -q "unknown media problem 'loud'" "$T/err" && ok "... naming the bad value" || bad "... naming the bad value" "$T/err"
+
+# db --rtp stores the streams (table streams) with their call.
+if command -v sqlite3 >/dev/null 2>&1; then
+	rm -f "$T/r.db"
+	"$BIN" db --rtp -r "$S/rtp_loss.pcap" -o "$T/r.db" 2>/dev/null
+	sqlite3 "$T/r.db" "SELECT s.call, s.codec, s.packets, s.lost, s.problems, s.dtmf FROM streams s JOIN calls c ON c.id = s.call ORDER BY s.id" >"$T/out"
+	[ "$(tr '\n' ' ' <"$T/out")" = "1|PCMA/8000|708|0|| 1|PCMA/8000|670|38|loss| 1|telephone-event/8000|10|-2||1 " ] &&
+		ok "db --rtp: the streams table holds each stream's figures, problems and DTMF, with its call" ||
+		bad "db --rtp: the streams table holds each stream's figures, problems and DTMF, with its call" "$T/out"
+else skp "db --rtp: streams table (sqlite3 not installed)"; fi
