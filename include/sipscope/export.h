@@ -102,6 +102,8 @@ int export_findings(FILE *out, struct store *s, const struct tracker *t, const s
  * and codec, packets, lost, deltas, jitter, MOS, RTCP, DTMF, problems; a
  * table (with a count line), JSON lines or CSV.  Returns 0. */
 int export_rtp(FILE *out, const struct tracker *t, const struct media *m, enum export_format fmt);
+/* A stream's problems (MEDIA_P_* bits) as a JSON array of their names. */
+void export_media_problems_json(FILE *out, uint16_t problems);
 /* The rules the checker knows: id, severity, RFC section, what it checks. */
 void export_check_rules(FILE *out, enum export_format fmt);
 

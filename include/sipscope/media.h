@@ -122,6 +122,9 @@ void media_free(struct media *m);
 void media_sdp(struct media *m, uint64_t h_call_id, int64_t ts_us, const struct sdp *sdp);
 /* The call's BYE: media after it is a problem. */
 void media_bye(struct media *m, uint64_t h_call_id, int64_t ts_us);
+/* An SDP address (c= "10.0.0.1" or an IPv6 one) and m= port as an
+ * endpoint.  Returns 0, or -1 when it is none (a name, port 0). */
+int media_sdp_endpoint(struct sv addr, uint32_t port, struct store_endpoint *ep);
 /* A SIP message of the call whose Call-ID hashes to h_call_id: its SDP
  * (media_sdp) and, for a BYE, media_bye. */
 void media_note_sip(struct media *m, const struct sip_msg *msg, uint64_t h_call_id, int64_t ts_us);

@@ -325,16 +325,8 @@ static void call_sum(const struct tracker *t, size_t idx, struct call_sum *sum)
 /* ,"streams":N,"media_problems":["one-way",...] of a call's summed media. */
 static void media_json(FILE *out, const struct calllist_media *cm)
 {
-	char names[128];
-	media_problem_names(cm ? cm->problems : 0, names, sizeof names);
-	fprintf(out, ",\"streams\":%u,\"media_problems\":[", cm ? cm->streams : 0);
-	for (char *p = names, *q; *p; p = q) {
-		q = strchr(p, ',');
-		size_t len = q ? (size_t)(q - p) : strlen(p);
-		fprintf(out, "%s\"%.*s\"", p == names ? "" : ",", (int)len, p);
-		q = q ? q + 1 : p + len;
-	}
-	putc(']', out);
+	fprintf(out, ",\"streams\":%u,\"media_problems\":", cm ? cm->streams : 0);
+	export_media_problems_json(out, cm ? cm->problems : 0);
 }
 
 static void call_json(FILE *out, struct store *s, const struct tracker *t,

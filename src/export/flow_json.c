@@ -10,6 +10,7 @@
 
 #include "flow_int.h"
 #include "sipscope/escape.h"
+#include "sipscope/export.h"
 #include "sipscope/sip.h"
 
 static void json_str(FILE *out, const char *s)
@@ -214,7 +215,7 @@ static void write_streams(FILE *out, const struct flow *f)
 	for (size_t i = 0; i < n; i++) {
 		const struct ladder_stream *st = ladder_stream_at(f->lad, i);
 		const struct media_stream *ms = st->ms;
-		char src[64], dst[64], probs[128];
+		char src[64], dst[64];
 		store_endpoint_format(&ms->src, src, sizeof src);
 		store_endpoint_format(&ms->dst, dst, sizeof dst);
 		double pct = ms->expected > 0 ? 100.0 * (double)ms->lost / (double)ms->expected : 0;
@@ -244,15 +245,9 @@ static void write_streams(FILE *out, const struct flow *f)
 		json_str(out, st->label);
 		fputs(",\"figures\":", out);
 		json_str(out, st->figures);
-		media_problem_names(ms->problems, probs, sizeof probs);
-		fputs(",\"problems\":[", out);
-		for (char *p = probs, *q; *p; p = q) {
-			q = strchr(p, ',');
-			size_t len = q ? (size_t)(q - p) : strlen(p);
-			fprintf(out, "%s\"%.*s\"", p == probs ? "" : ",", (int)len, p);
-			q = q ? q + 1 : p + len;
-		}
-		fputs("]}", out);
+		fputs(",\"problems\":", out);
+		export_media_problems_json(out, ms->problems);
+		putc('}', out);
 	}
 	fputs(n ? "\n  ]" : "]", out);
 }

@@ -223,25 +223,6 @@ static int msg_texts(struct ladder *l, struct store *s, struct lmsg *lm, const s
 	return 0;
 }
 
-/* An SDP address ("10.0.0.1", port) as an endpoint; -1 when it is none. */
-static int sdp_endpoint(struct sv addr, uint32_t port, struct store_endpoint *ep)
-{
-	char buf[64];
-	memset(ep, 0, sizeof *ep);
-	if (!addr.len || addr.len >= sizeof buf || !port || port > 65535)
-		return -1;
-	memcpy(buf, addr.p, addr.len);
-	buf[addr.len] = '\0';
-	if (inet_pton(AF_INET, buf, ep->addr) == 1)
-		ep->family = 4;
-	else if (inet_pton(AF_INET6, buf, ep->addr) == 1)
-		ep->family = 6;
-	else
-		return -1;
-	ep->port = (uint16_t)port;
-	return 0;
-}
-
 static int same_endpoint(const struct store_endpoint *a, const struct store_endpoint *b)
 {
 	return a->family == b->family && a->port == b->port && !memcmp(a->addr, b->addr, sizeof a->addr);
@@ -263,7 +244,7 @@ static int note_announce(struct ladder *l, struct store *s, size_t idx, uint32_t
 		return 0;
 	for (size_t i = 0; i < sdp.nmedia; i++) {
 		struct store_endpoint ep;
-		if (sdp_endpoint(sdp.media[i].conn, sdp.media[i].port, &ep) < 0)
+		if (media_sdp_endpoint(sdp.media[i].conn, sdp.media[i].port, &ep) < 0)
 			continue;
 		if (l->nann == l->ann_cap &&
 		    vec_grow((void **)&l->ann, &l->ann_cap, l->nann + 1, sizeof *l->ann) < 0)

@@ -5,6 +5,20 @@
 #include "sipscope/escape.h"
 #include "sipscope/export.h"
 
+void export_media_problems_json(FILE *out, uint16_t problems)
+{
+	char probs[96];
+	media_problem_names(problems, probs, sizeof probs);
+	putc('[', out);
+	for (char *p = probs, *q; *p; p = q) {
+		q = strchr(p, ',');
+		size_t len = q ? (size_t)(q - p) : strlen(p);
+		fprintf(out, "%s\"%.*s\"", p == probs ? "" : ",", (int)len, p);
+		q = q ? q + 1 : p + len;
+	}
+	putc(']', out);
+}
+
 /* The call (root, 1-based) a stream belongs to, or 0. */
 static uint32_t stream_call(const struct tracker *t, const struct media_stream *s)
 {
@@ -92,14 +106,9 @@ int export_rtp(FILE *out, const struct tracker *t, const struct media *m, enum e
 				        k ? "," : "", s->dtmf[k].digit, s->dtmf[k].start_us / 1000000,
 				        (int)(s->dtmf[k].start_us % 1000000),
 				        s->clock ? s->dtmf[k].duration * 1000.0 / s->clock : 0.0);
-			fputs("],\"problems\":[", out);
-			for (char *p = probs, *q; *p; p = q) {
-				q = strchr(p, ',');
-				size_t len = q ? (size_t)(q - p) : strlen(p);
-				fprintf(out, "%s\"%.*s\"", p == probs ? "" : ",", (int)len, p);
-				q = q ? q + 1 : p + len;
-			}
-			fputs("]}\n", out);
+			fputs("],\"problems\":", out);
+			export_media_problems_json(out, s->problems);
+			fputs("}\n", out);
 		} else if (fmt == EXPORT_CSV) {
 			fprintf(out, "%s,%s,%s,0x%08" PRIX32 ",%u,%s,%" PRIu64 ",%" PRId64 ",%.2f,%.3f,%.3f,%.3f,%.2f,\"%s\","
 			        "%" PRId64 ".%06d,%" PRId64 ".%06d,%" PRIu64 ",%s\n", call ? cs : "", src, dst, s->ssrc,

@@ -1196,20 +1196,27 @@ void db_set_check(struct db_writer *w, const struct checker *c) { w->check = c; 
 
 void db_set_media(struct db_writer *w, const struct media *m) { w->media = m; }
 
+/* Drop this writer's capture's rows of a table (sql: the DELETE). */
+static int delete_capture_rows(struct db_writer *w, const char *sql)
+{
+	sqlite3_stmt *del;
+	if (sqlite3_prepare_v2(w->db, sql, -1, &del, NULL) != SQLITE_OK) {
+		db_fail(w, sql);
+		return -1;
+	}
+	if (w->capture)
+		sqlite3_bind_int64(del, 1, w->capture);
+	int rc = step(w, del, sql);
+	sqlite3_finalize(del);
+	return rc;
+}
+
 /* The capture's findings and streams, written anew at each sync: both
  * change as the capture goes on (a timer fires, a stream grows), and
  * there are few of them next to the messages. */
 static int write_findings(struct db_writer *w, struct store *s)
 {
-	sqlite3_stmt *del;
-	if (sqlite3_prepare_v2(w->db, "DELETE FROM findings WHERE capture IS ?", -1, &del, NULL) != SQLITE_OK) {
-		db_fail(w, "findings");
-		return -1;
-	}
-	if (w->capture)
-		sqlite3_bind_int64(del, 1, w->capture);
-	int rc = step(w, del, "findings");
-	sqlite3_finalize(del);
+	int rc = delete_capture_rows(w, "DELETE FROM findings WHERE capture IS ?");
 	sqlite3_stmt *st = w->ins_finding;
 	for (size_t i = 0; rc == 0 && i < check_count(w->check); i++) {
 		const struct check_finding *f = check_at(w->check, i);
@@ -1233,15 +1240,7 @@ static int write_findings(struct db_writer *w, struct store *s)
 
 static int write_streams(struct db_writer *w, const struct tracker *t)
 {
-	sqlite3_stmt *del;
-	if (sqlite3_prepare_v2(w->db, "DELETE FROM streams WHERE capture IS ?", -1, &del, NULL) != SQLITE_OK) {
-		db_fail(w, "streams");
-		return -1;
-	}
-	if (w->capture)
-		sqlite3_bind_int64(del, 1, w->capture);
-	int rc = step(w, del, "streams");
-	sqlite3_finalize(del);
+	int rc = delete_capture_rows(w, "DELETE FROM streams WHERE capture IS ?");
 	sqlite3_stmt *st = w->ins_stream;
 	for (size_t i = 0; rc == 0 && i < media_stream_count(w->media); i++) {
 		const struct media_stream *m = media_stream(w->media, i);

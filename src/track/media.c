@@ -113,7 +113,7 @@ static uint32_t enc_clock(struct sv enc)
 	return sv_uint(r, &c) == 0 ? c : 0;
 }
 
-static int endpoint_of(struct sv addr, uint32_t port, struct store_endpoint *ep)
+int media_sdp_endpoint(struct sv addr, uint32_t port, struct store_endpoint *ep)
 {
 	char buf[64];
 	if (!addr.len || addr.len >= sizeof buf || !port || port > 65535)
@@ -156,7 +156,7 @@ void media_sdp(struct media *m, uint64_t h_call_id, int64_t ts_us, const struct 
 	for (size_t i = 0; i < sdp->nmedia; i++) {
 		const struct sdp_media *md = &sdp->media[i];
 		struct store_endpoint ep;
-		if (!md->port || endpoint_of(md->conn, md->port, &ep) < 0)
+		if (!md->port || media_sdp_endpoint(md->conn, md->port, &ep) < 0)
 			continue;
 		struct expect e;
 		memset(&e, 0, sizeof e);
