@@ -122,6 +122,9 @@ void media_free(struct media *m);
 void media_sdp(struct media *m, uint64_t h_call_id, int64_t ts_us, const struct sdp *sdp);
 /* The call's BYE: media after it is a problem. */
 void media_bye(struct media *m, uint64_t h_call_id, int64_t ts_us);
+/* The codec a static RTP payload type names (RFC 3551: "PCMA/8000") and
+ * its clock (clock may be NULL); NULL for a dynamic or unassigned one. */
+const char *media_static_codec(unsigned pt, uint32_t *clock);
 /* An SDP address (c= "10.0.0.1" or an IPv6 one) and m= port as an
  * endpoint.  Returns 0, or -1 when it is none (a name, port 0). */
 int media_sdp_endpoint(struct sv addr, uint32_t port, struct store_endpoint *ep);

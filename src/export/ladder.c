@@ -97,16 +97,32 @@ static size_t text_add(struct ladder *l, const char *s, size_t len)
 	return off;
 }
 
+/* What a column is keyed by: the ip:port, or the host with merge_hosts. */
+static void column_key(const struct ladder *l, const struct store_endpoint *ep,
+                       struct store_endpoint *key)
+{
+	memset(key, 0, sizeof *key);
+	key->family = ep->family;
+	memcpy(key->addr, ep->addr, sizeof key->addr);
+	key->port = l->o.merge_hosts ? 0 : ep->port;
+}
+
+/* The column of that key, or -1. */
+static long column_find(const struct ladder *l, const struct store_endpoint *key)
+{
+	for (size_t i = 0; i < l->ncols; i++)
+		if (!memcmp(&l->cols[i].key, key, sizeof *key))
+			return (long)i;
+	return -1;
+}
+
 static long column_of(struct ladder *l, const struct store_endpoint *ep)
 {
 	struct store_endpoint key;
-	memset(&key, 0, sizeof key);
-	key.family = ep->family;
-	memcpy(key.addr, ep->addr, sizeof key.addr);
-	key.port = l->o.merge_hosts ? 0 : ep->port;
-	for (size_t i = 0; i < l->ncols; i++)
-		if (!memcmp(&l->cols[i].key, &key, sizeof key))
-			return (long)i;
+	column_key(l, ep, &key);
+	long found = column_find(l, &key);
+	if (found >= 0)
+		return found;
 	if (l->ncols == l->cols_cap &&
 	    vec_grow((void **)&l->cols, &l->cols_cap, l->ncols + 1, sizeof *l->cols) < 0)
 		return -1;
@@ -352,13 +368,10 @@ static long stream_column(struct ladder *l, const struct store_endpoint *ep, lon
 		if (same_endpoint(&l->ann[k].ep, ep) && (long)l->ann[k].col != avoid)
 			return (long)l->ann[k].col;
 	struct store_endpoint key;
-	memset(&key, 0, sizeof key);
-	key.family = ep->family;
-	memcpy(key.addr, ep->addr, sizeof key.addr);
-	key.port = l->o.merge_hosts ? 0 : ep->port;
-	for (size_t i = 0; i < l->ncols; i++)
-		if (!memcmp(&l->cols[i].key, &key, sizeof key))
-			return (long)i;
+	column_key(l, ep, &key);
+	long found = column_find(l, &key);
+	if (found >= 0)
+		return found;
 	for (size_t i = 0; i < l->ncols; i++)
 		if ((long)i != avoid && l->cols[i].key.family == key.family &&
 		    !memcmp(l->cols[i].key.addr, key.addr, sizeof key.addr))

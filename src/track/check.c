@@ -14,6 +14,7 @@
 
 #include "sipscope/check.h"
 #include "sipscope/hmap.h"
+#include "sipscope/media.h"
 #include "sipscope/sdp.h"
 #include "sipscope/sip.h"
 #include "sipscope/sip_hdr.h"
@@ -441,17 +442,10 @@ static const char *method_str(const struct view *v, char *buf, size_t n)
 
 /* ---- SDP summaries: m-line type, port 0, codecs ---- */
 
-/* Static RTP payload types of RFC 3551 that SDP may name without rtpmap. */
-static const char *static_pt(struct sv id)
+/* The static RTP payload type (RFC 3551) an SDP format id names, in lower
+ * case (media.h has the table), into buf; NULL when it names none. */
+static const char *static_pt(struct sv id, char *buf, size_t n)
 {
-	static const char *const names[35] = {
-		[0] = "pcmu/8000", [3] = "gsm/8000", [4] = "g723/8000", [5] = "dvi4/8000",
-		[6] = "dvi4/16000", [7] = "lpc/8000", [8] = "pcma/8000", [9] = "g722/8000",
-		[10] = "l16/44100", [11] = "l16/44100", [12] = "qcelp/8000", [13] = "cn/8000",
-		[14] = "mpa/90000", [15] = "g728/8000", [16] = "dvi4/11025", [17] = "dvi4/22050",
-		[18] = "g729/8000", [25] = "celb/90000", [26] = "jpeg/90000", [28] = "nv/90000",
-		[31] = "h261/90000", [32] = "mpv/90000", [33] = "mp2t/90000", [34] = "h263/90000",
-	};
 	if (!id.len || id.len > 2)
 		return NULL;
 	unsigned v = 0;
@@ -460,7 +454,14 @@ static const char *static_pt(struct sv id)
 			return NULL;
 		v = v * 10 + (unsigned)(id.p[i] - '0');
 	}
-	return v < 35 ? names[v] : NULL;
+	const char *name = media_static_codec(v, NULL);
+	if (!name)
+		return NULL;
+	size_t k = 0;
+	for (; name[k] && k < n - 1; k++)
+		buf[k] = (char)sv_lower((unsigned char)name[k]);
+	buf[k] = '\0';
+	return buf;
 }
 
 /* A codec's identity: encoding/rate (case-insensitive, channels dropped
@@ -477,7 +478,8 @@ static uint32_t codec_key(const struct sdp_fmt *f)
 			buf[n++] = (char)sv_lower((unsigned char)e.p[i]);
 		return h32(sv_make(buf, n));
 	}
-	const char *s = static_pt(f->id);
+	char lower[32];
+	const char *s = static_pt(f->id, lower, sizeof lower);
 	if (s)
 		return h32(sv_make(s, strlen(s)));
 	n = (size_t)snprintf(buf, sizeof buf, "fmt:%.*s", (int)(f->id.len > 60 ? 60 : f->id.len), f->id.p);
@@ -518,11 +520,12 @@ static const uint32_t *summary_mline(const uint32_t *p, uint32_t *type, uint32_t
 
 static void fmt_name(const struct sdp_fmt *f, char *buf, size_t n)
 {
+	char lower[32];
 	if (sv_is_set(f->encoding) && f->encoding.len)
 		snprintf(buf, n, "%.*s (%.*s)", (int)(f->id.len > 8 ? 8 : f->id.len), f->id.p,
 		         (int)(f->encoding.len > 40 ? 40 : f->encoding.len), f->encoding.p);
-	else if (static_pt(f->id))
-		snprintf(buf, n, "%.*s (%s)", (int)f->id.len, f->id.p, static_pt(f->id));
+	else if (static_pt(f->id, lower, sizeof lower))
+		snprintf(buf, n, "%.*s (%s)", (int)f->id.len, f->id.p, lower);
 	else
 		snprintf(buf, n, "%.*s", (int)(f->id.len > 40 ? 40 : f->id.len), f->id.p);
 }

@@ -85,6 +85,15 @@ static const struct { const char *name; uint32_t clock; } static_pt[35] = {
 	[32] = { "MPV/90000", 90000 }, [33] = { "MP2T/90000", 90000 }, [34] = { "H263/90000", 90000 },
 };
 
+const char *media_static_codec(unsigned pt, uint32_t *clock)
+{
+	if (pt >= 35 || !static_pt[pt].name)
+		return NULL;
+	if (clock)
+		*clock = static_pt[pt].clock;
+	return static_pt[pt].name;
+}
+
 static int sv_uint(struct sv v, uint32_t *out)
 {
 	uint32_t n = 0;
