@@ -55,7 +55,7 @@ static const char usage_text[] =
 	"                       database 'sipscope db' wrote; repeat to merge\n"
 	"                       several captures by time\n"
 	"  -i, --interface IF   capture live from interface IF ('any': all, 'lo');\n"
-	"                       the viewer takes one, -N several (repeat -i)\n"
+	"                       repeat -i for several (viewer and -N)\n"
 	"      --bpf EXPR       capture filter (pcap-filter(7)); words after the\n"
 	"                       options are one too: sipscope -i eth0 port 5060\n"
 	"                       (-f is --filter, the call filter, not BPF)\n"
@@ -104,11 +104,11 @@ static const char usage_text[] =
 	"  -G SECONDS           -w: next file every SECONDS (FILE with strftime %)\n"
 	"  -Z USER              -N: become USER once the capture is open (root\n"
 	"                       becomes nobody by default; -Z root stays root)\n"
-	"  -s SNAPLEN           -N -i: bytes kept of each packet (default 262144)\n"
-	"  -B KB                -N -i: kernel buffer per interface (default 32768)\n"
-	"      --no-promisc     -N -i: no promiscuous mode\n"
-	"      --batch-ms MS    -N -i: packets in blocks every MS ms (default 20; 0:\n"
-	"                       immediate mode, each packet as it comes)\n"
+	"  -s SNAPLEN           -i: bytes kept of each packet (default 262144)\n"
+	"  -B KB                -i: kernel buffer per interface (default 32768)\n"
+	"      --no-promisc     -i: no promiscuous mode\n"
+	"      --batch-ms MS    -i: packets in blocks every MS ms (-N default 20,\n"
+	"                       viewer 0: immediate mode, each packet as it comes)\n"
 	"      --duration SECS  -N: stop after SECS seconds\n"
 	"      --max-packets N  -N: stop after N packets\n"
 	"  SIGINT/SIGTERM end -N cleanly (exit 0); SIGHUP reopens the -w file.\n"
@@ -804,12 +804,9 @@ static int show_frames(const struct opts *o, const struct loaded *l)
  * code (the message printed). */
 static int check_headless(const struct opts *o, const char *cmd)
 {
-	if (!o->headless) {
-		if (o->nifaces > 1)
-			return usage_error("%s", "several -i need -N (the viewer captures from one interface)");
-		return usage_error("%s", "--quiet, -w, -C, -G, -Z, -s, -B, --no-promisc, --batch-ms, "
-		                         "--duration and --max-packets are for -N (headless capture)");
-	}
+	if (!o->headless)
+		return usage_error("%s", "--quiet, -w, -C, -G, -Z, --duration and --max-packets are "
+		                         "for -N (headless capture)");
 	if (*cmd)
 		return usage_error("-N captures without the viewer and takes no command ('%s')", cmd);
 	if (!o->nifaces && !o->nfiles)
@@ -943,8 +940,7 @@ static int run(int argc, char **argv, const char *cmd)
 	if (rc < 0)
 		return usage_error("%s", ferr);
 	if (o.headless || o.quiet || o.write || o.rotate_bytes || o.rotate_secs || o.user ||
-	    o.duration_us || o.max_packets || o.nifaces > 1 || o.live.snaplen || o.live.buffer_kb ||
-	    o.live.no_promisc || o.batch_given) {
+	    o.duration_us || o.max_packets) {
 		rc = check_headless(&o, cmd);
 		if (rc >= 0)
 			return rc;
@@ -954,11 +950,14 @@ static int run(int argc, char **argv, const char *cmd)
 		return usage_error("%s", "-i captures live into the viewer (a terminal is needed), or "
 		                         "without it with -N; batch commands read files: "
 		                         "tcpdump -w FILE, then -r FILE");
+	if ((o.live.snaplen || o.live.buffer_kb || o.live.no_promisc || o.batch_given) && !o.iface)
+		return usage_error("%s", "-s, -B, --no-promisc and --batch-ms are for live capture (-i)");
 	if (!*cmd && isatty(STDOUT_FILENO)) {
 		struct ui_args ua = {
 			.files = o.files, .nfiles = o.nfiles, .correlate = o.correlate,
 			.filter = o.filter, .ascii = o.ladder.ascii, .iface = o.iface, .db = o.db,
-			.bpf = o.bpf[0] ? o.bpf : NULL, .rtp = o.rtp,
+			.bpf = o.bpf[0] ? o.bpf : NULL, .rtp = o.rtp, .ifaces = o.ifaces,
+			.nifaces = o.nifaces, .live = o.live,
 		};
 		return ui_run(&ua);
 	}

@@ -98,18 +98,31 @@ void ui_put_cells(const struct ui *ui, int y, const struct ladder_cell *cells, s
 	attrset(A_NORMAL);
 }
 
+/* "lo", or "eth0,eth1" for several -i (cut to fit). */
+static void iface_list(const struct ui_args *a, char *buf, size_t n)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < a->nifaces && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? "," : "", a->ifaces[i]);
+	if (!a->nifaces && a->iface)
+		snprintf(buf, n, "%s", a->iface);
+}
+
 void ui_frame(struct ui *ui, const char *title, const char *hints)
 {
 	char line[512];
 	attrset(A_REVERSE | ui_attr(ui, UI_C_TITLE));
 	mvhline(0, 0, ' ', ui->cols);
 	int n;
+	char ifaces[128];
+	iface_list(ui->args, ifaces, sizeof ifaces);
 	if (ui->live)
 		n = snprintf(line, sizeof line, " sipscope - %s   [live on %s, %llu dropped]", title,
-		             ui->args->iface, (unsigned long long)pcap_src_dropped(ui->src));
+		             ifaces, (unsigned long long)pcap_src_dropped(ui->src));
 	else if (ui->live_stopped)
 		n = snprintf(line, sizeof line, " sipscope - %s   [capture on %s stopped]", title,
-		             ui->args->iface);
+		             ifaces);
 	else if (ui->loading && ui->bytes_total)
 		n = snprintf(line, sizeof line, " sipscope - %s   [loading %d%%]", title,
 		             (int)(ui->bytes_done * 100 / ui->bytes_total));
@@ -127,9 +140,12 @@ void ui_frame(struct ui *ui, const char *title, const char *hints)
 		attrset(A_BOLD);
 	} else {
 		char extra[64] = "";
-		if (ui->live)
-			snprintf(extra, sizeof extra, "  Dropped: %llu",
-			         (unsigned long long)pcap_src_dropped(ui->src));
+		if (ui->live) {
+			struct pcap_src_counts c;
+			pcap_src_counts(ui->src, &c);
+			snprintf(extra, sizeof extra, "  Dropped: %llu kernel, %llu interface",
+			         (unsigned long long)c.kernel_dropped, (unsigned long long)c.if_dropped);
+		}
 		else if (ui->loading && ui->bytes_total)
 			snprintf(extra, sizeof extra, "  Loading: %d%%",
 			         (int)(ui->bytes_done * 100 / ui->bytes_total));
@@ -423,7 +439,8 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 	if (ui->from_db) {
 		ui->src = NULL; /* read whole below, before the screen opens */
 	} else {
-		ui->src = a->iface ? pcap_src_open_live(a->iface, err, sizeof err)
+		ui->src = a->iface ? pcap_src_open_live_multi(a->ifaces, a->nifaces, &a->live, err,
+		                                              sizeof err)
 		                   : pcap_src_open_opts(a->files, a->nfiles, 1, err, sizeof err);
 		if (!ui->src || (a->bpf && pcap_src_set_filter(ui->src, a->bpf, err, sizeof err) < 0)) {
 			fprintf(stderr, "sipscope: %s\n", err);
@@ -588,20 +605,25 @@ int ui_run(const struct ui_args *a)
 				traced_loaded = 1;
 			}
 		}
-		struct pollfd pfd[2] = {
-			{ .fd = fileno(tty), .events = POLLIN },
-			{ .fd = ui.src ? pcap_src_fd(ui.src) : -1, .events = POLLIN },
-		};
+		/* The terminal, then every interface (or the pipe). */
+		struct pollfd pfd[1 + PCAP_SRC_MAX_IFACES];
+		int cap_fds[PCAP_SRC_MAX_IFACES];
+		size_t ncap = ui.src ? pcap_src_poll_fds(ui.src, cap_fds, PCAP_SRC_MAX_IFACES) : 0;
+		pfd[0] = (struct pollfd){ .fd = fileno(tty), .events = POLLIN };
+		for (size_t i = 0; i < ncap; i++)
+			pfd[1 + i] = (struct pollfd){ .fd = cap_fds[i], .events = POLLIN };
 		/* A redraw waits out REDRAW_US; frames wake us at once. */
 		int64_t wait = dirty ? (REDRAW_US - (now_us() - last_draw)) / 1000 : 1000;
 		int timeout = ui.loading && !ui.stalled ? 0 : wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait;
 		reading = ui.live || ui.loading;
-		int nfds = reading && pfd[1].fd >= 0 ? 2 : 1;
+		int nfds = reading ? 1 + (int)ncap : 1;
 		int pr = poll(pfd, (nfds_t)nfds, timeout);
 		/* Some capture devices cannot be polled: read them on a timer.
 		 * An error or hang-up is read too, so it ends the capture. */
-		cap_ready = reading && (pfd[1].fd < 0 ||
-		                        (nfds == 2 && (pfd[1].revents & (POLLIN | POLLERR | POLLHUP))));
+		cap_ready = reading && ncap == 0;
+		for (int i = 1; i < nfds; i++)
+			if (pfd[i].revents & (POLLIN | POLLERR | POLLHUP))
+				cap_ready = 1;
 		/* Keys, and a resize (whose signal may have cut the poll short),
 		 * come through getch(): read it whatever poll said. */
 		(void)pr;

@@ -21,7 +21,10 @@
 struct ui_args {
 	const char *const *files;
 	size_t nfiles;
-	const char *iface;    /* live capture instead of files, or NULL */
+	const char *iface;    /* live capture instead of files (the first -i), or NULL */
+	const char *const *ifaces; /* every -i (nifaces of them) */
+	size_t nifaces;
+	struct pcap_live_opts live; /* -s, -B, --no-promisc, --batch-ms */
 	const char *bpf;      /* capture filter, or NULL */
 	const char *correlate;
 	const char *filter;   /* initial filter expression, or NULL */

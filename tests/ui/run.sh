@@ -272,7 +272,19 @@ fi
 NS=sipscope-ui-$$
 if [ "$(id -u)" = 0 ] && ip netns add "$NS" 2>/dev/null; then
 	ip netns exec "$NS" ip link add ssv0 type veth peer name ssv1 &&
-		ip netns exec "$NS" ip link set ssv0 up && ip netns exec "$NS" ip link set ssv1 up
+		ip netns exec "$NS" ip link set ssv0 up && ip netns exec "$NS" ip link set ssv1 up &&
+		ip netns exec "$NS" ip link set lo up
+	# several -i in the viewer, with the live options (-B, -s, --no-promisc)
+	nstart=$((nstart + 1)); SOCK=sipscope-ui-$$-$nstart; rm -f "$T/rc"
+	tm new-session -d -s ui -x 120 -y 24 \
+		"ip netns exec $NS env TERM=xterm-256color $BIN -i lo -i ssv0 -B 4096 -s 2000 --no-promisc udp portrange 17990-17991 2>$T/stderr; echo \$? >$T/rc; sleep 30"
+	if wait_for "live on lo,ssv0"; then
+		ip netns exec "$NS" python3 "$ROOT/tests/ui/send_call.py" 17990 17991 "multi-$$@test" 0.02
+		check "several -i in the viewer: a call on one of them appears" "INVITE +completed +200"
+		check "... and the status bar counts kernel and interface drops" "Dropped: 0 kernel, 0 interface"
+		keys Q
+		wait_exit && [ "$rc" = 0 ] && ok "... and Q quits with status 0" || bad "... and Q quits (rc=$rc)" "$T/stderr"
+	else bad "several -i in the viewer: the capture started" "$T/screen"; fi
 	nstart=$((nstart + 1)); SOCK=sipscope-ui-$$-$nstart; rm -f "$T/rc"
 	tm new-session -d -s ui -x 100 -y 24 \
 		"ip netns exec $NS env TERM=xterm-256color $BIN -i ssv0 2>$T/stderr; echo \$? >$T/rc; sleep 30"
