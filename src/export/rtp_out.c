@@ -110,10 +110,13 @@ int export_rtp(FILE *out, const struct tracker *t, const struct media *m, enum e
 			export_media_problems_json(out, s->problems);
 			fputs("}\n", out);
 		} else if (fmt == EXPORT_CSV) {
-			fprintf(out, "%s,%s,%s,0x%08" PRIX32 ",%u,%s,%" PRIu64 ",%" PRId64 ",%.2f,%.3f,%.3f,%.3f,%.2f,\"%s\","
+			char mos[16] = ""; /* empty: no estimate (DTMF events), as JSON's null */
+			if (s->mos > 0)
+				snprintf(mos, sizeof mos, "%.2f", s->mos);
+			fprintf(out, "%s,%s,%s,0x%08" PRIX32 ",%u,%s,%" PRIu64 ",%" PRId64 ",%.2f,%.3f,%.3f,%.3f,%s,\"%s\","
 			        "%" PRId64 ".%06d,%" PRId64 ".%06d,%" PRIu64 ",%s\n", call ? cs : "", src, dst, s->ssrc,
 			        s->pt, codec, s->packets, s->lost, pct, s->delta_ms_max, s->jitter_ms_mean,
-			        s->jitter_ms_max, s->mos, probs, s->first_us / 1000000, (int)(s->first_us % 1000000),
+			        s->jitter_ms_max, mos, probs, s->first_us / 1000000, (int)(s->first_us % 1000000),
 			        s->last_us / 1000000, (int)(s->last_us % 1000000), s->first_frame, dtmf);
 		} else {
 			char lost[32];

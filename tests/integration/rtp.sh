@@ -62,6 +62,12 @@ assert len(audio) == 4 and all(s["problems"] == [] and s["lost"] == 0 and s["mos
 assert sorted(s["call"] for s in audio) == [1, 1, 2, 2], g
 ev = [s for s in g if s["codec"] == "telephone-event/8000"]
 assert len(ev) == 2 and all([d["digit"] for d in s["dtmf"]] == ["1"] and s["mos"] is None for s in ev), ev
+import csv
+rows = list(csv.DictReader(subprocess.run([sys.argv[1], "rtp", "-r", "%s/rtp_g711.pcap" % sys.argv[2],
+                                           "--format", "csv"], capture_output=True, text=True,
+                                          check=True).stdout.splitlines()))
+assert [r["mos"] for r in rows if r["codec"].startswith("telephone-event")] == ["", ""], rows
+assert all(float(r["mos"]) > 4.3 for r in rows if r["codec"] == "PCMA/8000"), rows
 o = streams("rtp_oneway")
 assert o and all("one-way" in s["problems"] for s in o), o
 l = streams("rtp_loss")
