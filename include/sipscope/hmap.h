@@ -35,6 +35,12 @@ int hmap_put(struct hmap *h, uint64_t key, uint32_t val);
  * lets a batch of lookups overlap their memory latency). */
 void hmap_prefetch(const struct hmap *h, uint64_t key);
 
+/* Into out (a new map the caller frees), the entries of h whose value v
+ * has v < nmap and map[v] != 0, with value map[v] (renumbering after
+ * entries went away).  h is unchanged.  Returns 0, or -1 when memory ran
+ * out (out is then empty). */
+int hmap_remap(const struct hmap *h, const uint32_t *map, size_t nmap, struct hmap *out);
+
 /* Mix two 64-bit values into one key (order-sensitive).  Every step is a
  * bijection, so changing only one argument never collides (ids that differ
  * stay apart); then the murmur3 finaliser spreads the bits. */

@@ -115,3 +115,29 @@ int hmap_put(struct hmap *h, uint64_t key, uint32_t val)
 		h->recent[key & (HMAP_RECENT - 1)] = (struct hmap_slot){ key, val };
 	return 0;
 }
+
+int hmap_remap(const struct hmap *h, const uint32_t *map, size_t nmap, struct hmap *out)
+{
+	hmap_init(out);
+	size_t n = 0;
+	for (size_t i = 0; i < h->cap; i++)
+		n += h->slots[i].key && h->slots[i].val < nmap && map[h->slots[i].val];
+	if (!n)
+		return 0;
+	size_t cap = 64;
+	while (cap * 3 < n * 4 + 4)
+		cap *= 2;
+	if (!(out->slots = slots_alloc(cap)))
+		return -1;
+	if (cap >= HMAP_RECENT * 4 && !(out->recent = calloc(HMAP_RECENT, sizeof *out->recent))) {
+		hmap_free(out);
+		return -1;
+	}
+	out->cap = cap;
+	for (size_t i = 0; i < h->cap; i++) {
+		const struct hmap_slot *sl = &h->slots[i];
+		if (sl->key && sl->val < nmap && map[sl->val])
+			out->count += (size_t)insert_raw(out->slots, cap, sl->key, map[sl->val]);
+	}
+	return 0;
+}

@@ -117,6 +117,8 @@ static char *str_alloc(struct store *s, size_t len)
 		size_t want = c ? c->cap * 2 : STR_CHUNK0;
 		if (want > STR_CHUNK)
 			want = STR_CHUNK;
+		if (want < STR_CHUNK0) /* after store_compact() made a small one */
+			want = STR_CHUNK0;
 		size_t cap = len > want ? len : want;
 		c = malloc(sizeof *c + cap);
 		if (!c)
@@ -429,3 +431,81 @@ uint32_t store_agent_capture_id(const struct store *s, uint8_t index)
 }
 
 size_t store_agent_count(const struct store *s) { return s->nagents; }
+
+size_t store_str_count(const struct store *s) { return s->nstrs; }
+
+/* The kept strings copied into one new chunk, their views and index:
+ * built aside, so a failure leaves the store as it was. */
+struct str_table {
+	struct sv *strs;
+	size_t nstrs;
+	struct str_chunk *chunk;
+	struct hmap index;
+};
+
+static int strs_rebuild(const struct store *s, const uint8_t *keep, uint32_t *map,
+                        struct str_table *out)
+{
+	memset(out, 0, sizeof *out);
+	size_t bytes = 0;
+	map[0] = 0;
+	for (size_t i = 0; i < s->nstrs; i++) {
+		map[i + 1] = keep[i] ? (uint32_t)++out->nstrs : 0;
+		if (keep[i])
+			bytes += s->strs[i].len ? s->strs[i].len : 1;
+	}
+	out->strs = malloc((out->nstrs ? out->nstrs : 1) * sizeof *out->strs);
+	out->chunk = malloc(sizeof *out->chunk + (bytes ? bytes : 1));
+	if (!out->strs || !out->chunk || hmap_remap(&s->str_index, map, s->nstrs + 1, &out->index)) {
+		free(out->strs);
+		free(out->chunk);
+		return -1;
+	}
+	out->chunk->next = NULL;
+	out->chunk->cap = bytes;
+	out->chunk->used = 0;
+	for (size_t i = 0; i < s->nstrs; i++) {
+		if (!keep[i])
+			continue;
+		char *d = out->chunk->data + out->chunk->used;
+		memcpy(d, s->strs[i].p, s->strs[i].len);
+		out->chunk->used += s->strs[i].len ? s->strs[i].len : 1;
+		out->strs[map[i + 1] - 1] = sv_make(d, s->strs[i].len);
+	}
+	return 0;
+}
+
+int store_compact(struct store *s, const uint32_t *msg_map, const uint8_t *str_keep,
+                  uint32_t *str_map)
+{
+	size_t n = store_msg_count(s), old_strs = s->nstrs;
+	struct str_table st;
+	if (strs_rebuild(s, str_keep, str_map, &st) < 0)
+		return -1;
+	/* Nothing can fail from here on. */
+	free(s->strs);
+	s->strs = st.strs;
+	s->nstrs = s->cap_strs = st.nstrs;
+	if (!s->cap_strs)
+		s->cap_strs = 1;
+	hmap_free(&s->str_index);
+	s->str_index = st.index;
+	while (s->chunks) {
+		struct str_chunk *c = s->chunks->next;
+		free(s->chunks);
+		s->chunks = c;
+	}
+	s->chunks = st.chunk;
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!msg_map[i])
+			continue;
+		struct store_msg *m = store_msg_at(s, i);
+		m->call_id = m->call_id <= old_strs ? str_map[m->call_id] : 0;
+		if (kept != i)
+			*store_msg_at(s, kept) = *m;
+		kept++;
+	}
+	atomic_store_explicit(&s->nmsgs, kept, memory_order_release);
+	return 0;
+}
