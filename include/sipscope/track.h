@@ -186,6 +186,9 @@ size_t track_root_count(const struct tracker *t);
  * memory ran out (nothing evicted). */
 long track_evict(struct tracker *t, size_t keep, int64_t quiet_us,
                  const struct track_evict_hooks *hooks);
+/* The number a call (1-based id) is shown by: its id, or after
+ * evictions renumbered ids, the id it had before any (stable). */
+uint64_t track_call_number(const struct tracker *t, uint32_t call);
 /* Calls (roots) and messages evicted so far. */
 void track_evicted(const struct tracker *t, uint64_t *calls, uint64_t *msgs);
 

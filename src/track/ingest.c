@@ -470,14 +470,17 @@ static void remapped(void *ctx, const uint32_t *call_map, size_t ncalls, const u
 
 long ingest_evict(struct ingest *in, size_t max_calls, const struct track_evict_hooks *hooks)
 {
-	size_t slack = max_calls / 8, roots = track_root_count(in->t);
-	if (roots <= max_calls + slack || roots < in->evict_at)
+	size_t slack = max_calls / 8, roots = track_root_count(in->t), n_msgs = store_msg_count(in->s);
+	int64_t now = n_msgs ? store_msg_at(in->s, n_msgs - 1)->ts_us : 0;
+	if (roots <= max_calls + slack || (roots < in->evict_at && now < in->evict_ts))
 		return 0;
 	struct track_evict_hooks mine = { evicting, remapped, in };
 	in->evict_hooks = hooks;
 	long n = track_evict(in->t, max_calls, TRACK_EVICT_QUIET_US, &mine);
 	in->evict_hooks = NULL;
-	/* Too few calls had finished: try again when more have come. */
+	/* Too few calls had finished: try again when more have come, or
+	 * when time may have finished some. */
 	in->evict_at = track_root_count(in->t) + slack + 1;
+	in->evict_ts = now + TRACK_EVICT_QUIET_US / 4;
 	return n;
 }

@@ -275,6 +275,7 @@ static struct call_info *call_for(struct tracker *t, struct store_msg *r, const 
 	struct call_rec *cr = &t->calls[t->ncalls++];
 	t->nroots++;
 	memset(cr, 0, sizeof *cr);
+	cr->number = ++t->ncalls_ever;
 	struct call_info *c = &cr->info;
 	c->call_id = r->call_id;
 	c->from = m->from_uri;

@@ -19,6 +19,11 @@ void track_evicted(const struct tracker *t, uint64_t *calls, uint64_t *msgs)
 	*msgs = t->evicted_msgs;
 }
 
+uint64_t track_call_number(const struct tracker *t, uint32_t call)
+{
+	return call && call <= t->ncalls ? t->calls[call - 1].number : 0;
+}
+
 /* Open: no final response yet (what track_finish() would fail). */
 static int leg_open(const struct call_info *c)
 {

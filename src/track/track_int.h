@@ -33,6 +33,7 @@ struct call_rec {
 	uint32_t recent_txn[CALL_RECENT_TXNS];
 	uint32_t recent_key[CALL_RECENT_TXNS];
 	uint32_t nrecent;
+	uint64_t number;    /* 1-based in order of appearance, kept by track_evict() */
 };
 
 struct tracker {
@@ -53,6 +54,7 @@ struct tracker {
 	size_t norphans, cap_orphans;
 	size_t nroots;            /* calls that are no other call's leg */
 	uint64_t evicted_calls, evicted_msgs; /* by track_evict() */
+	uint64_t ncalls_ever;     /* calls made, evicted ones too */
 	int64_t last_ts;
 	uint64_t h_invite; /* sv_hash("INVITE"): an ACK or CANCEL looks up its INVITE */
 };
