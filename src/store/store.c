@@ -434,68 +434,68 @@ size_t store_agent_count(const struct store *s) { return s->nagents; }
 
 size_t store_str_count(const struct store *s) { return s->nstrs; }
 
-/* The kept strings copied into one new chunk, their views and index:
- * built aside, so a failure leaves the store as it was. */
-struct str_table {
-	struct sv *strs;
-	size_t nstrs;
-	struct str_chunk *chunk;
-	struct hmap index;
-};
-
-static int strs_rebuild(const struct store *s, const uint8_t *keep, uint32_t *map,
-                        struct str_table *out)
+/* The kept strings slide down over the dropped ones, chunk by chunk from
+ * the oldest (ids grow with the chunks), so no second copy of them is
+ * ever made; chunks left empty are freed. */
+static void strs_compact(struct store *s, const uint32_t *map)
 {
-	memset(out, 0, sizeof *out);
-	size_t bytes = 0;
-	map[0] = 0;
-	for (size_t i = 0; i < s->nstrs; i++) {
-		map[i + 1] = keep[i] ? (uint32_t)++out->nstrs : 0;
-		if (keep[i])
-			bytes += s->strs[i].len ? s->strs[i].len : 1;
+	struct str_chunk *old = NULL; /* the list, oldest first */
+	while (s->chunks) {
+		struct str_chunk *c = s->chunks;
+		s->chunks = c->next;
+		c->next = old;
+		old = c;
 	}
-	out->strs = malloc((out->nstrs ? out->nstrs : 1) * sizeof *out->strs);
-	out->chunk = malloc(sizeof *out->chunk + (bytes ? bytes : 1));
-	if (!out->strs || !out->chunk || hmap_remap(&s->str_index, map, s->nstrs + 1, &out->index)) {
-		free(out->strs);
-		free(out->chunk);
-		return -1;
-	}
-	out->chunk->next = NULL;
-	out->chunk->cap = bytes;
-	out->chunk->used = 0;
+	struct str_chunk *w = old; /* where kept strings are written */
+	if (w)
+		w->used = 0;
+	size_t n = 0;
 	for (size_t i = 0; i < s->nstrs; i++) {
-		if (!keep[i])
+		if (!map[i + 1])
 			continue;
-		char *d = out->chunk->data + out->chunk->used;
-		memcpy(d, s->strs[i].p, s->strs[i].len);
-		out->chunk->used += s->strs[i].len ? s->strs[i].len : 1;
-		out->strs[map[i + 1] - 1] = sv_make(d, s->strs[i].len);
+		struct sv v = s->strs[i];
+		size_t len = v.len ? v.len : 1;
+		while (w->cap - w->used < len) { /* never past the chunk v is in */
+			w = w->next;
+			w->used = 0;
+		}
+		char *d = w->data + w->used;
+		memmove(d, v.p, v.len);
+		w->used += len;
+		s->strs[n++] = sv_make(d, v.len);
 	}
-	return 0;
+	s->nstrs = n;
+	/* Newest first again; the chunks after w hold nothing now. */
+	struct str_chunk *rest = w ? w->next : NULL;
+	if (w)
+		w->next = NULL;
+	while (rest) {
+		struct str_chunk *c = rest->next;
+		free(rest);
+		rest = c;
+	}
+	while (old) {
+		struct str_chunk *c = old->next;
+		old->next = s->chunks;
+		s->chunks = old;
+		old = c;
+	}
 }
 
 int store_compact(struct store *s, const uint32_t *msg_map, const uint8_t *str_keep,
                   uint32_t *str_map)
 {
-	size_t n = store_msg_count(s), old_strs = s->nstrs;
-	struct str_table st;
-	if (strs_rebuild(s, str_keep, str_map, &st) < 0)
+	size_t n = store_msg_count(s), old_strs = s->nstrs, nkept = 0;
+	str_map[0] = 0;
+	for (size_t i = 0; i < s->nstrs; i++)
+		str_map[i + 1] = str_keep[i] ? (uint32_t)++nkept : 0;
+	struct hmap index;
+	if (hmap_remap(&s->str_index, str_map, s->nstrs + 1, &index) < 0)
 		return -1;
 	/* Nothing can fail from here on. */
-	free(s->strs);
-	s->strs = st.strs;
-	s->nstrs = s->cap_strs = st.nstrs;
-	if (!s->cap_strs)
-		s->cap_strs = 1;
 	hmap_free(&s->str_index);
-	s->str_index = st.index;
-	while (s->chunks) {
-		struct str_chunk *c = s->chunks->next;
-		free(s->chunks);
-		s->chunks = c;
-	}
-	s->chunks = st.chunk;
+	s->str_index = index;
+	strs_compact(s, str_map);
 	size_t kept = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!msg_map[i])
