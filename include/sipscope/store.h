@@ -119,10 +119,10 @@ const char *store_error(const struct store *s);
  * ids stay as they are (the table grows with the addresses in use, not
  * with time).  Spooled bytes stay where they
  * are: the spool is append-only, on disk past its first SPOOL_MEM bytes.
- * Not while another thread reads or appends.  Returns 0, or -1 when
- * memory ran out (then nothing changed). */
-int store_compact(struct store *s, const uint32_t *msg_map, const uint8_t *str_keep,
-                  uint32_t *str_map);
+ * Works in place (allocates nothing, cannot fail); not while another
+ * thread reads or appends. */
+void store_compact(struct store *s, const uint32_t *msg_map, const uint8_t *str_keep,
+                   uint32_t *str_map);
 size_t store_str_count(const struct store *s);
 
 #endif

@@ -116,28 +116,48 @@ int hmap_put(struct hmap *h, uint64_t key, uint32_t val)
 	return 0;
 }
 
-int hmap_remap(const struct hmap *h, const uint32_t *map, size_t nmap, struct hmap *out)
+#define GONE UINT32_MAX /* hmap_remap: an entry to delete */
+
+/* Knuth's algorithm R (linear probing): empty slot i, then pull back
+ * each later entry of the cluster whose home lies cyclically outside
+ * (i, j], so that no lookup meets the hole before its key. */
+static void delete_at(struct hmap *h, size_t i)
 {
-	hmap_init(out);
-	size_t n = 0;
-	for (size_t i = 0; i < h->cap; i++)
-		n += h->slots[i].key && h->slots[i].val < nmap && map[h->slots[i].val];
-	if (!n)
-		return 0;
-	size_t cap = 64;
-	while (cap * 3 < n * 4 + 4)
-		cap *= 2;
-	if (!(out->slots = slots_alloc(cap)))
-		return -1;
-	if (cap >= HMAP_RECENT * 4 && !(out->recent = calloc(HMAP_RECENT, sizeof *out->recent))) {
-		hmap_free(out);
-		return -1;
+	size_t mask = h->cap - 1, j = i;
+	h->slots[i].key = 0;
+	h->count--;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!h->slots[j].key)
+			return;
+		size_t k = slot_of(h->slots[j].key, h->cap);
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		h->slots[i] = h->slots[j];
+		h->slots[j].key = 0;
+		i = j;
 	}
-	out->cap = cap;
+}
+
+void hmap_remap(struct hmap *h, const uint32_t *map, size_t nmap)
+{
+	size_t left = 0;
 	for (size_t i = 0; i < h->cap; i++) {
-		const struct hmap_slot *sl = &h->slots[i];
-		if (sl->key && sl->val < nmap && map[sl->val])
-			out->count += (size_t)insert_raw(out->slots, cap, sl->key, map[sl->val]);
+		struct hmap_slot *sl = &h->slots[i];
+		if (!sl->key)
+			continue;
+		sl->val = sl->val < nmap && map[sl->val] ? map[sl->val] : GONE;
+		left += sl->val == GONE;
 	}
-	return 0;
+	/* Deleting moves entries back; one that wraps past the end to a slot
+	 * already passed is caught by the next round. */
+	while (left) {
+		for (size_t i = 0; i < h->cap; i++)
+			while (h->slots[i].key && h->slots[i].val == GONE) {
+				delete_at(h, i);
+				left--;
+			}
+	}
+	if (h->recent)
+		memset(h->recent, 0, HMAP_RECENT * sizeof *h->recent);
 }

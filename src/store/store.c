@@ -117,8 +117,6 @@ static char *str_alloc(struct store *s, size_t len)
 		size_t want = c ? c->cap * 2 : STR_CHUNK0;
 		if (want > STR_CHUNK)
 			want = STR_CHUNK;
-		if (want < STR_CHUNK0) /* after store_compact() made a small one */
-			want = STR_CHUNK0;
 		size_t cap = len > want ? len : want;
 		c = malloc(sizeof *c + cap);
 		if (!c)
@@ -482,19 +480,14 @@ static void strs_compact(struct store *s, const uint32_t *map)
 	}
 }
 
-int store_compact(struct store *s, const uint32_t *msg_map, const uint8_t *str_keep,
-                  uint32_t *str_map)
+void store_compact(struct store *s, const uint32_t *msg_map, const uint8_t *str_keep,
+                   uint32_t *str_map)
 {
 	size_t n = store_msg_count(s), old_strs = s->nstrs, nkept = 0;
 	str_map[0] = 0;
 	for (size_t i = 0; i < s->nstrs; i++)
 		str_map[i + 1] = str_keep[i] ? (uint32_t)++nkept : 0;
-	struct hmap index;
-	if (hmap_remap(&s->str_index, str_map, s->nstrs + 1, &index) < 0)
-		return -1;
-	/* Nothing can fail from here on. */
-	hmap_free(&s->str_index);
-	s->str_index = index;
+	hmap_remap(&s->str_index, str_map, s->nstrs + 1);
 	strs_compact(s, str_map);
 	size_t kept = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -507,5 +500,4 @@ int store_compact(struct store *s, const uint32_t *msg_map, const uint8_t *str_k
 		kept++;
 	}
 	atomic_store_explicit(&s->nmsgs, kept, memory_order_release);
-	return 0;
 }

@@ -2,9 +2,10 @@
  * tables are rebuilt dense (ids renumbered), so memory stays flat on a
  * capture that runs for days.  See track_evict() in track.h.
  *
- * Everything that can fail (maps, new hash tables, the store's new string
- * table) is allocated first; the tables are then rewritten in place from
- * the front (a new id is never above the old one) without allocating. */
+ * Only the renumbering maps are allocated (when that fails nothing has
+ * changed); the tables, hash maps and strings are then rewritten in place
+ * (a new id is never above the old one), so a compaction needs little
+ * more memory than the tables it shrinks. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -253,17 +254,10 @@ long track_evict(struct tracker *t, size_t keep, int64_t quiet_us,
 	uint32_t *victims = NULL;
 	struct maps m;
 	memset(&m, 0, sizeof m);
-	struct hmap txn_index, tokens, by_callid;
-	hmap_init(&txn_index);
-	hmap_init(&tokens);
-	hmap_init(&by_callid);
 	long n = gone ? pick_victims(t, t->nroots - keep, quiet_us, gone, &victims) : -1;
 	if (n <= 0)
 		goto out;
-	if (maps_build(t, gone, &m) < 0 ||
-	    hmap_remap(&t->txn_index, m.txn, t->ntxns + 1, &txn_index) < 0 ||
-	    hmap_remap(&t->tokens, m.call, t->ncalls + 1, &tokens) < 0 ||
-	    hmap_remap(&t->by_callid, m.call, t->ncalls + 1, &by_callid) < 0) {
+	if (maps_build(t, gone, &m) < 0) {
 		n = -1;
 		goto out;
 	}
@@ -276,23 +270,14 @@ long track_evict(struct tracker *t, size_t keep, int64_t quiet_us,
 		if (hooks && hooks->evicting)
 			hooks->evicting(hooks->ctx, victims[k]);
 	}
-	if (store_compact(t->s, m.msg, m.str_keep, m.str) < 0) {
-		n = -1;
-		goto out;
-	}
+	store_compact(t->s, m.msg, m.str_keep, m.str);
+	hmap_remap(&t->txn_index, m.txn, t->ntxns + 1);
+	hmap_remap(&t->tokens, m.call, t->ncalls + 1);
+	hmap_remap(&t->by_callid, m.call, t->ncalls + 1);
 	remap_txns(t, &m);
 	remap_dialogs(t, &m);
 	remap_calls(t, &m);
 	remap_msgs(t, &m, old_nmsgs);
-	hmap_free(&t->txn_index);
-	hmap_free(&t->tokens);
-	hmap_free(&t->by_callid);
-	t->txn_index = txn_index;
-	t->tokens = tokens;
-	t->by_callid = by_callid;
-	hmap_init(&txn_index);
-	hmap_init(&tokens);
-	hmap_init(&by_callid);
 	/* Overflow signatures are keyed by old transaction ids: forgotten. */
 	hmap_free(&t->seen);
 	t->evicted_calls += (uint64_t)n;
@@ -300,9 +285,6 @@ long track_evict(struct tracker *t, size_t keep, int64_t quiet_us,
 	if (hooks && hooks->remapped)
 		hooks->remapped(hooks->ctx, m.call, old_ncalls, m.msg, old_nmsgs);
 out:
-	hmap_free(&txn_index);
-	hmap_free(&tokens);
-	hmap_free(&by_callid);
 	maps_free(&m);
 	free(victims);
 	free(gone);

@@ -29,7 +29,7 @@ trap 'kill "$SP" 2>/dev/null; rm -rf "$D"' EXIT INT TERM
 # same generator (its mix does not change with the count).
 set -- $("$GEN" -n 20000 -o /dev/null | sed -n 's/.*calls=\([0-9]*\) .*messages=\([0-9]*\) bytes=\([0-9]*\).*/\1 \2 \3/p')
 [ $# = 3 ] || die "gen_capture printed no summary"
-CALLS=$(( MESSAGES * $1 / $2 + 1 ))
+CALLS=$(( MESSAGES * $1 / $2 * 101 / 100 + 1 )) # 1% more: the last row is taken while running
 BYTES_PER_MSG=$(( $3 / $2 ))
 echo "soak: $MESSAGES SIP messages ($CALLS generated calls, ~$BYTES_PER_MSG pcap bytes each)" \
      "through: $BIN -N -r - --quiet --max-calls $MAX_CALLS"

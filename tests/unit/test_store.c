@@ -645,6 +645,36 @@ static void test_spool_crossing_from_memory_to_file_reads_back(void **state)
 	store_free(s);
 }
 
+/* hmap_remap: dropped entries go, the others get their new values, and
+ * every key is still found (deleting in a full table moves entries back,
+ * around the end of the table too). */
+static void test_hmap_remap_renumbers_and_deletes(void **state)
+{
+	(void)state;
+	for (size_t n = 1; n <= 20000; n = n * 3 + 1) {
+		struct hmap h;
+		hmap_init(&h);
+		uint32_t *map = calloc(n + 1, sizeof *map);
+		assert_non_null(map);
+		uint32_t next = 0;
+		for (uint32_t v = 1; v <= n; v++) {
+			assert_int_equal(hmap_put(&h, hmap_mix(v, 77), v), 0);
+			map[v] = v % 3 == 0 ? 0 : ++next;
+		}
+		hmap_remap(&h, map, n + 1);
+		assert_int_equal(h.count, next);
+		for (uint32_t v = 1; v <= n; v++) {
+			uint32_t got = 0;
+			int found = hmap_get(&h, hmap_mix(v, 77), &got);
+			assert_int_equal(found, map[v] != 0);
+			if (found)
+				assert_int_equal(got, map[v]);
+		}
+		free(map);
+		hmap_free(&h);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -670,6 +700,7 @@ int main(void)
 		cmocka_unit_test(test_hmap_empty_get_finds_nothing),
 		cmocka_unit_test(test_hmap_key_zero_put_get_replace),
 		cmocka_unit_test(test_hmap_many_keys_put_get_replace),
+		cmocka_unit_test(test_hmap_remap_renumbers_and_deletes),
 		cmocka_unit_test_setup_teardown(test_hmap_mix_keeps_sequential_ids_apart, hmap_setup, hmap_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
