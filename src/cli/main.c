@@ -975,6 +975,7 @@ static int run(int argc, char **argv, const char *cmd)
 			.files = o.files, .nfiles = o.nfiles, .correlate = o.correlate,
 			.filter = o.filter, .ascii = o.ladder.ascii, .iface = o.iface, .db = o.db,
 			.bpf = o.bpf[0] ? o.bpf : NULL, .rtp = o.rtp,
+			.max_calls = o.max_calls < 0 ? INGEST_MAX_CALLS_DEFAULT : (size_t)o.max_calls,
 		};
 		return ui_run(&ua);
 	}
