@@ -472,7 +472,7 @@ long ingest_evict(struct ingest *in, size_t max_calls, const struct track_evict_
 {
 	size_t slack = max_calls / 8, roots = track_root_count(in->t), n_msgs = store_msg_count(in->s);
 	int64_t now = n_msgs ? store_msg_at(in->s, n_msgs - 1)->ts_us : 0;
-	if (roots <= max_calls + slack || (roots < in->evict_at && now < in->evict_ts))
+	if (!max_calls || roots <= max_calls + slack || (roots < in->evict_at && now < in->evict_ts))
 		return 0;
 	struct track_evict_hooks mine = { evicting, remapped, in };
 	in->evict_hooks = hooks;
