@@ -452,10 +452,20 @@ static void evicting(void *ctx, uint32_t root)
 		in->evict_hooks->evicting(in->evict_hooks->ctx, root);
 }
 
+static int call_kept(void *ctx, uint64_t h_call_id)
+{
+	return track_find_call(ctx, h_call_id) != 0;
+}
+
 static void remapped(void *ctx, const uint32_t *call_map, size_t ncalls, const uint32_t *msg_map,
                      size_t nmsgs)
 {
 	struct ingest *in = ctx;
+	if (in->media) {
+		size_t n = store_msg_count(in->s);
+		int64_t now = n ? store_msg_at(in->s, n - 1)->ts_us : 0;
+		media_evict(in->media, call_kept, in->t, now - TRACK_EVICT_QUIET_US);
+	}
 	if (in->keep_ranges) {
 		size_t n = 0;
 		for (size_t i = 0; i < nmsgs && i < in->cap_first; i++)
