@@ -373,8 +373,10 @@ static void print_summary(struct hl *h, uint64_t saved, unsigned files, const ch
 		uint64_t calls, msgs;
 		track_evicted(h->t, &calls, &msgs);
 		fprintf(stderr, "sipscope: %llu calls (%llu SIP messages) evicted from memory "
-		        "(--max-calls %zu)%s\n", (unsigned long long)calls, (unsigned long long)msgs,
-		        h->a->max_calls, h->evict_failed ? ", some evictions failed: out of memory" : "");
+		        "(--max-calls %zu)%s; spool file %.1f MB on disk\n", (unsigned long long)calls,
+		        (unsigned long long)msgs, h->a->max_calls,
+		        h->evict_failed ? ", some evictions failed: out of memory" : "",
+		        (double)store_spool_disk(h->store) / 1e6);
 	}
 	if (h->a->write)
 		fprintf(stderr, "sipscope: %llu packets written to %u file%s (last: %s)\n",
