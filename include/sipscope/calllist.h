@@ -102,6 +102,10 @@ enum calllist_col calllist_sort_col(const struct calllist *cl, int *descending);
  * memory ran out (the list keeps what it had). */
 int calllist_refresh(struct calllist *cl);
 
+/* The tracker renumbered its calls (track_evict): drop what was cached
+ * by call id; the next calllist_refresh() builds the rows again. */
+void calllist_forget(struct calllist *cl);
+
 size_t calllist_count(const struct calllist *cl);  /* rows shown */
 size_t calllist_total(const struct calllist *cl);  /* calls before filtering */
 uint32_t calllist_call(const struct calllist *cl, size_t row); /* 1-based call id */

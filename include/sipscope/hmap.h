@@ -35,6 +35,11 @@ int hmap_put(struct hmap *h, uint64_t key, uint32_t val);
  * lets a batch of lookups overlap their memory latency). */
 void hmap_prefetch(const struct hmap *h, uint64_t key);
 
+/* Renumber values after entries went away: value v becomes map[v], and
+ * the entry is deleted when v >= nmap or map[v] == 0 (UINT32_MAX is
+ * never a new value).  In place: allocates nothing, cannot fail. */
+void hmap_remap(struct hmap *h, const uint32_t *map, size_t nmap);
+
 /* Mix two 64-bit values into one key (order-sensitive).  Every step is a
  * bijection, so changing only one argument never collides (ids that differ
  * stay apart); then the murmur3 finaliser spreads the bits. */

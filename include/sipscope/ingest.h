@@ -105,6 +105,15 @@ void ingest_set_correlate(struct ingest *in, const char *header);
  * run.  Call track_finish() after.  Returns 0. */
 int ingest_run(struct ingest *in, struct pcap_src *src);
 
+/* Bounded memory for a live source (--max-calls): once there are more
+ * than max_calls calls (plus an eighth, so the compaction's cost is
+ * spread), the oldest finished ones are evicted down to max_calls
+ * (track_evict(); hooks may be NULL).  max_calls 0: no limit.  Call
+ * between frames, never during ingest_run().  Returns the calls evicted,
+ * 0 when none, -1 when memory ran out. */
+#define INGEST_MAX_CALLS_DEFAULT 100000
+long ingest_evict(struct ingest *in, size_t max_calls, const struct track_evict_hooks *hooks);
+
 /* Warnings of the last run, in order: count (may exceed those kept) and
  * text (NULL past the 16 kept). */
 size_t ingest_warning_count(const struct ingest *in);

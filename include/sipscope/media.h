@@ -154,6 +154,13 @@ void media_finish(struct media *m);
  * streams; may be called any number of times, before or after
  * media_finish(). */
 void media_refresh(struct media *m);
+/* Bounded memory (--max-calls): forget the streams, announced addresses
+ * and BYEs of the calls keep() says are gone (it is given the Call-ID
+ * hash), and the streams no SDP announced that have been silent since
+ * idle_before_us.  Stream indices change.  When memory for the
+ * renumbering runs out, nothing is forgotten. */
+void media_evict(struct media *m, int (*keep)(void *ctx, uint64_t h_call_id), void *ctx,
+                 int64_t idle_before_us);
 /* 1 after media_finish(). */
 int media_finished(const struct media *m);
 

@@ -109,4 +109,23 @@ size_t store_agent_count(const struct store *s);
 
 const char *store_error(const struct store *s);
 
+/* Bounded memory on an endless capture: drop records and renumber what
+ * is left.  msg_map holds one entry per record: its new index + 1, or 0
+ * to drop it (kept records keep their order; new indices are dense).
+ * str_keep (one byte per string, by id - 1; nonzero: keep) names the
+ * strings still referenced; str_map (store_str_count() + 1 entries) is
+ * filled with old id -> new id, 0 when dropped.  Kept records' call_id
+ * is renumbered here, their other ids are the caller's to fix; endpoint
+ * ids stay as they are (the table grows with the addresses in use, not
+ * with time).  Spooled bytes stay where they are (the spool is
+ * append-only, on disk past its first 4 MiB), but the disk blocks of those
+ * no record points at any more are given back (a hole is punched).
+ * Works in place (allocates nothing, cannot fail); not while another
+ * thread reads or appends. */
+void store_compact(struct store *s, const uint32_t *msg_map, const uint8_t *str_keep,
+                   uint32_t *str_map);
+size_t store_str_count(const struct store *s);
+/* Bytes the spool file takes on disk now (0 while it is all in memory). */
+int64_t store_spool_disk(const struct store *s);
+
 #endif

@@ -153,4 +153,43 @@ size_t track_dialog_count(const struct tracker *t);
 const struct dlg_info *track_dialog(const struct tracker *t, uint32_t id); /* 1-based */
 const char *track_dialog_state_name(enum dlg_state s);
 
+/* ---- Bounded memory on an endless capture (--max-calls) ---- */
+
+/* A finished call goes only once it has been quiet this long (capture
+ * time): late ACKs and retransmitted final responses still find it. */
+#define TRACK_EVICT_QUIET_US (64 * 500000LL) /* 64*T1, RFC 3261 17.1.1.2 */
+
+/* What holders of call ids and message indices are told by a compaction. */
+struct track_evict_hooks {
+	/* Each call (root) about to go, while it can still be read (when
+	 * memory then runs out it stays after all). */
+	void (*evicting)(void *ctx, uint32_t root);
+	/* After: call_map[old 1-based id] is the new id, msg_map[old index]
+	 * the new index + 1; 0 for what went. */
+	void (*remapped)(void *ctx, const uint32_t *call_map, size_t ncalls,
+	                 const uint32_t *msg_map, size_t nmsgs);
+	void *ctx;
+};
+
+/* Calls as the call list shows them (roots: no other call's leg). */
+size_t track_root_count(const struct tracker *t);
+
+/* Evict the oldest finished calls (by their last message) until `keep`
+ * roots are left: every leg of a merged call has a final state (or no
+ * final response 64*T1 after it began: failed, as track_finish() would
+ * say) and has been quiet for quiet_us of capture time.  Calls in
+ * progress are never evicted, so more than `keep` may stay.  Their
+ * messages, transactions, dialogs and strings go, as do messages of no
+ * call; everything left is renumbered densely (store_compact()), and
+ * retransmission signatures past the inline ones are forgotten.  Not
+ * while another thread appends.  Returns the calls evicted, or -1 when
+ * memory ran out (nothing evicted). */
+long track_evict(struct tracker *t, size_t keep, int64_t quiet_us,
+                 const struct track_evict_hooks *hooks);
+/* The number a call (1-based id) is shown by: its id, or after
+ * evictions renumbered ids, the id it had before any (stable). */
+uint64_t track_call_number(const struct tracker *t, uint32_t call);
+/* Calls (roots) and messages evicted so far. */
+void track_evicted(const struct tracker *t, uint64_t *calls, uint64_t *msgs);
+
 #endif

@@ -26,6 +26,7 @@ struct headless_args {
 	uint64_t rotate_bytes;      /* -C, bytes */
 	unsigned rotate_secs;       /* -G */
 	const char *user;           /* -Z USER, or NULL: "nobody" when run as root */
+	size_t max_calls;           /* --max-calls: calls kept (oldest finished evicted), 0 = all */
 };
 
 /* Run until the capture ends, a limit is reached or SIGINT/SIGTERM comes.

@@ -111,6 +111,9 @@ static const char usage_text[] =
 	"                       viewer 0: immediate mode, each packet as it comes)\n"
 	"      --duration SECS  -N: stop after SECS seconds\n"
 	"      --max-packets N  -N: stop after N packets\n"
+	"      --max-calls N    -N and the viewer: keep at most N calls in memory\n"
+	"                       (default 100000; 0: all), evicting the oldest\n"
+	"                       finished ones; calls in progress always stay\n"
 	"  SIGINT/SIGTERM end -N cleanly (exit 0); SIGHUP reopens the -w file.\n"
 	"\n"
 	"Exit status: 0 ok, 1 damaged input read up to the damage, 2 usage or fatal error,\n"
@@ -247,6 +250,7 @@ struct opts {
 	struct pcap_live_opts live; /* -s, -B, --no-promisc */
 	int64_t duration_us;   /* --duration */
 	uint64_t max_packets;  /* --max-packets */
+	long max_calls;        /* --max-calls, -1 when not given */
 	const char *write;     /* -w */
 	uint64_t rotate_bytes; /* -C */
 	unsigned rotate_secs;  /* -G */
@@ -272,7 +276,8 @@ enum {
 	OPT_NO_PROMISC,
 	OPT_DURATION,
 	OPT_MAX_PACKETS,
-	OPT_BATCH_MS
+	OPT_BATCH_MS,
+	OPT_MAX_CALLS
 };
 
 /* A number from optarg in [min, max] (decimals when `real`).  Returns 0,
@@ -334,6 +339,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "max-packets", required_argument, NULL, OPT_MAX_PACKETS },
 		{ "batch-ms", required_argument, NULL, OPT_BATCH_MS },
+		{ "max-calls", required_argument, NULL, OPT_MAX_CALLS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -396,6 +402,11 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 			if (parse_number(optarg, 1, 1e18, 0, &num) < 0)
 				return usage_error("--max-packets needs a count from 1, not '%s'", optarg);
 			o->max_packets = (uint64_t)num;
+			break;
+		case OPT_MAX_CALLS:
+			if (parse_number(optarg, 0, 1e9, 0, &num) < 0)
+				return usage_error("--max-calls needs a count (0: no limit), not '%s'", optarg);
+			o->max_calls = (long)num;
 			break;
 		case 'r':
 			if (o->nfiles == PCAP_SRC_MAX_FILES)
@@ -842,6 +853,7 @@ static int run_headless(const struct opts *o)
 		.fmt = o->fmt, .quiet = o->quiet, .rtp = o->rtp, .duration_us = o->duration_us,
 		.max_packets = o->max_packets, .write = o->write, .rotate_bytes = o->rotate_bytes,
 		.rotate_secs = o->rotate_secs, .user = o->user,
+		.max_calls = o->max_calls < 0 ? INGEST_MAX_CALLS_DEFAULT : (size_t)o->max_calls,
 	};
 	/* Headless, packets come in 20 ms blocks unless told: in immediate
 	 * mode a loopback burst overflows the ring (every slot is sized for
@@ -855,6 +867,7 @@ static int run(int argc, char **argv, const char *cmd)
 {
 	struct opts o;
 	memset(&o, 0, sizeof o);
+	o.max_calls = -1;
 	const char *help = !strcmp(cmd, "messages") ? messages_help
 	                 : !strcmp(cmd, "calls")    ? calls_help
 	                 : !strcmp(cmd, "stats")    ? stats_help
@@ -921,6 +934,9 @@ static int run(int argc, char **argv, const char *cmd)
 	} else if (o.output && strcmp(cmd, "flow")) {
 		return usage_error("%s", "-o is for flow, export and db");
 	}
+	if (o.max_calls >= 0 && *cmd)
+		return usage_error("%s", "--max-calls is for -N and the viewer; batch commands keep "
+		                         "every call of the files");
 	if (o.db && *cmd)
 		return usage_error("%s", "--db is for the viewer; batch: sipscope db -r FILE -o FILE.db");
 	if (o.db && o.nfiles == 1 && db_is_database(o.files[0]))
@@ -958,6 +974,7 @@ static int run(int argc, char **argv, const char *cmd)
 			.filter = o.filter, .ascii = o.ladder.ascii, .iface = o.iface, .db = o.db,
 			.bpf = o.bpf[0] ? o.bpf : NULL, .rtp = o.rtp, .ifaces = o.ifaces,
 			.nifaces = o.nifaces, .live = o.live,
+			.max_calls = o.max_calls < 0 ? INGEST_MAX_CALLS_DEFAULT : (size_t)o.max_calls,
 		};
 		return ui_run(&ua);
 	}

@@ -336,7 +336,7 @@ static void call_json(FILE *out, struct store *s, const struct tracker *t,
 	struct call_sum sum;
 	call_sum(t, idx, &sum);
 	const struct call_info *c = sum.c;
-	fprintf(out, "{\"call\":%zu,\"call_ids\":[", idx + 1);
+	fprintf(out, "{\"call\":%" PRIu64 ",\"call_ids\":[", track_call_number(t, (uint32_t)idx + 1));
 	for (uint32_t l = (uint32_t)idx + 1; l; l = track_call(t, l - 1)->next_leg) {
 		if (l != idx + 1)
 			putc(',', out);
@@ -421,7 +421,7 @@ static void call_row(FILE *out, struct store *s, const struct tracker *t,
 	const char *mn = sip_method_name((enum sip_method)c->method);
 	const char *state = track_state_name((enum call_state)c->state);
 	if (fmt == EXPORT_CSV) {
-		fprintf(out, "%zu,", idx + 1);
+		fprintf(out, "%" PRIu64 ",", track_call_number(t, (uint32_t)idx + 1));
 		csv_field(out, store_str(s, c->call_id));
 		putc(',', out);
 		csv_field(out, store_str(s, c->from));
@@ -434,7 +434,8 @@ static void call_row(FILE *out, struct store *s, const struct tracker *t,
 		        dur, status, sum.nlegs, sum.ndialogs);
 		return;
 	}
-	fprintf(out, "%5zu  %s  %-9s %-10s %5" PRIu32 " %6s %7s %4s  ", idx + 1, ts, mn ? mn : "?",
+	fprintf(out, "%5" PRIu64 "  %s  %-9s %-10s %5" PRIu32 " %6s %7s %4s  ",
+	        track_call_number(t, (uint32_t)idx + 1), ts, mn ? mn : "?",
 	        state, sum.nmsgs, setup, dur, status);
 	struct sv from = store_str(s, c->from), to = store_str(s, c->to);
 	esc_term(out, from.len > 32 ? sv_make(from.p, 32) : from, 0);

@@ -354,6 +354,17 @@ enum calllist_col calllist_sort_col(const struct calllist *cl, int *descending)
 	return cl->sort;
 }
 
+void calllist_forget(struct calllist *cl)
+{
+	free(cl->cache);
+	cl->cache = NULL;
+	cl->cache_cap = 0;
+	free(cl->msum);
+	cl->msum = NULL;
+	cl->nmsum = 0;
+	cl->nrows = cl->total = 0;
+}
+
 static struct call_cache *cache_of(struct calllist *cl, uint32_t call)
 {
 	if (call > cl->cache_cap) {
@@ -695,7 +706,7 @@ void calllist_cell(struct calllist *cl, uint32_t call, enum calllist_col col, ch
 	struct sv v = SV_NULL;
 	buf[0] = '\0';
 	switch (col) {
-	case CL_INDEX: snprintf(buf, n, "%u", call); return;
+	case CL_INDEX: snprintf(buf, n, "%llu", (unsigned long long)track_call_number(cl->t, call)); return;
 	case CL_START:
 		track_call_totals(cl->t, call, &tot);
 		fmt_clock(buf, n, tot.start_us);

@@ -115,3 +115,49 @@ int hmap_put(struct hmap *h, uint64_t key, uint32_t val)
 		h->recent[key & (HMAP_RECENT - 1)] = (struct hmap_slot){ key, val };
 	return 0;
 }
+
+#define GONE UINT32_MAX /* hmap_remap: an entry to delete */
+
+/* Knuth's algorithm R (linear probing): empty slot i, then pull back
+ * each later entry of the cluster whose home lies cyclically outside
+ * (i, j], so that no lookup meets the hole before its key. */
+static void delete_at(struct hmap *h, size_t i)
+{
+	size_t mask = h->cap - 1, j = i;
+	h->slots[i].key = 0;
+	h->count--;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!h->slots[j].key)
+			return;
+		size_t k = slot_of(h->slots[j].key, h->cap);
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		h->slots[i] = h->slots[j];
+		h->slots[j].key = 0;
+		i = j;
+	}
+}
+
+void hmap_remap(struct hmap *h, const uint32_t *map, size_t nmap)
+{
+	size_t left = 0;
+	for (size_t i = 0; i < h->cap; i++) {
+		struct hmap_slot *sl = &h->slots[i];
+		if (!sl->key)
+			continue;
+		sl->val = sl->val < nmap && map[sl->val] ? map[sl->val] : GONE;
+		left += sl->val == GONE;
+	}
+	/* Deleting moves entries back; one that wraps past the end to a slot
+	 * already passed is caught by the next round. */
+	while (left) {
+		for (size_t i = 0; i < h->cap; i++)
+			while (h->slots[i].key && h->slots[i].val == GONE) {
+				delete_at(h, i);
+				left--;
+			}
+	}
+	if (h->recent)
+		memset(h->recent, 0, HMAP_RECENT * sizeof *h->recent);
+}

@@ -1,5 +1,8 @@
 /* store.c - message index, string interning, endpoints, spool. */
+#define _GNU_SOURCE /* fallocate(): the spool's dead bytes go back to the disk */
+#include <fcntl.h>
 #include <stdatomic.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -429,3 +432,131 @@ uint32_t store_agent_capture_id(const struct store *s, uint8_t index)
 }
 
 size_t store_agent_count(const struct store *s) { return s->nagents; }
+
+size_t store_str_count(const struct store *s) { return s->nstrs; }
+
+/* The kept strings slide down over the dropped ones, chunk by chunk from
+ * the oldest (ids grow with the chunks), so no second copy of them is
+ * ever made; chunks left empty are freed. */
+static void strs_compact(struct store *s, const uint32_t *map)
+{
+	struct str_chunk *old = NULL; /* the list, oldest first */
+	while (s->chunks) {
+		struct str_chunk *c = s->chunks;
+		s->chunks = c->next;
+		c->next = old;
+		old = c;
+	}
+	struct str_chunk *w = old; /* where kept strings are written */
+	if (w)
+		w->used = 0;
+	size_t n = 0;
+	for (size_t i = 0; i < s->nstrs; i++) {
+		if (!map[i + 1])
+			continue;
+		struct sv v = s->strs[i];
+		size_t len = v.len ? v.len : 1;
+		while (w->cap - w->used < len) { /* never past the chunk v is in */
+			w = w->next;
+			w->used = 0;
+		}
+		char *d = w->data + w->used;
+		memmove(d, v.p, v.len);
+		w->used += len;
+		s->strs[n++] = sv_make(d, v.len);
+	}
+	s->nstrs = n;
+	/* Newest first again; the chunks after w hold nothing now. */
+	struct str_chunk *rest = w ? w->next : NULL;
+	if (w)
+		w->next = NULL;
+	while (rest) {
+		struct str_chunk *c = rest->next;
+		free(rest);
+		rest = c;
+	}
+	while (old) {
+		struct str_chunk *c = old->next;
+		old->next = s->chunks;
+		s->chunks = old;
+		old = c;
+	}
+}
+
+/* Give the disk blocks of [a, b) of the spool file back (whole 4 KiB
+ * blocks, runs of 64 KiB or more: small holes are not worth a system call). */
+static void spool_punch(struct store *s, int64_t a, int64_t b)
+{
+#ifdef FALLOC_FL_PUNCH_HOLE
+	a = (a + 4095) & ~(int64_t)4095;
+	b &= ~(int64_t)4095;
+	if (b - a >= (64 << 10))
+		fallocate(fileno(s->spool), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, a, b - a);
+#else
+	(void)s;
+	(void)a;
+	(void)b;
+#endif
+}
+
+/* After a compaction: the spool file stays append-only (offsets do not
+ * change), but the bytes no record points at any more are punched out,
+ * so the disk holds what is kept, not everything ever seen.  Spooled
+ * records come in spool order (the parse stage spools as it emits);
+ * should they not, nothing is punched. */
+static void spool_release(struct store *s)
+{
+	if (!s->spool)
+		return;
+	int64_t in_mem = s->spool_mem ? (int64_t)SPOOL_MEM : 0, last = -1, from = 0;
+	size_t n = store_msg_count(s);
+	for (size_t i = 0; i < n; i++) {
+		const struct store_msg *m = store_msg_at(s, i);
+		if (m->loc_src == STORE_LOC_SPOOL) {
+			if ((int64_t)m->loc_off < last)
+				return;
+			last = (int64_t)m->loc_off;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct store_msg *m = store_msg_at(s, i);
+		int64_t at = (int64_t)m->loc_off - in_mem;
+		if (m->loc_src != STORE_LOC_SPOOL || at < 0)
+			continue;
+		spool_punch(s, from, at);
+		if (at + (int64_t)m->loc_len > from)
+			from = at + (int64_t)m->loc_len;
+	}
+	spool_punch(s, from, s->file_len);
+}
+
+int64_t store_spool_disk(const struct store *s)
+{
+	struct stat st;
+	if (!s->spool || fstat(fileno(s->spool), &st) < 0)
+		return 0;
+	return (int64_t)st.st_blocks * 512;
+}
+
+void store_compact(struct store *s, const uint32_t *msg_map, const uint8_t *str_keep,
+                   uint32_t *str_map)
+{
+	size_t n = store_msg_count(s), old_strs = s->nstrs, nkept = 0;
+	str_map[0] = 0;
+	for (size_t i = 0; i < s->nstrs; i++)
+		str_map[i + 1] = str_keep[i] ? (uint32_t)++nkept : 0;
+	hmap_remap(&s->str_index, str_map, s->nstrs + 1);
+	strs_compact(s, str_map);
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!msg_map[i])
+			continue;
+		struct store_msg *m = store_msg_at(s, i);
+		m->call_id = m->call_id <= old_strs ? str_map[m->call_id] : 0;
+		if (kept != i)
+			*store_msg_at(s, kept) = *m;
+		kept++;
+	}
+	atomic_store_explicit(&s->nmsgs, kept, memory_order_release);
+	spool_release(s);
+}

@@ -444,3 +444,53 @@ int ingest_run(struct ingest *in, struct pcap_src *src)
 	pthread_mutex_destroy(&in->lock);
 	return 0;
 }
+
+static void evicting(void *ctx, uint32_t root)
+{
+	struct ingest *in = ctx;
+	if (in->evict_hooks && in->evict_hooks->evicting)
+		in->evict_hooks->evicting(in->evict_hooks->ctx, root);
+}
+
+static int call_kept(void *ctx, uint64_t h_call_id)
+{
+	return track_find_call(ctx, h_call_id) != 0;
+}
+
+static void remapped(void *ctx, const uint32_t *call_map, size_t ncalls, const uint32_t *msg_map,
+                     size_t nmsgs)
+{
+	struct ingest *in = ctx;
+	if (in->media) {
+		size_t n = store_msg_count(in->s);
+		int64_t now = n ? store_msg_at(in->s, n - 1)->ts_us : 0;
+		media_evict(in->media, call_kept, in->t, now - TRACK_EVICT_QUIET_US);
+	}
+	if (in->keep_ranges) {
+		size_t n = 0;
+		for (size_t i = 0; i < nmsgs && i < in->cap_first; i++)
+			if (msg_map[i])
+				in->first_frames[(n = msg_map[i]) - 1] = in->first_frames[i];
+		if (n < in->cap_first)
+			memset(in->first_frames + n, 0, (in->cap_first - n) * sizeof *in->first_frames);
+	}
+	if (in->evict_hooks && in->evict_hooks->remapped)
+		in->evict_hooks->remapped(in->evict_hooks->ctx, call_map, ncalls, msg_map, nmsgs);
+}
+
+long ingest_evict(struct ingest *in, size_t max_calls, const struct track_evict_hooks *hooks)
+{
+	size_t slack = max_calls / 8, roots = track_root_count(in->t), n_msgs = store_msg_count(in->s);
+	int64_t now = n_msgs ? store_msg_at(in->s, n_msgs - 1)->ts_us : 0;
+	if (!max_calls || roots <= max_calls + slack || (roots < in->evict_at && now < in->evict_ts))
+		return 0;
+	struct track_evict_hooks mine = { evicting, remapped, in };
+	in->evict_hooks = hooks;
+	long n = track_evict(in->t, max_calls, TRACK_EVICT_QUIET_US, &mine);
+	in->evict_hooks = NULL;
+	/* Too few calls had finished: try again when more have come, or
+	 * when time may have finished some. */
+	in->evict_at = track_root_count(in->t) + slack + 1;
+	in->evict_ts = now + TRACK_EVICT_QUIET_US / 4;
+	return n;
+}

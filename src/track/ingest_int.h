@@ -64,6 +64,9 @@ struct ingest {
 	uint64_t *first_frames;  /* by message index, when kept */
 	size_t cap_first;
 	int keep_ranges;
+	size_t evict_at;         /* calls before the next try at ingest_evict(), */
+	int64_t evict_ts;        /* or capture time */
+	const struct track_evict_hooks *evict_hooks; /* the caller's, during one */
 
 	struct media *media;     /* RTP/RTCP (--rtp), written by the parse stage only */
 	const char *corr_header; /* --correlate HEADER, or NULL */

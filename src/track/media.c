@@ -47,6 +47,54 @@ struct media {
 	int finished;
 };
 
+void media_evict(struct media *m, int (*keep)(void *ctx, uint64_t h_call_id), void *ctx,
+                 int64_t idle_before_us)
+{
+	size_t most = m->nst > m->nexp ? m->nst : m->nexp;
+	uint32_t *map = calloc((most > m->nbye ? most : m->nbye) + 1, sizeof *map);
+	if (!map)
+		return;
+	size_t n = 0;
+	m->nunannounced = 0;
+	for (size_t i = 0; i < m->nst; i++) {
+		const struct media_stream *s = &m->st[i];
+		if (s->h_call_id ? !keep(ctx, s->h_call_id) : s->last_us < idle_before_us)
+			continue;
+		m->nunannounced += !s->h_call_id;
+		map[i + 1] = (uint32_t)++n;
+		m->st[n - 1] = m->st[i];
+	}
+	hmap_remap(&m->st_index, map, m->nst + 1);
+	m->nst = n;
+	n = 0;
+	memset(map, 0, (m->nexp + 1) * sizeof *map);
+	for (size_t i = 0; i < m->nexp; i++) {
+		if (!keep(ctx, m->exp[i].h_call_id))
+			continue;
+		map[i + 1] = (uint32_t)++n;
+		m->exp[n - 1] = m->exp[i];
+	}
+	hmap_remap(&m->exp_index, map, m->nexp + 1);
+	m->nexp = n;
+	/* BYEs are keyed by the Call-ID hash itself. */
+	memset(map, 0, (m->nbye + 1) * sizeof *map);
+	for (size_t i = 0; i < m->byes.cap; i++) {
+		const struct hmap_slot *sl = &m->byes.slots[i];
+		if (sl->key && sl->val <= m->nbye && keep(ctx, sl->key))
+			map[sl->val] = 1;
+	}
+	n = 0;
+	for (size_t i = 1; i <= m->nbye; i++)
+		if (map[i]) {
+			map[i] = (uint32_t)++n;
+			m->bye_us[n - 1] = m->bye_us[i - 1];
+		}
+	hmap_remap(&m->byes, map, m->nbye + 1);
+	m->nbye = n;
+	hmap_free(&m->probation); /* sequence checks under way start over */
+	free(map);
+}
+
 struct media *media_new(void)
 {
 	struct media *m = calloc(1, sizeof *m);

@@ -6,53 +6,7 @@
 #include "sipscope/track.h"
 #include "sipscope/vec.h"
 
-#define MAGIC_COOKIE "z9hG4bK"
-#define TXN_SEEN_INLINE 6          /* message signatures kept in the transaction */
-#define TIMER_B_US (64 * 500000LL) /* 64*T1 (RFC 3261 17.1.1.2, 17.1.2.2) */
-
-/* Retransmission signatures live in their transaction, so the common
- * lookup touches a record already in cache; the rare overflow (a long
- * transaction, forking) goes to a global table. */
-struct txn_rec {
-	struct txn_info info;
-	uint32_t seen[TXN_SEEN_INLINE]; /* high halves: 6 signatures never meet by chance */
-};
-
-#define CALL_RECENT_TXNS 8 /* a proxy's copy of a request follows it closely */
-
-struct call_rec {
-	struct call_info info;
-	uint32_t first_dlg; /* dialogs of this leg, linked through dlg_info.next */
-	uint32_t last_leg;  /* root only: tail of the leg list */
-	/* Kept here, in the record every message of the call touches, so the
-	 * common lookups need no other memory: the newest dialog's key, and
-	 * the call's recent transactions by request (hop linking). */
-	uint64_t dlg_key;
-	uint32_t dlg_id;
-	uint32_t recent_txn[CALL_RECENT_TXNS];
-	uint32_t recent_key[CALL_RECENT_TXNS];
-	uint32_t nrecent;
-};
-
-struct tracker {
-	struct store *s;
-	struct hmap txn_index;    /* txn key -> txn id */
-	struct hmap seen;         /* retransmission signature -> 1 (overflow) */
-	struct hmap tokens;       /* correlation token -> call id */
-	struct hmap by_callid;    /* Call-ID hash -> call id */
-	struct txn_rec *txns;
-	size_t ntxns, cap_txns;
-	struct dlg_info *dlgs;
-	size_t ndlgs, cap_dlgs;
-	struct call_rec *calls;
-	size_t ncalls, cap_calls;
-	uint32_t *prev_msg;       /* per message: index+1 of the one before in its leg */
-	size_t cap_prev;
-	uint32_t *orphans;        /* messages that may join a dialog later */
-	size_t norphans, cap_orphans;
-	int64_t last_ts;
-	uint64_t h_invite; /* sv_hash("INVITE"): an ACK or CANCEL looks up its INVITE */
-};
+#include "track_int.h"
 
 static const char *const state_names[] = {
 	[CALL_STATE_NONE] = "pending",   [CALL_STATE_SETUP] = "setup",
@@ -187,6 +141,7 @@ static uint32_t txn_new(struct tracker *t, uint64_t key, size_t idx, const struc
 		return 0;
 	struct txn_rec *x = &t->txns[t->ntxns++];
 	memset(x, 0, sizeof *x);
+	x->key = key;
 	x->info.first_msg = (uint32_t)idx + 1;
 	x->info.method = m->method;
 	x->info.origin = id;
@@ -281,6 +236,7 @@ static void call_merge(struct tracker *t, uint32_t a, uint32_t b)
 		b = tmp;
 	}
 	struct call_rec *ra = &t->calls[a - 1], *rb = &t->calls[b - 1];
+	t->nroots--;
 	/* b and the legs under it move under a. */
 	for (uint32_t l = b; l; l = t->calls[l - 1].info.next_leg)
 		t->calls[l - 1].info.root = a;
@@ -317,7 +273,9 @@ static struct call_info *call_for(struct tracker *t, struct store_msg *r, const 
 	    hmap_put(&t->by_callid, m->h_call_id, (uint32_t)t->ncalls + 1) < 0)
 		return NULL;
 	struct call_rec *cr = &t->calls[t->ncalls++];
+	t->nroots++;
 	memset(cr, 0, sizeof *cr);
+	cr->number = ++t->ncalls_ever;
 	struct call_info *c = &cr->info;
 	c->call_id = r->call_id;
 	c->from = m->from_uri;
@@ -470,8 +428,10 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 				}
 			}
 			/* Same transaction, same hop, same message: a retransmission.
-			 * The To tag keeps forked 2xx apart (RFC 3261 13.2.2.4). */
-			uint64_t sig = hmap_mix(txn, ((uint64_t)r->src << 32) | r->dst);
+			 * The To tag keeps forked 2xx apart (RFC 3261 13.2.2.4).  The
+			 * transaction goes in by its key, not its id, and endpoint
+			 * ids never change: track_evict() renumbers transactions. */
+			uint64_t sig = hmap_mix(x->key, ((uint64_t)r->src << 32) | r->dst);
 			sig = hmap_mix(sig, is_req ? (uint64_t)mid << 16 | 1 : r->status);
 			sig = hmap_mix(sig, m->h_to_tag);
 			sig = hmap_mix(sig, m->cseq);

@@ -151,6 +151,11 @@ void ui_frame(struct ui *ui, const char *title, const char *hints)
 			         (int)(ui->bytes_done * 100 / ui->bytes_total));
 		else if (ui->loading)
 			snprintf(extra, sizeof extra, "  Loading");
+		uint64_t ev_calls, ev_msgs;
+		track_evicted(ui->tracker, &ev_calls, &ev_msgs);
+		if (ev_calls)
+			snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  Evicted: %llu calls",
+			         (unsigned long long)ev_calls);
 		snprintf(line, sizeof line, " Calls: %zu/%zu  Messages: %llu  Malformed: %llu  "
 		         "Frames: %llu%s%s%s", calllist_count(ui->calls), calllist_total(ui->calls),
 		         (unsigned long long)st->sip_msgs, (unsigned long long)st->malformed,
@@ -362,6 +367,38 @@ static void init_colors(struct ui *ui)
 		init_pair((short)(UI_C_TXN + i), txn[i], -1);
 }
 
+static void evict_remapped(void *ctx, const uint32_t *call_map, size_t ncalls,
+                           const uint32_t *msg_map, size_t nmsgs)
+{
+	struct ui *ui = ctx;
+	(void)msg_map;
+	(void)nmsgs;
+	ui_calls_remap(ui->top, call_map, ncalls);
+}
+
+/* --max-calls: the oldest finished calls leave memory.  Only while the
+ * call list alone is open (a flow or message view holds ids: eviction
+ * waits until it is closed).  The checker keeps state by id: it starts
+ * over on what is left; the list drops its per-call cache. */
+static void evict(struct ui *ui)
+{
+	if (!ui->evict || !ui->top || ui->top->below)
+		return;
+	struct track_evict_hooks hooks = { NULL, evict_remapped, ui };
+	if (ingest_evict(ui->ingest, ui->args->max_calls, &hooks) <= 0)
+		return;
+	struct checker *c = check_new(ui->store, ui->tracker);
+	if (c) {
+		check_free(ui->check);
+		ui->check = c;
+		calllist_set_check(ui->calls, c);
+	} else {
+		ui_message(ui, "out of memory: the findings stop here");
+	}
+	calllist_forget(ui->calls);
+	calllist_refresh(ui->calls);
+}
+
 /* Read frames for about SLICE_US.  Returns 1 when something new came. */
 static int load_slice(struct ui *ui)
 {
@@ -403,6 +440,7 @@ static int load_slice(struct ui *ui)
 	}
 	if (ingest_stats(ui->ingest)->sip_msgs == before)
 		return 0;
+	evict(ui);
 	check_update(ui->check); /* findings show while loading and live */
 	return 1;
 }
@@ -509,6 +547,9 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 			ui->bytes_total += (uint64_t)st.st_size;
 	}
 	ui->loading = !ui->live;
+	ui->evict = a->max_calls && !ui->dbw;
+	for (size_t i = 0; i < a->nfiles && !a->iface; i++)
+		ui->evict &= !strcmp(a->files[i], "-"); /* files on disk: every call kept */
 	return 0;
 }
 

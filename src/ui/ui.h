@@ -31,6 +31,7 @@ struct ui_args {
 	const char *db;       /* also write the calls into this sqlite database */
 	int ascii;
 	int rtp;              /* --rtp: follow RTP/RTCP (media column, streams in the ladder) */
+	size_t max_calls;     /* --max-calls: a live source or a pipe keeps at most this many */
 };
 
 /* Run the viewer until the user quits.  Returns an exit code (0, or 2
@@ -99,10 +100,13 @@ struct ui {
 	char status[256];   /* one-shot message for the status line */
 	char filter[256];   /* the call list's filter expression */
 	char search[256];   /* last search regex */
+	int evict;          /* --max-calls applies: a live source or a pipe, no --db */
 };
 
 /* Views. */
 struct ui_view *ui_calls_new(struct ui *ui);
+/* The calls were renumbered (ingest_evict): marks and cursor follow. */
+void ui_calls_remap(struct ui_view *v, const uint32_t *call_map, size_t ncalls);
 struct ui_view *ui_flow_new(struct ui *ui, const uint32_t *calls, size_t n);
 struct ui_view *ui_msg_new(struct ui *ui, size_t msg);
 struct ui_view *ui_diff_new(struct ui *ui, size_t left, size_t right);

@@ -439,6 +439,24 @@ static void calls_update(struct ui *ui, struct ui_view *v)
 		cv->cursor = (size_t)row;
 }
 
+void ui_calls_remap(struct ui_view *v, const uint32_t *call_map, size_t ncalls)
+{
+	struct calls_view *cv = (struct calls_view *)v;
+	cv->cursor_call = cv->cursor_call <= ncalls ? call_map[cv->cursor_call] : 0;
+	size_t n = 0;
+	cv->nmarked = 0;
+	for (size_t i = 1; i <= ncalls && i <= cv->marked_cap; i++) {
+		if (!call_map[i])
+			continue;
+		uint8_t m = cv->marked[i - 1];
+		n = call_map[i];
+		cv->marked[n - 1] = m;
+		cv->nmarked += m;
+	}
+	if (n < cv->marked_cap)
+		memset(cv->marked + n, 0, cv->marked_cap - n);
+}
+
 static void calls_destroy(struct ui_view *v)
 {
 	struct calls_view *cv = (struct calls_view *)v;

@@ -12,6 +12,37 @@ expect "-N -r FILE: every call of the file, each as it ends" 0 "$BIN" -N -r "$S/
 "$BIN" calls -r "$S/busy_udp.pcap" --format json >"$T/b"
 cmp -s "$T/a" "$T/b" && ok "-N -r - --format json: the lines of 'calls --format json'" ||
 	bad "-N -r - --format json: the lines of 'calls --format json'" "$T/a"
+# --max-calls: a synthetic capture of many calls through a small limit;
+# every call is printed once, as without the limit, and evictions counted.
+if ${CC:-cc} -std=c11 -O2 -o "$T/gen_capture" "$ROOT/tests/bench/gen_capture.c" 2>"$T/err" &&
+	"$T/gen_capture" -n 600 -o "$T/many.pcap" >/dev/null; then
+	"$BIN" -N -r - --max-calls 5 <"$T/many.pcap" >"$T/a" 2>"$T/a.err"
+	"$BIN" -N -r - --max-calls 0 <"$T/many.pcap" >"$T/b" 2>"$T/b.err"
+	ncalls=$("$BIN" calls -r "$T/many.pcap" | tail -n +2 | wc -l)
+	dups=$(tail -n +2 "$T/a" | awk '{print $NF}' | sort | uniq -d | wc -l)
+	if [ "$(tail -n +2 "$T/a" | wc -l)" = "$ncalls" ] && [ "$dups" = 0 ] &&
+		[ "$(sort "$T/a")" = "$(sort "$T/b")" ]; then
+		ok "-N --max-calls 5: each of the $ncalls calls printed once, as without a limit"
+	else
+		bad "-N --max-calls 5: each call printed once, as without a limit" "$T/a.err"
+	fi
+	ev=$(sed -n 's/^sipscope: \([0-9]*\) calls (\([0-9]*\) SIP messages) evicted.*--max-calls 5).*/\1 \2/p' "$T/a.err")
+	if [ -n "$ev" ] && [ "${ev% *}" -gt $((ncalls / 2)) ] && [ "${ev#* }" -gt "${ev% *}" ] &&
+		! grep -q "evicted" "$T/b.err" &&
+		grep -q "$ncalls calls ended, 0 still open" "$T/a.err"; then
+		ok "... the evicted calls and messages counted on exit ($ev)"
+	else
+		bad "... the evicted calls and messages counted on exit" "$T/a.err"
+	fi
+	"$BIN" -N -r - --format json --max-calls 5 <"$T/many.pcap" 2>/dev/null | sort >"$T/a"
+	"$BIN" -N -r - --format json --max-calls 0 <"$T/many.pcap" 2>/dev/null | sort >"$T/b"
+	cmp -s "$T/a" "$T/b" && ok "-N --format json --max-calls 5: the lines without a limit, findings too" ||
+		bad "-N --format json --max-calls 5: the lines without a limit, findings too" "$T/a"
+else
+	bad "--max-calls: cannot build tests/bench/gen_capture.c" "$T/err"
+fi
+expect "--max-calls with a batch command: status 2" 2 "$BIN" calls -r "$S/basic_udp.pcap" --max-calls 5
+expect "--max-calls without a count: status 2" 2 "$BIN" -N -r "$S/basic_udp.pcap" --max-calls x
 expect "-w without -N: status 2" 2 "$BIN" -r "$S/basic_udp.pcap" -w "$T/x.pcap"
 expect "two -i without -N: status 2" 2 "$BIN" -i lo -i lo
 expect "-G without % in the name: status 2" 2 "$BIN" -N -i lo -G 10 -w "$T/x.pcap"

@@ -227,6 +227,26 @@ keys q
 if wait_exit && [ "$rc" = 0 ]; then ok "... and q quits at once, the pipe still open"
 else bad "... and q quits at once, the pipe still open (rc=$rc)" "$T/stderr"; fi
 
+# --- --max-calls: a pipe of many calls, the oldest finished ones evicted ----------------
+if ${CC:-cc} -std=c11 -O2 -o "$T/gen_capture" "$ROOT/tests/bench/gen_capture.c" 2>/dev/null &&
+	"$T/gen_capture" -n 600 -o "$T/many.pcap" >/dev/null; then
+	tm kill-server >/dev/null 2>&1
+	nstart=$((nstart + 1)); SOCK=sipscope-ui-$$-$nstart; rm -f "$T/rc"
+	tm new-session -d -s ui -x 160 -y 24 \
+		"(cat $T/many.pcap; sleep 20) | { TERM=xterm-256color $BIN -r - --max-calls 5 2>$T/stderr; echo \$? >$T/rc; }; sleep 30"
+	check "-r - --max-calls 5: the status line counts the evicted calls" "Evicted: [1-9][0-9]* calls"
+	if grep -qE "Calls: [0-9]+/([0-9]|[0-9][0-9]|[1-5][0-9][0-9]) " "$T/screen"; then
+		ok "... and the list holds fewer than the 690 calls"
+	else bad "... and the list holds fewer than the 690 calls" "$T/screen"; fi
+	keys Enter
+	check "... a kept call's flow opens" "Call flow"
+	keys q q
+	if wait_exit && [ "$rc" = 0 ]; then ok "... and q quits"
+	else bad "... and q quits (rc=$rc)" "$T/stderr"; fi
+else
+	bad "--max-calls: cannot build tests/bench/gen_capture.c"
+fi
+
 # --- credentials are cut unless asked for ----------------------------------------------
 start 200 30 -r "$S/register_udp.pcap"
 check "register sample listed" "REGISTER"

@@ -497,6 +497,48 @@ static void test_stream_opening_with_dtmf(void **state)
 	media_free(m);
 }
 
+static int keep_call_7(void *ctx, uint64_t h_call_id)
+{
+	(void)ctx;
+	return h_call_id == 7;
+}
+
+/* --max-calls: the streams, addresses and BYE of an evicted call go; the
+ * kept call's stream goes on counting, and a silent unannounced one goes. */
+static void test_evict_forgets_the_calls_that_went(void **state)
+{
+	(void)state;
+	struct media *m = media_new();
+	struct store_endpoint a = ep(10, 0, 0, 1, 4000), b = ep(10, 0, 0, 3, 5000);
+	struct store_endpoint c = ep(10, 0, 0, 5, 4002), d = ep(10, 0, 0, 6, 6000);
+	struct store_endpoint x = ep(10, 0, 0, 8, 7000), y = ep(10, 0, 0, 9, 7002);
+	sdp(m, 7, T0, "v=0\nc=IN IP4 10.0.0.3\nm=audio 5000 RTP/AVP 8\n");
+	sdp(m, 8, T0, "v=0\nc=IN IP4 10.0.0.6\nm=audio 6000 RTP/AVP 0\n");
+	for (uint16_t s = 1; s <= 10; s++) {
+		assert_int_equal(rtp(m, T0 + s * 20000, a, b, 8, s, s * 160u, 0x1111, NULL, 160), 1);
+		assert_int_equal(rtp(m, T0 + s * 20000, c, d, 0, s, s * 160u, 0x2222, NULL, 160), 1);
+		rtp(m, T0 + s * 20000, x, y, 0, s, s * 160u, 0x3333, NULL, 160); /* unannounced */
+	}
+	media_bye(m, 8, T0 + 1000000);
+	media_refresh(m);
+	assert_int_equal(media_stream_count(m), 3);
+	media_evict(m, keep_call_7, NULL, T0 + 5000000);
+	assert_int_equal(media_stream_count(m), 1);
+	assert_int_equal(media_stream(m, 0)->h_call_id, 7);
+	for (uint16_t s = 11; s <= 20; s++)
+		assert_int_equal(rtp(m, T0 + s * 20000, a, b, 8, s, s * 160u, 0x1111, NULL, 160), 1);
+	/* The evicted call's address announces nothing any more. */
+	rtp(m, T0 + 500000, c, d, 0, 11, 11 * 160u, 0x2222, NULL, 160);
+	media_finish(m);
+	const struct media_stream *st = media_stream(m, 0);
+	assert_int_equal(st->h_call_id, 7);
+	assert_int_equal(st->packets, 20);
+	assert_int_equal(st->lost, 0);
+	for (size_t i = 0; i < media_stream_count(m); i++)
+		assert_int_not_equal(media_stream(m, i)->h_call_id, 8);
+	media_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_refresh_gives_figures_before_finish),
 		cmocka_unit_test(test_refresh_drops_one_way_when_the_way_back_comes),
 		cmocka_unit_test(test_refresh_keeps_unannounced_streams_finish_drops),
+		cmocka_unit_test(test_evict_forgets_the_calls_that_went),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

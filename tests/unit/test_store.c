@@ -645,6 +645,102 @@ static void test_spool_crossing_from_memory_to_file_reads_back(void **state)
 	store_free(s);
 }
 
+/* hmap_remap: dropped entries go, the others get their new values, and
+ * every key is still found (deleting in a full table moves entries back,
+ * around the end of the table too). */
+static void test_hmap_remap_renumbers_and_deletes(void **state)
+{
+	(void)state;
+	for (size_t n = 1; n <= 20000; n = n * 3 + 1) {
+		struct hmap h;
+		hmap_init(&h);
+		uint32_t *map = calloc(n + 1, sizeof *map);
+		assert_non_null(map);
+		uint32_t next = 0;
+		for (uint32_t v = 1; v <= n; v++) {
+			assert_int_equal(hmap_put(&h, hmap_mix(v, 77), v), 0);
+			map[v] = v % 3 == 0 ? 0 : ++next;
+		}
+		hmap_remap(&h, map, n + 1);
+		assert_int_equal(h.count, next);
+		for (uint32_t v = 1; v <= n; v++) {
+			uint32_t got = 0;
+			int found = hmap_get(&h, hmap_mix(v, 77), &got);
+			assert_int_equal(found, map[v] != 0);
+			if (found)
+				assert_int_equal(got, map[v]);
+		}
+		free(map);
+		hmap_free(&h);
+	}
+}
+
+/* store_compact(): kept records keep their bytes, the strings they name,
+ * and the spool file gives the disk blocks of the dropped ones back. */
+static void test_compact_keeps_bytes_and_frees_spool_disk(void **state)
+{
+	(void)state;
+	struct store *s = store_new();
+	assert_non_null(s);
+	enum { N = 4000, LEN = 4000 }; /* 16 MB: past the spool's memory part */
+	static char buf[LEN];
+	for (int i = 0; i < N; i++) {
+		memset(buf, 'a' + i % 26, LEN);
+		snprintf(buf, 32, "msg-%d", i);
+		char id[32];
+		snprintf(id, sizeof id, "call-%d", i);
+		struct store_msg m;
+		memset(&m, 0, sizeof m);
+		int64_t off = store_spool(s, buf, LEN);
+		assert_true(off >= 0);
+		m.loc_src = STORE_LOC_SPOOL;
+		m.loc_off = (uint64_t)off;
+		m.loc_len = LEN;
+		m.frame = (uint64_t)i + 1;
+		m.call_id = store_intern(s, sv_str(id));
+		assert_int_equal(store_append_msg(s, &m), i);
+	}
+	size_t len;
+	assert_non_null(store_msg_bytes(s, N - 1, &len)); /* flushes nothing: reads wbuf */
+	int64_t before = store_spool_disk(s);
+	/* Keep every 1000th record and the last 100. */
+	uint32_t *map = calloc(N, sizeof *map);
+	uint8_t *keep = calloc(store_str_count(s), 1);
+	uint32_t *smap = calloc(store_str_count(s) + 1, sizeof *smap);
+	assert_true(map && keep && smap);
+	uint32_t k = 0;
+	for (int i = 0; i < N; i++)
+		if (i % 1000 == 0 || i >= N - 100) {
+			map[i] = ++k;
+			keep[store_msg_at(s, (size_t)i)->call_id - 1] = 1;
+		}
+	store_compact(s, map, keep, smap);
+	assert_int_equal(store_msg_count(s), k);
+	assert_int_equal(store_str_count(s), k);
+	for (size_t j = 0; j < k; j++) {
+		const struct store_msg *m = store_msg_at(s, j);
+		int i = (int)m->frame - 1;
+		char want[32];
+		snprintf(want, sizeof want, "msg-%d", i);
+		const char *b = store_msg_bytes(s, j, &len);
+		assert_non_null(b);
+		assert_int_equal(len, LEN);
+		assert_string_equal(b, want);
+		assert_int_equal(b[LEN - 1], 'a' + i % 26);
+		snprintf(want, sizeof want, "call-%d", i);
+		assert_true(sv_eq(store_str(s, m->call_id), sv_str(want)));
+		assert_int_equal(store_intern(s, sv_str(want)), m->call_id);
+	}
+	int64_t after = store_spool_disk(s);
+	/* Where the file system can punch holes, most of the file went. */
+	if (after < before)
+		assert_true(after < before / 2);
+	free(map);
+	free(keep);
+	free(smap);
+	store_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -670,6 +766,8 @@ int main(void)
 		cmocka_unit_test(test_hmap_empty_get_finds_nothing),
 		cmocka_unit_test(test_hmap_key_zero_put_get_replace),
 		cmocka_unit_test(test_hmap_many_keys_put_get_replace),
+		cmocka_unit_test(test_hmap_remap_renumbers_and_deletes),
+		cmocka_unit_test(test_compact_keeps_bytes_and_frees_spool_disk),
 		cmocka_unit_test_setup_teardown(test_hmap_mix_keeps_sequential_ids_apart, hmap_setup, hmap_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,292 @@
+/* track_evict.c - compaction: the oldest finished calls leave, and the
+ * tables are rebuilt dense (ids renumbered), so memory stays flat on a
+ * capture that runs for days.  See track_evict() in track.h.
+ *
+ * Only the renumbering maps are allocated (when that fails nothing has
+ * changed); the tables, hash maps and strings are then rewritten in place
+ * (a new id is never above the old one), so a compaction needs little
+ * more memory than the tables it shrinks. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sipscope/vec.h"
+#include "track_int.h"
+
+size_t track_root_count(const struct tracker *t) { return t->nroots; }
+
+void track_evicted(const struct tracker *t, uint64_t *calls, uint64_t *msgs)
+{
+	*calls = t->evicted_calls;
+	*msgs = t->evicted_msgs;
+}
+
+uint64_t track_call_number(const struct tracker *t, uint32_t call)
+{
+	return call && call <= t->ncalls ? t->calls[call - 1].number : 0;
+}
+
+/* Open: no final response yet (what track_finish() would fail). */
+static int leg_open(const struct call_info *c)
+{
+	return c->method == SIP_M_INVITE
+	       ? c->state == CALL_STATE_SETUP || c->state == CALL_STATE_RINGING
+	       : c->state == CALL_STATE_NONE;
+}
+
+/* Nothing more is expected of the leg, and it has been quiet. */
+static int leg_done(const struct call_info *c, int64_t now, int64_t quiet_us)
+{
+	if (now - c->end_us < quiet_us || c->state == CALL_STATE_IN_CALL)
+		return 0;
+	return !leg_open(c) || now - c->start_us > TIMER_B_US;
+}
+
+struct cand {
+	int64_t last;
+	uint32_t root;
+};
+
+static int cmp_cand(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	if (x->last != y->last)
+		return x->last < y->last ? -1 : 1;
+	return (x->root > y->root) - (x->root < y->root);
+}
+
+/* Victims: the finished roots, oldest last message first, at most `want`.
+ * Marks their legs in gone[] (by 1-based id).  Returns how many, or -1. */
+static long pick_victims(struct tracker *t, size_t want, int64_t quiet_us, uint8_t *gone,
+                         uint32_t **roots)
+{
+	struct cand *c = malloc((t->nroots ? t->nroots : 1) * sizeof *c);
+	if (!c)
+		return -1;
+	size_t n = 0;
+	for (size_t i = 0; i < t->ncalls && n < t->nroots; i++) {
+		if (t->calls[i].info.root)
+			continue;
+		int done = 1;
+		int64_t last = 0;
+		for (uint32_t l = (uint32_t)i + 1; l && done; l = t->calls[l - 1].info.next_leg) {
+			const struct call_info *leg = &t->calls[l - 1].info;
+			done = leg_done(leg, t->last_ts, quiet_us);
+			if (leg->end_us > last)
+				last = leg->end_us;
+		}
+		if (done)
+			c[n++] = (struct cand){ last, (uint32_t)i + 1 };
+	}
+	qsort(c, n, sizeof *c, cmp_cand);
+	if (n > want)
+		n = want;
+	uint32_t *r = malloc((n ? n : 1) * sizeof *r);
+	if (!r) {
+		free(c);
+		return -1;
+	}
+	for (size_t k = 0; k < n; k++) {
+		r[k] = c[k].root;
+		for (uint32_t l = r[k]; l; l = t->calls[l - 1].info.next_leg)
+			gone[l] = 1;
+	}
+	free(c);
+	*roots = r;
+	return (long)n;
+}
+
+/* Index+1 through msg_map (index+1 too), 0 stays 0. */
+static uint32_t m1(const uint32_t *msg_map, uint32_t x) { return x ? msg_map[x - 1] : 0; }
+
+struct maps {
+	uint32_t *call, *msg, *txn, *dlg, *str;
+	uint8_t *str_keep;
+	size_t nc, nm, nt, nd; /* new counts */
+};
+
+static void maps_free(struct maps *m)
+{
+	free(m->call);
+	free(m->msg);
+	free(m->txn);
+	free(m->dlg);
+	free(m->str);
+	free(m->str_keep);
+}
+
+static int maps_build(struct tracker *t, const uint8_t *gone, struct maps *m)
+{
+	size_t nmsgs = store_msg_count(t->s), nstrs = store_str_count(t->s);
+	memset(m, 0, sizeof *m);
+	m->call = calloc(t->ncalls + 1, sizeof *m->call);
+	m->msg = calloc(nmsgs + 1, sizeof *m->msg);
+	m->txn = calloc(t->ntxns + 1, sizeof *m->txn);
+	m->dlg = calloc(t->ndlgs + 1, sizeof *m->dlg);
+	m->str = calloc(nstrs + 1, sizeof *m->str);
+	m->str_keep = calloc(nstrs + 1, 1);
+	if (!m->call || !m->msg || !m->txn || !m->dlg || !m->str || !m->str_keep)
+		return -1;
+	for (size_t i = 1; i <= t->ncalls; i++) {
+		if (gone[i])
+			continue;
+		const struct call_info *c = &t->calls[i - 1].info;
+		m->call[i] = (uint32_t)++m->nc;
+		if (c->call_id)
+			m->str_keep[c->call_id - 1] = 1;
+		if (c->from)
+			m->str_keep[c->from - 1] = 1;
+		if (c->to)
+			m->str_keep[c->to - 1] = 1;
+	}
+	/* Messages of no call (no Call-ID) go too: no list shows them. */
+	for (size_t i = 0; i < nmsgs; i++) {
+		const struct store_msg *r = store_msg_at(t->s, i);
+		if (r->call && r->call <= t->ncalls && !gone[r->call]) {
+			m->msg[i] = (uint32_t)++m->nm;
+			if (r->call_id && r->call_id <= nstrs)
+				m->str_keep[r->call_id - 1] = 1;
+		}
+	}
+	for (size_t i = 1; i <= t->ntxns; i++)
+		if (m1(m->msg, t->txns[i - 1].info.first_msg))
+			m->txn[i] = (uint32_t)++m->nt;
+	for (size_t i = 1; i <= t->ndlgs; i++)
+		if (!gone[t->dlgs[i - 1].call])
+			m->dlg[i] = (uint32_t)++m->nd;
+	return 0;
+}
+
+static void remap_txns(struct tracker *t, const struct maps *m)
+{
+	for (size_t i = 1; i <= t->ntxns; i++) {
+		if (!m->txn[i])
+			continue;
+		struct txn_rec *x = &t->txns[m->txn[i] - 1];
+		*x = t->txns[i - 1];
+		x->info.first_msg = m1(m->msg, x->info.first_msg);
+		x->info.prov_msg = m1(m->msg, x->info.prov_msg);
+		x->info.final_msg = m1(m->msg, x->info.final_msg);
+		x->info.dialog = m->dlg[x->info.dialog];
+		x->info.cancels = m->txn[x->info.cancels];
+		x->info.origin = m->txn[x->info.origin];
+	}
+	t->ntxns = m->nt;
+}
+
+static void remap_dialogs(struct tracker *t, const struct maps *m)
+{
+	for (size_t i = 1; i <= t->ndlgs; i++) {
+		if (!m->dlg[i])
+			continue;
+		struct dlg_info *d = &t->dlgs[m->dlg[i] - 1];
+		*d = t->dlgs[i - 1];
+		d->call = m->call[d->call];
+		d->first_msg = m1(m->msg, d->first_msg);
+		d->txn = m->txn[d->txn];
+		d->next = m->dlg[d->next];
+	}
+	t->ndlgs = m->nd;
+}
+
+static void remap_calls(struct tracker *t, const struct maps *m)
+{
+	t->nroots = 0;
+	for (size_t i = 1; i <= t->ncalls; i++) {
+		if (!m->call[i])
+			continue;
+		struct call_rec *c = &t->calls[m->call[i] - 1];
+		*c = t->calls[i - 1];
+		struct call_info *ci = &c->info;
+		ci->call_id = m->str[ci->call_id];
+		ci->from = m->str[ci->from];
+		ci->to = m->str[ci->to];
+		ci->first_msg = m->msg[ci->first_msg] ? m->msg[ci->first_msg] - 1 : 0;
+		ci->last_msg = m->msg[ci->last_msg] ? m->msg[ci->last_msg] - 1 : 0;
+		ci->first_txn = m->txn[ci->first_txn];
+		ci->root = m->call[ci->root];
+		ci->next_leg = m->call[ci->next_leg];
+		c->first_dlg = m->dlg[c->first_dlg];
+		c->last_leg = m->call[c->last_leg];
+		c->dlg_id = m->dlg[c->dlg_id];
+		if (!c->dlg_id)
+			c->dlg_key = 0;
+		for (size_t k = 0; k < CALL_RECENT_TXNS; k++) {
+			c->recent_txn[k] = m->txn[c->recent_txn[k]];
+			if (!c->recent_txn[k])
+				c->recent_key[k] = 0; /* 0: an empty slot */
+		}
+		t->nroots += !ci->root;
+	}
+	t->ncalls = m->nc;
+}
+
+/* The records (already moved by store_compact), the per-message chain
+ * and the messages waiting for their dialog. */
+static void remap_msgs(struct tracker *t, const struct maps *m, size_t old_nmsgs)
+{
+	for (size_t i = 0; i < m->nm; i++) {
+		struct store_msg *r = store_msg_at(t->s, i);
+		r->call = m->call[r->call];
+		r->txn = m->txn[r->txn];
+		r->dialog = m->dlg[r->dialog];
+		r->request_msg = m1(m->msg, r->request_msg);
+	}
+	for (size_t i = 0; i < old_nmsgs && i < t->cap_prev; i++)
+		if (m->msg[i])
+			t->prev_msg[m->msg[i] - 1] = m1(m->msg, t->prev_msg[i]);
+	if (m->nm < t->cap_prev)
+		memset(t->prev_msg + m->nm, 0, (t->cap_prev - m->nm) * sizeof *t->prev_msg);
+	size_t n = 0;
+	for (size_t i = 0; i < t->norphans; i++)
+		if (m->msg[t->orphans[i]])
+			t->orphans[n++] = m->msg[t->orphans[i]] - 1;
+	t->norphans = n;
+}
+
+long track_evict(struct tracker *t, size_t keep, int64_t quiet_us,
+                 const struct track_evict_hooks *hooks)
+{
+	if (t->nroots <= keep)
+		return 0;
+	size_t old_nmsgs = store_msg_count(t->s);
+	size_t old_ncalls = t->ncalls;
+	uint8_t *gone = calloc(t->ncalls + 1, 1);
+	uint32_t *victims = NULL;
+	struct maps m;
+	memset(&m, 0, sizeof m);
+	long n = gone ? pick_victims(t, t->nroots - keep, quiet_us, gone, &victims) : -1;
+	if (n <= 0)
+		goto out;
+	if (maps_build(t, gone, &m) < 0) {
+		n = -1;
+		goto out;
+	}
+	for (long k = 0; k < n; k++) {
+		/* Timer B/F ran out on an open leg: failed, as track_finish() says. */
+		for (uint32_t l = victims[k]; l; l = t->calls[l - 1].info.next_leg)
+			if (leg_open(&t->calls[l - 1].info) &&
+			    (t->calls[l - 1].info.method == SIP_M_INVITE || t->calls[l - 1].info.first_txn))
+				t->calls[l - 1].info.state = CALL_STATE_FAILED;
+		if (hooks && hooks->evicting)
+			hooks->evicting(hooks->ctx, victims[k]);
+	}
+	store_compact(t->s, m.msg, m.str_keep, m.str);
+	hmap_remap(&t->txn_index, m.txn, t->ntxns + 1);
+	hmap_remap(&t->tokens, m.call, t->ncalls + 1);
+	hmap_remap(&t->by_callid, m.call, t->ncalls + 1);
+	remap_txns(t, &m);
+	remap_dialogs(t, &m);
+	remap_calls(t, &m);
+	remap_msgs(t, &m, old_nmsgs);
+	/* Overflow signatures are keyed by old transaction ids: forgotten. */
+	hmap_free(&t->seen);
+	t->evicted_calls += (uint64_t)n;
+	t->evicted_msgs += old_nmsgs - m.nm;
+	if (hooks && hooks->remapped)
+		hooks->remapped(hooks->ctx, m.call, old_ncalls, m.msg, old_nmsgs);
+out:
+	maps_free(&m);
+	free(victims);
+	free(gone);
+	return n;
+}
