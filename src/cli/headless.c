@@ -4,7 +4,8 @@
  * A call has ended when nothing more is expected of it: a non-INVITE
  * request got its final response, the BYE of an answered INVITE got its
  * response, or the INVITE failed (busy, rejected, diverted, cancelled
- * with its final response, 408).  The line is the call as it stands then
+ * with its final response, 408); one answered 401/407 waits 32 s for the
+ * request again with credentials.  The line is the call as it stands then
  * (a later ACK or retransmission is not in its count).  When the capture
  * stops, the calls still open are printed as they stand.
  *
@@ -74,9 +75,21 @@ static int64_t wall_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Has the call (its root leg) reached a state nothing more will change? */
+/* A 401/407 asks for the request again with credentials (RFC 3261 22.2),
+ * in the same call: the call waits this long of quiet for it. */
+#define CHALLENGE_WAIT_US (64 * 500000LL) /* 64*T1, as Timer B/F */
+
+static int challenged(const struct call_info *c)
+{
+	return c->final_status == 401 || c->final_status == 407;
+}
+
+/* Has the call (its root leg) reached a state nothing more will change?
+ * A challenged one is left to sweep_challenged(). */
 static int call_ended(const struct call_info *c)
 {
+	if (challenged(c))
+		return 0;
 	switch ((enum call_state)c->state) {
 	case CALL_STATE_COMPLETED:
 		return c->method != SIP_M_INVITE || c->bye_ok_us != 0; /* BYE answered */
@@ -140,6 +153,28 @@ static void print_ended(struct hl *h)
 		h->rc = 2;
 		stop_sig = SIGPIPE;
 	}
+}
+
+/* Challenged calls whose retry never came within CHALLENGE_WAIT_US of
+ * `now` (capture time): they ended at the 401/407.  Looked for once a
+ * second; a scan of the calls is cheap next to a second of traffic. */
+static void sweep_challenged(struct hl *h, int64_t now)
+{
+	if (grow_printed(h) < 0)
+		return;
+	for (size_t i = 0; i < track_call_count(h->t); i++) {
+		const struct call_info *c = track_call(h->t, i);
+		if (c->root || h->printed[i] || !challenged(c))
+			continue;
+		struct call_totals tot;
+		track_call_totals(h->t, (uint32_t)i + 1, &tot);
+		if (now - tot.end_us < CHALLENGE_WAIT_US)
+			continue;
+		print_call(h, i);
+		h->ended++;
+	}
+	if (!h->a->quiet)
+		fflush(stdout);
 }
 
 /* A call about to be evicted: its line, if not out yet (it has been
@@ -409,7 +444,7 @@ int headless_run(const struct headless_args *a)
 		fflush(stdout);
 	}
 	char err[512];
-	int64_t t_end = a->duration_us ? mono_us() + a->duration_us : 0;
+	int64_t t_end = a->duration_us ? mono_us() + a->duration_us : 0, last_sweep = mono_us();
 	while (!stop_sig) {
 		if (hup_sig) {
 			hup_sig = 0;
@@ -424,6 +459,15 @@ int headless_run(const struct headless_args *a)
 		}
 		int r = read_batch(&h);
 		print_ended(&h);
+		if (mono_us() - last_sweep >= 1000000) {
+			/* capture time; live, the clock goes on without packets */
+			size_t nm = store_msg_count(h.store);
+			int64_t now = nm ? store_msg_at(h.store, nm - 1)->ts_us : 0;
+			if (pcap_src_is_live(h.src) && wall_us() > now)
+				now = wall_us();
+			sweep_challenged(&h, now);
+			last_sweep = mono_us();
+		}
 		evict(&h);
 		if (h.save && pcap_save_flush(h.save, err, sizeof err) < 0) {
 			fprintf(stderr, "sipscope: %s\n", err);

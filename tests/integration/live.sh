@@ -12,6 +12,16 @@ expect "-N -r FILE: every call of the file, each as it ends" 0 "$BIN" -N -r "$S/
 "$BIN" calls -r "$S/busy_udp.pcap" --format json >"$T/b"
 cmp -s "$T/a" "$T/b" && ok "-N -r - --format json: the lines of 'calls --format json'" ||
 	bad "-N -r - --format json: the lines of 'calls --format json'" "$T/a"
+# 401/407: the call waits for the request again with credentials (one line
+# at its 200), and ends at the challenge when none comes within 32 s.
+python3 "$ROOT/tests/integration/pcap_trickle.py" "$S/register_udp.pcap" 1.5 "$T/ch.out" "$T/ch.snap" \
+	1-2 3-4 5-6 9-12+40 | "$BIN" -N -r - >"$T/ch.out" 2>"$T/ch.err"
+if [ "$(grep -c '1-12538@' "$T/ch.out")" = 1 ] && grep -qE 'completed +4 .* 200 .*1-12538@' "$T/ch.out" &&
+	grep -qE 'completed +2 .* 401 .*2-12538@' "$T/ch.snap" && grep -qE ' 200 .*3-12538@' "$T/ch.snap"; then
+	ok "-N: a REGISTER answered 401 waits for its retry (one line, at the 200); unanswered, it ends 32 s on"
+else
+	bad "-N: a REGISTER answered 401 waits for its retry; unanswered, it ends 32 s on" "$T/ch.out"
+fi
 # --max-calls: a synthetic capture of many calls through a small limit;
 # every call is printed once, as without the limit, and evictions counted.
 if ${CC:-cc} -std=c11 -O2 -o "$T/gen_capture" "$ROOT/tests/bench/gen_capture.c" 2>"$T/err" &&
