@@ -18,6 +18,7 @@
 
 #include "sipscope/escape.h"
 #include "sipscope/db.h"
+#include "sipscope/hep.h"
 #include "ui.h"
 
 #define SLICE_US 20000      /* loading work between two polls */
@@ -98,6 +99,13 @@ void ui_put_cells(const struct ui *ui, int y, const struct ladder_cell *cells, s
 	attrset(A_NORMAL);
 }
 
+/* What a live capture reads: the interface, or the first HEP listener. */
+static const char *live_name(const struct ui *ui)
+{
+	const struct ui_args *a = ui->args;
+	return a->iface ? a->iface : a->nhep_listen ? a->hep_listen[0] : "?";
+}
+
 void ui_frame(struct ui *ui, const char *title, const char *hints)
 {
 	char line[512];
@@ -106,10 +114,10 @@ void ui_frame(struct ui *ui, const char *title, const char *hints)
 	int n;
 	if (ui->live)
 		n = snprintf(line, sizeof line, " sipscope - %s   [live on %s, %llu dropped]", title,
-		             ui->args->iface, (unsigned long long)pcap_src_dropped(ui->src));
+		             live_name(ui), (unsigned long long)pcap_src_dropped(ui->src));
 	else if (ui->live_stopped)
 		n = snprintf(line, sizeof line, " sipscope - %s   [capture on %s stopped]", title,
-		             ui->args->iface);
+		             live_name(ui));
 	else if (ui->loading && ui->bytes_total)
 		n = snprintf(line, sizeof line, " sipscope - %s   [loading %d%%]", title,
 		             (int)(ui->bytes_done * 100 / ui->bytes_total));
@@ -424,7 +432,13 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 		ui->src = NULL; /* read whole below, before the screen opens */
 	} else {
 		ui->src = a->iface ? pcap_src_open_live(a->iface, err, sizeof err)
-		                   : pcap_src_open_opts(a->files, a->nfiles, 1, err, sizeof err);
+		          : a->nfiles ? pcap_src_open_opts(a->files, a->nfiles, 1, err, sizeof err)
+		                      : NULL;
+		for (size_t i = 0; i < a->nhep_listen && (ui->src || (!a->iface && !a->nfiles)); i++) {
+			struct hep_listener *l = hep_listen_open(a->hep_listen[i], a->hep_key, err,
+			                                         sizeof err);
+			ui->src = l ? pcap_src_add_hep(ui->src, l, err, sizeof err) : NULL;
+		}
 		if (!ui->src || (a->bpf && pcap_src_set_filter(ui->src, a->bpf, err, sizeof err) < 0)) {
 			fprintf(stderr, "sipscope: %s\n", err);
 			return -1;
@@ -444,9 +458,19 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 	if (ui->src)
 		store_set_fetcher(ui->store, pcap_src_fetch, ui->src);
 	ingest_set_correlate(ui->ingest, a->correlate);
+	if (a->hep_send) {
+		struct hep_send_opts so = *a->hep_send;
+		so.wait_when_full = !ui->live; /* a file can wait for the network */
+		ui->hep = hep_send_open(&so, err, sizeof err);
+		if (!ui->hep) {
+			fprintf(stderr, "sipscope: --hep-send %s\n", err);
+			return -1;
+		}
+		ingest_set_tap(ui->ingest, hep_send_tap, ui->hep);
+	}
 	/* Saving calls as .pcap needs each message's first frame; a live
 	 * capture cannot be read again, so it does not keep them. */
-	ingest_keep_frame_ranges(ui->ingest, a->iface == NULL);
+	ingest_keep_frame_ranges(ui->ingest, !ui->live);
 	/* --rtp: media is followed while loading and live; the figures are
 	 * refreshed on each redraw (media_refresh) until the end. */
 	if (a->rtp && !ui->from_db) {
@@ -500,6 +524,15 @@ static void close_capture(struct ui *ui)
 	if (ui->dbw && ui->tracker && db_sync(ui->dbw, ui->store, ui->tracker) < 0)
 		fprintf(stderr, "sipscope: --db: %s\n", db_error(ui->dbw));
 	db_close(ui->dbw);
+	if (ui->hep) {
+		struct hep_send_stats ss;
+		hep_send_drain(ui->hep, 2000);
+		hep_send_stats(ui->hep, &ss);
+		fprintf(stderr, "sipscope: HEP: %llu SIP messages sent to %s, %llu dropped\n",
+		        (unsigned long long)ss.sent, ui->args->hep_send->url,
+		        (unsigned long long)ss.dropped);
+		hep_send_close(ui->hep);
+	}
 	calllist_free(ui->calls);
 	check_free(ui->check);
 	ingest_free(ui->ingest);
@@ -595,6 +628,13 @@ int ui_run(const struct ui_args *a)
 		/* A redraw waits out REDRAW_US; frames wake us at once. */
 		int64_t wait = dirty ? (REDRAW_US - (now_us() - last_draw)) / 1000 : 1000;
 		int timeout = ui.loading && !ui.stalled ? 0 : wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait;
+		/* Live sources that cannot be polled as one (a HEP listener over
+		 * TCP, several sources): read them every 50 ms. */
+		if (ui.live && pfd[1].fd < 0 && timeout > 50)
+			timeout = 50;
+		int hw = ui.hep ? hep_send_poll(ui.hep) : -1;
+		if (hw >= 0 && hw < timeout)
+			timeout = hw;
 		reading = ui.live || ui.loading;
 		int nfds = reading && pfd[1].fd >= 0 ? 2 : 1;
 		int pr = poll(pfd, (nfds_t)nfds, timeout);

@@ -28,6 +28,10 @@ struct ui_args {
 	const char *db;       /* also write the calls into this sqlite database */
 	int ascii;
 	int rtp;              /* --rtp: follow RTP/RTCP (media column, streams in the ladder) */
+	const char *const *hep_listen; /* --hep-listen: HEP collectors as sources too */
+	size_t nhep_listen;
+	const char *hep_key;
+	const struct hep_send_opts *hep_send; /* --hep-send, or NULL */
 };
 
 /* Run the viewer until the user quits.  Returns an exit code (0, or 2
@@ -69,9 +73,11 @@ struct ui_view {
 };
 
 struct db_writer;
+struct hep_sender;
 
 struct ui {
 	struct db_writer *dbw; /* --db: synced every second and at the end */
+	struct hep_sender *hep; /* --hep-send */
 	int from_db;           /* the capture is a database: no frames to read */
 	struct store *store;
 	struct tracker *tracker;
