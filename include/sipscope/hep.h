@@ -74,9 +74,11 @@ struct hep_sender;
  * in err (bad URL, unknown host).  Owner frees with hep_send_close(). */
 struct hep_sender *hep_send_open(const struct hep_send_opts *o, char *err, size_t errlen);
 
-/* Queue one message (its bytes copied) and send what the socket takes.
- * Never blocks unless wait_when_full (then at most 1 s per call): when the
- * queue is full the message is dropped and counted. */
+/* Queue one message (its bytes copied); the queue goes out in batches
+ * (a sendmmsg() per 64 UDP packets), the rest at the next hep_send_poll(),
+ * which the caller's loop makes every few milliseconds.  Never blocks
+ * unless wait_when_full (then at most 1 s per call): when the queue is
+ * full the message is dropped and counted. */
 void hep_send_msg(struct hep_sender *s, const struct store_endpoint *src,
                   const struct store_endpoint *dst, uint8_t proto, int64_t ts_us,
                   const char *bytes, size_t len, const char *call_id, size_t call_id_len);

@@ -4,10 +4,12 @@
  * Capture must never wait on the network, so packets go through a
  * bounded byte queue: what the socket does not take now waits there, and
  * what does not fit the queue is dropped and counted.  Each packet in the
- * queue is a 2-byte length and the HEP bytes (UDP sends one datagram per
- * packet; TCP writes the bytes as a stream, HEP3 frames itself).  A TCP
+ * queue is a 2-byte length and the HEP bytes for UDP (a datagram each,
+ * 64 to a sendmmsg()); for TCP the queue is the stream itself, HEP3
+ * packets back to back (each says its length), written in big pieces.  A TCP
  * connection that fails is made again after a backoff (100 ms doubling up
  * to 5 s); meanwhile the queue fills, then drops. */
+#define _GNU_SOURCE /* sendmmsg */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -24,6 +26,8 @@
 #include "sipscope/hep.h"
 
 #define QUEUE_DEFAULT (8u << 20)
+#define UDP_BATCH 64 /* datagrams per sendmmsg(); also when hep_send_msg() sends */
+#define TCP_WRITE (128u << 10) /* bytes queued before hep_send_msg() writes to TCP */
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 
@@ -32,6 +36,7 @@ struct hep_sender {
 	uint32_t capture_id;
 	const char *key;
 	int wait_when_full;
+	int stalled;       /* a wait for room timed out: drop until the queue empties */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	int fd;            /* -1 while TCP is down */
@@ -41,7 +46,9 @@ struct hep_sender {
 	uint8_t *q;        /* [len16][bytes]... from head to tail */
 	size_t cap, head, tail;
 	size_t partial;    /* TCP: bytes of the head packet already written */
-	uint8_t pkt[HEP_MAX_PACKET];
+	size_t npending;   /* packets in the queue */
+	struct mmsghdr mm[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
 	struct hep_send_stats st;
 };
 
@@ -101,6 +108,10 @@ struct hep_sender *hep_send_open(const struct hep_send_opts *o, char *err, size_
 		snprintf(err, errlen, "HEP version %d: give 2 or 3", o->version);
 		return NULL;
 	}
+	if (tcp && o->version == 2) { /* a v2 packet does not say its length */
+		snprintf(err, errlen, "%s: HEP v2 goes over UDP only (tcp: needs v3)", o->url);
+		return NULL;
+	}
 	struct addrinfo hints = { .ai_socktype = tcp ? SOCK_STREAM : SOCK_DGRAM }, *ai;
 	int rc = getaddrinfo(host, port, &hints, &ai);
 	if (rc != 0) {
@@ -154,6 +165,12 @@ void hep_send_stats(const struct hep_sender *s, struct hep_send_stats *out) { *o
 
 static size_t pkt_len(const uint8_t *p) { return (size_t)p[0] << 8 | p[1]; }
 
+/* Bytes the queued packet at offset o takes in the queue. */
+static size_t rec_len(const struct hep_sender *s, size_t o)
+{
+	return s->tcp ? pkt_len(s->q + o + 4) : 2 + pkt_len(s->q + o);
+}
+
 /* Write queued packets until the socket would block.  Returns 1 when
  * the queue is empty. */
 static int flush(struct hep_sender *s)
@@ -178,35 +195,55 @@ static int flush(struct hep_sender *s)
 		s->connecting = 0;
 		s->backoff_ms = BACKOFF_MIN_MS;
 	}
-	while (s->head != s->tail) {
-		uint8_t *p = s->q + s->head;
-		size_t n = pkt_len(p);
-		ssize_t w = s->tcp ? send(s->fd, p + 2 + s->partial, n - s->partial, MSG_NOSIGNAL)
-		                   : send(s->fd, p + 2, n, 0);
+	while (!s->tcp && s->head != s->tail) {
+		/* UDP: up to UDP_BATCH datagrams a syscall. */
+		size_t k = 0;
+		for (size_t o = s->head; o != s->tail && k < UDP_BATCH; k++) {
+			size_t n = pkt_len(s->q + o);
+			s->iov[k] = (struct iovec){ s->q + o + 2, n };
+			s->mm[k].msg_hdr = (struct msghdr){ .msg_iov = &s->iov[k], .msg_iovlen = 1 };
+			o += 2 + n;
+		}
+		int w = sendmmsg(s->fd, s->mm, (unsigned)k, MSG_DONTWAIT);
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			break;
 		if (w < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-				break;
-			if (s->tcp) {
-				tcp_down(s);
-				break;
-			}
-			/* UDP: the collector is not there (ECONNREFUSED) or the
-			 * packet was refused: this one is lost, the next may go. */
+			/* The collector is not there (ECONNREFUSED) or the packet
+			 * was refused: this one is lost, the next may go. */
 			s->st.send_errors++;
 			s->st.dropped++;
-			s->head += 2 + n;
-			continue;
+			w = 1;
+		} else {
+			s->st.sent += (uint64_t)w;
 		}
-		if (s->tcp && (size_t)w < n - s->partial) {
-			s->partial += (size_t)w;
+		for (int i = 0; i < w; i++)
+			s->head += 2 + pkt_len(s->q + s->head);
+		s->npending -= (size_t)w;
+	}
+	while (s->tcp && s->head != s->tail) {
+		/* partial: bytes of the head packet already written */
+		ssize_t w = send(s->fd, s->q + s->head + s->partial, s->tail - s->head - s->partial,
+		                 MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				tcp_down(s);
 			break;
 		}
-		s->partial = 0;
-		s->head += 2 + n;
-		s->st.sent++;
+		s->partial += (size_t)w;
+		while (s->head != s->tail && s->partial >= rec_len(s, s->head)) {
+			size_t n = rec_len(s, s->head);
+			s->partial -= n;
+			s->head += n;
+			s->npending--;
+			s->st.sent++;
+		}
+		if (s->partial)
+			break; /* the socket is full */
 	}
-	if (s->head == s->tail)
+	if (s->head == s->tail) {
 		s->head = s->tail = 0;
+		s->stalled = 0;
+	}
 	return s->head == s->tail;
 }
 
@@ -214,6 +251,8 @@ static int flush(struct hep_sender *s)
  * unsent part does not start at the front.  Returns 0 or -1. */
 static int make_room(struct hep_sender *s, size_t need)
 {
+	/* A TCP packet being written stays where it is: partial counts
+	 * from head, and moving the head packet keeps that true. */
 	if (s->tail + need <= s->cap)
 		return 0;
 	if (s->head) { /* partial stays: it counts from the head packet */
@@ -234,18 +273,20 @@ void hep_send_msg(struct hep_sender *s, const struct store_endpoint *src,
 		.payload = (const uint8_t *)bytes, .len = len, .correlation = call_id,
 		.correlation_len = call_id_len,
 	};
-	long n = s->version == 2 ? hep2_encode(&m, s->pkt, sizeof s->pkt)
-	                         : hep3_encode(&m, s->pkt, sizeof s->pkt);
-	if (n < 0) {
-		s->st.too_big++;
-		s->st.dropped++;
-		return;
-	}
-	flush(s);
-	if (make_room(s, 2 + (size_t)n) < 0 && s->wait_when_full) {
-		/* A file being read can wait; a live capture cannot. */
+	/* Room for the packet at its largest (the chunk headers and fixed
+	 * chunks take under 160 bytes); it is encoded in place. */
+	size_t pre = s->tcp ? 0 : 2; /* UDP: the 2-byte length first */
+	size_t need = pre + len + m.key_len + call_id_len + 160;
+	if (need > pre + HEP_MAX_PACKET)
+		need = pre + HEP_MAX_PACKET;
+	if (make_room(s, need) < 0)
+		flush(s);
+	if (make_room(s, need) < 0 && s->wait_when_full && !s->stalled) {
+		/* A file being read can wait; a live capture cannot.  A
+		 * collector that takes nothing for a second is not waited for
+		 * again until the queue has gone out. */
 		int64_t until = mono_ms() + 1000;
-		while (make_room(s, 2 + (size_t)n) < 0 && mono_ms() < until) {
+		while (make_room(s, need) < 0 && mono_ms() < until) {
 			if (s->fd >= 0) {
 				struct pollfd p = { .fd = s->fd, .events = POLLOUT };
 				poll(&p, 1, 10);
@@ -254,17 +295,30 @@ void hep_send_msg(struct hep_sender *s, const struct store_endpoint *src,
 			}
 			flush(s);
 		}
+		s->stalled = make_room(s, need) < 0;
 	}
-	if (make_room(s, 2 + (size_t)n) < 0) {
+	if (make_room(s, need) < 0) {
 		s->st.dropped++;
 		return;
 	}
-	s->q[s->tail] = (uint8_t)(n >> 8);
-	s->q[s->tail + 1] = (uint8_t)n;
-	memcpy(s->q + s->tail + 2, s->pkt, (size_t)n);
-	s->tail += 2 + (size_t)n;
+	uint8_t *at = s->q + s->tail + pre;
+	size_t cap = s->cap - s->tail - pre;
+	long n = s->version == 2 ? hep2_encode(&m, at, cap) : hep3_encode(&m, at, cap);
+	if (n < 0) {
+		s->st.too_big++;
+		s->st.dropped++;
+		return;
+	}
+	if (pre) {
+		at[-2] = (uint8_t)(n >> 8);
+		at[-1] = (uint8_t)n;
+	}
+	s->tail += pre + (size_t)n;
 	s->st.queued++;
-	flush(s);
+	/* Sent in batches: a syscall per UDP_BATCH packets (TCP_WRITE bytes),
+	 * and the rest at the caller's next hep_send_poll() (every few ms). */
+	if (++s->npending >= UDP_BATCH && (!s->tcp || s->tail - s->head >= TCP_WRITE))
+		flush(s);
 }
 
 void hep_send_tap(void *ctx, const struct store_endpoint *src, const struct store_endpoint *dst,
@@ -299,7 +353,9 @@ void hep_send_drain(struct hep_sender *s, int timeout_ms)
 	/* What could not go is lost: count it. */
 	while (s->head != s->tail) {
 		s->st.dropped++;
-		s->head += 2 + pkt_len(s->q + s->head);
+		s->head += rec_len(s, s->head);
 	}
 	s->head = s->tail = 0;
+	s->npending = 0;
+	s->partial = 0;
 }

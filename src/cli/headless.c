@@ -384,6 +384,8 @@ int headless_run(const struct headless_args *a)
 				fprintf(stderr, "sipscope: SIGHUP: writing a new %s\n", pcap_save_path(h.save));
 		}
 		int r = read_batch(&h);
+		if (h.hep)
+			hep_send_poll(h.hep); /* what the batch queued goes now */
 		print_ended(&h);
 		if (h.save && pcap_save_flush(h.save, err, sizeof err) < 0) {
 			fprintf(stderr, "sipscope: %s\n", err);
