@@ -20,6 +20,16 @@ expect "agent=x in a filter: status 2" 2 "$BIN" calls -r "$S/hep3_udp.pcap" --fi
 [ "$(tail -n +2 "$T/out" | wc -l)" = 0 ] && ok "agent=- keeps only calls seen without HEP" ||
 	bad "agent=- keeps only calls seen without HEP" "$T/out"
 
+"$BIN" --help >"$T/help" 2>&1
+missing=""
+for o in hep-send hep-listen hep-id hep-key hep-version; do
+	grep -q -- "--$o" "$T/help" || missing="$missing --$o (help)"
+	m=$(printf '%s' "--$o" | sed 's/-/\\-/g') # as roff writes it: \-\-hep\-send
+	grep -qF -- "$m" "$ROOT/man/sipscope.1" || missing="$missing --$o (man)"
+done
+[ -z "$missing" ] && ok "--help and sipscope(1) document every HEP option" ||
+	{ echo "missing:$missing" >"$T/d"; bad "--help and sipscope(1) document every HEP option" "$T/d"; }
+
 # hep_wait FILE TEXT TENTHS: until FILE holds TEXT, at most TENTHS/10 s
 hep_wait() {
 	i=0
