@@ -42,7 +42,7 @@ static const struct col_def cols[CL__COUNT] = {
 	[CL_UA] = { "User-Agent", "ua", 20 },
 	[CL_PROBLEMS] = { "Problems", "problems", 8 },
 	[CL_MEDIA] = { "Media", "media", 7 },
-	[CL_AGENT] = { "Agent", "agent", 8 },
+	[CL_AGENT] = { "Agent", "agent", 10 },
 };
 
 enum term_kind {

@@ -469,8 +469,8 @@ struct ui_view *ui_calls_new(struct ui *ui)
 		cv->cols[cv->ncols++] = default_cols[i];
 		if (default_cols[i] == CL_PROBLEMS && ingest_media(ui->ingest))
 			cv->cols[cv->ncols++] = CL_MEDIA;
+		if (default_cols[i] == CL_PROBLEMS && ui->args->nhep_listen)
+			cv->cols[cv->ncols++] = CL_AGENT; /* a collector: which agent saw the call */
 	}
-	if (ui->args->nhep_listen) /* a collector: which agent saw the call */
-		cv->cols[cv->ncols++] = CL_AGENT;
 	return &cv->base;
 }
