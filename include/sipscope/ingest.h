@@ -104,7 +104,8 @@ void ingest_set_correlate(struct ingest *in, const char *header);
  * IP protocol (17 UDP, 6 for TCP and what runs over it), its capture time
  * and its Call-ID (a view, NULL when none).  Called on the parse stage's
  * thread (the worker thread of ingest_run()).  fn NULL: none.  The HEP
- * agent (hep_send_tap) is one. */
+ * agent (hep_send_tap) is one.  Messages found inside HEP packets of the
+ * capture are not tapped (an agent would resend its own output). */
 typedef void (*ingest_tap_fn)(void *ctx, const struct store_endpoint *src,
                               const struct store_endpoint *dst, uint8_t proto, int64_t ts_us,
                               const char *bytes, size_t len, const char *call_id,

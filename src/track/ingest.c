@@ -259,7 +259,10 @@ int ingest_emit(struct ingest *in, const struct frame *f, const struct l4_packet
 	it.to_uri = cap_len(sip_addr_uri(sip_header_get(m, SIP_H_TO)));
 	if (in->media)
 		media_note_sip(in->media, m, it.ti.h_call_id, r->ts_us);
-	if (in->tap)
+	/* HEP found inside a captured packet is not sent on: an agent that
+	 * captures its own output would send it again and again.  What a
+	 * collector rebuilt (f->hep) is, so one can relay to another. */
+	if (in->tap && !(pkt->hep && !f->hep))
 		in->tap(in->tap_ctx, &pkt->src, &pkt->dst, transport == STORE_TP_UDP ? 17 : 6, r->ts_us,
 		        bytes, len, m->call_id.p, m->call_id.len);
 	deliver(in, &it);
