@@ -19,6 +19,7 @@
 #include "guard.h"
 #include "sipscope/decode.h"
 #include "sipscope/hep.h"
+#include "sipscope/ingest.h"
 
 static const char SIP[] = "INVITE sip:bob@example.com SIP/2.0\r\nCall-ID: abc@h\r\n\r\n";
 
@@ -386,6 +387,58 @@ static void test_sender_queue_full_drops_and_counts(void **state)
 	hep_send_close(s);
 }
 
+static int taps;
+
+static void count_tap(void *ctx, const struct store_endpoint *src, const struct store_endpoint *dst,
+                      uint8_t proto, int64_t ts_us, const char *bytes, size_t len,
+                      const char *call_id, size_t call_id_len)
+{
+	(void)ctx, (void)src, (void)dst, (void)proto, (void)ts_us, (void)bytes, (void)len;
+	assert_int_equal(call_id_len, 5);
+	assert_memory_equal(call_id, "abc@h", 5);
+	taps++;
+}
+
+/* The agent's tap: a message rebuilt by the collector is tapped (relay),
+ * one found inside HEP in the capture is not (an agent would resend its
+ * own output forever), a plain one is. */
+static void test_tap_skips_hep_found_in_the_capture(void **state)
+{
+	(void)state;
+	struct store *st = store_new();
+	struct tracker *t = track_new(st);
+	struct ingest *in = ingest_new(st, t);
+	ingest_set_tap(in, count_tap, NULL);
+	struct hep_msg m = msg4();
+	uint8_t hep[2048], frame[4096];
+	long hn = hep3_encode(&m, hep, sizeof hep);
+	/* the HEP packet itself on the wire, to a collector's port */
+	struct hep_msg outer = msg4();
+	outer.payload = hep;
+	outer.len = (size_t)hn;
+	outer.dst.port = 9060;
+	long n = hep_frame_build(&outer, 0, frame, sizeof frame);
+	struct frame f = { .no = 1, .ts_us = 1, .data = frame, .caplen = (uint32_t)n, .len = (uint32_t)n,
+	                   .dlt = DLT_EN10MB };
+	taps = 0;
+	ingest_frame(in, &f);
+	assert_int_equal(taps, 0);
+	assert_int_equal(ingest_stats(in)->sip_msgs, 1); /* shown all the same */
+	n = hep_frame_build(&m, 0, frame, sizeof frame); /* plain SIP */
+	f.no = 2;
+	f.caplen = f.len = (uint32_t)n;
+	ingest_frame(in, &f);
+	assert_int_equal(taps, 1);
+	f.no = 3;
+	f.hep = 3; /* rebuilt by a collector */
+	f.hep_capture_id = 9;
+	ingest_frame(in, &f);
+	assert_int_equal(taps, 2);
+	ingest_free(in);
+	track_free(t);
+	store_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_agent_to_collector_tcp_v3),
 		cmocka_unit_test(test_collector_counts_bad_key_and_garbage_and_goes_on),
 		cmocka_unit_test(test_sender_queue_full_drops_and_counts),
+		cmocka_unit_test(test_tap_skips_hep_found_in_the_capture),
 	};
 	return cmocka_run_group_tests(tests, guard_setup, guard_teardown);
 }
