@@ -134,7 +134,7 @@ void ui_frame(struct ui *ui, const char *title, const char *hints)
 		snprintf(line, sizeof line, " %s", ui->status);
 		attrset(A_BOLD);
 	} else {
-		char extra[64] = "";
+		char extra[128] = "";
 		if (ui->live)
 			snprintf(extra, sizeof extra, "  Dropped: %llu",
 			         (unsigned long long)pcap_src_dropped(ui->src));
@@ -143,6 +143,13 @@ void ui_frame(struct ui *ui, const char *title, const char *hints)
 			         (int)(ui->bytes_done * 100 / ui->bytes_total));
 		else if (ui->loading)
 			snprintf(extra, sizeof extra, "  Loading");
+		if (ui->hep) { /* the agent's queue overflowed, or the collector refused */
+			struct hep_send_stats hs;
+			hep_send_stats(ui->hep, &hs);
+			size_t l = strlen(extra);
+			snprintf(extra + l, sizeof extra - l, "  HEP sent: %llu dropped: %llu",
+			         (unsigned long long)hs.sent, (unsigned long long)hs.dropped);
+		}
 		snprintf(line, sizeof line, " Calls: %zu/%zu  Messages: %llu  Malformed: %llu  "
 		         "Frames: %llu%s%s%s", calllist_count(ui->calls), calllist_total(ui->calls),
 		         (unsigned long long)st->sip_msgs, (unsigned long long)st->malformed,
@@ -586,6 +593,9 @@ int ui_run(const struct ui_args *a)
 		int reading = ui.live || ui.loading;
 		if (reading && (cap_ready || (ui.loading && !ui.stalled)) && load_slice(&ui))
 			dirty = 1;
+		/* What the slice queued for the HEP collector goes now, before
+		 * the status line counts it. */
+		int hep_wait = ui.hep ? hep_send_poll(ui.hep) : -1;
 		int64_t t = now_us();
 		if (ui.grew) { /* read during a prompt */
 			dirty = 1;
@@ -632,9 +642,8 @@ int ui_run(const struct ui_args *a)
 		 * TCP, several sources): read them every 50 ms. */
 		if (ui.live && pfd[1].fd < 0 && timeout > 50)
 			timeout = 50;
-		int hw = ui.hep ? hep_send_poll(ui.hep) : -1;
-		if (hw >= 0 && hw < timeout)
-			timeout = hw;
+		if (hep_wait >= 0 && hep_wait < timeout)
+			timeout = hep_wait;
 		reading = ui.live || ui.loading;
 		int nfds = reading && pfd[1].fd >= 0 ? 2 : 1;
 		int pr = poll(pfd, (nfds_t)nfds, timeout);
