@@ -104,7 +104,8 @@ struct hep_listen_stats;
  * source of listeners only.  Its frames are the agents' messages rebuilt
  * as Ethernet frames (DLT_EN10MB) with f->hep and f->hep_capture_id set;
  * a capture filter applies to them as to a file.  Returns the source, or
- * NULL with the reason in err. */
+ * NULL with the reason in err (s, when given, is left open for the
+ * caller to close). */
 struct pcap_src *pcap_src_add_hep(struct pcap_src *s, struct hep_listener *l, char *err,
                                   size_t errlen);
 /* The counters of every HEP listener summed; 0 when there is none. */

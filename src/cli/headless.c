@@ -238,7 +238,13 @@ static int open_all(struct hl *h)
 		h->src = pcap_src_open_opts(a->files, a->nfiles, 1, err, sizeof err);
 	for (size_t i = 0; i < a->nhep_listen && (h->src || (!a->nifaces && !a->nfiles)); i++) {
 		struct hep_listener *l = hep_listen_open(a->hep_listen[i], a->hep_key, err, sizeof err);
-		h->src = l ? pcap_src_add_hep(h->src, l, err, sizeof err) : NULL;
+		struct pcap_src *s = l ? pcap_src_add_hep(h->src, l, err, sizeof err) : NULL;
+		if (!s) { /* the sources opened so far go too */
+			pcap_src_close(h->src);
+			h->src = NULL;
+			break;
+		}
+		h->src = s;
 	}
 	if (!h->src || (a->bpf && pcap_src_set_filter(h->src, a->bpf, err, sizeof err) < 0)) {
 		fprintf(stderr, "sipscope: %s\n", err);

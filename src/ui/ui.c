@@ -444,7 +444,13 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 		for (size_t i = 0; i < a->nhep_listen && (ui->src || (!a->iface && !a->nfiles)); i++) {
 			struct hep_listener *l = hep_listen_open(a->hep_listen[i], a->hep_key, err,
 			                                         sizeof err);
-			ui->src = l ? pcap_src_add_hep(ui->src, l, err, sizeof err) : NULL;
+			struct pcap_src *s = l ? pcap_src_add_hep(ui->src, l, err, sizeof err) : NULL;
+			if (!s) { /* the sources opened so far go too */
+				pcap_src_close(ui->src);
+				ui->src = NULL;
+				break;
+			}
+			ui->src = s;
 		}
 		if (!ui->src || (a->bpf && pcap_src_set_filter(ui->src, a->bpf, err, sizeof err) < 0)) {
 			fprintf(stderr, "sipscope: %s\n", err);
