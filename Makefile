@@ -98,7 +98,7 @@ check:
 check-threads:
 	@$(MAKE) --no-print-directory BUILD=build/tsan SANITIZE=thread unit integration
 
-bench: all $(BUILD)/bench/track_cost $(BUILD)/bench/parser_bench $(BUILD)/bench/db_bench
+bench: all $(BUILD)/bench/track_cost $(BUILD)/bench/parser_bench $(BUILD)/bench/db_bench $(BUILD)/bench/hep_gen
 	@echo "=== the SIP parser alone (best of 5, one core) ==="; $(BUILD)/bench/parser_bench 5 0.3; echo
 	@sh tests/bench/bench.sh ./sipscope
 	@echo; echo "=== what tracking costs (best of 3) ==="; \
@@ -109,6 +109,7 @@ bench: all $(BUILD)/bench/track_cost $(BUILD)/bench/parser_bench $(BUILD)/bench/
 	  $(BUILD)/bench/db_bench $${BENCH_DIR:-/tmp/sipscope-bench}/sip-$${BENCH_CALLS:-100000}calls-seed$${BENCH_SEED:-1}.pcap \
 	    $${BENCH_DIR:-/tmp/sipscope-bench}/bench.db; rm -f $${BENCH_DIR:-/tmp/sipscope-bench}/bench.db*
 	@echo; echo "=== media (RTP) ==="; sh tests/bench/rtp_bench.sh ./sipscope
+	@echo; sh tests/bench/hep_bench.sh ./sipscope $(BUILD)/bench/hep_gen
 	@$(MAKE) --no-print-directory BUILD=build/udp-only EXTRA_DEFS=-DSIPSCOPE_UDP_ONLY build/udp-only/sipscope
 	@echo; echo "=== transport reassembly ==="; \
 	  BENCH_BASELINE=build/udp-only/sipscope sh tests/bench/transport_bench.sh $(BIN)
@@ -118,6 +119,10 @@ $(BUILD)/bench/parser_bench: tests/bench/parser_bench.c $(LIB)
 	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(DEP_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS)
 
 $(BUILD)/bench/db_bench: tests/bench/db_bench.c $(LIB)
+	@mkdir -p $(dir $@)
+	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(DEP_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS)
+
+$(BUILD)/bench/hep_gen: tests/bench/hep_gen.c $(LIB)
 	@mkdir -p $(dir $@)
 	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(DEP_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS)
 

@@ -19,6 +19,8 @@
  *                 lost its announcement)
  *   media=none    the call has no RTP stream;  media=any  it has one
  *                 (media= needs the streams: calllist_set_media())
+ *   agent=ID      a message of the call came from the HEP agent with this
+ *                 capture id (agent=- : a message that came without HEP)
  *   ~REGEX        a message of the call matches the POSIX extended
  *                 regular expression (case-insensitive) */
 #ifndef SIPSCOPE_CALLLIST_H
@@ -50,6 +52,7 @@ enum calllist_col {
 	CL_UA,
 	CL_PROBLEMS, /* findings of the checker: "2E 1W", "-" when none */
 	CL_MEDIA,    /* RTP streams: "2 RTP", "1 RTP!" (a problem), "-" none */
+	CL_AGENT,    /* HEP capture id of the call's first message ("2001+": more agents), "-" */
 	CL__COUNT
 };
 

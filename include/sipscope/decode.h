@@ -37,6 +37,8 @@ struct l4_packet {
 	uint8_t encap;            /* DECODE_ENCAP_* bits of the tunnels crossed */
 	int64_t hep_ts_us;        /* HEP: the agent's capture time (0: none given) */
 	uint32_t hep_capture_id;  /* HEP: the capture agent id */
+	const uint8_t *hep_key;   /* HEP3: the auth key chunk (into the packet), or NULL */
+	size_t hep_key_len;
 	uint64_t first_frame;     /* frame of its earliest fragment (its own frame if none) */
 	const char *why;          /* reason for TRUNCATED/MALFORMED */
 };
@@ -76,6 +78,12 @@ enum decode_status decoder_frame_no(struct decoder *d, uint64_t no, int dlt, con
  * pointing into p), DECODE_SKIP when it is not SIP, else an error. */
 enum decode_status decoder_hep(struct decoder *d, const uint8_t *p, size_t len,
                                struct l4_packet *out);
+
+/* A HEP packet of any version (v1, v2, v3) as a collector receives it in
+ * a UDP datagram: like decoder_hep(), and DECODE_MALFORMED when it is no
+ * HEP at all. */
+enum decode_status decoder_hep_any(struct decoder *d, const uint8_t *p, size_t len,
+                                   struct l4_packet *out);
 
 /* Counters for the stats line. */
 struct decode_stats {

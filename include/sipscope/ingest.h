@@ -99,6 +99,19 @@ struct media *ingest_media(const struct ingest *in);
  * (borrowed; NULL for none).  X-Call-ID, X-CID and Session-ID always do. */
 void ingest_set_correlate(struct ingest *in, const char *header);
 
+/* A tap on the parse stage: fn sees each SIP message as it is emitted
+ * (after reassembly), with the hop that carried it, its transport as an
+ * IP protocol (17 UDP, 6 for TCP and what runs over it), its capture time
+ * and its Call-ID (a view, NULL when none).  Called on the parse stage's
+ * thread (the worker thread of ingest_run()).  fn NULL: none.  The HEP
+ * agent (hep_send_tap) is one.  Messages found inside HEP packets of the
+ * capture are not tapped (an agent would resend its own output). */
+typedef void (*ingest_tap_fn)(void *ctx, const struct store_endpoint *src,
+                              const struct store_endpoint *dst, uint8_t proto, int64_t ts_us,
+                              const char *bytes, size_t len, const char *call_id,
+                              size_t call_id_len);
+void ingest_set_tap(struct ingest *in, ingest_tap_fn fn, void *ctx);
+
 /* Read every frame of src.  Parsing runs on a worker thread while this
  * thread tracks (one thread when a second cannot be started).  Damaged
  * input is recorded as warnings (ingest_warning) and does not stop the

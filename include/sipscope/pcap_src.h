@@ -15,6 +15,8 @@ struct frame {
 	uint16_t src;         /* index of the file it came from */
 	uint64_t rec_off;     /* offset of its record in the file */
 	int seekable;         /* rec_off can be used to read it again */
+	uint8_t hep;          /* rebuilt from a HEP agent's packet (this version), else 0 */
+	uint32_t hep_capture_id;
 };
 
 enum pcap_src_result {
@@ -86,13 +88,28 @@ uint64_t pcap_src_dropped(const struct pcap_src *s);
 
 /* Live counters summed over the interfaces (pcap_stats(3PCAP)): packets
  * the kernel handed over, dropped for want of buffer space (ps_drop) and
- * dropped by the interface or its driver (ps_ifdrop).  Zero for files. */
+ * dropped by the interface or its driver (ps_ifdrop).  Zero for files.
+ * A HEP listener adds its packets and its socket's drops. */
 struct pcap_src_counts {
 	uint64_t received, kernel_dropped, if_dropped;
 };
 void pcap_src_counts(const struct pcap_src *s, struct pcap_src_counts *out);
 
 int pcap_src_is_live(const struct pcap_src *s);
+
+struct hep_listener;
+struct hep_listen_stats;
+/* Add a HEP collector (hep.h) as a live source, owned by the source from
+ * now on (closed with it, or at once on failure).  s may be NULL: a new
+ * source of listeners only.  Its frames are the agents' messages rebuilt
+ * as Ethernet frames (DLT_EN10MB) with f->hep and f->hep_capture_id set;
+ * a capture filter applies to them as to a file.  Returns the source, or
+ * NULL with the reason in err (s, when given, is left open for the
+ * caller to close). */
+struct pcap_src *pcap_src_add_hep(struct pcap_src *s, struct hep_listener *l, char *err,
+                                  size_t errlen);
+/* The counters of every HEP listener summed; 0 when there is none. */
+size_t pcap_src_hep_stats(const struct pcap_src *s, struct hep_listen_stats *out);
 /* The link type every reader shares (DLT_*), or -1 when they differ (a
  * pcap file holds one: -w needs one). */
 int pcap_src_datalink(const struct pcap_src *s);

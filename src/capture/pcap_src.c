@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <pcap/pcap.h>
 
+#include "sipscope/hep.h"
 #include "sipscope/pcap_src.h"
 
 struct reader {
@@ -41,6 +42,9 @@ struct reader {
 	int has_bpf;
 	int live;
 	int interactive; /* a pipe read between keystrokes: never block on it */
+	struct hep_listener *hep; /* a HEP collector (live; p is a dead handle for BPF) */
+	uint8_t hep_ver, hep_tcp;
+	uint32_t hep_id;
 };
 
 struct pcap_src {
@@ -240,6 +244,7 @@ void pcap_src_close(struct pcap_src *s)
 			pcap_close(s->r[i].refetch);
 		if (s->r[i].map)
 			munmap((void *)s->r[i].map, s->r[i].map_len);
+		hep_listen_close(s->r[i].hep);
 	}
 	free(s);
 }
@@ -253,6 +258,22 @@ static int reader_fill_one(struct reader *r)
 {
 	if (r->state != 0)
 		return r->state == 1 ? 1 : 0;
+	if (r->hep) {
+		struct hep_frame hf;
+		if (!hep_listen_next(r->hep, &hf))
+			return 2;
+		r->own_hdr.ts.tv_sec = (time_t)(hf.ts_us / 1000000);
+		r->own_hdr.ts.tv_usec = (suseconds_t)(hf.ts_us % 1000000);
+		r->own_hdr.caplen = r->own_hdr.len = hf.len;
+		r->hdr = &r->own_hdr;
+		r->data = hf.data;
+		r->hep_ver = hf.version;
+		r->hep_id = hf.capture_id;
+		r->state = 1;
+		r->rec_off = 0;
+		r->frames++;
+		return 1;
+	}
 	if (r->live) {
 		int rc = pcap_next_ex(r->p, &r->hdr, &r->data);
 		if (rc == 1) {
@@ -306,7 +327,7 @@ static int reader_fill(struct reader *r, uint64_t *skipped)
 {
 	for (;;) {
 		int rc = reader_fill_one(r);
-		if (rc != 1 || !r->has_bpf || r->live ||
+		if (rc != 1 || !r->has_bpf || (r->live && !r->hep) ||
 		    pcap_offline_filter(&r->bpf, r->hdr, r->data))
 			return rc;
 		r->state = 0;
@@ -368,6 +389,8 @@ int pcap_src_next(struct pcap_src *s, struct frame *f)
 	f->src = (uint16_t)best_i;
 	f->rec_off = best->rec_off;
 	f->seekable = best->seekable;
+	f->hep = best->hep ? best->hep_ver : 0;
+	f->hep_capture_id = best->hep ? best->hep_id : 0;
 	return PCAP_SRC_FRAME;
 }
 
@@ -501,7 +524,7 @@ int pcap_src_set_filter(struct pcap_src *s, const char *bpf, char *err, size_t e
 			return -1;
 		}
 		r->has_bpf = 1;
-		if (r->live && pcap_setfilter(r->p, &r->bpf) < 0) {
+		if (r->live && !r->hep && pcap_setfilter(r->p, &r->bpf) < 0) {
 			snprintf(err, errlen, "cannot set capture filter: %s", pcap_geterr(r->p));
 			return -1;
 		}
@@ -511,6 +534,10 @@ int pcap_src_set_filter(struct pcap_src *s, const char *bpf, char *err, size_t e
 
 int pcap_src_fd(const struct pcap_src *s)
 {
+	if (s->n == 1 && s->r[0].hep) {
+		int fd;
+		return hep_listen_fds(s->r[0].hep, &fd, 1) == 1 && !s->r[0].hep_tcp ? fd : -1;
+	}
 	if (s->n == 1 && s->r[0].live)
 		return pcap_get_selectable_fd(s->r[0].p);
 	if (s->n > 1 && s->r[0].live)
@@ -526,7 +553,9 @@ size_t pcap_src_poll_fds(const struct pcap_src *s, int *fds, size_t max)
 	size_t k = 0;
 	for (size_t i = 0; i < s->n && k < max; i++) {
 		const struct reader *r = &s->r[i];
-		if (r->live && r->state == 0) {
+		if (r->hep && r->state == 0) {
+			k += hep_listen_fds(r->hep, fds + k, max - k);
+		} else if (r->live && r->state == 0) {
 			int fd = pcap_get_selectable_fd(r->p);
 			if (fd >= 0)
 				fds[k++] = fd;
@@ -547,6 +576,13 @@ void pcap_src_counts(const struct pcap_src *s, struct pcap_src_counts *out)
 	memset(out, 0, sizeof *out);
 	for (size_t i = 0; i < s->n; i++) {
 		struct pcap_stat st;
+		if (s->r[i].hep) { /* a collector's socket overflowed */
+			struct hep_listen_stats hs;
+			hep_listen_stats(s->r[i].hep, &hs);
+			out->received += hs.packets;
+			out->kernel_dropped += hs.socket_drops;
+			continue;
+		}
 		if (!s->r[i].live || pcap_stats(s->r[i].p, &st) < 0)
 			continue;
 		out->received += st.ps_recv;
@@ -579,4 +615,58 @@ int pcap_src_snaplen(const struct pcap_src *s)
 			max = v;
 	}
 	return max > 0 ? max : (int)MAX_CAPLEN;
+}
+
+struct pcap_src *pcap_src_add_hep(struct pcap_src *s, struct hep_listener *l, char *err,
+                                  size_t errlen)
+{
+	struct pcap_src *n = s ? s : calloc(1, sizeof *s);
+	if (!n || n->n == PCAP_SRC_MAX_FILES) {
+		snprintf(err, errlen, n ? "too many sources" : "out of memory");
+		hep_listen_close(l);
+		if (!s)
+			free(n);
+		return NULL;
+	}
+	struct reader *r = &n->r[n->n];
+	memset(r, 0, sizeof *r);
+	/* A dead handle: capture filters compile against the rebuilt frames. */
+	r->p = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, (int)MAX_CAPLEN,
+	                                            PCAP_TSTAMP_PRECISION_MICRO);
+	if (!r->p) {
+		snprintf(err, errlen, "out of memory");
+		hep_listen_close(l);
+		if (!s)
+			free(n);
+		return NULL;
+	}
+	r->path = hep_listen_name(l);
+	r->hep = l;
+	r->hep_tcp = !strncmp(r->path, "tcp:", 4);
+	r->live = 1;
+	r->dlt = DLT_EN10MB;
+	n->n++;
+	return n;
+}
+
+size_t pcap_src_hep_stats(const struct pcap_src *s, struct hep_listen_stats *out)
+{
+	size_t k = 0;
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; s && i < s->n; i++) {
+		struct hep_listen_stats st;
+		if (!s->r[i].hep)
+			continue;
+		hep_listen_stats(s->r[i].hep, &st);
+		out->packets += st.packets;
+		out->messages += st.messages;
+		out->malformed += st.malformed;
+		out->not_sip += st.not_sip;
+		out->bad_key += st.bad_key;
+		out->too_big += st.too_big;
+		out->socket_drops += st.socket_drops;
+		out->connections += st.connections;
+		k++;
+	}
+	return k;
 }

@@ -32,6 +32,7 @@
 
 #include "headless.h"
 #include "sipscope/check.h"
+#include "sipscope/hep.h"
 #include "sipscope/ingest.h"
 #include "sipscope/pcap_save.h"
 #include "sipscope/store.h"
@@ -53,6 +54,7 @@ struct hl {
 	struct ingest *in;
 	struct checker *chk;     /* JSON lines carry the findings, as `calls` prints them */
 	struct pcap_save *save;
+	struct hep_sender *hep;  /* --hep-send */
 	uint8_t *printed;        /* per call (0-based): its line is out */
 	size_t nprinted_cap;
 	size_t seen;             /* store messages looked at */
@@ -324,8 +326,18 @@ static int open_all(struct hl *h)
 	char err[512];
 	if (a->nifaces)
 		h->src = pcap_src_open_live_multi(a->ifaces, a->nifaces, &a->live, err, sizeof err);
-	else
+	else if (a->nfiles)
 		h->src = pcap_src_open_opts(a->files, a->nfiles, 1, err, sizeof err);
+	for (size_t i = 0; i < a->nhep_listen && (h->src || (!a->nifaces && !a->nfiles)); i++) {
+		struct hep_listener *l = hep_listen_open(a->hep_listen[i], a->hep_key, err, sizeof err);
+		struct pcap_src *s = l ? pcap_src_add_hep(h->src, l, err, sizeof err) : NULL;
+		if (!s) { /* the sources opened so far go too */
+			pcap_src_close(h->src);
+			h->src = NULL;
+			break;
+		}
+		h->src = s;
+	}
 	if (!h->src || (a->bpf && pcap_src_set_filter(h->src, a->bpf, err, sizeof err) < 0)) {
 		fprintf(stderr, "sipscope: %s\n", err);
 		return -1;
@@ -372,6 +384,16 @@ static int open_all(struct hl *h)
 	}
 	ingest_set_correlate(h->in, a->correlate);
 	store_set_fetcher(h->store, pcap_src_fetch, h->src);
+	if (a->hep_send) {
+		struct hep_send_opts so = *a->hep_send;
+		so.wait_when_full = !pcap_src_is_live(h->src); /* a file can wait for the network */
+		h->hep = hep_send_open(&so, err, sizeof err);
+		if (!h->hep) {
+			fprintf(stderr, "sipscope: --hep-send %s\n", err);
+			return -1;
+		}
+		ingest_set_tap(h->in, hep_send_tap, h->hep);
+	}
 	return 0;
 }
 
@@ -382,6 +404,7 @@ static void close_all(struct hl *h)
 		fprintf(stderr, "sipscope: %s\n", err);
 		h->rc = 2;
 	}
+	hep_send_close(h->hep);
 	check_free(h->chk);
 	ingest_free(h->in);
 	track_free(h->t);
@@ -392,6 +415,24 @@ static void close_all(struct hl *h)
 
 static void print_summary(struct hl *h, uint64_t saved, unsigned files, const char *last)
 {
+	struct hep_listen_stats hs;
+	if (pcap_src_hep_stats(h->src, &hs))
+		fprintf(stderr, "sipscope: HEP: %llu packets from agents (%llu TCP connections), "
+		        "%llu SIP messages, %llu malformed, %llu not SIP, %llu wrong key, %llu too big, "
+		        "%llu dropped by the socket\n", (unsigned long long)hs.packets,
+		        (unsigned long long)hs.connections, (unsigned long long)hs.messages,
+		        (unsigned long long)hs.malformed, (unsigned long long)hs.not_sip,
+		        (unsigned long long)hs.bad_key, (unsigned long long)hs.too_big,
+		        (unsigned long long)hs.socket_drops);
+	if (h->hep) {
+		struct hep_send_stats ss;
+		hep_send_stats(h->hep, &ss);
+		fprintf(stderr, "sipscope: HEP: %llu SIP messages sent to %s, %llu dropped "
+		        "(%llu too big, %llu refused)%s\n", (unsigned long long)ss.sent,
+		        h->a->hep_send->url, (unsigned long long)ss.dropped,
+		        (unsigned long long)ss.too_big, (unsigned long long)ss.send_errors,
+		        ss.reconnects ? " after reconnecting" : "");
+	}
 	if (pcap_src_is_live(h->src)) {
 		struct pcap_src_counts c;
 		pcap_src_counts(h->src, &c);
@@ -440,6 +481,8 @@ int headless_run(const struct headless_args *a)
 		if (a->nifaces)
 			fprintf(stderr, "sipscope: capturing on %s%s%s\n", a->ifaces[0],
 			        a->nifaces > 1 ? " and more" : "", a->bpf ? " (filtered)" : "");
+		for (size_t i = 0; i < a->nhep_listen; i++)
+			fprintf(stderr, "sipscope: listening for HEP on %s\n", a->hep_listen[i]);
 		export_calls_header(stdout, a->fmt);
 		fflush(stdout);
 	}
@@ -458,6 +501,8 @@ int headless_run(const struct headless_args *a)
 				fprintf(stderr, "sipscope: SIGHUP: writing a new %s\n", pcap_save_path(h.save));
 		}
 		int r = read_batch(&h);
+		if (h.hep)
+			hep_send_poll(h.hep); /* what the batch queued goes now */
 		print_ended(&h);
 		if (mono_us() - last_sweep >= 1000000) {
 			/* capture time; live, the clock goes on without packets */
@@ -493,13 +538,19 @@ int headless_run(const struct headless_args *a)
 		 * timer: a short one. */
 		if (n == 0 && wait > 10)
 			wait = 10;
+		int hw = h.hep ? hep_send_poll(h.hep) : -1; /* queued HEP waits for the socket */
+		if (hw >= 0 && hw < wait)
+			wait = hw;
 		if (poll(pfd, (nfds_t)n, (int)wait) < 0 && errno != EINTR) {
 			fprintf(stderr, "sipscope: poll: %s\n", strerror(errno));
 			h.rc = 2;
 			break;
 		}
 	}
-	/* Outputs first: the packets are safe on disk before anything else. */
+	/* Outputs first: the packets are safe on disk before anything else;
+	 * the HEP queue gets two seconds to go. */
+	if (h.hep)
+		hep_send_drain(h.hep, 2000);
 	if (h.save && pcap_save_flush(h.save, err, sizeof err) < 0) {
 		fprintf(stderr, "sipscope: %s\n", err);
 		h.rc = 2;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "sipscope/export.h"
+#include "sipscope/hep.h"
 #include "sipscope/pcap_src.h"
 
 struct headless_args {
@@ -27,6 +28,10 @@ struct headless_args {
 	unsigned rotate_secs;       /* -G */
 	const char *user;           /* -Z USER, or NULL: "nobody" when run as root */
 	size_t max_calls;           /* --max-calls: calls kept (oldest finished evicted), 0 = all */
+	const char *const *hep_listen; /* --hep-listen URLs (sources besides -i) */
+	size_t nhep_listen;
+	const char *hep_key;        /* --hep-key: what the collector demands, or NULL */
+	const struct hep_send_opts *hep_send; /* --hep-send, or NULL */
 };
 
 /* Run until the capture ends, a limit is reached or SIGINT/SIGTERM comes.

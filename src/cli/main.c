@@ -15,6 +15,7 @@
 #include "sipscope/db.h"
 #include "sipscope/export.h"
 #include "sipscope/flowfmt.h"
+#include "sipscope/hep.h"
 #include "sipscope/ladder.h"
 #include "sipscope/ingest.h"
 #include "sipscope/pcap_src.h"
@@ -69,7 +70,8 @@ static const char usage_text[] =
 	"                       from=, to=, callid=, ua=, ~REGEX over the messages,\n"
 	"                       problem=error|warning|info|RULE (checker findings),\n"
 	"                       media=none|any|one-way|loss|nat|codec|gap|after-bye|\n"
-	"                       unannounced (RTP streams; implies --rtp)\n"
+	"                       unannounced (RTP streams; implies --rtp),\n"
+	"                       agent=ID|- (HEP capture id)\n"
 	"  -c, --call ID        flow, export: the call (number from the calls list,\n"
 	"                       or a Call-ID); repeat or give a comma list for several\n"
 	"      --match REGEX    flow, export: the calls with a message REGEX matches\n"
@@ -115,6 +117,18 @@ static const char usage_text[] =
 	"                       (default 100000; 0: all), evicting the oldest\n"
 	"                       finished ones; calls in progress always stay\n"
 	"  SIGINT/SIGTERM end -N cleanly (exit 0); SIGHUP reopens the -w file.\n"
+	"\n"
+	"HEP/EEP (HOMER), with -N or the viewer:\n"
+	"      --hep-send URL   agent: send each SIP message (as decoded, with its\n"
+	"                       addresses and time) to a collector, udp:HOST:PORT or\n"
+	"                       tcp:HOST:PORT (HOMER: udp:HOST:9060)\n"
+	"      --hep-listen URL collector: take agents' HEP v1/v2/v3 packets as a\n"
+	"                       source, udp:[ADDR:]PORT or tcp:[ADDR:]PORT (ADDR\n"
+	"                       defaults to 127.0.0.1); repeat for more, -i too\n"
+	"      --hep-id N       --hep-send: capture agent id (default 2001)\n"
+	"      --hep-key KEY    --hep-send: auth key sent; --hep-listen: packets\n"
+	"                       without this key are counted and dropped\n"
+	"      --hep-version V  --hep-send: 3 (default) or 2\n"
 	"\n"
 	"Exit status: 0 ok, 1 damaged input read up to the damage, 2 usage or fatal error,\n"
 	"3 check found errors.\n"
@@ -255,6 +269,11 @@ struct opts {
 	uint64_t rotate_bytes; /* -C */
 	unsigned rotate_secs;  /* -G */
 	const char *user;      /* -Z */
+	const char *hep_listen[PCAP_SRC_MAX_IFACES]; /* --hep-listen */
+	size_t nhep_listen;
+	struct hep_send_opts hep_send; /* --hep-send (url NULL: none), --hep-id/-key/-version */
+	const char *hep_key;
+	int hep_id_given;
 };
 
 enum {
@@ -277,7 +296,12 @@ enum {
 	OPT_DURATION,
 	OPT_MAX_PACKETS,
 	OPT_BATCH_MS,
-	OPT_MAX_CALLS
+	OPT_MAX_CALLS,
+	OPT_HEP_SEND,
+	OPT_HEP_LISTEN,
+	OPT_HEP_ID,
+	OPT_HEP_KEY,
+	OPT_HEP_VERSION
 };
 
 /* A number from optarg in [min, max] (decimals when `real`).  Returns 0,
@@ -340,6 +364,11 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		{ "max-packets", required_argument, NULL, OPT_MAX_PACKETS },
 		{ "batch-ms", required_argument, NULL, OPT_BATCH_MS },
 		{ "max-calls", required_argument, NULL, OPT_MAX_CALLS },
+		{ "hep-send", required_argument, NULL, OPT_HEP_SEND },
+		{ "hep-listen", required_argument, NULL, OPT_HEP_LISTEN },
+		{ "hep-id", required_argument, NULL, OPT_HEP_ID },
+		{ "hep-key", required_argument, NULL, OPT_HEP_KEY },
+		{ "hep-version", required_argument, NULL, OPT_HEP_VERSION },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -392,6 +421,29 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 			break;
 		case OPT_NO_PROMISC:
 			o->live.no_promisc = 1;
+			break;
+		case OPT_HEP_SEND:
+			o->hep_send.url = optarg;
+			break;
+		case OPT_HEP_LISTEN:
+			if (o->nhep_listen == PCAP_SRC_MAX_IFACES)
+				return usage_error("too many --hep-listen (at most %d)", PCAP_SRC_MAX_IFACES);
+			o->hep_listen[o->nhep_listen++] = optarg;
+			break;
+		case OPT_HEP_ID:
+			if (parse_number(optarg, 1, 4294967295.0, 0, &num) < 0)
+				return usage_error("--hep-id needs a number from 1 to 4294967295, not '%s'",
+				                   optarg);
+			o->hep_send.capture_id = (uint32_t)num;
+			o->hep_id_given = 1;
+			break;
+		case OPT_HEP_KEY:
+			o->hep_key = o->hep_send.key = optarg;
+			break;
+		case OPT_HEP_VERSION:
+			if (strcmp(optarg, "2") && strcmp(optarg, "3"))
+				return usage_error("--hep-version is 2 or 3, not '%s'", optarg);
+			o->hep_send.version = optarg[0] - '0';
 			break;
 		case OPT_DURATION:
 			if (parse_number(optarg, 0.001, 1e9, 1, &num) < 0)
@@ -532,7 +584,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 	}
 	if (o->rules)
 		return -1; /* check --rules reads nothing */
-	if (o->nfiles == 0 && !o->iface)
+	if (o->nfiles == 0 && !o->iface && !o->nhep_listen)
 		return usage_error("%s", "no capture given: use -r FILE (or -i IFACE for the viewer)");
 	if (o->nfiles && o->iface)
 		return usage_error("%s", "-r and -i cannot be used together");
@@ -820,8 +872,9 @@ static int check_headless(const struct opts *o, const char *cmd)
 		                         "for -N (headless capture)");
 	if (*cmd)
 		return usage_error("-N captures without the viewer and takes no command ('%s')", cmd);
-	if (!o->nifaces && !o->nfiles)
-		return usage_error("%s", "-N needs -i IFACE (or -r FILE, '-r -' for a pipe)");
+	if (!o->nifaces && !o->nfiles && !o->nhep_listen)
+		return usage_error("%s", "-N needs -i IFACE, --hep-listen URL (or -r FILE, '-r -' for "
+		                         "a pipe)");
 	if ((o->live.snaplen || o->live.buffer_kb || o->live.no_promisc || o->batch_given) &&
 	    !o->nifaces)
 		return usage_error("%s", "-s, -B, --no-promisc and --batch-ms are for live capture (-i)");
@@ -845,6 +898,40 @@ static int check_headless(const struct opts *o, const char *cmd)
 	return -1;
 }
 
+/* The HEP options hang together: they work with -N and the viewer.
+ * Returns -1 when they do, or an exit code (the message printed). */
+static int check_hep(const struct opts *o, const char *cmd)
+{
+	if (!o->hep_send.url && !o->nhep_listen) {
+		if (o->hep_key || o->hep_id_given || o->hep_send.version)
+			return usage_error("%s", "--hep-id, --hep-key and --hep-version go with --hep-send "
+			                         "(--hep-key also with --hep-listen)");
+		return -1;
+	}
+	if (*cmd)
+		return usage_error("--hep-send and --hep-listen work with -N and the viewer, not with "
+		                   "'%s'", cmd);
+	if ((o->hep_id_given || o->hep_send.version) && !o->hep_send.url)
+		return usage_error("%s", "--hep-id and --hep-version are for --hep-send");
+	if (o->nhep_listen && o->nfiles)
+		return usage_error("%s", "--hep-listen is a live source: it goes with -i, not -r");
+	if (!o->headless && !isatty(STDOUT_FILENO))
+		return usage_error("%s", "--hep-send and --hep-listen without -N go with the viewer: "
+		                         "a terminal is needed (or give -N)");
+	if (o->hep_send.url && o->hep_send.version == 2 && o->hep_key)
+		return usage_error("%s", "--hep-key needs HEP v3 (v2 has no key)");
+	char host[256], port[16], err[300];
+	int tcp;
+	if (o->hep_send.url && hep_url_parse(o->hep_send.url, &tcp, host, sizeof host, port,
+	                                     sizeof port, err, sizeof err) < 0)
+		return usage_error("--hep-send %s", err);
+	for (size_t i = 0; i < o->nhep_listen; i++)
+		if (hep_url_parse(o->hep_listen[i], &tcp, host, sizeof host, port, sizeof port, err,
+		                  sizeof err) < 0)
+			return usage_error("--hep-listen %s", err);
+	return -1;
+}
+
 static int run_headless(const struct opts *o)
 {
 	struct headless_args a = {
@@ -854,6 +941,8 @@ static int run_headless(const struct opts *o)
 		.max_packets = o->max_packets, .write = o->write, .rotate_bytes = o->rotate_bytes,
 		.rotate_secs = o->rotate_secs, .user = o->user,
 		.max_calls = o->max_calls < 0 ? INGEST_MAX_CALLS_DEFAULT : (size_t)o->max_calls,
+		.hep_listen = o->hep_listen, .nhep_listen = o->nhep_listen, .hep_key = o->hep_key,
+		.hep_send = o->hep_send.url ? &o->hep_send : NULL,
 	};
 	/* Headless, packets come in 20 ms blocks unless told: in immediate
 	 * mode a loopback burst overflows the ring (every slot is sized for
@@ -949,6 +1038,8 @@ static int run(int argc, char **argv, const char *cmd)
 		return usage_error("%s", "show prints text; --format is for messages, calls, stats");
 	if (o.filter && (!strcmp(cmd, "messages") || !strcmp(cmd, "stats") || !strcmp(cmd, "show")))
 		return usage_error("%s", "--filter is for calls, flow, export, check and the viewer");
+	if ((rc = check_hep(&o, cmd)) >= 0)
+		return rc;
 	char ferr[256];
 	struct calllist *check = calllist_new(NULL, NULL);
 	rc = check ? calllist_set_filter(check, o.filter, ferr, sizeof ferr) : 0;
@@ -975,6 +1066,8 @@ static int run(int argc, char **argv, const char *cmd)
 			.bpf = o.bpf[0] ? o.bpf : NULL, .rtp = o.rtp, .ifaces = o.ifaces,
 			.nifaces = o.nifaces, .live = o.live,
 			.max_calls = o.max_calls < 0 ? INGEST_MAX_CALLS_DEFAULT : (size_t)o.max_calls,
+			.hep_listen = o.hep_listen, .nhep_listen = o.nhep_listen, .hep_key = o.hep_key,
+			.hep_send = o.hep_send.url ? &o.hep_send : NULL,
 		};
 		return ui_run(&ua);
 	}

@@ -95,8 +95,9 @@ static enum decode_status hep3(struct decoder *d, const uint8_t *p, size_t len,
 			else if (n == 2)
 				out->hep_capture_id = rd16(c);
 			break;
+		case 14: out->hep_key = c; out->hep_key_len = n; break;
 		case 15: payload = c; plen = n; break;
-		default: break; /* auth key, correlation id, compressed payload... */
+		default: break; /* correlation id, compressed payload... */
 		}
 	}
 	int fam = family == 2 ? 4 : family == 10 ? 6 : 0;
@@ -174,6 +175,19 @@ enum decode_status decoder_hep(struct decoder *d, const uint8_t *p, size_t len,
 	if (len < 4 || memcmp(p, "HEP3", 4))
 		return decode_fail(d, out, DECODE_MALFORMED, "not a HEP3 packet");
 	return hep3(d, p, len, out);
+}
+
+enum decode_status decoder_hep_any(struct decoder *d, const uint8_t *p, size_t len,
+                                   struct l4_packet *out)
+{
+	memset(out, 0, sizeof *out);
+	out->payload_off = SIZE_MAX;
+	if (len >= 4 && !memcmp(p, "HEP3", 4))
+		return hep3(d, p, len, out);
+	if (hep2_header(p, len))
+		return hep2(d, p, len, out);
+	d->st.hep_bad++;
+	return decode_fail(d, out, DECODE_MALFORMED, "not a HEP packet");
 }
 
 /* ---- tunnels over UDP --------------------------------------------------- */

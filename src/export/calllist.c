@@ -42,11 +42,12 @@ static const struct col_def cols[CL__COUNT] = {
 	[CL_UA] = { "User-Agent", "ua", 20 },
 	[CL_PROBLEMS] = { "Problems", "problems", 8 },
 	[CL_MEDIA] = { "Media", "media", 7 },
+	[CL_AGENT] = { "Agent", "agent", 10 },
 };
 
 enum term_kind {
 	T_WORD, T_METHOD, T_STATE, T_STATUS, T_FROM, T_TO, T_CALLID, T_UA, T_REGEX, T_PROBLEM,
-	T_MEDIA
+	T_MEDIA, T_AGENT
 };
 
 #define MEDIA_NONE 0x10000 /* media=none */
@@ -158,7 +159,7 @@ static const struct { const char *key; enum term_kind kind; } term_keys[] = {
 	{ "method", T_METHOD }, { "state", T_STATE }, { "status", T_STATUS },
 	{ "from", T_FROM },     { "to", T_TO },       { "callid", T_CALLID },
 	{ "call-id", T_CALLID }, { "ua", T_UA },        { "problem", T_PROBLEM },
-	{ "media", T_MEDIA },
+	{ "media", T_MEDIA },    { "agent", T_AGENT },
 };
 
 void calllist_set_media(struct calllist *cl, const struct media *m)
@@ -296,7 +297,7 @@ int calllist_set_filter(struct calllist *cl, const char *expr, char *err, size_t
 					break;
 			if (k == sizeof term_keys / sizeof term_keys[0]) {
 				snprintf(err, errlen, "unknown filter key '%.*s' (use method, state, status, "
-				         "from, to, callid, ua, problem, media)", (int)kl, p);
+				         "from, to, callid, ua, problem, media, agent)", (int)kl, p);
 				goto fail;
 			}
 			tm->kind = term_keys[k].kind;
@@ -316,6 +317,14 @@ int calllist_set_filter(struct calllist *cl, const char *expr, char *err, size_t
 			goto fail;
 		}
 		if (tm->kind == T_MEDIA && parse_media(tm, err, errlen) < 0) {
+			free(tm->text);
+			goto fail;
+		}
+		if (tm->kind == T_AGENT && strcmp(tm->text, "-") &&
+		    (!*tm->text || strspn(tm->text, "0123456789") != strlen(tm->text) ||
+		     strlen(tm->text) > 10)) {
+			snprintf(err, errlen, "agent= needs a HEP capture id (a number) or -, not '%s'",
+			         tm->text);
 			free(tm->text);
 			goto fail;
 		}
@@ -443,6 +452,36 @@ static struct sv call_ua(struct calllist *cl, uint32_t call)
 	return id ? store_str(cl->s, id) : SV_NULL;
 }
 
+/* The HEP agents of a call's messages (its legs too): the capture id of
+ * the first one in *first (when first is set), and whether any has the
+ * capture id want (-1: came without HEP; -2: no test).  Returns 1 when
+ * one matched, and *many when there were several agents. */
+static int call_agents(struct calllist *cl, uint32_t call, int64_t want, int64_t *first, int *many)
+{
+	int found = 0;
+	int64_t seen = -3;
+	*first = -1;
+	*many = 0;
+	for (uint32_t l = call; l; l = track_call(cl->t, l - 1)->next_leg) {
+		const struct call_info *c = track_call(cl->t, l - 1);
+		if (!c->nmsgs)
+			continue;
+		for (uint32_t i = c->last_msg + 1; i; i = track_prev_in_call(cl->t, i - 1)) {
+			const struct store_msg *m = store_msg_at(cl->s, i - 1);
+			int64_t id = m->agent ? (int64_t)store_agent_capture_id(cl->s, m->agent) : -1;
+			if (id == want)
+				found = 1;
+			if (l == call && i - 1 == c->first_msg)
+				*first = id;
+			if (seen == -3)
+				seen = id;
+			else if (id != seen)
+				*many = 1;
+		}
+	}
+	return found;
+}
+
 static int contains_ci(struct sv hay, const char *needle)
 {
 	size_t n = strlen(needle);
@@ -510,6 +549,12 @@ static int term_matches(struct calllist *cl, uint32_t call, const struct term *t
 			return cm->streams > 0;
 		return (cm->problems & tm->media) != 0;
 	}
+	case T_AGENT: {
+		int64_t first;
+		int many;
+		return call_agents(cl, call, strcmp(tm->text, "-") ? strtoll(tm->text, NULL, 10) : -1,
+		                   &first, &many);
+	}
 	case T_REGEX: {
 		/* The cache holds the first regex term's answer only. */
 		struct call_cache *cc = tm == cl->first_regex ? cache_of(cl, call) : NULL;
@@ -553,6 +598,10 @@ static int64_t num_key(struct calllist *cl, uint32_t call, enum calllist_col col
 	case CL_DURATION:
 		return c->answer_us ? (c->bye_us ? c->bye_us : c->end_us) - c->answer_us : -1;
 	case CL_STATUS: return c->final_status;
+	case CL_AGENT: {
+		const struct store_msg *m = c->nmsgs ? store_msg_at(cl->s, c->first_msg) : NULL;
+		return m && m->agent ? (int64_t)store_agent_capture_id(cl->s, m->agent) : -1;
+	}
 	case CL_METHOD: return c->method;
 	case CL_PROBLEMS: {
 		size_t k[3] = { 0, 0, 0 };
@@ -750,6 +799,16 @@ void calllist_cell(struct calllist *cl, uint32_t call, enum calllist_col col, ch
 		if (cl->media)
 			calllist_media_text(buf, n, media_of(cl, call));
 		return;
+	case CL_AGENT: {
+		int64_t first;
+		int many;
+		call_agents(cl, call, -2, &first, &many);
+		if (first < 0)
+			snprintf(buf, n, "-");
+		else
+			snprintf(buf, n, "%lld%s", (long long)first, many ? "+" : "");
+		return;
+	}
 	case CL__COUNT: return;
 	}
 	if (sv_is_set(v))

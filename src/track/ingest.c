@@ -88,6 +88,12 @@ void ingest_set_correlate(struct ingest *in, const char *header) { in->corr_head
 
 void ingest_set_tracking(struct ingest *in, int on) { in->no_track = !on; }
 
+void ingest_set_tap(struct ingest *in, ingest_tap_fn fn, void *ctx)
+{
+	in->tap = fn;
+	in->tap_ctx = ctx;
+}
+
 int ingest_set_media(struct ingest *in, int on)
 {
 	if (!on) {
@@ -253,6 +259,12 @@ int ingest_emit(struct ingest *in, const struct frame *f, const struct l4_packet
 	it.to_uri = cap_len(sip_addr_uri(sip_header_get(m, SIP_H_TO)));
 	if (in->media)
 		media_note_sip(in->media, m, it.ti.h_call_id, r->ts_us);
+	/* HEP found inside a captured packet is not sent on: an agent that
+	 * captures its own output would send it again and again.  What a
+	 * collector rebuilt (f->hep) is, so one can relay to another. */
+	if (in->tap && !(pkt->hep && !f->hep))
+		in->tap(in->tap_ctx, &pkt->src, &pkt->dst, transport == STORE_TP_UDP ? 17 : 6, r->ts_us,
+		        bytes, len, m->call_id.p, m->call_id.len);
 	deliver(in, &it);
 	return 0;
 }
@@ -330,6 +342,10 @@ static int parse_frame(struct ingest *in, const struct frame *f)
 	}
 	if (st != DECODE_OK)
 		return 0;
+	if (f->hep) { /* a collector rebuilt it from an agent's HEP packet */
+		pkt.hep = f->hep;
+		pkt.hep_capture_id = f->hep_capture_id;
+	}
 	if (pkt.proto == 17 || pkt.hep)
 		ingest_udp(in, f, &pkt);
 	else if (pkt.proto == 6)

@@ -70,6 +70,8 @@ struct ingest {
 
 	struct media *media;     /* RTP/RTCP (--rtp), written by the parse stage only */
 	const char *corr_header; /* --correlate HEADER, or NULL */
+	ingest_tap_fn tap;       /* ingest_set_tap(), called by the parse stage */
+	void *tap_ctx;
 	int no_track;            /* measuring what tracking costs: skip it */
 	char *warnings[MAX_WARNINGS];
 	size_t nwarnings;

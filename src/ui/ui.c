@@ -18,6 +18,7 @@
 
 #include "sipscope/escape.h"
 #include "sipscope/db.h"
+#include "sipscope/hep.h"
 #include "ui.h"
 
 #define SLICE_US 20000      /* loading work between two polls */
@@ -98,15 +99,16 @@ void ui_put_cells(const struct ui *ui, int y, const struct ladder_cell *cells, s
 	attrset(A_NORMAL);
 }
 
-/* "lo", or "eth0,eth1" for several -i (cut to fit). */
+/* "lo", or "eth0,eth1" for several -i (cut to fit); the first HEP
+ * listener when there is no interface. */
 static void iface_list(const struct ui_args *a, char *buf, size_t n)
 {
 	size_t len = 0;
 	buf[0] = '\0';
 	for (size_t i = 0; i < a->nifaces && len < n; i++)
 		len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? "," : "", a->ifaces[i]);
-	if (!a->nifaces && a->iface)
-		snprintf(buf, n, "%s", a->iface);
+	if (!a->nifaces)
+		snprintf(buf, n, "%s", a->iface ? a->iface : a->nhep_listen ? a->hep_listen[0] : "?");
 }
 
 void ui_frame(struct ui *ui, const char *title, const char *hints)
@@ -139,7 +141,7 @@ void ui_frame(struct ui *ui, const char *title, const char *hints)
 		snprintf(line, sizeof line, " %s", ui->status);
 		attrset(A_BOLD);
 	} else {
-		char extra[64] = "";
+		char extra[160] = "";
 		if (ui->live) {
 			struct pcap_src_counts c;
 			pcap_src_counts(ui->src, &c);
@@ -156,6 +158,13 @@ void ui_frame(struct ui *ui, const char *title, const char *hints)
 		if (ev_calls)
 			snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  Evicted: %llu calls",
 			         (unsigned long long)ev_calls);
+		if (ui->hep) { /* the agent's queue overflowed, or the collector refused */
+			struct hep_send_stats hs;
+			hep_send_stats(ui->hep, &hs);
+			size_t l = strlen(extra);
+			snprintf(extra + l, sizeof extra - l, "  HEP sent: %llu dropped: %llu",
+			         (unsigned long long)hs.sent, (unsigned long long)hs.dropped);
+		}
 		snprintf(line, sizeof line, " Calls: %zu/%zu  Messages: %llu  Malformed: %llu  "
 		         "Frames: %llu%s%s%s", calllist_count(ui->calls), calllist_total(ui->calls),
 		         (unsigned long long)st->sip_msgs, (unsigned long long)st->malformed,
@@ -479,7 +488,19 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 	} else {
 		ui->src = a->iface ? pcap_src_open_live_multi(a->ifaces, a->nifaces, &a->live, err,
 		                                              sizeof err)
-		                   : pcap_src_open_opts(a->files, a->nfiles, 1, err, sizeof err);
+		          : a->nfiles ? pcap_src_open_opts(a->files, a->nfiles, 1, err, sizeof err)
+		                      : NULL;
+		for (size_t i = 0; i < a->nhep_listen && (ui->src || (!a->iface && !a->nfiles)); i++) {
+			struct hep_listener *l = hep_listen_open(a->hep_listen[i], a->hep_key, err,
+			                                         sizeof err);
+			struct pcap_src *s = l ? pcap_src_add_hep(ui->src, l, err, sizeof err) : NULL;
+			if (!s) { /* the sources opened so far go too */
+				pcap_src_close(ui->src);
+				ui->src = NULL;
+				break;
+			}
+			ui->src = s;
+		}
 		if (!ui->src || (a->bpf && pcap_src_set_filter(ui->src, a->bpf, err, sizeof err) < 0)) {
 			fprintf(stderr, "sipscope: %s\n", err);
 			return -1;
@@ -499,9 +520,19 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 	if (ui->src)
 		store_set_fetcher(ui->store, pcap_src_fetch, ui->src);
 	ingest_set_correlate(ui->ingest, a->correlate);
+	if (a->hep_send) {
+		struct hep_send_opts so = *a->hep_send;
+		so.wait_when_full = !ui->live; /* a file can wait for the network */
+		ui->hep = hep_send_open(&so, err, sizeof err);
+		if (!ui->hep) {
+			fprintf(stderr, "sipscope: --hep-send %s\n", err);
+			return -1;
+		}
+		ingest_set_tap(ui->ingest, hep_send_tap, ui->hep);
+	}
 	/* Saving calls as .pcap needs each message's first frame; a live
 	 * capture cannot be read again, so it does not keep them. */
-	ingest_keep_frame_ranges(ui->ingest, a->iface == NULL);
+	ingest_keep_frame_ranges(ui->ingest, !ui->live);
 	/* --rtp: media is followed while loading and live; the figures are
 	 * refreshed on each redraw (media_refresh) until the end. */
 	if (a->rtp && !ui->from_db) {
@@ -558,6 +589,15 @@ static void close_capture(struct ui *ui)
 	if (ui->dbw && ui->tracker && db_sync(ui->dbw, ui->store, ui->tracker) < 0)
 		fprintf(stderr, "sipscope: --db: %s\n", db_error(ui->dbw));
 	db_close(ui->dbw);
+	if (ui->hep) {
+		struct hep_send_stats ss;
+		hep_send_drain(ui->hep, 2000);
+		hep_send_stats(ui->hep, &ss);
+		fprintf(stderr, "sipscope: HEP: %llu SIP messages sent to %s, %llu dropped\n",
+		        (unsigned long long)ss.sent, ui->args->hep_send->url,
+		        (unsigned long long)ss.dropped);
+		hep_send_close(ui->hep);
+	}
 	calllist_free(ui->calls);
 	check_free(ui->check);
 	ingest_free(ui->ingest);
@@ -611,6 +651,9 @@ int ui_run(const struct ui_args *a)
 		int reading = ui.live || ui.loading;
 		if (reading && (cap_ready || (ui.loading && !ui.stalled)) && load_slice(&ui))
 			dirty = 1;
+		/* What the slice queued for the HEP collector goes now, before
+		 * the status line counts it. */
+		int hep_wait = ui.hep ? hep_send_poll(ui.hep) : -1;
 		int64_t t = now_us();
 		if (ui.grew) { /* read during a prompt */
 			dirty = 1;
@@ -656,6 +699,12 @@ int ui_run(const struct ui_args *a)
 		/* A redraw waits out REDRAW_US; frames wake us at once. */
 		int64_t wait = dirty ? (REDRAW_US - (now_us() - last_draw)) / 1000 : 1000;
 		int timeout = ui.loading && !ui.stalled ? 0 : wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait;
+		/* Live sources that cannot be polled as one (a HEP listener over
+		 * TCP, several sources): read them every 50 ms. */
+		if (ui.live && pfd[1].fd < 0 && timeout > 50)
+			timeout = 50;
+		if (hep_wait >= 0 && hep_wait < timeout)
+			timeout = hep_wait;
 		reading = ui.live || ui.loading;
 		int nfds = reading ? 1 + (int)ncap : 1;
 		int pr = poll(pfd, (nfds_t)nfds, timeout);

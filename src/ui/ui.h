@@ -32,6 +32,10 @@ struct ui_args {
 	int ascii;
 	int rtp;              /* --rtp: follow RTP/RTCP (media column, streams in the ladder) */
 	size_t max_calls;     /* --max-calls: a live source or a pipe keeps at most this many */
+	const char *const *hep_listen; /* --hep-listen: HEP collectors as sources too */
+	size_t nhep_listen;
+	const char *hep_key;
+	const struct hep_send_opts *hep_send; /* --hep-send, or NULL */
 };
 
 /* Run the viewer until the user quits.  Returns an exit code (0, or 2
@@ -73,9 +77,11 @@ struct ui_view {
 };
 
 struct db_writer;
+struct hep_sender;
 
 struct ui {
 	struct db_writer *dbw; /* --db: synced every second and at the end */
+	struct hep_sender *hep; /* --hep-send */
 	int from_db;           /* the capture is a database: no frames to read */
 	struct store *store;
 	struct tracker *tracker;

@@ -222,13 +222,13 @@ static void set_columns(struct ui *ui, struct calls_view *cv)
 	for (size_t i = 0; i < cv->ncols; i++) {
 		static const char *const keys[CL__COUNT] = {
 			"index", "start", "method", "from", "to", "callid", "src", "dst", "msgs",
-			"state", "setup", "duration", "status", "ua", "problems", "media",
+			"state", "setup", "duration", "status", "ua", "problems", "media", "agent",
 		};
 		size_t l = strlen(buf);
 		snprintf(buf + l, sizeof buf - l, "%s%s", i ? "," : "", keys[cv->cols[i]]);
 	}
 	ui_message(ui, "columns: index start method from to callid src dst msgs state setup "
-	               "duration status ua problems media");
+	               "duration status ua problems media agent");
 	draw_status(ui);
 	if (!ui_prompt(ui, "Columns: ", buf, sizeof buf))
 		return;
@@ -487,6 +487,8 @@ struct ui_view *ui_calls_new(struct ui *ui)
 		cv->cols[cv->ncols++] = default_cols[i];
 		if (default_cols[i] == CL_PROBLEMS && ingest_media(ui->ingest))
 			cv->cols[cv->ncols++] = CL_MEDIA;
+		if (default_cols[i] == CL_PROBLEMS && ui->args->nhep_listen)
+			cv->cols[cv->ncols++] = CL_AGENT; /* a collector: which agent saw the call */
 	}
 	return &cv->base;
 }

@@ -498,5 +498,8 @@ expect "export from a database: status 2" 2 "$BIN" export -r "$T/all.db" --all -
 # --- live capture, headless (-N), saving (-w) -----------------------------
 . "$ROOT/tests/integration/live.sh"
 
+# --- HEP agent and collector, with sngrep and kamailio --------------------
+. "$ROOT/tests/integration/hep.sh"
+
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
