@@ -108,6 +108,15 @@ struct hep_listen_stats;
  * caller to close). */
 struct pcap_src *pcap_src_add_hep(struct pcap_src *s, struct hep_listener *l, char *err,
                                   size_t errlen);
+/* Every source a viewer or -N reads: the interfaces (live opts o), else
+ * the files (interactive: a pipe is never waited on), then the HEP
+ * collectors (listen URLs, key demanded or NULL) beside them.  Returns
+ * the source, or NULL with the reason in err (nothing left open). */
+struct pcap_src *pcap_src_open_sources(const char *const *ifaces, size_t nifaces,
+                                       const struct pcap_live_opts *o, const char *const *files,
+                                       size_t nfiles, const char *const *hep_listen,
+                                       size_t nhep_listen, const char *hep_key, char *err,
+                                       size_t errlen);
 /* The counters of every HEP listener summed; 0 when there is none. */
 size_t pcap_src_hep_stats(const struct pcap_src *s, struct hep_listen_stats *out);
 /* The link type every reader shares (DLT_*), or -1 when they differ (a

@@ -670,3 +670,30 @@ size_t pcap_src_hep_stats(const struct pcap_src *s, struct hep_listen_stats *out
 	}
 	return k;
 }
+
+struct pcap_src *pcap_src_open_sources(const char *const *ifaces, size_t nifaces,
+                                       const struct pcap_live_opts *o, const char *const *files,
+                                       size_t nfiles, const char *const *hep_listen,
+                                       size_t nhep_listen, const char *hep_key, char *err,
+                                       size_t errlen)
+{
+	struct pcap_src *src = NULL;
+	if (nifaces)
+		src = pcap_src_open_live_multi(ifaces, nifaces, o, err, errlen);
+	else if (nfiles)
+		src = pcap_src_open_opts(files, nfiles, 1, err, errlen);
+	if (!src && (nifaces || nfiles))
+		return NULL;
+	for (size_t i = 0; i < nhep_listen; i++) {
+		struct hep_listener *l = hep_listen_open(hep_listen[i], hep_key, err, errlen);
+		struct pcap_src *s = l ? pcap_src_add_hep(src, l, err, errlen) : NULL;
+		if (!s) { /* the sources opened so far go too */
+			pcap_src_close(src);
+			return NULL;
+		}
+		src = s;
+	}
+	if (!src)
+		snprintf(err, errlen, "no source: give -i, -r or --hep-listen");
+	return src;
+}

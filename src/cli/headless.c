@@ -324,20 +324,8 @@ static int open_all(struct hl *h)
 {
 	const struct headless_args *a = h->a;
 	char err[512];
-	if (a->nifaces)
-		h->src = pcap_src_open_live_multi(a->ifaces, a->nifaces, &a->live, err, sizeof err);
-	else if (a->nfiles)
-		h->src = pcap_src_open_opts(a->files, a->nfiles, 1, err, sizeof err);
-	for (size_t i = 0; i < a->nhep_listen && (h->src || (!a->nifaces && !a->nfiles)); i++) {
-		struct hep_listener *l = hep_listen_open(a->hep_listen[i], a->hep_key, err, sizeof err);
-		struct pcap_src *s = l ? pcap_src_add_hep(h->src, l, err, sizeof err) : NULL;
-		if (!s) { /* the sources opened so far go too */
-			pcap_src_close(h->src);
-			h->src = NULL;
-			break;
-		}
-		h->src = s;
-	}
+	h->src = pcap_src_open_sources(a->ifaces, a->nifaces, &a->live, a->files, a->nfiles,
+	                               a->hep_listen, a->nhep_listen, a->hep_key, err, sizeof err);
 	if (!h->src || (a->bpf && pcap_src_set_filter(h->src, a->bpf, err, sizeof err) < 0)) {
 		fprintf(stderr, "sipscope: %s\n", err);
 		return -1;

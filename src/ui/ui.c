@@ -486,21 +486,9 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 	if (ui->from_db) {
 		ui->src = NULL; /* read whole below, before the screen opens */
 	} else {
-		ui->src = a->iface ? pcap_src_open_live_multi(a->ifaces, a->nifaces, &a->live, err,
-		                                              sizeof err)
-		          : a->nfiles ? pcap_src_open_opts(a->files, a->nfiles, 1, err, sizeof err)
-		                      : NULL;
-		for (size_t i = 0; i < a->nhep_listen && (ui->src || (!a->iface && !a->nfiles)); i++) {
-			struct hep_listener *l = hep_listen_open(a->hep_listen[i], a->hep_key, err,
-			                                         sizeof err);
-			struct pcap_src *s = l ? pcap_src_add_hep(ui->src, l, err, sizeof err) : NULL;
-			if (!s) { /* the sources opened so far go too */
-				pcap_src_close(ui->src);
-				ui->src = NULL;
-				break;
-			}
-			ui->src = s;
-		}
+		ui->src = pcap_src_open_sources(a->ifaces, a->nifaces, &a->live, a->files, a->nfiles,
+		                                a->hep_listen, a->nhep_listen, a->hep_key, err,
+		                                sizeof err);
 		if (!ui->src || (a->bpf && pcap_src_set_filter(ui->src, a->bpf, err, sizeof err) < 0)) {
 			fprintf(stderr, "sipscope: %s\n", err);
 			return -1;

@@ -30,25 +30,8 @@ done
 [ -z "$missing" ] && ok "--help and sipscope(1) document every HEP option" ||
 	{ echo "missing:$missing" >"$T/d"; bad "--help and sipscope(1) document every HEP option" "$T/d"; }
 
-# hep_wait FILE TEXT TENTHS: until FILE holds TEXT, at most TENTHS/10 s
-hep_wait() {
-	i=0
-	while [ "$i" -lt "$3" ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
-# hep_gone PID TENTHS: until PID has exited, at most TENTHS/10 s (then KILL)
-hep_gone() {
-	i=0
-	while [ "$i" -lt "$2" ]; do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	kill -KILL "$1" 2>/dev/null
-	return 1
-}
+# hep_gone PID TENTHS: wait_gone (run.sh), then KILL
+hep_gone() { wait_gone "$1" "$2" || { kill -KILL "$1" 2>/dev/null; return 1; }; }
 # hep_port_open PORT TENTHS: until something listens on udp PORT
 hep_port_open() {
 	i=0
@@ -81,7 +64,7 @@ trap 'for p in $HPIDS; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT INT TER
 P1=$HB; P2=$((HB + 1))
 "$BIN" -N --hep-listen udp:127.0.0.1:$P1 --hep-listen tcp:127.0.0.1:$P2 --hep-key s3cret \
 	-w "$T/col.pcap" >"$T/col.out" 2>"$T/col.err" & CP=$!; HPIDS="$HPIDS $CP"
-if hep_wait "$T/col.err" "listening for HEP on tcp" 50; then
+if wait_for "$T/col.err" "listening for HEP on tcp" 50; then
 	"$BIN" -N --quiet -r "$S/basic_udp.pcap" --hep-send udp:127.0.0.1:$P1 --hep-id 11 --hep-key s3cret 2>"$T/a1.err"
 	"$BIN" -N --quiet -r "$S/busy_udp.pcap" --hep-send tcp:127.0.0.1:$P2 --hep-id 22 --hep-key s3cret 2>"$T/a2.err"
 	"$BIN" -N --quiet -r "$S/cancel_udp.pcap" --hep-send udp:127.0.0.1:$P1 --hep-id 33 --hep-key wrong 2>"$T/a3.err"
@@ -119,7 +102,7 @@ else
 	P1=$((HB + 2))
 	"$BIN" -N --hep-listen udp:127.0.0.1:$P1 -w "$T/sng_in.pcap" >"$T/c1.out" 2>"$T/c1.err" & CP=$!
 	HPIDS="$HPIDS $CP"
-	if hep_wait "$T/c1.err" "listening for HEP" 50; then
+	if wait_for "$T/c1.err" "listening for HEP" 50; then
 		timeout 20 sngrep -N -q -I "$S/basic_udp.pcap" -H udp:127.0.0.1:$P1 >"$T/sng.out" 2>&1
 		src=$?
 		n=$("$BIN" messages -r "$S/basic_udp.pcap" | tail -n +2 | wc -l)
@@ -200,12 +183,12 @@ modparam("siptrace", "trace_mode", 1)' >"$T/kam/kamailio.cfg"
 	if [ "$(id -u)" = 0 ] && command -v tcpdump >/dev/null 2>&1; then
 		timeout 40 tcpdump -i lo -U -w "$T/kam_lo.pcap" "udp port $KP and not udp port $HP" 2>"$T/td.err" & tdp=$!
 		HPIDS="$HPIDS $tdp"
-		hep_wait "$T/td.err" listening 50
+		wait_for "$T/td.err" listening 50
 	fi
 	kamailio -f "$T/kam/kamailio.cfg" -DD -E -w "$T/kam" -Y "$T/kam" -P "$T/kam/kamailio.pid" \
 		-m 32 -M 4 >"$T/kam.log" 2>&1 & KPID=$!
 	HPIDS="$HPIDS $KPID"
-	if hep_wait "$T/c2.err" "listening for HEP" 50 && hep_port_open "$KP" 50 && kill -0 "$KPID" 2>/dev/null; then
+	if wait_for "$T/c2.err" "listening for HEP" 50 && hep_port_open "$KP" 50 && kill -0 "$KPID" 2>/dev/null; then
 		timeout 30 sipp -sf "$S/scenarios/uas_basic.xml" -i 127.0.0.1 -p "$UAS" -m 3 -bg -nostdin >/dev/null 2>&1
 		timeout 30 sipp -sf "$S/scenarios/uac_basic.xml" -i 127.0.0.1 -p "$UAC" -m 3 -r 10 -nostdin \
 			-rsa 127.0.0.1:$KP 127.0.0.1:$UAS >"$T/kuac.log" 2>&1; urc=$?

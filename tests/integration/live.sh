@@ -67,24 +67,6 @@ elif ! command -v tcpdump >/dev/null 2>&1; then live_skip="tcpdump not installed
 elif ! command -v timeout >/dev/null 2>&1; then live_skip="timeout not installed"
 fi
 
-# wait_for FILE TEXT TENTHS: until FILE holds TEXT, at most TENTHS/10 s
-wait_for() {
-	i=0
-	while [ "$i" -lt "$3" ]; do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
-# wait_gone PID TENTHS: until PID has exited, at most TENTHS/10 s
-wait_gone() {
-	i=0
-	while [ "$i" -lt "$2" ]; do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
 # sipp_calls UAS_PORT UAC_PORT CALLS RATE: a uas and a uac on 127.0.0.1
 sipp_calls() {
 	timeout 30 sipp -sf "$S/scenarios/uas_basic.xml" -i 127.0.0.1 -p "$1" -m "$3" -bg -nostdin \

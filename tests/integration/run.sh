@@ -15,6 +15,24 @@ pass=0 fail=0 skip=0
 
 ok()   { pass=$((pass + 1)); echo "ok   $1"; }
 bad()  { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && sed 's/^/     /' "$2" | head -20; }
+# wait_for FILE TEXT TENTHS: until FILE holds TEXT, at most TENTHS/10 s
+wait_for() {
+	i=0
+	while [ "$i" -lt "$3" ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+# wait_gone PID TENTHS: until PID has exited, at most TENTHS/10 s
+wait_gone() {
+	i=0
+	while [ "$i" -lt "$2" ]; do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
 skp()  { skip=$((skip + 1)); echo "skip $1"; }
 
 # expect NAME WANT_RC CMD... : run CMD, stdout to $T/out, stderr to $T/err
