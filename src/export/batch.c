@@ -329,6 +329,26 @@ static void media_json(FILE *out, const struct calllist_media *cm)
 	export_media_problems_json(out, cm ? cm->problems : 0);
 }
 
+/* ,"agents":[2001,...]: the HEP capture ids of a call's messages (legs
+ * too), in order of first sight; written only when HEP came in at all. */
+static void agents_json(FILE *out, struct store *s, const struct tracker *t, size_t idx)
+{
+	size_t *v = NULL;
+	long n = track_call_messages(t, (uint32_t)idx + 1, &v);
+	uint8_t seen[256] = { 0 };
+	int k = 0;
+	fputs(",\"agents\":[", out);
+	for (long i = 0; i < n; i++) {
+		uint8_t a = store_msg_at(s, v[i])->agent;
+		if (!a || seen[a])
+			continue;
+		seen[a] = 1;
+		fprintf(out, "%s%" PRIu32, k++ ? "," : "", store_agent_capture_id(s, a));
+	}
+	putc(']', out);
+	free(v);
+}
+
 static void call_json(FILE *out, struct store *s, const struct tracker *t,
                       const struct checker *check, size_t idx, const struct calllist_media *msum,
                       size_t nmsum)
@@ -383,6 +403,8 @@ static void call_json(FILE *out, struct store *s, const struct tracker *t,
 	}
 	if (msum)
 		media_json(out, idx < nmsum ? &msum[idx] : NULL);
+	if (store_agent_count(s))
+		agents_json(out, s, t, idx);
 	fputs("}\n", out);
 }
 

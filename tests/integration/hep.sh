@@ -30,6 +30,12 @@ done
 [ -z "$missing" ] && ok "--help and sipscope(1) document every HEP option" ||
 	{ echo "missing:$missing" >"$T/d"; bad "--help and sipscope(1) document every HEP option" "$T/d"; }
 
+# calls JSON names the agents of each call's messages, only when HEP came in
+"$BIN" calls -r "$S/hep3_udp.pcap" --format json >"$T/hj"
+"$BIN" calls -r "$S/basic_udp.pcap" --format json >"$T/bj"
+[ "$(grep -c '"agents":\[131203072\]}$' "$T/hj")" = 3 ] && ! grep -q '"agents"' "$T/bj" &&
+	ok "calls --format json: agents (the HEP capture ids) of each call, only for HEP captures" ||
+	bad "calls --format json: agents of each call, only for HEP captures" "$T/hj"
 # hep_gone PID TENTHS: wait_gone (run.sh), then KILL
 hep_gone() { wait_gone "$1" "$2" || { kill -KILL "$1" 2>/dev/null; return 1; }; }
 # hep_port_open PORT TENTHS: until something listens on udp PORT
