@@ -36,6 +36,7 @@ uac_rc=$?
 t1=$(date +%s.%N)
 sleep 1
 set -- $(cut -d' ' -f14,15 "/proc/$SP/stat")
+ut=$1 st=$2
 cpu=$(echo "scale=2; ($1 + $2) / $tick" | bc)
 kill -INT "$SP" "$TP"
 wait "$SP"; wait "$TP" 2>/dev/null
@@ -43,7 +44,7 @@ wall=$(echo "$t1 - $t0" | bc)
 td_msgs=$("$BIN" messages -r "$D/td.pcap" 2>/dev/null | tail -n +2 | wc -l)
 td_pkts=$(tcpdump -r "$D/td.pcap" 2>/dev/null | wc -l)
 ss_pkts=$(sed -n 's/.*: \([0-9]*\) packets captured.*/\1/p' "$D/ss.err")
-ss_msgs=$(sed -n 's/.*: \([0-9]*\) SIP messages.*/\1/p' "$D/ss.err")
+ss_msgs=$(sed -n 's/^sipscope: \([0-9]*\) SIP messages, .*/\1/p' "$D/ss.err")
 ss_kdrop=$(sed -n 's/.* \([0-9]*\) dropped by the kernel.*/\1/p' "$D/ss.err")
 ss_idrop=$(sed -n 's/.* \([0-9]*\) dropped by the interface.*/\1/p' "$D/ss.err")
 echo "sipp: $CALLS calls asked at $RATE/s, uac exit $uac_rc, ran $wall s" \
@@ -51,7 +52,8 @@ echo "sipp: $CALLS calls asked at $RATE/s, uac exit $uac_rc, ran $wall s" \
 echo "tcpdump:  $td_pkts packets, $td_msgs SIP messages ($(grep -h 'dropped by kernel' "$D/td.err"))"
 echo "sipscope: $ss_pkts packets, $ss_msgs SIP messages, $ss_kdrop dropped by the kernel," \
      "$ss_idrop by the interface"
-echo "sipscope CPU: $cpu s over $wall s of traffic ($(echo "scale=1; 100 * $cpu / $wall" | bc)% of one core)"
+echo "sipscope CPU: $cpu s over $wall s of traffic ($(echo "scale=1; 100 * $cpu / $wall" | bc)% of one core;" \
+     "user $(echo "scale=2; $ut / $tick" | bc) s, system $(echo "scale=2; $st / $tick" | bc) s)"
 cat "$D/ss.err" | sed 's/^/  /'
 if [ "$ss_msgs" = "$td_msgs" ] && [ "$ss_kdrop" = 0 ] && [ "$ss_idrop" = 0 ]; then
 	echo "result: no message lost"
