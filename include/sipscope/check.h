@@ -107,6 +107,11 @@ void check_free(struct checker *c);
  * message's bytes could not be read again (that message is skipped; the
  * rest is checked). */
 int check_update(struct checker *c);
+/* The same, for at most max messages (the rest on the next call): the
+ * viewer spreads a re-check over its redraws.  check_pending() says how
+ * many messages wait. */
+int check_update_max(struct checker *c, size_t max);
+size_t check_pending(const struct checker *c);
 
 /* End of the capture: rules still waiting for time are decided against
  * the last message's time (a request without final response is reported

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1500,10 +1501,16 @@ void check_free(struct checker *c)
 	free(c);
 }
 
-int check_update(struct checker *c)
+int check_update(struct checker *c) { return check_update_max(c, SIZE_MAX); }
+
+size_t check_pending(const struct checker *c) { return store_msg_count(c->s) - c->next; }
+
+int check_update_max(struct checker *c, size_t max)
 {
 	int rc = 0;
 	size_t n = store_msg_count(c->s);
+	if (n - c->next > max)
+		n = c->next + max;
 	for (; c->next < n; c->next++)
 		if (check_one(c, c->next) < 0)
 			rc = -1;

@@ -23,6 +23,9 @@
 
 #define SLICE_US 20000      /* loading work between two polls */
 #define REDRAW_US 150000    /* redraws while loading, at most this often */
+/* Messages checked per slice: after an eviction the checker starts over
+ * on every kept message (~2 s at 100,000 calls), spread over redraws. */
+#define CHECK_SLICE 20000
 
 static int64_t now_us(void)
 {
@@ -450,7 +453,7 @@ static int load_slice(struct ui *ui)
 	if (ingest_stats(ui->ingest)->sip_msgs == before)
 		return 0;
 	evict(ui);
-	check_update(ui->check); /* findings show while loading and live */
+	check_update_max(ui->check, CHECK_SLICE); /* findings show while loading and live */
 	return 1;
 }
 
@@ -639,6 +642,12 @@ int ui_run(const struct ui_args *a)
 		int reading = ui.live || ui.loading;
 		if (reading && (cap_ready || (ui.loading && !ui.stalled)) && load_slice(&ui))
 			dirty = 1;
+		/* What load_slice() left unchecked (a re-check after an eviction). */
+		int checking = check_pending(ui.check) > 0;
+		if (checking && !(cap_ready && reading)) {
+			check_update_max(ui.check, CHECK_SLICE);
+			dirty = 1;
+		}
 		/* What the slice queued for the HEP collector goes now, before
 		 * the status line counts it. */
 		int hep_wait = ui.hep ? hep_send_poll(ui.hep) : -1;
@@ -686,7 +695,8 @@ int ui_run(const struct ui_args *a)
 			pfd[1 + i] = (struct pollfd){ .fd = cap_fds[i], .events = POLLIN };
 		/* A redraw waits out REDRAW_US; frames wake us at once. */
 		int64_t wait = dirty ? (REDRAW_US - (now_us() - last_draw)) / 1000 : 1000;
-		int timeout = ui.loading && !ui.stalled ? 0 : wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait;
+		int timeout = (ui.loading && !ui.stalled) || check_pending(ui.check) ? 0
+		              : wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait;
 		/* Live sources that cannot be polled as one (a HEP listener over
 		 * TCP, several sources): read them every 50 ms. */
 		if (ui.live && pfd[1].fd < 0 && timeout > 50)
