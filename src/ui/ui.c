@@ -642,9 +642,10 @@ int ui_run(const struct ui_args *a)
 		int reading = ui.live || ui.loading;
 		if (reading && (cap_ready || (ui.loading && !ui.stalled)) && load_slice(&ui))
 			dirty = 1;
-		/* What load_slice() left unchecked (a re-check after an eviction). */
-		int checking = check_pending(ui.check) > 0;
-		if (checking && !(cap_ready && reading)) {
+		/* What load_slice() left unchecked (a re-check after an eviction)
+		 * goes on each turn, whether frames came or not: a slice that
+		 * brought no SIP checks nothing itself. */
+		if (check_pending(ui.check)) {
 			check_update_max(ui.check, CHECK_SLICE);
 			dirty = 1;
 		}
