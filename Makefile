@@ -1,5 +1,6 @@
 # sipscope - SIP packet analyzer and dialog tracer.
 # Targets: all run test check check-threads db-crash bench fuzz install uninstall clean deps
+#          deps-check fresh-test
 # Variables: CC, PREFIX (/usr/local), DESTDIR, BUILD (build), SANITIZE (1 = ASan+UBSan)
 
 VERSION   := 0.1.0
@@ -38,7 +39,7 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SAMPLE    := samples/proxy_rr_udp.pcap
 
-.PHONY: all run test check check-threads unit integration ui-test db-crash bench fuzz install uninstall clean deps deps-build layers
+.PHONY: all run test check check-threads unit integration ui-test db-crash bench fuzz install uninstall clean deps deps-build layers deps-check fresh-test
 
 all: sipscope
 
@@ -80,6 +81,16 @@ integration: $(BIN)
 db-crash: $(BUILD)/bench/db_bench
 	@DB_BENCH=$(BUILD)/bench/db_bench sh tests/integration/db_crash.sh
 
+# Every command the tests call comes from a package scripts/install-deps.sh
+# installs (or the minimal Debian system): what a fresh machine lacks fails here.
+deps-check:
+	@python3 tests/deps_check.py; rc=$$?; [ $$rc = 0 ] || [ $$rc = 77 ]
+
+# make test in a fresh minbase Debian root with only git and make (root;
+# the committed HEAD is cloned into it).  Log: build/fresh-root.log.
+fresh-test:
+	@sh tests/fresh_root.sh test
+
 # The viewer driven in tmux (send-keys / capture-pane).
 ui-test: $(BIN)
 	@SIPSCOPE=$(BIN) sh tests/ui/run.sh
@@ -88,7 +99,7 @@ ui-test: $(BIN)
 # the same tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 test: deps
 	@$(MAKE) --no-print-directory all
-	@$(MAKE) --no-print-directory layers unit integration ui-test db-crash
+	@$(MAKE) --no-print-directory layers deps-check unit integration ui-test db-crash
 	@$(MAKE) --no-print-directory check
 
 check:

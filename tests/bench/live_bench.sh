@@ -17,10 +17,12 @@ D=$(mktemp -d)
 trap 'rm -rf "$D"' EXIT INT TERM
 F="udp port $P1 or udp port $P2"
 [ "$(id -u)" = 0 ] || { echo "live_bench: needs root (capture on lo)"; exit 77; }
-for t in sipp tcpdump timeout bc; do
+for t in sipp tcpdump timeout; do
 	command -v $t >/dev/null 2>&1 || { echo "live_bench: $t not installed"; exit 77; }
 done
 tick=$(getconf CLK_TCK)
+# calc EXPR [DECIMALS]: arithmetic on decimals (awk: bc is not installed everywhere)
+calc() { awk "BEGIN { printf \"%.${2:-0}f\", $1 }"; }
 
 "$BIN" -i lo -N --quiet -Z root ${SIPSCOPE_OPTS:-} "$F" >/dev/null 2>"$D/ss.err" & SP=$!
 timeout 600 tcpdump -i lo -B 131072 -w "$D/td.pcap" "$F" 2>"$D/td.err" & TP=$!
@@ -37,10 +39,10 @@ t1=$(date +%s.%N)
 sleep 1
 set -- $(cut -d' ' -f14,15 "/proc/$SP/stat")
 ut=$1 st=$2
-cpu=$(echo "scale=2; ($1 + $2) / $tick" | bc)
+cpu=$(calc "($1 + $2) / $tick" 2)
 kill -INT "$SP" "$TP"
 wait "$SP"; wait "$TP" 2>/dev/null
-wall=$(echo "$t1 - $t0" | bc)
+wall=$(calc "$t1 - $t0" 6)
 td_msgs=$("$BIN" messages -r "$D/td.pcap" 2>/dev/null | tail -n +2 | wc -l)
 td_pkts=$(tcpdump -r "$D/td.pcap" 2>/dev/null | wc -l)
 ss_pkts=$(sed -n 's/.*: \([0-9]*\) packets captured.*/\1/p' "$D/ss.err")
@@ -48,12 +50,12 @@ ss_msgs=$(sed -n 's/^sipscope: \([0-9]*\) SIP messages, .*/\1/p' "$D/ss.err")
 ss_kdrop=$(sed -n 's/.* \([0-9]*\) dropped by the kernel.*/\1/p' "$D/ss.err")
 ss_idrop=$(sed -n 's/.* \([0-9]*\) dropped by the interface.*/\1/p' "$D/ss.err")
 echo "sipp: $CALLS calls asked at $RATE/s, uac exit $uac_rc, ran $wall s" \
-     "(about $(echo "$CALLS / $wall" | bc) calls/s, $(echo "$CALLS * 7 / $wall" | bc) SIP messages/s)"
+     "(about $(calc "$CALLS / $wall") calls/s, $(calc "$CALLS * 7 / $wall") SIP messages/s)"
 echo "tcpdump:  $td_pkts packets, $td_msgs SIP messages ($(grep -h 'dropped by kernel' "$D/td.err"))"
 echo "sipscope: $ss_pkts packets, $ss_msgs SIP messages, $ss_kdrop dropped by the kernel," \
      "$ss_idrop by the interface"
-echo "sipscope CPU: $cpu s over $wall s of traffic ($(echo "scale=1; 100 * $cpu / $wall" | bc)% of one core;" \
-     "user $(echo "scale=2; $ut / $tick" | bc) s, system $(echo "scale=2; $st / $tick" | bc) s)"
+echo "sipscope CPU: $cpu s over $wall s of traffic ($(calc "100 * $cpu / $wall" 1)% of one core;" \
+     "user $(calc "$ut / $tick" 2) s, system $(calc "$st / $tick" 2) s)"
 cat "$D/ss.err" | sed 's/^/  /'
 if [ "$ss_msgs" = "$td_msgs" ] && [ "$ss_kdrop" = 0 ] && [ "$ss_idrop" = 0 ]; then
 	echo "result: no message lost"

@@ -18,6 +18,8 @@ BENCH_DIR=${BENCH_DIR:-/tmp/sipscope-bench}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 GEN_SRC=$ROOT/tests/bench/gen_capture.c
 die() { echo "soak_bench: $*" >&2; exit 2; }
+# calc EXPR [DECIMALS]: arithmetic on decimals (awk: bc is not installed everywhere)
+calc() { awk "BEGIN { printf \"%.${2:-0}f\", $1 }"; }
 [ -x "$BIN" ] || die "no sipscope binary at $BIN"
 mkdir -p "$BENCH_DIR" || die "cannot create $BENCH_DIR"
 GEN=$BENCH_DIR/gen_capture-$(cksum <"$GEN_SRC" | cut -d' ' -f1)
@@ -50,9 +52,9 @@ while kill -0 "$SP" 2>/dev/null; do
 		[ "$hwm" -gt "$peak" ] && peak=$hwm
 		msgs=$(( rchar / BYTES_PER_MSG ))
 		while [ "$msgs" -ge "$next" ] && [ "$next" -le "$MESSAGES" ]; do
-			t=$(echo "$EPOCHREALTIME - $t0" | bc)
-			printf '%12d  %10.1f  %10.1f  %8.1f\n' "$next" "$(echo "$rss / 1024" | bc -l)" \
-				"$(echo "$hwm / 1024" | bc -l)" "$t"
+			t=$(calc "$EPOCHREALTIME - $t0" 6)
+			printf '%12d  %10.1f  %10.1f  %8.1f\n' "$next" "$(calc "$rss / 1024" 3)" \
+				"$(calc "$hwm / 1024" 3)" "$t"
 			next=$(( next + 1000000 ))
 		done
 	fi
@@ -61,12 +63,12 @@ done
 wait "$SP"
 rc=$?
 t1=$EPOCHREALTIME
-secs=$(echo "$t1 - $t0" | bc)
+secs=$(calc "$t1 - $t0" 6)
 sed 's/^/  /' "$D/gen.log" "$D/ss.log"
 got=$(sed -n 's/^sipscope: \([0-9]*\) SIP messages.*/\1/p' "$D/ss.log")
 [ "$rc" = 0 ] && [ -n "$got" ] || { echo "soak: sipscope failed (exit $rc)"; exit 1; }
-echo "soak: $got SIP messages in $secs s: $(echo "$got / $secs" | bc) messages/s (generator included)"
-echo "soak: peak RSS $(echo "scale=1; $peak / 1024" | bc) MiB (VmHWM, last sample before exit;" \
+echo "soak: $got SIP messages in $secs s: $(calc "$got / $secs") messages/s (generator included)"
+echo "soak: peak RSS $(calc "$peak / 1024" 1) MiB (VmHWM, last sample before exit;" \
      "target < $LIMIT_MB MB)"
 [ "$peak" -lt $(( LIMIT_MB * 1000000 / 1024 )) ] || { echo "soak: FAIL: peak over $LIMIT_MB MB"; exit 3; }
 echo "soak: PASS"

@@ -139,7 +139,7 @@ else
 		# Messages tcpdump saw half a second or more before the kill.
 		"$BIN" messages -r "$T/tdk.pcap" --format csv 2>/dev/null | tail -n +2 >"$T/tdk.csv"
 		cutd=$(TZ=UTC date -d "@$cut" '+%Y-%m-%d %H:%M:%S.%6N')
-		before=$(TZ=UTC date -d "@$(echo "$cut - 0.5" | bc)" '+%Y-%m-%d %H:%M:%S.%6N')
+		before=$(TZ=UTC date -d "@$(awk -v c="$cut" 'BEGIN { printf "%.6f", c - 0.5 }')" '+%Y-%m-%d %H:%M:%S.%6N')
 		awk -F, -v t="$before" '$2 < t' "$T/tdk.csv" | cut -d, -f3-9 | sort >"$T/want"
 		msg_keys "$T/kill.pcap" >"$T/got"
 		nw=$(wc -l <"$T/want")
