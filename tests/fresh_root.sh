@@ -29,12 +29,13 @@ case "$DIR" in /*/*) ;; *) die "FRESH_DIR must be an absolute path below /" ;; e
 # Mounts go away before anything is deleted: rm -rf must never reach the
 # host's /dev or /proc through a bind mount.
 unmount_all() {
-	for m in dev/pts dev proc sys src tmp; do
-		if mountpoint -q "$DIR/$m" 2>/dev/null; then
-			umount -R "$DIR/$m" 2>/dev/null || umount -lR "$DIR/$m" 2>/dev/null || true
-		fi
+	# Deepest first: the root itself is a bind mount, and a test may leave
+	# mounts of its own (ip netns puts one in /run/netns).
+	awk -v d="$DIR" '$2 == d || index($2, d "/") == 1 { print length($2), $2 }' /proc/mounts |
+		sort -rn | cut -d' ' -f2- | while read -r m; do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
 	done
-	if grep -q " $DIR/" /proc/mounts; then
+	if awk -v d="$DIR" '$2 == d || index($2, d "/") == 1 { found = 1 } END { exit !found }' /proc/mounts; then
 		echo "fresh_root: still mounted under $DIR; not deleting it" >&2
 		return 1
 	fi
@@ -59,6 +60,9 @@ else
 fi
 
 cp /etc/resolv.conf "$DIR/etc/resolv.conf" 2>/dev/null || true
+# The root a mount point of its own, as / is on a machine: ip netns exec
+# (the UI tests' namespaces) needs `mount --make-rslave /` to work.
+mount --bind "$DIR" "$DIR"
 mount -t proc proc "$DIR/proc"
 mount -t sysfs sys "$DIR/sys"
 mount --rbind /dev "$DIR/dev" && mount --make-rslave "$DIR/dev"
