@@ -548,6 +548,21 @@ else bad "a Via-less 487 re-sent byte for byte: retransmissions, the call's Code
 "$BIN" calls -r "$T/bad487.pcap" --format csv >"$T/out"
 [ "$(tail -n +2 "$T/out" | cut -d, -f6,12 | sort -u)" = "cancelled,487" ] &&
 	ok "... calls as CSV: cancelled, 487" || bad "... calls as CSV: cancelled, 487" "$T/out"
+# RTP that no SDP announced counts from its first packet (known from its
+# second): packets + lost = sent, and tshark counts the same.
+python3 "$ROOT/tests/bench/gen_rtp.py" "$T/nosdp.pcap" 2 150 nosdp >/dev/null
+"$BIN" rtp -r "$T/nosdp.pcap" --format json >"$T/rj"
+python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]
+assert len(r) == 4 and all(s["call"] is None and "unannounced" in s["problems"] and
+                           s["packets"] + s["lost"] == 150 for s in r), r' "$T/rj" 2>"$T/err" &&
+	ok "rtp: unannounced streams count their first packet (packets + lost = 150 sent)" ||
+	bad "rtp: unannounced streams count their first packet (packets + lost = 150 sent)" "$T/err"
+python3 "$ROOT/tests/integration/rtp_compare.py" "$BIN" "$T/nosdp.pcap" >"$T/rc" 2>&1
+case $? in
+0) ok "rtp: unannounced streams' packets, lost and jitter equal tshark's rtp,streams" ;;
+77) skp "rtp unannounced vs tshark: tshark not installed" ;;
+*) bad "rtp: unannounced streams' packets, lost and jitter equal tshark's rtp,streams" "$T/rc" ;;
+esac
 
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
