@@ -49,6 +49,7 @@ static uint32_t ep(struct fx *f, int host, uint16_t port)
 
 /* Feed one message from host a to host b, as ingest does; returns its
  * store index.  A malformed message only when bad is set. */
+__attribute__((format(printf, 5, 0)))
 static size_t vfeed(struct fx *f, int a, int b, int bad, const char *fmt, va_list ap)
 {
 	static char buf[4096];
