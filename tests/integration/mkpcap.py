@@ -4,7 +4,9 @@
 Usage: mkpcap.py KIND OUT.pcap
 KINDs exercise one decoder path each: link types (sll, sll2, null, raw,
 qinq), IPv4 options, IPv6 extension headers, a snaplen-cut packet, a SIP
-message missing Call-ID, and terminal escape sequences inside headers.
+message missing Call-ID, and terminal escape sequences inside headers;
+others are small flows for tracking (fork, b2bua, bad487: a Via-less 487
+re-sent byte for byte).
 """
 import re
 import struct
