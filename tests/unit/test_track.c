@@ -275,6 +275,22 @@ static void test_different_malformed_messages_are_not_retransmissions(void **sta
 	assert_int_equal(track_call(f->t, 0)->final_status, 487);
 }
 
+/* The capture began after the request: its response, re-sent byte for
+ * byte, is a retransmission all the same; another response is not. */
+static void test_response_to_an_unseen_request_resent_is_retrans(void **state)
+{
+	struct fx *f = *state;
+	size_t a = feed(f, 2, 1, RSP("200 OK", "z9hG4bK7", ";tag=t1", "2", "BYE"));
+	size_t b = feed(f, 2, 1, RSP("200 OK", "z9hG4bK7", ";tag=t1", "2", "BYE"));
+	size_t c = feed(f, 2, 1, RSP("200 OK", "z9hG4bK7", ";tag=t2", "2", "BYE"));
+	size_t d = feed(f, 2, 4, RSP("200 OK", "z9hG4bK7", ";tag=t1", "2", "BYE"));
+	assert_int_equal(at(f, a)->txn, 0);
+	assert_false(at(f, a)->flags & STORE_MSG_RETRANS);
+	assert_true(at(f, b)->flags & STORE_MSG_RETRANS);
+	assert_false(at(f, c)->flags & STORE_MSG_RETRANS);
+	assert_false(at(f, d)->flags & STORE_MSG_RETRANS); /* another hop */
+}
+
 static void test_rfc2543_transaction_without_cookie(void **state)
 {
 	struct fx *f = *state;
@@ -475,6 +491,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancel_is_own_transaction_and_call_cancelled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vialess_487_resent_byte_for_byte_is_retrans_and_final, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_different_malformed_messages_are_not_retransmissions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_response_to_an_unseen_request_resent_is_retrans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rfc2543_transaction_without_cookie, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_challenge_then_success_is_final_200, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_for_non2xx_makes_no_dialog, setup, teardown),
