@@ -92,6 +92,9 @@ struct track_input {
 	uint8_t has_from_tag, has_to_tag, branch_cookie;
 	uint8_t cseq_valid;
 	uint8_t malformed;
+	uint8_t no_via;      /* no Via header at all: no branch to match by */
+	uint8_t response;
+	uint64_t h_bytes;    /* of the message's bytes (track_input_set_bytes), 0 unset */
 };
 
 /* Fill `in` from a parsed message (URIs left 0).  Correlation tokens come
@@ -99,6 +102,14 @@ struct track_input {
  * UUIDs) and, when `corr_header` is set, that header's value. */
 void track_input_from_sip(struct track_input *in, const struct sip_msg *m,
                           const char *corr_header);
+
+/* Hash the message's bytes into in->h_bytes, for what the transaction
+ * signature cannot judge: a malformed message, or a response that may
+ * find no transaction.  A byte-identical re-send of one of those within
+ * its call, on the same hop, is a retransmission.  Well-formed requests
+ * are left unhashed (0): a transaction always takes them.  Call after
+ * track_input_from_sip(). */
+void track_input_set_bytes(struct track_input *in, const char *bytes, size_t len);
 
 struct tracker;
 

@@ -253,6 +253,7 @@ int ingest_emit(struct ingest *in, const struct frame *f, const struct l4_packet
 	it.h_dst = store_endpoint_hash(&it.dst);
 	it.call_id = cap_len(m->call_id);
 	track_input_from_sip(&it.ti, m, in->corr_header);
+	track_input_set_bytes(&it.ti, bytes, len);
 	if (it.call_id.len != m->call_id.len)
 		it.ti.h_call_id = sv_hash(it.call_id); /* the capped Call-ID is the call's */
 	it.from_uri = cap_len(sip_addr_uri(sip_header_get(m, SIP_H_FROM)));

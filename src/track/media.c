@@ -27,6 +27,20 @@ struct expect {
 	char codec[EXP_FMTS][24];
 };
 
+/* What the accounting needs of one RTP packet (RFC 3550 5.1), so the
+ * first packet of an unannounced stream can be kept until the second
+ * confirms it, without its bytes. */
+struct rtp_pkt {
+	uint64_t frame;
+	int64_t ts_us;
+	uint32_t ts;          /* RTP timestamp */
+	uint32_t payload;     /* bytes past header, extension and padding */
+	uint16_t seq;
+	uint8_t b1;           /* marker bit and payload type */
+	uint8_t nev;          /* bytes in ev (at most 4) */
+	uint8_t ev[4];        /* the payload's first bytes: an RFC 4733 event */
+};
+
 struct call_bye {
 	int64_t bye_us;
 };
@@ -39,7 +53,9 @@ struct media {
 	size_t nst, cap_st;
 	struct hmap st_index;     /* (src, dst, ssrc) -> stream+1 */
 	struct hmap byes;         /* h_call_id -> index+1 into bye_us */
-	struct hmap probation;    /* unannounced (src, dst, SSRC) -> next sequence number */
+	struct hmap probation;    /* unannounced (src, dst, SSRC) -> cand+1 */
+	struct rtp_pkt *cand;     /* the last packet of each candidate on probation */
+	size_t ncand, cap_cand;
 	size_t nunannounced;
 	int64_t *bye_us;
 	size_t nbye, cap_bye;
@@ -92,6 +108,7 @@ void media_evict(struct media *m, int (*keep)(void *ctx, uint64_t h_call_id), vo
 	hmap_remap(&m->byes, map, m->nbye + 1);
 	m->nbye = n;
 	hmap_free(&m->probation); /* sequence checks under way start over */
+	m->ncand = 0;
 	free(map);
 }
 
@@ -118,6 +135,7 @@ void media_free(struct media *m)
 	hmap_free(&m->st_index);
 	hmap_free(&m->byes);
 	hmap_free(&m->probation);
+	free(m->cand);
 	free(m);
 }
 
@@ -428,18 +446,35 @@ static void take_seq(struct media_stream *s, uint16_t seq)
 	}
 }
 
-static void take_rtp(struct media *m, struct media_stream *s, const struct expect *rx,
-                     const struct expect *tx, uint64_t frame, int64_t ts_us, const uint8_t *p, size_t len)
+/* The fields of an RTP packet of len >= 12 bytes. */
+static void rtp_read(struct rtp_pkt *k, uint64_t frame, int64_t ts_us, const uint8_t *p, size_t len)
 {
-	uint8_t pt = p[1] & 0x7f;
-	uint16_t seq = (uint16_t)(p[2] << 8 | p[3]);
-	uint32_t ts = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
+	k->frame = frame;
+	k->ts_us = ts_us;
+	k->b1 = p[1];
+	k->seq = (uint16_t)(p[2] << 8 | p[3]);
+	k->ts = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
 	size_t hl = 12 + 4u * (p[0] & 0x0f);
 	if ((p[0] & 0x10) && len >= hl + 4) /* header extension */
 		hl += 4 + 4u * (size_t)(p[hl + 2] << 8 | p[hl + 3]);
 	size_t payload = len > hl ? len - hl : 0;
+	k->nev = (uint8_t)(payload < sizeof k->ev ? payload : sizeof k->ev);
+	memset(k->ev, 0, sizeof k->ev);
+	if (k->nev)
+		memcpy(k->ev, p + hl, k->nev);
 	if ((p[0] & 0x20) && payload && p[len - 1] <= payload) /* padding */
 		payload -= p[len - 1];
+	k->payload = (uint32_t)payload;
+}
+
+static void take_rtp(struct media *m, struct media_stream *s, const struct expect *rx,
+                     const struct expect *tx, const struct rtp_pkt *k)
+{
+	uint8_t pt = k->b1 & 0x7f;
+	uint16_t seq = k->seq;
+	uint32_t ts = k->ts;
+	uint64_t frame = k->frame;
+	int64_t ts_us = k->ts_us;
 	m->stats.rtp++;
 	if (!s->packets) {
 		s->first_frame = frame;
@@ -464,10 +499,10 @@ static void take_rtp(struct media *m, struct media_stream *s, const struct expec
 	} else if (is_dtmf && rx && !pt_listed(rx, pt)) {
 		s->problems |= MEDIA_P_CODEC;
 	}
-	if (is_dtmf && len > hl)
-		take_dtmf(s, ts_us, ts, p + hl, len - hl);
+	if (is_dtmf && k->nev)
+		take_dtmf(s, ts_us, ts, k->ev, k->nev);
 	take_seq(s, seq);
-	if (p[1] & 0x80)
+	if (k->b1 & 0x80)
 		s->marker++;
 	if (s->packets) {
 		int64_t d = ts_us - s->last_arrival_us;
@@ -475,7 +510,7 @@ static void take_rtp(struct media *m, struct media_stream *s, const struct expec
 			s->delta_ms_max = d / 1000.0;
 		/* Silence after comfort noise, or ended by a marker bit (the
 		 * start of a talkspurt, RFC 3551 4.1), is DTX, not a gap. */
-		if (d >= MEDIA_GAP_US && d > s->gap_us && !s->last_cn && !(p[1] & 0x80))
+		if (d >= MEDIA_GAP_US && d > s->gap_us && !s->last_cn && !(k->b1 & 0x80))
 			s->gap_us = d;
 	}
 	/* RFC 3550 A.8 between voice packets, in the payload's clock: DTMF
@@ -500,7 +535,7 @@ static void take_rtp(struct media *m, struct media_stream *s, const struct expec
 	s->last_us = ts_us;
 	s->last_frame = frame;
 	s->packets++;
-	s->bytes += payload;
+	s->bytes += k->payload;
 }
 
 /* The RTP stream an RTCP packet from src to dst speaks of, sent by
@@ -610,19 +645,33 @@ int media_udp(struct media *m, uint64_t frame, int64_t ts_us, const struct store
 		return 0;
 	}
 	struct media_stream *s;
+	struct rtp_pkt k, first;
+	int have_first = 0;
+	rtp_read(&k, frame, ts_us, p, len);
 	if (!rx && !tx && !(s = stream_get(m, src, dst, ssrc, 0))) {
 		/* An unannounced stream starts when a second packet follows the
 		 * first in sequence: stray datagrams (IPsec, games...) that
-		 * start like RTP do not make streams. */
-		uint64_t k = stream_key(src, dst, ssrc);
-		uint16_t seq = (uint16_t)(p[2] << 8 | p[3]);
-		uint32_t want;
-		if (!hmap_get(&m->probation, k, &want) || want != seq) {
-			if (m->probation.count >= 65536) { /* bounded: start over */
-				hmap_free(&m->probation);
-				hmap_init(&m->probation);
+		 * start like RTP do not make streams.  The candidate's last
+		 * packet is kept, to be counted once the next one confirms it. */
+		uint64_t key = stream_key(src, dst, ssrc);
+		uint32_t slot;
+		int known = hmap_get(&m->probation, key, &slot);
+		if (!known || (uint16_t)(m->cand[slot - 1].seq + 1) != k.seq) {
+			if (!known) {
+				if (m->probation.count >= 65536) { /* bounded: start over */
+					hmap_free(&m->probation);
+					hmap_init(&m->probation);
+					m->ncand = 0;
+				}
+				slot = (uint32_t)m->ncand + 1;
+				if (vec_grow((void **)&m->cand, &m->cap_cand, m->ncand + 1, sizeof *m->cand) < 0 ||
+				    hmap_put(&m->probation, key, slot) < 0)
+					slot = 0;
+				else
+					m->ncand++;
 			}
-			hmap_put(&m->probation, k, (uint16_t)(seq + 1));
+			if (slot)
+				m->cand[slot - 1] = k;
 			m->stats.not_rtp++;
 			return 0;
 		}
@@ -631,6 +680,8 @@ int media_udp(struct media *m, uint64_t frame, int64_t ts_us, const struct store
 			return 1;
 		}
 		m->nunannounced++;
+		first = m->cand[slot - 1];
+		have_first = 1;
 	}
 	s = stream_get(m, src, dst, ssrc, 1);
 	if (!s)
@@ -646,7 +697,11 @@ int media_udp(struct media *m, uint64_t frame, int64_t ts_us, const struct store
 			s->problems |= MEDIA_P_UNANNOUNCED;
 		}
 	}
-	take_rtp(m, s, rx, tx, frame, ts_us, p, len);
+	if (have_first && !s->packets) {
+		m->stats.not_rtp--; /* it was RTP after all */
+		take_rtp(m, s, rx, tx, &first);
+	}
+	take_rtp(m, s, rx, tx, &k);
 	return 1;
 }
 

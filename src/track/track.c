@@ -180,6 +180,53 @@ static int txn_seen(struct tracker *t, struct txn_rec *x, uint64_t sig)
 	return 0;
 }
 
+/* Has this call carried these very bytes on this hop before?  Records
+ * them when not.  Keyed by endpoint ids and the Call-ID's hash, which
+ * track_evict() never changes; the table is forgotten there all the same
+ * (as the overflow signatures are), so its size follows the calls kept.
+ * Returns 1 seen, 0 new, -1 out of memory. */
+static int bytes_seen(struct tracker *t, const struct store_msg *r, const struct track_input *m)
+{
+	uint64_t sig = hmap_mix(hmap_mix(m->h_bytes, m->h_call_id), ((uint64_t)r->src << 32) | r->dst);
+	sig = hmap_mix(sig, 0xb17e5);  /* apart from the transaction signatures */
+	uint32_t dummy;
+	if (hmap_get(&t->seen, sig, &dummy))
+		return 1;
+	return hmap_put(&t->seen, sig, 1) < 0 ? -1 : 0;
+}
+
+#define VIALESS_LOOKBACK 256 /* messages of the leg searched for the request */
+
+/* A response with no Via at all has no branch to match (RFC 3261 17.1.3),
+ * and its UAC drops it (18.1.2); yet it was sent, and an observer can
+ * still tell which request it answers the way RFC 2543 matched: Call-ID
+ * (the leg), From tag, CSeq number and method, and the hop, reversed.
+ * The From tag is known through the leg's recent requests: a request
+ * older than those is not looked for (the response stays unmatched, as
+ * any response whose request was not seen).  Returns the transaction,
+ * or 0. */
+static uint32_t txn_of_vialess(struct tracker *t, const struct store_msg *r, const struct track_input *m,
+                               uint32_t call)
+{
+	struct call_rec *c = &t->calls[call - 1];
+	uint32_t lk = logical_key(m), origin = 0;
+	for (uint32_t i = 0; i < CALL_RECENT_TXNS && !origin; i++)
+		if (c->recent_key[i] == lk)
+			origin = t->txns[c->recent_txn[i] - 1].info.origin;
+	if (!origin)
+		return 0;
+	uint32_t n = 0;
+	for (uint32_t i = c->info.nmsgs ? c->info.last_msg + 1 : 0; i && n < VIALESS_LOOKBACK;
+	     i = track_prev_in_call(t, i - 1), n++) {
+		const struct store_msg *q = store_msg_at(t->s, i - 1);
+		if (q && q->flags & STORE_MSG_REQUEST && !q->malformed && q->txn && q->method == m->method &&
+		    q->cseq == m->cseq && q->src == r->dst && q->dst == r->src &&
+		    t->txns[q->txn - 1].info.origin == origin)
+			return q->txn;
+	}
+	return 0;
+}
+
 static int creates_dialog(uint8_t method)
 {
 	return method == SIP_M_INVITE || method == SIP_M_SUBSCRIBE ||
@@ -415,6 +462,8 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 			else if (mid == SIP_M_CANCEL)
 				t->txns[txn - 1].info.cancels = inv;
 		}
+		if (!txn && !is_req && m->no_via && call)
+			txn = txn_of_vialess(t, r, m, call);
 		r->txn = txn;
 		if (txn) {
 			struct txn_rec *x = &t->txns[txn - 1];
@@ -430,16 +479,20 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 			/* Same transaction, same hop, same message: a retransmission.
 			 * The To tag keeps forked 2xx apart (RFC 3261 13.2.2.4).  The
 			 * transaction goes in by its key, not its id, and endpoint
-			 * ids never change: track_evict() renumbers transactions. */
-			uint64_t sig = hmap_mix(x->key, ((uint64_t)r->src << 32) | r->dst);
-			sig = hmap_mix(sig, is_req ? (uint64_t)mid << 16 | 1 : r->status);
-			sig = hmap_mix(sig, m->h_to_tag);
-			sig = hmap_mix(sig, m->cseq);
-			int seen = txn_seen(t, x, sig);
-			if (seen > 0)
-				r->flags |= STORE_MSG_RETRANS;
-			else if (seen < 0)
-				rc = -1;
+			 * ids never change: track_evict() renumbers transactions.
+			 * A malformed message's fields are not to be trusted so
+			 * far: only its very bytes repeated make it one (below). */
+			if (!m->malformed) {
+				uint64_t sig = hmap_mix(x->key, ((uint64_t)r->src << 32) | r->dst);
+				sig = hmap_mix(sig, is_req ? (uint64_t)mid << 16 | 1 : r->status);
+				sig = hmap_mix(sig, m->h_to_tag);
+				sig = hmap_mix(sig, m->cseq);
+				int seen = txn_seen(t, x, sig);
+				if (seen > 0)
+					r->flags |= STORE_MSG_RETRANS;
+				else if (seen < 0)
+					rc = -1;
+			}
 			/* Dialogs: made by a 1xx-with-tag (early) or 2xx (confirmed)
 			 * to a dialog-creating request (12.1); an in-dialog request
 			 * for a dialog never seen start (capture began mid-call) makes
@@ -462,6 +515,16 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 		} else {
 			r->dialog = dialog_of(t, call, m, 0, idx, 0);
 		}
+	}
+	/* What no transaction signature judged (a malformed message, a
+	 * response to a request never seen) repeats an earlier one when its
+	 * bytes do, within the call and on the same hop. */
+	if (c && m->h_bytes && (m->malformed || !r->txn)) {
+		int seen = bytes_seen(t, r, m);
+		if (seen > 0)
+			r->flags |= STORE_MSG_RETRANS;
+		else if (seen < 0)
+			rc = -1;
 	}
 	if (!c)
 		return rc;
@@ -556,6 +619,8 @@ void track_input_from_sip(struct track_input *in, const struct sip_msg *m, const
 	in->cseq = m->cseq;
 	in->cseq_valid = (uint8_t)m->cseq_valid;
 	in->malformed = m->malformed != NULL;
+	in->no_via = sip_header_get(m, SIP_H_VIA).p == NULL;
+	in->response = !m->is_request;
 	/* The other leg's Call-ID hashes like a Call-ID: it meets that call's
 	 * own token. */
 	struct sv v = sip_header_get(m, SIP_H_X_CALL_ID);
@@ -577,6 +642,25 @@ void track_input_from_sip(struct track_input *in, const struct sip_msg *m, const
 				break;
 			}
 	}
+}
+
+void track_input_set_bytes(struct track_input *in, const char *bytes, size_t len)
+{
+	in->h_bytes = 0;
+	if (!in->malformed && !in->response)
+		return;
+	/* Eight bytes a step, one multiply each: far cheaper than the parse
+	 * that came before.  Not proof against a crafted collision, which
+	 * would at worst mark one message a retransmission. */
+	uint64_t h = len, w;
+	for (; len >= 8; bytes += 8, len -= 8) {
+		memcpy(&w, bytes, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, bytes, len);
+	in->h_bytes = hmap_mix(h, w) | 1; /* never 0: 0 means unset */
 }
 
 void track_call_totals(const struct tracker *t, uint32_t call, struct call_totals *out)

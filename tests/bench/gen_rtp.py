@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Write a capture that is mostly RTP, for the media benchmark.
 
-Usage: gen_rtp.py OUT.pcap [CALLS] [PACKETS_PER_STREAM]
+Usage: gen_rtp.py OUT.pcap [CALLS] [PACKETS_PER_STREAM] [nosdp]
 Each call is INVITE (SDP) / 200 OK (SDP) / ACK ... BYE / 200 over UDP, with
 G.711 A-law RTP both ways (160-byte payloads every 20 ms, ~1% of packets
 dropped, a few late), calls overlapping in time.  Defaults: 250 calls of 2 x
-2000 packets (1,000,000 RTP packets, ~99.5% of the frames).
+2000 packets (1,000,000 RTP packets, ~99.5% of the frames).  With nosdp the
+INVITE and 200 carry no SDP: no stream is announced.
 """
 import random
 import struct
@@ -28,12 +29,12 @@ def frame(src, sport, dst, dport, payload):
     return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + ip + udp
 
 
-def sip(call, kind, a, b, pa, pb):
+def sip(call, kind, a, b, pa, pb, nosdp=False):
     cid = "bench-rtp-%d@gen" % call
     sdp_a = "v=0\r\no=a 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\nm=audio %d RTP/AVP 8\r\n" \
             "a=rtpmap:8 PCMA/8000\r\n" % (a, a, pa)
     sdp_b = sdp_a.replace(a, b).replace(str(pa), str(pb))
-    body = {"INVITE": sdp_a, "200I": sdp_b}.get(kind, "")
+    body = "" if nosdp else {"INVITE": sdp_a, "200I": sdp_b}.get(kind, "")
     start = {"INVITE": "INVITE sip:b@%s SIP/2.0" % b, "200I": "SIP/2.0 200 OK", "ACK": "ACK sip:b@%s SIP/2.0" % b,
              "BYE": "BYE sip:b@%s SIP/2.0" % b, "200B": "SIP/2.0 200 OK"}[kind]
     cseq = {"INVITE": "1 INVITE", "200I": "1 INVITE", "ACK": "1 ACK", "BYE": "2 BYE", "200B": "2 BYE"}[kind]
@@ -51,6 +52,7 @@ def main():
     out = sys.argv[1]
     calls = int(sys.argv[2]) if len(sys.argv) > 2 else 250
     per = int(sys.argv[3]) if len(sys.argv) > 3 else 2000
+    nosdp = len(sys.argv) > 4 and sys.argv[4] == "nosdp"
     rnd = random.Random(1)
     events = []  # (time_us, bytes)
     payload = bytes(rnd.randrange(256) for _ in range(160))
@@ -61,7 +63,7 @@ def main():
         pa, pb = 20000 + 2 * (c % 5000), 30000 + 2 * (c % 5000)
         t0 = 1_700_000_000_000_000 + c * 40_000
         for kind, dt, fwd in (("INVITE", 0, 1), ("200I", 50_000, 0), ("ACK", 60_000, 1)):
-            s = sip(c, kind, sa, sb, pa, pb)
+            s = sip(c, kind, sa, sb, pa, pb, nosdp)
             events.append((t0 + dt, frame(a, 5060, b, 5060, s) if fwd else frame(b, 5060, a, 5060, s)))
         for d, (src, sp, dst, dp) in enumerate(((a, pa, b, pb), (b, pb, a, pa))):
             ssrc = rnd.getrandbits(32)

@@ -4,8 +4,11 @@
 Usage: mkpcap.py KIND OUT.pcap
 KINDs exercise one decoder path each: link types (sll, sll2, null, raw,
 qinq), IPv4 options, IPv6 extension headers, a snaplen-cut packet, a SIP
-message missing Call-ID, and terminal escape sequences inside headers.
+message missing Call-ID, and terminal escape sequences inside headers;
+others are small flows for tracking (fork, b2bua, bad487: a Via-less 487
+re-sent byte for byte).
 """
+import re
 import struct
 import sys
 
@@ -210,6 +213,32 @@ def main():
             (1, 2, sipmsg(inv, "leg-E", "1 INVITE", "z9hG4bKe", "e")),
             (1, 2, sipmsg(inv, "leg-F", "1 INVITE", "z9hG4bKf", "f", extra="X-Leg: 77\r\n")),
             (2, 3, sipmsg(inv, "leg-G", "1 INVITE", "z9hG4bKg", "g", extra="X-Leg: 77\r\n")),
+        ]
+        write(out, 1, [udp_between(a, b, m) for a, b, m in seq])
+    elif kind == "bad487":
+        # A cancelled call whose 487 to the caller lost its Via (a broken
+        # proxy): re-sent 3 times byte for byte, as the caller's ACK cannot
+        # match it.  A second call: its INVITE re-sent byte for byte, then
+        # Via-less 487s that differ (a header added, another hop).
+        inv = "INVITE sip:bob@example.com SIP/2.0"
+        novia = lambda m: re.sub(rb"Via: [^\r]*\r\n", b"", m)
+        r487 = novia(sipmsg("SIP/2.0 487 Request Terminated", "bad487-1", "1 INVITE", "z9hG4bKc1",
+                            "a", "p"))
+        r487b = novia(sipmsg("SIP/2.0 487 Request Terminated", "bad487-2", "1 INVITE", "z9hG4bKc2",
+                             "b", "q"))
+        r487c = novia(sipmsg("SIP/2.0 487 Request Terminated", "bad487-2", "1 INVITE", "z9hG4bKc2",
+                             "b", "q", extra="Reason: SIP;cause=487\r\n"))
+        inv2 = sipmsg(inv, "bad487-2", "1 INVITE", "z9hG4bKc2", "b")
+        seq = [
+            (1, 2, sipmsg(inv, "bad487-1", "1 INVITE", "z9hG4bKc1", "a")),
+            (2, 1, sipmsg("SIP/2.0 100 Trying", "bad487-1", "1 INVITE", "z9hG4bKc1", "a")),
+            (1, 2, sipmsg("CANCEL sip:bob@example.com SIP/2.0", "bad487-1", "1 CANCEL", "z9hG4bKc1", "a")),
+            (2, 1, sipmsg("SIP/2.0 200 OK", "bad487-1", "1 CANCEL", "z9hG4bKc1", "a", "p")),
+            (2, 1, r487), (2, 1, r487), (2, 1, r487),
+            (1, 2, sipmsg("ACK sip:bob@example.com SIP/2.0", "bad487-1", "1 ACK", "z9hG4bKc1", "a", "p")),
+            (1, 2, inv2), (1, 2, inv2),
+            (2, 1, sipmsg("SIP/2.0 100 Trying", "bad487-2", "1 INVITE", "z9hG4bKc2", "b")),
+            (2, 1, r487b), (2, 1, r487c), (2, 3, r487b),
         ]
         write(out, 1, [udp_between(a, b, m) for a, b, m in seq])
     else:

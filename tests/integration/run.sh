@@ -519,5 +519,50 @@ expect "export from a database: status 2" 2 "$BIN" export -r "$T/all.db" --all -
 # --- HEP agent and collector, with sngrep and kamailio --------------------
 . "$ROOT/tests/integration/hep.sh"
 
+# --- issue 18: tracking and media ---
+# A Via-less 487 re-sent byte for byte (a broken proxy), a request re-sent
+# byte for byte, and Via-less 487s that differ or go to another hop.
+python3 "$ROOT/tests/integration/mkpcap.py" bad487 "$T/bad487.pcap"
+"$BIN" messages -r "$T/bad487.pcap" --format json >"$T/m.json"
+"$BIN" calls -r "$T/bad487.pcap" --format json >"$T/c.json"
+if python3 - "$T/m.json" "$T/c.json" >"$T/err" 2>&1 <<'PY'
+import json, sys
+msgs = [json.loads(l) for l in open(sys.argv[1])]
+calls = {c["call_ids"][0]: c for c in (json.loads(l) for l in open(sys.argv[2]))}
+rtx = [m["frame"] for m in msgs if m["retrans"]]
+assert rtx == [6, 7, 10], rtx
+bad = [m for m in msgs if m["status"] == 487]
+assert all(m["malformed"] == "missing Via" for m in bad), bad
+assert [m["request_frame"] for m in bad] == [1, 1, 1, 9, 9, None], bad
+for cid in ("bad487-1", "bad487-2"):
+    assert calls[cid]["final_status"] == 487 and calls[cid]["state"] == "cancelled", calls[cid]
+ack = msgs[7]
+assert ack["method"] == "ACK" and ack["txn"] == msgs[0]["txn"], ack
+PY
+then ok "a Via-less 487 re-sent byte for byte: retransmissions, the call's Code 487"
+else bad "a Via-less 487 re-sent byte for byte: retransmissions, the call's Code 487" "$T/err"; fi
+"$BIN" messages -r "$T/bad487.pcap" >"$T/out"
+[ "$(grep -c 'retrans.*malformed: missing Via' "$T/out")" = 2 ] &&
+	ok "... the table marks the copies [retrans], still malformed" ||
+	bad "... the table marks the copies [retrans], still malformed" "$T/out"
+"$BIN" calls -r "$T/bad487.pcap" --format csv >"$T/out"
+[ "$(tail -n +2 "$T/out" | cut -d, -f6,12 | sort -u)" = "cancelled,487" ] &&
+	ok "... calls as CSV: cancelled, 487" || bad "... calls as CSV: cancelled, 487" "$T/out"
+# RTP that no SDP announced counts from its first packet (known from its
+# second): packets + lost = sent, and tshark counts the same.
+python3 "$ROOT/tests/bench/gen_rtp.py" "$T/nosdp.pcap" 2 150 nosdp >/dev/null
+"$BIN" rtp -r "$T/nosdp.pcap" --format json >"$T/rj"
+python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]
+assert len(r) == 4 and all(s["call"] is None and "unannounced" in s["problems"] and
+                           s["packets"] + s["lost"] == 150 for s in r), r' "$T/rj" 2>"$T/err" &&
+	ok "rtp: unannounced streams count their first packet (packets + lost = 150 sent)" ||
+	bad "rtp: unannounced streams count their first packet (packets + lost = 150 sent)" "$T/err"
+python3 "$ROOT/tests/integration/rtp_compare.py" "$BIN" "$T/nosdp.pcap" >"$T/rc" 2>&1
+case $? in
+0) ok "rtp: unannounced streams' packets, lost and jitter equal tshark's rtp,streams" ;;
+77) skp "rtp unannounced vs tshark: tshark not installed" ;;
+*) bad "rtp: unannounced streams' packets, lost and jitter equal tshark's rtp,streams" "$T/rc" ;;
+esac
+
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

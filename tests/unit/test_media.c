@@ -182,9 +182,38 @@ static void test_unannounced_streams_must_hold_together(void **state)
 	const struct media_stream *st = media_stream(m, 0);
 	assert_true(st->problems & MEDIA_P_UNANNOUNCED);
 	assert_int_equal(st->h_call_id, 0);
-	assert_int_equal(st->packets, 9); /* counted from its second packet */
+	assert_int_equal(st->packets, 10); /* the first too, once the second confirmed it */
 	assert_int_equal(media_stats(m)->heuristic_dropped, 1);
-	assert_int_equal(media_stats(m)->not_rtp, 52);
+	assert_int_equal(media_stats(m)->not_rtp, 50); /* the strays */
+	media_free(m);
+}
+
+/* No SDP announced it: the stream is known from its second packet, yet
+ * counts from its first, as tshark does (150 packets, not 149). */
+static void test_unannounced_stream_counts_its_first_packet(void **state)
+{
+	(void)state;
+	struct media *m = media_new();
+	struct store_endpoint a = ep(10, 0, 0, 1, 4000), b = ep(10, 0, 0, 3, 5000);
+	/* a stray that starts like RTP, then the stream, its first packet
+	 * marked (a talkspurt) and carrying 100 bytes */
+	assert_int_equal(rtp(m, T0 - 5000, a, b, 0, 999, 0, 0x77, NULL, 20), 0);
+	for (uint16_t i = 0; i < 150; i++) {
+		int rc = rtp(m, T0 + i * 20000, a, b, i ? 0 : 0x80, (uint16_t)(65500 + i), i * 160u, 0x77, NULL,
+		             i ? 160 : 100);
+		assert_int_equal(rc, i ? 1 : 0); /* the first one is not known to be RTP yet */
+	}
+	const struct media_stream *st = only_stream(m);
+	assert_int_equal(st->packets, 150);
+	assert_int_equal(st->lost, 0);
+	assert_int_equal(st->base_seq, 65500);
+	assert_int_equal(st->bytes, 149 * 160 + 100);
+	assert_int_equal(st->marker, 1);
+	assert_int_equal(st->first_us, T0);
+	assert_int_equal(st->last_us - st->first_us, 149 * 20000);
+	assert_true(st->problems & MEDIA_P_UNANNOUNCED);
+	assert_int_equal(media_stats(m)->rtp, 150);
+	assert_int_equal(media_stats(m)->not_rtp, 1); /* the stray */
 	media_free(m);
 }
 
@@ -548,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_jitter_follows_rfc3550),
 		cmocka_unit_test(test_sent_to_unannounced_address_is_nat),
 		cmocka_unit_test(test_unannounced_streams_must_hold_together),
+		cmocka_unit_test(test_unannounced_stream_counts_its_first_packet),
 		cmocka_unit_test(test_codec_not_offered_and_one_way),
 		cmocka_unit_test(test_two_way_call_is_not_one_way),
 		cmocka_unit_test(test_silence_gap_and_media_after_bye),

@@ -47,19 +47,20 @@ static uint32_t ep(struct fx *f, int host, uint16_t port)
 	return store_endpoint_id(f->s, &e);
 }
 
-/* Feed one message from host a to host b; returns its store index. */
-__attribute__((format(printf, 4, 5)))
-static size_t feed(struct fx *f, int a, int b, const char *fmt, ...)
+/* Feed one message from host a to host b, as ingest does; returns its
+ * store index.  A malformed message only when bad is set. */
+__attribute__((format(printf, 5, 0)))
+static size_t vfeed(struct fx *f, int a, int b, int bad, const char *fmt, va_list ap)
 {
 	static char buf[4096];
 	static struct sip_header hdrs[64];
-	va_list ap;
-	va_start(ap, fmt);
 	int len = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
 	struct sip_msg m;
 	assert_true(sip_parse(buf, (size_t)len, SIP_PARSE_DATAGRAM, &m, hdrs, 64) > 0);
-	assert_null(m.malformed);
+	if (bad)
+		assert_non_null(m.malformed);
+	else
+		assert_null(m.malformed);
 	struct store_msg r;
 	memset(&r, 0, sizeof r);
 	f->now += 1000;
@@ -70,13 +71,37 @@ static size_t feed(struct fx *f, int a, int b, const char *fmt, ...)
 	r.status = (uint16_t)m.status;
 	r.src = ep(f, a, 5060);
 	r.dst = ep(f, b, 5060);
+	r.cseq = m.cseq;
+	r.malformed = m.malformed;
 	r.call_id = store_intern(f->s, m.call_id);
 	long idx = store_append_msg(f->s, &r);
 	assert_true(idx >= 0);
 	struct track_input ti;
 	track_input_from_sip(&ti, &m, NULL);
+	track_input_set_bytes(&ti, buf, (size_t)len);
 	assert_int_equal(track_msg(f->t, (size_t)idx, &ti), 0);
 	return (size_t)idx;
+}
+
+__attribute__((format(printf, 4, 5)))
+static size_t feed(struct fx *f, int a, int b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	size_t idx = vfeed(f, a, b, 0, fmt, ap);
+	va_end(ap);
+	return idx;
+}
+
+/* The same for a message the parser finds malformed. */
+__attribute__((format(printf, 4, 5)))
+static size_t feed_bad(struct fx *f, int a, int b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	size_t idx = vfeed(f, a, b, 1, fmt, ap);
+	va_end(ap);
+	return idx;
 }
 
 #define HDRS(branch, ftag, ttag, cseq, meth) \
@@ -180,6 +205,90 @@ static void test_cancel_is_own_transaction_and_call_cancelled(void **state)
 	const struct call_info *c = track_call(f->t, 0);
 	assert_int_equal(c->state, CALL_STATE_CANCELLED);
 	assert_int_equal(c->final_status, 487);
+}
+
+/* A 487 that lost its Via (a broken proxy), sent to the caller. */
+#define NOVIA_487(ftag, extra) \
+	"SIP/2.0 487 Request Terminated\r\nFrom: <sip:a@x>;tag=" ftag "\r\nTo: <sip:b@y>;tag=t1\r\n" \
+	"Call-ID: call-1\r\nCSeq: 1 INVITE\r\n" extra "Content-Length: 0\r\n\r\n"
+
+/* The proxy re-sends its Via-less 487 as the caller's ACK cannot match it:
+ * the copies are retransmissions, malformed still, and the 487 is the
+ * INVITE's final response, so the call is cancelled with Code 487. */
+static void test_vialess_487_resent_byte_for_byte_is_retrans_and_final(void **state)
+{
+	struct fx *f = *state;
+	size_t inv = feed(f, 1, 2, REQ("INVITE", "z9hG4bK1", "", "1"));
+	feed(f, 2, 1, RSP("100 Trying", "z9hG4bK1", "", "1", "INVITE"));
+	feed(f, 1, 2, REQ("CANCEL", "z9hG4bK1", "", "1"));
+	feed(f, 2, 1, RSP("200 OK", "z9hG4bK1", ";tag=t1", "1", "CANCEL"));
+	size_t r1 = feed_bad(f, 2, 1, NOVIA_487("f1", ""));
+	size_t r2 = feed_bad(f, 2, 1, NOVIA_487("f1", ""));
+	size_t r3 = feed_bad(f, 2, 1, NOVIA_487("f1", ""));
+	size_t ack = feed(f, 1, 2, REQ("ACK", "z9hG4bK1", ";tag=t1", "1"));
+	assert_false(at(f, r1)->flags & STORE_MSG_RETRANS);
+	assert_true(at(f, r2)->flags & STORE_MSG_RETRANS);
+	assert_true(at(f, r3)->flags & STORE_MSG_RETRANS);
+	for (size_t i = r1; i <= r3; i++) {
+		assert_string_equal(at(f, i)->malformed, "missing Via");
+		assert_int_equal(at(f, i)->txn, at(f, inv)->txn);
+		assert_int_equal(at(f, i)->request_msg, inv + 1);
+	}
+	assert_int_equal(at(f, ack)->txn, at(f, inv)->txn); /* the ACK of a non-2xx */
+	assert_false(at(f, ack)->flags & STORE_MSG_RETRANS);
+	const struct call_info *c = track_call(f->t, 0);
+	assert_int_equal(c->final_status, 487);
+	assert_int_equal(c->state, CALL_STATE_CANCELLED);
+	assert_int_equal(track_txn(f->t, at(f, inv)->txn)->final_status, 487);
+}
+
+/* Only the very bytes make a malformed message a repeat: differing ones
+ * in one transaction, or the same on another hop, are not; nor does a
+ * Via-less response join a request it does not answer. */
+static void test_different_malformed_messages_are_not_retransmissions(void **state)
+{
+	struct fx *f = *state;
+	size_t inv = feed(f, 1, 2, REQ("INVITE", "z9hG4bK1", "", "1"));
+	size_t again = feed(f, 1, 2, REQ("INVITE", "z9hG4bK1", "", "1"));
+	/* Malformed with a Via: conflicting Content-Type, two ways. */
+#define RING_BAD "SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\n" \
+	"From: <sip:a@x>;tag=f1\r\nTo: <sip:b@y>;tag=t1\r\nCall-ID: call-1\r\n" \
+	"CSeq: 1 INVITE\r\nContent-Type: a/b\r\nContent-Type: %s\r\nContent-Length: 0\r\n\r\n"
+	size_t g1 = feed_bad(f, 2, 1, RING_BAD, "c/d");
+	size_t g2 = feed_bad(f, 2, 1, RING_BAD, "e/f");
+	size_t g3 = feed_bad(f, 2, 1, RING_BAD, "e/f");
+	size_t a = feed_bad(f, 2, 1, NOVIA_487("f1", ""));
+	size_t b = feed_bad(f, 2, 1, NOVIA_487("f1", "Reason: SIP;cause=487\r\n"));
+	size_t hop = feed_bad(f, 2, 3, NOVIA_487("f1", ""));
+	size_t other = feed_bad(f, 2, 1, NOVIA_487("f9", ""));
+	assert_true(at(f, again)->flags & STORE_MSG_RETRANS);
+	assert_false(at(f, g1)->flags & STORE_MSG_RETRANS);
+	assert_false(at(f, g2)->flags & STORE_MSG_RETRANS);
+	assert_true(at(f, g3)->flags & STORE_MSG_RETRANS);
+	assert_false(at(f, a)->flags & STORE_MSG_RETRANS);
+	assert_false(at(f, b)->flags & STORE_MSG_RETRANS);
+	assert_false(at(f, hop)->flags & STORE_MSG_RETRANS);
+	assert_false(at(f, other)->flags & STORE_MSG_RETRANS);
+	assert_int_equal(at(f, a)->txn, at(f, inv)->txn);
+	assert_int_equal(at(f, hop)->txn, 0);   /* no request went 3 -> 2 */
+	assert_int_equal(at(f, other)->txn, 0); /* another From tag */
+	assert_int_equal(track_call(f->t, 0)->final_status, 487);
+}
+
+/* The capture began after the request: its response, re-sent byte for
+ * byte, is a retransmission all the same; another response is not. */
+static void test_response_to_an_unseen_request_resent_is_retrans(void **state)
+{
+	struct fx *f = *state;
+	size_t a = feed(f, 2, 1, RSP("200 OK", "z9hG4bK7", ";tag=t1", "2", "BYE"));
+	size_t b = feed(f, 2, 1, RSP("200 OK", "z9hG4bK7", ";tag=t1", "2", "BYE"));
+	size_t c = feed(f, 2, 1, RSP("200 OK", "z9hG4bK7", ";tag=t2", "2", "BYE"));
+	size_t d = feed(f, 2, 4, RSP("200 OK", "z9hG4bK7", ";tag=t1", "2", "BYE"));
+	assert_int_equal(at(f, a)->txn, 0);
+	assert_false(at(f, a)->flags & STORE_MSG_RETRANS);
+	assert_true(at(f, b)->flags & STORE_MSG_RETRANS);
+	assert_false(at(f, c)->flags & STORE_MSG_RETRANS);
+	assert_false(at(f, d)->flags & STORE_MSG_RETRANS); /* another hop */
 }
 
 static void test_rfc2543_transaction_without_cookie(void **state)
@@ -380,6 +489,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retransmissions_same_hop_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_for_non2xx_matches_invite_txn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_is_own_transaction_and_call_cancelled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vialess_487_resent_byte_for_byte_is_retrans_and_final, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_different_malformed_messages_are_not_retransmissions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_response_to_an_unseen_request_resent_is_retrans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rfc2543_transaction_without_cookie, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_challenge_then_success_is_final_200, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_for_non2xx_makes_no_dialog, setup, teardown),
