@@ -17,7 +17,9 @@ EVERY=5000
 BULK=30000
 command -v sqlite3 >/dev/null 2>&1 || { echo "skip db crash test: no sqlite3 command"; exit 0; }
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT INT TERM
+trap 'rm -rf "$T"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM # a stopped run ends (the EXIT trap cleans up), not carry on without its files
 cc -O2 -o "$T/gen" "$ROOT/tests/bench/gen_capture.c" || exit 2
 "$T/gen" -n "$CALLS" -o "$T/x.pcap" >/dev/null || exit 2
 

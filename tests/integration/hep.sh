@@ -64,7 +64,9 @@ hep_missing() {
 
 HB=$((31000 + $$ % 3000)) # ports HB..HB+19, apart from live.sh's
 HPIDS=""
-trap 'for p in $HPIDS; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT INT TERM
+trap 'for p in $HPIDS; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM # a stopped run ends (the EXIT trap cleans up), not carry on without its files
 
 # --- sipscope agents into a sipscope collector (UDP + TCP, key checked) -----------
 P1=$HB; P2=$((HB + 1))
@@ -222,4 +224,6 @@ modparam("siptrace", "trace_mode", 1)' >"$T/kam/kamailio.cfg"
 		bad "kamailio siptrace: the collector or kamailio did not start" "$T/c2.err"
 	fi
 fi
-trap 'rm -rf "$T"' EXIT INT TERM
+trap 'rm -rf "$T"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM # a stopped run ends (the EXIT trap cleans up), not carry on without its files

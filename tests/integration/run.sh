@@ -9,7 +9,9 @@ case "$BIN" in /*) ;; *) BIN=$ROOT/$BIN ;; esac
 S=$ROOT/samples
 CORPUS=$ROOT/../shared/corpus
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT INT TERM
+trap 'rm -rf "$T"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM # a stopped run ends (the EXIT trap cleans up), not carry on without its files
 export TZ=UTC
 pass=0 fail=0 skip=0
 

@@ -29,7 +29,9 @@ tm() { tmux -L "$SOCK" "$@"; }
 cleanup() { tm kill-server >/dev/null 2>&1; rm -rf "$T"; }
 # Each viewer gets a tmux server of its own: a server being killed cannot
 # swallow the next session.
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM # a stopped run ends (the EXIT trap cleans up), not carry on without its files
 
 # start W H ARGS... : the viewer in a fresh session; its exit code goes to $T/rc
 start() {
