@@ -212,6 +212,18 @@ def main():
             (2, 3, sipmsg(inv, "leg-G", "1 INVITE", "z9hG4bKg", "g", extra="X-Leg: 77\r\n")),
         ]
         write(out, 1, [udp_between(a, b, m) for a, b, m in seq])
+    elif kind == "options100k":
+        # 100,000 calls of one OPTIONS each (call numbers up to 100000),
+        # cheap to write and to read: the Call-IDs are all one length, so
+        # one frame is patched, not rebuilt.
+        frame = udp_between(1, 2, opt(b"crafted-000000"))
+        at = frame.index(b"crafted-000000") + len(b"crafted-")
+        with open(out, "wb") as f:
+            f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+            for i in range(100000):
+                fr = frame[:at] + b"%06d" % i + frame[at + 6:]
+                f.write(struct.pack("<IIII", 1700000000 + i // 100, i % 100 * 10000, len(fr), len(fr)))
+                f.write(fr)
     elif kind == "b2bua_to":
         # A call through a B2BUA whose B-leg alone goes to 192.0.2.20 with
         # its own From, To, User-Agent and final status (503; the A-leg
