@@ -479,7 +479,8 @@ static int calls_key(struct ui *ui, struct ui_view *v, int key)
 		char buf[256];
 		snprintf(buf, sizeof buf, "%s", ui->filter);
 		ui_message(ui, "filter: words in From/To/Call-ID, method= state= status= from= to= "
-		               "callid= ua= problem=error|warning|RULE, ~regex over the messages");
+		               "src= dst= callid= ua= problem=error|warning|RULE, ~regex over the "
+		               "messages (every leg)");
 		draw_status(ui);
 		if (!ui_prompt(ui, "Filter: ", buf, sizeof buf))
 			break;
