@@ -512,5 +512,24 @@ else bad "pipe: call 3 came" "$T/screen"; fi
 keys Q
 wait_exit
 
+# Live: an answered call without BYE counts its Dur to the wall clock.
+if [ "$(id -u)" = 0 ]; then
+	port=$((18000 + $$ % 900))
+	start 120 20 -i lo udp portrange $port-$((port + 1))
+	if wait_for "live on lo"; then
+		python3 "$ROOT/tests/ui/send_call.py" $port $((port + 1)) "tick-$$@test" 0.02 5
+		check "live: the call answered, no BYE" "INVITE +in_call +200 "
+		sleep 2.5
+		check "live: its Dur ticks with the clock (2 s and more before any BYE)" \
+			"INVITE +in_call +200 .* [2-9]\.[0-9]( |$)"
+		keys Q
+		wait_exit
+	elif wait_exit; then
+		skp "live Dur on lo: $(cat "$T/stderr")"
+	else bad "live Dur: the viewer started" "$T/screen"; fi
+else
+	skp "live Dur on lo: needs root"
+fi
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
