@@ -105,6 +105,13 @@ int calllist_set_filter(struct calllist *cl, const char *expr, char *err, size_t
 void calllist_set_sort(struct calllist *cl, enum calllist_col c, int descending);
 enum calllist_col calllist_sort_col(const struct calllist *cl, int *descending);
 
+/* Work a new filter's first ~REGEX term ahead, at most max calls at a
+ * time, so a front end can show progress and let the user cancel (a
+ * regex over 100,000 calls takes seconds): the answers are cached, and
+ * the calllist_refresh() after reads them.  Returns how many calls are
+ * left to check: 0 when done (at once when the filter has no regex). */
+size_t calllist_filter_prepare(struct calllist *cl, size_t max);
+
 /* Take in calls that appeared and calls that changed since the last
  * refresh (live or loading), then filter and sort.  Returns 0 or -1 when
  * memory ran out (the list keeps what it had). */

@@ -85,6 +85,7 @@ struct calllist {
 	struct term terms[MAX_TERMS];
 	size_t nterms;
 	const struct term *first_regex; /* the term the per-call cache is for */
+	size_t prep_next;  /* calllist_filter_prepare(): the next call id - 1 to check */
 	enum calllist_col sort;
 	int desc;
 	int64_t clock_us;  /* calllist_set_clock(), or 0: the capture's last message */
@@ -381,6 +382,7 @@ int calllist_set_filter(struct calllist *cl, const char *expr, char *err, size_t
 			cl->first_regex = &cl->terms[i];
 	for (size_t i = 0; i < cl->cache_cap; i++)
 		cl->cache[i].regex_match = -1;
+	cl->prep_next = 0;
 	return 0;
 fail:
 	for (size_t i = 0; i < n; i++) {
@@ -835,6 +837,27 @@ int calllist_refresh(struct calllist *cl)
 		sort_ctx = NULL;
 	}
 	return 0;
+}
+
+size_t calllist_filter_prepare(struct calllist *cl, size_t max)
+{
+	size_t n = track_call_count(cl->t);
+	if (!cl->first_regex) {
+		cl->prep_next = n;
+		return 0;
+	}
+	for (size_t k = 0; k < max && cl->prep_next < n; k++, cl->prep_next++) {
+		const struct call_info *c = track_call(cl->t, cl->prep_next);
+		if (c->root)
+			continue;
+		/* The terms in order, as the refresh asks them: the cheap ones
+		 * before the regex spare it where they fail. */
+		for (size_t t = 0; t < cl->nterms; t++)
+			if (!term_matches(cl, (uint32_t)cl->prep_next + 1, &cl->terms[t]) ||
+			    &cl->terms[t] == cl->first_regex)
+				break;
+	}
+	return n - cl->prep_next;
 }
 
 size_t calllist_count(const struct calllist *cl) { return cl->nrows; }

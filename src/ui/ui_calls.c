@@ -4,6 +4,7 @@
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sipscope/vec.h"
 #include "ui.h"
@@ -273,7 +274,54 @@ static void calls_draw(struct ui *ui, struct ui_view *v)
 	attrset(A_NORMAL);
 }
 
-/* Search for the next call (dir +1 / -1) whose messages match. */
+static void draw_status(struct ui *ui);
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Long work over the calls (a regex over every message): every 100 ms
+ * the status line says how far it got, and the keys typed meanwhile are
+ * read: Esc cancels, a resize is taken, the others are dropped.  Returns
+ * 1 to go on, 0 when cancelled. */
+static int work_tick(struct ui *ui, int64_t *last, const char *what, size_t done, size_t total)
+{
+	int64_t t = mono_us();
+	if (t - *last < 100000)
+		return 1;
+	*last = t;
+	ui_message(ui, "%s: %zu%% of %zu calls  (Esc cancels)", what,
+	           total ? done * 100 / total : 100, total);
+	draw_status(ui);
+	refresh();
+	int k;
+	while ((k = getch()) != ERR) {
+		if (k == 27)
+			return 0;
+		if (k == KEY_RESIZE)
+			getmaxyx(stdscr, ui->rows, ui->cols);
+	}
+	return 1;
+}
+
+/* A new filter's regex over every call, a slice at a time with progress
+ * (it froze the screen 6-9 s over 100,000 calls).  Returns 1 when done,
+ * 0 when the user pressed Esc. */
+static int filter_in_slices(struct ui *ui)
+{
+	size_t total = track_call_count(ui->tracker), left;
+	int64_t last = mono_us();
+	while ((left = calllist_filter_prepare(ui->calls, 16)) > 0)
+		if (!work_tick(ui, &last, "filtering", total - left, total))
+			return 0;
+	return 1;
+}
+
+/* Search for the next call (dir +1 / -1) whose messages match; a long
+ * search shows its progress and Esc stops it where it got. */
 static void search_next(struct ui *ui, struct calls_view *cv, int dir)
 {
 	size_t n = calllist_count(ui->calls);
@@ -281,7 +329,12 @@ static void search_next(struct ui *ui, struct calls_view *cv, int dir)
 		ui_message(ui, "no search: press / first");
 		return;
 	}
+	int64_t last = mono_us();
 	for (size_t step = 1; step <= n; step++) {
+		if (!(step & 63) && !work_tick(ui, &last, "searching", step, n)) {
+			ui_message(ui, "search cancelled");
+			return;
+		}
 		size_t row = dir > 0 ? (cv->cursor + step) % n : (cv->cursor + n - step % n) % n;
 		if (calllist_call_grep(ui->calls, calllist_call(ui->calls, row), &cv->search)) {
 			if ((dir > 0 && row <= cv->cursor) || (dir < 0 && row >= cv->cursor))
@@ -487,6 +540,11 @@ static int calls_key(struct ui *ui, struct ui_view *v, int key)
 		char err[256];
 		if (calllist_set_filter(ui->calls, buf, err, sizeof err) < 0) {
 			ui_message(ui, "%s", err);
+			break;
+		}
+		if (!filter_in_slices(ui)) { /* Esc: the filter before stays */
+			calllist_set_filter(ui->calls, ui->filter, err, sizeof err);
+			ui_message(ui, "filter cancelled");
 			break;
 		}
 		snprintf(ui->filter, sizeof ui->filter, "%s", buf);

@@ -417,6 +417,18 @@ if wait_long "Calls: 100000/100000" 150; then
 		ok "a sort shows the top of the new order (not where the cursor's call went)"
 	else bad "a sort shows the top of the new order (not where the cursor's call went)" "$T/screen"; fi
 	case "$(row 3)" in *█) ok "scrollbar: the thumb at the top" ;; *) bad "scrollbar: the thumb at the top" "$T/screen" ;; esac
+	# A slow regex over 100,000 calls: progress on the status line, Esc
+	# cancels (the screen froze until the end; this one would take minutes).
+	keys f '~(.*)(.*)\2\1QQ' Enter
+	check "a slow regex filter shows its progress" "filtering: [0-9]+% of 100000 calls +\(Esc cancels\)"
+	keys Escape
+	check "... Esc cancels it" "filter cancelled"
+	keys j
+	check "... and the list is as before, unfiltered" "Calls: 100000/100000 "
+	keys / '(.*)(.*)\2\1QQ' Enter
+	check "a slow search shows its progress" "searching: [0-9]+% of 100000 calls +\(Esc cancels\)"
+	keys Escape
+	check "... Esc stops it" "search cancelled"
 else
 	bad "100,000 calls: loaded within 15 s" "$T/screen"
 fi
