@@ -216,6 +216,19 @@ static void calls_draw(struct ui *ui, struct ui_view *v)
 		cv->hcol = 1;
 	int room = ui->cols - 3; /* the mark column and a space; the scrollbar */
 	int nc = fit_columns(cv->cols, want, cv->ncols, cv->hcol, room, w, shown);
+	/* The window grew: columns scrolled away come back while all the
+	 * ones on the right still fit. */
+	while (cv->hcol > 1 && nc && shown[nc - 1] + 1 == cv->ncols) {
+		int w2[MAX_COLS];
+		size_t shown2[MAX_COLS];
+		int nc2 = fit_columns(cv->cols, want, cv->ncols, cv->hcol - 1, room, w2, shown2);
+		if (!nc2 || shown2[nc2 - 1] + 1 != cv->ncols)
+			break;
+		cv->hcol--;
+		nc = nc2;
+		memcpy(w, w2, sizeof w2);
+		memcpy(shown, shown2, sizeof shown2);
+	}
 	size_t last = nc ? shown[nc - 1] : 0;
 	cv->more_right = last + 1 < cv->ncols;
 	int x = 2;

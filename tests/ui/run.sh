@@ -467,6 +467,9 @@ awk 'length($0) > 80' "$T/screen" | grep -q . && bad "... nothing wider than 80 
 	ok "... nothing wider than 80 columns"
 keys h h h h h h h h h h
 check "h scrolls back to Start" "^  #\^ +Start "
+keys l l l l l l l l l l
+tm resize-window -t ui -x 200 -y 24 2>/dev/null || tm refresh-client -C 200x24 2>/dev/null
+check "scrolled sideways, the window grows: every column back from Start" "^  #\^ +Start .* User-Agent"
 keys Q
 wait_exit
 
