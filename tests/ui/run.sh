@@ -485,6 +485,19 @@ if grep -q "${E}\[31m5E 1I" "$T/raw3" && grep -q "${E}\[33m" "$T/raw3" && ! grep
 else cat -v "$T/raw3" >"$T/raw3v"; bad "an error on a yellow row: the Problems cell red, the row yellow" "$T/raw3v"; fi
 keys Q
 wait_exit
+# A warning on a red row: busy call 1 with its INVITE sent twice at once
+# (retrans-too-early): the cell yellow, not red|yellow = cyan.
+python3 "$ROOT/tests/integration/pcap_trickle.py" "$S/busy_udp.pcap" 0 /dev/null "$T/junk" 1-1 1-100 >"$T/busyw.pcap"
+start 140 20 -r "$T/busyw.pcap"
+check "busy call 1 with a warning" "^ +1 +[0-9:.]+ +INVITE +busy +486 +1W "
+keys j # the cursor off row 1: its own colors show
+sleep 0.3
+tm capture-pane -e -p -t ui | grep -E "^(${E}\[[0-9;]*m)* +1 " >"$T/raw1"
+if grep -q "${E}\[33m1W" "$T/raw1" && grep -q "${E}\[31m" "$T/raw1" && ! grep -q "${E}\[36m" "$T/raw1"; then
+	ok "a warning on a red row: the Problems cell yellow, the row red"
+else cat -v "$T/raw1" >"$T/raw1v"; bad "a warning on a red row: the Problems cell yellow, the row red" "$T/raw1v"; fi
+keys Q
+wait_exit
 
 # Filters and search see every leg: the B-leg alone goes to 192.0.2.20.
 python3 "$ROOT/tests/integration/mkpcap.py" b2bua_to "$T/b2to.pcap"
