@@ -21,7 +21,7 @@ static const char *const help_lines[] = {
 	"                  problem=error|warning|info|RULE-ID (the checker's findings),",
 	"                  media=none|any|one-way|loss|nat|codec|gap|after-bye|unannounced",
 	"                  (RTP streams; --rtp)",
-	"                  a long regex filter or search shows how far it got; Esc stops",
+	"                  a long regex filter or search shows its progress; Esc stops",
 	"  x F5            clear filter and marks",
 	"  G End           last call, then follow new ones as they come ([following]);",
 	"                  any other move stops following",
