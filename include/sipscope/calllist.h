@@ -6,7 +6,11 @@
  * Filter syntax: space-separated terms, all of which must match.
  *   WORD          From, To or a Call-ID contains WORD (case-insensitive)
  *   KEY=VALUE     method=INVITE, state=busy (prefix), status=486,
- *                 from=..., to=..., callid=..., ua=... (substrings)
+ *                 from=..., to=..., callid=..., ua=..., src=..., dst=...
+ *                 (substrings; src/dst: "ip:port" of a leg's first
+ *                 message).  These terms, and WORD, are asked of every
+ *                 leg of a merged call (a B2BUA's B-leg has its own From,
+ *                 To, addresses, User-Agent): one leg matching is enough
  *   problem=RULE  the call has a finding of that rule (an id as
  *                 `sipscope check --rules` lists it: problem=ack-missing)
  *   problem=SEV   the call has a finding of that severity or worse:
@@ -56,7 +60,8 @@ enum calllist_col {
 	CL__COUNT
 };
 
-/* Column title and the width a front end should give it. */
+/* Column title and the width a front end should give it when it does not
+ * measure (calllist_col_fit). */
 const char *calllist_col_name(enum calllist_col c);
 int calllist_col_width(enum calllist_col c);
 /* Column by name (case-insensitive: "from", "callid", "ua" ...), or -1. */
@@ -100,6 +105,13 @@ int calllist_set_filter(struct calllist *cl, const char *expr, char *err, size_t
 void calllist_set_sort(struct calllist *cl, enum calllist_col c, int descending);
 enum calllist_col calllist_sort_col(const struct calllist *cl, int *descending);
 
+/* Work a new filter's first ~REGEX term ahead, at most max calls at a
+ * time, so a front end can show progress and let the user cancel (a
+ * regex over 100,000 calls takes seconds): the answers are cached, and
+ * the calllist_refresh() after reads them.  Returns how many calls are
+ * left to check: 0 when done (at once when the filter has no regex). */
+size_t calllist_filter_prepare(struct calllist *cl, size_t max);
+
 /* Take in calls that appeared and calls that changed since the last
  * refresh (live or loading), then filter and sort.  Returns 0 or -1 when
  * memory ran out (the list keeps what it had). */
@@ -116,7 +128,22 @@ const uint32_t *calllist_rows(const struct calllist *cl);      /* all of them */
 /* Row of a call, or -1 when filtered out. */
 long calllist_row_of(const struct calllist *cl, uint32_t call);
 
-/* Text of a cell, escaped for a terminal, NUL-terminated in buf. */
+/* The columns column c needs: its title with room for the sort arrow,
+ * and the widest cell of rows [from, from + n) (as calllist_cell() writes
+ * them, one column per character); for the # column the highest call
+ * number known, so it does not change width while scrolling (call
+ * 100000 needs 6).  At most limit when limit > 0. */
+int calllist_col_fit(struct calllist *cl, enum calllist_col c, size_t from, size_t n, int limit);
+
+/* The clock an answered call without BYE counts its duration to
+ * (microseconds since the epoch: the wall clock of a live capture).  0,
+ * the default: the capture's last message.  Read on calllist_refresh(). */
+void calllist_set_clock(struct calllist *cl, int64_t now_us);
+
+/* Text of a cell, escaped for a terminal, NUL-terminated in buf.  From
+ * and To as user@host:port (no scheme, no URI parameters); Start with
+ * the date too when the calls start on several days; Dur of a call in
+ * progress runs to the clock (calllist_set_clock). */
 void calllist_cell(struct calllist *cl, uint32_t call, enum calllist_col c, char *buf, size_t n);
 
 /* Does any message of the call (its legs too) match re?  Used by search

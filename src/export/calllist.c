@@ -36,8 +36,8 @@ static const struct col_def cols[CL__COUNT] = {
 	[CL_DST] = { "Destination", "dst", 21 },
 	[CL_MSGS] = { "Msgs", "msgs", 5 },
 	[CL_STATE] = { "State", "state", 10 },
-	[CL_SETUP] = { "Setup", "setup", 6 },
-	[CL_DURATION] = { "Dur", "duration", 7 },
+	[CL_SETUP] = { "Setup ms", "setup", 6 },
+	[CL_DURATION] = { "Dur s", "duration", 7 },
 	[CL_STATUS] = { "Code", "status", 4 },
 	[CL_UA] = { "User-Agent", "ua", 20 },
 	[CL_PROBLEMS] = { "Problems", "problems", 8 },
@@ -47,7 +47,7 @@ static const struct col_def cols[CL__COUNT] = {
 
 enum term_kind {
 	T_WORD, T_METHOD, T_STATE, T_STATUS, T_FROM, T_TO, T_CALLID, T_UA, T_REGEX, T_PROBLEM,
-	T_MEDIA, T_AGENT
+	T_MEDIA, T_AGENT, T_SRC, T_DST
 };
 
 #define MEDIA_NONE 0x10000 /* media=none */
@@ -85,8 +85,12 @@ struct calllist {
 	struct term terms[MAX_TERMS];
 	size_t nterms;
 	const struct term *first_regex; /* the term the per-call cache is for */
+	size_t prep_next;  /* calllist_filter_prepare(): the next call id - 1 to check */
 	enum calllist_col sort;
 	int desc;
+	int64_t clock_us;  /* calllist_set_clock(), or 0: the capture's last message */
+	int64_t now_us;    /* the clock at the last refresh */
+	int multi_day;     /* the calls start on more than one day: dates in Start */
 	char *buf;   /* a message's bytes, NUL-terminated, for regexec */
 	size_t buf_cap;
 };
@@ -99,6 +103,43 @@ const char *calllist_col_name(enum calllist_col c)
 int calllist_col_width(enum calllist_col c)
 {
 	return c < CL__COUNT ? cols[c].width : 0;
+}
+
+/* Columns of an escaped cell (one per character, as the viewer draws). */
+static int text_cols(const char *s)
+{
+	size_t len = strlen(s), i = 0;
+	int k = 0;
+	while (i < len) {
+		int w;
+		i += (size_t)esc_char((const unsigned char *)s + i, len - i, &w);
+		k += w;
+	}
+	return k;
+}
+
+int calllist_col_fit(struct calllist *cl, enum calllist_col c, size_t from, size_t n, int limit)
+{
+	if (c >= CL__COUNT)
+		return 0;
+	int w = (int)strlen(cols[c].name) + 1; /* the sort arrow */
+	if (c == CL_INDEX) { /* the highest number known: steady while scrolling */
+		size_t nc = track_call_count(cl->t);
+		char num[24];
+		int k = snprintf(num, sizeof num, "%llu",
+		                 (unsigned long long)(nc ? track_call_number(cl->t, (uint32_t)nc) : 0));
+		if (k > w)
+			w = k;
+	} else {
+		char cell[256];
+		for (size_t r = from; r < from + n && r < cl->nrows; r++) {
+			calllist_cell(cl, cl->rows[r], c, cell, sizeof cell);
+			int k = text_cols(cell);
+			if (k > w)
+				w = k;
+		}
+	}
+	return limit > 0 && w > limit ? limit : w;
 }
 
 int calllist_col_parse(const char *name)
@@ -159,7 +200,8 @@ static const struct { const char *key; enum term_kind kind; } term_keys[] = {
 	{ "method", T_METHOD }, { "state", T_STATE }, { "status", T_STATUS },
 	{ "from", T_FROM },     { "to", T_TO },       { "callid", T_CALLID },
 	{ "call-id", T_CALLID }, { "ua", T_UA },        { "problem", T_PROBLEM },
-	{ "media", T_MEDIA },    { "agent", T_AGENT },
+	{ "media", T_MEDIA },    { "agent", T_AGENT },     { "src", T_SRC },
+	{ "dst", T_DST },
 };
 
 void calllist_set_media(struct calllist *cl, const struct media *m)
@@ -297,7 +339,7 @@ int calllist_set_filter(struct calllist *cl, const char *expr, char *err, size_t
 					break;
 			if (k == sizeof term_keys / sizeof term_keys[0]) {
 				snprintf(err, errlen, "unknown filter key '%.*s' (use method, state, status, "
-				         "from, to, callid, ua, problem, media, agent)", (int)kl, p);
+				         "from, to, src, dst, callid, ua, problem, media, agent)", (int)kl, p);
 				goto fail;
 			}
 			tm->kind = term_keys[k].kind;
@@ -340,6 +382,7 @@ int calllist_set_filter(struct calllist *cl, const char *expr, char *err, size_t
 			cl->first_regex = &cl->terms[i];
 	for (size_t i = 0; i < cl->cache_cap; i++)
 		cl->cache[i].regex_match = -1;
+	cl->prep_next = 0;
 	return 0;
 fail:
 	for (size_t i = 0; i < n; i++) {
@@ -498,35 +541,65 @@ static struct sv cstr(const char *s)
 	return sv_make(s, s ? strlen(s) : 0);
 }
 
-static int term_matches(struct calllist *cl, uint32_t call, const struct term *tm)
+/* The first message's source (src) or destination of leg l, formatted
+ * as "ip:port" ("[v6]:port"), into buf; "" when the leg has none. */
+static void leg_endpoint(struct calllist *cl, uint32_t l, int src, char *buf, size_t n)
 {
-	const struct call_info *c = track_call(cl->t, call - 1);
+	const struct call_info *c = track_call(cl->t, l - 1);
+	const struct store_msg *m = c->nmsgs ? store_msg_at(cl->s, c->first_msg) : NULL;
+	buf[0] = '\0';
+	if (m)
+		store_endpoint_format(store_endpoint(cl->s, src ? m->src : m->dst), buf, n);
+}
+
+/* Does leg l (one Call-ID of a merged call) match the term?  Terms other
+ * than problem=, media=, agent= and ~regex (which read the whole call)
+ * are asked of each leg: a B2BUA's B-leg has its own From, To,
+ * addresses, User-Agent and final status. */
+static int leg_matches(struct calllist *cl, uint32_t l, const struct term *tm)
+{
+	const struct call_info *c = track_call(cl->t, l - 1);
+	char ep[64];
 	switch (tm->kind) {
 	case T_WORD:
-		if (contains_ci(store_str(cl->s, c->from), tm->text) ||
-		    contains_ci(store_str(cl->s, c->to), tm->text))
-			return 1;
-		for (uint32_t l = call; l; l = track_call(cl->t, l - 1)->next_leg)
-			if (contains_ci(store_str(cl->s, track_call(cl->t, l - 1)->call_id), tm->text))
-				return 1;
-		return 0;
+		return contains_ci(store_str(cl->s, c->from), tm->text) ||
+		       contains_ci(store_str(cl->s, c->to), tm->text) ||
+		       contains_ci(store_str(cl->s, c->call_id), tm->text);
 	case T_METHOD:
 		return sv_eq_ci(cstr(sip_method_name((enum sip_method)c->method)), tm->text);
 	case T_STATE:
 		return !strncasecmp(track_state_name((enum call_state)c->state), tm->text, strlen(tm->text));
 	case T_STATUS:
 		return c->final_status && (unsigned)atoi(tm->text) == c->final_status;
+	case T_FROM: return contains_ci(store_str(cl->s, c->from), tm->text);
+	case T_TO: return contains_ci(store_str(cl->s, c->to), tm->text);
+	case T_CALLID: return contains_ci(store_str(cl->s, c->call_id), tm->text);
+	case T_UA: return contains_ci(call_ua(cl, l), tm->text);
+	case T_SRC:
+	case T_DST:
+		leg_endpoint(cl, l, tm->kind == T_SRC, ep, sizeof ep);
+		return contains_ci(cstr(ep), tm->text);
+	default: return 0;
+	}
+}
+
+static int term_matches(struct calllist *cl, uint32_t call, const struct term *tm)
+{
+	switch (tm->kind) {
+	case T_WORD:
+	case T_METHOD:
+	case T_STATE:
+	case T_STATUS:
 	case T_FROM:
-		return contains_ci(store_str(cl->s, c->from), tm->text);
 	case T_TO:
-		return contains_ci(store_str(cl->s, c->to), tm->text);
 	case T_CALLID:
+	case T_UA:
+	case T_SRC:
+	case T_DST:
 		for (uint32_t l = call; l; l = track_call(cl->t, l - 1)->next_leg)
-			if (contains_ci(store_str(cl->s, track_call(cl->t, l - 1)->call_id), tm->text))
+			if (leg_matches(cl, l, tm))
 				return 1;
 		return 0;
-	case T_UA:
-		return contains_ci(call_ua(cl, call), tm->text);
 	case T_PROBLEM: {
 		if (!cl->check)
 			return 0;
@@ -582,6 +655,20 @@ static int cmp_sv(struct sv a, struct sv b)
 	return r ? r : (a.len > b.len) - (a.len < b.len);
 }
 
+/* A call's duration: answer to BYE; while it is in progress (answered,
+ * no BYE), answer to the clock of the last refresh, so it ticks live and
+ * a capture that ends mid-call shows how long it had gone on.  -1 when
+ * it was never answered. */
+static int64_t call_duration_us(const struct calllist *cl, const struct call_info *c)
+{
+	if (!c->answer_us)
+		return -1;
+	int64_t end = c->bye_us ? c->bye_us : c->end_us;
+	if (!c->bye_us && c->state == CALL_STATE_IN_CALL && cl->now_us > end)
+		end = cl->now_us;
+	return end > c->answer_us ? end - c->answer_us : 0;
+}
+
 static int64_t num_key(struct calllist *cl, uint32_t call, enum calllist_col col)
 {
 	const struct call_info *c = track_call(cl->t, call - 1);
@@ -595,8 +682,7 @@ static int64_t num_key(struct calllist *cl, uint32_t call, enum calllist_col col
 		return tot.nmsgs;
 	case CL_STATE: return c->state;
 	case CL_SETUP: return c->final_us ? c->final_us - c->start_us : -1;
-	case CL_DURATION:
-		return c->answer_us ? (c->bye_us ? c->bye_us : c->end_us) - c->answer_us : -1;
+	case CL_DURATION: return call_duration_us(cl, c);
 	case CL_STATUS: return c->final_status;
 	case CL_AGENT: {
 		const struct store_msg *m = c->nmsgs ? store_msg_at(cl->s, c->first_msg) : NULL;
@@ -676,6 +762,36 @@ static int mark_rule_hits(struct calllist *cl, struct term *tm, size_t ncalls)
 	return 0;
 }
 
+/* Do the calls start on more than one (local) day?  1: on several days
+ * of one year, 2: of several years.  Dates are compared, not a 24 h
+ * span, so 23:59 and 00:01 count as two days. */
+static int spans_days(struct calllist *cl)
+{
+	size_t n = track_call_count(cl->t);
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	for (size_t i = 0; i < n; i++) {
+		const struct call_info *c = track_call(cl->t, i);
+		if (c->root)
+			continue;
+		if (c->start_us < lo)
+			lo = c->start_us;
+		if (c->start_us > hi)
+			hi = c->start_us;
+	}
+	if (lo > hi)
+		return 0;
+	time_t a = (time_t)(lo / 1000000), b = (time_t)(hi / 1000000);
+	struct tm ta, tb;
+	localtime_r(&a, &ta);
+	localtime_r(&b, &tb);
+	return ta.tm_year != tb.tm_year ? 2 : ta.tm_yday != tb.tm_yday;
+}
+
+void calllist_set_clock(struct calllist *cl, int64_t now_us)
+{
+	cl->clock_us = now_us;
+}
+
 int calllist_refresh(struct calllist *cl)
 {
 	size_t n = track_call_count(cl->t);
@@ -710,12 +826,38 @@ int calllist_refresh(struct calllist *cl)
 	}
 	cl->nrows = k;
 	cl->total = total;
+	cl->now_us = cl->clock_us;
+	size_t nm = cl->s ? store_msg_count(cl->s) : 0;
+	if (!cl->now_us && nm)
+		cl->now_us = store_msg_at(cl->s, nm - 1)->ts_us;
+	cl->multi_day = spans_days(cl);
 	if (cl->sort != CL_INDEX || cl->desc) {
 		sort_ctx = cl;
 		qsort(cl->rows, cl->nrows, sizeof *cl->rows, cmp_rows);
 		sort_ctx = NULL;
 	}
 	return 0;
+}
+
+size_t calllist_filter_prepare(struct calllist *cl, size_t max)
+{
+	size_t n = track_call_count(cl->t);
+	if (!cl->first_regex) {
+		cl->prep_next = n;
+		return 0;
+	}
+	for (size_t k = 0; k < max && cl->prep_next < n; k++, cl->prep_next++) {
+		const struct call_info *c = track_call(cl->t, cl->prep_next);
+		if (c->root)
+			continue;
+		/* The terms in order, as the refresh asks them: the cheap ones
+		 * before the regex spare it where they fail. */
+		for (size_t t = 0; t < cl->nterms; t++)
+			if (!term_matches(cl, (uint32_t)cl->prep_next + 1, &cl->terms[t]) ||
+			    &cl->terms[t] == cl->first_regex)
+				break;
+	}
+	return n - cl->prep_next;
 }
 
 size_t calllist_count(const struct calllist *cl) { return cl->nrows; }
@@ -739,13 +881,38 @@ long calllist_row_of(const struct calllist *cl, uint32_t call)
 	return -1;
 }
 
-static void fmt_clock(char *buf, size_t n, int64_t us)
+/* HH:MM:SS.mmm; with the date before it when the calls start on several
+ * days (MM-DD, or YYYY-MM-DD when they span years). */
+static void fmt_clock(char *buf, size_t n, int64_t us, int multi_day)
 {
 	time_t sec = (time_t)(us / 1000000);
 	struct tm tm;
 	localtime_r(&sec, &tm);
-	snprintf(buf, n, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
+	char day[40] = "";
+	if (multi_day > 1)
+		snprintf(day, sizeof day, "%04d-%02d-%02d ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	else if (multi_day)
+		snprintf(day, sizeof day, "%02d-%02d ", tm.tm_mon + 1, tm.tm_mday);
+	snprintf(buf, n, "%s%02d:%02d:%02d.%03d", day, tm.tm_hour, tm.tm_min, tm.tm_sec,
 	         (int)(us % 1000000 / 1000));
+}
+
+/* A From/To URI as the list shows it: user@host:port, the scheme (sip:,
+ * sips:, tel:) and the URI's parameters left out, as sngrep shows it. */
+static struct sv uri_short(struct sv u)
+{
+	static const char *const schemes[] = { "sip:", "sips:", "tel:" };
+	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+		size_t l = strlen(schemes[i]);
+		if (u.len > l && !strncasecmp(u.p, schemes[i], l)) {
+			u = sv_make(u.p + l, u.len - l);
+			break;
+		}
+	}
+	const char *semi = u.len ? memchr(u.p, ';', u.len) : NULL;
+	if (semi && semi > u.p)
+		u.len = (size_t)(semi - u.p);
+	return u;
 }
 
 void calllist_cell(struct calllist *cl, uint32_t call, enum calllist_col col, char *buf, size_t n)
@@ -758,15 +925,15 @@ void calllist_cell(struct calllist *cl, uint32_t call, enum calllist_col col, ch
 	case CL_INDEX: snprintf(buf, n, "%llu", (unsigned long long)track_call_number(cl->t, call)); return;
 	case CL_START:
 		track_call_totals(cl->t, call, &tot);
-		fmt_clock(buf, n, tot.start_us);
+		fmt_clock(buf, n, tot.start_us, cl->multi_day);
 		return;
 	case CL_METHOD: {
 		const char *mn = sip_method_name((enum sip_method)c->method);
 		snprintf(buf, n, "%s", mn ? mn : "?");
 		return;
 	}
-	case CL_FROM: v = store_str(cl->s, c->from); break;
-	case CL_TO: v = store_str(cl->s, c->to); break;
+	case CL_FROM: v = uri_short(store_str(cl->s, c->from)); break;
+	case CL_TO: v = uri_short(store_str(cl->s, c->to)); break;
 	case CL_CALLID: v = store_str(cl->s, c->call_id); break;
 	case CL_UA: v = call_ua(cl, call); break;
 	case CL_SRC:
@@ -782,7 +949,13 @@ void calllist_cell(struct calllist *cl, uint32_t call, enum calllist_col col, ch
 		return;
 	case CL_STATE: snprintf(buf, n, "%s", track_state_name((enum call_state)c->state)); return;
 	case CL_SETUP: export_call_setup(buf, n, c); return;
-	case CL_DURATION: export_call_duration(buf, n, c); return;
+	case CL_DURATION: {
+		int64_t d = call_duration_us(cl, c);
+		long long tenths = (long long)((d + 50000) / 100000);
+		if (d >= 0)
+			snprintf(buf, n, "%lld.%lld", tenths / 10, tenths % 10);
+		return;
+	}
 	case CL_STATUS:
 		if (c->final_status)
 			snprintf(buf, n, "%u", c->final_status);

@@ -34,6 +34,13 @@ static int64_t now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+static int64_t wall_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int ui_attr(const struct ui *ui, int pair)
 {
 	return ui->color ? (int)COLOR_PAIR(pair) : 0;
@@ -671,6 +678,10 @@ int ui_run(const struct ui_args *a)
 			struct media *m = ingest_media(ui.ingest);
 			if (m && !media_finished(m))
 				media_refresh(m); /* streams as they stand, loading or live */
+			/* Live: a call in progress counts its duration to now (the
+			 * wall clock packets are stamped with); else to the capture's
+			 * last message. */
+			calllist_set_clock(ui.calls, ui.live ? wall_us() : 0);
 			calllist_refresh(ui.calls);
 			for (struct ui_view *v = ui.top; v; v = v->below)
 				if (v->ops->update)

@@ -4,12 +4,15 @@
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sipscope/vec.h"
 #include "ui.h"
 
 #define MAX_COLS CL__COUNT
-#define FLEX_MIN 16 /* From, To, Call-ID, User-Agent get at least this */
+#define FLEX_MIN 16 /* From, To, Call-ID, User-Agent, addresses: at least this */
+#define FLEX_MAX 40 /* ... and at most this, on a terminal under 160 columns */
+#define FIXED_MAX 24 /* the other columns: at most this */
 
 struct calls_view {
 	struct ui_view base;
@@ -19,6 +22,10 @@ struct calls_view {
 	size_t marked_cap, nmarked;
 	enum calllist_col cols[MAX_COLS];
 	size_t ncols;
+	int width[CL__COUNT]; /* widest content seen per column (only grows) */
+	size_t hcol;          /* sideways: the first column shown after the first (>= 1) */
+	int more_right;       /* columns hidden on the right at the last draw */
+	int follow;           /* G: the cursor stays on the last row as calls come */
 	regex_t search;
 	int have_search;
 };
@@ -61,7 +68,9 @@ static int state_color(enum call_state s)
 	}
 }
 
-/* The problems cell: bold red with an error, bold yellow with a warning. */
+/* The problems cell: bold red with an error, bold yellow with a warning.
+ * The cell's own color, not added to the row's: color pairs are numbers,
+ * and OR-ing two of them names a third (yellow | red came out cyan). */
 static int problems_attr(const struct ui *ui, uint32_t call)
 {
 	size_t k[3];
@@ -81,34 +90,78 @@ static int media_attr(const struct ui *ui, uint32_t call)
 	return strchr(cell, '!') ? (int)A_BOLD | ui_attr(ui, UI_C_FAIL) : 0;
 }
 
-/* Widths for the visible columns: fixed ones as they are, From/To/
- * Call-ID/User-Agent share what is left; columns that no longer fit are
- * dropped from the right. */
-static size_t fit_columns(const struct calls_view *cv, int cols, int *w)
+static int is_flex(enum calllist_col c)
 {
-	int fixed = 0, flex = 0;
+	return c == CL_FROM || c == CL_TO || c == CL_CALLID || c == CL_UA || c == CL_SRC ||
+	       c == CL_DST;
+}
+
+/* Which columns show and how wide: the first (#) always, then from
+ * column hcol on, each at its minimum (its content; a flexible one at
+ * most FLEX_MIN) while it fits in room with a space between; what is
+ * left widens the flexible ones towards their content.  The columns
+ * shown go to shown[], their widths to w[]; returns how many. */
+static int fit_columns(const enum calllist_col *cols, const int *want, size_t ncols, size_t hcol,
+                       int room, int *w, size_t *shown)
+{
 	size_t n = 0;
-	for (; n < cv->ncols; n++) {
-		enum calllist_col c = cv->cols[n];
-		int cw = calllist_col_width(c);
-		int is_flex = c == CL_FROM || c == CL_TO || c == CL_CALLID || c == CL_UA;
-		int need = fixed + (is_flex ? FLEX_MIN : cw) + flex * FLEX_MIN + (int)n + 2;
-		if (need > cols && n > 0)
+	int used = 0;
+	if (!ncols)
+		return 0;
+	if (hcol < 1)
+		hcol = 1;
+	for (size_t i = 0; i < ncols; i++) {
+		if (i && i < hcol)
+			continue; /* scrolled away to the left */
+		int min = want[i];
+		if (is_flex(cols[i]) && min > FLEX_MIN)
+			min = FLEX_MIN;
+		int need = used + (n ? 1 : 0) + min;
+		if (n && need > room)
 			break;
-		if (is_flex)
-			flex++;
-		else
-			fixed += cw;
-		w[n] = is_flex ? -1 : cw;
+		w[n] = min;
+		shown[n++] = i;
+		used = need;
 	}
-	int room = cols - 2 - fixed - (int)n;
-	for (size_t i = 0; i < n; i++)
-		if (w[i] < 0) {
-			int share = flex ? room / flex : FLEX_MIN;
-			int want = calllist_col_width(cv->cols[i]) * 2;
-			w[i] = share > want ? want : share;
+	/* What is left widens the flexible columns towards their content. */
+	for (size_t j = 0; j < n && used < room; j++) {
+		size_t i = shown[j];
+		if (w[j] < want[i]) {
+			int add = want[i] - w[j];
+			if (add > room - used)
+				add = room - used;
+			w[j] += add;
+			used += add;
 		}
-	return n;
+	}
+	if (n == 1 && w[0] > room) /* one column wider than the screen */
+		w[0] = room > 0 ? room : 0;
+	return (int)n;
+}
+
+/* The scrollbar on the right edge: a thumb as long as the share of the
+ * rows on screen, where they are in the list (at the bottom only when the
+ * last row shows, at the top only when the first does). */
+static void draw_scrollbar(const struct ui *ui, size_t top, size_t n, int list_rows)
+{
+	if (n <= (size_t)list_rows || list_rows < 2)
+		return;
+	int x = ui->cols - 1;
+	size_t thumb = (size_t)list_rows * (size_t)list_rows / n;
+	if (thumb < 1)
+		thumb = 1;
+	size_t span = (size_t)list_rows - thumb, max_top = n - (size_t)list_rows;
+	size_t at = top >= max_top ? span : (top * span + max_top / 2) / max_top;
+	if (top && !at && span > 1)
+		at = 1;
+	if (top < max_top && at == span && span > 1)
+		at = span - 1;
+	attrset(ui_attr(ui, UI_C_DIM));
+	for (int r = 0; r < list_rows; r++) {
+		int on = (size_t)r >= at && (size_t)r < at + thumb;
+		mvaddstr(2 + r, x, ui->ascii ? (on ? "#" : "|") : (on ? "\u2588" : "\u2502"));
+	}
+	attrset(A_NORMAL);
 }
 
 static void calls_draw(struct ui *ui, struct ui_view *v)
@@ -116,15 +169,21 @@ static void calls_draw(struct ui *ui, struct ui_view *v)
 	struct calls_view *cv = (struct calls_view *)v;
 	size_t n = calllist_count(ui->calls);
 	int list_rows = ui->rows - 4;
+	if (cv->follow && n)
+		cv->cursor = n - 1;
 	if (cv->cursor >= n)
 		cv->cursor = n ? n - 1 : 0;
+	/* After the window grew (or rows went): no blank rows at the bottom
+	 * while rows above are hidden. */
+	if (cv->top + (size_t)list_rows > n)
+		cv->top = n > (size_t)list_rows ? n - (size_t)list_rows : 0;
 	if (cv->cursor < cv->top)
 		cv->top = cv->cursor;
 	if (cv->cursor >= cv->top + (size_t)list_rows)
 		cv->top = cv->cursor - (size_t)list_rows + 1;
 	cv->cursor_call = calllist_call(ui->calls, cv->cursor);
 
-	char title[128];
+	char title[160];
 	int desc;
 	enum calllist_col sort = calllist_sort_col(ui->calls, &desc);
 	snprintf(title, sizeof title, "Call list   (sort: %s %s)", calllist_col_name(sort),
@@ -133,20 +192,60 @@ static void calls_draw(struct ui *ui, struct ui_view *v)
 		size_t l = strlen(title);
 		snprintf(title + l, sizeof title - l, "   %zu marked", cv->nmarked);
 	}
+	if (cv->follow) {
+		size_t l = strlen(title);
+		snprintf(title + l, sizeof title - l, "   [following]");
+	}
 	ui_frame(ui, title, v->ops->hints);
 
-	int w[MAX_COLS];
-	size_t nc = fit_columns(cv, ui->cols, w);
+	/* Widths from what the rows on screen hold (never narrower than
+	 * before: no jumping while scrolling); From/To and the other long
+	 * ones may be wider on a wide terminal. */
+	int flex_max = ui->cols >= 160 ? ui->cols / 4 : FLEX_MAX;
+	int want[MAX_COLS], w[MAX_COLS];
+	size_t shown[MAX_COLS];
+	for (size_t i = 0; i < cv->ncols; i++) {
+		enum calllist_col c = cv->cols[i];
+		int fit = calllist_col_fit(ui->calls, c, cv->top, (size_t)list_rows,
+		                           is_flex(c) ? flex_max : FIXED_MAX);
+		if (fit > cv->width[c])
+			cv->width[c] = fit;
+		want[i] = cv->width[c];
+	}
+	if (cv->hcol < 1)
+		cv->hcol = 1;
+	int room = ui->cols - 3; /* the mark column and a space; the scrollbar */
+	int nc = fit_columns(cv->cols, want, cv->ncols, cv->hcol, room, w, shown);
+	/* The window grew: columns scrolled away come back while all the
+	 * ones on the right still fit. */
+	while (cv->hcol > 1 && nc && shown[nc - 1] + 1 == cv->ncols) {
+		int w2[MAX_COLS];
+		size_t shown2[MAX_COLS];
+		int nc2 = fit_columns(cv->cols, want, cv->ncols, cv->hcol - 1, room, w2, shown2);
+		if (!nc2 || shown2[nc2 - 1] + 1 != cv->ncols)
+			break;
+		cv->hcol--;
+		nc = nc2;
+		memcpy(w, w2, sizeof w2);
+		memcpy(shown, shown2, sizeof shown2);
+	}
+	size_t last = nc ? shown[nc - 1] : 0;
+	cv->more_right = last + 1 < cv->ncols;
 	int x = 2;
 	attrset(A_BOLD | ui_attr(ui, UI_C_HEADER));
 	mvhline(1, 0, ' ', ui->cols);
-	for (size_t i = 0; i < nc; i++) {
+	for (int i = 0; i < nc; i++) {
 		char h[64];
-		snprintf(h, sizeof h, "%s%s", calllist_col_name(cv->cols[i]),
-		         cv->cols[i] == sort ? (desc ? "v" : "^") : "");
+		enum calllist_col c = cv->cols[shown[i]];
+		snprintf(h, sizeof h, "%s%s", calllist_col_name(c), c == sort ? (desc ? "v" : "^") : "");
 		ui_put(1, x, h, w[i]);
 		x += w[i] + 1;
 	}
+	/* Columns scrolled away (h l, Left Right bring them back). */
+	if (cv->hcol > 1 && cv->ncols > 1)
+		mvaddstr(1, 0, "<");
+	if (cv->more_right)
+		mvaddstr(1, ui->cols - 1, ">");
 	attrset(A_NORMAL);
 	if (!n) {
 		ui_put(3, 2, ui->loading ? "(loading...)" : calllist_total(ui->calls)
@@ -159,33 +258,83 @@ static void calls_draw(struct ui *ui, struct ui_view *v)
 		const struct call_info *ci = track_call(ui->tracker, call - 1);
 		int y = 2 + r;
 		int attr = ui_attr(ui, state_color((enum call_state)ci->state));
-		if (row == cv->cursor)
+		int cursor = row == cv->cursor;
+		if (cursor)
 			attr = A_REVERSE;
 		attrset(attr);
-		mvhline(y, 0, ' ', ui->cols);
+		mvhline(y, 0, ' ', ui->cols - 1);
 		if (is_marked(cv, call)) {
 			attrset(attr | A_BOLD);
 			mvaddstr(y, 0, "*");
 		}
 		attrset(attr);
 		x = 2;
-		for (size_t i = 0; i < nc; i++) {
+		for (int i = 0; i < nc; i++) {
 			char cell[256];
-			calllist_cell(ui->calls, call, cv->cols[i], cell, sizeof cell);
-			int pa = cv->cols[i] == CL_PROBLEMS ? problems_attr(ui, call)
-			       : cv->cols[i] == CL_MEDIA    ? media_attr(ui, call) : 0;
-			if (pa)
-				attrset(attr | pa);
+			enum calllist_col c = cv->cols[shown[i]];
+			calllist_cell(ui->calls, call, c, cell, sizeof cell);
+			int pa = c == CL_PROBLEMS ? problems_attr(ui, call)
+			       : c == CL_MEDIA    ? media_attr(ui, call) : 0;
+			if (pa) /* its own color in place of the row's */
+				attrset((cursor ? (int)A_REVERSE : 0) | pa);
 			ui_put(y, x, cell, w[i]);
 			if (pa)
 				attrset(attr);
 			x += w[i] + 1;
 		}
 	}
+	draw_scrollbar(ui, cv->top, n, list_rows);
 	attrset(A_NORMAL);
 }
 
-/* Search for the next call (dir +1 / -1) whose messages match. */
+static void draw_status(struct ui *ui);
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Long work over the calls (a regex over every message): every 100 ms
+ * the status line says how far it got, and the keys typed meanwhile are
+ * read: Esc cancels, a resize is taken, the others are dropped.  Returns
+ * 1 to go on, 0 when cancelled. */
+static int work_tick(struct ui *ui, int64_t *last, const char *what, size_t done, size_t total)
+{
+	int64_t t = mono_us();
+	if (t - *last < 100000)
+		return 1;
+	*last = t;
+	ui_message(ui, "%s: %zu%% of %zu calls  (Esc cancels)", what,
+	           total ? done * 100 / total : 100, total);
+	draw_status(ui);
+	refresh();
+	int k;
+	while ((k = getch()) != ERR) {
+		if (k == 27)
+			return 0;
+		if (k == KEY_RESIZE)
+			getmaxyx(stdscr, ui->rows, ui->cols);
+	}
+	return 1;
+}
+
+/* A new filter's regex over every call, a slice at a time with progress
+ * (it froze the screen 6-9 s over 100,000 calls).  Returns 1 when done,
+ * 0 when the user pressed Esc. */
+static int filter_in_slices(struct ui *ui)
+{
+	size_t total = track_call_count(ui->tracker), left;
+	int64_t last = mono_us();
+	while ((left = calllist_filter_prepare(ui->calls, 16)) > 0)
+		if (!work_tick(ui, &last, "filtering", total - left, total))
+			return 0;
+	return 1;
+}
+
+/* Search for the next call (dir +1 / -1) whose messages match; a long
+ * search shows its progress and Esc stops it where it got. */
 static void search_next(struct ui *ui, struct calls_view *cv, int dir)
 {
 	size_t n = calllist_count(ui->calls);
@@ -193,7 +342,12 @@ static void search_next(struct ui *ui, struct calls_view *cv, int dir)
 		ui_message(ui, "no search: press / first");
 		return;
 	}
+	int64_t last = mono_us();
 	for (size_t step = 1; step <= n; step++) {
+		if (!(step & 63) && !work_tick(ui, &last, "searching", step, n)) {
+			ui_message(ui, "search cancelled");
+			return;
+		}
 		size_t row = dir > 0 ? (cv->cursor + step) % n : (cv->cursor + n - step % n) % n;
 		if (calllist_call_grep(ui->calls, calllist_call(ui->calls, row), &cv->search)) {
 			if ((dir > 0 && row <= cv->cursor) || (dir < 0 && row >= cv->cursor))
@@ -248,6 +402,7 @@ static void set_columns(struct ui *ui, struct calls_view *cv)
 	}
 	memcpy(cv->cols, cols, n * sizeof cols[0]);
 	cv->ncols = n;
+	cv->hcol = 1;
 }
 
 static void open_flow(struct ui *ui, struct calls_view *cv)
@@ -305,6 +460,27 @@ static int calls_key(struct ui *ui, struct ui_view *v, int key)
 	struct calls_view *cv = (struct calls_view *)v;
 	size_t n = calllist_count(ui->calls);
 	size_t page = ui->rows > 6 ? (size_t)ui->rows - 5 : 1;
+	/* Following (G) ends with any other move of the cursor. */
+	int follow = cv->follow;
+	switch (key) {
+	case KEY_END:
+	case 'G':
+	case KEY_LEFT:
+	case KEY_RIGHT:
+	case 'h':
+	case 'l':
+	case 'c':
+	case 'f':
+	case KEY_F(7):
+	case 'x':
+	case KEY_F(5):
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		break;
+	default:
+		cv->follow = 0;
+	}
 	switch (key) {
 	case KEY_DOWN:
 	case 'j':
@@ -329,8 +505,19 @@ static int calls_key(struct ui *ui, struct ui_view *v, int key)
 		cv->cursor = 0;
 		break;
 	case KEY_END:
-	case 'G':
+	case 'G': /* to the last call, and after it as calls come (tail -f) */
 		cv->cursor = n ? n - 1 : 0;
+		cv->follow = 1;
+		break;
+	case KEY_RIGHT:
+	case 'l': /* sideways: the columns after the first */
+		if (cv->more_right)
+			cv->hcol++;
+		break;
+	case KEY_LEFT:
+	case 'h':
+		if (cv->hcol > 1)
+			cv->hcol--;
 		break;
 	case ' ':
 		toggle_mark(cv, calllist_call(ui->calls, cv->cursor));
@@ -358,13 +545,19 @@ static int calls_key(struct ui *ui, struct ui_view *v, int key)
 		char buf[256];
 		snprintf(buf, sizeof buf, "%s", ui->filter);
 		ui_message(ui, "filter: words in From/To/Call-ID, method= state= status= from= to= "
-		               "callid= ua= problem=error|warning|RULE, ~regex over the messages");
+		               "src= dst= callid= ua= problem=error|warning|RULE, ~regex over the "
+		               "messages (every leg)");
 		draw_status(ui);
 		if (!ui_prompt(ui, "Filter: ", buf, sizeof buf))
 			break;
 		char err[256];
 		if (calllist_set_filter(ui->calls, buf, err, sizeof err) < 0) {
 			ui_message(ui, "%s", err);
+			break;
+		}
+		if (!filter_in_slices(ui)) { /* Esc: the filter before stays */
+			calllist_set_filter(ui->calls, ui->filter, err, sizeof err);
+			ui_message(ui, "filter cancelled");
 			break;
 		}
 		snprintf(ui->filter, sizeof ui->filter, "%s", buf);
@@ -417,9 +610,14 @@ static int calls_key(struct ui *ui, struct ui_view *v, int key)
 		ui->quit = 1;
 		break;
 	default:
+		cv->follow = follow; /* not a key of the list: nothing moved */
 		return 0;
 	}
-	if (key == '<' || key == '>' || key == 'r' || key == 'x') {
+	/* A new order shows from its top: the first rows are what sorting
+	 * was for (the longest, the worst), not where the cursor's call went. */
+	if (key == '<' || key == '>' || key == 'r')
+		cv->cursor = cv->top = 0;
+	if (key == 'x') {
 		long row = calllist_row_of(ui->calls, cv->cursor_call);
 		cv->cursor = row >= 0 ? (size_t)row : 0;
 	}
@@ -432,6 +630,11 @@ static int calls_key(struct ui *ui, struct ui_view *v, int key)
 static void calls_update(struct ui *ui, struct ui_view *v)
 {
 	struct calls_view *cv = (struct calls_view *)v;
+	size_t n = calllist_count(ui->calls);
+	if (cv->follow && n) {
+		cv->cursor = n - 1;
+		return;
+	}
 	if (!cv->cursor_call)
 		return;
 	long row = calllist_row_of(ui->calls, cv->cursor_call);

@@ -241,6 +241,40 @@ def main():
             (2, 1, r487b), (2, 1, r487c), (2, 3, r487b),
         ]
         write(out, 1, [udp_between(a, b, m) for a, b, m in seq])
+    elif kind == "options100k":
+        # 100,000 calls of one OPTIONS each (call numbers up to 100000),
+        # cheap to write and to read: the Call-IDs are all one length, so
+        # one frame is patched, not rebuilt.
+        frame = udp_between(1, 2, opt(b"crafted-000000"))
+        at = frame.index(b"crafted-000000") + len(b"crafted-")
+        with open(out, "wb") as f:
+            f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+            for i in range(100000):
+                fr = frame[:at] + b"%06d" % i + frame[at + 6:]
+                f.write(struct.pack("<IIII", 1700000000 + i // 100, i % 100 * 10000, len(fr), len(fr)))
+                f.write(fr)
+    elif kind == "b2bua_to":
+        # A call through a B2BUA whose B-leg alone goes to 192.0.2.20 with
+        # its own From, To, User-Agent and final status (503; the A-leg
+        # gets 500), tied to the A-leg by X-Call-ID; a call that stays apart.
+        def leg(m, frm, to, ua):
+            m = m.replace(b"<sip:alice@example.com>", frm.encode())
+            m = m.replace(b"<sip:bob@example.com>", to.encode())
+            return m.replace(b"Content-Length", f"User-Agent: {ua}\r\nContent-Length".encode())
+        a = ("<sip:alice@example.com>", "<sip:bob@example.com>", "alice-phone")
+        b = ("<sip:b2bua@192.0.2.2>", "<sip:bob@192.0.2.20>", "b2bua-out")
+        c = ("<sip:carol@example.com>", "<sip:dave@192.0.2.30>", "carol-phone")
+        inv = "INVITE sip:bob@example.com SIP/2.0"
+        seq = [
+            (1, 2, leg(sipmsg(inv, "leg-A", "1 INVITE", "z9hG4bKa", "a"), *a)),
+            (2, 20, leg(sipmsg("INVITE sip:bob@192.0.2.20 SIP/2.0", "leg-B", "1 INVITE", "z9hG4bKb",
+                               "b", extra="X-Call-ID: leg-A\r\n"), *b)),
+            (20, 2, leg(sipmsg("SIP/2.0 503 Service Unavailable", "leg-B", "1 INVITE", "z9hG4bKb",
+                               "b", "t"), *b)),
+            (2, 1, leg(sipmsg("SIP/2.0 500 Server Error", "leg-A", "1 INVITE", "z9hG4bKa", "a", "t"), *a)),
+            (1, 30, leg(sipmsg(inv, "leg-C", "1 INVITE", "z9hG4bKc", "c"), *c)),
+        ]
+        write(out, 1, [udp_between(x, y, m) for x, y, m in seq])
     else:
         sys.exit(f"unknown kind {kind}")
 

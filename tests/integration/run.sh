@@ -565,6 +565,24 @@ case $? in
 77) skp "rtp unannounced vs tshark: tshark not installed" ;;
 *) bad "rtp: unannounced streams' packets, lost and jitter equal tshark's rtp,streams" "$T/rc" ;;
 esac
+# --- issue 18: call list ---
+# Every filter term looks at every leg of a merged call: the B2BUA's B-leg
+# alone goes to 192.0.2.20, with its own From, To, User-Agent and 503.
+python3 "$ROOT/tests/integration/mkpcap.py" b2bua_to "$T/b2to.pcap"
+b2calls() { "$BIN" calls -r "$T/b2to.pcap" --filter "$1" --format json 2>"$T/err" |
+	python3 -c 'import sys, json; print(" ".join(str(json.loads(l)["call"]) for l in sys.stdin))'; }
+for f in to=192.0.2.20 from=b2bua@ ua=b2bua-out dst=192.0.2.20:5060 status=503 192.0.2.20 \
+	"~User-Agent:.b2bua-out" "to=192.0.2.20 from=alice"; do
+	got=$(b2calls "$f")
+	[ "$got" = 1 ] && ok "calls --filter '$f' finds the call by its B-leg" ||
+		bad "calls --filter '$f' finds the call by its B-leg (got '$got')" "$T/err"
+done
+got=$(b2calls "src=192.0.2.20")
+[ -z "$got" ] && ok "calls --filter src=192.0.2.20: no leg starts there, no call" ||
+	bad "calls --filter src=192.0.2.20: no leg starts there (got '$got')" "$T/err"
+got=$(b2calls "to=192.0.2.30")
+[ "$got" = 3 ] && ok "calls --filter to=192.0.2.30: the call apart, alone" ||
+	bad "calls --filter to=192.0.2.30: the call apart, alone (got '$got')" "$T/err"
 
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

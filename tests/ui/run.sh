@@ -380,5 +380,186 @@ check "... whose ladder names the loss" "! loss 5.4%"
 keys Q
 wait_exit
 
+# --- issue 18: call list ---
+# wait_long PATTERN TENTHS: as wait_for, longer (a big capture loading)
+wait_long() {
+	i=0
+	while [ $i -lt "$2" ]; do
+		screen
+		grep -qE -- "$1" "$T/screen" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+# row N: line N of the last screen
+row() { sed -n "${1}p" "$T/screen"; }
+python3 "$ROOT/tests/integration/mkpcap.py" options100k "$T/o100k.pcap"
+start 100 24 -r "$T/o100k.pcap"
+if wait_long "Calls: 100000/100000" 150; then
+	keys G
+	check "100,000 calls: G shows call 100000 whole (it was cut to 10000)" "^ +100000 +[0-9:.]+ +OPTIONS "
+	grep -qE '^ +99999 +[0-9:.]+ +OPTIONS ' "$T/screen" && ok "... the # column wide enough for both" ||
+		bad "... the # column wide enough for both" "$T/screen"
+	grep -q "\[following\]" "$T/screen" && ok "G: the title says it follows" || bad "G: the title says it follows" "$T/screen"
+	case "$(row 22)" in *█) ok "scrollbar: the thumb at the bottom after G" ;;
+	*) bad "scrollbar: the thumb at the bottom after G" "$T/screen" ;; esac
+	case "$(row 3)" in *│) ok "... the track above it" ;; *) bad "... the track above it" "$T/screen" ;; esac
+	tm resize-window -t ui -x 100 -y 40 2>/dev/null || tm refresh-client -C 100x40 2>/dev/null
+	wait_for "^ +99965 " >/dev/null
+	if row 38 | grep -qE '^ +100000 ' && row 3 | grep -qE '^ +99965 '; then
+		ok "the window grows after G: the list fills it to the last call"
+	else bad "the window grows after G: the list fills it to the last call" "$T/screen"; fi
+	keys k
+	wait_for "Call list" >/dev/null
+	grep -q "\[following\]" "$T/screen" && bad "k stops following" "$T/screen" || ok "k stops following"
+	keys g r
+	check "r after g: the new order shown from its top" "^ +[0-9:.]+ +100000 +[0-9:.]+ +OPTIONS |sort: # desc"
+	if row 3 | grep -qE '^ +100000 ' && row 4 | grep -qE '^ +99999 '; then
+		ok "a sort shows the top of the new order (not where the cursor's call went)"
+	else bad "a sort shows the top of the new order (not where the cursor's call went)" "$T/screen"; fi
+	case "$(row 3)" in *█) ok "scrollbar: the thumb at the top" ;; *) bad "scrollbar: the thumb at the top" "$T/screen" ;; esac
+	# A slow regex over 100,000 calls: progress on the status line, Esc
+	# cancels (the screen froze until the end; this one would take minutes).
+	keys f '~(.*)(.*)\2\1QQ' Enter
+	check "a slow regex filter shows its progress" "filtering: [0-9]+% of 100000 calls +\(Esc cancels\)"
+	keys Escape
+	check "... Esc cancels it" "filter cancelled"
+	keys j
+	check "... and the list is as before, unfiltered" "Calls: 100000/100000 "
+	keys / '(.*)(.*)\2\1QQ' Enter
+	check "a slow search shows its progress" "searching: [0-9]+% of 100000 calls +\(Esc cancels\)"
+	keys Escape
+	check "... Esc stops it" "search cancelled"
+else
+	bad "100,000 calls: loaded within 15 s" "$T/screen"
+fi
+keys Q
+wait_exit
+
+# Columns: the sort arrow on Code and Problems; From/To without sip:;
+# units in the titles.
+start 140 20 -r "$S/proxy_rr_udp.pcap"
+check "From and To as user@host:port" "^ +1 +[0-9:.]+ +INVITE +completed +200 +- +alice@127.0.0.1:25130 +bob@127.0.0.1:15131 "
+grep -q "sip:alice" "$T/screen" && bad "... no sip: left" "$T/screen" || ok "... no sip: left"
+grep -qE "Setup ms +Dur s" "$T/screen" && ok "units in the titles: Setup ms, Dur s" ||
+	bad "units in the titles: Setup ms, Dur s" "$T/screen"
+keys '>' '>' '>' '>'
+check "sorted by Code: its title has the arrow" "sort: Code asc"
+grep -q "Code^" "$T/screen" && ok "... Code^" || bad "... Code^" "$T/screen"
+keys '>'
+check "sorted by Problems" "sort: Problems asc"
+grep -q "Problems^" "$T/screen" && ok "... Problems^" || bad "... Problems^" "$T/screen"
+keys Q
+wait_exit
+
+# 80x24: the columns that do not fit are a sideways scroll away, marked.
+start 80 24 -r "$S/proxy_rr_udp.pcap"
+check "80x24: the call list" "^ +1 +[0-9:.]+ +INVITE"
+case "$(row 2)" in *'>') ok "80x24: '>' marks the columns hidden on the right" ;;
+*) bad "80x24: '>' marks the columns hidden on the right" "$T/screen" ;; esac
+grep -q "Destination" "$T/screen" && bad "80x24: Destination not shown before scrolling" "$T/screen" ||
+	ok "80x24: Destination not shown before scrolling"
+keys l l l l l l l l l l
+check "l scrolls sideways to Destination and User-Agent" "Destination +User-Agent"
+row 2 | grep -qE '^< +#' && ok "... '<' marks the columns scrolled away, # stays" || bad "... '<' marks the columns scrolled away, # stays" "$T/screen"
+grep -qE '^ +1 +14 +[0-9]+ +[0-9.]+ +127.0.0.1:25130 +127.0.0.1:15130 +sipscope-samples' "$T/screen" &&
+	ok "... the rows follow the titles" || bad "... the rows follow the titles" "$T/screen"
+awk 'length($0) > 80' "$T/screen" | grep -q . && bad "... nothing wider than 80 columns" "$T/screen" ||
+	ok "... nothing wider than 80 columns"
+keys h h h h h h h h h h
+check "h scrolls back to Start" "^  #\^ +Start "
+keys l l l l l l l l l l
+tm resize-window -t ui -x 200 -y 24 2>/dev/null || tm refresh-client -C 200x24 2>/dev/null
+check "scrolled sideways, the window grows: every column back from Start" "^  #\^ +Start .* User-Agent"
+keys Q
+wait_exit
+
+# The Problems cell in its own color on a colored row: the setup (yellow)
+# call 3 of the B2BUA capture has errors: bold red, not yellow|red = cyan.
+python3 "$ROOT/tests/integration/mkpcap.py" b2bua "$T/b2b.pcap"
+start 140 20 -r "$T/b2b.pcap"
+check "b2bua: call 3 in setup with errors" "^ +3 +[0-9:.]+ +INVITE +setup +5E"
+E=$(printf '\033')
+tm capture-pane -e -p -t ui | grep -E "^(${E}\[[0-9;]*m)* +3 " >"$T/raw3"
+if grep -q "${E}\[31m5E 1I" "$T/raw3" && grep -q "${E}\[33m" "$T/raw3" && ! grep -q "${E}\[36m" "$T/raw3"; then
+	ok "an error on a yellow row: the Problems cell red, the row yellow"
+else cat -v "$T/raw3" >"$T/raw3v"; bad "an error on a yellow row: the Problems cell red, the row yellow" "$T/raw3v"; fi
+keys Q
+wait_exit
+# A warning on a red row: busy call 1 with its INVITE sent twice at once
+# (retrans-too-early): the cell yellow, not red|yellow = cyan.
+python3 "$ROOT/tests/integration/pcap_trickle.py" "$S/busy_udp.pcap" 0 /dev/null "$T/junk" 1-1 1-100 >"$T/busyw.pcap"
+start 140 20 -r "$T/busyw.pcap"
+check "busy call 1 with a warning" "^ +1 +[0-9:.]+ +INVITE +busy +486 +1W "
+keys j # the cursor off row 1: its own colors show
+sleep 0.3
+tm capture-pane -e -p -t ui | grep -E "^(${E}\[[0-9;]*m)* +1 " >"$T/raw1"
+if grep -q "${E}\[33m1W" "$T/raw1" && grep -q "${E}\[31m" "$T/raw1" && ! grep -q "${E}\[36m" "$T/raw1"; then
+	ok "a warning on a red row: the Problems cell yellow, the row red"
+else cat -v "$T/raw1" >"$T/raw1v"; bad "a warning on a red row: the Problems cell yellow, the row red" "$T/raw1v"; fi
+keys Q
+wait_exit
+
+# Filters and search see every leg: the B-leg alone goes to 192.0.2.20.
+python3 "$ROOT/tests/integration/mkpcap.py" b2bua_to "$T/b2to.pcap"
+start 140 20 -r "$T/b2to.pcap"
+check "b2bua_to: two calls" "Calls: 2/2"
+keys f 'to=192.0.2.20' Enter
+check "filter to=192.0.2.20 keeps the call whose B-leg goes there" "Calls: 1/2"
+grep -qE '^ +1 +[0-9:.]+ +INVITE +rejected +500 ' "$T/screen" && ok "... call 1" || bad "... call 1" "$T/screen"
+keys x f 'ua=b2bua-out' Enter
+check "filter ua= reads the B-leg's User-Agent" "Calls: 1/2"
+keys Q
+wait_exit
+
+# Calls on two days: the date in Start.
+python3 "$ROOT/tests/integration/pcap_trickle.py" "$S/basic_udp.pcap" 0 /dev/null "$T/junk" 1-12 13-21+86400 >"$T/days.pcap"
+start 120 20 -r "$T/days.pcap"
+check "calls on two days: the date in Start" "^ +3 +11-26 02:48:34.686 +INVITE"
+grep -qE "^ +1 +11-25 02:48:34.186 +INVITE" "$T/screen" && ok "... on each row" || bad "... on each row" "$T/screen"
+keys Q
+wait_exit
+
+# A pipe that stays open: G follows new calls; an answered call's Dur
+# runs to the capture's clock before its BYE.
+tm kill-server >/dev/null 2>&1
+nstart=$((nstart + 1)); SOCK=sipscope-ui-$$-$nstart; rm -f "$T/rc"
+tm new-session -d -s ui -x 120 -y 20 \
+	"(python3 $ROOT/tests/integration/pcap_trickle.py $S/basic_udp.pcap 2 /dev/null $T/junk2 1-5 6-10+5 13-17+9; sleep 20) | { TERM=xterm-256color $BIN -r - 2>$T/stderr; echo \$? >$T/rc; }; sleep 30"
+check "pipe: call 1 answered, no BYE yet" "^ +1 +[0-9:.]+ +INVITE +in_call +200 "
+keys G
+check "pipe: G follows" "\[following\]"
+check "pipe: call 2 comes 5 s later (capture time)" "^ +2 +[0-9:.]+ +INVITE +in_call +200 "
+grep -qE "^ +1 +[0-9:.]+ +INVITE +in_call +200 .* 5\.3( |$)" "$T/screen" &&
+	ok "pipe: call 1's Dur runs to the capture's clock (5.3 s, not 0.0)" ||
+	bad "pipe: call 1's Dur runs to the capture's clock (5.3 s, not 0.0)" "$T/screen"
+if wait_for "^ +3 +[0-9:.]+ +INVITE +in_call +200 "; then
+	keys Enter
+	check "pipe: the cursor followed to call 3 (Enter opens its flow)" "Call flow 3 "
+	keys q
+else bad "pipe: call 3 came" "$T/screen"; fi
+keys Q
+wait_exit
+
+# Live: an answered call without BYE counts its Dur to the wall clock.
+if [ "$(id -u)" = 0 ]; then
+	port=$((18000 + $$ % 900))
+	start 120 20 -i lo udp portrange $port-$((port + 1))
+	if wait_for "live on lo"; then
+		python3 "$ROOT/tests/ui/send_call.py" $port $((port + 1)) "tick-$$@test" 0.02 5
+		check "live: the call answered, no BYE" "INVITE +in_call +200 "
+		sleep 2.5
+		check "live: its Dur ticks with the clock (2 s and more before any BYE)" \
+			"INVITE +in_call +200 .* [2-9]\.[0-9]( |$)"
+		keys Q
+		wait_exit
+	elif wait_exit; then
+		skp "live Dur on lo: $(cat "$T/stderr")"
+	else bad "live Dur: the viewer started" "$T/screen"; fi
+else
+	skp "live Dur on lo: needs root"
+fi
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -2,7 +2,8 @@
 """Send one SIP call's messages (INVITE, 100, 180, 200, ACK, BYE, 200) as UDP
 datagrams between two loopback ports, for the viewer's live-capture test.
 Nobody listens: the capture on lo sees them anyway.
-Usage: send_call.py PORT_A PORT_B CALL_ID [DELAY_S]"""
+Usage: send_call.py PORT_A PORT_B CALL_ID [DELAY_S [STEPS]]
+STEPS: send only the first STEPS messages (5: up to the ACK, no BYE)."""
 import socket
 import sys
 import time
@@ -38,6 +39,6 @@ steps = [
     (sa, b, msg("BYE sip:bob@127.0.0.1:%d SIP/2.0" % b, 2, "BYE", "z9hG4bKlive3", "bob1")),
     (sb, a, msg("SIP/2.0 200 OK", 2, "BYE", "z9hG4bKlive3", "bob1")),
 ]
-for sock, port, data in steps:
+for sock, port, data in steps[:int(sys.argv[5]) if len(sys.argv) > 5 else len(steps)]:
     sock.sendto(data, ("127.0.0.1", port))
     time.sleep(delay)

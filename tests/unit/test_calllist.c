@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "sipscope/calllist.h"
+#include "sipscope/sip.h"
 #include "fixture.h"
 
 static size_t rows_with(struct loaded *ld, const char *filter)
@@ -352,6 +354,208 @@ static void test_sort_by_media_puts_problem_calls_last_ascending(void **state)
 	unload(&ld);
 }
 
+/* A store and tracker fed by hand: messages at chosen times. */
+struct fed {
+	struct store *s;
+	struct tracker *t;
+};
+
+static void fed_msg(struct fed *f, int64_t ts_us, const char *text)
+{
+	static struct sip_header hdrs[32];
+	struct sip_msg m;
+	assert_true(sip_parse(text, strlen(text), SIP_PARSE_DATAGRAM, &m, hdrs, 32) > 0);
+	struct store_endpoint e;
+	memset(&e, 0, sizeof e);
+	e.family = 4;
+	e.addr[0] = 10;
+	e.port = 5060;
+	struct store_msg r;
+	memset(&r, 0, sizeof r);
+	r.ts_us = ts_us;
+	r.frame = store_msg_count(f->s) + 1;
+	r.flags = m.is_request ? STORE_MSG_REQUEST : 0;
+	r.method = (uint8_t)sip_method_from_sv(m.is_request ? m.method : m.cseq_method);
+	r.status = (uint16_t)m.status;
+	r.src = r.dst = store_endpoint_id(f->s, &e);
+	r.call_id = store_intern(f->s, m.call_id);
+	long idx = store_append_msg(f->s, &r);
+	assert_true(idx >= 0);
+	struct track_input ti;
+	track_input_from_sip(&ti, &m, NULL);
+	assert_int_equal(track_msg(f->t, (size_t)idx, &ti), 0);
+}
+
+#define FED_HDRS(cid, ttag, cseq) \
+	"Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-" cseq "\r\n" \
+	"From: <sip:a@x>;tag=f\r\nTo: <sip:b@y>" ttag "\r\nCall-ID: " cid "\r\n" \
+	"CSeq: " cseq "\r\nContent-Length: 0\r\n\r\n"
+
+static void fed_open(struct fed *f)
+{
+	f->s = store_new();
+	f->t = f->s ? track_new(f->s) : NULL;
+	assert_non_null(f->t);
+}
+
+static void fed_close(struct fed *f)
+{
+	track_free(f->t);
+	store_free(f->s);
+}
+
+/* Calls first..first+n-1 of one OPTIONS each. */
+static void fed_options(struct fed *f, unsigned first, unsigned n)
+{
+	char buf[512];
+	for (unsigned i = first; i < first + n; i++) {
+		snprintf(buf, sizeof buf, "OPTIONS sip:b@y SIP/2.0\r\n"
+		         "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-%u\r\n"
+		         "From: <sip:a@x>;tag=f\r\nTo: <sip:b@y>\r\nCall-ID: opt-%u\r\n"
+		         "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n", i, i);
+		fed_msg(f, 1700000000000000LL + i, buf);
+	}
+}
+
+/* The # column is as wide as the highest call number: 100000 needs six
+ * columns (it was cut to "10000"), 99999 five; never narrower than its
+ * title with the sort arrow. */
+static void test_index_column_fits_the_highest_call_number(void **state)
+{
+	(void)state;
+	struct fed f;
+	fed_open(&f);
+	fed_options(&f, 0, 99999);
+	struct calllist *cl = calllist_new(f.s, f.t);
+	assert_int_equal(calllist_refresh(cl), 0);
+	assert_int_equal(calllist_col_fit(cl, CL_INDEX, 0, 10, 0), 5);
+	fed_options(&f, 99999, 1);
+	assert_int_equal(calllist_refresh(cl), 0);
+	/* The first rows (numbers 1..10) ask for it too: the column is steady. */
+	assert_int_equal(calllist_col_fit(cl, CL_INDEX, 0, 10, 0), 6);
+	char buf[32];
+	calllist_cell(cl, calllist_call(cl, 99999), CL_INDEX, buf, sizeof buf);
+	assert_string_equal(buf, "100000");
+	calllist_free(cl);
+	fed_close(&f);
+
+	fed_open(&f);
+	fed_options(&f, 0, 3);
+	cl = calllist_new(f.s, f.t);
+	assert_int_equal(calllist_refresh(cl), 0);
+	assert_int_equal(calllist_col_fit(cl, CL_INDEX, 0, 3, 0), 2); /* "#" and the arrow */
+	calllist_free(cl);
+	fed_close(&f);
+}
+
+/* Other columns: the widest cell of the rows asked about, the title and
+ * its sort arrow at least (Code and Problems had no room for the arrow),
+ * at most the limit. */
+static void test_columns_fit_content_and_title_with_arrow(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load(&ld, "samples/proxy_rr_udp.pcap", 0);
+	struct calllist *cl = calllist_new(ld.s, ld.t);
+	assert_int_equal(calllist_refresh(cl), 0);
+	assert_int_equal(calllist_col_fit(cl, CL_STATUS, 0, 3, 0), (int)strlen("Code") + 1);
+	assert_int_equal(calllist_col_fit(cl, CL_PROBLEMS, 0, 3, 0), (int)strlen("Problems") + 1);
+	assert_int_equal(calllist_col_fit(cl, CL_STATE, 0, 3, 0), (int)strlen("completed"));
+	assert_int_equal(calllist_col_fit(cl, CL_FROM, 0, 3, 0), (int)strlen("alice@127.0.0.1:25130"));
+	assert_int_equal(calllist_col_fit(cl, CL_FROM, 0, 3, 10), 10);
+	assert_int_equal(calllist_col_fit(cl, CL_FROM, 5, 3, 0), (int)strlen("From") + 1); /* no rows */
+	assert_string_equal(calllist_col_name(CL_SETUP), "Setup ms");
+	assert_string_equal(calllist_col_name(CL_DURATION), "Dur s");
+	char buf[128];
+	calllist_cell(cl, 1, CL_FROM, buf, sizeof buf); /* user@host:port, no scheme */
+	assert_string_equal(buf, "alice@127.0.0.1:25130");
+	calllist_free(cl);
+	unload(&ld);
+}
+
+/* An answered call without BYE counts its duration to the clock: the
+ * capture's last message by default, the clock set (live) otherwise. */
+static void test_duration_of_a_call_in_progress_ticks(void **state)
+{
+	(void)state;
+	struct fed f;
+	fed_open(&f);
+	int64_t t0 = 1700000000000000LL;
+	fed_msg(&f, t0, "INVITE sip:b@y SIP/2.0\r\n" FED_HDRS("live-1", "", "1 INVITE"));
+	fed_msg(&f, t0 + 1000000, "SIP/2.0 200 OK\r\n" FED_HDRS("live-1", ";tag=t", "1 INVITE"));
+	fed_msg(&f, t0 + 1100000, "ACK sip:b@y SIP/2.0\r\n" FED_HDRS("live-1", ";tag=t", "1 ACK"));
+	fed_msg(&f, t0 + 6000000, "OPTIONS sip:b@y SIP/2.0\r\n" FED_HDRS("other", "", "1 OPTIONS"));
+	struct calllist *cl = calllist_new(f.s, f.t);
+	assert_int_equal(calllist_refresh(cl), 0);
+	char buf[32];
+	calllist_cell(cl, 1, CL_STATE, buf, sizeof buf);
+	assert_string_equal(buf, "in_call");
+	calllist_cell(cl, 1, CL_DURATION, buf, sizeof buf);
+	assert_string_equal(buf, "5.0"); /* 200 OK to the capture's last message */
+	calllist_set_clock(cl, t0 + 61000000);
+	assert_int_equal(calllist_refresh(cl), 0);
+	calllist_cell(cl, 1, CL_DURATION, buf, sizeof buf);
+	assert_string_equal(buf, "60.0");
+	fed_msg(&f, t0 + 62000000, "BYE sip:b@y SIP/2.0\r\n" FED_HDRS("live-1", ";tag=t", "2 BYE"));
+	assert_int_equal(calllist_refresh(cl), 0);
+	calllist_cell(cl, 1, CL_DURATION, buf, sizeof buf);
+	assert_string_equal(buf, "61.0"); /* ended: answer to BYE, whatever the clock */
+	calllist_free(cl);
+	fed_close(&f);
+}
+
+/* Calls on two days: Start has the date; on one day, the time alone. */
+static void test_start_has_the_date_when_calls_span_days(void **state)
+{
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	struct fed f;
+	fed_open(&f);
+	int64_t t0 = 1700000000000000LL; /* 2023-11-14 22:13:20 UTC */
+	fed_msg(&f, t0, "OPTIONS sip:b@y SIP/2.0\r\n" FED_HDRS("day-1", "", "1 OPTIONS"));
+	struct calllist *cl = calllist_new(f.s, f.t);
+	assert_int_equal(calllist_refresh(cl), 0);
+	char buf[64];
+	calllist_cell(cl, 1, CL_START, buf, sizeof buf);
+	assert_string_equal(buf, "22:13:20.000");
+	fed_msg(&f, t0 + 7200000000LL, "OPTIONS sip:b@y SIP/2.0\r\n" FED_HDRS("day-2", "", "1 OPTIONS"));
+	assert_int_equal(calllist_refresh(cl), 0);
+	calllist_cell(cl, 1, CL_START, buf, sizeof buf);
+	assert_string_equal(buf, "11-14 22:13:20.000");
+	calllist_cell(cl, 2, CL_START, buf, sizeof buf);
+	assert_string_equal(buf, "11-15 00:13:20.000");
+	calllist_free(cl);
+	fed_close(&f);
+}
+
+/* A regex filter worked ahead a call at a time finds what one refresh
+ * finds; a filter without regex has nothing to work ahead. */
+static void test_filter_prepare_in_slices(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load(&ld, "samples/proxy_rr_udp.pcap", 0);
+	char err[256];
+	struct calllist *cl = calllist_new(ld.s, ld.t);
+	assert_int_equal(calllist_set_filter(cl, "~^call-id: 2-", err, sizeof err), 0);
+	size_t n = track_call_count(ld.t);
+	assert_true(n >= 3);
+	assert_int_equal(calllist_filter_prepare(cl, 1), n - 1);
+	assert_int_equal(calllist_filter_prepare(cl, 1), n - 2);
+	while (calllist_filter_prepare(cl, 1))
+		;
+	assert_int_equal(calllist_refresh(cl), 0);
+	assert_int_equal(calllist_count(cl), 1);
+	assert_int_equal(calllist_call(cl, 0), 2);
+	assert_int_equal(calllist_set_filter(cl, "~INVITE", err, sizeof err), 0); /* starts over */
+	assert_int_equal(calllist_filter_prepare(cl, 1), n - 1);
+	assert_int_equal(calllist_set_filter(cl, "method=INVITE", err, sizeof err), 0);
+	assert_int_equal(calllist_filter_prepare(cl, 1), 0);
+	calllist_free(cl);
+	unload(&ld);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +574,11 @@ int main(void)
 		cmocka_unit_test(test_media_filter_by_problem_none_and_any),
 		cmocka_unit_test(test_media_filter_unknown_value_says_what),
 		cmocka_unit_test(test_sort_by_media_puts_problem_calls_last_ascending),
+		cmocka_unit_test(test_index_column_fits_the_highest_call_number),
+		cmocka_unit_test(test_columns_fit_content_and_title_with_arrow),
+		cmocka_unit_test(test_duration_of_a_call_in_progress_ticks),
+		cmocka_unit_test(test_start_has_the_date_when_calls_span_days),
+		cmocka_unit_test(test_filter_prepare_in_slices),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
