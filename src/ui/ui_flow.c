@@ -315,11 +315,13 @@ static int flow_key(struct ui *ui, struct ui_view *v, int key)
 	case KEY_F(2): {
 		char path[256];
 		snprintf(path, sizeof path, "sipscope-call-%u.txt", fv->calls[0]);
-		if (!ui_prompt(ui, "Save this flow as (.txt ladder, .json, .csv, .pcap): ", path, sizeof path))
+		if (!ui_prompt(ui, "Save this flow as (.txt ladder, .json or .csv messages, .pcap): ",
+		               path, sizeof path))
 			break;
 		char err[256];
-		if (ui_save_calls(ui, fv->calls, fv->ncalls, path, err, sizeof err) == 0)
-			ui_message(ui, "saved to %s", path);
+		if (ui_save(ui, UI_SAVE_FLOW, fv->calls, fv->ncalls, path, err, sizeof err) == 0)
+			ui_message(ui, "saved the flow of %zu call%s to %s", fv->ncalls,
+			           fv->ncalls == 1 ? "" : "s", path);
 		else
 			ui_message(ui, "%s", err);
 		break;
