@@ -550,21 +550,28 @@ static void keep_open(struct ui *ui)
 	}
 	const char *dir = getenv("TMPDIR");
 	snprintf(ui->keep_path, sizeof ui->keep_path, "%s/sipscope-live-XXXXXX",
-	         dir && *dir && strlen(dir) < 32 ? dir : "/tmp");
-	int fd = mkstemp(ui->keep_path);
-	if (fd < 0) {
+	         dir && *dir && strlen(dir) < sizeof ui->keep_path - 32 ? dir : "/tmp");
+	ui->keep_fd = mkstemp(ui->keep_path);
+	if (ui->keep_fd < 0) {
 		snprintf(ui->keep_off, sizeof ui->keep_off, "no temporary file for the frames");
 		ui->keep_path[0] = '\0';
 		return;
 	}
-	close(fd);
 	struct pcap_save_opts o = { .path = ui->keep_path, .dlt = dlt,
 	                            .snaplen = pcap_src_snaplen(ui->src) };
 	ui->keep = pcap_save_open(&o, now_us(), err, sizeof err);
 	if (!ui->keep) {
 		snprintf(ui->keep_off, sizeof ui->keep_off, "frames not kept: %.120s", err);
 		unlink(ui->keep_path);
+		close(ui->keep_fd);
 		ui->keep_path[0] = '\0';
+		return;
+	}
+	char byfd[32];
+	snprintf(byfd, sizeof byfd, "/dev/fd/%d", ui->keep_fd);
+	if (access(byfd, R_OK) == 0 && unlink(ui->keep_path) == 0) {
+		snprintf(ui->keep_path, sizeof ui->keep_path, "%s", byfd);
+		ui->keep_unlinked = 1;
 	}
 }
 
@@ -574,8 +581,11 @@ static void keep_close(struct ui *ui)
 	if (ui->keep)
 		pcap_save_close(ui->keep, err, sizeof err);
 	ui->keep = NULL;
-	if (ui->keep_path[0])
-		unlink(ui->keep_path);
+	if (ui->keep_path[0]) {
+		if (!ui->keep_unlinked)
+			unlink(ui->keep_path);
+		close(ui->keep_fd);
+	}
 	ui->keep_path[0] = '\0';
 }
 

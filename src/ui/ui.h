@@ -109,9 +109,13 @@ struct ui {
 	char search[256];   /* last search regex */
 	int evict;          /* --max-calls applies: a live source or a pipe, no --db */
 	/* Live: every frame is copied to keep_path, so that calls can be
-	 * saved as .pcap; keep_off says why not when it is NULL. */
+	 * saved as .pcap; keep_off says why not when it is NULL.  The file
+	 * is unlinked at once where /dev/fd lets us read it through keep_fd
+	 * (keep_path is then /dev/fd/N): a killed viewer leaves nothing. */
 	struct pcap_save *keep;
-	char keep_path[64];
+	char keep_path[4096];
+	int keep_fd;
+	int keep_unlinked;
 	uint64_t keep_bytes;
 	char keep_off[160];
 };
