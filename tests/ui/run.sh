@@ -401,6 +401,13 @@ keys Enter
 check "... and Home went to the first call" "Call flow 1 "
 keys q
 wait_for "Call list" >/dev/null
+keys j j
+tm send-keys -t ui -H 1b 4f 48 # Home as ESC O H (xterm's own)
+sleep 0.3
+keys Enter
+check "ESC O H (Home) on the call list too" "Call flow 1 "
+keys q
+wait_for "Call list" >/dev/null
 screen; cp "$T/screen" "$T/before"
 keys M-x
 tm send-keys -t ui -H 1b 5b 31 3b 35 48 # Ctrl+Home (CSI 1;5H)
