@@ -162,8 +162,8 @@ void ui_frame(struct ui *ui, const char *title, const char *hints)
 		uint64_t ev_calls, ev_msgs;
 		track_evicted(ui->tracker, &ev_calls, &ev_msgs);
 		if (ev_calls)
-			snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  Evicted: %llu calls",
-			         (unsigned long long)ev_calls);
+			snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  Evicted: %llu call%s",
+			         (unsigned long long)ev_calls, ev_calls == 1 ? "" : "s");
 		if (ui->hep) { /* the agent's queue overflowed, or the collector refused */
 			struct hep_send_stats hs;
 			hep_send_stats(ui->hep, &hs);
