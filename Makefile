@@ -59,7 +59,11 @@ $(BIN): $(CLI_OBJ) $(LIB)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(DEP_CFLAGS) -Itests/unit -MMD -MP $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS) $(TEST_LIBS)
+	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(DEP_CFLAGS) -Itests/unit -MMD -MP $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LIB) $(DEP_LIBS) $(TEST_LIBS)
+
+# The viewer's pure helpers (no terminal) are unit-tested too: their
+# tests link the helper's object beside the library.
+$(BUILD)/tests/test_ui_line: $(BUILD)/src/ui/ui_line.o
 
 deps:
 	@sh scripts/install-deps.sh test

@@ -39,6 +39,13 @@ int export_format_parse(const char *name, enum export_format *out);
  * be read (the line is still printed, from the index). */
 int export_messages(FILE *out, struct store *s, const struct tracker *t, enum export_format fmt);
 
+/* export_messages() for the messages of calls[0..ncalls) only (root call
+ * ids; their B2BUA legs come along), in capture order: the same lines
+ * (and the CSV header).  Returns 0, -1 when a message's bytes could not
+ * be read (its line printed from the index) or memory ran out. */
+int export_call_messages(FILE *out, struct store *s, const struct tracker *t,
+                         enum export_format fmt, const uint32_t *calls, size_t ncalls);
+
 /* One line (row) per call; the legs a B2BUA correlates are one call.
  * With `only`, just those calls (1-based ids of root calls) in that order.
  * With the checker `check` (may be NULL), each call's findings by

@@ -9,6 +9,7 @@
 #include "sipscope/export.h"
 #include "sipscope/sdp.h"
 #include "sipscope/sip.h"
+#include "sipscope/vec.h"
 
 #define MAX_HEADERS 128
 
@@ -256,18 +257,21 @@ static void message_row(FILE *out, struct store *s, const struct store_msg *r,
 	putc('\n', out);
 }
 
-int export_messages(FILE *out, struct store *s, const struct tracker *t, enum export_format fmt)
+/* The messages at store indexes idx[0..n) (every message, in order,
+ * when idx is NULL). */
+static int messages_out(FILE *out, struct store *s, const struct tracker *t,
+                        enum export_format fmt, const size_t *idx, size_t n)
 {
 	static struct sip_header hdrs[MAX_HEADERS];
 	int rc = 0;
-	size_t n = store_msg_count(s);
 	if (fmt == EXPORT_CSV)
 		fputs("frame,time,src,dst,transport,message,call_id,cseq,cseq_method,retrans,malformed\n", out);
 	else if (fmt == EXPORT_TABLE)
 		fprintf(out, "%6s  %-26s  %21s    %-21s %-5s %-18s %6s %-9s %s\n", "FRAME", "TIME",
 		        "SOURCE", "DESTINATION", "PROTO", "MESSAGE", "CSEQ", "", "CALL-ID");
 	flockfile(out); /* one lock for the listing, not one per stdio call */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t k = 0; k < n; k++) {
+		size_t i = idx ? idx[k] : k;
 		const struct store_msg *r = store_msg_at(s, i);
 		size_t len;
 		const char *bytes = store_msg_bytes(s, i, &len);
@@ -285,6 +289,46 @@ int export_messages(FILE *out, struct store *s, const struct tracker *t, enum ex
 			message_row(out, s, r, &m, parsed, fmt);
 	}
 	funlockfile(out);
+	return rc;
+}
+
+int export_messages(FILE *out, struct store *s, const struct tracker *t, enum export_format fmt)
+{
+	return messages_out(out, s, t, fmt, NULL, store_msg_count(s));
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return (x > y) - (x < y);
+}
+
+int export_call_messages(FILE *out, struct store *s, const struct tracker *t,
+                         enum export_format fmt, const uint32_t *calls, size_t ncalls)
+{
+	size_t *all = NULL, n = 0, cap = 0;
+	for (size_t i = 0; i < ncalls; i++) {
+		size_t *one;
+		long k = track_call_messages(t, calls[i], &one);
+		if (k < 0 || vec_grow((void **)&all, &cap, n + (size_t)k + 1, sizeof *all) < 0) {
+			if (k >= 0)
+				free(one);
+			free(all);
+			return -1;
+		}
+		memcpy(all + n, one, (size_t)k * sizeof *one);
+		n += (size_t)k;
+		free(one);
+	}
+	/* Capture order; a call given twice (or a leg and its root) once. */
+	if (n)
+		qsort(all, n, sizeof *all, cmp_size);
+	size_t u = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!u || all[u - 1] != all[i])
+			all[u++] = all[i];
+	int rc = messages_out(out, s, t, fmt, all, u);
+	free(all);
 	return rc;
 }
 

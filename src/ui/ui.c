@@ -15,11 +15,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sipscope/escape.h"
 #include "sipscope/db.h"
 #include "sipscope/hep.h"
+#include "sipscope/pcap_save.h"
 #include "ui.h"
+#include "ui_line.h"
 
 #define SLICE_US 20000      /* loading work between two polls */
 #define REDRAW_US 150000    /* redraws while loading, at most this often */
@@ -166,8 +169,8 @@ void ui_frame(struct ui *ui, const char *title, const char *hints)
 		uint64_t ev_calls, ev_msgs;
 		track_evicted(ui->tracker, &ev_calls, &ev_msgs);
 		if (ev_calls)
-			snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  Evicted: %llu calls",
-			         (unsigned long long)ev_calls);
+			snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  Evicted: %llu call%s",
+			         (unsigned long long)ev_calls, ev_calls == 1 ? "" : "s");
 		if (ui->hep) { /* the agent's queue overflowed, or the collector refused */
 			struct hep_send_stats hs;
 			hep_send_stats(ui->hep, &hs);
@@ -200,9 +203,123 @@ void ui_message(struct ui *ui, const char *fmt, ...)
 
 static int load_slice(struct ui *ui);
 
-int ui_prompt(struct ui *ui, const char *question, char *buf, size_t n)
+/* Terminals send Home and End in several ways; terminfo names one (xterm
+ * "\EOH", screen "\E[1~").  The others are taught to ncurses here, so
+ * that they are keys and not a bare Esc followed by letters. */
+static void define_keys(void)
 {
-	size_t len = strlen(buf);
+	static const struct { const char *seq; int key; } extra[] = {
+		{ "\033[1~", KEY_HOME }, { "\033[7~", KEY_HOME }, { "\033[H", KEY_HOME },
+		{ "\033OH", KEY_HOME },  { "\033[4~", KEY_END },  { "\033[8~", KEY_END },
+		{ "\033[F", KEY_END },   { "\033OF", KEY_END },   { "\033[5~", KEY_PPAGE },
+		{ "\033[6~", KEY_NPAGE }, { "\033[3~", KEY_DC },  { "\033[2~", KEY_IC },
+		{ "\033[A", KEY_UP },    { "\033[B", KEY_DOWN },  { "\033[C", KEY_RIGHT },
+		{ "\033[D", KEY_LEFT },  { "\033OA", KEY_UP },    { "\033OB", KEY_DOWN },
+		{ "\033OC", KEY_RIGHT }, { "\033OD", KEY_LEFT },
+	};
+	for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+		if (key_defined(extra[i].seq) == 0) /* 0: unbound; a terminfo key stays */
+			define_key(extra[i].seq, extra[i].key);
+}
+
+/* The next key, or ERR when none is waiting (the caller's timeout).
+ * ncurses decodes the sequences it knows (keypad, ESCDELAY); the keys
+ * some terminfo entries give other names to are mapped back (vt220's Find
+ * and Select are the keys where Home and End sit).  An Esc that ncurses
+ * hands back with bytes right behind it is not the Esc key: it is Alt+key
+ * (Esc, key) or a sequence no entry knows (Esc [ ... final byte, Esc O x),
+ * read to its end and ignored (UI_KEY_NONE), so that it cannot quit. */
+int ui_getkey(int delay_ms)
+{
+	int k = getch();
+	switch (k) {
+	case KEY_FIND:
+	case KEY_A1:
+		return KEY_HOME;
+	case KEY_SELECT:
+	case KEY_C1:
+		return KEY_END;
+	case KEY_A3:
+		return KEY_PPAGE;
+	case KEY_C3:
+		return KEY_NPAGE;
+	case KEY_B2:
+		return UI_KEY_NONE;
+	}
+	if (k > KEY_MAX) /* user-defined keys (Alt+arrow and the like) */
+		return UI_KEY_NONE;
+	if (k != 27)
+		return k;
+	timeout(0); /* the bytes of a sequence came with it */
+	int next = getch();
+	if (next == 'O') {
+		getch(); /* SS3: one more byte */
+	} else if (next == '[') {
+		/* CSI: parameter and intermediate bytes, then a final byte. */
+		for (int i = 0; i < 32; i++) {
+			int c = getch();
+			if (c == ERR || (c >= 0x40 && c <= 0x7e))
+				break;
+		}
+	}
+	timeout(delay_ms);
+	if (next == ERR)
+		return 27; /* the Esc key */
+	return next == 27 ? 27 : UI_KEY_NONE;
+}
+
+/* Is a capture still coming in that quitting would lose: an interface or
+ * a HEP listener, or a pipe (-r -) not yet closed? */
+static int capture_running(const struct ui *ui)
+{
+	if (ui->live)
+		return 1;
+	for (size_t i = 0; ui->loading && i < ui->args->nfiles; i++)
+		if (!strcmp(ui->args->files[i], "-"))
+			return 1;
+	return 0;
+}
+
+int ui_confirm_quit(struct ui *ui)
+{
+	if (!capture_running(ui))
+		return 1;
+	const char *q = ui->live ? "Quit? The live capture stops here. (y/n) "
+	                         : "Quit? The pipe is still being read. (y/n) ";
+	timeout(50); /* the capture goes on while we wait */
+	int answer = -1;
+	while (answer < 0) {
+		move(ui->rows - 1, 0);
+		clrtoeol();
+		attrset(A_BOLD);
+		ui_put(ui->rows - 1, 0, q, ui->cols);
+		attrset(A_NORMAL);
+		refresh();
+		int k = ui_getkey(50);
+		if (k == ERR) {
+			if ((ui->loading || ui->live) && load_slice(ui)) {
+				ui->grew = 1;
+				ui_frame(ui, ui->top->ops->title, "");
+			}
+			continue;
+		}
+		if (k == KEY_RESIZE)
+			getmaxyx(stdscr, ui->rows, ui->cols);
+		else if (k == 'y' || k == 'Y')
+			answer = 1;
+		else if (k == 'n' || k == 'N' || k == 27 || k == 'q' || k == 7)
+			answer = 0;
+	}
+	nodelay(stdscr, TRUE);
+	if (!answer)
+		ui_message(ui, "not quitting: the capture goes on");
+	return answer;
+}
+
+int ui_prompt_hint(struct ui *ui, const char *question, const char *hint, char *buf, size_t n)
+{
+	struct ui_line line;
+	ui_line_init(&line, buf, n);
 	curs_set(1);
 	/* Keys are waited for 50 ms at a time: in between, the capture goes
 	 * on loading (a live one would drop packets otherwise). */
@@ -220,12 +337,20 @@ int ui_prompt(struct ui *ui, const char *question, char *buf, size_t n)
 		ui_put(ui->rows - 1, 0, question, qx);
 		attrset(A_NORMAL);
 		int room = ui->cols - qx - 1;
-		size_t from = room > 0 && len > (size_t)room ? len - (size_t)room : 0;
-		char shown[512];
-		esc_term_buf(shown, sizeof shown, sv_make(buf + from, len - from), NULL);
-		ui_put(ui->rows - 1, qx, shown, room > 0 ? room : 0);
+		size_t from = ui_line_scroll(&line, room > 0 ? (size_t)room : 0);
+		if (!line.len && hint && *hint) {
+			/* An empty answer: what Enter would do, dimmed. */
+			attrset(A_DIM);
+			ui_put(ui->rows - 1, qx + 1, hint, room > 1 ? room - 1 : 0);
+			attrset(A_NORMAL);
+		} else if (room > 0) {
+			char shown[512];
+			esc_term_buf(shown, sizeof shown, sv_make(buf + from, line.len - from), NULL);
+			ui_put(ui->rows - 1, qx, shown, room);
+		}
+		move(ui->rows - 1, qx + (int)(line.cur - from));
 		refresh();
-		int k = getch();
+		int k = ui_getkey(50);
 		if (k == ERR) {
 			if ((ui->loading || ui->live) && load_slice(ui)) {
 				ui->grew = 1; /* the loop refreshes the list after */
@@ -233,39 +358,29 @@ int ui_prompt(struct ui *ui, const char *question, char *buf, size_t n)
 			}
 			continue;
 		}
-		switch (k) {
-		case 27: /* Esc */
-		case 7:  /* ^G */
-			done = -1;
-			break;
-		case '\n':
-		case '\r':
-		case KEY_ENTER:
+		if (k == KEY_RESIZE) {
+			getmaxyx(stdscr, ui->rows, ui->cols);
+			continue;
+		}
+		switch (ui_line_key(&line, k)) {
+		case UI_LINE_ENTER:
 			done = 1;
 			break;
-		case KEY_BACKSPACE:
-		case 127:
-		case 8:
-			if (len)
-				buf[--len] = '\0';
-			break;
-		case 21: /* ^U */
-			len = 0;
-			buf[0] = '\0';
-			break;
-		case KEY_RESIZE:
-			getmaxyx(stdscr, ui->rows, ui->cols);
+		case UI_LINE_CANCEL:
+			done = -1;
 			break;
 		default:
-			if (k >= 0x20 && k < 0x7f && len + 1 < n) {
-				buf[len++] = (char)k;
-				buf[len] = '\0';
-			}
+			break;
 		}
 	}
 	curs_set(0);
 	nodelay(stdscr, TRUE);
 	return done > 0;
+}
+
+int ui_prompt(struct ui *ui, const char *question, char *buf, size_t n)
+{
+	return ui_prompt_hint(ui, question, NULL, buf, n);
 }
 
 int ui_scroll_key(struct ui *ui, size_t *top, size_t *hscroll, size_t n, int key)
@@ -324,11 +439,19 @@ const char *ui_skip_cols(const char *s, size_t cols)
 
 int ui_prompt_search(struct ui *ui, regex_t *re, int *have)
 {
-	char buf[256], err[256];
+	char buf[256] = "", err[256], hint[300] = "";
 	regex_t nre;
-	snprintf(buf, sizeof buf, "%s", ui->search);
-	if (!ui_prompt(ui, "/", buf, sizeof buf) || !buf[0])
+	/* Empty, as less: what is typed is a new search; Enter alone
+	 * repeats the last one (shown as the hint). */
+	if (ui->search[0])
+		snprintf(hint, sizeof hint, "(Enter: /%s again)", ui->search);
+	if (!ui_prompt_hint(ui, "/", hint, buf, sizeof buf))
 		return 0;
+	if (!buf[0]) {
+		if (!ui->search[0])
+			return 0;
+		snprintf(buf, sizeof buf, "%s", ui->search);
+	}
 	if (calllist_regcomp(&nre, buf, err, sizeof err) < 0) {
 		ui_message(ui, "%s", err);
 		return 0;
@@ -418,6 +541,77 @@ static void evict(struct ui *ui)
 	calllist_refresh(ui->calls);
 }
 
+/* A live capture cannot be read again: to save calls as .pcap, its
+ * frames are copied as they come to a temporary file (removed on exit),
+ * up to KEEP_MAX_BYTES, which export_pcap() reads as it reads a file. */
+#define KEEP_MAX_BYTES (2ull << 30)
+
+static void keep_open(struct ui *ui)
+{
+	char err[256];
+	int dlt = pcap_src_datalink(ui->src);
+	if (dlt < 0) {
+		snprintf(ui->keep_off, sizeof ui->keep_off,
+		         "the interfaces have different link types: .pcap cannot hold their frames");
+		return;
+	}
+	const char *dir = getenv("TMPDIR");
+	snprintf(ui->keep_path, sizeof ui->keep_path, "%s/sipscope-live-XXXXXX",
+	         dir && *dir && strlen(dir) < sizeof ui->keep_path - 32 ? dir : "/tmp");
+	ui->keep_fd = mkstemp(ui->keep_path);
+	if (ui->keep_fd < 0) {
+		snprintf(ui->keep_off, sizeof ui->keep_off, "no temporary file for the frames");
+		ui->keep_path[0] = '\0';
+		return;
+	}
+	struct pcap_save_opts o = { .path = ui->keep_path, .dlt = dlt,
+	                            .snaplen = pcap_src_snaplen(ui->src) };
+	ui->keep = pcap_save_open(&o, now_us(), err, sizeof err);
+	if (!ui->keep) {
+		snprintf(ui->keep_off, sizeof ui->keep_off, "frames not kept: %.120s", err);
+		unlink(ui->keep_path);
+		close(ui->keep_fd);
+		ui->keep_path[0] = '\0';
+		return;
+	}
+	char byfd[32];
+	snprintf(byfd, sizeof byfd, "/dev/fd/%d", ui->keep_fd);
+	if (access(byfd, R_OK) == 0 && unlink(ui->keep_path) == 0) {
+		snprintf(ui->keep_path, sizeof ui->keep_path, "%s", byfd);
+		ui->keep_unlinked = 1;
+	}
+}
+
+static void keep_close(struct ui *ui)
+{
+	char err[256];
+	if (ui->keep)
+		pcap_save_close(ui->keep, err, sizeof err);
+	ui->keep = NULL;
+	if (ui->keep_path[0]) {
+		if (!ui->keep_unlinked)
+			unlink(ui->keep_path);
+		close(ui->keep_fd);
+	}
+	ui->keep_path[0] = '\0';
+}
+
+static void keep_frame(struct ui *ui, const struct frame *f)
+{
+	char err[256];
+	if (!ui->keep)
+		return;
+	ui->keep_bytes += 16 + f->caplen;
+	if (ui->keep_bytes > KEEP_MAX_BYTES || pcap_save_write(ui->keep, f, err, sizeof err) < 0) {
+		/* A file with a hole would give calls without their frames. */
+		snprintf(ui->keep_off, sizeof ui->keep_off, ui->keep_bytes > KEEP_MAX_BYTES
+		         ? "the live capture passed 2 GiB: its frames are no longer kept"
+		         : "the copy of the frames failed: %.100s", err);
+		keep_close(ui);
+		ui_message(ui, "%s", ui->keep_off);
+	}
+}
+
 /* Read frames for about SLICE_US.  Returns 1 when something new came. */
 static int load_slice(struct ui *ui)
 {
@@ -449,6 +643,7 @@ static int load_slice(struct ui *ui)
 				break;
 			continue;
 		}
+		keep_frame(ui, &f);
 		ingest_frame(ui->ingest, &f);
 		if (f.src < PCAP_SRC_MAX_FILES && f.rec_off > ui->file_done[f.src]) {
 			ui->bytes_done += f.rec_off - ui->file_done[f.src];
@@ -528,9 +723,11 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 		}
 		ingest_set_tap(ui->ingest, hep_send_tap, ui->hep);
 	}
-	/* Saving calls as .pcap needs each message's first frame; a live
-	 * capture cannot be read again, so it does not keep them. */
-	ingest_keep_frame_ranges(ui->ingest, !ui->live);
+	/* Saving calls as .pcap needs each message's first frame, and a live
+	 * capture the copy of its frames. */
+	if (ui->live)
+		keep_open(ui);
+	ingest_keep_frame_ranges(ui->ingest, !ui->live || ui->keep);
 	/* --rtp: media is followed while loading and live; the figures are
 	 * refreshed on each redraw (media_refresh) until the end. */
 	if (a->rtp && !ui->from_db) {
@@ -602,6 +799,7 @@ static void close_capture(struct ui *ui)
 	track_free(ui->tracker);
 	store_free(ui->store);
 	pcap_src_close(ui->src);
+	keep_close(ui);
 }
 
 int ui_run(const struct ui_args *a)
@@ -628,11 +826,13 @@ int ui_run(const struct ui_args *a)
 		return 2;
 	}
 	set_term(scr);
+	/* A bare Esc is told from a key's sequence by the 25 ms after it. */
 	set_escdelay(25);
 	cbreak();
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
+	define_keys();
 	nodelay(stdscr, TRUE);
 	curs_set(0);
 	init_colors(&ui);
@@ -728,17 +928,21 @@ int ui_run(const struct ui_args *a)
 		 * come through getch(): read it whatever poll said. */
 		(void)pr;
 		int k;
-		while ((k = getch()) != ERR) {
+		while ((k = ui_getkey(0)) != ERR) {
+			if (k == UI_KEY_NONE)
+				continue; /* Alt+key, a sequence no one knows: nothing */
 			if (k == KEY_RESIZE) {
 				getmaxyx(stdscr, ui.rows, ui.cols);
 			} else {
 				ui.status[0] = '\0';
-				if (k == 'Q')
-					ui.quit = 1;
-				else if (!ui.top->ops->key(&ui, ui.top, k)) {
+				if (k == 'Q') {
+					if (ui_confirm_quit(&ui))
+						ui.quit = 1;
+				} else if (!ui.top->ops->key(&ui, ui.top, k)) {
 					if (k == '?' || k == KEY_F(1))
 						ui_push(&ui, ui_help_new(&ui));
-					else if (k == 'q' || k == 27 || k == KEY_F(10))
+					else if ((k == 'q' || k == 27 || k == KEY_F(10)) &&
+					         (ui.top->below || ui_confirm_quit(&ui)))
 						ui_pop(&ui);
 				}
 			}

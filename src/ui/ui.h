@@ -78,6 +78,7 @@ struct ui_view {
 
 struct db_writer;
 struct hep_sender;
+struct pcap_save;
 
 struct ui {
 	struct db_writer *dbw; /* --db: synced every second and at the end */
@@ -107,6 +108,16 @@ struct ui {
 	char filter[256];   /* the call list's filter expression */
 	char search[256];   /* last search regex */
 	int evict;          /* --max-calls applies: a live source or a pipe, no --db */
+	/* Live: every frame is copied to keep_path, so that calls can be
+	 * saved as .pcap; keep_off says why not when it is NULL.  The file
+	 * is unlinked at once where /dev/fd lets us read it through keep_fd
+	 * (keep_path is then /dev/fd/N): a killed viewer leaves nothing. */
+	struct pcap_save *keep;
+	char keep_path[4096];
+	int keep_fd;
+	int keep_unlinked;
+	uint64_t keep_bytes;
+	char keep_off[160];
 };
 
 /* Views. */
@@ -131,9 +142,24 @@ void ui_put_cells(const struct ui *ui, int y, const struct ladder_cell *cells, s
 int ui_attr(const struct ui *ui, int pair);
 /* Title bar and key-hint line, drawn for every view. */
 void ui_frame(struct ui *ui, const char *title, const char *hints);
-/* Ask for a line of text on the bottom line.  Returns 1 with the text in
- * buf (NUL-terminated), 0 when cancelled (Esc). */
+/* Ask for a line of text on the bottom line, edited with the keys of
+ * ui_line.h (the cursor after the text buf holds).  Returns 1 with the
+ * text in buf (NUL-terminated), 0 when cancelled (Esc). */
 int ui_prompt(struct ui *ui, const char *question, char *buf, size_t n);
+/* The same, showing `hint` (dimmed; may be NULL) while the answer is
+ * empty. */
+int ui_prompt_hint(struct ui *ui, const char *question, const char *hint, char *buf, size_t n);
+/* Quitting now would lose a capture still coming in (an interface, a HEP
+ * listener, a pipe not closed): ask "Quit? (y/n)" on the bottom line,
+ * the capture going on meanwhile.  Returns 1 to quit (at once when
+ * nothing would be lost), 0 when the user said no. */
+int ui_confirm_quit(struct ui *ui);
+/* The next key (getch() with the caller's timeout delay_ms restored
+ * after), with keys that terminfo names differently mapped to Home, End,
+ * PgUp, PgDn, and UI_KEY_NONE for Alt+key and sequences no terminal entry
+ * knows: they do nothing.  ERR when no key came. */
+#define UI_KEY_NONE (-2)
+int ui_getkey(int delay_ms);
 /* The moves every scrolled text shares: arrows, j k, PgUp PgDn Space ^B
  * ^F, Home End g G, h l sideways.  Returns 1 when the key was one. */
 int ui_scroll_key(struct ui *ui, size_t *top, size_t *hscroll, size_t n, int key);
@@ -166,9 +192,14 @@ void ui_text_free(struct ui_text *t);
 void ui_text_draw_line(struct ui *ui, const struct ui_text *t, size_t i, int y, int x, int maxcols,
                        int attr_extra);
 
-/* Save the calls to a file, the format by extension (.txt ladder, .json
- * and .csv calls).  Returns 0 or -1 with a reason in err. */
-int ui_save_calls(struct ui *ui, const uint32_t *calls, size_t n, const char *path, char *err,
-                  size_t errlen);
+/* Save calls[0..n) to a file, the format by its extension: .txt the
+ * ladders, .pcap the frames (a live capture's from the copy ui.c keeps),
+ * .json and .csv the calls (UI_SAVE_CALLS, from the list) or the flow's
+ * messages as 'sipscope messages' prints them (UI_SAVE_FLOW).  Refuses
+ * (writing nothing) with no call or a name without an extension.
+ * Returns 0 or -1 with a reason in err. */
+enum ui_save_what { UI_SAVE_CALLS, UI_SAVE_FLOW };
+int ui_save(struct ui *ui, enum ui_save_what what, const uint32_t *calls, size_t n,
+            const char *path, char *err, size_t errlen);
 
 #endif

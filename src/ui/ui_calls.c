@@ -427,28 +427,58 @@ static void open_flow(struct ui *ui, struct calls_view *cv)
 	free(sel);
 }
 
+/* What a save writes: the marked calls, the ones the filter hides too
+ * (the title counts them), else the calls shown.  The prompt says which
+ * and how many; nothing is written when there is none. */
 static void save_calls(struct ui *ui, struct calls_view *cv)
 {
 	size_t n = calllist_count(ui->calls);
-	if (!n)
+	size_t cap = cv->nmarked ? cv->nmarked : n;
+	uint32_t *sel = malloc((cap ? cap : 1) * sizeof *sel);
+	if (!sel) {
+		ui_message(ui, "out of memory");
 		return;
-	uint32_t *sel = malloc(n * sizeof *sel);
-	if (!sel)
+	}
+	size_t k = 0, hidden = 0;
+	if (cv->nmarked) {
+		/* The rows shown first, in their order, then the hidden ones. */
+		for (size_t i = 0; i < n && k < cap; i++) {
+			uint32_t c = calllist_call(ui->calls, i);
+			if (is_marked(cv, c))
+				sel[k++] = c;
+		}
+		for (uint32_t c = 1; c <= cv->marked_cap && k < cap; c++)
+			if (cv->marked[c - 1] && calllist_row_of(ui->calls, c) < 0 &&
+			    c <= track_call_count(ui->tracker) && track_call_root(ui->tracker, c) == c) {
+				sel[k++] = c;
+				hidden++;
+			}
+	} else {
+		for (size_t i = 0; i < n; i++)
+			sel[k++] = calllist_call(ui->calls, i);
+	}
+	if (!k) {
+		ui_message(ui, "no call to save (the filter shows none)");
+		free(sel);
 		return;
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t c = calllist_call(ui->calls, i);
-		if (!cv->nmarked || is_marked(cv, c))
-			sel[k++] = c;
 	}
 	char path[256] = "sipscope-calls.txt";
-	char q[128];
-	snprintf(q, sizeof q, "Save %zu %s as (.txt ladder, .json, .csv, .pcap): ", k,
-	         cv->nmarked ? "marked calls" : "calls shown");
+	char q[192];
+	const char *s = k == 1 ? "" : "s";
+	if (cv->nmarked && hidden)
+		snprintf(q, sizeof q, "Save %zu marked call%s (%zu hidden by the filter) as (.txt, .json, "
+		         ".csv, .pcap): ", k, s, hidden);
+	else if (cv->nmarked)
+		snprintf(q, sizeof q, "Save %zu marked call%s as (.txt ladder, .json, .csv, .pcap): ", k, s);
+	else if (n < calllist_total(ui->calls))
+		snprintf(q, sizeof q, "Save the %zu call%s the filter shows as (.txt, .json, .csv, .pcap): ",
+		         k, s);
+	else
+		snprintf(q, sizeof q, "Save %zu call%s as (.txt ladder, .json, .csv, .pcap): ", k, s);
 	if (ui_prompt(ui, q, path, sizeof path)) {
 		char err[256];
-		if (ui_save_calls(ui, sel, k, path, err, sizeof err) == 0)
-			ui_message(ui, "saved %zu calls to %s", k, path);
+		if (ui_save(ui, UI_SAVE_CALLS, sel, k, path, err, sizeof err) == 0)
+			ui_message(ui, "saved %zu call%s to %s", k, s, path);
 		else
 			ui_message(ui, "%s", err);
 	}
@@ -607,7 +637,8 @@ static int calls_key(struct ui *ui, struct ui_view *v, int key)
 		break;
 	case 'q':
 	case 27:
-		ui->quit = 1;
+		if (ui_confirm_quit(ui)) /* a live capture asks first */
+			ui->quit = 1;
 		break;
 	default:
 		cv->follow = follow; /* not a key of the list: nothing moved */

@@ -10,6 +10,7 @@
 
 #define PANE_SIDE_MIN_COLS 150 /* wider: the message pane goes to the right */
 #define PANE_BOTTOM_MIN_ROWS 30
+#define PANE_FORCE_MIN_ROWS 16 /* p asks for the pane: at the bottom from here */
 
 struct flow_view {
 	struct ui_view base;
@@ -24,7 +25,7 @@ struct flow_view {
 	size_t sel;             /* selected message (ladder order) */
 	size_t top;             /* first ladder line shown below the header */
 	size_t hscroll;
-	int pane;               /* message pane on */
+	int pane;               /* message pane: 0 off, 1 where there is room, 2 asked for (p) */
 	long mark;              /* message marked for diff (store index), -1 */
 	regex_t search;
 	int have_search;
@@ -88,7 +89,7 @@ static void pane_geometry(const struct ui *ui, const struct flow_view *fv, int *
 		*lad_w = ui->cols - *pw - 1;
 		*px = *lad_w + 1;
 		*ph = body;
-	} else if (ui->rows >= PANE_BOTTOM_MIN_ROWS) {
+	} else if (ui->rows >= PANE_BOTTOM_MIN_ROWS || (fv->pane == 2 && ui->rows >= PANE_FORCE_MIN_ROWS)) {
 		*ph = body * 2 / 5;
 		*lad_h = body - *ph - 1;
 		*py = 1 + *lad_h + 1;
@@ -295,10 +296,24 @@ static int flow_key(struct ui *ui, struct ui_view *v, int key)
 		fv->o.no_sdp = !fv->o.no_sdp;
 		rebuild(ui, fv);
 		break;
-	case 'p':
-		fv->pane = !fv->pane;
+	case 'p': {
+		/* On by default where there is room; p on a smaller terminal
+		 * asks for it, at the bottom, or says why it cannot be. */
+		int lw, lh, py, px, pw, ph;
+		pane_geometry(ui, fv, &lw, &lh, &py, &px, &pw, &ph);
+		if (fv->pane && pw) {
+			fv->pane = 0;
+		} else if (ui->rows < PANE_FORCE_MIN_ROWS && ui->cols < PANE_SIDE_MIN_COLS) {
+			ui_message(ui, "no room for the message pane (%d rows or %d columns): Enter opens "
+			           "the message", PANE_FORCE_MIN_ROWS, PANE_SIDE_MIN_COLS);
+		} else {
+			fv->pane = ui->cols >= PANE_SIDE_MIN_COLS || ui->rows >= PANE_BOTTOM_MIN_ROWS ? 1 : 2;
+			if (fv->pane == 2)
+				ui_message(ui, "message pane at the bottom (p hides it)");
+		}
 		fv->o.max_width = 0; /* refit on the next draw */
 		break;
+	}
 	case '/':
 	case KEY_F(3):
 		if (ui_prompt_search(ui, &fv->search, &fv->have_search))
@@ -315,11 +330,13 @@ static int flow_key(struct ui *ui, struct ui_view *v, int key)
 	case KEY_F(2): {
 		char path[256];
 		snprintf(path, sizeof path, "sipscope-call-%u.txt", fv->calls[0]);
-		if (!ui_prompt(ui, "Save this flow as (.txt ladder, .json, .csv, .pcap): ", path, sizeof path))
+		if (!ui_prompt(ui, "Save this flow as (.txt ladder, .json or .csv messages, .pcap): ",
+		               path, sizeof path))
 			break;
 		char err[256];
-		if (ui_save_calls(ui, fv->calls, fv->ncalls, path, err, sizeof err) == 0)
-			ui_message(ui, "saved to %s", path);
+		if (ui_save(ui, UI_SAVE_FLOW, fv->calls, fv->ncalls, path, err, sizeof err) == 0)
+			ui_message(ui, "saved the flow of %zu call%s to %s", fv->ncalls,
+			           fv->ncalls == 1 ? "" : "s", path);
 		else
 			ui_message(ui, "%s", err);
 		break;

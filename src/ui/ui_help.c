@@ -1,6 +1,8 @@
 /* ui_help.c - every key of every screen (? or F1). */
 #include <curses.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ui.h"
 
@@ -8,8 +10,14 @@ static const char *const help_lines[] = {
 	"Everywhere",
 	"  ? F1            this help",
 	"  q Esc F10       back (quit from the call list)",
-	"  Q               quit",
+	"  Q               quit (a live capture or an open pipe asks first: y quits)",
 	"  Arrows j k      move      PgUp PgDn ^B ^F  page      Home End g G  first, last",
+	"",
+	"Prompts (search, filter, columns, save)",
+	"  Left Right ^B ^F move     Home End ^A ^E  start, end",
+	"  Backspace Delete ^D       delete before / at the cursor",
+	"  ^W ^U ^K        delete the word before, all before, all from the cursor",
+	"  Enter           answer (an empty search repeats the last)   Esc ^G  cancel",
 	"",
 	"Call list",
 	"  Enter           ladder of the marked calls, or of the call under the cursor",
@@ -33,7 +41,8 @@ static const char *const help_lines[] = {
 	"                  state setup duration status ua problems media)",
 	"  Media column    with --rtp: \"2 RTP\" streams of the call, \"1 RTP!\" when one has",
 	"                  a problem (red), \"-\" none; sortable like the others",
-	"  w s F2          save the marked (or shown) calls: .txt ladder, .json, .csv, .pcap",
+	"  w s F2          save the marked calls (hidden ones too), else those shown:",
+	"                  .txt ladder, .json, .csv, .pcap (live: the frames kept so far)",
 	"",
 	"Call flow (ladder)",
 	"  Arrows j k      select a message          Enter  the whole message",
@@ -44,8 +53,9 @@ static const char *const help_lines[] = {
 	"  t               time: absolute, since previous message, since first",
 	"  m               one column per host, or per ip:port",
 	"  S               SDP summary lines on or off",
-	"  p               message pane on or off",
-	"  w s F2          save the flow: .txt ladder, .json, .csv, .pcap",
+	"  p               message pane on or off (small terminal: at the bottom)",
+	"  w s F2          save the flow: .txt ladder, .pcap, or its messages as",
+	"                  .json or .csv (as 'sipscope messages')",
 	"",
 	"Ladder marks",
 	"  (SDP)           an SDP offer or answer; its summary on the line below",
@@ -61,8 +71,9 @@ static const char *const help_lines[] = {
 	"                  columns of their own; 'sipscope rtp' has the exact addresses",
 	"",
 	"Message, diff and help",
-	"  Arrows PgUp PgDn scroll; h l sideways. In the diff, - lines are only in the",
-	"  earlier message, + lines only in the later one.",
+	"  Arrows PgUp PgDn scroll; h l sideways (the help wraps its lines instead).",
+	"  In the diff, - lines are only in the earlier message, + lines only in the",
+	"  later one.",
 	"  v               (message) the headers taken apart, as 'sipscope show'",
 	"  a               (message, diff) credentials in full, or cut (Authorization and the other",
 	"                  auth headers show only the first bytes of responses and",
@@ -77,19 +88,76 @@ struct help_view {
 	size_t top, hscroll;
 };
 
+#define HELP_N (sizeof help_lines / sizeof help_lines[0])
+
+/* Help lines wrap at spaces to `width` columns, so that every one can be
+ * read on a narrow terminal: a key's text goes on under its column (18),
+ * a paragraph under its second column.  Calls fn(ctx, row, text, len) for
+ * each screen row (the indent included in text as spaces to skip:
+ * `indent`) and returns the number of rows. */
+static size_t help_wrap(size_t width, void (*fn)(void *, size_t, const char *, size_t, size_t),
+                        void *ctx)
+{
+	size_t rows = 0;
+	if (width < 30)
+		width = 30;
+	for (size_t i = 0; i < HELP_N; i++) {
+		const char *s = help_lines[i];
+		size_t len = strlen(s), indent = 0;
+		size_t cont = s[0] == ' ' ? 18 : 2; /* the continuation's indent */
+		do {
+			size_t room = width - indent, cut = len;
+			if (len > room) {
+				/* At a space, or after a | or a comma (a list of values). */
+				cut = room;
+				while (cut > room / 2 && s[cut] != ' ' && s[cut - 1] != '|' && s[cut - 1] != ',')
+					cut--;
+				if (cut == room / 2)
+					cut = room; /* no place: cut the word */
+			}
+			if (fn)
+				fn(ctx, rows, s, cut, indent);
+			rows++;
+			s += cut;
+			len -= cut;
+			while (len && *s == ' ') {
+				s++;
+				len--;
+			}
+			indent = cont;
+		} while (len);
+	}
+	return rows;
+}
+
+struct help_draw_ctx {
+	struct ui *ui;
+	size_t top;
+	int rows;
+};
+
+static void help_draw_row(void *ctx, size_t row, const char *text, size_t len, size_t indent)
+{
+	struct help_draw_ctx *c = ctx;
+	if (row < c->top || row >= c->top + (size_t)c->rows)
+		return;
+	char buf[256];
+	snprintf(buf, sizeof buf, "%*s%.*s", (int)indent, "", (int)len, text);
+	attrset(!indent && text[0] && text[0] != ' ' ? A_BOLD | ui_attr(c->ui, UI_C_HEADER) : A_NORMAL);
+	ui_put(1 + (int)(row - c->top), 1, buf, c->ui->cols - 2);
+}
+
 static void help_draw(struct ui *ui, struct ui_view *v)
 {
 	struct help_view *hv = (struct help_view *)v;
 	ui_frame(ui, "Help", v->ops->hints);
-	size_t n = sizeof help_lines / sizeof help_lines[0];
+	size_t width = ui->cols > 2 ? (size_t)ui->cols - 2 : 1;
+	size_t n = help_wrap(width, NULL, NULL);
 	int rows = ui->rows - 3;
 	if (hv->top >= n)
 		hv->top = n - 1;
-	for (int r = 0; r < rows && hv->top + (size_t)r < n; r++) {
-		const char *s = help_lines[hv->top + (size_t)r];
-		attrset(s[0] && s[0] != ' ' ? A_BOLD | ui_attr(ui, UI_C_HEADER) : A_NORMAL);
-		ui_put(1 + r, 1, ui_skip_cols(s, hv->hscroll), ui->cols - 2);
-	}
+	struct help_draw_ctx c = { ui, hv->top, rows };
+	help_wrap(width, help_draw_row, &c);
 	attrset(A_NORMAL);
 }
 
@@ -100,7 +168,10 @@ static int help_key(struct ui *ui, struct ui_view *v, int key)
 		ui_pop(ui);
 		return 1;
 	}
-	return ui_scroll_key(ui, &hv->top, &hv->hscroll, sizeof help_lines / sizeof help_lines[0], key);
+	size_t n = help_wrap(ui->cols > 2 ? (size_t)ui->cols - 2 : 1, NULL, NULL);
+	int used = ui_scroll_key(ui, &hv->top, &hv->hscroll, n, key);
+	hv->hscroll = 0; /* the lines wrap: nothing to scroll sideways */
+	return used;
 }
 
 static void help_destroy(struct ui_view *v)

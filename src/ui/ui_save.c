@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sipscope/export.h"
+#include "sipscope/pcap_save.h"
 #include "ui.h"
 
 static const char *extension(const char *path)
@@ -30,7 +31,8 @@ static int save_ladders(struct ui *ui, FILE *f, const uint32_t *calls, size_t n)
 	return 0;
 }
 
-/* The calls' packets as captured (sipscope export). */
+/* The calls' packets as captured (sipscope export).  A live capture's
+ * frames are read again from the copy ui.c keeps of them. */
 static int save_pcap(struct ui *ui, const uint32_t *calls, size_t n, const char *path, char *err,
                      size_t errlen)
 {
@@ -38,22 +40,43 @@ static int save_pcap(struct ui *ui, const uint32_t *calls, size_t n, const char 
 		snprintf(err, errlen, "a database holds no packets: save .txt, .json or .csv");
 		return -1;
 	}
-	if (ui->args->iface) {
-		snprintf(err, errlen, "a live capture cannot be saved as .pcap yet: save .txt, .json or .csv");
+	const char *const *files = ui->args->files;
+	size_t nfiles = ui->args->nfiles;
+	const char *bpf = ui->args->bpf;
+	const char *kept = ui->keep_path;
+	if (ui->src && pcap_src_is_live(ui->src) && !ui->keep) {
+		snprintf(err, errlen, "%s: save .txt, .json or .csv",
+		         ui->keep_off[0] ? ui->keep_off : "the live capture's frames were not kept");
 		return -1;
 	}
+	if (ui->keep) {
+		if (pcap_save_flush(ui->keep, err, errlen) < 0)
+			return -1;
+		files = &kept;
+		nfiles = 1;
+		bpf = NULL; /* the kernel applied it already */
+	}
 	size_t nmsgs;
-	long w = export_pcap(path, ui->args->files, ui->args->nfiles, ui->args->bpf, ui->store,
-	                     ui->tracker, ui->ingest, calls, n, &nmsgs, err, errlen);
+	long w = export_pcap(path, files, nfiles, bpf, ui->store, ui->tracker, ui->ingest, calls, n,
+	                     &nmsgs, err, errlen);
 	return w < 0 ? -1 : 0;
 }
 
-int ui_save_calls(struct ui *ui, const uint32_t *calls, size_t n, const char *path, char *err,
-                  size_t errlen)
+int ui_save(struct ui *ui, enum ui_save_what what, const uint32_t *calls, size_t n,
+            const char *path, char *err, size_t errlen)
 {
 	const char *ext = extension(path);
 	enum export_format fmt;
 	int ladder = !strcmp(ext, "txt");
+	if (!n) {
+		snprintf(err, errlen, "no call to save: nothing written");
+		return -1;
+	}
+	if (!*ext) {
+		snprintf(err, errlen, "'%s' has no extension: end the name with .txt (ladder), .json, "
+		         ".csv or .pcap", path);
+		return -1;
+	}
 	if (!strcmp(ext, "pcap"))
 		return save_pcap(ui, calls, n, path, err, errlen);
 	if (!ladder && (strcmp(ext, "json") && strcmp(ext, "csv"))) {
@@ -67,8 +90,11 @@ int ui_save_calls(struct ui *ui, const uint32_t *calls, size_t n, const char *pa
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		return -1;
 	}
-	int rc = ladder ? save_ladders(ui, f, calls, n)
-	                : export_calls(f, ui->store, ui->tracker, ui->check, fmt, calls, n);
+	/* From the flow, .json and .csv are its messages (the lines of
+	 * 'sipscope messages'); from the list, the calls. */
+	int rc = ladder                 ? save_ladders(ui, f, calls, n)
+	         : what == UI_SAVE_FLOW ? export_call_messages(f, ui->store, ui->tracker, fmt, calls, n)
+	                                : export_calls(f, ui->store, ui->tracker, ui->check, fmt, calls, n);
 	if (fclose(f) != 0 || rc < 0) {
 		snprintf(err, errlen, "writing %s failed", path);
 		return -1;

@@ -226,8 +226,10 @@ tm new-session -d -s ui -x 100 -y 24 \
 	"(cat $S/basic_udp.pcap; sleep 20) | { TERM=xterm-256color $BIN -r - 2>$T/stderr; echo \$? >$T/rc; }; sleep 30"
 check "-r - from a pipe still open: the calls so far are listed" "^ +3 +[0-9:.]+ +INVITE +completed"
 keys q
-if wait_exit && [ "$rc" = 0 ]; then ok "... and q quits at once, the pipe still open"
-else bad "... and q quits at once, the pipe still open (rc=$rc)" "$T/stderr"; fi
+wait_for "Quit\?" >/dev/null
+keys y
+if wait_exit && [ "$rc" = 0 ]; then ok "... and q, y quits, the pipe still open"
+else bad "... and q, y quits, the pipe still open (rc=$rc)" "$T/stderr"; fi
 
 # --- --max-calls: a pipe of many calls, the oldest finished ones evicted ----------------
 if ${CC:-cc} -std=c11 -O2 -o "$T/gen_capture" "$ROOT/tests/bench/gen_capture.c" 2>/dev/null &&
@@ -243,6 +245,8 @@ if ${CC:-cc} -std=c11 -O2 -o "$T/gen_capture" "$ROOT/tests/bench/gen_capture.c" 
 	keys Enter
 	check "... a kept call's flow opens" "Call flow"
 	keys q q
+	wait_for "Quit\?" >/dev/null
+	keys y
 	if wait_exit && [ "$rc" = 0 ]; then ok "... and q quits"
 	else bad "... and q quits (rc=$rc)" "$T/stderr"; fi
 else
@@ -279,7 +283,10 @@ if [ "$(id -u)" = 0 ]; then
 		python3 "$ROOT/tests/ui/send_call.py" $port $((port + 1)) "live2-$$@test" 0.02
 		check "live capture goes on while a prompt is open (14 messages counted)" "Messages: 14 "
 		keys Escape
+		sleep 0.2 # Esc then Q within 25 ms would be Alt+Q
 		keys Q
+		wait_for "Quit\?" >/dev/null
+		keys y
 		wait_exit && [ "$rc" = 0 ] && ok "live capture: Q quits with status 0" ||
 			bad "live capture: Q quits with status 0 (rc=$rc)" "$T/stderr"
 	elif wait_exit; then
@@ -305,6 +312,8 @@ if [ "$(id -u)" = 0 ] && ip netns add "$NS" 2>/dev/null; then
 		check "several -i in the viewer: a call on one of them appears" "INVITE +completed +200"
 		check "... and the status bar counts kernel and interface drops" "Dropped: 0 kernel, 0 interface"
 		keys Q
+		wait_for "Quit\?" >/dev/null
+		keys y
 		wait_exit && [ "$rc" = 0 ] && ok "... and Q quits with status 0" || bad "... and Q quits (rc=$rc)" "$T/stderr"
 	else bad "several -i in the viewer: the capture started" "$T/screen"; fi
 	nstart=$((nstart + 1)); SOCK=sipscope-ui-$$-$nstart; rm -f "$T/rc"
@@ -540,6 +549,8 @@ if wait_for "^ +3 +[0-9:.]+ +INVITE +in_call +200 "; then
 	keys q
 else bad "pipe: call 3 came" "$T/screen"; fi
 keys Q
+wait_for "Quit\\?" >/dev/null
+keys y
 wait_exit
 
 # Live: an answered call without BYE counts its Dur to the wall clock.
@@ -553,12 +564,277 @@ if [ "$(id -u)" = 0 ]; then
 		check "live: its Dur ticks with the clock (2 s and more before any BYE)" \
 			"INVITE +in_call +200 .* [2-9]\.[0-9]( |$)"
 		keys Q
+		wait_for "Quit\\?" >/dev/null
+		keys y
 		wait_exit
 	elif wait_exit; then
 		skp "live Dur on lo: $(cat "$T/stderr")"
 	else bad "live Dur: the viewer started" "$T/screen"; fi
 else
 	skp "live Dur on lo: needs root"
+fi
+
+# --- issue 18: keys, quitting, prompts, saving ---
+# Unknown escape sequences do nothing: Home as ESC [ 1 ~ (tmux, screen,
+# PuTTY; xterm's terminfo says ESC O H), Alt+x, a modified arrow.
+start 100 30 -r "$S/proxy_rr_udp.pcap"
+wait_for "^ +3 +[0-9:.]+ +INVITE" >/dev/null
+keys j j
+tm send-keys -t ui -H 1b 5b 31 7e
+sleep 0.3
+if [ -s "$T/rc" ]; then bad "ESC [ 1 ~ (Home) on the call list: the viewer keeps running" "$T/stderr"
+else ok "ESC [ 1 ~ (Home) on the call list: the viewer keeps running"; fi
+keys Enter
+check "... and Home went to the first call" "Call flow 1 "
+keys q
+wait_for "Call list" >/dev/null
+keys j j
+tm send-keys -t ui -H 1b 4f 48 # Home as ESC O H (xterm's own)
+sleep 0.3
+keys Enter
+check "ESC O H (Home) on the call list too" "Call flow 1 "
+keys q
+wait_for "Call list" >/dev/null
+screen; cp "$T/screen" "$T/before"
+keys M-x
+tm send-keys -t ui -H 1b 5b 31 3b 35 48 # Ctrl+Home (CSI 1;5H)
+tm send-keys -t ui -H 1b 5b 32 30 30 7e # bracketed paste start (CSI 200~)
+tm send-keys -t ui -H 1b 4f 50          # F1 in SS3 form is known; 1b 4f 5a is not
+tm send-keys -t ui -H 1b 4f 5a
+sleep 0.5
+screen
+if [ -s "$T/rc" ]; then bad "Alt+x and unknown sequences on the call list: still running" "$T/stderr"
+else ok "Alt+x and unknown sequences on the call list: still running"; fi
+keys q
+wait_exit
+start 100 30 -r "$S/proxy_rr_udp.pcap"
+wait_for "^ +3 +[0-9:.]+ +INVITE" >/dev/null
+screen; cp "$T/screen" "$T/before"
+keys M-x
+tm send-keys -t ui -H 1b 5b 31 3b 35 48
+tm send-keys -t ui -H 1b 4f 5a
+sleep 0.5
+screen
+if [ ! -s "$T/rc" ] && cmp -s "$T/before" "$T/screen"; then ok "... and the screen is unchanged"
+else bad "... and the screen is unchanged" "$T/screen"; fi
+keys Enter
+wait_for "Call flow 1 " >/dev/null
+tm send-keys -t ui -H 1b 5b 34 7e # End as ESC [ 4 ~
+sleep 0.3
+if wait_for "Call flow 1 " && grep -q "^CSeq: 2 BYE" "$T/screen" && grep -q "^SIP/2.0 200 OK" "$T/screen"; then
+	ok "ESC [ 4 ~ (End) in the ladder selects the last message, not back to the list"
+else bad "ESC [ 4 ~ (End) in the ladder selects the last message, not back to the list" "$T/screen"; fi
+tm send-keys -t ui -H 1b 5b 31 7e # Home again: the INVITE
+check "... and ESC [ 1 ~ (Home) the first" "^Frame 1 .*127.0.0.1:25130 -> 127.0.0.1:15130"
+keys Escape
+check "a bare Esc still goes back" "Call list"
+keys Q
+wait_exit
+
+# Quitting a capture still coming in asks first; a file quits at once.
+tm kill-server >/dev/null 2>&1
+nstart=$((nstart + 1)); SOCK=sipscope-ui-$$-$nstart; rm -f "$T/rc"
+tm new-session -d -s ui -x 100 -y 24 \
+	"(cat $S/basic_udp.pcap; sleep 20) | { TERM=xterm-256color $BIN -r - 2>$T/stderr; echo \$? >$T/rc; }; sleep 30"
+wait_for "^ +3 +[0-9:.]+ +INVITE +completed" >/dev/null
+keys q
+check "-r - from a pipe still open: q asks before quitting" "Quit\? .*\(y/n\)"
+keys n
+sleep 0.3
+if [ ! -s "$T/rc" ] && wait_for "not quitting"; then ok "... n keeps the viewer running"
+else bad "... n keeps the viewer running" "$T/screen"; fi
+keys Escape
+check "... Esc on the list asks too" "Quit\? .*\(y/n\)"
+keys Escape
+sleep 0.3
+if [ -s "$T/rc" ]; then bad "... Esc at the question does not quit" "$T/screen"
+else ok "... Esc at the question does not quit"; fi
+keys Q
+wait_for "Quit\?" >/dev/null
+keys y
+if wait_exit && [ "$rc" = 0 ]; then ok "... Q then y quits with status 0"
+else bad "... Q then y quits with status 0 (rc=$rc)" "$T/stderr"; fi
+start 100 24 -r "$S/basic_udp.pcap"
+wait_for "^ +3 +[0-9:.]+ +INVITE +completed" >/dev/null
+keys Escape
+if wait_exit && [ "$rc" = 0 ]; then ok "a file: Esc on the list quits at once, no question"
+else bad "a file: Esc on the list quits at once, no question (rc=$rc)" "$T/screen"; fi
+
+# Prompts: the search starts empty (Enter alone repeats it), the line
+# editor moves and deletes at the cursor, long text scrolls.
+start 100 30 -r "$S/proxy_rr_udp.pcap"
+wait_for "^ +3 +[0-9:.]+ +INVITE" >/dev/null
+keys / '3-12775' Enter
+wait_for "Call list" >/dev/null
+keys /
+check "the search prompt starts empty, the last search as a hint" "^/ +\(Enter: /3-12775 again\)"
+keys '2-12775' Enter
+wait_for "Call list" >/dev/null
+keys Enter
+check "... what is typed is a new search (not appended to the old one)" "Call flow 2 "
+keys q
+wait_for "Call list" >/dev/null
+keys g / Enter
+wait_for "Call list" >/dev/null
+keys Enter
+check "... Enter on the empty prompt repeats the last search" "Call flow 2 "
+keys q
+wait_for "Call list" >/dev/null
+keys f 'allid=3-' Home c Enter
+check "filter prompt: Home, then typing inserts at the start" "Calls: 1/3"
+keys Enter
+check "... (callid=3-)" "Call flow 3 "
+keys q x
+wait_for "Calls: 3/3" >/dev/null
+keys f 'callid=-' Left 2 Enter
+wait_for "Calls: 1/3" >/dev/null
+keys Enter
+check "filter prompt: Left, then typing inserts before the cursor" "Call flow 2 "
+keys q x
+wait_for "Calls: 3/3" >/dev/null
+keys f 'callid=1- junk words' C-w C-w Enter
+wait_for "Calls: 1/3" >/dev/null
+keys Enter
+check "filter prompt: ^W deletes the word before the cursor" "Call flow 1 "
+keys q x
+wait_for "Calls: 3/3" >/dev/null
+keys f 'junk callid=3-' C-a C-f C-f C-f C-f C-f C-u Enter
+wait_for "Calls: 1/3" >/dev/null
+keys Enter
+check "filter prompt: ^A, ^F, then ^U deletes before the cursor" "Call flow 3 "
+keys q x
+wait_for "Calls: 3/3" >/dev/null
+keys f 'callid=1-xx' BSpace Left Left BSpace 2 Right DC Enter
+wait_for "Calls: 1/3" >/dev/null
+keys Enter
+check "filter prompt: Backspace and Delete at the cursor" "Call flow 2 "
+keys q x
+wait_for "Calls: 3/3" >/dev/null
+long="BEGIN-$(printf 'a%.0s' $(seq 1 120))-END"
+keys f "$long"
+check "a long answer scrolls: its end is shown" "a-END$"
+keys Home
+check "... Home shows its start" "^Filter: BEGIN-aaa"
+keys Escape
+sleep 0.2
+keys Q
+wait_exit
+
+# Saving: the marked calls even when the filter hides them, said so; the
+# right plural; a name without an extension; the flow's messages as JSON.
+start 120 30 -r "$S/proxy_rr_udp.pcap"
+wait_for "^ +3 +[0-9:.]+ +INVITE" >/dev/null
+keys Space Space
+check "two calls marked" "2 marked"
+keys f 'callid=3-' Enter
+wait_for "Calls: 1/3" >/dev/null
+keys w
+check "save with the marked calls filtered out: the prompt counts them" "Save 2 marked calls \(2 hidden by the filter\)"
+keys C-u "$T/marked.json" Enter
+check "... and saves them" "saved 2 calls to "
+n=$(grep -c '"call":' "$T/marked.json" 2>/dev/null)
+if [ "$n" = 2 ] && grep -q '"call":1,' "$T/marked.json" && grep -q '"call":2,' "$T/marked.json"; then
+	ok "... the file holds calls 1 and 2"
+else bad "... the file holds calls 1 and 2 ($n calls)" "$T/marked.json"; fi
+keys x f 'callid=3-' Enter
+wait_for "Calls: 1/3" >/dev/null
+keys w
+check "no marks: the prompt says it saves what the filter shows" "Save the 1 call the filter shows"
+keys C-u "$T/one.csv" Enter
+check "one call saved: 'saved 1 call'" "saved 1 call to "
+[ "$(wc -l <"$T/one.csv")" = 2 ] && ok "... a header and 1 call in the CSV" || bad "... a header and 1 call in the CSV" "$T/one.csv"
+keys w C-u "$T/noext" Enter
+check "a name without an extension: the accepted ones listed" "'.*noext' has no extension: end the name with .txt \(ladder\), .json, .csv or .pcap"
+if [ -e "$T/noext" ]; then bad "... and nothing written" "$T/screen"; else ok "... and nothing written"; fi
+keys f 'callid=nomatch' Enter
+wait_for "Calls: 0/3" >/dev/null
+keys w
+check "nothing shown, nothing marked: no empty file, a message" "no call to save"
+keys x
+wait_for "Calls: 3/3" >/dev/null
+keys Enter
+wait_for "Call flow 1 " >/dev/null
+keys w C-u "$T/flow1.json" Enter
+check "flow view: save as .json" "saved the flow of 1 call to "
+"$BIN" messages -r "$S/proxy_rr_udp.pcap" --format json | grep '"call":1,' >"$T/flow1.want"
+if [ -s "$T/flow1.want" ] && cmp -s "$T/flow1.want" "$T/flow1.json"; then
+	ok "... writes the flow's messages, as 'sipscope messages --format json' (14 lines)"
+else bad "... writes the flow's messages, as 'sipscope messages --format json'" "$T/flow1.json"; fi
+keys w C-u "$T/flow1.csv" Enter
+wait_for "saved the flow" >/dev/null
+{ "$BIN" messages -r "$S/proxy_rr_udp.pcap" --format csv | head -1
+  "$BIN" messages -r "$S/proxy_rr_udp.pcap" --format csv | grep -F "$(grep -o '"call_id":"[^"]*"' "$T/flow1.want" | head -1 | cut -d'"' -f4)"; } >"$T/flow1.csvwant"
+if [ "$(wc -l <"$T/flow1.csv")" = 15 ] && cmp -s "$T/flow1.csvwant" "$T/flow1.csv"; then
+	ok "... and .csv its messages (a header and 14 rows)"
+else bad "... and .csv its messages (a header and 14 rows)" "$T/flow1.csv"; fi
+keys Q
+wait_exit
+
+# 80x24: p says why there is no pane or shows it at the bottom; the help
+# wraps so that every line can be read.
+start 80 24 -r "$S/proxy_rr_udp.pcap"
+wait_for "^ +3 +[0-9:.]+ +INVITE" >/dev/null
+keys Enter
+wait_for "Call flow 1 " >/dev/null
+grep -q "^Frame 1 " "$T/screen" && bad "80x24: no message pane at first" "$T/screen" || ok "80x24: no message pane at first"
+keys p
+check "80x24: p shows the message pane at the bottom" "^Frame 1 "
+keys p
+sleep 0.3
+screen
+grep -q "^Frame 1 " "$T/screen" && bad "... p again hides it" "$T/screen" || ok "... p again hides it"
+tm resize-window -t ui -x 80 -y 14 2>/dev/null
+sleep 0.3
+keys p
+check "80x14: p says why there is no pane" "no room for the message pane"
+tm resize-window -t ui -x 80 -y 24 2>/dev/null
+keys q
+wait_for "Call list" >/dev/null
+keys '?'
+wait_for "Everywhere" >/dev/null
+: >"$T/help"
+for i in 1 2 3 4 5 6; do screen; cat "$T/screen" >>"$T/help"; keys NPage; sleep 0.2; done
+awk 'length($0) > 80' "$T/help" | grep -q . && bad "help at 80x24: no line wider than the screen" "$T/help" ||
+	ok "help at 80x24: no line wider than the screen"
+# The help's text, its wrapped lines joined again.
+grep -v '^ sipscope - Help\| Calls: 3/3\| Arrows/j k Scroll' "$T/help" | tr -s ' \n' '  ' >"$T/helptext"
+miss=
+for w in "Home End g G first, last" "n N next, previous" "unannounced (RTP streams" \
+	"problems media)" "the same on every hop"; do
+	grep -qF -- "$w" "$T/helptext" || miss="$miss [$w]"
+done
+[ -z "$miss" ] && ok "help at 80x24: the ends of the long lines can be read (wrapped)" ||
+	bad "help at 80x24: the ends of the long lines can be read (missing:$miss)" "$T/help"
+keys Q
+wait_exit
+
+# Live: .pcap save works (the frames kept as they came), quitting asks.
+if [ "$(id -u)" = 0 ]; then
+	port=$((18000 + $$ % 900))
+	mkdir -p "$T/tmpdir"
+	UI_ENV="TMPDIR=$T/tmpdir" start 120 24 -i lo udp portrange $port-$((port + 1))
+	if wait_for "live on lo"; then
+		python3 "$ROOT/tests/ui/send_call.py" $port $((port + 1)) "livesave-$$@test" 0.02
+		wait_for "INVITE +completed +200" >/dev/null
+		keys w C-u "$T/live.pcap" Enter
+		check "live: save as .pcap works" "saved 1 call to "
+		n=$("$BIN" calls -r "$T/live.pcap" --format csv 2>/dev/null | tail -n +2 | grep -c ',completed,')
+		f=$(tcpdump -n -r "$T/live.pcap" 2>/dev/null | wc -l)
+		m=$("$BIN" messages -r "$T/live.pcap" --format csv 2>/dev/null | tail -n +2 | wc -l)
+		[ "$n" = 1 ] && [ "$f" = "$m" ] && [ "$m" -ge 7 ] &&
+			ok "... the file holds the call's frames ($f frames, read back as 1 call)" ||
+			bad "... the file holds the call's frames ($n calls, $f frames, $m messages)"
+		keys Q
+		check "live: Q asks before quitting" "Quit\? The live capture stops here"
+		keys y
+		wait_exit && [ "$rc" = 0 ] && ok "... y quits with status 0" || bad "... y quits with status 0 (rc=$rc)" "$T/stderr"
+		ls "$T/tmpdir" | grep -q . && bad "... no copy of the frames is left behind" "$T/stderr" ||
+			ok "... no copy of the frames is left behind"
+	elif wait_exit; then
+		skp "live save on lo: $(cat "$T/stderr")"
+	else bad "live save: the viewer started" "$T/screen"; fi
+else
+	skp "live save on lo: needs root"
 fi
 
 echo "$pass passed, $fail failed, $skip skipped"
