@@ -146,6 +146,13 @@ void ladder_stream_texts(const struct media_stream *ms, struct ladder_stream *ou
 /* Draw line `line` into cells[0..ladder_width(l)). */
 void ladder_draw(const struct ladder *l, size_t line, struct ladder_cell *cells);
 
+struct sip_msg;
+/* The SDP summary of a message, unescaped (wire bytes: escape before
+ * showing): "audio 10.0.0.1:4000 PCMU,PCMA sendonly; video ...", an IPv6
+ * address in brackets ("audio [2001:db8::1]:6000 PCMU").  Returns its
+ * length (NUL-terminated in raw[0..cap)), 0 when there is no SDP. */
+size_t ladder_sdp_summary(const struct sip_msg *m, char *raw, size_t cap);
+
 /* The title line of a call's ladder: "Call N  From -> To  state  Call-ID"
  * (wire strings escaped). */
 void ladder_print_title(FILE *out, struct store *s, const struct tracker *t, uint32_t call);

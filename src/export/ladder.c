@@ -30,6 +30,7 @@ struct lcol {
 	char name[64];
 	size_t name_cols;
 	size_t x;
+	int port_needed; /* another column has the same host: the port tells them apart */
 };
 
 struct lmsg {
@@ -41,6 +42,7 @@ struct lmsg {
 	size_t line;        /* its arrow line */
 	uint8_t style, color;
 	int8_t problem;     /* CHECK_ERROR, CHECK_WARNING, or -1: no mark */
+	uint32_t call;      /* the shown call (root id) it belongs to */
 };
 
 /* A media address an SDP of the ladder announced, and the column of the
@@ -70,6 +72,9 @@ struct ladder {
 	size_t text_len, text_cap;
 	struct lline *line_msg; /* what each line past the header draws */
 	size_t nlines, width;
+	const uint32_t *calls;  /* the shown calls (roots), during ladder_build only */
+	size_t ncalls;
+	size_t tag_cols;        /* width of the call column (0: one call, none) */
 };
 
 static const char *glyph(const struct ladder *l, const char *utf8, const char *ascii)
@@ -153,38 +158,50 @@ static long column_of(struct ladder *l, const struct store_endpoint *ep)
 	return (long)l->ncols++;
 }
 
-/* "audio 10.0.0.1:4000 PCMU,PCMA sendonly; video ..." */
-static size_t sdp_summary(const struct sip_msg *m, char *buf, size_t cap, size_t *cols)
+size_t ladder_sdp_summary(const struct sip_msg *m, char *raw, size_t cap)
 {
 	struct sv body = sip_body_sdp(m); /* multipart bodies too (SIP-I) */
 	struct sdp sdp;
-	if (!sv_is_set(body) || sdp_parse(body.p, body.len, &sdp) < 0)
+	if (!cap || !sv_is_set(body) || sdp_parse(body.p, body.len, &sdp) < 0)
 		return 0;
-	char raw[LABEL_MAX * 2];
 	size_t o = 0;
-	for (size_t i = 0; i < sdp.nmedia && o < sizeof raw - 1; i++) {
+	raw[0] = '\0';
+	for (size_t i = 0; i < sdp.nmedia && o < cap - 1; i++) {
 		const struct sdp_media *md = &sdp.media[i];
-		int n = snprintf(raw + o, sizeof raw - o, "%s%.*s %.*s:%u ", i ? "; " : "",
-		                 (int)md->type.len, md->type.p, (int)md->conn.len,
-		                 md->conn.p ? md->conn.p : "", (unsigned)md->port);
-		if (n < 0 || (size_t)n >= sizeof raw - o)
+		/* An IPv6 address before ":port" in brackets (RFC 3986 3.2.2). */
+		int v6 = md->conn.p && memchr(md->conn.p, ':', md->conn.len) != NULL;
+		int n = snprintf(raw + o, cap - o, "%s%.*s %s%.*s%s:%u ", i ? "; " : "",
+		                 (int)md->type.len, md->type.p, v6 ? "[" : "", (int)md->conn.len,
+		                 md->conn.p ? md->conn.p : "", v6 ? "]" : "", (unsigned)md->port);
+		if (n < 0 || (size_t)n >= cap - o)
 			break;
 		o += (size_t)n;
 		for (uint16_t k = 0; k < md->nfmts && k < 4; k++) {
 			struct sv e = sv_is_set(md->fmts[k].encoding) ? md->fmts[k].encoding : md->fmts[k].id;
 			const char *slash = memchr(e.p, '/', e.len); /* "PCMU/8000" -> "PCMU" */
 			size_t el = slash ? (size_t)(slash - e.p) : e.len;
-			n = snprintf(raw + o, sizeof raw - o, "%s%.*s", k ? "," : "", (int)el, e.p);
-			if (n < 0 || (size_t)n >= sizeof raw - o)
+			n = snprintf(raw + o, cap - o, "%s%.*s", k ? "," : "", (int)el, e.p);
+			if (n < 0 || (size_t)n >= cap - o)
 				break;
 			o += (size_t)n;
 		}
-		if (md->dir != SDP_DIR_NONE && md->dir != SDP_DIR_SENDRECV && o < sizeof raw - 1) {
-			n = snprintf(raw + o, sizeof raw - o, " %s", sdp_dir_name((enum sdp_dir)md->dir));
-			if (n > 0 && (size_t)n < sizeof raw - o)
+		if (md->dir != SDP_DIR_NONE && md->dir != SDP_DIR_SENDRECV && o < cap - 1) {
+			n = snprintf(raw + o, cap - o, " %s", sdp_dir_name((enum sdp_dir)md->dir));
+			if (n > 0 && (size_t)n < cap - o)
 				o += (size_t)n;
 		}
 	}
+	if (o >= cap)
+		o = cap - 1;
+	raw[o] = '\0';
+	return o;
+}
+
+/* The summary escaped for the terminal, *cols its width. */
+static size_t sdp_summary(const struct sip_msg *m, char *buf, size_t cap, size_t *cols)
+{
+	char raw[LABEL_MAX * 2];
+	size_t o = ladder_sdp_summary(m, raw, sizeof raw);
 	if (!o)
 		return 0;
 	return esc_term_buf(buf, cap, sv_make(raw, o), cols);
@@ -220,6 +237,10 @@ static int msg_texts(struct ladder *l, struct store *s, struct lmsg *lm, const s
 	if (parsed && !l->o.no_sdp)
 		sdp_len = sdp_summary(&m, sdp, sizeof sdp, &lm->sdp_cols);
 	const char *tag = r->malformed ? " (bad)" : sdp_len ? " (SDP)" : "";
+	/* A retransmission repeats its original's SDP: the summary once per
+	 * transaction is enough (its label still says "(SDP)"). */
+	if (r->flags & STORE_MSG_RETRANS)
+		sdp_len = 0;
 	const char *rtx = (r->flags & STORE_MSG_RETRANS) ? " (retr)" : "";
 	size_t extra = strlen(tag) + strlen(rtx);
 	if (len + extra < sizeof label) {
