@@ -100,6 +100,10 @@ struct ui {
 	int stalled;        /* the last read found nothing (live, or a pipe) */
 	int grew;           /* messages came in while a prompt was open */
 	int show_secrets;   /* auth headers in full (else responses, nonces cut) */
+	/* The ladder's toggles (t m S p), kept from one call's ladder to the
+	 * next for as long as the viewer runs. */
+	enum ladder_time flow_time;
+	int flow_merge_hosts, flow_no_sdp, flow_no_pane;
 	int quit;
 	uint64_t bytes_total, bytes_done;
 	uint64_t file_done[PCAP_SRC_MAX_FILES]; /* bytes read of each file */
@@ -127,6 +131,9 @@ void ui_put(int y, int x, const char *text, int maxcols);
 /* Put a cell line of the ladder at y from cell `skip`, at most maxcols. */
 void ui_put_cells(const struct ui *ui, int y, const struct ladder_cell *cells, size_t ncells,
                   size_t skip, int maxcols, int selected);
+/* The same from screen column x0 on. */
+void ui_put_cells_at(const struct ui *ui, int y, int x0, const struct ladder_cell *cells,
+                     size_t ncells, size_t skip, int maxcols, int selected);
 /* Attribute for a color pair when colors are on (A_NORMAL otherwise). */
 int ui_attr(const struct ui *ui, int pair);
 /* Title bar and key-hint line, drawn for every view. */
