@@ -238,6 +238,18 @@ static int text_of_show(struct ui *ui, size_t idx, struct ui_text *out)
 	return 0;
 }
 
+/* Columns of an escaped line. */
+static size_t text_cols(const char *s)
+{
+	size_t len = strlen(s), i = 0, c = 0;
+	while (i < len) {
+		int w;
+		i += (size_t)esc_char((const unsigned char *)s + i, len - i, &w);
+		c += (size_t)w;
+	}
+	return c;
+}
+
 static void msg_draw(struct ui *ui, struct ui_view *v)
 {
 	struct msg_view *mv = (struct msg_view *)v;
@@ -247,15 +259,26 @@ static void msg_draw(struct ui *ui, struct ui_view *v)
 	int rows = ui->rows - 3;
 	if (mv->text.n && mv->top >= mv->text.n)
 		mv->top = mv->text.n - 1;
+	/* From column 0 (a copy and paste gets the line as it is); a line
+	 * longer than the screen ends in a dim '>' in the last column, and h l
+	 * scroll sideways. */
 	for (int r = 0; r < rows && mv->top + (size_t)r < mv->text.n; r++) {
 		size_t i = mv->top + (size_t)r;
 		const char *s = mv->text.lines[i];
+		size_t w = text_cols(s);
+		int cut = w > mv->hscroll + (size_t)ui->cols;
+		int room = cut ? ui->cols - 1 : ui->cols;
 		if (mv->hscroll) { /* sideways: plain text from the column on */
 			attrset(mv->text.kinds[i] == UI_L_HEADER ? A_NORMAL : A_BOLD);
-			ui_put(1 + r, 1, ui_skip_cols(s, mv->hscroll), ui->cols - 2);
+			ui_put(1 + r, 0, ui_skip_cols(s, mv->hscroll), room);
 			attrset(A_NORMAL);
 		} else {
-			ui_text_draw_line(ui, &mv->text, i, 1 + r, 1, ui->cols - 2, 0);
+			ui_text_draw_line(ui, &mv->text, i, 1 + r, 0, room, 0);
+		}
+		if (cut) {
+			attrset(A_DIM | ui_attr(ui, UI_C_DIM));
+			mvaddch(1 + r, ui->cols - 1, '>');
+			attrset(A_NORMAL);
 		}
 	}
 }
@@ -294,7 +317,8 @@ static void msg_destroy(struct ui_view *v)
 
 static const struct ui_view_ops msg_ops = {
 	.title = "Message",
-	.hints = " Arrows/j k Scroll  PgUp PgDn  h l Sideways  v Decoded  a Credentials  ? Help  q Back",
+	.hints = " Arrows/j k Scroll  PgUp PgDn  h l Sideways (> cut)  v Decoded  a Credentials  ? Help"
+	         "  q Back",
 	.draw = msg_draw,
 	.key = msg_key,
 	.destroy = msg_destroy,
