@@ -342,9 +342,12 @@ struct ui_view *ui_msg_new(struct ui *ui, size_t msg)
 
 #define DIFF_MAX_CELLS (4u << 20) /* LCS table cells (16 MB) at most */
 
-/* One row of the side-by-side diff: a line index on each side, or -1. */
+/* One row of the side-by-side diff: a line index on each side, or -1;
+ * `changed`: the two lines differ (a line of one replaced by a line of
+ * the other), the part between their common start and end highlighted. */
 struct diff_row {
 	long left, right;
+	int changed;
 };
 
 struct diff_view {
@@ -355,12 +358,92 @@ struct diff_view {
 	size_t nrows, top, hscroll;
 };
 
+/* Pair the lines a block of changes removes with the ones it adds, in
+ * order ("-a -b +A +B" becomes "a|A b|B"), so that each pair shows side
+ * by side with what changed inside the line highlighted. */
+static void diff_pair(struct diff_view *dv)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < dv->nrows;) {
+		if (dv->rows[i].left >= 0 && dv->rows[i].right >= 0) {
+			dv->rows[out++] = dv->rows[i++];
+			continue;
+		}
+		size_t end = i;
+		while (end < dv->nrows && (dv->rows[end].left < 0 || dv->rows[end].right < 0))
+			end++;
+		/* rows[i..end) are one side each: lefts and rights in order */
+		long lefts[64], rights[64];
+		size_t nl = 0, nr = 0;
+		int fits = end - i <= 64;
+		for (size_t k = i; fits && k < end; k++) {
+			if (dv->rows[k].left >= 0)
+				lefts[nl++] = dv->rows[k].left;
+			else
+				rights[nr++] = dv->rows[k].right;
+		}
+		if (!fits) { /* a long block: kept as it is */
+			while (i < end)
+				dv->rows[out++] = dv->rows[i++];
+			continue;
+		}
+		for (size_t k = 0; k < nl || k < nr; k++) {
+			struct diff_row *r = &dv->rows[out++];
+			r->left = k < nl ? lefts[k] : -1;
+			r->right = k < nr ? rights[k] : -1;
+			r->changed = k < nl && k < nr;
+		}
+		i = end;
+	}
+	dv->nrows = out;
+}
+
+/* Draw escaped line s from column `skip` at y, x, at most maxcols, its
+ * bytes [a, b) in attribute hi and the rest in lo. */
+static void diff_put(int y, int x, const char *s, size_t skip, int maxcols, size_t a, size_t b,
+                     int lo, int hi)
+{
+	size_t len = strlen(s), i = 0, col = 0;
+	int at = 0;
+	while (i < len && at < maxcols) {
+		int w;
+		int u = esc_char((const unsigned char *)s + i, len - i, &w);
+		if (col >= skip) {
+			if (at + w > maxcols)
+				break;
+			attrset(i >= a && i < b ? hi : lo);
+			mvaddnstr(y, x + at, s + i, u);
+			at += w;
+		}
+		col += (size_t)w;
+		i += (size_t)u;
+	}
+	attrset(A_NORMAL);
+}
+
+/* The differing middle [*a, *b) of s against t (bytes of s): after the
+ * common start, before the common end, on character boundaries. */
+static void diff_span(const char *s, const char *t, size_t *a, size_t *b)
+{
+	size_t ls = strlen(s), lt = strlen(t), p = 0, q = 0;
+	while (p < ls && p < lt && s[p] == t[p])
+		p++;
+	while (p && ((unsigned char)s[p] & 0xc0) == 0x80) /* not inside a character */
+		p--;
+	while (q < ls - p && q < lt - p && s[ls - 1 - q] == t[lt - 1 - q])
+		q++;
+	while (q && ((unsigned char)s[ls - q] & 0xc0) == 0x80)
+		q--;
+	*a = p;
+	*b = ls - q;
+}
+
 /* Align two line lists by their longest common subsequence (messages are
  * a few dozen lines: the quadratic table is small). */
 static int diff_align(struct diff_view *dv)
 {
 	size_t n = dv->text[0].n, m = dv->text[1].n;
-	dv->rows = malloc((2 * (n > m ? n : m) + 1) * sizeof *dv->rows);
+	dv->rows = calloc(2 * (n > m ? n : m) + 1, sizeof *dv->rows);
 	if (!dv->rows)
 		return -1;
 	if ((n + 1) * (m + 1) > DIFF_MAX_CELLS) {
@@ -371,11 +454,7 @@ static int diff_align(struct diff_view *dv)
 			int same = i < n && i < m && !strcmp(dv->text[0].lines[i], dv->text[1].lines[i]);
 			r->left = i < n ? (long)i : -1;
 			r->right = i < m ? (long)i : -1;
-			if (!same && i < n && i < m) { /* two rows: - then + */
-				r->right = -1;
-				dv->rows[dv->nrows].left = -1;
-				dv->rows[dv->nrows++].right = (long)i;
-			}
+			r->changed = !same && i < n && i < m;
 		}
 		return 0;
 	}
@@ -404,6 +483,7 @@ static int diff_align(struct diff_view *dv)
 	}
 #undef L
 	free(lcs);
+	diff_pair(dv);
 	return 0;
 }
 
@@ -422,7 +502,7 @@ static void diff_draw(struct ui *ui, struct ui_view *v)
 	attrset(A_NORMAL);
 	for (int r = 0; r < rows && dv->top + (size_t)r < dv->nrows; r++) {
 		const struct diff_row *d = &dv->rows[dv->top + (size_t)r];
-		int same = d->left >= 0 && d->right >= 0;
+		int same = d->left >= 0 && d->right >= 0 && !d->changed;
 		for (int side = 0; side < 2; side++) {
 			long li = side ? d->right : d->left;
 			int x = side ? half + 3 : 1;
@@ -432,10 +512,19 @@ static void diff_draw(struct ui *ui, struct ui_view *v)
 				ui_text_draw_line(ui, &dv->text[side], (size_t)li, 1 + r, x, half - 1, 0);
 				continue;
 			}
-			attrset(same ? A_NORMAL : A_BOLD | ui_attr(ui, side ? UI_C_ADD : UI_C_DEL));
+			int col = ui_attr(ui, side ? UI_C_ADD : UI_C_DEL);
+			attrset(same ? A_NORMAL : A_BOLD | col);
 			if (!same)
 				mvaddch(1 + r, x - 1, side ? '+' : '-');
-			ui_put(1 + r, x, ui_skip_cols(dv->text[side].lines[li], dv->hscroll), half - 1);
+			const char *s = dv->text[side].lines[li];
+			if (d->changed) { /* the common start and end plain, the rest in reverse */
+				size_t a, b;
+				diff_span(s, dv->text[!side].lines[side ? d->left : d->right], &a, &b);
+				diff_put(1 + r, x, s, dv->hscroll, half - 1, a, b, A_NORMAL,
+				         A_BOLD | A_REVERSE | col);
+				continue;
+			}
+			ui_put(1 + r, x, ui_skip_cols(s, dv->hscroll), half - 1);
 		}
 		attrset(A_NORMAL);
 	}
@@ -480,7 +569,7 @@ static void diff_destroy(struct ui_view *v)
 
 static const struct ui_view_ops diff_ops = {
 	.title = "Diff",
-	.hints = " - only left  + only right   Arrows/j k Scroll  PgUp PgDn  h l Sideways  a Credentials"
+	.hints = " - + changed (the difference in reverse)   Arrows/j k Scroll  PgUp PgDn  h l Sideways  a Credentials"
 	         "  q Back",
 	.draw = diff_draw,
 	.key = diff_key,

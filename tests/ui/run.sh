@@ -433,6 +433,19 @@ grep -qE "^ +192\.0\.2\.11 +192\.0\.2\.20 +192\.0\.2\.31 *$" "$T/screen" && ok "
 	bad "m kept: one column per host" "$T/screen"
 grep -q "audio " "$T/screen" && bad "S kept: no SDP summaries" "$T/screen" || ok "S kept: no SDP summaries"
 wait_exit
+# Diff: a changed line pairs with its counterpart, only what differs in reverse.
+start 160 40 -r "$T/ladder.pcap"
+wait_for "Calls: 3/3" >/dev/null
+keys Enter
+wait_for "Call flow 1 " >/dev/null
+keys Space j j j d
+check "diff: the changed Via lines side by side" "^-Via: .*branch=z9hG4bK0a +. ?\+Via: .*branch=z9hG4bK0b *$"
+tm capture-pane -e -p -t ui >"$T/screen_e"
+grep -qP '\x1b\[0m(\x1b\[[0-689;]*m)*Via: SIP/2\.0/UDP 192\.0\.2\.1:5099;branch=z9hG4bK0\x1b\[[0-9;]*7[0-9;]*m(\x1b\[[0-9;]*m)*a' "$T/screen_e" &&
+	grep -qP ';branch=z9hG4bK0\x1b\[[0-9;]*7[0-9;]*m(\x1b\[[0-9;]*m)*b' "$T/screen_e" &&
+	ok "diff: the differing part highlighted (reverse), the common part not" ||
+	bad "diff: the differing part highlighted (reverse), the common part not" "$T/screen_e"
+wait_exit
 # The message view: lines from column 0, a cut line ends in '>'.
 start 80 24 -r "$T/ladder.pcap"
 wait_for "Calls: 3/3" >/dev/null
