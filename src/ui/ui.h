@@ -120,6 +120,9 @@ void ui_calls_remap(struct ui_view *v, const uint32_t *call_map, size_t ncalls);
 struct ui_view *ui_flow_new(struct ui *ui, const uint32_t *calls, size_t n);
 struct ui_view *ui_msg_new(struct ui *ui, size_t msg);
 struct ui_view *ui_diff_new(struct ui *ui, size_t left, size_t right);
+/* The details of an RTP stream of call `call` (a copy: the view keeps no
+ * pointer into the media tracker). */
+struct ui_view *ui_stream_new(struct ui *ui, const struct media_stream *ms, uint32_t call);
 struct ui_view *ui_help_new(struct ui *ui);
 
 void ui_push(struct ui *ui, struct ui_view *v);

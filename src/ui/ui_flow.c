@@ -22,6 +22,7 @@ struct flow_view {
 	struct ladder *lad;
 	struct ladder_opts o;
 	size_t sel;             /* selected message (ladder order) */
+	size_t sel_stream;      /* or the selected RTP stream's band, SIZE_MAX: none */
 	size_t top;             /* first ladder line shown below the header */
 	size_t hscroll;         /* cells of the lifelines scrolled away (the time
 	                         * and call columns stay) */
@@ -71,6 +72,8 @@ static void rebuild(struct ui *ui, struct flow_view *fv)
 	fv->rtp_built = fv->o.media ? media_stats(fv->o.media)->rtp : 0;
 	fv->media_done_built = fv->o.media ? media_finished(fv->o.media) : 0;
 	fv->sel = 0;
+	if (fv->sel_stream != SIZE_MAX && fv->sel_stream >= ladder_stream_count(l))
+		fv->sel_stream = SIZE_MAX;
 	for (size_t i = 0; keep != SIZE_MAX && i < ladder_msg_count(l); i++)
 		if (ladder_msg(l, i) == keep)
 			fv->sel = i;
@@ -204,6 +207,8 @@ static void flow_draw(struct ui *ui, struct ui_view *v)
 		fv->sel = nmsg ? nmsg - 1 : 0;
 	size_t rows = lh > LADDER_HEAD_LINES ? (size_t)lh - LADDER_HEAD_LINES : 1;
 	size_t sel_line = nmsg ? ladder_msg_line(fv->lad, fv->sel) - LADDER_HEAD_LINES : 0;
+	if (fv->sel_stream != SIZE_MAX)
+		sel_line = ladder_stream_at(fv->lad, fv->sel_stream)->line - LADDER_HEAD_LINES;
 	if (sel_line < fv->top)
 		fv->top = sel_line;
 	if (sel_line + 2 > fv->top + rows) /* its SDP line too */
@@ -226,7 +231,8 @@ static void flow_draw(struct ui *ui, struct ui_view *v)
 		size_t m;
 		enum ladder_line_kind kind = ladder_line_kind(fv->lad, line, &m);
 		ladder_draw(fv->lad, line, cells);
-		int selected = kind == LADDER_LINE_ARROW && m == fv->sel;
+		int selected = fv->sel_stream == SIZE_MAX ? kind == LADDER_LINE_ARROW && m == fv->sel
+		                                          : kind == LADDER_LINE_STREAM && m == fv->sel_stream;
 		int y = y0 + LADDER_HEAD_LINES + (int)r;
 		put_line(ui, fv, y, cells, width, lw, selected);
 		if (kind == LADDER_LINE_ARROW && fv->mark >= 0 && ladder_msg(fv->lad, m) == (size_t)fv->mark) {
@@ -295,20 +301,47 @@ static void search_flow(struct ui *ui, struct flow_view *fv, int dir)
 	ui_message(ui, "pattern not found: %s", ui->search);
 }
 
+/* Up or down to the next message arrow or RTP band (dir -1 or +1). */
+static void step_item(struct flow_view *fv, int dir)
+{
+	size_t line = fv->sel_stream != SIZE_MAX ? ladder_stream_at(fv->lad, fv->sel_stream)->line
+	            : ladder_msg_count(fv->lad) ? ladder_msg_line(fv->lad, fv->sel) : LADDER_HEAD_LINES;
+	size_t nlines = ladder_lines(fv->lad);
+	while (dir > 0 ? line + 1 < nlines : line > LADDER_HEAD_LINES) {
+		line = dir > 0 ? line + 1 : line - 1;
+		size_t i;
+		enum ladder_line_kind kind = ladder_line_kind(fv->lad, line, &i);
+		if (kind == LADDER_LINE_ARROW) {
+			fv->sel = i;
+			fv->sel_stream = SIZE_MAX;
+			return;
+		}
+		if (kind == LADDER_LINE_STREAM) {
+			fv->sel_stream = i;
+			return;
+		}
+	}
+}
+
 static int flow_key(struct ui *ui, struct ui_view *v, int key)
 {
 	struct flow_view *fv = (struct flow_view *)v;
 	size_t n = fv->lad ? ladder_msg_count(fv->lad) : 0;
+	size_t stream = fv->sel_stream;
+	/* Moves by message leave a selected band; j k go band by band too. */
+	if (fv->lad && key != KEY_DOWN && key != 'j' && key != KEY_UP && key != 'k' && key != '\n' &&
+	    key != '\r' && key != KEY_ENTER)
+		fv->sel_stream = SIZE_MAX;
 	switch (key) {
 	case KEY_DOWN:
 	case 'j':
-		if (fv->sel + 1 < n)
-			fv->sel++;
+		if (fv->lad)
+			step_item(fv, +1);
 		break;
 	case KEY_UP:
 	case 'k':
-		if (fv->sel)
-			fv->sel--;
+		if (fv->lad)
+			step_item(fv, -1);
 		break;
 	case KEY_NPAGE:
 	case 6:
@@ -343,8 +376,12 @@ static int flow_key(struct ui *ui, struct ui_view *v, int key)
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
-		if (n)
+		if (stream != SIZE_MAX) {
+			const struct ladder_stream *st = ladder_stream_at(fv->lad, stream);
+			ui_push(ui, ui_stream_new(ui, st->ms, st->call));
+		} else if (n) {
 			ui_push(ui, ui_msg_new(ui, ladder_msg(fv->lad, fv->sel)));
+		}
 		break;
 	case ' ':
 		if (!n)
@@ -463,6 +500,7 @@ struct ui_view *ui_flow_new(struct ui *ui, const uint32_t *calls, size_t n)
 	fv->ncalls = n;
 	fv->base.ops = &flow_ops;
 	fv->mark = -1;
+	fv->sel_stream = SIZE_MAX;
 	fv->pane_msg = SIZE_MAX;
 	int lw, lh, py, px, pw, ph; /* built once, for the screen it goes on */
 	pane_geometry(ui, fv, &lw, &lh, &py, &px, &pw, &ph);

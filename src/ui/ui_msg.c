@@ -1,6 +1,8 @@
 /* ui_msg.c - a message as text (escaped lines with a kind each), the
  * message view, and the side-by-side diff of two messages. */
 #include <curses.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -202,7 +204,7 @@ void ui_text_draw_line(struct ui *ui, const struct ui_text *t, size_t i, int y, 
 
 struct msg_view {
 	struct ui_view base;
-	size_t msg;
+	size_t msg;              /* SIZE_MAX: an RTP stream's details */
 	struct ui_text text;
 	size_t top, hscroll;
 	int decoded; /* the headers taken apart (as `sipscope show`) */
@@ -254,7 +256,10 @@ static void msg_draw(struct ui *ui, struct ui_view *v)
 {
 	struct msg_view *mv = (struct msg_view *)v;
 	char title[64];
-	snprintf(title, sizeof title, "Message %zu", mv->msg + 1);
+	if (mv->msg == SIZE_MAX)
+		snprintf(title, sizeof title, "RTP stream");
+	else
+		snprintf(title, sizeof title, "Message %zu", mv->msg + 1);
 	ui_frame(ui, title, v->ops->hints);
 	int rows = ui->rows - 3;
 	if (mv->text.n && mv->top >= mv->text.n)
@@ -286,7 +291,7 @@ static void msg_draw(struct ui *ui, struct ui_view *v)
 static int msg_key(struct ui *ui, struct ui_view *v, int key)
 {
 	struct msg_view *mv = (struct msg_view *)v;
-	if (key == 'a' || key == 'v') {
+	if ((key == 'a' || key == 'v') && mv->msg != SIZE_MAX) {
 		struct ui_text t;
 		if (key == 'a')
 			ui->show_secrets = !ui->show_secrets;
@@ -332,6 +337,83 @@ struct ui_view *ui_msg_new(struct ui *ui, size_t msg)
 	mv->base.ops = &msg_ops;
 	mv->msg = msg;
 	if (ui_text_of_msg(ui, msg, &mv->text, UI_TEXT_INFO | UI_TEXT_FINDINGS) < 0) {
+		free(mv);
+		return NULL;
+	}
+	return &mv->base;
+}
+
+static const struct ui_view_ops stream_ops = {
+	.title = "RTP stream",
+	.hints = " Arrows/j k Scroll  PgUp PgDn  h l Sideways  ? Help  q Back",
+	.draw = msg_draw,
+	.key = msg_key,
+	.destroy = msg_destroy,
+};
+
+/* printf into a line of t. */
+static int text_addf(struct ui_text *t, size_t *cap, int kind, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int text_addf(struct ui_text *t, size_t *cap, int kind, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	return text_add(t, cap, line, strnlen(line, sizeof line), kind);
+}
+
+struct ui_view *ui_stream_new(struct ui *ui, const struct media_stream *ms, uint32_t call)
+{
+	(void)ui;
+	struct msg_view *mv = calloc(1, sizeof *mv);
+	if (!mv)
+		return NULL;
+	mv->base.ops = &stream_ops;
+	mv->msg = SIZE_MAX;
+	struct ui_text *t = &mv->text;
+	size_t cap = 0;
+	char src[64], dst[64], probs[96], dtmf[MEDIA_MAX_DTMF + 1];
+	store_endpoint_format(&ms->src, src, sizeof src);
+	store_endpoint_format(&ms->dst, dst, sizeof dst);
+	media_problem_names(ms->problems, probs, sizeof probs);
+	size_t nd = 0;
+	for (uint32_t k = 0; k < ms->ndtmf && k < MEDIA_MAX_DTMF; k++)
+		dtmf[nd++] = ms->dtmf[k].digit;
+	dtmf[nd] = '\0';
+	double pct = ms->expected > 0 ? 100.0 * (double)ms->lost / (double)ms->expected : 0;
+	/* The codec comes from SDP text: text_add escapes every line. */
+	int rc = text_addf(t, &cap, UI_L_INFO, "RTP stream  %s -> %s  call %" PRIu32, src, dst, call);
+	rc |= text_addf(t, &cap, UI_L_HEADER, "SSRC: 0x%08" PRIX32, ms->ssrc);
+	rc |= text_addf(t, &cap, UI_L_HEADER, "Codec: %s (payload type %u, clock %" PRIu32 " Hz)",
+	                ms->codec[0] ? ms->codec : "?", ms->pt, ms->clock);
+	rc |= text_addf(t, &cap, UI_L_HEADER, "Packets: %" PRIu64 " (%" PRIu64 " payload bytes), frames %"
+	                PRIu64 "-%" PRIu64, ms->packets, ms->bytes, ms->first_frame, ms->last_frame);
+	rc |= text_addf(t, &cap, UI_L_HEADER, "Duration: %.3f s", (double)(ms->last_us - ms->first_us) / 1e6);
+	rc |= text_addf(t, &cap, UI_L_HEADER, "Lost: %" PRId64 " of %" PRId64 " expected (%.2f%%), %"
+	                PRIu64 " duplicates, %" PRIu64 " out of order, %" PRIu64 " sequence jumps",
+	                ms->lost, ms->expected, pct, ms->duplicates, ms->out_of_order, ms->seq_jumps);
+	rc |= text_addf(t, &cap, UI_L_HEADER, "Jitter: mean %.3f ms, max %.3f ms; longest gap %.3f ms",
+	                ms->jitter_ms_mean, ms->jitter_ms_max, ms->delta_ms_max);
+	if (ms->mos > 0)
+		rc |= text_addf(t, &cap, UI_L_HEADER, "MOS: %.2f (E-model estimate)", ms->mos);
+	else
+		rc |= text_addf(t, &cap, UI_L_HEADER, "MOS: - (%s)",
+		                ms->ndtmf ? "an event stream" : "not yet: the figures come at the end");
+	if (ms->rtcp_reports)
+		rc |= text_addf(t, &cap, UI_L_HEADER, "RTCP: %" PRIu32 " reports, fraction lost %.4f, "
+		                "cumulative lost %" PRId32 ", jitter %.3f ms", ms->rtcp_reports,
+		                ms->rtcp_fraction_lost, ms->rtcp_cum_lost, ms->rtcp_jitter_ms);
+	if (nd)
+		rc |= text_addf(t, &cap, UI_L_HEADER, "DTMF: %s", dtmf);
+	rc |= text_addf(t, &cap, ms->problems ? UI_L_FIND_ERROR : UI_L_HEADER, "Problems: %s",
+	                ms->problems ? probs : "none");
+	rc |= text_addf(t, &cap, UI_L_BODY, "(every stream: sipscope rtp)");
+	if (rc) {
+		ui_text_free(t);
 		free(mv);
 		return NULL;
 	}

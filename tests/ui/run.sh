@@ -446,6 +446,30 @@ grep -qP '\x1b\[0m(\x1b\[[0-689;]*m)*Via: SIP/2\.0/UDP 192\.0\.2\.1:5099;branch=
 	ok "diff: the differing part highlighted (reverse), the common part not" ||
 	bad "diff: the differing part highlighted (reverse), the common part not" "$T/screen_e"
 wait_exit
+# --rtp: an RTP band is selected with j k like an arrow; Enter shows the stream.
+start 160 30 -r "$S/rtp_oneway.pcap" --rtp
+wait_for "Calls: 1/1" >/dev/null
+keys Enter
+wait_for "RTP PCMA/8000 236 pkts" >/dev/null
+keys j j j j j
+tm capture-pane -e -p -t ui >"$T/screen_e"
+grep "RTP PCMA/8000 236 pkts" "$T/screen_e" | grep -qP '\x1b\[[0-9;]*7[0-9;]*m' &&
+	ok "--rtp: j moves from the ACK onto the RTP band (highlighted)" ||
+	bad "--rtp: j moves from the ACK onto the RTP band (highlighted)" "$T/screen_e"
+keys Enter
+check "--rtp: Enter on a band shows the stream" "^RTP stream  127\.0\.0\.1:26200 -> 127\.0\.0\.1:16200  call 1"
+ssrc=$("$BIN" rtp -r "$S/rtp_oneway.pcap" --format csv | sed -n 2p | cut -d, -f4)
+grep -q "^SSRC: $ssrc$" "$T/screen" && grep -q "^Codec: PCMA/8000 (payload type 8" "$T/screen" &&
+	grep -q "^Packets: 236 " "$T/screen" && grep -q "^Lost: 0 of 236 expected" "$T/screen" &&
+	grep -q "^Jitter: mean 0.490 ms" "$T/screen" && grep -q "^MOS: 4.40" "$T/screen" &&
+	grep -q "^Problems: one-way" "$T/screen" &&
+	ok "--rtp: the stream's SSRC, codec, packets, loss, jitter, MOS, problems (as 'sipscope rtp')" ||
+	bad "--rtp: the stream's SSRC, codec, packets, loss, jitter, MOS, problems (as 'sipscope rtp')" "$T/screen"
+keys q k
+tm capture-pane -e -p -t ui >"$T/screen_e"
+grep -E "─ ACK ─" "$T/screen_e" | grep -qP '\x1b\[[0-9;]*7[0-9;]*m' && ok "--rtp: q back, k from the band to the ACK" ||
+	bad "--rtp: q back, k from the band to the ACK" "$T/screen_e"
+wait_exit
 # The message view: lines from column 0, a cut line ends in '>'.
 start 80 24 -r "$T/ladder.pcap"
 wait_for "Calls: 3/3" >/dev/null
