@@ -467,28 +467,31 @@ size_t ladder_fixed_cols(const struct ladder *l)
 	return LADDER_TIME_COLS + 1 + (l->tag_cols ? l->tag_cols + 1 : 0);
 }
 
-/* A gap's wishes, from the most to the least: `want` (the default
- * spacing, room for the SDP summaries), then room for both names and
- * every label (floor[0]), then for the labels with the names cut
- * (floor[1]), then MIN_GAP (labels cut too: floor[2]). */
+/* A gap's wishes, from the most to the least: the default spacing
+ * (gap), room for the SDP summaries as well as for both names and every
+ * label (floor[0]), for names and labels (floor[1]), for the labels
+ * with the names cut (floor[2]), then MIN_GAP (labels cut too:
+ * floor[3]). */
+#define GAP_TIERS 4
 static void gap_wish(size_t *gap, size_t *floor, size_t nc, size_t a, size_t need, size_t want)
 {
 	if (want > gap[a])
 		gap[a] = want;
-	if (need > floor[a])
-		floor[a] = need;
-	if (need > floor[nc + a])
-		floor[nc + a] = need;
+	if (want > floor[a])
+		floor[a] = want;
+	for (size_t t = 1; t < GAP_TIERS - 1; t++)
+		if (need > floor[t * nc + a])
+			floor[t * nc + a] = need;
 }
 
 static void place_columns(struct ladder *l)
 {
 	size_t nc = l->ncols;
-	size_t *gap = calloc(4 * (nc ? nc : 1), sizeof *gap);
+	size_t *gap = calloc((1 + GAP_TIERS) * (nc ? nc : 1), sizeof *gap);
 	size_t self_right = 0; /* room right of the last lifeline for messages to itself */
 	if (!gap)
 		return; /* x stays 0: drawn crowded, never out of bounds */
-	size_t *floor = gap + nc; /* three tiers of nc each */
+	size_t *floor = gap + nc; /* GAP_TIERS tiers of nc each */
 	for (size_t i = 0; i < nc; i++) {
 		l->cols[i].port_needed = 0;
 		for (size_t k = 0; k < nc; k++)
@@ -499,8 +502,8 @@ static void place_columns(struct ladder *l)
 	for (size_t i = 0; i + 1 < nc; i++) {
 		size_t g = (l->cols[i].name_cols + 1) / 2 + (l->cols[i + 1].name_cols + 1) / 2 + 2;
 		gap[i] = g > WANT_GAP ? g : WANT_GAP;
-		floor[i] = g > MIN_GAP ? g : MIN_GAP;
-		floor[nc + i] = floor[2 * nc + i] = MIN_GAP;
+		floor[i] = floor[nc + i] = g > MIN_GAP ? g : MIN_GAP;
+		floor[2 * nc + i] = floor[3 * nc + i] = MIN_GAP;
 	}
 	for (size_t i = 0; i < l->nmsgs; i++) {
 		const struct lmsg *m = &l->msgs[i];
@@ -540,15 +543,15 @@ static void place_columns(struct ladder *l)
 	/* Over the limit: give up the wishes tier by tier, each time taking a
 	 * column from the gap with the most room above its floor, so that the
 	 * spare room goes before any label or name is cut. */
-	size_t tiers = 3;
+	size_t tiers = GAP_TIERS;
 	if (l->o.scrolls && l->o.max_width) {
 		/* A viewer that scrolls sideways: cut labels only when that
 		 * makes the ladder fit; scrolling is needed anyway otherwise. */
 		size_t at_min = left + right;
 		for (size_t i = 0; i + 1 < nc; i++)
-			at_min += floor[2 * nc + i];
+			at_min += floor[(GAP_TIERS - 1) * nc + i];
 		if (at_min > l->o.max_width)
-			tiers = 2;
+			tiers = GAP_TIERS - 1;
 	}
 	for (size_t tier = 0; tier < tiers && l->o.max_width && total > l->o.max_width; tier++) {
 		const size_t *fl = floor + tier * nc;

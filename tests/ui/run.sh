@@ -401,6 +401,11 @@ check "ladder: an IPv6 SDP address in brackets" "audio \[2001:db8::1\]:6004 PCMU
 # The diff mark in a column of its own: the time keeps its first digit.
 keys g Space
 check "the diff mark has its own column" "^\*22:13:20\.000000 1 "
+keys m
+check "per-host view: labels whole where the columns have room" "│─+ INVITE \(SDP\) \(retr\) ─+>│"
+grep -qE "│ audio 192\.0\.2\.10:6000 PCMU,PCMA +│" "$T/screen" && ok "per-host view: SDP summaries whole where the columns have room" ||
+	bad "per-host view: SDP summaries whole where the columns have room" "$T/screen"
+keys Q
 wait_exit
 start 80 24 -r "$T/ladder.pcap"
 wait_for "Calls: 3/3" >/dev/null
@@ -413,6 +418,7 @@ keys l l l l l l
 check "80 columns, scrolled sideways: the time and call columns stay" "^ 22:13:23\.000000 1 │─ ! INVITE \(SDP\) ─>│"
 grep -q "192\.0\.2\.10:5060" "$T/screen" && bad "80 columns, scrolled sideways: the first lifeline went" "$T/screen" ||
 	ok "80 columns, scrolled sideways: the first lifeline went"
+keys Q
 wait_exit
 # t m S kept from one ladder to the next.
 start 120 40 -r "$T/ladder.pcap"
@@ -432,6 +438,7 @@ grep -qE "^ +\+1\.000000 " "$T/screen" && ok "t kept: time since the previous me
 grep -qE "^ +192\.0\.2\.11 +192\.0\.2\.20 +192\.0\.2\.31 *$" "$T/screen" && ok "m kept: one column per host" ||
 	bad "m kept: one column per host" "$T/screen"
 grep -q "audio " "$T/screen" && bad "S kept: no SDP summaries" "$T/screen" || ok "S kept: no SDP summaries"
+keys Q
 wait_exit
 # Diff: a changed line pairs with its counterpart, only what differs in reverse.
 start 160 40 -r "$T/ladder.pcap"
@@ -445,6 +452,7 @@ grep -qP '\x1b\[0m(\x1b\[[0-689;]*m)*Via: SIP/2\.0/UDP 192\.0\.2\.1:5099;branch=
 	grep -qP ';branch=z9hG4bK0\x1b\[[0-9;]*7[0-9;]*m(\x1b\[[0-9;]*m)*b' "$T/screen_e" &&
 	ok "diff: the differing part highlighted (reverse), the common part not" ||
 	bad "diff: the differing part highlighted (reverse), the common part not" "$T/screen_e"
+keys Q
 wait_exit
 # --rtp: an RTP band is selected with j k like an arrow; Enter shows the stream.
 start 160 30 -r "$S/rtp_oneway.pcap" --rtp
@@ -469,6 +477,7 @@ keys q k
 tm capture-pane -e -p -t ui >"$T/screen_e"
 grep -E "─ ACK ─" "$T/screen_e" | grep -qP '\x1b\[[0-9;]*7[0-9;]*m' && ok "--rtp: q back, k from the band to the ACK" ||
 	bad "--rtp: q back, k from the band to the ACK" "$T/screen_e"
+keys Q
 wait_exit
 # The message view: lines from column 0, a cut line ends in '>'.
 start 80 24 -r "$T/ladder.pcap"
@@ -480,6 +489,7 @@ grep "^Frame 1 " "$T/screen" | awk 'length($0) == 80 && /[^>]>$/ { f = 1 } END {
 grep -qE "^Via: .*[^>]$" "$T/screen" && ok "message view: a whole line has no '>'" || bad "message view: a whole line has no '>'" "$T/screen"
 keys l
 check "message view: l scrolls sideways" "^ 2023-11-14 22:13:20"
+keys Q
 wait_exit
 
 echo "$pass passed, $fail failed, $skip skipped"
