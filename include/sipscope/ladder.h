@@ -5,7 +5,12 @@
  *
  * Rows, top to bottom: LADDER_HEAD_LINES header lines (endpoint names,
  * lifeline tops), then per message an arrow line and, when it carries an
- * SDP offer or answer, a summary line under it.
+ * SDP offer or answer and is not a retransmission, a summary line under
+ * it (once per transaction).
+ *
+ * Columns, left to right: the time, with several calls a call column
+ * (ladder_fixed_cols(): these stay when a viewer scrolls sideways), then
+ * the lifelines.
  *
  * With media (ladder_opts.media), each RTP stream of the calls is a band
  * (a double line with an arrow head) placed by its first packet's time

@@ -4,7 +4,10 @@
  * first appearance (a proxy's hops come out side by side: UAC, proxy,
  * UAS).  The gap between two neighbouring lifelines is wide enough for
  * both names and for the longest label of an arrow between exactly those
- * two; with a width limit the gaps shrink and labels are cut. */
+ * two; with a width limit the gaps give up, in turn, their spare room,
+ * the room of SDP summaries, whole names (cut at the front, keeping the
+ * end that tells columns apart), then whole labels.  With several calls
+ * a call column follows the time: each line's call number. */
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdlib.h>

@@ -156,17 +156,21 @@ static void draw_legend(struct ui *ui, const struct flow_view *fv, struct ladder
 			cells[x].style = LADDER_S_CALL;
 			cells[x].color = color;
 		}
-		/* One cell per character: esc_term_buf's output is escaped, and
-		 * a cut multi-byte character is not split (ui_put does the same). */
+		/* One cell per column, as the ladder's cells: a wide character
+		 * takes two, the second empty. */
 		const unsigned char *p = (const unsigned char *)text;
-		while (*p && x < n) {
-			size_t cl = 1;
-			while (p[cl] && (p[cl] & 0xc0) == 0x80 && cl < 4)
-				cl++;
-			memcpy(cells[x].ch, p, cl);
-			cells[x].ch[cl] = '\0';
-			p += cl;
-			x++;
+		size_t len = strlen(text), i = 0;
+		while (i < len) {
+			int w;
+			int u = esc_char(p + i, len - i, &w);
+			if (x + (size_t)w > n || u > 4)
+				break;
+			memcpy(cells[x].ch, p + i, (size_t)u);
+			cells[x].ch[u] = '\0';
+			if (w == 2)
+				cells[x + 1].ch[0] = '\0';
+			x += (size_t)w;
+			i += (size_t)u;
 		}
 	}
 	ui_put_cells_at(ui, 1, 0, cells, n, 0, ui->cols, 0);
