@@ -332,9 +332,11 @@ static int flow_key(struct ui *ui, struct ui_view *v, int key)
 	struct flow_view *fv = (struct flow_view *)v;
 	size_t n = fv->lad ? ladder_msg_count(fv->lad) : 0;
 	size_t stream = fv->sel_stream;
-	/* Moves by message leave a selected band; j k go band by band too. */
-	if (fv->lad && key != KEY_DOWN && key != 'j' && key != KEY_UP && key != 'k' && key != '\n' &&
-	    key != '\r' && key != KEY_ENTER)
+	/* Keys that pick a message leave a selected band (j k go band by band
+	 * too; sideways and the toggles keep it). */
+	if (key == KEY_NPAGE || key == 6 || key == KEY_PPAGE || key == 2 || key == KEY_HOME ||
+	    key == 'g' || key == KEY_END || key == 'G' || key == '[' || key == ']' || key == ' ' ||
+	    key == 'd' || key == KEY_F(6) || key == '/' || key == KEY_F(3) || key == 'n' || key == 'N')
 		fv->sel_stream = SIZE_MAX;
 	switch (key) {
 	case KEY_DOWN:
