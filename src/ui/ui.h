@@ -172,6 +172,9 @@ struct ui_text {
 	size_t n;
 };
 int ui_text_of_msg(struct ui *ui, size_t idx, struct ui_text *out, int with);
+/* The details of an RTP stream as text (see ui_stream_new()).  Returns 0,
+ * or -1 when memory ran out. */
+int ui_text_of_stream(const struct media_stream *ms, uint32_t call, struct ui_text *out);
 void ui_text_free(struct ui_text *t);
 void ui_text_draw_line(struct ui *ui, const struct ui_text *t, size_t i, int y, int x, int maxcols,
                        int attr_extra);

@@ -255,6 +255,16 @@ static void flow_draw(struct ui *ui, struct ui_view *v)
 	else
 		mvhline(py - 1, 0, ui->ascii ? '-' : ACS_HLINE, pw);
 	attrset(A_NORMAL);
+	if (fv->sel_stream != SIZE_MAX) { /* a band: its stream's details */
+		const struct ladder_stream *st = ladder_stream_at(fv->lad, fv->sel_stream);
+		struct ui_text t;
+		if (ui_text_of_stream(st->ms, st->call, &t) == 0) {
+			for (size_t i = 0; i < t.n && (int)i < ph; i++)
+				ui_text_draw_line(ui, &t, i, py + (int)i, px, pw, 0);
+			ui_text_free(&t);
+		}
+		return;
+	}
 	size_t idx = ladder_msg(fv->lad, fv->sel);
 	if (fv->pane_msg != idx || fv->pane_secrets != ui->show_secrets) {
 		ui_text_free(&fv->pane_text);

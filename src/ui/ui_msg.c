@@ -366,15 +366,9 @@ static int text_addf(struct ui_text *t, size_t *cap, int kind, const char *fmt, 
 	return text_add(t, cap, line, strnlen(line, sizeof line), kind);
 }
 
-struct ui_view *ui_stream_new(struct ui *ui, const struct media_stream *ms, uint32_t call)
+int ui_text_of_stream(const struct media_stream *ms, uint32_t call, struct ui_text *t)
 {
-	(void)ui;
-	struct msg_view *mv = calloc(1, sizeof *mv);
-	if (!mv)
-		return NULL;
-	mv->base.ops = &stream_ops;
-	mv->msg = SIZE_MAX;
-	struct ui_text *t = &mv->text;
+	memset(t, 0, sizeof *t);
 	size_t cap = 0;
 	char src[64], dst[64], probs[96], dtmf[MEDIA_MAX_DTMF + 1];
 	store_endpoint_format(&ms->src, src, sizeof src);
@@ -414,6 +408,20 @@ struct ui_view *ui_stream_new(struct ui *ui, const struct media_stream *ms, uint
 	rc |= text_addf(t, &cap, UI_L_BODY, "(every stream: sipscope rtp)");
 	if (rc) {
 		ui_text_free(t);
+		return -1;
+	}
+	return 0;
+}
+
+struct ui_view *ui_stream_new(struct ui *ui, const struct media_stream *ms, uint32_t call)
+{
+	(void)ui;
+	struct msg_view *mv = calloc(1, sizeof *mv);
+	if (!mv)
+		return NULL;
+	mv->base.ops = &stream_ops;
+	mv->msg = SIZE_MAX;
+	if (ui_text_of_stream(ms, call, &mv->text) < 0) {
 		free(mv);
 		return NULL;
 	}

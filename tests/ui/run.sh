@@ -464,6 +464,7 @@ tm capture-pane -e -p -t ui >"$T/screen_e"
 grep "RTP PCMA/8000 236 pkts" "$T/screen_e" | grep -qP '\x1b\[[0-9;]*7[0-9;]*m' &&
 	ok "--rtp: j moves from the ACK onto the RTP band (highlighted)" ||
 	bad "--rtp: j moves from the ACK onto the RTP band (highlighted)" "$T/screen_e"
+check "--rtp: the pane shows the selected band's stream" "RTP stream  127\.0\.0\.1:26200 -> 127\.0\.0\.1:16200  call 1"
 keys Enter
 check "--rtp: Enter on a band shows the stream" "^RTP stream  127\.0\.0\.1:26200 -> 127\.0\.0\.1:16200  call 1"
 ssrc=$("$BIN" rtp -r "$S/rtp_oneway.pcap" --format csv | sed -n 2p | cut -d, -f4)
