@@ -5,7 +5,12 @@
  *
  * Rows, top to bottom: LADDER_HEAD_LINES header lines (endpoint names,
  * lifeline tops), then per message an arrow line and, when it carries an
- * SDP offer or answer, a summary line under it.
+ * SDP offer or answer and is not a retransmission, a summary line under
+ * it (once per transaction).
+ *
+ * Columns, left to right: the time, with several calls a call column
+ * (ladder_fixed_cols(): these stay when a viewer scrolls sideways), then
+ * the lifelines.
  *
  * With media (ladder_opts.media), each RTP stream of the calls is a band
  * (a double line with an arrow head) placed by its first packet's time
@@ -46,7 +51,11 @@ struct ladder_opts {
 	int no_sdp;           /* no SDP summary lines */
 	enum ladder_time time;
 	size_t max_width;     /* 0: as wide as the labels want; else narrow the
-	                       * gaps (down to a minimum) to fit */
+	                       * gaps (down to a minimum) to fit: first the
+	                       * spare room, then the names (cut at the front,
+	                       * keeping their end), then the labels */
+	int scrolls;          /* with max_width: the surface scrolls sideways, so
+	                       * labels are cut only when that makes it fit */
 	const struct checker *check; /* borrowed; NULL: no problem marks.  A
 	                       * message with an error or warning finding gets
 	                       * LADDER_MARK before its label, that "!" cell
@@ -70,7 +79,8 @@ enum ladder_style {
 	LADDER_S_BAD,      /* malformed message */
 	LADDER_S_PROBLEM,  /* the "!" of a message with an error finding */
 	LADDER_S_WARNING,  /* the "!" of a message whose worst finding is a warning */
-	LADDER_S_RTP       /* an RTP stream's band, label and figures */
+	LADDER_S_RTP,      /* an RTP stream's band, label and figures */
+	LADDER_S_CALL      /* the call column; color = the call's */
 };
 
 struct ladder_cell {
@@ -132,6 +142,17 @@ const char *ladder_column_name(const struct ladder *l, size_t c);
 /* The finding marked on the i-th message's arrow: CHECK_ERROR,
  * CHECK_WARNING, or -1 when none is (no checker, no finding, info only). */
 int ladder_msg_problem(const struct ladder *l, size_t i);
+/* The call (root id, as the calls list numbers it) the i-th message
+ * belongs to. */
+uint32_t ladder_msg_call(const struct ladder *l, size_t i);
+/* The color (1..LADDER_COLORS) of a shown call's number in the call
+ * column, 0 when the call is not shown. */
+uint8_t ladder_call_color(const struct ladder *l, uint32_t call);
+/* Cells at the left of every line that stay in place when the ladder is
+ * scrolled sideways: the time column and, with several calls, the call
+ * column (each call's number on its arrows and bands, in its color; "#"
+ * above it). */
+size_t ladder_fixed_cols(const struct ladder *l);
 /* Columns a message goes between (from == to for a message to itself). */
 void ladder_msg_columns(const struct ladder *l, size_t i, size_t *from, size_t *to);
 
@@ -145,6 +166,13 @@ void ladder_stream_texts(const struct media_stream *ms, struct ladder_stream *ou
 
 /* Draw line `line` into cells[0..ladder_width(l)). */
 void ladder_draw(const struct ladder *l, size_t line, struct ladder_cell *cells);
+
+struct sip_msg;
+/* The SDP summary of a message, unescaped (wire bytes: escape before
+ * showing): "audio 10.0.0.1:4000 PCMU,PCMA sendonly; video ...", an IPv6
+ * address in brackets ("audio [2001:db8::1]:6000 PCMU").  Returns its
+ * length (NUL-terminated in raw[0..cap)), 0 when there is no SDP. */
+size_t ladder_sdp_summary(const struct sip_msg *m, char *raw, size_t cap);
 
 /* The title line of a call's ladder: "Call N  From -> To  state  Call-ID"
  * (wire strings escaped). */

@@ -9,7 +9,6 @@
 
 #include "flow_int.h"
 #include "sipscope/escape.h"
-#include "sipscope/sdp.h"
 #include "sipscope/sip.h"
 
 #define MAX_HEADERS 96 /* as the ladder */
@@ -23,42 +22,6 @@ int flow_format_parse(const char *name, enum flow_format *out)
 			return 0;
 		}
 	return -1;
-}
-
-/* "audio 10.0.0.1:4000 PCMU,PCMA sendonly; video ...", unescaped: the
- * ladder's summary before esc_term_buf(). */
-static size_t sdp_summary_raw(const struct sip_msg *m, char *raw, size_t cap)
-{
-	struct sv body = sip_body_sdp(m);
-	struct sdp sdp;
-	if (!sv_is_set(body) || sdp_parse(body.p, body.len, &sdp) < 0)
-		return 0;
-	size_t o = 0;
-	for (size_t i = 0; i < sdp.nmedia && o < cap - 1; i++) {
-		const struct sdp_media *md = &sdp.media[i];
-		int n = snprintf(raw + o, cap - o, "%s%.*s %.*s:%u ", i ? "; " : "", (int)md->type.len,
-		                 md->type.p, (int)md->conn.len, md->conn.p ? md->conn.p : "",
-		                 (unsigned)md->port);
-		if (n < 0 || (size_t)n >= cap - o)
-			break;
-		o += (size_t)n;
-		for (uint16_t k = 0; k < md->nfmts && k < 4; k++) {
-			struct sv e = sv_is_set(md->fmts[k].encoding) ? md->fmts[k].encoding : md->fmts[k].id;
-			const char *slash = memchr(e.p, '/', e.len);
-			size_t el = slash ? (size_t)(slash - e.p) : e.len;
-			n = snprintf(raw + o, cap - o, "%s%.*s", k ? "," : "", (int)el, e.p);
-			if (n < 0 || (size_t)n >= cap - o)
-				break;
-			o += (size_t)n;
-		}
-		if (md->dir != SDP_DIR_NONE && md->dir != SDP_DIR_SENDRECV && o < cap - 1) {
-			n = snprintf(raw + o, cap - o, " %s", sdp_dir_name((enum sdp_dir)md->dir));
-			if (n > 0 && (size_t)n < cap - o)
-				o += (size_t)n;
-		}
-	}
-	raw[o < cap ? o : cap - 1] = '\0';
-	return o < cap ? o : cap - 1;
 }
 
 /* Label and SDP summary of message fm, as ladder.c's msg_texts() makes
@@ -87,7 +50,7 @@ static void msg_texts(struct flow *f, struct flow_msg *fm, const struct store_ms
 	                                 &fm->label_cols);
 	fm->label_cols += mark;
 	size_t sdp_len = 0;
-	if (parsed && !f->o.no_sdp && sdp_summary_raw(&m, fm->raw_sdp, sizeof fm->raw_sdp))
+	if (parsed && !f->o.no_sdp && ladder_sdp_summary(&m, fm->raw_sdp, sizeof fm->raw_sdp))
 		sdp_len = esc_term_buf(fm->sdp, sizeof fm->sdp,
 		                       sv_make(fm->raw_sdp, strlen(fm->raw_sdp)), &fm->sdp_cols);
 	if (!sdp_len) {
@@ -95,6 +58,12 @@ static void msg_texts(struct flow *f, struct flow_msg *fm, const struct store_ms
 		fm->sdp_cols = 0;
 	}
 	const char *tag = r->malformed ? " (bad)" : sdp_len ? " (SDP)" : "";
+	/* As the ladder: the summary is drawn once per transaction, not
+	 * under retransmissions (the JSON keeps raw_sdp: it is data). */
+	if (r->flags & STORE_MSG_RETRANS) {
+		fm->sdp[0] = '\0';
+		fm->sdp_cols = 0;
+	}
 	const char *rtx = (r->flags & STORE_MSG_RETRANS) ? " (retr)" : "";
 	size_t extra = strlen(tag) + strlen(rtx);
 	if (len + extra < sizeof fm->label) {

@@ -4,7 +4,10 @@
  * first appearance (a proxy's hops come out side by side: UAC, proxy,
  * UAS).  The gap between two neighbouring lifelines is wide enough for
  * both names and for the longest label of an arrow between exactly those
- * two; with a width limit the gaps shrink and labels are cut. */
+ * two; with a width limit the gaps give up, in turn, their spare room,
+ * the room of SDP summaries, whole names (cut at the front, keeping the
+ * end that tells columns apart), then whole labels.  With several calls
+ * a call column follows the time: each line's call number. */
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -30,6 +33,7 @@ struct lcol {
 	char name[64];
 	size_t name_cols;
 	size_t x;
+	int port_needed; /* another column has the same host: the port tells them apart */
 };
 
 struct lmsg {
@@ -41,6 +45,7 @@ struct lmsg {
 	size_t line;        /* its arrow line */
 	uint8_t style, color;
 	int8_t problem;     /* CHECK_ERROR, CHECK_WARNING, or -1: no mark */
+	uint32_t call;      /* the shown call (root id) it belongs to */
 };
 
 /* A media address an SDP of the ladder announced, and the column of the
@@ -70,6 +75,9 @@ struct ladder {
 	size_t text_len, text_cap;
 	struct lline *line_msg; /* what each line past the header draws */
 	size_t nlines, width;
+	size_t tag_cols;        /* width of the call column (0: one call, none) */
+	uint32_t *roots;        /* the shown calls' roots, in the order given */
+	size_t nroots;
 };
 
 static const char *glyph(const struct ladder *l, const char *utf8, const char *ascii)
@@ -153,38 +161,50 @@ static long column_of(struct ladder *l, const struct store_endpoint *ep)
 	return (long)l->ncols++;
 }
 
-/* "audio 10.0.0.1:4000 PCMU,PCMA sendonly; video ..." */
-static size_t sdp_summary(const struct sip_msg *m, char *buf, size_t cap, size_t *cols)
+size_t ladder_sdp_summary(const struct sip_msg *m, char *raw, size_t cap)
 {
 	struct sv body = sip_body_sdp(m); /* multipart bodies too (SIP-I) */
 	struct sdp sdp;
-	if (!sv_is_set(body) || sdp_parse(body.p, body.len, &sdp) < 0)
+	if (!cap || !sv_is_set(body) || sdp_parse(body.p, body.len, &sdp) < 0)
 		return 0;
-	char raw[LABEL_MAX * 2];
 	size_t o = 0;
-	for (size_t i = 0; i < sdp.nmedia && o < sizeof raw - 1; i++) {
+	raw[0] = '\0';
+	for (size_t i = 0; i < sdp.nmedia && o < cap - 1; i++) {
 		const struct sdp_media *md = &sdp.media[i];
-		int n = snprintf(raw + o, sizeof raw - o, "%s%.*s %.*s:%u ", i ? "; " : "",
-		                 (int)md->type.len, md->type.p, (int)md->conn.len,
-		                 md->conn.p ? md->conn.p : "", (unsigned)md->port);
-		if (n < 0 || (size_t)n >= sizeof raw - o)
+		/* An IPv6 address before ":port" in brackets (RFC 3986 3.2.2). */
+		int v6 = md->conn.p && memchr(md->conn.p, ':', md->conn.len) != NULL;
+		int n = snprintf(raw + o, cap - o, "%s%.*s %s%.*s%s:%u ", i ? "; " : "",
+		                 (int)md->type.len, md->type.p, v6 ? "[" : "", (int)md->conn.len,
+		                 md->conn.p ? md->conn.p : "", v6 ? "]" : "", (unsigned)md->port);
+		if (n < 0 || (size_t)n >= cap - o)
 			break;
 		o += (size_t)n;
 		for (uint16_t k = 0; k < md->nfmts && k < 4; k++) {
 			struct sv e = sv_is_set(md->fmts[k].encoding) ? md->fmts[k].encoding : md->fmts[k].id;
 			const char *slash = memchr(e.p, '/', e.len); /* "PCMU/8000" -> "PCMU" */
 			size_t el = slash ? (size_t)(slash - e.p) : e.len;
-			n = snprintf(raw + o, sizeof raw - o, "%s%.*s", k ? "," : "", (int)el, e.p);
-			if (n < 0 || (size_t)n >= sizeof raw - o)
+			n = snprintf(raw + o, cap - o, "%s%.*s", k ? "," : "", (int)el, e.p);
+			if (n < 0 || (size_t)n >= cap - o)
 				break;
 			o += (size_t)n;
 		}
-		if (md->dir != SDP_DIR_NONE && md->dir != SDP_DIR_SENDRECV && o < sizeof raw - 1) {
-			n = snprintf(raw + o, sizeof raw - o, " %s", sdp_dir_name((enum sdp_dir)md->dir));
-			if (n > 0 && (size_t)n < sizeof raw - o)
+		if (md->dir != SDP_DIR_NONE && md->dir != SDP_DIR_SENDRECV && o < cap - 1) {
+			n = snprintf(raw + o, cap - o, " %s", sdp_dir_name((enum sdp_dir)md->dir));
+			if (n > 0 && (size_t)n < cap - o)
 				o += (size_t)n;
 		}
 	}
+	if (o >= cap)
+		o = cap - 1;
+	raw[o] = '\0';
+	return o;
+}
+
+/* The summary escaped for the terminal, *cols its width. */
+static size_t sdp_summary(const struct sip_msg *m, char *buf, size_t cap, size_t *cols)
+{
+	char raw[LABEL_MAX * 2];
+	size_t o = ladder_sdp_summary(m, raw, sizeof raw);
 	if (!o)
 		return 0;
 	return esc_term_buf(buf, cap, sv_make(raw, o), cols);
@@ -220,6 +240,10 @@ static int msg_texts(struct ladder *l, struct store *s, struct lmsg *lm, const s
 	if (parsed && !l->o.no_sdp)
 		sdp_len = sdp_summary(&m, sdp, sizeof sdp, &lm->sdp_cols);
 	const char *tag = r->malformed ? " (bad)" : sdp_len ? " (SDP)" : "";
+	/* A retransmission repeats its original's SDP: the summary once per
+	 * transaction is enough (its label still says "(SDP)"). */
+	if (r->flags & STORE_MSG_RETRANS)
+		sdp_len = 0;
 	const char *rtx = (r->flags & STORE_MSG_RETRANS) ? " (retr)" : "";
 	size_t extra = strlen(tag) + strlen(rtx);
 	if (len + extra < sizeof label) {
@@ -295,6 +319,7 @@ static int add_msg(struct ladder *l, struct store *s, const struct tracker *t, s
 	lm->color = txn ? (uint8_t)(1 + txn % LADDER_COLORS) : 0;
 	int worst = l->o.check ? check_msg_worst(l->o.check, idx) : -1;
 	lm->problem = (int8_t)(worst >= CHECK_WARNING ? worst : -1);
+	lm->call = r->call ? track_call_root(t, r->call) : 0;
 	if (msg_texts(l, s, lm, r) < 0)
 		return -1;
 	if (l->o.media && note_announce(l, s, idx, lm->from) < 0)
@@ -438,16 +463,50 @@ static size_t label_gap(size_t cols)
 	return cols + 6;
 }
 
+/* Cells left of the lifelines that stay in place when the ladder is
+ * scrolled sideways: the time, and with several calls the call column. */
+size_t ladder_fixed_cols(const struct ladder *l)
+{
+	return LADDER_TIME_COLS + 1 + (l->tag_cols ? l->tag_cols + 1 : 0);
+}
+
+/* A gap's wishes, from the most to the least: the default spacing
+ * (gap), room for the SDP summaries as well as for both names and every
+ * label (floor[0]), for names and labels (floor[1]), for the labels
+ * with the names cut (floor[2]), then MIN_GAP (labels cut too:
+ * floor[3]). */
+#define GAP_TIERS 4
+static void gap_wish(size_t *gap, size_t *floor, size_t nc, size_t a, size_t need, size_t want)
+{
+	if (want > gap[a])
+		gap[a] = want;
+	if (want > floor[a])
+		floor[a] = want;
+	for (size_t t = 1; t < GAP_TIERS - 1; t++)
+		if (need > floor[t * nc + a])
+			floor[t * nc + a] = need;
+}
+
 static void place_columns(struct ladder *l)
 {
 	size_t nc = l->ncols;
-	size_t *gap = calloc(nc ? nc : 1, sizeof *gap);
+	size_t *gap = calloc((1 + GAP_TIERS) * (nc ? nc : 1), sizeof *gap);
 	size_t self_right = 0; /* room right of the last lifeline for messages to itself */
 	if (!gap)
 		return; /* x stays 0: drawn crowded, never out of bounds */
+	size_t *floor = gap + nc; /* GAP_TIERS tiers of nc each */
+	for (size_t i = 0; i < nc; i++) {
+		l->cols[i].port_needed = 0;
+		for (size_t k = 0; k < nc; k++)
+			if (k != i && l->cols[k].key.family == l->cols[i].key.family &&
+			    !memcmp(l->cols[k].key.addr, l->cols[i].key.addr, sizeof l->cols[i].key.addr))
+				l->cols[i].port_needed = 1;
+	}
 	for (size_t i = 0; i + 1 < nc; i++) {
 		size_t g = (l->cols[i].name_cols + 1) / 2 + (l->cols[i + 1].name_cols + 1) / 2 + 2;
 		gap[i] = g > WANT_GAP ? g : WANT_GAP;
+		floor[i] = floor[nc + i] = g > MIN_GAP ? g : MIN_GAP;
+		floor[2 * nc + i] = floor[3 * nc + i] = MIN_GAP;
 	}
 	for (size_t i = 0; i < l->nmsgs; i++) {
 		const struct lmsg *m = &l->msgs[i];
@@ -457,14 +516,11 @@ static void place_columns(struct ladder *l)
 		size_t sdp_need = m->sdp ? m->sdp_cols + 4 : 0;
 		if (sdp_need > MAX_SDP_GAP)
 			sdp_need = MAX_SDP_GAP;
-		if (sdp_need > need)
-			need = sdp_need;
-		if (b == a + 1 && need > gap[a])
-			gap[a] = need;
-		else if (b == a && a + 1 < nc && need > gap[a]) /* to itself: label to the right */
-			gap[a] = need;
-		else if (b == a && need + 2 > self_right)
-			self_right = need + 2;
+		size_t want = sdp_need > need ? sdp_need : need;
+		if (b == a + 1 || (b == a && a + 1 < nc)) /* to itself: label to the right */
+			gap_wish(gap, floor, nc, a, need, want);
+		else if (b == a && want + 2 > self_right)
+			self_right = want + 2;
 	}
 	for (size_t i = 0; i < l->nstreams; i++) {
 		const struct ladder_stream *st = &l->streams[i];
@@ -475,30 +531,45 @@ static void place_columns(struct ladder *l)
 		if (st->problems_cols + strlen(LADDER_MARK) > cols)
 			cols = st->problems_cols + strlen(LADDER_MARK);
 		size_t need = label_gap(cols < MAX_LABEL_GAP ? cols : MAX_LABEL_GAP);
-		if (b == a + 1 && need > gap[a])
-			gap[a] = need;
-		else if (b == a && a + 1 < nc && need > gap[a])
-			gap[a] = need;
+		if (b == a + 1 || (b == a && a + 1 < nc))
+			gap_wish(gap, floor, nc, a, need, need);
 		else if (b == a && need + 2 > self_right)
 			self_right = need + 2;
 	}
-	size_t left = LADDER_TIME_COLS + 2 + (nc ? (l->cols[0].name_cols + 1) / 2 : 0);
+	size_t left = ladder_fixed_cols(l) + 1 + (nc ? (l->cols[0].name_cols + 1) / 2 : 0);
 	size_t right = nc ? l->cols[nc - 1].name_cols / 2 + 2 : 0;
 	if (self_right > right)
 		right = self_right;
 	size_t total = left + right;
 	for (size_t i = 0; i + 1 < nc; i++)
 		total += gap[i];
-	/* Over the limit: take columns from the widest gaps first. */
-	while (l->o.max_width && total > l->o.max_width) {
-		size_t w = 0;
-		for (size_t i = 1; i + 1 < nc; i++)
-			if (gap[i] > gap[w])
-				w = i;
-		if (nc < 2 || gap[w] <= MIN_GAP)
-			break;
-		gap[w]--;
-		total--;
+	/* Over the limit: give up the wishes tier by tier, each time taking a
+	 * column from the gap with the most room above its floor, so that the
+	 * spare room goes before any label or name is cut. */
+	size_t tiers = GAP_TIERS;
+	if (l->o.scrolls && l->o.max_width) {
+		/* A viewer that scrolls sideways: cut labels only when that
+		 * makes the ladder fit; scrolling is needed anyway otherwise. */
+		size_t at_min = left + right;
+		for (size_t i = 0; i + 1 < nc; i++)
+			at_min += floor[(GAP_TIERS - 1) * nc + i];
+		if (at_min > l->o.max_width)
+			tiers = GAP_TIERS - 1;
+	}
+	for (size_t tier = 0; tier < tiers && l->o.max_width && total > l->o.max_width; tier++) {
+		const size_t *fl = floor + tier * nc;
+		while (total > l->o.max_width) {
+			size_t w = SIZE_MAX, most = 0;
+			for (size_t i = 0; i + 1 < nc; i++)
+				if (gap[i] > fl[i] && gap[i] - fl[i] > most) {
+					most = gap[i] - fl[i];
+					w = i;
+				}
+			if (w == SIZE_MAX)
+				break;
+			gap[w]--;
+			total--;
+		}
 	}
 	size_t x = left;
 	for (size_t i = 0; i < nc; i++) {
@@ -558,6 +629,27 @@ struct ladder *ladder_build(struct store *s, const struct tracker *t, const uint
 	text_add(l, "", 0); /* offset 0: no text */
 	if (l->text_len != 1)
 		goto fail;
+	l->roots = malloc((n ? n : 1) * sizeof *l->roots);
+	if (!l->roots)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		if (!calls[i] || calls[i] > track_call_count(t))
+			continue;
+		uint32_t root = track_call_root(t, calls[i]);
+		size_t k;
+		for (k = 0; k < l->nroots && l->roots[k] != root; k++)
+			;
+		if (k == l->nroots)
+			l->roots[l->nroots++] = root;
+	}
+	if (l->nroots > 1) { /* the call column: as wide as the largest number */
+		char num[16];
+		for (size_t i = 0; i < l->nroots; i++) {
+			size_t w = (size_t)snprintf(num, sizeof num, "%" PRIu32, l->roots[i]);
+			if (w > l->tag_cols)
+				l->tag_cols = w;
+		}
+	}
 	/* Each call's messages come from its chain (not a walk over the
 	 * capture); several calls are merged in capture order. */
 	size_t *all = NULL, nall = 0, ncalls = track_call_count(t);
@@ -607,6 +699,7 @@ void ladder_free(struct ladder *l)
 	free(l->line_msg);
 	free(l->streams);
 	free(l->ann);
+	free(l->roots);
 	free(l);
 }
 
@@ -618,6 +711,19 @@ size_t ladder_msg(const struct ladder *l, size_t i) { return l->msgs[i].idx; }
 size_t ladder_msg_line(const struct ladder *l, size_t i) { return l->msgs[i].line; }
 size_t ladder_column_x(const struct ladder *l, size_t c) { return l->cols[c].x; }
 const char *ladder_column_name(const struct ladder *l, size_t c) { return l->cols[c].name; }
+
+uint32_t ladder_msg_call(const struct ladder *l, size_t i)
+{
+	return l->msgs[i].call;
+}
+
+uint8_t ladder_call_color(const struct ladder *l, uint32_t call)
+{
+	for (size_t k = 0; k < l->nroots; k++)
+		if (l->roots[k] == call)
+			return (uint8_t)(1 + k % LADDER_COLORS);
+	return 0;
+}
 
 int ladder_msg_problem(const struct ladder *l, size_t i)
 {
@@ -750,6 +856,55 @@ static size_t self_room(const struct ladder *l, size_t c, size_t x)
 	return end > x + 1 ? end - x - 1 : 0;
 }
 
+/* With several calls: the number of the call a line belongs to, in the
+ * call column, in the call's color. */
+static void put_call_tag(const struct ladder *l, struct ladder_cell *cells, uint32_t call)
+{
+	if (!l->tag_cols || !call)
+		return;
+	char num[16];
+	int w = snprintf(num, sizeof num, "%" PRIu32, call);
+	if (w < 0 || (size_t)w > l->tag_cols)
+		return;
+	put_text(l, cells, LADDER_TIME_COLS + 1 + l->tag_cols - (size_t)w, num, (size_t)w,
+	         LADDER_S_CALL, ladder_call_color(l, call));
+}
+
+/* The name of column c in at most `room` cells, into out: whole; else
+ * without the port when no other column has that host; else cut at the
+ * front after a '.' or ':' so that what tells the columns apart (the
+ * last octets, the port) stays whole ("…2.10:5060"); else cut anywhere
+ * at the front.  Returns the cells used.  Names are ASCII. */
+static size_t name_fit(const struct ladder *l, size_t c, size_t room, char *out, size_t cap)
+{
+	const struct lcol *col = &l->cols[c];
+	char host[sizeof col->name];
+	const char *name = col->name;
+	size_t len = col->name_cols;
+	snprintf(out, cap, "%s", name);
+	if (len <= room || room < 2)
+		return len <= room ? len : 0;
+	const char *colon = strrchr(name, ':');
+	if (!l->o.merge_hosts && !col->port_needed && colon) {
+		size_t hl = (size_t)(colon - name);
+		int br = name[0] == '[' && hl >= 2 && name[hl - 1] == ']';
+		snprintf(host, sizeof host, "%.*s", (int)(br ? hl - 2 : hl), name + br);
+		name = host;
+		len = strlen(host);
+		snprintf(out, cap, "%s", name);
+		if (len <= room)
+			return len;
+	}
+	const char *ell = glyph(l, "\xe2\x80\xa6", "~");
+	for (size_t p = 1; p < len; p++)
+		if (strchr(".:[", name[p - 1]) && 1 + len - p <= room) {
+			snprintf(out, cap, "%s%s", ell, name + p);
+			return 1 + len - p;
+		}
+	snprintf(out, cap, "%s%s", ell, name + len - (room - 1));
+	return room;
+}
+
 /* A stream's band (with its label), its figures, or its problems. */
 static void draw_stream(const struct ladder *l, size_t line, enum ladder_line_kind kind,
                         const struct ladder_stream *st, struct ladder_cell *cells)
@@ -772,6 +927,7 @@ static void draw_stream(const struct ladder *l, size_t line, enum ladder_line_ki
 	char ts[32];
 	fmt_time_at(l, st->ms->first_us, st->before, ts, sizeof ts);
 	put_text(l, cells, 0, ts, LADDER_TIME_COLS, LADDER_S_TIME, 0);
+	put_call_tag(l, cells, st->call);
 	const char *band = glyph(l, LADDER_BAND_UTF8, LADDER_BAND_ASCII);
 	char label[sizeof st->label + 4];
 	size_t mark = st->problems[0] ? strlen(LADDER_MARK) : 0;
@@ -812,20 +968,13 @@ void ladder_draw(const struct ladder *l, size_t line, struct ladder_cell *cells)
 				room = col->x - l->cols[c - 1].x - 1;
 			if (c + 1 < l->ncols && l->cols[c + 1].x - col->x - 1 < room)
 				room = l->cols[c + 1].x - col->x - 1;
-			const char *name = col->name;
-			size_t ncols = col->name_cols;
-			if (ncols > room && room >= 2) {
-				name += ncols - (room - 1); /* names are ASCII */
-				ncols = room;
-			}
+			char name[sizeof col->name + 4];
+			size_t ncols = name_fit(l, c, room, name, sizeof name);
 			size_t x = col->x >= ncols / 2 ? col->x - ncols / 2 : 0;
-			if (name != col->name) {
-				put(l, cells, x, glyph(l, "\xe2\x80\xa6", "~"), LADDER_S_HEAD, 0);
-				put_text(l, cells, x + 1, name, ncols - 1, LADDER_S_HEAD, 0);
-			} else {
-				put_text(l, cells, x, name, ncols, LADDER_S_HEAD, 0);
-			}
+			put_text(l, cells, x, name, ncols, LADDER_S_HEAD, 0);
 		}
+		if (l->tag_cols) /* the call column's heading, when it fits */
+			put_text(l, cells, LADDER_TIME_COLS + 1 + l->tag_cols - 1, "#", 1, LADDER_S_HEAD, 0);
 		return;
 	}
 	if (line == 1) {
@@ -855,6 +1004,7 @@ void ladder_draw(const struct ladder *l, size_t line, struct ladder_cell *cells)
 	char ts[32];
 	fmt_time_at(l, l->msgs[i].ts_us, i, ts, sizeof ts);
 	put_text(l, cells, 0, ts, LADDER_TIME_COLS, LADDER_S_TIME, 0);
+	put_call_tag(l, cells, m->call);
 	if (lo == hi) { /* to itself: a short hook and the label beside it */
 		put(l, cells, lo + 1, "<", m->style, m->color);
 		put(l, cells, lo + 2, hline, m->style, m->color);

@@ -78,6 +78,7 @@ static int style_attr(const struct ui *ui, const struct ladder_cell *c)
 	case LADDER_S_PROBLEM: return (int)A_BOLD | ui_attr(ui, UI_C_FAIL);
 	case LADDER_S_WARNING: return (int)A_BOLD | ui_attr(ui, UI_C_WAIT);
 	case LADDER_S_RTP: return (int)A_BOLD | ui_attr(ui, UI_C_DIM);
+	case LADDER_S_CALL: return (int)A_BOLD | txn;
 	default: return 0;
 	}
 }
@@ -85,9 +86,16 @@ static int style_attr(const struct ui *ui, const struct ladder_cell *c)
 void ui_put_cells(const struct ui *ui, int y, const struct ladder_cell *cells, size_t ncells,
                   size_t skip, int maxcols, int selected)
 {
+	ui_put_cells_at(ui, y, 0, cells, ncells, skip, maxcols, selected);
+}
+
+void ui_put_cells_at(const struct ui *ui, int y, int x0, const struct ladder_cell *cells,
+                     size_t ncells, size_t skip, int maxcols, int selected)
+{
 	char run[1024];
 	size_t rl = 0;
-	int x = 0, run_x = 0, run_attr = -1;
+	int x = x0, run_x = x0, run_attr = -1;
+	maxcols += x0;
 	for (size_t i = skip; i < ncells && x < maxcols; i++, x++) {
 		int a = style_attr(ui, &cells[i]);
 		if (selected && cells[i].style != LADDER_S_LIFE)

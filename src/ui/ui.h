@@ -101,6 +101,12 @@ struct ui {
 	int stalled;        /* the last read found nothing (live, or a pipe) */
 	int grew;           /* messages came in while a prompt was open */
 	int show_secrets;   /* auth headers in full (else responses, nonces cut) */
+	/* The ladder's toggles (t m S p), kept from one call's ladder to the
+	 * next for as long as the viewer runs. */
+	enum ladder_time flow_time;
+	int flow_merge_hosts, flow_no_sdp;
+	enum { UI_PANE_ROOM, UI_PANE_OFF, UI_PANE_ASKED } flow_pane; /* message pane: where
+	                     * there is room; off; asked for (p) on a small terminal */
 	int quit;
 	uint64_t bytes_total, bytes_done;
 	uint64_t file_done[PCAP_SRC_MAX_FILES]; /* bytes read of each file */
@@ -127,6 +133,9 @@ void ui_calls_remap(struct ui_view *v, const uint32_t *call_map, size_t ncalls);
 struct ui_view *ui_flow_new(struct ui *ui, const uint32_t *calls, size_t n);
 struct ui_view *ui_msg_new(struct ui *ui, size_t msg);
 struct ui_view *ui_diff_new(struct ui *ui, size_t left, size_t right);
+/* The details of an RTP stream of call `call` (a copy: the view keeps no
+ * pointer into the media tracker). */
+struct ui_view *ui_stream_new(struct ui *ui, const struct media_stream *ms, uint32_t call);
 struct ui_view *ui_help_new(struct ui *ui);
 
 void ui_push(struct ui *ui, struct ui_view *v);
@@ -138,6 +147,9 @@ void ui_put(int y, int x, const char *text, int maxcols);
 /* Put a cell line of the ladder at y from cell `skip`, at most maxcols. */
 void ui_put_cells(const struct ui *ui, int y, const struct ladder_cell *cells, size_t ncells,
                   size_t skip, int maxcols, int selected);
+/* The same from screen column x0 on. */
+void ui_put_cells_at(const struct ui *ui, int y, int x0, const struct ladder_cell *cells,
+                     size_t ncells, size_t skip, int maxcols, int selected);
 /* Attribute for a color pair when colors are on (A_NORMAL otherwise). */
 int ui_attr(const struct ui *ui, int pair);
 /* Title bar and key-hint line, drawn for every view. */
@@ -188,6 +200,9 @@ struct ui_text {
 	size_t n;
 };
 int ui_text_of_msg(struct ui *ui, size_t idx, struct ui_text *out, int with);
+/* The details of an RTP stream as text (see ui_stream_new()).  Returns 0,
+ * or -1 when memory ran out. */
+int ui_text_of_stream(const struct media_stream *ms, uint32_t call, struct ui_text *out);
 void ui_text_free(struct ui_text *t);
 void ui_text_draw_line(struct ui *ui, const struct ui_text *t, size_t i, int y, int x, int maxcols,
                        int attr_extra);

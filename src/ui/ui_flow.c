@@ -23,9 +23,10 @@ struct flow_view {
 	struct ladder *lad;
 	struct ladder_opts o;
 	size_t sel;             /* selected message (ladder order) */
+	size_t sel_stream;      /* or the selected RTP stream's band, SIZE_MAX: none */
 	size_t top;             /* first ladder line shown below the header */
-	size_t hscroll;
-	int pane;               /* message pane: 0 off, 1 where there is room, 2 asked for (p) */
+	size_t hscroll;         /* cells of the lifelines scrolled away (the time
+	                         * and call columns stay) */
 	long mark;              /* message marked for diff (store index), -1 */
 	regex_t search;
 	int have_search;
@@ -52,6 +53,10 @@ static void rebuild(struct ui *ui, struct flow_view *fv)
 	                                                              : SIZE_MAX;
 	fv->o.ascii = ui->ascii;
 	fv->o.check = ui->check;
+	fv->o.time = ui->flow_time;
+	fv->o.merge_hosts = ui->flow_merge_hosts;
+	fv->o.no_sdp = ui->flow_no_sdp;
+	fv->o.scrolls = 1;
 	fv->o.media = ingest_media(ui->ingest); /* NULL without --rtp */
 	/* A call shown may since have become a leg of an older one. */
 	for (size_t i = 0; i < fv->ncalls; i++)
@@ -68,33 +73,108 @@ static void rebuild(struct ui *ui, struct flow_view *fv)
 	fv->rtp_built = fv->o.media ? media_stats(fv->o.media)->rtp : 0;
 	fv->media_done_built = fv->o.media ? media_finished(fv->o.media) : 0;
 	fv->sel = 0;
+	if (fv->sel_stream != SIZE_MAX && fv->sel_stream >= ladder_stream_count(l))
+		fv->sel_stream = SIZE_MAX;
 	for (size_t i = 0; keep != SIZE_MAX && i < ladder_msg_count(l); i++)
 		if (ladder_msg(l, i) == keep)
 			fv->sel = i;
 }
 
+/* Screen columns left of the ladder: the diff mark ("*") of the marked
+ * message, in a column of its own. */
+#define MARK_COLS 1
+
+/* With several calls, a legend row above the ladder: each call's number
+ * in its color, its From -> To. */
+static int legend_rows(const struct flow_view *fv)
+{
+	return fv->ncalls > 1;
+}
+
+/* The ladder gets lad_w x lad_h from row 1 + legend_rows() (its width
+ * includes MARK_COLS); the pane py, px, pw, ph (0 x 0: none). */
 static void pane_geometry(const struct ui *ui, const struct flow_view *fv, int *lad_w, int *lad_h,
                           int *py, int *px, int *pw, int *ph)
 {
-	int body = ui->rows - 3; /* title, status, hints */
+	int body = ui->rows - 3 - legend_rows(fv); /* title, status, hints */
 	*lad_w = ui->cols;
 	*lad_h = body;
 	*pw = *ph = 0;
-	*py = 1;
+	*py = 1 + legend_rows(fv);
 	*px = 0;
-	if (!fv->pane)
+	if (ui->flow_pane == UI_PANE_OFF)
 		return;
 	if (ui->cols >= PANE_SIDE_MIN_COLS) {
 		*pw = ui->cols * 2 / 5;
 		*lad_w = ui->cols - *pw - 1;
 		*px = *lad_w + 1;
 		*ph = body;
-	} else if (ui->rows >= PANE_BOTTOM_MIN_ROWS || (fv->pane == 2 && ui->rows >= PANE_FORCE_MIN_ROWS)) {
+	} else if (ui->rows >= PANE_BOTTOM_MIN_ROWS || (ui->flow_pane == UI_PANE_ASKED && ui->rows >= PANE_FORCE_MIN_ROWS)) {
 		*ph = body * 2 / 5;
 		*lad_h = body - *ph - 1;
-		*py = 1 + *lad_h + 1;
+		*py = 1 + legend_rows(fv) + *lad_h + 1;
 		*pw = ui->cols;
 	}
+}
+
+/* A ladder line at row y: the fixed time (and call) columns, then the
+ * lifelines from hscroll on, right of the mark column. */
+static void put_line(struct ui *ui, const struct flow_view *fv, int y,
+                     const struct ladder_cell *cells, size_t width, int lw, int selected)
+{
+	size_t fixed = ladder_fixed_cols(fv->lad);
+	if (fixed > width)
+		fixed = width;
+	int room = lw - MARK_COLS;
+	if (room <= 0)
+		return;
+	ui_put_cells_at(ui, y, MARK_COLS, cells, fixed, 0, room, selected);
+	if ((int)fixed < room)
+		ui_put_cells_at(ui, y, MARK_COLS + (int)fixed, cells, width, fixed + fv->hscroll,
+		                room - (int)fixed, selected);
+}
+
+/* The legend of a ladder of several calls: "1 alice -> bob  2 ...", each
+ * number in the color of its call column. */
+static void draw_legend(struct ui *ui, const struct flow_view *fv, struct ladder_cell *cells)
+{
+	size_t n = (size_t)ui->cols, x = 0;
+	for (size_t i = 0; i < n; i++) {
+		strcpy(cells[i].ch, " ");
+		cells[i].style = LADDER_S_PLAIN;
+		cells[i].color = 0;
+	}
+	for (size_t k = 0; k < fv->ncalls && x + 1 < n; k++) {
+		const struct call_info *c = track_call(ui->tracker, fv->calls[k] - 1);
+		char num[16], from[96], to[96], text[256];
+		snprintf(num, sizeof num, "%u", fv->calls[k]);
+		esc_term_buf(from, sizeof from, store_str(ui->store, c->from), NULL);
+		esc_term_buf(to, sizeof to, store_str(ui->store, c->to), NULL);
+		snprintf(text, sizeof text, " %s -> %s  ", from, to);
+		uint8_t color = ladder_call_color(fv->lad, fv->calls[k]);
+		for (const char *p = num; *p && x < n; p++, x++) {
+			cells[x].ch[0] = *p;
+			cells[x].style = LADDER_S_CALL;
+			cells[x].color = color;
+		}
+		/* One cell per column, as the ladder's cells: a wide character
+		 * takes two, the second empty. */
+		const unsigned char *p = (const unsigned char *)text;
+		size_t len = strlen(text), i = 0;
+		while (i < len) {
+			int w;
+			int u = esc_char(p + i, len - i, &w);
+			if (x + (size_t)w > n || u > 4)
+				break;
+			memcpy(cells[x].ch, p + i, (size_t)u);
+			cells[x].ch[u] = '\0';
+			if (w == 2)
+				cells[x + 1].ch[0] = '\0';
+			x += (size_t)w;
+			i += (size_t)u;
+		}
+	}
+	ui_put_cells_at(ui, 1, 0, cells, n, 0, ui->cols, 0);
 }
 
 static void flow_draw(struct ui *ui, struct ui_view *v)
@@ -115,28 +195,38 @@ static void flow_draw(struct ui *ui, struct ui_view *v)
 		return;
 	int lw, lh, py, px, pw, ph;
 	pane_geometry(ui, fv, &lw, &lh, &py, &px, &pw, &ph);
-	if (fv->o.max_width != (size_t)lw) { /* fit the ladder to the screen */
-		fv->o.max_width = (size_t)lw;
+	if (fv->o.max_width != (size_t)(lw - MARK_COLS)) { /* fit the ladder to the screen */
+		fv->o.max_width = (size_t)(lw - MARK_COLS);
 		rebuild(ui, fv);
 	}
 	size_t width = ladder_width(fv->lad);
-	struct ladder_cell *cells = malloc(width * sizeof *cells);
+	struct ladder_cell *cells = malloc((width > (size_t)ui->cols ? width : (size_t)ui->cols) *
+	                                   sizeof *cells);
 	if (!cells)
 		return;
+	if (legend_rows(fv))
+		draw_legend(ui, fv, cells);
+	int y0 = 1 + legend_rows(fv);
 	size_t nmsg = ladder_msg_count(fv->lad);
 	if (fv->sel >= nmsg)
 		fv->sel = nmsg ? nmsg - 1 : 0;
 	size_t rows = lh > LADDER_HEAD_LINES ? (size_t)lh - LADDER_HEAD_LINES : 1;
 	size_t sel_line = nmsg ? ladder_msg_line(fv->lad, fv->sel) - LADDER_HEAD_LINES : 0;
+	if (fv->sel_stream != SIZE_MAX)
+		sel_line = ladder_stream_at(fv->lad, fv->sel_stream)->line - LADDER_HEAD_LINES;
 	if (sel_line < fv->top)
 		fv->top = sel_line;
 	if (sel_line + 2 > fv->top + rows) /* its SDP line too */
 		fv->top = sel_line + 2 - rows;
-	if (fv->hscroll + 10 > width)
-		fv->hscroll = width > 10 ? width - 10 : 0;
+	/* Sideways, the lifelines scroll under the time (and call) columns. */
+	size_t fixed = ladder_fixed_cols(fv->lad);
+	size_t view = (size_t)lw > MARK_COLS + fixed ? (size_t)lw - MARK_COLS - fixed : 0;
+	size_t scrollable = width > fixed ? width - fixed : 0;
+	if (fv->hscroll + view > scrollable)
+		fv->hscroll = scrollable > view ? scrollable - view : 0;
 	for (int h = 0; h < LADDER_HEAD_LINES; h++) {
 		ladder_draw(fv->lad, (size_t)h, cells);
-		ui_put_cells(ui, 1 + h, cells, width, fv->hscroll, lw, 0);
+		put_line(ui, fv, y0 + h, cells, width, lw, 0);
 	}
 	size_t nlines = ladder_lines(fv->lad);
 	for (size_t r = 0; r < rows; r++) {
@@ -146,11 +236,13 @@ static void flow_draw(struct ui *ui, struct ui_view *v)
 		size_t m;
 		enum ladder_line_kind kind = ladder_line_kind(fv->lad, line, &m);
 		ladder_draw(fv->lad, line, cells);
-		int selected = kind == LADDER_LINE_ARROW && m == fv->sel;
-		ui_put_cells(ui, 1 + LADDER_HEAD_LINES + (int)r, cells, width, fv->hscroll, lw, selected);
+		int selected = fv->sel_stream == SIZE_MAX ? kind == LADDER_LINE_ARROW && m == fv->sel
+		                                          : kind == LADDER_LINE_STREAM && m == fv->sel_stream;
+		int y = y0 + LADDER_HEAD_LINES + (int)r;
+		put_line(ui, fv, y, cells, width, lw, selected);
 		if (kind == LADDER_LINE_ARROW && fv->mark >= 0 && ladder_msg(fv->lad, m) == (size_t)fv->mark) {
 			attrset(A_BOLD);
-			mvaddstr(1 + LADDER_HEAD_LINES + (int)r, 0, "*");
+			mvaddstr(y, 0, "*");
 			attrset(A_NORMAL);
 		}
 	}
@@ -164,6 +256,16 @@ static void flow_draw(struct ui *ui, struct ui_view *v)
 	else
 		mvhline(py - 1, 0, ui->ascii ? '-' : ACS_HLINE, pw);
 	attrset(A_NORMAL);
+	if (fv->sel_stream != SIZE_MAX) { /* a band: its stream's details */
+		const struct ladder_stream *st = ladder_stream_at(fv->lad, fv->sel_stream);
+		struct ui_text t;
+		if (ui_text_of_stream(st->ms, st->call, &t) == 0) {
+			for (size_t i = 0; i < t.n && (int)i < ph; i++)
+				ui_text_draw_line(ui, &t, i, py + (int)i, px, pw, 0);
+			ui_text_free(&t);
+		}
+		return;
+	}
 	size_t idx = ladder_msg(fv->lad, fv->sel);
 	if (fv->pane_msg != idx || fv->pane_secrets != ui->show_secrets) {
 		ui_text_free(&fv->pane_text);
@@ -214,20 +316,49 @@ static void search_flow(struct ui *ui, struct flow_view *fv, int dir)
 	ui_message(ui, "pattern not found: %s", ui->search);
 }
 
+/* Up or down to the next message arrow or RTP band (dir -1 or +1). */
+static void step_item(struct flow_view *fv, int dir)
+{
+	size_t line = fv->sel_stream != SIZE_MAX ? ladder_stream_at(fv->lad, fv->sel_stream)->line
+	            : ladder_msg_count(fv->lad) ? ladder_msg_line(fv->lad, fv->sel) : LADDER_HEAD_LINES;
+	size_t nlines = ladder_lines(fv->lad);
+	while (dir > 0 ? line + 1 < nlines : line > LADDER_HEAD_LINES) {
+		line = dir > 0 ? line + 1 : line - 1;
+		size_t i;
+		enum ladder_line_kind kind = ladder_line_kind(fv->lad, line, &i);
+		if (kind == LADDER_LINE_ARROW) {
+			fv->sel = i;
+			fv->sel_stream = SIZE_MAX;
+			return;
+		}
+		if (kind == LADDER_LINE_STREAM) {
+			fv->sel_stream = i;
+			return;
+		}
+	}
+}
+
 static int flow_key(struct ui *ui, struct ui_view *v, int key)
 {
 	struct flow_view *fv = (struct flow_view *)v;
 	size_t n = fv->lad ? ladder_msg_count(fv->lad) : 0;
+	size_t stream = fv->sel_stream;
+	/* Keys that pick a message leave a selected band (j k go band by band
+	 * too; sideways and the toggles keep it). */
+	if (key == KEY_NPAGE || key == 6 || key == KEY_PPAGE || key == 2 || key == KEY_HOME ||
+	    key == 'g' || key == KEY_END || key == 'G' || key == '[' || key == ']' || key == ' ' ||
+	    key == 'd' || key == KEY_F(6) || key == '/' || key == KEY_F(3) || key == 'n' || key == 'N')
+		fv->sel_stream = SIZE_MAX;
 	switch (key) {
 	case KEY_DOWN:
 	case 'j':
-		if (fv->sel + 1 < n)
-			fv->sel++;
+		if (fv->lad)
+			step_item(fv, +1);
 		break;
 	case KEY_UP:
 	case 'k':
-		if (fv->sel)
-			fv->sel--;
+		if (fv->lad)
+			step_item(fv, -1);
 		break;
 	case KEY_NPAGE:
 	case 6:
@@ -262,8 +393,12 @@ static int flow_key(struct ui *ui, struct ui_view *v, int key)
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
-		if (n)
+		if (stream != SIZE_MAX) {
+			const struct ladder_stream *st = ladder_stream_at(fv->lad, stream);
+			ui_push(ui, ui_stream_new(ui, st->ms, st->call));
+		} else if (n) {
 			ui_push(ui, ui_msg_new(ui, ladder_msg(fv->lad, fv->sel)));
+		}
 		break;
 	case ' ':
 		if (!n)
@@ -281,34 +416,36 @@ static int flow_key(struct ui *ui, struct ui_view *v, int key)
 		ui_push(ui, ui_diff_new(ui, (size_t)fv->mark, ladder_msg(fv->lad, fv->sel)));
 		break;
 	case 't':
-		fv->o.time = (enum ladder_time)((fv->o.time + 1) % 3);
+		ui->flow_time = (enum ladder_time)((ui->flow_time + 1) % 3);
 		rebuild(ui, fv);
 		ui_message(ui, "time: %s", fv->o.time == LADDER_TIME_ABS ? "absolute"
 		                           : fv->o.time == LADDER_TIME_DELTA ? "since previous message"
 		                                                             : "since first message");
 		break;
 	case 'm':
-		fv->o.merge_hosts = !fv->o.merge_hosts;
+		ui->flow_merge_hosts = !ui->flow_merge_hosts;
 		rebuild(ui, fv);
 		ui_message(ui, "%s", fv->o.merge_hosts ? "one column per host" : "one column per ip:port");
 		break;
 	case 'S':
-		fv->o.no_sdp = !fv->o.no_sdp;
+		ui->flow_no_sdp = !ui->flow_no_sdp;
 		rebuild(ui, fv);
+		ui_message(ui, "%s", ui->flow_no_sdp ? "SDP summaries hidden" : "SDP summaries shown");
 		break;
 	case 'p': {
 		/* On by default where there is room; p on a smaller terminal
 		 * asks for it, at the bottom, or says why it cannot be. */
 		int lw, lh, py, px, pw, ph;
 		pane_geometry(ui, fv, &lw, &lh, &py, &px, &pw, &ph);
-		if (fv->pane && pw) {
-			fv->pane = 0;
+		if (ui->flow_pane != UI_PANE_OFF && pw) {
+			ui->flow_pane = UI_PANE_OFF;
 		} else if (ui->rows < PANE_FORCE_MIN_ROWS && ui->cols < PANE_SIDE_MIN_COLS) {
 			ui_message(ui, "no room for the message pane (%d rows or %d columns): Enter opens "
 			           "the message", PANE_FORCE_MIN_ROWS, PANE_SIDE_MIN_COLS);
 		} else {
-			fv->pane = ui->cols >= PANE_SIDE_MIN_COLS || ui->rows >= PANE_BOTTOM_MIN_ROWS ? 1 : 2;
-			if (fv->pane == 2)
+			ui->flow_pane = ui->cols >= PANE_SIDE_MIN_COLS || ui->rows >= PANE_BOTTOM_MIN_ROWS
+			                        ? UI_PANE_ROOM : UI_PANE_ASKED;
+			if (ui->flow_pane == UI_PANE_ASKED)
 				ui_message(ui, "message pane at the bottom (p hides it)");
 		}
 		fv->o.max_width = 0; /* refit on the next draw */
@@ -396,12 +533,12 @@ struct ui_view *ui_flow_new(struct ui *ui, const uint32_t *calls, size_t n)
 	memcpy(fv->calls, calls, n * sizeof *calls);
 	fv->ncalls = n;
 	fv->base.ops = &flow_ops;
-	fv->pane = 1;
 	fv->mark = -1;
+	fv->sel_stream = SIZE_MAX;
 	fv->pane_msg = SIZE_MAX;
 	int lw, lh, py, px, pw, ph; /* built once, for the screen it goes on */
 	pane_geometry(ui, fv, &lw, &lh, &py, &px, &pw, &ph);
-	fv->o.max_width = (size_t)lw;
+	fv->o.max_width = (size_t)(lw - MARK_COLS);
 	rebuild(ui, fv);
 	if (!fv->lad) {
 		flow_destroy(&fv->base);

@@ -1,6 +1,8 @@
 /* ui_msg.c - a message as text (escaped lines with a kind each), the
  * message view, and the side-by-side diff of two messages. */
 #include <curses.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -202,7 +204,7 @@ void ui_text_draw_line(struct ui *ui, const struct ui_text *t, size_t i, int y, 
 
 struct msg_view {
 	struct ui_view base;
-	size_t msg;
+	size_t msg;              /* SIZE_MAX: an RTP stream's details */
 	struct ui_text text;
 	size_t top, hscroll;
 	int decoded; /* the headers taken apart (as `sipscope show`) */
@@ -238,24 +240,50 @@ static int text_of_show(struct ui *ui, size_t idx, struct ui_text *out)
 	return 0;
 }
 
+/* Columns of an escaped line. */
+static size_t text_cols(const char *s)
+{
+	size_t len = strlen(s), i = 0, c = 0;
+	while (i < len) {
+		int w;
+		i += (size_t)esc_char((const unsigned char *)s + i, len - i, &w);
+		c += (size_t)w;
+	}
+	return c;
+}
+
 static void msg_draw(struct ui *ui, struct ui_view *v)
 {
 	struct msg_view *mv = (struct msg_view *)v;
 	char title[64];
-	snprintf(title, sizeof title, "Message %zu", mv->msg + 1);
+	if (mv->msg == SIZE_MAX)
+		snprintf(title, sizeof title, "RTP stream");
+	else
+		snprintf(title, sizeof title, "Message %zu", mv->msg + 1);
 	ui_frame(ui, title, v->ops->hints);
 	int rows = ui->rows - 3;
 	if (mv->text.n && mv->top >= mv->text.n)
 		mv->top = mv->text.n - 1;
+	/* From column 0 (a copy and paste gets the line as it is); a line
+	 * longer than the screen ends in a dim '>' in the last column, and h l
+	 * scroll sideways. */
 	for (int r = 0; r < rows && mv->top + (size_t)r < mv->text.n; r++) {
 		size_t i = mv->top + (size_t)r;
 		const char *s = mv->text.lines[i];
+		size_t w = text_cols(s);
+		int cut = w > mv->hscroll + (size_t)ui->cols;
+		int room = cut ? ui->cols - 1 : ui->cols;
 		if (mv->hscroll) { /* sideways: plain text from the column on */
 			attrset(mv->text.kinds[i] == UI_L_HEADER ? A_NORMAL : A_BOLD);
-			ui_put(1 + r, 1, ui_skip_cols(s, mv->hscroll), ui->cols - 2);
+			ui_put(1 + r, 0, ui_skip_cols(s, mv->hscroll), room);
 			attrset(A_NORMAL);
 		} else {
-			ui_text_draw_line(ui, &mv->text, i, 1 + r, 1, ui->cols - 2, 0);
+			ui_text_draw_line(ui, &mv->text, i, 1 + r, 0, room, 0);
+		}
+		if (cut) {
+			attrset(A_DIM | ui_attr(ui, UI_C_DIM));
+			mvaddch(1 + r, ui->cols - 1, '>');
+			attrset(A_NORMAL);
 		}
 	}
 }
@@ -263,7 +291,7 @@ static void msg_draw(struct ui *ui, struct ui_view *v)
 static int msg_key(struct ui *ui, struct ui_view *v, int key)
 {
 	struct msg_view *mv = (struct msg_view *)v;
-	if (key == 'a' || key == 'v') {
+	if ((key == 'a' || key == 'v') && mv->msg != SIZE_MAX) {
 		struct ui_text t;
 		if (key == 'a')
 			ui->show_secrets = !ui->show_secrets;
@@ -294,7 +322,8 @@ static void msg_destroy(struct ui_view *v)
 
 static const struct ui_view_ops msg_ops = {
 	.title = "Message",
-	.hints = " Arrows/j k Scroll  PgUp PgDn  h l Sideways  v Decoded  a Credentials  ? Help  q Back",
+	.hints = " Arrows/j k Scroll  PgUp PgDn  h l Sideways (> cut)  v Decoded  a Credentials  ? Help"
+	         "  q Back",
 	.draw = msg_draw,
 	.key = msg_key,
 	.destroy = msg_destroy,
@@ -314,13 +343,101 @@ struct ui_view *ui_msg_new(struct ui *ui, size_t msg)
 	return &mv->base;
 }
 
+static const struct ui_view_ops stream_ops = {
+	.title = "RTP stream",
+	.hints = " Arrows/j k Scroll  PgUp PgDn  h l Sideways  ? Help  q Back",
+	.draw = msg_draw,
+	.key = msg_key,
+	.destroy = msg_destroy,
+};
+
+/* printf into a line of t. */
+static int text_addf(struct ui_text *t, size_t *cap, int kind, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int text_addf(struct ui_text *t, size_t *cap, int kind, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	return text_add(t, cap, line, strnlen(line, sizeof line), kind);
+}
+
+int ui_text_of_stream(const struct media_stream *ms, uint32_t call, struct ui_text *t)
+{
+	memset(t, 0, sizeof *t);
+	size_t cap = 0;
+	char src[64], dst[64], probs[96], dtmf[MEDIA_MAX_DTMF + 1];
+	store_endpoint_format(&ms->src, src, sizeof src);
+	store_endpoint_format(&ms->dst, dst, sizeof dst);
+	media_problem_names(ms->problems, probs, sizeof probs);
+	size_t nd = 0;
+	for (uint32_t k = 0; k < ms->ndtmf && k < MEDIA_MAX_DTMF; k++)
+		dtmf[nd++] = ms->dtmf[k].digit;
+	dtmf[nd] = '\0';
+	double pct = ms->expected > 0 ? 100.0 * (double)ms->lost / (double)ms->expected : 0;
+	/* The codec comes from SDP text: text_add escapes every line. */
+	int rc = text_addf(t, &cap, UI_L_INFO, "RTP stream  %s -> %s  call %" PRIu32, src, dst, call);
+	rc |= text_addf(t, &cap, UI_L_HEADER, "SSRC: 0x%08" PRIX32, ms->ssrc);
+	rc |= text_addf(t, &cap, UI_L_HEADER, "Codec: %s (payload type %u, clock %" PRIu32 " Hz)",
+	                ms->codec[0] ? ms->codec : "?", ms->pt, ms->clock);
+	rc |= text_addf(t, &cap, UI_L_HEADER, "Packets: %" PRIu64 " (%" PRIu64 " payload bytes), frames %"
+	                PRIu64 "-%" PRIu64, ms->packets, ms->bytes, ms->first_frame, ms->last_frame);
+	rc |= text_addf(t, &cap, UI_L_HEADER, "Duration: %.3f s", (double)(ms->last_us - ms->first_us) / 1e6);
+	rc |= text_addf(t, &cap, UI_L_HEADER, "Lost: %" PRId64 " of %" PRId64 " expected (%.2f%%), %"
+	                PRIu64 " duplicates, %" PRIu64 " out of order, %" PRIu64 " sequence jumps",
+	                ms->lost, ms->expected, pct, ms->duplicates, ms->out_of_order, ms->seq_jumps);
+	rc |= text_addf(t, &cap, UI_L_HEADER, "Jitter: mean %.3f ms, max %.3f ms; longest gap %.3f ms",
+	                ms->jitter_ms_mean, ms->jitter_ms_max, ms->delta_ms_max);
+	if (ms->mos > 0)
+		rc |= text_addf(t, &cap, UI_L_HEADER, "MOS: %.2f (E-model estimate)", ms->mos);
+	else
+		rc |= text_addf(t, &cap, UI_L_HEADER, "MOS: - (%s)",
+		                ms->ndtmf ? "an event stream" : "not yet: the figures come at the end");
+	if (ms->rtcp_reports)
+		rc |= text_addf(t, &cap, UI_L_HEADER, "RTCP: %" PRIu32 " reports, fraction lost %.4f, "
+		                "cumulative lost %" PRId32 ", jitter %.3f ms", ms->rtcp_reports,
+		                ms->rtcp_fraction_lost, ms->rtcp_cum_lost, ms->rtcp_jitter_ms);
+	if (nd)
+		rc |= text_addf(t, &cap, UI_L_HEADER, "DTMF: %s", dtmf);
+	rc |= text_addf(t, &cap, ms->problems ? UI_L_FIND_ERROR : UI_L_HEADER, "Problems: %s",
+	                ms->problems ? probs : "none");
+	rc |= text_addf(t, &cap, UI_L_BODY, "(every stream: sipscope rtp)");
+	if (rc) {
+		ui_text_free(t);
+		return -1;
+	}
+	return 0;
+}
+
+struct ui_view *ui_stream_new(struct ui *ui, const struct media_stream *ms, uint32_t call)
+{
+	(void)ui;
+	struct msg_view *mv = calloc(1, sizeof *mv);
+	if (!mv)
+		return NULL;
+	mv->base.ops = &stream_ops;
+	mv->msg = SIZE_MAX;
+	if (ui_text_of_stream(ms, call, &mv->text) < 0) {
+		free(mv);
+		return NULL;
+	}
+	return &mv->base;
+}
+
 /* ---- diff view ---- */
 
 #define DIFF_MAX_CELLS (4u << 20) /* LCS table cells (16 MB) at most */
 
-/* One row of the side-by-side diff: a line index on each side, or -1. */
+/* One row of the side-by-side diff: a line index on each side, or -1;
+ * `changed`: the two lines differ (a line of one replaced by a line of
+ * the other), the part between their common start and end highlighted. */
 struct diff_row {
 	long left, right;
+	int changed;
 };
 
 struct diff_view {
@@ -331,12 +448,92 @@ struct diff_view {
 	size_t nrows, top, hscroll;
 };
 
+/* Pair the lines a block of changes removes with the ones it adds, in
+ * order ("-a -b +A +B" becomes "a|A b|B"), so that each pair shows side
+ * by side with what changed inside the line highlighted. */
+static void diff_pair(struct diff_view *dv)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < dv->nrows;) {
+		if (dv->rows[i].left >= 0 && dv->rows[i].right >= 0) {
+			dv->rows[out++] = dv->rows[i++];
+			continue;
+		}
+		size_t end = i;
+		while (end < dv->nrows && (dv->rows[end].left < 0 || dv->rows[end].right < 0))
+			end++;
+		/* rows[i..end) are one side each: lefts and rights in order */
+		long lefts[64], rights[64];
+		size_t nl = 0, nr = 0;
+		int fits = end - i <= 64;
+		for (size_t k = i; fits && k < end; k++) {
+			if (dv->rows[k].left >= 0)
+				lefts[nl++] = dv->rows[k].left;
+			else
+				rights[nr++] = dv->rows[k].right;
+		}
+		if (!fits) { /* a long block: kept as it is */
+			while (i < end)
+				dv->rows[out++] = dv->rows[i++];
+			continue;
+		}
+		for (size_t k = 0; k < nl || k < nr; k++) {
+			struct diff_row *r = &dv->rows[out++];
+			r->left = k < nl ? lefts[k] : -1;
+			r->right = k < nr ? rights[k] : -1;
+			r->changed = k < nl && k < nr;
+		}
+		i = end;
+	}
+	dv->nrows = out;
+}
+
+/* Draw escaped line s from column `skip` at y, x, at most maxcols, its
+ * bytes [a, b) in attribute hi and the rest in lo. */
+static void diff_put(int y, int x, const char *s, size_t skip, int maxcols, size_t a, size_t b,
+                     int lo, int hi)
+{
+	size_t len = strlen(s), i = 0, col = 0;
+	int at = 0;
+	while (i < len && at < maxcols) {
+		int w;
+		int u = esc_char((const unsigned char *)s + i, len - i, &w);
+		if (col >= skip) {
+			if (at + w > maxcols)
+				break;
+			attrset(i >= a && i < b ? hi : lo);
+			mvaddnstr(y, x + at, s + i, u);
+			at += w;
+		}
+		col += (size_t)w;
+		i += (size_t)u;
+	}
+	attrset(A_NORMAL);
+}
+
+/* The differing middle [*a, *b) of s against t (bytes of s): after the
+ * common start, before the common end, on character boundaries. */
+static void diff_span(const char *s, const char *t, size_t *a, size_t *b)
+{
+	size_t ls = strlen(s), lt = strlen(t), p = 0, q = 0;
+	while (p < ls && p < lt && s[p] == t[p])
+		p++;
+	while (p && ((unsigned char)s[p] & 0xc0) == 0x80) /* not inside a character */
+		p--;
+	while (q < ls - p && q < lt - p && s[ls - 1 - q] == t[lt - 1 - q])
+		q++;
+	while (q && ((unsigned char)s[ls - q] & 0xc0) == 0x80)
+		q--;
+	*a = p;
+	*b = ls - q;
+}
+
 /* Align two line lists by their longest common subsequence (messages are
  * a few dozen lines: the quadratic table is small). */
 static int diff_align(struct diff_view *dv)
 {
 	size_t n = dv->text[0].n, m = dv->text[1].n;
-	dv->rows = malloc((2 * (n > m ? n : m) + 1) * sizeof *dv->rows);
+	dv->rows = calloc(2 * (n > m ? n : m) + 1, sizeof *dv->rows);
 	if (!dv->rows)
 		return -1;
 	if ((n + 1) * (m + 1) > DIFF_MAX_CELLS) {
@@ -347,11 +544,7 @@ static int diff_align(struct diff_view *dv)
 			int same = i < n && i < m && !strcmp(dv->text[0].lines[i], dv->text[1].lines[i]);
 			r->left = i < n ? (long)i : -1;
 			r->right = i < m ? (long)i : -1;
-			if (!same && i < n && i < m) { /* two rows: - then + */
-				r->right = -1;
-				dv->rows[dv->nrows].left = -1;
-				dv->rows[dv->nrows++].right = (long)i;
-			}
+			r->changed = !same && i < n && i < m;
 		}
 		return 0;
 	}
@@ -380,6 +573,7 @@ static int diff_align(struct diff_view *dv)
 	}
 #undef L
 	free(lcs);
+	diff_pair(dv);
 	return 0;
 }
 
@@ -398,7 +592,7 @@ static void diff_draw(struct ui *ui, struct ui_view *v)
 	attrset(A_NORMAL);
 	for (int r = 0; r < rows && dv->top + (size_t)r < dv->nrows; r++) {
 		const struct diff_row *d = &dv->rows[dv->top + (size_t)r];
-		int same = d->left >= 0 && d->right >= 0;
+		int same = d->left >= 0 && d->right >= 0 && !d->changed;
 		for (int side = 0; side < 2; side++) {
 			long li = side ? d->right : d->left;
 			int x = side ? half + 3 : 1;
@@ -408,10 +602,19 @@ static void diff_draw(struct ui *ui, struct ui_view *v)
 				ui_text_draw_line(ui, &dv->text[side], (size_t)li, 1 + r, x, half - 1, 0);
 				continue;
 			}
-			attrset(same ? A_NORMAL : A_BOLD | ui_attr(ui, side ? UI_C_ADD : UI_C_DEL));
+			int col = ui_attr(ui, side ? UI_C_ADD : UI_C_DEL);
+			attrset(same ? A_NORMAL : A_BOLD | col);
 			if (!same)
 				mvaddch(1 + r, x - 1, side ? '+' : '-');
-			ui_put(1 + r, x, ui_skip_cols(dv->text[side].lines[li], dv->hscroll), half - 1);
+			const char *s = dv->text[side].lines[li];
+			if (d->changed) { /* the common start and end plain, the rest in reverse */
+				size_t a, b;
+				diff_span(s, dv->text[!side].lines[side ? d->left : d->right], &a, &b);
+				diff_put(1 + r, x, s, dv->hscroll, half - 1, a, b, A_NORMAL,
+				         A_BOLD | A_REVERSE | col);
+				continue;
+			}
+			ui_put(1 + r, x, ui_skip_cols(s, dv->hscroll), half - 1);
 		}
 		attrset(A_NORMAL);
 	}
@@ -456,7 +659,7 @@ static void diff_destroy(struct ui_view *v)
 
 static const struct ui_view_ops diff_ops = {
 	.title = "Diff",
-	.hints = " - only left  + only right   Arrows/j k Scroll  PgUp PgDn  h l Sideways  a Credentials"
+	.hints = " - + changed (the difference in reverse)   Arrows/j k Scroll  PgUp PgDn  h l Sideways  a Credentials"
 	         "  q Back",
 	.draw = diff_draw,
 	.key = diff_key,

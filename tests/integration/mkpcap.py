@@ -107,10 +107,60 @@ def tcp_stream(chunks, drop=(), cut=None):
     return frames
 
 
+def hop(a, pa, b, pb, payload):
+    """UDP from 192.0.2.a:pa to 192.0.2.b:pb."""
+    ip = ipv4(udp(payload, pa, pb))
+    ip = ip[:12] + bytes([192, 0, 2, a, 192, 0, 2, b]) + ip[20:]
+    ip = ip[:10] + b"\0\0" + ip[12:]
+    ip = ip[:10] + struct.pack("!H", csum(ip[:20])) + ip[12:]
+    return eth(ip)
+
+
+def sdpmsg(start, cid, cseq, branch, ftag, ttag, conn, port):
+    """A SIP message carrying an SDP offer or answer for conn:port."""
+    ip6 = ":" in conn
+    body = (f"v=0\r\no=- 1 1 IN {'IP6' if ip6 else 'IP4'} {conn}\r\ns=-\r\n"
+            f"c=IN {'IP6' if ip6 else 'IP4'} {conn}\r\nt=0 0\r\n"
+            f"m=audio {port} RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n")
+    m = sipmsg(start, cid, cseq, branch, ftag, ttag, "Content-Type: application/sdp\r\n")
+    return m.replace(b"Content-Length: 0\r\n\r\n",
+                     b"Content-Length: %d\r\n\r\n" % len(body) + body.encode())
+
+
+def ladder_calls():
+    """Three calls through a proxy (192.0.2.20:5060 towards the callers,
+    :5070 towards the callees), seven endpoints; the first INVITE is
+    retransmitted; the third call's SDP is IPv6."""
+    frames = []
+    for k, (a, b, conn) in enumerate([(10, 30, "192.0.2.10"), (11, 31, "192.0.2.11"),
+                                      (12, 32, "2001:db8::1")]):
+        cid, inv = f"ladder-{k + 1}", f"INVITE sip:bob{k}@example.com SIP/2.0"
+        br1, br2, f = f"z9hG4bK{k}a", f"z9hG4bK{k}b", f"f{k}"
+        offer = sdpmsg(inv, cid, "1 INVITE", br1, f, None, conn, 6000 + k * 2)
+        fwd = sdpmsg(inv, cid, "1 INVITE", br2, f, None, conn, 6000 + k * 2)
+        ans = "2001:db8::2" if ":" in conn else f"192.0.2.{b}"
+        seq = [(a, 5060, 20, 5060, offer)]
+        if k == 0:
+            seq.append((a, 5060, 20, 5060, offer))
+        seq += [
+            (20, 5060, a, 5060, sipmsg("SIP/2.0 100 Trying", cid, "1 INVITE", br1, f)),
+            (20, 5070, b, 5060, fwd),
+            (b, 5060, 20, 5070, sipmsg("SIP/2.0 180 Ringing", cid, "1 INVITE", br2, f, "t")),
+            (20, 5060, a, 5060, sipmsg("SIP/2.0 180 Ringing", cid, "1 INVITE", br1, f, "t")),
+            (b, 5060, 20, 5070, sdpmsg("SIP/2.0 200 OK", cid, "1 INVITE", br2, f, "t", ans, 7000)),
+            (20, 5060, a, 5060, sdpmsg("SIP/2.0 200 OK", cid, "1 INVITE", br1, f, "t", ans, 7000)),
+        ]
+        frames += [hop(*x) for x in seq]
+    return frames
+
+
 def main():
     kind, out = sys.argv[1], sys.argv[2]
     if kind == "file":  # file OUT MESSAGE: one message from a file, over UDP
         write(out, 1, [eth(ipv4(udp(open(sys.argv[3], "rb").read())))])
+        return
+    if kind == "ladder":  # three calls, seven endpoints, an IPv6 SDP (ladder_calls)
+        write(out, 1, ladder_calls())
         return
     if kind == "wide":  # a request, and a 180 whose reason is Japanese with a bidi override
         req = sipmsg("INVITE sip:bob@example.com SIP/2.0", "crafted-wide", "1 INVITE",

@@ -583,6 +583,36 @@ got=$(b2calls "src=192.0.2.20")
 got=$(b2calls "to=192.0.2.30")
 [ "$got" = 3 ] && ok "calls --filter to=192.0.2.30: the call apart, alone" ||
 	bad "calls --filter to=192.0.2.30: the call apart, alone (got '$got')" "$T/err"
+# --- issue 18: ladder ---
+python3 "$ROOT/tests/integration/mkpcap.py" ladder "$T/ladder.pcap"
+"$BIN" flow -r "$T/ladder.pcap" -c 3 >"$T/out" 2>"$T/err"
+grep -q "audio \[2001:db8::1\]:6004 PCMU,PCMA" "$T/out" && grep -q "audio \[2001:db8::2\]:7000 PCMU,PCMA" "$T/out" &&
+	! grep -q "2001:db8::1:6004" "$T/out" && ok "flow: IPv6 SDP addresses in brackets" ||
+	bad "flow: IPv6 SDP addresses in brackets" "$T/out"
+"$BIN" flow -r "$T/ladder.pcap" -c 3 --format json >"$T/out" 2>"$T/err"
+grep -q 'audio \[2001:db8::1\]:6004 PCMU,PCMA' "$T/out" && ok "flow --format json: IPv6 SDP summary in brackets" ||
+	bad "flow --format json: IPv6 SDP summary in brackets" "$T/out"
+"$BIN" flow -r "$T/ladder.pcap" -c 1 >"$T/out" 2>"$T/err"
+n=$(grep -n "INVITE (SDP) (retr)" "$T/out" | cut -d: -f1)
+[ -n "$n" ] && [ "$(grep -c 'audio 192.0.2.10:6000' "$T/out")" = 2 ] &&
+	sed -n "$((n + 1))p" "$T/out" | grep -q "100 Trying" &&
+	ok "flow: the SDP summary once per transaction, not under the retransmission" ||
+	bad "flow: the SDP summary once per transaction, not under the retransmission" "$T/out"
+"$BIN" flow -r "$T/ladder.pcap" -c 1 -c 2 -c 3 >"$T/out" 2>"$T/err"
+grep -qE "^22:13:20\.000000 1 +│" "$T/out" && grep -qE "^22:13:28\.000000 2 +│" "$T/out" &&
+	grep -qE "^22:13:41\.000000 3 +│" "$T/out" && ok "flow of several calls: each arrow's call number after the time" ||
+	bad "flow of several calls: each arrow's call number after the time" "$T/out"
+"$BIN" flow -r "$T/ladder.pcap" -c 1 >"$T/out" 2>"$T/err"
+grep -qE "^22:13:20\.000000 +│" "$T/out" && ok "flow of one call: no call column" || bad "flow of one call: no call column" "$T/out"
+"$BIN" flow -r "$T/ladder.pcap" -c 1 -c 2 -c 3 --width 150 >"$T/out" 2>"$T/err"
+[ "$(tail -n +4 "$T/out" | wc -L)" -le 150 ] && ok "flow --width 150 of eight endpoints stays within 150 columns" ||
+	bad "flow --width 150 of eight endpoints stays within 150 columns" "$T/out"
+grep -q "│─ INVITE (SDP) (retr) >│" "$T/out" && grep -q "│─── ! INVITE (SDP) ───>│" "$T/out" &&
+	ok "flow --width 150: the spare room goes before labels are cut" ||
+	bad "flow --width 150: the spare room goes before labels are cut" "$T/out"
+grep -qE "^ +# +192\.0\.2\.10:5060 +…0\.2\.20:5060 +…0\.2\.20:5070 +192\.0\.2\.30 +192\.0\.2\.11 " "$T/out" &&
+	ok "flow --width 150: addresses cut keeping their end, or without a port no other column needs" ||
+	bad "flow --width 150: addresses cut keeping their end, or without a port no other column needs" "$T/out"
 
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

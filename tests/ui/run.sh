@@ -104,16 +104,17 @@ grep -q "^Frame 1 " "$T/screen" && ok "split pane shows the selected message" ||
 	bad "split pane shows the selected message" "$T/screen"
 
 # The text ladder is the same drawing.
-"$BIN" flow -r "$S/proxy_rr_udp.pcap" -c 1 --width 100 >"$T/flow.txt"
+# (The viewer's first column is the diff mark's: the ladder is 99 wide.)
+"$BIN" flow -r "$S/proxy_rr_udp.pcap" -c 1 --width 99 >"$T/flow.txt"
 sed -n '2,8p' "$T/flow.txt" | sed 's/ *$//' >"$T/a"
-sed -n '2,8p' "$T/screen" | sed 's/ *$//' >"$T/b"
+sed -n '2,8p' "$T/screen" | cut -c2- | sed 's/ *$//' >"$T/b"
 if cmp -s "$T/a" "$T/b"; then ok "UI ladder and 'sipscope flow' draw the same lines"
 else diff "$T/a" "$T/b" >"$T/d"; bad "UI ladder and 'sipscope flow' draw the same lines" "$T/d"; fi
 
 # --- message view -------------------------------------------------------------
 keys j j Enter
 check "Enter on a message opens it" "Message 3"
-grep -q "^ INVITE sip:bob@127.0.0.1:15131" "$T/screen" && grep -q "^ Record-Route: <sip:127.0.0.1:15130;lr" "$T/screen" &&
+grep -q "^INVITE sip:bob@127.0.0.1:15131" "$T/screen" && grep -q "^Record-Route: <sip:127.0.0.1:15130;lr" "$T/screen" &&
 	ok "message view: the proxy's INVITE with its Record-Route" || bad "message view: the proxy's INVITE" "$T/screen"
 keys v
 check "v in the message view: the headers taken apart" "port=25130  branch=z9hG4bK-12775-1-0  received="
@@ -177,9 +178,9 @@ grep -qE '│─+ ! BYE ─+>│' "$T/screen" && ok "call 1's ladder: the BYE of
 [ "$(grep -c ' ! ' "$T/screen")" = 2 ] && ok "call 1's ladder: only those two marked" ||
 	bad "call 1's ladder: only those two marked" "$T/screen"
 keys j j Enter
-check "message view of frame 3 lists its finding" "^ error +ack-missing +RFC 3261 13.3.1.4 +2xx to INVITE was never ACKed"
+check "message view of frame 3 lists its finding" "^error +ack-missing +RFC 3261 13.3.1.4 +2xx to INVITE was never ACKed"
 above=$(line_no "ack-missing")
-start_line=$(line_no "^ SIP/2.0 200 OK")
+start_line=$(line_no "^SIP/2.0 200 OK")
 [ -n "$above" ] && [ -n "$start_line" ] && [ "$above" -lt "$start_line" ] &&
 	ok "... above the message text" || bad "... above the message text" "$T/screen"
 keys Q
@@ -836,6 +837,120 @@ if [ "$(id -u)" = 0 ]; then
 else
 	skp "live save on lo: needs root"
 fi
+
+# --- issue 18: ladder, message view, diff ---
+python3 "$ROOT/tests/integration/mkpcap.py" ladder "$T/ladder.pcap"
+# Three calls through a proxy, seven endpoints: marked with Space, opened with Enter.
+start 160 40 -r "$T/ladder.pcap"
+wait_for "Calls: 3/3" >/dev/null
+keys Space Space Space Enter
+check "multi-call ladder: a legend row names each call" "^1 sip:alice@example.com -> sip:bob@example.com  2 sip:alice"
+keys p
+check "multi-call ladder, 160 columns: labels whole" "│─ INVITE \(SDP\) \(retr\) ─>│"
+grep -q "192\.0\.2\.10:5060 " "$T/screen" && grep -q " 192\.0\.2\.32:5060" "$T/screen" &&
+	ok "multi-call ladder, 160 columns: addresses whole" || bad "multi-call ladder, 160 columns: addresses whole" "$T/screen"
+grep -qE "^ 22:13:20\.000000 1 +│" "$T/screen" && grep -qE "^ 22:13:28\.000000 2 +│" "$T/screen" &&
+	grep -qE "^ 22:13:35\.000000 3 +│" "$T/screen" && grep -qE "^ +# +192" "$T/screen" &&
+	ok "multi-call ladder: each arrow carries its call's number" || bad "multi-call ladder: each arrow carries its call's number" "$T/screen"
+# SDP once per transaction: nothing under the retransmitted INVITE.
+n=$(line_no "INVITE \(SDP\) \(retr\)")
+if [ -n "$n" ] && sed -n "$((n + 1))p" "$T/screen" | grep -q "100 Trying"; then ok "ladder: no SDP summary under a retransmission"
+else bad "ladder: no SDP summary under a retransmission" "$T/screen"; fi
+check "ladder: an IPv6 SDP address in brackets" "audio \[2001:db8::1\]:6004 PCMU,PCMA"
+# The diff mark in a column of its own: the time keeps its first digit.
+keys g Space
+check "the diff mark has its own column" "^\*22:13:20\.000000 1 "
+keys m
+check "per-host view: labels whole where the columns have room" "│─+ INVITE \(SDP\) \(retr\) ─+>│"
+grep -qE "│ audio 192\.0\.2\.10:6000 PCMU,PCMA +│" "$T/screen" && ok "per-host view: SDP summaries whole where the columns have room" ||
+	bad "per-host view: SDP summaries whole where the columns have room" "$T/screen"
+keys Q
+wait_exit
+start 80 24 -r "$T/ladder.pcap"
+wait_for "Calls: 3/3" >/dev/null
+keys Space Space Space Enter
+wait_for "Call flow of 3 calls" >/dev/null
+keys p
+check "80 columns: addresses cut at a dot, keeping their end" "^ +# +192\.0\.2\.10:5060 +…0\.2\.20:5060 +…0\.2\.20:5070 *$"
+keys l l l l l l
+# Scrolled sideways: the lifelines move, the time and call columns stay.
+check "80 columns, scrolled sideways: the time and call columns stay" "^ 22:13:23\.000000 1 │─ ! INVITE \(SDP\) ─>│"
+grep -q "192\.0\.2\.10:5060" "$T/screen" && bad "80 columns, scrolled sideways: the first lifeline went" "$T/screen" ||
+	ok "80 columns, scrolled sideways: the first lifeline went"
+keys Q
+wait_exit
+# t m S kept from one ladder to the next.
+start 120 40 -r "$T/ladder.pcap"
+wait_for "Calls: 3/3" >/dev/null
+keys Enter
+wait_for "Call flow 1 " >/dev/null
+keys t
+wait_for "time: since previous" >/dev/null
+keys m
+wait_for "one column per host" >/dev/null
+keys S
+wait_for "SDP summaries hidden" >/dev/null
+keys q j Enter
+check "t m S kept: the next call's ladder opens" "Call flow 2 "
+grep -qE "^ +\+1\.000000 " "$T/screen" && ok "t kept: time since the previous message" ||
+	bad "t kept: time since the previous message" "$T/screen"
+grep -qE "^ +192\.0\.2\.11 +192\.0\.2\.20 +192\.0\.2\.31 *$" "$T/screen" && ok "m kept: one column per host" ||
+	bad "m kept: one column per host" "$T/screen"
+grep -q "audio " "$T/screen" && bad "S kept: no SDP summaries" "$T/screen" || ok "S kept: no SDP summaries"
+keys Q
+wait_exit
+# Diff: a changed line pairs with its counterpart, only what differs in reverse.
+start 160 40 -r "$T/ladder.pcap"
+wait_for "Calls: 3/3" >/dev/null
+keys Enter
+wait_for "Call flow 1 " >/dev/null
+keys Space j j j d
+check "diff: the changed Via lines side by side" "^-Via: .*branch=z9hG4bK0a +. ?\+Via: .*branch=z9hG4bK0b *$"
+tm capture-pane -e -p -t ui >"$T/screen_e"
+grep -qP '\x1b\[0m(\x1b\[[0-689;]*m)*Via: SIP/2\.0/UDP 192\.0\.2\.1:5099;branch=z9hG4bK0\x1b\[[0-9;]*7[0-9;]*m(\x1b\[[0-9;]*m)*a' "$T/screen_e" &&
+	grep -qP ';branch=z9hG4bK0\x1b\[[0-9;]*7[0-9;]*m(\x1b\[[0-9;]*m)*b' "$T/screen_e" &&
+	ok "diff: the differing part highlighted (reverse), the common part not" ||
+	bad "diff: the differing part highlighted (reverse), the common part not" "$T/screen_e"
+keys Q
+wait_exit
+# --rtp: an RTP band is selected with j k like an arrow; Enter shows the stream.
+start 160 30 -r "$S/rtp_oneway.pcap" --rtp
+wait_for "Calls: 1/1" >/dev/null
+keys Enter
+wait_for "RTP PCMA/8000 236 pkts" >/dev/null
+keys j j j j j
+tm capture-pane -e -p -t ui >"$T/screen_e"
+grep "RTP PCMA/8000 236 pkts" "$T/screen_e" | grep -qP '\x1b\[[0-9;]*7[0-9;]*m' &&
+	ok "--rtp: j moves from the ACK onto the RTP band (highlighted)" ||
+	bad "--rtp: j moves from the ACK onto the RTP band (highlighted)" "$T/screen_e"
+check "--rtp: the pane shows the selected band's stream" "RTP stream  127\.0\.0\.1:26200 -> 127\.0\.0\.1:16200  call 1"
+keys Enter
+check "--rtp: Enter on a band shows the stream" "^RTP stream  127\.0\.0\.1:26200 -> 127\.0\.0\.1:16200  call 1"
+ssrc=$("$BIN" rtp -r "$S/rtp_oneway.pcap" --format csv | sed -n 2p | cut -d, -f4)
+grep -q "^SSRC: $ssrc$" "$T/screen" && grep -q "^Codec: PCMA/8000 (payload type 8" "$T/screen" &&
+	grep -q "^Packets: 236 " "$T/screen" && grep -q "^Lost: 0 of 236 expected" "$T/screen" &&
+	grep -q "^Jitter: mean 0.490 ms" "$T/screen" && grep -q "^MOS: 4.40" "$T/screen" &&
+	grep -q "^Problems: one-way" "$T/screen" &&
+	ok "--rtp: the stream's SSRC, codec, packets, loss, jitter, MOS, problems (as 'sipscope rtp')" ||
+	bad "--rtp: the stream's SSRC, codec, packets, loss, jitter, MOS, problems (as 'sipscope rtp')" "$T/screen"
+keys q k
+tm capture-pane -e -p -t ui >"$T/screen_e"
+grep -E "─ ACK ─" "$T/screen_e" | grep -qP '\x1b\[[0-9;]*7[0-9;]*m' && ok "--rtp: q back, k from the band to the ACK" ||
+	bad "--rtp: q back, k from the band to the ACK" "$T/screen_e"
+keys Q
+wait_exit
+# The message view: lines from column 0, a cut line ends in '>'.
+start 80 24 -r "$T/ladder.pcap"
+wait_for "Calls: 3/3" >/dev/null
+keys Enter Enter
+check "message view: lines from column 0" "^INVITE sip:bob0@example.com SIP/2.0"
+grep "^Frame 1 " "$T/screen" | awk 'length($0) == 80 && /[^>]>$/ { f = 1 } END { exit !f }' && ok "message view: a cut line ends in '>' in the last column" ||
+	bad "message view: a cut line ends in '>' in the last column" "$T/screen"
+grep -qE "^Via: .*[^>]$" "$T/screen" && ok "message view: a whole line has no '>'" || bad "message view: a whole line has no '>'" "$T/screen"
+keys l
+check "message view: l scrolls sideways" "^ 2023-11-14 22:13:20"
+keys Q
+wait_exit
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

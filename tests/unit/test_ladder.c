@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "sipscope/ladder.h"
+#include "sipscope/sip.h"
 #include "fixture.h"
 
 /* Line `line` of the ladder as plain UTF-8 text (trailing blanks kept). */
@@ -501,6 +502,96 @@ static void test_rtp_band_in_ascii(void **state)
 	unload(&ld);
 }
 
+/* The summary of an SDP with connection address conn. */
+static const char *summary_of(const char *conn, const char *ip)
+{
+	static char out[256];
+	char body[256], msg[1024];
+	int bl = snprintf(body, sizeof body,
+	                  "v=0\r\no=- 1 1 IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\n"
+	                  "m=audio 6000 RTP/AVP 0\r\n", ip, conn, ip, conn);
+	int ml = snprintf(msg, sizeof msg,
+	                  "INVITE sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+	                  "From: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>\r\nCall-ID: x\r\n"
+	                  "CSeq: 1 INVITE\r\nContent-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
+	                  bl, body);
+	struct sip_header hdrs[32];
+	struct sip_msg m;
+	assert_true(sip_parse(msg, (size_t)ml, SIP_PARSE_DATAGRAM, &m, hdrs, 32) > 0);
+	assert_true(ladder_sdp_summary(&m, out, sizeof out) > 0);
+	return out;
+}
+
+static void test_sdp_summary_brackets_an_ipv6_address(void **state)
+{
+	(void)state;
+	assert_string_equal(summary_of("2001:db8::1", "IP6"), "audio [2001:db8::1]:6000 0");
+	assert_string_equal(summary_of("192.0.2.1", "IP4"), "audio 192.0.2.1:6000 0");
+}
+
+static void test_no_sdp_line_under_a_retransmission(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load(&ld, "samples/lossy_udp.pcap", 0);
+	size_t retr_sdp = 0;
+	for (uint32_t c = 1; c <= track_call_count(ld.t); c++) {
+		if (track_call(ld.t, c - 1)->root)
+			continue;
+		struct ladder *l = build(&ld, c, NULL);
+		for (size_t line = 0; line < ladder_lines(l); line++) {
+			size_t m;
+			if (ladder_line_kind(l, line, &m) != LADDER_LINE_SDP)
+				continue;
+			const struct store_msg *r = store_msg_at(ld.s, ladder_msg(l, m));
+			assert_false(r->flags & STORE_MSG_RETRANS);
+		}
+		struct ladder_cell *cells = calloc(ladder_width(l), sizeof *cells);
+		for (size_t i = 0; i < ladder_msg_count(l); i++) {
+			const struct store_msg *r = store_msg_at(ld.s, ladder_msg(l, i));
+			if ((r->flags & STORE_MSG_RETRANS) &&
+			    strstr(line_text(l, ladder_msg_line(l, i), cells), "(SDP)"))
+				retr_sdp++; /* still labelled as carrying SDP */
+		}
+		free(cells);
+		ladder_free(l);
+	}
+	assert_true(retr_sdp > 0); /* the sample has retransmitted offers or answers */
+	unload(&ld);
+}
+
+static void test_several_calls_get_a_call_column(void **state)
+{
+	(void)state;
+	struct loaded ld;
+	load(&ld, "samples/proxy_rr_udp.pcap", 0);
+	struct ladder *one = build(&ld, 1, NULL);
+	assert_int_equal(ladder_fixed_cols(one), LADDER_TIME_COLS + 1);
+	uint32_t calls[] = { 1, 2, 3 };
+	struct ladder *l = ladder_build(ld.s, ld.t, calls, 3, NULL);
+	assert_non_null(l);
+	assert_int_equal(ladder_fixed_cols(l), LADDER_TIME_COLS + 1 + 2);
+	struct ladder_cell *cells = calloc(ladder_width(l), sizeof *cells);
+	size_t seen[4] = { 0 };
+	for (size_t i = 0; i < ladder_msg_count(l); i++) {
+		uint32_t call = ladder_msg_call(l, i);
+		assert_true(call >= 1 && call <= 3);
+		seen[call]++;
+		ladder_draw(l, ladder_msg_line(l, i), cells);
+		const struct ladder_cell *tag = &cells[LADDER_TIME_COLS + 1];
+		assert_int_equal(tag->ch[0], '0' + (int)call);
+		assert_int_equal(tag->style, LADDER_S_CALL);
+		assert_int_equal(tag->color, ladder_call_color(l, call));
+	}
+	assert_true(seen[1] && seen[2] && seen[3]);
+	assert_int_not_equal(ladder_call_color(l, 1), ladder_call_color(l, 2));
+	assert_int_equal(ladder_call_color(l, 9), 0);
+	free(cells);
+	ladder_free(l);
+	ladder_free(one);
+	unload(&ld);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -524,6 +615,9 @@ int main(void)
 		cmocka_unit_test(test_rtp_loss_names_its_percentage),
 		cmocka_unit_test(test_no_media_no_streams_same_lines),
 		cmocka_unit_test(test_rtp_band_in_ascii),
+		cmocka_unit_test(test_sdp_summary_brackets_an_ipv6_address),
+		cmocka_unit_test(test_no_sdp_line_under_a_retransmission),
+		cmocka_unit_test(test_several_calls_get_a_call_column),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
