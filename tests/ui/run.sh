@@ -323,7 +323,9 @@ if [ "$(id -u)" = 0 ] && ip netns add "$NS" 2>/dev/null; then
 	if wait_for "live on ssv0"; then
 		ip netns exec "$NS" ip link del ssv0
 		check "interface removed: the title says the capture stopped" "capture on ssv0 stopped"
-		pid=$(pgrep -n -x "$(basename "$BIN")")
+		# The viewer of this pane (a child of its shell), not any sipscope on
+		# the machine: another test run may have one going.
+		pid=$(pgrep -n -x -P "$(tm display-message -p -t ui '#{pane_pid}')" "$(basename "$BIN")")
 		t1=$(awk '{print $14 + $15}' /proc/$pid/stat 2>/dev/null)
 		sleep 1
 		t2=$(awk '{print $14 + $15}' /proc/$pid/stat 2>/dev/null)
