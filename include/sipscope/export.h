@@ -25,7 +25,9 @@ const char *export_transport_name(uint8_t t);
  * second, both rounded half up, as every surface prints them; "" when
  * the call has none. */
 void export_call_setup(char *buf, size_t n, const struct call_info *c);
-void export_call_duration(char *buf, size_t n, const struct call_info *c);
+/* Dur as the tables show it (tenths of a second); a call in progress runs
+ * to now_us (track_call_duration_us). */
+void export_call_duration(char *buf, size_t n, const struct call_info *c, int64_t now_us);
 
 /* "Frame N  YYYY-MM-DD HH:MM:SS.uuuuuu  src -> dst  UDP  L bytes" for store
  * message idx, the first line of a message wherever it is shown. */

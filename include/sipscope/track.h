@@ -145,6 +145,12 @@ uint32_t track_prev_in_call(const struct tracker *t, size_t idx);
 /* The call (1-based id) a leg (1-based id) is shown as: itself or its root. */
 uint32_t track_call_root(const struct tracker *t, uint32_t call);
 const char *track_state_name(enum call_state s);
+/* Talk time of a call leg, microseconds: its 2xx to its BYE.  A call
+ * still in progress (answered, no BYE) runs to now_us (the capture's last
+ * message, or the clock of a live capture) when that is later than its
+ * own last message: what every surface shows as Dur / duration_s.  -1
+ * when it was never answered. */
+int64_t track_call_duration_us(const struct call_info *c, int64_t now_us);
 
 /* What a call's legs add up to: the root leg and every leg merged in. */
 struct call_totals {

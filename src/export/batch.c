@@ -338,13 +338,20 @@ static double call_setup_ms(const struct call_info *c)
 	return c->final_us ? (double)(c->final_us - c->start_us) / 1000.0 : -1;
 }
 
-/* Talk time (2xx to BYE, or to the last message), s; -1 when unanswered. */
-static double call_duration_s(const struct call_info *c)
+/* The capture's last message: where a call still in progress has got to
+ * (track_call_duration_us()), as the viewer counts it. */
+static int64_t capture_now_us(struct store *s)
 {
-	if (!c->answer_us)
-		return -1;
-	int64_t end = c->bye_us ? c->bye_us : c->end_us;
-	return (double)(end - c->answer_us) / 1e6;
+	size_t n = store_msg_count(s);
+	const struct store_msg *r = n ? store_msg_at(s, n - 1) : NULL;
+	return r ? r->ts_us : 0;
+}
+
+/* Talk time (2xx to BYE, or so far), s; -1 when unanswered. */
+static double call_duration_s(const struct call_info *c, int64_t now_us)
+{
+	int64_t d = track_call_duration_us(c, now_us);
+	return d < 0 ? -1 : (double)d / 1e6;
 }
 
 /* A call as listed: its first leg, plus what its other legs add. */
@@ -418,7 +425,7 @@ static void call_json(FILE *out, struct store *s, const struct tracker *t,
 	        (int)(sum.start_us % 1000000), sum.end_us / 1000000, (int)(sum.end_us % 1000000));
 	fprintf(out, ",\"messages\":%" PRIu32 ",\"legs\":%" PRIu32 ",\"dialogs\":%" PRIu32,
 	        sum.nmsgs, sum.nlegs, sum.ndialogs);
-	double setup = call_setup_ms(c), dur = call_duration_s(c);
+	double setup = call_setup_ms(c), dur = call_duration_s(c, capture_now_us(s));
 	fputs(",\"ring_ms\":", out);
 	if (c->ring_us)
 		fprintf(out, "%.3f", (double)(c->ring_us - c->start_us) / 1000.0);
@@ -462,10 +469,11 @@ void export_call_setup(char *buf, size_t n, const struct call_info *c)
 		buf[0] = '\0';
 }
 
-void export_call_duration(char *buf, size_t n, const struct call_info *c)
+void export_call_duration(char *buf, size_t n, const struct call_info *c, int64_t now_us)
 {
-	if (c->answer_us) {
-		long long tenths = ((c->bye_us ? c->bye_us : c->end_us) - c->answer_us + 50000) / 100000;
+	int64_t d = track_call_duration_us(c, now_us);
+	if (d >= 0) {
+		long long tenths = (d + 50000) / 100000;
 		snprintf(buf, n, "%lld.%lld", tenths / 10, tenths % 10);
 	} else if (n) {
 		buf[0] = '\0';
@@ -481,7 +489,7 @@ static void call_row(FILE *out, struct store *s, const struct tracker *t,
 	char ts[48], setup[32] = "", dur[32] = "", status[16] = "";
 	fmt_time(ts, sizeof ts, sum.start_us);
 	export_call_setup(setup, sizeof setup, c);
-	export_call_duration(dur, sizeof dur, c);
+	export_call_duration(dur, sizeof dur, c, capture_now_us(s));
 	if (c->final_status)
 		snprintf(status, sizeof status, "%u", c->final_status);
 	const char *mn = sip_method_name((enum sip_method)c->method);

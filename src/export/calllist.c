@@ -661,12 +661,7 @@ static int cmp_sv(struct sv a, struct sv b)
  * it was never answered. */
 static int64_t call_duration_us(const struct calllist *cl, const struct call_info *c)
 {
-	if (!c->answer_us)
-		return -1;
-	int64_t end = c->bye_us ? c->bye_us : c->end_us;
-	if (!c->bye_us && c->state == CALL_STATE_IN_CALL && cl->now_us > end)
-		end = cl->now_us;
-	return end > c->answer_us ? end - c->answer_us : 0;
+	return track_call_duration_us(c, cl->now_us);
 }
 
 static int64_t num_key(struct calllist *cl, uint32_t call, enum calllist_col col)

@@ -86,7 +86,7 @@ static const char db_schema[] =
 	"  end          REAL,\n"
 	"  ring_ms      REAL,            -- initial request to 180/183\n"
 	"  setup_ms     REAL,            -- initial request to its final response\n"
-	"  duration_s   REAL,            -- 2xx to BYE (or to the last message)\n"
+	"  duration_s   REAL,            -- 2xx to BYE (in progress: to the capture's last message)\n"
 	"  messages     INTEGER,         -- messages of the leg\n"
 	"  dialogs      INTEGER,\n"
 	"  first_msg    INTEGER REFERENCES messages(id),\n"
@@ -1008,7 +1008,9 @@ static long update_orphans(struct db_writer *w, struct store *s)
 
 /* ---- calls, dialogs, transactions -------------------------------------- */
 
-static uint64_t call_hash(const struct call_info *c)
+/* A call in progress changes with the capture's clock too (its
+ * duration_s runs to now_us): it is written again at each sync. */
+static uint64_t call_hash(const struct call_info *c, int64_t now_us)
 {
 	uint64_t h = hmap_mix(c->call_id, (uint64_t)c->from << 32 | c->to);
 	h = hmap_mix(h, (uint64_t)c->method << 24 | (uint64_t)c->state << 16 | c->final_status);
@@ -1020,6 +1022,7 @@ static uint64_t call_hash(const struct call_info *c)
 	h = hmap_mix(h, (uint64_t)c->ring_us);
 	h = hmap_mix(h, (uint64_t)c->answer_us);
 	h = hmap_mix(h, (uint64_t)c->bye_us);
+	h = hmap_mix(h, (uint64_t)track_call_duration_us(c, now_us));
 	return hmap_mix(h, (uint64_t)c->final_us);
 }
 
@@ -1055,7 +1058,8 @@ static int changed(struct hashes *hs, size_t i, uint64_t h, int *oom)
 	return 1;
 }
 
-static int write_call(struct db_writer *w, struct store *s, uint32_t id, const struct call_info *c)
+static int write_call(struct db_writer *w, struct store *s, uint32_t id, const struct call_info *c,
+                      int64_t now_us)
 {
 	sqlite3_stmt *st = w->put_call;
 	sqlite3_bind_int64(st, 1, w->call_base + id);
@@ -1073,8 +1077,9 @@ static int write_call(struct db_writer *w, struct store *s, uint32_t id, const s
 	bind_time(st, 10, c->end_us);
 	bind_ms(st, 11, c->start_us, c->ring_us);
 	bind_ms(st, 12, c->start_us, c->final_us);
-	if (c->answer_us)
-		sqlite3_bind_double(st, 13, (double)((c->bye_us ? c->bye_us : c->end_us) - c->answer_us) / 1e6);
+	int64_t dur = track_call_duration_us(c, now_us);
+	if (dur >= 0)
+		sqlite3_bind_double(st, 13, (double)dur / 1e6);
 	else
 		sqlite3_bind_null(st, 13);
 	sqlite3_bind_int64(st, 14, c->nmsgs);
@@ -1121,10 +1126,14 @@ static int write_txn(struct db_writer *w, struct store *s, uint32_t id, const st
 static int write_tracked(struct db_writer *w, struct store *s, const struct tracker *t)
 {
 	int oom = 0;
-	size_t n = track_call_count(t);
+	size_t n = store_msg_count(s);
+	const struct store_msg *last = n ? store_msg_at(s, n - 1) : NULL;
+	int64_t now_us = last ? last->ts_us : 0; /* as 'calls' counts a call in progress */
+	n = track_call_count(t);
 	for (size_t i = 0; i < n; i++) {
 		const struct call_info *c = track_call(t, i);
-		if (changed(&w->calls, i, call_hash(c), &oom) && write_call(w, s, (uint32_t)i + 1, c) < 0)
+		if (changed(&w->calls, i, call_hash(c, now_us), &oom) &&
+		    write_call(w, s, (uint32_t)i + 1, c, now_us) < 0)
 			return -1;
 	}
 	n = track_dialog_count(t);

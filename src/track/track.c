@@ -663,6 +663,16 @@ void track_input_set_bytes(struct track_input *in, const char *bytes, size_t len
 	in->h_bytes = hmap_mix(h, w) | 1; /* never 0: 0 means unset */
 }
 
+int64_t track_call_duration_us(const struct call_info *c, int64_t now_us)
+{
+	if (!c->answer_us)
+		return -1;
+	int64_t end = c->bye_us ? c->bye_us : c->end_us;
+	if (!c->bye_us && c->state == CALL_STATE_IN_CALL && now_us > end)
+		end = now_us;
+	return end > c->answer_us ? end - c->answer_us : 0;
+}
+
 void track_call_totals(const struct tracker *t, uint32_t call, struct call_totals *out)
 {
 	const struct call_info *c = track_call(t, call - 1);

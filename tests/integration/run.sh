@@ -614,5 +614,19 @@ grep -qE "^ +# +192\.0\.2\.10:5060 +…0\.2\.20:5060 +…0\.2\.20:5070 +192\.0\.
 	ok "flow --width 150: addresses cut keeping their end, or without a port no other column needs" ||
 	bad "flow --width 150: addresses cut keeping their end, or without a port no other column needs" "$T/out"
 
+# --- issue 18: one duration everywhere ---
+# A capture that ends during call 1 (answered, no BYE; call 2 five seconds
+# later): its duration runs to the capture's last message in the table,
+# JSON and sqlite alike, as the viewer's Dur does.
+python3 "$ROOT/tests/integration/pcap_trickle.py" "$S/basic_udp.pcap" 0 /dev/null "$T/junk" 1-5 6-10+5 >"$T/inprog.pcap"
+d_csv=$("$BIN" calls -r "$T/inprog.pcap" --format csv 2>"$T/err" | awk -F, '$1 == 1 { print $11 }')
+d_json=$("$BIN" calls -r "$T/inprog.pcap" --format json 2>>"$T/err" | python3 -c 'import json,sys; print([json.loads(l) for l in sys.stdin][0]["duration_s"])')
+rm -f "$T/inprog.db"
+"$BIN" db -r "$T/inprog.pcap" -o "$T/inprog.db" >/dev/null 2>>"$T/err"
+d_db=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select duration_s from calls where call_id like \"1-%\"").fetchone()[0])' "$T/inprog.db" 2>>"$T/err")
+[ "$d_csv" = 5.3 ] && [ "$d_json" = 5.251497 ] && [ "$d_db" = 5.251497 ] &&
+	ok "a call in progress at the capture's end: the same duration in CSV, JSON and sqlite (5.3 s)" ||
+	bad "a call in progress at the capture's end: the same duration in CSV, JSON and sqlite ($d_csv, $d_json, $d_db)" "$T/err"
+
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
