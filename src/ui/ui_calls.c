@@ -344,7 +344,9 @@ static void search_next(struct ui *ui, struct calls_view *cv, int dir)
 	}
 	int64_t last = mono_us();
 	for (size_t step = 1; step <= n; step++) {
-		if (!(step & 63) && !work_tick(ui, &last, "searching", step, n)) {
+		/* Every call: one call's messages under a bad regex can take
+		 * long (work_tick itself speaks at most every 100 ms). */
+		if (!work_tick(ui, &last, "searching", step, n)) {
 			ui_message(ui, "search cancelled");
 			return;
 		}
