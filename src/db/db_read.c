@@ -6,7 +6,7 @@
 
 #include "db_int.h"
 
-/* The reasons ingest gives messages whose bytes were cut (src/track/ingest.c):
+/* The reasons ingest gives messages whose bytes were cut (src/ingest/ingest.c):
  * re-parsing the stored bytes cannot tell, so the `cut` column restores them. */
 static const char cut_snaplen[] = "cut short by the capture (snaplen)";
 static const char cut_tcpgap[] = "incomplete: TCP bytes missing (segment lost or cut by snaplen)";
