@@ -7,7 +7,7 @@
  * id: their state moves as messages arrive).  The database is in WAL mode
  * with synchronous=NORMAL, so a process killed at any moment leaves a
  * consistent database holding every committed sync whole.  The schema is
- * described at the top of src/store/db.c (and in the manual).
+ * described at the top of src/db/db_schema.c (and in the manual).
  *
  * Ids in the database are the tracker's and store's 1-based ids (message
  * id = store index + 1) for the first capture written to a database; a

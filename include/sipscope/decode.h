@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sipscope/store.h"
+#include "sipscope/endpoint.h"
 
 enum decode_status {
 	DECODE_OK = 0,

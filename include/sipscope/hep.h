@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sipscope/store.h"
+#include "sipscope/endpoint.h"
 
 #define HEP_DEFAULT_ID 2001u  /* capture agent id when --hep-id is not given */
 #define HEP_MAX_PACKET 65535u /* a HEP3 length field holds no more */

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sipscope/endpoint.h"
 #include "sipscope/sv.h"
 
 #define STORE_LOC_SPOOL 0xffffu /* loc_src value for spooled bytes */
@@ -29,12 +30,6 @@ enum store_transport {
 #define STORE_MSG_RETRANS 0x02
 #define STORE_MSG_SNAPCUT 0x04 /* capture cut the packet (caplen < len) */
 #define STORE_MSG_TCPGAP 0x08  /* TCP bytes missing inside it (lost or cut) */
-
-struct store_endpoint {
-	uint8_t family; /* 4 or 6 */
-	uint8_t addr[16];
-	uint16_t port;
-};
 
 /* One SIP message.  Ids (txn, dialog, call, strings, endpoints) are 1-based;
  * 0 means none. */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "sipscope/hmap.h"
+#include "sipscope/sv.h"
 #include "sipscope/tcp.h"
 #include "sipscope/vec.h"
 

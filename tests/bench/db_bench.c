@@ -1,4 +1,4 @@
-/* db_bench.c - writing a capture into an sqlite3 database (src/store/db.c):
+/* db_bench.c - writing a capture into an sqlite3 database (src/db/):
  * how fast, and (with -n) the incremental writer the crash test kills.
  *
  *   db_bench [-r RUNS] FILE.pcap OUT.db

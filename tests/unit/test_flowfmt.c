@@ -498,7 +498,7 @@ static void test_format_names(void **state)
 	assert_int_equal(flow_format_parse("", &f), -1);
 }
 
-/* What `sipscope flow` prints (src/cli/main.c print_flows): the titles,
+/* What `sipscope flow` prints (src/cli/cmd_flow.c print_flows): the titles,
  * then the ladder; each call alone and several calls together. */
 static void test_text_is_what_flow_prints(void **state)
 {

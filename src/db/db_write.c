@@ -1,56 +1,15 @@
-/* db.c - the sqlite3 sink and source: calls, dialogs, transactions and
- * every SIP message (bytes included) in one database file.
- *
- * Schema (DB_SCHEMA_VERSION 2, PRAGMA user_version; PRAGMA application_id
- * is 0x53495053, "SIPS").  Times are seconds since the epoch as REAL
- * (microsecond precision) and, where exactness matters, microseconds as
- * INTEGER.  Ids are 1-based; NULL means none.  Column REFERENCES document
- * the links; they are not enforced (PRAGMA foreign_keys stays off: the
- * writer is the only writer and keeps them whole, one transaction per
- * sync).
- *
- *   captures      one row per capture source written (file or interface)
- *   calls         one row per call leg, as `sipscope calls` numbers them;
- *                 the legs a B2BUA correlates point at their root call
- *                 (`root`), and the view call_list adds them up per call
- *   dialogs       RFC 3261 12 dialogs
- *   transactions  RFC 3261 17 transactions, one per hop
- *   messages      a view, one row per SIP message: index fields, the
- *                 hop's addresses, the ids it was tracked under, and its
- *                 bytes exactly as captured (`raw`, a BLOB); it joins
- *   message_rows  every column of messages but raw, and
- *   message_raw   the bytes (id, raw), apart so that the rows the indexes
- *                 are built from stay narrow
- *   media         the m= lines of every SDP offer/answer
- *   findings      what `sipscope check` found: one row per finding, on the
- *                 message that shows it (rule, severity, RFC section, text)
- *   streams       the RTP streams (--rtp): figures and problems per stream
- *
- * Indexes (the usual questions: by call, by Call-ID, by time, by address):
- * calls(call_id), calls(state), calls(start), calls(root), dialogs(call),
- * transactions(call), transactions(method, final_status), media(call),
- * message_rows(time), message_rows(call), message_rows(src_ip),
- * message_rows(dst_ip), findings(call), findings(rule), streams(call).  A Call-ID's messages are found through its leg:
- * messages.call = (SELECT id FROM calls WHERE call_id = ?) (a twelfth
- * index on messages' own call_id cost about 7% of the write).
- *
- * Schema 1 (older sipscope) had one messages table with raw: db_load reads
- * it; db_open refuses to append to it.
- *
- * The text is kept verbatim in the manual (man/sipscope.1). */
+/* db_write.c - the sqlite3 sink: db_open() creates the schema (db_schema.c)
+ * and db_sync() writes what the store and the tracker hold, the messages
+ * prepared on a second thread. */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
 #include <sys/time.h>
-#include <unistd.h>
 
-#include <sqlite3.h>
-
-#include "sipscope/db.h"
+#include "db_int.h"
 #include "sipscope/hmap.h"
 #include "sipscope/sdp.h"
 #include "sipscope/sip.h"
@@ -60,195 +19,9 @@
 #define SIPSCOPE_VERSION "0.0.0"
 #endif
 
-#define DB_APPLICATION_ID 0x53495053
-#define DB_MAX_HEADERS 128
-
-static const char db_schema[] =
-	"CREATE TABLE IF NOT EXISTS captures (\n"
-	"  id          INTEGER PRIMARY KEY,\n"
-	"  source      TEXT NOT NULL,   -- capture file name, or interface\n"
-	"  started     REAL,            -- when the capture began (s since the epoch)\n"
-	"  started_us  INTEGER,\n"
-	"  written     REAL,            -- when sipscope began writing it (wall clock)\n"
-	"  version     TEXT             -- sipscope version that wrote it\n"
-	");\n"
-	"CREATE TABLE IF NOT EXISTS calls (\n"
-	"  id           INTEGER PRIMARY KEY,             -- call leg\n"
-	"  root         INTEGER REFERENCES calls(id),    -- B2BUA leg: the call it is listed under\n"
-	"  call_id      TEXT,\n"
-	"  from_uri     TEXT,            -- From/To URIs of the first message\n"
-	"  to_uri       TEXT,\n"
-	"  method       TEXT,            -- of the first request: INVITE, REGISTER, ...\n"
-	"  state        TEXT,            -- pending setup ringing in_call completed cancelled\n"
-	"                                -- busy rejected diverted failed\n"
-	"  final_status INTEGER,         -- final response to the initial transaction\n"
-	"  start        REAL,            -- first and last message of the leg\n"
-	"  end          REAL,\n"
-	"  ring_ms      REAL,            -- initial request to 180/183\n"
-	"  setup_ms     REAL,            -- initial request to its final response\n"
-	"  duration_s   REAL,            -- 2xx to BYE (in progress: to the capture's last message)\n"
-	"  messages     INTEGER,         -- messages of the leg\n"
-	"  dialogs      INTEGER,\n"
-	"  first_msg    INTEGER REFERENCES messages(id),\n"
-	"  last_msg     INTEGER REFERENCES messages(id),\n"
-	"  first_txn    INTEGER REFERENCES transactions(id)\n"
-	");\n"
-	"CREATE TABLE IF NOT EXISTS dialogs (\n"
-	"  id          INTEGER PRIMARY KEY,\n"
-	"  call        INTEGER REFERENCES calls(id),\n"
-	"  state       TEXT,             -- early, confirmed, terminated\n"
-	"  method      TEXT,             -- of the request that created it\n"
-	"  first_msg   INTEGER REFERENCES messages(id),\n"
-	"  txn         INTEGER REFERENCES transactions(id)\n"
-	");\n"
-	"CREATE TABLE IF NOT EXISTS transactions (\n"
-	"  id           INTEGER PRIMARY KEY,\n"
-	"  call         INTEGER REFERENCES calls(id),\n"
-	"  method       TEXT,\n"
-	"  first_msg    INTEGER REFERENCES messages(id),  -- the request\n"
-	"  prov_msg     INTEGER REFERENCES messages(id),  -- first 1xx above 100\n"
-	"  final_msg    INTEGER REFERENCES messages(id),  -- first final response\n"
-	"  final_status INTEGER,\n"
-	"  dialog       INTEGER REFERENCES dialogs(id),\n"
-	"  cancels      INTEGER REFERENCES transactions(id),  -- a CANCEL: its INVITE\n"
-	"  origin       INTEGER REFERENCES transactions(id),  -- same request, first hop\n"
-	"  seen         INTEGER          -- distinct messages (retransmissions apart)\n"
-	");\n"
-	"CREATE TABLE IF NOT EXISTS message_rows (\n"
-	"  id          INTEGER PRIMARY KEY,  -- capture order\n"
-	"  capture     INTEGER REFERENCES captures(id),\n"
-	"  frame       INTEGER,          -- frame that completed it (1-based)\n"
-	"  time        REAL,             -- s since the epoch\n"
-	"  time_us     INTEGER,          -- the same in microseconds\n"
-	"  src         TEXT,             -- 'ip:port', '[ip6]:port'\n"
-	"  src_ip      TEXT,\n"
-	"  src_port    INTEGER,\n"
-	"  dst         TEXT,\n"
-	"  dst_ip      TEXT,\n"
-	"  dst_port    INTEGER,\n"
-	"  transport   TEXT,             -- UDP TCP TLS WS WSS SCTP\n"
-	"  capture_id  INTEGER,          -- HEP capture agent id, NULL when not HEP\n"
-	"  method      TEXT,             -- requests\n"
-	"  status      INTEGER,          -- responses\n"
-	"  call_id     TEXT,\n"
-	"  cseq        INTEGER,\n"
-	"  cseq_method TEXT,\n"
-	"  from_tag    TEXT,\n"
-	"  to_tag      TEXT,\n"
-	"  branch      TEXT,             -- top Via branch\n"
-	"  retrans     INTEGER,          -- 1: repeats an earlier message of its transaction\n"
-	"  cut         TEXT,             -- 'snaplen', 'tcp-gap': bytes missing\n"
-	"  malformed   TEXT,             -- why it failed to parse, or NULL\n"
-	"  txn         INTEGER REFERENCES transactions(id),\n"
-	"  dialog      INTEGER REFERENCES dialogs(id),\n"
-	"  call        INTEGER REFERENCES calls(id),     -- the leg\n"
-	"  request     INTEGER REFERENCES messages(id),  -- responses: the request answered\n"
-	"  length      INTEGER\n"
-	");\n"
-	"CREATE TABLE IF NOT EXISTS message_raw (\n"
-	"  id          INTEGER PRIMARY KEY REFERENCES message_rows(id),\n"
-	"  raw         BLOB              -- the message bytes, untouched\n"
-	");\n"
-	"CREATE VIEW IF NOT EXISTS messages AS\n"
-	"  SELECT m.*, r.raw FROM message_rows m LEFT JOIN message_raw r ON r.id = m.id;\n"
-	"CREATE TABLE IF NOT EXISTS media (\n"
-	"  id          INTEGER PRIMARY KEY,\n"
-	"  message     INTEGER REFERENCES messages(id),\n"
-	"  call        INTEGER REFERENCES calls(id),\n"
-	"  idx         INTEGER,          -- m= line, 0-based\n"
-	"  type        TEXT,             -- audio, video, image, application\n"
-	"  addr        TEXT,             -- c= address (media, else session level)\n"
-	"  port        INTEGER,\n"
-	"  proto       TEXT,             -- RTP/AVP, RTP/SAVP, udptl, ...\n"
-	"  dir         TEXT,             -- sendrecv sendonly recvonly inactive (or none)\n"
-	"  codecs      TEXT,             -- rtpmap names (or payload types), comma-separated\n"
-	"  candidates  INTEGER           -- ICE a=candidate lines\n"
-	");\n"
-	"CREATE TABLE IF NOT EXISTS findings (\n"
-	"  id          INTEGER PRIMARY KEY,\n"
-	"  capture     INTEGER REFERENCES captures(id),\n"
-	"  message     INTEGER REFERENCES messages(id),  -- the message that shows it\n"
-	"  call        INTEGER REFERENCES calls(id),     -- its leg\n"
-	"  rule        TEXT,             -- stable id: missing-header, ack-missing, ...\n"
-	"  severity    TEXT,             -- error warning info\n"
-	"  rfc         TEXT,             -- 'RFC 3261 13.3.1.4'\n"
-	"  text        TEXT              -- one sentence naming the header or value\n"
-	");\n"
-	"CREATE TABLE IF NOT EXISTS streams (\n"
-	"  id            INTEGER PRIMARY KEY,\n"
-	"  capture       INTEGER REFERENCES captures(id),\n"
-	"  call          INTEGER REFERENCES calls(id),   -- the leg whose SDP announced it, or NULL\n"
-	"  src           TEXT,           -- 'ip:port'\n"
-	"  dst           TEXT,\n"
-	"  ssrc          INTEGER,\n"
-	"  payload_type  INTEGER,\n"
-	"  codec         TEXT,           -- 'PCMA/8000'\n"
-	"  packets       INTEGER,\n"
-	"  lost          INTEGER,        -- RFC 3550 A.3 (negative with duplicates)\n"
-	"  max_delta_ms  REAL,\n"
-	"  jitter_ms_mean REAL,          -- RFC 3550 A.8\n"
-	"  jitter_ms_max REAL,\n"
-	"  mos           REAL,           -- E-model estimate; NULL for DTMF events\n"
-	"  problems      TEXT,           -- one-way,nat,codec,gap,after-bye,loss,unannounced\n"
-	"  start         REAL,\n"
-	"  end           REAL,\n"
-	"  dtmf          TEXT            -- RFC 4733 digits, in order\n"
-	");\n"
-	"CREATE VIEW IF NOT EXISTS call_list AS\n"
-	"  SELECT c.*,\n"
-	"         1 + (SELECT count(*) FROM calls l WHERE l.root = c.id) AS legs,\n"
-	"         c.messages + coalesce((SELECT sum(l.messages) FROM calls l WHERE l.root = c.id), 0)\n"
-	"           AS total_messages\n"
-	"  FROM calls c WHERE c.root IS NULL;\n";
-
-/* The indexes, for the usual questions: by call, by Call-ID, by time, by
- * address.  Apart from the tables, since a first bulk sync drops them and
- * builds them after the rows: sorting once is several times cheaper than
- * keeping them up to date row by row (even for time, whose keys come in
- * order: the index pages then compete with the rows for the page cache). */
-static const char db_indexes[] =
-	"CREATE INDEX IF NOT EXISTS calls_call_id ON calls(call_id);\n"
-	"CREATE INDEX IF NOT EXISTS calls_state ON calls(state);\n"
-	"CREATE INDEX IF NOT EXISTS calls_start ON calls(start);\n"
-	"CREATE INDEX IF NOT EXISTS calls_root ON calls(root);\n"
-	"CREATE INDEX IF NOT EXISTS dialogs_call ON dialogs(call);\n"
-	"CREATE INDEX IF NOT EXISTS transactions_call ON transactions(call);\n"
-	"CREATE INDEX IF NOT EXISTS transactions_method ON transactions(method, final_status);\n"
-	"CREATE INDEX IF NOT EXISTS media_call ON media(call);\n"
-	"CREATE INDEX IF NOT EXISTS messages_call ON message_rows(call);\n"
-	"CREATE INDEX IF NOT EXISTS messages_time ON message_rows(time);\n"
-	"CREATE INDEX IF NOT EXISTS messages_src_ip ON message_rows(src_ip);\n"
-	"CREATE INDEX IF NOT EXISTS messages_dst_ip ON message_rows(dst_ip);\n"
-	"CREATE INDEX IF NOT EXISTS findings_call ON findings(call);\n"
-	"CREATE INDEX IF NOT EXISTS findings_rule ON findings(rule);\n"
-	"CREATE INDEX IF NOT EXISTS streams_call ON streams(call);\n";
-static const char db_drop_indexes[] =
-	"DROP INDEX IF EXISTS calls_call_id;\n"
-	"DROP INDEX IF EXISTS calls_state;\n"
-	"DROP INDEX IF EXISTS calls_start;\n"
-	"DROP INDEX IF EXISTS calls_root;\n"
-	"DROP INDEX IF EXISTS dialogs_call;\n"
-	"DROP INDEX IF EXISTS transactions_call;\n"
-	"DROP INDEX IF EXISTS transactions_method;\n"
-	"DROP INDEX IF EXISTS media_call;\n"
-	"DROP INDEX IF EXISTS messages_call;\n"
-	"DROP INDEX IF EXISTS messages_time;\n"
-	"DROP INDEX IF EXISTS messages_src_ip;\n"
-	"DROP INDEX IF EXISTS messages_dst_ip;\n"
-	"DROP INDEX IF EXISTS findings_call;\n"
-	"DROP INDEX IF EXISTS findings_rule;\n"
-	"DROP INDEX IF EXISTS streams_call;\n";
-
 /* A first sync of at least this many messages into a database without
  * messages drops and rebuilds the indexes. */
 #define DB_BULK_MIN 20000
-
-static const char *const tp_names[] = { "UDP", "TCP", "TLS", "WS", "WSS", "SCTP" };
-
-/* The reasons ingest gives messages whose bytes were cut (src/track/ingest.c):
- * re-parsing the stored bytes cannot tell, so the `cut` column restores them. */
-static const char cut_snaplen[] = "cut short by the capture (snaplen)";
-static const char cut_tcpgap[] = "incomplete: TCP bytes missing (segment lost or cut by snaplen)";
 
 struct ep_text {
 	char ip[INET6_ADDRSTRLEN];
@@ -289,99 +62,6 @@ static void db_fail(struct db_writer *w, const char *what)
 	snprintf(w->err, sizeof w->err, "%s: %s", what, sqlite3_errmsg(w->db));
 }
 
-int db_is_database(const char *path)
-{
-	static const char magic[16] = "SQLite format 3";
-	char head[16];
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return 0;
-	size_t got = fread(head, 1, sizeof head, f);
-	fclose(f);
-	return got == sizeof head && memcmp(head, magic, sizeof magic) == 0;
-}
-
-/* 1 when path exists and holds bytes, 0 when absent or empty. */
-static int file_has_bytes(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return 0;
-	int c = getc(f);
-	fclose(f);
-	return c != EOF;
-}
-
-static int64_t query_int(sqlite3 *db, const char *sql, int64_t dflt)
-{
-	sqlite3_stmt *st;
-	int64_t v = dflt;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return dflt;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-/* Open path (created when create) and check it is ours, or empty. */
-static sqlite3 *open_checked(const char *path, int create, char *err, size_t n)
-{
-	if (file_has_bytes(path) && !db_is_database(path)) {
-		snprintf(err, n, "%s: not an sqlite3 database (it holds something else; name another file)",
-		         path);
-		return NULL;
-	}
-	if (!create && !file_has_bytes(path)) {
-		snprintf(err, n, "%s: %s", path, access(path, F_OK) ? strerror(errno) : "empty file");
-		return NULL;
-	}
-	sqlite3 *db = NULL;
-	/* One connection per writer or reader, used by one thread: no mutexes
-	 * (nor counting every allocation under one, when sqlite3 starts here). */
-	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	/* The smallest sorter run: 128 pages (8 MiB of 64 KiB pages). */
-	sqlite3_config(SQLITE_CONFIG_PMASZ, 128);
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
-		snprintf(err, n, "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
-		return NULL;
-	}
-	sqlite3_busy_timeout(db, 5000);
-	int64_t tables = query_int(db, "SELECT count(*) FROM sqlite_master", -1);
-	if (tables < 0) {
-		snprintf(err, n, "%s: cannot read: %s", path, sqlite3_errmsg(db));
-		sqlite3_close(db);
-		return NULL;
-	}
-	int64_t app = query_int(db, "PRAGMA application_id", 0);
-	int64_t ver = query_int(db, "PRAGMA user_version", 0);
-	if (tables > 0 && app != DB_APPLICATION_ID) {
-		snprintf(err, n, "%s: an sqlite3 database, but not one sipscope wrote", path);
-		sqlite3_close(db);
-		return NULL;
-	}
-	if (ver > DB_SCHEMA_VERSION) {
-		snprintf(err, n, "%s: written by a newer sipscope (schema %lld; this one reads %d)", path,
-		         (long long)ver, DB_SCHEMA_VERSION);
-		sqlite3_close(db);
-		return NULL;
-	}
-	/* Schema 1 kept the bytes in `messages` itself: it reads back the
-	 * same (its messages table has the columns of today's view), but
-	 * appending would need the rows moved into the tables of schema 2. */
-	if (create && tables > 0 && ver < DB_SCHEMA_VERSION) {
-		snprintf(err, n,
-		         "%s: written by an older sipscope (schema %lld; this one writes %d): it can be read,"
-		         " not appended to; write to a new file",
-		         path, (long long)ver, DB_SCHEMA_VERSION);
-		sqlite3_close(db);
-		return NULL;
-	}
-	return db;
-}
-
 static int prepare(struct db_writer *w, sqlite3_stmt **st, const char *sql)
 {
 	if (sqlite3_prepare_v3(w->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
@@ -398,7 +78,7 @@ struct db_writer *db_open(const char *path, char *err, size_t n)
 		snprintf(err, n, "%s: out of memory", path);
 		return NULL;
 	}
-	w->db = open_checked(path, 1, err, n);
+	w->db = db_open_checked(path, 1, err, n);
 	if (!w->db) {
 		free(w);
 		return NULL;
@@ -437,10 +117,10 @@ struct db_writer *db_open(const char *path, char *err, size_t n)
 		db_close(w);
 		return NULL;
 	}
-	w->msg_base = query_int(w->db, "SELECT max(id) FROM message_rows", 0);
-	w->call_base = query_int(w->db, "SELECT max(id) FROM calls", 0);
-	w->dlg_base = query_int(w->db, "SELECT max(id) FROM dialogs", 0);
-	w->txn_base = query_int(w->db, "SELECT max(id) FROM transactions", 0);
+	w->msg_base = db_query_int(w->db, "SELECT max(id) FROM message_rows", 0);
+	w->call_base = db_query_int(w->db, "SELECT max(id) FROM calls", 0);
+	w->dlg_base = db_query_int(w->db, "SELECT max(id) FROM dialogs", 0);
+	w->txn_base = db_query_int(w->db, "SELECT max(id) FROM transactions", 0);
 	if (prepare(w, &w->ins_msg,
 	            "INSERT INTO message_rows VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)") ||
 	    prepare(w, &w->ins_raw, "INSERT INTO message_raw VALUES(?,?)") ||
@@ -595,204 +275,6 @@ static const char *method_text(uint8_t m)
 	return sip_method_name((enum sip_method)m);
 }
 
-/* ---- messages: prepared on a second thread, written on this one -------- */
-
-/* A message's bytes are parsed (SIP, then SDP) on a worker thread while
- * this one runs the INSERTs: sqlite3 work and parsing overlap on two
- * cores.  The worker fills batches of DB_PREP_BATCH messages, each with
- * its own copy of the bytes (the store reuses its buffer at every fetch)
- * and the parsed fields as offsets into that copy; the writer binds them
- * straight from there.  Between the two, a ring of DB_PREP_SLOTS batches
- * under one mutex.  The worker only reads the store, and owns its byte
- * buffer and w->hdrs while it runs; the writer never fetches. */
-#define DB_PREP_BATCH 512
-#define DB_PREP_SLOTS 4
-#define PREP_NONE UINT32_MAX /* an unset view */
-
-struct prep_sv {
-	uint32_t off, len; /* into the batch's bytes; off PREP_NONE: NULL */
-};
-
-struct prep_media {
-	struct prep_sv type, conn, proto, codecs;
-	uint32_t port;
-	uint16_t ncandidates;
-	uint8_t idx, dir;
-};
-
-struct prep_msg {
-	struct prep_sv raw; /* the message bytes, unset when unreadable */
-	struct prep_sv method, cseq_method, from_tag, to_tag, branch;
-	int64_t cseq;
-	uint32_t media;  /* first of its media lines in the batch */
-	uint16_t nmedia;
-	uint8_t parsed, cseq_valid;
-};
-
-struct prep_batch {
-	size_t first, n; /* store indexes first .. first + n - 1 */
-	int state;       /* PREP_EMPTY, PREP_FULL, PREP_FAILED */
-	struct prep_msg msgs[DB_PREP_BATCH];
-	struct prep_media *media;
-	size_t nmedia, cap_media;
-	char *bytes;
-	size_t used, cap;
-};
-
-enum { PREP_EMPTY, PREP_FULL, PREP_FAILED };
-
-static struct prep_sv prep_view(const struct prep_batch *b, struct sv v)
-{
-	struct prep_sv p = { PREP_NONE, 0 };
-	if (sv_is_set(v)) {
-		p.off = v.len ? (uint32_t)(v.p - b->bytes) : 0;
-		p.len = (uint32_t)v.len;
-	}
-	return p;
-}
-
-/* Append len bytes to the batch; returns their offset, or PREP_NONE when
- * out of memory.  The bytes may move: views are taken after. */
-static uint32_t prep_append(struct prep_batch *b, const char *p, size_t len)
-{
-	if (b->used + len + 1 > UINT32_MAX / 2 ||
-	    vec_grow((void **)&b->bytes, &b->cap, b->used + len + 1, 1))
-		return PREP_NONE;
-	uint32_t off = (uint32_t)b->used;
-	if (len)
-		memcpy(b->bytes + off, p, len);
-	b->bytes[off + len] = '\0';
-	b->used += len + 1;
-	return off;
-}
-
-static int prep_media(struct prep_batch *b, struct prep_msg *pm, const struct sip_msg *m)
-{
-	struct sv body = sip_body_sdp(m);
-	struct sdp sdp;
-	if (!sv_is_set(body) || sdp_parse(body.p, body.len, &sdp) < 0)
-		return 0;
-	if (vec_grow((void **)&b->media, &b->cap_media, b->nmedia + sdp.nmedia, sizeof *b->media))
-		return -1;
-	pm->media = (uint32_t)b->nmedia;
-	pm->nmedia = (uint16_t)sdp.nmedia;
-	/* Every view into the bytes first: appending the codecs may move them. */
-	for (size_t i = 0; i < sdp.nmedia; i++) {
-		const struct sdp_media *md = &sdp.media[i];
-		struct prep_media *x = &b->media[b->nmedia + i];
-		x->type = prep_view(b, md->type);
-		x->conn = prep_view(b, md->conn);
-		x->proto = prep_view(b, md->proto);
-		x->port = md->port;
-		x->ncandidates = md->ncandidates;
-		x->idx = (uint8_t)i;
-		x->dir = md->dir;
-	}
-	char codecs[SDP_MAX_MEDIA][SDP_MAX_FMTS * 40];
-	size_t used[SDP_MAX_MEDIA];
-	for (size_t i = 0; i < sdp.nmedia; i++) {
-		const struct sdp_media *md = &sdp.media[i];
-		used[i] = 0;
-		for (uint16_t k = 0; k < md->nfmts; k++) {
-			struct sv c = sv_is_set(md->fmts[k].encoding) ? md->fmts[k].encoding : md->fmts[k].id;
-			if (used[i] + c.len + 2 > sizeof codecs[i])
-				break;
-			if (k)
-				codecs[i][used[i]++] = ',';
-			memcpy(codecs[i] + used[i], c.p, c.len);
-			used[i] += c.len;
-		}
-	}
-	for (size_t i = 0; i < sdp.nmedia; i++) {
-		uint32_t off = prep_append(b, codecs[i], used[i]);
-		if (off == PREP_NONE)
-			return -1;
-		b->media[b->nmedia + i].codecs = (struct prep_sv){ off, (uint32_t)used[i] };
-	}
-	b->nmedia += sdp.nmedia;
-	return 0;
-}
-
-/* Fill b with messages first .. first + n - 1.  0, or -1: out of memory. */
-static int prep_fill(struct prep_batch *b, struct store *s, struct sip_header *hdrs, size_t first,
-                     size_t n)
-{
-	b->first = first;
-	b->n = n;
-	b->used = b->nmedia = 0;
-	for (size_t k = 0; k < n; k++) {
-		struct prep_msg *pm = &b->msgs[k];
-		memset(pm, 0, sizeof *pm);
-		pm->raw.off = PREP_NONE;
-		size_t len = 0;
-		const char *got = store_msg_bytes(s, first + k, &len);
-		if (!got)
-			continue;
-		uint32_t off = prep_append(b, got, len);
-		if (off == PREP_NONE)
-			return -1;
-		pm->raw = (struct prep_sv){ off, (uint32_t)len };
-		struct sip_msg m;
-		if (sip_parse(b->bytes + off, len, SIP_PARSE_DATAGRAM, &m, hdrs, DB_MAX_HEADERS) <= 0)
-			continue;
-		pm->parsed = 1;
-		pm->method = prep_view(b, m.method);
-		pm->cseq_valid = m.cseq_valid != 0;
-		pm->cseq = (int64_t)m.cseq;
-		pm->cseq_method = prep_view(b, m.cseq_method);
-		pm->from_tag = prep_view(b, m.from_tag);
-		pm->to_tag = prep_view(b, m.to_tag);
-		pm->branch = prep_view(b, m.branch);
-		if (prep_media(b, pm, &m) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static void prep_free(struct prep_batch *b)
-{
-	if (!b)
-		return;
-	free(b->media);
-	free(b->bytes);
-	free(b);
-}
-
-struct prep_pipe {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct prep_batch *slots[DB_PREP_SLOTS];
-	struct store *s;
-	struct sip_header *hdrs;
-	size_t from, to;
-	int stop;
-};
-
-static void *prep_worker(void *arg)
-{
-	struct prep_pipe *p = arg;
-	size_t k = 0;
-	for (size_t i = p->from; i < p->to; i += DB_PREP_BATCH, k++) {
-		struct prep_batch *b = p->slots[k % DB_PREP_SLOTS];
-		pthread_mutex_lock(&p->mu);
-		while (b->state != PREP_EMPTY && !p->stop)
-			pthread_cond_wait(&p->cv, &p->mu);
-		int stop = p->stop;
-		pthread_mutex_unlock(&p->mu);
-		if (stop)
-			break;
-		size_t n = p->to - i < DB_PREP_BATCH ? p->to - i : DB_PREP_BATCH;
-		int rc = prep_fill(b, p->s, p->hdrs, i, n);
-		pthread_mutex_lock(&p->mu);
-		b->state = rc < 0 ? PREP_FAILED : PREP_FULL;
-		pthread_cond_broadcast(&p->cv);
-		pthread_mutex_unlock(&p->mu);
-		if (rc < 0)
-			break;
-	}
-	return NULL;
-}
-
 /* ---- binding -------------------------------------------------------------- */
 
 static void bind_prep(sqlite3_stmt *st, int col, const struct prep_batch *b, struct prep_sv v)
@@ -851,7 +333,7 @@ static int write_message(struct db_writer *w, struct store *s, const struct prep
 	sqlite3_bind_text(st, 9, dst->full, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 10, dst->ip, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 11, dep ? dep->port : 0);
-	bind_str(st, 12, r->transport < sizeof tp_names / sizeof tp_names[0] ? tp_names[r->transport] : "?");
+	bind_str(st, 12, r->transport < sizeof db_tp_names / sizeof db_tp_names[0] ? db_tp_names[r->transport] : "?");
 	if (r->agent)
 		sqlite3_bind_int64(st, 13, store_agent_capture_id(s, r->agent));
 	else
@@ -911,12 +393,6 @@ static int write_batch(struct db_writer *w, struct store *s, const struct prep_b
 	return 0;
 }
 
-static struct prep_batch *prep_new(void)
-{
-	struct prep_batch *b = calloc(1, sizeof *b);
-	return b;
-}
-
 /* Messages from .. to - 1: prepared on a worker thread when there are
  * several batches of them (and a thread can start), else here. */
 static int write_messages(struct db_writer *w, struct store *s, size_t from, size_t to)
@@ -925,7 +401,7 @@ static int write_messages(struct db_writer *w, struct store *s, size_t from, siz
 	memset(&p, 0, sizeof p);
 	int rc = 0, nslots = to - from > DB_PREP_BATCH ? DB_PREP_SLOTS : 1;
 	for (int i = 0; i < nslots; i++)
-		if (!(p.slots[i] = prep_new()))
+		if (!(p.slots[i] = db_prep_new()))
 			rc = -1;
 	pthread_t th;
 	int threaded = 0;
@@ -939,7 +415,7 @@ static int write_messages(struct db_writer *w, struct store *s, size_t from, siz
 			pthread_mutex_destroy(&p.mu);
 			threaded = 0;
 		}
-		if (threaded && pthread_create(&th, NULL, prep_worker, &p) != 0) {
+		if (threaded && pthread_create(&th, NULL, db_prep_worker, &p) != 0) {
 			pthread_cond_destroy(&p.cv);
 			pthread_mutex_destroy(&p.mu);
 			threaded = 0;
@@ -956,7 +432,7 @@ static int write_messages(struct db_writer *w, struct store *s, size_t from, siz
 			pthread_mutex_unlock(&p.mu);
 			if (b->state == PREP_FAILED)
 				rc = -1;
-		} else if (prep_fill(b, s, w->hdrs, i, n) < 0) {
+		} else if (db_prep_fill(b, s, w->hdrs, i, n) < 0) {
 			rc = -1;
 		}
 		if (rc < 0) {
@@ -981,7 +457,7 @@ static int write_messages(struct db_writer *w, struct store *s, size_t from, siz
 		pthread_mutex_destroy(&p.mu);
 	}
 	for (int i = 0; i < nslots; i++)
-		prep_free(p.slots[i]);
+		db_prep_free(p.slots[i]);
 	return rc;
 }
 
@@ -1345,93 +821,4 @@ int db_sync(struct db_writer *w, struct store *s, const struct tracker *t)
 	w->norphans = (size_t)keep + (w->norphans - orphans_before);
 	w->written = n;
 	return 0;
-}
-
-/* ---- reading a database back ------------------------------------------- */
-
-static int parse_endpoint(const unsigned char *ip, int port, struct store_endpoint *ep)
-{
-	memset(ep, 0, sizeof *ep);
-	ep->port = (uint16_t)port;
-	if (!ip)
-		return -1;
-	if (strchr((const char *)ip, ':')) {
-		ep->family = 6;
-		return inet_pton(AF_INET6, (const char *)ip, ep->addr) == 1 ? 0 : -1;
-	}
-	ep->family = 4;
-	return inet_pton(AF_INET, (const char *)ip, ep->addr) == 1 ? 0 : -1;
-}
-
-static uint8_t transport_of(const unsigned char *name)
-{
-	for (size_t i = 0; name && i < sizeof tp_names / sizeof tp_names[0]; i++)
-		if (!strcmp((const char *)name, tp_names[i]))
-			return (uint8_t)i;
-	return STORE_TP_UDP;
-}
-
-int db_load(const char *path, struct ingest *in, char *err, size_t n)
-{
-	sqlite3 *db = open_checked(path, 0, err, n);
-	if (!db)
-		return -1;
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db,
-	                       "SELECT id, frame, time_us, src_ip, src_port, dst_ip, dst_port, transport,"
-	                       " capture_id, cut, raw FROM messages ORDER BY id",
-	                       -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, n, "%s: not a sipscope database (%s)", path, sqlite3_errmsg(db));
-		sqlite3_close(db);
-		return -1;
-	}
-	struct store *s = ingest_store(in);
-	int rc, ret = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		struct store_endpoint src, dst;
-		const void *raw = sqlite3_column_blob(st, 10);
-		size_t len = (size_t)sqlite3_column_bytes(st, 10);
-		if (!raw)
-			continue; /* its bytes were unreadable when written */
-		if (parse_endpoint(sqlite3_column_text(st, 3), sqlite3_column_int(st, 4), &src) < 0 ||
-		    parse_endpoint(sqlite3_column_text(st, 5), sqlite3_column_int(st, 6), &dst) < 0) {
-			snprintf(err, n, "%s: message %lld: bad address", path, (long long)id);
-			ret = -1;
-			break;
-		}
-		int hep = sqlite3_column_type(st, 8) != SQLITE_NULL;
-		uint32_t capture_id = hep ? (uint32_t)sqlite3_column_int64(st, 8) : 0;
-		const unsigned char *cut = sqlite3_column_text(st, 9);
-		size_t before = store_msg_count(s);
-		int got = ingest_raw_message(in, (uint64_t)sqlite3_column_int64(st, 1),
-		                             sqlite3_column_int64(st, 2), &src, &dst,
-		                             transport_of(sqlite3_column_text(st, 7)), capture_id, raw, len);
-		if (got < 0) {
-			snprintf(err, n, "%s: message %lld: cannot store it: %s", path, (long long)id,
-			         store_error(s));
-			ret = -1;
-			break;
-		}
-		struct store_msg *r = got > 0 && store_msg_count(s) > before ? store_msg_at(s, before) : NULL;
-		if (!r)
-			continue;
-		/* What the bytes alone cannot say. */
-		if (hep && !capture_id)
-			r->agent = store_agent_index(s, 0);
-		if (cut && !strcmp((const char *)cut, "snaplen")) {
-			r->flags |= STORE_MSG_SNAPCUT;
-			r->malformed = cut_snaplen;
-		} else if (cut && !strcmp((const char *)cut, "tcp-gap")) {
-			r->flags |= STORE_MSG_TCPGAP;
-			r->malformed = cut_tcpgap;
-		}
-	}
-	if (ret == 0 && rc != SQLITE_DONE) {
-		snprintf(err, n, "%s: cannot read messages: %s", path, sqlite3_errmsg(db));
-		ret = -1;
-	}
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return ret;
 }

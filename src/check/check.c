@@ -1,0 +1,493 @@
+/* check.c - RFC 3261 / RFC 3264 conformance rules over tracked messages.
+ *
+ * One pass in capture order.  Each message is parsed again from the store
+ * and looked at alone, then against state the checker keeps per
+ * transaction (its request, timing, offer), per 2xx (its ACK), per
+ * dialog (route set) and per sender (CSeq).  Rules that wait for time
+ * sit in FIFO queues ordered by deadline and fire when capture time (the
+ * time of the message being checked) passes it.
+ *
+ * This file is the engine: the table of rules, findings, state lookups and
+ * the pass; the rules live in one file per area (check_int.h names them). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_int.h"
+#include "sipscope/vec.h"
+
+static const struct check_rule_info rules[CHECK_RULE__COUNT] = {
+	[CHECK_PARSE_ERROR] = { "parse-error", "RFC 3261 25", CHECK_ERROR,
+		"the message breaks the SIP grammar (the parser's reason is given)" },
+	[CHECK_MISSING_HEADER] = { "missing-header", "RFC 3261 8.1.1", CHECK_ERROR,
+		"a mandatory header is missing: Via, To, From, Call-ID, CSeq (and Max-Forwards in a request)" },
+	[CHECK_MISSING_FROM_TAG] = { "missing-from-tag", "RFC 3261 8.1.1.3", CHECK_ERROR,
+		"a request's From has no tag" },
+	[CHECK_CSEQ_METHOD_MISMATCH] = { "cseq-method-mismatch", "RFC 3261 8.1.1.5", CHECK_ERROR,
+		"the CSeq method differs from the request method" },
+	[CHECK_CONTENT_LENGTH_MISMATCH] = { "content-length-mismatch", "RFC 3261 18.3", CHECK_ERROR,
+		"Content-Length disagrees with the body (shorter: error; extra bytes in a datagram: warning)" },
+	[CHECK_CONTENT_LENGTH_MISSING] = { "content-length-missing", "RFC 3261 18.3", CHECK_ERROR,
+		"a message over a stream transport (TCP, TLS, WebSocket) has no Content-Length" },
+	[CHECK_BODY_WITHOUT_CONTENT_TYPE] = { "body-without-content-type", "RFC 3261 20.15", CHECK_ERROR,
+		"a message has a body but no Content-Type" },
+	[CHECK_INVITE_WITHOUT_CONTACT] = { "invite-without-contact", "RFC 3261 8.1.1.8", CHECK_ERROR,
+		"an INVITE has no Contact" },
+	[CHECK_2XX_WITHOUT_CONTACT] = { "2xx-without-contact", "RFC 3261 12.1.1", CHECK_ERROR,
+		"a 2xx to INVITE has no Contact" },
+	[CHECK_RESPONSE_WITHOUT_TO_TAG] = { "response-without-to-tag", "RFC 3261 8.2.6.2", CHECK_ERROR,
+		"a response other than 100 has no To tag" },
+	[CHECK_BRANCH_WITHOUT_COOKIE] = { "branch-without-cookie", "RFC 3261 8.1.1.7", CHECK_INFO,
+		"the top Via branch lacks the z9hG4bK magic cookie (RFC 2543 transaction matching)" },
+	[CHECK_VIA_SENT_BY_NAT] = { "via-sent-by-nat", "RFC 3261 18.2.1", CHECK_INFO,
+		"the top Via sent-by address differs from the packet's source address (NAT)" },
+	[CHECK_MAX_FORWARDS_EXHAUSTED] = { "max-forwards-exhausted", "RFC 3261 16.3", CHECK_WARNING,
+		"483 Too Many Hops: Max-Forwards reached 0 (a routing loop?)" },
+	[CHECK_MAX_FORWARDS_NOT_DECREMENTED] = { "max-forwards-not-decremented", "RFC 3261 16.6", CHECK_WARNING,
+		"a proxy forwarded a request without decrementing Max-Forwards" },
+	[CHECK_RESPONSE_WITHOUT_REQUEST] = { "response-without-request", "RFC 3261 17.1.3", CHECK_WARNING,
+		"a response matches no request seen on its hop (branch, sent-by, method)" },
+	[CHECK_RESPONSE_MISMATCH] = { "response-mismatch", "RFC 3261 8.2.6.2", CHECK_ERROR,
+		"a response's Call-ID, CSeq, From tag or To tag differs from its request's" },
+	[CHECK_RESPONSE_VIA_MISMATCH] = { "response-via-mismatch", "RFC 3261 8.2.6.2", CHECK_ERROR,
+		"a response's Via values are not those of its request" },
+	[CHECK_NO_FINAL_RESPONSE] = { "no-final-response", "RFC 3261 17.1.1.2", CHECK_ERROR,
+		"a request got no final response within 64*T1 = 32 s (Timer B/F), or an INVITE that got a "
+		"provisional none within 3 min (Timer C)" },
+	[CHECK_SECOND_FINAL_RESPONSE] = { "second-final-response", "RFC 3261 17.2.1", CHECK_ERROR,
+		"a transaction got a different final response after its first one (forked 2xx aside)" },
+	[CHECK_RETRANS_TOO_EARLY] = { "retrans-too-early", "RFC 3261 17.1.1.2", CHECK_WARNING,
+		"the first retransmission came sooner than T1 (500 ms)" },
+	[CHECK_RETRANS_INTERVAL] = { "retrans-interval", "RFC 3261 17.1.2.2", CHECK_WARNING,
+		"retransmission intervals do not double (up to T2 = 4 s for non-INVITE and 2xx)" },
+	[CHECK_RETRANS_ON_RELIABLE] = { "retrans-on-reliable", "RFC 3261 17.1.1.2", CHECK_WARNING,
+		"a request was retransmitted over a reliable transport" },
+	[CHECK_RETRANS_AFTER_PROVISIONAL] = { "retrans-after-provisional", "RFC 3261 17.1.1.2",
+		CHECK_WARNING, "an INVITE was retransmitted after a provisional response was sent back" },
+	[CHECK_ACK_MISSING] = { "ack-missing", "RFC 3261 13.3.1.4", CHECK_ERROR,
+		"a 2xx to INVITE was never ACKed, or kept being retransmitted after the ACKs" },
+	[CHECK_ACK_WITHOUT_INVITE] = { "ack-without-invite", "RFC 3261 13.2.2.4", CHECK_WARNING,
+		"an ACK's CSeq number matches no INVITE of the call" },
+	[CHECK_CANCEL_AFTER_FINAL] = { "cancel-after-final", "RFC 3261 9.1", CHECK_WARNING,
+		"a CANCEL was sent after the INVITE got its final response" },
+	[CHECK_CANCEL_UNANSWERED] = { "cancel-unanswered", "RFC 3261 9.2", CHECK_ERROR,
+		"a CANCEL got no response within 64*T1 = 32 s" },
+	[CHECK_CANCEL_WITHOUT_INVITE] = { "cancel-without-invite", "RFC 3261 9.2", CHECK_WARNING,
+		"a CANCEL matches no INVITE on its hop (its branch names none)" },
+	[CHECK_CANCEL_MISMATCH] = { "cancel-mismatch", "RFC 3261 9.1", CHECK_ERROR,
+		"a CANCEL's Request-URI, CSeq number, From or To differs from the INVITE it cancels" },
+	[CHECK_CSEQ_NOT_INCREASING] = { "cseq-not-increasing", "RFC 3261 12.2.1.1", CHECK_ERROR,
+		"a new request's CSeq is lower than an earlier one from the same sender in the call" },
+	[CHECK_CSEQ_REUSED] = { "cseq-reused", "RFC 3261 8.1.1.5", CHECK_ERROR,
+		"a new transaction reuses the CSeq of an earlier request from the same sender" },
+	[CHECK_RECORD_ROUTE_NOT_MIRRORED] = { "record-route-not-mirrored", "RFC 3261 12.1.1", CHECK_ERROR,
+		"a dialog-creating response does not carry the request's Record-Route values" },
+	[CHECK_ROUTE_SET_IGNORED] = { "route-set-ignored", "RFC 3261 12.2.1.1", CHECK_ERROR,
+		"an in-dialog request's Route does not follow the route set Record-Route made" },
+	[CHECK_SDP_MLINE_COUNT] = { "sdp-mline-count", "RFC 3264 6", CHECK_ERROR,
+		"an SDP answer's m= lines differ in number or order from the offer's" },
+	[CHECK_SDP_CODEC_NOT_OFFERED] = { "sdp-codec-not-offered", "RFC 3264 6.1", CHECK_INFO,
+		"an SDP answer lists a codec the offer did not (allowed: the answerer can receive it, "
+		"the offerer may not send it)" },
+	[CHECK_SDP_NO_COMMON_CODEC] = { "sdp-no-common-codec", "RFC 3264 6.1", CHECK_ERROR,
+		"an accepted m= line of the answer lists no codec of the offer" },
+};
+
+const struct check_rule_info *check_rule_info(enum check_rule r)
+{
+	return (unsigned)r < CHECK_RULE__COUNT ? &rules[r] : NULL;
+}
+
+const char *check_severity_name(enum check_severity s)
+{
+	switch (s) {
+	case CHECK_ERROR: return "error";
+	case CHECK_WARNING: return "warning";
+	default: return "info";
+	}
+}
+
+int check_rule_parse(const char *id)
+{
+	for (int i = 0; i < CHECK_RULE__COUNT; i++)
+		if (!strcmp(rules[i].id, id))
+			return i;
+	return -1;
+}
+
+/* ---- findings ---- */
+
+__attribute__((format(printf, 5, 6)))
+void check_report(struct checker *c, size_t idx, enum check_rule rule, int sev, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+	if (sev < 0)
+		sev = rules[rule].severity;
+	if (vec_grow((void **)&c->f, &c->cap_f, c->nf + 1, sizeof *c->f) ||
+	    vec_grow((void **)&c->text, &c->cap_text, c->ntext + len + 1, 1) || c->ntext > UINT32_MAX) {
+		c->oom = 1;
+		return;
+	}
+	struct check_finding *f = &c->f[c->nf];
+	memset(f, 0, sizeof *f);
+	f->msg = (uint32_t)idx;
+	const struct store_msg *r = store_msg_at(c->s, idx);
+	f->call = r ? r->call : 0;
+	f->rule = (uint16_t)rule;
+	f->severity = (uint8_t)sev;
+	f->text = (uint32_t)c->ntext;
+	memcpy(c->text + c->ntext, buf, len);
+	c->text[c->ntext + len] = '\0';
+	c->ntext += len + 1;
+	/* Chain it to the message's findings (append: the order found). */
+	uint32_t first;
+	if (hmap_get(&c->by_msg, (uint64_t)idx + 1, &first)) {
+		uint32_t k = first;
+		while (c->f[k - 1].next)
+			k = c->f[k - 1].next;
+		c->f[k - 1].next = (uint32_t)c->nf + 1;
+	} else if (hmap_put(&c->by_msg, (uint64_t)idx + 1, (uint32_t)c->nf + 1) < 0) {
+		c->oom = 1;
+		return;
+	}
+	c->nf++;
+	c->hits[rule]++;
+	if (f->call) {
+		size_t had = c->cap_legs;
+		if (vec_grow((void **)&c->legs, &c->cap_legs, f->call + 1, sizeof *c->legs)) {
+			c->oom = 1;
+			return;
+		}
+		if (c->cap_legs > had)
+			memset(c->legs + had, 0, (c->cap_legs - had) * sizeof *c->legs);
+		c->legs[f->call].counts[sev]++;
+	}
+}
+
+/* 1 the first time (rule, what) is asked, 0 after. */
+int check_first_time(struct checker *c, enum check_rule rule, uint64_t what)
+{
+	uint64_t k = hmap_mix(what, (uint64_t)rule + 0x5151);
+	uint32_t v;
+	if (hmap_get(&c->once, k, &v))
+		return 0;
+	if (hmap_put(&c->once, k, 1) < 0)
+		c->oom = 1;
+	return 1;
+}
+
+/* ---- arena: route hash lists and SDP summaries ---- */
+
+uint32_t check_arena_put(struct checker *c, const uint32_t *v, size_t n)
+{
+	if (vec_grow((void **)&c->arena, &c->cap_arena, c->narena + n + 1, sizeof *c->arena) ||
+	    c->narena + n > UINT32_MAX - 1) {
+		c->oom = 1;
+		return UINT32_MAX; /* callers keep nothing then */
+	}
+	uint32_t off = (uint32_t)c->narena;
+	memcpy(c->arena + off, v, n * sizeof *v);
+	c->narena += n;
+	return off;
+}
+
+uint32_t check_text_put(struct checker *c, struct sv v)
+{
+	if (v.len > 200)
+		v.len = 200;
+	if (vec_grow((void **)&c->text, &c->cap_text, c->ntext + v.len + 1, 1) || c->ntext > UINT32_MAX) {
+		c->oom = 1;
+		return 0;
+	}
+	uint32_t off = (uint32_t)c->ntext;
+	if (v.len)
+		memcpy(c->text + off, v.p, v.len);
+	c->text[off + v.len] = '\0';
+	c->ntext += v.len + 1;
+	return off;
+}
+
+/* ---- state lookups ---- */
+
+struct txn_st *check_txn_state(struct checker *c, uint32_t id)
+{
+	if (!id)
+		return NULL;
+	size_t had = c->cap_txn;
+	if (vec_grow((void **)&c->txn, &c->cap_txn, id + 1, sizeof *c->txn)) {
+		c->oom = 1;
+		return NULL;
+	}
+	if (c->cap_txn > had)
+		memset(c->txn + had, 0, (c->cap_txn - had) * sizeof *c->txn);
+	return &c->txn[id];
+}
+
+/* Entry of index h for key k, made (zeroed) when absent and `make`. */
+size_t check_lookup(struct checker *c, struct hmap *h, uint64_t k, void **arr, size_t *n,
+                     size_t *cap, size_t elem, int make)
+{
+	uint32_t v;
+	if (hmap_get(h, k, &v))
+		return v;
+	if (!make)
+		return 0;
+	if (vec_grow(arr, cap, *n + 1, elem) || hmap_put(h, k, (uint32_t)*n + 1) < 0) {
+		c->oom = 1;
+		return 0;
+	}
+	memset((char *)*arr + *n * elem, 0, elem);
+	return ++*n;
+}
+
+int check_queue_push(struct checker *c, int kind, int64_t due, uint32_t id)
+{
+	struct queue *q = &c->timers[kind];
+	if (vec_grow((void **)&q->q, &q->cap, q->tail + 1, sizeof *q->q)) {
+		c->oom = 1;
+		return -1;
+	}
+	q->q[q->tail].due = due;
+	q->q[q->tail].id = id;
+	q->q[q->tail].kind = (uint8_t)kind;
+	q->tail++;
+	return 0;
+}
+
+/* ---- the pass ---- */
+
+static int is_reliable(uint8_t tp)
+{
+	return tp != STORE_TP_UDP;
+}
+
+/* A request that is not checked (cut short, or breaking the grammar)
+ * still opened its transaction: what the record says of it is kept, so
+ * its responses, ACK, CANCEL and Timer B/F are judged against it.  Only
+ * its timing and hop are known, not its headers. */
+static void note_unchecked(struct checker *c, size_t idx, const struct store_msg *r)
+{
+	if (!(r->flags & STORE_MSG_REQUEST) || (r->flags & STORE_MSG_RETRANS) || !r->txn)
+		return;
+	const struct txn_info *ti = track_txn(c->t, r->txn);
+	struct txn_st *x = check_txn_state(c, r->txn);
+	if (!ti || !x || ti->method != r->method || x->req)
+		return;
+	x->req = (uint32_t)idx + 1;
+	x->first_us = x->last_us = r->ts_us;
+	x->src = r->src;
+	x->dst = r->dst;
+	x->method = r->method;
+	x->mf = UINT32_MAX;
+	x->partial = 1;
+	if (r->method != SIP_M_ACK)
+		check_queue_push(c, TIMER_TXN, r->ts_us + CHECK_TIMER_B_US, r->txn);
+	if (r->method == SIP_M_INVITE && r->call && hmap_put(&c->invites, hmap_mix(r->call, r->cseq), 1) < 0)
+		c->oom = 1;
+}
+
+static int check_one(struct checker *c, size_t idx)
+{
+	struct view v; /* not cleared whole: the parser fills v.m */
+	v.idx = idx;
+	v.has_sdp = 0;
+	v.sdp = &c->sdp;
+	v.r = store_msg_at(c->s, idx);
+	if (!v.r)
+		return 0;
+	if (!c->first_us)
+		c->first_us = v.r->ts_us;
+	if (v.r->ts_us > c->now)
+		c->now = v.r->ts_us;
+	check_run_timers(c, c->now, 0);
+	if (v.r->flags & (STORE_MSG_SNAPCUT | STORE_MSG_TCPGAP)) {
+		note_unchecked(c, idx, v.r); /* not what was sent */
+		return 0;
+	}
+	size_t len;
+	const char *bytes = store_msg_bytes(c->s, idx, &len);
+	if (!bytes)
+		return -1;
+	if (sip_parse(bytes, len, SIP_PARSE_DATAGRAM, &v.m, c->hdrs, MAX_HEADERS) <= 0)
+		return 0;
+	c->checked++;
+	v.len = len;
+	v.leg = v.r->call;
+	v.reliable = is_reliable(v.r->transport);
+	v.from_tag_h = sv_is_set(v.m.from_tag) ? h32(v.m.from_tag) : 0;
+	v.has_to_tag = sv_is_set(v.m.to_tag);
+	v.to_tag_h = v.has_to_tag ? h32(v.m.to_tag) : 0;
+	int retrans = (v.r->flags & STORE_MSG_RETRANS) != 0;
+	if (!retrans) {
+		if (check_syntax(c, &v)) {
+			note_unchecked(c, idx, v.r);
+			return 0;
+		}
+		check_hop(c, &v, bytes);
+	} else if (v.m.malformed) {
+		return 0;
+	}
+	struct sv body = sip_body_sdp(&v.m);
+	v.has_sdp = sv_is_set(body) && body.len && sdp_parse(body.p, body.len, v.sdp) == 0;
+	if (v.m.is_request)
+		check_request(c, &v);
+	else
+		check_response(c, &v);
+	return 0;
+}
+
+struct checker *check_new(struct store *s, const struct tracker *t)
+{
+	struct checker *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->s = s;
+	c->t = t;
+	hmap_init(&c->by_msg);
+	hmap_init(&c->ack_index);
+	hmap_init(&c->ack_offer);
+	hmap_init(&c->ack_last);
+	hmap_init(&c->dlg_index);
+	hmap_init(&c->dir_index);
+	hmap_init(&c->cseq_index);
+	hmap_init(&c->invites);
+	hmap_init(&c->once);
+	return c;
+}
+
+void check_free(struct checker *c)
+{
+	if (!c)
+		return;
+	free(c->f);
+	free(c->text);
+	free(c->arena);
+	free(c->txn);
+	free(c->acks);
+	free(c->dlgs);
+	free(c->dirs);
+	free(c->legs);
+	for (int i = 0; i < TIMER__COUNT; i++)
+		free(c->timers[i].q);
+	hmap_free(&c->by_msg);
+	hmap_free(&c->ack_index);
+	hmap_free(&c->ack_offer);
+	hmap_free(&c->ack_last);
+	hmap_free(&c->dlg_index);
+	hmap_free(&c->dir_index);
+	hmap_free(&c->cseq_index);
+	hmap_free(&c->invites);
+	hmap_free(&c->once);
+	free(c);
+}
+
+int check_update(struct checker *c) { return check_update_max(c, SIZE_MAX); }
+
+size_t check_pending(const struct checker *c) { return store_msg_count(c->s) - c->next; }
+
+int check_update_max(struct checker *c, size_t max)
+{
+	int rc = 0;
+	size_t n = store_msg_count(c->s);
+	if (n - c->next > max)
+		n = c->next + max;
+	for (; c->next < n; c->next++)
+		if (check_one(c, c->next) < 0)
+			rc = -1;
+	if (c->oom) {
+		c->oom = 0;
+		rc = -1;
+	}
+	return rc;
+}
+
+static int cmp_finding(const void *a, const void *b)
+{
+	const struct check_finding *x = a, *y = b;
+	if (x->msg != y->msg)
+		return x->msg < y->msg ? -1 : 1;
+	return x->text < y->text ? -1 : x->text > y->text; /* order found */
+}
+
+void check_finish(struct checker *c)
+{
+	if (c->finished)
+		return;
+	c->finished = 1;
+	check_run_timers(c, c->now, 1);
+	/* Findings by message, each message's in the order found. */
+	if (c->nf)
+		qsort(c->f, c->nf, sizeof *c->f, cmp_finding);
+	hmap_free(&c->by_msg);
+	hmap_init(&c->by_msg);
+	for (size_t i = 0; i < c->nf; i++) {
+		c->f[i].next = 0;
+		if (i && c->f[i - 1].msg == c->f[i].msg)
+			c->f[i - 1].next = (uint32_t)i + 1;
+		else if (hmap_put(&c->by_msg, (uint64_t)c->f[i].msg + 1, (uint32_t)i + 1) < 0)
+			c->oom = 1;
+	}
+}
+
+size_t check_count(const struct checker *c)
+{
+	return c->nf;
+}
+
+const struct check_finding *check_at(const struct checker *c, size_t i)
+{
+	return i < c->nf ? &c->f[i] : NULL;
+}
+
+const char *check_text(const struct checker *c, const struct check_finding *f)
+{
+	return c->text + f->text;
+}
+
+uint32_t check_msg_first(const struct checker *c, size_t idx)
+{
+	uint32_t v;
+	return hmap_get(&c->by_msg, (uint64_t)idx + 1, &v) ? v : 0;
+}
+
+int check_msg_worst(const struct checker *c, size_t idx)
+{
+	int worst = -1;
+	for (uint32_t k = check_msg_first(c, idx); k; k = c->f[k - 1].next)
+		if (c->f[k - 1].severity > worst)
+			worst = c->f[k - 1].severity;
+	return worst;
+}
+
+void check_call_counts(const struct checker *c, uint32_t call, size_t counts[3])
+{
+	counts[0] = counts[1] = counts[2] = 0;
+	for (uint32_t leg = call; leg; ) {
+		if (leg < c->cap_legs)
+			for (int i = 0; i < 3; i++)
+				counts[i] += c->legs[leg].counts[i];
+		const struct call_info *ci = track_call(c->t, leg - 1);
+		if (!ci || leg == ci->next_leg)
+			break;
+		leg = ci->next_leg;
+	}
+}
+
+size_t check_rule_hits(const struct checker *c, enum check_rule r)
+{
+	return (unsigned)r < CHECK_RULE__COUNT ? c->hits[r] : 0;
+}
+
+size_t check_checked(const struct checker *c)
+{
+	return c->checked;
+}

@@ -1,0 +1,138 @@
+/* cli.h - what the command line's files share (src/cli only): the
+ * options, the capture loaded, the exit codes and the table of batch
+ * commands.  main.c dispatches; opts.c parses and cross-checks the
+ * options; load.c reads the captures; cmd_*.c are the commands (git's
+ * builtin/ layout), cmd_live.c the viewer and -N. */
+#ifndef SIPSCOPE_CLI_H
+#define SIPSCOPE_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sipscope/calllist.h"
+#include "sipscope/check.h"
+#include "sipscope/export.h"
+#include "sipscope/flowfmt.h"
+#include "sipscope/hep.h"
+#include "sipscope/ingest.h"
+#include "sipscope/ladder.h"
+#include "sipscope/pcap_src.h"
+#include "sipscope/store.h"
+#include "sipscope/track.h"
+
+#define EXIT_PARTIAL 1
+#define EXIT_USAGE 2
+#define EXIT_FINDINGS 3 /* check: errors found */
+
+struct opts {
+	const char *files[PCAP_SRC_MAX_FILES];
+	size_t nfiles;
+	enum export_format fmt;
+	const char *correlate;
+	const char *filter;
+	const char *iface;
+	char bpf[2048];        /* --bpf or the words after the options, or "" */
+	uint64_t frames[64];   /* --frame values */
+	size_t nframes;
+	int secrets;
+	const char *calls[64]; /* --call values */
+	size_t ncalls;
+	struct ladder_opts ladder;
+	int fmt_given;
+	const char *fmt_name;  /* --format as given (flow has its own formats) */
+	const char *output;    /* -o */
+	const char *match;     /* --match REGEX */
+	int all;               /* --all */
+	int keep_ranges;       /* export: keep each message's first frame */
+	int rules;             /* check --rules */
+	int rtp;               /* --rtp: follow media */
+	int batch_given;       /* --batch-ms was given (0: immediate mode) */
+	const char *db;        /* --db: the viewer also writes the calls there */
+	const char *ifaces[PCAP_SRC_MAX_IFACES]; /* every -i (iface is the first) */
+	size_t nifaces;
+	int headless;          /* -N */
+	int quiet;             /* --quiet */
+	struct pcap_live_opts live; /* -s, -B, --no-promisc */
+	int64_t duration_us;   /* --duration */
+	uint64_t max_packets;  /* --max-packets */
+	long max_calls;        /* --max-calls, -1 when not given */
+	const char *write;     /* -w */
+	uint64_t rotate_bytes; /* -C */
+	unsigned rotate_secs;  /* -G */
+	const char *user;      /* -Z */
+	const char *hep_listen[PCAP_SRC_MAX_IFACES]; /* --hep-listen */
+	size_t nhep_listen;
+	struct hep_send_opts hep_send; /* --hep-send (url NULL: none), --hep-id/-key/-version */
+	const char *hep_key;
+	int hep_id_given;
+};
+
+struct loaded {
+	struct pcap_src *src;
+	struct store *store;
+	struct tracker *tracker;
+	struct ingest *ingest;
+	int damaged;
+	int from_db; /* read from a database: no frames behind the messages */
+};
+
+/* What a batch command works on: the options, the capture loaded, the
+ * calls the filter keeps, the findings (NULL when the capture was not
+ * checked) and check_update()'s result, the RTP streams (--rtp, or NULL)
+ * and, for flow, the --format. */
+struct cli_ctx {
+	const struct opts *o;
+	const struct loaded *l;
+	struct calllist *cl;
+	const struct checker *chk;
+	int check_rc;
+	const struct media *media;
+	enum flow_format ffmt;
+};
+
+/* A batch command: its name, its --help text, and its run: 0, an exit
+ * code (EXIT_USAGE: it said why), or < 0 when a message's bytes could
+ * not be read again. */
+struct cli_cmd {
+	const char *name;
+	const char *help;
+	int (*run)(const struct cli_ctx *x);
+};
+
+extern const struct cli_cmd cmd_messages, cmd_calls, cmd_stats, cmd_flow, cmd_show, cmd_export,
+	cmd_db, cmd_check, cmd_rtp;
+
+/* opts.c: the usage text (no command, or a usage error). */
+extern const char usage_text[];
+/* "sipscope: " fmt, then the usage, on standard error: EXIT_USAGE. */
+__attribute__((format(printf, 1, 2)))
+int usage_error(const char *fmt, ...);
+/* Parse options after the command.  Returns -1 to go on, or an exit code. */
+int parse_opts(int argc, char **argv, struct opts *o, const char *help);
+/* --format for cmd (flow's into *ffmt), and --rules for check only.
+ * Returns -1 when they hold, or an exit code (the message printed). */
+int opts_check_format(struct opts *o, const char *cmd, enum flow_format *ffmt);
+/* The options hang together for cmd (and the viewer or -N when cmd is
+ * ""); sets o->rtp when cmd or the filter reads media.  Returns -1 when
+ * they do, or an exit code (the message printed). */
+int opts_check(struct opts *o, const char *cmd);
+
+/* load.c */
+void unload(struct loaded *l);
+/* Read every frame of the captures into the store.  Returns 0, or an
+ * exit code for a fatal error (message printed). */
+int load(const struct opts *o, struct loaded *l);
+/* The calls a command works on: the --call values, else the calls the
+ * list keeps (--filter), narrowed to those with a message --match
+ * matches.  Returns 0 with *ids (malloc'd) and *n, or an exit code. */
+int select_calls(const struct opts *o, const struct loaded *l, struct calllist *cl, uint32_t **ids,
+                 size_t *n);
+
+/* cmd_check.c: check --rules, which reads no capture. */
+int cmd_check_rules(const struct opts *o);
+
+/* cmd_live.c: -N (headless) and the viewer.  Returns -1 when neither
+ * applies (a batch command goes on), or the exit code of the run. */
+int cmd_live(const struct opts *o, const char *cmd);
+
+#endif

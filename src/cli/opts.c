@@ -1,0 +1,547 @@
+/* opts.c - the command line's options: parsing (getopt_long), the usage
+ * text, and the checks that the options given hang together. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "sipscope/db.h"
+
+#ifndef SIPSCOPE_VERSION
+#define SIPSCOPE_VERSION "0.0.0"
+#endif
+
+const char usage_text[] =
+	"Usage: sipscope [COMMAND] [OPTIONS] [BPF FILTER]\n"
+	"\n"
+	"SIP packet analyzer and dialog tracer.\n"
+	"\n"
+	"Commands:\n"
+	"  messages   one line per SIP message (capture order)\n"
+	"  calls      one line per call\n"
+	"  stats      counts, response times, call states, RFC 6076 metrics\n"
+	"  flow       call flows as text ladder diagrams\n"
+	"  show       messages taken apart header by header (--frame N)\n"
+	"  export     the packets of chosen calls as a pcap file (-o FILE)\n"
+	"  db         store the calls and messages in an sqlite3 database (-o FILE)\n"
+	"  rtp        RTP streams of the calls: packets, loss, jitter, MOS, problems\n"
+	"  check      RFC 3261 conformance: one finding per protocol problem, with\n"
+	"             the rule and RFC section (exit 3 when there are errors)\n"
+	"  (none)     with -r: the interactive viewer (the calls table when\n"
+	"             standard output is not a terminal)\n"
+	"\n"
+	"Options:\n"
+	"  -r, --read FILE      read a pcap or pcapng file ('-' for stdin), or a\n"
+	"                       database 'sipscope db' wrote; repeat to merge\n"
+	"                       several captures by time\n"
+	"  -i, --interface IF   capture live from interface IF ('any': all, 'lo');\n"
+	"                       repeat -i for several (viewer and -N)\n"
+	"      --bpf EXPR       capture filter (pcap-filter(7)); words after the\n"
+	"                       options are one too: sipscope -i eth0 port 5060\n"
+	"                       (-f is --filter, the call filter, not BPF)\n"
+	"  -F, --format FMT     output format: table (default), json, csv; for flow:\n"
+	"                       text (default), html, svg, mermaid, plantuml, json\n"
+	"      --correlate HDR  also merge calls whose messages carry the same HDR\n"
+	"                       value (X-Call-ID, X-CID and Session-ID always do)\n"
+	"  -f, --filter EXPR    only the calls EXPR matches (calls, flow, export,\n"
+	"                       viewer):\n"
+	"                       words in From/To/Call-ID, method=, state=, status=,\n"
+	"                       from=, to=, callid=, ua=, ~REGEX over the messages,\n"
+	"                       problem=error|warning|info|RULE (checker findings),\n"
+	"                       media=none|any|one-way|loss|nat|codec|gap|after-bye|\n"
+	"                       unannounced (RTP streams; implies --rtp),\n"
+	"                       agent=ID|- (HEP capture id)\n"
+	"  -c, --call ID        flow, export: the call (number from the calls list,\n"
+	"                       or a Call-ID); repeat or give a comma list for several\n"
+	"      --match REGEX    flow, export: the calls with a message REGEX matches\n"
+	"      --all            flow, export: every call (what --filter keeps)\n"
+	"  -o, --output FILE    flow, export, db: the file to write ('-': standard\n"
+	"                       output, not for db)\n"
+	"      --db FILE        viewer: also store the calls in the sqlite3 database\n"
+	"                       FILE, every second (a live capture too)\n"
+	"      --time MODE      flow time column: abs (default), delta, rel\n"
+	"      --width N        flow: fit the ladder into N columns\n"
+	"      --merge-hosts    flow: one column per host, not per ip:port\n"
+	"      --no-sdp         flow: no SDP summary lines\n"
+	"      --ascii          ASCII line drawing instead of UTF-8\n"
+	"      --frame N        show: the messages of frame N (repeat for more)\n"
+	"      --secrets        show: credentials in full (cut by default)\n"
+	"  -h, --help           show this help (or a command's: sipscope COMMAND --help)\n"
+	"  -V, --version        print the version\n"
+	"\n"
+	"      --rtp            follow RTP/RTCP too (the rtp command always does): flow\n"
+	"                       and the viewer's ladder draw each stream as a band,\n"
+	"                       the viewer adds a media column, calls --format json\n"
+	"                       adds streams and media_problems\n"
+	"      --rules          check: list the rules (id, severity, RFC section)\n"
+	"\n"
+	"Headless capture (no viewer): sipscope -N -i IF [-i IF...] [BPF], or -N -r -\n"
+	"  -N, --headless       print each call when it ends (a calls line, or JSON\n"
+	"                       with --format json); counts and drops on exit\n"
+	"      --quiet          -N: no call lines, only errors and the closing counts\n"
+	"  -w, --write FILE     -N: save every packet the capture filter passed, as\n"
+	"                       pcap, flushed as it goes (valid after a kill -9)\n"
+	"  -C MB                -w: next file (FILE1, FILE2...) past MB million bytes\n"
+	"  -G SECONDS           -w: next file every SECONDS (FILE with strftime %)\n"
+	"  -Z USER              -N: become USER once the capture is open (root\n"
+	"                       becomes nobody by default; -Z root stays root)\n"
+	"  -s SNAPLEN           -i: bytes kept of each packet (default 262144)\n"
+	"  -B KB                -i: kernel buffer per interface (default 32768)\n"
+	"      --no-promisc     -i: no promiscuous mode\n"
+	"      --batch-ms MS    -i: packets in blocks every MS ms (-N default 20,\n"
+	"                       viewer 0: immediate mode, each packet as it comes)\n"
+	"      --duration SECS  -N: stop after SECS seconds\n"
+	"      --max-packets N  -N: stop after N packets\n"
+	"      --max-calls N    -N and the viewer: keep at most N calls in memory\n"
+	"                       (default 100000; 0: all), evicting the oldest\n"
+	"                       finished ones; calls in progress always stay\n"
+	"  SIGINT/SIGTERM end -N cleanly (exit 0); SIGHUP reopens the -w file.\n"
+	"\n"
+	"HEP/EEP (HOMER), with -N or the viewer:\n"
+	"      --hep-send URL   agent: send each SIP message (as decoded, with its\n"
+	"                       addresses and time) to a collector, udp:HOST:PORT or\n"
+	"                       tcp:HOST:PORT (HOMER: udp:HOST:9060)\n"
+	"      --hep-listen URL collector: take agents' HEP v1/v2/v3 packets as a\n"
+	"                       source, udp:[ADDR:]PORT or tcp:[ADDR:]PORT (ADDR\n"
+	"                       defaults to 127.0.0.1); repeat for more, -i too\n"
+	"      --hep-id N       --hep-send: capture agent id (default 2001)\n"
+	"      --hep-key KEY    --hep-send: auth key sent; --hep-listen: packets\n"
+	"                       without this key are counted and dropped\n"
+	"      --hep-version V  --hep-send: 3 (default) or 2\n"
+	"\n"
+	"Exit status: 0 ok, 1 damaged input read up to the damage, 2 usage or fatal error,\n"
+	"3 check found errors.\n"
+	"See sipscope(1).\n";
+
+enum {
+	OPT_CORRELATE = 256,
+	OPT_TIME,
+	OPT_WIDTH,
+	OPT_MERGE_HOSTS,
+	OPT_NO_SDP,
+	OPT_ASCII,
+	OPT_BPF,
+	OPT_FRAME,
+	OPT_SECRETS,
+	OPT_MATCH,
+	OPT_ALL,
+	OPT_DB,
+	OPT_RULES,
+	OPT_RTP,
+	OPT_QUIET,
+	OPT_NO_PROMISC,
+	OPT_DURATION,
+	OPT_MAX_PACKETS,
+	OPT_BATCH_MS,
+	OPT_MAX_CALLS,
+	OPT_HEP_SEND,
+	OPT_HEP_LISTEN,
+	OPT_HEP_ID,
+	OPT_HEP_KEY,
+	OPT_HEP_VERSION
+};
+
+/* A number from optarg in [min, max] (decimals when `real`).  Returns 0,
+ * or -1 when it is not one. */
+static int parse_number(const char *arg, double min, double max, int real, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = real ? strtod(arg, &end) : (double)strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+__attribute__((format(printf, 1, 2)))
+int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("sipscope: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n", stderr);
+	fputs(usage_text, stderr);
+	return EXIT_USAGE;
+}
+
+/* Parse options after the command.  Returns -1 to go on, or an exit code. */
+int parse_opts(int argc, char **argv, struct opts *o, const char *help)
+{
+	static const struct option longopts[] = {
+		{ "read", required_argument, NULL, 'r' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "correlate", required_argument, NULL, OPT_CORRELATE },
+		{ "call", required_argument, NULL, 'c' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "bpf", required_argument, NULL, OPT_BPF },
+		{ "frame", required_argument, NULL, OPT_FRAME },
+		{ "secrets", no_argument, NULL, OPT_SECRETS },
+		{ "output", required_argument, NULL, 'o' },
+		{ "match", required_argument, NULL, OPT_MATCH },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "rules", no_argument, NULL, OPT_RULES },
+		{ "rtp", no_argument, NULL, OPT_RTP },
+		{ "time", required_argument, NULL, OPT_TIME },
+		{ "width", required_argument, NULL, OPT_WIDTH },
+		{ "merge-hosts", no_argument, NULL, OPT_MERGE_HOSTS },
+		{ "no-sdp", no_argument, NULL, OPT_NO_SDP },
+		{ "ascii", no_argument, NULL, OPT_ASCII },
+		{ "headless", no_argument, NULL, 'N' },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "write", required_argument, NULL, 'w' },
+		{ "snaplen", required_argument, NULL, 's' },
+		{ "buffer-size", required_argument, NULL, 'B' },
+		{ "no-promisc", no_argument, NULL, OPT_NO_PROMISC },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "max-packets", required_argument, NULL, OPT_MAX_PACKETS },
+		{ "batch-ms", required_argument, NULL, OPT_BATCH_MS },
+		{ "max-calls", required_argument, NULL, OPT_MAX_CALLS },
+		{ "hep-send", required_argument, NULL, OPT_HEP_SEND },
+		{ "hep-listen", required_argument, NULL, OPT_HEP_LISTEN },
+		{ "hep-id", required_argument, NULL, OPT_HEP_ID },
+		{ "hep-key", required_argument, NULL, OPT_HEP_KEY },
+		{ "hep-version", required_argument, NULL, OPT_HEP_VERSION },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	opterr = 0;
+	optind = 1;
+	double num;
+	while ((c = getopt_long(argc, argv, ":r:F:c:f:i:o:hVNw:C:G:Z:s:B:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'N':
+			o->headless = 1;
+			break;
+		case OPT_QUIET:
+			o->quiet = 1;
+			break;
+		case 'w':
+			o->write = optarg;
+			break;
+		case 'C':
+			if (parse_number(optarg, 1e-6, 1e6, 1, &num) < 0)
+				return usage_error("-C needs a size in MB (1,000,000 bytes), not '%s'", optarg);
+			o->rotate_bytes = (uint64_t)(num * 1e6);
+			break;
+		case 'G':
+			if (parse_number(optarg, 1, 1e8, 0, &num) < 0)
+				return usage_error("-G needs a number of seconds, not '%s'", optarg);
+			o->rotate_secs = (unsigned)num;
+			break;
+		case 'Z':
+			o->user = optarg;
+			break;
+		case 's':
+			if (parse_number(optarg, 0, 262144, 0, &num) < 0)
+				return usage_error("-s needs a snapshot length from 0 (all) to 262144, not '%s'",
+				                   optarg);
+			o->live.snaplen = (int)num;
+			break;
+		case 'B':
+			if (parse_number(optarg, 1, 4194304, 0, &num) < 0)
+				return usage_error("-B needs a buffer size in KiB, not '%s'", optarg);
+			o->live.buffer_kb = (int)num;
+			break;
+		case OPT_BATCH_MS:
+			if (parse_number(optarg, 0, 10000, 0, &num) < 0)
+				return usage_error("--batch-ms needs milliseconds from 0 to 10000, not '%s'",
+				                   optarg);
+			o->live.batch_ms = (int)num;
+			o->batch_given = 1;
+			break;
+		case OPT_NO_PROMISC:
+			o->live.no_promisc = 1;
+			break;
+		case OPT_HEP_SEND:
+			o->hep_send.url = optarg;
+			break;
+		case OPT_HEP_LISTEN:
+			if (o->nhep_listen == PCAP_SRC_MAX_IFACES)
+				return usage_error("too many --hep-listen (at most %d)", PCAP_SRC_MAX_IFACES);
+			o->hep_listen[o->nhep_listen++] = optarg;
+			break;
+		case OPT_HEP_ID:
+			if (parse_number(optarg, 1, 4294967295.0, 0, &num) < 0)
+				return usage_error("--hep-id needs a number from 1 to 4294967295, not '%s'",
+				                   optarg);
+			o->hep_send.capture_id = (uint32_t)num;
+			o->hep_id_given = 1;
+			break;
+		case OPT_HEP_KEY:
+			o->hep_key = o->hep_send.key = optarg;
+			break;
+		case OPT_HEP_VERSION:
+			if (strcmp(optarg, "2") && strcmp(optarg, "3"))
+				return usage_error("--hep-version is 2 or 3, not '%s'", optarg);
+			o->hep_send.version = optarg[0] - '0';
+			break;
+		case OPT_DURATION:
+			if (parse_number(optarg, 0.001, 1e9, 1, &num) < 0)
+				return usage_error("--duration needs a number of seconds, not '%s'", optarg);
+			o->duration_us = (int64_t)(num * 1e6);
+			break;
+		case OPT_MAX_PACKETS:
+			if (parse_number(optarg, 1, 1e18, 0, &num) < 0)
+				return usage_error("--max-packets needs a count from 1, not '%s'", optarg);
+			o->max_packets = (uint64_t)num;
+			break;
+		case OPT_MAX_CALLS:
+			if (parse_number(optarg, 0, 1e9, 0, &num) < 0)
+				return usage_error("--max-calls needs a count (0: no limit), not '%s'", optarg);
+			o->max_calls = (long)num;
+			break;
+		case 'r':
+			if (o->nfiles == PCAP_SRC_MAX_FILES)
+				return usage_error("too many -r files (at most %d)", PCAP_SRC_MAX_FILES);
+			o->files[o->nfiles++] = optarg;
+			break;
+		case 'F':
+			o->fmt_name = optarg; /* checked with the command (run) */
+			o->fmt_given = 1;
+			break;
+		case 'c':
+			for (char *tok = strtok(optarg, ","); tok; tok = strtok(NULL, ",")) {
+				if (o->ncalls == sizeof o->calls / sizeof o->calls[0])
+					return usage_error("%s", "too many --call values (at most 64)");
+				o->calls[o->ncalls++] = tok;
+			}
+			break;
+		case 'f':
+			o->filter = optarg;
+			break;
+		case 'i':
+			if (o->nifaces == PCAP_SRC_MAX_IFACES)
+				return usage_error("too many -i interfaces (at most %d)", PCAP_SRC_MAX_IFACES);
+			o->ifaces[o->nifaces++] = optarg;
+			o->iface = o->ifaces[0];
+			break;
+		case OPT_FRAME: {
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (errno || *end || !v || optarg[0] == '-')
+				return usage_error("--frame needs a frame number, not '%s'", optarg);
+			if (o->nframes == sizeof o->frames / sizeof o->frames[0])
+				return usage_error("%s", "too many --frame values (at most 64)");
+			o->frames[o->nframes++] = v;
+			break;
+		}
+		case OPT_SECRETS:
+			o->secrets = 1;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case OPT_MATCH:
+			o->match = optarg;
+			break;
+		case OPT_ALL:
+			o->all = 1;
+			break;
+		case OPT_DB:
+			o->db = optarg;
+			break;
+		case OPT_RULES:
+			o->rules = 1;
+			break;
+		case OPT_RTP:
+			o->rtp = 1;
+			break;
+		case OPT_BPF:
+			if (strlen(optarg) >= sizeof o->bpf)
+				return usage_error("%s", "--bpf: the filter is too long");
+			strcpy(o->bpf, optarg);
+			break;
+		case OPT_TIME:
+			if (!strcmp(optarg, "abs"))
+				o->ladder.time = LADDER_TIME_ABS;
+			else if (!strcmp(optarg, "delta"))
+				o->ladder.time = LADDER_TIME_DELTA;
+			else if (!strcmp(optarg, "rel"))
+				o->ladder.time = LADDER_TIME_REL;
+			else
+				return usage_error("unknown --time '%s' (use abs, delta or rel)", optarg);
+			break;
+		case OPT_WIDTH: {
+			char *end;
+			errno = 0;
+			long w = strtol(optarg, &end, 10);
+			if (errno || *end || w < 40 || w > 100000)
+				return usage_error("--width needs a number from 40 up, not '%s'", optarg);
+			o->ladder.max_width = (size_t)w;
+			break;
+		}
+		case OPT_MERGE_HOSTS:
+			o->ladder.merge_hosts = 1;
+			break;
+		case OPT_NO_SDP:
+			o->ladder.no_sdp = 1;
+			break;
+		case OPT_ASCII:
+			o->ladder.ascii = 1;
+			break;
+		case OPT_CORRELATE:
+			if (!*optarg || strpbrk(optarg, ": \t\r\n"))
+				return usage_error("--correlate needs a header name, not '%s'", optarg);
+			o->correlate = optarg;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		case 'V':
+			printf("sipscope %s\n", SIPSCOPE_VERSION);
+			return 0;
+		case ':':
+			return usage_error("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc) { /* the rest is a capture filter, as in tcpdump */
+		if (o->bpf[0])
+			return usage_error("a capture filter both in --bpf and after the options ('%s')",
+			                   argv[optind]);
+		size_t len = 0;
+		for (int i = optind; i < argc; i++) {
+			size_t n = strlen(argv[i]);
+			if (len + n + 2 > sizeof o->bpf)
+				return usage_error("%s", "the capture filter is too long");
+			if (len)
+				o->bpf[len++] = ' ';
+			memcpy(o->bpf + len, argv[i], n + 1);
+			len += n;
+		}
+	}
+	if (o->rules)
+		return -1; /* check --rules reads nothing */
+	if (o->nfiles == 0 && !o->iface && !o->nhep_listen)
+		return usage_error("%s", "no capture given: use -r FILE (or -i IFACE for the viewer)");
+	if (o->nfiles && o->iface)
+		return usage_error("%s", "-r and -i cannot be used together");
+	return -1;
+}
+
+int opts_check_format(struct opts *o, const char *cmd, enum flow_format *ffmt)
+{
+	if (!strcmp(cmd, "flow")) {
+		if (o->fmt_given && flow_format_parse(o->fmt_name, ffmt) < 0)
+			return usage_error("unknown flow format '%s' (use text, html, svg, mermaid, plantuml "
+			                   "or json)", o->fmt_name);
+	} else if (o->fmt_given && export_format_parse(o->fmt_name, &o->fmt) < 0) {
+		return usage_error("unknown format '%s' (use table, json or csv)", o->fmt_name);
+	}
+	if (o->rules && strcmp(cmd, "check"))
+		return usage_error("%s", "--rules is a check option");
+	return -1;
+}
+
+/* The HEP options hang together: they work with -N and the viewer.
+ * Returns -1 when they do, or an exit code (the message printed). */
+static int check_hep(const struct opts *o, const char *cmd)
+{
+	if (!o->hep_send.url && !o->nhep_listen) {
+		if (o->hep_key || o->hep_id_given || o->hep_send.version)
+			return usage_error("%s", "--hep-id, --hep-key and --hep-version go with --hep-send "
+			                         "(--hep-key also with --hep-listen)");
+		return -1;
+	}
+	if (*cmd)
+		return usage_error("--hep-send and --hep-listen work with -N and the viewer, not with "
+		                   "'%s'", cmd);
+	if ((o->hep_id_given || o->hep_send.version) && !o->hep_send.url)
+		return usage_error("%s", "--hep-id and --hep-version are for --hep-send");
+	if (o->nhep_listen && o->nfiles)
+		return usage_error("%s", "--hep-listen is a live source: it goes with -i, not -r");
+	if (!o->headless && !isatty(STDOUT_FILENO))
+		return usage_error("%s", "--hep-send and --hep-listen without -N go with the viewer: "
+		                         "a terminal is needed (or give -N)");
+	if (o->hep_send.url && o->hep_send.version == 2 && o->hep_key)
+		return usage_error("%s", "--hep-key needs HEP v3 (v2 has no key)");
+	char host[256], port[16], err[300];
+	int tcp;
+	if (o->hep_send.url && hep_url_parse(o->hep_send.url, &tcp, host, sizeof host, port,
+	                                     sizeof port, err, sizeof err) < 0)
+		return usage_error("--hep-send %s", err);
+	for (size_t i = 0; i < o->nhep_listen; i++)
+		if (hep_url_parse(o->hep_listen[i], &tcp, host, sizeof host, port, sizeof port, err,
+		                  sizeof err) < 0)
+			return usage_error("--hep-listen %s", err);
+	return -1;
+}
+
+int opts_check(struct opts *o, const char *cmd)
+{
+	int rc;
+	if (!strcmp(cmd, "rtp") || (o->filter && strstr(o->filter, "media=")))
+		o->rtp = 1; /* media= reads the streams */
+	if (!strcmp(cmd, "stats") && o->fmt == EXPORT_CSV)
+		return usage_error("%s", "stats prints a table or JSON, not CSV");
+	int picks = strcmp(cmd, "flow") == 0 || strcmp(cmd, "export") == 0;
+	if (!picks && (o->ncalls || o->match || o->all))
+		return usage_error("%s", "--call, --match and --all choose calls for flow and export");
+	if (strcmp(cmd, "flow") && (o->ladder.max_width || o->ladder.merge_hosts || o->ladder.no_sdp ||
+	                            o->ladder.time))
+		return usage_error("%s", "--time, --width, --merge-hosts and --no-sdp are flow options");
+	if (o->ncalls && o->match)
+		return usage_error("%s", "--call and --match both choose calls: give one");
+	if (!strcmp(cmd, "export")) {
+		if (!o->output)
+			return usage_error("%s", "export needs -o FILE.pcap (or -o - for standard output)");
+		if (!o->ncalls && !o->match && !o->filter && !o->all)
+			return usage_error("%s", "export needs the calls: --call ID, --match REGEX, "
+			                         "--filter EXPR or --all");
+		if (o->fmt_given)
+			return usage_error("%s", "export writes pcap; --format is for messages, calls, stats");
+		for (size_t i = 0; i < o->nfiles; i++)
+			if (!strcmp(o->files[i], "-"))
+				return usage_error("%s", "export reads the captures twice: standard input "
+				                         "cannot be exported (save it to a file first)");
+		o->keep_ranges = 1;
+		o->rtp = 1; /* the calls' media goes along */
+	} else if (!strcmp(cmd, "db")) {
+		if (!o->output || !strcmp(o->output, "-"))
+			return usage_error("%s", "db needs -o FILE.db (an sqlite3 database is a file)");
+		if (o->fmt_given || o->filter)
+			return usage_error("%s", "db stores the whole capture; --format and --filter do not apply");
+		for (size_t i = 0; i < o->nfiles; i++)
+			if (!strcmp(o->files[i], o->output))
+				return usage_error("%s", "db: -o names one of the captures read");
+	} else if (o->output && strcmp(cmd, "flow")) {
+		return usage_error("%s", "-o is for flow, export and db");
+	}
+	if (o->max_calls >= 0 && *cmd)
+		return usage_error("%s", "--max-calls is for -N and the viewer; batch commands keep "
+		                         "every call of the files");
+	if (o->db && *cmd)
+		return usage_error("%s", "--db is for the viewer; batch: sipscope db -r FILE -o FILE.db");
+	if (o->db && o->nfiles == 1 && db_is_database(o->files[0]))
+		return usage_error("%s", "--db: the capture read is already a database");
+	if (!strcmp(cmd, "show") && !o->nframes)
+		return usage_error("%s", "show needs --frame N (frame numbers as 'sipscope messages' prints them)");
+	if (strcmp(cmd, "show") && (o->nframes || o->secrets))
+		return usage_error("%s", "--frame and --secrets are show options");
+	if (!strcmp(cmd, "show") && o->fmt_given)
+		return usage_error("%s", "show prints text; --format is for messages, calls, stats");
+	if (o->filter && (!strcmp(cmd, "messages") || !strcmp(cmd, "stats") || !strcmp(cmd, "show")))
+		return usage_error("%s", "--filter is for calls, flow, export, check and the viewer");
+	if ((rc = check_hep(o, cmd)) >= 0)
+		return rc;
+	char ferr[256];
+	struct calllist *check = calllist_new(NULL, NULL);
+	rc = check ? calllist_set_filter(check, o->filter, ferr, sizeof ferr) : 0;
+	calllist_free(check);
+	if (rc < 0)
+		return usage_error("%s", ferr);
+	return -1;
+}
