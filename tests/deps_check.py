@@ -113,6 +113,11 @@ def strip_quotes(text):
                 out.append(";")
                 i += 2
                 continue
+            elif depth > 0 and c == "'":  # quoted inside the $( ): data
+                j = text.find("'", i + 1)
+                out.append("Q")
+                i = n if j < 0 else j + 1
+                continue
             elif depth > 0 and c == ")":
                 depth -= 1
                 out.append(";")
