@@ -8,7 +8,7 @@
  *   /tmp/parser_bench [RUNS] [SECONDS_PER_RUN]     (defaults: 5 runs, 0.3 s)
  * or without the library:
  *   cc -std=c11 -O2 -Iinclude -D_DEFAULT_SOURCE -o /tmp/parser_bench \
- *      tests/bench/parser_bench.c src/sip/*.c
+ *      tests/bench/parser_bench.c src/sip/sip_[a-z]*.c
  *
  * The messages are built here: a call (INVITE with SDP of ~900 bytes,
  * 100 Trying, 180 Ringing, 200 OK with SDP, ACK, BYE, 200 OK), a
