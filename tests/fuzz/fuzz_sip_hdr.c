@@ -9,7 +9,7 @@
  *
  *   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude \
  *     -D_DEFAULT_SOURCE -o /tmp/fuzz_sip_hdr tests/fuzz/fuzz_sip_hdr.c \
- *     src/sip/*.c
+ *     src/sip/sip_[a-z]*.c
  *   /tmp/fuzz_sip_hdr -max_total_time=300 tests/fuzz/corpus/fuzz_sip_hdr */
 #include <stddef.h>
 #include <stdint.h>
