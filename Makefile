@@ -8,7 +8,7 @@ CC        ?= cc
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 BUILD     ?= build
-PKGS      := libpcap ncursesw sqlite3
+PKGS      := libpcap ncursesw sqlite3 libcrypto
 PKG_CONFIG ?= pkg-config
 
 CFLAGS    ?= -O2 -g
@@ -16,7 +16,7 @@ WARN      := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wforma
 LDFLAGS   += -pthread
 CPPFLAGS  += -pthread -Iinclude -D_DEFAULT_SOURCE -DSIPSCOPE_VERSION='"$(VERSION)"' $(EXTRA_DEFS)
 DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-DEP_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpcap -lncursesw -lsqlite3) -lm
+DEP_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpcap -lncursesw -lsqlite3 -lcrypto) -lm
 TEST_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 ifeq ($(SANITIZE),1)
