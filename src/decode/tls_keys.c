@@ -1,0 +1,331 @@
+/* tls_keys.c - the NSS key log (SSLKEYLOGFILE format): one entry per
+ * client_random in a vector, indexed by a util hmap on a hash of the
+ * random (all 32 bytes compared on a hit).  Lines come from a file that may
+ * grow (read again from the last offset, an unfinished line kept) or from a
+ * pcapng Decryption Secrets Block's text.  Bad lines are counted, never
+ * fatal (tls-design.md 3). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sipscope/hmap.h"
+#include "sipscope/tls.h"
+
+#define PROBES 8 /* hash collisions tolerated per client_random before it is dropped */
+
+struct linebuf {
+	char b[TLS_KEYLOG_LINE_MAX];
+	size_t n;
+	int toolong; /* the line outgrew b: bad when it ends */
+	uint64_t lineno;
+};
+
+struct tls_keys {
+	struct tls_secrets *ent;
+	size_t n, cap;
+	struct hmap idx;
+	/* the key log file being followed */
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	off_t off;
+	struct linebuf part;
+};
+
+struct tls_keys *tls_keys_new(void)
+{
+	struct tls_keys *k = calloc(1, sizeof *k);
+	if (k)
+		hmap_init(&k->idx);
+	return k;
+}
+
+void tls_keys_free(struct tls_keys *k)
+{
+	if (!k)
+		return;
+	if (k->ent)
+		tls_cleanse(k->ent, k->cap * sizeof *k->ent);
+	tls_cleanse(&k->part, sizeof k->part);
+	free(k->ent);
+	hmap_free(&k->idx);
+	free(k->path);
+	free(k);
+}
+
+size_t tls_keys_count(const struct tls_keys *k)
+{
+	return k->n;
+}
+
+static uint64_t probe_key(const uint8_t cr[32], unsigned i)
+{
+	uint64_t a = 0, b = 0;
+	for (int j = 0; j < 8; j++) {
+		a = a << 8 | cr[j];
+		b = b << 8 | cr[8 + j];
+	}
+	uint64_t h = hmap_mix(a, b);
+	if (i)
+		h = hmap_mix(h, i);
+	return h ? h : 1;
+}
+
+const struct tls_secrets *tls_keys_find(const struct tls_keys *k, const uint8_t cr[32])
+{
+	for (unsigned i = 0; i < PROBES; i++) {
+		uint32_t v;
+		if (!hmap_get(&k->idx, probe_key(cr, i), &v))
+			return NULL;
+		if (v < k->n && memcmp(k->ent[v].cr, cr, 32) == 0)
+			return &k->ent[v];
+	}
+	return NULL;
+}
+
+/* The entry of cr, made when new.  NULL when full, out of probes or memory. */
+static struct tls_secrets *entry(struct tls_keys *k, const uint8_t cr[32])
+{
+	for (unsigned i = 0; i < PROBES; i++) {
+		uint64_t key = probe_key(cr, i);
+		uint32_t v;
+		if (hmap_get(&k->idx, key, &v)) {
+			if (v < k->n && memcmp(k->ent[v].cr, cr, 32) == 0)
+				return &k->ent[v];
+			continue;
+		}
+		if (k->n >= TLS_KEYS_MAX_ENTRIES)
+			return NULL;
+		if (k->n == k->cap) {
+			/* vec_grow reallocs: wipe what the old block held first, by
+			 * growing into a fresh block ourselves */
+			size_t ncap = k->cap ? k->cap * 2 : 64;
+			struct tls_secrets *ne = calloc(ncap, sizeof *ne);
+			if (!ne)
+				return NULL;
+			if (k->ent) {
+				memcpy(ne, k->ent, k->n * sizeof *ne);
+				tls_cleanse(k->ent, k->cap * sizeof *k->ent);
+				free(k->ent);
+			}
+			k->ent = ne;
+			k->cap = ncap;
+		}
+		if (hmap_put(&k->idx, key, (uint32_t)k->n) != 0)
+			return NULL;
+		struct tls_secrets *e = &k->ent[k->n++];
+		memset(e, 0, sizeof *e);
+		memcpy(e->cr, cr, 32);
+		return e;
+	}
+	return NULL;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode exactly n hex digits (n even) into out.  0 or -1. */
+static int unhex(const char *s, size_t n, uint8_t *out)
+{
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int kind;
+} LABELS[] = {
+	{"CLIENT_RANDOM", TLS_SEC_MS},
+	{"CLIENT_EARLY_TRAFFIC_SECRET", TLS_SEC_CETS},
+	{"CLIENT_HANDSHAKE_TRAFFIC_SECRET", TLS_SEC_CHTS},
+	{"SERVER_HANDSHAKE_TRAFFIC_SECRET", TLS_SEC_SHTS},
+	{"CLIENT_TRAFFIC_SECRET_0", TLS_SEC_CATS},
+	{"SERVER_TRAFFIC_SECRET_0", TLS_SEC_SATS},
+	{"EARLY_EXPORTER_SECRET", TLS_SEC_EEXP},
+	{"EXPORTER_SECRET", TLS_SEC_EXP},
+};
+
+static void bad_line(struct tls_keylog_report *rep, uint64_t lineno)
+{
+	rep->bad++;
+	if (!rep->first_bad_line)
+		rep->first_bad_line = lineno;
+}
+
+/* One complete line (no LF; a CR before it is stripped here). */
+static void parse_line(struct tls_keys *k, const char *s, size_t n, uint64_t lineno, struct tls_keylog_report *rep)
+{
+	rep->lines++;
+	if (n && s[n - 1] == '\r')
+		n--;
+	size_t i = 0;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i == n || s[i] == '#')
+		return;
+	/* three fields separated by blanks */
+	const char *f[3];
+	size_t fl[3];
+	int nf = 0;
+	while (i < n) {
+		if (nf == 3) {
+			bad_line(rep, lineno);
+			return;
+		}
+		f[nf] = s + i;
+		while (i < n && s[i] != ' ' && s[i] != '\t')
+			i++;
+		fl[nf] = (size_t)(s + i - f[nf]);
+		nf++;
+		while (i < n && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+	}
+	int kind = -1;
+	for (size_t j = 0; j < sizeof LABELS / sizeof LABELS[0]; j++)
+		if (strlen(LABELS[j].name) == fl[0] && memcmp(LABELS[j].name, f[0], fl[0]) == 0)
+			kind = LABELS[j].kind;
+	if (kind < 0) {
+		/* RSA, PMS_CLIENT_RANDOM and future labels: not used (yet) */
+		rep->unknown_label++;
+		return;
+	}
+	uint8_t cr[32], sec[TLS_SECRET_MAX];
+	size_t slen = nf == 3 ? fl[2] / 2 : 0;
+	int ok = nf == 3 && fl[1] == 64 && fl[2] % 2 == 0 &&
+		 (kind == TLS_SEC_MS ? slen == 48 : (slen == 32 || slen == 48)) &&
+		 unhex(f[1], 64, cr) == 0 && unhex(f[2], fl[2], sec) == 0;
+	if (!ok) {
+		bad_line(rep, lineno);
+		tls_cleanse(sec, sizeof sec);
+		return;
+	}
+	struct tls_secrets *e = entry(k, cr);
+	if (!e) {
+		rep->dropped++;
+		tls_cleanse(sec, sizeof sec);
+		return;
+	}
+	memcpy(e->sec[kind], sec, slen); /* last wins */
+	e->len[kind] = (uint8_t)slen;
+	e->have |= (uint16_t)(1u << kind);
+	rep->secrets++;
+	tls_cleanse(sec, sizeof sec);
+}
+
+/* Feed n bytes through lb: complete lines are parsed, the rest stays in
+ * lb.  A line longer than TLS_KEYLOG_LINE_MAX is bad once it ends. */
+static void feed(struct tls_keys *k, struct linebuf *lb, const char *p, size_t n, struct tls_keylog_report *rep)
+{
+	while (n) {
+		const char *nl = memchr(p, '\n', n);
+		size_t take = nl ? (size_t)(nl - p) : n;
+		if (!lb->toolong) {
+			if (lb->n + take > sizeof lb->b)
+				lb->toolong = 1;
+			else if (nl && lb->n == 0) {
+				/* whole line in the input: parse it in place */
+				lb->lineno++;
+				parse_line(k, p, take, lb->lineno, rep);
+				p += take + 1, n -= take + 1;
+				continue;
+			} else {
+				memcpy(lb->b + lb->n, p, take);
+				lb->n += take;
+			}
+		}
+		if (!nl)
+			return;
+		lb->lineno++;
+		if (lb->toolong) {
+			rep->lines++;
+			bad_line(rep, lb->lineno);
+		} else
+			parse_line(k, lb->b, lb->n, lb->lineno, rep);
+		tls_cleanse(lb->b, lb->n);
+		lb->n = 0;
+		lb->toolong = 0;
+		p += take + 1, n -= take + 1;
+	}
+}
+
+int tls_keys_add_text(struct tls_keys *k, const char *txt, size_t n, struct tls_keylog_report *rep)
+{
+	memset(rep, 0, sizeof *rep);
+	struct linebuf *lb = calloc(1, sizeof *lb);
+	if (!lb)
+		return -1;
+	feed(k, lb, txt, n, rep);
+	if (lb->n || lb->toolong)
+		feed(k, lb, "\n", 1, rep); /* the last line needs no newline */
+	tls_cleanse(lb, sizeof *lb);
+	free(lb);
+	return 0;
+}
+
+int tls_keys_load_file(struct tls_keys *k, const char *path, struct tls_keylog_report *rep)
+{
+	memset(rep, 0, sizeof *rep);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (!k->path || strcmp(k->path, path) != 0 || st.st_dev != k->dev || st.st_ino != k->ino ||
+	    st.st_size < k->off) {
+		/* another file, replaced or truncated: read it from the start */
+		char *np = strdup(path);
+		if (!np) {
+			close(fd);
+			errno = ENOMEM;
+			return -1;
+		}
+		free(k->path);
+		k->path = np;
+		k->dev = st.st_dev;
+		k->ino = st.st_ino;
+		k->off = 0;
+		tls_cleanse(&k->part, sizeof k->part);
+		memset(&k->part, 0, sizeof k->part);
+	}
+	char buf[16384];
+	for (;;) {
+		ssize_t r = pread(fd, buf, sizeof buf, k->off);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			tls_cleanse(buf, sizeof buf);
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		k->off += r;
+		feed(k, &k->part, buf, (size_t)r, rep);
+	}
+	tls_cleanse(buf, sizeof buf);
+	close(fd);
+	return 0;
+}
