@@ -5,8 +5,9 @@ Usage: make_seeds.py SAMPLES_DIR OUT_DIR
 Writes OUT_DIR/fuzz_sip/* (SIP payloads), OUT_DIR/fuzz_sdp/* (SDP bodies),
 OUT_DIR/fuzz_decode/* (runs of Ethernet frames in the target's
 length-prefixed format), OUT_DIR/fuzz_check/* (a sample's SIP messages),
-OUT_DIR/fuzz_media/* (a sample's RTP packets) and OUT_DIR/fuzz_ws/* (WebSocket, HEP3 and SIP
-streams in that target's segment format).  fuzz_tcp and fuzz_ipfrag start
+OUT_DIR/fuzz_media/* (a sample's RTP packets), OUT_DIR/fuzz_ws/* (WebSocket, HEP3 and SIP
+streams in that target's segment format) and OUT_DIR/fuzz_tls_keylog/* (NSS key
+logs: every label, CRLF, comments, a few broken lines).  fuzz_tcp and fuzz_ipfrag start
 from nothing: their inputs are only offsets and lengths.
 """
 import os
@@ -60,6 +61,7 @@ def main():
                 for i, r in enumerate(rtp[:200]):
                     s.write(bytes([2 + (i & 1) * 8]) + struct.pack("!H", len(r)) + r)
     ws_seeds(out)
+    keylog_seeds(out)
 
 
 def ws_frame(payload, opcode=1, fin=True, mask=b"\x37\xfa\x21\x3d"):
@@ -103,6 +105,24 @@ def ws_seeds(out):
     }
     for name, data in seeds.items():
         with open(f"{out}/fuzz_ws/{name}", "wb") as s:
+            s.write(data)
+
+
+def keylog_seeds(out):
+    os.makedirs(f"{out}/fuzz_tls_keylog", exist_ok=True)
+    cr, cr2 = "01" * 32, "a2" * 32
+    s32, s48 = "b6" * 32, "0f" * 48
+    tls13 = "".join(f"{label} {cr2} {s32}\n" for label in (
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0",
+        "SERVER_TRAFFIC_SECRET_0", "CLIENT_EARLY_TRAFFIC_SECRET", "EARLY_EXPORTER_SECRET", "EXPORTER_SECRET"))
+    seeds = {
+        "tls12": f"# SSL/TLS secrets log file\r\nCLIENT_RANDOM {cr} {s48}\r\n",
+        "tls13": tls13,
+        "mixed": f"CLIENT_RANDOM {cr} {s48}\n\n# x\nSERVER_TRAFFIC_SECRET_0 {cr} {s48}\n"
+                 f"RSA 0011223344556677 {s48}\nCLIENT_RANDOM zz{cr[2:]} {s48}\nCLIENT_RANDOM {cr}",
+    }
+    for name, data in seeds.items():
+        with open(f"{out}/fuzz_tls_keylog/{name}", "w") as s:
             s.write(data)
 
 
