@@ -29,6 +29,8 @@ int esc_cp_cols(unsigned cp);
 /* The character at p of escaped text: its length in bytes (1 for a byte
  * that is not valid UTF-8) and, in *cols, its columns. */
 int esc_char(const unsigned char *p, size_t avail, int *cols);
+/* Columns of NUL-terminated escaped text, as esc_char() counts them. */
+size_t esc_cols(const char *s);
 
 /* Length of a valid UTF-8 sequence at p (1..4), or 0 if invalid. */
 int esc_utf8_len(const unsigned char *p, size_t avail);

@@ -87,6 +87,9 @@ char *store_endpoint_format(const struct store_endpoint *ep, char *buf, size_t n
 /* Append a record; returns its index, or -1 when memory ran out. */
 long store_append_msg(struct store *s, const struct store_msg *m);
 size_t store_msg_count(const struct store *s);
+/* Capture time of the last message stored (where the capture has got
+ * to), 0 when there is none. */
+int64_t store_last_ts(struct store *s);
 struct store_msg *store_msg_at(struct store *s, size_t idx);
 
 /* Copy bytes to the spool; returns the spool offset or -1 (and sets err). */

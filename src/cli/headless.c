@@ -494,8 +494,7 @@ int headless_run(const struct headless_args *a)
 		print_ended(&h);
 		if (mono_us() - last_sweep >= 1000000) {
 			/* capture time; live, the clock goes on without packets */
-			size_t nm = store_msg_count(h.store);
-			int64_t now = nm ? store_msg_at(h.store, nm - 1)->ts_us : 0;
+			int64_t now = store_last_ts(h.store);
 			if (pcap_src_is_live(h.src) && wall_us() > now)
 				now = wall_us();
 			sweep_challenged(&h, now);

@@ -602,10 +602,8 @@ static int write_txn(struct db_writer *w, struct store *s, uint32_t id, const st
 static int write_tracked(struct db_writer *w, struct store *s, const struct tracker *t)
 {
 	int oom = 0;
-	size_t n = store_msg_count(s);
-	const struct store_msg *last = n ? store_msg_at(s, n - 1) : NULL;
-	int64_t now_us = last ? last->ts_us : 0; /* as 'calls' counts a call in progress */
-	n = track_call_count(t);
+	int64_t now_us = store_last_ts(s); /* as 'calls' counts a call in progress */
+	size_t n = track_call_count(t);
 	for (size_t i = 0; i < n; i++) {
 		const struct call_info *c = track_call(t, i);
 		if (changed(&w->calls, i, call_hash(c, now_us), &oom) &&

@@ -338,15 +338,6 @@ static double call_setup_ms(const struct call_info *c)
 	return c->final_us ? (double)(c->final_us - c->start_us) / 1000.0 : -1;
 }
 
-/* The capture's last message: where a call still in progress has got to
- * (track_call_duration_us()), as the viewer counts it. */
-static int64_t capture_now_us(struct store *s)
-{
-	size_t n = store_msg_count(s);
-	const struct store_msg *r = n ? store_msg_at(s, n - 1) : NULL;
-	return r ? r->ts_us : 0;
-}
-
 /* Talk time (2xx to BYE, or so far), s; -1 when unanswered. */
 static double call_duration_s(const struct call_info *c, int64_t now_us)
 {
@@ -425,7 +416,7 @@ static void call_json(FILE *out, struct store *s, const struct tracker *t,
 	        (int)(sum.start_us % 1000000), sum.end_us / 1000000, (int)(sum.end_us % 1000000));
 	fprintf(out, ",\"messages\":%" PRIu32 ",\"legs\":%" PRIu32 ",\"dialogs\":%" PRIu32,
 	        sum.nmsgs, sum.nlegs, sum.ndialogs);
-	double setup = call_setup_ms(c), dur = call_duration_s(c, capture_now_us(s));
+	double setup = call_setup_ms(c), dur = call_duration_s(c, store_last_ts(s));
 	fputs(",\"ring_ms\":", out);
 	if (c->ring_us)
 		fprintf(out, "%.3f", (double)(c->ring_us - c->start_us) / 1000.0);
@@ -489,7 +480,7 @@ static void call_row(FILE *out, struct store *s, const struct tracker *t,
 	char ts[48], setup[32] = "", dur[32] = "", status[16] = "";
 	fmt_time(ts, sizeof ts, sum.start_us);
 	export_call_setup(setup, sizeof setup, c);
-	export_call_duration(dur, sizeof dur, c, capture_now_us(s));
+	export_call_duration(dur, sizeof dur, c, store_last_ts(s));
 	if (c->final_status)
 		snprintf(status, sizeof status, "%u", c->final_status);
 	const char *mn = sip_method_name((enum sip_method)c->method);

@@ -105,19 +105,6 @@ int calllist_col_width(enum calllist_col c)
 	return c < CL__COUNT ? cols[c].width : 0;
 }
 
-/* Columns of an escaped cell (one per character, as the viewer draws). */
-static int text_cols(const char *s)
-{
-	size_t len = strlen(s), i = 0;
-	int k = 0;
-	while (i < len) {
-		int w;
-		i += (size_t)esc_char((const unsigned char *)s + i, len - i, &w);
-		k += w;
-	}
-	return k;
-}
-
 int calllist_col_fit(struct calllist *cl, enum calllist_col c, size_t from, size_t n, int limit)
 {
 	if (c >= CL__COUNT)
@@ -134,7 +121,7 @@ int calllist_col_fit(struct calllist *cl, enum calllist_col c, size_t from, size
 		char cell[256];
 		for (size_t r = from; r < from + n && r < cl->nrows; r++) {
 			calllist_cell(cl, cl->rows[r], c, cell, sizeof cell);
-			int k = text_cols(cell);
+			int k = (int)esc_cols(cell);
 			if (k > w)
 				w = k;
 		}
@@ -655,15 +642,6 @@ static int cmp_sv(struct sv a, struct sv b)
 	return r ? r : (a.len > b.len) - (a.len < b.len);
 }
 
-/* A call's duration: answer to BYE; while it is in progress (answered,
- * no BYE), answer to the clock of the last refresh, so it ticks live and
- * a capture that ends mid-call shows how long it had gone on.  -1 when
- * it was never answered. */
-static int64_t call_duration_us(const struct calllist *cl, const struct call_info *c)
-{
-	return track_call_duration_us(c, cl->now_us);
-}
-
 static int64_t num_key(struct calllist *cl, uint32_t call, enum calllist_col col)
 {
 	const struct call_info *c = track_call(cl->t, call - 1);
@@ -677,7 +655,7 @@ static int64_t num_key(struct calllist *cl, uint32_t call, enum calllist_col col
 		return tot.nmsgs;
 	case CL_STATE: return c->state;
 	case CL_SETUP: return c->final_us ? c->final_us - c->start_us : -1;
-	case CL_DURATION: return call_duration_us(cl, c);
+	case CL_DURATION: return track_call_duration_us(c, cl->now_us); /* ticks: the refresh's clock */
 	case CL_STATUS: return c->final_status;
 	case CL_AGENT: {
 		const struct store_msg *m = c->nmsgs ? store_msg_at(cl->s, c->first_msg) : NULL;
@@ -757,22 +735,11 @@ static int mark_rule_hits(struct calllist *cl, struct term *tm, size_t ncalls)
 	return 0;
 }
 
-/* Do the calls start on more than one (local) day?  1: on several days
- * of one year, 2: of several years.  Dates are compared, not a 24 h
- * span, so 23:59 and 00:01 count as two days. */
-static int spans_days(struct calllist *cl)
+/* Do calls starting from lo to hi fall on more than one (local) day?
+ * 1: on several days of one year, 2: of several years.  Dates are
+ * compared, not a 24 h span, so 23:59 and 00:01 count as two days. */
+static int spans_days(int64_t lo, int64_t hi)
 {
-	size_t n = track_call_count(cl->t);
-	int64_t lo = INT64_MAX, hi = INT64_MIN;
-	for (size_t i = 0; i < n; i++) {
-		const struct call_info *c = track_call(cl->t, i);
-		if (c->root)
-			continue;
-		if (c->start_us < lo)
-			lo = c->start_us;
-		if (c->start_us > hi)
-			hi = c->start_us;
-	}
 	if (lo > hi)
 		return 0;
 	time_t a = (time_t)(lo / 1000000), b = (time_t)(hi / 1000000);
@@ -806,11 +773,16 @@ int calllist_refresh(struct calllist *cl)
 		cl->msum = v;
 		cl->nmsum = nm;
 	}
+	int64_t lo = INT64_MAX, hi = INT64_MIN; /* the calls' starts, for dates in Start */
 	for (size_t i = 0; i < n; i++) {
 		const struct call_info *c = track_call(cl->t, i);
 		if (c->root)
 			continue;
 		total++;
+		if (c->start_us < lo)
+			lo = c->start_us;
+		if (c->start_us > hi)
+			hi = c->start_us;
 		uint32_t call = (uint32_t)i + 1;
 		size_t t;
 		for (t = 0; t < cl->nterms; t++)
@@ -822,10 +794,9 @@ int calllist_refresh(struct calllist *cl)
 	cl->nrows = k;
 	cl->total = total;
 	cl->now_us = cl->clock_us;
-	size_t nm = cl->s ? store_msg_count(cl->s) : 0;
-	if (!cl->now_us && nm)
-		cl->now_us = store_msg_at(cl->s, nm - 1)->ts_us;
-	cl->multi_day = spans_days(cl);
+	if (!cl->now_us && cl->s)
+		cl->now_us = store_last_ts(cl->s);
+	cl->multi_day = spans_days(lo, hi);
 	if (cl->sort != CL_INDEX || cl->desc) {
 		sort_ctx = cl;
 		qsort(cl->rows, cl->nrows, sizeof *cl->rows, cmp_rows);
@@ -932,25 +903,14 @@ void calllist_cell(struct calllist *cl, uint32_t call, enum calllist_col col, ch
 	case CL_CALLID: v = store_str(cl->s, c->call_id); break;
 	case CL_UA: v = call_ua(cl, call); break;
 	case CL_SRC:
-	case CL_DST: {
-		const struct store_msg *m = c->nmsgs ? store_msg_at(cl->s, c->first_msg) : NULL;
-		if (m)
-			store_endpoint_format(store_endpoint(cl->s, col == CL_SRC ? m->src : m->dst), buf, n);
-		return;
-	}
+	case CL_DST: leg_endpoint(cl, call, col == CL_SRC, buf, n); return;
 	case CL_MSGS:
 		track_call_totals(cl->t, call, &tot);
 		snprintf(buf, n, "%u", tot.nmsgs);
 		return;
 	case CL_STATE: snprintf(buf, n, "%s", track_state_name((enum call_state)c->state)); return;
 	case CL_SETUP: export_call_setup(buf, n, c); return;
-	case CL_DURATION: {
-		int64_t d = call_duration_us(cl, c);
-		long long tenths = (long long)((d + 50000) / 100000);
-		if (d >= 0)
-			snprintf(buf, n, "%lld.%lld", tenths / 10, tenths % 10);
-		return;
-	}
+	case CL_DURATION: export_call_duration(buf, n, c, cl->now_us); return;
 	case CL_STATUS:
 		if (c->final_status)
 			snprintf(buf, n, "%u", c->final_status);

@@ -92,6 +92,17 @@ int esc_char(const unsigned char *p, size_t avail, int *cols)
 	return u;
 }
 
+size_t esc_cols(const char *s)
+{
+	size_t len = strlen(s), i = 0, c = 0;
+	while (i < len) {
+		int w;
+		i += (size_t)esc_char((const unsigned char *)s + i, len - i, &w);
+		c += (size_t)w;
+	}
+	return c;
+}
+
 /* The next unit of s at p: either `*n` bytes that may be written as they
  * are (printable ASCII or a valid, visible UTF-8 sequence), returning 1,
  * or one thing to escape, with *cp its value: returning 0 for a C0

@@ -479,9 +479,7 @@ static void remapped(void *ctx, const uint32_t *call_map, size_t ncalls, const u
 {
 	struct ingest *in = ctx;
 	if (in->media) {
-		size_t n = store_msg_count(in->s);
-		int64_t now = n ? store_msg_at(in->s, n - 1)->ts_us : 0;
-		media_evict(in->media, call_kept, in->t, now - TRACK_EVICT_QUIET_US);
+		media_evict(in->media, call_kept, in->t, store_last_ts(in->s) - TRACK_EVICT_QUIET_US);
 	}
 	if (in->keep_ranges) {
 		size_t n = 0;
@@ -497,8 +495,8 @@ static void remapped(void *ctx, const uint32_t *call_map, size_t ncalls, const u
 
 long ingest_evict(struct ingest *in, size_t max_calls, const struct track_evict_hooks *hooks)
 {
-	size_t slack = max_calls / 8, roots = track_root_count(in->t), n_msgs = store_msg_count(in->s);
-	int64_t now = n_msgs ? store_msg_at(in->s, n_msgs - 1)->ts_us : 0;
+	size_t slack = max_calls / 8, roots = track_root_count(in->t);
+	int64_t now = store_last_ts(in->s);
 	if (!max_calls || roots <= max_calls + slack || (roots < in->evict_at && now < in->evict_ts))
 		return 0;
 	struct track_evict_hooks mine = { evicting, remapped, in };

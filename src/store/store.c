@@ -278,6 +278,13 @@ size_t store_msg_count(const struct store *s)
 	return atomic_load_explicit(&s->nmsgs, memory_order_acquire);
 }
 
+int64_t store_last_ts(struct store *s)
+{
+	size_t n = store_msg_count(s);
+	const struct store_msg *r = n ? store_msg_at(s, n - 1) : NULL;
+	return r ? r->ts_us : 0;
+}
+
 struct store_msg *store_msg_at(struct store *s, size_t idx)
 {
 	if (idx >= store_msg_count(s))

@@ -30,7 +30,7 @@
  * on every kept message (~2 s at 100,000 calls), spread over redraws. */
 #define CHECK_SLICE 20000
 
-static int64_t now_us(void)
+int64_t ui_now_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -276,6 +276,17 @@ int ui_getkey(int delay_ms)
 	return next == 27 ? 27 : UI_KEY_NONE;
 }
 
+/* No key came while a question waits on the bottom line: the capture
+ * goes on loading (a live one would drop packets otherwise), and the
+ * title's counts and progress follow; the list is refreshed after. */
+static void load_while_asking(struct ui *ui)
+{
+	if ((ui->loading || ui->live) && load_slice(ui)) {
+		ui->grew = 1;
+		ui_frame(ui, ui->top->ops->title, "");
+	}
+}
+
 /* Is a capture still coming in that quitting would lose: an interface or
  * a HEP listener, or a pipe (-r -) not yet closed? */
 static int capture_running(const struct ui *ui)
@@ -305,10 +316,7 @@ int ui_confirm_quit(struct ui *ui)
 		refresh();
 		int k = ui_getkey(50);
 		if (k == ERR) {
-			if ((ui->loading || ui->live) && load_slice(ui)) {
-				ui->grew = 1;
-				ui_frame(ui, ui->top->ops->title, "");
-			}
+			load_while_asking(ui);
 			continue;
 		}
 		if (k == KEY_RESIZE)
@@ -360,10 +368,7 @@ int ui_prompt_hint(struct ui *ui, const char *question, const char *hint, char *
 		refresh();
 		int k = ui_getkey(50);
 		if (k == ERR) {
-			if ((ui->loading || ui->live) && load_slice(ui)) {
-				ui->grew = 1; /* the loop refreshes the list after */
-				ui_frame(ui, ui->top->ops->title, ""); /* counts, progress */
-			}
+			load_while_asking(ui);
 			continue;
 		}
 		if (k == KEY_RESIZE) {
@@ -574,7 +579,7 @@ static void keep_open(struct ui *ui)
 	}
 	struct pcap_save_opts o = { .path = ui->keep_path, .dlt = dlt,
 	                            .snaplen = pcap_src_snaplen(ui->src) };
-	ui->keep = pcap_save_open(&o, now_us(), err, sizeof err);
+	ui->keep = pcap_save_open(&o, ui_now_us(), err, sizeof err);
 	if (!ui->keep) {
 		snprintf(ui->keep_off, sizeof ui->keep_off, "frames not kept: %.120s", err);
 		unlink(ui->keep_path);
@@ -623,7 +628,7 @@ static void keep_frame(struct ui *ui, const struct frame *f)
 /* Read frames for about SLICE_US.  Returns 1 when something new came. */
 static int load_slice(struct ui *ui)
 {
-	int64_t until = now_us() + SLICE_US;
+	int64_t until = ui_now_us() + SLICE_US;
 	uint64_t before = ingest_stats(ui->ingest)->sip_msgs;
 	for (unsigned n = 0;; n++) {
 		struct frame f;
@@ -647,7 +652,7 @@ static int load_slice(struct ui *ui)
 		}
 		if (r == PCAP_SRC_WARNING) {
 			ui_message(ui, "warning: %s", pcap_src_warning(ui->src));
-			if (now_us() >= until)
+			if (ui_now_us() >= until)
 				break;
 			continue;
 		}
@@ -657,7 +662,7 @@ static int load_slice(struct ui *ui)
 			ui->bytes_done += f.rec_off - ui->file_done[f.src];
 			ui->file_done[f.src] = f.rec_off;
 		}
-		if ((n & 255) == 255 && now_us() >= until)
+		if ((n & 255) == 255 && ui_now_us() >= until)
 			break;
 	}
 	if (ingest_stats(ui->ingest)->sip_msgs == before)
@@ -688,7 +693,7 @@ static void trace_time(const char *what, int64_t t0)
 	FILE *f = fopen(path, "a");
 	if (!f)
 		return;
-	fprintf(f, "%s %.1f\n", what, (double)(now_us() - t0) / 1000.0);
+	fprintf(f, "%s %.1f\n", what, (double)(ui_now_us() - t0) / 1000.0);
 	fclose(f);
 }
 
@@ -761,7 +766,7 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 		for (size_t i = 0; i < a->nfiles; i++)
 			db_add_capture(ui->dbw, a->files[i], 0);
 		if (a->iface)
-			db_add_capture(ui->dbw, a->iface, now_us());
+			db_add_capture(ui->dbw, a->iface, ui_now_us());
 		db_set_check(ui->dbw, ui->check);
 		db_set_media(ui->dbw, ingest_media(ui->ingest));
 	}
@@ -815,7 +820,7 @@ int ui_run(const struct ui_args *a)
 	struct ui ui;
 	memset(&ui, 0, sizeof ui);
 	ui.args = a;
-	int64_t t0 = now_us();
+	int64_t t0 = ui_now_us();
 	if (open_capture(&ui, a) < 0) {
 		close_capture(&ui);
 		return 2;
@@ -848,7 +853,7 @@ int ui_run(const struct ui_args *a)
 	ui_push(&ui, ui_calls_new(&ui));
 
 	int dirty = 1, traced_first = 0, traced_loaded = 0;
-	int64_t last_draw = 0, last_sync = now_us();
+	int64_t last_draw = 0, last_sync = ui_now_us();
 	int cap_ready = 1;
 	draw(&ui); /* at once, before any read (a pipe may keep us waiting) */
 	while (!ui.quit && ui.top) {
@@ -867,7 +872,7 @@ int ui_run(const struct ui_args *a)
 		/* What the slice queued for the HEP collector goes now, before
 		 * the status line counts it. */
 		int hep_wait = ui.hep ? hep_send_poll(ui.hep) : -1;
-		int64_t t = now_us();
+		int64_t t = ui_now_us();
 		if (ui.grew) { /* read during a prompt */
 			dirty = 1;
 			ui.grew = 0;
@@ -914,7 +919,7 @@ int ui_run(const struct ui_args *a)
 		for (size_t i = 0; i < ncap; i++)
 			pfd[1 + i] = (struct pollfd){ .fd = cap_fds[i], .events = POLLIN };
 		/* A redraw waits out REDRAW_US; frames wake us at once. */
-		int64_t wait = dirty ? (REDRAW_US - (now_us() - last_draw)) / 1000 : 1000;
+		int64_t wait = dirty ? (REDRAW_US - (ui_now_us() - last_draw)) / 1000 : 1000;
 		int timeout = (ui.loading && !ui.stalled) || check_pending(ui.check) ? 0
 		              : wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait;
 		/* Live sources that cannot be polled as one (a HEP listener over
@@ -960,7 +965,7 @@ int ui_run(const struct ui_args *a)
 			 * The list is refreshed by the views that change it (filter,
 			 * sort) and when the capture grows, not per key. */
 			draw(&ui);
-			last_draw = now_us();
+			last_draw = ui_now_us();
 		}
 	}
 	while (ui.top)

@@ -180,6 +180,8 @@ const char *ui_skip_cols(const char *s, size_t cols);
 /* Ask for a search regex (`/`, like less), compile it into *re (freeing
  * the one before when *have).  Returns 1 when there is a new search. */
 int ui_prompt_search(struct ui *ui, regex_t *re, int *have);
+/* The monotonic clock, microseconds: for pacing work and redraws. */
+int64_t ui_now_us(void);
 /* Status-line message shown until the next key. */
 void ui_message(struct ui *ui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -4,7 +4,6 @@
 #include <curses.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "sipscope/vec.h"
 #include "ui.h"
@@ -289,20 +288,13 @@ static void calls_draw(struct ui *ui, struct ui_view *v)
 
 static void draw_status(struct ui *ui);
 
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Long work over the calls (a regex over every message): every 100 ms
  * the status line says how far it got, and the keys typed meanwhile are
  * read: Esc cancels, a resize is taken, the others are dropped.  Returns
  * 1 to go on, 0 when cancelled. */
 static int work_tick(struct ui *ui, int64_t *last, const char *what, size_t done, size_t total)
 {
-	int64_t t = mono_us();
+	int64_t t = ui_now_us();
 	if (t - *last < 100000)
 		return 1;
 	*last = t;
@@ -326,7 +318,7 @@ static int work_tick(struct ui *ui, int64_t *last, const char *what, size_t done
 static int filter_in_slices(struct ui *ui)
 {
 	size_t total = track_call_count(ui->tracker), left;
-	int64_t last = mono_us();
+	int64_t last = ui_now_us();
 	while ((left = calllist_filter_prepare(ui->calls, 16)) > 0)
 		if (!work_tick(ui, &last, "filtering", total - left, total))
 			return 0;
@@ -342,7 +334,7 @@ static void search_next(struct ui *ui, struct calls_view *cv, int dir)
 		ui_message(ui, "no search: press / first");
 		return;
 	}
-	int64_t last = mono_us();
+	int64_t last = ui_now_us();
 	for (size_t step = 1; step <= n; step++) {
 		/* Every call: one call's messages under a bad regex can take
 		 * long (work_tick itself speaks at most every 100 ms). */

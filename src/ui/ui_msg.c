@@ -240,18 +240,6 @@ static int text_of_show(struct ui *ui, size_t idx, struct ui_text *out)
 	return 0;
 }
 
-/* Columns of an escaped line. */
-static size_t text_cols(const char *s)
-{
-	size_t len = strlen(s), i = 0, c = 0;
-	while (i < len) {
-		int w;
-		i += (size_t)esc_char((const unsigned char *)s + i, len - i, &w);
-		c += (size_t)w;
-	}
-	return c;
-}
-
 static void msg_draw(struct ui *ui, struct ui_view *v)
 {
 	struct msg_view *mv = (struct msg_view *)v;
@@ -270,7 +258,7 @@ static void msg_draw(struct ui *ui, struct ui_view *v)
 	for (int r = 0; r < rows && mv->top + (size_t)r < mv->text.n; r++) {
 		size_t i = mv->top + (size_t)r;
 		const char *s = mv->text.lines[i];
-		size_t w = text_cols(s);
+		size_t w = esc_cols(s);
 		int cut = w > mv->hscroll + (size_t)ui->cols;
 		int room = cut ? ui->cols - 1 : ui->cols;
 		if (mv->hscroll) { /* sideways: plain text from the column on */
