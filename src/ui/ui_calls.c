@@ -303,7 +303,7 @@ static int work_tick(struct ui *ui, int64_t *last, const char *what, size_t done
 	draw_status(ui);
 	refresh();
 	int k;
-	while ((k = getch()) != ERR) {
+	while ((k = ui_getkey(0)) != ERR) { /* Alt+key, unknown sequences: not Esc */
 		if (k == 27)
 			return 0;
 		if (k == KEY_RESIZE)

@@ -447,6 +447,9 @@ if wait_long "Calls: 100000/100000" 150; then
 	# cancels (the screen froze until the end; this one would take minutes).
 	keys f '~(.*)(.*)\2\1QQ' Enter
 	check "a slow regex filter shows its progress" "filtering: [0-9]+% of 100000 calls +\(Esc cancels\)"
+	keys M-x
+	sleep 0.3
+	check "... Alt+x does not cancel it (only Esc does)" "filtering: [0-9]+% of 100000 calls +\(Esc cancels\)"
 	keys Escape
 	check "... Esc cancels it" "filter cancelled"
 	keys j
