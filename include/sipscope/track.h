@@ -163,6 +163,12 @@ void track_call_totals(const struct tracker *t, uint32_t call, struct call_total
  * too), in capture order, in a new array *out the caller frees.  Returns
  * how many, or -1 when memory ran out. */
 long track_call_messages(const struct tracker *t, uint32_t call, size_t **out);
+/* The same for several calls (1-based ids; 0 and unknown ids skipped;
+ * with `roots`, each taken as the call it is listed under): their
+ * messages merged in capture order, each once.  *out is the caller's to
+ * free.  Returns how many, or -1 when memory ran out. */
+long track_calls_messages(const struct tracker *t, const uint32_t *calls, size_t ncalls, int roots,
+                          size_t **out);
 
 size_t track_txn_count(const struct tracker *t);
 const struct txn_info *track_txn(const struct tracker *t, uint32_t id); /* 1-based */

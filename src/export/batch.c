@@ -9,7 +9,6 @@
 #include "sipscope/export.h"
 #include "sipscope/sdp.h"
 #include "sipscope/sip.h"
-#include "sipscope/vec.h"
 
 #define MAX_HEADERS 128
 
@@ -297,37 +296,14 @@ int export_messages(FILE *out, struct store *s, const struct tracker *t, enum ex
 	return messages_out(out, s, t, fmt, NULL, store_msg_count(s));
 }
 
-static int cmp_size(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	return (x > y) - (x < y);
-}
-
 int export_call_messages(FILE *out, struct store *s, const struct tracker *t,
                          enum export_format fmt, const uint32_t *calls, size_t ncalls)
 {
-	size_t *all = NULL, n = 0, cap = 0;
-	for (size_t i = 0; i < ncalls; i++) {
-		size_t *one;
-		long k = track_call_messages(t, calls[i], &one);
-		if (k < 0 || vec_grow((void **)&all, &cap, n + (size_t)k + 1, sizeof *all) < 0) {
-			if (k >= 0)
-				free(one);
-			free(all);
-			return -1;
-		}
-		memcpy(all + n, one, (size_t)k * sizeof *one);
-		n += (size_t)k;
-		free(one);
-	}
-	/* Capture order; a call given twice (or a leg and its root) once. */
-	if (n)
-		qsort(all, n, sizeof *all, cmp_size);
-	size_t u = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!u || all[u - 1] != all[i])
-			all[u++] = all[i];
-	int rc = messages_out(out, s, t, fmt, all, u);
+	size_t *all;
+	long n = track_calls_messages(t, calls, ncalls, 0, &all);
+	if (n < 0)
+		return -1;
+	int rc = messages_out(out, s, t, fmt, all, (size_t)n);
 	free(all);
 	return rc;
 }

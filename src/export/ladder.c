@@ -451,12 +451,6 @@ static int add_streams(struct ladder *l, const struct tracker *t, const uint32_t
 	return 0;
 }
 
-static int cmp_index(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	return (x > y) - (x < y);
-}
-
 /* Room a label of `cols` columns needs between two lifelines. */
 static size_t label_gap(size_t cols)
 {
@@ -652,28 +646,12 @@ struct ladder *ladder_build(struct store *s, const struct tracker *t, const uint
 	}
 	/* Each call's messages come from its chain (not a walk over the
 	 * capture); several calls are merged in capture order. */
-	size_t *all = NULL, nall = 0, ncalls = track_call_count(t);
-	for (size_t i = 0; i < n; i++) {
-		if (!calls[i] || calls[i] > ncalls)
-			continue;
-		size_t *v;
-		long k = track_call_messages(t, track_call_root(t, calls[i]), &v);
-		if (k < 0)
-			goto fail_all;
-		size_t *na = realloc(all, (nall + (size_t)k + 1) * sizeof *all);
-		if (!na) {
-			free(v);
-			goto fail_all;
-		}
-		all = na;
-		memcpy(all + nall, v, (size_t)k * sizeof *v);
-		nall += (size_t)k;
-		free(v);
-	}
-	if (n > 1)
-		qsort(all, nall, sizeof *all, cmp_index);
-	for (size_t i = 0; i < nall; i++)
-		if ((i == 0 || all[i] != all[i - 1]) && add_msg(l, s, t, all[i]) < 0)
+	size_t *all = NULL;
+	long nall = track_calls_messages(t, calls, n, 1, &all);
+	if (nall < 0)
+		goto fail;
+	for (size_t i = 0; i < (size_t)nall; i++)
+		if (add_msg(l, s, t, all[i]) < 0)
 			goto fail_all;
 	free(all);
 	if (l->o.media && add_streams(l, t, calls, n) < 0)

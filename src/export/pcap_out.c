@@ -84,38 +84,6 @@ static int frame_in_span(const struct span *r, uint64_t no, enum decode_status s
 	       same_ep(&pkt->src, &r->src) && same_ep(&pkt->dst, &r->dst);
 }
 
-static int cmp_index(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	return (x > y) - (x < y);
-}
-
-/* The store indexes of the calls' messages, in capture order (malloc'd),
- * or NULL when memory ran out. */
-static size_t *call_messages(const struct tracker *t, const uint32_t *calls, size_t ncalls,
-                             size_t *n)
-{
-	size_t *msgs = NULL, cap = 0;
-	*n = 0;
-	if (vec_grow((void **)&msgs, &cap, 1, sizeof *msgs))
-		return NULL;
-	for (size_t i = 0; i < ncalls; i++) {
-		size_t *one;
-		long k = track_call_messages(t, calls[i], &one);
-		if (k < 0 || vec_grow((void **)&msgs, &cap, *n + (size_t)k + 1, sizeof *msgs)) {
-			if (k >= 0)
-				free(one);
-			free(msgs);
-			return NULL;
-		}
-		memcpy(msgs + *n, one, (size_t)k * sizeof *one);
-		*n += (size_t)k;
-		free(one);
-	}
-	qsort(msgs, *n, sizeof *msgs, cmp_index);
-	return msgs;
-}
-
 /* The RTP streams of the calls (when media was followed) and their RTCP
  * both ways (ports + 1), up to the calls' last SIP frame: spans that take
  * every UDP datagram of their hop. */
@@ -162,9 +130,10 @@ long export_pcap(const char *path, const char *const *files, size_t nfiles, cons
 			snprintf(err, errn, "standard input cannot be read twice: save it to a file first");
 			return -1;
 		}
-	size_t n;
-	size_t *msgs = call_messages(t, calls, ncalls, &n);
-	struct span *spans = msgs ? malloc((n ? n : 1) * sizeof *spans) : NULL;
+	size_t *msgs = NULL;
+	long nm = track_calls_messages(t, calls, ncalls, 0, &msgs);
+	size_t n = nm > 0 ? (size_t)nm : 0;
+	struct span *spans = nm >= 0 ? malloc((n ? n : 1) * sizeof *spans) : NULL;
 	if (!spans) {
 		free(msgs);
 		snprintf(err, errn, "out of memory");

@@ -723,3 +723,34 @@ long track_call_messages(const struct tracker *t, uint32_t call, size_t **out)
 	*out = v;
 	return (long)n;
 }
+
+long track_calls_messages(const struct tracker *t, const uint32_t *calls, size_t ncalls, int roots,
+                          size_t **out)
+{
+	size_t *all = malloc(sizeof *all), n = 0, cap = 1, known = track_call_count(t);
+	if (!all)
+		return -1;
+	for (size_t i = 0; i < ncalls; i++) {
+		if (!calls[i] || calls[i] > known)
+			continue;
+		size_t *one;
+		long k = track_call_messages(t, roots ? track_call_root(t, calls[i]) : calls[i], &one);
+		if (k < 0 || vec_grow((void **)&all, &cap, n + (size_t)k + 1, sizeof *all) < 0) {
+			if (k >= 0)
+				free(one);
+			free(all);
+			return -1;
+		}
+		memcpy(all + n, one, (size_t)k * sizeof *one);
+		n += (size_t)k;
+		free(one);
+	}
+	if (ncalls > 1) /* one call's come in order already */
+		qsort(all, n, sizeof *all, cmp_size);
+	size_t u = 0;
+	for (size_t i = 0; i < n; i++) /* a call given twice, or a leg and its root: once */
+		if (!u || all[u - 1] != all[i])
+			all[u++] = all[i];
+	*out = all;
+	return (long)u;
+}
