@@ -14,6 +14,7 @@
 #include "sipscope/escape.h"
 #include "sipscope/export.h"
 #include "sipscope/sip.h"
+#include "sipscope/sip_hdr.h"
 #include "sipscope/vec.h"
 
 #define MAX_TERMS 16
@@ -867,6 +868,14 @@ static void fmt_clock(char *buf, size_t n, int64_t us, int multi_day)
  * sips:, tel:) and the URI's parameters left out, as sngrep shows it. */
 static struct sv uri_short(struct sv u)
 {
+	/* Parsed where it parses: a user part may hold ';' itself
+	 * (sip:+15551234;npdi@host), which must not cut the host off. */
+	struct sip_uri pu;
+	if (sip_uri_parse(u, &pu) == 0 && (pu.scheme == SIP_URI_SIP || pu.scheme == SIP_URI_SIPS) &&
+	    pu.hostport.len) {
+		const char *from = pu.user.p ? pu.user.p : pu.hostport.p;
+		return sv_make(from, (size_t)(pu.hostport.p + pu.hostport.len - from));
+	}
 	static const char *const schemes[] = { "sip:", "sips:", "tel:" };
 	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
 		size_t l = strlen(schemes[i]);

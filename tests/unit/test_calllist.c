@@ -383,6 +383,8 @@ static void fed_msg(struct fed *f, int64_t ts_us, const char *text)
 	assert_true(idx >= 0);
 	struct track_input ti;
 	track_input_from_sip(&ti, &m, NULL);
+	ti.from_uri = store_intern(f->s, sip_addr_uri(sip_header_get(&m, SIP_H_FROM))); /* as ingest */
+	ti.to_uri = store_intern(f->s, sip_addr_uri(sip_header_get(&m, SIP_H_TO)));
 	assert_int_equal(track_msg(f->t, (size_t)idx, &ti), 0);
 }
 
@@ -529,6 +531,30 @@ static void test_start_has_the_date_when_calls_span_days(void **state)
 	fed_close(&f);
 }
 
+/* From and To as user@host:port: a user part that holds ';' keeps its
+ * host (cutting at the first ';' showed "+15551234" alone); tel: shows
+ * the number, a URI that does not parse loses only scheme and params. */
+static void test_from_to_keep_the_host_of_a_user_with_params(void **state)
+{
+	(void)state;
+	struct fed f;
+	fed_open(&f);
+	fed_msg(&f, 1700000000000000LL, "OPTIONS sip:b@y SIP/2.0\r\n"
+	        "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-1\r\n"
+	        "From: <sip:+15551234;npdi@example.com:5060;user=phone>;tag=f\r\n"
+	        "To: <tel:+15559876;phone-context=example.com>\r\nCall-ID: up-1\r\n"
+	        "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+	struct calllist *cl = calllist_new(f.s, f.t);
+	assert_int_equal(calllist_refresh(cl), 0);
+	char buf[128];
+	calllist_cell(cl, 1, CL_FROM, buf, sizeof buf);
+	assert_string_equal(buf, "+15551234;npdi@example.com:5060");
+	calllist_cell(cl, 1, CL_TO, buf, sizeof buf);
+	assert_string_equal(buf, "+15559876");
+	calllist_free(cl);
+	fed_close(&f);
+}
+
 /* A regex filter worked ahead a call at a time finds what one refresh
  * finds; a filter without regex has nothing to work ahead. */
 static void test_filter_prepare_in_slices(void **state)
@@ -578,6 +604,7 @@ int main(void)
 		cmocka_unit_test(test_columns_fit_content_and_title_with_arrow),
 		cmocka_unit_test(test_duration_of_a_call_in_progress_ticks),
 		cmocka_unit_test(test_start_has_the_date_when_calls_span_days),
+		cmocka_unit_test(test_from_to_keep_the_host_of_a_user_with_params),
 		cmocka_unit_test(test_filter_prepare_in_slices),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
