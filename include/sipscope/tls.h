@@ -2,10 +2,11 @@
  * the key store fed by NSS key logs (a file, read again as it grows, or a
  * pcapng Decryption Secrets Block's text), the cipher-suite table, and the
  * crypto primitives (TLS 1.2 PRF, master secret, key_block, TLS 1.3
- * HKDF-Expand-Label, AEAD and CBC record opening).  Not wired into ingest
- * yet: no connection decoder here.
+ * HKDF-Expand-Label, AEAD and CBC record opening), RSA key exchange,
+ * session caches, and the per-connection decoder (records, handshake, key
+ * switches, resync, keys that arrive late).
  *
- * Only src/decode/tls_crypto.c includes OpenSSL headers; everything here is
+ * Only src/decode/tls_crypto.c and tls_rsa.c include OpenSSL headers; everything here is
  * plain C types.  Secrets are wiped (OPENSSL_cleanse) when freed; nothing in
  * this module prints them. */
 #ifndef SIPSCOPE_TLS_H
@@ -155,5 +156,118 @@ void tls_cipher_free(struct tls_cipher *t); /* wipes the keys */
  * plaintext).  Allocates nothing. */
 long tls_cipher_open(struct tls_cipher *t, uint64_t seq, const uint8_t hdr[5], const uint8_t *frag, size_t n,
 		     uint8_t *out, uint8_t *type);
+
+/* Digest of data (TLS_HASH_SHA256 / SHA384): the RFC 7627 session hash.
+ * out needs 48 bytes; returns the length, or 0 on failure. */
+size_t tls_digest(struct tls_crypto *c, int hash, const uint8_t *data, size_t n, uint8_t *out);
+
+/* ---- RSA key exchange and session caches (tls_rsa.c, tls_cache.c) ---- */
+
+/* Private keys given with --tls-key (PEM).  Only RSA keys are kept. */
+struct tls_rsa;
+struct tls_rsa *tls_rsa_new(void);
+void tls_rsa_free(struct tls_rsa *r);
+/* Load one PEM private key.  Returns 0, or -1 with a reason in err (no
+ * such file, not PEM, not an RSA key). */
+int tls_rsa_add_pem(struct tls_rsa *r, const char *path, char *err, size_t errlen);
+size_t tls_rsa_count(const struct tls_rsa *r);
+/* The premaster secret of an RSA ClientKeyExchange (enc: the encrypted
+ * bytes without their u16 length), tried with every key: accepted only
+ * when it is 48 bytes starting with client_version (RFC 5246 7.4.7.1).
+ * Returns 0, or -1 when no key opened it. */
+int tls_rsa_pms(struct tls_rsa *r, const uint8_t *enc, size_t n, uint16_t client_version, uint8_t pms[48]);
+
+/* Master secrets by TLS 1.2 session id and by session ticket, so a
+ * resumed handshake (no key exchange of its own) finds the secret of the
+ * session it resumes.  Bounded (LRU, TLS_CACHE_MAX each); wiped at free. */
+#define TLS_CACHE_MAX 4096u
+struct tls_cache;
+struct tls_cache *tls_cache_new(void);
+void tls_cache_free(struct tls_cache *c);
+void tls_cache_put_session(struct tls_cache *c, const uint8_t *sid, size_t sidlen, const uint8_t ms[48]);
+int tls_cache_get_session(struct tls_cache *c, const uint8_t *sid, size_t sidlen, uint8_t ms[48]);
+void tls_cache_put_ticket(struct tls_cache *c, const uint8_t *ticket, size_t n, const uint8_t ms[48]);
+int tls_cache_get_ticket(struct tls_cache *c, const uint8_t *ticket, size_t n, uint8_t ms[48]);
+
+/* The key log lines of one client_random (every secret known for it), for
+ * an export's Decryption Secrets Block.  Returns the length written (0:
+ * none known, or cap too small); out is not NUL-terminated. */
+size_t tls_keys_export(const struct tls_keys *k, const uint8_t cr[32], char *out, size_t cap);
+
+/* ---- one TLS connection (tls_conn.c, tls_hs.c, tls_record.c) ---- */
+
+/* Why a connection is not (or not wholly) decrypted. */
+enum tls_reason {
+	TLS_R_OK = 0,          /* decrypting (or nothing encrypted yet) */
+	TLS_R_NO_HANDSHAKE,    /* joined mid-connection: no client_random seen */
+	TLS_R_NO_KEY,          /* no secret for its client_random (or session) */
+	TLS_R_UNSUPPORTED,     /* cipher suite or version not decryptable */
+	TLS_R_BAD_MAC,         /* the keys did not verify its records */
+	TLS_R_RSA_NOT_RSA_KX,  /* only --tls-key given, but the suite is not RSA key exchange */
+	TLS_R_RSA_FAILED,      /* no --tls-key opened the premaster secret */
+	TLS_R_N
+};
+const char *tls_reason_name(int reason); /* "ok", "no key", ... */
+
+/* What everything shared by the connections: the keys and crypto objects
+ * (owned by the caller), the limits, and counters summed over them. */
+struct tls_stats {
+	uint64_t conns, conns_decrypted, records, records_decrypted, records_failed, records_no_key,
+		records_pending, pending_dropped, resyncs, seq_recovered, mac_unverified, early_skipped,
+		key_updates, unsupported_suite, rsa_ok, rsa_failed, resumed;
+};
+
+#define TLS_PENDING_MAX_BYTES (256u << 10) /* records per connection waiting for a key */
+#define TLS_PENDING_MAX_US (10 * 1000000LL)
+
+struct tls_env {
+	struct tls_keys *keys;     /* may be empty, never NULL */
+	struct tls_crypto *crypto; /* never NULL */
+	struct tls_rsa *rsa;       /* NULL: no --tls-key */
+	struct tls_cache *cache;   /* NULL: no resumption by session id / ticket */
+	int wait_for_keys;         /* live: keep records with no key yet (pending queue) */
+	struct tls_stats st;
+};
+
+struct tls_conn_info {
+	uint16_t version;    /* negotiated: 0x0303 (1.2), 0x0304 (1.3); 0 not known */
+	uint16_t suite;      /* IANA id; 0 not known */
+	uint8_t reason;      /* enum tls_reason */
+	uint8_t decrypted;   /* at least one application record opened */
+	uint8_t resumed;     /* an abbreviated (resumed) handshake */
+	uint8_t have_cr;     /* client_random below is valid */
+	int8_t client_dir;   /* the caller's dir that sent the ClientHello, -1 not known */
+	uint8_t cr[32];
+	char sni[256];       /* server_name of the ClientHello, "" if none (raw bytes: escape to print) */
+	uint64_t records, records_ok, records_failed;
+};
+
+/* Called with each run of decrypted application data, in order per
+ * direction.  dir is the caller's direction (0 or 1, as given to feed);
+ * frame/ts are those of the segment that completed the record; gap_before
+ * says plaintext was lost before pt (a record that did not open, or a TCP
+ * gap), so the consumer must resynchronise. */
+typedef void tls_emit_fn(void *ctx, int dir, const uint8_t *pt, size_t n, uint64_t frame, int64_t ts_us,
+			 int gap_before);
+
+struct tls_conn;
+struct tls_conn *tls_conn_new(struct tls_env *env);
+void tls_conn_free(struct tls_conn *c); /* wipes its keys; drops what is pending */
+
+/* Feed contiguous stream bytes of direction dir (0 or 1: the caller's
+ * labels, fixed per direction; which one is the client is learned from
+ * the ClientHello).  gap_before: bytes were lost before p.  Consumes whole
+ * records only and returns how many bytes it consumed (a partial record
+ * stays with the caller, who feeds it again with more).  Bytes skipped
+ * while resynchronising count as consumed. */
+size_t tls_conn_feed(struct tls_conn *c, int dir, const uint8_t *p, size_t n, int gap_before, uint64_t frame,
+		     int64_t ts_us, tls_emit_fn *emit, void *ctx);
+/* The key store grew, or time passed (now_us): records waiting for a key
+ * are opened and emitted, or dropped once too old (then the connection
+ * reports TLS_R_NO_KEY).  now_us < 0: end of input, drop all waiting. */
+void tls_conn_retry(struct tls_conn *c, int64_t now_us, tls_emit_fn *emit, void *ctx);
+/* Does the connection have records waiting for a key? */
+int tls_conn_pending(const struct tls_conn *c);
+const struct tls_conn_info *tls_conn_info(const struct tls_conn *c);
 
 #endif

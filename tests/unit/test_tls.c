@@ -668,6 +668,18 @@ static void test_cbc_etm_mismatch_fails(void **state)
 	tls_cipher_free(t);
 }
 
+/* FIPS 180-2 "abc" vectors: the session hash of RFC 7627 is a plain digest. */
+static void test_digest_vectors(void **state)
+{
+	uint8_t out[48];
+	assert_int_equal(tls_digest(*state, TLS_HASH_SHA256, (const uint8_t *)"abc", 3, out), 32);
+	assert_hex(out, 32, "ba7816bf 8f01cfea 414140de 5dae2223 b00361a3 96177a9c b410ff61 f20015ad");
+	assert_int_equal(tls_digest(*state, TLS_HASH_SHA384, (const uint8_t *)"abc", 3, out), 48);
+	assert_hex(out, 48, "cb00753f45a35e8b b5a03d699ac65007 272c32ab0eded163 1a8b605a43ff5bed"
+			    "8086072ba1e7cc23 58baeca134c825a7");
+	assert_int_equal(tls_digest(*state, TLS_HASH_NONE, (const uint8_t *)"abc", 3, out), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test(f)
@@ -687,6 +699,7 @@ int main(void)
 		C(test_aead_round_trips),
 		C(test_cbc_hmac_round_trips),
 		C(test_cbc_etm_mismatch_fails),
+		C(test_digest_vectors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
