@@ -329,3 +329,42 @@ int tls_keys_load_file(struct tls_keys *k, const char *path, struct tls_keylog_r
 	close(fd);
 	return 0;
 }
+
+static char *put_hex(char *o, const uint8_t *p, size_t n)
+{
+	static const char HEX[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		*o++ = HEX[p[i] >> 4];
+		*o++ = HEX[p[i] & 15];
+	}
+	return o;
+}
+
+/* Lines in the order of LABELS, so an export is the same every time. */
+size_t tls_keys_export(const struct tls_keys *k, const uint8_t cr[32], char *out, size_t cap)
+{
+	const struct tls_secrets *e = tls_keys_find(k, cr);
+	if (!e)
+		return 0;
+	size_t need = 0;
+	for (size_t j = 0; j < sizeof LABELS / sizeof LABELS[0]; j++)
+		if (e->have & (1u << LABELS[j].kind))
+			need += strlen(LABELS[j].name) + 1 + 64 + 1 + 2 * (size_t)e->len[LABELS[j].kind] + 1;
+	if (!need || need > cap)
+		return 0;
+	char *o = out;
+	for (size_t j = 0; j < sizeof LABELS / sizeof LABELS[0]; j++) {
+		int kind = LABELS[j].kind;
+		if (!(e->have & (1u << kind)))
+			continue;
+		size_t ln = strlen(LABELS[j].name);
+		memcpy(o, LABELS[j].name, ln);
+		o += ln;
+		*o++ = ' ';
+		o = put_hex(o, e->cr, 32);
+		*o++ = ' ';
+		o = put_hex(o, e->sec[kind], e->len[kind]);
+		*o++ = '\n';
+	}
+	return (size_t)(o - out);
+}
