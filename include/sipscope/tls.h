@@ -80,6 +80,17 @@ const struct tls_secrets *tls_keys_find(const struct tls_keys *k, const uint8_t 
 /* Number of distinct client_randoms stored. */
 size_t tls_keys_count(const struct tls_keys *k);
 
+/* Premaster secrets from the legacy lines Wireshark also reads (for TLS
+ * 1.2 RSA key exchange; the master secret is then derived with the
+ * handshake's randoms, or its session hash with EMS):
+ *   PMS_CLIENT_RANDOM <64 hex client_random> <96 hex PMS>
+ *   RSA <16 hex: the first 8 bytes of the encrypted PMS> <96 hex PMS>
+ * Last wins, as for the other labels.  by_encprefix takes the encrypted
+ * PMS of the ClientKeyExchange (n >= 8; its first 8 bytes are the key).
+ * Return 0 and fill pms, or -1 when unknown. */
+int tls_keys_find_pms_by_cr(const struct tls_keys *k, const uint8_t cr[32], uint8_t pms[48]);
+int tls_keys_find_pms_by_encprefix(const struct tls_keys *k, const uint8_t *enc, size_t n, uint8_t pms[48]);
+
 /* ---- cipher suites (tls_suites.c) ---- */
 
 enum tls_cipher_alg { TLS_AES_128_GCM, TLS_AES_256_GCM, TLS_CHACHA20_POLY1305, TLS_AES_128_CBC, TLS_AES_256_CBC };
@@ -203,9 +214,11 @@ int tls_cache_get_ticket(struct tls_cache *c, const uint8_t *ticket, size_t n, u
 size_t tls_cache_count_sessions(const struct tls_cache *c);
 size_t tls_cache_count_tickets(const struct tls_cache *c);
 
-/* The key log lines of one client_random (every secret known for it), for
- * an export's Decryption Secrets Block.  Returns the length written (0:
- * none known, or cap too small); out is not NUL-terminated. */
+/* The key log lines of one client_random (every secret known for it, a
+ * PMS_CLIENT_RANDOM line included; LF line ends, lower-case hex, always in
+ * the same order), for an export's Decryption Secrets Block.  Returns the
+ * length written (0: none known, or cap too small: then nothing is
+ * written); out is not NUL-terminated. */
 size_t tls_keys_export(const struct tls_keys *k, const uint8_t cr[32], char *out, size_t cap);
 
 /* ---- one TLS connection (tls_conn.c, tls_hs.c, tls_record.c) ---- */

@@ -1,6 +1,6 @@
 /* test_tls_rsa.c - issue 21: the --tls-key RSA keys (tls_rsa.c), the
- * session-id and ticket caches (tls_cache.c) and the key log export
- * (tls_keys_export).
+ * session-id and ticket caches (tls_cache.c), the key log export
+ * (tls_keys_export) and the legacy premaster-secret key log lines.
  *
  * Oracles: keys are generated here with libcrypto and the premaster
  * secrets encrypted with libcrypto directly (EVP_PKEY_encrypt, PKCS#1
@@ -606,6 +606,136 @@ static void test_export_round_trip(void **state)
 	tls_keys_free(k2);
 }
 
+/* ---- legacy key log forms ---- */
+
+#define PMS1 "0303" "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"
+#define PMS2 "0303" "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"
+
+static void pms_of(const char *hex, uint8_t pms[48])
+{
+	for (int i = 0; i < 48; i++) {
+		unsigned v;
+		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
+		pms[i] = (uint8_t)v;
+	}
+}
+
+/* "RSA <8 bytes of encrypted PMS> <PMS>" and "PMS_CLIENT_RANDOM <cr> <PMS>"
+ * (the forms Wireshark reads): stored, found by their key, last wins; the
+ * Session-ID form is an unknown label; wrong lengths are bad lines. */
+static void test_keylog_legacy_pms_lines(void **state)
+{
+	(void)state;
+	static const char txt[] = "RSA 0011223344556677 " PMS1 "\n"                     /* 1 */
+				  "RSA 00112233445566ff " PMS2 "\r\n"                   /* 2 */
+				  "PMS_CLIENT_RANDOM " CR1 " " PMS2 "\n"                /* 3 */
+				  "PMS_CLIENT_RANDOM " CR2 " " PMS2 "\n"                /* 4 */
+				  "PMS_CLIENT_RANDOM " CR2 " " PMS1 "\n"                /* 5 last wins */
+				  "RSA Session-ID:" CR1 " Master-Key:" MS48 "\n"        /* 6 unknown */
+				  "RSA 00112233445566 " PMS1 "\n"                       /* 7 bad: 7 bytes */
+				  "RSA 0011223344556677 " S32 "\n"                      /* 8 bad: 32 bytes */
+				  "PMS_CLIENT_RANDOM " CR1 " " MS48 "00\n"              /* 9 bad: 49 bytes */
+				  "PMS_CLIENT_RANDOM 0101 " PMS1 "\n"                   /* 10 bad: short random */
+				  "RSA 0011223344556677\n";                             /* 11 bad: 2 fields */
+	struct tls_keys *k = tls_keys_new();
+	struct tls_keylog_report r;
+	assert_int_equal(tls_keys_add_text(k, txt, sizeof txt - 1, &r), 0);
+	assert_int_equal(r.lines, 11);
+	assert_int_equal(r.secrets, 5);
+	assert_int_equal(r.unknown_label, 1);
+	assert_int_equal(r.bad, 5);
+	assert_int_equal(r.first_bad_line, 7);
+	assert_int_equal(tls_keys_count(k), 0); /* no master secret or 1.3 secret */
+
+	uint8_t enc[256], got[48], want[48], cr[32];
+	memset(enc, 0xee, sizeof enc);
+	memcpy(enc, "\x00\x11\x22\x33\x44\x55\x66\x77", 8);
+	pms_of(PMS1, want);
+	assert_int_equal(tls_keys_find_pms_by_encprefix(k, enc, sizeof enc, got), 0);
+	assert_memory_equal(got, want, 48);
+	enc[7] = 0xff;
+	pms_of(PMS2, want);
+	assert_int_equal(tls_keys_find_pms_by_encprefix(k, enc, sizeof enc, got), 0);
+	assert_memory_equal(got, want, 48);
+	enc[0] = 1;
+	assert_int_equal(tls_keys_find_pms_by_encprefix(k, enc, sizeof enc, got), -1);
+	enc[0] = 0;
+	assert_int_equal(tls_keys_find_pms_by_encprefix(k, enc, 7, got), -1); /* too short to have a prefix */
+
+	cr_of(CR1, cr);
+	assert_int_equal(tls_keys_find_pms_by_cr(k, cr, got), 0);
+	assert_memory_equal(got, want, 48); /* PMS2 */
+	cr_of(CR2, cr);
+	pms_of(PMS1, want);
+	assert_int_equal(tls_keys_find_pms_by_cr(k, cr, got), 0);
+	assert_memory_equal(got, want, 48);
+	cr[0] ^= 1;
+	assert_int_equal(tls_keys_find_pms_by_cr(k, cr, got), -1);
+	assert_null(tls_keys_find(k, cr));
+
+	/* a PMS_CLIENT_RANDOM is a secret of its client_random: exported, and
+	 * after its master secret */
+	static const char more[] = "CLIENT_RANDOM " CR2 " " MS48 "\n";
+	assert_int_equal(tls_keys_add_text(k, more, sizeof more - 1, &r), 0);
+	static const char want_txt[] = "CLIENT_RANDOM " CR2 " " MS48 "\n"
+				       "PMS_CLIENT_RANDOM " CR2 " " PMS1 "\n";
+	char out[512];
+	cr_of(CR2, cr);
+	size_t n = tls_keys_export(k, cr, out, sizeof out);
+	assert_int_equal(n, sizeof want_txt - 1);
+	assert_memory_equal(out, want_txt, n);
+	assert_int_equal(tls_keys_export(k, cr, out, n - 1), 0);
+	cr_of(CR1, cr); /* a PMS alone */
+	n = tls_keys_export(k, cr, out, sizeof out);
+	assert_int_equal(n, strlen("PMS_CLIENT_RANDOM " CR1 " " PMS2 "\n"));
+	assert_memory_equal(out, "PMS_CLIENT_RANDOM " CR1 " " PMS2 "\n", n);
+	/* ... which reads back */
+	struct tls_keys *k2 = tls_keys_new();
+	assert_int_equal(tls_keys_add_text(k2, out, n, &r), 0);
+	assert_int_equal(r.secrets, 1);
+	assert_int_equal(tls_keys_find_pms_by_cr(k2, cr, got), 0);
+	pms_of(PMS2, want);
+	assert_memory_equal(got, want, 48);
+	tls_keys_free(k2);
+	tls_keys_free(k);
+}
+
+/* Many PMS lines: the maps grow (entries move to a bigger block) and all
+ * stay findable. */
+static void test_keylog_many_pms_lines(void **state)
+{
+	(void)state;
+	enum { N = 5000 };
+	size_t cap = (size_t)N * 2 * 200;
+	char *txt = malloc(cap);
+	assert_non_null(txt);
+	size_t o = 0;
+	for (unsigned i = 0; i < N; i++) {
+		o += (size_t)snprintf(txt + o, cap - o, "RSA %016x " PMS1 "\n", i * 2654435761u);
+		o += (size_t)snprintf(txt + o, cap - o, "PMS_CLIENT_RANDOM %064x " PMS2 "\n", i);
+	}
+	struct tls_keys *k = tls_keys_new();
+	struct tls_keylog_report r;
+	assert_int_equal(tls_keys_add_text(k, txt, o, &r), 0);
+	assert_int_equal(r.secrets, 2 * N);
+	uint8_t key[32], got[48], p1[48], p2[48];
+	pms_of(PMS1, p1);
+	pms_of(PMS2, p2);
+	for (unsigned i = 0; i < N; i++) {
+		uint32_t v = i * 2654435761u;
+		memset(key, 0, sizeof key);
+		key[4] = (uint8_t)(v >> 24), key[5] = (uint8_t)(v >> 16), key[6] = (uint8_t)(v >> 8), key[7] = (uint8_t)v;
+		assert_int_equal(tls_keys_find_pms_by_encprefix(k, key, 8, got), 0);
+		assert_memory_equal(got, p1, 48);
+		memset(key, 0, sizeof key);
+		key[28] = (uint8_t)(i >> 24), key[29] = (uint8_t)(i >> 16), key[30] = (uint8_t)(i >> 8), key[31] = (uint8_t)i;
+		assert_int_equal(tls_keys_find_pms_by_cr(k, key, got), 0);
+		assert_memory_equal(got, p2, 48);
+	}
+	free(txt);
+	tls_keys_free(k);
+}
+
 int main(void)
 {
 #define R(f) cmocka_unit_test(f)
@@ -626,6 +756,8 @@ int main(void)
 		R(test_cache_ticket_round_trip),
 		R(test_export_lines_of_one_random),
 		R(test_export_round_trip),
+		R(test_keylog_legacy_pms_lines),
+		R(test_keylog_many_pms_lines),
 	};
 	int fails = cmocka_run_group_tests_name("tls_rsa", rsa, keys_setup, keys_teardown);
 	return fails + cmocka_run_group_tests_name("tls_cache_export", rest, NULL, NULL);
