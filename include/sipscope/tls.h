@@ -115,7 +115,7 @@ struct tls_suite {
 /* The suite with that IANA id, or NULL (unsupported). */
 const struct tls_suite *tls_suite_find(uint16_t id);
 
-/* ---- primitives (tls_crypto.c, the only file with OpenSSL) ---- */
+/* ---- primitives (tls_crypto.c; with tls_rsa.c the only files with OpenSSL) ---- */
 
 /* Wipe n bytes so the compiler cannot drop it (OPENSSL_cleanse). */
 void tls_cleanse(void *p, size_t n);
