@@ -17,6 +17,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,11 +94,17 @@ static int keys_teardown(void **state)
 	EVP_PKEY_free(k->rsa1);
 	EVP_PKEY_free(k->rsa2);
 	EVP_PKEY_free(k->ec);
-	if (k->dir[0]) {
-		char cmd[128];
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", k->dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", k->dir);
+	DIR *d = k->dir[0] ? opendir(k->dir) : NULL;
+	if (d) {
+		struct dirent *de;
+		char path[sizeof k->dir + 260];
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.') {
+				snprintf(path, sizeof path, "%s/%s", k->dir, de->d_name);
+				unlink(path);
+			}
+		closedir(d);
+		rmdir(k->dir);
 	}
 	free(k);
 	return 0;
