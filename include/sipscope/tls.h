@@ -157,6 +157,13 @@ void tls_cipher_free(struct tls_cipher *t); /* wipes the keys */
 long tls_cipher_open(struct tls_cipher *t, uint64_t seq, const uint8_t hdr[5], const uint8_t *frag, size_t n,
 		     uint8_t *out, uint8_t *type);
 
+/* CBC only (-1 for AEAD): the plaintext of a record whose seq is not
+ * known (after a TCP gap; the IV is explicit), the padding checked but not
+ * the MAC, which covers the seq.  For a record no seq opened: counted as
+ * mac_unverified by the caller. */
+long tls_cipher_open_unverified(struct tls_cipher *t, const uint8_t hdr[5], const uint8_t *frag, size_t n,
+				uint8_t *out, uint8_t *type);
+
 /* Digest of data (TLS_HASH_SHA256 / SHA384): the RFC 7627 session hash.
  * out needs 48 bytes; returns the length, or 0 on failure. */
 size_t tls_digest(struct tls_crypto *c, int hash, const uint8_t *data, size_t n, uint8_t *out);
@@ -240,6 +247,7 @@ struct tls_conn_info {
 	uint8_t cr[32];
 	char sni[256];       /* server_name of the ClientHello, "" if none (raw bytes: escape to print) */
 	uint64_t records, records_ok, records_failed;
+	uint64_t resyncs, seq_recovered, mac_unverified; /* this connection's share of tls_stats */
 };
 
 /* Called with each run of decrypted application data, in order per

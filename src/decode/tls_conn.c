@@ -637,6 +637,12 @@ static int enqueue(struct tls_conn *c, int dir, const uint8_t *h, size_t len, ui
 	return REC_DONE;
 }
 
+static void count_recovered(struct tls_conn *c)
+{
+	c->env->st.seq_recovered++;
+	c->info.seq_recovered++;
+}
+
 static long try_open(struct tls_conn *c, struct tls_cipher *t, uint64_t seq, const uint8_t *h, size_t len,
 		     uint8_t *type)
 {
@@ -678,9 +684,11 @@ static long open_early(struct tls_conn *c, int dir, const uint8_t *h, size_t len
 
 /* Open an encrypted record: seq as expected, then (after a loss) the next
  * ones and the next epoch's keys.  Returns the plaintext length in c->out,
- * -1 (failed) or -2 (1.3 early data skipped). */
-static long open_record(struct tls_conn *c, int dir, const uint8_t *h, size_t len, uint8_t *type)
+ * -1 (failed) or -2 (1.3 early data skipped).  *unverified: a 1.2 CBC
+ * record after a gap that no seq verified, decrypted without its MAC. */
+static long open_record(struct tls_conn *c, int dir, const uint8_t *h, size_t len, uint8_t *type, int *unverified)
 {
+	*unverified = 0;
 	struct tls_dir *d = &c->d[dir];
 	int early_phase = c->v13 && dir == client_dir(c) && d->ep == EP_HS && c->early_offered && !d->finished;
 	if (early_phase && !d->early_done) {
@@ -703,7 +711,7 @@ static long open_record(struct tls_conn *c, int dir, const uint8_t *h, size_t le
 			s = s << 8 | h[5 + i];
 		if (s > d->seq && s - d->seq <= (1u << 20) && (l = try_open(c, d->ciph, s, h, len, type)) >= 0) {
 			d->seq = s + 1;
-			c->env->st.seq_recovered++;
+			count_recovered(c);
 			return l;
 		}
 	}
@@ -711,7 +719,7 @@ static long open_record(struct tls_conn *c, int dir, const uint8_t *h, size_t le
 	for (unsigned k = 1; k <= k_max; k++)
 		if ((l = try_open(c, d->ciph, d->seq + k, h, len, type)) >= 0) {
 			d->seq += k + 1;
-			c->env->st.seq_recovered++;
+			count_recovered(c);
 			return l;
 		}
 	if (c->v13) {
@@ -727,13 +735,16 @@ static long open_record(struct tls_conn *c, int dir, const uint8_t *h, size_t le
 				d->slen = (uint8_t)nl;
 				d->ciph = t;
 				d->seq = k + 1;
-				if (k)
-					c->env->st.seq_recovered++;
+				count_recovered(c); /* a lost Finished or KeyUpdate */
 				tls_cleanse(next, sizeof next);
 				return l;
 			}
 		tls_cipher_free(t);
 		tls_cleanse(next, sizeof next);
+	} else if (c->suite->record_iv_len == 16 && d->recover && d->ok_in_epoch &&
+		   (l = tls_cipher_open_unverified(d->ciph, h, h + 5, len, c->out, type)) >= 0) {
+		*unverified = 1;
+		return l;
 	}
 	return -1;
 }
@@ -857,7 +868,8 @@ static int record(struct tls_conn *c, int dir, const uint8_t *h, size_t len, uin
 		return REC_DONE;
 	}
 	uint8_t it = 0;
-	long l = open_record(c, dir, h, len, &it);
+	int unverified;
+	long l = open_record(c, dir, h, len, &it, &unverified);
 	if (l == -2) {
 		lose(c, dir);
 		return REC_DONE;
@@ -871,9 +883,14 @@ static int record(struct tls_conn *c, int dir, const uint8_t *h, size_t len, uin
 		lose(c, dir);
 		return REC_DONE;
 	}
-	d->recover = 0;
-	d->fail_streak = 0;
-	d->ok_in_epoch++;
+	if (unverified) {
+		e->st.mac_unverified++;
+		c->info.mac_unverified++;
+	} else {
+		d->recover = 0;
+		d->fail_streak = 0;
+		d->ok_in_epoch++;
+	}
 	e->st.records_decrypted++;
 	c->info.records_ok++;
 	if (c->info.reason == TLS_R_NO_KEY || c->info.reason == TLS_R_BAD_MAC)
@@ -934,8 +951,10 @@ void tls_conn_free(struct tls_conn *c)
 static void start_resync(struct tls_conn *c, int dir)
 {
 	struct tls_dir *d = &c->d[dir];
-	if (!d->resync)
+	if (!d->resync) {
 		c->env->st.resyncs++;
+		c->info.resyncs++;
+	}
 	d->resync = 1;
 	d->recover = 1;
 	d->hs_len = 0;
@@ -1015,7 +1034,6 @@ static void retry_dir(struct tls_conn *c, int dir, int64_t now_us, tls_emit_fn *
 			if (now_us >= 0 && ts >= now_us - TLS_PENDING_MAX_US)
 				break;
 			c->env->st.pending_dropped++;
-			c->env->st.records_no_key++;
 			set_reason(c, TLS_R_NO_KEY);
 			lose(c, dir);
 		}

@@ -351,6 +351,8 @@ static void decode_ok(struct sess *x, int seg, uint16_t version, uint16_t suite)
 	assert_string_equal(in->sni, "sip.sipscope.test");
 	assert_int_equal(in->records_failed, 0);
 	assert_int_equal(e.st.records_failed, 0);
+	assert_int_equal(e.st.seq_recovered, 0); /* every key switch taken in its place */
+	assert_int_equal(e.st.resyncs, 0);
 	assert_int_equal(e.st.conns_decrypted, 1);
 	assert_int_equal(f->n[0], 0);
 	assert_int_equal(f->n[1], 0);
@@ -455,6 +457,7 @@ static void test_tls13_key_update(void **st)
 	check_all(x, g);
 	assert_int_equal(e.st.key_updates, 3);
 	assert_int_equal(e.st.records_failed, 0);
+	assert_int_equal(e.st.seq_recovered, 0); /* each KeyUpdate read, not guessed */
 	tls_conn_free(c);
 	env_done(&e);
 	free(g);
@@ -668,7 +671,8 @@ static void test_no_key_and_no_handshake(void **st)
 }
 
 /* Live: records arrive before their key; the key log grows; retry emits. */
-static void pending(int version, const char *suites)
+/* by_age: what waits is dropped because it is too old, else at the end of input. */
+static void pending(int version, const char *suites, int by_age)
 {
 	struct sess *x = malloc(sizeof *x);
 	struct opts o = {.version = version, .suites = suites};
@@ -703,7 +707,16 @@ static void pending(int version, const char *suites)
 	memset(f, 0, sizeof *f);
 	feed_events(c, x, 0, x->nev, 0, g, f);
 	assert_int_equal(tls_conn_pending(c), 1);
-	tls_conn_retry(c, -1, on_emit, g);
+	if (by_age) {
+		/* feed_seg's ts: the event number in ms; only the last event's records are young enough */
+		int64_t last = (int64_t)x->nev * 1000;
+		tls_conn_retry(c, last + TLS_PENDING_MAX_US - 1, on_emit, g);
+		assert_int_equal(tls_conn_pending(c), 1);
+		assert_true(e.st.pending_dropped > 0);
+		tls_conn_retry(c, last + TLS_PENDING_MAX_US + 1, on_emit, g);
+	} else {
+		tls_conn_retry(c, -1, on_emit, g);
+	}
 	assert_int_equal(tls_conn_pending(c), 0);
 	assert_true(e.st.pending_dropped > 0);
 	assert_int_equal(tls_conn_info(c)->reason, TLS_R_NO_KEY);
@@ -718,8 +731,8 @@ static void pending(int version, const char *suites)
 static void test_pending_queue_then_key(void **st)
 {
 	(void)st;
-	pending(TLS1_3_VERSION, NULL);
-	pending(TLS1_2_VERSION, "ECDHE-RSA-AES128-SHA256");
+	pending(TLS1_3_VERSION, NULL, 0);
+	pending(TLS1_2_VERSION, "ECDHE-RSA-AES128-SHA256", 1);
 }
 
 static void test_unsupported_suite(void **st)
@@ -873,6 +886,181 @@ static void test_records_in_one_feed_and_frame(void **st)
 	free(x);
 }
 
+/* More than TRIALS (512) CBC records lost: no seq verifies the MAC, but
+ * the explicit IV still decrypts them: emitted, counted mac_unverified. */
+static void test_cbc_after_long_gap_is_mac_unverified(void **st)
+{
+	(void)st;
+	for (int no_etm = 0; no_etm < 2; no_etm++) {
+		struct sess *x = malloc(sizeof *x);
+		struct opts o = {.version = TLS1_2_VERSION, .suites = "ECDHE-RSA-AES128-SHA", .no_etm = no_etm};
+		sess_init(x, &o);
+		handshake(x);
+		size_t hs_ev = x->nev;
+		app_write(x, 0, REQ[0]);
+		size_t big = x->nev;
+		for (int i = 0; i < 600; i++)
+			assert_int_equal(SSL_write(x->c, "x", 1), 1);
+		pump(x);
+		char buf[4096];
+		while (SSL_read(x->s, buf, sizeof buf) > 0)
+			;
+		size_t w0 = x->wn[0];
+		app_write(x, 0, REQ[1]);
+		app_write(x, 0, REQ[2]);
+		struct tls_env e;
+		env_init(&e, x->keylog, x->kl);
+		struct tls_conn *c = tls_conn_new(&e);
+		struct got *g = calloc(1, sizeof *g);
+		struct feeder *f = calloc(1, sizeof *f);
+		feed_events(c, x, 0, hs_ev, 0, g, f);
+		feed_events(c, x, hs_ev, big, 0, g, f);
+		f->gap[0] = 1;
+		feed_events(c, x, big + 1, x->nev, 0, g, f);
+		assert_int_equal(g->n[0], x->wn[0]);
+		assert_memory_equal(g->pt[0], x->want[0], x->wn[0]);
+		assert_int_equal(g->gaps[0], 1);
+		assert_int_equal(g->first_gap_at[0], (int)w0);
+		assert_int_equal(e.st.mac_unverified, 2);
+		assert_int_equal(tls_conn_info(c)->mac_unverified, 2);
+		tls_conn_free(c);
+		env_done(&e);
+		free(g);
+		free(f);
+		sess_free(x);
+		free(x);
+	}
+}
+
+/* Without the pending queue: the application keys reach the store late;
+ * the records before are dropped (records_no_key), the next one opens
+ * with its seq found by trial, flagged with a gap. */
+static void test_late_key_without_queue_flags_gap(void **st)
+{
+	(void)st;
+	struct sess *x = malloc(sizeof *x);
+	struct opts o = {.version = TLS1_3_VERSION};
+	sess_init(x, &o);
+	handshake(x);
+	app_write(x, 0, REQ[0]);
+	app_write(x, 0, REQ[1]);
+	size_t later = x->nev;
+	app_write(x, 0, REQ[2]);
+	/* the key log without the application secrets, then the whole of it */
+	char part[8192];
+	size_t pl = 0;
+	for (const char *l = x->keylog; l < x->keylog + x->kl;) {
+		const char *nl = memchr(l, '\n', (size_t)(x->keylog + x->kl - l));
+		size_t n = (size_t)(nl - l) + 1;
+		if (strncmp(l, "CLIENT_TRAFFIC_SECRET_0", 23) && strncmp(l, "SERVER_TRAFFIC_SECRET_0", 23))
+			memcpy(part + pl, l, n), pl += n;
+		l += n;
+	}
+	struct tls_env e;
+	env_init(&e, part, pl);
+	struct tls_conn *c = tls_conn_new(&e);
+	struct got *g = calloc(1, sizeof *g);
+	struct feeder *f = calloc(1, sizeof *f);
+	feed_events(c, x, 0, later, 0, g, f);
+	assert_int_equal(g->n[0], 0);
+	assert_true(e.st.records_no_key >= 2);
+	assert_int_equal(tls_conn_info(c)->reason, TLS_R_NO_KEY);
+	struct tls_keylog_report r;
+	assert_int_equal(tls_keys_add_text(e.keys, x->keylog, x->kl, &r), 0);
+	feed_events(c, x, later, x->nev, 0, g, f);
+	assert_int_equal(g->n[0], strlen(REQ[2]));
+	assert_memory_equal(g->pt[0], REQ[2], g->n[0]);
+	assert_int_equal(g->gaps[0], 1);
+	assert_true(e.st.seq_recovered >= 1);
+	assert_int_equal(tls_conn_info(c)->reason, TLS_R_OK);
+	tls_conn_free(c);
+	env_done(&e);
+	free(g);
+	free(f);
+	sess_free(x);
+	free(x);
+}
+
+/* 0-RTT: a resumed 1.3 session sends a request as early data.  With
+ * CLIENT_EARLY_TRAFFIC_SECRET it is emitted; without, it is skipped
+ * (early_skipped) and the rest still opens. */
+static void test_tls13_early_data(void **st)
+{
+	(void)st;
+	struct sess *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+	struct opts o = {.version = TLS1_3_VERSION};
+	sess_init(a, &o);
+	SSL_CTX_set_max_early_data(a->sctx, 16384);
+	SSL_set_max_early_data(a->s, 16384);
+	handshake(a);
+	app_write(a, 0, REQ[0]);
+	app_write(a, 1, RESP);
+	SSL_SESSION *s = SSL_get1_session(a->c);
+	assert_non_null(s);
+	assert_true(SSL_SESSION_get_max_early_data(s) > 0);
+	o.resume = s;
+	o.server = a->sctx;
+	sess_init(b, &o);
+	g_cur = b;
+	size_t n = strlen(REQ[3]), w = 0;
+	assert_int_equal(SSL_write_early_data(b->c, REQ[3], n, &w), 1);
+	memcpy(b->want[0], REQ[3], n);
+	b->wn[0] = n;
+	pump(b);
+	int sdone = 0, ok = 0;
+	for (int i = 0; i < 50 && !ok; i++) {
+		char buf[4096];
+		size_t rb;
+		if (!sdone) {
+			int r = SSL_read_early_data(b->s, buf, sizeof buf, &rb);
+			if (r == SSL_READ_EARLY_DATA_FINISH)
+				sdone = 1;
+		}
+		int rs = sdone ? SSL_do_handshake(b->s) : 0;
+		int rc = SSL_do_handshake(b->c);
+		ok = !pump(b) && rs == 1 && rc == 1;
+	}
+	assert_true(ok);
+	assert_int_equal(SSL_get_early_data_status(b->c), SSL_EARLY_DATA_ACCEPTED);
+	app_write(b, 0, REQ[1]);
+	app_write(b, 1, RESP);
+	assert_non_null(strstr(b->keylog, "CLIENT_EARLY_TRAFFIC_SECRET"));
+	decode_ok(b, 0, 0x0304, 0);
+
+	/* without the early secret */
+	char part[8192];
+	size_t pl = 0;
+	for (const char *l = b->keylog; l < b->keylog + b->kl;) {
+		const char *nl = memchr(l, '\n', (size_t)(b->keylog + b->kl - l));
+		size_t k = (size_t)(nl - l) + 1;
+		if (strncmp(l, "CLIENT_EARLY_TRAFFIC_SECRET", 27))
+			memcpy(part + pl, l, k), pl += k;
+		l += k;
+	}
+	struct tls_env e;
+	env_init(&e, part, pl);
+	struct tls_conn *c = tls_conn_new(&e);
+	struct got *g = calloc(1, sizeof *g);
+	struct feeder *f = calloc(1, sizeof *f);
+	feed_events(c, b, 0, b->nev, 0, g, f);
+	assert_int_equal(g->n[0], b->wn[0] - n);
+	assert_memory_equal(g->pt[0], b->want[0] + n, g->n[0]);
+	assert_int_equal(g->gaps[0], 1);
+	assert_int_equal(g->first_gap_at[0], 0);
+	assert_true(e.st.early_skipped >= 1);
+	assert_int_equal(e.st.records_failed, 0);
+	assert_int_equal(g->n[1], b->wn[1]);
+	tls_conn_free(c);
+	env_done(&e);
+	free(g);
+	free(f);
+	SSL_SESSION_free(s);
+	sess_free(b);
+	sess_free(a);
+	free(a);
+	free(b);
+}
+
 static int teardown_all(void **st)
 {
 	(void)st;
@@ -907,6 +1095,9 @@ int main(void)
 		cmocka_unit_test(test_rsa_key_exchange),
 		cmocka_unit_test(test_rsa_resumed_from_cache),
 		cmocka_unit_test(test_records_in_one_feed_and_frame),
+		cmocka_unit_test(test_cbc_after_long_gap_is_mac_unverified),
+		cmocka_unit_test(test_late_key_without_queue_flags_gap),
+		cmocka_unit_test(test_tls13_early_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown_all);
 }
