@@ -329,10 +329,38 @@ static void check_all(struct sess *x, struct got *g)
 	}
 }
 
+/* With TLS_CONN_FUZZ_SEEDS=dir, each session decode_ok() sees is written
+ * there as a fuzz_tls_record input (key log, then one segment per event). */
+static void write_seed(const struct sess *x)
+{
+	static int n;
+	const char *dir = getenv("TLS_CONN_FUZZ_SEEDS");
+	if (!dir)
+		return;
+	char path[512];
+	snprintf(path, sizeof path, "%s/session-%02d", dir, n++);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return;
+	fputc((int)(x->kl >> 8), f);
+	fputc((int)(x->kl & 0xff), f);
+	fwrite(x->keylog, 1, x->kl, f);
+	for (size_t i = 0; i < x->nev; i++) {
+		size_t n16 = x->ev[i].n > 0xffff ? 0xffff : x->ev[i].n;
+		fputc(x->ev[i].dir, f);
+		fputc((int)(n16 >> 8), f);
+		fputc((int)(n16 & 0xff), f);
+		fwrite(x->ev[i].p, 1, n16, f);
+	}
+	fclose(f);
+}
+
 /* Decode x with its own key log, fed with segment mode seg; checks all. */
 static void decode_ok(struct sess *x, int seg, uint16_t version, uint16_t suite)
 {
 	struct tls_env e;
+	if (seg == 0)
+		write_seed(x);
 	env_init(&e, x->keylog, x->kl);
 	struct tls_conn *c = tls_conn_new(&e);
 	assert_non_null(c);
