@@ -399,7 +399,7 @@ static void parse_sh(struct tls_conn *c, int dir, const uint8_t *b, size_t n)
 	unsigned suite = u16be(b + o);
 	o += 3;
 	unsigned version = legacy;
-	int ems = 0, etm = 0;
+	int ems = 0, etm = 0, psk = 0;
 	if (o + 2 <= n) {
 		size_t end = o + 2 + u16be(b + o);
 		o += 2;
@@ -413,6 +413,8 @@ static void parse_sh(struct tls_conn *c, int dir, const uint8_t *b, size_t n)
 				break;
 			if (t == 43 && l == 2)
 				version = u16be(b + o);
+			else if (t == 41)
+				psk = 1; /* pre_shared_key: a 1.3 resumption (RFC 8446 4.2.11) */
 			else if (t == 23)
 				ems = 1;
 			else if (t == 22)
@@ -440,6 +442,11 @@ static void parse_sh(struct tls_conn *c, int dir, const uint8_t *b, size_t n)
 		return;
 	}
 	if (c->v13) {
+		if (psk) {
+			c->info.resumed = 1;
+			c->resumed_counted = 1;
+			c->env->st.resumed++;
+		}
 		start13(c);
 	} else if (sl && sl == c->sid_c_len && memcmp(sid, c->sid_c, sl) == 0) {
 		c->info.resumed = 1;
@@ -478,18 +485,17 @@ static void hs_message(struct tls_conn *c, int dir, const uint8_t *m, size_t len
 	struct tls_dir *d = &c->d[dir];
 	const uint8_t *b = m + 4;
 	int type = m[0];
+	if (type == 1 && !enc) { /* a (second, after an HRR) ClientHello starts the transcript again */
+		c->tr_len = 0;
+		c->tr_broken = 0;
+		c->tr_done = 0;
+	}
 	if (!enc && c->env->rsa && !c->v13 && type != 0 && type != 4)
 		transcript_add(c, m, 4 + len); /* CH, SH, Certificate, SKE, CertificateRequest, SHD, CKE */
 	switch (type) {
-	case 1: /* ClientHello (the second one after an HRR too) */
-		if (!enc) {
-			c->tr_len = 0;
-			c->tr_broken = 0;
-			c->tr_done = 0;
-			if (c->env->rsa)
-				transcript_add(c, m, 4 + len);
+	case 1:
+		if (!enc)
 			parse_ch(c, dir, b, len);
-		}
 		break;
 	case 2:
 		if (!enc)
@@ -599,7 +605,6 @@ static int hdr_sane_resync(const struct tls_conn *c, const struct tls_dir *d, co
 static void lose(struct tls_conn *c, int dir)
 {
 	c->d[dir].lost = 1;
-	(void)c;
 }
 
 static int enqueue(struct tls_conn *c, int dir, const uint8_t *h, size_t len, uint64_t frame, int64_t ts)
@@ -851,8 +856,8 @@ static int record(struct tls_conn *c, int dir, const uint8_t *h, size_t len, uin
 		}
 		return REC_DONE;
 	}
-	if (type == 20)
-		return REC_DONE; /* 1.3 middlebox CCS, or a 1.2 renegotiation's: no seq */
+	if (type == 20 || (c->v13 && type != 23))
+		return REC_DONE; /* 1.3 middlebox CCS or plaintext alert, a 1.2 renegotiation's CCS: no seq */
 	if (!d->ciph && obtain_key(c, dir) != 0) {
 		if (!c->suite || c->unsupported) {
 			lose(c, dir);

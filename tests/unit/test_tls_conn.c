@@ -299,8 +299,8 @@ static void env_done(struct tls_env *e)
 }
 
 static const char *const REQ[] = {
-	"OPTIONS sip:a@127.0.0.1:15061;transport=tls SIP/2.0\r\nCall-ID: tls-1@t\r\nCSeq: 1 OPTIONS\r\n"
-	"Content-Length: 0\r\n\r\n",
+	("OPTIONS sip:a@127.0.0.1:15061;transport=tls SIP/2.0\r\nCall-ID: tls-1@t\r\nCSeq: 1 OPTIONS\r\n"
+	 "Content-Length: 0\r\n\r\n"),
 	"INVITE sip:b@127.0.0.1 SIP/2.0\r\nCall-ID: tls-2@t\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
 	"BYE sip:b@127.0.0.1 SIP/2.0\r\nCall-ID: tls-2@t\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n",
 	"MESSAGE sip:b@127.0.0.1 SIP/2.0\r\nCall-ID: tls-3@t\r\nCSeq: 1 MESSAGE\r\nContent-Length: 5\r\n\r\nhello",
@@ -1078,6 +1078,8 @@ static void test_tls13_early_data(void **st)
 	assert_true(e.st.early_skipped >= 1);
 	assert_int_equal(e.st.records_failed, 0);
 	assert_int_equal(g->n[1], b->wn[1]);
+	assert_int_equal(tls_conn_info(c)->resumed, 1); /* pre_shared_key in the ServerHello */
+	assert_int_equal(e.st.resumed, 1);
 	tls_conn_free(c);
 	env_done(&e);
 	free(g);
