@@ -45,8 +45,8 @@ struct tls_dir {
 	uint8_t early_tried;
 	uint32_t fail_streak;
 	uint64_t ok_in_epoch;
-	uint8_t *hs; /* handshake reassembly (HS_MAX), made on first use */
-	size_t hs_len, hs_skip;
+	uint8_t *hs; /* a handshake message that spans records (freed once whole) */
+	size_t hs_len, hs_cap, hs_skip;
 	uint8_t *q; /* pending records: {u64 len, u64 frame, i64 ts, header + fragment} */
 	size_t q_len, q_cap, q_n;
 };
@@ -66,11 +66,11 @@ struct tls_conn {
 	uint8_t ms[48];
 	uint8_t have_ms, ms_from_rsa, rsa_tried;
 	uint8_t kb[2 * 48 + 2 * 32 + 2 * 12]; /* TLS 1.2 key_block */
-	uint8_t *tr; /* TLS 1.2 transcript CH..CKE, when RSA keys are loaded */
-	size_t tr_len;
+	uint8_t *tr; /* TLS 1.2 transcript CH..CKE, when RSA keys are loaded (freed once used) */
+	size_t tr_len, tr_cap;
 	uint8_t tr_broken, tr_done;
 	size_t pend_bytes;
-	uint8_t *out;
+	uint8_t *out; /* plaintext of one record (OUT_CAP), made at the first encrypted record */
 };
 
 static const uint8_t HRR_RANDOM[32] = {0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
@@ -178,6 +178,15 @@ static int install13(struct tls_conn *c, int dir)
 	return 0;
 }
 
+/* The transcript is no longer needed (used, or not an RSA handshake). */
+static void tr_release(struct tls_conn *c)
+{
+	free(c->tr);
+	c->tr = NULL;
+	c->tr_len = c->tr_cap = 0;
+	c->tr_broken = 1;
+}
+
 /* RFC 7627 4: the session hash of the transcript CH..CKE. */
 static int ems_hash(struct tls_conn *c, uint8_t *h, size_t *hl)
 {
@@ -217,6 +226,7 @@ static int derive12(struct tls_conn *c)
 								  c->ms) == 0;
 			}
 			tls_cleanse(pms, sizeof pms);
+			tr_release(c);
 			if (got) {
 				e->st.rsa_ok++;
 				c->ms_from_rsa = 1;
@@ -434,6 +444,8 @@ static void parse_sh(struct tls_conn *c, int dir, const uint8_t *b, size_t n)
 	c->etm = etm && c->etm_c;
 	c->suite = tls_suite_find((uint16_t)suite);
 	c->v13 = version == 0x0304;
+	if (!c->suite || c->v13 || !c->suite->rsa_kx)
+		tr_release(c);
 	if (!c->suite || (version != 0x0303 && version != 0x0304) || (c->suite->tls13 != c->v13)) {
 		c->suite = NULL;
 		c->unsupported = 1;
@@ -459,13 +471,20 @@ static void transcript_add(struct tls_conn *c, const uint8_t *m, size_t n)
 {
 	if (c->tr_done || c->tr_broken)
 		return;
-	if (!c->tr && !(c->tr = malloc(TRANSCRIPT_MAX))) {
-		c->tr_broken = 1;
-		return;
-	}
 	if (c->tr_len + n > TRANSCRIPT_MAX) {
 		c->tr_broken = 1;
 		return;
+	}
+	if (c->tr_len + n > c->tr_cap) {
+		size_t cap = c->tr_cap ? c->tr_cap : 4096;
+		while (cap < c->tr_len + n)
+			cap *= 2;
+		uint8_t *t = realloc(c->tr, cap);
+		if (!t) {
+			c->tr_broken = 1;
+			return;
+		}
+		c->tr = t, c->tr_cap = cap;
 	}
 	memcpy(c->tr + c->tr_len, m, n);
 	c->tr_len += n;
@@ -542,7 +561,29 @@ static void hs_message(struct tls_conn *c, int dir, const uint8_t *m, size_t len
 	}
 }
 
-/* Handshake bytes of one direction, reassembled into messages. */
+static void hs_release(struct tls_dir *d)
+{
+	if (d->hs)
+		tls_cleanse(d->hs, d->hs_cap);
+	free(d->hs);
+	d->hs = NULL;
+	d->hs_len = d->hs_cap = 0;
+}
+
+static int hs_reserve(struct tls_dir *d, size_t need)
+{
+	if (need <= d->hs_cap)
+		return 0;
+	uint8_t *h = realloc(d->hs, need);
+	if (!h)
+		return -1;
+	d->hs = h, d->hs_cap = need;
+	return 0;
+}
+
+/* Handshake bytes of one direction: messages inside the record are read
+ * in place; one that spans records is gathered (up to HS_MAX, longer ones
+ * - a huge certificate chain, not needed - are skipped). */
 static void hs_feed(struct tls_conn *c, int dir, const uint8_t *p, size_t n, int enc)
 {
 	struct tls_dir *d = &c->d[dir];
@@ -552,26 +593,42 @@ static void hs_feed(struct tls_conn *c, int dir, const uint8_t *p, size_t n, int
 			d->hs_skip -= t, p += t, n -= t;
 			continue;
 		}
-		if (!d->hs && !(d->hs = malloc(HS_MAX)))
-			return;
-		size_t want = d->hs_len < 4 ? 4 - d->hs_len : 4 + u24be(d->hs + 1) - d->hs_len;
-		size_t t = n < want ? n : want;
+		if (!d->hs_len && n >= 4) {
+			size_t ml = u24be(p + 1);
+			if (4 + ml > HS_MAX) {
+				c->tr_broken = 1;
+				d->hs_skip = 4 + ml;
+				continue;
+			}
+			if (4 + ml <= n) {
+				hs_message(c, dir, p, ml, enc);
+				p += 4 + ml, n -= 4 + ml;
+				continue;
+			}
+		}
+		if (d->hs_len < 4) {
+			size_t t = n < 4 - d->hs_len ? n : 4 - d->hs_len;
+			if (hs_reserve(d, 4) != 0)
+				return;
+			memcpy(d->hs + d->hs_len, p, t);
+			d->hs_len += t, p += t, n -= t;
+			if (d->hs_len < 4)
+				continue;
+			size_t ml = u24be(d->hs + 1);
+			if (4 + ml > HS_MAX || hs_reserve(d, 4 + ml) != 0) {
+				c->tr_broken = 1;
+				d->hs_skip = ml;
+				hs_release(d);
+				continue;
+			}
+		}
+		size_t ml = u24be(d->hs + 1);
+		size_t t = n < 4 + ml - d->hs_len ? n : 4 + ml - d->hs_len;
 		memcpy(d->hs + d->hs_len, p, t);
 		d->hs_len += t, p += t, n -= t;
-		if (d->hs_len < 4)
-			continue;
-		size_t ml = u24be(d->hs + 1);
-		if (4 + ml > HS_MAX) { /* a huge certificate chain: skipped, not needed */
-			if (d->hs[0] == 14)
-				c->saw_shd = 1;
-			c->tr_broken = 1;
-			d->hs_skip = ml - (d->hs_len - 4);
-			d->hs_len = 0;
-			continue;
-		}
 		if (d->hs_len == 4 + ml) {
-			d->hs_len = 0;
 			hs_message(c, dir, d->hs, ml, enc);
+			hs_release(d);
 		}
 	}
 }
@@ -651,6 +708,8 @@ static void count_recovered(struct tls_conn *c)
 static long try_open(struct tls_conn *c, struct tls_cipher *t, uint64_t seq, const uint8_t *h, size_t len,
 		     uint8_t *type)
 {
+	if (!c->out && !(c->out = malloc(OUT_CAP)))
+		return -1;
 	return tls_cipher_open(t, seq, h, h + 5, len, c->out, type);
 }
 
@@ -747,7 +806,7 @@ static long open_record(struct tls_conn *c, int dir, const uint8_t *h, size_t le
 		tls_cipher_free(t);
 		tls_cleanse(next, sizeof next);
 	} else if (c->suite->record_iv_len == 16 && d->recover && d->ok_in_epoch &&
-		   (l = tls_cipher_open_unverified(d->ciph, h, h + 5, len, c->out, type)) >= 0) {
+		   c->out && (l = tls_cipher_open_unverified(d->ciph, h, h + 5, len, c->out, type)) >= 0) {
 		*unverified = 1;
 		return l;
 	}
@@ -916,10 +975,6 @@ struct tls_conn *tls_conn_new(struct tls_env *env)
 	struct tls_conn *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
-	if (!(c->out = malloc(OUT_CAP))) {
-		free(c);
-		return NULL;
-	}
 	c->env = env;
 	c->info.client_dir = -1;
 	env->st.conns++;
@@ -930,9 +985,7 @@ static void dir_free(struct tls_dir *d)
 {
 	tls_cipher_free(d->ciph);
 	tls_cipher_free(d->early);
-	if (d->hs)
-		tls_cleanse(d->hs, HS_MAX);
-	free(d->hs);
+	hs_release(d);
 	free(d->q);
 }
 
@@ -946,7 +999,8 @@ void tls_conn_free(struct tls_conn *c)
 	free(c->nst);
 	free(c->cke);
 	free(c->tr);
-	tls_cleanse(c->out, OUT_CAP);
+	if (c->out)
+		tls_cleanse(c->out, OUT_CAP);
 	free(c->out);
 	tls_cleanse(c, sizeof *c);
 	free(c);
@@ -962,7 +1016,7 @@ static void start_resync(struct tls_conn *c, int dir)
 	}
 	d->resync = 1;
 	d->recover = 1;
-	d->hs_len = 0;
+	hs_release(d);
 	d->hs_skip = 0;
 	lose(c, dir);
 }
@@ -1045,6 +1099,12 @@ static void retry_dir(struct tls_conn *c, int dir, int64_t now_us, tls_emit_fn *
 		o += sz;
 		d->q_n--;
 		c->pend_bytes -= sz;
+	}
+	if (!d->q_n) { /* pending is rare: give the memory back */
+		free(d->q);
+		d->q = NULL;
+		d->q_len = d->q_cap = 0;
+		return;
 	}
 	memmove(d->q, d->q + o, d->q_len - o);
 	d->q_len -= o;

@@ -92,6 +92,8 @@ struct opts {
 	const char *server_groups, *client_groups;
 	SSL_SESSION *resume;
 	SSL_CTX *server; /* resume against this (the first connection's) server */
+	unsigned max_fragment; /* both ends: records this small (handshake messages span records) */
+	int big_chain;         /* the server sends a certificate chain > 64 KiB */
 };
 
 static void sess_init(struct sess *x, const struct opts *o)
@@ -120,7 +122,15 @@ static void sess_init(struct sess *x, const struct opts *o)
 			SSL_CTX_set_options(both[i], SSL_OP_NO_EXTENDED_MASTER_SECRET);
 		if (o->no_ticket)
 			SSL_CTX_set_options(both[i], SSL_OP_NO_TICKET);
+		if (o->max_fragment)
+			assert_int_equal(SSL_CTX_set_max_send_fragment(both[i], o->max_fragment), 1);
 	}
+	for (int i = 0; o->big_chain && i < 100; i++) {
+		X509_up_ref(g_cert);
+		assert_int_equal(SSL_CTX_add_extra_chain_cert(x->sctx, g_cert), 1);
+	}
+	if (o->big_chain)
+		SSL_CTX_set_max_cert_list(x->cctx, 1 << 20);
 	SSL_CTX_set_session_id_context(x->sctx, (const unsigned char *)"t", 1);
 	SSL_CTX_set_session_cache_mode(x->sctx, SSL_SESS_CACHE_SERVER);
 	SSL_CTX_set_session_cache_mode(x->cctx, SSL_SESS_CACHE_CLIENT);
@@ -460,6 +470,31 @@ static void test_tls12_cbc_sha384_etm_and_mte(void **st)
 	one_suite(TLS1_2_VERSION, "ECDHE-RSA-AES256-SHA384", 1, 0xC028);
 }
 
+/* Handshake messages across records (512-byte records: the Certificate
+ * spans several), and a certificate chain too long to gather (skipped). */
+static void test_handshake_spanning_records_and_huge_chain(void **st)
+{
+	(void)st;
+	const struct opts os[] = {
+		{.version = TLS1_3_VERSION, .max_fragment = 512},
+		{.version = TLS1_2_VERSION, .suites = "ECDHE-RSA-AES128-GCM-SHA256", .max_fragment = 512},
+		{.version = TLS1_3_VERSION, .big_chain = 1},
+		{.version = TLS1_2_VERSION, .suites = "ECDHE-RSA-AES128-SHA256", .big_chain = 1},
+	};
+	for (size_t k = 0; k < sizeof os / sizeof os[0]; k++) {
+		struct sess *x = malloc(sizeof *x);
+		run_session(x, &os[k]);
+		size_t server_bytes = 0;
+		for (size_t i = 0; i < x->nev; i++)
+			server_bytes += x->ev[i].dir ? x->ev[i].n : 0;
+		assert_true(os[k].big_chain ? server_bytes > 70000 : server_bytes < 20000);
+		decode_ok(x, 0, os[k].version == TLS1_3_VERSION ? 0x0304 : 0x0303, 0);
+		decode_ok(x, 1, os[k].version == TLS1_3_VERSION ? 0x0304 : 0x0303, 0);
+		sess_free(x);
+		free(x);
+	}
+}
+
 /* KeyUpdate in both directions (one requested by the client). */
 static void test_tls13_key_update(void **st)
 {
@@ -792,10 +827,10 @@ static void test_unsupported_suite(void **st)
 
 /* RSA key exchange, opened with the private key (no key log): with and
  * without extended master secret; an ECDHE suite with only the RSA key. */
-static void rsa_case(const char *suites, int no_ems, int expect_reason)
+static void rsa_case(const char *suites, int no_ems, unsigned max_fragment, int expect_reason)
 {
 	struct sess *x = malloc(sizeof *x);
-	struct opts o = {.version = TLS1_2_VERSION, .suites = suites, .no_ems = no_ems};
+	struct opts o = {.version = TLS1_2_VERSION, .suites = suites, .no_ems = no_ems, .max_fragment = max_fragment};
 	run_session(x, &o);
 	struct tls_env e;
 	env_init(&e, NULL, 0);
@@ -824,10 +859,11 @@ static void rsa_case(const char *suites, int no_ems, int expect_reason)
 static void test_rsa_key_exchange(void **st)
 {
 	(void)st;
-	rsa_case("AES128-GCM-SHA256", 0, TLS_R_OK);
-	rsa_case("AES256-SHA256", 1, TLS_R_OK);
-	rsa_case("AES128-SHA", 0, TLS_R_OK);
-	rsa_case("ECDHE-RSA-AES128-GCM-SHA256", 0, TLS_R_RSA_NOT_RSA_KX);
+	rsa_case("AES128-GCM-SHA256", 0, 0, TLS_R_OK);
+	rsa_case("AES256-SHA256", 1, 0, TLS_R_OK);
+	rsa_case("AES128-SHA", 0, 0, TLS_R_OK);
+	rsa_case("AES256-GCM-SHA384", 0, 512, TLS_R_OK); /* the EMS transcript gathered across records */
+	rsa_case("ECDHE-RSA-AES128-GCM-SHA256", 0, 0, TLS_R_RSA_NOT_RSA_KX);
 }
 
 /* A resumed RSA session finds its master secret in the cache filled by
@@ -1113,6 +1149,7 @@ int main(void)
 		cmocka_unit_test(test_tls12_cbc_sha_etm_and_mte),
 		cmocka_unit_test(test_tls12_cbc_sha256_etm_and_mte),
 		cmocka_unit_test(test_tls12_cbc_sha384_etm_and_mte),
+		cmocka_unit_test(test_handshake_spanning_records_and_huge_chain),
 		cmocka_unit_test(test_tls13_key_update),
 		cmocka_unit_test(test_tls13_hello_retry_request),
 		cmocka_unit_test(test_tls12_resumed_ticket_keylog),
