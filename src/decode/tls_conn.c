@@ -74,7 +74,8 @@ static int enqueue(struct tls_conn *c, int dir, const uint8_t *h, size_t len, ui
 		d->q = q, d->q_cap = cap;
 	}
 	uint8_t *e = d->q + d->q_len;
-	uint64_t l64 = len;
+	uint64_t l64 = len | (uint64_t)d->lost << 63; /* what was lost before it stays before it */
+	d->lost = 0;
 	memcpy(e, &l64, 8);
 	memcpy(e + 8, &frame, 8);
 	memcpy(e + 16, &ts, 8);
@@ -304,11 +305,11 @@ static int record(struct tls_conn *c, int dir, const uint8_t *h, size_t len, uin
 	}
 	if (type == 20 || (c->v13 && type != 23))
 		return TLS_REC_DONE; /* 1.3 middlebox CCS or plaintext alert, a 1.2 renegotiation's CCS: no seq */
+	if (!c->suite || c->unsupported) { /* (a later ServerHello may have made it so) */
+		lose(c, dir);
+		return TLS_REC_DONE;
+	}
 	if (!d->ciph && tls_hs_obtain_key(c, dir) != 0) {
-		if (!c->suite || c->unsupported) {
-			lose(c, dir);
-			return TLS_REC_DONE;
-		}
 		if (from_q)
 			return TLS_REC_BLOCKED;
 		if (e->wait_for_keys)
@@ -475,10 +476,18 @@ static void retry_dir(struct tls_conn *c, int dir, int64_t now_us, tls_emit_fn *
 		memcpy(&len, e, 8);
 		memcpy(&frame, e + 8, 8);
 		memcpy(&ts, e + 16, 8);
+		if (len >> 63) {
+			len &= ~(1ull << 63);
+			lose(c, dir);
+		}
 		size_t sz = TLS_PEND_HDR + 5 + (size_t)len;
 		if (record(c, dir, e + TLS_PEND_HDR, (size_t)len, frame, ts, emit, ctx, 1) == TLS_REC_BLOCKED) {
-			if (now_us >= 0 && ts >= now_us - TLS_PENDING_MAX_US)
+			if (now_us >= 0 && ts >= now_us - TLS_PENDING_MAX_US) {
+				uint64_t mark = len | (uint64_t)d->lost << 63; /* it still waits: keep its gap mark */
+				memcpy(e, &mark, 8);
+				d->lost = 0;
 				break;
+			}
 			c->env->st.pending_dropped++;
 			tls_hs_set_reason(c, TLS_R_NO_KEY);
 			lose(c, dir);

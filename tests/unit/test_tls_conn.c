@@ -798,6 +798,47 @@ static void test_pending_queue_then_key(void **st)
 	pending(TLS1_2_VERSION, "ECDHE-RSA-AES128-SHA256", 1);
 }
 
+/* A record lost while others wait for the key: once replayed, the gap mark
+ * sits where the loss was, not on the first replayed record. */
+static void test_pending_queue_keeps_gap_in_place(void **st)
+{
+	(void)st;
+	struct sess *x = malloc(sizeof *x);
+	struct opts o = {.version = TLS1_3_VERSION};
+	sess_init(x, &o);
+	handshake(x);
+	size_t mark[NREQ];
+	for (size_t i = 0; i < NREQ; i++) {
+		mark[i] = x->nev;
+		app_write(x, 0, REQ[i]);
+	}
+	struct tls_env e;
+	env_init(&e, NULL, 0);
+	e.wait_for_keys = 1;
+	struct tls_conn *c = tls_conn_new(&e);
+	struct got *g = calloc(1, sizeof *g);
+	struct feeder *f = calloc(1, sizeof *f);
+	feed_events(c, x, 0, mark[2], 0, g, f);
+	f->gap[0] = 1; /* REQ 2 lost */
+	feed_events(c, x, mark[3], x->nev, 0, g, f);
+	assert_int_equal(g->n[0], 0);
+	struct tls_keylog_report r;
+	assert_int_equal(tls_keys_add_text(e.keys, x->keylog, x->kl, &r), 0);
+	tls_conn_retry(c, 5000, on_emit, g);
+	assert_int_equal(tls_conn_pending(c), 0);
+	size_t l0 = strlen(REQ[0]), l1 = strlen(REQ[1]);
+	assert_int_equal(g->n[0], l0 + l1 + strlen(REQ[3]) + strlen(REQ[4]));
+	assert_int_equal(g->gaps[0], 1);
+	assert_int_equal(g->first_gap_at[0], (int)(l0 + l1));
+	assert_memory_equal(g->pt[0] + l0 + l1, REQ[3], strlen(REQ[3]));
+	tls_conn_free(c);
+	env_done(&e);
+	free(g);
+	free(f);
+	sess_free(x);
+	free(x);
+}
+
 static void test_unsupported_suite(void **st)
 {
 	(void)st;
@@ -1158,6 +1199,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_key_is_bad_mac),
 		cmocka_unit_test(test_no_key_and_no_handshake),
 		cmocka_unit_test(test_pending_queue_then_key),
+		cmocka_unit_test(test_pending_queue_keeps_gap_in_place),
 		cmocka_unit_test(test_unsupported_suite),
 		cmocka_unit_test(test_rsa_key_exchange),
 		cmocka_unit_test(test_rsa_resumed_from_cache),
