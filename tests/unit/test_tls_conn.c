@@ -510,6 +510,8 @@ static void test_tls13_key_update(void **st)
 	app_write(x, 1, RESP); /* the server answers with its own KeyUpdate first */
 	assert_int_equal(SSL_key_update(x->s, SSL_KEY_UPDATE_NOT_REQUESTED), 1);
 	app_write(x, 1, RESP);
+	assert_int_equal(SSL_new_session_ticket(x->s), 1); /* a NewSessionTicket between application records */
+	app_write(x, 1, RESP);
 	app_write(x, 0, REQ[2]);
 	struct tls_env e;
 	env_init(&e, x->keylog, x->kl);
