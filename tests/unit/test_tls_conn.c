@@ -870,7 +870,7 @@ static void test_unsupported_suite(void **st)
 
 /* RSA key exchange, opened with the private key (no key log): with and
  * without extended master secret; an ECDHE suite with only the RSA key. */
-static void rsa_case(const char *suites, int no_ems, unsigned max_fragment, int expect_reason)
+static void rsa_case(const char *suites, int no_ems, unsigned max_fragment, int expect_reason, const char *keypath)
 {
 	struct sess *x = malloc(sizeof *x);
 	struct opts o = {.version = TLS1_2_VERSION, .suites = suites, .no_ems = no_ems, .max_fragment = max_fragment};
@@ -879,12 +879,14 @@ static void rsa_case(const char *suites, int no_ems, unsigned max_fragment, int 
 	env_init(&e, NULL, 0);
 	e.rsa = tls_rsa_new();
 	char err[64];
-	assert_int_equal(tls_rsa_add_pem(e.rsa, g_keypath, err, sizeof err), 0);
+	assert_int_equal(tls_rsa_add_pem(e.rsa, keypath, err, sizeof err), 0);
 	struct tls_conn *c = tls_conn_new(&e);
 	struct got *g = calloc(1, sizeof *g);
 	struct feeder *f = calloc(1, sizeof *f);
 	feed_events(c, x, 0, x->nev, 0, g, f);
 	assert_int_equal(tls_conn_info(c)->reason, expect_reason);
+	if (expect_reason == TLS_R_RSA_FAILED)
+		assert_int_equal(e.st.rsa_failed, 1);
 	if (expect_reason == TLS_R_OK) {
 		check_all(x, g);
 		assert_int_equal(e.st.rsa_ok, 1);
@@ -902,11 +904,23 @@ static void rsa_case(const char *suites, int no_ems, unsigned max_fragment, int 
 static void test_rsa_key_exchange(void **st)
 {
 	(void)st;
-	rsa_case("AES128-GCM-SHA256", 0, 0, TLS_R_OK);
-	rsa_case("AES256-SHA256", 1, 0, TLS_R_OK);
-	rsa_case("AES128-SHA", 0, 0, TLS_R_OK);
-	rsa_case("AES256-GCM-SHA384", 0, 512, TLS_R_OK); /* the EMS transcript gathered across records */
-	rsa_case("ECDHE-RSA-AES128-GCM-SHA256", 0, 0, TLS_R_RSA_NOT_RSA_KX);
+	rsa_case("AES128-GCM-SHA256", 0, 0, TLS_R_OK, g_keypath);
+	rsa_case("AES256-SHA256", 1, 0, TLS_R_OK, g_keypath);
+	rsa_case("AES128-SHA", 0, 0, TLS_R_OK, g_keypath);
+	rsa_case("AES256-GCM-SHA384", 0, 512, TLS_R_OK, g_keypath); /* the EMS transcript gathered across records */
+	rsa_case("ECDHE-RSA-AES128-GCM-SHA256", 0, 0, TLS_R_RSA_NOT_RSA_KX, g_keypath);
+	/* another RSA key: the premaster secret does not open */
+	char other[64];
+	snprintf(other, sizeof other, "/tmp/test_tls_conn_other_%d.pem", (int)getpid());
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	FILE *fp = fopen(other, "w");
+	assert_non_null(k);
+	assert_non_null(fp);
+	PEM_write_PrivateKey(fp, k, NULL, NULL, 0, NULL, NULL);
+	fclose(fp);
+	EVP_PKEY_free(k);
+	rsa_case("AES128-GCM-SHA256", 0, 0, TLS_R_RSA_FAILED, other);
+	unlink(other);
 }
 
 /* A resumed RSA session finds its master secret in the cache filled by
