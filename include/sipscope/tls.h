@@ -6,8 +6,8 @@
  * session caches, and the per-connection decoder (records, handshake, key
  * switches, resync, keys that arrive late).
  *
- * The connection decoder is src/decode/tls_conn.c (one file: records,
- * handshake and key schedule).
+ * The connection decoder is src/decode/tls_conn.c (records, resync, the
+ * pending queue) and tls_hs.c (handshake messages, key schedule).
  *
  * Only src/decode/tls_crypto.c and tls_rsa.c include OpenSSL headers; everything here is
  * plain C types.  Secrets are wiped (OPENSSL_cleanse) when freed; nothing in
