@@ -154,8 +154,10 @@ $(BUILD)/bench/track_cost: tests/bench/track_cost.c $(LIB)
 # libFuzzer targets (clang).
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
-fuzz: $(FUZZ_BIN)
+fuzz: $(FUZZ_BIN) $(BUILD)/tests/test_tls_conn
 	@python3 tests/fuzz/make_seeds.py samples tests/fuzz/corpus
+	@mkdir -p tests/fuzz/corpus/fuzz_tls_record; \
+	  TLS_CONN_FUZZ_SEEDS=tests/fuzz/corpus/fuzz_tls_record $(BUILD)/tests/test_tls_conn >/dev/null
 	@set -e; for f in $(FUZZ_BIN); do echo "== $$f"; \
 	  case $$f in */fuzz_tcp|*/fuzz_ipfrag) ml=-max_len=600 ;; */fuzz_ws) ml=-max_len=2048 ;; *) ml= ;; esac; \
 	  if ! $$f -max_total_time=$${FUZZ_SECONDS:-30} -print_final_stats=1 $$ml \
