@@ -754,6 +754,7 @@ int main(int argc, char **argv)
 	put_le32(gh + 16, FRAME_MAX);	/* snaplen: records add bytes to frames */
 	if (fwrite(gh, 1, 24, out_f) != 24)
 		die("write error");
+	n_bytes_in = n_bytes_out = 24;	/* the summary's sizes are the files' */
 
 	static uint8_t frame[FRAME_MAX];
 	uint8_t rh[16];
