@@ -108,8 +108,10 @@ else
     WRAP=$BENCH_DIR/tls_wrap-$WRAP_SUM
     if [[ ! -x $WRAP ]]; then
         note "building $WRAP with $CC"
-        ssl_cflags=$("$PKG_CONFIG" --cflags libcrypto) && ssl_libs=$("$PKG_CONFIG" --libs libcrypto) \
-            || die "pkg-config does not know libcrypto (Debian: libssl-dev)"
+        if ! ssl_cflags=$("$PKG_CONFIG" --cflags libcrypto) ||
+            ! ssl_libs=$("$PKG_CONFIG" --libs libcrypto); then
+            die "pkg-config does not know libcrypto (Debian: libssl-dev)"
+        fi
         # shellcheck disable=SC2086 # the flags are words
         "$CC" -std=c11 -O2 -Wall -Wextra $ssl_cflags -o "$WRAP.tmp.$$" "$WRAP_SRC" $ssl_libs \
             || die "failed to build tls_wrap with '$CC'"
