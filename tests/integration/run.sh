@@ -681,6 +681,18 @@ else
 			ok "tls bench material: $suite: tshark decrypts the $conns handshakes and finds the $tb_msgs SIP messages" ||
 			bad "tls bench material: $suite: tshark decrypts the ${conns:-?} handshakes and finds the $tb_msgs SIP messages (got: $r)" "$T/tb-wrap"
 	done
+	# records of at most 200 bytes: a segment becomes several records
+	if cc -std=c11 -O2 -DTLS_PLAIN_MAX=200 $(pkg-config --cflags libcrypto) -o "$T/tb_wrap200" \
+		"$ROOT/tests/bench/tls_wrap.c" $(pkg-config --libs libcrypto) >"$T/err" 2>&1 &&
+		"$T/tb_wrap200" -k "$T/tb-200.keys" "$T/tb-tcp.pcap" "$T/tb-200.pcap" >"$T/tb-wrap" 2>&1; then
+		conns=$(sed -n 's/.* connections=\([0-9]*\) .*/\1/p' "$T/tb-wrap")
+		r=$(tb_read "$T/tb-200.pcap" -o "tls.keylog_file:$T/tb-200.keys" $tb_tls)
+		[ -n "$conns" ] && [ "$r" = "$tb_msgs $((2 * conns)) 0" ] &&
+			ok "tls bench material: segments cut into 200-byte records: tshark finds the $tb_msgs SIP messages" ||
+			bad "tls bench material: segments cut into 200-byte records: tshark finds the $tb_msgs SIP messages (got: $r)" "$T/tb-wrap"
+	else
+		bad "tls bench material: tls_wrap with 200-byte records" "$T/err"
+	fi
 	"$T/tb_wrap" -k "$T/tb-again.keys" "$T/tb-tcp.pcap" "$T/tb-again.pcap" >/dev/null 2>&1
 	cmp -s "$T/tb-again.pcap" "$T/tb-TLS_AES_128_GCM_SHA256.pcap" &&
 		cmp -s "$T/tb-again.keys" "$T/tb-TLS_AES_128_GCM_SHA256.keys" &&
