@@ -116,7 +116,8 @@ check:
 check-threads:
 	@$(MAKE) --no-print-directory BUILD=build/tsan SANITIZE=thread unit integration
 
-bench: all $(BUILD)/bench/track_cost $(BUILD)/bench/parser_bench $(BUILD)/bench/db_bench $(BUILD)/bench/hep_gen
+bench: all $(BUILD)/bench/track_cost $(BUILD)/bench/parser_bench $(BUILD)/bench/db_bench $(BUILD)/bench/hep_gen \
+       $(BUILD)/bench/tls_wrap
 	@echo "=== the SIP parser alone (best of 5, one core) ==="; $(BUILD)/bench/parser_bench 5 0.3; echo
 	@sh tests/bench/bench.sh ./sipscope
 	@echo; echo "=== what tracking costs (best of 3) ==="; \
@@ -131,6 +132,8 @@ bench: all $(BUILD)/bench/track_cost $(BUILD)/bench/parser_bench $(BUILD)/bench/
 	@$(MAKE) --no-print-directory BUILD=build/udp-only EXTRA_DEFS=-DSIPSCOPE_UDP_ONLY build/udp-only/sipscope
 	@echo; echo "=== transport reassembly ==="; \
 	  BENCH_BASELINE=build/udp-only/sipscope sh tests/bench/transport_bench.sh $(BIN)
+	@echo; echo "=== SIP over TLS: decrypt + parse against plain TCP ==="; \
+	  TLS_WRAP=$(BUILD)/bench/tls_wrap sh tests/bench/tls_bench.sh $(BIN)
 
 $(BUILD)/bench/parser_bench: tests/bench/parser_bench.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -143,6 +146,11 @@ $(BUILD)/bench/db_bench: tests/bench/db_bench.c $(LIB)
 $(BUILD)/bench/hep_gen: tests/bench/hep_gen.c $(LIB)
 	@mkdir -p $(dir $@)
 	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(DEP_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(DEP_LIBS)
+
+# gen_capture's TCP capture as TLS 1.3 with its key log (libcrypto only).
+$(BUILD)/bench/tls_wrap: tests/bench/tls_wrap.c
+	@mkdir -p $(dir $@)
+	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(DEP_CFLAGS) $(LDFLAGS) -o $@ $< $(DEP_LIBS)
 
 $(BUILD)/bench/track_cost: tests/bench/track_cost.c $(LIB)
 	@mkdir -p $(dir $@)

@@ -628,5 +628,85 @@ d_db=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execut
 	ok "a call in progress at the capture's end: the same duration in CSV, JSON and sqlite (5.3 s)" ||
 	bad "a call in progress at the capture's end: the same duration in CSV, JSON and sqlite ($d_csv, $d_json, $d_db)" "$T/err"
 
+# --- issue 21: tls bench material ---
+# tests/bench/tls_wrap.c turns the SIP-over-TCP capture of gen_capture -t tcp
+# into SIP over TLS 1.3 and writes the NSS key log (tls_bench.sh's material).
+# tshark, given the key log, must decrypt every handshake (two Finished per
+# connection) and find every SIP message of the TCP capture, in each of the
+# three suites, with no expert warning or error (malformed, bad checksum,
+# TCP analysis) and no alert; with one secret of the key log changed it
+# must lose messages (so a record sealed wrong would show).
+if ! command -v tshark >/dev/null 2>&1; then
+	skp "tls bench material: tshark not installed"
+elif ! { cc -std=c11 -O2 -o "$T/tb_gen" "$ROOT/tests/bench/gen_capture.c" &&
+	cc -std=c11 -O2 -Wall -Wextra $(pkg-config --cflags libcrypto) -o "$T/tb_wrap" \
+		"$ROOT/tests/bench/tls_wrap.c" $(pkg-config --libs libcrypto); } >"$T/err" 2>&1; then
+	bad "tls bench material: gen_capture and tls_wrap build" "$T/err"
+else
+	"$T/tb_gen" -n 200 -t tcp -o "$T/tb-tcp.pcap" >"$T/tb-gen" 2>&1
+	tb_msgs=$(sed -n 's/.* messages=\([0-9]*\) .*/\1/p' "$T/tb-gen")
+	# every port of every connection decoded as SIP (plain) or TLS carrying SIP
+	tb_plain='' tb_tls=''
+	for p in $(tshark -r "$T/tb-tcp.pcap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' \
+		-T fields -e tcp.srcport -e tcp.dstport 2>/dev/null | tr '\t' '\n' | sort -un); do
+		tb_plain="$tb_plain -d tcp.port==$p,sip"
+		tb_tls="$tb_tls -d tcp.port==$p,tls -d tls.port==$p,sip"
+	done
+	# tb_read FILE TSHARK_OPTS...: "MESSAGES FINISHED PROBLEMS": SIP messages
+	# (CSeq numbers: a frame can end two), decrypted Finished messages, and
+	# frames with an expert warning or error, an alert or a bad checksum
+	tb_read() {
+		f=$1
+		shift
+		tshark -r "$f" "$@" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE -T fields \
+			-e sip.CSeq.seq -e tls.handshake.type -e _ws.expert.severity -e tls.alert_message \
+			-e ip.checksum.status -e tcp.checksum.status 2>>"$T/tb-err" |
+			awk -F'\t' '{
+				if ($1 != "") m += split($1, a, ",")
+				n = split($2, h, ","); for (i = 1; i <= n; i++) if (h[i] == 20) fin++
+				n = split($3, s, ","); w = 0; for (i = 1; i <= n; i++) if (s[i] + 0 >= 6291456) w = 1
+				if (w || $4 != "" || ($5 != "" && $5 != 1) || ($6 != "" && $6 != 1)) bad++
+			} END { print m + 0, fin + 0, bad + 0 }'
+	}
+	: >"$T/tb-err"
+	r=$(tb_read "$T/tb-tcp.pcap" $tb_plain)
+	[ -n "$tb_msgs" ] && [ "$r" = "$tb_msgs 0 0" ] &&
+		ok "tls bench material: tshark finds the $tb_msgs SIP messages of the plain TCP capture" ||
+		bad "tls bench material: tshark finds the $tb_msgs SIP messages of the plain TCP capture (got: $r)" "$T/tb-err"
+	for suite in TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256; do
+		"$T/tb_wrap" -c $suite -k "$T/tb-$suite.keys" "$T/tb-tcp.pcap" "$T/tb-$suite.pcap" >"$T/tb-wrap" 2>&1
+		conns=$(sed -n 's/.* connections=\([0-9]*\) .*/\1/p' "$T/tb-wrap")
+		r=$(tb_read "$T/tb-$suite.pcap" -o "tls.keylog_file:$T/tb-$suite.keys" $tb_tls)
+		[ -n "$conns" ] && [ "$conns" -gt 0 ] && [ "$r" = "$tb_msgs $((2 * conns)) 0" ] &&
+			ok "tls bench material: $suite: tshark decrypts the $conns handshakes and finds the $tb_msgs SIP messages" ||
+			bad "tls bench material: $suite: tshark decrypts the ${conns:-?} handshakes and finds the $tb_msgs SIP messages (got: $r)" "$T/tb-wrap"
+	done
+	# records of at most 200 bytes: a segment becomes several records
+	if cc -std=c11 -O2 -DTLS_PLAIN_MAX=200 $(pkg-config --cflags libcrypto) -o "$T/tb_wrap200" \
+		"$ROOT/tests/bench/tls_wrap.c" $(pkg-config --libs libcrypto) >"$T/err" 2>&1 &&
+		"$T/tb_wrap200" -k "$T/tb-200.keys" "$T/tb-tcp.pcap" "$T/tb-200.pcap" >"$T/tb-wrap" 2>&1; then
+		conns=$(sed -n 's/.* connections=\([0-9]*\) .*/\1/p' "$T/tb-wrap")
+		r=$(tb_read "$T/tb-200.pcap" -o "tls.keylog_file:$T/tb-200.keys" $tb_tls)
+		[ -n "$conns" ] && [ "$r" = "$tb_msgs $((2 * conns)) 0" ] &&
+			ok "tls bench material: segments cut into 200-byte records: tshark finds the $tb_msgs SIP messages" ||
+			bad "tls bench material: segments cut into 200-byte records: tshark finds the $tb_msgs SIP messages (got: $r)" "$T/tb-wrap"
+	else
+		bad "tls bench material: tls_wrap with 200-byte records" "$T/err"
+	fi
+	"$T/tb_wrap" -k "$T/tb-again.keys" "$T/tb-tcp.pcap" "$T/tb-again.pcap" >/dev/null 2>&1
+	cmp -s "$T/tb-again.pcap" "$T/tb-TLS_AES_128_GCM_SHA256.pcap" &&
+		cmp -s "$T/tb-again.keys" "$T/tb-TLS_AES_128_GCM_SHA256.keys" &&
+		ok "tls bench material: tls_wrap writes the same capture and key log again" ||
+		bad "tls bench material: tls_wrap writes the same capture and key log again"
+	# one traffic secret changed (its first hex digit): that direction's records fail
+	awk '!done && $1 == "CLIENT_TRAFFIC_SECRET_0" {
+		$3 = (substr($3, 1, 1) == "0" ? "1" : "0") substr($3, 2); done = 1 } { print }' \
+		"$T/tb-TLS_AES_128_GCM_SHA256.keys" >"$T/tb-wrong.keys"
+	r=$(tb_read "$T/tb-TLS_AES_128_GCM_SHA256.pcap" -o "tls.keylog_file:$T/tb-wrong.keys" $tb_tls)
+	! cmp -s "$T/tb-wrong.keys" "$T/tb-TLS_AES_128_GCM_SHA256.keys" && [ "${r%% *}" -lt "${tb_msgs:-0}" ] &&
+		ok "tls bench material: with one secret of the key log wrong, tshark loses messages (${r%% *} of $tb_msgs)" ||
+		bad "tls bench material: with one secret of the key log wrong, tshark loses messages (got: $r)"
+fi
+
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
