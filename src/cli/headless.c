@@ -371,6 +371,14 @@ static int open_all(struct hl *h)
 		return -1;
 	}
 	ingest_set_correlate(h->in, a->correlate);
+	if (a->tls) {
+		if (ingest_set_tls(h->in, a->tls, pcap_src_is_live(h->src), err, sizeof err) < 0) {
+			fprintf(stderr, "sipscope: %s\n", err);
+			return -1;
+		}
+		if (err[0])
+			fprintf(stderr, "sipscope: warning: %s\n", err);
+	}
 	store_set_fetcher(h->store, pcap_src_fetch, h->src);
 	if (a->hep_send) {
 		struct hep_send_opts so = *a->hep_send;
@@ -498,6 +506,7 @@ int headless_run(const struct headless_args *a)
 			if (pcap_src_is_live(h.src) && wall_us() > now)
 				now = wall_us();
 			sweep_challenged(&h, now);
+			ingest_tls_poll(h.in, now); /* the key log grew? records waiting for keys */
 			last_sweep = mono_us();
 		}
 		evict(&h);
