@@ -49,6 +49,8 @@ struct ingest_tls {
 	uint8_t resumed;    /* abbreviated handshake */
 	uint64_t records, records_ok, records_failed;
 	uint64_t sip_msgs;  /* SIP messages read from its plaintext */
+	uint8_t have_cr;    /* cr holds the ClientHello's random (the key log's key) */
+	uint8_t cr[32];
 };
 
 struct ingest;

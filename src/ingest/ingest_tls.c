@@ -207,6 +207,10 @@ static void sync_info(struct ingest_tls *c, const struct tls_conn *dec)
 	c->records = i->records;
 	c->records_ok = i->records_ok;
 	c->records_failed = i->records_failed;
+	if (i->have_cr && !c->have_cr) {
+		memcpy(c->cr, i->cr, sizeof c->cr);
+		c->have_cr = 1;
+	}
 	if (!c->sni[0] && i->sni[0]) {
 		size_t l = strlen(i->sni);
 		if (l >= sizeof c->sni)
