@@ -442,6 +442,20 @@ static void print_summary(struct hl *h, uint64_t saved, unsigned files, const ch
 	fprintf(stderr, "sipscope: %llu SIP messages, %llu calls ended, %llu still open\n",
 	        (unsigned long long)st->sip_msgs, (unsigned long long)h->ended,
 	        (unsigned long long)h->open_at_end);
+	if (ingest_tls_count(h->in)) {
+		/* a TLS trunk that shows no calls: say whether keys were missing */
+		const struct tls_stats *ts = ingest_tls_totals(h->in);
+		size_t ndec = 0;
+		for (size_t i = 0; i < ingest_tls_count(h->in); i++)
+			ndec += ingest_tls(h->in, i)->decrypted;
+		fprintf(stderr, "sipscope: TLS: %zu connections, %zu decrypted, %llu SIP messages from them",
+		        ingest_tls_count(h->in), ndec, (unsigned long long)st->tls_sip_msgs);
+		if (ts)
+			fprintf(stderr, "; records: %llu decrypted, %llu failed, %llu without a key",
+			        (unsigned long long)ts->records_decrypted, (unsigned long long)ts->records_failed,
+			        (unsigned long long)(ts->records_no_key + ts->pending_dropped));
+		fputc('\n', stderr);
+	}
 	if (h->a->max_calls) {
 		uint64_t calls, msgs;
 		track_evicted(h->t, &calls, &msgs);
