@@ -31,6 +31,9 @@ int hmap_get(const struct hmap *h, uint64_t key, uint32_t *val);
 /* Insert or replace.  Returns 0, or -1 when memory ran out. */
 int hmap_put(struct hmap *h, uint64_t key, uint32_t val);
 
+/* Remove key.  Returns 1 when it was there, else 0.  Allocates nothing. */
+int hmap_del(struct hmap *h, uint64_t key);
+
 /* Start loading the cache lines a lookup of key will touch (a hint only;
  * lets a batch of lookups overlap their memory latency). */
 void hmap_prefetch(const struct hmap *h, uint64_t key);

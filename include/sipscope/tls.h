@@ -6,9 +6,9 @@
  * session caches, and the per-connection decoder (records, handshake, key
  * switches, resync, keys that arrive late).
  *
- * Only src/decode/tls_crypto.c and tls_rsa.c include OpenSSL headers; everything here is
- * plain C types.  Secrets are wiped (OPENSSL_cleanse) when freed; nothing in
- * this module prints them. */
+ * Only src/decode/tls_crypto.c and tls_rsa.c include OpenSSL headers;
+ * everything here is plain C types.  Secrets are wiped (OPENSSL_cleanse) when
+ * freed; nothing in this module prints them. */
 #ifndef SIPSCOPE_TLS_H
 #define SIPSCOPE_TLS_H
 
@@ -80,6 +80,17 @@ const struct tls_secrets *tls_keys_find(const struct tls_keys *k, const uint8_t 
 /* Number of distinct client_randoms stored. */
 size_t tls_keys_count(const struct tls_keys *k);
 
+/* Premaster secrets from the legacy lines Wireshark also reads (for TLS
+ * 1.2 RSA key exchange; the master secret is then derived with the
+ * handshake's randoms, or its session hash with EMS):
+ *   PMS_CLIENT_RANDOM <64 hex client_random> <96 hex PMS>
+ *   RSA <16 hex: the first 8 bytes of the encrypted PMS> <96 hex PMS>
+ * Last wins, as for the other labels.  by_encprefix takes the encrypted
+ * PMS of the ClientKeyExchange (n >= 8; its first 8 bytes are the key).
+ * Return 0 and fill pms, or -1 when unknown. */
+int tls_keys_find_pms_by_cr(const struct tls_keys *k, const uint8_t cr[32], uint8_t pms[48]);
+int tls_keys_find_pms_by_encprefix(const struct tls_keys *k, const uint8_t *enc, size_t n, uint8_t pms[48]);
+
 /* ---- cipher suites (tls_suites.c) ---- */
 
 enum tls_cipher_alg { TLS_AES_128_GCM, TLS_AES_256_GCM, TLS_CHACHA20_POLY1305, TLS_AES_128_CBC, TLS_AES_256_CBC };
@@ -104,7 +115,7 @@ struct tls_suite {
 /* The suite with that IANA id, or NULL (unsupported). */
 const struct tls_suite *tls_suite_find(uint16_t id);
 
-/* ---- primitives (tls_crypto.c, the only file with OpenSSL) ---- */
+/* ---- primitives (tls_crypto.c; with tls_rsa.c the only files with OpenSSL) ---- */
 
 /* Wipe n bytes so the compiler cannot drop it (OPENSSL_cleanse). */
 void tls_cleanse(void *p, size_t n);
@@ -158,17 +169,22 @@ long tls_cipher_open(struct tls_cipher *t, uint64_t seq, const uint8_t hdr[5], c
 		     uint8_t *out, uint8_t *type);
 
 /* Digest of data (TLS_HASH_SHA256 / SHA384): the RFC 7627 session hash.
- * out needs 48 bytes; returns the length, or 0 on failure. */
+ * out needs 48 bytes; returns the length, or 0 on failure.  c may be NULL
+ * (tls_cache.c keys tickets by their SHA-256 without a tls_crypto). */
 size_t tls_digest(struct tls_crypto *c, int hash, const uint8_t *data, size_t n, uint8_t *out);
 
 /* ---- RSA key exchange and session caches (tls_rsa.c, tls_cache.c) ---- */
 
 /* Private keys given with --tls-key (PEM).  Only RSA keys are kept. */
+#define TLS_RSA_MAX_KEYS 64u /* keys held; one more is an error */
 struct tls_rsa;
 struct tls_rsa *tls_rsa_new(void);
 void tls_rsa_free(struct tls_rsa *r);
-/* Load one PEM private key.  Returns 0, or -1 with a reason in err (no
- * such file, not PEM, not an RSA key). */
+/* Load the first private key of a PEM file (a certificate before it is
+ * skipped).  No passphrase is asked for: an encrypted key is an error.  The
+ * same key loaded twice is kept once.  Returns 0, or -1 with a reason in err
+ * (the file cannot be opened, not a PEM private key, encrypted, not an RSA
+ * key, too many keys). */
 int tls_rsa_add_pem(struct tls_rsa *r, const char *path, char *err, size_t errlen);
 size_t tls_rsa_count(const struct tls_rsa *r);
 /* The premaster secret of an RSA ClientKeyExchange (enc: the encrypted
@@ -184,14 +200,25 @@ int tls_rsa_pms(struct tls_rsa *r, const uint8_t *enc, size_t n, uint16_t client
 struct tls_cache;
 struct tls_cache *tls_cache_new(void);
 void tls_cache_free(struct tls_cache *c);
+/* put: remember ms (a key put again takes the new ms); at the cap the
+ * least recently put or found entry goes.  A session id is 1..32 bytes
+ * (else ignored), compared in full; a ticket is kept as its SHA-256.
+ * get: 0 and ms filled (the entry becomes the most recent), or -1 when
+ * unknown.  c == NULL is fine: put does nothing, get returns -1.  Memory
+ * running out only loses entries. */
 void tls_cache_put_session(struct tls_cache *c, const uint8_t *sid, size_t sidlen, const uint8_t ms[48]);
 int tls_cache_get_session(struct tls_cache *c, const uint8_t *sid, size_t sidlen, uint8_t ms[48]);
 void tls_cache_put_ticket(struct tls_cache *c, const uint8_t *ticket, size_t n, const uint8_t ms[48]);
 int tls_cache_get_ticket(struct tls_cache *c, const uint8_t *ticket, size_t n, uint8_t ms[48]);
+/* Entries held (session ids, tickets): for tests and stats. */
+size_t tls_cache_count_sessions(const struct tls_cache *c);
+size_t tls_cache_count_tickets(const struct tls_cache *c);
 
-/* The key log lines of one client_random (every secret known for it), for
- * an export's Decryption Secrets Block.  Returns the length written (0:
- * none known, or cap too small); out is not NUL-terminated. */
+/* The key log lines of one client_random (every secret known for it, a
+ * PMS_CLIENT_RANDOM line included; LF line ends, lower-case hex, always in
+ * the same order), for an export's Decryption Secrets Block.  Returns the
+ * length written (0: none known, or cap too small: then nothing is
+ * written); out is not NUL-terminated. */
 size_t tls_keys_export(const struct tls_keys *k, const uint8_t cr[32], char *out, size_t cap);
 
 /* ---- one TLS connection (tls_conn.c, tls_hs.c, tls_record.c) ---- */

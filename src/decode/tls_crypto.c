@@ -1,10 +1,10 @@
-/* tls_crypto.c - the TLS primitives on OpenSSL 3 libcrypto (the only file
- * of sipscope that includes OpenSSL): the TLS 1.2 PRF and what is derived
- * from it, TLS 1.3 HKDF-Expand-Label, and opening AEAD and CBC records with
- * the nonce, AAD and MAC rules of RFC 5246, 5288, 7905, 7366 and 8446
- * (tls-design.md 5).  EVP objects are fetched once (struct tls_crypto); a
- * record cipher is keyed once per direction and epoch, and opening a record
- * allocates nothing. */
+/* tls_crypto.c - the TLS primitives on OpenSSL 3 libcrypto (with
+ * tls_rsa.c, the only files of sipscope that include OpenSSL): the TLS 1.2
+ * PRF and what is derived from it, TLS 1.3 HKDF-Expand-Label, and opening
+ * AEAD and CBC records with the nonce, AAD and MAC rules of RFC 5246, 5288,
+ * 7905, 7366 and 8446 (tls-design.md 5).  EVP objects are fetched once
+ * (struct tls_crypto); a record cipher is keyed once per direction and
+ * epoch, and opening a record allocates nothing. */
 #include <string.h>
 
 #include <openssl/core_names.h>

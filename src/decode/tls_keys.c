@@ -23,10 +23,25 @@ struct linebuf {
 	uint64_t lineno;
 };
 
+/* Premaster secrets of the legacy key log forms (RSA, PMS_CLIENT_RANDOM),
+ * by their key: 8 bytes of encrypted PMS, or a client_random. */
+struct pms_ent {
+	uint8_t key[32];
+	uint8_t klen;
+	uint8_t pms[48];
+};
+
+struct pms_map {
+	struct pms_ent *ent;
+	size_t n, cap;
+	struct hmap idx;
+};
+
 struct tls_keys {
 	struct tls_secrets *ent;
 	size_t n, cap;
 	struct hmap idx;
+	struct pms_map by_enc, by_cr; /* RSA lines, PMS_CLIENT_RANDOM lines */
 	/* the key log file being followed */
 	char *path;
 	dev_t dev;
@@ -38,9 +53,20 @@ struct tls_keys {
 struct tls_keys *tls_keys_new(void)
 {
 	struct tls_keys *k = calloc(1, sizeof *k);
-	if (k)
+	if (k) {
 		hmap_init(&k->idx);
+		hmap_init(&k->by_enc.idx);
+		hmap_init(&k->by_cr.idx);
+	}
 	return k;
+}
+
+static void pms_map_free(struct pms_map *m)
+{
+	if (m->ent)
+		tls_cleanse(m->ent, m->cap * sizeof *m->ent);
+	free(m->ent);
+	hmap_free(&m->idx);
 }
 
 void tls_keys_free(struct tls_keys *k)
@@ -52,6 +78,8 @@ void tls_keys_free(struct tls_keys *k)
 	tls_cleanse(&k->part, sizeof k->part);
 	free(k->ent);
 	hmap_free(&k->idx);
+	pms_map_free(&k->by_enc);
+	pms_map_free(&k->by_cr);
 	free(k->path);
 	free(k);
 }
@@ -124,6 +152,92 @@ static struct tls_secrets *entry(struct tls_keys *k, const uint8_t cr[32])
 	return NULL;
 }
 
+/* The index key of n (<= 32) bytes for probe i. */
+static uint64_t pms_probe_key(const uint8_t *key, size_t n, unsigned i)
+{
+	uint64_t h = hmap_mix(n, i);
+	for (size_t j = 0; j < n; j += 8) {
+		uint64_t w = 0;
+		for (size_t b = j; b < j + 8 && b < n; b++)
+			w = w << 8 | key[b];
+		h = hmap_mix(h, w);
+	}
+	return h ? h : 1;
+}
+
+static const struct pms_ent *pms_find(const struct pms_map *m, const uint8_t *key, size_t n)
+{
+	for (unsigned i = 0; i < PROBES; i++) {
+		uint32_t v;
+		if (!hmap_get(&m->idx, pms_probe_key(key, n, i), &v))
+			return NULL;
+		if (v < m->n && m->ent[v].klen == n && memcmp(m->ent[v].key, key, n) == 0)
+			return &m->ent[v];
+	}
+	return NULL;
+}
+
+/* Store pms under key (last wins).  0, or -1 when full, out of probes or
+ * memory. */
+static int pms_put(struct pms_map *m, const uint8_t *key, size_t n, const uint8_t pms[48])
+{
+	for (unsigned i = 0; i < PROBES; i++) {
+		uint64_t hk = pms_probe_key(key, n, i);
+		uint32_t v;
+		if (hmap_get(&m->idx, hk, &v)) {
+			if (v < m->n && m->ent[v].klen == n && memcmp(m->ent[v].key, key, n) == 0) {
+				memcpy(m->ent[v].pms, pms, 48);
+				return 0;
+			}
+			continue;
+		}
+		if (m->n >= TLS_KEYS_MAX_ENTRIES)
+			return -1;
+		if (m->n == m->cap) {
+			/* a fresh block, the old one wiped (see entry()) */
+			size_t ncap = m->cap ? m->cap * 2 : 16;
+			struct pms_ent *ne = calloc(ncap, sizeof *ne);
+			if (!ne)
+				return -1;
+			if (m->ent) {
+				memcpy(ne, m->ent, m->n * sizeof *ne);
+				tls_cleanse(m->ent, m->cap * sizeof *m->ent);
+				free(m->ent);
+			}
+			m->ent = ne;
+			m->cap = ncap;
+		}
+		if (hmap_put(&m->idx, hk, (uint32_t)m->n) != 0)
+			return -1;
+		struct pms_ent *e = &m->ent[m->n++];
+		memcpy(e->key, key, n);
+		e->klen = (uint8_t)n;
+		memcpy(e->pms, pms, 48);
+		return 0;
+	}
+	return -1;
+}
+
+int tls_keys_find_pms_by_cr(const struct tls_keys *k, const uint8_t cr[32], uint8_t pms[48])
+{
+	const struct pms_ent *e = pms_find(&k->by_cr, cr, 32);
+	if (!e)
+		return -1;
+	memcpy(pms, e->pms, 48);
+	return 0;
+}
+
+int tls_keys_find_pms_by_encprefix(const struct tls_keys *k, const uint8_t *enc, size_t n, uint8_t pms[48])
+{
+	if (n < 8)
+		return -1;
+	const struct pms_ent *e = pms_find(&k->by_enc, enc, 8);
+	if (!e)
+		return -1;
+	memcpy(pms, e->pms, 48);
+	return 0;
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -168,6 +282,38 @@ static void bad_line(struct tls_keylog_report *rep, uint64_t lineno)
 		rep->first_bad_line = lineno;
 }
 
+static int label_is(const char *f, size_t fl, const char *name)
+{
+	return strlen(name) == fl && memcmp(f, name, fl) == 0;
+}
+
+/* The premaster-secret forms Wireshark also reads: "RSA <8 bytes of the
+ * encrypted PMS> <PMS>" and "PMS_CLIENT_RANDOM <client_random> <PMS>".
+ * "RSA Session-ID:... Master-Key:..." and any other label are counted as
+ * unknown. */
+static void parse_legacy(struct tls_keys *k, const char *const *f, const size_t *fl, int nf, uint64_t lineno,
+			 struct tls_keylog_report *rep)
+{
+	struct pms_map *m;
+	size_t klen;
+	if (label_is(f[0], fl[0], "RSA") && !(nf >= 2 && fl[1] >= 11 && memcmp(f[1], "Session-ID:", 11) == 0))
+		m = &k->by_enc, klen = 8;
+	else if (label_is(f[0], fl[0], "PMS_CLIENT_RANDOM"))
+		m = &k->by_cr, klen = 32;
+	else {
+		rep->unknown_label++;
+		return;
+	}
+	uint8_t key[32], pms[48];
+	if (nf != 3 || fl[1] != 2 * klen || fl[2] != 96 || unhex(f[1], fl[1], key) != 0 || unhex(f[2], 96, pms) != 0) {
+		bad_line(rep, lineno);
+	} else if (pms_put(m, key, klen, pms) != 0) {
+		rep->dropped++;
+	} else
+		rep->secrets++;
+	tls_cleanse(pms, sizeof pms);
+}
+
 /* One complete line (no LF; a CR before it is stripped here). */
 static void parse_line(struct tls_keys *k, const char *s, size_t n, uint64_t lineno, struct tls_keylog_report *rep)
 {
@@ -201,8 +347,7 @@ static void parse_line(struct tls_keys *k, const char *s, size_t n, uint64_t lin
 		if (strlen(LABELS[j].name) == fl[0] && memcmp(LABELS[j].name, f[0], fl[0]) == 0)
 			kind = LABELS[j].kind;
 	if (kind < 0) {
-		/* RSA, PMS_CLIENT_RANDOM and future labels: not used (yet) */
-		rep->unknown_label++;
+		parse_legacy(k, f, fl, nf, lineno, rep);
 		return;
 	}
 	uint8_t cr[32], sec[TLS_SECRET_MAX];
@@ -328,4 +473,52 @@ int tls_keys_load_file(struct tls_keys *k, const char *path, struct tls_keylog_r
 	tls_cleanse(buf, sizeof buf);
 	close(fd);
 	return 0;
+}
+
+static char *put_hex(char *o, const uint8_t *p, size_t n)
+{
+	static const char HEX[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		*o++ = HEX[p[i] >> 4];
+		*o++ = HEX[p[i] & 15];
+	}
+	return o;
+}
+
+static char *put_line(char *o, const char *label, const uint8_t cr[32], const uint8_t *sec, size_t n)
+{
+	size_t ln = strlen(label);
+	memcpy(o, label, ln);
+	o += ln;
+	*o++ = ' ';
+	o = put_hex(o, cr, 32);
+	*o++ = ' ';
+	o = put_hex(o, sec, n);
+	*o++ = '\n';
+	return o;
+}
+
+#define LINE_LEN(label, n) (strlen(label) + 1 + 64 + 1 + 2 * (size_t)(n) + 1)
+
+/* Lines in the order of LABELS, then a PMS_CLIENT_RANDOM line, so an export
+ * is the same every time. */
+size_t tls_keys_export(const struct tls_keys *k, const uint8_t cr[32], char *out, size_t cap)
+{
+	const struct tls_secrets *e = tls_keys_find(k, cr);
+	const struct pms_ent *p = pms_find(&k->by_cr, cr, 32);
+	size_t need = p ? LINE_LEN("PMS_CLIENT_RANDOM", 48) : 0;
+	for (size_t j = 0; e && j < sizeof LABELS / sizeof LABELS[0]; j++)
+		if (e->have & (1u << LABELS[j].kind))
+			need += LINE_LEN(LABELS[j].name, e->len[LABELS[j].kind]);
+	if (!need || need > cap)
+		return 0;
+	char *o = out;
+	for (size_t j = 0; e && j < sizeof LABELS / sizeof LABELS[0]; j++) {
+		int kind = LABELS[j].kind;
+		if (e->have & (1u << kind))
+			o = put_line(o, LABELS[j].name, cr, e->sec[kind], e->len[kind]);
+	}
+	if (p)
+		o = put_line(o, "PMS_CLIENT_RANDOM", cr, p->pms, 48);
+	return (size_t)(o - out);
 }

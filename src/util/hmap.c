@@ -139,6 +139,23 @@ static void delete_at(struct hmap *h, size_t i)
 	}
 }
 
+int hmap_del(struct hmap *h, uint64_t key)
+{
+	if (!h->cap)
+		return 0;
+	key = fix_key(key);
+	for (size_t i = slot_of(key, h->cap);; i = (i + 1) & (h->cap - 1)) {
+		if (h->slots[i].key == key) {
+			delete_at(h, i);
+			if (h->recent && h->recent[key & (HMAP_RECENT - 1)].key == key)
+				h->recent[key & (HMAP_RECENT - 1)].key = 0;
+			return 1;
+		}
+		if (h->slots[i].key == 0)
+			return 0;
+	}
+}
+
 void hmap_remap(struct hmap *h, const uint32_t *map, size_t nmap)
 {
 	size_t left = 0;

@@ -120,6 +120,8 @@ def keylog_seeds(out):
         "tls13": tls13,
         "mixed": f"CLIENT_RANDOM {cr} {s48}\n\n# x\nSERVER_TRAFFIC_SECRET_0 {cr} {s48}\n"
                  f"RSA 0011223344556677 {s48}\nCLIENT_RANDOM zz{cr[2:]} {s48}\nCLIENT_RANDOM {cr}",
+        "legacy": f"RSA 0011223344556677 0303{'a1' * 46}\nPMS_CLIENT_RANDOM {cr} 0303{'b2' * 46}\r\n"
+                  f"RSA Session-ID:{cr} Master-Key:{s48}\nPMS_CLIENT_RANDOM {cr2} {s32}\n",
     }
     for name, data in seeds.items():
         with open(f"{out}/fuzz_tls_keylog/{name}", "w") as s:

@@ -576,6 +576,52 @@ static void test_hmap_many_keys_put_get_replace(void **state)
 	hmap_free(&h);
 }
 
+/* Deleting keeps every other key reachable: linear probing must pull the
+ * rest of a cluster back over the hole (sequential keys make long ones),
+ * and a key deleted after a lookup put it in the recent-key cache is gone
+ * from that cache too. */
+static void test_hmap_del_keeps_the_rest_findable(void **state)
+{
+	(void)state;
+	enum { N = 100000 };
+	struct hmap h;
+	hmap_init(&h);
+	uint32_t v;
+	assert_int_equal(hmap_del(&h, 5), 0); /* empty map */
+	for (uint32_t i = 0; i < N; i++) {
+		assert_int_equal(hmap_put(&h, key_of(i), i), 0);
+		assert_int_equal(hmap_put(&h, (uint64_t)i, i + N), 0);
+	}
+	assert_non_null(h.recent);
+	for (uint32_t i = 0; i < N; i += 3)
+		assert_int_equal(hmap_get(&h, key_of(i), &v), 1); /* into the recent cache */
+	for (uint32_t i = 0; i < N; i += 3) {
+		assert_int_equal(hmap_del(&h, key_of(i)), 1);
+		assert_int_equal(hmap_del(&h, (uint64_t)i), 1);
+	}
+	assert_int_equal(hmap_del(&h, key_of(0)), 0); /* already gone */
+	size_t gone = (N + 2) / 3;
+	assert_int_equal(h.count, 2 * ((size_t)N - gone));
+	for (uint32_t i = 0; i < N; i++) {
+		int there = i % 3 != 0;
+		assert_int_equal(hmap_get(&h, key_of(i), &v), there);
+		if (there)
+			assert_int_equal(v, i);
+		assert_int_equal(hmap_get(&h, (uint64_t)i, &v), there);
+		if (there)
+			assert_int_equal(v, i + N);
+	}
+	/* key 0 (stored as a constant) deletes like any other */
+	assert_int_equal(hmap_put(&h, 0, 7), 0);
+	assert_int_equal(hmap_del(&h, 0), 1);
+	assert_int_equal(hmap_get(&h, 0, &v), 0);
+	/* a deleted key comes back with its new value */
+	assert_int_equal(hmap_put(&h, key_of(3), 42), 0);
+	assert_int_equal(hmap_get(&h, key_of(3), &v), 1);
+	assert_int_equal(v, 42);
+	hmap_free(&h);
+}
+
 /* A map on the heap, freed even when an assertion fails. */
 static int hmap_setup(void **state)
 {
@@ -766,6 +812,7 @@ int main(void)
 		cmocka_unit_test(test_hmap_empty_get_finds_nothing),
 		cmocka_unit_test(test_hmap_key_zero_put_get_replace),
 		cmocka_unit_test(test_hmap_many_keys_put_get_replace),
+		cmocka_unit_test(test_hmap_del_keeps_the_rest_findable),
 		cmocka_unit_test(test_hmap_remap_renumbers_and_deletes),
 		cmocka_unit_test(test_compact_keeps_bytes_and_frees_spool_disk),
 		cmocka_unit_test_setup_teardown(test_hmap_mix_keeps_sequential_ids_apart, hmap_setup, hmap_teardown),
