@@ -129,7 +129,7 @@ static int rsa_key(struct ingest *in, const char *path, char *err, size_t errlen
 	}
 	char why[256];
 	if (tls_rsa_add_pem(e->rsa, path, why, sizeof why) < 0) {
-		snprintf(err, errlen, "--tls-key %s: %s", path, why);
+		snprintf(err, errlen, "--tls-key %s", why);
 		return -1;
 	}
 	return 0;
