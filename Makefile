@@ -65,6 +65,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 # tests link the helper's object beside the library.
 $(BUILD)/tests/test_ui_line: $(BUILD)/src/ui/ui_line.o
 
+# test_tls_conn drives OpenSSL's libssl for real TLS sessions.
+$(BUILD)/tests/test_tls_conn: TEST_LIBS += $(shell $(PKG_CONFIG) --libs libssl 2>/dev/null || echo -lssl)
+
 deps:
 	@sh scripts/install-deps.sh test
 
@@ -148,8 +151,10 @@ $(BUILD)/bench/track_cost: tests/bench/track_cost.c $(LIB)
 # libFuzzer targets (clang).
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
-fuzz: $(FUZZ_BIN)
+fuzz: $(FUZZ_BIN) $(BUILD)/tests/test_tls_conn
 	@python3 tests/fuzz/make_seeds.py samples tests/fuzz/corpus
+	@mkdir -p tests/fuzz/corpus/fuzz_tls_record; \
+	  TLS_CONN_FUZZ_SEEDS=tests/fuzz/corpus/fuzz_tls_record $(BUILD)/tests/test_tls_conn >/dev/null
 	@set -e; for f in $(FUZZ_BIN); do echo "== $$f"; \
 	  case $$f in */fuzz_tcp|*/fuzz_ipfrag) ml=-max_len=600 ;; */fuzz_ws) ml=-max_len=2048 ;; *) ml= ;; esac; \
 	  if ! $$f -max_total_time=$${FUZZ_SECONDS:-30} -print_final_stats=1 $$ml \

@@ -1,10 +1,13 @@
-/* tls.h - TLS decryption, first slice (issue 21, src/decode/tls-design.md):
+/* tls.h - TLS decryption (issue 21, src/decode/tls-design.md):
  * the key store fed by NSS key logs (a file, read again as it grows, or a
  * pcapng Decryption Secrets Block's text), the cipher-suite table, and the
  * crypto primitives (TLS 1.2 PRF, master secret, key_block, TLS 1.3
  * HKDF-Expand-Label, AEAD and CBC record opening), RSA key exchange,
  * session caches, and the per-connection decoder (records, handshake, key
  * switches, resync, keys that arrive late).
+ *
+ * The connection decoder is src/decode/tls_conn.c (records, resync, the
+ * pending queue) and tls_hs.c (handshake messages, key schedule).
  *
  * Only src/decode/tls_crypto.c and tls_rsa.c include OpenSSL headers;
  * everything here is plain C types.  Secrets are wiped (OPENSSL_cleanse) when
@@ -168,6 +171,13 @@ void tls_cipher_free(struct tls_cipher *t); /* wipes the keys */
 long tls_cipher_open(struct tls_cipher *t, uint64_t seq, const uint8_t hdr[5], const uint8_t *frag, size_t n,
 		     uint8_t *out, uint8_t *type);
 
+/* CBC only (-1 for AEAD): the plaintext of a record whose seq is not
+ * known (after a TCP gap; the IV is explicit), the padding checked but not
+ * the MAC, which covers the seq.  For a record no seq opened: counted as
+ * mac_unverified by the caller. */
+long tls_cipher_open_unverified(struct tls_cipher *t, const uint8_t hdr[5], const uint8_t *frag, size_t n,
+				uint8_t *out, uint8_t *type);
+
 /* Digest of data (TLS_HASH_SHA256 / SHA384): the RFC 7627 session hash.
  * out needs 48 bytes; returns the length, or 0 on failure.  c may be NULL
  * (tls_cache.c keys tickets by their SHA-256 without a tls_crypto). */
@@ -267,6 +277,7 @@ struct tls_conn_info {
 	uint8_t cr[32];
 	char sni[256];       /* server_name of the ClientHello, "" if none (raw bytes: escape to print) */
 	uint64_t records, records_ok, records_failed;
+	uint64_t resyncs, seq_recovered, mac_unverified; /* this connection's share of tls_stats */
 };
 
 /* Called with each run of decrypted application data, in order per

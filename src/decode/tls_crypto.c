@@ -387,3 +387,21 @@ long tls_cipher_open(struct tls_cipher *t, uint64_t seq, const uint8_t hdr[5], c
 	aad[11] = (uint8_t)(ctlen >> 8), aad[12] = (uint8_t)ctlen;
 	return aead_open(t, nonce, aad, 13, ct, ctlen, out);
 }
+
+long tls_cipher_open_unverified(struct tls_cipher *t, const uint8_t hdr[5], const uint8_t *frag, size_t n,
+				uint8_t *out, uint8_t *type)
+{
+	if (!is_cbc(t->s->cipher) || n > (1u << 14) + 2048)
+		return -1;
+	*type = hdr[0];
+	size_t ml = t->s->mac_len;
+	if (t->etm) {
+		if (n < 16 + 16 + ml || (n - ml) % 16 || cbc_decrypt(t, frag, frag + 16, n - ml - 16, out) != 0)
+			return -1;
+		return cbc_unpad(out, n - ml - 16);
+	}
+	if (n < 16 + 16 || n % 16 || n - 16 < ml + 1 || cbc_decrypt(t, frag, frag + 16, n - 16, out) != 0)
+		return -1;
+	long un = cbc_unpad(out, n - 16);
+	return un < 0 || (size_t)un < ml ? -1 : un - (long)ml;
+}
