@@ -89,6 +89,10 @@ int export_stats(FILE *out, struct store *s, const struct tracker *t, const stru
  * capture filter bpf, or NULL), to path as pcap ("-": standard output).
  * Returns the number of frames written (and the messages in *nmsgs), or
  * -1 with the reason in err. */
+/* The TLS connection (ingest's record) between endpoints a and b (either
+ * way) that frame lies in, or NULL. */
+const struct ingest_tls *export_tls_conn(const struct ingest *in, const struct store_endpoint *a,
+                                         const struct store_endpoint *b, uint64_t frame);
 long export_pcap(const char *path, const char *const *files, size_t nfiles, const char *bpf,
                  struct store *s, const struct tracker *t, const struct ingest *in,
                  const uint32_t *calls, size_t ncalls, size_t *nmsgs, char *err, size_t errn);

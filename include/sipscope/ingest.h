@@ -10,6 +10,7 @@
 #include "sipscope/pcap_src.h"
 #include "sipscope/store.h"
 #include "sipscope/tcp.h"
+#include "sipscope/tls.h"
 #include "sipscope/track.h"
 
 struct ingest_stats {
@@ -26,11 +27,13 @@ struct ingest_stats {
 	uint64_t ws_compressed; /* permessage-deflate messages (not inflated) */
 	uint64_t hep_tcp;       /* HEP3 packets read from TCP streams */
 	uint64_t tls_dropped;   /* TLS connections past INGEST_MAX_TLS */
+	uint64_t tls_sip_msgs;  /* SIP messages read from decrypted TLS (parse stage) */
+	uint64_t tls_dsb;       /* pcapng Decryption Secrets Blocks read */
 };
 
-/* One TLS connection: SIP over TLS cannot be read without the keys, but
- * the connection is shown (stats) so it is not missed. */
-#define INGEST_MAX_TLS 4096
+/* One TLS connection, decrypted when its keys are known (key log, pcapng
+ * secrets, RSA key), and shown by stats either way with the reason. */
+#define INGEST_MAX_TLS (1u << 18) /* connection records kept; later ones are not decrypted */
 struct ingest_tls {
 	struct store_endpoint client, server; /* server: the side that sent ServerHello,
 	                                         or port 5061, or the lower port */
@@ -39,6 +42,15 @@ struct ingest_tls {
 	int64_t first_us, last_us;
 	char sni[64];       /* server name from the ClientHello (raw bytes, NUL-ended) */
 	uint8_t hello;      /* 1: the handshake was seen; 0: joined mid-stream */
+	/* from the decoder (tls.h) */
+	uint16_t version, suite;  /* 0x0303 / 0x0304; IANA suite id; 0 unknown */
+	uint8_t reason;     /* enum tls_reason: why not decrypted (TLS_R_OK when it is) */
+	uint8_t decrypted;  /* application data was decrypted */
+	uint8_t resumed;    /* abbreviated handshake */
+	uint64_t records, records_ok, records_failed;
+	uint64_t sip_msgs;  /* SIP messages read from its plaintext */
+	uint8_t have_cr;    /* cr holds the ClientHello's random (the key log's key) */
+	uint8_t cr[32];
 };
 
 struct ingest;
@@ -82,6 +94,32 @@ uint64_t ingest_first_frame(const struct ingest *in, size_t msg_idx);
 /* TLS connections seen, in order of appearance. */
 size_t ingest_tls_count(const struct ingest *in);
 const struct ingest_tls *ingest_tls(const struct ingest *in, size_t i);
+
+/* TLS decryption.  Key sources: a key log file (read whole now; live, a
+ * missing file is no error and ingest_tls_poll() reads what is appended),
+ * RSA private keys (PEM: TLS 1.2 RSA key exchange), and key log text found
+ * in the capture (pcapng Decryption Secrets Blocks, ingest_tls_secrets). */
+#define INGEST_TLS_MAX_KEYS 16
+struct ingest_tls_opts {
+	const char *keylog;       /* --tls-keylog, or $SSLKEYLOGFILE; NULL: none */
+	int keylog_optional;      /* from the environment: a missing file is no error */
+	const char *rsa_keys[INGEST_TLS_MAX_KEYS]; /* --tls-key */
+	size_t nrsa;
+};
+/* Returns 0 (err may then hold a warning line: bad key log lines skipped,
+ * "" when none), or -1 with the reason in err (no such file, not a key). */
+int ingest_set_tls(struct ingest *in, const struct ingest_tls_opts *o, int live, char *err, size_t errlen);
+/* Key log text from the capture itself (a DSB): bad lines are a warning. */
+int ingest_tls_secrets(struct ingest *in, const char *text, size_t n);
+/* Live: records whose key is not known yet wait for it (bounded). */
+void ingest_tls_wait_for_keys(struct ingest *in, int on);
+/* Live, between frames: read what the key log gained, retry waiting
+ * records, give up those that waited too long (now_us: capture clock). */
+void ingest_tls_poll(struct ingest *in, int64_t now_us);
+/* Summed over the connections (NULL when no TLS was seen or set up). */
+const struct tls_stats *ingest_tls_totals(const struct ingest *in);
+/* The key store (NULL when none): what an export writes as secrets. */
+const struct tls_keys *ingest_tls_keys(const struct ingest *in);
 
 /* Tracking on (the default) or off: off, records keep zero transaction,
  * dialog and call ids.  For measuring what tracking costs (tests/bench). */

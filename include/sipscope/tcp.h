@@ -30,7 +30,8 @@ enum tcp_app_kind {
 	TCP_APP_WS_HTTP, /* the HTTP upgrade before WebSocket frames */
 	TCP_APP_WS,      /* WebSocket frames (RFC 6455), SIP inside (RFC 7118) */
 	TCP_APP_HEP,     /* HEP3 packets back to back */
-	TCP_APP_TLS      /* encrypted: counted, not parsed */
+	TCP_APP_TLS,     /* TLS records: decrypted when keys are known (tls.h) */
+	TCP_APP_OFF      /* carries nothing of ours any more: bytes are dropped */
 };
 
 struct tcp_app {
@@ -39,6 +40,7 @@ struct tcp_app {
 	char *ws_msg;      /* that message's payload so far */
 	size_t ws_len, ws_cap;
 	uint32_t tls_conn; /* caller's TLS connection record, index+1 */
+	uint8_t tls_gap;   /* bytes were lost before the next ones given to the decoder */
 	uint64_t ws_first_frame; /* frame of the joined message's first byte */
 };
 
@@ -118,5 +120,24 @@ void tcp_table_done(struct tcp_table *t, struct tcp_flow *f);
 void tcp_table_drop(struct tcp_table *t, struct tcp_flow *f);
 
 const struct tcp_stats *tcp_table_stats(const struct tcp_table *t);
+
+/* Called with each flow's tcp_app just before the flow is freed (dropped,
+ * evicted, closed, or at tcp_table_free), so the caller can release what
+ * it hung on it. */
+void tcp_table_on_app_free(struct tcp_table *t, void (*fn)(void *ctx, struct tcp_app *app), void *ctx);
+
+/* Inner flows: a byte stream that is not a TCP payload itself (the
+ * plaintext of a TLS direction), with the same buffer, gap marks and
+ * frame marks, parsed by the same code.  It is not in the table (never
+ * found, swept or evicted; the caller frees it), its bytes count toward
+ * the table's held bytes, and tcp_flow_frame_span() is always 0 (its bytes
+ * are not in the capture file).  Never pass one to tcp_table_drop/done. */
+struct tcp_flow *tcp_flow_new_inner(struct tcp_table *t, const struct store_endpoint *src,
+                                    const struct store_endpoint *dst);
+/* Append n bytes that came complete with `frame`; gap_before: bytes were
+ * lost before them. */
+void tcp_flow_append(struct tcp_flow *f, const char *p, size_t n, uint64_t frame, int gap_before);
+int tcp_flow_is_inner(const struct tcp_flow *f);
+void tcp_flow_free_inner(struct tcp_flow *f); /* what it held counts as dropped */
 
 #endif

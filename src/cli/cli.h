@@ -65,6 +65,7 @@ struct opts {
 	struct hep_send_opts hep_send; /* --hep-send (url NULL: none), --hep-id/-key/-version */
 	const char *hep_key;
 	int hep_id_given;
+	struct ingest_tls_opts tls; /* --tls-keylog ($SSLKEYLOGFILE), --tls-key */
 };
 
 struct loaded {
@@ -122,6 +123,8 @@ void unload(struct loaded *l);
 /* Read every frame of the captures into the store.  Returns 0, or an
  * exit code for a fatal error (message printed). */
 int load(const struct opts *o, struct loaded *l);
+/* Set up TLS decryption from the options (prints warnings and errors). */
+int load_tls(struct ingest *in, const struct ingest_tls_opts *o, int live);
 /* The calls a command works on: the --call values, else the calls the
  * list keeps (--filter), narrowed to those with a message --match
  * matches.  Returns 0 with *ids (malloc'd) and *n, or an exit code. */

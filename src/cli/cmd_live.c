@@ -53,7 +53,7 @@ static int run_headless(const struct opts *o)
 		.rotate_secs = o->rotate_secs, .user = o->user,
 		.max_calls = o->max_calls < 0 ? INGEST_MAX_CALLS_DEFAULT : (size_t)o->max_calls,
 		.hep_listen = o->hep_listen, .nhep_listen = o->nhep_listen, .hep_key = o->hep_key,
-		.hep_send = o->hep_send.url ? &o->hep_send : NULL,
+		.hep_send = o->hep_send.url ? &o->hep_send : NULL, .tls = &o->tls,
 	};
 	/* Headless, packets come in 20 ms blocks unless told: in immediate
 	 * mode a loopback burst overflows the ring (every slot is sized for
@@ -87,7 +87,7 @@ int cmd_live(const struct opts *o, const char *cmd)
 			.nifaces = o->nifaces, .live = o->live,
 			.max_calls = o->max_calls < 0 ? INGEST_MAX_CALLS_DEFAULT : (size_t)o->max_calls,
 			.hep_listen = o->hep_listen, .nhep_listen = o->nhep_listen, .hep_key = o->hep_key,
-			.hep_send = o->hep_send.url ? &o->hep_send : NULL,
+			.hep_send = o->hep_send.url ? &o->hep_send : NULL, .tls = &o->tls,
 		};
 		return ui_run(&ua);
 	}

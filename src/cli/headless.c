@@ -371,6 +371,14 @@ static int open_all(struct hl *h)
 		return -1;
 	}
 	ingest_set_correlate(h->in, a->correlate);
+	if (a->tls) {
+		if (ingest_set_tls(h->in, a->tls, pcap_src_is_live(h->src), err, sizeof err) < 0) {
+			fprintf(stderr, "sipscope: %s\n", err);
+			return -1;
+		}
+		if (err[0])
+			fprintf(stderr, "sipscope: warning: %s\n", err);
+	}
 	store_set_fetcher(h->store, pcap_src_fetch, h->src);
 	if (a->hep_send) {
 		struct hep_send_opts so = *a->hep_send;
@@ -434,6 +442,20 @@ static void print_summary(struct hl *h, uint64_t saved, unsigned files, const ch
 	fprintf(stderr, "sipscope: %llu SIP messages, %llu calls ended, %llu still open\n",
 	        (unsigned long long)st->sip_msgs, (unsigned long long)h->ended,
 	        (unsigned long long)h->open_at_end);
+	if (ingest_tls_count(h->in)) {
+		/* a TLS trunk that shows no calls: say whether keys were missing */
+		const struct tls_stats *ts = ingest_tls_totals(h->in);
+		size_t ndec = 0;
+		for (size_t i = 0; i < ingest_tls_count(h->in); i++)
+			ndec += ingest_tls(h->in, i)->decrypted;
+		fprintf(stderr, "sipscope: TLS: %zu connections, %zu decrypted, %llu SIP messages from them",
+		        ingest_tls_count(h->in), ndec, (unsigned long long)st->tls_sip_msgs);
+		if (ts)
+			fprintf(stderr, "; records: %llu decrypted, %llu failed, %llu without a key",
+			        (unsigned long long)ts->records_decrypted, (unsigned long long)ts->records_failed,
+			        (unsigned long long)(ts->records_no_key + ts->pending_dropped));
+		fputc('\n', stderr);
+	}
 	if (h->a->max_calls) {
 		uint64_t calls, msgs;
 		track_evicted(h->t, &calls, &msgs);
@@ -498,6 +520,7 @@ int headless_run(const struct headless_args *a)
 			if (pcap_src_is_live(h.src) && wall_us() > now)
 				now = wall_us();
 			sweep_challenged(&h, now);
+			ingest_tls_poll(h.in, now); /* the key log grew? records waiting for keys */
 			last_sweep = mono_us();
 		}
 		evict(&h);

@@ -32,6 +32,7 @@ struct headless_args {
 	size_t nhep_listen;
 	const char *hep_key;        /* --hep-key: what the collector demands, or NULL */
 	const struct hep_send_opts *hep_send; /* --hep-send, or NULL */
+	const struct ingest_tls_opts *tls; /* --tls-keylog, --tls-key, or NULL */
 };
 
 /* Run until the capture ends, a limit is reached or SIGINT/SIGTERM comes.

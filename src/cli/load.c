@@ -19,6 +19,20 @@ void unload(struct loaded *l)
 
 /* Read every frame of the captures into the store.  Returns 0, or an
  * exit code for a fatal error (message printed). */
+/* The TLS key sources; a warning (bad key log lines) is printed, an
+ * error (no such file, not a key) is fatal.  Returns 0 or -1. */
+int load_tls(struct ingest *in, const struct ingest_tls_opts *o, int live)
+{
+	char msg[512];
+	if (ingest_set_tls(in, o, live, msg, sizeof msg) < 0) {
+		fprintf(stderr, "sipscope: %s\n", msg);
+		return -1;
+	}
+	if (msg[0])
+		fprintf(stderr, "sipscope: warning: %s\n", msg);
+	return 0;
+}
+
 int load(const struct opts *o, struct loaded *l)
 {
 	char err[512];
@@ -53,6 +67,10 @@ int load(const struct opts *o, struct loaded *l)
 		return EXIT_USAGE;
 	}
 	ingest_set_correlate(l->ingest, o->correlate);
+	if (load_tls(l->ingest, &o->tls, 0) < 0) {
+		unload(l);
+		return EXIT_USAGE;
+	}
 	if (o->rtp && ingest_set_media(l->ingest, 1) < 0) {
 		fprintf(stderr, "sipscope: out of memory\n");
 		unload(l);

@@ -70,6 +70,15 @@ const char usage_text[] =
 	"      --ascii          ASCII line drawing instead of UTF-8\n"
 	"      --frame N        show: the messages of frame N (repeat for more)\n"
 	"      --secrets        show: credentials in full (cut by default)\n"
+	"\n"
+	"SIP over TLS and WSS, decrypted (stats lists each connection and why not):\n"
+	"      --tls-keylog FILE  NSS key log (SSLKEYLOGFILE format: CLIENT_RANDOM,\n"
+	"                       TLS 1.3 traffic secrets); default $SSLKEYLOGFILE;\n"
+	"                       live (-i), read again as it grows. pcapng files\n"
+	"                       with embedded secrets (editcap --inject-secrets)\n"
+	"                       need no option\n"
+	"      --tls-key FILE   RSA private key (PEM) of a server, for TLS 1.2\n"
+	"                       sessions with RSA key exchange; repeat for more\n"
 	"  -h, --help           show this help (or a command's: sipscope COMMAND --help)\n"
 	"  -V, --version        print the version\n"
 	"\n"
@@ -142,7 +151,9 @@ enum {
 	OPT_HEP_LISTEN,
 	OPT_HEP_ID,
 	OPT_HEP_KEY,
-	OPT_HEP_VERSION
+	OPT_HEP_VERSION,
+	OPT_TLS_KEYLOG,
+	OPT_TLS_KEY
 };
 
 /* A number from optarg in [min, max] (decimals when `real`).  Returns 0,
@@ -210,6 +221,8 @@ int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		{ "hep-id", required_argument, NULL, OPT_HEP_ID },
 		{ "hep-key", required_argument, NULL, OPT_HEP_KEY },
 		{ "hep-version", required_argument, NULL, OPT_HEP_VERSION },
+		{ "tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG },
+		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -396,6 +409,18 @@ int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 				return usage_error("--correlate needs a header name, not '%s'", optarg);
 			o->correlate = optarg;
 			break;
+		case OPT_TLS_KEYLOG:
+			if (!*optarg)
+				return usage_error("%s", "--tls-keylog needs a file name");
+			o->tls.keylog = optarg;
+			break;
+		case OPT_TLS_KEY:
+			if (!*optarg)
+				return usage_error("%s", "--tls-key needs a file name");
+			if (o->tls.nrsa == INGEST_TLS_MAX_KEYS)
+				return usage_error("at most %d --tls-key files", INGEST_TLS_MAX_KEYS);
+			o->tls.rsa_keys[o->tls.nrsa++] = optarg;
+			break;
 		case 'h':
 			fputs(help, stdout);
 			return 0;
@@ -406,6 +431,13 @@ int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 			return usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
 			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (!o->tls.keylog) { /* as browsers, curl and OpenSSL's tools write it */
+		const char *env = getenv("SSLKEYLOGFILE");
+		if (env && *env) {
+			o->tls.keylog = env;
+			o->tls.keylog_optional = 1;
 		}
 	}
 	if (optind < argc) { /* the rest is a capture filter, as in tcpdump */

@@ -47,8 +47,12 @@ struct tcp_flow {
 	size_t nmarks, cap_marks;
 };
 
+#define INNER_SLOT UINT32_MAX /* slot of a flow outside the table (decrypted bytes) */
+
 struct tcp_table {
 	struct hmap index; /* key -> slot+1 */
+	void (*app_free)(void *ctx, struct tcp_app *app);
+	void *app_free_ctx;
 	struct tcp_flow **flows;
 	size_t nflows, cap;
 	struct tcp_stats st;
@@ -68,6 +72,8 @@ struct tcp_table *tcp_table_new(void)
 
 static void flow_free(struct tcp_flow *f)
 {
+	if (f->t->app_free)
+		f->t->app_free(f->t->app_free_ctx, &f->app);
 	for (size_t i = 0; i < f->nooo; i++)
 		free(f->ooo[i].data);
 	free(f->buf);
@@ -88,6 +94,12 @@ void tcp_table_free(struct tcp_table *t)
 }
 
 const struct tcp_stats *tcp_table_stats(const struct tcp_table *t) { return &t->st; }
+
+void tcp_table_on_app_free(struct tcp_table *t, void (*fn)(void *ctx, struct tcp_app *app), void *ctx)
+{
+	t->app_free = fn;
+	t->app_free_ctx = ctx;
+}
 
 void tcp_table_set_limit(struct tcp_table *t, size_t bytes) { t->max_held = bytes; }
 size_t tcp_table_held(const struct tcp_table *t) { return t->held; }
@@ -310,6 +322,40 @@ void tcp_table_drop(struct tcp_table *t, struct tcp_flow *f)
 {
 	if (f)
 		flow_remove(t, f);
+}
+
+/* ---- inner flows: bytes that were not TCP payload (decrypted TLS) ---- */
+
+struct tcp_flow *tcp_flow_new_inner(struct tcp_table *t, const struct store_endpoint *src,
+                                    const struct store_endpoint *dst)
+{
+	struct tcp_flow *f = calloc(1, sizeof *f);
+	if (!f)
+		return NULL;
+	f->t = t;
+	f->slot = INNER_SLOT;
+	f->synced = 1;
+	f->src = *src;
+	f->dst = *dst;
+	return f;
+}
+
+int tcp_flow_is_inner(const struct tcp_flow *f) { return f->slot == INNER_SLOT; }
+
+void tcp_flow_append(struct tcp_flow *f, const char *p, size_t n, uint64_t frame, int gap_before)
+{
+	if (gap_before)
+		mark_gap(f->t, f);
+	append(f->t, f, p, n, frame);
+}
+
+void tcp_flow_free_inner(struct tcp_flow *f)
+{
+	if (!f)
+		return;
+	f->t->st.dropped_bytes += f->len;
+	f->t->held -= f->len;
+	flow_free(f);
 }
 
 static void hold(struct tcp_table *t, struct tcp_flow *f, uint32_t seq, const char *d, size_t n,

@@ -1,7 +1,10 @@
 /* pcap_out.c - the frames of chosen SIP messages written back as a pcap
  * file: every frame that carried a message's bytes (all IP fragments, all
  * TCP segments of its direction from the one holding its first byte to the
- * one completing it), exactly as captured, read again from the captures. */
+ * one completing it), exactly as captured, read again from the captures.
+ * A message read from TLS wants its whole connection from the handshake
+ * on, both ways: records open only in order, with the keys the handshake
+ * switched to, so other messages of a shared connection come along. */
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +27,7 @@ struct span {
 	uint8_t transport;
 	uint8_t hep;   /* the frame is a HEP packet: only the last frame is it */
 	uint8_t media; /* an RTP stream or its RTCP: every UDP datagram of the hop */
+	uint8_t both;  /* a TLS connection: every TCP segment with data, both ways */
 };
 
 /* A dumper on path, or on a copy of standard output for "-" (closing the
@@ -62,6 +66,19 @@ static int same_ep(const struct store_endpoint *a, const struct store_endpoint *
 	return same_ip(a, b) && a->port == b->port;
 }
 
+const struct ingest_tls *export_tls_conn(const struct ingest *in, const struct store_endpoint *a,
+                                         const struct store_endpoint *b, uint64_t frame)
+{
+	for (size_t i = ingest_tls_count(in); i-- > 0;) {
+		const struct ingest_tls *c = ingest_tls(in, i);
+		if (c->first_frame <= frame && frame <= c->last_frame &&
+		    ((same_ep(&c->client, a) && same_ep(&c->server, b)) ||
+		     (same_ep(&c->client, b) && same_ep(&c->server, a))))
+			return c;
+	}
+	return NULL;
+}
+
 /* Did frame `no` (decoded as st/pkt) carry part of span r? */
 static int frame_in_span(const struct span *r, uint64_t no, enum decode_status st,
                          const struct l4_packet *pkt)
@@ -69,6 +86,10 @@ static int frame_in_span(const struct span *r, uint64_t no, enum decode_status s
 	if (r->media)
 		return st == DECODE_OK && pkt->proto == 17 && !pkt->hep && same_ep(&pkt->src, &r->src) &&
 		       same_ep(&pkt->dst, &r->dst);
+	if (r->both)
+		return st == DECODE_OK && pkt->proto == 6 && !pkt->hep && pkt->wire_len > 0 &&
+		       ((same_ep(&pkt->src, &r->src) && same_ep(&pkt->dst, &r->dst)) ||
+		        (same_ep(&pkt->src, &r->dst) && same_ep(&pkt->dst, &r->src)));
 	if (no == r->last)
 		return 1;
 	if (r->transport == STORE_TP_WS && st == DECODE_OK && pkt->proto == 6 &&
@@ -112,11 +133,11 @@ static int add_media_spans(struct span **spans, size_t *n, const struct tracker 
 		uint64_t last = ms->last_frame > sip_end ? ms->last_frame : sip_end;
 		struct store_endpoint a = ms->src, b = ms->dst;
 		(*spans)[(*n)++] = (struct span){ ms->first_frame, ms->first_frame, ms->last_frame, a, b,
-		                                  STORE_TP_UDP, 0, 1 };
+		                                  STORE_TP_UDP, 0, 1, 0 };
 		a.port++;
 		b.port++;
-		(*spans)[(*n)++] = (struct span){ ms->first_frame, ms->first_frame, last, a, b, STORE_TP_UDP, 0, 1 };
-		(*spans)[(*n)++] = (struct span){ ms->first_frame, ms->first_frame, last, b, a, STORE_TP_UDP, 0, 1 };
+		(*spans)[(*n)++] = (struct span){ ms->first_frame, ms->first_frame, last, a, b, STORE_TP_UDP, 0, 1, 0 };
+		(*spans)[(*n)++] = (struct span){ ms->first_frame, ms->first_frame, last, b, a, STORE_TP_UDP, 0, 1, 0 };
 	}
 	return 0;
 }
@@ -146,7 +167,13 @@ long export_pcap(const char *path, const char *const *files, size_t nfiles, cons
 		first = first && first <= m->frame ? first : m->frame;
 		spans[i] = (struct span){ m->transport == STORE_TP_WS ? 1 : first, first, m->frame,
 		                          *store_endpoint(s, m->src), *store_endpoint(s, m->dst),
-		                          m->transport, m->agent != 0, 0 };
+		                          m->transport, m->agent != 0, 0, 0 };
+		const struct ingest_tls *c = (m->transport == STORE_TP_TLS || m->transport == STORE_TP_WSS) &&
+		                             !m->agent ? export_tls_conn(in, &spans[i].src, &spans[i].dst, m->frame) : NULL;
+		if (c) {
+			spans[i].from = spans[i].first = c->first_frame;
+			spans[i].both = 1;
+		}
 	}
 	free(msgs);
 	if (add_media_spans(&spans, &n, t, in, calls, ncalls) < 0) {

@@ -113,6 +113,40 @@ static int tls_is_sip(const struct ingest_tls *c)
 
 #define TLS_ROWS 20 /* connections listed in the table; JSON lists all */
 
+static const char *tls_version_name(uint16_t v)
+{
+	switch (v) {
+	case 0x0304: return "TLS 1.3";
+	case 0x0303: return "TLS 1.2";
+	case 0x0302: return "TLS 1.1";
+	case 0x0301: return "TLS 1.0";
+	case 0x0300: return "SSL 3.0";
+	}
+	return NULL;
+}
+
+/* The suite's IANA name, or its id in hex (buf), or NULL when unknown. */
+static const char *tls_suite_name(uint16_t id, char *buf, size_t n)
+{
+	const struct tls_suite *su = tls_suite_find(id);
+	if (su)
+		return su->name;
+	if (!id)
+		return NULL;
+	snprintf(buf, n, "0x%04X", id);
+	return buf;
+}
+
+/* "decrypted", or why not. */
+static const char *tls_outcome(const struct ingest_tls *c)
+{
+	if (c->decrypted && c->reason == TLS_R_OK)
+		return "decrypted";
+	if (c->decrypted)
+		return "partly decrypted";
+	return tls_reason_name(c->reason);
+}
+
 /* What the capture carried, below the SIP layer. */
 static void capture_section(FILE *out, struct store *s, const struct ingest *in,
                             enum export_format fmt)
@@ -171,11 +205,29 @@ static void capture_section(FILE *out, struct store *s, const struct ingest *in,
 			else
 				fputs("null", out);
 			fprintf(out, ",\"sip\":%s,\"handshake_seen\":%s,\"first_frame\":%" PRIu64
-			             ",\"last_frame\":%" PRIu64 ",\"segments\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
-			        tls_is_sip(c) ? "true" : "false", c->hello ? "true" : "false", c->first_frame,
-			        c->last_frame, c->segments, c->bytes);
+			             ",\"last_frame\":%" PRIu64 ",\"segments\":%" PRIu64 ",\"bytes\":%" PRIu64,
+			        c->sip_msgs || tls_is_sip(c) ? "true" : "false", c->hello ? "true" : "false",
+			        c->first_frame, c->last_frame, c->segments, c->bytes);
+			char sb[16];
+			const char *v = tls_version_name(c->version), *su = tls_suite_name(c->suite, sb, sizeof sb);
+			fprintf(out, ",\"version\":%s%s%s,\"cipher_suite\":%s%s%s,\"resumed\":%s,\"decrypted\":%s"
+			             ",\"reason\":\"%s\",\"records\":%" PRIu64 ",\"records_decrypted\":%" PRIu64
+			             ",\"records_failed\":%" PRIu64 ",\"sip_messages\":%" PRIu64 "}",
+			        v ? "\"" : "", v ? v : "null", v ? "\"" : "", su ? "\"" : "", su ? su : "null", su ? "\"" : "",
+			        c->resumed ? "true" : "false", c->decrypted ? "true" : "false",
+			        tls_reason_name(c->reason), c->records, c->records_ok, c->records_failed, c->sip_msgs);
 		}
-		fputs("]}", out);
+		fputs("]", out);
+		const struct tls_stats *tt = ingest_tls_totals(in);
+		if (tt)
+			fprintf(out, ",\"tls_totals\":{\"connections\":%zu,\"records\":%" PRIu64
+			             ",\"records_decrypted\":%" PRIu64 ",\"records_failed\":%" PRIu64
+			             ",\"records_no_key\":%" PRIu64 ",\"pending_dropped\":%" PRIu64
+			             ",\"resyncs\":%" PRIu64 ",\"key_updates\":%" PRIu64 ",\"sip_messages\":%" PRIu64
+			             ",\"secrets_blocks\":%" PRIu64 "}",
+			        ntls, tt->records, tt->records_decrypted, tt->records_failed, tt->records_no_key,
+			        tt->pending_dropped, tt->resyncs, tt->key_updates, is->tls_sip_msgs, is->tls_dsb);
+		fputs("}", out);
 	} else {
 		fputs("\nCapture\n  messages by transport     ", out);
 		for (int k = 0; k <= STORE_TP_SCTP; k++)
@@ -209,19 +261,29 @@ static void capture_section(FILE *out, struct store *s, const struct ingest *in,
 			             ", compressed (not read) %" PRIu64 "\n",
 			        is->ws_msgs, is->ws_broken, is->ws_compressed);
 		if (ntls) {
-			size_t nsip = 0;
-			for (size_t i = 0; i < ntls; i++)
-				nsip += (size_t)tls_is_sip(ingest_tls(in, i));
-			fprintf(out, "\nTLS connections (encrypted, not decoded): %zu, %zu likely SIP\n", ntls, nsip);
-			fputs("  client                    server                  segments        bytes  server name\n", out);
+			size_t nsip = 0, ndec = 0;
+			for (size_t i = 0; i < ntls; i++) {
+				const struct ingest_tls *c = ingest_tls(in, i);
+				nsip += (size_t)(c->sip_msgs || tls_is_sip(c));
+				ndec += (size_t)c->decrypted;
+			}
+			fprintf(out, "\nTLS connections: %zu, %zu decrypted, %zu SIP or likely SIP", ntls, ndec, nsip);
+			if (is->tls_sip_msgs)
+				fprintf(out, " (%" PRIu64 " SIP messages decrypted)", is->tls_sip_msgs);
+			if (is->tls_dsb)
+				fprintf(out, "; secrets from %" PRIu64 " pcapng block%s", is->tls_dsb, is->tls_dsb == 1 ? "" : "s");
+			fputs("\n  client                    server                  version  cipher suite                            "
+			      "segments  SIP  decrypted / why not     server name\n", out);
 			for (size_t i = 0; i < ntls && i < TLS_ROWS; i++) {
 				const struct ingest_tls *c = ingest_tls(in, i);
-				char a[80], b[80];
+				char a[80], b[80], sb[16];
 				store_endpoint_format(&c->client, a, sizeof a);
 				store_endpoint_format(&c->server, b, sizeof b);
-				fprintf(out, "  %-25s %-25s %6" PRIu64 " %12" PRIu64 "  ", a, b, c->segments, c->bytes);
+				const char *v = tls_version_name(c->version), *su = tls_suite_name(c->suite, sb, sizeof sb);
+				fprintf(out, "  %-25s %-25s %-7s  %-39s %8" PRIu64 " %4" PRIu64 "  %-22s  ", a, b, v ? v : "-",
+				        su ? su : "-", c->segments, c->sip_msgs, tls_outcome(c));
 				esc_term(out, c->sni[0] ? sv_make(c->sni, strlen(c->sni)) : sv_make("-", 1), 0);
-				fputs(tls_is_sip(c) ? "  (SIP)\n" : "\n", out);
+				putc('\n', out);
 			}
 			if (ntls > TLS_ROWS)
 				fprintf(out, "  ... %zu more (all in --format json)\n", ntls - TLS_ROWS);

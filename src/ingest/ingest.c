@@ -15,6 +15,13 @@
 #include "ingest_int.h"
 #include "sipscope/vec.h"
 
+/* A TCP flow is going: a TLS direction lets go of its connection. */
+static void app_freed(void *ctx, struct tcp_app *app)
+{
+	if (app->kind == TCP_APP_TLS)
+		ingest_tls_release(ctx, app);
+}
+
 struct ingest *ingest_new(struct store *s, struct tracker *t)
 {
 	struct ingest *in = calloc(1, sizeof *in);
@@ -28,6 +35,7 @@ struct ingest *ingest_new(struct store *s, struct tracker *t)
 		ingest_free(in);
 		return NULL;
 	}
+	tcp_table_on_app_free(in->tcp, app_freed, in);
 	return in;
 }
 
@@ -37,6 +45,7 @@ void ingest_free(struct ingest *in)
 		return;
 	decoder_free(in->dec);
 	tcp_table_free(in->tcp);
+	ingest_tls_free_env(in);
 	media_free(in->media);
 	free(in->ring);
 	free(in->tls);
@@ -361,7 +370,7 @@ int ingest_frame(struct ingest *in, const struct frame *f)
 	return rc == 0 && in->track_errors == before ? 0 : -1;
 }
 
-static void add_warning(struct ingest *in, const char *text)
+void ingest_add_warning(struct ingest *in, const char *text)
 {
 	if (in->nwarnings < MAX_WARNINGS)
 		in->warnings[in->nwarnings] = strdup(text);
@@ -374,7 +383,7 @@ static void run_serial(struct ingest *in, struct pcap_src *src)
 	int rc;
 	while ((rc = pcap_src_next(src, &f)) != PCAP_SRC_END) {
 		if (rc == PCAP_SRC_WARNING) {
-			add_warning(in, pcap_src_warning(src));
+			ingest_add_warning(in, pcap_src_warning(src));
 		} else if (rc == PCAP_SRC_AGAIN) { /* live: wait for frames */
 			struct pollfd pfd = { .fd = pcap_src_fd(src), .events = POLLIN };
 			if (pfd.fd >= 0)

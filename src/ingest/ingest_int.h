@@ -10,6 +10,7 @@
 #include "sipscope/media.h"
 #include "sipscope/sip.h"
 #include "sipscope/tcp.h"
+#include "sipscope/tls.h"
 
 #define MAX_HEADERS 128
 #define BATCH_MSGS 1024
@@ -60,6 +61,11 @@ struct ingest {
 
 	struct ingest_tls *tls;  /* TLS connections seen */
 	size_t ntls, cap_tls;
+	struct tls_side *tls_side; /* beside tls[]: decoder, plaintext flows (ingest_tls.c) */
+	size_t cap_tls_side;
+	struct tls_env *tls_env; /* keys and crypto, made at first need */
+	int tls_env_failed;
+	char *tls_keylog;        /* followed as it grows (ingest_tls_poll) */
 
 	uint64_t *first_frames;  /* by message index, when kept */
 	size_t cap_first;
@@ -95,5 +101,18 @@ int ingest_message(struct ingest *in, const struct frame *f, const struct l4_pac
  * held behind holes. */
 void ingest_tcp(struct ingest *in, const struct frame *f, const struct l4_packet *pkt);
 void ingest_tcp_flush_all(struct ingest *in);
+/* Parse what a TCP or inner flow has ready (-1: the TCP flow was dropped). */
+int ingest_stream_parse(struct ingest *in, const struct frame *f, struct tcp_flow *fl);
+/* Does a WebSocket data frame whose payload begins like SIP start at p? */
+int ingest_ws_carries_sip(struct ingest *in, const uint8_t *p, size_t n);
+void ingest_add_warning(struct ingest *in, const char *text);
+
+/* TLS (ingest_tls.c). */
+void ingest_tls_open(struct ingest *in, const struct frame *f, struct tcp_app *app,
+                     const struct l4_packet *pkt);
+int ingest_tls_stream(struct ingest *in, const struct frame *f, struct tcp_flow *fl);
+void ingest_tls_release(struct ingest *in, struct tcp_app *app);
+void ingest_tls_finish(struct ingest *in);
+void ingest_tls_free_env(struct ingest *in);
 
 #endif

@@ -4,7 +4,9 @@
  *     frame that carries SIP, one SIP message per WebSocket message
  *     (RFC 7118);
  *   HEP3 packets back to back (an agent sending to a collector over TCP);
- *   TLS: encrypted, so the connection is recorded, not parsed.
+ *   TLS: records go to the connection's decoder (ingest_tls.c), whose
+ *     plaintext runs through the same SIP / WebSocket framing in an inner
+ *     flow (transport TLS, WSS).
  * Anything else makes no flow.  A message is stamped with the frame that
  * completed it. */
 #include <stdlib.h>
@@ -15,6 +17,20 @@
 #include "sipscope/ws.h"
 
 #define WS_PEEK 48 /* payload bytes unmasked to see whether a frame carries SIP */
+
+/* The flow carries nothing of ours.  A TCP flow is forgotten; an inner
+ * (decrypted) flow stays with its connection, turned off. */
+static void flow_drop(struct ingest *in, struct tcp_flow *fl)
+{
+	if (!tcp_flow_is_inner(fl)) {
+		tcp_table_drop(in->tcp, fl);
+		return;
+	}
+	size_t len;
+	while (tcp_flow_data(fl, &len), len || tcp_flow_gap_at(fl) != TCP_NO_GAP)
+		tcp_flow_consume(fl, len);
+	tcp_flow_app(fl)->kind = TCP_APP_OFF;
+}
 
 /* ---- SIP ---------------------------------------------------------------- */
 
@@ -36,6 +52,8 @@ static size_t resync_point(struct ingest *in, const char *p, size_t len)
 static int sip_stream(struct ingest *in, const struct frame *f, struct tcp_flow *fl,
                       struct l4_packet *pkt)
 {
+	int inner = tcp_flow_is_inner(fl);
+	uint8_t tp = inner ? STORE_TP_TLS : STORE_TP_TCP;
 	for (;;) {
 		pkt->first_frame = tcp_flow_first_frame(fl);
 		size_t len, gap = tcp_flow_gap_at(fl);
@@ -59,7 +77,8 @@ static int sip_stream(struct ingest *in, const struct frame *f, struct tcp_flow 
 			in->st.tcp_broken++;
 			if (sip_parse(p, lim, SIP_PARSE_DATAGRAM, &m, in->hdrs, MAX_HEADERS) > 0) {
 				tcp_flow_mark_sip(fl);
-				ingest_emit(in, f, pkt, &m, p, lim, 0, 0, STORE_TP_TCP, STORE_MSG_TCPGAP);
+				ingest_emit(in, f, pkt, &m, p, lim, 0, 0, tp, STORE_MSG_TCPGAP);
+				in->st.tls_sip_msgs += (uint64_t)inner;
 			}
 			tcp_flow_consume(fl, lim);
 			continue;
@@ -67,7 +86,7 @@ static int sip_stream(struct ingest *in, const struct frame *f, struct tcp_flow 
 		if (n == SIP_PARSE_NOT_SIP) {
 			in->st.not_sip++;
 			if (!tcp_flow_is_sip(fl)) {
-				tcp_table_drop(in->tcp, fl); /* looked like SIP, was not */
+				flow_drop(in, fl); /* looked like SIP, was not */
 				return -1;
 			}
 			tcp_flow_consume(fl, resync_point(in, p, lim));
@@ -78,7 +97,8 @@ static int sip_stream(struct ingest *in, const struct frame *f, struct tcp_flow 
 		 * file keeps their bytes, so nothing is spooled. */
 		size_t at = 0;
 		int in_file = f->seekable && tcp_flow_frame_span(fl, f->no, (size_t)n, &at);
-		ingest_emit(in, f, pkt, &m, p, (size_t)n, in_file, at, STORE_TP_TCP, 0);
+		ingest_emit(in, f, pkt, &m, p, (size_t)n, in_file, at, tp, 0);
+		in->st.tls_sip_msgs += (uint64_t)inner;
 		tcp_flow_consume(fl, (size_t)n);
 	}
 }
@@ -86,7 +106,7 @@ static int sip_stream(struct ingest *in, const struct frame *f, struct tcp_flow 
 /* ---- WebSocket ---------------------------------------------------------- */
 
 /* Does a data frame start at p whose payload begins like SIP? */
-static int ws_frame_carries_sip(struct ingest *in, const uint8_t *p, size_t n)
+int ingest_ws_carries_sip(struct ingest *in, const uint8_t *p, size_t n)
 {
 	struct ws_frame h;
 	if (ws_frame_header(p, n, &h) != WS_HDR_OK || h.rsv ||
@@ -107,7 +127,7 @@ static int ws_frame_carries_sip(struct ingest *in, const uint8_t *p, size_t n)
 static size_t ws_resync(struct ingest *in, const uint8_t *p, size_t n)
 {
 	for (size_t i = 1; i < n; i++)
-		if ((p[i] == 0x81 || p[i] == 0x82) && ws_frame_carries_sip(in, p + i, n - i))
+		if ((p[i] == 0x81 || p[i] == 0x82) && ingest_ws_carries_sip(in, p + i, n - i))
 			return i;
 	return n;
 }
@@ -130,7 +150,7 @@ static void ws_pass_gap(struct ingest *in, struct tcp_flow *fl, size_t at)
 	size_t len, gap = tcp_flow_gap_at(fl);
 	const uint8_t *p = (const uint8_t *)tcp_flow_data(fl, &len);
 	size_t lim = gap < len ? gap : len;
-	if (lim && !ws_frame_carries_sip(in, p, lim))
+	if (lim && !ingest_ws_carries_sip(in, p, lim))
 		tcp_flow_consume(fl, ws_resync(in, p, lim));
 }
 
@@ -149,7 +169,7 @@ static int ws_stream(struct ingest *in, const struct frame *f, struct tcp_flow *
 			if (!end) {
 				if (gap == TCP_NO_GAP && len < 16384)
 					return 0; /* the rest of the header is coming */
-				tcp_table_drop(in->tcp, fl);
+				flow_drop(in, fl);
 				return -1;
 			}
 			tcp_flow_consume(fl, end);
@@ -168,7 +188,7 @@ static int ws_stream(struct ingest *in, const struct frame *f, struct tcp_flow *
 			rc = WS_HDR_INVALID; /* could never be held whole */
 		if (rc == WS_HDR_INVALID) {
 			if (!tcp_flow_is_sip(fl)) {
-				tcp_table_drop(in->tcp, fl);
+				flow_drop(in, fl);
 				return -1;
 			}
 			ws_drop_msg(in, app);
@@ -212,8 +232,11 @@ static int ws_stream(struct ingest *in, const struct frame *f, struct tcp_flow *
 			in->st.ws_compressed++;
 		} else {
 			pkt->first_frame = app->ws_first_frame;
-			if (ingest_message(in, f, pkt, app->ws_msg, app->ws_len, 0, 0, STORE_TP_WS, 0)) {
+			int inner = tcp_flow_is_inner(fl);
+			if (ingest_message(in, f, pkt, app->ws_msg, app->ws_len, 0, 0,
+			                   inner ? STORE_TP_WSS : STORE_TP_WS, 0)) {
 				in->st.ws_msgs++;
+				in->st.tls_sip_msgs += (uint64_t)inner;
 				tcp_flow_mark_sip(fl);
 			}
 		}
@@ -270,12 +293,6 @@ static int hep_stream(struct ingest *in, const struct frame *f, struct tcp_flow 
 
 /* ---- TLS ---------------------------------------------------------------- */
 
-static int ep_equal(const struct store_endpoint *a, const struct store_endpoint *b)
-{
-	return a->family == b->family && a->port == b->port &&
-	       !memcmp(a->addr, b->addr, a->family == 4 ? 4 : 16);
-}
-
 /* Does a TLS record start here: a ClientHello or ServerHello, or (on the
  * SIP-over-TLS port 5061) any record, as when the capture began late? */
 static int tls_start(const struct l4_packet *pkt)
@@ -286,97 +303,6 @@ static int tls_start(const struct l4_packet *pkt)
 	if (p[0] == 0x16 && (p[5] == 1 || p[5] == 2))
 		return 1;
 	return p[0] >= 0x14 && p[0] <= 0x17 && (pkt->src.port == 5061 || pkt->dst.port == 5061);
-}
-
-/* The server name (RFC 6066 3) of a ClientHello in one segment. */
-static void tls_sni(const uint8_t *p, size_t n, char *out, size_t cap)
-{
-	size_t o = 5 + 4 + 2 + 32; /* record, handshake header, version, random */
-	if (n < o + 1)
-		return;
-	o += 1 + p[o]; /* session id */
-	if (n < o + 2)
-		return;
-	o += 2 + ((size_t)p[o] << 8 | p[o + 1]); /* cipher suites */
-	if (n < o + 1)
-		return;
-	o += 1 + p[o]; /* compression methods */
-	if (n < o + 2)
-		return;
-	size_t end = o + 2 + ((size_t)p[o] << 8 | p[o + 1]);
-	o += 2;
-	if (end > n)
-		end = n;
-	while (o + 4 <= end) {
-		unsigned type = (unsigned)p[o] << 8 | p[o + 1];
-		size_t l = (size_t)p[o + 2] << 8 | p[o + 3];
-		o += 4;
-		if (o + l > end)
-			return;
-		/* server_name: list length(2), type(1) = host_name, length(2), name */
-		if (type == 0 && l >= 5 && p[o + 2] == 0) {
-			size_t nl = (size_t)p[o + 3] << 8 | p[o + 4];
-			if (nl > l - 5)
-				return;
-			if (nl >= cap)
-				nl = cap - 1;
-			memcpy(out, p + o + 5, nl);
-			out[nl] = 0;
-			return;
-		}
-		o += l;
-	}
-}
-
-/* The connection record of a new TLS direction: the other direction's, or
- * a new one. */
-static void tls_open(struct ingest *in, const struct frame *f, struct tcp_app *app,
-                     const struct l4_packet *pkt)
-{
-	for (size_t i = in->ntls; i-- > 0 && in->ntls - i <= 64;) {
-		struct ingest_tls *c = &in->tls[i];
-		if ((ep_equal(&c->client, &pkt->dst) && ep_equal(&c->server, &pkt->src)) ||
-		    (ep_equal(&c->client, &pkt->src) && ep_equal(&c->server, &pkt->dst))) {
-			app->tls_conn = (uint32_t)i + 1;
-			return;
-		}
-	}
-	if (in->ntls >= INGEST_MAX_TLS ||
-	    vec_grow((void **)&in->tls, &in->cap_tls, in->ntls + 1, sizeof *in->tls)) {
-		in->st.tls_dropped++;
-		return;
-	}
-	struct ingest_tls *c = &in->tls[in->ntls];
-	memset(c, 0, sizeof *c);
-	const uint8_t *p = pkt->payload;
-	int client_hello = p[0] == 0x16 && p[5] == 1, server_hello = p[0] == 0x16 && p[5] == 2;
-	int src_serves = server_hello ||
-	                 (!client_hello && (pkt->src.port == 5061 ||
-	                                    (pkt->dst.port != 5061 && pkt->src.port < pkt->dst.port)));
-	c->client = src_serves ? pkt->dst : pkt->src;
-	c->server = src_serves ? pkt->src : pkt->dst;
-	c->hello = (uint8_t)(client_hello || server_hello);
-	if (client_hello)
-		tls_sni(p, pkt->len, c->sni, sizeof c->sni);
-	c->first_frame = f->no;
-	c->first_us = f->ts_us;
-	app->tls_conn = (uint32_t)++in->ntls;
-}
-
-static void tls_segment(struct ingest *in, const struct frame *f, struct tcp_flow *fl,
-                        const struct l4_packet *pkt)
-{
-	struct tcp_app *app = tcp_flow_app(fl);
-	if (app->tls_conn && pkt->len) {
-		struct ingest_tls *c = &in->tls[app->tls_conn - 1];
-		c->segments++;
-		c->bytes += pkt->len;
-		c->last_frame = f->no;
-		c->last_us = f->ts_us;
-	}
-	size_t len;
-	while (tcp_flow_data(fl, &len), len || tcp_flow_gap_at(fl) != TCP_NO_GAP)
-		tcp_flow_consume(fl, len);
 }
 
 /* ---- flows -------------------------------------------------------------- */
@@ -396,18 +322,24 @@ static uint8_t tcp_classify(struct ingest *in, const struct l4_packet *pkt)
 		return TCP_APP_HEP;
 	if (tls_start(pkt))
 		return TCP_APP_TLS;
-	if (ws_frame_carries_sip(in, pkt->payload, n))
+	if (ingest_ws_carries_sip(in, pkt->payload, n))
 		return TCP_APP_WS;
 	return TCP_APP_NONE;
 }
 
 /* Parse what the direction has ready; -1 when the flow was dropped. */
-static int stream_parse(struct ingest *in, const struct frame *f, struct tcp_flow *fl)
+int ingest_stream_parse(struct ingest *in, const struct frame *f, struct tcp_flow *fl)
 {
 	struct l4_packet pkt;
 	memset(&pkt, 0, sizeof pkt);
 	tcp_flow_endpoints(fl, &pkt.src, &pkt.dst);
+	pkt.proto = 6;
 	switch (tcp_flow_app(fl)->kind) {
+	case TCP_APP_TLS:
+		return ingest_tls_stream(in, f, fl);
+	case TCP_APP_OFF:
+		flow_drop(in, fl);
+		return 0;
 	case TCP_APP_WS_HTTP:
 	case TCP_APP_WS:
 		return ws_stream(in, f, fl, &pkt);
@@ -426,7 +358,7 @@ static int tcp_flush(struct ingest *in, struct tcp_flow *fl)
 	memset(&held, 0, sizeof held);
 	while (tcp_flow_flush_step(in->tcp, fl, &held.no, &held.ts_us)) {
 		in->st.tcp_gaps++;
-		if (stream_parse(in, &held, fl) < 0)
+		if (ingest_stream_parse(in, &held, fl) < 0)
 			return -1;
 	}
 	return 0;
@@ -438,12 +370,12 @@ void ingest_tcp(struct ingest *in, const struct frame *f, const struct l4_packet
 	 * direction need not wait for it.  Its held messages go first, as
 	 * they were captured before this segment. */
 	struct tcp_flow *rev = (pkt->tcp_flags & TCP_ACK) ? tcp_table_reverse(in->tcp, pkt) : NULL;
-	if (rev && tcp_flow_app(rev)->kind != TCP_APP_TLS) {
+	if (rev) {
 		struct frame held;
 		memset(&held, 0, sizeof held);
 		while (tcp_flow_flush_acked(in->tcp, rev, pkt->tcp_ack, &held.no, &held.ts_us)) {
 			in->st.tcp_gaps++;
-			if (stream_parse(in, &held, rev) < 0)
+			if (ingest_stream_parse(in, &held, rev) < 0)
 				break;
 		}
 	}
@@ -458,16 +390,18 @@ void ingest_tcp(struct ingest *in, const struct frame *f, const struct l4_packet
 	if (app->kind == TCP_APP_NONE) {
 		app->kind = kind;
 		if (kind == TCP_APP_TLS)
-			tls_open(in, f, app, pkt);
+			ingest_tls_open(in, f, app, pkt);
 	}
-	if (app->kind == TCP_APP_TLS) {
-		tls_segment(in, f, fl, pkt);
-		tcp_table_done(in->tcp, fl);
-		return;
+	if (app->kind == TCP_APP_TLS && app->tls_conn && pkt->len) {
+		struct ingest_tls *c = &in->tls[app->tls_conn - 1];
+		c->segments++;
+		c->bytes += pkt->len;
+		c->last_frame = f->no;
+		c->last_us = f->ts_us;
 	}
 	if (gap)
 		in->st.tcp_gaps++;
-	if (stream_parse(in, f, fl) < 0)
+	if (ingest_stream_parse(in, f, fl) < 0)
 		return;
 	if (tcp_flow_stalled(fl, f->ts_us) && tcp_flush(in, fl) < 0)
 		return;
@@ -479,12 +413,8 @@ void ingest_tcp_flush_all(struct ingest *in)
 {
 	size_t iter = 0;
 	struct tcp_flow *fl;
-	while ((fl = tcp_table_next_held(in->tcp, &iter))) {
-		if (tcp_flow_app(fl)->kind == TCP_APP_TLS) {
-			tcp_table_drop(in->tcp, fl);
-			iter = 0;
-		} else if (tcp_flush(in, fl) < 0) {
+	while ((fl = tcp_table_next_held(in->tcp, &iter)))
+		if (tcp_flush(in, fl) < 0)
 			iter = 0; /* a flow was dropped: the table moved */
-		}
-	}
+	ingest_tls_finish(in);
 }

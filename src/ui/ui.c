@@ -665,6 +665,13 @@ static int load_slice(struct ui *ui)
 		if ((n & 255) == 255 && ui_now_us() >= until)
 			break;
 	}
+	if (ui->live && ui_now_us() - ui->tls_polled >= 250000) {
+		/* the key log grew? records waiting for their keys */
+		ui->tls_polled = ui_now_us();
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ingest_tls_poll(ui->ingest, (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+	}
 	if (ingest_stats(ui->ingest)->sip_msgs == before)
 		return 0;
 	evict(ui);
@@ -726,6 +733,14 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 	if (ui->src)
 		store_set_fetcher(ui->store, pcap_src_fetch, ui->src);
 	ingest_set_correlate(ui->ingest, a->correlate);
+	if (a->tls) {
+		if (ingest_set_tls(ui->ingest, a->tls, ui->live, err, sizeof err) < 0) {
+			fprintf(stderr, "sipscope: %s\n", err);
+			return -1;
+		}
+		if (err[0])
+			fprintf(stderr, "sipscope: warning: %s\n", err);
+	}
 	if (a->hep_send) {
 		struct hep_send_opts so = *a->hep_send;
 		so.wait_when_full = !ui->live; /* a file can wait for the network */

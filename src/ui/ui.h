@@ -36,6 +36,7 @@ struct ui_args {
 	size_t nhep_listen;
 	const char *hep_key;
 	const struct hep_send_opts *hep_send; /* --hep-send, or NULL */
+	const struct ingest_tls_opts *tls; /* --tls-keylog, --tls-key, or NULL */
 };
 
 /* Run the viewer until the user quits.  Returns an exit code (0, or 2
@@ -97,6 +98,7 @@ struct ui {
 	int ascii;
 	int loading;        /* frames still to read */
 	int live;           /* capturing from an interface */
+	int64_t tls_polled; /* when the TLS key log was last read again (ui_now_us) */
 	int live_stopped;   /* the capture ended (interface gone, error) */
 	int stalled;        /* the last read found nothing (live, or a pipe) */
 	int grew;           /* messages came in while a prompt was open */

@@ -8,6 +8,7 @@ and exits 1 if any failed.
 """
 import collections
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -195,17 +196,22 @@ def check_hep(binary, d):
 
 
 def check_tls(binary, d):
-    """kamailio over TLS: no SIP can be read, the connection is listed
-    with the server name the client sent; tshark counts the same data."""
+    """kamailio over TLS, no key log: no SIP can be read, the connection
+    is listed with the server name the client sent, its version and suite,
+    and why it was not decrypted; tshark counts the same data."""
     cap = f"{d}/tls_sip.pcap"
+    env = dict(os.environ)
+    env.pop("SSLKEYLOGFILE", None)
     assert run(binary, "messages", cap) == []
     out = subprocess.run([binary, "stats", "-r", cap, "--format", "json"],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True, check=True, env=env)
     tls = json.loads(out.stdout)["capture"]["tls"]
     assert len(tls) == 1, tls
     c = tls[0]
     assert c["server"] == "127.0.0.1:15061" and c["sni"] == "sip.sipscope.test", c
     assert c["sip"] and c["handshake_seen"], c
+    assert c["version"] in ("TLS 1.2", "TLS 1.3") and c["cipher_suite"], c
+    assert not c["decrypted"] and c["reason"] == "no key" and c["sip_messages"] == 0, c
     if shutil.which("tshark"):
         t = subprocess.run(["tshark", "-n", "-r", cap, "-Y", "tcp.len > 0", "-T", "fields",
                             "-e", "frame.number", "-e", "tcp.len"],

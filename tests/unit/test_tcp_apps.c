@@ -273,13 +273,14 @@ static void test_hep3_over_tcp(void **state)
 	assert_int_equal(ingest_stats(r->in)->hep_tcp, 3);
 }
 
-static void test_tls_connection_recorded_not_parsed(void **state)
+static void test_tls_connection_recorded_without_keys(void **state)
 {
 	struct rig *r = *state;
 	r->port[1] = 5061;
-	/* A ClientHello with server_name "sip.example.com". */
+	/* A ClientHello with server_name "sip.example.com" (its lengths agree:
+	 * the decoder reads the handshake as framed, not the segment). */
 	static const uint8_t hello[] = {
-		0x16, 0x03, 0x01, 0x00, 0x45, 0x01, 0x00, 0x00, 0x41, 0x03, 0x03,
+		0x16, 0x03, 0x01, 0x00, 0x47, 0x01, 0x00, 0x00, 0x43, 0x03, 0x03,
 		1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
 		17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
 		0x00,                   /* session id */
@@ -288,8 +289,14 @@ static void test_tls_connection_recorded_not_parsed(void **state)
 		0x00, 0x18,             /* extensions */
 		0x00, 0x00, 0x00, 0x14, 0x00, 0x12, 0x00, 0x00, 0x0f,
 		's', 'i', 'p', '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'c', 'o', 'm' };
-	static const uint8_t shello[] = { 0x16, 0x03, 0x03, 0x00, 0x04, 0x02, 0x00, 0x00, 0x00 };
-	static const uint8_t data[] = { 0x17, 0x03, 0x03, 0x00, 0x05, 'I', 'N', 'V', 'I', 'T' };
+	/* ServerHello: TLS 1.2, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, no extensions */
+	static const uint8_t shello[] = {
+		0x16, 0x03, 0x03, 0x00, 0x2a, 0x02, 0x00, 0x00, 0x26, 0x03, 0x03,
+		9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,
+		0x00, 0xc0, 0x2f, 0x00 };
+	/* ChangeCipherSpec, then a record that needs the keys */
+	static const uint8_t data[] = { 0x14, 0x03, 0x03, 0x00, 0x01, 0x01,
+		                        0x17, 0x03, 0x03, 0x00, 0x05, 'I', 'N', 'V', 'I', 'T' };
 	seg(r, 0, hello, sizeof hello);
 	seg(r, 1, shello, sizeof shello);
 	seg(r, 0, data, sizeof data);
@@ -305,6 +312,13 @@ static void test_tls_connection_recorded_not_parsed(void **state)
 	assert_int_equal(c->last_frame, 3);
 	assert_int_equal(c->hello, 1);
 	assert_int_equal(ingest_stats(r->in)->not_sip, 0);
+	/* no key log: listed, with the reason */
+	assert_int_equal(c->decrypted, 0);
+	assert_int_equal(c->reason, TLS_R_NO_KEY);
+	assert_int_equal(c->version, 0x0303);
+	assert_int_equal(c->suite, 0xc02f);
+	assert_int_equal(c->have_cr, 1);
+	assert_int_equal(c->cr[0], 1);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -317,7 +331,7 @@ int main(void)
 		T(test_websocket_deflate_counted),
 		T(test_plain_http_is_ignored),
 		T(test_hep3_over_tcp),
-		T(test_tls_connection_recorded_not_parsed),
+		T(test_tls_connection_recorded_without_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
