@@ -106,7 +106,17 @@ int export_rtp(FILE *out, const struct tracker *t, const struct media *m, enum e
 				        k ? "," : "", s->dtmf[k].digit, s->dtmf[k].start_us / 1000000,
 				        (int)(s->dtmf[k].start_us % 1000000),
 				        s->clock ? s->dtmf[k].duration * 1000.0 / s->clock : 0.0);
-			fputs("],\"problems\":", out);
+			fputs("],\"srtp\":", out);
+			if (s->srtp)
+				fprintf(out, "{\"state\":\"%s\",\"suite\":\"%s\",\"decrypted\":%" PRIu64
+				        ",\"auth_failed\":%" PRIu64 ",\"replayed\":%" PRIu64 ",\"srtcp_decrypted\":%" PRIu64
+				        ",\"srtcp_auth_failed\":%" PRIu64 "}", media_srtp_name((enum media_srtp)s->srtp),
+				        s->srtp == MEDIA_SRTP_KEYED || s->srtp_ok
+				                ? sdp_srtp_suite_name((enum sdp_srtp_suite)s->srtp_suite) : "unknown",
+				        s->srtp_ok, s->srtp_auth_fail, s->srtp_replay, s->srtcp_ok, s->srtcp_auth_fail);
+			else
+				fputs("null", out);
+			fputs(",\"problems\":", out);
 			export_media_problems_json(out, s->problems);
 			fputs("}\n", out);
 		} else if (fmt == EXPORT_CSV) {
@@ -129,6 +139,10 @@ int export_rtp(FILE *out, const struct tracker *t, const struct media *m, enum e
 			        s->jitter_ms_mean, s->jitter_ms_max, mos, probs[0] ? probs : "-");
 			if (nd)
 				fprintf(out, "  DTMF %s", dtmf);
+			char srtp[96];
+			media_srtp_text(s, srtp, sizeof srtp);
+			if (srtp[0])
+				fprintf(out, "  %s", srtp);
 			putc('\n', out);
 		}
 	}
@@ -136,6 +150,12 @@ int export_rtp(FILE *out, const struct tracker *t, const struct media *m, enum e
 		const struct media_stats *st = media_stats(m);
 		fprintf(out, "%zu stream%s; %" PRIu64 " RTP and %" PRIu64 " RTCP packets\n", n, n == 1 ? "" : "s",
 		        st->rtp, st->rtcp);
+		if (st->srtp_ok || st->srtp_auth_fail || st->srtp_no_key || st->srtcp_ok || st->srtcp_no_key ||
+		    st->srtcp_auth_fail)
+			fprintf(out, "SRTP: %" PRIu64 " decrypted, %" PRIu64 " auth failed, %" PRIu64 " replayed, %" PRIu64
+			        " without a key; SRTCP: %" PRIu64 " decrypted, %" PRIu64 " auth failed, %" PRIu64
+			        " without a key\n", st->srtp_ok, st->srtp_auth_fail, st->srtp_replay, st->srtp_no_key,
+			        st->srtcp_ok, st->srtcp_auth_fail, st->srtcp_no_key);
 	}
 	return 0;
 }

@@ -391,6 +391,16 @@ int ui_text_of_stream(const struct media_stream *ms, uint32_t call, struct ui_te
 		                ms->rtcp_fraction_lost, ms->rtcp_cum_lost, ms->rtcp_jitter_ms);
 	if (nd)
 		rc |= text_addf(t, &cap, UI_L_HEADER, "DTMF: %s", dtmf);
+	if (ms->srtp) {
+		char srtp[96];
+		media_srtp_text(ms, srtp, sizeof srtp);
+		rc |= text_addf(t, &cap, ms->srtp_auth_fail || ms->srtcp_auth_fail ? UI_L_FIND_WARNING : UI_L_HEADER,
+		                "SRTP: %s%s%s; SRTCP decrypted %" PRIu64 ", auth failed %" PRIu64,
+		                srtp + 6, ms->srtp_ok || ms->srtp_auth_fail ? ", suite " : "",
+		                ms->srtp_ok || ms->srtp_auth_fail
+		                        ? sdp_srtp_suite_name((enum sdp_srtp_suite)ms->srtp_suite) : "",
+		                ms->srtcp_ok, ms->srtcp_auth_fail);
+	}
 	rc |= text_addf(t, &cap, ms->problems ? UI_L_FIND_ERROR : UI_L_HEADER, "Problems: %s",
 	                ms->problems ? probs : "none");
 	rc |= text_addf(t, &cap, UI_L_BODY, "(every stream: sipscope rtp)");
