@@ -86,6 +86,11 @@ const char *sdp_dir_name(enum sdp_dir d);
 const char *sdp_srtp_suite_name(enum sdp_srtp_suite s);
 /* Is proto a secure RTP profile (RTP/SAVP, RTP/SAVPF, UDP/TLS/RTP/SAVP[F])? */
 int sdp_proto_is_srtp(struct sv proto);
+/* A body line (no line end) that is an a=crypto line holding inline keys,
+ * written to out (cap > 0, NUL-terminated) with each key || salt replaced
+ * by "(hidden)": what a screen or an export shows of SDES keys.  Returns
+ * the length written, or 0 when the line holds no key (show it as it is). */
+size_t sdp_crypto_redact(struct sv line, char *out, size_t cap);
 /* The a=crypto line of md with this tag, or NULL. */
 const struct sdp_crypto *sdp_crypto_by_tag(const struct sdp_media *md, uint32_t tag);
 

@@ -51,6 +51,35 @@ const struct sdp_crypto *sdp_crypto_by_tag(const struct sdp_media *md, uint32_t 
 	return NULL;
 }
 
+size_t sdp_crypto_redact(struct sv line, char *out, size_t cap)
+{
+	static const char hidden[] = "(hidden)";
+	if (line.len < 9 || memcmp(line.p, "a=crypto:", 9) != 0 || !cap)
+		return 0;
+	size_t o = 0, i = 0;
+	int keys = 0;
+	while (i < line.len) {
+		if (line.len - i >= 7 && !memcmp(line.p + i, "inline:", 7)) {
+			i += 7;
+			while (i < line.len && line.p[i] != '|' && line.p[i] != ';' && line.p[i] != ' ' &&
+			       line.p[i] != '\t')
+				i++; /* the key || salt */
+			if (o + 7 + sizeof hidden > cap)
+				break;
+			memcpy(out + o, "inline:", 7);
+			memcpy(out + o + 7, hidden, sizeof hidden - 1);
+			o += 7 + sizeof hidden - 1;
+			keys++;
+			continue;
+		}
+		if (o + 1 >= cap)
+			break;
+		out[o++] = line.p[i++];
+	}
+	out[o] = '\0';
+	return keys ? o : 0;
+}
+
 /* Next space-separated word of *line (advanced past it). */
 static struct sv word(struct sv *line)
 {

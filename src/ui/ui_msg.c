@@ -148,7 +148,10 @@ int ui_text_of_msg(struct ui *ui, size_t idx, struct ui_text *out, int with)
 				continue;
 			}
 		}
-		if (text_add(out, &cap, b + i, l, kind) < 0)
+		char red[1024];
+		size_t rl = kind == UI_L_BODY && !ui->show_secrets
+		                    ? sdp_crypto_redact(sv_make(b + i, l), red, sizeof red) : 0;
+		if (text_add(out, &cap, rl ? red : b + i, rl ? rl : l, kind) < 0)
 			goto fail;
 		i = nl ? end + 1 : len;
 	}
@@ -294,8 +297,8 @@ static int msg_key(struct ui *ui, struct ui_view *v, int key)
 		}
 		if (key == 'v')
 			return 1;
-		ui_message(ui, "%s", ui->show_secrets ? "credentials shown in full"
-		                                      : "credentials cut (the first bytes only)");
+		ui_message(ui, "%s", ui->show_secrets ? "credentials and SRTP keys shown in full"
+		                                      : "credentials cut (the first bytes only), SRTP keys hidden");
 		return 1;
 	}
 	return ui_scroll_key(ui, &mv->top, &mv->hscroll, mv->text.n, key);

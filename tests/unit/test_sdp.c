@@ -143,6 +143,30 @@ static void test_crypto_lines_per_media(void **state)
 	assert_int_equal(v->crypto[0].suite, SDP_SRTP_AEAD_AES_128_GCM);
 }
 
+/* What screens and exports show of an a=crypto line: every inline key
+ * hidden, the rest as it is; other lines untouched (0). */
+static void test_crypto_keys_redacted(void **state)
+{
+	(void)state;
+	char out[128];
+	static const char l1[] = "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9|2^20|1:4;"
+	                         "inline:QUJD UNENCRYPTED_SRTCP";
+	size_t n = sdp_crypto_redact(sv_make(l1, sizeof l1 - 1), out, sizeof out);
+	assert_int_equal(n, strlen(out));
+	assert_string_equal(out, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:(hidden)|2^20|1:4;inline:(hidden) "
+	                         "UNENCRYPTED_SRTCP");
+	static const char l2[] = "a=crypto:2 AEAD_AES_128_GCM inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldY";
+	assert_int_not_equal(sdp_crypto_redact(sv_make(l2, sizeof l2 - 1), out, sizeof out), 0);
+	assert_string_equal(out, "a=crypto:2 AEAD_AES_128_GCM inline:(hidden)");
+	assert_null(strstr(out, "QUJD"));
+	/* too small a buffer: cut, never the key */
+	assert_int_not_equal(sdp_crypto_redact(sv_make(l2, sizeof l2 - 1), out, 44), 0);
+	assert_null(strstr(out, "QUJD"));
+	assert_true(strlen(out) < 44);
+	assert_int_equal(sdp_crypto_redact(sv_make("a=rtpmap:8 PCMA/8000", 20), out, sizeof out), 0);
+	assert_int_equal(sdp_crypto_redact(sv_make("a=crypto:1 X", 12), out, sizeof out), 0);
+}
+
 /* Every prefix ends right before an unreadable page. */
 static void test_every_prefix_is_safe(void **state)
 {
@@ -174,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_not_sdp_and_lf_only_lines),
 		cmocka_unit_test(test_more_media_than_kept_are_counted),
 		cmocka_unit_test(test_crypto_lines_per_media),
+		cmocka_unit_test(test_crypto_keys_redacted),
 		cmocka_unit_test(test_every_prefix_is_safe),
 	};
 	return cmocka_run_group_tests(tests, guard_setup, guard_teardown);
