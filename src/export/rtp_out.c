@@ -42,7 +42,7 @@ int export_rtp(FILE *out, const struct tracker *t, const struct media *m, enum e
 		        "MOS", "PROBLEMS");
 	else if (fmt == EXPORT_CSV)
 		fputs("call,src,dst,ssrc,payload_type,codec,packets,lost,lost_pct,max_delta_ms,jitter_ms_mean,"
-		      "jitter_ms_max,mos,problems,start,end,first_frame,dtmf\n", out);
+		      "jitter_ms_max,mos,problems,start,end,first_frame,dtmf,srtp,srtp_decrypted,srtp_auth_failed\n", out);
 	for (size_t i = 0; i < n; i++) {
 		const struct media_stream *s = media_stream(m, i);
 		uint32_t call = stream_call(t, s);
@@ -124,10 +124,16 @@ int export_rtp(FILE *out, const struct tracker *t, const struct media *m, enum e
 			if (s->mos > 0)
 				snprintf(mos, sizeof mos, "%.2f", s->mos);
 			fprintf(out, "%s,%s,%s,0x%08" PRIX32 ",%u,%s,%" PRIu64 ",%" PRId64 ",%.2f,%.3f,%.3f,%.3f,%s,\"%s\","
-			        "%" PRId64 ".%06d,%" PRId64 ".%06d,%" PRIu64 ",%s\n", call ? cs : "", src, dst, s->ssrc,
+			        "%" PRId64 ".%06d,%" PRId64 ".%06d,%" PRIu64 ",%s,", call ? cs : "", src, dst, s->ssrc,
 			        s->pt, codec, s->packets, s->lost, pct, s->delta_ms_max, s->jitter_ms_mean,
 			        s->jitter_ms_max, mos, probs, s->first_us / 1000000, (int)(s->first_us % 1000000),
 			        s->last_us / 1000000, (int)(s->last_us % 1000000), s->first_frame, dtmf);
+			/* srtp: empty for plain RTP, else its state and counts */
+			if (s->srtp)
+				fprintf(out, "%s,%" PRIu64 ",%" PRIu64 "\n", media_srtp_name((enum media_srtp)s->srtp),
+				        s->srtp_ok, s->srtp_auth_fail);
+			else
+				fputs(",,\n", out);
 		} else {
 			char lost[32];
 			snprintf(lost, sizeof lost, "%" PRId64 " (%.1f%%)", s->lost, pct);

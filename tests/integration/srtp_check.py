@@ -59,6 +59,15 @@ def main():
     if len(rows) != len(sec) or any(want not in l for l in rows) or \
             (mode == "ok" and any(", auth failed 0" not in l for l in rows)):
         errs.append("table rows do not all say %r:\n%s" % (want, table))
+    import csv
+    rows = list(csv.DictReader(rtp(binary, srtp_pcap, "csv").splitlines()))
+    state = {"ok": "keyed", "wrongkey": "keyed", "nokey": "no-key"}[mode]
+    if len(rows) != len(sec) or any(r["srtp"] != state for r in rows) or \
+            (mode == "ok" and any(r["srtp_auth_failed"] != "0" for r in rows)) or \
+            (mode == "wrongkey" and any(r["srtp_decrypted"] != "0" for r in rows)):
+        errs.append("CSV srtp columns: %r" % rows)
+    if any(r["srtp"] for r in csv.DictReader(rtp(binary, plain_pcap, "csv").splitlines())):
+        errs.append("CSV: plain streams with an srtp state")
     for e in errs:
         print(e)
     return 1 if errs else 0
