@@ -345,6 +345,8 @@ static struct exp_srtp *srtp_keys(struct media *m, uint64_t h_call_id, uint8_t m
 	if (!hmap_get(&m->oa, hmap_mix(h_call_id, mline), &v) || v > m->nexp)
 		return x;
 	struct expect *o = &m->exp[v - 1];
+	if (o->h_call_id != h_call_id || o->mline != mline) /* its address went to another call */
+		return x;
 	if (o->srtp && !ep_eq(&o->srtp->ep, ep)) {
 		srtp_pair(m, x, o->srtp);
 	} else if (o->srtp && o->srtp->has_peer) { /* the same side again */

@@ -411,6 +411,57 @@ static void test_media_auth_failures_and_no_key(void **state)
 	media_free(m);
 }
 
+/* A sender behind NAT (it sends from another port than its SDP says):
+ * its key comes from the receiver's offer/answer peer.  A re-INVITE
+ * with new keys: the stream's session is made again from them. */
+static void test_media_nat_sender_and_rekey(void **state)
+{
+	(void)state;
+	uint8_t ka[30], kb[30], ka2[30], kb2[30];
+	char ba[64], bb[64], ba2[64], bb2[64], t[512];
+	b64_key(ba, ka, 30, 41);
+	b64_key(bb, kb, 30, 42);
+	b64_key(ba2, ka2, 30, 43);
+	b64_key(bb2, kb2, 30, 44);
+	struct media *m = media_new();
+	snprintf(t, sizeof t, "v=0\nc=IN IP4 10.0.0.1\nm=audio 4000 RTP/SAVP 0\n"
+	         "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\n", ba);
+	feed_sdp(m, 8, t);
+	snprintf(t, sizeof t, "v=0\nc=IN IP4 10.0.0.2\nm=audio 6000 RTP/SAVP 0\n"
+	         "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\n", bb);
+	feed_sdp(m, 8, t);
+	struct store_endpoint a_nat = ep4(1, 4100), b = ep4(2, 6000);
+	srtp_t ta = sender(SDP_SRTP_AES_CM_128_HMAC_SHA1_80, ka, NULL, 0);
+	_Alignas(8) uint8_t p[300];
+	for (unsigned i = 0; i < 10; i++) {
+		int len = (int)rtp_packet(p, 0, (uint16_t)i, i * 160, 0x66, 160);
+		assert_int_equal(srtp_protect(ta, p, &len), srtp_err_status_ok);
+		assert_int_equal(media_udp(m, i + 1, T0 + i * 20000, &a_nat, &b, p, (size_t)len), 1);
+	}
+	/* the re-INVITE: both sides new keys, the same addresses */
+	snprintf(t, sizeof t, "v=0\nc=IN IP4 10.0.0.1\nm=audio 4000 RTP/SAVP 0\n"
+	         "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\n", ba2);
+	feed_sdp(m, 8, t);
+	snprintf(t, sizeof t, "v=0\nc=IN IP4 10.0.0.2\nm=audio 6000 RTP/SAVP 0\n"
+	         "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:%s\n", bb2);
+	feed_sdp(m, 8, t);
+	srtp_t ta2 = sender(SDP_SRTP_AES_CM_128_HMAC_SHA1_80, ka2, NULL, 0);
+	for (unsigned i = 10; i < 20; i++) {
+		int len = (int)rtp_packet(p, 0, (uint16_t)i, i * 160, 0x66, 160);
+		assert_int_equal(srtp_protect(ta2, p, &len), srtp_err_status_ok);
+		assert_int_equal(media_udp(m, i + 1, T0 + i * 20000, &a_nat, &b, p, (size_t)len), 1);
+	}
+	const struct media_stream *s = stream_from(m, 4100);
+	assert_non_null(s);
+	assert_int_equal(s->h_call_id, 8); /* tied by its destination */
+	assert_int_equal(s->srtp, MEDIA_SRTP_KEYED);
+	assert_int_equal(s->srtp_ok, 20);
+	assert_int_equal(s->srtp_auth_fail, 0);
+	srtp_dealloc(ta);
+	srtp_dealloc(ta2);
+	media_free(m);
+}
+
 /* The test's own sender needs libsrtp's crypto kernel; the module under
  * test initialises it too (a second srtp_init() is harmless to it). */
 static int group_setup(void **state)
@@ -428,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_mki),
 		cmocka_unit_test(test_media_decrypts_with_the_senders_chosen_key),
 		cmocka_unit_test(test_media_auth_failures_and_no_key),
+		cmocka_unit_test(test_media_nat_sender_and_rekey),
 	};
 	return cmocka_run_group_tests(tests, group_setup, NULL);
 }
