@@ -20,10 +20,10 @@
  * packet with srtp_protect_rtcp(), using the key of the side that sends
  * it.  Ethernet / IPv4 / UDP only (what samples/ holds).
  *
- * Why libsrtp2 is the peer: the SIP tools in Debian (sipp, kamailio,
- * baresip aside) do not make SDES-SRTP media a test can drive with known
- * keys and compare with the plain RTP it came from; this does, from the
- * same library the endpoints use. */
+ * Why libsrtp2 is the peer: Debian's sipp (sip-tester 3.6.1) plays RTP but
+ * no SRTP, and kamailio relays media it does not make; no packaged peer
+ * makes SDES-SRTP from keys a test chooses next to the plain RTP it came
+ * from.  libsrtp2 is the library SRTP endpoints themselves use. */
 #define _GNU_SOURCE /* memmem */
 #include <stdint.h>
 #include <stdio.h>
