@@ -8,7 +8,7 @@ CC        ?= cc
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 BUILD     ?= build
-PKGS      := libpcap ncursesw sqlite3 libcrypto
+PKGS      := libpcap ncursesw sqlite3 libcrypto libsrtp2
 PKG_CONFIG ?= pkg-config
 
 CFLAGS    ?= -O2 -g
@@ -16,7 +16,7 @@ WARN      := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wforma
 LDFLAGS   += -pthread
 CPPFLAGS  += -pthread -Iinclude -D_DEFAULT_SOURCE -DSIPSCOPE_VERSION='"$(VERSION)"' $(EXTRA_DEFS)
 DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-DEP_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpcap -lncursesw -lsqlite3 -lcrypto) -lm
+DEP_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpcap -lncursesw -lsqlite3 -lcrypto -lsrtp2) -lm
 TEST_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 ifeq ($(SANITIZE),1)
@@ -68,6 +68,11 @@ $(BUILD)/tests/test_ui_line: $(BUILD)/src/ui/ui_line.o
 # test_tls_conn drives OpenSSL's libssl for real TLS sessions.
 $(BUILD)/tests/test_tls_conn: TEST_LIBS += $(shell $(PKG_CONFIG) --libs libssl 2>/dev/null || echo -lssl)
 
+# The SRTP peer of the integration tests (libsrtp2 from known keys).
+$(BUILD)/tests/gen_srtp: tests/integration/gen_srtp.c
+	@mkdir -p $(dir $@)
+	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(DEP_CFLAGS) $(LDFLAGS) -o $@ $< $(DEP_LIBS)
+
 deps:
 	@sh scripts/install-deps.sh test
 
@@ -81,8 +86,8 @@ run: deps-build all
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; ./$$t; done
 
-integration: $(BIN)
-	@SIPSCOPE=$(BIN) sh tests/integration/run.sh
+integration: $(BIN) $(BUILD)/tests/gen_srtp
+	@SIPSCOPE=$(BIN) GEN_SRTP=$(BUILD)/tests/gen_srtp sh tests/integration/run.sh
 
 # The sqlite3 writer killed with SIGKILL at random moments (db_crash.sh).
 db-crash: $(BUILD)/bench/db_bench

@@ -6,7 +6,7 @@
 set -eu
 
 want="${1:-test}"
-pkgs="gcc make pkg-config libpcap-dev libncurses-dev libsqlite3-dev libcmocka-dev libssl-dev"
+pkgs="gcc make pkg-config libpcap-dev libncurses-dev libsqlite3-dev libcmocka-dev libssl-dev libsrtp2-dev"
 case "$want" in
 build) ;;
 test) pkgs="$pkgs tshark python3 iproute2 procps time tmux libxml2-utils plantuml sqlite3 node-jsdom sip-tester tcpdump sngrep kamailio" ;;

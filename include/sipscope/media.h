@@ -16,7 +16,31 @@
  * about it (loss, jitter, round trip: the report's arrival less the
  * capture time of the sender report it names, less DLSR), RFC 4733 DTMF
  * events, and an
- * estimated MOS (see media_finish()).  Memory is bounded: at most
+ * estimated MOS (see media_finish()).
+ *
+ * SRTP (RFC 3711, SDES keys of RFC 4568): a stream the SDP put on a
+ * secure profile (RTP/SAVP...) is authenticated and decrypted with the
+ * key of the side that SENDS it (its own a=crypto; of an offer's several
+ * lines, the one whose tag the answer took).  What counts for the figures:
+ *  - a packet that authenticates: its decrypted payload (DTMF events,
+ *    payload bytes) and its header;
+ *  - a replay (libsrtp's window has it already: a duplicate in the
+ *    capture): counted, and taken from its clear header as in plain RTP,
+ *    so duplicates count as they do there;
+ *  - a packet that fails authentication, once another packet of the
+ *    stream has authenticated: counted and left out of the figures, as
+ *    the receiving endpoint discards it (it counts as lost); while none
+ *    has, the key is in doubt (wrong key, a rollover counter the capture
+ *    did not see start): taken from its clear header, as without a key;
+ *  - no key (no a=crypto, an unknown suite, DTLS-SRTP): the clear header
+ *    gives sequence, loss and jitter; payload bytes leave out the
+ *    suite's tag when it is known, DTMF events are not read.
+ * SRTCP is decrypted with the session of the RTP stream its sender SSRC
+ * names; undecrypted SRTCP is counted, its reports not read.  Sessions
+ * and keys are freed and wiped when their streams and calls are evicted,
+ * at media_finish() and media_free().
+ *
+ * Memory is bounded: at most
  * MEDIA_MAX_STREAMS streams and MEDIA_MAX_EXPECT announced addresses;
  * what is dropped at the caps is counted. */
 #ifndef SIPSCOPE_MEDIA_H
@@ -47,6 +71,16 @@
                                   * comfort noise, nor ended by a marker bit: DTX) */
 #define MEDIA_P_AFTER_BYE   0x20 /* packets after the call's BYE */
 #define MEDIA_P_LOSS        0x40 /* lost more than 1% */
+#define MEDIA_P_SRTP_AUTH   0x80 /* SRTP or SRTCP packets failed authentication */
+
+/* SRTP state of a stream. */
+enum media_srtp {
+	MEDIA_SRTP_NONE = 0, /* plain RTP (or no SDP said otherwise) */
+	MEDIA_SRTP_NOKEY,    /* a secure profile, no usable key */
+	MEDIA_SRTP_KEYED     /* a receive session from the sender's key */
+};
+
+struct srtp_rx;
 
 struct media_dtmf {
 	int64_t start_us;   /* first packet of the event */
@@ -83,6 +117,16 @@ struct media_stream {
 	double rtt_ms;             /* last round trip (LSR/DLSR), < 0 none */
 	uint32_t ndtmf;
 	struct media_dtmf dtmf[MEDIA_MAX_DTMF];
+	/* SRTP (see above) */
+	uint8_t srtp;            /* enum media_srtp */
+	uint8_t srtp_suite;      /* enum sdp_srtp_suite of the key in use */
+	uint8_t srtp_trailer;    /* auth tag + MKI bytes of an SRTP packet, 0 unknown */
+	uint64_t srtp_ok;        /* SRTP packets authenticated and decrypted */
+	uint64_t srtp_auth_fail; /* failed authentication */
+	uint64_t srtp_replay;    /* replays: duplicates libsrtp would not take twice */
+	uint64_t srtcp_ok, srtcp_auth_fail;
+	uint32_t srtp_gen;       /* generation of the key the session was made from */
+	struct srtp_rx *srtp_rx; /* owned by the tracker; NULL when none */
 
 	/* sequence state (RFC 3550 A.1) */
 	uint32_t base_seq, max_seq, cycles, last_seq;
@@ -108,6 +152,10 @@ struct media_stats {
 	uint64_t streams_dropped;    /* past MEDIA_MAX_STREAMS */
 	uint64_t expect_dropped;     /* announced addresses past MEDIA_MAX_EXPECT */
 	uint64_t heuristic_dropped;  /* unannounced streams that did not hold together */
+	uint64_t srtp_ok, srtp_auth_fail, srtp_replay; /* SRTP packets, as per stream */
+	uint64_t srtp_no_key;        /* SRTP packets of streams with no usable key */
+	uint64_t srtcp_ok, srtcp_auth_fail;
+	uint64_t srtcp_no_key;       /* SRTCP no session could read (reports not read) */
 };
 
 struct media;
@@ -167,7 +215,12 @@ int media_finished(const struct media *m);
 size_t media_stream_count(const struct media *m);
 const struct media_stream *media_stream(const struct media *m, size_t i);
 const struct media_stats *media_stats(const struct media *m);
-/* "unannounced,nat,codec,one-way,gap,after-bye,loss" names of the bits
+/* "srtp: decrypted 12, auth failed 0" / "srtp: no key" / "" (plain RTP):
+ * a stream's SRTP state as one line, into buf. */
+void media_srtp_text(const struct media_stream *s, char *buf, size_t n);
+/* "none", "no-key", "keyed". */
+const char *media_srtp_name(enum media_srtp v);
+/* "unannounced,nat,codec,one-way,gap,after-bye,loss,srtp-auth" names of the bits
  * set, comma-separated, into buf ("" when none). */
 void media_problem_names(uint16_t problems, char *buf, size_t n);
 

@@ -183,9 +183,24 @@ char *flow_msg_text(const struct flow *f, size_t i, int *readable)
 		return NULL;
 	const char *bytes = store_msg_bytes(f->s, f->msgs[i].idx, &blen);
 	*readable = bytes != NULL;
-	if (bytes)
-		esc_term(m, sv_make(bytes, blen), 1);
-	else
+	/* Line by line, so SDES keys (a=crypto) stay hidden in exports. */
+	for (size_t o = 0; bytes && o < blen;) {
+		const char *nl = memchr(bytes + o, '\n', blen - o);
+		size_t end = nl ? (size_t)(nl - bytes) + 1 : blen;
+		size_t l = end - o;
+		while (l && (bytes[o + l - 1] == '\n' || bytes[o + l - 1] == '\r'))
+			l--;
+		char red[1024];
+		size_t rl = sdp_crypto_redact(sv_make(bytes + o, l), red, sizeof red);
+		if (rl) {
+			esc_term(m, sv_make(red, rl), 1);
+			esc_term(m, sv_make(bytes + o + l, end - o - l), 1);
+		} else {
+			esc_term(m, sv_make(bytes + o, end - o), 1);
+		}
+		o = end;
+	}
+	if (!bytes)
 		fprintf(m, "(the bytes of this message could not be read again: %s)", store_error(f->s));
 	if (fclose(m) != 0) {
 		free(buf);

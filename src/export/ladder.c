@@ -333,7 +333,7 @@ static int add_msg(struct ladder *l, struct store *s, const struct tracker *t, s
 static void stream_problems(const struct media_stream *ms, char *buf, size_t n)
 {
 	static const char *const names[] = { "unannounced", "nat", "codec", "one-way", "gap",
-	                                     "after-bye", "loss" };
+	                                     "after-bye", "loss", "srtp-auth" };
 	size_t o = 0;
 	buf[0] = '\0';
 	for (size_t i = 0; i < sizeof names / sizeof names[0] && o < n; i++) {

@@ -42,7 +42,7 @@ int export_rtp(FILE *out, const struct tracker *t, const struct media *m, enum e
 		        "MOS", "PROBLEMS");
 	else if (fmt == EXPORT_CSV)
 		fputs("call,src,dst,ssrc,payload_type,codec,packets,lost,lost_pct,max_delta_ms,jitter_ms_mean,"
-		      "jitter_ms_max,mos,problems,start,end,first_frame,dtmf\n", out);
+		      "jitter_ms_max,mos,problems,start,end,first_frame,dtmf,srtp,srtp_decrypted,srtp_auth_failed\n", out);
 	for (size_t i = 0; i < n; i++) {
 		const struct media_stream *s = media_stream(m, i);
 		uint32_t call = stream_call(t, s);
@@ -106,7 +106,17 @@ int export_rtp(FILE *out, const struct tracker *t, const struct media *m, enum e
 				        k ? "," : "", s->dtmf[k].digit, s->dtmf[k].start_us / 1000000,
 				        (int)(s->dtmf[k].start_us % 1000000),
 				        s->clock ? s->dtmf[k].duration * 1000.0 / s->clock : 0.0);
-			fputs("],\"problems\":", out);
+			fputs("],\"srtp\":", out);
+			if (s->srtp)
+				fprintf(out, "{\"state\":\"%s\",\"suite\":\"%s\",\"decrypted\":%" PRIu64
+				        ",\"auth_failed\":%" PRIu64 ",\"replayed\":%" PRIu64 ",\"srtcp_decrypted\":%" PRIu64
+				        ",\"srtcp_auth_failed\":%" PRIu64 "}", media_srtp_name((enum media_srtp)s->srtp),
+				        s->srtp == MEDIA_SRTP_KEYED || s->srtp_ok
+				                ? sdp_srtp_suite_name((enum sdp_srtp_suite)s->srtp_suite) : "unknown",
+				        s->srtp_ok, s->srtp_auth_fail, s->srtp_replay, s->srtcp_ok, s->srtcp_auth_fail);
+			else
+				fputs("null", out);
+			fputs(",\"problems\":", out);
 			export_media_problems_json(out, s->problems);
 			fputs("}\n", out);
 		} else if (fmt == EXPORT_CSV) {
@@ -114,10 +124,16 @@ int export_rtp(FILE *out, const struct tracker *t, const struct media *m, enum e
 			if (s->mos > 0)
 				snprintf(mos, sizeof mos, "%.2f", s->mos);
 			fprintf(out, "%s,%s,%s,0x%08" PRIX32 ",%u,%s,%" PRIu64 ",%" PRId64 ",%.2f,%.3f,%.3f,%.3f,%s,\"%s\","
-			        "%" PRId64 ".%06d,%" PRId64 ".%06d,%" PRIu64 ",%s\n", call ? cs : "", src, dst, s->ssrc,
+			        "%" PRId64 ".%06d,%" PRId64 ".%06d,%" PRIu64 ",%s,", call ? cs : "", src, dst, s->ssrc,
 			        s->pt, codec, s->packets, s->lost, pct, s->delta_ms_max, s->jitter_ms_mean,
 			        s->jitter_ms_max, mos, probs, s->first_us / 1000000, (int)(s->first_us % 1000000),
 			        s->last_us / 1000000, (int)(s->last_us % 1000000), s->first_frame, dtmf);
+			/* srtp: empty for plain RTP, else its state and counts */
+			if (s->srtp)
+				fprintf(out, "%s,%" PRIu64 ",%" PRIu64 "\n", media_srtp_name((enum media_srtp)s->srtp),
+				        s->srtp_ok, s->srtp_auth_fail);
+			else
+				fputs(",,\n", out);
 		} else {
 			char lost[32];
 			snprintf(lost, sizeof lost, "%" PRId64 " (%.1f%%)", s->lost, pct);
@@ -129,6 +145,10 @@ int export_rtp(FILE *out, const struct tracker *t, const struct media *m, enum e
 			        s->jitter_ms_mean, s->jitter_ms_max, mos, probs[0] ? probs : "-");
 			if (nd)
 				fprintf(out, "  DTMF %s", dtmf);
+			char srtp[96];
+			media_srtp_text(s, srtp, sizeof srtp);
+			if (srtp[0])
+				fprintf(out, "  %s", srtp);
 			putc('\n', out);
 		}
 	}
@@ -136,6 +156,12 @@ int export_rtp(FILE *out, const struct tracker *t, const struct media *m, enum e
 		const struct media_stats *st = media_stats(m);
 		fprintf(out, "%zu stream%s; %" PRIu64 " RTP and %" PRIu64 " RTCP packets\n", n, n == 1 ? "" : "s",
 		        st->rtp, st->rtcp);
+		if (st->srtp_ok || st->srtp_auth_fail || st->srtp_no_key || st->srtcp_ok || st->srtcp_no_key ||
+		    st->srtcp_auth_fail)
+			fprintf(out, "SRTP: %" PRIu64 " decrypted, %" PRIu64 " auth failed, %" PRIu64 " replayed, %" PRIu64
+			        " without a key; SRTCP: %" PRIu64 " decrypted, %" PRIu64 " auth failed, %" PRIu64
+			        " without a key\n", st->srtp_ok, st->srtp_auth_fail, st->srtp_replay, st->srtp_no_key,
+			        st->srtcp_ok, st->srtcp_auth_fail, st->srtcp_no_key);
 	}
 	return 0;
 }

@@ -284,7 +284,7 @@ static void show_header(FILE *out, const struct sip_header *h, int show_secrets)
 	esc_term(out, v, 0);
 }
 
-static void show_body(FILE *out, const struct sip_msg *m)
+static void show_body(FILE *out, const struct sip_msg *m, int show_secrets)
 {
 	if (!m->body.len)
 		return;
@@ -308,6 +308,26 @@ static void show_body(FILE *out, const struct sip_msg *m)
 			}
 			if (md->ncandidates)
 				kv_u(out, "ice-candidates", md->ncandidates);
+			/* SDES keys (RFC 4568) are key material: hidden unless asked. */
+			for (uint8_t k = 0; k < md->ncrypto; k++) {
+				const struct sdp_crypto *c = &md->crypto[k];
+				fprintf(out, "\n    crypto=%" PRIu32 " ", c->tag);
+				esc_term(out, c->suite_name, 0);
+				if (!sv_is_set(c->key)) {
+					fputs(" (no inline key)", out);
+				} else if (show_secrets) {
+					fputs(" inline:", out);
+					esc_term(out, c->key, 0);
+				} else {
+					fputs(" (key hidden; --secrets shows it)", out);
+				}
+				if (c->mki_len)
+					fprintf(out, "  mki=%" PRIu32 ":%u", c->mki, c->mki_len);
+				if (sv_is_set(c->params)) {
+					fputs("  params=", out);
+					esc_term(out, c->params, 0);
+				}
+			}
 		}
 	}
 	putc('\n', out);
@@ -362,7 +382,7 @@ int export_show(FILE *out, struct store *s, const struct tracker *t, size_t idx,
 	}
 	if (m.nheaders_seen > m.nheaders)
 		fprintf(out, "(%zu more headers not kept)\n", m.nheaders_seen - m.nheaders);
-	show_body(out, &m);
+	show_body(out, &m, show_secrets);
 	fprintf(out, "Malformed: %s\n", r->malformed ? r->malformed : m.malformed ? m.malformed : "no");
 	if (m.lenient)
 		fprintf(out, "Lenient: %s\n", m.lenient);

@@ -4,6 +4,7 @@
  * address wins: a re-INVITE moving media replaces it); streams in a hash
  * by (source, destination, SSRC).  One packet costs two lookups. */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +12,23 @@
 
 #include "sipscope/hmap.h"
 #include "sipscope/media.h"
+#include "sipscope/srtp.h"
 #include "sipscope/vec.h"
 
 #define EXP_FMTS 16
+
+/* The SDES keys of one side's m= line (RFC 4568): owned by its expect,
+ * wiped when freed. */
+struct exp_srtp {
+	uint8_t nkeys;
+	uint8_t chosen;          /* the key this side sends with */
+	uint8_t has_peer;        /* the other side's SDP for this m= line was seen */
+	uint32_t gen;            /* changes when the key in use changes */
+	struct store_endpoint ep;   /* this side's m= address */
+	struct store_endpoint peer; /* the other side's */
+	uint32_t tags[SDP_MAX_CRYPTO];
+	struct srtp_rx_key keys[SDP_MAX_CRYPTO];
+};
 
 struct expect {
 	uint64_t h_call_id;
@@ -22,6 +37,8 @@ struct expect {
 	uint8_t rtcp;        /* this is the RTCP port (m= port + 1) */
 	uint8_t nfmts;
 	uint8_t dtmf_pt;     /* telephone-event, 0 none */
+	uint8_t savp;        /* a secure RTP profile */
+	struct exp_srtp *srtp; /* its keys (RTP port only), NULL none */
 	uint8_t pt[EXP_FMTS];
 	uint32_t clock[EXP_FMTS];
 	char codec[EXP_FMTS][24];
@@ -60,8 +77,26 @@ struct media {
 	int64_t *bye_us;
 	size_t nbye, cap_bye;
 	struct media_stats stats;
+	struct hmap oa;           /* (Call-ID hash, m= line) -> expect+1 of its last SDP */
+	uint32_t srtp_gen;
 	int finished;
+	_Alignas(8) uint8_t buf[65536]; /* an SRTP packet being decrypted */
 };
+
+static void exp_srtp_free(struct exp_srtp *x)
+{
+	if (!x)
+		return;
+	for (uint8_t i = 0; i < SDP_MAX_CRYPTO; i++)
+		srtp_rx_key_wipe(&x->keys[i]);
+	free(x);
+}
+
+static void stream_srtp_end(struct media_stream *s)
+{
+	srtp_rx_free(s->srtp_rx);
+	s->srtp_rx = NULL;
+}
 
 void media_evict(struct media *m, int (*keep)(void *ctx, uint64_t h_call_id), void *ctx,
                  int64_t idle_before_us)
@@ -73,9 +108,11 @@ void media_evict(struct media *m, int (*keep)(void *ctx, uint64_t h_call_id), vo
 	size_t n = 0;
 	m->nunannounced = 0;
 	for (size_t i = 0; i < m->nst; i++) {
-		const struct media_stream *s = &m->st[i];
-		if (s->h_call_id ? !keep(ctx, s->h_call_id) : s->last_us < idle_before_us)
+		struct media_stream *s = &m->st[i];
+		if (s->h_call_id ? !keep(ctx, s->h_call_id) : s->last_us < idle_before_us) {
+			stream_srtp_end(s);
 			continue;
+		}
 		m->nunannounced += !s->h_call_id;
 		map[i + 1] = (uint32_t)++n;
 		m->st[n - 1] = m->st[i];
@@ -85,12 +122,16 @@ void media_evict(struct media *m, int (*keep)(void *ctx, uint64_t h_call_id), vo
 	n = 0;
 	memset(map, 0, (m->nexp + 1) * sizeof *map);
 	for (size_t i = 0; i < m->nexp; i++) {
-		if (!keep(ctx, m->exp[i].h_call_id))
+		if (!keep(ctx, m->exp[i].h_call_id)) {
+			exp_srtp_free(m->exp[i].srtp);
+			m->exp[i].srtp = NULL;
 			continue;
+		}
 		map[i + 1] = (uint32_t)++n;
 		m->exp[n - 1] = m->exp[i];
 	}
 	hmap_remap(&m->exp_index, map, m->nexp + 1);
+	hmap_remap(&m->oa, map, m->nexp + 1);
 	m->nexp = n;
 	/* BYEs are keyed by the Call-ID hash itself. */
 	memset(map, 0, (m->nbye + 1) * sizeof *map);
@@ -121,6 +162,7 @@ struct media *media_new(void)
 	hmap_init(&m->st_index);
 	hmap_init(&m->byes);
 	hmap_init(&m->probation);
+	hmap_init(&m->oa);
 	return m;
 }
 
@@ -128,8 +170,13 @@ void media_free(struct media *m)
 {
 	if (!m)
 		return;
+	for (size_t i = 0; i < m->nexp; i++)
+		exp_srtp_free(m->exp[i].srtp);
+	for (size_t i = 0; i < m->nst; i++)
+		stream_srtp_end(&m->st[i]);
 	free(m->exp);
 	free(m->st);
+	hmap_free(&m->oa);
 	free(m->bye_us);
 	hmap_free(&m->exp_index);
 	hmap_free(&m->st_index);
@@ -206,24 +253,111 @@ int media_sdp_endpoint(struct sv addr, uint32_t port, struct store_endpoint *ep)
 	return 0;
 }
 
-static void expect_put(struct media *m, const struct store_endpoint *ep, const struct expect *e)
+/* Do two sides' keys send with the same key? */
+static int same_key(const struct exp_srtp *a, const struct exp_srtp *b)
+{
+	const struct srtp_rx_key *x = &a->keys[a->chosen], *y = &b->keys[b->chosen];
+	return a->nkeys && b->nkeys && x->len == y->len && x->suite == y->suite &&
+	       x->mki_len == y->mki_len && x->mki == y->mki && !memcmp(x->key, y->key, x->len);
+}
+
+/* Store e at ep (taking its keys); returns its index, or -1 when it was
+ * dropped (its keys freed). */
+static long expect_put(struct media *m, const struct store_endpoint *ep, struct expect *e)
 {
 	uint64_t k = store_endpoint_hash(ep);
 	uint32_t have;
 	if (hmap_get(&m->exp_index, k, &have)) {
 		/* A new offer/answer moves it; an RTCP port (m= port + 1) never
 		 * takes the place of another call's RTP port. */
-		if (!e->rtcp || m->exp[have - 1].rtcp)
-			m->exp[have - 1] = *e;
-		return;
+		struct expect *old = &m->exp[have - 1];
+		if (!e->rtcp || old->rtcp) {
+			/* The same key again (a retransmission, a re-INVITE that
+			 * keeps it): the streams keep their sessions. */
+			if (e->srtp && old->srtp && same_key(e->srtp, old->srtp))
+				e->srtp->gen = old->srtp->gen;
+			exp_srtp_free(old->srtp);
+			*old = *e;
+			return (long)have - 1;
+		}
+		exp_srtp_free(e->srtp);
+		return -1;
 	}
 	if (m->nexp >= MEDIA_MAX_EXPECT ||
 	    vec_grow((void **)&m->exp, &m->cap_exp, m->nexp + 1, sizeof *m->exp) ||
 	    hmap_put(&m->exp_index, k, (uint32_t)m->nexp + 1) < 0) {
 		m->stats.expect_dropped++;
-		return;
+		exp_srtp_free(e->srtp);
+		return -1;
 	}
 	m->exp[m->nexp++] = *e;
+	return (long)m->nexp - 1;
+}
+
+static int ep_eq(const struct store_endpoint *a, const struct store_endpoint *b)
+{
+	return a->family == b->family && a->port == b->port &&
+	       !memcmp(a->addr, b->addr, a->family == 4 ? 4 : 16);
+}
+
+static uint8_t key_of_tag(const struct exp_srtp *x, uint32_t tag)
+{
+	for (uint8_t i = 0; i < x->nkeys; i++)
+		if (x->tags[i] == tag)
+			return i;
+	return 0; /* not there: its first (most preferred) line */
+}
+
+/* RFC 4568 5.1: the answer keeps one of the offer's crypto lines, by its
+ * tag; the offerer then sends with its own line of that tag.  a is the
+ * newer SDP (not stored yet), b the other side's (in place). */
+static void srtp_pair(struct media *m, struct exp_srtp *a, struct exp_srtp *b)
+{
+	a->has_peer = b->has_peer = 1;
+	a->peer = b->ep;
+	b->peer = a->ep;
+	if (!a->nkeys || !b->nkeys)
+		return;
+	uint32_t tag = a->nkeys == 1 || b->nkeys > 1 ? a->tags[0] : b->tags[0];
+	a->chosen = key_of_tag(a, tag);
+	uint8_t bc = key_of_tag(b, tag);
+	if (bc != b->chosen) {
+		b->chosen = bc;
+		b->gen = ++m->srtp_gen;
+	}
+}
+
+/* The keys of an m= line on a secure profile, with the other side's
+ * SDP of the same call and m= line when one was seen (offer/answer). */
+static struct exp_srtp *srtp_keys(struct media *m, uint64_t h_call_id, uint8_t mline,
+                                  const struct store_endpoint *ep, const struct sdp_media *md)
+{
+	struct exp_srtp *x = calloc(1, sizeof *x);
+	if (!x)
+		return NULL;
+	x->ep = *ep;
+	x->gen = ++m->srtp_gen;
+	for (uint8_t i = 0; i < md->ncrypto; i++) {
+		x->tags[x->nkeys] = md->crypto[i].tag;
+		srtp_rx_key_from_sdp(&md->crypto[i], &x->keys[x->nkeys++]); /* len 0 when unusable */
+	}
+	uint32_t v;
+	if (!hmap_get(&m->oa, hmap_mix(h_call_id, mline), &v) || v > m->nexp)
+		return x;
+	struct expect *o = &m->exp[v - 1];
+	if (o->h_call_id != h_call_id || o->mline != mline) /* its address went to another call */
+		return x;
+	if (o->srtp && !ep_eq(&o->srtp->ep, ep)) {
+		srtp_pair(m, x, o->srtp);
+	} else if (o->srtp && o->srtp->has_peer) { /* the same side again */
+		struct expect *p = NULL;
+		uint32_t pv;
+		if (hmap_get(&m->exp_index, store_endpoint_hash(&o->srtp->peer), &pv))
+			p = &m->exp[pv - 1];
+		if (p && p->srtp && p->h_call_id == h_call_id)
+			srtp_pair(m, x, p->srtp);
+	}
+	return x;
 }
 
 void media_sdp(struct media *m, uint64_t h_call_id, int64_t ts_us, const struct sdp *sdp)
@@ -238,6 +372,7 @@ void media_sdp(struct media *m, uint64_t h_call_id, int64_t ts_us, const struct 
 		e.h_call_id = h_call_id;
 		e.ts_us = ts_us;
 		e.mline = (uint8_t)(i + 1);
+		e.savp = (uint8_t)sdp_proto_is_srtp(md->proto);
 		for (size_t k = 0; k < md->nfmts && e.nfmts < EXP_FMTS; k++) {
 			uint32_t pt;
 			if (sv_uint(md->fmts[k].id, &pt) < 0 || pt > 127)
@@ -256,9 +391,14 @@ void media_sdp(struct media *m, uint64_t h_call_id, int64_t ts_us, const struct 
 				e.clock[j] = static_pt[pt].clock;
 			}
 		}
-		expect_put(m, &ep, &e);
+		if (e.savp && md->ncrypto)
+			e.srtp = srtp_keys(m, h_call_id, e.mline, &ep, md);
+		long at = expect_put(m, &ep, &e);
+		if (at >= 0)
+			hmap_put(&m->oa, hmap_mix(h_call_id, e.mline), (uint32_t)at + 1);
 		ep.port++;
 		e.rtcp = 1;
+		e.srtp = NULL;
 		expect_put(m, &ep, &e);
 	}
 }
@@ -467,6 +607,96 @@ static void rtp_read(struct rtp_pkt *k, uint64_t frame, int64_t ts_us, const uin
 	k->payload = (uint32_t)payload;
 }
 
+/* An SRTP packet read from its clear header only: the payload is
+ * encrypted (no DTMF event, no padding count) and ends before the
+ * suite's tag when it is known. */
+static void rtp_clear(struct rtp_pkt *k, uint8_t trailer)
+{
+	k->nev = 0;
+	memset(k->ev, 0, sizeof k->ev);
+	k->payload = k->payload > trailer ? k->payload - trailer : 0;
+}
+
+/* The RFC 4568 tag length of a suite, for SRTP. */
+static uint8_t srtp_tag_len(uint8_t suite)
+{
+	switch (suite) {
+	case SDP_SRTP_AES_CM_128_HMAC_SHA1_80:
+	case SDP_SRTP_AES_256_CM_HMAC_SHA1_80: return 10;
+	case SDP_SRTP_AES_CM_128_HMAC_SHA1_32: return 4;
+	case SDP_SRTP_AEAD_AES_128_GCM:
+	case SDP_SRTP_AEAD_AES_256_GCM: return 16;
+	default: return 0;
+	}
+}
+
+static const struct expect *expect_get(const struct media *m, const struct store_endpoint *ep);
+
+/* The keys the sender of a stream announced: its own SDP's (found by
+ * the address it sends from), else, when it sends from elsewhere (NAT),
+ * those of the receiver's offer/answer peer. */
+static const struct exp_srtp *sender_keys(const struct media *m, const struct expect *rx,
+                                          const struct expect *tx)
+{
+	if (tx && !tx->rtcp)
+		return tx->srtp;
+	if (rx && rx->srtp && rx->srtp->has_peer) {
+		const struct expect *o = expect_get(m, &rx->srtp->peer);
+		if (o && o->srtp && o->h_call_id == rx->h_call_id)
+			return o->srtp;
+	}
+	return NULL;
+}
+
+enum { SRTP_USE, SRTP_SKIP };
+
+/* An SRTP packet of stream s: decrypted into m->buf and read into k when
+ * it authenticates, else read from its clear header; SRTP_SKIP when it
+ * is to be left out of the figures (see media.h). */
+static int take_srtp(struct media *m, struct media_stream *s, const struct expect *rx,
+                     const struct expect *tx, const uint8_t *p, size_t len, struct rtp_pkt *k)
+{
+	const struct exp_srtp *ks = sender_keys(m, rx, tx);
+	if (ks && ks->gen != s->srtp_gen) { /* the first packet, or a new key */
+		stream_srtp_end(s);
+		s->srtp_gen = ks->gen;
+		const struct srtp_rx_key *key = &ks->keys[ks->chosen];
+		s->srtp_suite = key->suite;
+		uint8_t tag = srtp_tag_len(key->suite);
+		s->srtp_trailer = tag ? (uint8_t)(tag + key->mki_len) : 0;
+		s->srtp_rx = key->len ? srtp_rx_new(key) : NULL;
+	}
+	s->srtp = s->srtp_rx ? MEDIA_SRTP_KEYED : MEDIA_SRTP_NOKEY;
+	if (!s->srtp_rx || len > sizeof m->buf) {
+		m->stats.srtp_no_key++;
+		rtp_clear(k, s->srtp_trailer);
+		return SRTP_USE;
+	}
+	memcpy(m->buf, p, len);
+	size_t n = len;
+	switch (srtp_rx_rtp(s->srtp_rx, m->buf, &n)) {
+	case SRTP_RX_OK:
+		s->srtp_ok++;
+		m->stats.srtp_ok++;
+		rtp_read(k, k->frame, k->ts_us, m->buf, n);
+		return SRTP_USE;
+	case SRTP_RX_REPLAY:
+		s->srtp_replay++;
+		m->stats.srtp_replay++;
+		rtp_clear(k, s->srtp_trailer);
+		return SRTP_USE;
+	case SRTP_RX_AUTH_FAIL:
+		break;
+	}
+	s->srtp_auth_fail++;
+	m->stats.srtp_auth_fail++;
+	s->problems |= MEDIA_P_SRTP_AUTH;
+	if (s->srtp_ok)
+		return SRTP_SKIP;
+	rtp_clear(k, s->srtp_trailer);
+	return SRTP_USE;
+}
+
 static void take_rtp(struct media *m, struct media_stream *s, const struct expect *rx,
                      const struct expect *tx, const struct rtp_pkt *k)
 {
@@ -614,6 +844,37 @@ static void take_rtcp(struct media *m, int64_t ts_us, const struct store_endpoin
 	}
 }
 
+/* SRTCP (RFC 3711 3.4): decrypted with the session of the RTP stream
+ * its sender SSRC names (the same master key), then read as RTCP. */
+static void take_srtcp(struct media *m, int64_t ts_us, const struct store_endpoint *src,
+                       const struct store_endpoint *dst, const uint8_t *p, size_t len)
+{
+	struct media_stream *s = rtcp_stream(m, src, dst, be32(p + 4), 1);
+	if (!s || !s->srtp_rx || len > sizeof m->buf) {
+		m->stats.rtcp++;
+		m->stats.srtcp_no_key++;
+		return;
+	}
+	memcpy(m->buf, p, len);
+	size_t n = len;
+	switch (srtp_rx_rtcp(s->srtp_rx, m->buf, &n)) {
+	case SRTP_RX_OK:
+		s->srtcp_ok++;
+		m->stats.srtcp_ok++;
+		take_rtcp(m, ts_us, src, dst, m->buf, n);
+		return;
+	case SRTP_RX_REPLAY: /* a duplicate: its reports were read once */
+		m->stats.rtcp++;
+		return;
+	case SRTP_RX_AUTH_FAIL:
+		break;
+	}
+	m->stats.rtcp++;
+	s->srtcp_auth_fail++;
+	m->stats.srtcp_auth_fail++;
+	s->problems |= MEDIA_P_SRTP_AUTH;
+}
+
 int media_udp(struct media *m, uint64_t frame, int64_t ts_us, const struct store_endpoint *src,
               const struct store_endpoint *dst, const uint8_t *p, size_t len)
 {
@@ -625,7 +886,10 @@ int media_udp(struct media *m, uint64_t frame, int64_t ts_us, const struct store
 	const struct expect *tx = expect_get(m, src);
 	/* RTCP: packet types 200-204 (SR, RR, SDES, BYE, APP) first. */
 	if (p[1] >= 200 && p[1] <= 204) {
-		take_rtcp(m, ts_us, src, dst, p, len);
+		if ((rx && rx->savp) || (tx && tx->savp))
+			take_srtcp(m, ts_us, src, dst, p, len);
+		else
+			take_rtcp(m, ts_us, src, dst, p, len);
 		return 1;
 	}
 	if ((rx && rx->rtcp) || (!rx && tx && tx->rtcp)) {
@@ -701,6 +965,10 @@ int media_udp(struct media *m, uint64_t frame, int64_t ts_us, const struct store
 		m->stats.not_rtp--; /* it was RTP after all */
 		take_rtp(m, s, rx, tx, &first);
 	}
+	if (!s->packets && ((rx && rx->savp) || (tx && tx->savp)))
+		s->srtp = MEDIA_SRTP_NOKEY;
+	if (s->srtp && take_srtp(m, s, rx, tx, p, len, &k) == SRTP_SKIP)
+		return 1;
 	take_rtp(m, s, rx, tx, &k);
 	return 1;
 }
@@ -853,6 +1121,8 @@ void media_finish(struct media *m)
 	for (size_t i = 0; i < m->nst; i++) {
 		struct media_stream *s = &m->st[i];
 		stream_counts(s);
+		/* No packet comes after the last: SRTP sessions end here. */
+		stream_srtp_end(s);
 		if ((s->problems & MEDIA_P_UNANNOUNCED) &&
 		    (s->packets < 4 || s->seq_jumps * 4 > s->packets || s->expected > 2 * (int64_t)s->packets)) {
 			m->stats.heuristic_dropped++;
@@ -861,6 +1131,10 @@ void media_finish(struct media *m)
 		m->st[keep++] = *s;
 	}
 	m->nst = keep;
+	for (size_t i = 0; i < m->nexp; i++) { /* and the keys are wiped */
+		exp_srtp_free(m->exp[i].srtp);
+		m->exp[i].srtp = NULL;
+	}
 	/* The index names slots: rebuilt for the streams kept. */
 	hmap_free(&m->st_index);
 	hmap_init(&m->st_index);
@@ -887,7 +1161,7 @@ const struct media_stats *media_stats(const struct media *m)
 void media_problem_names(uint16_t problems, char *buf, size_t n)
 {
 	static const char *const names[] = { "unannounced", "nat", "codec", "one-way", "gap",
-	                                     "after-bye", "loss" };
+	                                     "after-bye", "loss", "srtp-auth" };
 	size_t o = 0;
 	buf[0] = '\0';
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -895,4 +1169,21 @@ void media_problem_names(uint16_t problems, char *buf, size_t n)
 			continue;
 		o += (size_t)snprintf(buf + o, n - o, "%s%s", o ? "," : "", names[i]);
 	}
+}
+
+const char *media_srtp_name(enum media_srtp v)
+{
+	return v == MEDIA_SRTP_KEYED ? "keyed" : v == MEDIA_SRTP_NOKEY ? "no-key" : "none";
+}
+
+void media_srtp_text(const struct media_stream *s, char *buf, size_t n)
+{
+	if (!n)
+		return;
+	buf[0] = '\0';
+	if (s->srtp == MEDIA_SRTP_NOKEY && !s->srtp_ok && !s->srtp_auth_fail)
+		snprintf(buf, n, "srtp: no key");
+	else if (s->srtp)
+		snprintf(buf, n, "srtp: decrypted %" PRIu64 ", auth failed %" PRIu64, s->srtp_ok,
+		         s->srtp_auth_fail);
 }

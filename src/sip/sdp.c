@@ -15,6 +15,71 @@ const char *sdp_dir_name(enum sdp_dir d)
 	return "sendrecv";
 }
 
+static const struct {
+	const char *name;
+	uint8_t suite;
+} srtp_suites[] = {
+	{ "AES_CM_128_HMAC_SHA1_80", SDP_SRTP_AES_CM_128_HMAC_SHA1_80 },
+	{ "AES_CM_128_HMAC_SHA1_32", SDP_SRTP_AES_CM_128_HMAC_SHA1_32 },
+	{ "AES_256_CM_HMAC_SHA1_80", SDP_SRTP_AES_256_CM_HMAC_SHA1_80 },
+	{ "AEAD_AES_128_GCM", SDP_SRTP_AEAD_AES_128_GCM },
+	{ "AEAD_AES_256_GCM", SDP_SRTP_AEAD_AES_256_GCM },
+};
+
+const char *sdp_srtp_suite_name(enum sdp_srtp_suite s)
+{
+	for (size_t i = 0; i < sizeof srtp_suites / sizeof srtp_suites[0]; i++)
+		if (srtp_suites[i].suite == s)
+			return srtp_suites[i].name;
+	return "unknown";
+}
+
+int sdp_proto_is_srtp(struct sv proto)
+{
+	/* RTP/SAVP, RTP/SAVPF, UDP/TLS/RTP/SAVP, UDP/TLS/RTP/SAVPF */
+	for (size_t i = 0; i + 4 <= proto.len; i++)
+		if (!memcmp(proto.p + i, "SAVP", 4) && (i == 0 || proto.p[i - 1] == '/'))
+			return 1;
+	return 0;
+}
+
+const struct sdp_crypto *sdp_crypto_by_tag(const struct sdp_media *md, uint32_t tag)
+{
+	for (uint8_t i = 0; i < md->ncrypto; i++)
+		if (md->crypto[i].tag == tag)
+			return &md->crypto[i];
+	return NULL;
+}
+
+size_t sdp_crypto_redact(struct sv line, char *out, size_t cap)
+{
+	static const char hidden[] = "(hidden)";
+	if (line.len < 9 || memcmp(line.p, "a=crypto:", 9) != 0 || !cap)
+		return 0;
+	size_t o = 0, i = 0;
+	int keys = 0;
+	while (i < line.len) {
+		if (line.len - i >= 7 && !memcmp(line.p + i, "inline:", 7)) {
+			i += 7;
+			while (i < line.len && line.p[i] != '|' && line.p[i] != ';' && line.p[i] != ' ' &&
+			       line.p[i] != '\t')
+				i++; /* the key || salt */
+			if (o + 7 + sizeof hidden > cap)
+				break;
+			memcpy(out + o, "inline:", 7);
+			memcpy(out + o + 7, hidden, sizeof hidden - 1);
+			o += 7 + sizeof hidden - 1;
+			keys++;
+			continue;
+		}
+		if (o + 1 >= cap)
+			break;
+		out[o++] = line.p[i++];
+	}
+	out[o] = '\0';
+	return keys ? o : 0;
+}
+
 /* Next space-separated word of *line (advanced past it). */
 static struct sv word(struct sv *line)
 {
@@ -64,6 +129,85 @@ static uint32_t to_u32(struct sv v)
 	for (size_t i = 0; i < v.len && i < 10 && v.p[i] >= '0' && v.p[i] <= '9'; i++)
 		n = n * 10 + (uint32_t)(v.p[i] - '0');
 	return n;
+}
+
+/* Digits only, at most max of them: the value, or -1. */
+static int64_t digits(struct sv v, size_t max)
+{
+	int64_t n = 0;
+	if (!v.len || v.len > max)
+		return -1;
+	for (size_t i = 0; i < v.len; i++) {
+		if (v.p[i] < '0' || v.p[i] > '9')
+			return -1;
+		n = n * 10 + (v.p[i] - '0');
+	}
+	return n;
+}
+
+/* "KEY|2^20|1:4": key-salt, then an optional lifetime and an optional
+ * MKI "value:length" in that order (RFC 4568 6.1). */
+static void crypto_key_info(struct sdp_crypto *c, struct sv ki)
+{
+	const char *end = ki.p + ki.len;
+	for (int field = 0; ki.p <= end; field++) {
+		const char *bar = memchr(ki.p, '|', (size_t)(end - ki.p));
+		struct sv f = sv_make(ki.p, (size_t)((bar ? bar : end) - ki.p));
+		const char *colon = memchr(f.p, ':', f.len);
+		if (field == 0) {
+			c->key = f;
+		} else if (colon) {
+			int64_t val = digits(sv_make(f.p, (size_t)(colon - f.p)), 10);
+			int64_t n = digits(sv_make(colon + 1, (size_t)(f.p + f.len - colon - 1)), 3);
+			if (val >= 0 && val <= UINT32_MAX && n >= 1 && n <= 128) {
+				c->mki = (uint32_t)val;
+				c->mki_len = (uint8_t)n;
+			}
+		} else {
+			c->lifetime = f;
+		}
+		if (!bar)
+			break;
+		ki.p = bar + 1;
+	}
+}
+
+/* RFC 4568 9.1: "crypto:" tag 1*WSP suite 1*WSP key-params
+ * *(1*WSP session-param), key-params = key-param *(";" key-param). */
+static void parse_crypto(struct sdp_media *m, struct sv v)
+{
+	if (m->ncrypto_seen < 255)
+		m->ncrypto_seen++;
+	struct sv rest = sv_make(v.p + 7, v.len - 7);
+	struct sv tag = word(&rest), suite = word(&rest), keys = word(&rest);
+	int64_t t = digits(tag, 9);
+	if (t < 0 || !suite.len || !keys.len || m->ncrypto == SDP_MAX_CRYPTO)
+		return;
+	struct sdp_crypto *c = &m->crypto[m->ncrypto++];
+	memset(c, 0, sizeof *c);
+	c->tag = (uint32_t)t;
+	c->suite_name = suite;
+	for (size_t i = 0; i < sizeof srtp_suites / sizeof srtp_suites[0]; i++)
+		if (suite.len == strlen(srtp_suites[i].name) && !memcmp(suite.p, srtp_suites[i].name, suite.len))
+			c->suite = srtp_suites[i].suite;
+	while (rest.len && rest.p[0] == ' ') {
+		rest.p++;
+		rest.len--;
+	}
+	if (rest.len)
+		c->params = rest;
+	const char *p = keys.p, *end = keys.p + keys.len;
+	while (p < end) {
+		const char *semi = memchr(p, ';', (size_t)(end - p));
+		struct sv kp = sv_make(p, (size_t)((semi ? semi : end) - p));
+		if (kp.len >= 7 && !memcmp(kp.p, "inline:", 7)) {
+			if (!c->nkeys)
+				crypto_key_info(c, sv_make(kp.p + 7, kp.len - 7));
+			if (c->nkeys < 255)
+				c->nkeys++;
+		}
+		p = semi ? semi + 1 : end;
+	}
 }
 
 int sdp_parse(const char *body, size_t len, struct sdp *out)
@@ -122,6 +266,8 @@ int sdp_parse(const char *body, size_t len, struct sdp *out)
 						m->fmts[i].encoding = enc;
 			} else if (m && is_attr(v, "candidate")) {
 				m->ncandidates++;
+			} else if (m && v.len > 7 && is_attr(v, "crypto")) {
+				parse_crypto(m, v);
 			}
 		}
 	}

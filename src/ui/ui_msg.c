@@ -148,7 +148,10 @@ int ui_text_of_msg(struct ui *ui, size_t idx, struct ui_text *out, int with)
 				continue;
 			}
 		}
-		if (text_add(out, &cap, b + i, l, kind) < 0)
+		char red[1024];
+		size_t rl = kind == UI_L_BODY && !ui->show_secrets
+		                    ? sdp_crypto_redact(sv_make(b + i, l), red, sizeof red) : 0;
+		if (text_add(out, &cap, rl ? red : b + i, rl ? rl : l, kind) < 0)
 			goto fail;
 		i = nl ? end + 1 : len;
 	}
@@ -294,8 +297,8 @@ static int msg_key(struct ui *ui, struct ui_view *v, int key)
 		}
 		if (key == 'v')
 			return 1;
-		ui_message(ui, "%s", ui->show_secrets ? "credentials shown in full"
-		                                      : "credentials cut (the first bytes only)");
+		ui_message(ui, "%s", ui->show_secrets ? "credentials and SRTP keys shown in full"
+		                                      : "credentials cut (the first bytes only), SRTP keys hidden");
 		return 1;
 	}
 	return ui_scroll_key(ui, &mv->top, &mv->hscroll, mv->text.n, key);
@@ -391,6 +394,16 @@ int ui_text_of_stream(const struct media_stream *ms, uint32_t call, struct ui_te
 		                ms->rtcp_fraction_lost, ms->rtcp_cum_lost, ms->rtcp_jitter_ms);
 	if (nd)
 		rc |= text_addf(t, &cap, UI_L_HEADER, "DTMF: %s", dtmf);
+	if (ms->srtp) {
+		char srtp[96];
+		media_srtp_text(ms, srtp, sizeof srtp);
+		rc |= text_addf(t, &cap, ms->srtp_auth_fail || ms->srtcp_auth_fail ? UI_L_FIND_WARNING : UI_L_HEADER,
+		                "SRTP: %s%s%s; SRTCP decrypted %" PRIu64 ", auth failed %" PRIu64,
+		                srtp + 6, ms->srtp_ok || ms->srtp_auth_fail ? ", suite " : "",
+		                ms->srtp_ok || ms->srtp_auth_fail
+		                        ? sdp_srtp_suite_name((enum sdp_srtp_suite)ms->srtp_suite) : "",
+		                ms->srtcp_ok, ms->srtcp_auth_fail);
+	}
 	rc |= text_addf(t, &cap, ms->problems ? UI_L_FIND_ERROR : UI_L_HEADER, "Problems: %s",
 	                ms->problems ? probs : "none");
 	rc |= text_addf(t, &cap, UI_L_BODY, "(every stream: sipscope rtp)");

@@ -62,6 +62,34 @@ def main():
                     s.write(bytes([2 + (i & 1) * 8]) + struct.pack("!H", len(r)) + r)
     ws_seeds(out)
     keylog_seeds(out)
+    sdp_crypto_seeds(out)
+
+
+def sdp_crypto_seeds(out):
+    """fuzz_sdp: SDES a=crypto lines (RFC 4568) of every suite, MKI,
+    lifetime, several keys, session parameters, an unknown suite."""
+    head = b"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+    seeds = {
+        "offer": b"m=audio 4000 RTP/SAVP 0 8\r\n"
+                 b"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4\r\n"
+                 b"a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj|2^20|1:32\r\n",
+        "answer": b"m=audio 6000 RTP/SAVP 0\r\n"
+                  b"a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj\r\n",
+        "aes256": b"m=audio 4000 RTP/SAVPF 0\r\n"
+                  b"a=crypto:1 AES_256_CM_HMAC_SHA1_80 "
+                  b"inline:QU5baHWCj5yptsPQ3er3BBEeKzhFUl9seYaToK26x9Th7vsIFSIvPElWY3B9ig==|2^31 KDR=1\r\n",
+        "gcm": b"m=audio 4000 RTP/SAVP 0\r\n"
+               b"a=crypto:1 AEAD_AES_128_GCM inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\r\n"
+               b"a=crypto:2 AEAD_AES_256_GCM inline:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9w;"
+               b"inline:QUJD|2^20|7:2 UNENCRYPTED_SRTCP UNAUTHENTICATED_SRTP\r\n",
+        "odd": b"m=audio 4000 RTP/SAVP 0\r\n"
+               b"a=crypto:9 F8_128_HMAC_SHA1_80 inline:MTIzNDU2Nzg5QUJDREUwMTIzNDU2Nzg5QUJjZGVm\r\n"
+               b"a=crypto:x AES_CM_128_HMAC_SHA1_80 inline:bad\r\na=crypto:3\r\n"
+               b"a=crypto:4 AES_CM_128_HMAC_SHA1_80 inline:====|:|1:999\r\n",
+    }
+    for name, body in seeds.items():
+        with open(f"{out}/fuzz_sdp/crypto-{name}", "wb") as s:
+            s.write(head + body)
 
 
 def ws_frame(payload, opcode=1, fin=True, mask=b"\x37\xfa\x21\x3d"):

@@ -707,6 +707,44 @@ else
 		ok "tls bench material: with one secret of the key log wrong, tshark loses messages (${r%% *} of $tb_msgs)" ||
 		bad "tls bench material: with one secret of the key log wrong, tshark loses messages (got: $r)"
 fi
+# --- issue 21: srtp ---
+# The calls of samples/rtp_g711.pcap (sipp: G.711 both ways, RFC 4733 DTMF)
+# over SDES-SRTP, protected by libsrtp2 from known keys (gen_srtp.c: each
+# stream starts 100 packets before its sequence number wraps; an SRTCP SR
+# every 50 packets); the plain capture it came from is the oracle.
+GEN=${GEN_SRTP:-}
+if [ -z "$GEN" ]; then
+	GEN=$(dirname "$BIN")/tests/gen_srtp
+	[ -x "$GEN" ] || GEN=$ROOT/build/tests/gen_srtp
+fi
+case "$GEN" in /*) ;; *) GEN=$ROOT/$GEN ;; esac
+[ -x "$GEN" ] || make -s -C "$ROOT" build/tests/gen_srtp >"$T/err" 2>&1
+for suite in AES_CM_128_HMAC_SHA1_80 AES_CM_128_HMAC_SHA1_32 AES_256_CM_HMAC_SHA1_80 AEAD_AES_128_GCM AEAD_AES_256_GCM; do
+	if "$GEN" "$S/rtp_g711.pcap" "$T/srtp_plain.pcap" "$T/srtp.pcap" "$suite" wrap >"$T/err" 2>&1 &&
+		python3 "$ROOT/tests/integration/srtp_check.py" "$BIN" "$T/srtp_plain.pcap" "$T/srtp.pcap" ok >"$T/out" 2>&1; then
+		ok "srtp $suite: every stream decrypted, 0 auth failures; packets, loss, jitter, MOS, DTMF, SRTCP reports as the plain capture"
+	else
+		bad "srtp $suite: every stream decrypted, 0 auth failures; packets, loss, jitter, MOS, DTMF, SRTCP reports as the plain capture" "$T/out"
+	fi
+done
+"$GEN" "$S/rtp_g711.pcap" "$T/srtp_plain.pcap" "$T/srtp.pcap" AEAD_AES_128_GCM wrap wrongkey >"$T/err" 2>&1 &&
+	python3 "$ROOT/tests/integration/srtp_check.py" "$BIN" "$T/srtp_plain.pcap" "$T/srtp.pcap" wrongkey >"$T/out" 2>&1 &&
+	ok "srtp with keys the SDP does not carry: every packet an auth failure (srtp-auth), loss and jitter from the clear header" ||
+	bad "srtp with keys the SDP does not carry: every packet an auth failure (srtp-auth), loss and jitter from the clear header" "$T/out"
+"$GEN" "$S/rtp_g711.pcap" "$T/srtp_plain.pcap" "$T/srtp.pcap" AES_CM_128_HMAC_SHA1_80 wrap nokey >"$T/err" 2>&1 &&
+	python3 "$ROOT/tests/integration/srtp_check.py" "$BIN" "$T/srtp_plain.pcap" "$T/srtp.pcap" nokey >"$T/out" 2>&1 &&
+	ok "srtp without a=crypto: \"srtp: no key\", loss and jitter from the clear header as the plain capture" ||
+	bad "srtp without a=crypto: \"srtp: no key\", loss and jitter from the clear header as the plain capture" "$T/out"
+"$GEN" "$S/rtp_g711.pcap" "$T/srtp_plain.pcap" "$T/srtp.pcap" AES_256_CM_HMAC_SHA1_80 wrap >"$T/err" 2>&1
+"$BIN" show -r "$T/srtp.pcap" --frame 1 >"$T/out" 2>&1
+"$BIN" show -r "$T/srtp.pcap" --frame 1 --secrets >"$T/out2" 2>&1
+key=$(grep -ao 'inline:[A-Za-z0-9+/=]*' "$T/srtp.pcap" | head -1 | cut -c8-)
+[ -n "$key" ] && ! grep -qF "$key" "$T/out" && grep -q 'crypto=1 AES_256_CM_HMAC_SHA1_80 (key hidden' "$T/out" &&
+	grep -qF "$key" "$T/out2" &&
+	ok "show: a=crypto keys hidden unless --secrets" || bad "show: a=crypto keys hidden unless --secrets" "$T/out"
+"$BIN" flow -r "$T/srtp.pcap" -c 1 --format html >"$T/out" 2>&1
+[ -n "$key" ] && ! grep -qF "$key" "$T/out" && grep -q 'inline:(hidden)|2^31' "$T/out" &&
+	ok "flow --format html: the messages' a=crypto keys hidden" || bad "flow --format html: the messages' a=crypto keys hidden" "$T/out"
 
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -967,5 +967,39 @@ check "message view: l scrolls sideways" "^ 2023-11-14 22:13:20"
 keys Q
 wait_exit
 
+# --- issue 21: srtp ---
+# samples/rtp_g711.pcap's calls over SDES-SRTP (tests/integration/gen_srtp.c):
+# the stream view says what was decrypted; the message view hides the
+# a=crypto keys until a.
+GEN=${GEN_SRTP:-}
+if [ -z "$GEN" ]; then
+	GEN=$(dirname "$BIN")/tests/gen_srtp
+	[ -x "$GEN" ] || GEN=$ROOT/build/tests/gen_srtp
+fi
+case "$GEN" in /*) ;; *) GEN=$ROOT/$GEN ;; esac
+[ -x "$GEN" ] || make -s -C "$ROOT" build/tests/gen_srtp >/dev/null 2>&1
+if "$GEN" "$S/rtp_g711.pcap" "$T/srtp_plain.pcap" "$T/srtp.pcap" AES_CM_128_HMAC_SHA1_80 wrap >"$T/gen" 2>&1; then
+	start 160 30 -r "$T/srtp.pcap" --rtp
+	wait_for "Calls: 2/2" >/dev/null
+	keys Enter
+	wait_for "RTP PCMA/8000 236 pkts" >/dev/null
+	keys j j j j j Enter
+	check "srtp: the stream view says how many packets were decrypted, the suite and SRTCP" \
+		"^SRTP: decrypted 236, auth failed 0, suite AES_CM_128_HMAC_SHA1_80; SRTCP decrypted [1-9][0-9]*, auth failed 0"
+	keys Q
+	wait_exit
+	start 160 30 -r "$T/srtp.pcap"
+	wait_for "Calls: 2/2" >/dev/null
+	keys Enter Enter
+	check "srtp: the message view hides the a=crypto keys" \
+		"^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:\(hidden\)\|2\^31"
+	keys a
+	check "srtp: a shows the a=crypto keys" "^a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:[A-Za-z0-9+/]{40}\|2\^31"
+	keys Q
+	wait_exit
+else
+	bad "srtp: the test capture could not be made ($GEN)" "$T/gen"
+fi
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
