@@ -4,9 +4,15 @@
  * libpcap opens and validates every file and reads pcapng and pipes.
  * Classic pcap files on disk are then walked through mmap: no copy from a
  * stdio buffer into libpcap's, no syscall per record, and re-reading a
- * message later is a memcpy (the benchmark goal needs all three). */
+ * message later is a memcpy (the benchmark goal needs all three).
+ *
+ * libpcap skips the pcapng blocks it does not know, Decryption Secrets
+ * Blocks among them, so a seekable pcapng file is also walked block by
+ * block beside it (ng_scan): each DSB found before a frame is handed to
+ * the secrets callback before that frame is. */
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -45,6 +51,17 @@ struct reader {
 	struct hep_listener *hep; /* a HEP collector (live; p is a dead handle for BPF) */
 	uint8_t hep_ver, hep_tcp;
 	uint32_t hep_id;
+	/* pcapng block walk (seekable pcapng files only, see ng_scan) */
+	int ng;              /* walked: a seekable pcapng file */
+	int ng_swapped;      /* the current section's byte order is not ours */
+	int ng_stop;         /* the walk met a block it cannot frame: no further */
+	int ng_warned;       /* the one secrets warning of this file was given */
+	uint64_t ng_off;     /* the next block to look at */
+	uint64_t ng_size;    /* the file's size when last asked */
+	uint8_t *ng_buf;     /* read-ahead window of the file */
+	uint64_t ng_buf_off;
+	size_t ng_buf_len;
+	char ng_warn[640];   /* a secrets warning waiting for pcap_src_next(), or "" */
 };
 
 struct pcap_src {
@@ -53,6 +70,10 @@ struct pcap_src {
 	uint64_t next_no;
 	unsigned damaged;
 	char warn[PCAP_ERRBUF_SIZE + 512];
+	pcap_src_secrets_fn on_secrets;
+	void *secrets_ctx;
+	struct pcap_src_secrets_stats secrets;
+	char secrets_note[PCAP_ERRBUF_SIZE + 160];
 };
 
 static int is_classic_magic(uint32_t be)
@@ -173,6 +194,189 @@ static int is_seekable(FILE *fp)
 	return fp && fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode);
 }
 
+#define NG_BUF (64u << 10)            /* read-ahead window of the block walk */
+#define NG_MAX_SECRETS (64u << 20)    /* a DSB larger than this is skipped (counted) */
+#define NG_BT_SHB 0x0A0D0D0Au         /* Section Header Block (reads the same both ways) */
+#define NG_BT_DSB 0x0000000Au         /* Decryption Secrets Block */
+#define NG_BOM 0x1A2B3C4Du            /* the SHB's byte-order magic */
+
+/* Up to n bytes at offset off of r's file into out, through the
+ * read-ahead window (block headers are small and mostly in order, so a
+ * whole file costs one pread per 64 KiB).  Returns the bytes got: fewer
+ * than n only at the end of the file or on a read error. */
+static size_t ng_read(struct reader *r, uint64_t off, void *out, size_t n)
+{
+	FILE *fp = pcap_file(r->p);
+	int fd = fp ? fileno(fp) : -1;
+	if (fd < 0)
+		return 0;
+	if (n > NG_BUF) {
+		size_t got = 0;
+		while (got < n) {
+			ssize_t k = pread(fd, (char *)out + got, n - got, (off_t)(off + got));
+			if (k <= 0)
+				break;
+			got += (size_t)k;
+		}
+		return got;
+	}
+	if (off < r->ng_buf_off || off + n > r->ng_buf_off + r->ng_buf_len) {
+		ssize_t k = pread(fd, r->ng_buf, NG_BUF, (off_t)off);
+		r->ng_buf_off = off;
+		r->ng_buf_len = k > 0 ? (size_t)k : 0;
+	}
+	size_t have = (size_t)(r->ng_buf_off + r->ng_buf_len - off);
+	if (have > n)
+		have = n;
+	memcpy(out, r->ng_buf + (off - r->ng_buf_off), have);
+	return have;
+}
+
+/* A DSB that cannot be used: counted, and the file's first one said as a
+ * warning (unless libpcap already called the file damaged: quiet). */
+__attribute__((format(printf, 5, 6)))
+static void ng_bad(struct pcap_src *s, struct reader *r, uint64_t off, int quiet,
+                   const char *fmt, ...)
+{
+	s->secrets.bad++;
+	if (quiet || r->ng_warned)
+		return;
+	char why[120];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	r->ng_warned = 1;
+	snprintf(r->ng_warn, sizeof r->ng_warn,
+	         "%.400s: the Decryption Secrets Block at byte %llu is damaged (%s): its "
+	         "secrets are not used", r->path, (unsigned long long)off, why);
+}
+
+/* The DSB of `len` bytes at off (pcapng draft, "Decryption Secrets
+ * Block"): type, secrets length, the secrets padded to 32 bits, options,
+ * the length again.  Returns 0, or -1 when the block's framing is not to
+ * be trusted (its two lengths differ): the walk stops there. */
+static int ng_secrets(struct pcap_src *s, struct reader *r, uint64_t off, uint32_t len, int quiet)
+{
+	uint8_t h[8], t[4];
+	if (ng_read(r, off + len - 4, t, 4) < 4 || rd32(t, r->ng_swapped) != len) {
+		ng_bad(s, r, off, quiet, "its block length %u is not repeated at its end", len);
+		return -1;
+	}
+	if (len < 20 || ng_read(r, off + 8, h, 8) < 8) {
+		ng_bad(s, r, off, quiet, "a block of %u bytes is too short for one", len);
+		return 0;
+	}
+	uint32_t type = rd32(h, r->ng_swapped), n = rd32(h + 4, r->ng_swapped);
+	if (n > len - 20) {
+		ng_bad(s, r, off, quiet, "secrets length %u, in a block of %u bytes", n, len);
+		return 0;
+	}
+	if (type != PCAP_SRC_SECRETS_TLS) {
+		s->secrets.other++; /* SSH, WireGuard, ZigBee, OPC UA...: not ours */
+		return 0;
+	}
+	uint8_t *buf = n <= NG_MAX_SECRETS ? malloc(n ? n : 1) : NULL;
+	if (!buf) {
+		ng_bad(s, r, off, quiet, n > NG_MAX_SECRETS ? "%u bytes of secrets, too many"
+		                                            : "no memory for %u bytes of secrets", n);
+		return 0;
+	}
+	if (ng_read(r, off + 16, buf, n) < n) {
+		ng_bad(s, r, off, quiet, "%s", "unreadable");
+	} else {
+		s->secrets.tls++;
+		if (s->on_secrets)
+			s->on_secrets(s->secrets_ctx, type, buf, n);
+	}
+	free(buf);
+	return 0;
+}
+
+/* Walk r's blocks from where the walk stopped up to `upto` (the end of the
+ * block libpcap just read, or the end of the file), handing the secrets of
+ * every DSB to the callback.  The walk follows each SHB's byte order; a
+ * block it cannot frame (bad length, cut short) ends it for good: libpcap,
+ * reading the same bytes, reports a damaged frame when one is lost, so
+ * only a damaged DSB gets a warning of its own. */
+static void ng_scan(struct pcap_src *s, struct reader *r, uint64_t upto, int quiet)
+{
+	while (r->ng && !r->ng_stop && r->ng_off < upto) {
+		uint64_t off = r->ng_off;
+		uint8_t h[12];
+		size_t got = ng_read(r, off, h, sizeof h);
+		uint32_t type = got >= 8 ? rd32(h, r->ng_swapped) : 0;
+		if (got >= 12 && type == NG_BT_SHB) {
+			uint32_t bom;
+			memcpy(&bom, h + 8, 4);
+			if (bom != NG_BOM && bom != __builtin_bswap32(NG_BOM))
+				break;
+			r->ng_swapped = bom != NG_BOM;
+		}
+		uint32_t len = got >= 8 ? rd32(h + 4, r->ng_swapped) : 0;
+		if (got < 8 || len < 12 || len % 4) {
+			if (type == NG_BT_DSB)
+				ng_bad(s, r, off, quiet, "block length %u", len);
+			break;
+		}
+		if (off + len > r->ng_size) {
+			struct stat st; /* the file may have grown since we looked */
+			FILE *fp = pcap_file(r->p);
+			if (fp && fstat(fileno(fp), &st) == 0)
+				r->ng_size = (uint64_t)st.st_size;
+			if (off + len > r->ng_size) {
+				if (type == NG_BT_DSB)
+					ng_bad(s, r, off, quiet, "cut short: %u bytes, %llu left in the file",
+					       len, (unsigned long long)(r->ng_size - off));
+				break;
+			}
+		}
+		if (type == NG_BT_DSB && ng_secrets(s, r, off, len, quiet) < 0)
+			break;
+		r->ng_off = off + len;
+	}
+	if (r->ng && r->ng_off < upto)
+		r->ng_stop = 1;
+}
+
+/* Set up r's block walk (seekable pcapng), or count a pcapng stream whose
+ * secrets cannot be read (libpcap says version 1.0 for pcapng). */
+static void ng_open(struct pcap_src *s, struct reader *r)
+{
+	if (pcap_major_version(r->p) != 1)
+		return;
+	if (!r->seekable || !(r->ng_buf = malloc(NG_BUF))) {
+		s->secrets.unscanned++;
+		if (!s->secrets_note[0])
+			snprintf(s->secrets_note, sizeof s->secrets_note,
+			         "%s: TLS secrets embedded in pcapng (Decryption Secrets Blocks) are "
+			         "read from a file only: save the capture to a file, or give the key "
+			         "log with --tls-keylog", strcmp(r->path, "-") ? r->path : "stdin");
+		return;
+	}
+	r->ng = 1;
+	struct stat st;
+	FILE *fp = pcap_file(r->p);
+	if (fp && fstat(fileno(fp), &st) == 0)
+		r->ng_size = (uint64_t)st.st_size;
+}
+
+void pcap_src_on_secrets(struct pcap_src *s, pcap_src_secrets_fn cb, void *ctx)
+{
+	s->on_secrets = cb;
+	s->secrets_ctx = ctx;
+}
+
+void pcap_src_secrets_stats(const struct pcap_src *s, struct pcap_src_secrets_stats *out)
+{
+	*out = s->secrets;
+}
+
+const char *pcap_src_secrets_note(const struct pcap_src *s)
+{
+	return s->secrets_note[0] ? s->secrets_note : NULL;
+}
+
 struct pcap_src *pcap_src_open(const char *const *paths, size_t n, char *err, size_t errlen)
 {
 	return pcap_src_open_opts(paths, n, 0, err, errlen);
@@ -226,6 +430,8 @@ struct pcap_src *pcap_src_open_opts(const char *const *paths, size_t n, int inte
 		r->next_off = 24;
 		if (r->classic)
 			map_classic(r);
+		else
+			ng_open(s, r);
 	}
 	s->n = n;
 	return s;
@@ -244,6 +450,7 @@ void pcap_src_close(struct pcap_src *s)
 			pcap_close(s->r[i].refetch);
 		if (s->r[i].map)
 			munmap((void *)s->r[i].map, s->r[i].map_len);
+		free(s->r[i].ng_buf);
 		hep_listen_close(s->r[i].hep);
 	}
 	free(s);
@@ -254,7 +461,7 @@ unsigned pcap_src_damaged(const struct pcap_src *s) { return s->damaged; }
 
 /* Fill r's pending frame.  Returns 1 pending, 0 end, -1 damaged, 2 live
  * with nothing now. */
-static int reader_fill_one(struct reader *r)
+static int reader_fill_one(struct pcap_src *s, struct reader *r)
 {
 	if (r->state != 0)
 		return r->state == 1 ? 1 : 0;
@@ -309,6 +516,10 @@ static int reader_fill_one(struct reader *r)
 	}
 	long off = r->classic ? (long)r->next_off : r->seekable && fp ? ftell(fp) : -1;
 	int rc = pcap_next_ex(r->p, &r->hdr, &r->data);
+	if (r->ng) { /* the secrets before this frame (or up to the end) first */
+		long end = rc == 1 ? ftell(fp) : -1;
+		ng_scan(s, r, end >= 0 ? (uint64_t)end : UINT64_MAX, rc != 1 && rc != PCAP_ERROR_BREAK);
+	}
 	if (rc == 1) {
 		r->state = 1;
 		r->rec_off = off < 0 ? 0 : (uint64_t)off;
@@ -323,10 +534,10 @@ static int reader_fill_one(struct reader *r)
 /* reader_fill_one(), skipping the frames a file's filter rejects (they
  * still count, so frame numbers stay those of the file).  *skipped gets
  * how many. */
-static int reader_fill(struct reader *r, uint64_t *skipped)
+static int reader_fill(struct pcap_src *s, struct reader *r, uint64_t *skipped)
 {
 	for (;;) {
-		int rc = reader_fill_one(r);
+		int rc = reader_fill_one(s, r);
 		if (rc != 1 || !r->has_bpf || (r->live && !r->hep) ||
 		    pcap_offline_filter(&r->bpf, r->hdr, r->data))
 			return rc;
@@ -343,7 +554,14 @@ int pcap_src_next(struct pcap_src *s, struct frame *f)
 	int again = 0;
 	for (size_t i = 0; i < s->n; i++) {
 		struct reader *r = &s->r[i];
-		int rc = reader_fill(r, &skipped);
+		int rc = reader_fill(s, r, &skipped);
+		if (r->ng_warn[0]) { /* a damaged DSB: said, and the file goes on */
+			if (s->n == 1)
+				s->next_no += skipped;
+			snprintf(s->warn, sizeof s->warn, "%s", r->ng_warn);
+			r->ng_warn[0] = 0;
+			return PCAP_SRC_WARNING;
+		}
 		if (rc == 2) {
 			again = 1;
 			continue;
