@@ -39,6 +39,11 @@ int pcapng_writer_secrets(struct pcapng_writer *w, uint32_t type, const void *da
 int pcapng_writer_packet(struct pcapng_writer *w, int dlt, int64_t ts, uint32_t caplen,
                          uint32_t len, const uint8_t *data);
 
+/* The interface of link type dlt, its Interface Description Block written
+ * when it is new (a file with no packet still names its link type).
+ * Returns its index, or -1. */
+int pcapng_writer_iface(struct pcapng_writer *w, int dlt);
+
 /* Flush the stream (not closed) and free the writer.  Returns 0, or -1
  * when any write failed since the open. */
 int pcapng_writer_close(struct pcapng_writer *w);

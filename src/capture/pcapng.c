@@ -121,9 +121,7 @@ int pcapng_writer_secrets(struct pcapng_writer *w, uint32_t type, const void *da
 	return w->failed ? -1 : 0;
 }
 
-/* The interface of link type dlt, its IDB written on first use; -1 when
- * there are too many. */
-static int iface_of(struct pcapng_writer *w, int dlt)
+int pcapng_writer_iface(struct pcapng_writer *w, int dlt)
 {
 	for (size_t i = 0; i < w->nifaces; i++)
 		if (w->dlts[i] == dlt)
@@ -142,6 +140,8 @@ static int iface_of(struct pcapng_writer *w, int dlt)
 		put_opt(w, OPT_END, NULL, 0);
 	}
 	put32(w, len);
+	if (w->failed)
+		return -1;
 	w->dlts[w->nifaces] = dlt;
 	return (int)w->nifaces++;
 }
@@ -149,7 +149,7 @@ static int iface_of(struct pcapng_writer *w, int dlt)
 int pcapng_writer_packet(struct pcapng_writer *w, int dlt, int64_t ts, uint32_t caplen,
                          uint32_t len, const uint8_t *data)
 {
-	int ifc = iface_of(w, dlt);
+	int ifc = pcapng_writer_iface(w, dlt);
 	if (ifc < 0 || caplen > MAX_BLOCK - 64)
 		return -1;
 	uint64_t t = (uint64_t)ts;

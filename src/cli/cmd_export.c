@@ -1,4 +1,5 @@
-/* cmd_export.c - sipscope export: the chosen calls' packets as a pcap file. */
+/* cmd_export.c - sipscope export: the chosen calls' packets as a pcap or
+ * pcapng file. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,15 +8,27 @@
 
 static const char export_help[] =
 	"Usage: sipscope export -r FILE [-r FILE...] (-c ID[,ID...] | --match REGEX |\n"
-	"                       --filter EXPR | --all) -o OUT.pcap [BPF]\n"
+	"                       --filter EXPR | --all) -o OUT.pcap [--format pcapng] [BPF]\n"
 	"\n"
 	"Write the packets of the chosen calls (their B2BUA legs too) to a pcap\n"
 	"file, exactly as captured: every frame that carried one of their SIP\n"
 	"messages, all the IP fragments and TCP segments it came in, and their RTP\n"
 	"streams with RTCP (the media their SDP announced).  The captures\n"
-	"are read a second time, so standard input cannot be exported.\n";
+	"are read a second time, so standard input cannot be exported.\n"
+	"\n"
+	"  -F, --format pcap|pcapng  the file format: pcap (default), or pcapng\n"
+	"                            (the default when -o ends in .pcapng)\n";
 
-/* The export command: the chosen calls' packets as a pcap file. */
+/* pcapng when asked, or when the output's name ends in .pcapng. */
+static int wants_pcapng(const struct opts *o)
+{
+	if (o->fmt_given)
+		return !strcmp(o->fmt_name, "pcapng");
+	size_t n = strlen(o->output);
+	return n > 7 && !strcmp(o->output + n - 7, ".pcapng");
+}
+
+/* The export command: the chosen calls' packets as a pcap or pcapng file. */
 static int export_frames(const struct opts *o, const struct loaded *l, struct calllist *cl)
 {
 	uint32_t *ids;
@@ -25,8 +38,11 @@ static int export_frames(const struct opts *o, const struct loaded *l, struct ca
 		return rc;
 	char err[512];
 	size_t nmsgs = 0;
+	/* secrets: the key log of the exported TLS connections goes here
+	 * (tls_keys_export()) once ingest keeps the keys; none yet. */
+	struct export_pcap_opts po = { .pcapng = wants_pcapng(o), .secrets = NULL, .secrets_len = 0 };
 	long n = export_pcap(o->output, o->files, o->nfiles, o->bpf[0] ? o->bpf : NULL, l->store,
-	                     l->tracker, l->ingest, ids, nids, &nmsgs, err, sizeof err);
+	                     l->tracker, l->ingest, ids, nids, &po, &nmsgs, err, sizeof err);
 	if (n < 0) {
 		fprintf(stderr, "sipscope: %s\n", err);
 		rc = EXIT_USAGE;

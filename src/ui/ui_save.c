@@ -58,7 +58,7 @@ static int save_pcap(struct ui *ui, const uint32_t *calls, size_t n, const char 
 	}
 	size_t nmsgs;
 	long w = export_pcap(path, files, nfiles, bpf, ui->store, ui->tracker, ui->ingest, calls, n,
-	                     &nmsgs, err, errlen);
+	                     NULL, &nmsgs, err, errlen);
 	return w < 0 ? -1 : 0;
 }
 

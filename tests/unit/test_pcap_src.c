@@ -528,6 +528,48 @@ static void test_pcapng_on_stdin_is_not_walked_and_says_so(void **state)
 	free(path);
 }
 
+/* A real writer of DSBs: editcap --inject-secrets (Wireshark) puts a key
+ * log into a copy of a classic pcap; the callback gets the text exactly. */
+static void test_editcap_injected_secrets_come_back_exactly(void **state)
+{
+	(void)state;
+	if (system("command -v editcap >/dev/null 2>&1"))
+		skip();
+	static const char keylog[] =
+		"# SSLKEYLOGFILE\r\n"
+		"CLIENT_RANDOM 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff "
+		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+		"202122232425262728292a2b2c2d2e2f\n"
+		"CLIENT_TRAFFIC_SECRET_0 ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100 "
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n";
+	char *in = write_pcap(recs, 3, 0, 0, 0);
+	char keys[64], out[64], cmd[256];
+	snprintf(keys, sizeof keys, "%s.keys", in);
+	snprintf(out, sizeof out, "%s.pcapng", in);
+	FILE *fp = fopen(keys, "wb");
+	assert_non_null(fp);
+	fputs(keylog, fp);
+	fclose(fp);
+	snprintf(cmd, sizeof cmd, "editcap --inject-secrets tls,%s %s %s >/dev/null 2>&1", keys, in,
+	         out);
+	assert_int_equal(system(cmd), 0);
+	struct seen w = { 0 };
+	struct pcap_src_secrets_stats st;
+	char warn[4][512];
+	unsigned damaged;
+	assert_int_equal(ng_read_all(out, &w, &st, warn, &damaged), 0);
+	assert_int_equal(w.frames, 3);
+	assert_int_equal(w.calls, 1);
+	assert_int_equal(w.after_frames[0], 0);
+	assert_int_equal(w.len[0], strlen(keylog));
+	assert_memory_equal(w.text[0], keylog, strlen(keylog));
+	assert_int_equal(st.tls, 1);
+	unlink(keys);
+	unlink(out);
+	unlink(in);
+	free(in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -544,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_dsb_whose_lengths_lie_is_said_and_frames_go_on),
 		cmocka_unit_test(test_dsb_block_length_not_repeated_is_not_delivered),
 		cmocka_unit_test(test_pcapng_on_stdin_is_not_walked_and_says_so),
+		cmocka_unit_test(test_editcap_injected_secrets_come_back_exactly),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

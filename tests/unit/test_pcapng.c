@@ -183,6 +183,55 @@ static void test_a_failed_write_is_reported_at_close(void **state)
 	fclose(fp);
 }
 
+/* The whole output of a shell command, or NULL when it failed. */
+static char *run(const char *cmd)
+{
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return NULL;
+	static char out[8192];
+	size_t n = fread(out, 1, sizeof out - 1, p);
+	out[n] = 0;
+	return pclose(p) == 0 ? out : NULL;
+}
+
+/* Wireshark's readers, a second opinion: tshark reads every frame (time,
+ * lengths) and capinfos counts the Decryption Secrets Block. */
+static void test_tshark_and_capinfos_read_what_we_write(void **state)
+{
+	(void)state;
+	if (system("command -v tshark >/dev/null 2>&1 && command -v capinfos >/dev/null 2>&1"))
+		skip();
+	char *path = tmp_path();
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	struct pcapng_writer *w = pcapng_writer_open(fp, 0, 0);
+	assert_non_null(w);
+	assert_int_equal(pcapng_writer_secrets(w, PCAP_SRC_SECRETS_TLS, KEYLOG, strlen(KEYLOG)), 0);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(pcapng_writer_packet(w, DLT_EN10MB, pkts[i].ts_us,
+		                                      (uint32_t)strlen(pkts[i].data), pkts[i].len,
+		                                      (const uint8_t *)pkts[i].data), 0);
+	assert_int_equal(pcapng_writer_close(w), 0);
+	assert_int_equal(fclose(fp), 0);
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "tshark -r %s -T fields -e frame.number -e frame.time_epoch "
+	         "-e frame.len -e frame.cap_len 2>/dev/null", path);
+	const char *out = run(cmd);
+	assert_non_null(out);
+	assert_string_equal(out, "1\t1700000000.000001000\t5\t5\n"
+	                         "2\t1700000000.500000000\t64\t40\n"
+	                         "3\t1700000001.999999000\t7\t7\n");
+	snprintf(cmd, sizeof cmd, "capinfos %s 2>/dev/null", path);
+	out = run(cmd);
+	assert_non_null(out);
+	assert_non_null(strstr(out, "File type:           Wireshark/... - pcapng"));
+	assert_non_null(strstr(out, "Number of decryption secrets in file: 1"));
+	assert_non_null(strstr(out, "Number of packets:   3"));
+	unlink(path);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +239,7 @@ int main(void)
 		cmocka_unit_test(test_raw_ip_nanoseconds_round_trip),
 		cmocka_unit_test(test_one_interface_per_link_type),
 		cmocka_unit_test(test_a_failed_write_is_reported_at_close),
+		cmocka_unit_test(test_tshark_and_capinfos_read_what_we_write),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
