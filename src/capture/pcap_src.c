@@ -10,6 +10,8 @@
  * Blocks among them, so a seekable pcapng file is also walked block by
  * block beside it (ng_scan): each DSB found before a frame is handed to
  * the secrets callback before that frame is. */
+#define _GNU_SOURCE /* fopencookie */
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -62,6 +64,7 @@ struct reader {
 	uint64_t ng_buf_off;
 	size_t ng_buf_len;
 	char ng_warn[640];   /* a secrets warning waiting for pcap_src_next(), or "" */
+	struct ng_stream *ngs; /* stdin in batch: the blocks watched as they pass */
 };
 
 struct pcap_src {
@@ -339,11 +342,208 @@ static void ng_scan(struct pcap_src *s, struct reader *r, uint64_t upto, int qui
 		r->ng_stop = 1;
 }
 
+/* A pcapng pipe cannot be read twice, so the blocks are watched as the
+ * bytes pass to libpcap: a stdio stream of our own (fopencookie) reads
+ * standard input and feeds every chunk to ng_feed(), which follows the
+ * block framing and keeps each DSB whole until reader_fill_one() hands it
+ * over.  stdio reads ahead, so a DSB may come a few frames early, never
+ * after the frame that follows it. */
+struct ng_pending {
+	struct ng_pending *next;
+	size_t n;
+	uint8_t data[]; /* the secrets, type PCAP_SRC_SECRETS_TLS */
+};
+
+struct ng_stream {
+	struct pcap_src *s;
+	struct reader *r;
+	int fd;
+	int dead;           /* not pcapng, or a block it cannot frame: bytes just pass */
+	int swapped;
+	uint64_t off;       /* stream offset of the current block */
+	uint8_t hdr[12];    /* the current block's first bytes */
+	size_t nhdr;
+	uint32_t type, len;
+	uint64_t left;      /* bytes of the current block after hdr still to come */
+	uint8_t *body;      /* a DSB's bytes after its 8-byte header, or NULL */
+	size_t nbody;
+	int skip_dsb;       /* a DSB too large to keep: counted at its end */
+	struct ng_pending *head, **tail;
+	size_t queued;      /* bytes waiting in the queue */
+};
+
+/* The DSB collected in st->body is complete: check and queue it. */
+static void ng_stream_dsb(struct ng_stream *st)
+{
+	struct pcap_src *s = st->s;
+	const uint8_t *b = st->body; /* the block from its byte 8: len - 8 bytes */
+	uint32_t len = st->len;
+	if (rd32(b + len - 12, st->swapped) != len) {
+		ng_bad(s, st->r, st->off, 1, "its block length %u is not repeated at its end", len);
+		st->dead = 1; /* libpcap stops here too */
+		return;
+	}
+	if (len < 20) {
+		ng_bad(s, st->r, st->off, 0, "a block of %u bytes is too short for one", len);
+		return;
+	}
+	uint32_t type = rd32(b, st->swapped), n = rd32(b + 4, st->swapped);
+	if (n > len - 20) {
+		ng_bad(s, st->r, st->off, 0, "secrets length %u, in a block of %u bytes", n, len);
+	} else if (type != PCAP_SRC_SECRETS_TLS) {
+		s->secrets.other++;
+	} else {
+		struct ng_pending *q = st->queued + n <= NG_MAX_SECRETS ? malloc(sizeof *q + n) : NULL;
+		if (!q) {
+			ng_bad(s, st->r, st->off, 0, "no room for %u more bytes of secrets", n);
+		} else {
+			q->next = NULL;
+			q->n = n;
+			memcpy(q->data, b + 8, n);
+			*st->tail = q;
+			st->tail = &q->next;
+			st->queued += n;
+		}
+	}
+}
+
+/* n more bytes of the stream. */
+static void ng_feed(struct ng_stream *st, const uint8_t *p, size_t n)
+{
+	while (n && !st->dead) {
+		if (st->nhdr < sizeof st->hdr) {
+			size_t k = sizeof st->hdr - st->nhdr < n ? sizeof st->hdr - st->nhdr : n;
+			memcpy(st->hdr + st->nhdr, p, k);
+			st->nhdr += k, p += k, n -= k;
+			if (st->nhdr < sizeof st->hdr)
+				return;
+			uint32_t bom;
+			memcpy(&bom, st->hdr + 8, 4);
+			st->type = rd32(st->hdr, st->swapped);
+			if (st->off == 0 && st->type != NG_BT_SHB) {
+				st->dead = 1; /* classic pcap: nothing to watch */
+				return;
+			}
+			if (st->type == NG_BT_SHB) {
+				if (bom != NG_BOM && bom != __builtin_bswap32(NG_BOM)) {
+					st->dead = 1;
+					return;
+				}
+				st->swapped = bom != NG_BOM;
+			}
+			st->len = rd32(st->hdr + 4, st->swapped);
+			if (st->len < 12 || st->len % 4) {
+				if (st->type == NG_BT_DSB)
+					ng_bad(st->s, st->r, st->off, 1, "block length %u", st->len);
+				st->dead = 1;
+				return;
+			}
+			st->left = st->len - 12;
+			st->nbody = 0;
+			st->skip_dsb = 0;
+			if (st->type == NG_BT_DSB) {
+				st->body = st->len - 8 <= NG_MAX_SECRETS + 64 ? malloc(st->len - 8) : NULL;
+				st->skip_dsb = !st->body;
+				if (st->body) {
+					memcpy(st->body, st->hdr + 8, 4);
+					st->nbody = 4;
+				}
+			}
+		}
+		size_t k = st->left < n ? (size_t)st->left : n;
+		if (st->body) {
+			memcpy(st->body + st->nbody, p, k);
+			st->nbody += k;
+		}
+		st->left -= k, p += k, n -= k;
+		if (st->left == 0) { /* the block is complete */
+			if (st->body)
+				ng_stream_dsb(st);
+			else if (st->skip_dsb)
+				ng_bad(st->s, st->r, st->off, 0, "a block of %u bytes, too large", st->len);
+			free(st->body);
+			st->body = NULL;
+			st->off += st->len;
+			st->nhdr = 0;
+		}
+	}
+}
+
+static ssize_t ng_stream_read(void *cookie, char *buf, size_t n)
+{
+	struct ng_stream *st = cookie;
+	ssize_t k;
+	do
+		k = read(st->fd, buf, n);
+	while (k < 0 && errno == EINTR);
+	if (k > 0)
+		ng_feed(st, (const uint8_t *)buf, (size_t)k);
+	else if (k == 0 && !st->dead && st->nhdr) {
+		if (st->nhdr == sizeof st->hdr && st->type == NG_BT_DSB)
+			st->s->secrets.bad++; /* cut short: libpcap says the file is */
+		st->dead = 1;
+	}
+	return k;
+}
+
+static int ng_stream_close(void *cookie)
+{
+	(void)cookie; /* the reader frees the state; standard input stays open */
+	return 0;
+}
+
+static void ng_stream_free(struct ng_stream *st)
+{
+	if (!st)
+		return;
+	while (st->head) {
+		struct ng_pending *q = st->head;
+		st->head = q->next;
+		free(q);
+	}
+	free(st->body);
+	free(st);
+}
+
+/* Standard input read through a stream that watches its blocks (batch:
+ * never polled).  NULL when out of memory (then libpcap reads stdin). */
+static FILE *ng_stream_open(struct pcap_src *s, struct reader *r)
+{
+	struct ng_stream *st = calloc(1, sizeof *st);
+	cookie_io_functions_t io = { .read = ng_stream_read, .close = ng_stream_close };
+	FILE *fp = st ? fopencookie(st, "rb", io) : NULL;
+	if (!fp) {
+		free(st);
+		return NULL;
+	}
+	st->s = s;
+	st->r = r;
+	st->fd = fileno(stdin);
+	st->tail = &st->head;
+	r->ngs = st;
+	return fp;
+}
+
+/* The DSBs the stream watcher has queued, to the callback. */
+static void ng_stream_deliver(struct pcap_src *s, struct ng_stream *st)
+{
+	while (st->head) {
+		struct ng_pending *q = st->head;
+		st->head = q->next;
+		st->queued -= q->n;
+		s->secrets.tls++;
+		if (s->on_secrets)
+			s->on_secrets(s->secrets_ctx, PCAP_SRC_SECRETS_TLS, q->data, q->n);
+		free(q);
+	}
+	st->tail = &st->head;
+}
+
 /* Set up r's block walk (seekable pcapng), or count a pcapng stream whose
  * secrets cannot be read (libpcap says version 1.0 for pcapng). */
 static void ng_open(struct pcap_src *s, struct reader *r)
 {
-	if (pcap_major_version(r->p) != 1)
+	if (pcap_major_version(r->p) != 1 || r->ngs)
 		return;
 	if (!r->seekable || !(r->ng_buf = malloc(NG_BUF))) {
 		s->secrets.unscanned++;
@@ -397,6 +597,7 @@ struct pcap_src *pcap_src_open_opts(const char *const *paths, size_t n, int inte
 	for (size_t i = 0; i < n; i++) {
 		char ebuf[PCAP_ERRBUF_SIZE] = "";
 		struct reader *r = &s->r[i];
+		FILE *fp;
 		r->path = paths[i];
 		if (interactive && !strcmp(paths[i], "-") && setvbuf(stdin, NULL, _IONBF, 0) == 0) {
 			/* Unbuffered before libpcap's first read: nothing hides in
@@ -404,6 +605,11 @@ struct pcap_src *pcap_src_open_opts(const char *const *paths, size_t n, int inte
 			r->interactive = 1;
 			r->p = pcap_fopen_offline_with_tstamp_precision(stdin,
 					PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+		} else if (!strcmp(paths[i], "-") && (fp = ng_stream_open(s, r))) {
+			r->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO,
+			                                                 ebuf);
+			if (!r->p) /* libpcap closes it only once it owns it */
+				fclose(fp);
 		} else {
 			r->p = pcap_open_offline_with_tstamp_precision(paths[i],
 					PCAP_TSTAMP_PRECISION_MICRO, ebuf);
@@ -451,6 +657,7 @@ void pcap_src_close(struct pcap_src *s)
 		if (s->r[i].map)
 			munmap((void *)s->r[i].map, s->r[i].map_len);
 		free(s->r[i].ng_buf);
+		ng_stream_free(s->r[i].ngs);
 		hep_listen_close(s->r[i].hep);
 	}
 	free(s);
@@ -516,6 +723,8 @@ static int reader_fill_one(struct pcap_src *s, struct reader *r)
 	}
 	long off = r->classic ? (long)r->next_off : r->seekable && fp ? ftell(fp) : -1;
 	int rc = pcap_next_ex(r->p, &r->hdr, &r->data);
+	if (r->ngs)
+		ng_stream_deliver(s, r->ngs);
 	if (r->ng) { /* the secrets before this frame (or up to the end) first */
 		long end = rc == 1 ? ftell(fp) : -1;
 		ng_scan(s, r, end >= 0 ? (uint64_t)end : UINT64_MAX, rc != 1 && rc != PCAP_ERROR_BREAK);

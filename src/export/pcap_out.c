@@ -1,7 +1,8 @@
 /* pcap_out.c - the frames of chosen SIP messages written back as a pcap
- * or pcapng file (the latter with the TLS key log beside them): every frame that carried a message's bytes (all IP fragments, all
- * TCP segments of its direction from the one holding its first byte to the
- * one completing it), exactly as captured, read again from the captures. */
+ * or pcapng file (pcapng with the TLS key log beside them): every frame
+ * that carried a message's bytes (all IP fragments, all TCP segments of
+ * its direction from the one holding its first byte to the one completing
+ * it), exactly as captured, read again from the captures. */
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>

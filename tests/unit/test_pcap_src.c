@@ -297,11 +297,27 @@ static const char KEYS1[] = "CLIENT_RANDOM 0102 0304\n";  /* 24 bytes */
 static const char KEYS2[] = "CLIENT_HANDSHAKE_TRAFFIC_SECRET aa bb\r\nSERVER_X 1 2\r\n"; /* odd */
 
 /* Reads path to the end, counting frames into w; returns the warnings. */
-static int ng_read_all(const char *path, struct seen *w, struct pcap_src_secrets_stats *st,
-                       char warn[][512], unsigned *damaged)
+static int ng_read_any(const char *path, struct seen *w, struct pcap_src_secrets_stats *st,
+                       char warn[][512], unsigned *damaged, int from_pipe)
 {
 	char err[256];
-	const char *paths[] = { path };
+	const char *paths[] = { from_pipe ? "-" : path };
+	int saved = -1;
+	if (from_pipe) { /* the file's bytes through a pipe on standard input */
+		FILE *fp = fopen(path, "rb");
+		assert_non_null(fp);
+		static uint8_t b[16384];
+		size_t n = fread(b, 1, sizeof b, fp);
+		fclose(fp);
+		int fds[2];
+		assert_int_equal(pipe(fds), 0);
+		assert_int_equal(write(fds[1], b, n), (ssize_t)n); /* fits the pipe's buffer */
+		close(fds[1]);
+		saved = dup(STDIN_FILENO);
+		assert_int_equal(dup2(fds[0], STDIN_FILENO), STDIN_FILENO);
+		close(fds[0]);
+		clearerr(stdin);
+	}
 	struct pcap_src *s = pcap_src_open(paths, 1, err, sizeof err);
 	assert_non_null(s);
 	pcap_src_on_secrets(s, on_secrets, w);
@@ -321,7 +337,48 @@ static int ng_read_all(const char *path, struct seen *w, struct pcap_src_secrets
 	*damaged = pcap_src_damaged(s);
 	assert_null(pcap_src_secrets_note(s));
 	pcap_src_close(s);
+	if (saved >= 0) {
+		dup2(saved, STDIN_FILENO);
+		close(saved);
+		clearerr(stdin);
+	}
 	return nwarn;
+}
+
+static int ng_read_all(const char *path, struct seen *w, struct pcap_src_secrets_stats *st,
+                       char warn[][512], unsigned *damaged)
+{
+	return ng_read_any(path, w, st, warn, damaged, 0);
+}
+
+/* The same file read from a file and through a pipe: the same secrets,
+ * counts and warnings (from a pipe a DSB may come a few frames early). */
+static void same_through_a_pipe(const struct ng *g, size_t cut)
+{
+	char *path = ng_write(g, cut);
+	struct seen a = { 0 }, b = { 0 };
+	struct pcap_src_secrets_stats sa, sb;
+	char wa[4][512], wb[4][512];
+	unsigned da, db;
+	int na = ng_read_any(path, &a, &sa, wa, &da, 0);
+	int nb = ng_read_any(path, &b, &sb, wb, &db, 1);
+	assert_int_equal(na, nb);
+	assert_int_equal(da, db);
+	assert_int_equal(a.frames, b.frames);
+	assert_int_equal(a.calls, b.calls);
+	for (int i = 0; i < a.calls; i++) {
+		assert_true(b.after_frames[i] <= a.after_frames[i]);
+		assert_int_equal(a.len[i], b.len[i]);
+		assert_memory_equal(a.text[i], b.text[i], a.len[i]);
+	}
+	assert_int_equal(sa.tls, sb.tls);
+	assert_int_equal(sa.other, sb.other);
+	assert_int_equal(sa.bad, sb.bad);
+	assert_int_equal(sb.unscanned, 0);
+	for (int i = 0; i < na; i++) /* the file's name, or stdin */
+		assert_string_equal(strstr(wa[i], ": ") + 2, strstr(wb[i], ": ") + 2);
+	unlink(path);
+	free(path);
 }
 
 static void test_dsb_before_first_frame_is_delivered_before_it(void **state)
@@ -495,7 +552,53 @@ static void test_dsb_block_length_not_repeated_is_not_delivered(void **state)
 	free(path);
 }
 
-static void test_pcapng_on_stdin_is_not_walked_and_says_so(void **state)
+static void test_pcapng_through_a_pipe_gives_the_same_secrets(void **state)
+{
+	(void)state;
+	struct ng g = { .n = 0 };
+	ng_section(&g, 0); /* before, between, after the frames; another type */
+	ng_dsb(&g, PCAP_SRC_SECRETS_TLS, KEYS2, 0);
+	ng_epb(&g, 100, "frame one");
+	ng_dsb(&g, 0x5353484b, "SSH secrets are not ours\n", 0);
+	ng_dsb(&g, PCAP_SRC_SECRETS_TLS, KEYS1, 0);
+	ng_epb(&g, 101, "frame two");
+	ng_dsb(&g, PCAP_SRC_SECRETS_TLS, KEYS1, 0);
+	same_through_a_pipe(&g, 0);
+	struct ng be = { .n = 0 }; /* big-endian sections */
+	ng_section(&be, 1);
+	ng_dsb(&be, PCAP_SRC_SECRETS_TLS, KEYS1, 0);
+	ng_epb(&be, 100, "frame one");
+	ng_section(&be, 1);
+	ng_dsb(&be, PCAP_SRC_SECRETS_TLS, KEYS2, 0);
+	ng_epb(&be, 101, "frame two");
+	same_through_a_pipe(&be, 0);
+	struct ng lie = { .n = 0 }; /* lengths that lie */
+	ng_section(&lie, 0);
+	ng_dsb(&lie, PCAP_SRC_SECRETS_TLS, KEYS1, 9);
+	ng_epb(&lie, 100, "frame one");
+	ng_dsb(&lie, PCAP_SRC_SECRETS_TLS, KEYS2, 0);
+	ng_dsb(&lie, PCAP_SRC_SECRETS_TLS, KEYS1, 0x7fffffff);
+	ng_epb(&lie, 101, "frame two");
+	same_through_a_pipe(&lie, 0);
+	struct ng cut = { .n = 0 }; /* cut short at the end */
+	ng_section(&cut, 0);
+	ng_epb(&cut, 100, "frame one");
+	ng_dsb(&cut, PCAP_SRC_SECRETS_TLS, KEYS2, 0);
+	for (size_t k = 1; k <= 64; k += 9)
+		same_through_a_pipe(&cut, k);
+	struct ng rep = { .n = 0 }; /* the trailing length disagrees */
+	ng_section(&rep, 0);
+	ng_epb(&rep, 100, "frame one");
+	size_t at = rep.n;
+	ng_dsb(&rep, PCAP_SRC_SECRETS_TLS, KEYS1, 0);
+	ng_epb(&rep, 101, "frame two");
+	rep.b[at + 4] = 40;
+	same_through_a_pipe(&rep, 0);
+}
+
+/* The viewer reads a pipe unbuffered and polls it: that stream is not
+ * watched, and the note says where secrets must come from. */
+static void test_pcapng_pipe_in_the_viewer_is_not_walked_and_says_so(void **state)
 {
 	(void)state;
 	struct ng g = { .n = 0 };
@@ -507,7 +610,7 @@ static void test_pcapng_on_stdin_is_not_walked_and_says_so(void **state)
 	assert_non_null(freopen(path, "rb", stdin));
 	char err[256];
 	const char *paths[] = { "-" };
-	struct pcap_src *s = pcap_src_open(paths, 1, err, sizeof err);
+	struct pcap_src *s = pcap_src_open_opts(paths, 1, 1, err, sizeof err);
 	assert_non_null(s);
 	struct seen w = { 0 };
 	pcap_src_on_secrets(s, on_secrets, &w);
@@ -524,6 +627,7 @@ static void test_pcapng_on_stdin_is_not_walked_and_says_so(void **state)
 	pcap_src_close(s);
 	dup2(saved, STDIN_FILENO);
 	close(saved);
+	clearerr(stdin);
 	unlink(path);
 	free(path);
 }
@@ -585,7 +689,8 @@ int main(void)
 		cmocka_unit_test(test_dsb_cut_short_at_the_end_is_counted_not_delivered),
 		cmocka_unit_test(test_dsb_whose_lengths_lie_is_said_and_frames_go_on),
 		cmocka_unit_test(test_dsb_block_length_not_repeated_is_not_delivered),
-		cmocka_unit_test(test_pcapng_on_stdin_is_not_walked_and_says_so),
+		cmocka_unit_test(test_pcapng_through_a_pipe_gives_the_same_secrets),
+		cmocka_unit_test(test_pcapng_pipe_in_the_viewer_is_not_walked_and_says_so),
 		cmocka_unit_test(test_editcap_injected_secrets_come_back_exactly),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
