@@ -60,6 +60,7 @@ struct reader {
 	int ng_warned;       /* the one secrets warning of this file was given */
 	uint64_t ng_off;     /* the next block to look at */
 	uint64_t ng_size;    /* the file's size when last asked */
+	long ng_end;         /* where libpcap's stream stood after the last frame, or 0 */
 	uint8_t *ng_buf;     /* read-ahead window of the file */
 	uint64_t ng_buf_off;
 	size_t ng_buf_len;
@@ -721,12 +722,16 @@ static int reader_fill_one(struct pcap_src *s, struct reader *r)
 		if (poll(&pfd, 1, 0) == 0)
 			return 2;
 	}
-	long off = r->classic ? (long)r->next_off : r->seekable && fp ? ftell(fp) : -1;
+	/* (the walk asked where the last frame ended: the same place, with
+	 * one lseek fewer per frame) */
+	long off = r->classic ? (long)r->next_off : r->ng_end > 0 ? r->ng_end
+	           : r->seekable && fp ? ftell(fp) : -1;
 	int rc = pcap_next_ex(r->p, &r->hdr, &r->data);
 	if (r->ngs)
 		ng_stream_deliver(s, r->ngs);
 	if (r->ng) { /* the secrets before this frame (or up to the end) first */
 		long end = rc == 1 ? ftell(fp) : -1;
+		r->ng_end = end;
 		ng_scan(s, r, end >= 0 ? (uint64_t)end : UINT64_MAX, rc != 1 && rc != PCAP_ERROR_BREAK);
 	}
 	if (rc == 1) {
