@@ -152,8 +152,9 @@ int pcap_src_fetch(void *ctx, uint16_t src, uint64_t off, uint32_t in_frame,
  * short) is counted and its file's first one said as a PCAP_SRC_WARNING;
  * the frames go on.  Standard input read by pcap_src_open() is watched as
  * its bytes pass to libpcap, with the same results (a DSB may then come a
- * few frames early, never late); a pipe the viewer reads (interactive) is
- * not: see pcap_src_secrets_note().  Classic pcap has no DSB. */
+ * few frames early, never late); a pipe opened interactive (the viewer,
+ * -N) is not: see pcap_src_secrets_note().  Classic pcap has no DSB.  The
+ * callback runs in the thread that calls pcap_src_next(). */
 #define PCAP_SRC_SECRETS_TLS 0x544c534bu /* 'TLSK': NSS key log */
 
 typedef void (*pcap_src_secrets_fn)(void *ctx, uint32_t type, const uint8_t *data, size_t n);
@@ -163,10 +164,10 @@ struct pcap_src_secrets_stats {
 	uint64_t tls;       /* DSBs of TLS key log text delivered */
 	uint64_t other;     /* DSBs of another secrets type (SSH, WireGuard...): ignored */
 	uint64_t bad;       /* damaged DSBs: not delivered */
-	unsigned unscanned; /* pcapng inputs not walked (the viewer's pipe): DSBs unseen */
+	unsigned unscanned; /* pcapng inputs not walked (interactive pipes): DSBs unseen */
 };
 void pcap_src_secrets_stats(const struct pcap_src *s, struct pcap_src_secrets_stats *out);
-/* One line for a user whose pcapng comes through the viewer's pipe,
+/* One line for a user whose pcapng comes through an interactive pipe,
  * naming the input and pointing to --tls-keylog, or NULL when every pcapng
  * input is walked.  For the caller to print once, when TLS secrets are
  * wanted. */

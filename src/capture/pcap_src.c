@@ -8,8 +8,9 @@
  *
  * libpcap skips the pcapng blocks it does not know, Decryption Secrets
  * Blocks among them, so a seekable pcapng file is also walked block by
- * block beside it (ng_scan): each DSB found before a frame is handed to
- * the secrets callback before that frame is. */
+ * block beside it (ng_scan), and standard input in batch is read through
+ * a stream that watches the blocks pass (ng_feed): each DSB found before a
+ * frame is handed to the secrets callback before that frame is. */
 #define _GNU_SOURCE /* fopencookie */
 #include <errno.h>
 #include <fcntl.h>
