@@ -628,6 +628,7 @@ struct pcap_src *pcap_src_open_opts(const char *const *paths, size_t n, int inte
 			         why == ebuf && strncmp(ebuf, paths[i], strlen(paths[i])) == 0
 			                 ? ebuf + strlen(paths[i]) + (ebuf[strlen(paths[i])] == ':' ? 2 : 0)
 			                 : why);
+			ng_stream_free(r->ngs); /* this reader is not closed with the others */
 			s->n = i;
 			pcap_src_close(s);
 			return NULL;
@@ -731,8 +732,9 @@ static int reader_fill_one(struct pcap_src *s, struct reader *r)
 	if (r->ngs)
 		ng_stream_deliver(s, r->ngs);
 	if (r->ng) { /* the secrets before this frame (or up to the end) first */
-		long end = rc == 1 ? ftell(fp) : -1;
-		r->ng_end = end;
+		/* after a damaged frame, only the blocks libpcap got past */
+		long end = rc != PCAP_ERROR_BREAK ? ftell(fp) : -1;
+		r->ng_end = rc == 1 ? end : -1;
 		ng_scan(s, r, end >= 0 ? (uint64_t)end : UINT64_MAX, rc != 1 && rc != PCAP_ERROR_BREAK);
 	}
 	if (rc == 1) {
@@ -759,6 +761,18 @@ static int reader_fill(struct pcap_src *s, struct reader *r, uint64_t *skipped)
 		r->state = 0;
 		(*skipped)++;
 	}
+}
+
+/* A frame's time in microseconds; pcapng's 64-bit times past what that
+ * holds (the year 294247) are clamped, not overflowed. */
+static int64_t ts_us_of(const struct pcap_pkthdr *h)
+{
+	const int64_t max_s = INT64_MAX / 1000000 - 1;
+	if (h->ts.tv_sec > max_s)
+		return INT64_MAX;
+	if (h->ts.tv_sec < -max_s)
+		return INT64_MIN;
+	return (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
 }
 
 int pcap_src_next(struct pcap_src *s, struct frame *f)
@@ -814,7 +828,7 @@ int pcap_src_next(struct pcap_src *s, struct frame *f)
 		return again ? PCAP_SRC_AGAIN : PCAP_SRC_END;
 	best->state = 0; /* consumed: the next call reads this file again */
 	f->no = ++s->next_no;
-	f->ts_us = (int64_t)best->hdr->ts.tv_sec * 1000000 + best->hdr->ts.tv_usec;
+	f->ts_us = ts_us_of(best->hdr);
 	f->data = best->data;
 	f->caplen = best->hdr->caplen;
 	f->len = best->hdr->len;

@@ -247,6 +247,21 @@ static void ng_epb(struct ng *g, uint32_t sec, const char *data)
 	ng32(g, len);
 }
 
+/* An EPB at a 64-bit time of ts microseconds. */
+static void ng_epb64(struct ng *g, uint64_t ts, const char *data)
+{
+	uint32_t n = (uint32_t)strlen(data), len = 32 + ((n + 3) & ~3u);
+	ng32(g, 6);
+	ng32(g, len);
+	ng32(g, 0);
+	ng32(g, (uint32_t)(ts >> 32));
+	ng32(g, (uint32_t)ts);
+	ng32(g, n);
+	ng32(g, n);
+	ng_bytes(g, data, n);
+	ng32(g, len);
+}
+
 /* A DSB of `type` holding data, whose secrets length field says
  * strlen(data) + lie. */
 static void ng_dsb(struct ng *g, uint32_t type, const char *data, uint32_t lie)
@@ -632,6 +647,59 @@ static void test_pcapng_pipe_in_the_viewer_is_not_walked_and_says_so(void **stat
 	free(path);
 }
 
+/* pcapng times are 64-bit: one past what int64 microseconds hold is
+ * clamped (it overflowed: undefined behaviour, a time in the past). */
+static void test_pcapng_time_beyond_int64_microseconds_is_clamped(void **state)
+{
+	(void)state;
+	struct ng g = { .n = 0 };
+	ng_section(&g, 0);
+	ng_epb64(&g, 1700000000000001ull, "an ordinary time");
+	ng_epb64(&g, UINT64_MAX - 5, "the year 584554");
+	char *path = ng_write(&g, 0);
+	char err[256];
+	const char *paths[] = { path };
+	struct pcap_src *s = pcap_src_open(paths, 1, err, sizeof err);
+	assert_non_null(s);
+	struct frame f;
+	assert_int_equal(pcap_src_next(s, &f), PCAP_SRC_FRAME);
+	assert_int_equal(f.ts_us, 1700000000000001);
+	assert_int_equal(pcap_src_next(s, &f), PCAP_SRC_FRAME);
+	assert_true(f.ts_us == INT64_MAX);
+	assert_int_equal(pcap_src_next(s, &f), PCAP_SRC_END);
+	pcap_src_close(s);
+	unlink(path);
+	free(path);
+}
+
+/* The walk stops where libpcap found the file damaged: the secrets after
+ * that (here a section in the other byte order, which libpcap refuses) are
+ * not handed over. */
+static void test_no_secrets_from_past_the_damage(void **state)
+{
+	(void)state;
+	struct ng g = { .n = 0 };
+	ng_section(&g, 1);
+	ng_epb(&g, 100, "frame one");
+	ng_dsb(&g, PCAP_SRC_SECRETS_TLS, KEYS1, 0);
+	ng_epb(&g, 101, "frame two");
+	ng_section(&g, 0);
+	ng_dsb(&g, PCAP_SRC_SECRETS_TLS, KEYS2, 0);
+	ng_epb(&g, 102, "frame three");
+	char *path = ng_write(&g, 0);
+	struct seen w = { 0 };
+	struct pcap_src_secrets_stats st;
+	char warn[4][512];
+	unsigned damaged;
+	assert_int_equal(ng_read_all(path, &w, &st, warn, &damaged), 1);
+	assert_int_equal(damaged, 1);
+	assert_int_equal(w.frames, 2);
+	assert_int_equal(w.calls, 1);
+	assert_memory_equal(w.text[0], KEYS1, strlen(KEYS1));
+	unlink(path);
+	free(path);
+}
+
 /* A real writer of DSBs: editcap --inject-secrets (Wireshark) puts a key
  * log into a copy of a classic pcap; the callback gets the text exactly. */
 static void test_editcap_injected_secrets_come_back_exactly(void **state)
@@ -691,6 +759,8 @@ int main(void)
 		cmocka_unit_test(test_dsb_block_length_not_repeated_is_not_delivered),
 		cmocka_unit_test(test_pcapng_through_a_pipe_gives_the_same_secrets),
 		cmocka_unit_test(test_pcapng_pipe_in_the_viewer_is_not_walked_and_says_so),
+		cmocka_unit_test(test_pcapng_time_beyond_int64_microseconds_is_clamped),
+		cmocka_unit_test(test_no_secrets_from_past_the_damage),
 		cmocka_unit_test(test_editcap_injected_secrets_come_back_exactly),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
