@@ -25,7 +25,7 @@ ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file
 # own tier it may use (one way).
 LAYERS = {
     "util":    (1, ["sv.h", "hmap.h", "vec.h", "endpoint.h"], []),
-    "capture": (2, ["pcap_src.h", "pcap_save.h", "hep.h"], ["decode"]),
+    "capture": (2, ["pcap_src.h", "pcap_save.h", "pcapng.h", "hep.h"], ["decode"]),
     "decode":  (2, ["decode.h", "tcp.h", "ws.h", "tls.h"], []),
     "sip":     (2, ["sip.h", "sip_hdr.h", "sdp.h"], []),
     "store":   (3, ["store.h"], []),

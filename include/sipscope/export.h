@@ -86,16 +86,31 @@ int export_stats(FILE *out, struct store *s, const struct tracker *t, const stru
  * segment of a message's direction from the frame of its first byte
  * (ingest_first_frame(), when the pipeline kept it) to the frame that
  * completed it, as captured, read again from the capture files (with the
- * capture filter bpf, or NULL), to path as pcap ("-": standard output).
- * Returns the number of frames written (and the messages in *nmsgs), or
- * -1 with the reason in err. */
+ * capture filter bpf, or NULL), to path ("-": standard output) as pcap,
+ * or as pcapng when po says so (po NULL: pcap).  Timestamps keep the
+ * microseconds the frames are read with.  Returns the number of frames
+ * written (and the messages in *nmsgs), or -1 with the reason in err. */
+struct export_pcap_opts {
+	int pcapng;          /* write pcapng (SHB, IDB, DSB, EPBs), not classic pcap */
+	const char *secrets; /* pcapng: NSS key log text (tls_keys_export()) put in a
+	                      * Decryption Secrets Block before the first packet, so
+	                      * readers decrypt the exported TLS; NULL: none */
+	size_t secrets_len;
+	int tls_secrets;       /* also the key log lines of the exported TLS connections
+	                        * (what ingest knows), so the export opens decrypted */
+	int pcapng_for_secrets; /* write pcapng rather than pcap when there are such
+	                        * secrets (the format was not chosen) */
+	size_t tls_conns, tls_keyed; /* out: TLS connections exported, those with secrets */
+	int wrote_pcapng;      /* out: the file is pcapng */
+};
 /* The TLS connection (ingest's record) between endpoints a and b (either
  * way) that frame lies in, or NULL. */
 const struct ingest_tls *export_tls_conn(const struct ingest *in, const struct store_endpoint *a,
                                          const struct store_endpoint *b, uint64_t frame);
 long export_pcap(const char *path, const char *const *files, size_t nfiles, const char *bpf,
                  struct store *s, const struct tracker *t, const struct ingest *in,
-                 const uint32_t *calls, size_t ncalls, size_t *nmsgs, char *err, size_t errn);
+                 const uint32_t *calls, size_t ncalls, struct export_pcap_opts *po,
+                 size_t *nmsgs, char *err, size_t errn);
 
 /* One message (store index idx) taken apart header by header: what the
  * structured parsers see in each (URIs, every Via, addresses and tags,

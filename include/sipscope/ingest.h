@@ -111,6 +111,9 @@ struct ingest_tls_opts {
 int ingest_set_tls(struct ingest *in, const struct ingest_tls_opts *o, int live, char *err, size_t errlen);
 /* Key log text from the capture itself (a DSB): bad lines are a warning. */
 int ingest_tls_secrets(struct ingest *in, const char *text, size_t n);
+/* A pcap_src_secrets_fn for pcap_src_on_secrets(src, ingest_on_secrets, in):
+ * the TLS key logs embedded in pcapng files go to ingest_tls_secrets(). */
+void ingest_on_secrets(void *in, uint32_t type, const uint8_t *data, size_t n);
 /* Live: records whose key is not known yet wait for it (bounded). */
 void ingest_tls_wait_for_keys(struct ingest *in, int on);
 /* Live, between frames: read what the key log gained, retry waiting

@@ -126,7 +126,9 @@ int pcap_src_datalink(const struct pcap_src *s);
 int pcap_src_snaplen(const struct pcap_src *s);
 
 /* Next frame in timestamp order.  After PCAP_SRC_WARNING, call again:
- * the other files go on; the damaged one is read no further. */
+ * the other files go on; the damaged one is read no further (but for a
+ * warning about a damaged Decryption Secrets Block: its file goes on, and
+ * pcap_src_damaged() does not count it). */
 int pcap_src_next(struct pcap_src *s, struct frame *f);
 const char *pcap_src_warning(const struct pcap_src *s);
 unsigned pcap_src_damaged(const struct pcap_src *s);
@@ -135,5 +137,40 @@ unsigned pcap_src_damaged(const struct pcap_src *s);
  * file `src` (a store_fetch_fn).  Returns 0 or -1. */
 int pcap_src_fetch(void *ctx, uint16_t src, uint64_t off, uint32_t in_frame,
                    uint32_t len, char *buf);
+
+/* TLS secrets embedded in pcapng files: Decryption Secrets Blocks (DSB,
+ * block type 0x0000000A of draft-ietf-opsawg-pcapng), which libpcap skips.
+ * A seekable pcapng file is walked block by block beside libpcap (one
+ * pread per 64 KiB), following every section's byte order; the secrets of
+ * each DSB of type PCAP_SRC_SECRETS_TLS go to the callback before
+ * pcap_src_next() returns the frame that follows the DSB in its file (a
+ * DSB after the last frame: before PCAP_SRC_END).  The data is the block's
+ * secrets exactly, without the padding (NSS key log text, LF or CRLF line
+ * ends), borrowed for the call only.  Register before the first
+ * pcap_src_next() to see DSBs that come first.  Other secrets types are
+ * counted, not delivered.  A damaged DSB (lengths that disagree, cut
+ * short) is counted and its file's first one said as a PCAP_SRC_WARNING;
+ * the frames go on.  Standard input read by pcap_src_open() is watched as
+ * its bytes pass to libpcap, with the same results (a DSB may then come a
+ * few frames early, never late); a pipe opened interactive (the viewer,
+ * -N) is not: see pcap_src_secrets_note().  Classic pcap has no DSB.  The
+ * callback runs in the thread that calls pcap_src_next(). */
+#define PCAP_SRC_SECRETS_TLS 0x544c534bu /* 'TLSK': NSS key log */
+
+typedef void (*pcap_src_secrets_fn)(void *ctx, uint32_t type, const uint8_t *data, size_t n);
+void pcap_src_on_secrets(struct pcap_src *s, pcap_src_secrets_fn cb, void *ctx);
+
+struct pcap_src_secrets_stats {
+	uint64_t tls;       /* DSBs of TLS key log text delivered */
+	uint64_t other;     /* DSBs of another secrets type (SSH, WireGuard...): ignored */
+	uint64_t bad;       /* damaged DSBs: not delivered */
+	unsigned unscanned; /* pcapng inputs not walked (interactive pipes): DSBs unseen */
+};
+void pcap_src_secrets_stats(const struct pcap_src *s, struct pcap_src_secrets_stats *out);
+/* One line for a user whose pcapng comes through an interactive pipe,
+ * naming the input and pointing to --tls-keylog, or NULL when every pcapng
+ * input is walked.  For the caller to print once, when TLS secrets are
+ * wanted. */
+const char *pcap_src_secrets_note(const struct pcap_src *s);
 
 #endif

@@ -4,9 +4,18 @@
  * libpcap opens and validates every file and reads pcapng and pipes.
  * Classic pcap files on disk are then walked through mmap: no copy from a
  * stdio buffer into libpcap's, no syscall per record, and re-reading a
- * message later is a memcpy (the benchmark goal needs all three). */
+ * message later is a memcpy (the benchmark goal needs all three).
+ *
+ * libpcap skips the pcapng blocks it does not know, Decryption Secrets
+ * Blocks among them, so a seekable pcapng file is also walked block by
+ * block beside it (ng_scan), and standard input in batch is read through
+ * a stream that watches the blocks pass (ng_feed): each DSB found before a
+ * frame is handed to the secrets callback before that frame is. */
+#define _GNU_SOURCE /* fopencookie */
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -45,6 +54,19 @@ struct reader {
 	struct hep_listener *hep; /* a HEP collector (live; p is a dead handle for BPF) */
 	uint8_t hep_ver, hep_tcp;
 	uint32_t hep_id;
+	/* pcapng block walk (seekable pcapng files only, see ng_scan) */
+	int ng;              /* walked: a seekable pcapng file */
+	int ng_swapped;      /* the current section's byte order is not ours */
+	int ng_stop;         /* the walk met a block it cannot frame: no further */
+	int ng_warned;       /* the one secrets warning of this file was given */
+	uint64_t ng_off;     /* the next block to look at */
+	uint64_t ng_size;    /* the file's size when last asked */
+	long ng_end;         /* where libpcap's stream stood after the last frame, or 0 */
+	uint8_t *ng_buf;     /* read-ahead window of the file */
+	uint64_t ng_buf_off;
+	size_t ng_buf_len;
+	char ng_warn[640];   /* a secrets warning waiting for pcap_src_next(), or "" */
+	struct ng_stream *ngs; /* stdin in batch: the blocks watched as they pass */
 };
 
 struct pcap_src {
@@ -53,6 +75,10 @@ struct pcap_src {
 	uint64_t next_no;
 	unsigned damaged;
 	char warn[PCAP_ERRBUF_SIZE + 512];
+	pcap_src_secrets_fn on_secrets;
+	void *secrets_ctx;
+	struct pcap_src_secrets_stats secrets;
+	char secrets_note[PCAP_ERRBUF_SIZE + 160];
 };
 
 static int is_classic_magic(uint32_t be)
@@ -173,6 +199,386 @@ static int is_seekable(FILE *fp)
 	return fp && fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode);
 }
 
+#define NG_BUF (64u << 10)            /* read-ahead window of the block walk */
+#define NG_MAX_SECRETS (64u << 20)    /* a DSB larger than this is skipped (counted) */
+#define NG_BT_SHB 0x0A0D0D0Au         /* Section Header Block (reads the same both ways) */
+#define NG_BT_DSB 0x0000000Au         /* Decryption Secrets Block */
+#define NG_BOM 0x1A2B3C4Du            /* the SHB's byte-order magic */
+
+/* Up to n bytes at offset off of r's file into out, through the
+ * read-ahead window (block headers are small and mostly in order, so a
+ * whole file costs one pread per 64 KiB).  Returns the bytes got: fewer
+ * than n only at the end of the file or on a read error. */
+static size_t ng_read(struct reader *r, uint64_t off, void *out, size_t n)
+{
+	FILE *fp = pcap_file(r->p);
+	int fd = fp ? fileno(fp) : -1;
+	if (fd < 0)
+		return 0;
+	if (n > NG_BUF) {
+		size_t got = 0;
+		while (got < n) {
+			ssize_t k = pread(fd, (char *)out + got, n - got, (off_t)(off + got));
+			if (k <= 0)
+				break;
+			got += (size_t)k;
+		}
+		return got;
+	}
+	if (off < r->ng_buf_off || off + n > r->ng_buf_off + r->ng_buf_len) {
+		ssize_t k = pread(fd, r->ng_buf, NG_BUF, (off_t)off);
+		r->ng_buf_off = off;
+		r->ng_buf_len = k > 0 ? (size_t)k : 0;
+	}
+	size_t have = (size_t)(r->ng_buf_off + r->ng_buf_len - off);
+	if (have > n)
+		have = n;
+	memcpy(out, r->ng_buf + (off - r->ng_buf_off), have);
+	return have;
+}
+
+/* A DSB that cannot be used: counted, and the file's first one said as a
+ * warning (unless libpcap already called the file damaged: quiet). */
+__attribute__((format(printf, 5, 6)))
+static void ng_bad(struct pcap_src *s, struct reader *r, uint64_t off, int quiet,
+                   const char *fmt, ...)
+{
+	s->secrets.bad++;
+	if (quiet || r->ng_warned)
+		return;
+	char why[120];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	r->ng_warned = 1;
+	snprintf(r->ng_warn, sizeof r->ng_warn,
+	         "%.400s: the Decryption Secrets Block at byte %llu is damaged (%s): its "
+	         "secrets are not used", r->path, (unsigned long long)off, why);
+}
+
+/* The DSB of `len` bytes at off (pcapng draft, "Decryption Secrets
+ * Block"): type, secrets length, the secrets padded to 32 bits, options,
+ * the length again.  Returns 0, or -1 when the block's framing is not to
+ * be trusted (its two lengths differ): the walk stops there. */
+static int ng_secrets(struct pcap_src *s, struct reader *r, uint64_t off, uint32_t len, int quiet)
+{
+	uint8_t h[8], t[4];
+	if (ng_read(r, off + len - 4, t, 4) < 4 || rd32(t, r->ng_swapped) != len) {
+		ng_bad(s, r, off, quiet, "its block length %u is not repeated at its end", len);
+		return -1;
+	}
+	if (len < 20 || ng_read(r, off + 8, h, 8) < 8) {
+		ng_bad(s, r, off, quiet, "a block of %u bytes is too short for one", len);
+		return 0;
+	}
+	uint32_t type = rd32(h, r->ng_swapped), n = rd32(h + 4, r->ng_swapped);
+	if (n > len - 20) {
+		ng_bad(s, r, off, quiet, "secrets length %u, in a block of %u bytes", n, len);
+		return 0;
+	}
+	if (type != PCAP_SRC_SECRETS_TLS) {
+		s->secrets.other++; /* SSH, WireGuard, ZigBee, OPC UA...: not ours */
+		return 0;
+	}
+	uint8_t *buf = n <= NG_MAX_SECRETS ? malloc(n ? n : 1) : NULL;
+	if (!buf) {
+		ng_bad(s, r, off, quiet, n > NG_MAX_SECRETS ? "%u bytes of secrets, too many"
+		                                            : "no memory for %u bytes of secrets", n);
+		return 0;
+	}
+	if (ng_read(r, off + 16, buf, n) < n) {
+		ng_bad(s, r, off, quiet, "%s", "unreadable");
+	} else {
+		s->secrets.tls++;
+		if (s->on_secrets)
+			s->on_secrets(s->secrets_ctx, type, buf, n);
+	}
+	free(buf);
+	return 0;
+}
+
+/* Walk r's blocks from where the walk stopped up to `upto` (the end of the
+ * block libpcap just read, or the end of the file), handing the secrets of
+ * every DSB to the callback.  The walk follows each SHB's byte order; a
+ * block it cannot frame (bad length, cut short) ends it for good: libpcap,
+ * reading the same bytes, reports a damaged frame when one is lost, so
+ * only a damaged DSB gets a warning of its own. */
+static void ng_scan(struct pcap_src *s, struct reader *r, uint64_t upto, int quiet)
+{
+	while (r->ng && !r->ng_stop && r->ng_off < upto) {
+		uint64_t off = r->ng_off;
+		uint8_t h[12];
+		size_t got = ng_read(r, off, h, sizeof h);
+		uint32_t type = got >= 8 ? rd32(h, r->ng_swapped) : 0;
+		if (got >= 12 && type == NG_BT_SHB) {
+			uint32_t bom;
+			memcpy(&bom, h + 8, 4);
+			if (bom != NG_BOM && bom != __builtin_bswap32(NG_BOM))
+				break;
+			r->ng_swapped = bom != NG_BOM;
+		}
+		uint32_t len = got >= 8 ? rd32(h + 4, r->ng_swapped) : 0;
+		if (got < 8 || len < 12 || len % 4) {
+			if (type == NG_BT_DSB)
+				ng_bad(s, r, off, quiet, "block length %u", len);
+			break;
+		}
+		if (off + len > r->ng_size) {
+			struct stat st; /* the file may have grown since we looked */
+			FILE *fp = pcap_file(r->p);
+			if (fp && fstat(fileno(fp), &st) == 0)
+				r->ng_size = (uint64_t)st.st_size;
+			if (off + len > r->ng_size) {
+				if (type == NG_BT_DSB)
+					ng_bad(s, r, off, quiet, "cut short: %u bytes, %llu left in the file",
+					       len, (unsigned long long)(r->ng_size - off));
+				break;
+			}
+		}
+		if (type == NG_BT_DSB && ng_secrets(s, r, off, len, quiet) < 0)
+			break;
+		r->ng_off = off + len;
+	}
+	if (r->ng && r->ng_off < upto)
+		r->ng_stop = 1;
+}
+
+/* A pcapng pipe cannot be read twice, so the blocks are watched as the
+ * bytes pass to libpcap: a stdio stream of our own (fopencookie) reads
+ * standard input and feeds every chunk to ng_feed(), which follows the
+ * block framing and keeps each DSB whole until reader_fill_one() hands it
+ * over.  stdio reads ahead, so a DSB may come a few frames early, never
+ * after the frame that follows it. */
+struct ng_pending {
+	struct ng_pending *next;
+	size_t n;
+	uint8_t data[]; /* the secrets, type PCAP_SRC_SECRETS_TLS */
+};
+
+struct ng_stream {
+	struct pcap_src *s;
+	struct reader *r;
+	int fd;
+	int dead;           /* not pcapng, or a block it cannot frame: bytes just pass */
+	int swapped;
+	uint64_t off;       /* stream offset of the current block */
+	uint8_t hdr[12];    /* the current block's first bytes */
+	size_t nhdr;
+	uint32_t type, len;
+	uint64_t left;      /* bytes of the current block after hdr still to come */
+	uint8_t *body;      /* a DSB's bytes after its 8-byte header, or NULL */
+	size_t nbody;
+	int skip_dsb;       /* a DSB too large to keep: counted at its end */
+	struct ng_pending *head, **tail;
+	size_t queued;      /* bytes waiting in the queue */
+};
+
+/* The DSB collected in st->body is complete: check and queue it. */
+static void ng_stream_dsb(struct ng_stream *st)
+{
+	struct pcap_src *s = st->s;
+	const uint8_t *b = st->body; /* the block from its byte 8: len - 8 bytes */
+	uint32_t len = st->len;
+	if (rd32(b + len - 12, st->swapped) != len) {
+		ng_bad(s, st->r, st->off, 1, "its block length %u is not repeated at its end", len);
+		st->dead = 1; /* libpcap stops here too */
+		return;
+	}
+	if (len < 20) {
+		ng_bad(s, st->r, st->off, 0, "a block of %u bytes is too short for one", len);
+		return;
+	}
+	uint32_t type = rd32(b, st->swapped), n = rd32(b + 4, st->swapped);
+	if (n > len - 20) {
+		ng_bad(s, st->r, st->off, 0, "secrets length %u, in a block of %u bytes", n, len);
+	} else if (type != PCAP_SRC_SECRETS_TLS) {
+		s->secrets.other++;
+	} else {
+		struct ng_pending *q = st->queued + n <= NG_MAX_SECRETS ? malloc(sizeof *q + n) : NULL;
+		if (!q) {
+			ng_bad(s, st->r, st->off, 0, "no room for %u more bytes of secrets", n);
+		} else {
+			q->next = NULL;
+			q->n = n;
+			memcpy(q->data, b + 8, n);
+			*st->tail = q;
+			st->tail = &q->next;
+			st->queued += n;
+		}
+	}
+}
+
+/* n more bytes of the stream. */
+static void ng_feed(struct ng_stream *st, const uint8_t *p, size_t n)
+{
+	while (n && !st->dead) {
+		if (st->nhdr < sizeof st->hdr) {
+			size_t k = sizeof st->hdr - st->nhdr < n ? sizeof st->hdr - st->nhdr : n;
+			memcpy(st->hdr + st->nhdr, p, k);
+			st->nhdr += k, p += k, n -= k;
+			if (st->nhdr < sizeof st->hdr)
+				return;
+			uint32_t bom;
+			memcpy(&bom, st->hdr + 8, 4);
+			st->type = rd32(st->hdr, st->swapped);
+			if (st->off == 0 && st->type != NG_BT_SHB) {
+				st->dead = 1; /* classic pcap: nothing to watch */
+				return;
+			}
+			if (st->type == NG_BT_SHB) {
+				if (bom != NG_BOM && bom != __builtin_bswap32(NG_BOM)) {
+					st->dead = 1;
+					return;
+				}
+				st->swapped = bom != NG_BOM;
+			}
+			st->len = rd32(st->hdr + 4, st->swapped);
+			if (st->len < 12 || st->len % 4) {
+				if (st->type == NG_BT_DSB)
+					ng_bad(st->s, st->r, st->off, 1, "block length %u", st->len);
+				st->dead = 1;
+				return;
+			}
+			st->left = st->len - 12;
+			st->nbody = 0;
+			st->skip_dsb = 0;
+			if (st->type == NG_BT_DSB) {
+				st->body = st->len - 8 <= NG_MAX_SECRETS + 64 ? malloc(st->len - 8) : NULL;
+				st->skip_dsb = !st->body;
+				if (st->body) {
+					memcpy(st->body, st->hdr + 8, 4);
+					st->nbody = 4;
+				}
+			}
+		}
+		size_t k = st->left < n ? (size_t)st->left : n;
+		if (st->body) {
+			memcpy(st->body + st->nbody, p, k);
+			st->nbody += k;
+		}
+		st->left -= k, p += k, n -= k;
+		if (st->left == 0) { /* the block is complete */
+			if (st->body)
+				ng_stream_dsb(st);
+			else if (st->skip_dsb)
+				ng_bad(st->s, st->r, st->off, 0, "a block of %u bytes, too large", st->len);
+			free(st->body);
+			st->body = NULL;
+			st->off += st->len;
+			st->nhdr = 0;
+		}
+	}
+}
+
+static ssize_t ng_stream_read(void *cookie, char *buf, size_t n)
+{
+	struct ng_stream *st = cookie;
+	ssize_t k;
+	do
+		k = read(st->fd, buf, n);
+	while (k < 0 && errno == EINTR);
+	if (k > 0)
+		ng_feed(st, (const uint8_t *)buf, (size_t)k);
+	else if (k == 0 && !st->dead && st->nhdr) {
+		if (st->nhdr == sizeof st->hdr && st->type == NG_BT_DSB)
+			st->s->secrets.bad++; /* cut short: libpcap says the file is */
+		st->dead = 1;
+	}
+	return k;
+}
+
+static int ng_stream_close(void *cookie)
+{
+	(void)cookie; /* the reader frees the state; standard input stays open */
+	return 0;
+}
+
+static void ng_stream_free(struct ng_stream *st)
+{
+	if (!st)
+		return;
+	while (st->head) {
+		struct ng_pending *q = st->head;
+		st->head = q->next;
+		free(q);
+	}
+	free(st->body);
+	free(st);
+}
+
+/* Standard input read through a stream that watches its blocks (batch:
+ * never polled).  NULL when out of memory (then libpcap reads stdin). */
+static FILE *ng_stream_open(struct pcap_src *s, struct reader *r)
+{
+	struct ng_stream *st = calloc(1, sizeof *st);
+	cookie_io_functions_t io = { .read = ng_stream_read, .close = ng_stream_close };
+	FILE *fp = st ? fopencookie(st, "rb", io) : NULL;
+	if (!fp) {
+		free(st);
+		return NULL;
+	}
+	st->s = s;
+	st->r = r;
+	st->fd = fileno(stdin);
+	st->tail = &st->head;
+	r->ngs = st;
+	return fp;
+}
+
+/* The DSBs the stream watcher has queued, to the callback. */
+static void ng_stream_deliver(struct pcap_src *s, struct ng_stream *st)
+{
+	while (st->head) {
+		struct ng_pending *q = st->head;
+		st->head = q->next;
+		st->queued -= q->n;
+		s->secrets.tls++;
+		if (s->on_secrets)
+			s->on_secrets(s->secrets_ctx, PCAP_SRC_SECRETS_TLS, q->data, q->n);
+		free(q);
+	}
+	st->tail = &st->head;
+}
+
+/* Set up r's block walk (seekable pcapng), or count a pcapng stream whose
+ * secrets cannot be read (libpcap says version 1.0 for pcapng). */
+static void ng_open(struct pcap_src *s, struct reader *r)
+{
+	if (pcap_major_version(r->p) != 1 || r->ngs)
+		return;
+	if (!r->seekable || !(r->ng_buf = malloc(NG_BUF))) {
+		s->secrets.unscanned++;
+		if (!s->secrets_note[0])
+			snprintf(s->secrets_note, sizeof s->secrets_note,
+			         "%s: TLS secrets embedded in pcapng (Decryption Secrets Blocks) are "
+			         "read from a file only: save the capture to a file, or give the key "
+			         "log with --tls-keylog", strcmp(r->path, "-") ? r->path : "stdin");
+		return;
+	}
+	r->ng = 1;
+	struct stat st;
+	FILE *fp = pcap_file(r->p);
+	if (fp && fstat(fileno(fp), &st) == 0)
+		r->ng_size = (uint64_t)st.st_size;
+}
+
+void pcap_src_on_secrets(struct pcap_src *s, pcap_src_secrets_fn cb, void *ctx)
+{
+	s->on_secrets = cb;
+	s->secrets_ctx = ctx;
+}
+
+void pcap_src_secrets_stats(const struct pcap_src *s, struct pcap_src_secrets_stats *out)
+{
+	*out = s->secrets;
+}
+
+const char *pcap_src_secrets_note(const struct pcap_src *s)
+{
+	return s->secrets_note[0] ? s->secrets_note : NULL;
+}
+
 struct pcap_src *pcap_src_open(const char *const *paths, size_t n, char *err, size_t errlen)
 {
 	return pcap_src_open_opts(paths, n, 0, err, errlen);
@@ -193,6 +599,7 @@ struct pcap_src *pcap_src_open_opts(const char *const *paths, size_t n, int inte
 	for (size_t i = 0; i < n; i++) {
 		char ebuf[PCAP_ERRBUF_SIZE] = "";
 		struct reader *r = &s->r[i];
+		FILE *fp;
 		r->path = paths[i];
 		if (interactive && !strcmp(paths[i], "-") && setvbuf(stdin, NULL, _IONBF, 0) == 0) {
 			/* Unbuffered before libpcap's first read: nothing hides in
@@ -200,6 +607,11 @@ struct pcap_src *pcap_src_open_opts(const char *const *paths, size_t n, int inte
 			r->interactive = 1;
 			r->p = pcap_fopen_offline_with_tstamp_precision(stdin,
 					PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+		} else if (!strcmp(paths[i], "-") && (fp = ng_stream_open(s, r))) {
+			r->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO,
+			                                                 ebuf);
+			if (!r->p) /* libpcap closes it only once it owns it */
+				fclose(fp);
 		} else {
 			r->p = pcap_open_offline_with_tstamp_precision(paths[i],
 					PCAP_TSTAMP_PRECISION_MICRO, ebuf);
@@ -216,6 +628,7 @@ struct pcap_src *pcap_src_open_opts(const char *const *paths, size_t n, int inte
 			         why == ebuf && strncmp(ebuf, paths[i], strlen(paths[i])) == 0
 			                 ? ebuf + strlen(paths[i]) + (ebuf[strlen(paths[i])] == ':' ? 2 : 0)
 			                 : why);
+			ng_stream_free(r->ngs); /* this reader is not closed with the others */
 			s->n = i;
 			pcap_src_close(s);
 			return NULL;
@@ -226,6 +639,8 @@ struct pcap_src *pcap_src_open_opts(const char *const *paths, size_t n, int inte
 		r->next_off = 24;
 		if (r->classic)
 			map_classic(r);
+		else
+			ng_open(s, r);
 	}
 	s->n = n;
 	return s;
@@ -244,6 +659,8 @@ void pcap_src_close(struct pcap_src *s)
 			pcap_close(s->r[i].refetch);
 		if (s->r[i].map)
 			munmap((void *)s->r[i].map, s->r[i].map_len);
+		free(s->r[i].ng_buf);
+		ng_stream_free(s->r[i].ngs);
 		hep_listen_close(s->r[i].hep);
 	}
 	free(s);
@@ -254,7 +671,7 @@ unsigned pcap_src_damaged(const struct pcap_src *s) { return s->damaged; }
 
 /* Fill r's pending frame.  Returns 1 pending, 0 end, -1 damaged, 2 live
  * with nothing now. */
-static int reader_fill_one(struct reader *r)
+static int reader_fill_one(struct pcap_src *s, struct reader *r)
 {
 	if (r->state != 0)
 		return r->state == 1 ? 1 : 0;
@@ -307,8 +724,19 @@ static int reader_fill_one(struct reader *r)
 		if (poll(&pfd, 1, 0) == 0)
 			return 2;
 	}
-	long off = r->classic ? (long)r->next_off : r->seekable && fp ? ftell(fp) : -1;
+	/* (the walk asked where the last frame ended: the same place, with
+	 * one lseek fewer per frame) */
+	long off = r->classic ? (long)r->next_off : r->ng_end > 0 ? r->ng_end
+	           : r->seekable && fp ? ftell(fp) : -1;
 	int rc = pcap_next_ex(r->p, &r->hdr, &r->data);
+	if (r->ngs)
+		ng_stream_deliver(s, r->ngs);
+	if (r->ng) { /* the secrets before this frame (or up to the end) first */
+		/* after a damaged frame, only the blocks libpcap got past */
+		long end = rc != PCAP_ERROR_BREAK ? ftell(fp) : -1;
+		r->ng_end = rc == 1 ? end : -1;
+		ng_scan(s, r, end >= 0 ? (uint64_t)end : UINT64_MAX, rc != 1 && rc != PCAP_ERROR_BREAK);
+	}
 	if (rc == 1) {
 		r->state = 1;
 		r->rec_off = off < 0 ? 0 : (uint64_t)off;
@@ -323,16 +751,28 @@ static int reader_fill_one(struct reader *r)
 /* reader_fill_one(), skipping the frames a file's filter rejects (they
  * still count, so frame numbers stay those of the file).  *skipped gets
  * how many. */
-static int reader_fill(struct reader *r, uint64_t *skipped)
+static int reader_fill(struct pcap_src *s, struct reader *r, uint64_t *skipped)
 {
 	for (;;) {
-		int rc = reader_fill_one(r);
+		int rc = reader_fill_one(s, r);
 		if (rc != 1 || !r->has_bpf || (r->live && !r->hep) ||
 		    pcap_offline_filter(&r->bpf, r->hdr, r->data))
 			return rc;
 		r->state = 0;
 		(*skipped)++;
 	}
+}
+
+/* A frame's time in microseconds; pcapng's 64-bit times past what that
+ * holds (the year 294247) are clamped, not overflowed. */
+static int64_t ts_us_of(const struct pcap_pkthdr *h)
+{
+	const int64_t max_s = INT64_MAX / 1000000 - 1;
+	if (h->ts.tv_sec > max_s)
+		return INT64_MAX;
+	if (h->ts.tv_sec < -max_s)
+		return INT64_MIN;
+	return (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
 }
 
 int pcap_src_next(struct pcap_src *s, struct frame *f)
@@ -343,7 +783,14 @@ int pcap_src_next(struct pcap_src *s, struct frame *f)
 	int again = 0;
 	for (size_t i = 0; i < s->n; i++) {
 		struct reader *r = &s->r[i];
-		int rc = reader_fill(r, &skipped);
+		int rc = reader_fill(s, r, &skipped);
+		if (r->ng_warn[0]) { /* a damaged DSB: said, and the file goes on */
+			if (s->n == 1)
+				s->next_no += skipped;
+			snprintf(s->warn, sizeof s->warn, "%s", r->ng_warn);
+			r->ng_warn[0] = 0;
+			return PCAP_SRC_WARNING;
+		}
 		if (rc == 2) {
 			again = 1;
 			continue;
@@ -381,7 +828,7 @@ int pcap_src_next(struct pcap_src *s, struct frame *f)
 		return again ? PCAP_SRC_AGAIN : PCAP_SRC_END;
 	best->state = 0; /* consumed: the next call reads this file again */
 	f->no = ++s->next_no;
-	f->ts_us = (int64_t)best->hdr->ts.tv_sec * 1000000 + best->hdr->ts.tv_usec;
+	f->ts_us = ts_us_of(best->hdr);
 	f->data = best->data;
 	f->caplen = best->hdr->caplen;
 	f->len = best->hdr->len;

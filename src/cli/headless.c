@@ -380,6 +380,7 @@ static int open_all(struct hl *h)
 			fprintf(stderr, "sipscope: warning: %s\n", err);
 	}
 	store_set_fetcher(h->store, pcap_src_fetch, h->src);
+	pcap_src_on_secrets(h->src, ingest_on_secrets, h->in); /* pcapng's own TLS keys */
 	if (a->hep_send) {
 		struct hep_send_opts so = *a->hep_send;
 		so.wait_when_full = !pcap_src_is_live(h->src); /* a file can wait for the network */

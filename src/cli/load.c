@@ -87,6 +87,7 @@ int load(const struct opts *o, struct loaded *l)
 		return 0;
 	}
 	store_set_fetcher(l->store, pcap_src_fetch, l->src);
+	pcap_src_on_secrets(l->src, ingest_on_secrets, l->ingest); /* pcapng's own TLS keys */
 	ingest_keep_frame_ranges(l->ingest, o->keep_ranges);
 	ingest_run(l->ingest, l->src);
 	track_finish(l->tracker);

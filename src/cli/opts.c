@@ -26,7 +26,7 @@ const char usage_text[] =
 	"  stats      counts, response times, call states, RFC 6076 metrics\n"
 	"  flow       call flows as text ladder diagrams\n"
 	"  show       messages taken apart header by header (--frame N)\n"
-	"  export     the packets of chosen calls as a pcap file (-o FILE)\n"
+	"  export     the packets of chosen calls as a pcap or pcapng file (-o FILE)\n"
 	"  db         store the calls and messages in an sqlite3 database (-o FILE)\n"
 	"  rtp        RTP streams of the calls: packets, loss, jitter, MOS, problems\n"
 	"  check      RFC 3261 conformance: one finding per protocol problem, with\n"
@@ -44,7 +44,9 @@ const char usage_text[] =
 	"                       options are one too: sipscope -i eth0 port 5060\n"
 	"                       (-f is --filter, the call filter, not BPF)\n"
 	"  -F, --format FMT     output format: table (default), json, csv; for flow:\n"
-	"                       text (default), html, svg, mermaid, plantuml, json\n"
+	"                       text (default), html, svg, mermaid, plantuml, json;\n"
+	"                       for export: pcap (default), pcapng (the default when\n"
+	"                       -o ends in .pcapng)\n"
 	"      --correlate HDR  also merge calls whose messages carry the same HDR\n"
 	"                       value (X-Call-ID, X-CID and Session-ID always do)\n"
 	"  -f, --filter EXPR    only the calls EXPR matches (calls, flow, export,\n"
@@ -470,6 +472,9 @@ int opts_check_format(struct opts *o, const char *cmd, enum flow_format *ffmt)
 		if (o->fmt_given && flow_format_parse(o->fmt_name, ffmt) < 0)
 			return usage_error("unknown flow format '%s' (use text, html, svg, mermaid, plantuml "
 			                   "or json)", o->fmt_name);
+	} else if (!strcmp(cmd, "export")) {
+		if (o->fmt_given && strcmp(o->fmt_name, "pcap") && strcmp(o->fmt_name, "pcapng"))
+			return usage_error("unknown export format '%s' (use pcap or pcapng)", o->fmt_name);
 	} else if (o->fmt_given && export_format_parse(o->fmt_name, &o->fmt) < 0) {
 		return usage_error("unknown format '%s' (use table, json or csv)", o->fmt_name);
 	}
@@ -533,8 +538,6 @@ int opts_check(struct opts *o, const char *cmd)
 		if (!o->ncalls && !o->match && !o->filter && !o->all)
 			return usage_error("%s", "export needs the calls: --call ID, --match REGEX, "
 			                         "--filter EXPR or --all");
-		if (o->fmt_given)
-			return usage_error("%s", "export writes pcap; --format is for messages, calls, stats");
 		for (size_t i = 0; i < o->nfiles; i++)
 			if (!strcmp(o->files[i], "-"))
 				return usage_error("%s", "export reads the captures twice: standard input "

@@ -106,6 +106,31 @@ static int ems_hash(struct tls_conn *c, uint8_t *h, size_t *hl)
 	return *hl ? 0 : -1;
 }
 
+/* A master secret that did not come from the key log (RSA key exchange, a
+ * resumed session) goes into it as a CLIENT_RANDOM line: an export then
+ * carries it, and opens without the private key. */
+static void remember_ms(struct tls_conn *c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char line[14 + 64 + 1 + 96 + 1];
+	size_t o = 0;
+	memcpy(line, "CLIENT_RANDOM ", 14);
+	o = 14;
+	for (int i = 0; i < 32; i++) {
+		line[o++] = hex[c->info.cr[i] >> 4];
+		line[o++] = hex[c->info.cr[i] & 15];
+	}
+	line[o++] = ' ';
+	for (int i = 0; i < 48; i++) {
+		line[o++] = hex[c->ms[i] >> 4];
+		line[o++] = hex[c->ms[i] & 15];
+	}
+	line[o++] = '\n';
+	struct tls_keylog_report r;
+	tls_keys_add_text(c->env->keys, line, o, &r);
+	tls_cleanse(line, sizeof line);
+}
+
 /* TLS 1.2: the master secret from the key log, the session cache (a
  * resumed handshake) or the RSA private keys, then the key_block. */
 static int derive12(struct tls_conn *c)
@@ -116,6 +141,7 @@ static int derive12(struct tls_conn *c)
 		return -1;
 	struct tls_env *e = c->env;
 	int got = tls_hs_find_secret(c, TLS_SEC_MS, 48, c->ms) == 48;
+	int from_keylog = got;
 	if (!got && c->info.resumed && e->cache) {
 		got = (c->sid_s_len && tls_cache_get_session(e->cache, c->sid_s, c->sid_s_len, c->ms) == 0) ||
 		      (c->ch_ticket_len && tls_cache_get_ticket(e->cache, c->ch_ticket, c->ch_ticket_len, c->ms) == 0);
@@ -161,6 +187,8 @@ static int derive12(struct tls_conn *c)
 		if (c->nst_len)
 			tls_cache_put_ticket(e->cache, c->nst, c->nst_len, c->ms);
 	}
+	if (!from_keylog)
+		remember_ms(c);
 	return 0;
 }
 

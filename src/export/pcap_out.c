@@ -1,10 +1,12 @@
 /* pcap_out.c - the frames of chosen SIP messages written back as a pcap
- * file: every frame that carried a message's bytes (all IP fragments, all
- * TCP segments of its direction from the one holding its first byte to the
- * one completing it), exactly as captured, read again from the captures.
- * A message read from TLS wants its whole connection from the handshake
- * on, both ways: records open only in order, with the keys the handshake
- * switched to, so other messages of a shared connection come along. */
+ * or pcapng file (pcapng with the TLS key log beside them): every frame
+ * that carried a message's bytes (all IP fragments, all TCP segments of
+ * its direction from the one holding its first byte to the one completing
+ * it), exactly as captured, read again from the captures.  A message read
+ * from TLS wants its whole connection from the handshake on, both ways:
+ * records open only in order, with the keys the handshake switched to, so
+ * other messages of a shared connection come along. */
+#include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,8 @@
 #include "sipscope/decode.h"
 #include "sipscope/export.h"
 #include "sipscope/pcap_src.h"
+#include "sipscope/pcapng.h"
+#include "sipscope/tls.h"
 #include "sipscope/vec.h"
 #include "sipscope/ws.h"
 
@@ -30,24 +34,94 @@ struct span {
 	uint8_t both;  /* a TLS connection: every TCP segment with data, both ways */
 };
 
-/* A dumper on path, or on a copy of standard output for "-" (closing the
- * dumper then leaves stdout open). */
-static pcap_dumper_t *dump_open(pcap_t *dead, const char *path)
+/* Where the frames go: libpcap's dumper for pcap, our writer for pcapng
+ * (on a stream of our own). */
+struct sink {
+	pcap_t *dead;
+	pcap_dumper_t *dump;
+	FILE *fp;
+	struct pcapng_writer *ng;
+};
+
+/* path for writing, or a copy of standard output for "-" (closing it
+ * then leaves stdout open). */
+static FILE *out_open(const char *path)
 {
 	if (strcmp(path, "-"))
-		return pcap_dump_open(dead, path);
+		return fopen(path, "wb");
 	fflush(stdout);
 	int fd = dup(STDOUT_FILENO);
 	FILE *fp = fd >= 0 ? fdopen(fd, "wb") : NULL;
-	if (!fp) {
-		if (fd >= 0)
-			close(fd);
-		return NULL;
+	if (!fp && fd >= 0)
+		close(fd);
+	return fp;
+}
+
+/* Open the output for link type dlt: the file header (pcap), or the
+ * section header, the key log and the interface (pcapng).  Returns 0, or
+ * -1 with the reason in err. */
+static int sink_open(struct sink *k, const char *path, int dlt, const struct export_pcap_opts *po,
+                     char *err, size_t errn)
+{
+	const char *why = "out of memory";
+	k->fp = out_open(path);
+	if (!k->fp) {
+		why = strerror(errno);
+	} else if (po && po->pcapng) {
+		k->ng = pcapng_writer_open(k->fp, 0, 262144);
+		if (k->ng && (!po->secrets_len || pcapng_writer_secrets(k->ng, PCAP_SRC_SECRETS_TLS,
+		                                                        po->secrets,
+		                                                        po->secrets_len) == 0) &&
+		    pcapng_writer_iface(k->ng, dlt) >= 0)
+			return 0;
+		why = k->ng ? "write failed" : strerror(errno);
+	} else {
+		k->dead = pcap_open_dead_with_tstamp_precision(dlt, 262144, PCAP_TSTAMP_PRECISION_MICRO);
+		k->dump = k->dead ? pcap_dump_fopen(k->dead, k->fp) : NULL;
+		if (k->dump) {
+			k->fp = NULL; /* the dumper's now */
+			return 0;
+		}
+		if (k->dead)
+			why = pcap_geterr(k->dead);
 	}
-	pcap_dumper_t *d = pcap_dump_fopen(dead, fp);
-	if (!d)
-		fclose(fp);
-	return d;
+	snprintf(err, errn, "cannot write %s: %s", path, why);
+	return -1;
+}
+
+static void sink_write(struct sink *k, const struct frame *f)
+{
+	if (k->ng) {
+		pcapng_writer_packet(k->ng, f->dlt, f->ts_us, f->caplen, f->len, f->data);
+		return;
+	}
+	struct pcap_pkthdr h;
+	h.ts.tv_sec = (time_t)(f->ts_us / 1000000);
+	h.ts.tv_usec = (suseconds_t)(f->ts_us % 1000000);
+	h.caplen = f->caplen;
+	h.len = f->len;
+	pcap_dump((u_char *)k->dump, &h, f->data);
+}
+
+/* Flush and close what was opened.  Returns 0, or -1 when a write failed
+ * (the reason in err, when given). */
+static int sink_close(struct sink *k, const char *path, char *err, size_t errn)
+{
+	int rc = 0;
+	if (k->ng)
+		rc = pcapng_writer_close(k->ng);
+	if (k->dump) {
+		rc = pcap_dump_flush(k->dump);
+		pcap_dump_close(k->dump);
+	}
+	if (k->fp && fclose(k->fp) != 0)
+		rc = -1;
+	if (k->dead)
+		pcap_close(k->dead);
+	memset(k, 0, sizeof *k);
+	if (rc != 0 && err)
+		snprintf(err, errn, "cannot write %s", path);
+	return rc != 0 ? -1 : 0;
 }
 
 static int span_cmp(const void *a, const void *b)
@@ -144,8 +218,12 @@ static int add_media_spans(struct span **spans, size_t *n, const struct tracker 
 
 long export_pcap(const char *path, const char *const *files, size_t nfiles, const char *bpf,
                  struct store *s, const struct tracker *t, const struct ingest *in,
-                 const uint32_t *calls, size_t ncalls, size_t *nmsgs, char *err, size_t errn)
+                 const uint32_t *calls, size_t ncalls, struct export_pcap_opts *po,
+                 size_t *nmsgs, char *err, size_t errn)
 {
+	struct export_pcap_opts none = { 0 };
+	if (!po)
+		po = &none;
 	for (size_t i = 0; i < nfiles; i++)
 		if (!strcmp(files[i], "-")) {
 			snprintf(err, errn, "standard input cannot be read twice: save it to a file first");
@@ -161,6 +239,9 @@ long export_pcap(const char *path, const char *const *files, size_t nfiles, cons
 		return -1;
 	}
 	*nmsgs = n;
+	const struct ingest_tls **conns = NULL; /* the TLS connections exported, each once */
+	size_t nconns = 0, cap_conns = 0;
+	po->tls_conns = po->tls_keyed = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct store_msg *m = store_msg_at(s, msgs[i]);
 		uint64_t first = ingest_first_frame(in, msgs[i]);
@@ -173,10 +254,45 @@ long export_pcap(const char *path, const char *const *files, size_t nfiles, cons
 		if (c) {
 			spans[i].from = spans[i].first = c->first_frame;
 			spans[i].both = 1;
+			size_t k = 0;
+			while (k < nconns && conns[k] != c)
+				k++;
+			if (k == nconns && !vec_grow((void **)&conns, &cap_conns, nconns + 1, sizeof *conns))
+				conns[nconns++] = c;
 		}
 	}
 	free(msgs);
+	/* Their secrets, as key log lines, after what the caller gave. */
+	char *secrets = NULL;
+	size_t slen = 0;
+	const struct tls_keys *keys = ingest_tls_keys(in);
+	po->tls_conns = nconns;
+	if (po->tls_secrets && keys && nconns) {
+		size_t cap = po->secrets_len + nconns * TLS_KEYLOG_EXPORT_MAX;
+		secrets = malloc(cap);
+		if (secrets) {
+			if (po->secrets_len)
+				memcpy(secrets, po->secrets, po->secrets_len);
+			slen = po->secrets_len;
+			for (size_t k = 0; k < nconns; k++) {
+				size_t w = conns[k]->have_cr ? tls_keys_export(keys, conns[k]->cr, secrets + slen,
+				                                               cap - slen) : 0;
+				slen += w;
+				po->tls_keyed += w > 0;
+			}
+		}
+	}
+	free(conns);
+	struct export_pcap_opts eff = *po;
+	if (po->tls_keyed) {
+		eff.secrets = secrets;
+		eff.secrets_len = slen;
+		eff.pcapng |= po->pcapng_for_secrets;
+	}
+	po->wrote_pcapng = eff.pcapng;
 	if (add_media_spans(&spans, &n, t, in, calls, ncalls) < 0) {
+		tls_cleanse(secrets, slen);
+		free(secrets);
 		free(spans);
 		snprintf(err, errn, "out of memory");
 		return -1;
@@ -191,8 +307,7 @@ long export_pcap(const char *path, const char *const *files, size_t nfiles, cons
 	struct pcap_src *src = pcap_src_open(files, nfiles, err, errn);
 	struct decoder *dec = decoder_new();
 	size_t *active = malloc((n ? n : 1) * sizeof *active);
-	pcap_t *dead = NULL;
-	pcap_dumper_t *dump = NULL;
+	struct sink out = { 0 };
 	if (!src || !dec || !active) {
 		if (src)
 			snprintf(err, errn, "out of memory");
@@ -229,47 +344,33 @@ long export_pcap(const char *path, const char *const *files, size_t nfiles, cons
 			continue;
 		if (dlt < 0) {
 			dlt = f.dlt;
-			dead = pcap_open_dead_with_tstamp_precision(dlt, 262144, PCAP_TSTAMP_PRECISION_MICRO);
-			dump = dead ? dump_open(dead, path) : NULL;
-			if (!dump) {
-				snprintf(err, errn, "cannot write %s: %s", path,
-				         dead ? pcap_geterr(dead) : "out of memory");
+			if (sink_open(&out, path, dlt, &eff, err, errn) < 0)
 				goto out;
-			}
 		} else if (f.dlt != dlt) {
+			/* pcapng could hold both, but libpcap (tcpdump, sipscope)
+			 * reads one link type per file */
 			snprintf(err, errn, "the captures have different link types (%d, %d): export them "
 			         "one at a time", dlt, f.dlt);
 			goto out;
 		}
-		struct pcap_pkthdr h;
-		h.ts.tv_sec = (time_t)(f.ts_us / 1000000);
-		h.ts.tv_usec = (suseconds_t)(f.ts_us % 1000000);
-		h.caplen = f.caplen;
-		h.len = f.len;
-		pcap_dump((u_char *)dump, &h, f.data);
+		sink_write(&out, &f);
 		count++;
 	}
-	if (dlt < 0) { /* nothing matched: still an empty, valid file */
-		dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 262144, PCAP_TSTAMP_PRECISION_MICRO);
-		dump = dead ? dump_open(dead, path) : NULL;
-		if (!dump) {
-			snprintf(err, errn, "cannot write %s", path);
-			goto out;
-		}
-	}
-	if (pcap_dump_flush(dump) != 0) {
-		snprintf(err, errn, "cannot write %s", path);
+	/* nothing matched: still an empty, valid file */
+	if (dlt < 0 && sink_open(&out, path, DLT_EN10MB, &eff, err, errn) < 0)
 		goto out;
-	}
+	if (sink_close(&out, path, err, errn) < 0)
+		goto out;
 	written = count;
 out:
-	if (dump)
-		pcap_dump_close(dump);
-	if (dead)
-		pcap_close(dead);
+	sink_close(&out, path, NULL, 0);
 	free(active);
 	decoder_free(dec);
 	pcap_src_close(src);
 	free(spans);
+	if (secrets) {
+		tls_cleanse(secrets, slen);
+		free(secrets);
+	}
 	return written;
 }

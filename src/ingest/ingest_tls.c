@@ -169,6 +169,12 @@ int ingest_tls_secrets(struct ingest *in, const char *text, size_t n)
 	return rc;
 }
 
+void ingest_on_secrets(void *ctx, uint32_t type, const uint8_t *data, size_t n)
+{
+	if (type == PCAP_SRC_SECRETS_TLS)
+		ingest_tls_secrets(ctx, (const char *)data, n);
+}
+
 const struct tls_stats *ingest_tls_totals(const struct ingest *in)
 {
 	return in->tls_env ? &in->tls_env->st : NULL;

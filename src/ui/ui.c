@@ -730,8 +730,10 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 		return -1;
 	}
 	calllist_set_check(ui->calls, ui->check);
-	if (ui->src)
+	if (ui->src) {
 		store_set_fetcher(ui->store, pcap_src_fetch, ui->src);
+		pcap_src_on_secrets(ui->src, ingest_on_secrets, ui->ingest); /* pcapng's own TLS keys */
+	}
 	ingest_set_correlate(ui->ingest, a->correlate);
 	if (a->tls) {
 		if (ingest_set_tls(ui->ingest, a->tls, ui->live, err, sizeof err) < 0) {

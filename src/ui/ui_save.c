@@ -33,8 +33,8 @@ static int save_ladders(struct ui *ui, FILE *f, const uint32_t *calls, size_t n)
 
 /* The calls' packets as captured (sipscope export).  A live capture's
  * frames are read again from the copy ui.c keeps of them. */
-static int save_pcap(struct ui *ui, const uint32_t *calls, size_t n, const char *path, char *err,
-                     size_t errlen)
+static int save_pcap(struct ui *ui, const uint32_t *calls, size_t n, const char *path,
+                     int pcapng, char *err, size_t errlen)
 {
 	if (ui->from_db) {
 		snprintf(err, errlen, "a database holds no packets: save .txt, .json or .csv");
@@ -57,8 +57,11 @@ static int save_pcap(struct ui *ui, const uint32_t *calls, size_t n, const char 
 		bpf = NULL; /* the kernel applied it already */
 	}
 	size_t nmsgs;
+	/* pcapng carries the calls' TLS secrets, as sipscope export does (a
+	 * .pcap name keeps pcap: the name is the choice here). */
+	struct export_pcap_opts po = { .pcapng = pcapng, .tls_secrets = 1 };
 	long w = export_pcap(path, files, nfiles, bpf, ui->store, ui->tracker, ui->ingest, calls, n,
-	                     &nmsgs, err, errlen);
+	                     &po, &nmsgs, err, errlen);
 	return w < 0 ? -1 : 0;
 }
 
@@ -74,13 +77,14 @@ int ui_save(struct ui *ui, enum ui_save_what what, const uint32_t *calls, size_t
 	}
 	if (!*ext) {
 		snprintf(err, errlen, "'%s' has no extension: end the name with .txt (ladder), .json, "
-		         ".csv or .pcap", path);
+		         ".csv, .pcap or .pcapng", path);
 		return -1;
 	}
-	if (!strcmp(ext, "pcap"))
-		return save_pcap(ui, calls, n, path, err, errlen);
+	if (!strcmp(ext, "pcap") || !strcmp(ext, "pcapng"))
+		return save_pcap(ui, calls, n, path, !strcmp(ext, "pcapng"), err, errlen);
 	if (!ladder && (strcmp(ext, "json") && strcmp(ext, "csv"))) {
-		snprintf(err, errlen, "cannot save as '.%s': use .txt (ladder), .json, .csv or .pcap", ext);
+		snprintf(err, errlen, "cannot save as '.%s': use .txt (ladder), .json, .csv, .pcap or "
+		         ".pcapng", ext);
 		return -1;
 	}
 	if (!ladder)

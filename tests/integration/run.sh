@@ -745,6 +745,55 @@ key=$(grep -ao 'inline:[A-Za-z0-9+/=]*' "$T/srtp.pcap" | head -1 | cut -c8-)
 "$BIN" flow -r "$T/srtp.pcap" -c 1 --format html >"$T/out" 2>&1
 [ -n "$key" ] && ! grep -qF "$key" "$T/out" && grep -q 'inline:(hidden)|2^31' "$T/out" &&
 	ok "flow --format html: the messages' a=crypto keys hidden" || bad "flow --format html: the messages' a=crypto keys hidden" "$T/out"
+# --- issue 21: pcapng (Decryption Secrets Blocks read, pcapng export) ---
+# export as pcapng (by --format or by the .pcapng name) writes the frames
+# the pcap export writes: tshark sees the same frames, times and lengths.
+if command -v tshark >/dev/null 2>&1 && command -v capinfos >/dev/null 2>&1 && command -v editcap >/dev/null 2>&1; then
+	for smp in basic_tcp frag_udp rtp_g711; do
+		"$BIN" export -r "$S/$smp.pcap" --all -o "$T/ng.pcap" >/dev/null 2>"$T/err" &&
+			"$BIN" export -r "$S/$smp.pcap" --all -o "$T/ng.pcapng" >/dev/null 2>>"$T/err" &&
+			"$BIN" export -r "$S/$smp.pcap" --all --format pcapng -o - >"$T/ng-out.pcapng" 2>>"$T/err"
+		for f in ng.pcap ng.pcapng ng-out.pcapng; do
+			tshark -r "$T/$f" -T fields -e frame.number -e frame.time_epoch -e frame.len \
+				-e frame.cap_len -e frame.protocols >"$T/$f.txt" 2>>"$T/err"
+		done
+		if [ -s "$T/ng.pcap.txt" ] && cmp -s "$T/ng.pcap.txt" "$T/ng.pcapng.txt" &&
+			cmp -s "$T/ng.pcap.txt" "$T/ng-out.pcapng.txt" &&
+			capinfos -t "$T/ng.pcapng" | grep -q "pcapng" && capinfos -t "$T/ng-out.pcapng" | grep -q "pcapng" &&
+			capinfos -t "$T/ng.pcap" | grep -q -- "- pcap$"; then
+			ok "export $smp as pcapng (.pcapng name, --format pcapng -o -): tshark reads the frames of the pcap export ($(wc -l <"$T/ng.pcap.txt"))"
+		else
+			bad "export $smp as pcapng: tshark reads the frames of the pcap export" "$T/err"
+		fi
+	done
+	"$BIN" messages -r "$T/ng.pcapng" --format json >"$T/ng-msgs" 2>"$T/err" &&
+		"$BIN" messages -r "$T/ng.pcap" --format json >"$T/pc-msgs" 2>>"$T/err"
+	[ $? = 0 ] && [ -s "$T/ng-msgs" ] && cmp -s "$T/ng-msgs" "$T/pc-msgs" &&
+		ok "export as pcapng: sipscope reads the same messages from it as from the pcap export" ||
+		bad "export as pcapng: sipscope reads the same messages from it as from the pcap export" "$T/err"
+	capinfos "$T/ng.pcapng" >"$T/ci" 2>"$T/err" && grep -q "Number of packets" "$T/ci" &&
+		! grep -qi "decryption secrets" "$T/ci" &&
+		ok "export as pcapng without TLS keys: no Decryption Secrets Block" ||
+		bad "export as pcapng without TLS keys: no Decryption Secrets Block" "$T/err"
+	"$BIN" export -r "$S/basic_udp.pcap" --all --format pcap -o "$T/explicit.pcapng" >/dev/null 2>"$T/err"
+	capinfos -t "$T/explicit.pcapng" 2>>"$T/err" | grep -q -- "- pcap$" &&
+		ok "export --format pcap wins over a .pcapng name" || bad "export --format pcap wins over a .pcapng name" "$T/err"
+	# A real writer of DSBs (editcap): the walk beside libpcap changes no
+	# frame and warns of nothing.
+	printf 'CLIENT_RANDOM %064d %096d\n' 1 2 >"$T/keys.log"
+	editcap --inject-secrets "tls,$T/keys.log" "$S/basic_tcp.pcap" "$T/dsb.pcapng" >"$T/err" 2>&1
+	"$BIN" messages -r "$T/dsb.pcapng" --format json >"$T/dsb-msgs" 2>>"$T/err"
+	rc=$?
+	"$BIN" messages -r "$S/basic_tcp.pcap" --format json >"$T/src-msgs" 2>>"$T/err"
+	[ "$rc" = 0 ] && [ -s "$T/dsb-msgs" ] && cmp -s "$T/dsb-msgs" "$T/src-msgs" && ! [ -s "$T/err" ] &&
+		ok "a pcapng with editcap's Decryption Secrets Block reads like its source, no warning" ||
+		bad "a pcapng with editcap's Decryption Secrets Block reads like its source, no warning" "$T/err"
+else
+	skp "pcapng export and DSBs: tshark, capinfos or editcap not installed"
+fi
+expect "export --format pcapx: status 2" 2 "$BIN" export -r "$S/basic_udp.pcap" --all --format pcapx -o "$T/x.pcap" &&
+	{ grep -q "unknown export format 'pcapx' (use pcap or pcapng)" "$T/err" &&
+		ok "export --format pcapx: says pcap or pcapng" || bad "export --format pcapx: says pcap or pcapng" "$T/err"; }
 
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -762,7 +762,7 @@ keys C-u "$T/one.csv" Enter
 check "one call saved: 'saved 1 call'" "saved 1 call to "
 [ "$(wc -l <"$T/one.csv")" = 2 ] && ok "... a header and 1 call in the CSV" || bad "... a header and 1 call in the CSV" "$T/one.csv"
 keys w C-u "$T/noext" Enter
-check "a name without an extension: the accepted ones listed" "'.*noext' has no extension: end the name with .txt \(ladder\), .json, .csv or .pcap"
+check "a name without an extension: the accepted ones listed" "'.*noext' has no extension: end the name with .txt \(ladder\), .json, .csv, .pcap or .pcapng"
 if [ -e "$T/noext" ]; then bad "... and nothing written" "$T/screen"; else ok "... and nothing written"; fi
 keys f 'callid=nomatch' Enter
 wait_for "Calls: 0/3" >/dev/null
@@ -1000,6 +1000,20 @@ if "$GEN" "$S/rtp_g711.pcap" "$T/srtp_plain.pcap" "$T/srtp.pcap" AES_CM_128_HMAC
 else
 	bad "srtp: the test capture could not be made ($GEN)" "$T/gen"
 fi
+# --- issue 21: pcapng (the save dialog writes .pcapng) ---
+start 100 30 -r "$S/frag_udp.pcap"
+check "save .pcapng: the fragmented calls are listed" "^ +2 +[0-9:.]+ +INVITE +completed +200"
+keys w C-u "$T/saved.pcapng" Enter
+check "save .pcapng: the viewer says it saved them" "saved 2 calls"
+keys Q
+wait_exit
+"$BIN" export -r "$S/frag_udp.pcap" --all -o "$T/exported.pcap" >/dev/null 2>&1
+kind=$(capinfos -t "$T/saved.pcapng" 2>/dev/null | sed -n 's/^File type: *//p')
+tcpdump -n -r "$T/saved.pcapng" >"$T/ng.txt" 2>/dev/null
+tcpdump -n -r "$T/exported.pcap" >"$T/pc.txt" 2>/dev/null
+[ "$kind" = "Wireshark/... - pcapng" ] && [ "$(wc -l <"$T/ng.txt")" = 26 ] && cmp -s "$T/ng.txt" "$T/pc.txt" &&
+	ok "save .pcapng: a pcapng file with the 26 frames the pcap export writes" ||
+	bad "save .pcapng: a pcapng file with the 26 frames the pcap export writes ($kind)" "$T/ng.txt"
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
