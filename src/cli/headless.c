@@ -346,10 +346,6 @@ static int open_all(struct hl *h)
 			return -1;
 		}
 	}
-	/* Interfaces and the first output file are open: root is no longer
-	 * needed (files -C, -G and SIGHUP open later belong to the user). */
-	if (drop_privileges(a->user, a->quiet) < 0)
-		return -1;
 #ifdef M_MMAP_THRESHOLD
 	/* Each compaction allocates and frees its renumbering maps (MBs):
 	 * glibc would raise its mmap threshold to their size and keep later
@@ -379,6 +375,11 @@ static int open_all(struct hl *h)
 		if (err[0])
 			fprintf(stderr, "sipscope: warning: %s\n", err);
 	}
+	/* Interfaces, the first output file and the TLS keys are open: root
+	 * is no longer needed (files -C, -G and SIGHUP open later belong to
+	 * the user; the key log stays open to be read as it grows). */
+	if (drop_privileges(a->user, a->quiet) < 0)
+		return -1;
 	store_set_fetcher(h->store, pcap_src_fetch, h->src);
 	pcap_src_on_secrets(h->src, ingest_on_secrets, h->in); /* pcapng's own TLS keys */
 	if (a->hep_send) {

@@ -44,6 +44,7 @@ struct tls_keys {
 	struct pms_map by_enc, by_cr; /* RSA lines, PMS_CLIENT_RANDOM lines */
 	/* the key log file being followed */
 	char *path;
+	int fd; /* kept open (-1: none), so a process that gave up root reads on */
 	dev_t dev;
 	ino_t ino;
 	off_t off;
@@ -54,6 +55,7 @@ struct tls_keys *tls_keys_new(void)
 {
 	struct tls_keys *k = calloc(1, sizeof *k);
 	if (k) {
+		k->fd = -1;
 		hmap_init(&k->idx);
 		hmap_init(&k->by_enc.idx);
 		hmap_init(&k->by_cr.idx);
@@ -81,6 +83,8 @@ void tls_keys_free(struct tls_keys *k)
 	pms_map_free(&k->by_enc);
 	pms_map_free(&k->by_cr);
 	free(k->path);
+	if (k->fd >= 0)
+		close(k->fd);
 	free(k);
 }
 
@@ -423,32 +427,54 @@ int tls_keys_add_text(struct tls_keys *k, const char *txt, size_t n, struct tls_
 	return 0;
 }
 
+/* The key log's descriptor: the one kept open, or path opened anew (first
+ * call, another path, or the file at path was replaced and can be opened:
+ * a process that gave up root keeps reading the file it opened before). */
+static int keylog_fd(struct tls_keys *k, const char *path)
+{
+	struct stat ps;
+	if (k->fd >= 0 && k->path && !strcmp(k->path, path) &&
+	    (stat(path, &ps) != 0 || (ps.st_dev == k->dev && ps.st_ino == k->ino)))
+		return k->fd;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		errno = e;
+		/* the replaced file cannot be opened: go on with the old one */
+		return k->fd >= 0 && k->path && !strcmp(k->path, path) ? k->fd : -1;
+	}
+	char *np = strdup(path);
+	if (!np) {
+		close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	if (k->fd >= 0)
+		close(k->fd);
+	k->fd = fd;
+	free(k->path);
+	k->path = np;
+	k->dev = st.st_dev;
+	k->ino = st.st_ino;
+	k->off = 0; /* another file: read it from the start */
+	tls_cleanse(&k->part, sizeof k->part);
+	memset(&k->part, 0, sizeof k->part);
+	return fd;
+}
+
 int tls_keys_load_file(struct tls_keys *k, const char *path, struct tls_keylog_report *rep)
 {
 	memset(rep, 0, sizeof *rep);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = keylog_fd(k, path);
 	if (fd < 0)
 		return -1;
 	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		int e = errno;
-		close(fd);
-		errno = e;
+	if (fstat(fd, &st) != 0)
 		return -1;
-	}
-	if (!k->path || strcmp(k->path, path) != 0 || st.st_dev != k->dev || st.st_ino != k->ino ||
-	    st.st_size < k->off) {
-		/* another file, replaced or truncated: read it from the start */
-		char *np = strdup(path);
-		if (!np) {
-			close(fd);
-			errno = ENOMEM;
-			return -1;
-		}
-		free(k->path);
-		k->path = np;
-		k->dev = st.st_dev;
-		k->ino = st.st_ino;
+	if (st.st_size < k->off) { /* truncated: read it again from the start */
 		k->off = 0;
 		tls_cleanse(&k->part, sizeof k->part);
 		memset(&k->part, 0, sizeof k->part);
@@ -461,7 +487,6 @@ int tls_keys_load_file(struct tls_keys *k, const char *path, struct tls_keylog_r
 				continue;
 			int e = errno;
 			tls_cleanse(buf, sizeof buf);
-			close(fd);
 			errno = e;
 			return -1;
 		}
@@ -471,7 +496,6 @@ int tls_keys_load_file(struct tls_keys *k, const char *path, struct tls_keylog_r
 		feed(k, &k->part, buf, (size_t)r, rep);
 	}
 	tls_cleanse(buf, sizeof buf);
-	close(fd);
 	return 0;
 }
 

@@ -44,6 +44,8 @@ void ingest_free(struct ingest *in)
 	if (!in)
 		return;
 	decoder_free(in->dec);
+	if (in->tls_side)
+		ingest_tls_close_all(in);
 	tcp_table_free(in->tcp);
 	ingest_tls_free_env(in);
 	media_free(in->media);

@@ -65,6 +65,7 @@ struct ingest {
 	size_t cap_tls_side;
 	struct tls_env *tls_env; /* keys and crypto, made at first need */
 	int tls_env_failed;
+	int tls_closing;         /* ingest_free: decoders go with their flows */
 	char *tls_keylog;        /* followed as it grows (ingest_tls_poll) */
 
 	uint64_t *first_frames;  /* by message index, when kept */
@@ -114,5 +115,6 @@ int ingest_tls_stream(struct ingest *in, const struct frame *f, struct tcp_flow 
 void ingest_tls_release(struct ingest *in, struct tcp_app *app);
 void ingest_tls_finish(struct ingest *in);
 void ingest_tls_free_env(struct ingest *in);
+void ingest_tls_close_all(struct ingest *in);
 
 #endif

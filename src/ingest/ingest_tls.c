@@ -321,7 +321,21 @@ void ingest_tls_open(struct ingest *in, const struct frame *f, struct tcp_app *a
 	app->tls_conn = (uint32_t)++in->ntls;
 }
 
-/* A direction of a connection is gone (its flow freed). */
+static void side_close(struct ingest *in, size_t idx)
+{
+	struct tls_side *side = &in->tls_side[idx];
+	if (side->dec) {
+		sync_info(&in->tls[idx], side->dec);
+		tls_conn_free(side->dec);
+		side->dec = NULL;
+	}
+	side_stop(side);
+}
+
+/* A direction of a connection is gone (its flow freed).  With both gone
+ * the decoder goes too, unless records wait for a key: then it stays
+ * until they open or time out (retry_all), as the key log of a live
+ * capture can lag behind the connection. */
 void ingest_tls_release(struct ingest *in, struct tcp_app *app)
 {
 	if (!app->tls_conn || app->tls_conn > in->ntls)
@@ -331,12 +345,19 @@ void ingest_tls_release(struct ingest *in, struct tcp_app *app)
 	app->tls_conn = 0;
 	if (side->refs && --side->refs)
 		return;
-	if (side->dec) {
-		sync_info(&in->tls[idx], side->dec);
-		tls_conn_free(side->dec);
-		side->dec = NULL;
-	}
-	side_stop(side);
+	if (side->dec && tls_conn_pending(side->dec) && !in->tls_closing)
+		return;
+	side_close(in, idx);
+}
+
+/* Before the TCP table goes: the decoders kept for their waiting records
+ * (their plaintext flows count in the table). */
+void ingest_tls_close_all(struct ingest *in)
+{
+	in->tls_closing = 1;
+	for (size_t i = 0; i < in->ntls; i++)
+		if (!in->tls_side[i].refs && in->tls_side[i].dec)
+			side_close(in, i);
 }
 
 /* Feed what a direction has ready to its connection's decoder. */
@@ -402,6 +423,8 @@ static void retry_all(struct ingest *in, int64_t now_us)
 		tls_conn_retry(side->dec, now_us, on_plaintext, &x);
 		if (side->dec)
 			sync_info(&in->tls[i], side->dec);
+		if (!side->refs && side->dec && !tls_conn_pending(side->dec))
+			side_close(in, i); /* its connection had closed: done now */
 	}
 }
 

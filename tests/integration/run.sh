@@ -517,6 +517,7 @@ expect "export from a database: status 2" 2 "$BIN" export -r "$T/all.db" --all -
 
 # --- live capture, headless (-N), saving (-w) -----------------------------
 . "$ROOT/tests/integration/live.sh"
+. "$ROOT/tests/integration/tls_wiring.sh"
 
 # --- HEP agent and collector, with sngrep and kamailio --------------------
 . "$ROOT/tests/integration/hep.sh"

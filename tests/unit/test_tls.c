@@ -668,6 +668,32 @@ static void test_cbc_etm_mismatch_fails(void **state)
 	tls_cipher_free(t);
 }
 
+/* The key log stays open: when its name goes away (or can no longer be
+ * opened, as after -N gives up root), what is appended is still read. */
+static void test_keylog_kept_open_when_its_name_goes(void **state)
+{
+	(void)state;
+	char path[64];
+	snprintf(path, sizeof path, "/tmp/sipscope-test-tls-open-%d.log", (int)getpid());
+	unlink(path);
+	FILE *w = fopen(path, "w");
+	assert_non_null(w);
+	fprintf(w, "CLIENT_RANDOM " CR1 " " MS48 "\n");
+	fflush(w);
+	struct tls_keys *k = tls_keys_new();
+	struct tls_keylog_report r;
+	assert_int_equal(tls_keys_load_file(k, path, &r), 0);
+	assert_int_equal(r.secrets, 1);
+	unlink(path);
+	fprintf(w, "CLIENT_RANDOM " CR2 " " MS48 "\n");
+	fflush(w);
+	assert_int_equal(tls_keys_load_file(k, path, &r), 0);
+	assert_int_equal(r.secrets, 1);
+	assert_non_null(find_hex(k, CR2));
+	fclose(w);
+	tls_keys_free(k);
+}
+
 /* FIPS 180-2 "abc" vectors: the session hash of RFC 7627 is a plain digest. */
 static void test_digest_vectors(void **state)
 {
@@ -700,6 +726,7 @@ int main(void)
 		C(test_cbc_hmac_round_trips),
 		C(test_cbc_etm_mismatch_fails),
 		C(test_digest_vectors),
+		T(test_keylog_kept_open_when_its_name_goes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
