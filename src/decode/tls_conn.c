@@ -15,8 +15,9 @@
 
 const char *tls_reason_name(int reason)
 {
-	static const char *const N[TLS_R_N] = {"ok", "no handshake", "no key", "unsupported", "bad mac",
-					       "rsa key but not rsa key exchange", "rsa decrypt failed"};
+	/* what stats prints: short, and what to do where it can say */
+	static const char *const N[TLS_R_N] = {"ok", "no handshake", "no key", "unsupported", "bad MAC",
+					       "needs a key log", "RSA key did not fit"};
 	return reason >= 0 && reason < TLS_R_N ? N[reason] : "?";
 }
 

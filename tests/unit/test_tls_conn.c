@@ -687,7 +687,7 @@ static void test_wrong_key_is_bad_mac(void **st)
 		struct feeder *f = calloc(1, sizeof *f);
 		feed_events(c, x, 0, x->nev, 0, g, f);
 		assert_int_equal(tls_conn_info(c)->reason, TLS_R_BAD_MAC);
-		assert_string_equal(tls_reason_name(TLS_R_BAD_MAC), "bad mac");
+		assert_string_equal(tls_reason_name(TLS_R_BAD_MAC), "bad MAC");
 		assert_int_equal(g->n[0] + g->n[1], 0);
 		assert_true(e.st.records_failed > 0);
 		assert_int_equal(tls_conn_info(c)->decrypted, 0);
