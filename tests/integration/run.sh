@@ -628,5 +628,51 @@ d_db=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execut
 	ok "a call in progress at the capture's end: the same duration in CSV, JSON and sqlite (5.3 s)" ||
 	bad "a call in progress at the capture's end: the same duration in CSV, JSON and sqlite ($d_csv, $d_json, $d_db)" "$T/err"
 
+# --- issue 21: tls peers ---
+# SIP over TLS 1.2 and 1.3 between real peers (openssl s_client/s_server,
+# Python ssl, kamailio's TLS and WSS proxy, sipp), made now by
+# tls_captures.sh (root, loopback).  tshark decrypts each capture with its
+# key log, the server's RSA key or the secrets inside the pcapng, and
+# sipscope, given the same (--tls-keylog, --tls-key, nothing), must find
+# the same SIP messages in the same frames (tls_oracle.py).
+tls_py=$(python3 -c 'import sys; print(sys.executable)')
+bash "$ROOT/tests/integration/tls_captures.sh" "$T/tls" >"$T/tlsgen" 2>&1
+case $? in
+0) ok "tls peers: $(tail -1 "$T/tlsgen")" ;;
+77) skp "tls peers: $(head -1 "$T/tlsgen")" ;;
+*) bad "tls peers: every capture made" "$T/tlsgen" ;;
+esac
+if [ -s "$T/tls/captures.tsv" ]; then
+	# one more: the key log named by $SSLKEYLOGFILE, no --tls-keylog
+	cp "$T/tls/captures.tsv" "$T/tls.tsv"
+	awk -F'\t' -v OFS='\t' '$1 == "t13_aes128gcm" { $1 = $1 "_env"; sub(/--tls-keylog /, "SSLKEYLOGFILE=", $4); print }' \
+		"$T/tls/captures.tsv" >>"$T/tls.tsv"
+	"$tls_py" "$ROOT/tests/integration/tls_oracle.py" --sipscope "$BIN" --manifest "$T/tls.tsv" >"$T/tlsor" 2>&1
+	tls_rc=$?
+	# a line "ok   NAME ..." or "FAIL NAME ..." a capture, then what differs
+	tls_report() {
+		case $tls_line in
+		"ok   "*) ok "tls peers: ${tls_line#ok   }" ;;
+		"FAIL "*) bad "tls peers: ${tls_line#FAIL }" "$T/tls.why" ;;
+		esac
+		: >"$T/tls.why"
+	}
+	case $tls_rc in
+	0 | 1)
+		: >"$T/tls.why"
+		tls_line=
+		while IFS= read -r l; do
+			case $l in
+			" "*) echo "$l" >>"$T/tls.why" ;;
+			*) tls_report; tls_line=$l ;;
+			esac
+		done <"$T/tlsor"
+		tls_report
+		;;
+	77) skp "tls peers: tshark not installed" ;;
+	*) bad "tls peers: tls_oracle.py" "$T/tlsor" ;;
+	esac
+fi
+
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

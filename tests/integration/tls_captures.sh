@@ -354,7 +354,9 @@ job_kam() {
 }
 
 # ------------------------------------------------------------- record ----
-tcpdump -i lo -n -s 0 -U --immediate-mode -w "$WORK/all.pcap" \
+# (no --immediate-mode: its fixed-size ring slots of snaplen bytes each
+# would drop packets when the machine is busy)
+tcpdump -i lo -n -s 0 -B 32768 -U -w "$WORK/all.pcap" \
     "host 127.0.0.1 and portrange $BASE-$((BASE + 10 * ${#NAMES[@]} - 1))" >"$WORK/tcpdump.log" 2>&1 &
 TCPDUMP_PID=$!
 for ((i = 0; i < 50; i++)); do
@@ -367,7 +369,7 @@ if ! kill -0 "$TCPDUMP_PID" 2>/dev/null; then
 fi
 sleep 0.5
 
-JOBS=${TLS_CAPTURE_JOBS:-6}
+JOBS=${TLS_CAPTURE_JOBS:-8}
 start=$SECONDS
 for i in "${!NAMES[@]}"; do
     wanted "${NAMES[$i]}" || continue
@@ -385,23 +387,13 @@ sleep 0.5
 kill -INT "$TCPDUMP_PID"
 wait "$TCPDUMP_PID"
 TCPDUMP_PID=
+dropped=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$WORK/tcpdump.log")
+if [[ ${dropped:-0} != 0 ]]; then
+    echo "tcpdump: $dropped packets dropped by the kernel: the captures are not whole" >&2
+    exit 1
+fi
 
 # ----------------------------------------------------- cut and describe ----
-# crosscheck NAME TLSPORT : tshark must find the same SIP messages (frame,
-# Call-ID, CSeq) with the server's RSA key as with the key log; leaves
-# what went wrong in $WORK/NAME.cross
-crosscheck() {
-    local k r
-    sipls() {
-        tshark -n -r "$OUT/$1.pcap" -d "tcp.port==$2,tls" -o "sip.tls.port:$2" "${@:3}" -Y sip \
-            -T fields -E occurrence=a -e frame.number -e sip.Call-ID -e sip.CSeq 2>&1
-    }
-    k=$(sipls "$1" "$2" -o "tls.keylog_file:$OUT/$1.keys")
-    r=$(sipls "$1" "$2" -o "uat:rsa_keys:\"$OUT/key.pem\",\"\"")
-    if [[ -z $k || $k != "$r" ]]; then
-        echo "tshark: the RSA key and the key log disagree" >"$WORK/$1.cross"
-    fi
-}
 failed=()
 : >"$OUT/captures.tsv"
 ORACLE_PY=("$PY" "$ORACLE")
@@ -426,8 +418,6 @@ for i in "${!NAMES[@]}"; do
     fi
     tcpdump -r "$WORK/all.pcap" -w "$OUT/$name.pcap" "$filter" 2>/dev/null
     if [[ $(opt rsa 0) == 1 ]]; then
-        crosscheck "$name" "$b" &
-        JOB_PIDS+=($!)
         printf '%s\t%s\t%s\t%s\n' "$name" "$OUT/$name.pcap" "$oargs --rsa-key $OUT/key.pem" \
             "--tls-key $OUT/key.pem" >>"$OUT/captures.tsv"
     else
@@ -437,32 +427,59 @@ for i in "${!NAMES[@]}"; do
     eval "ARGS_$name=\$oargs"
 done
 
-for pid in "${JOB_PIDS[@]}"; do
+# ref_args NAME : the oracle options of capture NAME (empty if not made)
+ref_args() { local v="ARGS_$1"; echo "${!v:-}"; }
+
+# tshark's part, its runs side by side (each takes a while to start):
+# - RSA key exchange: tshark must find the same messages with the
+#   server's key as with the key log (one run each way, all captures);
+# - the frame each lossy capture loses
+POST=()
+grep -F -e "--rsa-key" "$OUT/captures.tsv" >"$WORK/rsa-key.tsv"
+if [[ -s $WORK/rsa-key.tsv ]]; then
+    awk -F'\t' -v OFS='\t' -v out="$OUT" '{ sub(/--rsa-key [^ ]*/, "--keylog " out "/" $1 ".keys", $3); print }' \
+        "$WORK/rsa-key.tsv" >"$WORK/rsa-log.tsv"
+    for how in key log; do
+        "${ORACLE_PY[@]}" --manifest "$WORK/rsa-$how.tsv" --list >"$WORK/rsa-$how.list" 2>&1 &
+        POST+=($!)
+    done
+fi
+for pair in "${LOSSY[@]}"; do
+    name=${pair%%:*} ref=${pair#*:}
+    oargs=$(ref_args "$ref")
+    wanted "$name" && [[ -n $oargs ]] || continue
+    # shellcheck disable=SC2086
+    "${ORACLE_PY[@]}" --pick-lost-frame $oargs --keylog "$OUT/$ref.keys" "$OUT/$ref.pcap" \
+        >"$WORK/$name.pick" 2>"$WORK/$name.log" &
+    POST+=($!)
+done
+JOB_PIDS=("${POST[@]}")
+for pid in "${POST[@]}"; do
     wait "$pid"
 done
 JOB_PIDS=()
-for f in "$WORK"/*.cross; do
-    [[ -e $f ]] || continue
-    name=$(basename "$f" .cross)
-    failed+=("$name ($(cat "$f"))")
-    grep -v "^$name	" "$OUT/captures.tsv" >"$WORK/tsv" && mv "$WORK/tsv" "$OUT/captures.tsv"
-done
 
-# ref_args NAME : the oracle options of capture NAME (empty if not made)
-ref_args() { local v="ARGS_$1"; echo "${!v:-}"; }
+if [[ -s $WORK/rsa-key.tsv ]]; then
+    while IFS='	' read -r name _; do
+        if [[ $(sed -n "/^## $name:/,/^##* [a-z]/p" "$WORK/rsa-key.list") != \
+              "$(sed -n "/^## $name:/,/^##* [a-z]/p" "$WORK/rsa-log.list")" ]] ||
+           ! grep -q "^## $name:" "$WORK/rsa-key.list"; then
+            failed+=("$name (tshark: the RSA key and the key log disagree)")
+            grep -v "^$name	" "$OUT/captures.tsv" >"$WORK/tsv" && mv "$WORK/tsv" "$OUT/captures.tsv"
+        fi
+    done <"$WORK/rsa-key.tsv"
+fi
 for pair in "${LOSSY[@]}"; do
     name=${pair%%:*} ref=${pair#*:}
     wanted "$name" || continue
     oargs=$(ref_args "$ref")
     [[ -n $oargs ]] || { failed+=("$name (no $ref)"); continue; }
-    keys=$OUT/$ref.keys
-    # shellcheck disable=SC2086
-    n=$("${ORACLE_PY[@]}" --pick-lost-frame $oargs --keylog "$keys" "$OUT/$ref.pcap" 2>"$WORK/$name.log")
+    n=$(cat "$WORK/$name.pick" 2>/dev/null)
     if [[ -z $n ]] || ! editcap "$OUT/$ref.pcap" "$OUT/$name.pcap" "$n" >>"$WORK/$name.log" 2>&1; then
         failed+=("$name (no frame to delete)")
         continue
     fi
-    cp "$keys" "$OUT/$name.keys"
+    cp "$OUT/$ref.keys" "$OUT/$name.keys"
     printf '%s\t%s\t%s\t%s\n' "$name" "$OUT/$name.pcap" \
         "$oargs --keylog $OUT/$name.keys --reference $OUT/$ref.pcap --lost-frame $n" \
         "--tls-keylog $OUT/$name.keys" >>"$OUT/captures.tsv"
