@@ -676,6 +676,8 @@ if command -v tshark >/dev/null 2>&1; then
 			esac
 		done <"$T/tlsor"
 		tls_report
+		[ "$(grep -c '^ok   \|^FAIL ' "$T/tlsor")" = "$(wc -l <"$T/tls.tsv")" ] ||
+			bad "tls peers: a line for every capture from tls_oracle.py" "$T/tlsor"
 		;;
 	*) bad "tls peers: tls_oracle.py" "$T/tlsor" ;;
 	esac

@@ -13,7 +13,8 @@
 #  - ossl: sipp (sip-tester, plain TCP, scenarios from samples/scenarios
 #    with [transport] set to TLS) on both ends, openssl s_client and
 #    s_server in between, joined to sipp by tls_pipe.py; s_client writes
-#    the key log (-keylogfile).  Each sipp message becomes one TLS record.
+#    the key log (-keylogfile).  Each chunk tls_pipe.py reads from sipp
+#    (one message, now and then two) becomes one TLS record.
 #  - py: samples/tools/tls_client.py (Python ssl, keylog_filename) calling
 #    a sipp callee through s_server; it chooses its records and segments
 #    (--split, --coalesce) and can resume the session (--reconnect).

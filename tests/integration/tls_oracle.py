@@ -3,6 +3,7 @@
 the check that sipscope finds the same messages, frame for frame.
 
 Usage: tls_oracle.py [options] CAPTURE [-- SIPSCOPE_ARGS...]
+       tls_oracle.py --manifest FILE [--list] [--sipscope BIN]
 
 tshark (4.0: -o tls.keylog_file, -o uat:rsa_keys, the secrets of a pcapng
 Decryption Secrets Block without any option) decrypts CAPTURE and lists
@@ -38,9 +39,17 @@ Options:
                        server (source port = the first --tls-port) made of
                        whole TLS records and holding SIP, neither the first
                        nor the last such frame
+--manifest FILE: every capture of FILE, as tls_captures.sh writes it (one
+line each: name, capture, these options, sipscope's options, tab-separated;
+VAR=VALUE words before sipscope's options go to its environment).  The
+classic pcap captures are concatenated and tshark decrypts them in one run
+(their key logs joined; tshark takes half a second to start), each other
+capture in a run of its own.  One line per capture, "ok   NAME ..." or
+"FAIL NAME ...", then what differs, indented.
+
 Exit status: 0 same messages, 1 sipscope differs (or failed), 2 tshark
-cannot give a trustworthy list (missing, failed, wrong count), 77 tshark
-is not installed.
+cannot give a trustworthy list (missing, failed, wrong count), 3 bad
+input (a missing file), 77 tshark is not installed.
 """
 import argparse
 import collections
@@ -57,7 +66,10 @@ import xml.etree.ElementTree as ET
 
 def parser():
     ap = argparse.ArgumentParser(usage="tls_oracle.py [options] CAPTURE [-- SIPSCOPE_ARGS...]\n"
-                                       "       tls_oracle.py --manifest FILE [--list] [--sipscope BIN]")
+                                       "       tls_oracle.py --manifest FILE [--list] [--sipscope BIN]",
+                                 description=__doc__.split("\n\n", 2)[2], add_help=False,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-h", "--help", action="help", help=argparse.SUPPRESS)
     ap.add_argument("capture", nargs="?")
     ap.add_argument("--sipscope", default=os.environ.get("SIPSCOPE", "./sipscope"))
     ap.add_argument("--tls-port", type=int, action="append", default=[])
@@ -88,6 +100,10 @@ def parse_args(argv):
     if (a.capture is None) == (a.manifest is None):
         ap.error("give a CAPTURE or --manifest")
     return a
+
+
+class TsharkError(Exception):
+    """tshark could not read a capture: no list to trust."""
 
 
 def tshark_cmd(a, capture, extra=()):
@@ -146,8 +162,8 @@ def tshark_msgs(a, capture):
     r = subprocess.run(tshark_cmd(a, capture, ["-Y", "sip", "-T", "pdml"]),
                        capture_output=True, text=True)
     if r.returncode != 0:
-        raise SystemExit(f"ERROR tshark failed on {capture} (exit {r.returncode}): "
-                         f"{r.stderr.strip()[-400:]}")
+        raise TsharkError(f"ERROR tshark failed on {capture} (exit {r.returncode}): "
+                          f"{r.stderr.strip()[-400:]}")
     msgs = []
     for pkt in ET.fromstring(r.stdout).iter("packet"):
         frame, protocols = None, ""
@@ -370,4 +386,11 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except TsharkError as e:
+        print(e)
+        sys.exit(2)
+    except (OSError, ValueError, ET.ParseError) as e:  # a missing file, a bad manifest
+        print(f"tls_oracle.py: {e}", file=sys.stderr)
+        sys.exit(3)
