@@ -23,8 +23,9 @@ close_notify, then FIN).  Each message is one TLS record, sent at once.
                      and the 200 OK, ACK and BYE (to the 200's Contact, with
                      its Record-Route as the route set), 200 OK for the BYE
   --callid ID        the Call-ID of the call (default tls-call@sipscope.invalid)
-  --big-sdp          the INVITE's SDP is about 3 KB (audio and video, ICE
-                     candidates), so its record is larger than the others
+  --big-sdp          the INVITE's SDP is about 3 KB (one audio m= line
+                     with ICE candidates), so its record is larger than
+                     the others
   --options          before the call, an OPTIONS to the server itself (200)
   --ws               SIP over secure WebSocket (RFC 7118): an HTTP GET with
                      "Upgrade: websocket" and "Sec-WebSocket-Protocol: sip"
@@ -246,23 +247,27 @@ def request(method, uri, sip, cseq, callid, branch, extra="", body=b"", ctype=No
 
 
 def sdp(host, big):
+    """An audio offer; big: about 3 KB of it, WebRTC style (ICE candidates,
+    a DTLS fingerprint, SSRC lines), still one m= line, so that the
+    callee's one-line answer matches it (RFC 3264 6)."""
     lines = ["v=0", "o=alice 2890844526 2890844526 IN IP4 " + host, "s=sipscope TLS call",
              "c=IN IP4 " + host, "t=0 0", "m=audio 49170 RTP/AVP 0 8 101",
              "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
              "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15"]
     if big:
-        lines += ["a=ice-ufrag:Zx1Q", "a=ice-pwd:7Q2mN0c9fY3dK8rT6vB1wE4s",
-                  "a=fingerprint:sha-256 " + ":".join(f"{i * 7 % 256:02X}" for i in range(32))]
-        for i in range(12):
-            lines.append(f"a=candidate:{1467250027 + i} 1 udp {2122260223 - i * 100} "
-                         f"192.0.2.{10 + i} {50000 + 2 * i} typ host generation 0 network-id {i + 1}")
-        lines += ["m=video 49172 RTP/AVP 96 97 98", "c=IN IP4 " + host,
-                  "a=rtpmap:96 VP8/90000", "a=rtpmap:97 H264/90000",
-                  "a=fmtp:97 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
-                  "a=rtpmap:98 VP9/90000", "a=rtcp-fb:96 nack pli", "a=rtcp-fb:97 nack pli"]
-        for i in range(12):
-            lines.append(f"a=candidate:{2467250027 + i} 1 udp {2122260223 - i * 100} "
-                         f"198.51.100.{10 + i} {51000 + 2 * i} typ host generation 0 network-id {i + 1}")
+        lines += ["a=ice-ufrag:Zx1Q", "a=ice-pwd:7Q2mN0c9fY3dK8rT6vB1wE4s", "a=ice-options:trickle",
+                  "a=fingerprint:sha-256 " + ":".join(f"{i * 7 % 256:02X}" for i in range(32)),
+                  "a=setup:actpass", "a=mid:0", "a=rtcp-mux",
+                  "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level",
+                  "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
+                  "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"]
+        for i in range(24):
+            net = "192.0.2" if i < 12 else "198.51.100"
+            lines.append(f"a=candidate:{1467250027 + i} {1 + i % 2} udp {2122260223 - i * 100} "
+                         f"{net}.{10 + i % 12} {50000 + 2 * i} typ host generation 0 network-id {i + 1}")
+        for k in ("cname:sipscopeTLSsample0", "msid:sipscope-stream audio0",
+                  "mslabel:sipscope-stream", "label:audio0"):
+            lines.append(f"a=ssrc:3735928559 {k}")
     lines.append("a=sendrecv")
     return ("\r\n".join(lines) + "\r\n").encode()
 
