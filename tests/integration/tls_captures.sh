@@ -168,6 +168,10 @@ for s in AES128-GCM-SHA256 AES256-GCM-SHA384 CHACHA20-POLY1305 AES128-SHA AES256
     [[ $s == *GCM* || $s == CHACHA* ]] ||
         def "${n}_noetm" ossl 14 "-tls1_2 -cipher ECDHE-RSA-$s" "-tls1_2 -cipher ECDHE-RSA-$s -no_etm"
 done
+# finite-field DHE (s_server picks the group)
+def t12_dhe_aes128gcmsha256 ossl 14 "-tls1_2 -cipher DHE-RSA-AES128-GCM-SHA256" "-tls1_2 -cipher DHE-RSA-AES128-GCM-SHA256"
+def t12_dhe_aes256sha256    ossl 14 "-tls1_2 -cipher DHE-RSA-AES256-SHA256" "-tls1_2 -cipher DHE-RSA-AES256-SHA256" \
+    scen=bigsdp
 for s in AES128-GCM-SHA256 AES256-GCM-SHA384 AES128-SHA AES256-SHA AES128-SHA256 AES256-SHA256; do
     n=t12_rsa_$(tr 'A-Z' 'a-z' <<<"$s" | tr -d -- -)
     def "$n" ossl 14 "-tls1_2 -cipher $s" "-tls1_2 -cipher $s" rsa=1
@@ -356,7 +360,7 @@ job_kam() {
 
 # ------------------------------------------------------------- record ----
 # (no --immediate-mode: its fixed-size ring slots of snaplen bytes each
-# would drop packets when the machine is busy)
+# drop packets when the machine is busy)
 tcpdump -i lo -n -s 0 -B 32768 -U -w "$WORK/all.pcap" \
     "host 127.0.0.1 and portrange $BASE-$((BASE + 10 * ${#NAMES[@]} - 1))" >"$WORK/tcpdump.log" 2>&1 &
 TCPDUMP_PID=$!
@@ -384,7 +388,9 @@ for pid in "${JOB_PIDS[@]}"; do
     wait "$pid"
 done
 JOB_PIDS=()
-sleep 0.5
+# tcpdump gets the packets in blocks that the kernel hands over at the
+# latest 1 s after their first packet: wait for the last ones
+sleep 2
 kill -INT "$TCPDUMP_PID"
 wait "$TCPDUMP_PID"
 TCPDUMP_PID=
