@@ -21,6 +21,12 @@
 #    tools/udp_sink.py on 127.0.0.1.
 #  - tls_sip: kamailio (kamailio/kamailio-tls.cfg, a certificate made by
 #    openssl for the run) answering tools/tls_client.py over TLS.
+#  - tls13_sip, tls12_sip: a call from tools/tls_client.py over TLS 1.3 /
+#    1.2 through kamailio's TLS proxy (kamailio/kamailio-tls-proxy.cfg) to
+#    sipp over UDP, both hops recorded; the client writes the key log
+#    (Python ssl's keylog_filename): tls12_sip.keys beside tls12_sip.pcap,
+#    and inside tls13_sip.pcapng as a Decryption Secrets Block (editcap
+#    --inject-secrets), so both open decrypted.
 #
 # The RTP captures (rtp_g711, rtp_oneway, rtp_loss) have real G.711 A-law
 # RTP and RFC 2833 DTMF, played by sipp (play_pcap_audio) from sip-tester's
@@ -42,6 +48,7 @@
 #                        kamailio-tls-modules sngrep iproute2 ethtool nftables \
 #                        openssl python3
 # tshark is optional: when present, a per-capture summary is printed.
+# tls13_sip needs editcap (wireshark-common, tshark's package).
 #
 # Idempotent: each run overwrites the *.pcap files it makes.  Exits non-zero
 # if a tool is missing, if a capture is empty, or if a call flow failed.
@@ -54,6 +61,7 @@ SCEN=$HERE/scenarios
 KAMCFG=$HERE/kamailio/kamailio.cfg
 KAMWSCFG=$HERE/kamailio/kamailio-ws.cfg
 KAMTLSCFG=$HERE/kamailio/kamailio-tls.cfg
+KAMTLSPROXYCFG=$HERE/kamailio/kamailio-tls-proxy.cfg
 TOOLS=$HERE/tools
 MEDIA_DIR=/usr/share/sip-tester
 export PATH="$PATH:/usr/sbin:/sbin"
@@ -83,7 +91,7 @@ fi
 if [[ $(id -u) -ne 0 ]]; then
     echo "warning: not root; tcpdump may be unable to capture on lo" >&2
 fi
-for f in "$KAMCFG" "$KAMWSCFG" "$KAMTLSCFG" "$SCEN"/{uac,uas}_{basic,busy,cancel,register,reinvite,bigsdp,rtp}.xml \
+for f in "$KAMCFG" "$KAMWSCFG" "$KAMTLSCFG" "$KAMTLSPROXYCFG" "$SCEN"/{uac,uas}_{basic,busy,cancel,register,reinvite,bigsdp,rtp}.xml \
          "$SCEN"/uas_rtp_oneway.xml "$TOOLS"/{tcp_segments,ws_client,udp_sink,hep3dump,tls_client,rtp_loop}.py \
          "$MEDIA_DIR"/{g711a,dtmf_2833_1}.pcap; do
     [[ -r $f ]] || { echo "error: missing $f" >&2; exit 2; }
@@ -103,6 +111,11 @@ WS_PORT=$(sed -n 's/^listen=tcp:127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$KAMWSCFG"
 [[ -n $WS_PORT ]] || { echo "error: no listen=tcp:127.0.0.1:PORT in $KAMWSCFG" >&2; exit 2; }
 TLS_PORT=$(sed -n 's/^listen=tls:127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$KAMTLSCFG")
 [[ -n $TLS_PORT ]] || { echo "error: no listen=tls:127.0.0.1:PORT in $KAMTLSCFG" >&2; exit 2; }
+TLSP_PORT=$(sed -n 's/^listen=tls:127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$KAMTLSPROXYCFG")
+TLSP_UDP=$(sed -n 's/^listen=udp:127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$KAMTLSPROXYCFG")
+[[ -n $TLSP_PORT && -n $TLSP_UDP ]] ||
+    { echo "error: no listen=tls:127.0.0.1:PORT and listen=udp:127.0.0.1:PORT in $KAMTLSPROXYCFG" >&2; exit 2; }
+UAS_UDP=$((TLSP_UDP + 1))   # the sipp callee behind the TLS proxy
 
 # ------------------------------------------------------ process control ----
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sipscope-samples.XXXXXX")
@@ -599,10 +612,78 @@ fi
 printf '  %s: client exit %d, %s\n' tls_sip "$client_rc" "$(cat "$WORK/tls_sip.client.log")"
 fi
 
+# tls13_sip, tls12_sip: tools/tls_client.py (OPTIONS to the proxy, then a
+# call with a ~3 KB SDP offer) -> kamailio's TLS proxy -> sipp on UDP,
+# port $TLSP_UDP + 1; the client logs the TLS secrets
+if want tls13_sip || want tls12_sip; then
+mkdir -p "$WORK/kamailio-tlsp"
+if [[ ! -s $WORK/kamailio-tls/cert.pem ]]; then
+    mkdir -p "$WORK/kamailio-tls"
+    if ! openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=sip.sipscope.test" \
+            -keyout "$WORK/kamailio-tls/key.pem" -out "$WORK/kamailio-tls/cert.pem" \
+            >"$WORK/tlsp.openssl.log" 2>&1; then
+        echo "error: openssl could not make a certificate:" >&2
+        cat "$WORK/tlsp.openssl.log" >&2
+        exit 1
+    fi
+fi
+sed -e "s|@CERT@|$WORK/kamailio-tls/cert.pem|" -e "s|@KEY@|$WORK/kamailio-tls/key.pem|" \
+    "$KAMTLSPROXYCFG" >"$WORK/kamailio-tlsp/kamailio.cfg"
+if ! kam_check=$(kamailio -c -f "$WORK/kamailio-tlsp/kamailio.cfg" 2>&1); then
+    echo "$kam_check" | grep -iE 'error|could not' | head -5 >&2
+    echo "error: kamailio cannot load $KAMTLSPROXYCFG" >&2
+    echo "       install kamailio-tls-modules and kamailio-websocket-modules" >&2
+    exit 2
+fi
+if want tls13_sip && ! command -v editcap >/dev/null 2>&1; then
+    echo "error: tls13_sip needs editcap (apt-get install wireshark-common)" >&2
+    exit 2
+fi
+for v in 13 12; do
+    name=tls${v}_sip
+    want "$name" || continue
+    if [[ $v == 13 ]]; then
+        echo "== $name: a call over TLS 1.3, tools/tls_client.py -> kamailio:$TLSP_PORT -> sipp:$UAS_UDP (UDP)"
+        tls=(--tls-version 1.3)
+    else
+        echo "== $name: a call over TLS 1.2 (ECDHE-RSA-AES256-GCM-SHA384), tools/tls_client.py -> kamailio:$TLSP_PORT -> sipp:$UAS_UDP (UDP)"
+        tls=(--tls-version 1.2 --ciphers ECDHE-RSA-AES256-GCM-SHA384)
+    fi
+    rm -f "$WORK/$name.keys"
+    capture_start "$name" "ip host 127.0.0.1 and (tcp port $TLSP_PORT or udp port $TLSP_UDP or udp port $UAS_UDP)"
+    bg "$name.kamailio" kamailio -f "$WORK/kamailio-tlsp/kamailio.cfg" -DD -E -w "$WORK/kamailio-tlsp" \
+        -Y "$WORK/kamailio-tlsp" -P "$WORK/kamailio-tlsp/kamailio.pid" -m 32 -M 4
+    KAM_PID=$BG
+    wait_port "$TLSP_PORT" "$KAM_PID"
+    if ! kill -0 "$KAM_PID" 2>/dev/null; then
+        echo "error: kamailio (TLS proxy) did not start:" >&2
+        cat "$WORK/$name.kamailio.log" >&2
+        exit 1
+    fi
+    uas "$name" uas_basic.xml 127.0.0.1 "$UAS_UDP" 1
+    bg "$name.client" python3 "$TOOLS/tls_client.py" --host 127.0.0.1 --port "$TLSP_PORT" \
+        "${tls[@]}" --keylog "$WORK/$name.keys" --call "sip:bob@127.0.0.1:$UAS_UDP" \
+        --callid "$name-call@sipscope.invalid" --options --big-sdp
+    reap "$BG" 30
+    client_rc=$RC
+    reap "$UAS_PID" 10
+    uas_rc=$RC
+    kill -TERM "$KAM_PID" 2>/dev/null || true
+    reap "$KAM_PID" 5
+    capture_stop
+    if ((client_rc != 0 || uas_rc != 0)) || [[ ! -s $WORK/$name.keys ]]; then
+        echo "error: $name: tls_client.py exit $client_rc, sipp uas exit $uas_rc (see logs)" >&2
+        FAILED+=("$name")
+    fi
+    printf '  %s: client exit %d, uas exit %d, %s\n' "$name" "$client_rc" "$uas_rc" \
+        "$(tail -1 "$WORK/$name.client.log")"
+done
+fi
+
 # ------------------------------------------------------------- results ----
 NAMES=(basic_udp busy_udp cancel_udp register_udp reinvite_udp basic_tcp
        basic_ipv6 proxy_rr_udp lossy_udp frag_udp frag_ipv6 frag_tcp tcp_segments
-       ws_sip hep3_udp tls_sip rtp_g711 rtp_oneway rtp_loss)
+       ws_sip hep3_udp tls_sip tls13_sip tls12_sip rtp_g711 rtp_oneway rtp_loss)
 
 echo
 echo "created in $HERE:"
@@ -617,10 +698,27 @@ for name in "${NAMES[@]}"; do
         rm -f "$HERE/$name.pcap"
         continue
     fi
-    mv -f "$src" "$HERE/$name.pcap"
-    chmod 644 "$HERE/$name.pcap"
-    size=$(stat -c %s "$HERE/$name.pcap")
-    printf '  %-18s %7d bytes %4d packets\n' "$name.pcap" "$size" "$packets"
+    file=$name.pcap
+    case $name in
+        tls13_sip)
+            # the key log goes inside, as a pcapng Decryption Secrets Block
+            file=$name.pcapng
+            if ! editcap --inject-secrets "tls,$WORK/$name.keys" "$src" "$HERE/$file" \
+                    >"$WORK/$name.editcap.log" 2>&1; then
+                cat "$WORK/$name.editcap.log" >&2
+                FAILED+=("$name(editcap)")
+                continue
+            fi
+            rm -f "$src" ;;
+        tls12_sip)
+            install -m 644 "$WORK/$name.keys" "$HERE/$name.keys"
+            mv -f "$src" "$HERE/$file" ;;
+        *)
+            mv -f "$src" "$HERE/$file" ;;
+    esac
+    chmod 644 "$HERE/$file"
+    size=$(stat -c %s "$HERE/$file")
+    printf '  %-18s %7d bytes %4d packets\n' "$file" "$size" "$packets"
     limit=200
     [[ $name != rtp_* ]] || limit=2048   # a few seconds of audio
     ((size < limit * 1024)) || echo "warning: $name.pcap is larger than $limit KB" >&2
@@ -632,8 +730,24 @@ if command -v tshark >/dev/null 2>&1; then
     echo "and method/status seen before on the same hop, i.e. a retransmission):"
     for name in "${NAMES[@]}"; do
         want "$name" || continue
-        [[ -s $HERE/$name.pcap ]] || continue
+        file=$HERE/$name.pcap
+        [[ $name == tls13_sip ]] && file=$HERE/$name.pcapng
+        [[ -s $file ]] || continue
         printf '  %-18s ' "$name"
+        if [[ $name == tls13_sip || $name == tls12_sip ]]; then
+            # decrypted with the key log beside it, or the one inside
+            keys=()
+            [[ $name == tls12_sip ]] && keys=(-o "tls.keylog_file:$HERE/$name.keys")
+            tshark -r "$file" "${keys[@]}" -d "tcp.port==$TLSP_PORT,tls" -d "tls.port==$TLSP_PORT,sip" \
+                -d "udp.port==$UAS_UDP,sip" -d "udp.port==$TLSP_UDP,sip" -Y sip -T fields -E occurrence=a \
+                -e sip.Method -e sip.Status-Code -e tls.record.version 2>/dev/null |
+                awk -F'\t' '{ c = split($1 "," $2, v, ","); t = ($3 != "") ? "TLS" : "UDP"
+                              for (j = 1; j <= c; j++) if (v[j] != "") { k = t ":" v[j]; n[k]++
+                                  if (!(k in seen)) { seen[k] = 1; o[++m] = k } } }
+                            END { for (i = 1; i <= m; i++) printf "%s%s=%d", (i > 1 ? " " : ""), o[i], n[o[i]]
+                                  printf " (decrypted)\n" }'
+            continue
+        fi
         if [[ $name == tls_sip ]]; then
             printf '%s TLS records, %s with a ClientHello (SIP inside is encrypted)\n' \
                 "$(tshark -r "$HERE/$name.pcap" -d "tcp.port==$TLS_PORT,tls" -Y tls 2>/dev/null | wc -l)" \

