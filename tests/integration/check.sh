@@ -2,15 +2,19 @@
 # S, T, CORPUS, ROOT and ok/bad/skp/expect).
 
 # The samples are real sipp/kamailio traffic: nothing to report, exit 0 --
-# except lossy_udp, where sipp -lost 10 drops messages on purpose, and
-# tls12_sip, whose TLS hop cannot be read without its key log: from the
-# proxy-to-callee hop alone the proxy looks like the caller, and its ACK
-# and BYE without Route like a caller bypassing the route set.
+# except lossy_udp, where sipp -lost 10 drops messages on purpose.  The TLS
+# samples are read with their keys (tls12_sip's key log beside it,
+# tls13_sip's inside): without them only the proxy-to-callee hop is read,
+# where the proxy looks like the caller (see samples/README.md).
 cbad=0
-for cap in "$S"/*.pcap; do
-	name=$(basename "$cap" .pcap)
-	[ "$name" = lossy_udp ] || [ "$name" = tls12_sip ] && continue
-	"$BIN" check -r "$cap" >"$T/out" 2>&1
+for cap in "$S"/*.pcap "$S"/*.pcapng; do
+	name=$(basename "$cap")
+	name=${name%.pcap*}
+	[ "$name" = lossy_udp ] && continue
+	keys=
+	[ -f "$S/$name.keys" ] && keys="--tls-keylog $S/$name.keys"
+	# shellcheck disable=SC2086
+	"$BIN" check -r "$cap" $keys >"$T/out" 2>&1
 	rc=$?
 	if [ "$rc" != 0 ] || ! tail -1 "$T/out" | grep -q '^0 findings'; then
 		echo "$name: exit $rc" >>"$T/cerr"; cat "$T/out" >>"$T/cerr"; cbad=1

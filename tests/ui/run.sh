@@ -1015,5 +1015,19 @@ tcpdump -n -r "$T/exported.pcap" >"$T/pc.txt" 2>/dev/null
 	ok "save .pcapng: a pcapng file with the 26 frames the pcap export writes" ||
 	bad "save .pcapng: a pcapng file with the 26 frames the pcap export writes ($kind)" "$T/ng.txt"
 
+# --- issue 21: SIP over TLS in the viewer ---
+start 140 35 -r "$S/tls12_sip.pcap" --tls-keylog "$S/tls12_sip.keys"
+check "tls: the call through the TLS proxy is listed, read with its key log" "^ +2 +[0-9:.]+ +INVITE +completed +200 .* 14 "
+keys Down Enter
+check "tls: its ladder has the TLS hop (caller to proxy) beside the UDP one" "127\.0\.0\.1:58372 +127\.0\.0\.1:15063 +127\.0\.0\.1:15064"
+keys Enter
+check "tls: the message view says transport TLS" "^Frame 12 .* 127\.0\.0\.1:58372 -> 127\.0\.0\.1:15063  TLS "
+keys Q
+wait_exit
+start 140 35 -r "$S/tls13_sip.pcapng"
+check "tls: a pcapng with its secrets inside opens decrypted, no option" "^ +2 +[0-9:.]+ +INVITE +completed +200 .* 14 "
+keys Q
+wait_exit
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
