@@ -2,6 +2,7 @@
  * (RFC 3261 12): CSeq order and reuse, the route set Record-Route makes
  * and the Route of in-dialog requests. */
 #include <string.h>
+#include <strings.h>
 
 #include "check_int.h"
 #include "sipscope/sip_hdr.h"
@@ -98,6 +99,30 @@ void check_cseq_order(struct checker *c, const struct view *v, uint32_t txn, str
 	ds->seen = 1;
 }
 
+/* Does the URI name endpoint ep (its address, and its port when the URI
+ * has one)?  A UA never record-routes itself: a "caller" or "callee" whose
+ * address is in the Record-Route is a proxy, the end of the one hop the
+ * capture holds, and its in-dialog requests rightly carry no Route for its
+ * own entries. */
+static int uri_is_ep(const struct checker *c, const struct sip_uri *u, uint32_t ep)
+{
+	if (!ep || !sv_is_set(u->host))
+		return 0;
+	const struct store_endpoint *e = store_endpoint(c->s, ep);
+	char b[64];
+	store_endpoint_format(e, b, sizeof b);
+	/* "1.2.3.4:5060" or "[::1]:5060": the address is before the last ':' */
+	char *colon = strrchr(b, ':');
+	if (!colon)
+		return 0;
+	*colon = 0;
+	const char *ip = b[0] == '[' ? b + 1 : b;
+	size_t il = strlen(ip) - (b[0] == '[' ? 1 : 0);
+	if (u->host.len != il || strncasecmp(u->host.p, ip, il) != 0)
+		return 0;
+	return !u->has_port || u->port == e->port;
+}
+
 void check_route_set(struct checker *c, const struct view *v)
 {
 	if (!v->has_to_tag || !v->from_tag_h)
@@ -111,6 +136,8 @@ void check_route_set(struct checker *c, const struct view *v)
 	int callee = v->from_tag_h == ds->callee_tag_h && v->r->src == ds->callee_ep;
 	if (!caller && !callee)
 		return; /* not seen leaving the UA: a proxy may have changed it */
+	if (caller ? ds->caller_in_rr : ds->callee_in_rr)
+		return; /* a record-routing proxy, not the UA (uri_is_ep) */
 	if (ds->nrr && (caller ? ds->caller_strict : ds->callee_strict))
 		return;   /* strict routing (RFC 2543): the route is in the Request-URI */
 	struct route_list rt;
@@ -164,4 +191,10 @@ void check_note_dialog(struct checker *c, struct view *v, const struct txn_st *x
 	ds->rr_text = check_text_put(c, rr.n ? rr.first_text : sv_make("", 0));
 	ds->caller_strict = rr.n && !rr.last_lr;
 	ds->callee_strict = rr.n && !rr.first_lr;
+	struct sip_addr a[MAX_ROUTES];
+	size_t n = rr.n ? sip_addr_all(&v->m, SIP_H_RECORD_ROUTE, NULL, a, MAX_ROUTES, NULL) : 0;
+	for (size_t i = 0; i < n; i++) {
+		ds->caller_in_rr |= (uint8_t)uri_is_ep(c, &a[i].uri, ds->caller_ep);
+		ds->callee_in_rr |= (uint8_t)uri_is_ep(c, &a[i].uri, ds->callee_ep);
+	}
 }

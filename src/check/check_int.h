@@ -69,6 +69,8 @@ struct dlg_st {
 	uint32_t rr_text;     /* the first entry's text, for findings */
 	uint8_t nrr;
 	uint8_t caller_strict, callee_strict; /* first route lacks ;lr */
+	uint8_t caller_in_rr, callee_in_rr; /* its address is in the Record-Route: a
+	                                     * proxy, seen as the UA on the one hop read */
 };
 
 /* Per sender in a leg: CSeq order. */
