@@ -551,7 +551,8 @@ void tcp_flow_consume(struct tcp_flow *f, size_t n)
 {
 	if (n > f->len)
 		n = f->len;
-	memmove(f->buf, f->buf + n, f->len - n);
+	if (n && n < f->len) /* (a flow with nothing buffered may have no buffer) */
+		memmove(f->buf, f->buf + n, f->len - n);
 	f->len -= n;
 	f->t->held -= n;
 	f->consumed += n;
