@@ -158,7 +158,7 @@ static long open_record(struct tls_conn *c, int dir, const uint8_t *h, size_t le
 		c->env->st.early_skipped++; /* 0-RTT without its key: seq unchanged (design 6) */
 		return -2;
 	}
-	if (!c->v13 && c->suite->record_iv_len == 8) { /* 1.2 GCM: senders put seq in the explicit nonce */
+	if (!c->v13 && c->suite->record_iv_len == 8 && len >= 8) { /* 1.2 GCM: seq in the explicit nonce */
 		uint64_t s = 0;
 		for (int i = 0; i < 8; i++)
 			s = s << 8 | h[5 + i];

@@ -1184,6 +1184,38 @@ static void test_tls13_early_data(void **st)
 	free(b);
 }
 
+/* A 1.2 AES-GCM application record shorter than its explicit nonce (8
+ * bytes), the last bytes of what is fed: nothing past it is read (ASan
+ * sees the read past a heap buffer of exactly those bytes). */
+static void test_short_gcm_record_reads_nothing_past_it(void **st)
+{
+	(void)st;
+	struct sess *x = malloc(sizeof *x);
+	struct opts o = {.version = TLS1_2_VERSION, .suites = "ECDHE-RSA-AES128-GCM-SHA256"};
+	run_session(x, &o);
+	struct tls_env e;
+	env_init(&e, x->keylog, x->kl);
+	struct tls_conn *c = tls_conn_new(&e);
+	struct got *g = calloc(1, sizeof *g);
+	struct feeder *f = calloc(1, sizeof *f);
+	feed_events(c, x, 0, x->nev, 0, g, f);
+	check_all(x, g);
+	for (size_t len = 1; len < 8; len++) {
+		uint8_t *rec = malloc(5 + len);
+		rec[0] = 23, rec[1] = 3, rec[2] = 3, rec[3] = 0, rec[4] = (uint8_t)len;
+		memset(rec + 5, 0xff, len);
+		assert_int_equal(tls_conn_feed(c, 0, rec, 5 + len, 0, 999, 0, on_emit, g), 5 + len);
+		free(rec);
+	}
+	assert_int_equal(e.st.records_failed, 7);
+	tls_conn_free(c);
+	env_done(&e);
+	free(g);
+	free(f);
+	sess_free(x);
+	free(x);
+}
+
 static int teardown_all(void **st)
 {
 	(void)st;
@@ -1223,6 +1255,7 @@ int main(void)
 		cmocka_unit_test(test_cbc_after_long_gap_is_mac_unverified),
 		cmocka_unit_test(test_late_key_without_queue_flags_gap),
 		cmocka_unit_test(test_tls13_early_data),
+		cmocka_unit_test(test_short_gcm_record_reads_nothing_past_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown_all);
 }
