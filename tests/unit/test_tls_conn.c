@@ -1184,6 +1184,60 @@ static void test_tls13_early_data(void **st)
 	free(b);
 }
 
+/* Every tls_cipher_open() the decoder makes is counted (the link wraps
+ * it: Makefile), to see what a record costs. */
+long __real_tls_cipher_open(struct tls_cipher *t, uint64_t seq, const uint8_t hdr[5], const uint8_t *frag, size_t n,
+			    uint8_t *out, uint8_t *type);
+long __wrap_tls_cipher_open(struct tls_cipher *t, uint64_t seq, const uint8_t hdr[5], const uint8_t *frag, size_t n,
+			    uint8_t *out, uint8_t *type);
+static unsigned long g_opens;
+long __wrap_tls_cipher_open(struct tls_cipher *t, uint64_t seq, const uint8_t hdr[5], const uint8_t *frag, size_t n,
+			    uint8_t *out, uint8_t *type)
+{
+	g_opens++;
+	return __real_tls_cipher_open(t, seq, hdr, frag, n, out, type);
+}
+
+/* A decrypted session, then application records that no key opens (a
+ * hostile stream, or a renegotiation's new keys): the seq trials (512 seqs,
+ * and in 1.3 the next epoch's 513) are bounded per connection, not paid
+ * again for every such record. */
+static void test_failing_records_do_not_cost_trials_each(void **st)
+{
+	(void)st;
+	const struct opts os[] = {{.version = TLS1_3_VERSION},
+				  {.version = TLS1_2_VERSION, .suites = "ECDHE-RSA-CHACHA20-POLY1305"}};
+	for (size_t k = 0; k < 2; k++) {
+		struct sess *x = malloc(sizeof *x);
+		run_session(x, &os[k]);
+		struct tls_env e;
+		env_init(&e, x->keylog, x->kl);
+		struct tls_conn *c = tls_conn_new(&e);
+		struct got *g = calloc(1, sizeof *g);
+		struct feeder *f = calloc(1, sizeof *f);
+		feed_events(c, x, 0, x->nev, 0, g, f);
+		check_all(x, g);
+		uint8_t rec[5 + 64];
+		rec[0] = 23, rec[1] = 3, rec[2] = 3, rec[3] = 0, rec[4] = 64;
+		g_opens = 0;
+		for (int i = 0; i < 200; i++) {
+			for (size_t j = 5; j < sizeof rec; j++)
+				rec[j] = (uint8_t)rnd();
+			assert_int_equal(tls_conn_feed(c, 0, rec, sizeof rec, 0, 1000 + (uint64_t)i, 0, on_emit, g),
+					 sizeof rec);
+		}
+		assert_int_equal(e.st.records_failed, 200);
+		/* before: 200 x 513 (1.2) or 200 x 1026 (1.3) */
+		assert_true(g_opens < 20 * 1026);
+		tls_conn_free(c);
+		env_done(&e);
+		free(g);
+		free(f);
+		sess_free(x);
+		free(x);
+	}
+}
+
 /* A 1.2 AES-GCM application record shorter than its explicit nonce (8
  * bytes), the last bytes of what is fed: nothing past it is read (ASan
  * sees the read past a heap buffer of exactly those bytes). */
@@ -1255,6 +1309,7 @@ int main(void)
 		cmocka_unit_test(test_cbc_after_long_gap_is_mac_unverified),
 		cmocka_unit_test(test_late_key_without_queue_flags_gap),
 		cmocka_unit_test(test_tls13_early_data),
+		cmocka_unit_test(test_failing_records_do_not_cost_trials_each),
 		cmocka_unit_test(test_short_gcm_record_reads_nothing_past_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown_all);
