@@ -401,7 +401,16 @@ struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *
 		f->closing = 1;
 	uint32_t seq = p->tcp_seq;
 	if (p->tcp_flags & TCP_SYN) {
-		/* A new connection on the same 4-tuple starts from scratch. */
+		/* A new connection on the same 4-tuple starts from scratch,
+		 * what it carries too (a TLS connection's decoder, its keys
+		 * and state, would fail every record of the next one); a
+		 * retransmitted SYN changes nothing. */
+		if (f->app.kind && seq + 1 != f->next_seq) {
+			if (t->app_free)
+				t->app_free(t->app_free_ctx, &f->app);
+			free(f->app.ws_msg);
+			memset(&f->app, 0, sizeof f->app);
+		}
 		while (f->nooo)
 			ooo_remove(f, 0);
 		t->held -= f->len;

@@ -388,6 +388,8 @@ void ingest_tcp(struct ingest *in, const struct frame *f, const struct l4_packet
 		return;
 	struct tcp_app *app = tcp_flow_app(fl);
 	if (app->kind == TCP_APP_NONE) {
+		if (kind == TCP_APP_NONE && pkt->len)
+			kind = tcp_classify(in, pkt); /* a SYN started a new connection on the flow */
 		app->kind = kind;
 		if (kind == TCP_APP_TLS)
 			ingest_tls_open(in, f, app, pkt);
