@@ -284,15 +284,15 @@ static void on_plaintext(void *vctx, int dir, const uint8_t *pt, size_t n, uint6
 void ingest_tls_open(struct ingest *in, const struct frame *f, struct tcp_app *app,
                      const struct l4_packet *pkt)
 {
-	for (size_t i = in->ntls; i-- > 0 && in->ntls - i <= 64;) {
-		struct ingest_tls *c = &in->tls[i];
-		if (((ep_equal(&c->client, &pkt->dst) && ep_equal(&c->server, &pkt->src)) ||
-		     (ep_equal(&c->client, &pkt->src) && ep_equal(&c->server, &pkt->dst))) &&
-		    in->tls_side[i].refs == 1) {
-			app->tls_conn = (uint32_t)i + 1;
-			in->tls_side[i].refs++;
-			return;
-		}
+	/* The other direction's flow holds it (however many connections
+	 * began since: a reconnect storm). */
+	struct tcp_flow *rev = tcp_table_reverse(in->tcp, pkt);
+	struct tcp_app *ra = rev ? tcp_flow_app(rev) : NULL;
+	if (ra && ra->kind == TCP_APP_TLS && ra->tls_conn && ra->tls_conn <= in->ntls &&
+	    in->tls_side[ra->tls_conn - 1].refs == 1) {
+		app->tls_conn = ra->tls_conn;
+		in->tls_side[ra->tls_conn - 1].refs++;
+		return;
 	}
 	if (in->ntls >= INGEST_MAX_TLS ||
 	    vec_grow((void **)&in->tls, &in->cap_tls, in->ntls + 1, sizeof *in->tls) ||

@@ -382,6 +382,41 @@ static void test_tls_new_connection_on_same_four_tuple(void **state)
 	assert_int_equal(c->last_frame, 3);
 }
 
+/* A reconnect storm (a proxy restarted, its phones come back at once):
+ * 70 ClientHellos, then the ServerHellos.  Each answer joins its own
+ * connection, however many began in between (the server's direction
+ * would otherwise get a record and decoder of its own, which never saw
+ * the ClientHello, and the client's would never see the ServerHello:
+ * nothing of either could be decrypted). */
+static void test_tls_server_joins_its_connection_in_a_storm(void **state)
+{
+	struct rig *r = *state;
+	r->port[1] = 5061;
+	uint8_t hello[128];
+	static const uint8_t shello[] = {
+		0x16, 0x03, 0x03, 0x00, 0x2a, 0x02, 0x00, 0x00, 0x26, 0x03, 0x03,
+		9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,
+		0x00, 0xc0, 0x2f, 0x00 };
+	enum { N = 70 };
+	for (unsigned i = 0; i < N; i++) {
+		r->port[0] = (uint16_t)(40000 + i);
+		seg(r, 0, hello, client_hello(hello, (uint8_t)i));
+	}
+	for (unsigned i = 0; i < N; i++) {
+		r->port[0] = (uint16_t)(40000 + i);
+		seg(r, 1, shello, sizeof shello);
+	}
+	assert_int_equal(ingest_tls_count(r->in), N);
+	for (unsigned i = 0; i < N; i++) {
+		const struct ingest_tls *c = ingest_tls(r->in, i);
+		assert_int_equal(c->client.port, 40000 + i);
+		assert_int_equal(c->cr[0], i);
+		assert_int_equal(c->segments, 2);
+		assert_int_equal(c->version, 0x0303);
+		assert_int_equal(c->suite, 0xc02f);
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -394,6 +429,7 @@ int main(void)
 		T(test_hep3_over_tcp),
 		T(test_tls_connection_recorded_without_keys),
 		T(test_tls_new_connection_on_same_four_tuple),
+		T(test_tls_server_joins_its_connection_in_a_storm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
