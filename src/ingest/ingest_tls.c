@@ -187,19 +187,29 @@ const struct tls_keys *ingest_tls_keys(const struct ingest *in)
 
 /* ---- plaintext ---------------------------------------------------------- */
 
+#define INNER_CLASSIFY_MAX 4096 /* plaintext looked through for a SIP message's start */
+
 /* What a direction's first plaintext carries: SIP, a WebSocket upgrade or
  * frames, TCP_APP_NONE while too short to tell, TCP_APP_OFF when it is
- * something else (HTTPS, say). */
-static uint8_t inner_classify(struct ingest *in, const char *p, size_t n)
+ * something else (HTTPS, say).  SIP may start at a later line (*skip):
+ * CRLF keep-alives (RFC 5626 4.4.1) come first, or the rest of a message
+ * whose first record was lost. */
+static uint8_t inner_classify(struct ingest *in, const char *p, size_t n, size_t *skip)
 {
 	struct sip_msg m;
+	*skip = 0;
 	if (sip_parse(p, n, 0, &m, in->hdrs, MAX_HEADERS) != SIP_PARSE_NOT_SIP)
 		return TCP_APP_SIP;
 	if (ws_http_upgrade(p, n))
 		return TCP_APP_WS_HTTP;
 	if (ingest_ws_carries_sip(in, (const uint8_t *)p, n))
 		return TCP_APP_WS;
-	return n < 24 ? TCP_APP_NONE : TCP_APP_OFF;
+	size_t at = ingest_sip_resync_point(in, p, n);
+	if (at < n) {
+		*skip = at;
+		return TCP_APP_SIP;
+	}
+	return n < INNER_CLASSIFY_MAX ? TCP_APP_NONE : TCP_APP_OFF;
 }
 
 static void sync_info(struct ingest_tls *c, const struct tls_conn *dec)
@@ -257,11 +267,12 @@ static void on_plaintext(void *vctx, int dir, const uint8_t *pt, size_t n, uint6
 	tcp_flow_append(fl, (const char *)pt, n, frame, gap_before);
 	struct tcp_app *app = tcp_flow_app(fl);
 	if (app->kind == TCP_APP_NONE) {
-		size_t len;
+		size_t len, skip;
 		const char *p = tcp_flow_data(fl, &len);
-		app->kind = inner_classify(in, p, len);
+		app->kind = inner_classify(in, p, len, &skip);
 		if (app->kind == TCP_APP_NONE)
 			return;
+		tcp_flow_consume(fl, skip);
 		if (app->kind == TCP_APP_OFF) {
 			side_stop(side);
 			return;

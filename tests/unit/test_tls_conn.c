@@ -22,6 +22,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <pcap/dlt.h>
+
+#include "sipscope/ingest.h"
 #include "sipscope/tls.h"
 
 /* ---- one in-memory TLS session ---- */
@@ -1270,6 +1273,117 @@ static void test_short_gcm_record_reads_nothing_past_it(void **st)
 	free(x);
 }
 
+/* ---- through ingest: TCP frames, the decoder, the SIP framing ---- */
+
+struct wire {
+	struct store *s;
+	struct tracker *t;
+	struct ingest *in;
+	uint64_t no;
+	uint32_t seq[2];
+};
+
+/* One Ethernet/IPv4/TCP frame of dir (0: client 10.0.0.1:40000, 1:
+ * server 10.0.0.2:5061); lost: only its sequence numbers are used. */
+static void wire_seg(struct wire *w, int dir, const uint8_t *data, size_t n, int lost)
+{
+	static uint8_t b[70000];
+	static const uint8_t a[2][4] = {{10, 0, 0, 1}, {10, 0, 0, 2}};
+	static const uint16_t port[2] = {40000, 5061};
+	assert_true(54 + n <= sizeof b);
+	memset(b, 0, 54);
+	b[12] = 0x08;
+	uint8_t *ip = b + 14, *tcp = b + 34;
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)((40 + n) >> 8);
+	ip[3] = (uint8_t)(40 + n);
+	ip[8] = 64;
+	ip[9] = 6;
+	memcpy(ip + 12, a[dir], 4);
+	memcpy(ip + 16, a[!dir], 4);
+	tcp[0] = (uint8_t)(port[dir] >> 8), tcp[1] = (uint8_t)port[dir];
+	tcp[2] = (uint8_t)(port[!dir] >> 8), tcp[3] = (uint8_t)port[!dir];
+	for (int i = 0; i < 4; i++) {
+		tcp[4 + i] = (uint8_t)(w->seq[dir] >> (24 - 8 * i));
+		tcp[8 + i] = (uint8_t)(w->seq[!dir] >> (24 - 8 * i));
+	}
+	tcp[12] = 0x50;
+	tcp[13] = 0x18;
+	memcpy(b + 54, data, n);
+	w->seq[dir] += (uint32_t)n;
+	if (lost)
+		return;
+	struct frame f = {.no = ++w->no, .ts_us = (int64_t)w->no * 1000, .data = b, .caplen = (uint32_t)(54 + n),
+			  .len = (uint32_t)(54 + n), .dlt = DLT_EN10MB};
+	assert_int_equal(ingest_frame(w->in, &f), 0);
+}
+
+/* Session x through ingest with its key log (event `lose`: not
+ * captured, (size_t)-1 none); the SIP messages stored. */
+static size_t through_ingest(struct sess *x, size_t lose, struct wire *w)
+{
+	memset(w, 0, sizeof *w);
+	w->s = store_new();
+	w->t = track_new(w->s);
+	w->in = ingest_new(w->s, w->t);
+	assert_non_null(w->in);
+	w->seq[0] = 1000, w->seq[1] = 90000;
+	assert_int_equal(ingest_tls_secrets(w->in, x->keylog, x->kl), 0);
+	for (size_t i = 0; i < x->nev; i++)
+		wire_seg(w, x->ev[i].dir, x->ev[i].p, x->ev[i].n, i == lose);
+	ingest_finish(w->in);
+	return store_msg_count(w->s);
+}
+
+static void wire_free(struct wire *w)
+{
+	ingest_free(w->in);
+	track_free(w->t);
+	store_free(w->s);
+}
+
+/* What a direction's first plaintext is need not be a SIP message's
+ * start: CRLF keep-alives (RFC 5626 4.4.1) before the first request, or
+ * the rest of a message whose first record was lost.  The connection is
+ * still SIP, its next messages read. */
+static void test_ingest_sip_after_keepalive_or_lost_start(void **st)
+{
+	(void)st;
+	static const char HDR[] = "MESSAGE sip:b@127.0.0.1 SIP/2.0\r\nCall-ID: tls-9@t\r\nCSeq: 1 MESSAGE\r\n"
+				  "Content-Type: text/plain\r\nContent-Length: 40\r\n\r\n";
+	static const char BODY[] = "a body of forty bytes, in its own reco\r\n";
+	assert_int_equal(strlen(BODY), 40);
+	for (int lost = 0; lost < 2; lost++) {
+		struct sess *x = malloc(sizeof *x);
+		struct opts o = {.version = TLS1_3_VERSION};
+		sess_init(x, &o);
+		handshake(x);
+		size_t mark = x->nev;
+		if (lost) {
+			app_write(x, 0, HDR);
+			app_write(x, 0, BODY);
+		} else {
+			app_write(x, 0, "\r\n\r\n");
+		}
+		app_write(x, 0, REQ[0]);
+		app_write(x, 1, RESP);
+		assert_int_equal(x->ev[mark].dir, 0);
+		struct wire w;
+		size_t n = through_ingest(x, lost ? mark : (size_t)-1, &w);
+		assert_int_equal(n, 2);
+		size_t len;
+		const char *m = store_msg_bytes(w.s, 0, &len);
+		assert_int_equal(len, strlen(REQ[0]));
+		assert_memory_equal(m, REQ[0], len);
+		assert_int_equal(store_msg_at(w.s, 0)->transport, STORE_TP_TLS);
+		assert_int_equal(store_msg_at(w.s, 1)->status, 200);
+		assert_int_equal(ingest_tls(w.in, 0)->sip_msgs, 2);
+		wire_free(&w);
+		sess_free(x);
+		free(x);
+	}
+}
+
 static int teardown_all(void **st)
 {
 	(void)st;
@@ -1311,6 +1425,7 @@ int main(void)
 		cmocka_unit_test(test_tls13_early_data),
 		cmocka_unit_test(test_failing_records_do_not_cost_trials_each),
 		cmocka_unit_test(test_short_gcm_record_reads_nothing_past_it),
+		cmocka_unit_test(test_ingest_sip_after_keepalive_or_lost_start),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown_all);
 }
