@@ -1015,5 +1015,16 @@ tcpdump -n -r "$T/exported.pcap" >"$T/pc.txt" 2>/dev/null
 	ok "save .pcapng: a pcapng file with the 26 frames the pcap export writes" ||
 	bad "save .pcapng: a pcapng file with the 26 frames the pcap export writes ($kind)" "$T/ng.txt"
 
+# --- issue 21: review (TLS) ---
+# export -o - on a terminal: packets (and a TLS call's secrets) are not for a screen
+start 100 20 export -r "$S/frag_udp.pcap" --all -o -
+wait_exit
+screen
+if [ "${rc:-0}" = 2 ] && grep -q "standard output is a terminal" "$T/stderr" && ! grep -q . "$T/screen"; then
+	ok "export -o - refuses a terminal: nothing written to it"
+else
+	bad "export -o - refuses a terminal: nothing written to it (rc ${rc:-?})" "$T/stderr"
+fi
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
