@@ -63,15 +63,15 @@ static struct tls_env *env_get(struct ingest *in)
 void ingest_tls_free_env(struct ingest *in)
 {
 	struct tls_env *e = in->tls_env;
-	if (!e)
-		return;
-	tls_keys_free(e->keys);
-	tls_crypto_free(e->crypto);
-	tls_rsa_free(e->rsa);
-	tls_cache_free(e->cache);
-	free(e);
-	in->tls_env = NULL;
-	free(in->tls_keylog);
+	if (e) {
+		tls_keys_free(e->keys);
+		tls_crypto_free(e->crypto);
+		tls_rsa_free(e->rsa);
+		tls_cache_free(e->cache);
+		free(e);
+		in->tls_env = NULL;
+	}
+	free(in->tls_keylog); /* connections are listed without an env (no cipher) too */
 	free(in->tls_side);
 }
 
