@@ -417,6 +417,37 @@ static void test_tls_server_joins_its_connection_in_a_storm(void **state)
 	}
 }
 
+/* A SYN-ACK the server sent again (its ACK was lost), captured after the
+ * handshake began: the same connection goes on (not a new one, which on
+ * a port other than 5061 an application record would not even start). */
+static void test_tls_retransmitted_syn_ack_keeps_the_connection(void **state)
+{
+	struct rig *r = *state;
+	r->port[1] = 8443;
+	uint8_t hello[128];
+	static const uint8_t shello[] = {
+		0x16, 0x03, 0x03, 0x00, 0x2a, 0x02, 0x00, 0x00, 0x26, 0x03, 0x03,
+		9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,
+		0x00, 0xc0, 0x2f, 0x00 };
+	static const uint8_t data[] = { 0x17, 0x03, 0x03, 0x00, 0x05, 'I', 'N', 'V', 'I', 'T' };
+	r->seq[0] = 7000;
+	r->seq[1] = 50000;
+	seg_flags(r, 0, 0x02, "", 0);
+	seg_flags(r, 1, 0x12, "", 0);
+	seg(r, 0, hello, client_hello(hello, 0x33));
+	seg(r, 1, shello, sizeof shello);
+	uint32_t next = r->seq[1];
+	r->seq[1] = 50000; /* the SYN-ACK again */
+	seg_flags(r, 1, 0x12, "", 0);
+	r->seq[1] = next;
+	seg(r, 1, data, sizeof data);
+	assert_int_equal(ingest_tls_count(r->in), 1);
+	const struct ingest_tls *c = ingest_tls(r->in, 0);
+	assert_int_equal(c->cr[0], 0x33);
+	assert_int_equal(c->segments, 3);
+	assert_int_equal(c->last_frame, 6);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -430,6 +461,7 @@ int main(void)
 		T(test_tls_connection_recorded_without_keys),
 		T(test_tls_new_connection_on_same_four_tuple),
 		T(test_tls_server_joins_its_connection_in_a_storm),
+		T(test_tls_retransmitted_syn_ack_keeps_the_connection),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
