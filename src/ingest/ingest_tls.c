@@ -274,8 +274,14 @@ static void on_plaintext(void *vctx, int dir, const uint8_t *pt, size_t n, uint6
 			return;
 		tcp_flow_consume(fl, skip);
 		if (app->kind == TCP_APP_OFF) {
-			side_stop(side);
-			return;
+			if (!c->sip_msgs) {
+				side_stop(side);
+				return;
+			}
+			/* the other direction carried SIP: so does this one, past
+			 * what was lost of it (read from its next message on) */
+			app->kind = TCP_APP_SIP;
+			tcp_flow_mark_sip(fl);
 		}
 	}
 	struct frame at = *x->f;
