@@ -123,7 +123,8 @@ const struct tcp_stats *tcp_table_stats(const struct tcp_table *t);
 
 /* Called with each flow's tcp_app just before the flow is freed (dropped,
  * evicted, closed, or at tcp_table_free), so the caller can release what
- * it hung on it. */
+ * it hung on it; also when a SYN starts a new connection on a flow's
+ * 4-tuple, after which its tcp_app is zeroed (kind TCP_APP_NONE). */
 void tcp_table_on_app_free(struct tcp_table *t, void (*fn)(void *ctx, struct tcp_app *app), void *ctx);
 
 /* Inner flows: a byte stream that is not a TCP payload itself (the

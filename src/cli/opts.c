@@ -535,6 +535,9 @@ int opts_check(struct opts *o, const char *cmd)
 	if (!strcmp(cmd, "export")) {
 		if (!o->output)
 			return usage_error("%s", "export needs -o FILE.pcap (or -o - for standard output)");
+		if (!strcmp(o->output, "-") && isatty(STDOUT_FILENO))
+			return usage_error("%s", "export -o -: standard output is a terminal (packets, and a TLS "
+			                         "call's secrets, are not for a screen): pipe it, or -o FILE");
 		if (!o->ncalls && !o->match && !o->filter && !o->all)
 			return usage_error("%s", "export needs the calls: --call ID, --match REGEX, "
 			                         "--filter EXPR or --all");

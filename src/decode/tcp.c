@@ -401,7 +401,18 @@ struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *
 		f->closing = 1;
 	uint32_t seq = p->tcp_seq;
 	if (p->tcp_flags & TCP_SYN) {
-		/* A new connection on the same 4-tuple starts from scratch. */
+		/* A new connection on the same 4-tuple starts from scratch,
+		 * what it carries too (a TLS connection's decoder, its keys
+		 * and state, would fail every record of the next one).  A
+		 * retransmitted SYN (its seq no further behind than the bytes
+		 * seen since; a new one's is random) keeps it. */
+		int32_t back = seq_diff(f->next_seq, seq + 1);
+		if (f->app.kind && (back < 0 || (uint64_t)back > f->consumed + f->len)) {
+			if (t->app_free)
+				t->app_free(t->app_free_ctx, &f->app);
+			free(f->app.ws_msg);
+			memset(&f->app, 0, sizeof f->app);
+		}
 		while (f->nooo)
 			ooo_remove(f, 0);
 		t->held -= f->len;

@@ -158,7 +158,7 @@ static long open_record(struct tls_conn *c, int dir, const uint8_t *h, size_t le
 		c->env->st.early_skipped++; /* 0-RTT without its key: seq unchanged (design 6) */
 		return -2;
 	}
-	if (!c->v13 && c->suite->record_iv_len == 8) { /* 1.2 GCM: senders put seq in the explicit nonce */
+	if (!c->v13 && c->suite->record_iv_len == 8 && len >= 8) { /* 1.2 GCM: seq in the explicit nonce */
 		uint64_t s = 0;
 		for (int i = 0; i < 8; i++)
 			s = s << 8 | h[5 + i];
@@ -168,7 +168,10 @@ static long open_record(struct tls_conn *c, int dir, const uint8_t *h, size_t le
 			return l;
 		}
 	}
-	unsigned k_max = d->ok_in_epoch || d->fail_streak < 2 ? TLS_SEQ_TRIALS : 0;
+	/* Records that no key opens (a hostile stream, a renegotiation's new
+	 * keys) would each cost the trials: a few failures in a row end them,
+	 * more when the epoch's keys have opened records. */
+	unsigned k_max = d->fail_streak < (d->ok_in_epoch ? TLS_TRIAL_FAILS : 2u) ? TLS_SEQ_TRIALS : 0;
 	for (unsigned k = 1; k <= k_max; k++)
 		if ((l = try_open(c, d->ciph, d->seq + k, h, len, type)) >= 0) {
 			d->seq += k + 1;

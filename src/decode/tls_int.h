@@ -11,6 +11,7 @@
 #define TLS_REC_MAX ((1u << 14) + 2048) /* the longest record fragment (RFC 5246 6.2.3) */
 #define TLS_OUT_CAP TLS_REC_MAX         /* one record's plaintext */
 #define TLS_SEQ_TRIALS 512u             /* seq recovery: expected + 1 .. + TLS_SEQ_TRIALS */
+#define TLS_TRIAL_FAILS 8u              /* failed records in a row after which trials stop */
 #define TLS_TICKET_MAX 4096u
 #define TLS_CKE_MAX 2048u
 

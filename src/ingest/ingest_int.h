@@ -98,6 +98,10 @@ int ingest_message(struct ingest *in, const struct frame *f, const struct l4_pac
                    const char *bytes, size_t len, int in_file, size_t in_frame,
                    uint8_t transport, uint8_t extra_flags);
 
+/* Offset of the next line that starts, or may start, a SIP message (a
+ * last line still being received counts), or len. */
+size_t ingest_sip_resync_point(struct ingest *in, const char *p, size_t len);
+
 /* TCP (ingest_tcp.c): one segment; and, at the end of input, the data
  * held behind holes. */
 void ingest_tcp(struct ingest *in, const struct frame *f, const struct l4_packet *pkt);

@@ -36,7 +36,7 @@ static void flow_drop(struct ingest *in, struct tcp_flow *fl)
 
 /* Offset of the next line that starts, or may start, a SIP message (a
  * last line still being received counts), or len. */
-static size_t resync_point(struct ingest *in, const char *p, size_t len)
+size_t ingest_sip_resync_point(struct ingest *in, const char *p, size_t len)
 {
 	for (const char *nl = memchr(p, '\n', len); nl; nl = memchr(nl + 1, '\n', len - (size_t)(nl + 1 - p))) {
 		size_t at = (size_t)(nl + 1 - p);
@@ -89,7 +89,7 @@ static int sip_stream(struct ingest *in, const struct frame *f, struct tcp_flow 
 				flow_drop(in, fl); /* looked like SIP, was not */
 				return -1;
 			}
-			tcp_flow_consume(fl, resync_point(in, p, lim));
+			tcp_flow_consume(fl, ingest_sip_resync_point(in, p, lim));
 			continue;
 		}
 		tcp_flow_mark_sip(fl);
@@ -388,6 +388,8 @@ void ingest_tcp(struct ingest *in, const struct frame *f, const struct l4_packet
 		return;
 	struct tcp_app *app = tcp_flow_app(fl);
 	if (app->kind == TCP_APP_NONE) {
+		if (kind == TCP_APP_NONE && pkt->len)
+			kind = tcp_classify(in, pkt); /* a SYN started a new connection on the flow */
 		app->kind = kind;
 		if (kind == TCP_APP_TLS)
 			ingest_tls_open(in, f, app, pkt);

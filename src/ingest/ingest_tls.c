@@ -63,15 +63,15 @@ static struct tls_env *env_get(struct ingest *in)
 void ingest_tls_free_env(struct ingest *in)
 {
 	struct tls_env *e = in->tls_env;
-	if (!e)
-		return;
-	tls_keys_free(e->keys);
-	tls_crypto_free(e->crypto);
-	tls_rsa_free(e->rsa);
-	tls_cache_free(e->cache);
-	free(e);
-	in->tls_env = NULL;
-	free(in->tls_keylog);
+	if (e) {
+		tls_keys_free(e->keys);
+		tls_crypto_free(e->crypto);
+		tls_rsa_free(e->rsa);
+		tls_cache_free(e->cache);
+		free(e);
+		in->tls_env = NULL;
+	}
+	free(in->tls_keylog); /* connections are listed without an env (no cipher) too */
 	free(in->tls_side);
 }
 
@@ -187,19 +187,29 @@ const struct tls_keys *ingest_tls_keys(const struct ingest *in)
 
 /* ---- plaintext ---------------------------------------------------------- */
 
+#define INNER_CLASSIFY_MAX 4096 /* plaintext looked through for a SIP message's start */
+
 /* What a direction's first plaintext carries: SIP, a WebSocket upgrade or
  * frames, TCP_APP_NONE while too short to tell, TCP_APP_OFF when it is
- * something else (HTTPS, say). */
-static uint8_t inner_classify(struct ingest *in, const char *p, size_t n)
+ * something else (HTTPS, say).  SIP may start at a later line (*skip):
+ * CRLF keep-alives (RFC 5626 4.4.1) come first, or the rest of a message
+ * whose first record was lost. */
+static uint8_t inner_classify(struct ingest *in, const char *p, size_t n, size_t *skip)
 {
 	struct sip_msg m;
+	*skip = 0;
 	if (sip_parse(p, n, 0, &m, in->hdrs, MAX_HEADERS) != SIP_PARSE_NOT_SIP)
 		return TCP_APP_SIP;
 	if (ws_http_upgrade(p, n))
 		return TCP_APP_WS_HTTP;
 	if (ingest_ws_carries_sip(in, (const uint8_t *)p, n))
 		return TCP_APP_WS;
-	return n < 24 ? TCP_APP_NONE : TCP_APP_OFF;
+	size_t at = ingest_sip_resync_point(in, p, n);
+	if (at < n) {
+		*skip = at;
+		return TCP_APP_SIP;
+	}
+	return n < INNER_CLASSIFY_MAX ? TCP_APP_NONE : TCP_APP_OFF;
 }
 
 static void sync_info(struct ingest_tls *c, const struct tls_conn *dec)
@@ -257,14 +267,21 @@ static void on_plaintext(void *vctx, int dir, const uint8_t *pt, size_t n, uint6
 	tcp_flow_append(fl, (const char *)pt, n, frame, gap_before);
 	struct tcp_app *app = tcp_flow_app(fl);
 	if (app->kind == TCP_APP_NONE) {
-		size_t len;
+		size_t len, skip;
 		const char *p = tcp_flow_data(fl, &len);
-		app->kind = inner_classify(in, p, len);
+		app->kind = inner_classify(in, p, len, &skip);
 		if (app->kind == TCP_APP_NONE)
 			return;
+		tcp_flow_consume(fl, skip);
 		if (app->kind == TCP_APP_OFF) {
-			side_stop(side);
-			return;
+			if (!c->sip_msgs) {
+				side_stop(side);
+				return;
+			}
+			/* the other direction carried SIP: so does this one, past
+			 * what was lost of it (read from its next message on) */
+			app->kind = TCP_APP_SIP;
+			tcp_flow_mark_sip(fl);
 		}
 	}
 	struct frame at = *x->f;
@@ -284,15 +301,15 @@ static void on_plaintext(void *vctx, int dir, const uint8_t *pt, size_t n, uint6
 void ingest_tls_open(struct ingest *in, const struct frame *f, struct tcp_app *app,
                      const struct l4_packet *pkt)
 {
-	for (size_t i = in->ntls; i-- > 0 && in->ntls - i <= 64;) {
-		struct ingest_tls *c = &in->tls[i];
-		if (((ep_equal(&c->client, &pkt->dst) && ep_equal(&c->server, &pkt->src)) ||
-		     (ep_equal(&c->client, &pkt->src) && ep_equal(&c->server, &pkt->dst))) &&
-		    in->tls_side[i].refs == 1) {
-			app->tls_conn = (uint32_t)i + 1;
-			in->tls_side[i].refs++;
-			return;
-		}
+	/* The other direction's flow holds it (however many connections
+	 * began since: a reconnect storm). */
+	struct tcp_flow *rev = tcp_table_reverse(in->tcp, pkt);
+	struct tcp_app *ra = rev ? tcp_flow_app(rev) : NULL;
+	if (ra && ra->kind == TCP_APP_TLS && ra->tls_conn && ra->tls_conn <= in->ntls &&
+	    in->tls_side[ra->tls_conn - 1].refs == 1) {
+		app->tls_conn = ra->tls_conn;
+		in->tls_side[ra->tls_conn - 1].refs++;
+		return;
 	}
 	if (in->ntls >= INGEST_MAX_TLS ||
 	    vec_grow((void **)&in->tls, &in->cap_tls, in->ntls + 1, sizeof *in->tls) ||

@@ -1028,6 +1028,16 @@ start 140 35 -r "$S/tls13_sip.pcapng"
 check "tls: a pcapng with its secrets inside opens decrypted, no option" "^ +2 +[0-9:.]+ +INVITE +completed +200 .* 14 "
 keys Q
 wait_exit
+# --- issue 21: review (TLS) ---
+# export -o - on a terminal: packets (and a TLS call's secrets) are not for a screen
+start 100 20 export -r "$S/frag_udp.pcap" --all -o -
+wait_exit
+screen
+if [ "${rc:-0}" = 2 ] && grep -q "standard output is a terminal" "$T/stderr" && ! grep -q . "$T/screen"; then
+	ok "export -o - refuses a terminal: nothing written to it"
+else
+	bad "export -o - refuses a terminal: nothing written to it (rc ${rc:-?})" "$T/stderr"
+fi
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

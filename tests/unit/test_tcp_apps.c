@@ -64,8 +64,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* One Ethernet/IPv4/TCP frame from side `dir` (0 client, 1 server). */
-static void seg(struct rig *r, int dir, const void *data, size_t n)
+/* One Ethernet/IPv4/TCP frame from side `dir` (0 client, 1 server) with
+ * TCP flags `flags` (0: PSH|ACK). */
+static void seg_flags(struct rig *r, int dir, uint8_t flags, const void *data, size_t n)
 {
 	static uint8_t b[70000];
 	static const uint8_t a[2][4] = { { 10, 0, 0, 1 }, { 10, 0, 0, 2 } };
@@ -90,13 +91,18 @@ static void seg(struct rig *r, int dir, const void *data, size_t n)
 	tcp[6] = (uint8_t)(s >> 8);
 	tcp[7] = (uint8_t)s;
 	tcp[12] = 0x50;
-	tcp[13] = 0x18;
+	tcp[13] = flags ? flags : 0x18;
 	memcpy(b + 54, data, n);
-	r->seq[dir] += (uint32_t)n;
+	r->seq[dir] += (uint32_t)n + ((flags & 0x02) != 0);
 	struct frame f = { .no = ++r->no, .ts_us = (int64_t)r->no * 1000, .data = b,
 	                   .caplen = (uint32_t)(54 + n), .len = (uint32_t)(54 + n),
 	                   .dlt = DLT_EN10MB };
 	assert_int_equal(ingest_frame(r->in, &f), 0);
+}
+
+static void seg(struct rig *r, int dir, const void *data, size_t n)
+{
+	seg_flags(r, dir, 0, data, n);
 }
 
 /* A WebSocket frame: fin, opcode, masked (with a fixed key) or not. */
@@ -321,6 +327,127 @@ static void test_tls_connection_recorded_without_keys(void **state)
 	assert_int_equal(c->cr[0], 1);
 }
 
+/* A ClientHello with client_random bytes all `rnd` and server_name
+ * "sip.example.com" (as above); its length. */
+static size_t client_hello(uint8_t *out, uint8_t rnd)
+{
+	static const uint8_t head[] = { 0x16, 0x03, 0x01, 0x00, 0x47, 0x01, 0x00, 0x00, 0x43, 0x03, 0x03 };
+	static const uint8_t tail[] = {
+		0x00, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00, 0x00, 0x18,
+		0x00, 0x00, 0x00, 0x14, 0x00, 0x12, 0x00, 0x00, 0x0f,
+		's', 'i', 'p', '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'c', 'o', 'm' };
+	memcpy(out, head, sizeof head);
+	memset(out + sizeof head, rnd, 32);
+	memcpy(out + sizeof head + 32, tail, sizeof tail);
+	return sizeof head + 32 + sizeof tail;
+}
+
+/* A phone reconnects from the same port (its TLS connection was cut
+ * without a FIN seen): the SYN on the same 4-tuple starts a new TLS
+ * connection with its own record and decoder, not more records for the
+ * old one (whose keys would fail every record of the new one). */
+static void test_tls_new_connection_on_same_four_tuple(void **state)
+{
+	struct rig *r = *state;
+	r->port[1] = 5061;
+	uint8_t hello[128];
+	static const uint8_t shello[] = {
+		0x16, 0x03, 0x03, 0x00, 0x2a, 0x02, 0x00, 0x00, 0x26, 0x03, 0x03,
+		9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,
+		0x00, 0xc0, 0x2f, 0x00 };
+	static const uint8_t data[] = { 0x14, 0x03, 0x03, 0x00, 0x01, 0x01,
+		                        0x17, 0x03, 0x03, 0x00, 0x05, 'I', 'N', 'V', 'I', 'T' };
+	seg(r, 0, hello, client_hello(hello, 0x11));
+	seg(r, 1, shello, sizeof shello);
+	seg(r, 0, data, sizeof data);
+	/* the same ports again: SYN, SYN-ACK (other sequence numbers) */
+	r->seq[0] = 777000;
+	r->seq[1] = 555000;
+	seg_flags(r, 0, 0x02, "", 0);
+	seg_flags(r, 1, 0x12, "", 0);
+	seg(r, 0, hello, client_hello(hello, 0x22));
+	seg(r, 1, shello, sizeof shello);
+	assert_int_equal(ingest_tls_count(r->in), 2);
+	const struct ingest_tls *c = ingest_tls(r->in, 1);
+	assert_int_equal(c->have_cr, 1);
+	assert_int_equal(c->cr[0], 0x22);
+	assert_int_equal(c->first_frame, 6);
+	assert_int_equal(c->hello, 1);
+	assert_int_equal(c->client.port, 40000);
+	assert_int_equal(c->server.port, 5061);
+	assert_int_equal(c->records, 2);
+	assert_int_equal(c->version, 0x0303);
+	c = ingest_tls(r->in, 0);
+	assert_int_equal(c->cr[0], 0x11);
+	assert_int_equal(c->last_frame, 3);
+}
+
+/* A reconnect storm (a proxy restarted, its phones come back at once):
+ * 70 ClientHellos, then the ServerHellos.  Each answer joins its own
+ * connection, however many began in between (the server's direction
+ * would otherwise get a record and decoder of its own, which never saw
+ * the ClientHello, and the client's would never see the ServerHello:
+ * nothing of either could be decrypted). */
+static void test_tls_server_joins_its_connection_in_a_storm(void **state)
+{
+	struct rig *r = *state;
+	r->port[1] = 5061;
+	uint8_t hello[128];
+	static const uint8_t shello[] = {
+		0x16, 0x03, 0x03, 0x00, 0x2a, 0x02, 0x00, 0x00, 0x26, 0x03, 0x03,
+		9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,
+		0x00, 0xc0, 0x2f, 0x00 };
+	enum { N = 70 };
+	for (unsigned i = 0; i < N; i++) {
+		r->port[0] = (uint16_t)(40000 + i);
+		seg(r, 0, hello, client_hello(hello, (uint8_t)i));
+	}
+	for (unsigned i = 0; i < N; i++) {
+		r->port[0] = (uint16_t)(40000 + i);
+		seg(r, 1, shello, sizeof shello);
+	}
+	assert_int_equal(ingest_tls_count(r->in), N);
+	for (unsigned i = 0; i < N; i++) {
+		const struct ingest_tls *c = ingest_tls(r->in, i);
+		assert_int_equal(c->client.port, 40000 + i);
+		assert_int_equal(c->cr[0], i);
+		assert_int_equal(c->segments, 2);
+		assert_int_equal(c->version, 0x0303);
+		assert_int_equal(c->suite, 0xc02f);
+	}
+}
+
+/* A SYN-ACK the server sent again (its ACK was lost), captured after the
+ * handshake began: the same connection goes on (not a new one, which on
+ * a port other than 5061 an application record would not even start). */
+static void test_tls_retransmitted_syn_ack_keeps_the_connection(void **state)
+{
+	struct rig *r = *state;
+	r->port[1] = 8443;
+	uint8_t hello[128];
+	static const uint8_t shello[] = {
+		0x16, 0x03, 0x03, 0x00, 0x2a, 0x02, 0x00, 0x00, 0x26, 0x03, 0x03,
+		9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,
+		0x00, 0xc0, 0x2f, 0x00 };
+	static const uint8_t data[] = { 0x17, 0x03, 0x03, 0x00, 0x05, 'I', 'N', 'V', 'I', 'T' };
+	r->seq[0] = 7000;
+	r->seq[1] = 50000;
+	seg_flags(r, 0, 0x02, "", 0);
+	seg_flags(r, 1, 0x12, "", 0);
+	seg(r, 0, hello, client_hello(hello, 0x33));
+	seg(r, 1, shello, sizeof shello);
+	uint32_t next = r->seq[1];
+	r->seq[1] = 50000; /* the SYN-ACK again */
+	seg_flags(r, 1, 0x12, "", 0);
+	r->seq[1] = next;
+	seg(r, 1, data, sizeof data);
+	assert_int_equal(ingest_tls_count(r->in), 1);
+	const struct ingest_tls *c = ingest_tls(r->in, 0);
+	assert_int_equal(c->cr[0], 0x33);
+	assert_int_equal(c->segments, 3);
+	assert_int_equal(c->last_frame, 6);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -332,6 +459,9 @@ int main(void)
 		T(test_plain_http_is_ignored),
 		T(test_hep3_over_tcp),
 		T(test_tls_connection_recorded_without_keys),
+		T(test_tls_new_connection_on_same_four_tuple),
+		T(test_tls_server_joins_its_connection_in_a_storm),
+		T(test_tls_retransmitted_syn_ack_keeps_the_connection),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,9 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <pcap/dlt.h>
+
+#include "sipscope/ingest.h"
 #include "sipscope/tls.h"
 
 /* ---- one in-memory TLS session ---- */
@@ -1184,6 +1187,243 @@ static void test_tls13_early_data(void **st)
 	free(b);
 }
 
+/* Every tls_cipher_open() the decoder makes is counted (the link wraps
+ * it: Makefile), to see what a record costs. */
+long __real_tls_cipher_open(struct tls_cipher *t, uint64_t seq, const uint8_t hdr[5], const uint8_t *frag, size_t n,
+			    uint8_t *out, uint8_t *type);
+long __wrap_tls_cipher_open(struct tls_cipher *t, uint64_t seq, const uint8_t hdr[5], const uint8_t *frag, size_t n,
+			    uint8_t *out, uint8_t *type);
+static unsigned long g_opens;
+long __wrap_tls_cipher_open(struct tls_cipher *t, uint64_t seq, const uint8_t hdr[5], const uint8_t *frag, size_t n,
+			    uint8_t *out, uint8_t *type)
+{
+	g_opens++;
+	return __real_tls_cipher_open(t, seq, hdr, frag, n, out, type);
+}
+
+/* A decrypted session, then application records that no key opens (a
+ * hostile stream, or a renegotiation's new keys): the seq trials (512 seqs,
+ * and in 1.3 the next epoch's 513) are bounded per connection, not paid
+ * again for every such record. */
+static void test_failing_records_do_not_cost_trials_each(void **st)
+{
+	(void)st;
+	const struct opts os[] = {{.version = TLS1_3_VERSION},
+				  {.version = TLS1_2_VERSION, .suites = "ECDHE-RSA-CHACHA20-POLY1305"}};
+	for (size_t k = 0; k < 2; k++) {
+		struct sess *x = malloc(sizeof *x);
+		run_session(x, &os[k]);
+		struct tls_env e;
+		env_init(&e, x->keylog, x->kl);
+		struct tls_conn *c = tls_conn_new(&e);
+		struct got *g = calloc(1, sizeof *g);
+		struct feeder *f = calloc(1, sizeof *f);
+		feed_events(c, x, 0, x->nev, 0, g, f);
+		check_all(x, g);
+		uint8_t rec[5 + 64];
+		rec[0] = 23, rec[1] = 3, rec[2] = 3, rec[3] = 0, rec[4] = 64;
+		g_opens = 0;
+		for (int i = 0; i < 200; i++) {
+			for (size_t j = 5; j < sizeof rec; j++)
+				rec[j] = (uint8_t)rnd();
+			assert_int_equal(tls_conn_feed(c, 0, rec, sizeof rec, 0, 1000 + (uint64_t)i, 0, on_emit, g),
+					 sizeof rec);
+		}
+		assert_int_equal(e.st.records_failed, 200);
+		/* before: 200 x 513 (1.2) or 200 x 1026 (1.3) */
+		assert_true(g_opens < 20 * 1026);
+		tls_conn_free(c);
+		env_done(&e);
+		free(g);
+		free(f);
+		sess_free(x);
+		free(x);
+	}
+}
+
+/* A 1.2 AES-GCM application record shorter than its explicit nonce (8
+ * bytes), the last bytes of what is fed: nothing past it is read (ASan
+ * sees the read past a heap buffer of exactly those bytes). */
+static void test_short_gcm_record_reads_nothing_past_it(void **st)
+{
+	(void)st;
+	struct sess *x = malloc(sizeof *x);
+	struct opts o = {.version = TLS1_2_VERSION, .suites = "ECDHE-RSA-AES128-GCM-SHA256"};
+	run_session(x, &o);
+	struct tls_env e;
+	env_init(&e, x->keylog, x->kl);
+	struct tls_conn *c = tls_conn_new(&e);
+	struct got *g = calloc(1, sizeof *g);
+	struct feeder *f = calloc(1, sizeof *f);
+	feed_events(c, x, 0, x->nev, 0, g, f);
+	check_all(x, g);
+	for (size_t len = 1; len < 8; len++) {
+		uint8_t *rec = malloc(5 + len);
+		rec[0] = 23, rec[1] = 3, rec[2] = 3, rec[3] = 0, rec[4] = (uint8_t)len;
+		memset(rec + 5, 0xff, len);
+		assert_int_equal(tls_conn_feed(c, 0, rec, 5 + len, 0, 999, 0, on_emit, g), 5 + len);
+		free(rec);
+	}
+	assert_int_equal(e.st.records_failed, 7);
+	tls_conn_free(c);
+	env_done(&e);
+	free(g);
+	free(f);
+	sess_free(x);
+	free(x);
+}
+
+/* ---- through ingest: TCP frames, the decoder, the SIP framing ---- */
+
+struct wire {
+	struct store *s;
+	struct tracker *t;
+	struct ingest *in;
+	uint64_t no;
+	uint32_t seq[2];
+};
+
+/* One Ethernet/IPv4/TCP frame of dir (0: client 10.0.0.1:40000, 1:
+ * server 10.0.0.2:5061); lost: only its sequence numbers are used. */
+static void wire_seg(struct wire *w, int dir, const uint8_t *data, size_t n, int lost)
+{
+	static uint8_t b[70000];
+	static const uint8_t a[2][4] = {{10, 0, 0, 1}, {10, 0, 0, 2}};
+	static const uint16_t port[2] = {40000, 5061};
+	assert_true(54 + n <= sizeof b);
+	memset(b, 0, 54);
+	b[12] = 0x08;
+	uint8_t *ip = b + 14, *tcp = b + 34;
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)((40 + n) >> 8);
+	ip[3] = (uint8_t)(40 + n);
+	ip[8] = 64;
+	ip[9] = 6;
+	memcpy(ip + 12, a[dir], 4);
+	memcpy(ip + 16, a[!dir], 4);
+	tcp[0] = (uint8_t)(port[dir] >> 8), tcp[1] = (uint8_t)port[dir];
+	tcp[2] = (uint8_t)(port[!dir] >> 8), tcp[3] = (uint8_t)port[!dir];
+	for (int i = 0; i < 4; i++) {
+		tcp[4 + i] = (uint8_t)(w->seq[dir] >> (24 - 8 * i));
+		tcp[8 + i] = (uint8_t)(w->seq[!dir] >> (24 - 8 * i));
+	}
+	tcp[12] = 0x50;
+	tcp[13] = 0x18;
+	memcpy(b + 54, data, n);
+	w->seq[dir] += (uint32_t)n;
+	if (lost)
+		return;
+	struct frame f = {.no = ++w->no, .ts_us = (int64_t)w->no * 1000, .data = b, .caplen = (uint32_t)(54 + n),
+			  .len = (uint32_t)(54 + n), .dlt = DLT_EN10MB};
+	assert_int_equal(ingest_frame(w->in, &f), 0);
+}
+
+/* Session x through ingest with its key log (event `lose`: not
+ * captured, (size_t)-1 none); the SIP messages stored. */
+static size_t through_ingest(struct sess *x, size_t lose, struct wire *w)
+{
+	memset(w, 0, sizeof *w);
+	w->s = store_new();
+	w->t = track_new(w->s);
+	w->in = ingest_new(w->s, w->t);
+	assert_non_null(w->in);
+	w->seq[0] = 1000, w->seq[1] = 90000;
+	assert_int_equal(ingest_tls_secrets(w->in, x->keylog, x->kl), 0);
+	for (size_t i = 0; i < x->nev; i++)
+		wire_seg(w, x->ev[i].dir, x->ev[i].p, x->ev[i].n, i == lose);
+	ingest_finish(w->in);
+	return store_msg_count(w->s);
+}
+
+static void wire_free(struct wire *w)
+{
+	ingest_free(w->in);
+	track_free(w->t);
+	store_free(w->s);
+}
+
+/* What a direction's first plaintext is need not be a SIP message's
+ * start: CRLF keep-alives (RFC 5626 4.4.1) before the first request, or
+ * the rest of a message whose first record was lost.  The connection is
+ * still SIP, its next messages read. */
+static void test_ingest_sip_after_keepalive_or_lost_start(void **st)
+{
+	(void)st;
+	static const char HDR[] = "MESSAGE sip:b@127.0.0.1 SIP/2.0\r\nCall-ID: tls-9@t\r\nCSeq: 1 MESSAGE\r\n"
+				  "Content-Type: text/plain\r\nContent-Length: 40\r\n\r\n";
+	static const char BODY[] = "a body of forty bytes, in its own reco\r\n";
+	assert_int_equal(strlen(BODY), 40);
+	for (int lost = 0; lost < 2; lost++) {
+		struct sess *x = malloc(sizeof *x);
+		struct opts o = {.version = TLS1_3_VERSION};
+		sess_init(x, &o);
+		handshake(x);
+		size_t mark = x->nev;
+		if (lost) {
+			app_write(x, 0, HDR);
+			app_write(x, 0, BODY);
+		} else {
+			app_write(x, 0, "\r\n\r\n");
+		}
+		app_write(x, 0, REQ[0]);
+		app_write(x, 1, RESP);
+		assert_int_equal(x->ev[mark].dir, 0);
+		struct wire w;
+		size_t n = through_ingest(x, lost ? mark : (size_t)-1, &w);
+		assert_int_equal(n, 2);
+		size_t len;
+		const char *m = store_msg_bytes(w.s, 0, &len);
+		assert_int_equal(len, strlen(REQ[0]));
+		assert_memory_equal(m, REQ[0], len);
+		assert_int_equal(store_msg_at(w.s, 0)->transport, STORE_TP_TLS);
+		assert_int_equal(store_msg_at(w.s, 1)->status, 200);
+		assert_int_equal(ingest_tls(w.in, 0)->sip_msgs, 2);
+		wire_free(&w);
+		sess_free(x);
+		free(x);
+	}
+}
+
+/* The server's first response lost its first record (a gap) and the rest
+ * of its body runs past what is looked through for a SIP start: the
+ * connection already carried SIP the other way, so it is not turned off;
+ * the server's next response and the client's next request are read. */
+static void test_ingest_sip_connection_not_turned_off_by_a_lost_start(void **st)
+{
+	(void)st;
+	static char hdr[256], body[6001];
+	for (size_t i = 0; i < 6000; i++)
+		body[i] = i % 60 == 59 ? '\n' : i % 60 == 58 ? '\r' : (char)('a' + i % 26);
+	snprintf(hdr, sizeof hdr,
+		 "SIP/2.0 200 OK\r\nCall-ID: tls-1@t\r\nCSeq: 1 OPTIONS\r\nContent-Type: text/plain\r\n"
+		 "Content-Length: %zu\r\n\r\n",
+		 strlen(body));
+	struct sess *x = malloc(sizeof *x);
+	struct opts o = {.version = TLS1_3_VERSION};
+	sess_init(x, &o);
+	handshake(x);
+	app_write(x, 0, REQ[0]);
+	size_t mark = x->nev;
+	app_write(x, 1, hdr);
+	app_write(x, 1, body);
+	app_write(x, 1, RESP);
+	app_write(x, 0, REQ[1]);
+	assert_int_equal(x->ev[mark].dir, 1);
+	struct wire w;
+	size_t n = through_ingest(x, mark, &w);
+	assert_int_equal(n, 3);
+	size_t len;
+	const char *m = store_msg_bytes(w.s, 1, &len);
+	assert_int_equal(len, strlen(RESP));
+	assert_memory_equal(m, RESP, len);
+	m = store_msg_bytes(w.s, 2, &len);
+	assert_int_equal(len, strlen(REQ[1]));
+	assert_memory_equal(m, REQ[1], len);
+	wire_free(&w);
+	sess_free(x);
+	free(x);
+}
+
 static int teardown_all(void **st)
 {
 	(void)st;
@@ -1223,6 +1463,10 @@ int main(void)
 		cmocka_unit_test(test_cbc_after_long_gap_is_mac_unverified),
 		cmocka_unit_test(test_late_key_without_queue_flags_gap),
 		cmocka_unit_test(test_tls13_early_data),
+		cmocka_unit_test(test_failing_records_do_not_cost_trials_each),
+		cmocka_unit_test(test_short_gcm_record_reads_nothing_past_it),
+		cmocka_unit_test(test_ingest_sip_after_keepalive_or_lost_start),
+		cmocka_unit_test(test_ingest_sip_connection_not_turned_off_by_a_lost_start),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown_all);
 }
