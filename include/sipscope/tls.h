@@ -229,6 +229,9 @@ size_t tls_cache_count_tickets(const struct tls_cache *c);
  * the same order), for an export's Decryption Secrets Block.  Returns the
  * length written (0: none known, or cap too small: then nothing is
  * written); out is not NUL-terminated. */
+/* Store a master secret derived here (RSA key exchange, a resumed
+ * session) as its CLIENT_RANDOM line would: 0, or -1 out of memory. */
+int tls_keys_add_ms(struct tls_keys *k, const uint8_t cr[32], const uint8_t ms[48]);
 #define TLS_KEYLOG_EXPORT_MAX 2048u /* room for every line of one client_random */
 size_t tls_keys_export(const struct tls_keys *k, const uint8_t cr[32], char *out, size_t cap);
 

@@ -111,24 +111,7 @@ static int ems_hash(struct tls_conn *c, uint8_t *h, size_t *hl)
  * carries it, and opens without the private key. */
 static void remember_ms(struct tls_conn *c)
 {
-	static const char hex[] = "0123456789abcdef";
-	char line[14 + 64 + 1 + 96 + 1];
-	size_t o = 0;
-	memcpy(line, "CLIENT_RANDOM ", 14);
-	o = 14;
-	for (int i = 0; i < 32; i++) {
-		line[o++] = hex[c->info.cr[i] >> 4];
-		line[o++] = hex[c->info.cr[i] & 15];
-	}
-	line[o++] = ' ';
-	for (int i = 0; i < 48; i++) {
-		line[o++] = hex[c->ms[i] >> 4];
-		line[o++] = hex[c->ms[i] & 15];
-	}
-	line[o++] = '\n';
-	struct tls_keylog_report r;
-	tls_keys_add_text(c->env->keys, line, o, &r);
-	tls_cleanse(line, sizeof line);
+	tls_keys_add_ms(c->env->keys, c->info.cr, c->ms);
 }
 
 /* TLS 1.2: the master secret from the key log, the session cache (a

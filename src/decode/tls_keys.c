@@ -524,6 +524,16 @@ static char *put_line(char *o, const char *label, const uint8_t cr[32], const ui
 
 #define LINE_LEN(label, n) (strlen(label) + 1 + 64 + 1 + 2 * (size_t)(n) + 1)
 
+int tls_keys_add_ms(struct tls_keys *k, const uint8_t cr[32], const uint8_t ms[48])
+{
+	char line[14 + 64 + 1 + 96 + 1];
+	size_t n = (size_t)(put_line(line, "CLIENT_RANDOM", cr, ms, 48) - line);
+	struct tls_keylog_report r;
+	int rc = tls_keys_add_text(k, line, n, &r);
+	tls_cleanse(line, sizeof line);
+	return rc;
+}
+
 /* Lines in the order of LABELS, then a PMS_CLIENT_RANDOM line, so an export
  * is the same every time. */
 size_t tls_keys_export(const struct tls_keys *k, const uint8_t cr[32], char *out, size_t cap)
