@@ -138,6 +138,13 @@ struct tcp_flow *tcp_flow_new_inner(struct tcp_table *t, const struct store_endp
 /* Append n bytes that came complete with `frame`; gap_before: bytes were
  * lost before them. */
 void tcp_flow_append(struct tcp_flow *f, const char *p, size_t n, uint64_t frame, int gap_before);
+/* The same without a copy when nothing is buffered (the common case: a
+ * record holds whole messages): the flow reads p in place until
+ * tcp_flow_unlend(), which keeps a copy of what was not consumed.  p must
+ * stay valid and unchanged until then, and nothing may be appended or the
+ * flow freed in between.  Returns 1 if lent, 0 (then append instead). */
+int tcp_flow_lend(struct tcp_flow *f, const char *p, size_t n, uint64_t frame);
+void tcp_flow_unlend(struct tcp_flow *f);
 int tcp_flow_is_inner(const struct tcp_flow *f);
 void tcp_flow_free_inner(struct tcp_flow *f); /* what it held counts as dropped */
 

@@ -260,6 +260,7 @@ struct tls_stats {
 
 #define TLS_PENDING_MAX_BYTES (256u << 10) /* records per connection waiting for a key */
 #define TLS_PENDING_MAX_US (10 * 1000000LL)
+#define TLS_PLAINTEXT_MAX ((1u << 14) + 2048) /* one record fragment (RFC 5246 6.2.3) */
 
 struct tls_env {
 	struct tls_keys *keys;     /* may be empty, never NULL */
@@ -268,6 +269,10 @@ struct tls_env {
 	struct tls_cache *cache;   /* NULL: no resumption by session id / ticket */
 	int wait_for_keys;         /* live: keep records with no key yet (pending queue) */
 	struct tls_stats st;
+	/* One record's plaintext.  Records open one at a time and the emit
+	 * callback copies what it keeps, so every connection shares it (a
+	 * buffer per connection cost 18 KiB each, and page faults). */
+	uint8_t out[TLS_PLAINTEXT_MAX];
 };
 
 struct tls_conn_info {

@@ -29,9 +29,13 @@ struct tcp_flow {
 	int64_t last_ts;
 	char *buf;
 	size_t len, cap;
+	int lent;          /* buf is the caller's bytes (tcp_flow_lend) ... */
+	char *own;         /* ... and the flow's own buffer waits here */
+	size_t own_cap;
+	uint64_t lent_frame;
 	size_t gaps[TCP_MAX_GAPS]; /* where in buf bytes are missing, ascending */
 	size_t ngaps;
-	struct ooo_seg ooo[TCP_MAX_OOO];
+	struct ooo_seg *ooo; /* TCP_MAX_OOO of them, made at the first (most flows never need it) */
 	size_t nooo;
 	size_t ooo_bytes;  /* bytes held out of order (count toward the cap) */
 	struct tcp_app app;
@@ -76,7 +80,8 @@ static void flow_free(struct tcp_flow *f)
 		f->t->app_free(f->t->app_free_ctx, &f->app);
 	for (size_t i = 0; i < f->nooo; i++)
 		free(f->ooo[i].data);
-	free(f->buf);
+	free(f->ooo);
+	free(f->lent ? f->own : f->buf);
 	free(f->app.ws_msg);
 	free(f->marks);
 	free(f);
@@ -349,6 +354,51 @@ void tcp_flow_append(struct tcp_flow *f, const char *p, size_t n, uint64_t frame
 	append(f->t, f, p, n, frame);
 }
 
+int tcp_flow_lend(struct tcp_flow *f, const char *p, size_t n, uint64_t frame)
+{
+	struct tcp_table *t = f->t;
+	if (f->lent || f->len || f->ngaps || f->nooo || !n || n > TCP_FLOW_MAX_BYTES ||
+	    t->held + n > t->max_held)
+		return 0;
+	/* An empty flow has no frame marks left (tcp_flow_consume drops them):
+	 * the lent bytes' frame is kept aside, a mark made only for a rest. */
+	f->nmarks = 0;
+	f->lent_frame = frame;
+	f->own = f->buf, f->own_cap = f->cap;
+	f->buf = (char *)p, f->cap = n, f->len = n; /* (never written through) */
+	f->lent = 1;
+	t->held += n;
+	return 1;
+}
+
+void tcp_flow_unlend(struct tcp_flow *f)
+{
+	if (!f->lent)
+		return;
+	const char *rest = f->buf;
+	size_t n = f->len;
+	f->buf = f->own, f->cap = f->own_cap, f->len = 0;
+	f->own = NULL, f->own_cap = 0;
+	f->lent = 0;
+	if (!n)
+		return;
+	/* The rest of a message the next record completes: keep a copy, and
+	 * the frame it came in. */
+	if (vec_grow((void **)&f->buf, &f->cap, n, 1) ||
+	    vec_grow((void **)&f->marks, &f->cap_marks, 1, sizeof *f->marks)) {
+		f->t->held -= n;
+		f->t->st.dropped_bytes += n;
+		f->consumed += n;
+		f->nmarks = 0;
+		mark_gap(f->t, f);
+		return;
+	}
+	memcpy(f->buf, rest, n);
+	f->len = n;
+	f->marks[0] = (struct seg_mark){ f->consumed, f->lent_frame };
+	f->nmarks = 1;
+}
+
 void tcp_flow_free_inner(struct tcp_flow *f)
 {
 	if (!f)
@@ -361,7 +411,9 @@ void tcp_flow_free_inner(struct tcp_flow *f)
 static void hold(struct tcp_table *t, struct tcp_flow *f, uint32_t seq, const char *d, size_t n,
                  uint64_t frame, int64_t ts)
 {
-	char *copy = f->nooo < TCP_MAX_OOO && f->len + f->ooo_bytes + n <= TCP_FLOW_MAX_BYTES &&
+	if (!f->ooo)
+		f->ooo = malloc(TCP_MAX_OOO * sizeof *f->ooo);
+	char *copy = f->ooo && f->nooo < TCP_MAX_OOO && f->len + f->ooo_bytes + n <= TCP_FLOW_MAX_BYTES &&
 	             t->held + n <= t->max_held
 	             ? malloc(n) : NULL;
 	if (!copy) {
@@ -544,6 +596,8 @@ const char *tcp_flow_data(const struct tcp_flow *f, size_t *len)
 
 uint64_t tcp_flow_first_frame(const struct tcp_flow *f)
 {
+	if (f->lent)
+		return f->lent_frame;
 	return f->nmarks && f->marks[0].abs <= f->consumed ? f->marks[0].frame : 0;
 }
 
@@ -562,7 +616,9 @@ void tcp_flow_consume(struct tcp_flow *f, size_t n)
 {
 	if (n > f->len)
 		n = f->len;
-	if (n && n < f->len) /* (a flow with nothing buffered may have no buffer) */
+	if (f->lent)
+		f->buf += n; /* the caller's bytes: read on */
+	else if (n && n < f->len) /* (a flow with nothing buffered may have no buffer) */
 		memmove(f->buf, f->buf + n, f->len - n);
 	f->len -= n;
 	f->t->held -= n;

@@ -5,7 +5,7 @@
  * key, and the API of tls.h.  The handshake and key schedule are tls_hs.c.
  *
  * Opening a record allocates nothing: each direction's cipher is keyed
- * once per epoch and the plaintext goes to one per-connection buffer. */
+ * once per epoch and the plaintext goes to the env's one buffer. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,8 +97,6 @@ static void count_recovered(struct tls_conn *c)
 static long try_open(struct tls_conn *c, struct tls_cipher *t, uint64_t seq, const uint8_t *h, size_t len,
 		     uint8_t *type)
 {
-	if (!c->out && !(c->out = malloc(TLS_OUT_CAP)))
-		return -1;
 	return tls_cipher_open(t, seq, h, h + 5, len, c->out, type);
 }
 
@@ -198,7 +196,7 @@ static long open_record(struct tls_conn *c, int dir, const uint8_t *h, size_t le
 		tls_cipher_free(t);
 		tls_cleanse(next, sizeof next);
 	} else if (c->suite->record_iv_len == 16 && d->recover && d->ok_in_epoch &&
-		   c->out && (l = tls_cipher_open_unverified(d->ciph, h, h + 5, len, c->out, type)) >= 0) {
+		   (l = tls_cipher_open_unverified(d->ciph, h, h + 5, len, c->out, type)) >= 0) {
 		*unverified = 1;
 		return l;
 	}
@@ -368,6 +366,7 @@ struct tls_conn *tls_conn_new(struct tls_env *env)
 	if (!c)
 		return NULL;
 	c->env = env;
+	c->out = env->out;
 	c->info.client_dir = -1;
 	env->st.conns++;
 	return c;
@@ -391,9 +390,6 @@ void tls_conn_free(struct tls_conn *c)
 	free(c->nst);
 	free(c->cke);
 	free(c->tr);
-	if (c->out)
-		tls_cleanse(c->out, TLS_OUT_CAP);
-	free(c->out);
 	tls_cleanse(c, sizeof *c);
 	free(c);
 }

@@ -8,8 +8,7 @@
 
 #define TLS_HS_MAX (64u << 10)          /* one handshake message; longer ones are skipped */
 #define TLS_TRANSCRIPT_MAX (256u << 10) /* the RFC 7627 session hash input (RSA path only) */
-#define TLS_REC_MAX ((1u << 14) + 2048) /* the longest record fragment (RFC 5246 6.2.3) */
-#define TLS_OUT_CAP TLS_REC_MAX         /* one record's plaintext */
+#define TLS_REC_MAX TLS_PLAINTEXT_MAX   /* the longest record fragment */
 #define TLS_SEQ_TRIALS 512u             /* seq recovery: expected + 1 .. + TLS_SEQ_TRIALS */
 #define TLS_TRIAL_FAILS 8u              /* failed records in a row after which trials stop */
 #define TLS_TICKET_MAX 4096u
@@ -64,7 +63,7 @@ struct tls_conn {
 	size_t tr_len, tr_cap;
 	uint8_t tr_broken, tr_done;
 	size_t pend_bytes;
-	uint8_t *out; /* plaintext of one record (TLS_OUT_CAP), made at the first encrypted record */
+	uint8_t *out; /* env->out: one record's plaintext */
 };
 
 static inline unsigned tls_u16be(const uint8_t *p)

@@ -68,6 +68,7 @@ void ingest_tls_free_env(struct ingest *in)
 		tls_crypto_free(e->crypto);
 		tls_rsa_free(e->rsa);
 		tls_cache_free(e->cache);
+		tls_cleanse(e->out, sizeof e->out);
 		free(e);
 		in->tls_env = NULL;
 	}
@@ -264,17 +265,23 @@ static void on_plaintext(void *vctx, int dir, const uint8_t *pt, size_t n, uint6
 		side->inner[dir] = fl;
 		gap_before = 0; /* nothing came before to be cut */
 	}
-	tcp_flow_append(fl, (const char *)pt, n, frame, gap_before);
+	/* Parsed where the plaintext lies when nothing waits before it */
+	int lent = !gap_before && tcp_flow_lend(fl, (const char *)pt, n, frame);
+	if (!lent)
+		tcp_flow_append(fl, (const char *)pt, n, frame, gap_before);
 	struct tcp_app *app = tcp_flow_app(fl);
 	if (app->kind == TCP_APP_NONE) {
 		size_t len, skip;
 		const char *p = tcp_flow_data(fl, &len);
 		app->kind = inner_classify(in, p, len, &skip);
-		if (app->kind == TCP_APP_NONE)
+		if (app->kind == TCP_APP_NONE) {
+			tcp_flow_unlend(fl);
 			return;
+		}
 		tcp_flow_consume(fl, skip);
 		if (app->kind == TCP_APP_OFF) {
 			if (!c->sip_msgs) {
+				tcp_flow_unlend(fl);
 				side_stop(side);
 				return;
 			}
@@ -289,6 +296,7 @@ static void on_plaintext(void *vctx, int dir, const uint8_t *pt, size_t n, uint6
 	at.ts_us = ts_us;
 	uint64_t before = in->st.tls_sip_msgs;
 	ingest_stream_parse(in, &at, fl);
+	tcp_flow_unlend(fl);
 	c->sip_msgs += in->st.tls_sip_msgs - before;
 	if (app->kind == TCP_APP_OFF && !c->sip_msgs)
 		side_stop(side);

@@ -589,6 +589,87 @@ static void test_acknowledged_hole_is_not_waited_for(void **state)
 	assert_int_equal(tcp_flow_gap_at(f), TCP_NO_GAP);
 }
 
+
+/* ---- inner flows: lent bytes (decrypted TLS records parsed in place) ---- */
+
+static struct tcp_flow *inner_flow(struct tcp_table *t)
+{
+	struct l4_packet p = seg_pkt(0, 0, "", 0, 0);
+	struct tcp_flow *f = tcp_flow_new_inner(t, &p.src, &p.dst);
+	assert_non_null(f);
+	return f;
+}
+
+static void test_lent_bytes_are_read_in_place_and_the_rest_copied(void **state)
+{
+	struct tcp_table *t = *state;
+	struct tcp_flow *f = inner_flow(t);
+	char rec[] = "AAAABB";
+	assert_int_equal(tcp_flow_lend(f, rec, 6, 41), 1);
+	size_t len;
+	assert_ptr_equal(tcp_flow_data(f, &len), rec); /* no copy */
+	assert_int_equal(len, 6);
+	assert_int_equal(tcp_flow_first_frame(f), 41);
+	assert_int_equal(tcp_table_held(t), 6);
+	tcp_flow_consume(f, 4);
+	assert_ptr_equal(tcp_flow_data(f, &len), rec + 4);
+	tcp_flow_unlend(f);
+	memset(rec, 'x', sizeof rec - 1); /* the caller reuses its buffer */
+	assert_flow_data(f, "BB");
+	assert_int_equal(tcp_flow_first_frame(f), 41); /* the rest keeps its frame */
+	assert_int_equal(tcp_table_held(t), 2);
+	/* Something buffered: the next record is appended, not lent. */
+	assert_int_equal(tcp_flow_lend(f, "CC", 2, 42), 0);
+	tcp_flow_append(f, "CC", 2, 42, 0);
+	assert_flow_data(f, "BBCC");
+	assert_int_equal(tcp_flow_first_frame(f), 41);
+	tcp_flow_consume(f, 4);
+	assert_int_equal(tcp_table_held(t), 0);
+	tcp_flow_free_inner(f);
+	assert_int_equal(tcp_table_stats(t)->dropped_bytes, 0);
+}
+
+static void test_lent_bytes_wholly_read_leave_nothing(void **state)
+{
+	struct tcp_table *t = *state;
+	struct tcp_flow *f = inner_flow(t);
+	tcp_flow_append(f, "ZZ", 2, 5, 0); /* the flow has a buffer of its own */
+	tcp_flow_consume(f, 2);
+	assert_int_equal(tcp_flow_lend(f, "0123456789", 10, 6), 1);
+	tcp_flow_consume(f, 10);
+	tcp_flow_unlend(f);
+	assert_flow_data(f, "");
+	assert_int_equal(tcp_flow_first_frame(f), 0);
+	assert_int_equal(tcp_table_held(t), 0);
+	/* and the flow's own buffer is back: appending works as before */
+	tcp_flow_append(f, "NEXT", 4, 7, 0);
+	assert_flow_data(f, "NEXT");
+	assert_int_equal(tcp_flow_first_frame(f), 7);
+	tcp_flow_free_inner(f); /* 4 bytes unread: dropped */
+	assert_int_equal(tcp_table_stats(t)->dropped_bytes, 4);
+}
+
+static void test_lend_refused_after_a_gap(void **state)
+{
+	struct tcp_table *t = *state;
+	struct tcp_flow *f = inner_flow(t);
+	tcp_flow_append(f, "", 0, 1, 1); /* plaintext lost: a gap at 0 */
+	assert_int_equal(tcp_flow_gap_at(f), 0);
+	assert_int_equal(tcp_flow_lend(f, "AB", 2, 2), 0);
+	tcp_flow_free_inner(f);
+}
+
+static void test_a_lent_flow_can_be_freed(void **state)
+{
+	struct tcp_table *t = *state;
+	struct tcp_flow *f = inner_flow(t);
+	tcp_flow_append(f, "Q", 1, 1, 0);
+	tcp_flow_consume(f, 1);
+	assert_int_equal(tcp_flow_lend(f, "ABC", 3, 2), 1);
+	tcp_flow_free_inner(f); /* frees its own buffer, not the lent bytes (ASan) */
+	assert_int_equal(tcp_table_held(t), 0);
+}
+
 /* Each test runs on a fresh table. */
 #define T(fn) cmocka_unit_test_setup_teardown(fn, table_setup, table_teardown)
 
@@ -620,6 +701,10 @@ int main(void)
 		T(test_frame_span_follows_the_current_segment),
 		T(test_total_limit_drops_with_a_gap),
 		T(test_acknowledged_hole_is_not_waited_for),
+		T(test_lent_bytes_are_read_in_place_and_the_rest_copied),
+		T(test_lent_bytes_wholly_read_leave_nothing),
+		T(test_lend_refused_after_a_gap),
+		T(test_a_lent_flow_can_be_freed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
