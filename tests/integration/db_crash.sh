@@ -42,7 +42,7 @@ check() { # DB LOG LABEL EVERY
 		# a file without tables, which is right as long as nothing was
 		# reported committed.
 		if [ -z "$last" ] && [ "$(q "$db" 'PRAGMA integrity_check')" = ok ]; then
-			echo "ok   $label: before the schema was committed (no table, nothing reported committed)"
+			echo "ok   $label: before the schema was committed: no table, nothing reported committed"
 		else
 			echo "FAIL $label: no messages table, but ${last:-?} messages were reported committed"
 			fail=1
