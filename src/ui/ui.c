@@ -578,7 +578,11 @@ static void keep_open(struct ui *ui)
 	         dir && *dir && strlen(dir) < sizeof ui->keep_path - 32 ? dir : "/tmp");
 	ui->keep_fd = mkstemp(ui->keep_path);
 	if (ui->keep_fd < 0) {
-		snprintf(ui->keep_off, sizeof ui->keep_off, "no temporary file for the frames");
+		if (ui->runs_as[0]) /* root given up: TMPDIR may be root's */
+			snprintf(ui->keep_off, sizeof ui->keep_off, "no temporary file for the frames in "
+			         "%.60s as %.32s (set TMPDIR)", dir && *dir ? dir : "/tmp", ui->runs_as);
+		else
+			snprintf(ui->keep_off, sizeof ui->keep_off, "no temporary file for the frames");
 		ui->keep_path[0] = '\0';
 		return;
 	}

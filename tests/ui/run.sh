@@ -1090,6 +1090,17 @@ if [ "$(id -u)" = 0 ] && getent passwd nobody >/dev/null 2>&1; then
 	elif wait_exit; then
 		skp "priv: live viewer on lo: $(cat "$T/stderr")"
 	else bad "priv: live viewer: the viewer started" "$T/screen"; fi
+	# A TMPDIR nobody cannot write: no copy of the frames, and .pcap says why.
+	UI_ENV="TMPDIR=$T/rootonly" start 120 24 -i lo udp portrange $port-$((port + 1))
+	if wait_for "live on lo as nobody"; then
+		python3 "$ROOT/tests/ui/send_call.py" $port $((port + 1)) "priv2-$$@test" 0.02
+		wait_for "INVITE +completed +200" >/dev/null
+		keys w C-u "$T/pub/priv2.pcap" Enter
+		check "priv: TMPDIR closed to nobody: .pcap says where and as whom" \
+			"no temporary file for the frames in .*rootonly as nobody"
+		keys Q y
+		wait_exit
+	else bad "priv: live viewer with a closed TMPDIR started" "$T/screen"; fi
 	# -Z without -N: the viewer becomes that user (here on a file, as asked).
 	start 120 24 -r "$S/proxy_rr_udp.pcap" -Z nobody
 	check "priv: -Z USER is taken by the viewer too (was refused without -N)" "\[as nobody\]"
