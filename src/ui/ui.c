@@ -815,7 +815,7 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 		db_set_check(ui->dbw, ui->check);
 		db_set_media(ui->dbw, ingest_media(ui->ingest));
 	}
-	if (drop_root(ui) < 0)
+	if (!ui->from_db && drop_root(ui) < 0)
 		return -1;
 	/* Saving calls as .pcap needs each message's first frame, and a live
 	 * capture the copy of its frames (made by the user we now are, who
@@ -828,6 +828,8 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 			fprintf(stderr, "sipscope: %s\n", err);
 			return -1;
 		}
+		if (drop_root(ui) < 0) /* -Z: read whole first */
+			return -1;
 		track_finish(ui->tracker);
 		check_update(ui->check);
 		check_finish(ui->check);
