@@ -178,7 +178,8 @@ static void append(struct tcp_table *t, struct tcp_flow *f, const char *d, size_
 	if (n && (!f->nmarks || f->marks[f->nmarks - 1].frame != frame) &&
 	    !vec_grow((void **)&f->marks, &f->cap_marks, f->nmarks + 1, sizeof *f->marks))
 		f->marks[f->nmarks++] = (struct seg_mark){ f->consumed + f->len, frame };
-	memcpy(f->buf + f->len, d, n);
+	if (n) /* no data (a SYN): the flow may have no buffer yet */
+		memcpy(f->buf + f->len, d, n);
 	f->len += n;
 	t->held += n;
 }

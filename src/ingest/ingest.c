@@ -320,6 +320,12 @@ int ingest_raw_message(struct ingest *in, uint64_t frame, int64_t ts_us,
 	struct frame f;
 	memset(&f, 0, sizeof f);
 	f.no = frame;
+	/* A database's time_us may hold anything: kept where frames' times
+	 * are, so that timers added to it cannot overflow. */
+	if (ts_us > PCAP_SRC_TS_MAX_US)
+		ts_us = PCAP_SRC_TS_MAX_US;
+	else if (ts_us < -PCAP_SRC_TS_MAX_US)
+		ts_us = -PCAP_SRC_TS_MAX_US;
 	f.ts_us = ts_us;
 	struct l4_packet pkt;
 	memset(&pkt, 0, sizeof pkt);

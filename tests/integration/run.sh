@@ -852,5 +852,74 @@ else
 	skp "tls peers: the samples vs tshark: tshark not installed"
 fi
 
+# --- issue 20: privileges and UB ---
+# A pcapng whose interface counts whole seconds (if_tsresol 0) with a
+# 48-bit stamp: the time is kept at the end of the year 9999 (it was the
+# year 294247, INT64_MAX, and the checker's timers overflowed past it).
+python3 - "$ROOT/tests/integration" "$T/tsres0.pcapng" <<'PYEOF'
+import struct, sys
+sys.path.insert(0, sys.argv[1])
+import mkpcap
+def block(t, body):
+    body += b"\0" * (-len(body) % 4)
+    return struct.pack("<II", t, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
+shb = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+idb = block(1, struct.pack("<HHI", 1, 0, 65535) + struct.pack("<HHBxxxHH", 9, 1, 0, 0, 0))
+fr = mkpcap.eth(mkpcap.ipv4(mkpcap.udp(mkpcap.opt(b"tsres0"))))
+ts = 0x0000ffffffffffff
+epb = block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xffffffff, len(fr), len(fr)) + fr)
+open(sys.argv[2], "wb").write(shb + idb + epb)
+PYEOF
+if expect "ub: a pcapng with if_tsresol 0 and a 48-bit stamp reads" 0 \
+	"$BIN" messages -r "$T/tsres0.pcapng" --format json; then
+	grep -q '"time":253402300799\.999999,' "$T/out" &&
+		ok "... its time is kept at the end of the year 9999" ||
+		bad "... its time is kept at the end of the year 9999" "$T/out"
+fi
+"$BIN" check -r "$T/tsres0.pcapng" >"$T/out" 2>"$T/err"
+rc=$?
+{ [ "$rc" = 0 ] || [ "$rc" = 3 ]; } && ! grep -q "runtime error" "$T/err" &&
+	ok "ub: check reads it, its timers do not overflow (rc $rc)" ||
+	bad "ub: check reads it, its timers do not overflow (rc $rc)" "$T/err"
+# A database whose time_us is INT64_MAX: read back at the year 9999 too.
+if "$BIN" db -r "$S/proxy_rr_udp.pcap" -o "$T/maxtime.db" >/dev/null 2>&1 &&
+	python3 -c "import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute('UPDATE message_rows SET time_us = 9223372036854775807 WHERE id = (SELECT min(id) FROM message_rows)')
+c.commit()" "$T/maxtime.db"; then
+	expect "ub: a database time_us of INT64_MAX reads" 0 "$BIN" messages -r "$T/maxtime.db" --format json &&
+		{ grep -q '"time":253402300799\.999999,' "$T/out" && ok "... at the end of the year 9999" ||
+			bad "... at the end of the year 9999" "$T/out"; }
+	"$BIN" check -r "$T/maxtime.db" >"$T/out" 2>"$T/err"
+	rc=$?
+	{ [ "$rc" = 0 ] || [ "$rc" = 3 ]; } && ! grep -q "runtime error" "$T/err" &&
+		ok "ub: check reads it, its timers do not overflow (rc $rc)" ||
+		bad "ub: check reads it, its timers do not overflow (rc $rc)" "$T/err"
+else
+	bad "ub: a database with a time_us of INT64_MAX could not be made"
+fi
+# An sqlite file with no table and user_version 7 is empty, not "newer".
+python3 -c "import sqlite3, sys
+c = sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=7'); c.commit()" "$T/empty7.db"
+if expect "db: an empty sqlite file with user_version 7 is refused for reading" 2 \
+	"$BIN" calls -r "$T/empty7.db"; then
+	grep -q "no tables" "$T/err" && ! grep -q "newer" "$T/err" &&
+		ok "... as holding no tables (not 'made by a newer sipscope')" ||
+		bad "... as holding no tables (not 'made by a newer sipscope')" "$T/err"
+fi
+expect "db: ... and written to as a new database" 0 "$BIN" db -r "$S/proxy_rr_udp.pcap" -o "$T/empty7.db" &&
+	expect "db: ... which then reads back its 3 calls" 0 "$BIN" calls -r "$T/empty7.db" --format csv &&
+	{ [ "$(tail -n +2 "$T/out" | wc -l)" = 3 ] && ok "... 3 calls" || bad "... 3 calls" "$T/out"; }
+# Its tables there, a newer user_version still says newer.
+python3 -c "import sqlite3, sys
+c = sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=7'); c.commit()" "$T/empty7.db"
+expect "db: sipscope's tables and user_version 7: refused" 2 "$BIN" calls -r "$T/empty7.db" &&
+	{ grep -q "newer sipscope (schema 7" "$T/err" && ok "... as written by a newer sipscope" ||
+		bad "... as written by a newer sipscope" "$T/err"; }
+# -Z belongs to live capture (-N, the viewer): a batch command refuses it.
+expect "priv: -Z with a batch command is refused" 2 "$BIN" calls -r "$S/proxy_rr_udp.pcap" -Z nobody &&
+	{ grep -q "\-Z is for live capture" "$T/err" && ok "... saying -Z is for live capture" ||
+		bad "... saying -Z is for live capture" "$T/err"; }
+
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

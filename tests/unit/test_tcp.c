@@ -271,6 +271,22 @@ static void test_flow_consume_drops_front_bytes(void **state)
 	assert_flow_data(f, "");
 }
 
+/* A flow that never buffered a byte (a SYN alone) may have no buffer:
+ * consuming nothing of it moves nothing (memmove from NULL was undefined
+ * behaviour, found by fuzz_tcp under UBSan; the sanitizer build aborts on
+ * it), and bytes still come after. */
+static void test_consume_on_a_flow_without_buffer(void **state)
+{
+	struct tcp_table *t = *state;
+	struct tcp_flow *f = seg(t, 1000, 0x02, "");
+	assert_flow_data(f, "");
+	tcp_flow_consume(f, 0);
+	tcp_flow_consume(f, 5);
+	assert_flow_data(f, "");
+	seg(t, 1001, 0x18, "INFO");
+	assert_flow_data(f, "INFO");
+}
+
 static void test_sequence_wraps_around_2_pow_32(void **state)
 {
 	struct tcp_table *t = *state;
@@ -690,6 +706,7 @@ int main(void)
 		T(test_unknown_flow_without_create_returns_null),
 		T(test_flows_with_different_ports_kept_apart),
 		T(test_flow_consume_drops_front_bytes),
+		T(test_consume_on_a_flow_without_buffer),
 		T(test_sequence_wraps_around_2_pow_32),
 		T(test_out_of_order_across_wrap_released),
 		T(test_per_flow_cap_drops_and_counts),
