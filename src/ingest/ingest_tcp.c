@@ -52,7 +52,6 @@ size_t ingest_sip_resync_point(struct ingest *in, const char *p, size_t len)
 #define SIP_MAX_HEADER_BYTES (TCP_FLOW_MAX_BYTES / 2)
 
 const char ingest_unfinished_reason[] = "incomplete: Content-Length larger than the bytes that came";
-static const char unfinished_headers[] = "incomplete: the headers never ended";
 
 /* Where the headers of the message at p end (just past the empty line
  * that ends them, RFC 3261 7), or 0 when they do not end in p[0, lim).
@@ -92,21 +91,25 @@ static void sip_consume(struct tcp_flow *fl, struct tcp_app *app, size_t n)
 }
 
 /* The message at p[0, lim) will not complete (no more bytes will come,
- * or it could never be held whole): keep what came of it, flagged and
- * counted, up to where a later message may start.  Returns the bytes it
- * took (> 0). */
+ * or it could never be held whole): counted, and when its headers came
+ * whole, kept flagged with what came of its body, up to where a later
+ * message may start (headers that never ended are only counted: a burst
+ * of connections that each sent a first line must not fill the store).
+ * Returns the bytes it took (> 0). */
 static size_t sip_give_up(struct ingest *in, const struct frame *f, struct tcp_flow *fl,
                           struct l4_packet *pkt, const char *p, size_t lim)
 {
+	in->st.tcp_unfinished++;
 	size_t end = sip_headers_end(p, lim, 0);
+	if (!end)
+		return lim;
 	/* The next line that may start a message (its first line is looked
 	 * at too: the search starts at the line end before it). */
-	size_t r = end ? end - 1 + ingest_sip_resync_point(in, p + end - 1, lim - end + 1) : lim;
+	size_t r = end - 1 + ingest_sip_resync_point(in, p + end - 1, lim - end + 1);
 	struct sip_msg m;
 	if (sip_parse(p, r, SIP_PARSE_DATAGRAM, &m, in->hdrs, MAX_HEADERS) > 0) {
 		int inner = tcp_flow_is_inner(fl);
-		m.malformed = end ? ingest_unfinished_reason : unfinished_headers;
-		in->st.tcp_unfinished++;
+		m.malformed = ingest_unfinished_reason;
 		tcp_flow_mark_sip(fl);
 		ingest_emit(in, f, pkt, &m, p, r, 0, 0, inner ? STORE_TP_TLS : STORE_TP_TCP, STORE_MSG_TCPGAP);
 		in->st.tls_sip_msgs += (uint64_t)inner;
