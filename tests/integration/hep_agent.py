@@ -9,10 +9,17 @@
   hep_agent.py udp PORT MSGS [TS]
       MSGS SIP OPTIONS as HEP3 datagrams to PORT; TS: a constant HEP time
       (seconds) for all of them, else the clock.  Prints "sent MSGS".
-  hep_agent.py calls PORT CALLS [TS]
-      CALLS finished calls (INVITE, 200, ACK, BYE, 200) as HEP3 datagrams,
-      at most ~2000 messages/s so loopback keeps them all.
+  hep_agent.py calls PORT CALLS TS OPEN
+      CALLS calls (INVITE, 200, ACK, BYE, 200) as HEP3 datagrams, all with
+      the HEP time TS (seconds); every OPENth call is left answered (no
+      BYE).  At most ~2000 messages/s, so loopback keeps them all.
+  hep_agent.py stall PORT WAIT
+      one TCP connection that sends half a HEP3 header and nothing more;
+      prints "closed after S s" when the collector closes it, or "open
+      after WAIT s".
+Environment: HEP_KEY, when set, goes in every packet (auth key chunk).
 """
+import os
 import socket
 import struct
 import sys
@@ -31,8 +38,9 @@ def hep3(payload, sport, dport, ts):
         chunk(3, socket.inet_aton("10.0.0.1")), chunk(4, socket.inet_aton("10.0.0.2")),
         chunk(7, struct.pack("!H", sport)), chunk(8, struct.pack("!H", dport)),
         chunk(9, struct.pack("!I", sec)), chunk(10, struct.pack("!I", usec)),
-        chunk(11, b"\x01"), chunk(12, struct.pack("!I", 7)),
-        chunk(15, payload)])
+        chunk(11, b"\x01"), chunk(12, struct.pack("!I", 7))] +
+        ([chunk(14, os.environ["HEP_KEY"].encode())] if os.environ.get("HEP_KEY") else []) +
+        [chunk(15, payload)])
     return b"HEP3" + struct.pack("!H", 6 + len(body)) + body
 
 
@@ -44,7 +52,7 @@ def options(i):
             "Content-Length: 0\r\n\r\n" % (i, i, i)).encode()
 
 
-def call_msgs(i):
+def call_msgs(i, bye=True):
     cid = "call-%d@agent" % i
     hdr = ("From: <sip:a@10.0.0.1>;tag=f%d\r\nTo: <sip:b@10.0.0.2>%s\r\n"
            "Call-ID: %s\r\nCSeq: %d %s\r\nContent-Length: 0\r\n\r\n")
@@ -56,6 +64,8 @@ def call_msgs(i):
                 hdr % (i, ";tag=t%d" % i, cid, 1, "INVITE"), 5061, 5060))
     out.append(("ACK sip:b@10.0.0.2 SIP/2.0\r\n" + via % ("a", i) +
                 hdr % (i, ";tag=t%d" % i, cid, 1, "ACK"), 5060, 5061))
+    if not bye:
+        return [(m.encode(), s, d) for m, s, d in out]
     out.append(("BYE sip:b@10.0.0.2 SIP/2.0\r\n" + via % ("b", i) +
                 hdr % (i, ";tag=t%d" % i, cid, 2, "BYE"), 5060, 5061))
     out.append(("SIP/2.0 200 OK\r\n" + via % ("b", i) +
@@ -92,6 +102,18 @@ def main():
         sys.stdout.flush()
         time.sleep(hold)
         return
+    if mode == "stall":
+        wait, t0 = float(sys.argv[3]), time.time()
+        s = socket.create_connection(("127.0.0.1", port), timeout=wait)
+        s.sendall(b"HEP3\x01")
+        try:
+            got = s.recv(1)
+            print("closed after %.1f s" % (time.time() - t0) if not got else "data?")
+        except socket.timeout:
+            print("open after %.0f s" % wait)
+        except OSError:
+            print("closed after %.1f s" % (time.time() - t0))
+        return
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     ts = float(sys.argv[4]) if len(sys.argv) > 4 else None
     if mode == "udp":
@@ -101,9 +123,9 @@ def main():
                      ("127.0.0.1", port))
         print("sent %d" % msgs)
     elif mode == "calls":
-        calls, sent = int(sys.argv[3]), 0
+        calls, sent, every = int(sys.argv[3]), 0, int(sys.argv[5])
         for i in range(calls):
-            for m, sp, dp in call_msgs(i):
+            for m, sp, dp in call_msgs(i, i % every != 0):
                 s.sendto(hep3(m, sp, dp, ts if ts is not None else time.time()), ("127.0.0.1", port))
                 sent += 1
             if i % 100 == 99:
