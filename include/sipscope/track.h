@@ -208,17 +208,18 @@ size_t track_root_count(const struct tracker *t);
  * no final response 64*T1 after it began: failed, as track_finish() would
  * say) and has been quiet for quiet_us.  Time here is arrival time
  * (track_input.arrival_us), never the clock a HEP agent claims.  When
- * more than `hard` roots would still be left (hard 0: never), the least
- * recently active of the others go too, down to `keep`: the open ones are
- * marked CALL_FLAG_CUT before the hooks see them (track_cut_count()).
- * Victims are found from the oldest end of a list kept in order of
- * activity, so finding them costs what is evicted, not what stays.  Their
+ * more than `cap` roots would still be left (cap 0: no cap; at least
+ * keep), the least recently active of the others go too, until an eighth
+ * under cap are left: the open ones are marked CALL_FLAG_CUT before the
+ * hooks see them (track_cut_count()).  Victims are found from the old end
+ * of a list kept in order of activity (finished calls up to the first
+ * one not quiet yet), never by sorting the calls that stay.  Their
  * messages, transactions, dialogs and strings go, as do messages of no
  * call; everything left is renumbered densely (store_compact()), and
  * retransmission signatures past the inline ones are forgotten.  Not
  * while another thread appends.  Returns the calls evicted, or -1 when
  * memory ran out (nothing evicted). */
-long track_evict(struct tracker *t, size_t keep, size_t hard, int64_t quiet_us,
+long track_evict(struct tracker *t, size_t keep, size_t cap, int64_t quiet_us,
                  const struct track_evict_hooks *hooks);
 /* Open calls the hard cap evicted so far (CALL_FLAG_CUT). */
 uint64_t track_cut_count(const struct tracker *t);

@@ -507,6 +507,11 @@ static void remapped(void *ctx, const uint32_t *call_map, size_t ncalls, const u
 		in->evict_hooks->remapped(in->evict_hooks->ctx, call_map, ncalls, msg_map, nmsgs);
 }
 
+size_t ingest_calls_cap(size_t max_calls)
+{
+	return max_calls * 2 > max_calls + INGEST_CAP_ROOM ? max_calls * 2 : max_calls + INGEST_CAP_ROOM;
+}
+
 long ingest_evict(struct ingest *in, size_t max_calls, const struct track_evict_hooks *hooks)
 {
 	size_t slack = max_calls / 8, roots = track_root_count(in->t);
@@ -515,9 +520,8 @@ long ingest_evict(struct ingest *in, size_t max_calls, const struct track_evict_
 		return 0;
 	struct track_evict_hooks mine = { evicting, remapped, in };
 	in->evict_hooks = hooks;
-	/* A hard cap: calls that never end go too, the least recently active
-	 * first, once finished ones cannot keep the count under max + slack. */
-	long n = track_evict(in->t, max_calls, max_calls + slack, TRACK_EVICT_QUIET_US, &mine);
+	long n = track_evict(in->t, max_calls, ingest_calls_cap(max_calls), TRACK_EVICT_QUIET_US,
+	                     &mine);
 	in->evict_hooks = NULL;
 	/* Too few calls had finished: try again when more have come, or
 	 * when time may have finished some. */

@@ -5,8 +5,8 @@
  * Calls age by arrival time (track_input.arrival_us), which the capture
  * gives and no HEP agent can hold still.  Victims are taken from the old
  * end of the roots' activity list (track.c keeps it in O(1) per
- * message): no scan and no sort of the calls that stay, and a hard cap
- * (calls that never end) takes the least recently active open ones.
+ * message): no sort of the calls that stay, and a hard cap (calls that
+ * never end) takes the least recently active, open ones too.
  *
  * Only the renumbering maps are allocated (when that fails nothing has
  * changed); the tables, hash maps and strings are then rewritten in place
@@ -59,16 +59,16 @@ static int leg_unended(const struct call_info *c)
 	return leg_open(c) || c->state == CALL_STATE_IN_CALL;
 }
 
-/* Victims, least recently active first, at most `want`: first the
- * finished roots (from the old end of the list, up to the first that has
- * not been quiet long enough: the list is in order of activity); then,
- * when more than `hard` would stay, any others down to `want`, flagged in
- * cut[] (by 1-based id) when one of their legs was open.  Marks their
- * legs in gone[].  Returns how many, or -1. */
-static long pick_victims(struct tracker *t, size_t want, size_t hard, int64_t quiet_us,
+/* Victims, least recently active first: the finished roots, at most
+ * `want` (from the old end of the list, up to the first that has not been
+ * quiet long enough: the list is in order of activity); then, when more
+ * than `cap` would stay (cap 0: never), any others until an eighth under
+ * cap are left, flagged in cut[] (by 1-based id) when one of their legs
+ * was open.  Marks their legs in gone[].  Returns how many, or -1. */
+static long pick_victims(struct tracker *t, size_t want, size_t cap, int64_t quiet_us,
                          uint8_t *gone, uint8_t *cut, uint32_t **roots)
 {
-	uint32_t *r = malloc((want ? want : 1) * sizeof *r);
+	uint32_t *r = malloc((t->nroots ? t->nroots : 1) * sizeof *r);
 	if (!r)
 		return -1;
 	size_t n = 0;
@@ -85,8 +85,9 @@ static long pick_victims(struct tracker *t, size_t want, size_t hard, int64_t qu
 		for (uint32_t l = x; l; l = t->calls[l - 1].info.next_leg)
 			gone[l] = 1;
 	}
-	if (hard && t->nroots - n > hard) {
-		for (uint32_t x = t->lru_head; x && n < want; x = t->calls[x - 1].lru_next) {
+	if (cap && t->nroots - n > cap) {
+		size_t left = cap - cap / 8;
+		for (uint32_t x = t->lru_head; x && t->nroots - n > left; x = t->calls[x - 1].lru_next) {
 			if (gone[x])
 				continue;
 			r[n++] = x;
@@ -260,18 +261,20 @@ static void remap_msgs(struct tracker *t, const struct maps *m, size_t old_nmsgs
 	t->norphans = n;
 }
 
-long track_evict(struct tracker *t, size_t keep, size_t hard, int64_t quiet_us,
+long track_evict(struct tracker *t, size_t keep, size_t cap, int64_t quiet_us,
                  const struct track_evict_hooks *hooks)
 {
 	if (t->nroots <= keep)
 		return 0;
+	if (cap && cap < keep)
+		cap = keep;
 	size_t old_nmsgs = store_msg_count(t->s);
 	size_t old_ncalls = t->ncalls;
 	uint8_t *gone = calloc(t->ncalls + 1, 1), *cut = calloc(t->ncalls + 1, 1);
 	uint32_t *victims = NULL;
 	struct maps m;
 	memset(&m, 0, sizeof m);
-	long n = gone && cut ? pick_victims(t, t->nroots - keep, hard, quiet_us, gone, cut, &victims)
+	long n = gone && cut ? pick_victims(t, t->nroots - keep, cap, quiet_us, gone, cut, &victims)
 	                     : -1;
 	if (n <= 0)
 		goto out;

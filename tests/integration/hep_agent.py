@@ -12,7 +12,7 @@
   hep_agent.py calls PORT CALLS TS OPEN
       CALLS calls (INVITE, 200, ACK, BYE, 200) as HEP3 datagrams, all with
       the HEP time TS (seconds); every OPENth call is left answered (no
-      BYE).  At most ~2000 messages/s, so loopback keeps them all.
+      BYE).  At most ~4000 messages/s, so loopback keeps them all.
   hep_agent.py stall PORT WAIT
       one TCP connection that sends half a HEP3 header and nothing more;
       prints "closed after S s" when the collector closes it, or "open
@@ -129,7 +129,7 @@ def main():
                 s.sendto(hep3(m, sp, dp, ts if ts is not None else time.time()), ("127.0.0.1", port))
                 sent += 1
             if i % 100 == 99:
-                time.sleep(0.25)
+                time.sleep(0.1)
         print("sent %d" % sent)
 
 

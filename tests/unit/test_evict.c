@@ -368,10 +368,9 @@ static void test_ingest_evict_waits_for_quiet_calls(void **state)
 	for (int i = 1; i <= 4; i++)
 		call_completed(&w, i, 0, (int64_t)i * 1000000);
 	send(&w, 9, 0, INVITE, 4500000);     /* never answered */
-	/* (no hard cap here: track_evict with hard 0) */
-	assert_int_equal(track_evict(w.t, 2, 0, TRACK_EVICT_QUIET_US, NULL), 0); /* all too recent */
+	assert_int_equal(ingest_evict(w.in, 2, NULL), 0); /* all too recent */
 	call_completed(&w, 5, 0, 20000000);
-	assert_int_equal(track_evict(w.t, 2, 0, TRACK_EVICT_QUIET_US, NULL), 0);
+	assert_int_equal(ingest_evict(w.in, 2, NULL), 0);
 	call_completed(&w, 6, 0, 40000000);   /* calls 1-4 and 9 quiet for 32 s now */
 	struct hook_log log;
 	memset(&log, 0, sizeof log);
@@ -386,9 +385,9 @@ static void test_ingest_evict_waits_for_quiet_calls(void **state)
 	world_free(&w);
 }
 
-/* Calls that never end: the hard cap of ingest_evict takes the least
- * recently active ones (order of their last message, not of their
- * start), marked cut, and keeps the count at the limit. */
+/* Calls that never end: past the cap, the least recently active go
+ * (order of their last message, not of their start), marked cut, until
+ * an eighth under the cap is left. */
 static uint8_t cut_seen[16];
 static void note_cut(void *ctx, uint32_t root)
 {
@@ -411,32 +410,56 @@ static void test_hard_cap_cuts_least_recently_active_open_calls(void **state)
 	send(&w, 2, 0, ACK, 7000000); /* calls 2 and 4 were active again */
 	send(&w, 4, 0, ACK, 7100000);
 	struct track_evict_hooks hooks = { note_cut, NULL, &w };
-	assert_int_equal(ingest_evict(w.in, 2, &hooks), 4);
-	assert_int_equal(track_root_count(w.t), 2);
-	assert_int_equal(track_cut_count(w.t), 4);
+	assert_int_equal(track_evict(w.t, 2, 0, TRACK_EVICT_QUIET_US, &hooks), 0); /* no cap */
+	assert_int_equal(track_evict(w.t, 2, 4, TRACK_EVICT_QUIET_US, &hooks), 2);
+	assert_int_equal(track_root_count(w.t), 4);
+	assert_int_equal(track_cut_count(w.t), 2);
 	for (int i = 1; i <= 6; i++) {
-		int stays = i == 2 || i == 4;
+		int stays = i != 1 && i != 3;
 		char cid[16];
 		snprintf(cid, sizeof cid, "call-%d", i);
 		assert_int_equal(find(&w, cid) != 0, stays);
 		assert_int_equal(cut_seen[i], stays ? 0 : 2);
 	}
-	/* What stays is tracked on: a new call, then the limit again, the
-	 * oldest activity first (call 2 now, then 4). */
+	/* What stays is tracked on: new calls, and the cap again, the oldest
+	 * activity first (5 and 6 now; 2 was active again). */
 	call_answered(&w, 7, 0, 8000000);
 	send(&w, 2, 0, ACK, 9000000);
 	call_answered(&w, 8, 0, 10000000);
-	assert_int_equal(ingest_evict(w.in, 2, &hooks), 2);
-	assert_int_equal(find(&w, "call-4"), 0);
-	assert_int_equal(find(&w, "call-7"), 0);
+	assert_int_equal(track_evict(w.t, 2, 4, TRACK_EVICT_QUIET_US, &hooks), 2);
+	assert_int_equal(find(&w, "call-5"), 0);
+	assert_int_equal(find(&w, "call-6"), 0);
 	assert_int_not_equal(find(&w, "call-2"), 0);
+	assert_int_not_equal(find(&w, "call-4"), 0);
+	assert_int_not_equal(find(&w, "call-7"), 0);
 	assert_int_not_equal(find(&w, "call-8"), 0);
 	assert_int_equal(track_call(w.t, find(&w, "call-2") - 1)->nmsgs, 7);
 	world_free(&w);
 }
 
-/* Finished calls go before open ones, however old the open ones are;
- * a finished call that the cap takes is not marked cut. */
+/* ingest_evict: calls that never end stay under its cap (twice the limit,
+ * at least the limit + INGEST_CAP_ROOM). */
+static void test_ingest_evict_caps_calls_that_never_end(void **state)
+{
+	(void)state;
+	struct world w;
+	world_new(&w);
+	size_t cap = ingest_calls_cap(2);
+	assert_int_equal(cap, 2 + INGEST_CAP_ROOM);
+	assert_int_equal(ingest_calls_cap(5000), 10000);
+	size_t most = 0;
+	for (int i = 1; i <= (int)cap + 300; i++) {
+		call_answered(&w, i, 0, (int64_t)i * 1000);
+		assert_true(ingest_evict(w.in, 2, NULL) >= 0);
+		if (track_root_count(w.t) > most)
+			most = track_root_count(w.t);
+	}
+	assert_true(most <= cap);
+	assert_true(track_cut_count(w.t) >= 300);
+	world_free(&w);
+}
+
+/* Finished calls go before open ones, however old the open ones are. */
 static void test_hard_cap_takes_finished_calls_first(void **state)
 {
 	(void)state;
@@ -448,7 +471,7 @@ static void test_hard_cap_takes_finished_calls_first(void **state)
 	call_completed(&w, 3, 0, 3000000);
 	call_answered(&w, 4, 0, 50000000);
 	/* 2 and 3 quiet for 32 s: they go; 1 and 4 stay (the limit is met) */
-	assert_int_equal(ingest_evict(w.in, 2, NULL), 2);
+	assert_int_equal(track_evict(w.t, 2, 3, TRACK_EVICT_QUIET_US, NULL), 2);
 	assert_int_not_equal(find(&w, "call-1"), 0);
 	assert_int_not_equal(find(&w, "call-4"), 0);
 	assert_int_equal(track_cut_count(w.t), 0);
@@ -552,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_unanswered_call_is_failed_when_evicted),
 		cmocka_unit_test(test_hard_cap_cuts_least_recently_active_open_calls),
 		cmocka_unit_test(test_hard_cap_takes_finished_calls_first),
+		cmocka_unit_test(test_ingest_evict_caps_calls_that_never_end),
 		cmocka_unit_test(test_calls_age_by_arrival_not_by_hep_time),
 		cmocka_unit_test(test_memory_stays_flat_over_many_calls),
 	};
