@@ -121,10 +121,9 @@ struct hep_listener *hep_listen_open(const char *url, const char *key, char *err
 		/* Tests force drops with a tiny buffer (documented in the man
 		 * page, ENVIRONMENT). */
 		const char *e = getenv("SIPSCOPE_HEP_RCVBUF");
-		if (e && atoi(e) > 0)
-			sz = atoi(e);
-		if (e && atoi(e) > 0)
-			setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+		int test_sz = e ? atoi(e) : 0;
+		if (test_sz > 0)
+			setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &test_sz, sizeof test_sz);
 		else if (setsockopt(l->fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz) < 0)
 			setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
 		setsockopt(l->fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);

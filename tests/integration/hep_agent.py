@@ -17,6 +17,11 @@
       one TCP connection that sends half a HEP3 header and nothing more;
       prints "closed after S s" when the collector closes it, or "open
       after WAIT s".
+  hep_agent.py closer PORT WAIT
+      a collector that times out its first connection (closes it 0.5 s after
+      accepting it, nothing read), then counts the HEP3 packets of the next
+      ones; prints "listening", then "got N" once a connection brought
+      packets and closed, or after WAIT s.
 Environment: HEP_KEY, when set, goes in every packet (auth key chunk).
 """
 import os
@@ -101,6 +106,39 @@ def main():
             print("agent: ERROR %s" % e)
         sys.stdout.flush()
         time.sleep(hold)
+        return
+    if mode == "closer":
+        wait = float(sys.argv[3])
+        ls = socket.socket()
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("127.0.0.1", port))
+        ls.listen(4)
+        print("listening")
+        sys.stdout.flush()
+        deadline, got = time.time() + wait, 0
+        ls.settimeout(wait)
+        try:
+            c, _ = ls.accept()
+            time.sleep(0.5)
+            c.close()
+            while time.time() < deadline and not got:
+                ls.settimeout(max(0.1, deadline - time.time()))
+                c, _ = ls.accept()
+                c.settimeout(max(0.1, deadline - time.time()))
+                data = b""
+                while True:
+                    d = c.recv(65536)
+                    if not d:
+                        break
+                    data += d
+                c.close()
+                o = 0
+                while data.startswith(b"HEP3", o) and o + 6 <= len(data):
+                    got += 1
+                    o += struct.unpack("!H", data[o + 4:o + 6])[0]
+        except (socket.timeout, OSError):
+            pass
+        print("got %d" % got)
         return
     if mode == "stall":
         wait, t0 = float(sys.argv[3]), time.time()

@@ -953,6 +953,24 @@ else
 		kill "$CP" 2>/dev/null; bad "--max-calls with HEP: the collector did not start" "$T/i20m.err"
 	fi
 
+	# The other side: a collector that times out an idle connection.  The
+	# agent (sipscope --hep-send tcp:, reading a pipe that is quiet for
+	# 2 s) sees the close before writing and connects again: nothing goes
+	# into the dead connection.
+	P=$((I20 + 5))
+	timeout 20 python3 "$ROOT/tests/integration/hep_agent.py" closer $P 8 >"$T/i20cl.out" 2>&1 & CLP=$!
+	if wait_for "$T/i20cl.out" "listening" 50; then
+		n=$("$BIN" messages -r "$S/basic_udp.pcap" | tail -n +2 | wc -l)
+		{ head -c 24 "$S/basic_udp.pcap"; sleep 2; tail -c +25 "$S/basic_udp.pcap"; } |
+			"$BIN" -N --quiet -r - --hep-send tcp:127.0.0.1:$P 2>"$T/i20ag.err"
+		wait "$CLP"
+		grep -q "^got $n$" "$T/i20cl.out" &&
+			ok "agent: a TCP connection the collector closed while idle is made again, all $n messages arrive" ||
+			{ cat "$T/i20cl.out" >>"$T/i20ag.err"; bad "agent: a connection closed while idle is made again, all messages arrive" "$T/i20ag.err"; }
+	else
+		kill "$CLP" 2>/dev/null; bad "agent vs a closing collector: the collector did not start" "$T/i20cl.out"
+	fi
+
 	# The stalled connection of the first test: closed by the timeout.
 	if [ -n "$SAP" ]; then
 		wait "$SAP"
