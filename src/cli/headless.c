@@ -465,7 +465,7 @@ static void print_summary(struct hl *h, uint64_t saved, unsigned files, const ch
 		uint64_t calls, msgs;
 		track_evicted(h->t, &calls, &msgs);
 		fprintf(stderr, "sipscope: %llu calls (%llu SIP messages) evicted from memory "
-		        "(--max-calls %zu; %llu of them cut while still open)%s; spool file %.1f MB "
+		        "(--max-calls %zu), %llu of them cut while still open%s; spool file %.1f MB "
 		        "on disk\n", (unsigned long long)calls, (unsigned long long)msgs, h->a->max_calls,
 		        (unsigned long long)track_cut_count(h->t),
 		        h->evict_failed ? ", some evictions failed: out of memory" : "",

@@ -940,7 +940,7 @@ else
 		sleep 0.5
 		kill -INT "$CP"; hep_gone "$CP" 50; wait "$CP"
 		ev=$(sed -n 's/.*: \([0-9]*\) calls ([0-9]* SIP messages) evicted.*/\1/p' "$T/i20m.err")
-		cut=$(sed -n 's/.*; \([0-9]*\) of them cut while still open.*/\1/p' "$T/i20m.err")
+		cut=$(sed -n 's/.*), \([0-9]*\) of them cut while still open.*/\1/p' "$T/i20m.err")
 		ncut=$(grep -c " in_call/cut " "$T/i20m.out")
 		if grep -q ", 6000 SIP messages," "$T/i20m.err" && [ -n "$ev" ] && [ $((1500 - ev)) -le 1040 ] &&
 			[ -n "$cut" ] && [ "$cut" -gt 0 ] && [ "$ncut" = "$cut" ] && ! grep -q "completed/cut" "$T/i20m.out"; then
