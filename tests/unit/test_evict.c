@@ -416,7 +416,7 @@ static void test_hard_cap_cuts_least_recently_active_open_calls(void **state)
 	assert_int_equal(track_cut_count(w.t), 2);
 	for (int i = 1; i <= 6; i++) {
 		int stays = i != 1 && i != 3;
-		char cid[16];
+		char cid[24];
 		snprintf(cid, sizeof cid, "call-%d", i);
 		assert_int_equal(find(&w, cid) != 0, stays);
 		assert_int_equal(cut_seen[i], stays ? 0 : 2);
