@@ -109,7 +109,11 @@ struct hep_listen_stats {
 	uint64_t bad_key;      /* auth key missing or wrong */
 	uint64_t too_big;      /* payload too large for one IP packet */
 	uint64_t socket_drops; /* dropped by the kernel (socket buffer full) */
+	uint64_t unread_at_exit; /* UDP: still queued when the collector stopped */
 	uint64_t connections;  /* TCP agents accepted */
+	uint64_t conn_timeouts;   /* closed: idle, or stalled inside a packet */
+	uint64_t conn_pushed_out; /* closed, quiet the longest, for a newcomer */
+	uint64_t conn_refused;    /* closed at once: table full of busy agents */
 };
 
 /* One message an agent sent, rebuilt as an Ethernet/IPv4|IPv6/UDP|TCP
@@ -118,7 +122,8 @@ struct hep_listen_stats {
 struct hep_frame {
 	const uint8_t *data;
 	uint32_t len;
-	int64_t ts_us;
+	int64_t ts_us;      /* the agent's time */
+	int64_t arrival_us; /* ours: when the collector received it */
 	uint32_t capture_id;
 	uint8_t version;
 };
@@ -137,6 +142,9 @@ int hep_listen_next(struct hep_listener *l, struct hep_frame *f);
 /* Descriptors to poll for input, up to max.  Returns how many. */
 size_t hep_listen_fds(const struct hep_listener *l, int *fds, size_t max);
 void hep_listen_stats(const struct hep_listener *l, struct hep_listen_stats *out);
+/* The collector stops: count (unread_at_exit) and discard the datagrams
+ * still queued on a UDP socket.  Returns how many. */
+uint64_t hep_listen_discard(struct hep_listener *l);
 
 /* A frame for message m (Ethernet, then IPv4/IPv6, UDP or TCP with
  * sequence number seq), checksums computed, into out[0..cap).  Returns

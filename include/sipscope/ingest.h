@@ -165,11 +165,17 @@ int ingest_run(struct ingest *in, struct pcap_src *src);
 
 /* Bounded memory for a live source (--max-calls): once there are more
  * than max_calls calls (plus an eighth, so the compaction's cost is
- * spread), the oldest finished ones are evicted down to max_calls
- * (track_evict(); hooks may be NULL).  max_calls 0: no limit.  Call
+ * spread), the oldest finished ones are evicted down to max_calls; calls
+ * in progress stay, up to a hard cap (ingest_calls_cap(): twice
+ * max_calls, at least max_calls + INGEST_CAP_ROOM, so a small limit still
+ * leaves calls in progress alone): past it the least recently active go
+ * too, open ones marked CALL_FLAG_CUT, until an eighth under the cap is
+ * left (track_evict(); hooks may be NULL).  max_calls 0: no limit.  Call
  * between frames, never during ingest_run().  Returns the calls evicted,
  * 0 when none, -1 when memory ran out. */
 #define INGEST_MAX_CALLS_DEFAULT 100000
+#define INGEST_CAP_ROOM 1000
+size_t ingest_calls_cap(size_t max_calls);
 long ingest_evict(struct ingest *in, size_t max_calls, const struct track_evict_hooks *hooks);
 
 /* Warnings of the last run, in order: count (may exceed those kept) and

@@ -15,6 +15,8 @@
 struct frame {
 	uint64_t no;          /* 1-based, in merged order */
 	int64_t ts_us;        /* within +-PCAP_SRC_TS_MAX_US */
+	int64_t arrival_us;   /* when it reached us: ts_us, but for a HEP collector's
+	                       * frame the receive time (ts_us is the agent's); 0: ts_us */
 	const uint8_t *data;  /* borrowed until the next pcap_src_next() */
 	uint32_t caplen, len;
 	int dlt;
@@ -125,6 +127,9 @@ struct pcap_src *pcap_src_open_sources(const char *const *ifaces, size_t nifaces
                                        size_t errlen);
 /* The counters of every HEP listener summed; 0 when there is none. */
 size_t pcap_src_hep_stats(const struct pcap_src *s, struct hep_listen_stats *out);
+/* The capture stops: count and discard what waits on the HEP collectors'
+ * UDP sockets (hep_listen_discard). */
+void pcap_src_hep_discard(struct pcap_src *s);
 /* The link type every reader shares (DLT_*), or -1 when they differ (a
  * pcap file holds one: -w needs one). */
 int pcap_src_datalink(const struct pcap_src *s);

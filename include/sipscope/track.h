@@ -45,9 +45,13 @@ struct call_info {
 	uint32_t ndialogs;
 	uint32_t root;        /* 0, or the call (1-based) this leg was merged into */
 	uint32_t next_leg;    /* next leg merged into the same root, or 0 */
+	uint8_t flags;        /* CALL_FLAG_* */
 	int64_t start_us, end_us;
 	int64_t ring_us, answer_us, bye_us, bye_ok_us, final_us; /* 0 when not seen */
 };
+
+/* call_info.flags */
+#define CALL_FLAG_CUT 0x01 /* evicted while still open (--max-calls hard cap) */
 
 enum dlg_state {
 	DLG_EARLY = 1,
@@ -95,6 +99,8 @@ struct track_input {
 	uint8_t no_via;      /* no Via header at all: no branch to match by */
 	uint8_t response;
 	uint64_t h_bytes;    /* of the message's bytes (track_input_set_bytes), 0 unset */
+	int64_t arrival_us;  /* when it reached us (capture time, or a HEP collector's
+	                      * receive time; not the agent's clock), 0: its ts_us */
 };
 
 /* Fill `in` from a parsed message (URIs left 0).  Correlation tokens come
@@ -197,18 +203,28 @@ struct track_evict_hooks {
 /* Calls as the call list shows them (roots: no other call's leg). */
 size_t track_root_count(const struct tracker *t);
 
-/* Evict the oldest finished calls (by their last message) until `keep`
- * roots are left: every leg of a merged call has a final state (or no
- * final response 64*T1 after it began: failed, as track_finish() would
- * say) and has been quiet for quiet_us of capture time.  Calls in
- * progress are never evicted, so more than `keep` may stay.  Their
+/* Evict the oldest finished calls (least recently active first) until
+ * `keep` roots are left: every leg of a merged call has a final state (or
+ * no final response 64*T1 after it began: failed, as track_finish() would
+ * say) and has been quiet for quiet_us.  Time here is arrival time
+ * (track_input.arrival_us), never the clock a HEP agent claims.  When
+ * more than `cap` roots would still be left (cap 0: no cap; at least
+ * keep), the least recently active of the others go too, until an eighth
+ * under cap are left: the open ones are marked CALL_FLAG_CUT before the
+ * hooks see them (track_cut_count()).  Victims are found from the old end
+ * of a list kept in order of activity (finished calls up to the first
+ * one not quiet yet), never by sorting the calls that stay.  Their
  * messages, transactions, dialogs and strings go, as do messages of no
  * call; everything left is renumbered densely (store_compact()), and
  * retransmission signatures past the inline ones are forgotten.  Not
  * while another thread appends.  Returns the calls evicted, or -1 when
  * memory ran out (nothing evicted). */
-long track_evict(struct tracker *t, size_t keep, int64_t quiet_us,
+long track_evict(struct tracker *t, size_t keep, size_t cap, int64_t quiet_us,
                  const struct track_evict_hooks *hooks);
+/* Open calls the hard cap evicted so far (CALL_FLAG_CUT). */
+uint64_t track_cut_count(const struct tracker *t);
+/* The latest arrival time tracked (track_input.arrival_us). */
+int64_t track_last_arrival(const struct tracker *t);
 /* The number a call (1-based id) is shown by: its id, or after
  * evictions renumbered ids, the id it had before any (stable). */
 uint64_t track_call_number(const struct tracker *t, uint32_t call);

@@ -8,7 +8,10 @@
  * 64 to a sendmmsg()); for TCP the queue is the stream itself, HEP3
  * packets back to back (each says its length), written in big pieces.  A TCP
  * connection that fails is made again after a backoff (100 ms doubling up
- * to 5 s); meanwhile the queue fills, then drops. */
+ * to 5 s); meanwhile the queue fills, then drops.  A connection the
+ * collector closed while it sat idle (collectors time idle ones out) is
+ * noticed before writing to it, and made again at once: nothing is
+ * written into a dead connection. */
 #define _GNU_SOURCE /* sendmmsg */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +45,7 @@ struct hep_sender {
 	int fd;            /* -1 while TCP is down */
 	int connecting;    /* TCP connect() in progress */
 	int64_t retry_at;  /* TCP: monotonic ms of the next connect */
+	int64_t wrote_at;  /* TCP: monotonic ms of the last write */
 	int backoff_ms;
 	uint8_t *q;        /* [len16][bytes]... from head to tail */
 	size_t cap, head, tail;
@@ -171,6 +175,14 @@ static size_t rec_len(const struct hep_sender *s, size_t o)
 	return s->tcp ? pkt_len(s->q + o + 4) : 2 + pkt_len(s->q + o);
 }
 
+/* The peer closed the connection (or it broke): EOF or an error waits. */
+static int peer_closed(int fd)
+{
+	char c;
+	ssize_t r = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	return r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 /* Write queued packets until the socket would block.  Returns 1 when
  * the queue is empty. */
 static int flush(struct hep_sender *s)
@@ -194,6 +206,15 @@ static int flush(struct hep_sender *s)
 		}
 		s->connecting = 0;
 		s->backoff_ms = BACKOFF_MIN_MS;
+	}
+	if (s->tcp && s->head != s->tail && mono_ms() - s->wrote_at >= 1000 && peer_closed(s->fd)) {
+		/* closed while idle: connect again now, write when it is up */
+		tcp_down(s);
+		s->backoff_ms = BACKOFF_MIN_MS;
+		s->st.reconnects++;
+		if (open_socket(s) < 0)
+			tcp_down(s);
+		return s->head == s->tail;
 	}
 	while (!s->tcp && s->head != s->tail) {
 		/* UDP: up to UDP_BATCH datagrams a syscall. */
@@ -230,6 +251,8 @@ static int flush(struct hep_sender *s)
 			break;
 		}
 		s->partial += (size_t)w;
+		if (w > 0)
+			s->wrote_at = mono_ms();
 		while (s->head != s->tail && s->partial >= rec_len(s, s->head)) {
 			size_t n = rec_len(s, s->head);
 			s->partial -= n;

@@ -53,6 +53,7 @@ struct reader {
 	int interactive; /* a pipe read between keystrokes: never block on it */
 	struct hep_listener *hep; /* a HEP collector (live; p is a dead handle for BPF) */
 	uint8_t hep_ver, hep_tcp;
+	int64_t hep_arrival;
 	uint32_t hep_id;
 	/* pcapng block walk (seekable pcapng files only, see ng_scan) */
 	int ng;              /* walked: a seekable pcapng file */
@@ -686,6 +687,7 @@ static int reader_fill_one(struct pcap_src *s, struct reader *r)
 		r->data = hf.data;
 		r->hep_ver = hf.version;
 		r->hep_id = hf.capture_id;
+		r->hep_arrival = hf.arrival_us;
 		r->state = 1;
 		r->rec_off = 0;
 		r->frames++;
@@ -833,6 +835,7 @@ int pcap_src_next(struct pcap_src *s, struct frame *f)
 	best->state = 0; /* consumed: the next call reads this file again */
 	f->no = ++s->next_no;
 	f->ts_us = ts_us_of(best->hdr);
+	f->arrival_us = best->hep ? best->hep_arrival : f->ts_us;
 	f->data = best->data;
 	f->caplen = best->hdr->caplen;
 	f->len = best->hdr->len;
@@ -1116,10 +1119,21 @@ size_t pcap_src_hep_stats(const struct pcap_src *s, struct hep_listen_stats *out
 		out->bad_key += st.bad_key;
 		out->too_big += st.too_big;
 		out->socket_drops += st.socket_drops;
+		out->unread_at_exit += st.unread_at_exit;
 		out->connections += st.connections;
+		out->conn_timeouts += st.conn_timeouts;
+		out->conn_pushed_out += st.conn_pushed_out;
+		out->conn_refused += st.conn_refused;
 		k++;
 	}
 	return k;
+}
+
+void pcap_src_hep_discard(struct pcap_src *s)
+{
+	for (size_t i = 0; s && i < s->n; i++)
+		if (s->r[i].hep)
+			hep_listen_discard(s->r[i].hep);
 }
 
 struct pcap_src *pcap_src_open_sources(const char *const *ifaces, size_t nifaces,

@@ -414,11 +414,14 @@ static void print_summary(struct hl *h, uint64_t saved, unsigned files, const ch
 	if (pcap_src_hep_stats(h->src, &hs))
 		fprintf(stderr, "sipscope: HEP: %llu packets from agents (%llu TCP connections), "
 		        "%llu SIP messages, %llu malformed, %llu not SIP, %llu wrong key, %llu too big, "
-		        "%llu dropped by the socket\n", (unsigned long long)hs.packets,
+		        "%llu dropped by the socket, %llu unread at exit; TCP connections: %llu timed out, "
+		        "%llu closed for a newer one, %llu refused\n", (unsigned long long)hs.packets,
 		        (unsigned long long)hs.connections, (unsigned long long)hs.messages,
 		        (unsigned long long)hs.malformed, (unsigned long long)hs.not_sip,
 		        (unsigned long long)hs.bad_key, (unsigned long long)hs.too_big,
-		        (unsigned long long)hs.socket_drops);
+		        (unsigned long long)hs.socket_drops, (unsigned long long)hs.unread_at_exit,
+		        (unsigned long long)hs.conn_timeouts, (unsigned long long)hs.conn_pushed_out,
+		        (unsigned long long)hs.conn_refused);
 	if (h->hep) {
 		struct hep_send_stats ss;
 		hep_send_stats(h->hep, &ss);
@@ -459,8 +462,9 @@ static void print_summary(struct hl *h, uint64_t saved, unsigned files, const ch
 		uint64_t calls, msgs;
 		track_evicted(h->t, &calls, &msgs);
 		fprintf(stderr, "sipscope: %llu calls (%llu SIP messages) evicted from memory "
-		        "(--max-calls %zu)%s; spool file %.1f MB on disk\n", (unsigned long long)calls,
-		        (unsigned long long)msgs, h->a->max_calls,
+		        "(--max-calls %zu), %llu of them cut while still open%s; spool file %.1f MB "
+		        "on disk\n", (unsigned long long)calls, (unsigned long long)msgs, h->a->max_calls,
+		        (unsigned long long)track_cut_count(h->t),
 		        h->evict_failed ? ", some evictions failed: out of memory" : "",
 		        (double)store_spool_disk(h->store) / 1e6);
 	}
@@ -564,6 +568,7 @@ int headless_run(const struct headless_args *a)
 		fprintf(stderr, "sipscope: %s\n", err);
 		h.rc = 2;
 	}
+	pcap_src_hep_discard(h.src); /* what agents sent that is left unread is counted */
 	print_rest(&h);
 	uint64_t saved = h.save ? pcap_save_frames(h.save) : 0;
 	unsigned files = h.save ? pcap_save_files(h.save) : 0;

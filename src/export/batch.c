@@ -388,6 +388,8 @@ static void call_json(FILE *out, struct store *s, const struct tracker *t,
 	const char *mn = sip_method_name((enum sip_method)c->method);
 	json_sv_or_null(out, mn ? sv_make(mn, strlen(mn)) : SV_NULL);
 	fprintf(out, ",\"state\":\"%s\"", track_state_name((enum call_state)c->state));
+	if (c->flags & CALL_FLAG_CUT) /* evicted while open (--max-calls) */
+		fputs(",\"cut\":true", out);
 	fprintf(out, ",\"start\":%" PRId64 ".%06d,\"end\":%" PRId64 ".%06d", sum.start_us / 1000000,
 	        (int)(sum.start_us % 1000000), sum.end_us / 1000000, (int)(sum.end_us % 1000000));
 	fprintf(out, ",\"messages\":%" PRIu32 ",\"legs\":%" PRIu32 ",\"dialogs\":%" PRIu32,
@@ -461,6 +463,11 @@ static void call_row(FILE *out, struct store *s, const struct tracker *t,
 		snprintf(status, sizeof status, "%u", c->final_status);
 	const char *mn = sip_method_name((enum sip_method)c->method);
 	const char *state = track_state_name((enum call_state)c->state);
+	char cut_state[32];
+	if (c->flags & CALL_FLAG_CUT) { /* evicted while open (--max-calls): say so */
+		snprintf(cut_state, sizeof cut_state, "%s/cut", state);
+		state = cut_state;
+	}
 	if (fmt == EXPORT_CSV) {
 		fprintf(out, "%" PRIu64 ",", track_call_number(t, (uint32_t)idx + 1));
 		csv_field(out, store_str(s, c->call_id));

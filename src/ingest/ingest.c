@@ -266,6 +266,9 @@ int ingest_emit(struct ingest *in, const struct frame *f, const struct l4_packet
 	it.call_id = cap_len(m->call_id);
 	track_input_from_sip(&it.ti, m, in->corr_header);
 	track_input_set_bytes(&it.ti, bytes, len);
+	/* Calls age by when their messages came, not by the time a HEP agent
+	 * writes in them (a constant one would keep every call young). */
+	it.ti.arrival_us = f->arrival_us ? f->arrival_us : f->ts_us;
 	if (it.call_id.len != m->call_id.len)
 		it.ti.h_call_id = sv_hash(it.call_id); /* the capped Call-ID is the call's */
 	it.from_uri = cap_len(sip_addr_uri(sip_header_get(m, SIP_H_FROM)));
@@ -511,15 +514,21 @@ static void remapped(void *ctx, const uint32_t *call_map, size_t ncalls, const u
 		in->evict_hooks->remapped(in->evict_hooks->ctx, call_map, ncalls, msg_map, nmsgs);
 }
 
+size_t ingest_calls_cap(size_t max_calls)
+{
+	return max_calls * 2 > max_calls + INGEST_CAP_ROOM ? max_calls * 2 : max_calls + INGEST_CAP_ROOM;
+}
+
 long ingest_evict(struct ingest *in, size_t max_calls, const struct track_evict_hooks *hooks)
 {
 	size_t slack = max_calls / 8, roots = track_root_count(in->t);
-	int64_t now = store_last_ts(in->s);
+	int64_t now = track_last_arrival(in->t);
 	if (!max_calls || roots <= max_calls + slack || (roots < in->evict_at && now < in->evict_ts))
 		return 0;
 	struct track_evict_hooks mine = { evicting, remapped, in };
 	in->evict_hooks = hooks;
-	long n = track_evict(in->t, max_calls, TRACK_EVICT_QUIET_US, &mine);
+	long n = track_evict(in->t, max_calls, ingest_calls_cap(max_calls), TRACK_EVICT_QUIET_US,
+	                     &mine);
 	in->evict_hooks = NULL;
 	/* Too few calls had finished: try again when more have come, or
 	 * when time may have finished some. */

@@ -269,6 +269,54 @@ static uint32_t dialog_of(struct tracker *t, uint32_t call, const struct track_i
 	return (uint32_t)t->ndlgs;
 }
 
+void track_lru_unlink(struct tracker *t, uint32_t id)
+{
+	struct call_rec *c = &t->calls[id - 1];
+	if (c->lru_prev)
+		t->calls[c->lru_prev - 1].lru_next = c->lru_next;
+	else if (t->lru_head == id)
+		t->lru_head = c->lru_next;
+	if (c->lru_next)
+		t->calls[c->lru_next - 1].lru_prev = c->lru_prev;
+	else if (t->lru_tail == id)
+		t->lru_tail = c->lru_prev;
+	c->lru_prev = c->lru_next = 0;
+}
+
+void track_lru_append(struct tracker *t, uint32_t id)
+{
+	struct call_rec *c = &t->calls[id - 1];
+	c->lru_prev = t->lru_tail;
+	c->lru_next = 0;
+	if (t->lru_tail)
+		t->calls[t->lru_tail - 1].lru_next = id;
+	else
+		t->lru_head = id;
+	t->lru_tail = id;
+}
+
+/* A message of leg `call` arrived at `seen`: the leg and its root are the
+ * most recently active (O(1)). */
+static void call_touch(struct tracker *t, uint32_t call, int64_t seen)
+{
+	struct call_rec *leg = &t->calls[call - 1];
+	if (seen > leg->seen_last)
+		leg->seen_last = seen;
+	uint32_t root = track_call_root(t, call);
+	struct call_rec *r = &t->calls[root - 1];
+	if (seen > r->seen_last)
+		r->seen_last = seen;
+	if (t->lru_tail != root) {
+		track_lru_unlink(t, root);
+		track_lru_append(t, root);
+	}
+}
+
+static int64_t msg_arrival(const struct store_msg *r, const struct track_input *m)
+{
+	return m->arrival_us ? m->arrival_us : r->ts_us;
+}
+
 /* Union of two legs: the older call stays the root; the younger one (and
  * its legs) are listed under it. */
 static void call_merge(struct tracker *t, uint32_t a, uint32_t b)
@@ -284,6 +332,9 @@ static void call_merge(struct tracker *t, uint32_t a, uint32_t b)
 	}
 	struct call_rec *ra = &t->calls[a - 1], *rb = &t->calls[b - 1];
 	t->nroots--;
+	track_lru_unlink(t, b); /* a leg now: its activity is a's */
+	if (rb->seen_last > ra->seen_last)
+		ra->seen_last = rb->seen_last;
 	/* b and the legs under it move under a. */
 	for (uint32_t l = b; l; l = t->calls[l - 1].info.next_leg)
 		t->calls[l - 1].info.root = a;
@@ -332,6 +383,8 @@ static struct call_info *call_for(struct tracker *t, struct store_msg *r, const 
 	c->start_us = r->ts_us;
 	c->state = r->method == SIP_M_INVITE && r->flags & STORE_MSG_REQUEST ? CALL_STATE_SETUP
 	                                                                      : CALL_STATE_NONE;
+	cr->seen_first = cr->seen_last = msg_arrival(r, m);
+	track_lru_append(t, (uint32_t)t->ncalls);
 	/* Its own Call-ID is a token: a leg naming it in X-Call-ID joins it. */
 	call_correlate(t, (uint32_t)t->ncalls, &m->h_call_id, 1);
 	return c;
@@ -433,6 +486,8 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 		return -1;
 	if (r->ts_us > t->last_ts)
 		t->last_ts = r->ts_us;
+	if (msg_arrival(r, m) > t->last_seen)
+		t->last_seen = msg_arrival(r, m);
 	int is_req = r->flags & STORE_MSG_REQUEST;
 	struct call_info *c = r->call_id ? call_for(t, r, m, idx) : NULL;
 	if (r->call_id && !c)
@@ -550,6 +605,7 @@ int track_msg(struct tracker *t, size_t idx, const struct track_input *m)
 	if (r->ts_us > c->end_us)
 		c->end_us = r->ts_us;
 	call_update(c, r);
+	call_touch(t, call, msg_arrival(r, m));
 	return rc;
 }
 

@@ -2,6 +2,12 @@
  * tables are rebuilt dense (ids renumbered), so memory stays flat on a
  * capture that runs for days.  See track_evict() in track.h.
  *
+ * Calls age by arrival time (track_input.arrival_us), which the capture
+ * gives and no HEP agent can hold still.  Victims are taken from the old
+ * end of the roots' activity list (track.c keeps it in O(1) per
+ * message): no sort of the calls that stay, and a hard cap (calls that
+ * never end) takes the least recently active, open ones too.
+ *
  * Only the renumbering maps are allocated (when that fails nothing has
  * changed); the tables, hash maps and strings are then rewritten in place
  * (a new id is never above the old one), so a compaction needs little
@@ -20,6 +26,10 @@ void track_evicted(const struct tracker *t, uint64_t *calls, uint64_t *msgs)
 	*msgs = t->evicted_msgs;
 }
 
+uint64_t track_cut_count(const struct tracker *t) { return t->cut_calls; }
+
+int64_t track_last_arrival(const struct tracker *t) { return t->last_seen; }
+
 uint64_t track_call_number(const struct tracker *t, uint32_t call)
 {
 	return call && call <= t->ncalls ? t->calls[call - 1].number : 0;
@@ -33,64 +43,61 @@ static int leg_open(const struct call_info *c)
 	       : c->state == CALL_STATE_NONE;
 }
 
-/* Nothing more is expected of the leg, and it has been quiet. */
-static int leg_done(const struct call_info *c, int64_t now, int64_t quiet_us)
+/* Nothing more is expected of the leg, and it has been quiet (arrival
+ * time). */
+static int leg_done(const struct call_rec *r, int64_t now, int64_t quiet_us)
 {
-	if (now - c->end_us < quiet_us || c->state == CALL_STATE_IN_CALL)
+	const struct call_info *c = &r->info;
+	if (now - r->seen_last < quiet_us || c->state == CALL_STATE_IN_CALL)
 		return 0;
-	return !leg_open(c) || now - c->start_us > TIMER_B_US;
+	return !leg_open(c) || now - r->seen_first > TIMER_B_US;
 }
 
-struct cand {
-	int64_t last;
-	uint32_t root;
-};
-
-static int cmp_cand(const void *a, const void *b)
+/* A leg still open: no final state yet, or answered and not hung up. */
+static int leg_unended(const struct call_info *c)
 {
-	const struct cand *x = a, *y = b;
-	if (x->last != y->last)
-		return x->last < y->last ? -1 : 1;
-	return (x->root > y->root) - (x->root < y->root);
+	return leg_open(c) || c->state == CALL_STATE_IN_CALL;
 }
 
-/* Victims: the finished roots, oldest last message first, at most `want`.
- * Marks their legs in gone[] (by 1-based id).  Returns how many, or -1. */
-static long pick_victims(struct tracker *t, size_t want, int64_t quiet_us, uint8_t *gone,
-                         uint32_t **roots)
+/* Victims, least recently active first: the finished roots, at most
+ * `want` (from the old end of the list, up to the first that has not been
+ * quiet long enough: the list is in order of activity); then, when more
+ * than `cap` would stay (cap 0: never), any others until an eighth under
+ * cap are left, flagged in cut[] (by 1-based id) when one of their legs
+ * was open.  Marks their legs in gone[].  Returns how many, or -1. */
+static long pick_victims(struct tracker *t, size_t want, size_t cap, int64_t quiet_us,
+                         uint8_t *gone, uint8_t *cut, uint32_t **roots)
 {
-	struct cand *c = malloc((t->nroots ? t->nroots : 1) * sizeof *c);
-	if (!c)
+	uint32_t *r = malloc((t->nroots ? t->nroots : 1) * sizeof *r);
+	if (!r)
 		return -1;
 	size_t n = 0;
-	for (size_t i = 0; i < t->ncalls && n < t->nroots; i++) {
-		if (t->calls[i].info.root)
-			continue;
+	int64_t now = t->last_seen;
+	for (uint32_t x = t->lru_head; x && n < want; x = t->calls[x - 1].lru_next) {
+		if (now - t->calls[x - 1].seen_last < quiet_us)
+			break; /* the rest are newer still */
 		int done = 1;
-		int64_t last = 0;
-		for (uint32_t l = (uint32_t)i + 1; l && done; l = t->calls[l - 1].info.next_leg) {
-			const struct call_info *leg = &t->calls[l - 1].info;
-			done = leg_done(leg, t->last_ts, quiet_us);
-			if (leg->end_us > last)
-				last = leg->end_us;
-		}
-		if (done)
-			c[n++] = (struct cand){ last, (uint32_t)i + 1 };
-	}
-	qsort(c, n, sizeof *c, cmp_cand);
-	if (n > want)
-		n = want;
-	uint32_t *r = malloc((n ? n : 1) * sizeof *r);
-	if (!r) {
-		free(c);
-		return -1;
-	}
-	for (size_t k = 0; k < n; k++) {
-		r[k] = c[k].root;
-		for (uint32_t l = r[k]; l; l = t->calls[l - 1].info.next_leg)
+		for (uint32_t l = x; l && done; l = t->calls[l - 1].info.next_leg)
+			done = leg_done(&t->calls[l - 1], now, quiet_us);
+		if (!done)
+			continue;
+		r[n++] = x;
+		for (uint32_t l = x; l; l = t->calls[l - 1].info.next_leg)
 			gone[l] = 1;
 	}
-	free(c);
+	if (cap && t->nroots - n > cap) {
+		size_t left = cap - cap / 8;
+		for (uint32_t x = t->lru_head; x && t->nroots - n > left; x = t->calls[x - 1].lru_next) {
+			if (gone[x])
+				continue;
+			r[n++] = x;
+			for (uint32_t l = x; l; l = t->calls[l - 1].info.next_leg) {
+				gone[l] = 1;
+				if (leg_unended(&t->calls[l - 1].info))
+					cut[x] = 1;
+			}
+		}
+	}
 	*roots = r;
 	return (long)n;
 }
@@ -100,6 +107,8 @@ static uint32_t m1(const uint32_t *msg_map, uint32_t x) { return x ? msg_map[x -
 
 struct maps {
 	uint32_t *call, *msg, *txn, *dlg, *str;
+	uint32_t *lru; /* the roots that stay, in activity order (old ids) */
+	size_t nlru;
 	uint8_t *str_keep;
 	size_t nc, nm, nt, nd; /* new counts */
 };
@@ -112,6 +121,7 @@ static void maps_free(struct maps *m)
 	free(m->dlg);
 	free(m->str);
 	free(m->str_keep);
+	free(m->lru);
 }
 
 static int maps_build(struct tracker *t, const uint8_t *gone, struct maps *m)
@@ -124,8 +134,12 @@ static int maps_build(struct tracker *t, const uint8_t *gone, struct maps *m)
 	m->dlg = calloc(t->ndlgs + 1, sizeof *m->dlg);
 	m->str = calloc(nstrs + 1, sizeof *m->str);
 	m->str_keep = calloc(nstrs + 1, 1);
-	if (!m->call || !m->msg || !m->txn || !m->dlg || !m->str || !m->str_keep)
+	m->lru = malloc((t->nroots ? t->nroots : 1) * sizeof *m->lru);
+	if (!m->call || !m->msg || !m->txn || !m->dlg || !m->str || !m->str_keep || !m->lru)
 		return -1;
+	for (uint32_t x = t->lru_head; x && m->nlru < t->nroots; x = t->calls[x - 1].lru_next)
+		if (!gone[x])
+			m->lru[m->nlru++] = x;
 	for (size_t i = 1; i <= t->ncalls; i++) {
 		if (gone[i])
 			continue;
@@ -218,6 +232,10 @@ static void remap_calls(struct tracker *t, const struct maps *m)
 		t->nroots += !ci->root;
 	}
 	t->ncalls = m->nc;
+	/* The activity list again, through the new ids. */
+	t->lru_head = t->lru_tail = 0;
+	for (size_t k = 0; k < m->nlru; k++)
+		track_lru_append(t, m->call[m->lru[k]]);
 }
 
 /* The records (already moved by store_compact), the per-message chain
@@ -243,18 +261,21 @@ static void remap_msgs(struct tracker *t, const struct maps *m, size_t old_nmsgs
 	t->norphans = n;
 }
 
-long track_evict(struct tracker *t, size_t keep, int64_t quiet_us,
+long track_evict(struct tracker *t, size_t keep, size_t cap, int64_t quiet_us,
                  const struct track_evict_hooks *hooks)
 {
 	if (t->nroots <= keep)
 		return 0;
+	if (cap && cap < keep)
+		cap = keep;
 	size_t old_nmsgs = store_msg_count(t->s);
 	size_t old_ncalls = t->ncalls;
-	uint8_t *gone = calloc(t->ncalls + 1, 1);
+	uint8_t *gone = calloc(t->ncalls + 1, 1), *cut = calloc(t->ncalls + 1, 1);
 	uint32_t *victims = NULL;
 	struct maps m;
 	memset(&m, 0, sizeof m);
-	long n = gone ? pick_victims(t, t->nroots - keep, quiet_us, gone, &victims) : -1;
+	long n = gone && cut ? pick_victims(t, t->nroots - keep, cap, quiet_us, gone, cut, &victims)
+	                     : -1;
 	if (n <= 0)
 		goto out;
 	if (maps_build(t, gone, &m) < 0) {
@@ -262,11 +283,16 @@ long track_evict(struct tracker *t, size_t keep, int64_t quiet_us,
 		goto out;
 	}
 	for (long k = 0; k < n; k++) {
-		/* Timer B/F ran out on an open leg: failed, as track_finish() says. */
+		/* Timer B/F ran out on an open leg: failed, as track_finish()
+		 * says; one the hard cap cut stays as it was, marked cut. */
 		for (uint32_t l = victims[k]; l; l = t->calls[l - 1].info.next_leg)
-			if (leg_open(&t->calls[l - 1].info) &&
-			    (t->calls[l - 1].info.method == SIP_M_INVITE || t->calls[l - 1].info.first_txn))
+			if (cut[victims[k]])
+				t->calls[l - 1].info.flags |= CALL_FLAG_CUT;
+			else if (leg_open(&t->calls[l - 1].info) &&
+			         (t->calls[l - 1].info.method == SIP_M_INVITE ||
+			          t->calls[l - 1].info.first_txn))
 				t->calls[l - 1].info.state = CALL_STATE_FAILED;
+		t->cut_calls += cut[victims[k]];
 		if (hooks && hooks->evicting)
 			hooks->evicting(hooks->ctx, victims[k]);
 	}
@@ -288,5 +314,6 @@ out:
 	maps_free(&m);
 	free(victims);
 	free(gone);
+	free(cut);
 	return n;
 }

@@ -34,6 +34,11 @@ struct call_rec {
 	uint32_t recent_key[CALL_RECENT_TXNS];
 	uint32_t nrecent;
 	uint64_t number;    /* 1-based in order of appearance, kept by track_evict() */
+	/* Arrival times (track_input.arrival_us) of the leg's first and last
+	 * messages; a root's last is its newest leg's.  Roots only: the list
+	 * of roots by last activity, oldest at t->lru_head (1-based ids). */
+	int64_t seen_first, seen_last;
+	uint32_t lru_prev, lru_next;
 };
 
 struct tracker {
@@ -56,7 +61,14 @@ struct tracker {
 	uint64_t evicted_calls, evicted_msgs; /* by track_evict() */
 	uint64_t ncalls_ever;     /* calls made, evicted ones too */
 	int64_t last_ts;
+	int64_t last_seen;        /* newest arrival time */
+	uint32_t lru_head, lru_tail;
+	uint64_t cut_calls;       /* open calls the hard cap evicted */
 	uint64_t h_invite; /* sv_hash("INVITE"): an ACK or CANCEL looks up its INVITE */
 };
+
+/* The LRU list of roots (track.c). */
+void track_lru_unlink(struct tracker *t, uint32_t id);
+void track_lru_append(struct tracker *t, uint32_t id);
 
 #endif

@@ -1019,5 +1019,138 @@ else
 fi
 rm -f "$T/trickle.pcap"
 
+# --- issue 20: hep and call aging ---
+# The HEP collector against connections that hold it (80 idle, half of
+# them stalled in a HEP header; one stalled alone until the 10 s timeout),
+# its UDP drop count against a burst into a stopped collector, and
+# --max-calls against an agent whose clock stands still.  Loopback only;
+# every wait bounded; every process stopped by its pid.
+I20=$((HB + 120)) # ports I20..I20+9, apart from hep.sh's
+# i20_num FILE TEXT: the number before TEXT in FILE's HEP line
+i20_num() { sed -n "s/.* \([0-9][0-9]*\) $2.*/\1/p" "$1" | head -1; }
+if ! command -v python3 >/dev/null 2>&1; then
+	skp "issue 20 HEP tests: python3 not installed"
+else
+	# One connection stalled inside a header, held in the background
+	# while the other tests run: it must be closed after ~10 s.
+	"$BIN" -N --hep-listen tcp:127.0.0.1:$((I20 + 9)) >/dev/null 2>"$T/i20st.err" & SP=$!
+	HPIDS="$HPIDS $SP"
+	SAP=
+	if wait_for "$T/i20st.err" "listening for HEP on tcp" 50 || sleep 1; then
+		timeout 20 python3 "$ROOT/tests/integration/hep_agent.py" stall $((I20 + 9)) 15 >"$T/i20st.out" 2>&1 &
+		SAP=$!
+	fi
+	# 80 idle connections (every second one stalled in a header), then an
+	# agent that sends 50 messages once, without retrying; plain and keyed.
+	for key in "" s3cret; do
+		P=$I20; [ -n "$key" ] && P=$((I20 + 1))
+		"$BIN" -N --hep-listen tcp:127.0.0.1:$P ${key:+--hep-key $key} >/dev/null 2>"$T/i20c.err" & CP=$!
+		HPIDS="$HPIDS $CP"
+		what="80 idle TCP connections${key:+ (--hep-key)}, then an agent that sends 50 messages once"
+		if wait_for "$T/i20c.err" "listening for HEP on tcp" 50; then
+			HEP_KEY=$key timeout 40 python3 "$ROOT/tests/integration/hep_agent.py" idle-agent $P 80 50 0.5 >"$T/i20a.out" 2>&1
+			sleep 0.3
+			kill -INT "$CP"; hep_gone "$CP" 50; wait "$CP"
+			if grep -q "^sent 50$" "$T/i20a.out" && grep -q ", 50 SIP messages," "$T/i20c.err" &&
+				[ "$(i20_num "$T/i20c.err" "closed for a newer one")" -ge 1 ]; then
+				ok "$what: all 50 arrive, the quietest pushed out and counted"
+			else
+				cat "$T/i20a.out" >>"$T/i20c.err"; bad "$what: all 50 arrive" "$T/i20c.err"
+			fi
+		else
+			kill "$CP" 2>/dev/null; bad "$what: the collector did not start" "$T/i20c.err"
+		fi
+	done
+
+	# UDP: a tiny socket buffer (SIPSCOPE_HEP_RCVBUF), 300 datagrams into a
+	# stopped collector.  (a) continued: what it read plus what the kernel
+	# dropped is what was sent, drops > 0.  (b) stopped for good while the
+	# backlog waits: read + dropped + unread at exit is what was sent.
+	for how in cont stop; do
+		P=$((I20 + 2)); [ "$how" = stop ] && P=$((I20 + 3))
+		SIPSCOPE_HEP_RCVBUF=4096 "$BIN" -N --hep-listen udp:127.0.0.1:$P >/dev/null 2>"$T/i20u.err" & CP=$!
+		HPIDS="$HPIDS $CP"
+		if hep_port_open $P 50 && wait_for "$T/i20u.err" "listening for HEP" 50; then
+			kill -STOP "$CP"
+			python3 "$ROOT/tests/integration/hep_agent.py" udp $P 300 >"$T/i20a.out" 2>&1
+			if [ "$how" = cont ]; then
+				kill -CONT "$CP"; sleep 1; kill -INT "$CP"
+			else
+				kill -INT "$CP"; kill -CONT "$CP"
+			fi
+			hep_gone "$CP" 50; wait "$CP"
+			got=$(sed -n 's/.*HEP: \([0-9]*\) packets from agents.*/\1/p' "$T/i20u.err")
+			drops=$(i20_num "$T/i20u.err" "dropped by the socket")
+			unread=$(i20_num "$T/i20u.err" "unread at exit")
+			if [ -n "$got" ] && [ -n "$drops" ] && [ -n "$unread" ] && [ "$drops" -gt 0 ] &&
+				[ $((got + drops + unread)) = 300 ] && { [ "$how" = cont ] || [ "$unread" -gt 0 ]; }; then
+				ok "HEP UDP burst into a stopped collector ($how): $got read + $drops dropped by the socket + $unread unread at exit = 300 sent"
+			else
+				bad "HEP UDP burst into a stopped collector ($how): read + dropped + unread = sent, drops > 0" "$T/i20u.err"
+			fi
+		else
+			kill "$CP" 2>/dev/null; kill -CONT "$CP" 2>/dev/null
+			bad "HEP UDP burst ($how): the collector did not start" "$T/i20u.err"
+		fi
+	done
+
+	# --max-calls 40 against 1500 calls (every second one answered and
+	# never hung up) that all carry the same HEP time: the count stays
+	# under the hard cap (twice the limit, at least the limit + 1000);
+	# the open ones that had to go are marked cut in the calls printed,
+	# the finished ones not.
+	P=$((I20 + 4))
+	"$BIN" -N --hep-listen udp:127.0.0.1:$P --max-calls 40 >"$T/i20m.out" 2>"$T/i20m.err" & CP=$!
+	HPIDS="$HPIDS $CP"
+	if hep_port_open $P 50 && wait_for "$T/i20m.err" "listening for HEP" 50; then
+		python3 "$ROOT/tests/integration/hep_agent.py" calls $P 1500 1700000000 2 >"$T/i20a.out" 2>&1
+		sleep 0.5
+		kill -INT "$CP"; hep_gone "$CP" 50; wait "$CP"
+		ev=$(sed -n 's/.*: \([0-9]*\) calls ([0-9]* SIP messages) evicted.*/\1/p' "$T/i20m.err")
+		cut=$(sed -n 's/.*), \([0-9]*\) of them cut while still open.*/\1/p' "$T/i20m.err")
+		ncut=$(grep -c " in_call/cut " "$T/i20m.out")
+		if grep -q ", 6000 SIP messages," "$T/i20m.err" && [ -n "$ev" ] && [ $((1500 - ev)) -le 1040 ] &&
+			[ -n "$cut" ] && [ "$cut" -gt 0 ] && [ "$ncut" = "$cut" ] && ! grep -q "completed/cut" "$T/i20m.out"; then
+			ok "--max-calls 40, HEP time standing still: $((1500 - ev)) of 1500 calls left in memory (cap 1040), $cut open ones cut and shown as in_call/cut"
+		else
+			{ cat "$T/i20m.err"; echo "evicted=$ev cut=$cut shown cut=$ncut"; } >"$T/d"
+			bad "--max-calls 40, HEP time standing still: the call count bounded" "$T/d"
+		fi
+	else
+		kill "$CP" 2>/dev/null; bad "--max-calls with HEP: the collector did not start" "$T/i20m.err"
+	fi
+
+	# The other side: a collector that times out an idle connection.  The
+	# agent (sipscope --hep-send tcp:, reading a pipe that is quiet for
+	# 2 s) sees the close before writing and connects again: nothing goes
+	# into the dead connection.
+	P=$((I20 + 5))
+	timeout 20 python3 "$ROOT/tests/integration/hep_agent.py" closer $P 8 >"$T/i20cl.out" 2>&1 & CLP=$!
+	if wait_for "$T/i20cl.out" "listening" 50; then
+		n=$("$BIN" messages -r "$S/basic_udp.pcap" | tail -n +2 | wc -l)
+		{ head -c 24 "$S/basic_udp.pcap"; sleep 2; tail -c +25 "$S/basic_udp.pcap"; } |
+			"$BIN" -N --quiet -r - --hep-send tcp:127.0.0.1:$P 2>"$T/i20ag.err"
+		wait "$CLP"
+		grep -q "^got $n$" "$T/i20cl.out" &&
+			ok "agent: a TCP connection the collector closed while idle is made again, all $n messages arrive" ||
+			{ cat "$T/i20cl.out" >>"$T/i20ag.err"; bad "agent: a connection closed while idle is made again, all messages arrive" "$T/i20ag.err"; }
+	else
+		kill "$CLP" 2>/dev/null; bad "agent vs a closing collector: the collector did not start" "$T/i20cl.out"
+	fi
+
+	# The stalled connection of the first test: closed by the timeout.
+	if [ -n "$SAP" ]; then
+		wait "$SAP"
+		kill -INT "$SP"; hep_gone "$SP" 50; wait "$SP"
+		s=$(sed -n 's/^closed after \([0-9]*\)\..*/\1/p' "$T/i20st.out")
+		[ -n "$s" ] && [ "$s" -ge 9 ] && [ "$s" -le 13 ] &&
+			[ "$(i20_num "$T/i20st.err" "timed out")" = 1 ] &&
+			ok "a TCP connection stalled inside a HEP header is closed after 10 s and counted" ||
+			{ cat "$T/i20st.out" >>"$T/i20st.err"; bad "a connection stalled inside a HEP header is closed after 10 s" "$T/i20st.err"; }
+	else
+		kill "$SP" 2>/dev/null; bad "stalled connection: the collector did not start" "$T/i20st.err"
+	fi
+fi
+
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sipscope/hep.h"
 #include "sipscope/ingest.h"
+#include "sipscope/pcap_src.h"
 
 struct world {
 	struct store *s;
@@ -43,6 +45,32 @@ static const struct store_endpoint ep_b = { .family = 4, .addr = { 192, 0, 2, 2 
  * leg that names call-ID in X-Call-ID) at ts_us; kind picks the message. */
 enum kind { INVITE, TRYING, RINGING, OK_INV, ACK, BYE, OK_BYE, BUSY, OPTIONS };
 
+/* When >= 0: messages go as HEP3 inside a UDP frame captured at ts_us,
+ * and the agent's time in every one of them is hep_clock. */
+static int64_t hep_clock = -1;
+
+static void send_hep(struct world *w, const char *text, size_t n, int from_a, int64_t ts_us)
+{
+	static const struct store_endpoint agent = { .family = 4, .addr = { 192, 0, 2, 9 }, .port = 40000 };
+	static const struct store_endpoint collector = { .family = 4, .addr = { 192, 0, 2, 10 }, .port = 9060 };
+	uint8_t hep[4096], frame[4200];
+	struct hep_msg m = { .src = from_a ? ep_a : ep_b, .dst = from_a ? ep_b : ep_a, .proto = 17,
+	                     .proto_type = 1, .ts_us = hep_clock, .capture_id = 5,
+	                     .payload = (const uint8_t *)text, .len = n };
+	long hl = hep3_encode(&m, hep, sizeof hep);
+	assert_true(hl > 0);
+	struct hep_msg outer = { .src = agent, .dst = collector, .proto = 17, .proto_type = 1,
+	                         .ts_us = ts_us, .payload = hep, .len = (size_t)hl };
+	long fl = hep_frame_build(&outer, 0, frame, sizeof frame);
+	assert_true(fl > 0);
+	struct frame f = { .no = ++w->frame, .ts_us = ts_us, .data = frame, .caplen = (uint32_t)fl,
+	                   .len = (uint32_t)fl, .dlt = 1 /* DLT_EN10MB */ };
+	uint64_t before = store_msg_count(w->s);
+	assert_int_equal(ingest_frame(w->in, &f), 0);
+	assert_int_equal(store_msg_count(w->s), before + 1);
+	assert_int_equal(store_msg_at(w->s, before)->ts_us, hep_clock); /* the agent's time shown */
+}
+
 static void send(struct world *w, int id, int leg, enum kind k, int64_t ts_us)
 {
 	char callid[32], xcid[64] = "", head[128];
@@ -71,6 +99,10 @@ static void send(struct world *w, int id, int leg, enum kind k, int64_t ts_us)
 	                 "Call-ID: %s\r\nCSeq: %s\r\n%sContent-Length: 0\r\n\r\n",
 	                 head, branch, callid, id, id, id, totag, callid, cseq, xcid);
 	assert_true(n > 0 && (size_t)n < sizeof text);
+	if (hep_clock >= 0) {
+		send_hep(w, text, (size_t)n, from_a, ts_us);
+		return;
+	}
 	assert_int_equal(ingest_raw_message(w->in, ++w->frame, ts_us, from_a ? &ep_a : &ep_b,
 	                                    from_a ? &ep_b : &ep_a, STORE_TP_UDP, 0, text, (size_t)n),
 	                 1);
@@ -220,7 +252,7 @@ static void test_oldest_finished_calls_go_active_stay(void **state)
 	struct hook_log log;
 	memset(&log, 0, sizeof log);
 	struct track_evict_hooks hooks = { log_evicting, log_remapped, &log };
-	assert_int_equal(track_evict(w.t, 5, 0, &hooks), 17);
+	assert_int_equal(track_evict(w.t, 5, 0, 0, &hooks), 17);
 	assert_int_equal(log.evicting, 17);
 	assert_int_equal(log.remaps, 1);
 	assert_int_equal(log.old_ncalls, 22);
@@ -247,8 +279,8 @@ static void test_oldest_finished_calls_go_active_stay(void **state)
 		assert_same_call(&w, &ref, id);
 	}
 	/* Nothing more to evict: the rest is newer or in progress. */
-	assert_int_equal(track_evict(w.t, 2, 0, NULL), 3);
-	assert_int_equal(track_evict(w.t, 0, 0, NULL), 0);
+	assert_int_equal(track_evict(w.t, 2, 0, 0, NULL), 3);
+	assert_int_equal(track_evict(w.t, 0, 0, 0, NULL), 0);
 	assert_int_equal(track_root_count(w.t), 2);
 	assert_same_call(&w, &ref, "call-107");
 	world_free(&w);
@@ -265,7 +297,7 @@ static void test_tracking_goes_on_after_eviction(void **state)
 	world_new(&ref);
 	feed_twenty(&w);
 	feed_twenty(&ref);
-	assert_int_equal(track_evict(w.t, 5, 0, NULL), 17);
+	assert_int_equal(track_evict(w.t, 5, 0, 0, NULL), 17);
 	for (int k = 0; k < 2; k++) {
 		struct world *x = k ? &ref : &w;
 		send(x, 107, 0, OK_INV, 30000000);   /* retransmission */
@@ -305,7 +337,7 @@ static void test_merged_legs_go_together(void **state)
 	assert_int_equal(track_call_count(w.t), 5);
 	assert_int_equal(track_root_count(w.t), 3);
 	assert_int_equal(find(&w, "leg-1"), find(&w, "call-1"));
-	assert_int_equal(track_evict(w.t, 0, 0, NULL), 2); /* call 1 (both legs) and 3 */
+	assert_int_equal(track_evict(w.t, 0, 0, 0, NULL), 2); /* call 1 (both legs) and 3 */
 	assert_int_equal(track_call_count(w.t), 2);
 	assert_int_equal(track_root_count(w.t), 1);
 	assert_int_equal(find(&w, "leg-1"), 0);
@@ -353,6 +385,122 @@ static void test_ingest_evict_waits_for_quiet_calls(void **state)
 	world_free(&w);
 }
 
+/* Calls that never end: past the cap, the least recently active go
+ * (order of their last message, not of their start), marked cut, until
+ * an eighth under the cap is left. */
+static uint8_t cut_seen[16];
+static void note_cut(void *ctx, uint32_t root)
+{
+	struct world *w = ctx;
+	const struct call_info *c = track_call(w->t, root - 1);
+	int id = atoi(store_str(w->s, c->call_id).p + 5); /* "call-N" */
+	assert_true(id > 0 && id < 16);
+	cut_seen[id] = (c->flags & CALL_FLAG_CUT) ? 2 : 1;
+	assert_int_equal(c->state, CALL_STATE_IN_CALL); /* shown as it stood */
+}
+
+static void test_hard_cap_cuts_least_recently_active_open_calls(void **state)
+{
+	(void)state;
+	struct world w;
+	world_new(&w);
+	memset(cut_seen, 0, sizeof cut_seen);
+	for (int i = 1; i <= 6; i++)
+		call_answered(&w, i, 0, (int64_t)i * 1000000);
+	send(&w, 2, 0, ACK, 7000000); /* calls 2 and 4 were active again */
+	send(&w, 4, 0, ACK, 7100000);
+	struct track_evict_hooks hooks = { note_cut, NULL, &w };
+	assert_int_equal(track_evict(w.t, 2, 0, TRACK_EVICT_QUIET_US, &hooks), 0); /* no cap */
+	assert_int_equal(track_evict(w.t, 2, 4, TRACK_EVICT_QUIET_US, &hooks), 2);
+	assert_int_equal(track_root_count(w.t), 4);
+	assert_int_equal(track_cut_count(w.t), 2);
+	for (int i = 1; i <= 6; i++) {
+		int stays = i != 1 && i != 3;
+		char cid[24];
+		snprintf(cid, sizeof cid, "call-%d", i);
+		assert_int_equal(find(&w, cid) != 0, stays);
+		assert_int_equal(cut_seen[i], stays ? 0 : 2);
+	}
+	/* What stays is tracked on: new calls, and the cap again, the oldest
+	 * activity first (5 and 6 now; 2 was active again). */
+	call_answered(&w, 7, 0, 8000000);
+	send(&w, 2, 0, ACK, 9000000);
+	call_answered(&w, 8, 0, 10000000);
+	assert_int_equal(track_evict(w.t, 2, 4, TRACK_EVICT_QUIET_US, &hooks), 2);
+	assert_int_equal(find(&w, "call-5"), 0);
+	assert_int_equal(find(&w, "call-6"), 0);
+	assert_int_not_equal(find(&w, "call-2"), 0);
+	assert_int_not_equal(find(&w, "call-4"), 0);
+	assert_int_not_equal(find(&w, "call-7"), 0);
+	assert_int_not_equal(find(&w, "call-8"), 0);
+	assert_int_equal(track_call(w.t, find(&w, "call-2") - 1)->nmsgs, 7);
+	world_free(&w);
+}
+
+/* ingest_evict: calls that never end stay under its cap (twice the limit,
+ * at least the limit + INGEST_CAP_ROOM). */
+static void test_ingest_evict_caps_calls_that_never_end(void **state)
+{
+	(void)state;
+	struct world w;
+	world_new(&w);
+	size_t cap = ingest_calls_cap(2);
+	assert_int_equal(cap, 2 + INGEST_CAP_ROOM);
+	assert_int_equal(ingest_calls_cap(5000), 10000);
+	size_t most = 0;
+	for (int i = 1; i <= (int)cap + 300; i++) {
+		call_answered(&w, i, 0, (int64_t)i * 1000);
+		assert_true(ingest_evict(w.in, 2, NULL) >= 0);
+		if (track_root_count(w.t) > most)
+			most = track_root_count(w.t);
+	}
+	assert_true(most <= cap);
+	assert_true(track_cut_count(w.t) >= 300);
+	world_free(&w);
+}
+
+/* Finished calls go before open ones, however old the open ones are. */
+static void test_hard_cap_takes_finished_calls_first(void **state)
+{
+	(void)state;
+	struct world w;
+	world_new(&w);
+	memset(cut_seen, 0, sizeof cut_seen);
+	call_answered(&w, 1, 0, 1000000);
+	call_completed(&w, 2, 0, 2000000);
+	call_completed(&w, 3, 0, 3000000);
+	call_answered(&w, 4, 0, 50000000);
+	/* 2 and 3 quiet for 32 s: they go; 1 and 4 stay (the limit is met) */
+	assert_int_equal(track_evict(w.t, 2, 3, TRACK_EVICT_QUIET_US, NULL), 2);
+	assert_int_not_equal(find(&w, "call-1"), 0);
+	assert_int_not_equal(find(&w, "call-4"), 0);
+	assert_int_equal(track_cut_count(w.t), 0);
+	world_free(&w);
+}
+
+/* HEP: the agent's clock stands still (the same time in every packet);
+ * the calls still age by when they came, and finished ones go as usual
+ * (not cut).  Before, nothing was ever quiet and nothing went. */
+static void test_calls_age_by_arrival_not_by_hep_time(void **state)
+{
+	(void)state;
+	struct world w;
+	world_new(&w);
+	hep_clock = 1700000000000000LL;
+	for (int i = 1; i <= 4; i++)
+		call_completed(&w, i, 0, (int64_t)i * 1000000);
+	call_answered(&w, 5, 0, 5000000);
+	assert_int_equal(track_evict(w.t, 1, 0, TRACK_EVICT_QUIET_US, NULL), 0); /* too recent */
+	call_completed(&w, 6, 0, 60000000); /* arrives a minute on: 1-4 quiet */
+	assert_int_equal(track_evict(w.t, 1, 0, TRACK_EVICT_QUIET_US, NULL), 4);
+	assert_int_equal(track_root_count(w.t), 2);
+	assert_int_not_equal(find(&w, "call-5"), 0); /* open: no hard cap asked */
+	assert_int_not_equal(find(&w, "call-6"), 0);
+	assert_int_equal(track_cut_count(w.t), 0);
+	hep_clock = -1;
+	world_free(&w);
+}
+
 /* A call evicted unanswered was failed (Timer B) when the hook saw it. */
 static uint8_t seen_state;
 static void note_state(void *ctx, uint32_t root)
@@ -370,7 +518,7 @@ static void test_unanswered_call_is_failed_when_evicted(void **state)
 	send(&w, 1, 0, TRYING, 1001000);
 	call_completed(&w, 2, 0, 40000000);
 	struct track_evict_hooks hooks = { note_state, NULL, &w };
-	assert_int_equal(track_evict(w.t, 1, 0, &hooks), 1);
+	assert_int_equal(track_evict(w.t, 1, 0, 0, &hooks), 1);
 	assert_int_equal(seen_state, CALL_STATE_FAILED);
 	world_free(&w);
 }
@@ -425,6 +573,10 @@ int main(void)
 		cmocka_unit_test(test_merged_legs_go_together),
 		cmocka_unit_test(test_ingest_evict_waits_for_quiet_calls),
 		cmocka_unit_test(test_unanswered_call_is_failed_when_evicted),
+		cmocka_unit_test(test_hard_cap_cuts_least_recently_active_open_calls),
+		cmocka_unit_test(test_hard_cap_takes_finished_calls_first),
+		cmocka_unit_test(test_ingest_evict_caps_calls_that_never_end),
+		cmocka_unit_test(test_calls_age_by_arrival_not_by_hep_time),
 		cmocka_unit_test(test_memory_stays_flat_over_many_calls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
