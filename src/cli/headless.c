@@ -428,10 +428,11 @@ static int open_all(struct hl *h)
 	if (h->save && (a->rotate_bytes || a->rotate_secs) &&
 	    pcap_save_check_dir(h->save, err, sizeof err) < 0) {
 		struct passwd *me = getpwuid(geteuid());
-		fprintf(stderr, "sipscope: -%s: the next files go to %s; as user %s sipscope cannot "
-		        "create them there: make the directory writable for %s, or -w into one that "
-		        "is, or choose the user with -Z (nothing was captured)\n",
-		        a->rotate_bytes ? "C" : "G", err, me ? me->pw_name : "?", me ? me->pw_name : "it");
+		const char *who = me ? me->pw_name : "?";
+		fprintf(stderr, "sipscope: -%s creates the next files as user %s, who cannot write "
+		        "there: %s; make the directory writable for %s, -w into one that is, or "
+		        "choose the user with -Z (nothing was captured)\n",
+		        a->rotate_bytes ? "C" : "G", who, err, who);
 		return -1;
 	}
 	store_set_fetcher(h->store, pcap_src_fetch, h->src);
@@ -534,7 +535,7 @@ static void print_summary(struct hl *h, uint64_t saved, unsigned files, const ch
 		if (lost)
 			fprintf(stderr, ", %llu packets not written", (unsigned long long)lost);
 		if ((rf = pcap_save_rotate_failures(h->save)))
-			fprintf(stderr, ", %llu times the next file could not be created",
+			fprintf(stderr, ", %llu failed rotations (the next file could not be created)",
 			        (unsigned long long)rf);
 		fputc('\n', stderr);
 	}

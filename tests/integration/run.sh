@@ -852,5 +852,9 @@ else
 	skp "tls peers: the samples vs tshark: tshark not installed"
 fi
 
+# --- issue 20: writers ---
+# The spool, -w, -C/-G and SIGHUP when the disk or the user says no, kill -9.
+. "$ROOT/tests/integration/writers.sh"
+
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
