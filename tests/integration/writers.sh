@@ -17,6 +17,10 @@ pcap_count() {
 	else echo bad; fi
 }
 
+"$BIN" --help >"$T/help" 2>&1
+grep -q -- "--spool-dir DIR" "$T/help" && grep -qF -- '\-\-spool\-dir' "$ROOT/man/sipscope.1" &&
+	ok "--help and sipscope(1) document --spool-dir" || bad "--help and sipscope(1) document --spool-dir" "$T/help"
+
 wr_ok=1
 if ! ${CC:-cc} -std=c11 -O2 -o "$T/wr_gen" "$ROOT/tests/bench/gen_capture.c" 2>"$T/err" ||
 	! "$T/wr_gen" -n 3000 -o "$T/wr3k.pcap" >/dev/null || ! "$T/wr_gen" -n 10000 -o "$T/wr10k.pcap" >/dev/null; then
