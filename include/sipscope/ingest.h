@@ -21,6 +21,10 @@ struct ingest_stats {
 	uint64_t bad_frames;    /* frames cut short or with broken headers */
 	uint64_t tcp_gaps;      /* lost TCP data resynchronised over */
 	uint64_t tcp_broken;    /* SIP messages a TCP gap cut (kept, flagged) */
+	uint64_t tcp_unfinished; /* SIP messages given up unfinished: Content-Length
+	                            never reached, headers never ended (kept, flagged) */
+	uint64_t tcp_parses;    /* SIP parses of TCP stream bytes: one per message, plus
+	                           a few for one whose start line comes in pieces */
 	uint64_t store_errors;  /* messages lost to memory or spool failure */
 	uint64_t ws_msgs;       /* SIP messages found in WebSocket frames */
 	uint64_t ws_broken;     /* WebSocket messages a gap or bad frame cut */

@@ -6,9 +6,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Frame times are kept within +-PCAP_SRC_TS_MAX_US (9999-12-31
+ * 23:59:59.999999 UTC): a time past it (a pcapng 64-bit stamp, a
+ * database's time_us) is clamped there, so that adding a protocol timer to
+ * a time, or taking one time from another, cannot overflow. */
+#define PCAP_SRC_TS_MAX_US 253402300799999999LL
+
 struct frame {
 	uint64_t no;          /* 1-based, in merged order */
-	int64_t ts_us;
+	int64_t ts_us;        /* within +-PCAP_SRC_TS_MAX_US */
 	const uint8_t *data;  /* borrowed until the next pcap_src_next() */
 	uint32_t caplen, len;
 	int dlt;

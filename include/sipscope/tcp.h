@@ -14,10 +14,11 @@
 #include "sipscope/decode.h"
 
 #define TCP_FLOW_MAX_BYTES (1u << 20) /* unconsumed + held bytes per direction */
-#define TCP_MAX_FLOWS 65536            /* then the longest idle flow is evicted */
+#define TCP_MAX_FLOWS 65536            /* then the longest idle flow is evicted,
+                                          one that never carried SIP first */
 #define TCP_MAX_OOO 64                 /* out-of-order segments held */
 #define TCP_HOLE_WAIT_US 3000000       /* a hole older than this is given up */
-#define TCP_TOTAL_MAX_BYTES (256u << 20) /* held by all flows together (default) */
+#define TCP_TOTAL_MAX_BYTES (256u << 20) /* buffer capacity of all flows together (default) */
 #define TCP_MAX_GAPS 8                  /* gap marks kept in a direction's buffer */
 #define TCP_IDLE_US (600 * 1000000LL)  /* a flow silent this long is forgotten */
 #define TCP_NO_GAP SIZE_MAX
@@ -42,6 +43,12 @@ struct tcp_app {
 	uint32_t tls_conn; /* caller's TLS connection record, index+1 */
 	uint8_t tls_gap;   /* bytes were lost before the next ones given to the decoder */
 	uint64_t ws_first_frame; /* frame of the joined message's first byte */
+	/* SIP framing, so that a message arriving in many segments is not
+	 * parsed again from its start at each: valid while the stream
+	 * position of the first unconsumed byte is sip_at. */
+	uint64_t sip_at;
+	size_t sip_scan;   /* bytes searched for the end of the headers, not found */
+	size_t sip_need;   /* headers parsed: the message's whole length, else 0 */
 };
 
 struct tcp_table;
@@ -55,8 +62,10 @@ struct tcp_stats {
 
 struct tcp_table *tcp_table_new(void);
 void tcp_table_free(struct tcp_table *t);
-/* The cap on bytes held by all flows together (TCP_TOTAL_MAX_BYTES unless
- * set), and what they hold now. */
+/* The cap on what all flows together hold (TCP_TOTAL_MAX_BYTES unless
+ * set), and what they hold now: the capacity of their buffers (not only
+ * the bytes in them) and the bytes held out of order.  A buffer emptied
+ * by consuming is given back unless it is small. */
 void tcp_table_set_limit(struct tcp_table *t, size_t bytes);
 size_t tcp_table_held(const struct tcp_table *t);
 
@@ -84,6 +93,13 @@ int tcp_flow_frame_span(const struct tcp_flow *f, uint64_t frame, size_t len, si
 uint64_t tcp_flow_first_frame(const struct tcp_flow *f);
 /* Drop n bytes from the front (a parsed message, or garbage). */
 void tcp_flow_consume(struct tcp_flow *f, size_t n);
+/* Stream position of the first unconsumed byte (bytes consumed or lost
+ * before it since the flow began): it changes whenever the front moves. */
+uint64_t tcp_flow_offset(const struct tcp_flow *f);
+/* FIN or RST seen, and nothing held out of order: no more bytes will come. */
+int tcp_flow_finished(const struct tcp_flow *f);
+/* Iterate all flows of the table: *iter starts at 0; NULL at end. */
+struct tcp_flow *tcp_table_next(struct tcp_table *t, size_t *iter);
 
 /* Held segments waiting for a hole that has waited too long (or too many
  * held): the caller should flush. */
@@ -120,6 +136,20 @@ void tcp_table_done(struct tcp_table *t, struct tcp_flow *f);
 void tcp_table_drop(struct tcp_table *t, struct tcp_flow *f);
 
 const struct tcp_stats *tcp_table_stats(const struct tcp_table *t);
+
+/* Why the table forgets a flow on its own. */
+enum tcp_forget {
+	TCP_FORGET_EXPIRED = 1, /* idle for TCP_IDLE_US */
+	TCP_FORGET_EVICTED      /* the table was full */
+};
+/* Called just before the table forgets a flow on its own (while feeding
+ * a segment): fn may read the flow's bytes (tcp_flow_data, its app, its
+ * endpoints) to give up what they held, but not consume or drop it. */
+void tcp_table_on_forget(struct tcp_table *t, void (*fn)(void *ctx, struct tcp_flow *f, int why),
+                         void *ctx);
+/* The frame and time of the flow's last segment. */
+uint64_t tcp_flow_last_frame(const struct tcp_flow *f);
+int64_t tcp_flow_last_ts(const struct tcp_flow *f);
 
 /* Called with each flow's tcp_app just before the flow is freed (dropped,
  * evicted, closed, or at tcp_table_free), so the caller can release what

@@ -763,16 +763,20 @@ static int reader_fill(struct pcap_src *s, struct reader *r, uint64_t *skipped)
 	}
 }
 
-/* A frame's time in microseconds; pcapng's 64-bit times past what that
- * holds (the year 294247) are clamped, not overflowed. */
+/* A frame's time in microseconds; pcapng's 64-bit times past the year
+ * 9999 are clamped to PCAP_SRC_TS_MAX_US (past what int64 microseconds
+ * hold they overflowed here; short of it, later, when a timer was added). */
 static int64_t ts_us_of(const struct pcap_pkthdr *h)
 {
-	const int64_t max_s = INT64_MAX / 1000000 - 1;
+	const int64_t max_s = PCAP_SRC_TS_MAX_US / 1000000;
 	if (h->ts.tv_sec > max_s)
-		return INT64_MAX;
+		return PCAP_SRC_TS_MAX_US;
 	if (h->ts.tv_sec < -max_s)
-		return INT64_MIN;
-	return (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+		return -PCAP_SRC_TS_MAX_US;
+	int64_t us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+	if (us > PCAP_SRC_TS_MAX_US)
+		return PCAP_SRC_TS_MAX_US;
+	return us < -PCAP_SRC_TS_MAX_US ? -PCAP_SRC_TS_MAX_US : us;
 }
 
 int pcap_src_next(struct pcap_src *s, struct frame *f)

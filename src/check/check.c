@@ -195,7 +195,8 @@ uint32_t check_arena_put(struct checker *c, const uint32_t *v, size_t n)
 		return UINT32_MAX; /* callers keep nothing then */
 	}
 	uint32_t off = (uint32_t)c->narena;
-	memcpy(c->arena + off, v, n * sizeof *v);
+	if (n) /* v may be NULL then */
+		memcpy(c->arena + off, v, n * sizeof *v);
 	c->narena += n;
 	return off;
 }

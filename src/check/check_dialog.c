@@ -142,7 +142,7 @@ void check_route_set(struct checker *c, const struct view *v)
 		return;   /* strict routing (RFC 2543): the route is in the Request-URI */
 	struct route_list rt;
 	check_routes_of(&v->m, SIP_H_ROUTE, &rt);
-	const uint32_t *rr = c->arena + ds->rr_off;
+	const uint32_t *rr = ds->nrr ? c->arena + ds->rr_off : NULL; /* no list: maybe no arena */
 	int same = rt.n == ds->nrr;
 	for (uint8_t i = 0; same && i < rt.n; i++)
 		same = rt.h[i] == (caller ? rr[ds->nrr - 1 - i] : rr[i]);

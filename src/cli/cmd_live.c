@@ -13,7 +13,7 @@
 static int check_headless(const struct opts *o, const char *cmd)
 {
 	if (!o->headless)
-		return usage_error("%s", "--quiet, -w, -C, -G, -Z, --duration and --max-packets are "
+		return usage_error("%s", "--quiet, -w, -C, -G, --duration and --max-packets are "
 		                         "for -N (headless capture)");
 	if (*cmd)
 		return usage_error("-N captures without the viewer and takes no command ('%s')", cmd);
@@ -66,7 +66,7 @@ static int run_headless(const struct opts *o)
 int cmd_live(const struct opts *o, const char *cmd)
 {
 	int rc;
-	if (o->headless || o->quiet || o->write || o->rotate_bytes || o->rotate_secs || o->user ||
+	if (o->headless || o->quiet || o->write || o->rotate_bytes || o->rotate_secs ||
 	    o->duration_us || o->max_packets) {
 		rc = check_headless(o, cmd);
 		if (rc >= 0)
@@ -79,6 +79,8 @@ int cmd_live(const struct opts *o, const char *cmd)
 		                         "tcpdump -w FILE, then -r FILE");
 	if ((o->live.snaplen || o->live.buffer_kb || o->live.no_promisc || o->batch_given) && !o->iface)
 		return usage_error("%s", "-s, -B, --no-promisc and --batch-ms are for live capture (-i)");
+	if (o->user && (*cmd || !isatty(STDOUT_FILENO)))
+		return usage_error("%s", "-Z is for live capture: -N, or the viewer (on a terminal)");
 	if (!*cmd && isatty(STDOUT_FILENO)) {
 		struct ui_args ua = {
 			.files = o->files, .nfiles = o->nfiles, .correlate = o->correlate,
@@ -88,6 +90,7 @@ int cmd_live(const struct opts *o, const char *cmd)
 			.max_calls = o->max_calls < 0 ? INGEST_MAX_CALLS_DEFAULT : (size_t)o->max_calls,
 			.hep_listen = o->hep_listen, .nhep_listen = o->nhep_listen, .hep_key = o->hep_key,
 			.hep_send = o->hep_send.url ? &o->hep_send : NULL, .tls = &o->tls,
+			.user = o->user, .drop_privileges = headless_drop_privileges,
 		};
 		return ui_run(&ua);
 	}

@@ -321,10 +321,7 @@ static void tell_lost(struct hl *h)
 	h->rc = h->rc ? h->rc : 1;
 }
 
-/* Give up root: -Z USER, or "nobody" when started as root without -Z
- * ("-Z root" keeps it).  Not root: nothing to give up (a -Z naming
- * someone else cannot be honoured, and says so).  Returns 0 or -1. */
-static int drop_privileges(const char *user, int quiet)
+int headless_drop_privileges(const char *user, int quiet)
 {
 	if (geteuid() != 0) {
 		struct passwd *me = user ? getpwuid(geteuid()) : NULL;
@@ -421,7 +418,7 @@ static int open_all(struct hl *h)
 	/* Interfaces, the first output file and the TLS keys are open: root
 	 * is no longer needed (files -C, -G and SIGHUP open later belong to
 	 * the user; the key log stays open to be read as it grows). */
-	if (drop_privileges(a->user, a->quiet) < 0)
+	if (headless_drop_privileges(a->user, a->quiet) < 0)
 		return -1;
 	/* -C and -G create files later, as the user we are now: a directory
 	 * that user cannot write is said now, not at the first rotation. */

@@ -40,4 +40,11 @@ struct headless_args {
  * 2 (cannot open, cannot write, cannot drop privileges). */
 int headless_run(const struct headless_args *a);
 
+/* Give up root: -Z USER, or "nobody" when started as root without -Z
+ * ("-Z root" keeps it): groups, gid and uid, for good (the capabilities
+ * go with uid 0).  Not root: nothing to give up (a -Z naming someone
+ * else cannot be honoured, and says so unless quiet).  Prints why it
+ * failed.  Returns 0 or -1.  -N and the viewer both drop through it. */
+int headless_drop_privileges(const char *user, int quiet);
+
 #endif

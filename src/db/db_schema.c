@@ -297,7 +297,15 @@ sqlite3 *db_open_checked(const char *path, int create, char *err, size_t n)
 		sqlite3_close(db);
 		return NULL;
 	}
-	if (ver > DB_SCHEMA_VERSION) {
+	/* No table at all: whatever its user_version or application_id say,
+	 * it holds nothing.  A writer may make it ours (nothing is lost); a
+	 * reader has no messages to find there. */
+	if (tables == 0 && !create) {
+		snprintf(err, n, "%s: an sqlite3 database with no tables: not one sipscope wrote", path);
+		sqlite3_close(db);
+		return NULL;
+	}
+	if (tables > 0 && ver > DB_SCHEMA_VERSION) {
 		snprintf(err, n, "%s: written by a newer sipscope (schema %lld; this one reads %d)", path,
 		         (long long)ver, DB_SCHEMA_VERSION);
 		sqlite3_close(db);

@@ -19,6 +19,11 @@ struct tcp_flow {
 	struct tcp_table *t;
 	uint64_t key;
 	uint32_t slot;     /* index in the table's flow array */
+	/* In one of the table's two lists by last activity (never-SIP flows
+	 * and SIP flows), oldest first: eviction and the idle sweep take
+	 * from the front. */
+	struct tcp_flow *lru_prev, *lru_next;
+	size_t held;       /* what the flow counts in the table's held bytes */
 	int synced;
 	int closing;       /* FIN or RST seen */
 	int is_sip;
@@ -27,8 +32,9 @@ struct tcp_flow {
 	struct store_endpoint src, dst;
 	uint32_t next_seq;
 	int64_t last_ts;
+	uint64_t last_frame;
 	char *buf;
-	size_t len, cap;
+	size_t off, len, cap; /* the unconsumed bytes are buf[off, off+len) */
 	int lent;          /* buf is the caller's bytes (tcp_flow_lend) ... */
 	char *own;         /* ... and the flow's own buffer waits here */
 	size_t own_cap;
@@ -57,12 +63,118 @@ struct tcp_table {
 	struct hmap index; /* key -> slot+1 */
 	void (*app_free)(void *ctx, struct tcp_app *app);
 	void *app_free_ctx;
+	void (*on_forget)(void *ctx, struct tcp_flow *f, int why);
+	void *on_forget_ctx;
 	struct tcp_flow **flows;
 	size_t nflows, cap;
+	struct tcp_flow *lru_head[2], *lru_tail[2]; /* [is_sip], oldest at head */
 	struct tcp_stats st;
 	int64_t last_sweep;
-	size_t held, max_held; /* bytes buffered in all flows, and the cap */
+	size_t held, max_held; /* buffer capacity of all flows, and the cap */
 };
+
+#define TCP_KEEP_BUF 2048  /* an emptied buffer this small is kept for the next bytes */
+#define TCP_MIN_BUF 64     /* buffers grow in steps of this, doubling */
+#define TCP_MAX_MARKS 1024 /* frame marks kept per direction (then thinned) */
+
+/* Count what the flow now holds (buffer capacity, frame marks, bytes
+ * held out of order; lent bytes as their length) in the table's total. */
+static void flow_account(struct tcp_flow *f)
+{
+	size_t now = (f->lent ? f->own_cap + f->len : f->cap) + f->ooo_bytes +
+	             f->cap_marks * sizeof *f->marks;
+	f->t->held = f->t->held - f->held + now;
+	f->held = now;
+}
+
+/* Room for n more bytes after the unconsumed ones, without growing past
+ * the table's cap.  Moves the bytes to the front when that makes room
+ * cheaply (the move costs no more than what was consumed since the last
+ * one).  Returns 0, -1 when memory ran out, -2 when the cap says no. */
+static int buf_reserve(struct tcp_table *t, struct tcp_flow *f, size_t n)
+{
+	size_t need = f->len + n;
+	if (f->off + need <= f->cap)
+		return 0;
+	if (need <= f->cap && (f->off >= f->len || need <= f->cap / 2)) {
+		memmove(f->buf, f->buf + f->off, f->len);
+		f->off = 0;
+		return 0;
+	}
+	size_t ncap = f->cap * 2 > need ? f->cap * 2 : need;
+	ncap = (ncap + TCP_MIN_BUF - 1) / TCP_MIN_BUF * TCP_MIN_BUF;
+	if (ncap < need)
+		return -1;
+	if (t->held - f->cap + ncap > t->max_held)
+		return -2;
+	char *nb = malloc(ncap);
+	if (!nb)
+		return -1;
+	if (f->len)
+		memcpy(nb, f->buf + f->off, f->len);
+	free(f->buf);
+	f->buf = nb;
+	f->cap = ncap;
+	f->off = 0;
+	flow_account(f);
+	return 0;
+}
+
+/* An emptied buffer: a big one is given back, a small one kept. */
+static void buf_emptied(struct tcp_flow *f)
+{
+	f->off = 0;
+	if (f->lent)
+		return;
+	if (f->cap > TCP_KEEP_BUF) {
+		free(f->buf);
+		f->buf = NULL;
+		f->cap = 0;
+	}
+	if (f->cap_marks > 16) {
+		free(f->marks);
+		f->marks = NULL;
+		f->cap_marks = 0;
+	}
+	flow_account(f);
+}
+
+/* ---- the two lists by last activity ---- */
+
+static void lru_unlink(struct tcp_table *t, struct tcp_flow *f)
+{
+	int k = f->is_sip != 0;
+	if (f->lru_prev)
+		f->lru_prev->lru_next = f->lru_next;
+	else
+		t->lru_head[k] = f->lru_next;
+	if (f->lru_next)
+		f->lru_next->lru_prev = f->lru_prev;
+	else
+		t->lru_tail[k] = f->lru_prev;
+	f->lru_prev = f->lru_next = NULL;
+}
+
+static void lru_push(struct tcp_table *t, struct tcp_flow *f)
+{
+	int k = f->is_sip != 0;
+	f->lru_prev = t->lru_tail[k];
+	f->lru_next = NULL;
+	if (t->lru_tail[k])
+		t->lru_tail[k]->lru_next = f;
+	else
+		t->lru_head[k] = f;
+	t->lru_tail[k] = f;
+}
+
+/* The flow was active: it goes to the back of its list. */
+static void lru_touch(struct tcp_table *t, struct tcp_flow *f)
+{
+	if (t->lru_tail[f->is_sip != 0] == f)
+		return;
+	lru_unlink(t, f);
+	lru_push(t, f);
+}
 
 struct tcp_table *tcp_table_new(void)
 {
@@ -81,7 +193,10 @@ static void flow_free(struct tcp_flow *f)
 	for (size_t i = 0; i < f->nooo; i++)
 		free(f->ooo[i].data);
 	free(f->ooo);
-	free(f->lent ? f->own : f->buf);
+	if (f->lent)
+		free(f->own);
+	else
+		free(f->buf);
 	free(f->app.ws_msg);
 	free(f->marks);
 	free(f);
@@ -106,6 +221,13 @@ void tcp_table_on_app_free(struct tcp_table *t, void (*fn)(void *ctx, struct tcp
 	t->app_free_ctx = ctx;
 }
 
+void tcp_table_on_forget(struct tcp_table *t, void (*fn)(void *ctx, struct tcp_flow *f, int why),
+                         void *ctx)
+{
+	t->on_forget = fn;
+	t->on_forget_ctx = ctx;
+}
+
 void tcp_table_set_limit(struct tcp_table *t, size_t bytes) { t->max_held = bytes; }
 size_t tcp_table_held(const struct tcp_table *t) { return t->held; }
 
@@ -128,10 +250,10 @@ static uint64_t flow_key(const struct l4_packet *p)
 static void drop_buffer(struct tcp_table *t, struct tcp_flow *f)
 {
 	t->st.dropped_bytes += f->len;
-	t->held -= f->len;
 	f->consumed += f->len; /* stream positions stay true for what follows */
 	f->len = 0;
 	f->nmarks = 0;
+	buf_emptied(f);
 }
 
 /* Mark a gap at the end of the buffered bytes. */
@@ -149,6 +271,30 @@ static void mark_gap(struct tcp_table *t, struct tcp_flow *f)
 	f->gaps[f->ngaps++] = f->len;
 }
 
+/* Remember that a segment of `frame` starts at stream position abs.
+ * Marks are few (a segment usually brings whole messages); a stream cut
+ * in tiny segments has them thinned out, every other one dropped, so a
+ * message's first frame may then read a little early. */
+static void add_mark(struct tcp_flow *f, uint64_t abs, uint64_t frame)
+{
+	if (f->nmarks == TCP_MAX_MARKS) {
+		size_t k = 1;
+		for (size_t i = 2; i < f->nmarks; i += 2)
+			f->marks[k++] = f->marks[i];
+		f->nmarks = k;
+	}
+	if (f->nmarks == f->cap_marks) {
+		size_t nc = f->cap_marks ? f->cap_marks * 2 : 4;
+		struct seg_mark *m = realloc(f->marks, nc * sizeof *m);
+		if (!m)
+			return; /* the previous mark's frame stands for it */
+		f->marks = m;
+		f->cap_marks = nc;
+		flow_account(f);
+	}
+	f->marks[f->nmarks++] = (struct seg_mark){ abs, frame };
+}
+
 static void append(struct tcp_table *t, struct tcp_flow *f, const char *d, size_t n,
                    uint64_t frame)
 {
@@ -163,24 +309,22 @@ static void append(struct tcp_table *t, struct tcp_flow *f, const char *d, size_
 			return;
 		}
 	}
-	if (t->held + n > t->max_held) {
-		/* All flows together hold too much: this data is lost. */
+	if (!n)
+		return;
+	int rc = buf_reserve(t, f, n);
+	if (rc) {
+		/* All flows together hold too much (or memory ran out): this
+		 * data is lost. */
 		t->st.dropped_bytes += n;
-		t->st.total_cap_drops++;
+		if (rc == -2)
+			t->st.total_cap_drops++;
 		mark_gap(t, f);
 		return;
 	}
-	if (vec_grow((void **)&f->buf, &f->cap, f->len + n, 1)) {
-		t->st.dropped_bytes += n;
-		mark_gap(t, f);
-		return;
-	}
-	if (n && (!f->nmarks || f->marks[f->nmarks - 1].frame != frame) &&
-	    !vec_grow((void **)&f->marks, &f->cap_marks, f->nmarks + 1, sizeof *f->marks))
-		f->marks[f->nmarks++] = (struct seg_mark){ f->consumed + f->len, frame };
-	memcpy(f->buf + f->len, d, n);
+	if (!f->nmarks || f->marks[f->nmarks - 1].frame != frame)
+		add_mark(f, f->consumed + f->len, frame);
+	memcpy(f->buf + f->off + f->len, d, n);
 	f->len += n;
-	t->held += n;
 }
 
 /* Append in-order data, trimming what was already seen. */
@@ -204,9 +348,9 @@ static void take(struct tcp_table *t, struct tcp_flow *f, uint32_t seq, const ch
 static void ooo_remove(struct tcp_flow *f, size_t i)
 {
 	f->ooo_bytes -= f->ooo[i].len;
-	f->t->held -= f->ooo[i].len;
 	free(f->ooo[i].data);
 	f->ooo[i] = f->ooo[--f->nooo];
+	flow_account(f);
 }
 
 /* Move held segments that now fit into the stream. */
@@ -234,10 +378,12 @@ static void flow_remove(struct tcp_table *t, struct tcp_flow *f)
 	struct tcp_flow *last = t->flows[--t->nflows];
 	t->flows[slot] = last;
 	last->slot = slot;
+	hmap_del(&t->index, f->key);
 	if (last != f)
-		hmap_put(&t->index, last->key, slot + 1);
+		hmap_put(&t->index, last->key, slot + 1); /* (it was there: no allocation) */
+	lru_unlink(t, f);
 	t->st.dropped_bytes += f->len + f->ooo_bytes;
-	t->held -= f->len + f->ooo_bytes;
+	t->held -= f->held;
 	flow_free(f);
 }
 
@@ -263,19 +409,26 @@ int tcp_table_knows(const struct tcp_table *t, const struct l4_packet *pkt)
 
 /* Forget flows silent for TCP_IDLE_US (looked at every 10 s of capture
  * time), except the one the current segment belongs to.  What they held
- * can no longer complete: it counts as dropped. */
+ * can no longer complete: it counts as dropped.  Each list is walked from
+ * its oldest flow and the walk stops at the first that is not idle, so a
+ * sweep costs the flows it forgets (capture time that runs backwards
+ * leaves a few behind until a later sweep). */
 static void flow_sweep(struct tcp_table *t, int64_t now, uint64_t keep)
 {
 	if (now - t->last_sweep < 10 * 1000000LL && now >= t->last_sweep)
 		return;
 	t->last_sweep = now;
-	for (size_t i = 0; i < t->nflows;) {
-		struct tcp_flow *f = t->flows[i];
-		if (f->key != keep && now - f->last_ts > TCP_IDLE_US) {
-			flow_remove(t, f); /* the last flow moved into slot i */
-			t->st.expired_flows++;
-		} else {
-			i++;
+	for (int k = 0; k < 2; k++) {
+		struct tcp_flow *f = t->lru_head[k];
+		while (f && now - f->last_ts > TCP_IDLE_US) {
+			struct tcp_flow *next = f->lru_next;
+			if (f->key != keep) {
+				if (t->on_forget)
+					t->on_forget(t->on_forget_ctx, f, TCP_FORGET_EXPIRED);
+				flow_remove(t, f);
+				t->st.expired_flows++;
+			}
+			f = next;
 		}
 	}
 }
@@ -288,11 +441,12 @@ static struct tcp_flow *flow_get(struct tcp_table *t, const struct l4_packet *p,
 	if (found || !create)
 		return found;
 	if (t->nflows >= TCP_MAX_FLOWS) {
-		/* Full: the flow idle the longest makes room. */
-		struct tcp_flow *old = t->flows[0];
-		for (size_t i = 1; i < t->nflows; i++)
-			if (t->flows[i]->last_ts < old->last_ts)
-				old = t->flows[i];
+		/* Full: the flow idle the longest makes room, one that never
+		 * carried SIP first (a burst of them must not push out the
+		 * connections that do). */
+		struct tcp_flow *old = t->lru_head[0] ? t->lru_head[0] : t->lru_head[1];
+		if (t->on_forget)
+			t->on_forget(t->on_forget_ctx, old, TCP_FORGET_EVICTED);
 		flow_remove(t, old);
 		t->st.evicted_flows++;
 	}
@@ -312,6 +466,7 @@ static struct tcp_flow *flow_get(struct tcp_table *t, const struct l4_packet *p,
 		free(f);
 		return NULL;
 	}
+	lru_push(t, f);
 	t->nflows++;
 	t->st.flows++;
 	return f;
@@ -365,9 +520,9 @@ int tcp_flow_lend(struct tcp_flow *f, const char *p, size_t n, uint64_t frame)
 	f->nmarks = 0;
 	f->lent_frame = frame;
 	f->own = f->buf, f->own_cap = f->cap;
-	f->buf = (char *)p, f->cap = n, f->len = n; /* (never written through) */
+	f->buf = (char *)p, f->cap = n, f->len = n, f->off = 0; /* (never written through) */
 	f->lent = 1;
-	t->held += n;
+	flow_account(f);
 	return 1;
 }
 
@@ -375,28 +530,26 @@ void tcp_flow_unlend(struct tcp_flow *f)
 {
 	if (!f->lent)
 		return;
-	const char *rest = f->buf;
+	const char *rest = f->buf + f->off;
 	size_t n = f->len;
-	f->buf = f->own, f->cap = f->own_cap, f->len = 0;
+	f->buf = f->own, f->cap = f->own_cap, f->len = 0, f->off = 0;
 	f->own = NULL, f->own_cap = 0;
 	f->lent = 0;
+	flow_account(f);
 	if (!n)
 		return;
 	/* The rest of a message the next record completes: keep a copy, and
 	 * the frame it came in. */
-	if (vec_grow((void **)&f->buf, &f->cap, n, 1) ||
-	    vec_grow((void **)&f->marks, &f->cap_marks, 1, sizeof *f->marks)) {
-		f->t->held -= n;
+	f->nmarks = 0;
+	if (buf_reserve(f->t, f, n)) {
 		f->t->st.dropped_bytes += n;
 		f->consumed += n;
-		f->nmarks = 0;
 		mark_gap(f->t, f);
 		return;
 	}
 	memcpy(f->buf, rest, n);
 	f->len = n;
-	f->marks[0] = (struct seg_mark){ f->consumed, f->lent_frame };
-	f->nmarks = 1;
+	add_mark(f, f->consumed, f->lent_frame);
 }
 
 void tcp_flow_free_inner(struct tcp_flow *f)
@@ -404,7 +557,7 @@ void tcp_flow_free_inner(struct tcp_flow *f)
 	if (!f)
 		return;
 	f->t->st.dropped_bytes += f->len;
-	f->t->held -= f->len;
+	f->t->held -= f->held;
 	flow_free(f);
 }
 
@@ -426,7 +579,7 @@ static void hold(struct tcp_table *t, struct tcp_flow *f, uint32_t seq, const ch
 	f->ooo[f->nooo] = (struct ooo_seg){ seq, (uint32_t)n, frame, ts, copy };
 	f->nooo++;
 	f->ooo_bytes += n;
-	t->held += n;
+	flow_account(f);
 	t->st.ooo_segments++;
 }
 
@@ -449,6 +602,8 @@ struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *
 	if (!f)
 		return NULL;
 	f->last_ts = ts_us;
+	f->last_frame = frame;
+	lru_touch(t, f);
 	if (p->tcp_flags & (TCP_FIN | TCP_RST))
 		f->closing = 1;
 	uint32_t seq = p->tcp_seq;
@@ -467,10 +622,10 @@ struct tcp_flow *tcp_table_segment(struct tcp_table *t, const struct l4_packet *
 		}
 		while (f->nooo)
 			ooo_remove(f, 0);
-		t->held -= f->len;
 		f->consumed += f->len;
 		f->len = 0;
 		f->nmarks = 0;
+		buf_emptied(f);
 		f->ngaps = 0;
 		f->closing = 0;
 		f->acked = 0; /* the old connection's acknowledgements mean nothing now */
@@ -584,14 +739,25 @@ void tcp_flow_endpoints(const struct tcp_flow *f, struct store_endpoint *src,
 	*dst = f->dst;
 }
 
-void tcp_flow_mark_sip(struct tcp_flow *f) { f->is_sip = 1; }
+void tcp_flow_mark_sip(struct tcp_flow *f)
+{
+	if (f->is_sip)
+		return;
+	if (f->slot == INNER_SLOT) {
+		f->is_sip = 1;
+		return;
+	}
+	lru_unlink(f->t, f); /* on to the list of flows that carry SIP */
+	f->is_sip = 1;
+	lru_push(f->t, f);
+}
 int tcp_flow_is_sip(const struct tcp_flow *f) { return f->is_sip; }
 struct tcp_app *tcp_flow_app(struct tcp_flow *f) { return &f->app; }
 
 const char *tcp_flow_data(const struct tcp_flow *f, size_t *len)
 {
 	*len = f->len;
-	return f->buf;
+	return f->buf ? f->buf + f->off : NULL;
 }
 
 uint64_t tcp_flow_first_frame(const struct tcp_flow *f)
@@ -616,12 +782,8 @@ void tcp_flow_consume(struct tcp_flow *f, size_t n)
 {
 	if (n > f->len)
 		n = f->len;
-	if (f->lent)
-		f->buf += n; /* the caller's bytes: read on */
-	else if (n && n < f->len) /* (a flow with nothing buffered may have no buffer) */
-		memmove(f->buf, f->buf + n, f->len - n);
+	f->off += n; /* (bytes move to the front when room is needed: buf_reserve) */
 	f->len -= n;
-	f->t->held -= n;
 	f->consumed += n;
 	/* Marks of segments wholly read go; the one holding the next byte stays. */
 	size_t m = 0;
@@ -633,6 +795,8 @@ void tcp_flow_consume(struct tcp_flow *f, size_t n)
 		memmove(f->marks, f->marks + m, (f->nmarks - m) * sizeof *f->marks);
 		f->nmarks -= m;
 	}
+	if (!f->len)
+		buf_emptied(f);
 	/* Gaps up to n are passed (reading up to a gap passes it); the rest
 	 * move down. */
 	size_t k = 0;
@@ -641,4 +805,14 @@ void tcp_flow_consume(struct tcp_flow *f, size_t n)
 	for (size_t i = k; i < f->ngaps; i++)
 		f->gaps[i - k] = f->gaps[i] - n;
 	f->ngaps -= k;
+}
+
+uint64_t tcp_flow_offset(const struct tcp_flow *f) { return f->consumed; }
+int tcp_flow_finished(const struct tcp_flow *f) { return f->closing && !f->nooo; }
+uint64_t tcp_flow_last_frame(const struct tcp_flow *f) { return f->last_frame; }
+int64_t tcp_flow_last_ts(const struct tcp_flow *f) { return f->last_ts; }
+
+struct tcp_flow *tcp_table_next(struct tcp_table *t, size_t *iter)
+{
+	return *iter < t->nflows ? t->flows[(*iter)++] : NULL;
 }

@@ -181,8 +181,10 @@ static void capture_section(FILE *out, struct store *s, const struct ingest *in,
 		fprintf(out, ",\"ip_fragments\":{\"reassembled\":%" PRIu64 ",\"dropped\":%" PRIu64 "}",
 		        ds->frags_reassembled, ds->frags_dropped);
 		fprintf(out, ",\"tcp\":{\"flows\":%" PRIu64 ",\"gaps\":%" PRIu64 ",\"broken_messages\":%" PRIu64
-		             ",\"expired_flows\":%" PRIu64 ",\"evicted_flows\":%" PRIu64 "}",
-		        ts->flows, is->tcp_gaps, is->tcp_broken, ts->expired_flows, ts->evicted_flows);
+		             ",\"unfinished_messages\":%" PRIu64 ",\"expired_flows\":%" PRIu64
+		             ",\"evicted_flows\":%" PRIu64 "}",
+		        ts->flows, is->tcp_gaps, is->tcp_broken, is->tcp_unfinished, ts->expired_flows,
+		        ts->evicted_flows);
 		fputs(",\"tunnels\":{", out);
 		for (size_t k = 0; k < sizeof tun / sizeof tun[0]; k++)
 			fprintf(out, "%s\"%s\":%" PRIu64, k ? "," : "", tun_names[k], tun[k]);
@@ -242,8 +244,9 @@ static void capture_section(FILE *out, struct store *s, const struct ingest *in,
 		fprintf(out, "  IP fragments               reassembled %" PRIu64 ", dropped %" PRIu64 "\n",
 		        ds->frags_reassembled, ds->frags_dropped);
 		fprintf(out, "  TCP                        flows %" PRIu64 ", gaps %" PRIu64 ", messages cut %" PRIu64
-		             ", idle expired %" PRIu64 "\n",
-		        ts->flows, is->tcp_gaps, is->tcp_broken, ts->expired_flows);
+		             ", unfinished %" PRIu64 ", idle expired %" PRIu64 ", evicted %" PRIu64 "\n",
+		        ts->flows, is->tcp_gaps, is->tcp_broken, is->tcp_unfinished, ts->expired_flows,
+		        ts->evicted_flows);
 		int any = 0;
 		for (size_t k = 0; k < sizeof tun / sizeof tun[0]; k++)
 			if (tun[k]) {

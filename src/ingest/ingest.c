@@ -36,6 +36,7 @@ struct ingest *ingest_new(struct store *s, struct tracker *t)
 		return NULL;
 	}
 	tcp_table_on_app_free(in->tcp, app_freed, in);
+	tcp_table_on_forget(in->tcp, ingest_tcp_forget, in);
 	return in;
 }
 
@@ -253,7 +254,7 @@ int ingest_emit(struct ingest *in, const struct frame *f, const struct l4_packet
 	r->malformed = m->malformed;
 	if (extra_flags & STORE_MSG_SNAPCUT)
 		r->malformed = "cut short by the capture (snaplen)";
-	if (extra_flags & STORE_MSG_TCPGAP)
+	if ((extra_flags & STORE_MSG_TCPGAP) && !(m->malformed && !strncmp(m->malformed, "incomplete: ", 12)))
 		r->malformed = "incomplete: TCP bytes missing (segment lost or cut by snaplen)";
 	it.src = pkt->src;
 	it.dst = pkt->dst;
@@ -320,6 +321,12 @@ int ingest_raw_message(struct ingest *in, uint64_t frame, int64_t ts_us,
 	struct frame f;
 	memset(&f, 0, sizeof f);
 	f.no = frame;
+	/* A database's time_us may hold anything: kept where frames' times
+	 * are, so that timers added to it cannot overflow. */
+	if (ts_us > PCAP_SRC_TS_MAX_US)
+		ts_us = PCAP_SRC_TS_MAX_US;
+	else if (ts_us < -PCAP_SRC_TS_MAX_US)
+		ts_us = -PCAP_SRC_TS_MAX_US;
 	f.ts_us = ts_us;
 	struct l4_packet pkt;
 	memset(&pkt, 0, sizeof pkt);

@@ -106,6 +106,10 @@ size_t ingest_sip_resync_point(struct ingest *in, const char *p, size_t len);
  * held behind holes. */
 void ingest_tcp(struct ingest *in, const struct frame *f, const struct l4_packet *pkt);
 void ingest_tcp_flush_all(struct ingest *in);
+/* tcp_table_on_forget() hook: a SIP flow's unfinished message is given up. */
+void ingest_tcp_forget(void *ctx, struct tcp_flow *fl, int why);
+/* The reason a given-up message is flagged with. */
+extern const char ingest_unfinished_reason[];
 /* Parse what a TCP or inner flow has ready (-1: the TCP flow was dropped). */
 int ingest_stream_parse(struct ingest *in, const struct frame *f, struct tcp_flow *fl);
 /* Does a WebSocket data frame whose payload begins like SIP start at p? */

@@ -47,32 +47,153 @@ size_t ingest_sip_resync_point(struct ingest *in, const char *p, size_t len)
 	return len;
 }
 
+/* Headers longer than this without their end are given up (a flow holds
+ * at most TCP_FLOW_MAX_BYTES: they would be dropped unseen). */
+#define SIP_MAX_HEADER_BYTES (TCP_FLOW_MAX_BYTES / 2)
+
+const char ingest_unfinished_reason[] = "incomplete: Content-Length larger than the bytes that came";
+
+/* Where the headers of the message at p end (just past the empty line
+ * that ends them, RFC 3261 7), or 0 when they do not end in p[0, lim).
+ * Bytes before `from` were searched already: only the last two of them
+ * are looked at again (a line end may straddle). */
+static size_t sip_headers_end(const char *p, size_t lim, size_t from)
+{
+	size_t i = from > 2 ? from - 2 : 0;
+	while (i < lim) {
+		const char *nl = memchr(p + i, '\n', lim - i);
+		if (!nl)
+			return 0;
+		size_t k = (size_t)(nl - p) + 1;
+		if (k < lim && p[k] == '\n')
+			return k + 1;
+		if (k + 1 < lim && p[k] == '\r' && p[k + 1] == '\n')
+			return k + 2;
+		i = k;
+	}
+	return 0;
+}
+
+/* Forget how far the message at the front was looked at. */
+static void sip_state_reset(struct tcp_app *app, uint64_t at)
+{
+	app->sip_at = at;
+	app->sip_scan = 0;
+	app->sip_need = 0;
+}
+
+/* Consume n bytes of a SIP flow: what was remembered of the message at
+ * the front goes with them. */
+static void sip_consume(struct tcp_flow *fl, struct tcp_app *app, size_t n)
+{
+	tcp_flow_consume(fl, n);
+	sip_state_reset(app, tcp_flow_offset(fl));
+}
+
+/* The message at p[0, lim) will not complete (no more bytes will come,
+ * or it could never be held whole): counted, and when its headers came
+ * whole, kept flagged with what came of its body, up to where a later
+ * message may start (headers that never ended are only counted: a burst
+ * of connections that each sent a first line must not fill the store).
+ * Returns the bytes it took (> 0). */
+static size_t sip_give_up(struct ingest *in, const struct frame *f, struct tcp_flow *fl,
+                          struct l4_packet *pkt, const char *p, size_t lim)
+{
+	in->st.tcp_unfinished++;
+	size_t end = sip_headers_end(p, lim, 0);
+	if (!end)
+		return lim;
+	/* The next line that may start a message (its first line is looked
+	 * at too: the search starts at the line end before it). */
+	size_t r = end - 1 + ingest_sip_resync_point(in, p + end - 1, lim - end + 1);
+	struct sip_msg m;
+	if (sip_parse(p, r, SIP_PARSE_DATAGRAM, &m, in->hdrs, MAX_HEADERS) > 0) {
+		int inner = tcp_flow_is_inner(fl);
+		m.malformed = ingest_unfinished_reason;
+		tcp_flow_mark_sip(fl);
+		ingest_emit(in, f, pkt, &m, p, r, 0, 0, inner ? STORE_TP_TLS : STORE_TP_TCP, STORE_MSG_TCPGAP);
+		in->st.tls_sip_msgs += (uint64_t)inner;
+	}
+	return r;
+}
+
 /* Parse the SIP messages a direction has ready.  Returns 0, or -1 when the
- * flow turned out not to carry SIP and was dropped. */
+ * flow turned out not to carry SIP and was dropped.  A message that comes
+ * in many segments is not parsed again at each: only the new bytes are
+ * searched for the end of its headers, and once they are parsed the rest
+ * of its body is waited for by length (tcp_app.sip_*).  With `finish` no
+ * more bytes will come: a message left unfinished is given up (kept,
+ * flagged) and what follows it parsed. */
 static int sip_stream(struct ingest *in, const struct frame *f, struct tcp_flow *fl,
-                      struct l4_packet *pkt)
+                      struct l4_packet *pkt, int finish)
 {
 	int inner = tcp_flow_is_inner(fl);
 	uint8_t tp = inner ? STORE_TP_TLS : STORE_TP_TCP;
+	struct tcp_app *app = tcp_flow_app(fl);
 	for (;;) {
 		pkt->first_frame = tcp_flow_first_frame(fl);
 		size_t len, gap = tcp_flow_gap_at(fl);
 		const char *p = tcp_flow_data(fl, &len);
 		size_t lim = gap < len ? gap : len; /* never parse across a gap */
+		uint64_t at = tcp_flow_offset(fl);
+		if (app->sip_at != at || app->sip_scan > lim || (app->sip_need && gap != TCP_NO_GAP)) {
+			/* The front moved under a message in progress (the
+			 * flow's buffer was dropped at its cap, a SYN restarted
+			 * it): its bytes are gone. */
+			if (app->sip_at != at && (app->sip_scan || app->sip_need))
+				in->st.tcp_unfinished++;
+			sip_state_reset(app, at);
+		}
 		size_t skip = 0;
 		while (skip < lim && (p[skip] == '\r' || p[skip] == '\n'))
 			skip++; /* CRLF keep-alives (RFC 5626 4.4.1) */
 		if (skip || (gap == 0 && len)) {
-			tcp_flow_consume(fl, skip); /* consuming up to a gap clears it */
+			sip_consume(fl, app, skip); /* consuming up to a gap clears it */
 			continue;
 		}
 		if (lim == 0)
 			return 0;
+		if (!finish && gap == TCP_NO_GAP) {
+			if (app->sip_need && lim < app->sip_need)
+				return 0; /* the body is still coming */
+			if (app->sip_scan && !app->sip_need) {
+				if (!sip_headers_end(p, lim, app->sip_scan)) {
+					app->sip_scan = lim;
+					return 0; /* the headers are still coming */
+				}
+			}
+		}
 		struct sip_msg m;
 		int n = sip_parse(p, lim, 0, &m, in->hdrs, MAX_HEADERS);
+		in->st.tcp_parses++;
 		if (n == SIP_PARSE_INCOMPLETE) {
-			if (gap == TCP_NO_GAP)
-				return 0; /* wait for more */
+			if (gap == TCP_NO_GAP && finish) {
+				sip_consume(fl, app, sip_give_up(in, f, fl, pkt, p, lim));
+				continue;
+			}
+			if (gap == TCP_NO_GAP) {
+				/* Wait for more; remember how far this got. */
+				size_t end = memchr(p, '\n', lim) ? sip_headers_end(p, lim, 0) : 0;
+				if (!end && lim > SIP_MAX_HEADER_BYTES) {
+					/* Headers that long are not a SIP element's:
+					 * given up before the flow's cap drops them. */
+					sip_consume(fl, app, sip_give_up(in, f, fl, pkt, p, lim));
+					continue;
+				}
+				if (!end) {
+					/* (the start line, when whole, is SIP: else NOT_SIP) */
+					app->sip_scan = memchr(p, '\n', lim) ? lim : 0;
+					return 0;
+				}
+				app->sip_scan = end;
+				app->sip_need = m.header_len + (size_t)(m.content_length > 0 ? m.content_length : 0);
+				if (app->sip_need <= TCP_FLOW_MAX_BYTES)
+					return 0;
+				/* It could never be held whole (the flow's cap would
+				 * drop it): given up now, so what follows is read. */
+				sip_consume(fl, app, sip_give_up(in, f, fl, pkt, p, lim));
+				continue;
+			}
 			/* A gap cut this message: keep what arrived, flagged. */
 			in->st.tcp_broken++;
 			if (sip_parse(p, lim, SIP_PARSE_DATAGRAM, &m, in->hdrs, MAX_HEADERS) > 0) {
@@ -80,26 +201,30 @@ static int sip_stream(struct ingest *in, const struct frame *f, struct tcp_flow 
 				ingest_emit(in, f, pkt, &m, p, lim, 0, 0, tp, STORE_MSG_TCPGAP);
 				in->st.tls_sip_msgs += (uint64_t)inner;
 			}
-			tcp_flow_consume(fl, lim);
+			sip_consume(fl, app, lim);
 			continue;
 		}
 		if (n == SIP_PARSE_NOT_SIP) {
 			in->st.not_sip++;
+			if (!tcp_flow_is_sip(fl) && finish) {
+				sip_consume(fl, app, len); /* (the caller forgets the flow) */
+				return 0;
+			}
 			if (!tcp_flow_is_sip(fl)) {
 				flow_drop(in, fl); /* looked like SIP, was not */
 				return -1;
 			}
-			tcp_flow_consume(fl, ingest_sip_resync_point(in, p, lim));
+			sip_consume(fl, app, ingest_sip_resync_point(in, p, lim));
 			continue;
 		}
 		tcp_flow_mark_sip(fl);
 		/* Most messages sit whole in the segment just read: the capture
 		 * file keeps their bytes, so nothing is spooled. */
-		size_t at = 0;
-		int in_file = f->seekable && tcp_flow_frame_span(fl, f->no, (size_t)n, &at);
-		ingest_emit(in, f, pkt, &m, p, (size_t)n, in_file, at, tp, 0);
+		size_t at_frame = 0;
+		int in_file = f->seekable && tcp_flow_frame_span(fl, f->no, (size_t)n, &at_frame);
+		ingest_emit(in, f, pkt, &m, p, (size_t)n, in_file, at_frame, tp, 0);
 		in->st.tls_sip_msgs += (uint64_t)inner;
-		tcp_flow_consume(fl, (size_t)n);
+		sip_consume(fl, app, (size_t)n);
 	}
 }
 
@@ -346,8 +471,41 @@ int ingest_stream_parse(struct ingest *in, const struct frame *f, struct tcp_flo
 	case TCP_APP_HEP:
 		return hep_stream(in, f, fl);
 	default:
-		return sip_stream(in, f, fl, &pkt);
+		return sip_stream(in, f, fl, &pkt, 0);
 	}
+}
+
+/* No more bytes will come on a SIP flow (closed, forgotten, or the end
+ * of input): what it holds is parsed, and a message left unfinished is
+ * given up, kept flagged.  f may be NULL: then the frame is the flow's
+ * last.  The flow is never dropped here (what it holds is consumed). */
+static void sip_finish(struct ingest *in, const struct frame *f, struct tcp_flow *fl)
+{
+	uint8_t kind = tcp_flow_app(fl)->kind;
+	if (kind != TCP_APP_NONE && kind != TCP_APP_SIP)
+		return;
+	size_t len;
+	tcp_flow_data(fl, &len);
+	if (!len)
+		return;
+	struct frame last;
+	if (!f) {
+		memset(&last, 0, sizeof last);
+		last.no = tcp_flow_last_frame(fl);
+		last.ts_us = tcp_flow_last_ts(fl);
+		f = &last;
+	}
+	struct l4_packet pkt;
+	memset(&pkt, 0, sizeof pkt);
+	tcp_flow_endpoints(fl, &pkt.src, &pkt.dst);
+	pkt.proto = 6;
+	sip_stream(in, f, fl, &pkt, 1);
+}
+
+void ingest_tcp_forget(void *ctx, struct tcp_flow *fl, int why)
+{
+	(void)why;
+	sip_finish(ctx, NULL, fl);
 }
 
 /* Give up holes: held segments join the stream, each parsed as of the
@@ -407,6 +565,8 @@ void ingest_tcp(struct ingest *in, const struct frame *f, const struct l4_packet
 		return;
 	if (tcp_flow_stalled(fl, f->ts_us) && tcp_flush(in, fl) < 0)
 		return;
+	if (tcp_flow_finished(fl))
+		sip_finish(in, f, fl);
 	tcp_table_done(in->tcp, fl);
 }
 
@@ -418,5 +578,9 @@ void ingest_tcp_flush_all(struct ingest *in)
 	while ((fl = tcp_table_next_held(in->tcp, &iter)))
 		if (tcp_flush(in, fl) < 0)
 			iter = 0; /* a flow was dropped: the table moved */
+	/* Messages left unfinished are given up, kept flagged. */
+	iter = 0;
+	while ((fl = tcp_table_next(in->tcp, &iter)))
+		sip_finish(in, NULL, fl);
 	ingest_tls_finish(in);
 }

@@ -9,6 +9,7 @@
 #include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,19 +141,23 @@ void ui_frame(struct ui *ui, const char *title, const char *hints)
 	int n;
 	char ifaces[128];
 	iface_list(ui->args, ifaces, sizeof ifaces);
+	char as[80] = "";
+	if (ui->runs_as[0]) /* who parses the wire, root given up */
+		snprintf(as, sizeof as, " as %s", ui->runs_as);
 	if (ui->live)
-		n = snprintf(line, sizeof line, " sipscope - %s   [live on %s, %llu dropped]", title,
-		             ifaces, (unsigned long long)pcap_src_dropped(ui->src));
+		n = snprintf(line, sizeof line, " sipscope - %s   [live on %s%s, %llu dropped]", title,
+		             ifaces, as, (unsigned long long)pcap_src_dropped(ui->src));
 	else if (ui->live_stopped)
-		n = snprintf(line, sizeof line, " sipscope - %s   [capture on %s stopped]", title,
-		             ifaces);
+		n = snprintf(line, sizeof line, " sipscope - %s   [capture on %s stopped%s]", title,
+		             ifaces, as);
 	else if (ui->loading && ui->bytes_total)
 		n = snprintf(line, sizeof line, " sipscope - %s   [loading %d%%]", title,
 		             (int)(ui->bytes_done * 100 / ui->bytes_total));
 	else if (ui->loading)
 		n = snprintf(line, sizeof line, " sipscope - %s   [loading]", title);
 	else
-		n = snprintf(line, sizeof line, " sipscope - %s", title);
+		n = snprintf(line, sizeof line, " sipscope - %s%s%s%s", title, as[0] ? "   [" : "",
+		             as[0] ? as + 1 : "", as[0] ? "]" : "");
 	(void)n;
 	ui_put(0, 0, line, ui->cols);
 	attrset(A_NORMAL);
@@ -573,7 +578,11 @@ static void keep_open(struct ui *ui)
 	         dir && *dir && strlen(dir) < sizeof ui->keep_path - 32 ? dir : "/tmp");
 	ui->keep_fd = mkstemp(ui->keep_path);
 	if (ui->keep_fd < 0) {
-		snprintf(ui->keep_off, sizeof ui->keep_off, "no temporary file for the frames");
+		if (ui->runs_as[0]) /* root given up: TMPDIR may be root's */
+			snprintf(ui->keep_off, sizeof ui->keep_off, "no temporary file for the frames in "
+			         "%.60s as %.32s (set TMPDIR)", dir && *dir ? dir : "/tmp", ui->runs_as);
+		else
+			snprintf(ui->keep_off, sizeof ui->keep_off, "no temporary file for the frames");
 		ui->keep_path[0] = '\0';
 		return;
 	}
@@ -704,6 +713,30 @@ static void trace_time(const char *what, int64_t t0)
 	fclose(f);
 }
 
+/* Root is given up once everything that needs it is open (interfaces,
+ * HEP listeners, the key logs, --db with its journal files): on a live
+ * source, or when -Z asks (as -N does; root reading a file keeps root
+ * unless -Z says otherwise).  What the viewer writes later (saved files,
+ * the copy of the frames) is written as the user it became: ui_save()
+ * names that user when a directory refuses it. */
+static int drop_root(struct ui *ui)
+{
+	const struct ui_args *a = ui->args;
+	if (!a->drop_privileges || (!ui->live && !a->user))
+		return 0;
+	uid_t was = geteuid();
+	if (a->drop_privileges(a->user, 0) < 0)
+		return -1;
+	if (was == 0 && geteuid() != 0) {
+		struct passwd *pw = getpwuid(geteuid());
+		if (pw)
+			snprintf(ui->runs_as, sizeof ui->runs_as, "%s", pw->pw_name);
+		else
+			snprintf(ui->runs_as, sizeof ui->runs_as, "uid %u", (unsigned)geteuid());
+	}
+	return 0;
+}
+
 static int open_capture(struct ui *ui, const struct ui_args *a)
 {
 	char err[512];
@@ -753,11 +786,6 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 		}
 		ingest_set_tap(ui->ingest, hep_send_tap, ui->hep);
 	}
-	/* Saving calls as .pcap needs each message's first frame, and a live
-	 * capture the copy of its frames. */
-	if (ui->live)
-		keep_open(ui);
-	ingest_keep_frame_ranges(ui->ingest, !ui->live || ui->keep);
 	/* --rtp: media is followed while loading and live; the figures are
 	 * refreshed on each redraw (media_refresh) until the end. */
 	if (a->rtp && !ui->from_db) {
@@ -787,11 +815,21 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 		db_set_check(ui->dbw, ui->check);
 		db_set_media(ui->dbw, ingest_media(ui->ingest));
 	}
+	if (!ui->from_db && drop_root(ui) < 0)
+		return -1;
+	/* Saving calls as .pcap needs each message's first frame, and a live
+	 * capture the copy of its frames (made by the user we now are, who
+	 * reads it again). */
+	if (ui->live)
+		keep_open(ui);
+	ingest_keep_frame_ranges(ui->ingest, !ui->live || ui->keep);
 	if (ui->from_db) {
 		if (db_load(a->files[0], ui->ingest, err, sizeof err) < 0) {
 			fprintf(stderr, "sipscope: %s\n", err);
 			return -1;
 		}
+		if (drop_root(ui) < 0) /* -Z: read whole first */
+			return -1;
 		track_finish(ui->tracker);
 		check_update(ui->check);
 		check_finish(ui->check);

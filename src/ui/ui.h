@@ -37,6 +37,11 @@ struct ui_args {
 	const char *hep_key;
 	const struct hep_send_opts *hep_send; /* --hep-send, or NULL */
 	const struct ingest_tls_opts *tls; /* --tls-keylog, --tls-key, or NULL */
+	const char *user;     /* -Z USER, or NULL: "nobody" when run as root */
+	/* Gives up root as -N does (the front end's: headless.c), once the
+	 * interfaces, listeners, key logs and --db are open: on a live
+	 * source, or whenever -Z is given.  0, or -1 (it said why). */
+	int (*drop_privileges)(const char *user, int quiet);
 };
 
 /* Run the viewer until the user quits.  Returns an exit code (0, or 2
@@ -126,6 +131,8 @@ struct ui {
 	int keep_unlinked;
 	uint64_t keep_bytes;
 	char keep_off[160];
+	char runs_as[64];   /* the user root was given up for (shown, and named when a
+	                     * save is refused), or "" when nothing was dropped */
 };
 
 /* Views. */

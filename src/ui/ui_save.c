@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sipscope/export.h"
 #include "sipscope/pcap_save.h"
@@ -65,8 +66,45 @@ static int save_pcap(struct ui *ui, const uint32_t *calls, size_t n, const char 
 	return w < 0 ? -1 : 0;
 }
 
+/* The viewer gave up root (ui->runs_as): a file or a directory that
+ * refuses that user says so, so that the user knows where saving can go.
+ * Returns 1 when err was rewritten. */
+static int save_denied(const struct ui *ui, const char *path, char *err, size_t errlen)
+{
+	if (!ui->runs_as[0])
+		return 0;
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == path)
+		snprintf(dir, sizeof dir, "/");
+	else
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+	int denied = access(path, F_OK) == 0 ? access(path, W_OK) < 0 && errno == EACCES
+	                                     : access(dir, W_OK | X_OK) < 0 && errno == EACCES;
+	if (!denied)
+		return 0;
+	snprintf(err, errlen, "cannot write %s: the viewer runs as %s (root given up), who may not "
+	         "write there: save to a directory %s can write (e.g. /tmp)", path, ui->runs_as,
+	         ui->runs_as);
+	return 1;
+}
+
+static int save_as(struct ui *ui, enum ui_save_what what, const uint32_t *calls, size_t n,
+                   const char *path, char *err, size_t errlen);
+
 int ui_save(struct ui *ui, enum ui_save_what what, const uint32_t *calls, size_t n,
             const char *path, char *err, size_t errlen)
+{
+	int rc = save_as(ui, what, calls, n, path, err, errlen);
+	if (rc < 0 && !strncmp(err, "cannot write ", 13)) /* the file would not open */
+		save_denied(ui, path, err, errlen);
+	return rc;
+}
+
+static int save_as(struct ui *ui, enum ui_save_what what, const uint32_t *calls, size_t n,
+                   const char *path, char *err, size_t errlen)
 {
 	const char *ext = extension(path);
 	enum export_format fmt;

@@ -36,11 +36,24 @@ q() { sqlite3 "$1" "$2" 2>&1; }
 
 check() { # DB LOG LABEL EVERY
 	db=$1 log=$2 label=$3 every=$4 why=
+	last=$(sed -n 's/^committed //p; s/^done //p' "$log" | tail -1)
+	tables=$(q "$db" "SELECT count(*) FROM sqlite_master WHERE name = 'messages'")
+	if [ "$tables" = 0 ]; then
+		# Killed before the schema's transaction committed: sqlite left
+		# a file without tables, which is right as long as nothing was
+		# reported committed.
+		if [ -z "$last" ] && [ "$(q "$db" 'PRAGMA integrity_check')" = ok ]; then
+			echo "ok   $label: before the schema was committed: no table, nothing reported committed"
+		else
+			echo "FAIL $label: no messages table, but $last messages were reported committed"
+			fail=1
+		fi
+		return
+	fi
 	[ "$(q "$db" 'PRAGMA integrity_check')" = ok ] || why="integrity_check: $(q "$db" 'PRAGMA integrity_check' | head -3)"
 	n=$(q "$db" 'SELECT count(*) FROM messages')
 	hi=$(q "$db" 'SELECT coalesce(max(id), 0) FROM messages')
 	lo=$(q "$db" 'SELECT coalesce(min(id), 1) FROM messages')
-	last=$(sed -n 's/^committed //p; s/^done //p' "$log" | tail -1)
 	if [ -z "$why" ] && { [ "$n" != "$hi" ] || [ "$lo" != 1 ]; }; then
 		why="ids not contiguous: $n rows, ids $lo..$hi"
 	elif [ -z "$why" ] && [ $((n % every)) != 0 ] && [ "$n" != "$total" ]; then

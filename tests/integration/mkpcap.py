@@ -325,6 +325,28 @@ def main():
             (1, 30, leg(sipmsg(inv, "leg-C", "1 INVITE", "z9hG4bKc", "c"), *c)),
         ]
         write(out, 1, [udp_between(x, y, m) for x, y, m in seq])
+    elif kind in ("tcp_cl_huge", "tcp_cl_short", "tcp_cl_short_fin", "tcp_cl_expired"):
+        # One TCP direction: an OPTIONS, an INVITE whose Content-Length
+        # promises more than ever comes (999999999 bytes, or 5000), two
+        # more OPTIONS; _fin closes the connection after them, _expired
+        # leaves it silent while another connection talks 700 s later.
+        cl = b"999999999" if kind == "tcp_cl_huge" else b"5000"
+        inv = opt(b"cut").replace(b"OPTIONS sip", b"INVITE sip").replace(b"1 OPTIONS", b"1 INVITE")
+        inv = inv.replace(b"Content-Length: 0", b"Content-Type: application/sdp\r\nContent-Length: " + cl)
+        inv += b"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\n"
+        frames = tcp_stream([opt(b"before"), inv, opt(b"after1"), opt(b"after2")])
+        seq = 1000 + sum(len(c) for c in (opt(b"before"), inv, opt(b"after1"), opt(b"after2")))
+        if kind == "tcp_cl_short_fin":
+            frames.append(eth(ipv4(tcp(b"", seq, flags=0x11), proto=6)))
+        if kind == "tcp_cl_expired":
+            other = eth(ipv4(tcp(opt(b"later"), 5000, sport=5070), proto=6))
+            with open(out, "wb") as f:
+                f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+                for i, fr in enumerate(frames + [other]):
+                    f.write(struct.pack("<IIII", 1700000000 + (700 if fr is other else i), 0, len(fr), len(fr)))
+                    f.write(fr)
+        else:
+            write(out, 1, frames)
     else:
         sys.exit(f"unknown kind {kind}")
 

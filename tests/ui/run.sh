@@ -829,16 +829,20 @@ wait_exit
 # Live: .pcap save works (the frames kept as they came), quitting asks.
 if [ "$(id -u)" = 0 ]; then
 	port=$((18000 + $$ % 900))
-	mkdir -p "$T/tmpdir"
+	# The viewer runs as nobody once the interface is open (issue 20):
+	# its copy of the frames and the saved file go where nobody writes.
+	chmod 711 "$T"
+	mkdir -p "$T/tmpdir" "$T/out"
+	chmod 1777 "$T/tmpdir" "$T/out"
 	UI_ENV="TMPDIR=$T/tmpdir" start 120 24 -i lo udp portrange $port-$((port + 1))
 	if wait_for "live on lo"; then
 		python3 "$ROOT/tests/ui/send_call.py" $port $((port + 1)) "livesave-$$@test" 0.02
 		wait_for "INVITE +completed +200" >/dev/null
-		keys w C-u "$T/live.pcap" Enter
+		keys w C-u "$T/out/live.pcap" Enter
 		check "live: save as .pcap works" "saved 1 call to "
-		n=$("$BIN" calls -r "$T/live.pcap" --format csv 2>/dev/null | tail -n +2 | grep -c ',completed,')
-		f=$(tcpdump -n -r "$T/live.pcap" 2>/dev/null | wc -l)
-		m=$("$BIN" messages -r "$T/live.pcap" --format csv 2>/dev/null | tail -n +2 | wc -l)
+		n=$("$BIN" calls -r "$T/out/live.pcap" --format csv 2>/dev/null | tail -n +2 | grep -c ',completed,')
+		f=$(tcpdump -n -r "$T/out/live.pcap" 2>/dev/null | wc -l)
+		m=$("$BIN" messages -r "$T/out/live.pcap" --format csv 2>/dev/null | tail -n +2 | wc -l)
 		[ "$n" = 1 ] && [ "$f" = "$m" ] && [ "$m" -ge 7 ] &&
 			ok "... the file holds the call's frames ($f frames, read back as 1 call)" ||
 			bad "... the file holds the call's frames ($n calls, $f frames, $m messages)"
@@ -846,6 +850,7 @@ if [ "$(id -u)" = 0 ]; then
 		check "live: Q asks before quitting" "Quit\? The live capture stops here"
 		keys y
 		wait_exit && [ "$rc" = 0 ] && ok "... y quits with status 0" || bad "... y quits with status 0 (rc=$rc)" "$T/stderr"
+		chmod 700 "$T"
 		ls "$T/tmpdir" | grep -q . && bad "... no copy of the frames is left behind" "$T/stderr" ||
 			ok "... no copy of the frames is left behind"
 	elif wait_exit; then
@@ -1037,6 +1042,81 @@ if [ "${rc:-0}" = 2 ] && grep -q "standard output is a terminal" "$T/stderr" && 
 	ok "export -o - refuses a terminal: nothing written to it"
 else
 	bad "export -o - refuses a terminal: nothing written to it (rc ${rc:-?})" "$T/stderr"
+fi
+
+# --- issue 20: privileges and UB ---
+# The live viewer gives up root once the interface is open: the process
+# runs as nobody without capabilities, says so, and still saves (as
+# nobody: where nobody can write; a directory that refuses it is named).
+if [ "$(id -u)" = 0 ] && getent passwd nobody >/dev/null 2>&1; then
+	port=$((19000 + $$ % 900))
+	chmod 711 "$T" # nobody reaches the directories below (not the rest)
+	mkdir -p "$T/pub" "$T/rootonly"
+	chmod 1777 "$T/pub"
+	chmod 700 "$T/rootonly"
+	start 120 24 -i lo udp portrange $port-$((port + 1))
+	if wait_for "live on lo"; then
+		check "priv: the title says the viewer runs as nobody" "\[live on lo as nobody, "
+		pp=$(tm display-message -p -t ui '#{pane_pid}')
+		vp=$(ps -o pid= --ppid "$pp" | tr -d ' ' | head -1)
+		uid=$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$vp/status" 2>/dev/null)
+		cap=$(awk '/^CapEff:/ {print $2}' "/proc/$vp/status" 2>/dev/null)
+		prm=$(awk '/^CapPrm:/ {print $2}' "/proc/$vp/status" 2>/dev/null)
+		nob=$(id -u nobody)
+		[ "$uid" = "$nob $nob $nob $nob" ] && [ "$cap" = 0000000000000000 ] &&
+			[ "$prm" = 0000000000000000 ] &&
+			ok "priv: the live viewer runs as nobody (uid $uid), no capabilities" ||
+			bad "priv: the live viewer runs as nobody, no capabilities (pid $vp: Uid $uid CapEff $cap CapPrm $prm)"
+		python3 "$ROOT/tests/ui/send_call.py" $port $((port + 1)) "priv-$$@test" 0.02
+		wait_for "INVITE +completed +200" >/dev/null
+		keys w C-u "$T/pub/priv.pcap" Enter
+		check "priv: a save as .pcap after the drop works" "saved 1 call to "
+		n=$("$BIN" calls -r "$T/pub/priv.pcap" --format csv 2>/dev/null | tail -n +2 | grep -c ',completed,')
+		own=$(stat -c %U "$T/pub/priv.pcap" 2>/dev/null)
+		[ "$n" = 1 ] && [ "$own" = nobody ] && ok "... the file holds the call, written by nobody" ||
+			bad "... the file holds the call, written by nobody ($n calls, owner $own)"
+		keys w C-u "$T/pub/priv.txt" Enter
+		check "priv: a save as .txt after the drop works" "saved 1 call to "
+		grep -q "INVITE" "$T/pub/priv.txt" 2>/dev/null && ok "... the ladder is in the file" ||
+			bad "... the ladder is in the file"
+		keys w C-u "$T/rootonly/priv.txt" Enter
+		check "priv: a directory nobody cannot write is named as such in the save's error" \
+			"cannot write .*rootonly/priv.txt: the viewer runs as nobody"
+		[ ! -e "$T/rootonly/priv.txt" ] && ok "... and nothing is written there" ||
+			bad "... and nothing is written there"
+		keys Q y
+		wait_exit && [ "$rc" = 0 ] && ok "priv: the viewer quits with status 0" ||
+			bad "priv: the viewer quits with status 0 (rc=$rc)" "$T/stderr"
+	elif wait_exit; then
+		skp "priv: live viewer on lo: $(cat "$T/stderr")"
+	else bad "priv: live viewer: the viewer started" "$T/screen"; fi
+	# A TMPDIR nobody cannot write: no copy of the frames, and .pcap says why.
+	UI_ENV="TMPDIR=$T/rootonly" start 120 24 -i lo udp portrange $port-$((port + 1))
+	if wait_for "live on lo as nobody"; then
+		python3 "$ROOT/tests/ui/send_call.py" $port $((port + 1)) "priv2-$$@test" 0.02
+		wait_for "INVITE +completed +200" >/dev/null
+		keys w C-u "$T/pub/priv2.pcap" Enter
+		check "priv: TMPDIR closed to nobody: .pcap says where and as whom" \
+			"no temporary file for the frames in .*rootonly as nobody"
+		keys Q y
+		wait_exit
+	else bad "priv: live viewer with a closed TMPDIR started" "$T/screen"; fi
+	# -Z without -N: the viewer becomes that user (here on a file, as asked).
+	start 120 24 -r "$S/proxy_rr_udp.pcap" -Z nobody
+	check "priv: -Z USER is taken by the viewer too (was refused without -N)" "\[as nobody\]"
+	keys Q
+	wait_exit
+	# -Z root keeps root: nothing given up, nothing shown.
+	start 120 24 -r "$S/proxy_rr_udp.pcap" -Z root
+	if wait_for "Calls: 3/3"; then
+		grep -q "as root\|as nobody" "$T/screen" && bad "priv: -Z root stays root, says nothing" "$T/screen" ||
+			ok "priv: -Z root stays root, says nothing"
+	else bad "priv: -Z root: the viewer started" "$T/stderr"; fi
+	keys Q
+	wait_exit
+	chmod 700 "$T"
+else
+	skp "priv: the live viewer's drop: needs root and a user nobody"
 fi
 
 echo "$pass passed, $fail failed, $skip skipped"

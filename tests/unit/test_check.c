@@ -934,6 +934,49 @@ static void test_route_set_ignored(void **state)
 	expect_hit(f, CHECK_ROUTE_SET_IGNORED, 8, CHECK_ERROR);
 }
 
+/* issue 20: a dialog without SDP nor Record-Route leaves the checker's
+ * arena unallocated; an in-dialog request with a Route is still reported,
+ * without pointer arithmetic on NULL (UBSan in fuzz_check: the sanitizer
+ * build aborted here). */
+static void test_route_set_ignored_with_nothing_in_the_arena(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new();
+	req(f, 0, A, B, "INVITE", 1, "z9hG4bK-i1", NULL, CONTACT_A, NULL);
+	rsp(f, 100, B, A, 200, 1, "INVITE", "z9hG4bK-i1", "tb", CONTACT_B, NULL);
+	req(f, 110, A, B, "ACK", 1, "z9hG4bK-a1", "tb", NULL, NULL);
+	req(f, 3000, A, B, "INFO", 2, "z9hG4bK-n2", "tb", "Route: <sip:10.0.0.2;lr>\n", NULL);
+	expect_hit(f, CHECK_ROUTE_SET_IGNORED, 4, CHECK_ERROR);
+}
+
+/* issue 20: a time past the year 9999 (a database's time_us of
+ * INT64_MAX) is kept at PCAP_SRC_TS_MAX_US, so that the timers the
+ * checker adds to it cannot overflow (they did: undefined behaviour, the
+ * sanitizer build aborted). */
+static void test_time_past_year_9999_is_clamped_for_the_timers(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new();
+	static const char opt[] = "OPTIONS sip:bob@10.0.0.3 SIP/2.0\r\n"
+	                          "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK-%d\r\n"
+	                          "Max-Forwards: 70\r\nFrom: <sip:alice@a.example>;tag=fa\r\n"
+	                          "To: <sip:bob@b.example>\r\nCall-ID: late@test\r\n"
+	                          "CSeq: %d OPTIONS\r\nContent-Length: 0\r\n\r\n";
+	struct store_endpoint sa = ep(A), sb = ep(B);
+	char m[512];
+	int n = snprintf(m, sizeof m, opt, 1, 1);
+	assert_int_equal(ingest_raw_message(f->in, 1, INT64_MIN, &sa, &sb, STORE_TP_UDP, 0, m,
+	                                    (size_t)n), 1);
+	n = snprintf(m, sizeof m, opt, 2, 2);
+	assert_int_equal(ingest_raw_message(f->in, 2, INT64_MAX, &sa, &sb, STORE_TP_UDP, 0, m,
+	                                    (size_t)n), 1);
+	assert_true(store_msg_at(f->s, 0)->ts_us == -PCAP_SRC_TS_MAX_US);
+	assert_true(store_msg_at(f->s, 1)->ts_us == PCAP_SRC_TS_MAX_US);
+	/* The first waited past Timer F unanswered; the capture ended before
+	 * the second's (once, its timer overflowed into the past and fired). */
+	expect_hit(f, CHECK_NO_FINAL_RESPONSE, 1, CHECK_ERROR);
+}
+
 /* ---- SDP offer/answer ---- */
 
 static void offer_answer(struct fx *f, const char *offer, const char *answer)
@@ -1102,6 +1145,8 @@ int main(void)
 		cmocka_unit_test(test_cseq_reused),
 		cmocka_unit_test(test_record_route_not_mirrored),
 		cmocka_unit_test(test_route_set_ignored),
+		cmocka_unit_test(test_route_set_ignored_with_nothing_in_the_arena),
+		cmocka_unit_test(test_time_past_year_9999_is_clamped_for_the_timers),
 		cmocka_unit_test(test_sdp_mline_count),
 		cmocka_unit_test(test_sdp_codec_not_offered),
 		cmocka_unit_test(test_sdp_no_common_codec),

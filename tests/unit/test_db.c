@@ -532,6 +532,46 @@ static void test_open_refuses_other_files(void **state)
 	assert_non_null(strstr(err, "/nonexistent/dir/x.db"));
 }
 
+/* An sqlite file with no table says nothing by its user_version (7
+ * here, "newer" than sipscope): a writer makes it a sipscope database, a
+ * reader says it holds no tables.  With sipscope's tables, a newer
+ * version is refused as newer. */
+static void test_empty_database_with_a_user_version_is_empty(void **state)
+{
+	(void)state;
+	char path[128], err[256];
+	db_path(path, sizeof path, "empty7.db");
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=7", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(q_int(path, "PRAGMA user_version"), 7);
+	struct loaded l;
+	memset(&l, 0, sizeof l);
+	l.s = store_new();
+	l.t = track_new(l.s);
+	l.in = ingest_new(l.s, l.t);
+	assert_int_equal(db_load(path, l.in, err, sizeof err), -1);
+	assert_non_null(strstr(err, "no tables"));
+	assert_null(strstr(err, "newer"));
+	unload(&l);
+	/* Written to: it becomes ours, and reads back. */
+	struct loaded a, b;
+	load(&a, "samples/proxy_rr_udp.pcap", 0);
+	write_db(&a, path, "proxy");
+	assert_int_equal(q_int(path, "PRAGMA user_version"), DB_SCHEMA_VERSION);
+	load_db(&b, path);
+	assert_same(&a, &b);
+	unload(&b);
+	unload(&a);
+	/* sipscope's tables and a newer version: newer it is. */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=7", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_null(db_open(path, err, sizeof err));
+	assert_non_null(strstr(err, "newer sipscope (schema 7"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -547,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_schema1_reads_but_is_not_appended_to),
 		cmocka_unit_test(test_is_database),
 		cmocka_unit_test(test_open_refuses_other_files),
+		cmocka_unit_test(test_empty_database_with_a_user_version_is_empty),
 	};
 	return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }

@@ -271,6 +271,22 @@ static void test_flow_consume_drops_front_bytes(void **state)
 	assert_flow_data(f, "");
 }
 
+/* A flow that never buffered a byte (a SYN alone) may have no buffer:
+ * consuming nothing of it moves nothing (memmove from NULL was undefined
+ * behaviour, found by fuzz_tcp under UBSan; the sanitizer build aborts on
+ * it), and bytes still come after. */
+static void test_consume_on_a_flow_without_buffer(void **state)
+{
+	struct tcp_table *t = *state;
+	struct tcp_flow *f = seg(t, 1000, 0x02, "");
+	assert_flow_data(f, "");
+	tcp_flow_consume(f, 0);
+	tcp_flow_consume(f, 5);
+	assert_flow_data(f, "");
+	seg(t, 1001, 0x18, "INFO");
+	assert_flow_data(f, "INFO");
+}
+
 static void test_sequence_wraps_around_2_pow_32(void **state)
 {
 	struct tcp_table *t = *state;
@@ -427,6 +443,46 @@ static void test_full_flow_table_evicts_idle_flow_for_new_one(void **state)
 	assert_flow_data(f, "INVITE sip:");
 }
 
+/* The i-th flow of a full table: a distinct client each. */
+static struct l4_packet nth_flow(uint32_t i, uint32_t seq, const char *data)
+{
+	struct l4_packet p = seg_pkt(seq, 0x18, data, strlen(data), 0);
+	memcpy(p.src.addr, &i, 4);
+	return p;
+}
+
+/* When the table is full, the flow that goes is the least recently
+ * active one that never carried SIP, even when a SIP flow is older. */
+static void test_eviction_takes_least_recent_never_sip_flow(void **state)
+{
+	struct tcp_table *t = *state;
+	int gap;
+	for (uint32_t i = 0; i < TCP_MAX_FLOWS; i++) {
+		struct l4_packet p = nth_flow(i, 1, "I");
+		assert_non_null(tcp_table_segment(t, &p, i + 1, (int64_t)i, 1, &gap));
+	}
+	/* Flow 0, the oldest, carried SIP; flow 1 spoke again lately. */
+	struct l4_packet p0 = nth_flow(0, 2, "");
+	tcp_flow_mark_sip(tcp_table_segment(t, &p0, 0, 0, 0, &gap));
+	struct l4_packet p1 = nth_flow(1, 2, "N");
+	assert_non_null(tcp_table_segment(t, &p1, 0, TCP_MAX_FLOWS, 0, &gap));
+	struct l4_packet x = seg_pkt(1, 0x18, "INVITE", 6, 1);
+	assert_non_null(tcp_table_segment(t, &x, 0, TCP_MAX_FLOWS + 1, 1, &gap));
+	assert_int_equal(tcp_table_stats(t)->evicted_flows, 1);
+	struct l4_packet q0 = nth_flow(0, 1, ""), q1 = nth_flow(1, 1, ""), q2 = nth_flow(2, 1, ""),
+	                 q3 = nth_flow(3, 1, "");
+	assert_true(tcp_table_knows(t, &q0));  /* SIP: kept though oldest */
+	assert_true(tcp_table_knows(t, &q1));  /* active lately */
+	assert_false(tcp_table_knows(t, &q2)); /* the least recent never-SIP flow */
+	assert_true(tcp_table_knows(t, &q3));
+	/* Next: flow 3, then on in order of last activity. */
+	struct l4_packet y = seg_pkt(1, 0x18, "INVITE", 6, 1);
+	y.dst.port = 5070;
+	assert_non_null(tcp_table_segment(t, &y, 0, TCP_MAX_FLOWS + 2, 1, &gap));
+	assert_false(tcp_table_knows(t, &q3));
+	assert_true(tcp_table_knows(t, &q0));
+}
+
 /* Flows silent for TCP_IDLE_US are forgotten (what they held counted as
  * dropped); a flow still talking, and the one being fed, are kept. */
 static void test_idle_flows_expire(void **state)
@@ -510,38 +566,72 @@ static void test_frame_span_follows_the_current_segment(void **state)
 	assert_false(tcp_flow_frame_span(f, 6, 3, &off));
 }
 
+/* What a flow counts in tcp_table_held(): its buffer's capacity and frame
+ * marks, at least the bytes in it and at most a little more. */
+#define SLACK 4096
+#define assert_held_about(t, bytes) assert_in_range(tcp_table_held(t), (bytes), (bytes) + SLACK)
+
 /* All flows together hold at most the table's limit: past it data is
  * lost with a gap where it was, and what is consumed makes room again. */
 static void test_total_limit_drops_with_a_gap(void **state)
 {
 	struct tcp_table *t = *state;
-	tcp_table_set_limit(t, 100);
+	tcp_table_set_limit(t, 12000);
 	int gap;
-	char sixty[61], fifty[51];
-	memset(sixty, 'a', 60);
-	memset(fifty, 'b', 50);
-	struct l4_packet a = seg_pkt(1, 0x18, sixty, 60, 0);
+	static char a10k[10001], b8k[8001];
+	memset(a10k, 'a', 10000);
+	memset(b8k, 'b', 8000);
+	struct l4_packet a = seg_pkt(1, 0x18, a10k, 10000, 0);
 	struct tcp_flow *fa = tcp_table_segment(t, &a, 1, 0, 1, &gap);
-	struct l4_packet b = seg_pkt(1, 0x18, fifty, 50, 1);
+	struct l4_packet b = seg_pkt(1, 0x18, b8k, 8000, 1);
 	struct tcp_flow *fb = tcp_table_segment(t, &b, 2, 0, 1, &gap);
 	assert_non_null(fa);
 	assert_non_null(fb);
-	assert_int_equal(tcp_table_held(t), 60);
+	assert_held_about(t, 10000);
 	assert_flow_data(fb, "");
 	assert_int_equal(tcp_flow_gap_at(fb), 0);
 	assert_int_equal(tcp_table_stats(t)->total_cap_drops, 1);
-	tcp_flow_consume(fa, 60);
-	assert_int_equal(tcp_table_held(t), 0);
-	struct l4_packet b2 = seg_pkt(51, 0x18, fifty, 50, 1);
+	tcp_flow_consume(fa, 10000); /* a big emptied buffer is given back */
+	assert_held_about(t, 0);
+	struct l4_packet b2 = seg_pkt(8001, 0x18, b8k, 8000, 1);
 	assert_ptr_equal(tcp_table_segment(t, &b2, 3, 0, 0, &gap), fb);
-	assert_int_equal(tcp_table_held(t), 50);
-	tcp_flow_consume(fb, 50);
+	assert_held_about(t, 8000);
+	tcp_flow_consume(fb, 8000);
 	/* Held out of order counts too. */
-	struct l4_packet c = seg_pkt(200, 0x18, sixty, 60, 0);
+	struct l4_packet c = seg_pkt(20000, 0x18, a10k, 10000, 0);
 	assert_ptr_equal(tcp_table_segment(t, &c, 4, 0, 0, &gap), fa);
-	assert_int_equal(tcp_table_held(t), 60);
+	assert_held_about(t, 10000);
 	tcp_table_drop(t, fa);
+	tcp_table_drop(t, fb);
 	assert_int_equal(tcp_table_held(t), 0);
+}
+
+/* The cap counts memory, not only bytes waiting: a buffer's capacity
+ * stays counted while it is kept, and a big one is freed when emptied. */
+static void test_held_counts_buffer_capacity(void **state)
+{
+	struct tcp_table *t = *state;
+	static char big[60001];
+	memset(big, 'x', 60000);
+	int gap;
+	struct l4_packet p = seg_pkt(1, 0x18, big, 60000, 0);
+	struct tcp_flow *f = tcp_table_segment(t, &p, 1, 0, 1, &gap);
+	assert_non_null(f);
+	tcp_flow_consume(f, 59990); /* 10 bytes left in a 60 KB buffer */
+	assert_in_range(tcp_table_held(t), 60000, 60000 + SLACK);
+	tcp_flow_consume(f, 10);
+	assert_in_range(tcp_table_held(t), 0, SLACK);
+	/* A flow's buffer dropped at the per-flow cap is given back too. */
+	uint32_t seq = 60001;
+	for (size_t sent = 0; sent < TCP_FLOW_MAX_BYTES + 100000; sent += 60000, seq += 60000) {
+		struct l4_packet q = seg_pkt(seq, 0x18, big, 60000, 0);
+		assert_ptr_equal(tcp_table_segment(t, &q, 2, 0, 0, &gap), f);
+	}
+	assert_int_equal(tcp_flow_gap_at(f), 0);
+	size_t len;
+	tcp_flow_data(f, &len);
+	assert_true(len < TCP_FLOW_MAX_BYTES);
+	assert_in_range(tcp_table_held(t), len, len + len / 2 + SLACK);
 }
 
 /* A hole the peer has acknowledged was lost by the capture, not the
@@ -610,22 +700,23 @@ static void test_lent_bytes_are_read_in_place_and_the_rest_copied(void **state)
 	assert_ptr_equal(tcp_flow_data(f, &len), rec); /* no copy */
 	assert_int_equal(len, 6);
 	assert_int_equal(tcp_flow_first_frame(f), 41);
-	assert_int_equal(tcp_table_held(t), 6);
+	assert_int_equal(tcp_table_held(t), 6); /* lent bytes count as their length */
 	tcp_flow_consume(f, 4);
 	assert_ptr_equal(tcp_flow_data(f, &len), rec + 4);
 	tcp_flow_unlend(f);
 	memset(rec, 'x', sizeof rec - 1); /* the caller reuses its buffer */
 	assert_flow_data(f, "BB");
 	assert_int_equal(tcp_flow_first_frame(f), 41); /* the rest keeps its frame */
-	assert_int_equal(tcp_table_held(t), 2);
+	assert_held_about(t, 2);
 	/* Something buffered: the next record is appended, not lent. */
 	assert_int_equal(tcp_flow_lend(f, "CC", 2, 42), 0);
 	tcp_flow_append(f, "CC", 2, 42, 0);
 	assert_flow_data(f, "BBCC");
 	assert_int_equal(tcp_flow_first_frame(f), 41);
 	tcp_flow_consume(f, 4);
-	assert_int_equal(tcp_table_held(t), 0);
+	assert_held_about(t, 0);
 	tcp_flow_free_inner(f);
+	assert_int_equal(tcp_table_held(t), 0);
 	assert_int_equal(tcp_table_stats(t)->dropped_bytes, 0);
 }
 
@@ -635,12 +726,13 @@ static void test_lent_bytes_wholly_read_leave_nothing(void **state)
 	struct tcp_flow *f = inner_flow(t);
 	tcp_flow_append(f, "ZZ", 2, 5, 0); /* the flow has a buffer of its own */
 	tcp_flow_consume(f, 2);
+	size_t own = tcp_table_held(t); /* (small: kept) */
 	assert_int_equal(tcp_flow_lend(f, "0123456789", 10, 6), 1);
 	tcp_flow_consume(f, 10);
 	tcp_flow_unlend(f);
 	assert_flow_data(f, "");
 	assert_int_equal(tcp_flow_first_frame(f), 0);
-	assert_int_equal(tcp_table_held(t), 0);
+	assert_int_equal(tcp_table_held(t), own);
 	/* and the flow's own buffer is back: appending works as before */
 	tcp_flow_append(f, "NEXT", 4, 7, 0);
 	assert_flow_data(f, "NEXT");
@@ -690,6 +782,7 @@ int main(void)
 		T(test_unknown_flow_without_create_returns_null),
 		T(test_flows_with_different_ports_kept_apart),
 		T(test_flow_consume_drops_front_bytes),
+		T(test_consume_on_a_flow_without_buffer),
 		T(test_sequence_wraps_around_2_pow_32),
 		T(test_out_of_order_across_wrap_released),
 		T(test_per_flow_cap_drops_and_counts),
@@ -697,9 +790,11 @@ int main(void)
 		T(test_snaplen_cut_segment_is_a_gap_and_stream_continues),
 		T(test_fin_frees_a_drained_flow_but_not_one_holding_data),
 		T(test_full_flow_table_evicts_idle_flow_for_new_one),
+		T(test_eviction_takes_least_recent_never_sip_flow),
 		T(test_idle_flows_expire),
 		T(test_frame_span_follows_the_current_segment),
 		T(test_total_limit_drops_with_a_gap),
+		T(test_held_counts_buffer_capacity),
 		T(test_acknowledged_hole_is_not_waited_for),
 		T(test_lent_bytes_are_read_in_place_and_the_rest_copied),
 		T(test_lent_bytes_wholly_read_leave_nothing),

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <pcap/dlt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -448,6 +449,43 @@ static void test_tls_retransmitted_syn_ack_keeps_the_connection(void **state)
 	assert_int_equal(c->last_frame, 6);
 }
 
+/* A message of 300 KB (long headers, then a 100 KB body) trickled in
+ * 10-byte segments is parsed once, not once per segment (which costs the
+ * square of its length), and comes out whole at its last segment. */
+static void test_sip_trickled_in_tiny_segments_is_parsed_once(void **state)
+{
+	struct rig *r = *state;
+	r->port[1] = 5060;
+	size_t cap = 400000, n = 0;
+	char *msg = malloc(cap);
+	assert_non_null(msg);
+	n += (size_t)sprintf(msg + n, "MESSAGE sip:bob@example.com SIP/2.0\r\n"
+	                     "Via: SIP/2.0/TCP 10.0.0.1:40000;branch=z9hG4bKtrickle\r\n"
+	                     "From: <sip:alice@example.com>;tag=t1\r\nTo: <sip:bob@example.com>\r\n"
+	                     "Call-ID: trickle-1\r\nCSeq: 1 MESSAGE\r\nMax-Forwards: 70\r\n");
+	for (int i = 0; i < 100; i++) { /* (long lines: few headers) */
+		n += (size_t)sprintf(msg + n, "X-Pad-%03d: ", i);
+		memset(msg + n, 'a', 2000);
+		n += 2000;
+		n += (size_t)sprintf(msg + n, "\r\n");
+	}
+	n += (size_t)sprintf(msg + n, "Content-Type: text/plain\r\nContent-Length: 100000\r\n\r\n");
+	memset(msg + n, 'b', 100000);
+	n += 100000;
+	for (size_t at = 0; at < n; at += 10)
+		seg(r, 0, msg + at, n - at < 10 ? n - at : 10);
+	const struct ingest_stats *st = ingest_stats(r->in);
+	assert_int_equal(store_msg_count(r->s), 1);
+	assert_in_range(st->tcp_parses, 1, 20); /* (was one per segment: 30,000) */
+	msg[n] = 0;
+	assert_msg(r, 0, r->no, msg, STORE_TP_TCP);
+	/* and the stream goes on: the next message, whole in one segment */
+	seg(r, 0, OPT, strlen(OPT));
+	assert_int_equal(store_msg_count(r->s), 2);
+	assert_msg(r, 1, r->no, OPT, STORE_TP_TCP);
+	free(msg);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -462,6 +500,7 @@ int main(void)
 		T(test_tls_new_connection_on_same_four_tuple),
 		T(test_tls_server_joins_its_connection_in_a_storm),
 		T(test_tls_retransmitted_syn_ack_keeps_the_connection),
+		T(test_sip_trickled_in_tiny_segments_is_parsed_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
