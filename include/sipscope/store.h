@@ -4,8 +4,8 @@
  * The store keeps no message bytes for seekable capture files: a record
  * says where its bytes live (source file + frame record offset) and they
  * are fetched again through a fetcher callback.  Bytes that exist nowhere
- * else (stdin, reassembled TCP or fragments) go to an append-only spool
- * file on disk.  Front ends read only the store. */
+ * else (stdin, reassembled TCP or fragments) go to an append-only spool:
+ * its first 4 MiB in memory, the rest in an unlinked file in $TMPDIR.  Front ends read only the store. */
 #ifndef SIPSCOPE_STORE_H
 #define SIPSCOPE_STORE_H
 
@@ -92,8 +92,19 @@ size_t store_msg_count(const struct store *s);
 int64_t store_last_ts(struct store *s);
 struct store_msg *store_msg_at(struct store *s, size_t idx);
 
-/* Copy bytes to the spool; returns the spool offset or -1 (and sets err). */
+/* Copy bytes to the spool; returns the spool offset or -1 (and sets err:
+ * the file could not be made, or the disk refused a write; the bytes are
+ * then not kept, and later calls try again). */
 int64_t store_spool(struct store *s, const char *bytes, size_t len);
+
+/* The spool file's directory: $TMPDIR, or /tmp when it is unset or empty
+ * (sipscope --spool-dir sets TMPDIR). */
+const char *store_spool_dir(void);
+/* Make the spool file now rather than when the first 4 MiB are full: a
+ * capture that drops privileges makes it while it may still write the
+ * directory, and a directory that cannot hold one is known at start-up.
+ * Returns 0, or -1 with the reason in store_error(). */
+int store_spool_prepare(struct store *s);
 
 /* Bytes of message idx into a buffer the store owns (valid until the next
  * call).  Returns NULL on I/O failure. */

@@ -15,7 +15,12 @@
  *
  * Signals only set flags; the loop wakes from poll() (EINTR, or its
  * timeout of at most POLL_MS) and acts: SIGINT/SIGTERM end the run
- * cleanly, SIGHUP reopens the -w file. */
+ * cleanly, SIGHUP reopens the -w file.
+ *
+ * Nothing is lost quietly: a SIP message the spool could not take (disk
+ * full) is said at once, counted every LOST_EVERY_US while it goes on
+ * and on exit, and makes the status 1; a -C/-G file that cannot be
+ * created leaves the capture writing the current one, said the same way. */
 #include <errno.h>
 #include <grp.h>
 #ifdef __GLIBC__
@@ -40,6 +45,7 @@
 
 #define BATCH 512    /* frames read between two looks at the calls (and flushes) */
 #define POLL_MS 250  /* longest sleep: signals and --duration are seen this fast */
+#define LOST_EVERY_US (10 * 1000000LL) /* lost messages counted on stderr this often */
 
 static volatile sig_atomic_t stop_sig, hup_sig;
 
@@ -60,6 +66,8 @@ struct hl {
 	size_t seen;             /* store messages looked at */
 	uint64_t frames, ended, open_at_end;
 	uint64_t evict_failed;   /* compactions memory did not allow */
+	uint64_t lost_told;      /* store_errors last said on stderr */
+	int64_t lost_told_us;
 	int rc;
 };
 
@@ -275,14 +283,42 @@ static int read_batch(struct hl *h)
 			continue;
 		}
 		h->frames++;
-		if (h->save && pcap_save_write(h->save, &f, err, sizeof err) < 0) {
+		int w = h->save ? pcap_save_write(h->save, &f, err, sizeof err) : 0;
+		if (w < 0) {
 			fprintf(stderr, "sipscope: %s\n", err);
 			h->rc = 2;
 			return PCAP_SRC_END;
 		}
+		if (w > 0) { /* a rotation failed (or works again): the frame is in a file */
+			fprintf(stderr, "sipscope: warning: %s\n", err);
+			h->rc = h->rc ? h->rc : 1;
+		}
 		ingest_frame(h->in, &f);
 	}
 	return PCAP_SRC_FRAME;
+}
+
+/* SIP messages the store could not keep (the spool's disk is full, or
+ * memory ran out): the first loss is said at once with its reason, then
+ * the count every LOST_EVERY_US while it grows; the status becomes 1. */
+static void tell_lost(struct hl *h)
+{
+	uint64_t lost = ingest_stats(h->in)->store_errors;
+	if (lost == h->lost_told)
+		return;
+	int64_t now = mono_us();
+	if (h->lost_told && now - h->lost_told_us < LOST_EVERY_US)
+		return;
+	if (!h->lost_told)
+		fprintf(stderr, "sipscope: warning: SIP messages are being lost: %s (spool directory %s; "
+		        "--spool-dir or TMPDIR moves it)\n",
+		        *store_error(h->store) ? store_error(h->store) : "out of memory", store_spool_dir());
+	else
+		fprintf(stderr, "sipscope: warning: %llu SIP messages lost so far\n",
+		        (unsigned long long)lost);
+	h->lost_told = lost;
+	h->lost_told_us = now;
+	h->rc = h->rc ? h->rc : 1;
 }
 
 int headless_drop_privileges(const char *user, int quiet)
@@ -354,6 +390,13 @@ static int open_all(struct hl *h)
 		mallopt(M_MMAP_THRESHOLD, 256 << 10);
 #endif
 	h->store = store_new();
+	/* The spool file now, while the spool directory may still be written
+	 * (the privileges go below), and a bad one is said before capturing. */
+	if (h->store && store_spool_prepare(h->store) < 0) {
+		fprintf(stderr, "sipscope: %s (--spool-dir or TMPDIR names another directory)\n",
+		        store_error(h->store));
+		return -1;
+	}
 	h->t = h->store ? track_new(h->store) : NULL;
 	h->in = h->t ? ingest_new(h->store, h->t) : NULL;
 	if (h->in && a->fmt == EXPORT_JSON)
@@ -377,6 +420,18 @@ static int open_all(struct hl *h)
 	 * the user; the key log stays open to be read as it grows). */
 	if (headless_drop_privileges(a->user, a->quiet) < 0)
 		return -1;
+	/* -C and -G create files later, as the user we are now: a directory
+	 * that user cannot write is said now, not at the first rotation. */
+	if (h->save && (a->rotate_bytes || a->rotate_secs) &&
+	    pcap_save_check_dir(h->save, err, sizeof err) < 0) {
+		struct passwd *me = getpwuid(geteuid());
+		const char *who = me ? me->pw_name : "?";
+		fprintf(stderr, "sipscope: -%s creates the next files as user %s, who cannot write "
+		        "there: %s; make the directory writable for %s, -w into one that is, or "
+		        "choose the user with -Z (nothing was captured)\n",
+		        a->rotate_bytes ? "C" : "G", who, err, who);
+		return -1;
+	}
 	store_set_fetcher(h->store, pcap_src_fetch, h->src);
 	pcap_src_on_secrets(h->src, ingest_on_secrets, h->in); /* pcapng's own TLS keys */
 	if (a->hep_send) {
@@ -441,9 +496,13 @@ static void print_summary(struct hl *h, uint64_t saved, unsigned files, const ch
 		fprintf(stderr, "sipscope: %llu packets read\n", (unsigned long long)h->frames);
 	}
 	const struct ingest_stats *st = ingest_stats(h->in);
-	fprintf(stderr, "sipscope: %llu SIP messages, %llu calls ended, %llu still open\n",
+	fprintf(stderr, "sipscope: %llu SIP messages, %llu calls ended, %llu still open",
 	        (unsigned long long)st->sip_msgs, (unsigned long long)h->ended,
 	        (unsigned long long)h->open_at_end);
+	if (st->store_errors)
+		fprintf(stderr, ", %llu SIP messages lost (%s)", (unsigned long long)st->store_errors,
+		        *store_error(h->store) ? store_error(h->store) : "out of memory");
+	fputc('\n', stderr);
 	if (ingest_tls_count(h->in)) {
 		/* a TLS trunk that shows no calls: say whether keys were missing */
 		const struct tls_stats *ts = ingest_tls_totals(h->in);
@@ -468,9 +527,19 @@ static void print_summary(struct hl *h, uint64_t saved, unsigned files, const ch
 		        h->evict_failed ? ", some evictions failed: out of memory" : "",
 		        (double)store_spool_disk(h->store) / 1e6);
 	}
-	if (h->a->write)
-		fprintf(stderr, "sipscope: %llu packets written to %u file%s (last: %s)\n",
-		        (unsigned long long)saved, files, files == 1 ? "" : "s", last);
+	if (h->a->write) {
+		uint64_t ff = 0, fb = 0, lost = pcap_save_lost(h->save), rf;
+		pcap_save_file_counts(h->save, &ff, &fb);
+		fprintf(stderr, "sipscope: %llu packets written to %u file%s (last: %s, %llu packets, "
+		        "%llu bytes)", (unsigned long long)saved, files, files == 1 ? "" : "s", last,
+		        (unsigned long long)ff, (unsigned long long)fb);
+		if (lost)
+			fprintf(stderr, ", %llu packets not written", (unsigned long long)lost);
+		if ((rf = pcap_save_rotate_failures(h->save)))
+			fprintf(stderr, ", %llu failed rotations (the next file could not be created)",
+			        (unsigned long long)rf);
+		fputc('\n', stderr);
+	}
 }
 
 int headless_run(const struct headless_args *a)
@@ -505,7 +574,10 @@ int headless_run(const struct headless_args *a)
 		if (hup_sig) {
 			hup_sig = 0;
 			int r = h.save ? pcap_save_reopen(h.save, err, sizeof err) : 0;
-			if (r < 0) {
+			if (r == -2) { /* no new file: the old one takes the packets */
+				fprintf(stderr, "sipscope: warning: SIGHUP: %s\n", err);
+				h.rc = h.rc ? h.rc : 1;
+			} else if (r < 0) {
 				fprintf(stderr, "sipscope: %s\n", err);
 				h.rc = 2;
 				break;
@@ -514,6 +586,7 @@ int headless_run(const struct headless_args *a)
 				fprintf(stderr, "sipscope: SIGHUP: writing a new %s\n", pcap_save_path(h.save));
 		}
 		int r = read_batch(&h);
+		tell_lost(&h);
 		if (h.hep)
 			hep_send_poll(h.hep); /* what the batch queued goes now */
 		print_ended(&h);
@@ -570,6 +643,8 @@ int headless_run(const struct headless_args *a)
 	}
 	pcap_src_hep_discard(h.src); /* what agents sent that is left unread is counted */
 	print_rest(&h);
+	if (ingest_stats(h.in)->store_errors) /* said in the closing counts */
+		h.rc = h.rc ? h.rc : 1;
 	uint64_t saved = h.save ? pcap_save_frames(h.save) : 0;
 	unsigned files = h.save ? pcap_save_files(h.save) : 0;
 	/* The closing counts come with --quiet too: they are how a lost

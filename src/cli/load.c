@@ -101,8 +101,8 @@ int load(const struct opts *o, struct loaded *l)
 	}
 	if (nw > 16)
 		fprintf(stderr, "sipscope: warning: %zu more damaged files\n", nw - 16);
-	l->damaged = nw > 0;
 	const struct ingest_stats *st = ingest_stats(l->ingest);
+	l->damaged = nw > 0 || st->store_errors > 0; /* lost messages: status 1 */
 	if (st->store_errors)
 		fprintf(stderr, "sipscope: warning: %llu messages could not be stored (%s)\n",
 		        (unsigned long long)st->store_errors,

@@ -2,6 +2,7 @@
  *
  * Exit codes: 0 success, 1 partial (damaged input was read up to the
  * damage), 2 usage error or fatal error, 3 `check` found errors. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -110,6 +111,9 @@ static int run(int argc, char **argv, const char *cmd)
 
 int main(int argc, char **argv)
 {
+	/* A file size limit (ulimit -f) makes a write fail with EFBIG, which
+	 * the writers report and count, instead of killing us mid-record. */
+	signal(SIGXFSZ, SIG_IGN);
 	if (argc < 2)
 		return usage_error("%s", "no command or capture given");
 	const char *cmd = argv[1];

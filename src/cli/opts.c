@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -95,12 +96,14 @@ const char usage_text[] =
 	"                       with --format json); counts and drops on exit\n"
 	"      --quiet          -N: no call lines, only errors and the closing counts\n"
 	"  -w, --write FILE     -N: save every packet the capture filter passed, as\n"
-	"                       pcap, flushed as it goes (valid after a kill -9)\n"
+	"                       pcap, flushed as it goes in whole packets (valid\n"
+	"                       after a kill -9 or a full disk)\n"
 	"  -C MB                -w: next file (FILE1, FILE2...) past MB million bytes\n"
 	"  -G SECONDS           -w: next file every SECONDS (FILE with strftime %)\n"
 	"  -Z USER              -N and the viewer: become USER once the capture is\n"
 	"                       open (root becomes nobody by default, the viewer on\n"
-	"                       a live capture; -Z root stays root)\n"
+	"                       a live capture; -Z root stays root); with -C/-G,\n"
+	"                       USER must be able to write FILE's directory\n"
 	"  -s SNAPLEN           -i: bytes kept of each packet (default 262144)\n"
 	"  -B KB                -i: kernel buffer per interface (default 32768)\n"
 	"      --no-promisc     -i: no promiscuous mode\n"
@@ -112,6 +115,9 @@ const char usage_text[] =
 	"                       (default 100000; 0: all), evicting the oldest\n"
 	"                       finished ones; past 2N (at least N+1000) the\n"
 	"                       least recently active open ones too (marked cut)\n"
+	"      --spool-dir DIR  where message bytes past the first 4 MB go (a pipe,\n"
+	"                       a live capture, TCP): default $TMPDIR, else /tmp;\n"
+	"                       messages the disk refuses are counted, status 1\n"
 	"  SIGINT/SIGTERM end -N cleanly (exit 0); SIGHUP reopens the -w file.\n"
 	"\n"
 	"HEP/EEP (HOMER), with -N or the viewer:\n"
@@ -157,7 +163,8 @@ enum {
 	OPT_HEP_KEY,
 	OPT_HEP_VERSION,
 	OPT_TLS_KEYLOG,
-	OPT_TLS_KEY
+	OPT_TLS_KEY,
+	OPT_SPOOL_DIR
 };
 
 /* A number from optarg in [min, max] (decimals when `real`).  Returns 0,
@@ -227,6 +234,7 @@ int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		{ "hep-version", required_argument, NULL, OPT_HEP_VERSION },
 		{ "tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG },
 		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+		{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -413,6 +421,20 @@ int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 				return usage_error("--correlate needs a header name, not '%s'", optarg);
 			o->correlate = optarg;
 			break;
+		case OPT_SPOOL_DIR: {
+			/* The store and the viewer put their temporary files in
+			 * $TMPDIR: the option is that, checked now. */
+			struct stat st;
+			if (!*optarg)
+				return usage_error("%s", "--spool-dir needs a directory");
+			if (stat(optarg, &st) < 0)
+				return usage_error("--spool-dir %s: %s", optarg, strerror(errno));
+			if (!S_ISDIR(st.st_mode))
+				return usage_error("--spool-dir %s: not a directory", optarg);
+			if (setenv("TMPDIR", optarg, 1) < 0)
+				return usage_error("--spool-dir: %s", strerror(errno));
+			break;
+		}
 		case OPT_TLS_KEYLOG:
 			if (!*optarg)
 				return usage_error("%s", "--tls-keylog needs a file name");

@@ -175,8 +175,9 @@ static void capture_section(FILE *out, struct store *s, const struct ingest *in,
 				fprintf(out, "%s\"%s\":%" PRIu64, first ? "" : ",", export_transport_name((uint8_t)k), tp[k]);
 				first = 0;
 			}
-		fprintf(out, "},\"frames\":%" PRIu64 ",\"bad_frames\":%" PRIu64 ",\"not_sip\":%" PRIu64,
-		        is->frames, is->bad_frames, is->not_sip);
+		fprintf(out, "},\"frames\":%" PRIu64 ",\"bad_frames\":%" PRIu64 ",\"not_sip\":%" PRIu64
+		             ",\"sip_lost\":%" PRIu64,
+		        is->frames, is->bad_frames, is->not_sip, is->store_errors);
 		fprintf(out, ",\"ip_fragments\":{\"reassembled\":%" PRIu64 ",\"dropped\":%" PRIu64 "}",
 		        ds->frags_reassembled, ds->frags_dropped);
 		fprintf(out, ",\"tcp\":{\"flows\":%" PRIu64 ",\"gaps\":%" PRIu64 ",\"broken_messages\":%" PRIu64
@@ -237,6 +238,9 @@ static void capture_section(FILE *out, struct store *s, const struct ingest *in,
 				fprintf(out, " %s %" PRIu64, export_transport_name((uint8_t)k), tp[k]);
 		fprintf(out, "\n  frames                     %" PRIu64 " (cut or broken %" PRIu64 ", UDP/TCP not SIP %" PRIu64 ")\n",
 		        is->frames, is->bad_frames, is->not_sip);
+		if (is->store_errors) /* not in the counts above or below: not kept at all */
+			fprintf(out, "  SIP messages lost          %" PRIu64 " (%s)\n", is->store_errors,
+			        *store_error(s) ? store_error(s) : "out of memory");
 		fprintf(out, "  IP fragments               reassembled %" PRIu64 ", dropped %" PRIu64 "\n",
 		        ds->frags_reassembled, ds->frags_dropped);
 		fprintf(out, "  TCP                        flows %" PRIu64 ", gaps %" PRIu64 ", messages cut %" PRIu64

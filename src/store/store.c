@@ -52,10 +52,12 @@ struct store {
 	void *fetch_ctx;
 
 	/* The spool: the first SPOOL_MEM bytes in memory (most captures need
-	 * no file at all), the rest in an unlinked temporary file. */
+	 * no file at all), the rest in an unlinked temporary file in $TMPDIR
+	 * (or /tmp), made when first needed or by store_spool_prepare(). */
 	char *spool_mem;
 	size_t spool_mem_cap;
-	FILE *spool;
+	int spool;         /* the file, -1 when none yet */
+	int spool_in_file; /* bytes go to the file: the memory part is closed */
 	int64_t spool_len;
 	char *wbuf;        /* file bytes not written yet; they follow file_len */
 	size_t wlen;
@@ -77,6 +79,7 @@ struct store *store_new(void)
 		return NULL;
 	hmap_init(&s->str_index);
 	hmap_init(&s->ep_index);
+	s->spool = -1;
 	return s;
 }
 
@@ -95,8 +98,8 @@ void store_free(struct store *s)
 	}
 	free(s->eps);
 	hmap_free(&s->ep_index);
-	if (s->spool)
-		fclose(s->spool);
+	if (s->spool >= 0)
+		close(s->spool);
 	free(s->spool_mem);
 	free(s->wbuf);
 	free(s->buf);
@@ -311,7 +314,7 @@ static int full_pwrite(int fd, const char *p, size_t n, int64_t at)
 
 static int spool_flush(struct store *s)
 {
-	if (s->wlen && full_pwrite(fileno(s->spool), s->wbuf, s->wlen, s->file_len) < 0) {
+	if (s->wlen && full_pwrite(s->spool, s->wbuf, s->wlen, s->file_len) < 0) {
 		snprintf(s->err, sizeof s->err, "cannot write spool file: %s", strerror(errno));
 		return -1;
 	}
@@ -331,7 +334,7 @@ static int spool_read(struct store *s, int64_t at, char *out, size_t n)
 		return 0;
 	}
 	while (n) {
-		ssize_t r = pread(fileno(s->spool), out, n, (off_t)at);
+		ssize_t r = pread(s->spool, out, n, (off_t)at);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -343,23 +346,64 @@ static int spool_read(struct store *s, int64_t at, char *out, size_t n)
 	return 0;
 }
 
+const char *store_spool_dir(void)
+{
+	const char *dir = getenv("TMPDIR");
+	return dir && *dir ? dir : "/tmp";
+}
+
+/* An unlinked file in the spool directory: O_TMPFILE where the file
+ * system has it, else a named file removed at once.  Returns the
+ * descriptor, or -1 (errno set). */
+static int spool_create(void)
+{
+	const char *dir = store_spool_dir();
+#ifdef O_TMPFILE
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0 || errno == ENOENT || errno == ENOTDIR || errno == EACCES || errno == EROFS ||
+	    errno == ENOSPC || errno == EDQUOT)
+		return fd; /* else the file system has no O_TMPFILE: a named file */
+#endif
+	char path[4096];
+	if (snprintf(path, sizeof path, "%s/sipscope-spool-XXXXXX", dir) >= (int)sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int tmp = mkostemp(path, O_CLOEXEC);
+	if (tmp >= 0)
+		unlink(path);
+	return tmp;
+}
+
+int store_spool_prepare(struct store *s)
+{
+	if (s->spool >= 0)
+		return 0;
+	s->wbuf = s->wbuf ? s->wbuf : malloc(SPOOL_WBUF);
+	if (!s->wbuf) {
+		snprintf(s->err, sizeof s->err, "cannot create a spool file: out of memory");
+		return -1;
+	}
+	if ((s->spool = spool_create()) < 0) {
+		snprintf(s->err, sizeof s->err, "cannot create a spool file in %.80s: %s", store_spool_dir(),
+		         strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int64_t store_spool(struct store *s, const char *bytes, size_t len)
 {
 	int64_t off = s->spool_len;
-	if (!s->spool && (size_t)off + len <= SPOOL_MEM &&
+	if (!s->spool_in_file && (size_t)off + len <= SPOOL_MEM &&
 	    vec_grow((void **)&s->spool_mem, &s->spool_mem_cap, (size_t)off + len, 1) == 0) {
 		memcpy(s->spool_mem + off, bytes, len);
 		s->spool_len += (int64_t)len;
 		return off;
 	}
-	if (!s->spool) {
-		s->spool = tmpfile();
-		s->wbuf = s->spool ? malloc(SPOOL_WBUF) : NULL;
-		if (!s->wbuf) {
-			snprintf(s->err, sizeof s->err, "cannot create spool file");
-			return -1;
-		}
-	}
+	if (store_spool_prepare(s) < 0)
+		return -1;
+	s->spool_in_file = 1;
 	/* Bytes past the memory part live in the file at the same offsets
 	 * minus what memory holds.  They are gathered in wbuf and written a
 	 * megabyte at a time: one system call per message made reassembled
@@ -370,7 +414,7 @@ int64_t store_spool(struct store *s, const char *bytes, size_t len)
 	if (s->wlen + len > SPOOL_WBUF && spool_flush(s) < 0)
 		return -1;
 	if (len > SPOOL_WBUF) {
-		if (full_pwrite(fileno(s->spool), bytes, len, s->file_len) < 0) {
+		if (full_pwrite(s->spool, bytes, len, s->file_len) < 0) {
 			snprintf(s->err, sizeof s->err, "cannot write spool file: %s", strerror(errno));
 			return -1;
 		}
@@ -399,7 +443,7 @@ const char *store_msg_bytes(struct store *s, size_t idx, size_t *len)
 		}
 		if (end <= in_mem) {
 			memcpy(s->buf, s->spool_mem + m->loc_off, m->loc_len);
-		} else if (!s->spool || spool_read(s, (int64_t)m->loc_off - in_mem, s->buf, m->loc_len) < 0) {
+		} else if (s->spool < 0 || spool_read(s, (int64_t)m->loc_off - in_mem, s->buf, m->loc_len) < 0) {
 			snprintf(s->err, sizeof s->err, "cannot read spool file");
 			return NULL;
 		}
@@ -498,7 +542,7 @@ static void spool_punch(struct store *s, int64_t a, int64_t b)
 	a = (a + 4095) & ~(int64_t)4095;
 	b &= ~(int64_t)4095;
 	if (b - a >= (64 << 10))
-		fallocate(fileno(s->spool), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, a, b - a);
+		fallocate(s->spool, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, a, b - a);
 #else
 	(void)s;
 	(void)a;
@@ -513,7 +557,7 @@ static void spool_punch(struct store *s, int64_t a, int64_t b)
  * should they not, nothing is punched. */
 static void spool_release(struct store *s)
 {
-	if (!s->spool)
+	if (s->spool < 0)
 		return;
 	int64_t in_mem = s->spool_mem ? (int64_t)SPOOL_MEM : 0, last = -1, from = 0;
 	size_t n = store_msg_count(s);
@@ -540,7 +584,7 @@ static void spool_release(struct store *s)
 int64_t store_spool_disk(const struct store *s)
 {
 	struct stat st;
-	if (!s->spool || fstat(fileno(s->spool), &st) < 0)
+	if (s->spool < 0 || fstat(s->spool, &st) < 0)
 		return 0;
 	return (int64_t)st.st_blocks * 512;
 }

@@ -1151,6 +1151,9 @@ else
 		kill "$SP" 2>/dev/null; bad "stalled connection: the collector did not start" "$T/i20st.err"
 	fi
 fi
+# --- issue 20: writers ---
+# The spool, -w, -C/-G and SIGHUP when the disk or the user says no, kill -9.
+. "$ROOT/tests/integration/writers.sh"
 
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -6,9 +6,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sipscope/hmap.h"
 #include "sipscope/store.h"
@@ -691,6 +695,89 @@ static void test_spool_crossing_from_memory_to_file_reads_back(void **state)
 	store_free(s);
 }
 
+/* The spool file goes to $TMPDIR (tmpfile() always used /tmp): a missing
+ * one is an error naming it; store_spool_prepare() says so up front. */
+static void test_spool_file_goes_to_tmpdir(void **state)
+{
+	(void)state;
+	char *was = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
+	setenv("TMPDIR", "/nonexistent-sipscope-dir", 1);
+	assert_string_equal(store_spool_dir(), "/nonexistent-sipscope-dir");
+	struct store *s = store_new();
+	static char buf[1 << 20];
+	memset(buf, 'x', sizeof buf);
+	int64_t off = 0;
+	for (int i = 0; i < 5 && off >= 0; i++) /* 5 MiB: past the memory part */
+		off = store_spool(s, buf, sizeof buf);
+	assert_int_equal(off, -1);
+	assert_non_null(strstr(store_error(s), "cannot create a spool file in /nonexistent-sipscope-dir"));
+	assert_int_equal(store_spool_prepare(s), -1);
+	store_free(s);
+	char dir[] = "/tmp/sipscope-spool-test-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	setenv("TMPDIR", dir, 1);
+	s = store_new();
+	assert_int_equal(store_spool_prepare(s), 0);
+	for (int i = 0; i < 7; i++) /* 4 MiB in memory, a buffered one, then the file */
+		assert_true(store_spool(s, buf, sizeof buf) >= 0);
+	assert_true(store_spool_disk(s) > 0);
+	store_free(s);
+	assert_int_equal(rmdir(dir), 0); /* the file was unlinked: the directory is empty */
+	if (was)
+		setenv("TMPDIR", was, 1);
+	else
+		unsetenv("TMPDIR");
+	free(was);
+}
+
+/* The disk refuses a spool write: store_spool() fails with the reason,
+ * the bytes already taken stay readable, and once there is room again
+ * spooling goes on. */
+static void test_spool_refused_write_fails_then_recovers(void **state)
+{
+	(void)state;
+	struct store *s = store_new();
+	assert_int_equal(store_spool_prepare(s), 0);
+	static char buf[256 << 10];
+	struct rlimit old, lim;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	void (*was)(int) = signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = 512 << 10;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	int64_t offs[40];
+	int i, failed = -1;
+	for (i = 0; i < 40; i++) { /* 10 MiB: 4 in memory, 1 buffered, then the file */
+		memset(buf, 'a' + i % 26, sizeof buf);
+		offs[i] = store_spool(s, buf, sizeof buf);
+		if (offs[i] < 0) {
+			failed = i;
+			break;
+		}
+		struct store_msg m;
+		memset(&m, 0, sizeof m);
+		m.loc_src = STORE_LOC_SPOOL;
+		m.loc_off = (uint64_t)offs[i];
+		m.loc_len = sizeof buf;
+		assert_int_equal(store_append_msg(s, &m), i);
+	}
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, was);
+	assert_true(failed > 16);
+	assert_non_null(strstr(store_error(s), "cannot write spool file: File too large"));
+	memset(buf, 'z', sizeof buf);
+	assert_true(store_spool(s, buf, sizeof buf) >= 0); /* room again */
+	for (int k = 0; k < failed; k++) {
+		size_t len;
+		const char *b = store_msg_bytes(s, (size_t)k, &len);
+		assert_non_null(b);
+		assert_int_equal(len, sizeof buf);
+		assert_int_equal(b[0], 'a' + k % 26);
+		assert_int_equal(b[len - 1], 'a' + k % 26);
+	}
+	store_free(s);
+}
+
 /* hmap_remap: dropped entries go, the others get their new values, and
  * every key is still found (deleting in a full table moves entries back,
  * around the end of the table too). */
@@ -808,6 +895,8 @@ int main(void)
 		cmocka_unit_test(test_msg_bytes_through_fetcher_passes_location),
 		cmocka_unit_test(test_msg_bytes_fetch_failure_returns_null_with_error),
 		cmocka_unit_test(test_spool_crossing_from_memory_to_file_reads_back),
+		cmocka_unit_test(test_spool_file_goes_to_tmpdir),
+		cmocka_unit_test(test_spool_refused_write_fails_then_recovers),
 		cmocka_unit_test(test_msg_bytes_spooled_without_spool_returns_null),
 		cmocka_unit_test(test_hmap_empty_get_finds_nothing),
 		cmocka_unit_test(test_hmap_key_zero_put_get_replace),
