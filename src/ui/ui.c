@@ -815,6 +815,13 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 		db_set_check(ui->dbw, ui->check);
 		db_set_media(ui->dbw, ingest_media(ui->ingest));
 	}
+	/* A live capture spools: its file is made now, while the spool
+	 * directory may still be written (as -N does). */
+	if (ui->live && store_spool_prepare(ui->store) < 0) {
+		fprintf(stderr, "sipscope: %s (--spool-dir or TMPDIR names another directory)\n",
+		        store_error(ui->store));
+		return -1;
+	}
 	if (!ui->from_db && drop_root(ui) < 0)
 		return -1;
 	/* Saving calls as .pcap needs each message's first frame, and a live
