@@ -34,7 +34,8 @@ run() {
 	else
 		s=$(date +%s.%N)
 		"$BIN" -N -r "$CAP" --quiet --max-calls "$1" 2>"$D/err.$1"
-		echo "$(awk "BEGIN { print $(date +%s.%N) - $s }") n/a" >"$D/t.$1"
+		e=$(date +%s.%N)
+		echo "$(awk -v e="$e" -v s="$s" 'BEGIN { print e - s }') n/a" >"$D/t.$1"
 	fi
 }
 echo "=== $CALLS calls that never end (answered, no BYE), sipscope -N -r FILE ==="

@@ -35,8 +35,8 @@ run() {
 			exit 1
 		}
 		e=$(date +%s.%N)
-		t=$(echo "$e - $s" | bc -l)
-		if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+		t=$(awk -v e="$e" -v s="$s" 'BEGIN { printf "%.3f", e - s }')
+		if [ -z "$best" ] || awk -v t="$t" -v b="$best" 'BEGIN { exit !(t < b) }'; then best=$t; fi
 		i=$((i + 1))
 	done
 	grep -q after-the-burst "$dir/flood.out" || {
@@ -53,9 +53,9 @@ for n in "$small" "$large"; do
 done
 ts=$(run "$dir/tcp-flood-$small.pcap")
 tl=$(run "$dir/tcp-flood-$large.pcap")
-ratio=$(echo "$tl / $ts" | bc -l)
+ratio=$(awk -v l="$tl" -v s="$ts" 'BEGIN { print l / s }')
 printf '%s flows: %s s\n%s flows: %s s\nratio: %.2f (target <= 4)\n' "$small" "$ts" "$large" "$tl" "$ratio"
-if [ "${BENCH_STRICT:-0}" = 1 ] && [ "$(echo "$ratio > 4" | bc -l)" = 1 ]; then
+if [ "${BENCH_STRICT:-0}" = 1 ] && awk -v r="$ratio" 'BEGIN { exit !(r > 4) }'; then
 	exit 3
 fi
 exit 0

@@ -35,9 +35,9 @@ for kind in headers body; do
 		exit 1
 	}
 	e=$(date +%s.%N)
-	t=$(echo "$e - $s" | bc -l)
+	t=$(awk -v e="$e" -v s="$s" 'BEGIN { print e - s }')
 	printf '%s: %s bytes in %s-byte segments: %.3f s (target < 1)\n' "$kind" "$bytes" "$seg" "$t"
-	[ "$(echo "$t >= 1" | bc -l)" = 1 ] && missed=1
+	awk -v t="$t" 'BEGIN { exit !(t >= 1) }' && missed=1
 done
 if [ "${BENCH_STRICT:-0}" = 1 ] && [ "$missed" = 1 ]; then
 	exit 3
