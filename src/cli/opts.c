@@ -29,6 +29,7 @@ const char usage_text[] =
 	"  export     the packets of chosen calls as a pcap or pcapng file (-o FILE)\n"
 	"  db         store the calls and messages in an sqlite3 database (-o FILE)\n"
 	"  rtp        RTP streams of the calls: packets, loss, jitter, MOS, problems\n"
+	"  audio      a call's RTP audio decoded to a WAV file (-c ID -o FILE.wav)\n"
 	"  check      RFC 3261 conformance: one finding per protocol problem, with\n"
 	"             the rule and RFC section (exit 3 when there are errors)\n"
 	"  (none)     with -r: the interactive viewer (the calls table when\n"
@@ -155,7 +156,9 @@ enum {
 	OPT_HEP_KEY,
 	OPT_HEP_VERSION,
 	OPT_TLS_KEYLOG,
-	OPT_TLS_KEY
+	OPT_TLS_KEY,
+	OPT_SPLIT,
+	OPT_STREAM
 };
 
 /* A number from optarg in [min, max] (decimals when `real`).  Returns 0,
@@ -225,6 +228,8 @@ int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		{ "hep-version", required_argument, NULL, OPT_HEP_VERSION },
 		{ "tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG },
 		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+		{ "split", no_argument, NULL, OPT_SPLIT },
+		{ "stream", required_argument, NULL, OPT_STREAM },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -373,6 +378,19 @@ int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		case OPT_RTP:
 			o->rtp = 1;
 			break;
+		case OPT_SPLIT:
+			o->audio_split = 1;
+			break;
+		case OPT_STREAM: {
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(optarg, &end, 0);
+			if (errno || *end || !*optarg || optarg[0] == '-' || v > 0xffffffffULL)
+				return usage_error("--stream needs an SSRC (0x1234abcd or decimal), not '%s'", optarg);
+			o->audio_ssrc = (uint32_t)v;
+			o->audio_ssrc_given = 1;
+			break;
+		}
 		case OPT_BPF:
 			if (strlen(optarg) >= sizeof o->bpf)
 				return usage_error("%s", "--bpf: the filter is too long");
@@ -524,9 +542,11 @@ int opts_check(struct opts *o, const char *cmd)
 		o->rtp = 1; /* media= reads the streams */
 	if (!strcmp(cmd, "stats") && o->fmt == EXPORT_CSV)
 		return usage_error("%s", "stats prints a table or JSON, not CSV");
-	int picks = strcmp(cmd, "flow") == 0 || strcmp(cmd, "export") == 0;
+	int picks = strcmp(cmd, "flow") == 0 || strcmp(cmd, "export") == 0 || !strcmp(cmd, "audio");
 	if (!picks && (o->ncalls || o->match || o->all))
-		return usage_error("%s", "--call, --match and --all choose calls for flow and export");
+		return usage_error("%s", "--call, --match and --all choose calls for flow, export and audio");
+	if (strcmp(cmd, "audio") && (o->audio_split || o->audio_ssrc_given))
+		return usage_error("%s", "--split and --stream are audio options");
 	if (strcmp(cmd, "flow") && (o->ladder.max_width || o->ladder.merge_hosts || o->ladder.no_sdp ||
 	                            o->ladder.time))
 		return usage_error("%s", "--time, --width, --merge-hosts and --no-sdp are flow options");
@@ -547,6 +567,22 @@ int opts_check(struct opts *o, const char *cmd)
 				                         "cannot be exported (save it to a file first)");
 		o->keep_ranges = 1;
 		o->rtp = 1; /* the calls' media goes along */
+	} else if (!strcmp(cmd, "audio")) {
+		if (!o->output)
+			return usage_error("%s", "audio needs -o FILE.wav (or -o - for standard output)");
+		if (!strcmp(o->output, "-") && isatty(STDOUT_FILENO))
+			return usage_error("%s", "audio -o -: standard output is a terminal: pipe it to a "
+			                         "player (| aplay), or -o FILE.wav");
+		if (!strcmp(o->output, "-") && o->audio_split)
+			return usage_error("%s", "audio --split writes one file per stream: -o FILE.wav");
+		if (!o->ncalls && !o->match && !o->filter && !o->all)
+			return usage_error("%s", "audio needs the call: --call ID (a number from 'sipscope "
+			                         "calls' or a Call-ID)");
+		for (size_t i = 0; i < o->nfiles; i++)
+			if (!strcmp(o->files[i], "-"))
+				return usage_error("%s", "audio reads the captures twice: standard input "
+				                         "cannot be read again (save it to a file first)");
+		o->rtp = 1;
 	} else if (!strcmp(cmd, "db")) {
 		if (!o->output || !strcmp(o->output, "-"))
 			return usage_error("%s", "db needs -o FILE.db (an sqlite3 database is a file)");
@@ -556,7 +592,7 @@ int opts_check(struct opts *o, const char *cmd)
 			if (!strcmp(o->files[i], o->output))
 				return usage_error("%s", "db: -o names one of the captures read");
 	} else if (o->output && strcmp(cmd, "flow")) {
-		return usage_error("%s", "-o is for flow, export and db");
+		return usage_error("%s", "-o is for flow, export, audio and db");
 	}
 	if (o->max_calls >= 0 && *cmd)
 		return usage_error("%s", "--max-calls is for -N and the viewer; batch commands keep "
