@@ -355,7 +355,11 @@ static int report(const struct media *m, const struct pick *p, const struct audi
 			putc(s->dtmf[k].digit, stderr);
 		putc('\n', stderr);
 	}
-	return !in->decodable && voice;
+	/* SRTP with no key (or failing authentication): nothing to hear. */
+	if (in->decodable && in->not_clear && !in->decoded)
+		fprintf(stderr, "sipscope: stream 0x%08x: SRTP not decrypted (no key in the SDP, or the "
+		                "wrong one): left out\n", (unsigned)s->ssrc);
+	return (!in->decodable && voice) || (in->not_clear && !in->decoded);
 }
 
 static int run_audio(const struct cli_ctx *x)

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Compare a WAV sipscope audio wrote with the one expected, 20 ms block by block.
 
-Usage: audio_compare.py GOT.wav WANT.wav [--silent-block CH:N ...]
+Usage: audio_compare.py GOT.wav WANT.wav [--silent-block CH:N ...] [--silent-channel CH]
 
 Same rate, channels and length; every 160-sample (20 ms at 8 kHz) block
 of every channel equal sample for sample (G.711 decoding is exact).  The
 first blocks that differ are printed (channel, block, time).  Each
 --silent-block CH:N must be all zeros in GOT (where a packet was lost),
-and WANT must not be silent overall (so equality means something).
+and WANT must not be silent overall (so equality means something),
+but for a --silent-channel (one-way audio), which must be silent in both.
 GOT may also be '-': a WAV read from standard input (sizes 0xFFFFFFFF).
 """
 import struct
@@ -35,7 +36,9 @@ def read_wav(path):
 
 def main():
     got, want = sys.argv[1], sys.argv[2]
-    silent = [tuple(map(int, a.split(":"))) for a in sys.argv[4::2]] if "--silent-block" in sys.argv else []
+    args = sys.argv[3:]
+    silent = [tuple(map(int, args[i + 1].split(":"))) for i in range(len(args)) if args[i] == "--silent-block"]
+    quiet = [int(args[i + 1]) for i in range(len(args)) if args[i] == "--silent-channel"]
     grate, gch, g, gsize = read_wav(got)
     wrate, wch, w, _ = read_wav(want)
     if (grate, gch) != (wrate, wch):
@@ -45,6 +48,10 @@ def main():
     blk = wrate // 50
     bad = []
     for c in range(wch):
+        if c in quiet:
+            if any(w[c]) or any(g[c]):
+                sys.exit(f"FAIL: channel {c} is not silent")
+            continue
         if not any(w[c]):
             sys.exit(f"FAIL: channel {c} of {want} is silent: the comparison would prove nothing")
         for b in range(0, len(w[c]), blk):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A G.711 call made from a known signal, and the WAVs sipscope audio must give.
 
-Usage: gen_audio.py OUT.pcap WANT [--oneway] [--cn-dtmf]
+Usage: gen_audio.py OUT.pcap WANT [--oneway] [--cn-dtmf] [--g729]
 
 OUT.pcap: INVITE (SDP offer, caller 192.0.2.10:4000) / 200 (SDP answer,
 callee 192.0.2.20:5000) / ACK, then RTP: the caller sends a tone sweep as
@@ -11,6 +11,8 @@ Impairments: the caller's packet 10 is lost; the callee's packet 20 arrives
 after 21 (swapped); the caller's packet 30 comes twice.
 --oneway: no callee stream.  --cn-dtmf: the callee also sends a comfort
 noise packet (PT 13) in place of packet 40 and DTMF '5' (RFC 4733, PT 101).
+--g729: the callee's stream is sent as PT 18 (G729/8000, which sipscope
+does not decode): its channel is expected silent.
 
 WANT.wav is the stereo WAV expected (caller left, callee right, from the
 first media packet), WANT-<ssrc>.wav each stream's mono WAV on its own
@@ -54,7 +56,7 @@ def sip(kind, cid):
     if kind in ("INVITE", "200"):
         addr, port = (CALLER, 4000) if kind == "INVITE" else (CALLEE, 5000)
         sdp = (f"v=0\r\no=- 1 1 IN IP4 {ip(addr)}\r\ns=-\r\nc=IN IP4 {ip(addr)}\r\nt=0 0\r\n"
-               f"m=audio {port} RTP/AVP 0 8 13 101\r\na=rtpmap:0 PCMU/8000\r\n"
+               f"m=audio {port} RTP/AVP 0 8 18 13 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:18 G729/8000\r\n"
                f"a=rtpmap:8 PCMA/8000\r\na=rtpmap:13 CN/8000\r\n"
                f"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n")
     meth = {"200": "INVITE", "BYE200": "BYE"}.get(kind, kind)
@@ -93,6 +95,7 @@ def main():
     out, want = sys.argv[1], sys.argv[2]
     oneway = "--oneway" in sys.argv
     cn_dtmf = "--cn-dtmf" in sys.argv
+    g729 = "--g729" in sys.argv
     cid = "audio-call-1@example.com"
     t0 = 1_700_000_000.0
     pkts = [(t0, sip("INVITE", cid)), (t0 + 0.5, sip("200", cid)), (t0 + 0.51, sip("ACK", cid))]
@@ -119,7 +122,7 @@ def main():
             t = s["start"] + 0.020 * k
             if k == 20 and 20 in s["swap"]:  # held back: arrives just after 21
                 t = s["start"] + 0.020 * 21 + 0.001
-            pt = s["pt"]
+            pt = 18 if g729 and s["pt"] == 8 else s["pt"]
             if k in s["cn"]:
                 pt, payload = 13, b"\x40"
             if k in s["lost"]:
@@ -130,8 +133,9 @@ def main():
                 if k in s["dup"]:
                     pkts.append((t + 0.005, frame(s["src"][0], s["src"][1], s["dst"][0], s["dst"][1],
                                                   rtp(s["seq0"] + k, s["ts0"] + k * PKT, s["ssrc"], pt, payload))))
-                samples += bytes(2 * PKT) if pt == 13 else dec[s["pt"]](payload)
-        per.append((off, bytes(samples)))
+                samples += bytes(2 * PKT) if pt in (13, 18) else dec[s["pt"]](payload)
+        # a stream that cannot be decoded adds nothing to the timeline
+        per.append((off, b"" if g729 and s["pt"] == 8 else bytes(samples)))
         if cn_dtmf and s["pt"] == 8:
             # DTMF '5' (event 5) during packets 50..52, three packets, the last an end
             for j in range(3):
