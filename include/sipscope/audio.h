@@ -62,7 +62,7 @@ void audio_free(struct audio *a);
  * -1 (memory, or past AUDIO_MAX_STREAMS).  s is read now, not kept. */
 long audio_add_stream(struct audio *a, const struct media_stream *s);
 /* One packet of stream id (its payload is copied).  0, or -1 when
- * memory ran out (the packet is counted as lost). */
+ * memory ran out (the packet is left out: its place stays silent). */
 int audio_packet(struct audio *a, long id, const struct media_rtp_pkt *k);
 const struct audio_stream_info *audio_info(const struct audio *a, long id);
 

@@ -58,12 +58,14 @@ const char usage_text[] =
 	"                       media=none|any|one-way|loss|nat|codec|gap|after-bye|\n"
 	"                       unannounced (RTP streams; implies --rtp),\n"
 	"                       agent=ID|- (HEP capture id)\n"
-	"  -c, --call ID        flow, export, audio: the call (number from the calls list,\n"
-	"                       or a Call-ID); repeat or give a comma list for several\n"
-	"      --match REGEX    flow, export, audio: the calls with a message REGEX matches\n"
+	"  -c, --call ID        flow, export, audio: the call (number from the calls\n"
+	"                       list, or a Call-ID); repeat or give a comma list for\n"
+	"                       several\n"
+	"      --match REGEX    flow, export, audio: the calls with a message REGEX\n"
+	"                       matches\n"
 	"      --all            flow, export, audio: every call (what --filter keeps)\n"
-	"  -o, --output FILE    flow, export, audio, db: the file to write ('-': standard\n"
-	"                       output, not for db)\n"
+	"  -o, --output FILE    flow, export, audio, db: the file to write ('-':\n"
+	"                       standard output, not for db)\n"
 	"      --db FILE        viewer: also store the calls in the sqlite3 database\n"
 	"                       FILE, every second (a live capture too)\n"
 	"      --time MODE      flow time column: abs (default), delta, rel\n"
@@ -580,10 +582,13 @@ int opts_check(struct opts *o, const char *cmd)
 		if (!o->ncalls && !o->match && !o->filter && !o->all)
 			return usage_error("%s", "audio needs the call: --call ID (a number from 'sipscope "
 			                         "calls' or a Call-ID)");
-		for (size_t i = 0; i < o->nfiles; i++)
+		for (size_t i = 0; i < o->nfiles; i++) {
 			if (!strcmp(o->files[i], "-"))
 				return usage_error("%s", "audio reads the captures twice: standard input "
 				                         "cannot be read again (save it to a file first)");
+			if (!strcmp(o->files[i], o->output))
+				return usage_error("%s", "audio: -o names one of the captures read");
+		}
 		o->rtp = 1;
 	} else if (!strcmp(cmd, "db")) {
 		if (!o->output || !strcmp(o->output, "-"))
