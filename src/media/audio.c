@@ -1,6 +1,8 @@
 /* audio.c - RTP streams turned into PCM on one timeline (see audio.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sipscope/audio.h"
 #include "sipscope/codec.h"
@@ -64,6 +66,10 @@ long audio_add_stream(struct audio *a, const struct media_stream *s)
 	t->dtmf_pt = s->dtmf_pt;
 	t->clock = s->clock ? s->clock : 8000;
 	t->max_seq = -1;
+	/* RFC 3551 Table 4: static PT 10 is L16 stereo, which its name in
+	 * the static table ("L16/44100") does not say. */
+	if (s->pt == 10 && !strcasecmp(t->info.codec, "L16/44100"))
+		snprintf(t->info.codec, sizeof t->info.codec, "L16/44100/2");
 	int nomem;
 	t->dec = codec_dec_new(t->info.codec, 0, &nomem);
 	if (nomem)

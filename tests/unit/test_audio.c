@@ -384,6 +384,66 @@ static void test_timeline_undecodable_and_events(void **state)
 	audio_free(a);
 }
 
+/* Static PT 10 is L16 stereo (RFC 3551): its frames are mixed down, not
+ * read as twice as many mono samples. */
+static void test_static_pt10_is_stereo_l16(void **state)
+{
+	(void)state;
+	struct audio *a = audio_new();
+	struct media_stream s = stream("L16/44100", 10, 0x66);
+	s.clock = 44100;
+	long id = audio_add_stream(a, &s);
+	assert_true(audio_info(a, id)->decodable);
+	uint8_t pl[8] = { 0x00, 0x64, 0x00, 0xc8, 0x00, 0x64, 0x00, 0xc8 }; /* (100,200) x 2 */
+	struct media_rtp_pkt p = { .ts_us = T0, .rtp_ts = 0, .seq = 1, .pt = 10, .clear = 1,
+		                   .payload = pl, .len = sizeof pl };
+	assert_int_equal(audio_packet(a, id, &p), 0);
+	int16_t *pcm;
+	size_t n;
+	uint32_t rate;
+	int chan = 0;
+	assert_int_equal(audio_render(a, &id, &chan, 1, 1, &pcm, &n, &rate), 0);
+	assert_int_equal(rate, 44100);
+	assert_int_equal(n, 2);
+	assert_int_equal(pcm[0], 150);
+	assert_int_equal(pcm[1], 150);
+	free(pcm);
+	audio_free(a);
+}
+
+/* The highest codec rate wins; an 8 kHz stream is resampled to it. */
+static void test_mixed_rates_resampled_to_the_highest(void **state)
+{
+	(void)state;
+	struct audio *a = audio_new();
+	struct media_stream w = stream("L16/16000", 96, 0x77);
+	w.clock = 16000;
+	struct media_stream u = stream("PCMU/8000", 0, 0x88);
+	long ids[2] = { audio_add_stream(a, &w), audio_add_stream(a, &u) };
+	uint8_t pl[640];
+	for (size_t i = 0; i < sizeof pl; i += 2) {
+		pl[i] = 0x01;
+		pl[i + 1] = 0x00; /* 256 */
+	}
+	struct media_rtp_pkt p = { .ts_us = T0, .rtp_ts = 0, .seq = 1, .pt = 96, .clear = 1,
+		                   .payload = pl, .len = sizeof pl };
+	assert_int_equal(audio_packet(a, ids[0], &p), 0);
+	feed(a, ids[1], T0, 0, 0, 0x8f, 0); /* 160 samples of 16764 at 8 kHz */
+	int16_t *pcm;
+	size_t n;
+	uint32_t rate;
+	int chan[2] = { 0, 1 };
+	assert_int_equal(audio_render(a, ids, chan, 2, 2, &pcm, &n, &rate), 0);
+	assert_int_equal(rate, 16000);
+	assert_int_equal(n, 320); /* 20 ms at 16 kHz on both channels */
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(pcm[2 * i], 256);
+		assert_int_equal(pcm[2 * i + 1], 16764);
+	}
+	free(pcm);
+	audio_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -399,6 +459,8 @@ int main(void)
 		cmocka_unit_test(test_timeline_late_first_packet_does_not_shift),
 		cmocka_unit_test(test_timeline_reanchors_on_timestamp_jump),
 		cmocka_unit_test(test_timeline_undecodable_and_events),
+		cmocka_unit_test(test_static_pt10_is_stereo_l16),
+		cmocka_unit_test(test_mixed_rates_resampled_to_the_highest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
