@@ -4,7 +4,8 @@
  * their packets (media_set_rtp_hook's, in capture order); audio_render()
  * lays chosen streams on one timeline of one or two channels:
  *  - the timeline starts at the earliest capture time of a packet of the
- *    chosen streams (the call's first media packet);
+ *    chosen streams (the call's first media packet), or a little before
+ *    when that packet was itself late (see the anchor below);
  *  - a stream's packets go in RTP sequence order (RFC 3550 A.1 extended
  *    numbers), duplicates left out; each lands at the place its RTP
  *    timestamp gives from an anchor: the least-delayed packet's arrival

@@ -37,7 +37,8 @@ static const char audio_help[] =
 	"                   the sizes in the header are then 0xFFFFFFFF, as for a\n"
 	"                   stream)\n"
 	"  --split          one mono WAV per stream, FILE-<ssrc>.wav (FILE without\n"
-	"                   its .wav), each on its own timeline\n"
+	"                   its .wav; -<ssrc>-2.wav for a second stream of one SSRC),\n"
+	"                   each on its own timeline\n"
 	"  --stream SSRC    only the stream with this SSRC (hex 0x1234abcd or\n"
 	"                   decimal), as a mono WAV\n"
 	"\n"
@@ -279,6 +280,21 @@ static int any_decodable(const struct audio *a, const long *ids, size_t n)
 	return 0;
 }
 
+/* Nothing to write (no stream can be decoded): the streams are still
+ * laid out, for their counts (telephone-events, undecodable packets). */
+static int count_only(struct audio *a, const long *ids, const int *chan, size_t n)
+{
+	int16_t *pcm;
+	size_t frames;
+	uint32_t rate;
+	if (audio_render(a, ids, chan, n, 1, &pcm, &frames, &rate) < 0) {
+		fprintf(stderr, "sipscope: out of memory laying out the audio\n");
+		return EXIT_USAGE;
+	}
+	free(pcm);
+	return 0;
+}
+
 /* Render ids[0..n) on chan[] to path ("-": standard output). */
 static int write_wav(struct audio *a, const long *ids, const int *chan, size_t n, unsigned channels,
                      const char *path)
@@ -323,11 +339,15 @@ static int report(const struct media *m, const struct pick *p, const struct audi
 	esc_term_buf(codec, sizeof codec, sv_make(in->codec, strlen(in->codec)), NULL);
 	fprintf(stderr, "sipscope: stream 0x%08x %s -> %s %s: ", (unsigned)s->ssrc, a, b,
 	        codec[0] ? codec : "(no codec)");
-	int voice = in->packets > in->events;
-	if (!in->decodable && voice) {
+	/* Voice it has no decoder for (a stream of telephone-events alone,
+	 * RFC 4733, is no audio to decode). */
+	int undecodable = !in->decodable && in->other_pt;
+	if (undecodable) {
 		fprintf(stderr, "cannot decode %s (decoders: %s): %llu packets left out\n",
 		        codec[0] ? codec : "an unknown codec", codec_list(),
-		        (unsigned long long)in->packets);
+		        (unsigned long long)in->other_pt);
+	} else if (!in->decodable) {
+		fprintf(stderr, "%llu telephone-event packets (not audio)\n", (unsigned long long)in->events);
 	} else {
 		fprintf(stderr, "%llu packets decoded", (unsigned long long)in->decoded);
 		if (in->lost)
@@ -359,7 +379,7 @@ static int report(const struct media *m, const struct pick *p, const struct audi
 	if (in->decodable && in->not_clear && !in->decoded)
 		fprintf(stderr, "sipscope: stream 0x%08x: SRTP not decrypted (no key in the SDP, or the "
 		                "wrong one): left out\n", (unsigned)s->ssrc);
-	return (!in->decodable && voice) || (in->not_clear && !in->decoded);
+	return undecodable || (in->not_clear && !in->decoded);
 }
 
 static int run_audio(const struct cli_ctx *x)
@@ -425,20 +445,41 @@ static int run_audio(const struct cli_ctx *x)
 				chan[n] = picks[i].side;
 				n++;
 			}
+		if (!n && ncalls > 1) {
+			fprintf(stderr, "sipscope: call %u: no RTP stream%s\n", (unsigned)calls[c],
+			        o->audio_ssrc_given ? " with that SSRC" : "");
+			continue;
+		}
 		if (o->audio_split) {
 			for (size_t i = 0; i < npicks && !rc; i++) {
 				if (picks[i].call != calls[c])
 					continue;
-				if (!audio_info(a, picks[i].id)->decodable)
+				if (!audio_info(a, picks[i].id)->decodable) {
+					int zero = 0;
+					rc = count_only(a, &picks[i].id, &zero, 1);
 					continue;
+				}
+				/* Two streams of one SSRC (both ways from one
+				 * source's recording): the later ones get -2, -3... */
+				unsigned same = 1;
+				for (size_t j = 0; j < i; j++)
+					same += picks[j].call == calls[c] && picks[j].ssrc == picks[i].ssrc;
 				char sp[4096];
-				snprintf(tag, sizeof tag, "%08x", (unsigned)picks[i].ssrc);
+				if (same > 1)
+					snprintf(tag, sizeof tag, "%08x-%u", (unsigned)picks[i].ssrc, same);
+				else
+					snprintf(tag, sizeof tag, "%08x", (unsigned)picks[i].ssrc);
 				name_with(sp, sizeof sp, out, tag);
 				int zero = 0;
 				rc = write_wav(a, &picks[i].id, &zero, 1, 1, sp);
 			}
 		} else if (any_decodable(a, ids, n)) {
 			rc = write_wav(a, ids, chan, n, o->audio_ssrc_given ? 1 : 2, out);
+		} else {
+			rc = count_only(a, ids, chan, n);
+			if (!rc)
+				fprintf(stderr, "sipscope: call %u: no stream to hear: %s not written\n",
+				        (unsigned)calls[c], out);
 		}
 		for (size_t i = 0; i < npicks && !rc; i++)
 			if (picks[i].call == calls[c])

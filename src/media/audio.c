@@ -136,17 +136,13 @@ struct run {
 };
 
 /* Write n samples at timeline position pos (overwriting: a packet's own
- * place); before 0 or past max they are dropped. */
+ * place); past max they are dropped.  pos may be below 0: a stream's first
+ * packet that came later than its jitter buffer would have played it. */
 static int run_put(struct run *r, int64_t pos, const int16_t *v, size_t n, int64_t max,
                    uint64_t *past)
 {
-	if (pos < 0) {
-		if ((int64_t)n <= -pos)
-			return 0;
-		v += -pos;
-		n -= (size_t)-pos;
-		pos = 0;
-	}
+	if (pos < -max)
+		return 0;
 	if (pos + (int64_t)n > max) {
 		size_t keep = pos >= max ? 0 : (size_t)(max - pos);
 		*past += n - keep;
@@ -346,19 +342,25 @@ int audio_render(struct audio *a, const long *ids, const int *chan, size_t n, un
 		return -1;
 	int rc = 0;
 	size_t total = 0;
+	/* The timeline starts at the first media packet's arrival, or
+	 * earlier when a stream's first packet was itself late (its place
+	 * comes from the least-delayed packet). */
+	int64_t lo = 0, hi = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		rc = render_stream(&a->st[ids[i]], t0, R, &runs[i]);
-		size_t end = runs[i].s ? (size_t)runs[i].base + runs[i].n : 0;
-		if (end > total)
-			total = end;
+		if (runs[i].s && runs[i].base < lo)
+			lo = runs[i].base;
+		if (runs[i].s && runs[i].base + (int64_t)runs[i].n > hi)
+			hi = runs[i].base + (int64_t)runs[i].n;
 	}
+	total = (size_t)(hi - lo);
 	int16_t *o = NULL;
 	if (rc == 0 && total && !(o = calloc(total * channels, sizeof *o)))
 		rc = -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct run *r = &runs[i];
 		unsigned c = (unsigned)chan[i] < channels ? (unsigned)chan[i] : 0;
-		int16_t *d = o + (size_t)r->base * channels + c;
+		int16_t *d = o + (size_t)(r->base - lo) * channels + c;
 		for (size_t k = 0; k < r->n; k++, d += channels) {
 			int v = *d + r->s[k];
 			*d = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);

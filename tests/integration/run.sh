@@ -916,6 +916,15 @@ if python3 -W ignore -c 'import audioop' 2>/dev/null; then
 	else
 		skp "audio over SRTP: gen_srtp not built"
 	fi
+	# a real peer: sipp's play_pcap_audio of sip-tester's g711a.pcap (samples/rtp_g711.pcap)
+	if [ -r /usr/share/sip-tester/g711a.pcap ]; then
+		python3 -W ignore "$ROOT/tests/integration/audio_sipp_check.py" "$BIN" "$S/rtp_g711.pcap" \
+			/usr/share/sip-tester/g711a.pcap "$T" >"$T/out" 2>&1 &&
+			ok "audio: sipp's play_pcap_audio both ways decoded exactly as the file it played (split and stereo)" ||
+			bad "audio: sipp's play_pcap_audio both ways decoded exactly as the file it played (split and stereo)" "$T/out"
+	else
+		skp "audio: sipp's g711a.pcap (sip-tester) not installed"
+	fi
 	"$BIN" audio -r "$T/au.pcap" -o "$T/x.wav" >"$T/out" 2>&1
 	[ $? = 2 ] && grep -q 'audio needs the call' "$T/out" &&
 		ok "audio without -c: a usage error" || bad "audio without -c: a usage error" "$T/out"
