@@ -334,6 +334,30 @@ static void test_timeline_late_first_packet_does_not_shift(void **state)
 	audio_free(a);
 }
 
+/* The call's very first packet late: the timeline starts before its
+ * arrival, where the least-delayed packet puts it, and nothing of it is
+ * cut. */
+static void test_timeline_first_packet_late_not_clipped(void **state)
+{
+	(void)state;
+	struct audio *a = audio_new();
+	struct media_stream s = stream("PCMU/8000", 0, 0x99);
+	long id = audio_add_stream(a, &s);
+	feed(a, id, T0, 0, 10000, 0xa0, 0); /* 10 ms late */
+	for (int k = 1; k < 4; k++)
+		feed(a, id, T0, k, 0, (uint8_t)(0xa0 + k), 0);
+	int16_t *pcm;
+	size_t n;
+	uint32_t rate;
+	int chan = 0;
+	assert_int_equal(audio_render(a, &id, &chan, 1, 1, &pcm, &n, &rate), 0);
+	assert_int_equal(n, 640);
+	for (int k = 0; k < 4; k++)
+		assert_true(block_is(pcm, n, 1, 0, 0, k, codec_ulaw_to_linear((uint8_t)(0xa0 + k))));
+	free(pcm);
+	audio_free(a);
+}
+
 /* A timestamp jump (a hold, a restart): anchored again at arrival. */
 static void test_timeline_reanchors_on_timestamp_jump(void **state)
 {
@@ -457,6 +481,7 @@ int main(void)
 		cmocka_unit_test(test_media_tap_gives_payload_past_csrc_extension_padding),
 		cmocka_unit_test(test_timeline_reorder_loss_duplicate_cn),
 		cmocka_unit_test(test_timeline_late_first_packet_does_not_shift),
+		cmocka_unit_test(test_timeline_first_packet_late_not_clipped),
 		cmocka_unit_test(test_timeline_reanchors_on_timestamp_jump),
 		cmocka_unit_test(test_timeline_undecodable_and_events),
 		cmocka_unit_test(test_static_pt10_is_stereo_l16),
