@@ -135,6 +135,7 @@ bench: all $(BUILD)/bench/track_cost $(BUILD)/bench/parser_bench $(BUILD)/bench/
 	  $(BUILD)/bench/db_bench $${BENCH_DIR:-/tmp/sipscope-bench}/sip-$${BENCH_CALLS:-100000}calls-seed$${BENCH_SEED:-1}.pcap \
 	    $${BENCH_DIR:-/tmp/sipscope-bench}/bench.db; rm -f $${BENCH_DIR:-/tmp/sipscope-bench}/bench.db*
 	@echo; echo "=== media (RTP) ==="; sh tests/bench/rtp_bench.sh ./sipscope
+	@echo; echo "=== audio export (WAV) ==="; sh tests/bench/audio_bench.sh ./sipscope
 	@echo; sh tests/bench/hep_bench.sh ./sipscope $(BUILD)/bench/hep_gen
 	@$(MAKE) --no-print-directory BUILD=build/udp-only EXTRA_DEFS=-DSIPSCOPE_UDP_ONLY build/udp-only/sipscope
 	@echo; echo "=== transport reassembly ==="; \

@@ -30,7 +30,7 @@ LAYERS = {
     "sip":     (2, ["sip.h", "sip_hdr.h", "sdp.h"], []),
     "store":   (3, ["store.h"], []),
     "track":   (3, ["track.h"], ["store"]),
-    "media":   (4, ["media.h", "srtp.h"], []),
+    "media":   (4, ["media.h", "srtp.h", "audio.h", "codec.h", "wav.h"], []),
     "check":   (4, ["check.h"], ["media"]),
     "ingest":  (5, ["ingest.h"], []),
     "db":      (6, ["db.h"], []),

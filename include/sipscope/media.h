@@ -209,6 +209,29 @@ void media_refresh(struct media *m);
  * renumbering runs out, nothing is forgotten. */
 void media_evict(struct media *m, int (*keep)(void *ctx, uint64_t h_call_id), void *ctx,
                  int64_t idle_before_us);
+/* One RTP packet of a stream, as media_udp() took it, for a consumer of
+ * the payloads (audio).  payload is the packet's, past header, CSRCs,
+ * extension and padding; for SRTP the decrypted one when it
+ * authenticated (clear 1), else the encrypted bytes (clear 0: not to be
+ * decoded).  Borrowed until the hook returns. */
+struct media_rtp_pkt {
+	uint64_t frame;
+	int64_t ts_us;     /* capture time */
+	uint32_t rtp_ts;
+	uint16_t seq;
+	uint8_t pt;
+	uint8_t marker;
+	uint8_t clear;
+	const uint8_t *payload;
+	size_t len;
+};
+/* fn is called with every RTP packet a stream takes (the stream's index
+ * for media_stream(), valid until media_evict()), after its figures were
+ * updated; NULL stops it.  The first packet of a stream no SDP announced
+ * is counted once the second confirms it, and only the second is given. */
+typedef void (*media_rtp_fn)(void *ctx, size_t stream, const struct media_rtp_pkt *k);
+void media_set_rtp_hook(struct media *m, media_rtp_fn fn, void *ctx);
+
 /* 1 after media_finish(). */
 int media_finished(const struct media *m);
 

@@ -66,6 +66,9 @@ struct opts {
 	const char *hep_key;
 	int hep_id_given;
 	struct ingest_tls_opts tls; /* --tls-keylog ($SSLKEYLOGFILE), --tls-key */
+	int audio_split;       /* audio --split */
+	int audio_ssrc_given;  /* audio --stream SSRC */
+	uint32_t audio_ssrc;
 };
 
 struct loaded {
@@ -101,7 +104,7 @@ struct cli_cmd {
 };
 
 extern const struct cli_cmd cmd_messages, cmd_calls, cmd_stats, cmd_flow, cmd_show, cmd_export,
-	cmd_db, cmd_check, cmd_rtp;
+	cmd_db, cmd_check, cmd_rtp, cmd_audio;
 
 /* opts.c: the usage text (no command, or a usage error). */
 extern const char usage_text[];

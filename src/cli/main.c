@@ -11,7 +11,7 @@
 /* The batch commands, as main() recognises them. */
 static const struct cli_cmd *const commands[] = {
 	&cmd_messages, &cmd_calls, &cmd_stats, &cmd_flow, &cmd_show, &cmd_export, &cmd_db, &cmd_check,
-	&cmd_rtp,
+	&cmd_rtp, &cmd_audio,
 };
 
 static const struct cli_cmd *find_command(const char *name)
@@ -100,7 +100,7 @@ static int run(int argc, char **argv, const char *cmd)
 			fprintf(stderr, "sipscope: cannot write output\n");
 			rc = EXIT_USAGE;
 		} else {
-			rc = l.damaged || out_rc < 0 ? EXIT_PARTIAL : 0;
+			rc = l.damaged || out_rc < 0 || out_rc == EXIT_PARTIAL ? EXIT_PARTIAL : 0;
 		}
 	}
 	calllist_free(cl);
@@ -123,6 +123,6 @@ int main(int argc, char **argv)
 		/* No command: the calls of the capture (the UI will live here). */
 		return run(argc, argv, "");
 	return usage_error("unknown command '%s' (use messages, calls, stats, flow, show, export, db, "
-	                   "check or rtp)",
+	                   "check, rtp or audio)",
 	                   cmd);
 }

@@ -30,6 +30,7 @@ const char usage_text[] =
 	"  export     the packets of chosen calls as a pcap or pcapng file (-o FILE)\n"
 	"  db         store the calls and messages in an sqlite3 database (-o FILE)\n"
 	"  rtp        RTP streams of the calls: packets, loss, jitter, MOS, problems\n"
+	"  audio      a call's RTP audio decoded to a WAV file (-c ID -o FILE.wav)\n"
 	"  check      RFC 3261 conformance: one finding per protocol problem, with\n"
 	"             the rule and RFC section (exit 3 when there are errors)\n"
 	"  (none)     with -r: the interactive viewer (the calls table when\n"
@@ -58,12 +59,14 @@ const char usage_text[] =
 	"                       media=none|any|one-way|loss|nat|codec|gap|after-bye|\n"
 	"                       unannounced (RTP streams; implies --rtp),\n"
 	"                       agent=ID|- (HEP capture id)\n"
-	"  -c, --call ID        flow, export: the call (number from the calls list,\n"
-	"                       or a Call-ID); repeat or give a comma list for several\n"
-	"      --match REGEX    flow, export: the calls with a message REGEX matches\n"
-	"      --all            flow, export: every call (what --filter keeps)\n"
-	"  -o, --output FILE    flow, export, db: the file to write ('-': standard\n"
-	"                       output, not for db)\n"
+	"  -c, --call ID        flow, export, audio: the call (number from the calls\n"
+	"                       list, or a Call-ID); repeat or give a comma list for\n"
+	"                       several\n"
+	"      --match REGEX    flow, export, audio: the calls with a message REGEX\n"
+	"                       matches\n"
+	"      --all            flow, export, audio: every call (what --filter keeps)\n"
+	"  -o, --output FILE    flow, export, audio, db: the file to write ('-':\n"
+	"                       standard output, not for db)\n"
 	"      --db FILE        viewer: also store the calls in the sqlite3 database\n"
 	"                       FILE, every second (a live capture too)\n"
 	"      --time MODE      flow time column: abs (default), delta, rel\n"
@@ -90,6 +93,8 @@ const char usage_text[] =
 	"                       the viewer adds a media column, calls --format json\n"
 	"                       adds streams and media_problems\n"
 	"      --rules          check: list the rules (id, severity, RFC section)\n"
+	"      --split          audio: one mono WAV per stream (FILE-<ssrc>.wav)\n"
+	"      --stream SSRC    audio: only this stream (0x1234abcd or decimal)\n"
 	"\n"
 	"Headless capture (no viewer): sipscope -N -i IF [-i IF...] [BPF], or -N -r -\n"
 	"  -N, --headless       print each call when it ends (a calls line, or JSON\n"
@@ -164,7 +169,9 @@ enum {
 	OPT_HEP_VERSION,
 	OPT_TLS_KEYLOG,
 	OPT_TLS_KEY,
-	OPT_SPOOL_DIR
+	OPT_SPOOL_DIR,
+	OPT_SPLIT,
+	OPT_STREAM
 };
 
 /* A number from optarg in [min, max] (decimals when `real`).  Returns 0,
@@ -235,6 +242,8 @@ int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		{ "tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG },
 		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 		{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
+		{ "split", no_argument, NULL, OPT_SPLIT },
+		{ "stream", required_argument, NULL, OPT_STREAM },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -383,6 +392,19 @@ int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 		case OPT_RTP:
 			o->rtp = 1;
 			break;
+		case OPT_SPLIT:
+			o->audio_split = 1;
+			break;
+		case OPT_STREAM: {
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(optarg, &end, 0);
+			if (errno || *end || !*optarg || optarg[0] == '-' || v > 0xffffffffULL)
+				return usage_error("--stream needs an SSRC (0x1234abcd or decimal), not '%s'", optarg);
+			o->audio_ssrc = (uint32_t)v;
+			o->audio_ssrc_given = 1;
+			break;
+		}
 		case OPT_BPF:
 			if (strlen(optarg) >= sizeof o->bpf)
 				return usage_error("%s", "--bpf: the filter is too long");
@@ -548,9 +570,11 @@ int opts_check(struct opts *o, const char *cmd)
 		o->rtp = 1; /* media= reads the streams */
 	if (!strcmp(cmd, "stats") && o->fmt == EXPORT_CSV)
 		return usage_error("%s", "stats prints a table or JSON, not CSV");
-	int picks = strcmp(cmd, "flow") == 0 || strcmp(cmd, "export") == 0;
+	int picks = strcmp(cmd, "flow") == 0 || strcmp(cmd, "export") == 0 || !strcmp(cmd, "audio");
 	if (!picks && (o->ncalls || o->match || o->all))
-		return usage_error("%s", "--call, --match and --all choose calls for flow and export");
+		return usage_error("%s", "--call, --match and --all choose calls for flow, export and audio");
+	if (strcmp(cmd, "audio") && (o->audio_split || o->audio_ssrc_given))
+		return usage_error("%s", "--split and --stream are audio options");
 	if (strcmp(cmd, "flow") && (o->ladder.max_width || o->ladder.merge_hosts || o->ladder.no_sdp ||
 	                            o->ladder.time))
 		return usage_error("%s", "--time, --width, --merge-hosts and --no-sdp are flow options");
@@ -571,6 +595,25 @@ int opts_check(struct opts *o, const char *cmd)
 				                         "cannot be exported (save it to a file first)");
 		o->keep_ranges = 1;
 		o->rtp = 1; /* the calls' media goes along */
+	} else if (!strcmp(cmd, "audio")) {
+		if (!o->output)
+			return usage_error("%s", "audio needs -o FILE.wav (or -o - for standard output)");
+		if (!strcmp(o->output, "-") && isatty(STDOUT_FILENO))
+			return usage_error("%s", "audio -o -: standard output is a terminal: pipe it to a "
+			                         "player (| aplay), or -o FILE.wav");
+		if (!strcmp(o->output, "-") && o->audio_split)
+			return usage_error("%s", "audio --split writes one file per stream: -o FILE.wav");
+		if (!o->ncalls && !o->match && !o->filter && !o->all)
+			return usage_error("%s", "audio needs the call: --call ID (a number from 'sipscope "
+			                         "calls' or a Call-ID)");
+		for (size_t i = 0; i < o->nfiles; i++) {
+			if (!strcmp(o->files[i], "-"))
+				return usage_error("%s", "audio reads the captures twice: standard input "
+				                         "cannot be read again (save it to a file first)");
+			if (!strcmp(o->files[i], o->output))
+				return usage_error("%s", "audio: -o names one of the captures read");
+		}
+		o->rtp = 1;
 	} else if (!strcmp(cmd, "db")) {
 		if (!o->output || !strcmp(o->output, "-"))
 			return usage_error("%s", "db needs -o FILE.db (an sqlite3 database is a file)");
@@ -580,7 +623,7 @@ int opts_check(struct opts *o, const char *cmd)
 			if (!strcmp(o->files[i], o->output))
 				return usage_error("%s", "db: -o names one of the captures read");
 	} else if (o->output && strcmp(cmd, "flow")) {
-		return usage_error("%s", "-o is for flow, export and db");
+		return usage_error("%s", "-o is for flow, export, audio and db");
 	}
 	if (o->max_calls >= 0 && *cmd)
 		return usage_error("%s", "--max-calls is for -N and the viewer; batch commands keep "

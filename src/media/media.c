@@ -80,6 +80,9 @@ struct media {
 	struct hmap oa;           /* (Call-ID hash, m= line) -> expect+1 of its last SDP */
 	uint32_t srtp_gen;
 	int finished;
+	media_rtp_fn rtp_hook;
+	void *rtp_hook_ctx;
+	size_t buf_len;           /* bytes in buf after a decryption */
 	_Alignas(8) uint8_t buf[65536]; /* an SRTP packet being decrypted */
 };
 
@@ -632,6 +635,8 @@ static uint8_t srtp_tag_len(uint8_t suite)
 
 static const struct expect *expect_get(const struct media *m, const struct store_endpoint *ep);
 
+static size_t s_trailer(const struct media *m, size_t idx) { return m->st[idx].srtp_trailer; }
+
 /* The keys the sender of a stream announced: its own SDP's (found by
  * the address it sends from), else, when it sends from elsewhere (NAT),
  * those of the receiver's offer/answer peer. */
@@ -678,6 +683,7 @@ static int take_srtp(struct media *m, struct media_stream *s, const struct expec
 	case SRTP_RX_OK:
 		s->srtp_ok++;
 		m->stats.srtp_ok++;
+		m->buf_len = n;
 		rtp_read(k, k->frame, k->ts_us, m->buf, n);
 		return SRTP_USE;
 	case SRTP_RX_REPLAY:
@@ -875,6 +881,32 @@ static void take_srtcp(struct media *m, int64_t ts_us, const struct store_endpoi
 	s->problems |= MEDIA_P_SRTP_AUTH;
 }
 
+/* The hook's view of packet p (RFC 3550 5.1: CSRCs, extension, padding
+ * skipped); a header that does not fit gives an empty payload. */
+static void give_rtp(struct media *m, size_t idx, const struct rtp_pkt *k, const uint8_t *p,
+                     size_t len, int clear)
+{
+	struct media_rtp_pkt r = { .frame = k->frame, .ts_us = k->ts_us, .rtp_ts = k->ts,
+		                   .seq = k->seq, .pt = k->b1 & 0x7f, .marker = k->b1 >> 7,
+		                   .clear = (uint8_t)clear };
+	size_t hl = 12 + 4u * (p[0] & 0x0f);
+	if ((p[0] & 0x10) && len >= hl + 4)
+		hl += 4 + 4u * (size_t)(p[hl + 2] << 8 | p[hl + 3]);
+	size_t end = len;
+	if (clear && (p[0] & 0x20) && len > hl && p[len - 1] <= len - hl)
+		end -= p[len - 1];
+	if (!clear && s_trailer(m, idx) < end - (hl < end ? hl : end))
+		end -= s_trailer(m, idx);
+	if (hl < end) {
+		r.payload = p + hl;
+		r.len = end - hl;
+	} else {
+		r.payload = p;
+		r.len = 0;
+	}
+	m->rtp_hook(m->rtp_hook_ctx, idx, &r);
+}
+
 int media_udp(struct media *m, uint64_t frame, int64_t ts_us, const struct store_endpoint *src,
               const struct store_endpoint *dst, const uint8_t *p, size_t len)
 {
@@ -967,10 +999,24 @@ int media_udp(struct media *m, uint64_t frame, int64_t ts_us, const struct store
 	}
 	if (!s->packets && ((rx && rx->savp) || (tx && tx->savp)))
 		s->srtp = MEDIA_SRTP_NOKEY;
+	m->buf_len = 0;
 	if (s->srtp && take_srtp(m, s, rx, tx, p, len, &k) == SRTP_SKIP)
 		return 1;
 	take_rtp(m, s, rx, tx, &k);
+	if (m->rtp_hook) {
+		if (s->srtp)
+			give_rtp(m, (size_t)(s - m->st), &k, m->buf_len ? m->buf : p,
+			         m->buf_len ? m->buf_len : len, m->buf_len != 0);
+		else
+			give_rtp(m, (size_t)(s - m->st), &k, p, len, 1);
+	}
 	return 1;
+}
+
+void media_set_rtp_hook(struct media *m, media_rtp_fn fn, void *ctx)
+{
+	m->rtp_hook = fn;
+	m->rtp_hook_ctx = ctx;
 }
 
 /* G.107 Appendix I: equipment impairment and packet-loss robustness. */

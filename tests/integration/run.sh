@@ -1154,6 +1154,85 @@ fi
 # --- issue 20: writers ---
 # The spool, -w, -C/-G and SIGHUP when the disk or the user says no, kill -9.
 . "$ROOT/tests/integration/writers.sh"
+# --- issue 22: audio ---
+# sipscope audio on G.711 calls made from a known signal (gen_audio.py: a
+# PCMU sweep from the caller, a PCMA one from the callee 10 ms later; the
+# caller's packet 10 lost, its packet 30 twice, the callee's packet 20
+# after 21).  The WAVs expected hold audioop's G.711 decoding of the very
+# bytes sent; audio_compare.py wants each 20 ms block equal sample for sample.
+GA=$ROOT/tests/integration/gen_audio.py
+AC=$ROOT/tests/integration/audio_compare.py
+if python3 -W ignore -c 'import audioop' 2>/dev/null; then
+	python3 -W ignore "$GA" "$T/au.pcap" "$T/au_want"
+	if "$BIN" audio -r "$T/au.pcap" -c 1 -o "$T/au.wav" 2>"$T/err" &&
+		python3 "$AC" "$T/au.wav" "$T/au_want.wav" --silent-block 0:10 >"$T/out" 2>&1; then
+		ok "audio: stereo WAV of a PCMU/PCMA call, caller left, each 20 ms block as sent (lost packet silent, reordered and duplicated ones in place)"
+	else
+		cat "$T/err" >>"$T/out"
+		bad "audio: stereo WAV of a PCMU/PCMA call, caller left, each 20 ms block as sent (lost packet silent, reordered and duplicated ones in place)" "$T/out"
+	fi
+	grep -q 'stream 0x11111111 .* PCMU/8000: 99 packets decoded, 1 lost (silence), 1 duplicates' "$T/err" &&
+		ok "audio: each stream's packets decoded, lost and duplicated reported" ||
+		bad "audio: each stream's packets decoded, lost and duplicated reported" "$T/err"
+	if "$BIN" audio -r "$T/au.pcap" -c audio-call-1@example.com -o "$T/ausp.wav" --split 2>"$T/err" &&
+		python3 "$AC" "$T/ausp-11111111.wav" "$T/au_want-11111111.wav" --silent-block 0:10 >"$T/out" 2>&1 &&
+		python3 "$AC" "$T/ausp-22222222.wav" "$T/au_want-22222222.wav" >>"$T/out" 2>&1; then
+		ok "audio --split (Call-ID given): one mono WAV per stream, each on its own timeline"
+	else
+		bad "audio --split (Call-ID given): one mono WAV per stream, each on its own timeline" "$T/out"
+	fi
+	"$BIN" audio -r "$T/au.pcap" -c 1 --stream 0x22222222 -o "$T/aus.wav" 2>"$T/err" &&
+		python3 "$AC" "$T/aus.wav" "$T/au_want-22222222.wav" >"$T/out" 2>&1 &&
+		ok "audio --stream SSRC: that stream alone, mono" ||
+		bad "audio --stream SSRC: that stream alone, mono" "$T/out"
+	"$BIN" audio -r "$T/au.pcap" -c 1 -o - 2>"$T/err" | python3 "$AC" - "$T/au_want.wav" >"$T/out" 2>&1 &&
+		grep -q 'sizes unknown' "$T/out" &&
+		ok "audio -o -: the WAV piped (sizes 0xFFFFFFFF), the same samples" ||
+		bad "audio -o -: the WAV piped (sizes 0xFFFFFFFF), the same samples" "$T/out"
+	python3 -W ignore "$GA" "$T/au1.pcap" "$T/au1_want" --oneway
+	"$BIN" audio -r "$T/au1.pcap" -c 1 -o "$T/au1.wav" 2>"$T/err" &&
+		python3 "$AC" "$T/au1.wav" "$T/au1_want.wav" --silent-block 0:10 --silent-channel 1 >"$T/out" 2>&1 &&
+		ok "audio: a one-way call, the caller's audio left, the right channel silent" ||
+		bad "audio: a one-way call, the caller's audio left, the right channel silent" "$T/out"
+	python3 -W ignore "$GA" "$T/au2.pcap" "$T/au2_want" --cn-dtmf
+	"$BIN" audio -r "$T/au2.pcap" -c 1 -o "$T/au2.wav" 2>"$T/err" &&
+		python3 "$AC" "$T/au2.wav" "$T/au2_want.wav" --silent-block 0:10 >"$T/out" 2>&1 &&
+		grep -q 'stream 0x22222222 DTMF: 5$' "$T/err" && grep -q '1 comfort noise' "$T/err" &&
+		ok "audio: comfort noise silent, telephone-events not audio (the digit printed)" ||
+		{ cat "$T/err" >>"$T/out"; bad "audio: comfort noise silent, telephone-events not audio (the digit printed)" "$T/out"; }
+	python3 -W ignore "$GA" "$T/au3.pcap" "$T/au3_want" --g729
+	"$BIN" audio -r "$T/au3.pcap" -c 1 -o "$T/au3.wav" 2>"$T/err"
+	rc=$?
+	[ "$rc" = 1 ] && grep -q 'stream 0x22222222 .*cannot decode G729/8000' "$T/err" &&
+		python3 "$AC" "$T/au3.wav" "$T/au3_want.wav" --silent-block 0:10 --silent-channel 1 >"$T/out" 2>&1 &&
+		ok "audio: a codec it cannot decode named with its stream, the other stream written, exit 1" ||
+		{ echo "rc $rc" >>"$T/err"; cat "$T/out" >>"$T/err" 2>/dev/null; bad "audio: a codec it cannot decode named with its stream, the other stream written, exit 1" "$T/err"; }
+	GEN=${GEN_SRTP:-}
+	[ -x "${GEN:-/nonexistent}" ] || GEN=$(dirname "$BIN")/tests/gen_srtp
+	[ -x "$GEN" ] || GEN=$ROOT/build/tests/gen_srtp
+	if [ -x "$GEN" ] && "$GEN" "$T/au.pcap" "$T/au_sp.pcap" "$T/au_s.pcap" AES_CM_128_HMAC_SHA1_80 >"$T/err" 2>&1; then
+		"$BIN" audio -r "$T/au_s.pcap" -c 1 -o "$T/au_s.wav" 2>"$T/err" &&
+			python3 "$AC" "$T/au_s.wav" "$T/au_want.wav" --silent-block 0:10 >"$T/out" 2>&1 &&
+			ok "audio: the same call over SDES-SRTP (libsrtp2), decrypted to the same samples" ||
+			bad "audio: the same call over SDES-SRTP (libsrtp2), decrypted to the same samples" "$T/out"
+	else
+		skp "audio over SRTP: gen_srtp not built"
+	fi
+	# a real peer: sipp's play_pcap_audio of sip-tester's g711a.pcap (samples/rtp_g711.pcap)
+	if [ -r /usr/share/sip-tester/g711a.pcap ]; then
+		python3 -W ignore "$ROOT/tests/integration/audio_sipp_check.py" "$BIN" "$S/rtp_g711.pcap" \
+			/usr/share/sip-tester/g711a.pcap "$T" >"$T/out" 2>&1 &&
+			ok "audio: sipp's play_pcap_audio both ways decoded exactly as the file it played (split and stereo)" ||
+			bad "audio: sipp's play_pcap_audio both ways decoded exactly as the file it played (split and stereo)" "$T/out"
+	else
+		skp "audio: sipp's g711a.pcap (sip-tester) not installed"
+	fi
+	"$BIN" audio -r "$T/au.pcap" -o "$T/x.wav" >"$T/out" 2>&1
+	[ $? = 2 ] && grep -q 'audio needs the call' "$T/out" &&
+		ok "audio without -c: a usage error" || bad "audio without -c: a usage error" "$T/out"
+else
+	skp "audio: python3 has no audioop (the G.711 reference)"
+fi
 
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

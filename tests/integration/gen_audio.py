@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""A G.711 call made from a known signal, and the WAVs sipscope audio must give.
+
+Usage: gen_audio.py OUT.pcap WANT [--oneway] [--cn-dtmf] [--g729]
+
+OUT.pcap: INVITE (SDP offer, caller 192.0.2.10:4000) / 200 (SDP answer,
+callee 192.0.2.20:5000) / ACK, then RTP: the caller sends a tone sweep as
+PCMU (PT 0, SSRC 0x11111111), the callee another as PCMA (PT 8, SSRC
+0x22222222) starting 10 ms later, 20 ms packets of 160 samples; then BYE.
+Impairments: the caller's packet 10 is lost; the callee's packet 20 arrives
+after 21 (swapped); the caller's packet 30 comes twice.
+--oneway: no callee stream.  --cn-dtmf: the callee also sends a comfort
+noise packet (PT 13) in place of packet 40 and DTMF '5' (RFC 4733, PT 101).
+--g729: the callee's stream is sent as PT 18 (G729/8000, which sipscope
+does not decode): its channel is expected silent.
+
+WANT.wav is the stereo WAV expected (caller left, callee right, from the
+first media packet), WANT-<ssrc>.wav each stream's mono WAV on its own
+timeline: the samples are audioop's G.711 decoding of the very bytes
+sent, silence where a packet was lost or was comfort noise.
+"""
+import audioop
+import math
+import struct
+import sys
+import wave
+
+RATE = 8000
+PKT = 160
+NPKT = 100
+CALLER, CALLEE = (192, 0, 2, 10), (192, 0, 2, 20)
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def frame(src, sport, dst, dport, payload):
+    u = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(u), 0, 0, 64, 17, 0, bytes(src), bytes(dst))
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + ip + u
+
+
+def ip(a):
+    return ".".join(map(str, a))
+
+
+def sip(kind, cid):
+    sdp = ""
+    if kind in ("INVITE", "200"):
+        addr, port = (CALLER, 4000) if kind == "INVITE" else (CALLEE, 5000)
+        sdp = (f"v=0\r\no=- 1 1 IN IP4 {ip(addr)}\r\ns=-\r\nc=IN IP4 {ip(addr)}\r\nt=0 0\r\n"
+               f"m=audio {port} RTP/AVP 0 8 18 13 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:18 G729/8000\r\n"
+               f"a=rtpmap:8 PCMA/8000\r\na=rtpmap:13 CN/8000\r\n"
+               f"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n")
+    meth = {"200": "INVITE", "BYE200": "BYE"}.get(kind, kind)
+    start = {"200": "SIP/2.0 200 OK", "BYE200": "SIP/2.0 200 OK"}.get(kind, f"{kind} sip:bob@{ip(CALLEE)} SIP/2.0")
+    cseq = 2 if meth == "BYE" else 1
+    totag = "" if kind == "INVITE" else ";tag=b1"
+    hdr = (f"{start}\r\nVia: SIP/2.0/UDP {ip(CALLER)}:5060;branch=z9hG4bK-{meth}{cseq}\r\n"
+           f"From: <sip:alice@example.com>;tag=a1\r\nTo: <sip:bob@example.com>{totag}\r\n"
+           f"Call-ID: {cid}\r\nCSeq: {cseq} {meth}\r\nContact: <sip:x@{ip(CALLER)}>\r\n")
+    if sdp:
+        hdr += f"Content-Type: application/sdp\r\nContent-Length: {len(sdp)}\r\n\r\n{sdp}"
+    else:
+        hdr += "Content-Length: 0\r\n\r\n"
+    caller_sends = kind in ("INVITE", "ACK", "BYE")
+    a, b = (CALLER, CALLEE) if caller_sends else (CALLEE, CALLER)
+    return frame(a, 5060, b, 5060, hdr.encode())
+
+
+def signal(n, f0, f1, amp):
+    """A sweep from f0 to f1 Hz, its loudness stepping every block."""
+    out = []
+    ph = 0.0
+    for i in range(n):
+        f = f0 + (f1 - f0) * i / n
+        ph += 2 * math.pi * f / RATE
+        a = amp * (0.4 + 0.6 * ((i // PKT) % 5) / 4)
+        out.append(int(a * math.sin(ph)))
+    return struct.pack("<%dh" % n, *out)
+
+
+def rtp(seq, ts, ssrc, pt, payload, marker=0):
+    return struct.pack("!BBHII", 0x80, (marker << 7) | pt, seq & 0xffff, ts & 0xffffffff, ssrc) + payload
+
+
+def main():
+    out, want = sys.argv[1], sys.argv[2]
+    oneway = "--oneway" in sys.argv
+    cn_dtmf = "--cn-dtmf" in sys.argv
+    g729 = "--g729" in sys.argv
+    cid = "audio-call-1@example.com"
+    t0 = 1_700_000_000.0
+    pkts = [(t0, sip("INVITE", cid)), (t0 + 0.5, sip("200", cid)), (t0 + 0.51, sip("ACK", cid))]
+    media_t0 = t0 + 1.0
+    # caller: PCMU, seq from 65500 (wraps), ts from 4294960000 (wraps)
+    sig_a = signal(NPKT * PKT, 300, 1500, 12000)
+    enc_a = audioop.lin2ulaw(sig_a, 2)
+    sig_b = signal(NPKT * PKT, 2000, 600, 9000)
+    enc_b = audioop.lin2alaw(sig_b, 2)
+    dec = {0: lambda b: audioop.ulaw2lin(b, 2), 8: lambda b: audioop.alaw2lin(b, 2)}
+    streams = [dict(ssrc=0x11111111, pt=0, enc=enc_a, start=media_t0, seq0=65500, ts0=4294960000,
+                    src=(CALLER, 4000), dst=(CALLEE, 5000), lost={10}, dup={30}, swap=set(), cn=set())]
+    if not oneway:
+        streams.append(dict(ssrc=0x22222222, pt=8, enc=enc_b, start=media_t0 + 0.010, seq0=1000,
+                            ts0=123456, src=(CALLEE, 5000), dst=(CALLER, 4000), lost=set(), dup=set(),
+                            swap={20, 21}, cn={40} if cn_dtmf else set()))
+    # expected samples per stream, on the call's timeline (sample offset)
+    per = []
+    for s in streams:
+        off = round((s["start"] - media_t0) * RATE)
+        samples = bytearray()
+        for k in range(NPKT):
+            payload = s["enc"][k * PKT:(k + 1) * PKT]
+            t = s["start"] + 0.020 * k
+            if k == 20 and 20 in s["swap"]:  # held back: arrives just after 21
+                t = s["start"] + 0.020 * 21 + 0.001
+            pt = 18 if g729 and s["pt"] == 8 else s["pt"]
+            if k in s["cn"]:
+                pt, payload = 13, b"\x40"
+            if k in s["lost"]:
+                samples += bytes(2 * PKT)
+            else:
+                pkts.append((t, frame(s["src"][0], s["src"][1], s["dst"][0], s["dst"][1],
+                                      rtp(s["seq0"] + k, s["ts0"] + k * PKT, s["ssrc"], pt, payload))))
+                if k in s["dup"]:
+                    pkts.append((t + 0.005, frame(s["src"][0], s["src"][1], s["dst"][0], s["dst"][1],
+                                                  rtp(s["seq0"] + k, s["ts0"] + k * PKT, s["ssrc"], pt, payload))))
+                samples += bytes(2 * PKT) if pt in (13, 18) else dec[s["pt"]](payload)
+        # a stream that cannot be decoded adds nothing to the timeline
+        per.append((off, b"" if g729 and s["pt"] == 8 else bytes(samples)))
+        if cn_dtmf and s["pt"] == 8:
+            # DTMF '5' (event 5) during packets 50..52, three packets, the last an end
+            for j in range(3):
+                ev = struct.pack("!BBH", 5, (0x80 if j == 2 else 0) | 10, 160 * (j + 1))
+                seqn = s["seq0"] + NPKT + j
+                pkts.append((s["start"] + 0.020 * NPKT + 0.020 * j,
+                             frame(s["src"][0], s["src"][1], s["dst"][0], s["dst"][1],
+                                   rtp(seqn, s["ts0"] + NPKT * PKT, s["ssrc"], 101, ev, marker=int(j == 0)))))
+    pkts.append((media_t0 + 2.5, sip("BYE", cid)))
+    pkts.append((media_t0 + 2.51, sip("BYE200", cid)))
+    pkts.sort(key=lambda p: p[0])
+    with open(out, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for t, fr in pkts:
+            sec = int(t)
+            usec = int(round((t - sec) * 1e6))
+            f.write(struct.pack("<IIII", sec, usec, len(fr), len(fr)) + fr)
+    # the stereo WAV: caller left, callee right
+    n = max(off + len(b) // 2 for off, b in per)
+    chans = [[0] * n, [0] * n]
+    for i, (off, b) in enumerate(per):
+        vals = struct.unpack("<%dh" % (len(b) // 2), b)
+        chans[i][off:off + len(vals)] = vals
+    write_wav(want + ".wav", 2, [v for pair in zip(*chans) for v in pair])
+    for s, (off, b) in zip(streams, per):
+        write_wav("%s-%08x.wav" % (want, s["ssrc"]), 1, list(struct.unpack("<%dh" % (len(b) // 2), b)))
+
+
+def write_wav(path, channels, vals):
+    with wave.open(path, "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(struct.pack("<%dh" % len(vals), *vals))
+
+
+if __name__ == "__main__":
+    main()
