@@ -52,26 +52,27 @@ static int g711_match(const char *name, uint32_t clock, unsigned channels, uint3
 }
 
 /* The state of a G.711 decoder is its 256-entry table. */
+static void *g711_table(int16_t (*to_linear)(uint8_t))
+{
+	int16_t *t = malloc(256 * sizeof *t);
+	if (t)
+		for (int i = 0; i < 256; i++)
+			t[i] = to_linear((uint8_t)i);
+	return t;
+}
+
 static void *g711_new_u(uint32_t clock, unsigned channels)
 {
 	(void)clock;
 	(void)channels;
-	int16_t *t = malloc(256 * sizeof *t);
-	if (t)
-		for (int i = 0; i < 256; i++)
-			t[i] = codec_ulaw_to_linear((uint8_t)i);
-	return t;
+	return g711_table(codec_ulaw_to_linear);
 }
 
 static void *g711_new_a(uint32_t clock, unsigned channels)
 {
 	(void)clock;
 	(void)channels;
-	int16_t *t = malloc(256 * sizeof *t);
-	if (t)
-		for (int i = 0; i < 256; i++)
-			t[i] = codec_alaw_to_linear((uint8_t)i);
-	return t;
+	return g711_table(codec_alaw_to_linear);
 }
 
 static long g711_decode(void *st, const uint8_t *p, size_t n, int16_t *out, size_t cap)
