@@ -25,19 +25,12 @@ import struct
 import sys
 import wave
 
+from mkpcap import csum  # (the same directory: the IPv4 header checksum)
+
 RATE = 8000
 PKT = 160
 NPKT = 100
 CALLER, CALLEE = (192, 0, 2, 10), (192, 0, 2, 20)
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 
 
 def frame(src, sport, dst, dport, payload):
