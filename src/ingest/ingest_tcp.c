@@ -173,7 +173,7 @@ static int sip_stream(struct ingest *in, const struct frame *f, struct tcp_flow 
 			}
 			if (gap == TCP_NO_GAP) {
 				/* Wait for more; remember how far this got. */
-				size_t end = memchr(p, '\n', lim) ? sip_headers_end(p, lim, 0) : 0;
+				size_t end = sip_headers_end(p, lim, 0);
 				if (!end && lim > SIP_MAX_HEADER_BYTES) {
 					/* Headers that long are not a SIP element's:
 					 * given up before the flow's cap drops them. */
