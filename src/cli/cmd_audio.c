@@ -66,12 +66,6 @@ struct collect {
 	int nomem;
 };
 
-static int ep_eq(const struct store_endpoint *a, const struct store_endpoint *b)
-{
-	return a->family == b->family && a->port == b->port &&
-	       !memcmp(a->addr, b->addr, a->family == 4 ? 4 : 16);
-}
-
 /* The tap on the second read: a chosen stream's packet to the timeline. */
 static void on_rtp(void *ctx, size_t stream, const struct media_rtp_pkt *k)
 {
@@ -94,8 +88,8 @@ static void on_rtp(void *ctx, size_t stream, const struct media_rtp_pkt *k)
 		const struct media_stream *s = media_stream(c->m2, stream);
 		c->map[stream] = -1;
 		for (size_t i = 0; i < c->npicks; i++)
-			if (c->picks[i].ssrc == s->ssrc && ep_eq(&c->picks[i].src, &s->src) &&
-			    ep_eq(&c->picks[i].dst, &s->dst))
+			if (c->picks[i].ssrc == s->ssrc && store_endpoint_equal(&c->picks[i].src, &s->src) &&
+			    store_endpoint_equal(&c->picks[i].dst, &s->dst))
 				c->map[stream] = (long)i + 1;
 	}
 	if (c->map[stream] > 0 && audio_packet(c->a, c->picks[c->map[stream] - 1].id, k) < 0)
@@ -160,7 +154,7 @@ static void find_sides(const struct loaded *l, uint32_t call, struct sides *sd)
 static int in_set(const struct sides *sd, int side, const struct store_endpoint *ep)
 {
 	for (size_t i = 0; i < sd->n[side]; i++)
-		if (ep_eq(&sd->ep[side][i], ep))
+		if (store_endpoint_equal(&sd->ep[side][i], ep))
 			return 1;
 	return 0;
 }
@@ -217,7 +211,7 @@ static int pick_streams(const struct opts *o, const struct loaded *l, const stru
 			continue;
 		const struct media_stream *s = media_stream(m, p->pass1);
 		const struct media_stream *f = media_stream(m, (*picks)[first].pass1);
-		p->side = i == first || ep_eq(&s->src, &f->src) ? 0 : 1;
+		p->side = i == first || store_endpoint_equal(&s->src, &f->src) ? 0 : 1;
 	}
 	return 0;
 }

@@ -130,24 +130,14 @@ static int span_cmp(const void *a, const void *b)
 	return (x->from > y->from) - (x->from < y->from);
 }
 
-static int same_ip(const struct store_endpoint *a, const struct store_endpoint *b)
-{
-	return a->family == b->family && !memcmp(a->addr, b->addr, a->family == 4 ? 4 : 16);
-}
-
-static int same_ep(const struct store_endpoint *a, const struct store_endpoint *b)
-{
-	return same_ip(a, b) && a->port == b->port;
-}
-
 const struct ingest_tls *export_tls_conn(const struct ingest *in, const struct store_endpoint *a,
                                          const struct store_endpoint *b, uint64_t frame)
 {
 	for (size_t i = ingest_tls_count(in); i-- > 0;) {
 		const struct ingest_tls *c = ingest_tls(in, i);
 		if (c->first_frame <= frame && frame <= c->last_frame &&
-		    ((same_ep(&c->client, a) && same_ep(&c->server, b)) ||
-		     (same_ep(&c->client, b) && same_ep(&c->server, a))))
+		    ((store_endpoint_equal(&c->client, a) && store_endpoint_equal(&c->server, b)) ||
+		     (store_endpoint_equal(&c->client, b) && store_endpoint_equal(&c->server, a))))
 			return c;
 	}
 	return NULL;
@@ -158,25 +148,25 @@ static int frame_in_span(const struct span *r, uint64_t no, enum decode_status s
                          const struct l4_packet *pkt)
 {
 	if (r->media)
-		return st == DECODE_OK && pkt->proto == 17 && !pkt->hep && same_ep(&pkt->src, &r->src) &&
-		       same_ep(&pkt->dst, &r->dst);
+		return st == DECODE_OK && pkt->proto == 17 && !pkt->hep && store_endpoint_equal(&pkt->src, &r->src) &&
+		       store_endpoint_equal(&pkt->dst, &r->dst);
 	if (r->both)
 		return st == DECODE_OK && pkt->proto == 6 && !pkt->hep && pkt->wire_len > 0 &&
-		       ((same_ep(&pkt->src, &r->src) && same_ep(&pkt->dst, &r->dst)) ||
-		        (same_ep(&pkt->src, &r->dst) && same_ep(&pkt->dst, &r->src)));
+		       ((store_endpoint_equal(&pkt->src, &r->src) && store_endpoint_equal(&pkt->dst, &r->dst)) ||
+		        (store_endpoint_equal(&pkt->src, &r->dst) && store_endpoint_equal(&pkt->dst, &r->src)));
 	if (no == r->last)
 		return 1;
 	if (r->transport == STORE_TP_WS && st == DECODE_OK && pkt->proto == 6 &&
 	    ws_http_upgrade((const char *)pkt->payload, pkt->len) &&
-	    ((same_ep(&pkt->src, &r->src) && same_ep(&pkt->dst, &r->dst)) ||
-	     (same_ep(&pkt->src, &r->dst) && same_ep(&pkt->dst, &r->src))))
+	    ((store_endpoint_equal(&pkt->src, &r->src) && store_endpoint_equal(&pkt->dst, &r->dst)) ||
+	     (store_endpoint_equal(&pkt->src, &r->dst) && store_endpoint_equal(&pkt->dst, &r->src))))
 		return 1;
 	if (r->hep || no < r->first)
 		return 0;
 	if (r->transport == STORE_TP_UDP) /* an earlier fragment of the datagram */
-		return st == DECODE_HELD && same_ip(&pkt->src, &r->src) && same_ip(&pkt->dst, &r->dst);
+		return st == DECODE_HELD && store_endpoint_same_ip(&pkt->src, &r->src) && store_endpoint_same_ip(&pkt->dst, &r->dst);
 	return st == DECODE_OK && pkt->proto == 6 && pkt->wire_len > 0 && !pkt->hep &&
-	       same_ep(&pkt->src, &r->src) && same_ep(&pkt->dst, &r->dst);
+	       store_endpoint_equal(&pkt->src, &r->src) && store_endpoint_equal(&pkt->dst, &r->dst);
 }
 
 /* The RTP streams of the calls (when media was followed) and their RTCP

@@ -28,12 +28,6 @@ struct emit_ctx {
 	size_t idx;
 };
 
-static int ep_equal(const struct store_endpoint *a, const struct store_endpoint *b)
-{
-	return a->family == b->family && a->port == b->port &&
-	       !memcmp(a->addr, b->addr, a->family == 4 ? 4 : 16);
-}
-
 /* The shared key store and crypto objects, made at first need.  NULL when
  * libcrypto lacks a cipher (then connections are only listed). */
 static struct tls_env *env_get(struct ingest *in)
@@ -399,7 +393,7 @@ int ingest_tls_stream(struct ingest *in, const struct frame *f, struct tcp_flow 
 	struct ingest_tls *c = &in->tls[app->tls_conn - 1];
 	struct store_endpoint src, dst;
 	tcp_flow_endpoints(fl, &src, &dst);
-	int dir = ep_equal(&src, &c->client) ? 0 : 1;
+	int dir = store_endpoint_equal(&src, &c->client) ? 0 : 1;
 	struct emit_ctx x = { in, f, app->tls_conn - 1 };
 	for (;;) {
 		size_t len, gap = tcp_flow_gap_at(fl);

@@ -297,12 +297,6 @@ static long expect_put(struct media *m, const struct store_endpoint *ep, struct 
 	return (long)m->nexp - 1;
 }
 
-static int ep_eq(const struct store_endpoint *a, const struct store_endpoint *b)
-{
-	return a->family == b->family && a->port == b->port &&
-	       !memcmp(a->addr, b->addr, a->family == 4 ? 4 : 16);
-}
-
 static uint8_t key_of_tag(const struct exp_srtp *x, uint32_t tag)
 {
 	for (uint8_t i = 0; i < x->nkeys; i++)
@@ -350,7 +344,7 @@ static struct exp_srtp *srtp_keys(struct media *m, uint64_t h_call_id, uint8_t m
 	struct expect *o = &m->exp[v - 1];
 	if (o->h_call_id != h_call_id || o->mline != mline) /* its address went to another call */
 		return x;
-	if (o->srtp && !ep_eq(&o->srtp->ep, ep)) {
+	if (o->srtp && !store_endpoint_equal(&o->srtp->ep, ep)) {
 		srtp_pair(m, x, o->srtp);
 	} else if (o->srtp && o->srtp->has_peer) { /* the same side again */
 		struct expect *p = NULL;
