@@ -213,13 +213,31 @@ def pick_lost_frame(a):
         "-E", "occurrence=a", "-E", "aggregator=,", "-e", "frame.number",
         "-e", "tcp.len", "-e", "tls.record.length", "-e", "tls.reassembled_in",
         "-e", "tcp.segment"]), capture_output=True, text=True)
+    # A segment TCP sent again (a loaded machine's loopback retransmits
+    # too) is no loss: only a frame whose bytes no other frame carries.
+    seg = subprocess.run(tshark_cmd(a, a.capture, [
+        "-Y", f"tcp.srcport == {a.tls_port[0]} and tcp.len > 0", "-T", "fields",
+        "-e", "frame.number", "-e", "tcp.stream", "-e", "tcp.seq", "-e", "tcp.len"]),
+        capture_output=True, text=True)
+    spans = {}
+    for line in seg.stdout.splitlines():
+        f, st, sq, ln = (int(x) for x in line.split("\t"))
+        spans[f] = (st, sq, sq + ln)
+
+    def repeated(frame):
+        if frame not in spans:
+            return True
+        st, lo, hi = spans[frame]
+        return any(o != frame and s2 == st and l2 < hi and lo < h2
+                   for o, (s2, l2, h2) in spans.items())
+
     rows = []
     for line in r.stdout.splitlines():
         cols = line.split("\t")
         frame, tcplen = int(cols[0]), int(cols[1])
         recs = [int(x) for x in cols[2].split(",") if x]
         whole = recs and sum(5 + n for n in recs) == tcplen and not cols[3] and not cols[4]
-        rows.append((frame, whole))
+        rows.append((frame, whole and not repeated(frame)))
     for frame, whole in rows[1:-1]:
         if whole:
             print(frame)
