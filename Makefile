@@ -10,6 +10,8 @@ DESTDIR   ?=
 BUILD     ?= build
 PKGS      := libpcap ncursesw sqlite3 libcrypto libsrtp2
 PKG_CONFIG ?= pkg-config
+# Builds and fuzzers use every core (the test suites run one at a time).
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 
 CFLAGS    ?= -O2 -g
 WARN      := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
@@ -39,7 +41,7 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SAMPLE    := samples/proxy_rr_udp.pcap
 
-.PHONY: all run test check check-threads unit integration ui-test db-crash bench fuzz install uninstall clean deps deps-build layers deps-check fresh-test
+.PHONY: all run test test-programs check check-threads unit integration ui-test db-crash bench fuzz install uninstall clean deps deps-build layers deps-check fresh-test
 
 all: sipscope
 
@@ -112,15 +114,20 @@ ui-test: $(BIN)
 # Everything, from a fresh clone: installs, builds, runs every test, then
 # the same tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all test-programs
 	@$(MAKE) --no-print-directory layers deps-check unit integration ui-test db-crash
 	@$(MAKE) --no-print-directory check
 
+# What the suites run, built first on every core.
+test-programs: $(BIN) $(UNIT_BIN) $(BUILD)/tests/gen_srtp $(BUILD)/bench/db_bench
+
 check:
+	@$(MAKE) --no-print-directory BUILD=build/san SANITIZE=1 -j$(JOBS) test-programs
 	@$(MAKE) --no-print-directory BUILD=build/san SANITIZE=1 unit integration ui-test
 
 # The parse and track threads under ThreadSanitizer (CI runs it too).
 check-threads:
+	@$(MAKE) --no-print-directory BUILD=build/tsan SANITIZE=thread -j$(JOBS) test-programs
 	@$(MAKE) --no-print-directory BUILD=build/tsan SANITIZE=thread unit integration
 
 bench: all $(BUILD)/bench/track_cost $(BUILD)/bench/parser_bench $(BUILD)/bench/db_bench $(BUILD)/bench/hep_gen \
@@ -171,12 +178,7 @@ fuzz: $(FUZZ_BIN) $(BUILD)/tests/test_tls_conn
 	@python3 tests/fuzz/make_seeds.py samples tests/fuzz/corpus
 	@mkdir -p tests/fuzz/corpus/fuzz_tls_record; \
 	  TLS_CONN_FUZZ_SEEDS=tests/fuzz/corpus/fuzz_tls_record $(BUILD)/tests/test_tls_conn >/dev/null
-	@set -e; for f in $(FUZZ_BIN); do echo "== $$f"; \
-	  case $$f in */fuzz_tcp|*/fuzz_ipfrag) ml=-max_len=600 ;; */fuzz_ws) ml=-max_len=2048 ;; *) ml= ;; esac; \
-	  if ! $$f -max_total_time=$${FUZZ_SECONDS:-30} -print_final_stats=1 $$ml \
-	       tests/fuzz/corpus/$$(basename $$f) >build/fuzz/$$(basename $$f).log 2>&1; then \
-	    tail -40 build/fuzz/$$(basename $$f).log; exit 1; fi; \
-	  grep -E 'stat::number_of_executed_units|stat::new_units_added' build/fuzz/$$(basename $$f).log; done
+	@printf '%s\n' $(FUZZ_BIN) | xargs -P $(JOBS) -n 1 sh tests/fuzz/run_one.sh
 # The library is compiled once for all the targets (instrumented, not
 # linked with libFuzzer's main), each target then only links: one compile
 # per target of every source cost 38 s a target.
