@@ -125,10 +125,11 @@ check:
 	@$(MAKE) --no-print-directory BUILD=build/san SANITIZE=1 -j$(JOBS) test-programs
 	@$(MAKE) --no-print-directory BUILD=build/san SANITIZE=1 unit integration ui-test
 
-# The parse and track threads under ThreadSanitizer (CI runs it too).
+# The parse and track threads under ThreadSanitizer (CI runs it too); the
+# integration suite without its heaviest oracles (INTEGRATION_LIGHT).
 check-threads:
 	@$(MAKE) --no-print-directory BUILD=build/tsan SANITIZE=thread -j$(JOBS) test-programs
-	@$(MAKE) --no-print-directory BUILD=build/tsan SANITIZE=thread unit integration
+	@INTEGRATION_LIGHT=1 $(MAKE) --no-print-directory BUILD=build/tsan SANITIZE=thread unit integration
 
 bench: all $(BUILD)/bench/track_cost $(BUILD)/bench/parser_bench $(BUILD)/bench/db_bench $(BUILD)/bench/hep_gen \
        $(BUILD)/bench/tls_wrap

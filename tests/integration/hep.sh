@@ -50,6 +50,19 @@ hep_port_open() {
 	done
 	return 1
 }
+# hep_drained PORT TENTHS: until the collector has read every datagram
+# waiting on udp PORT (a sanitizer's build reads slowly); no ss: a second
+hep_drained() {
+	i=0
+	while [ "$i" -lt "$2" ]; do
+		if command -v ss >/dev/null 2>&1; then
+			[ "$(ss -Huln "sport = :$1" 2>/dev/null | awk '{ print $2; exit }')" = 0 ] && return 0
+		elif [ "$i" -ge 10 ]; then return 0
+		fi
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
 # hep_keys FILE: per SIP message its hop, method or status, Call-ID and CSeq, sorted
 hep_keys() { "$BIN" messages -r "$1" --format csv 2>/dev/null | tail -n +2 | cut -d, -f3-9 | sort; }
 # hep_calls FILE: per call its Call-ID, message count, method, state and final status
