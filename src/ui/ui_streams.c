@@ -48,7 +48,7 @@ static const struct media_stream *at_cursor(struct ui *ui, const struct streams_
 	return m && sv->cursor < sv->n ? media_stream(m, sv->idx[sv->cursor]) : NULL;
 }
 
-#define ROW_FMT "%-10s  %-45s  %-16s %7s  %-14s %-15s %5s  %-12s  %s"
+#define ROW_FMT "%-10s  %-46s  %-20s %6s  %-14s %-11s %5s  %-12s  %s"
 
 /* One row of the table, escaped (the codec is SDP text). */
 static void stream_row(const struct media_stream *s, char *line, size_t n)
@@ -63,7 +63,7 @@ static void stream_row(const struct media_stream *s, char *line, size_t n)
 	snprintf(pkts, sizeof pkts, "%" PRIu64, s->packets);
 	double pct = s->expected > 0 ? 100.0 * (double)s->lost / (double)s->expected : 0;
 	snprintf(lost, sizeof lost, "%" PRId64 " (%.1f%%)", s->lost, pct);
-	snprintf(jit, sizeof jit, "%.2f/%.2f ms", s->jitter_ms_mean, s->jitter_ms_max);
+	snprintf(jit, sizeof jit, "%.2f/%.2f", s->jitter_ms_mean, s->jitter_ms_max);
 	if (s->mos > 0)
 		snprintf(mos, sizeof mos, "%.2f", s->mos);
 	else
@@ -100,7 +100,7 @@ static void streams_draw(struct ui *ui, struct ui_view *v)
 	ui_frame(ui, title, v->ops->hints);
 	char line[640];
 	snprintf(line, sizeof line, ROW_FMT, "SSRC", "SOURCE -> DESTINATION", "CODEC", "PKTS",
-	         "LOST", "JITTER mean/max", "MOS", "RTCP", "PROBLEMS");
+	         "LOST", "JITTER ms", "MOS", "RTCP", "PROBLEMS");
 	attrset(A_BOLD | ui_attr(ui, UI_C_HEADER));
 	mvhline(1, 0, ' ', ui->cols);
 	ui_put(1, 2, ui_skip_cols(line, sv->hscroll), ui->cols - 2);

@@ -1134,9 +1134,11 @@ if python3 -W ignore -c 'import audioop' 2>/dev/null; then
 	wait_for "Calls: 1/1" >/dev/null
 	keys R
 	check "audio: R on the call list lists the call's RTP streams with codec, packets, loss, jitter, MOS" \
-		"^  0x11111111 +192\.0\.2\.10:4000 -> 192\.0\.2\.20:5000 +PCMU/8000 +100 +0 \(0\.0%\) +[0-9.]+/[0-9.]+ ms +4\.[0-9]+ +- +none"
+		"^  0x11111111 +192\.0\.2\.10:4000 -> 192\.0\.2\.20:5000 +PCMU/8000 +100 +0 \(0\.0%\) +[0-9.]+/[0-9.]+ +4\.[0-9]+ +- +none"
 	check "... one row each (the callee's PCMA stream)" "^  0x22222222 +192\.0\.2\.20:5000 -> 192\.0\.2\.10:4000 +PCMA/8000 +100 "
-	keys j Enter
+	keys v
+	check "audio: v on a stream shows its details" "^Codec: PCMU/8000 \(payload type 0, clock 8000 Hz\)"
+	keys q j Enter
 	check "audio: Enter on a stream opens the call's ladder with that stream's band selected" "SSRC: 0x22222222"
 	keys R k Enter
 	if wait_for "SSRC: 0x11111111"; then
