@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -75,14 +76,14 @@ static int prepare(struct ui *ui, uint32_t call, struct audio_out **ao, char *er
 		audio_out_free(o);
 		return -1;
 	}
-	/* Laid out once for the counts: is there audio to hear? */
-	if (audio_out_write(o, NULL, 0, 2, NULL, NULL) < 0) {
-		snprintf(err, errlen, "out of memory");
-		audio_out_free(o);
-		return -1;
-	}
-	if (!audio_out_any_decodable(o, NULL, 0)) {
+	if (!audio_out_any_decodable(o, NULL, 0)) { /* as the batch command: nothing written */
+		/* Named: the first stream that is not DTMF events alone. */
 		const struct audio_stream_info *in = audio_out_info(o, 0);
+		for (size_t i = 0; i < audio_out_count(o); i++)
+			if (strncasecmp(audio_out_info(o, i)->codec, "telephone-event", 15)) {
+				in = audio_out_info(o, i);
+				break;
+			}
 		char codec[64];
 		esc_term_buf(codec, sizeof codec, sv_make(in->codec, strlen(in->codec)), NULL);
 		snprintf(err, errlen, "call %u: no stream to hear: cannot decode %s (stream 0x%08x; "
