@@ -115,7 +115,7 @@ static int save_as(struct ui *ui, enum ui_save_what what, const uint32_t *calls,
 	}
 	if (!*ext) {
 		snprintf(err, errlen, "'%s' has no extension: end the name with .txt (ladder), .json, "
-		         ".csv, .pcap, .pcapng or .wav (audio)", path);
+		         ".csv, .pcap, .pcapng or .wav", path);
 		return -1;
 	}
 	if (!strcmp(ext, "wav")) {

@@ -762,7 +762,7 @@ keys C-u "$T/one.csv" Enter
 check "one call saved: 'saved 1 call'" "saved 1 call to "
 [ "$(wc -l <"$T/one.csv")" = 2 ] && ok "... a header and 1 call in the CSV" || bad "... a header and 1 call in the CSV" "$T/one.csv"
 keys w C-u "$T/noext" Enter
-check "a name without an extension: the accepted ones listed" "'.*noext' has no extension: end the name with .txt \(ladder\), .json, .csv, .pcap or .pcapng"
+check "a name without an extension: the accepted ones listed" "'.*noext' has no extension: end the name with .txt \(ladder\), .json, .csv, .pcap, .pcapng or .wav"
 if [ -e "$T/noext" ]; then bad "... and nothing written" "$T/screen"; else ok "... and nothing written"; fi
 keys f 'callid=nomatch' Enter
 wait_for "Calls: 0/3" >/dev/null
