@@ -218,12 +218,34 @@ void ui_text_free(struct ui_text *t);
 void ui_text_draw_line(struct ui *ui, const struct ui_text *t, size_t i, int y, int x, int maxcols,
                        int attr_extra);
 
+/* The audio of call (ui_audio.c): its RTP streams (--rtp) decoded as
+ * `sipscope audio -c CALL` does, from a second read of the capture file
+ * (not standard input, not live).  ui_audio_save() writes the same WAV
+ * as `sipscope audio -c CALL -o path`: 0 with what was written in msg,
+ * or -1 with the reason (nothing written).  ui_audio_play() pipes that
+ * WAV to pw-play, paplay or aplay, the first on PATH, and says in the
+ * status line what it did (or "no player found"). */
+int ui_audio_save(struct ui *ui, uint32_t call, const char *path, char *msg, size_t msglen);
+void ui_audio_play(struct ui *ui, uint32_t call);
+/* Ask for a file name (call-N.wav) and save the call's audio there. */
+void ui_audio_save_prompt(struct ui *ui, uint32_t call);
+
+/* The RTP streams of call (a view: one row each with codec, packets,
+ * loss, jitter, MOS, RTCP, problems).  flow: the ladder of that call the
+ * view was opened from (Enter selects the stream's band there), or NULL
+ * (Enter opens the call's ladder at the band). */
+struct ui_view *ui_streams_new(struct ui *ui, uint32_t call, struct ui_view *flow);
+/* Select in flow view v the band of the stream (ssrc, src, dst).
+ * Returns 0, or -1 when the ladder shows no such band. */
+int ui_flow_select_stream(struct ui *ui, struct ui_view *v, const struct media_stream *ms);
+
 /* Save calls[0..n) to a file, the format by its extension: .txt the
  * ladders, .pcap the frames (a live capture's from the copy ui.c keeps),
  * .json and .csv the calls (UI_SAVE_CALLS, from the list) or the flow's
- * messages as 'sipscope messages' prints them (UI_SAVE_FLOW).  Refuses
- * (writing nothing) with no call or a name without an extension.
- * Returns 0 or -1 with a reason in err. */
+ * messages as 'sipscope messages' prints them (UI_SAVE_FLOW), .wav the
+ * audio of one call (ui_audio_save()).  Refuses (writing nothing) with
+ * no call or a name without an extension.  Returns 0, 1 when saved with
+ * what was written said in err (.wav), or -1 with a reason in err. */
 enum ui_save_what { UI_SAVE_CALLS, UI_SAVE_FLOW };
 int ui_save(struct ui *ui, enum ui_save_what what, const uint32_t *calls, size_t n,
             const char *path, char *err, size_t errlen);

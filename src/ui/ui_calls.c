@@ -624,6 +624,18 @@ static int calls_key(struct ui *ui, struct ui_view *v, int key)
 	case 'c':
 		set_columns(ui, cv);
 		break;
+	case 'R':
+		if (n)
+			ui_push(ui, ui_streams_new(ui, calllist_call(ui->calls, cv->cursor), NULL));
+		break;
+	case 'A':
+		if (n)
+			ui_audio_save_prompt(ui, calllist_call(ui->calls, cv->cursor));
+		break;
+	case 'P':
+		if (n)
+			ui_audio_play(ui, calllist_call(ui->calls, cv->cursor));
+		break;
 	case 'w':
 	case 's':
 	case KEY_F(2):
@@ -697,7 +709,7 @@ static void calls_destroy(struct ui_view *v)
 static const struct ui_view_ops calls_ops = {
 	.title = "Call list",
 	.hints = " Enter Flow  Space Mark  / Search  f Filter  x Clear  < > r Sort  c Columns"
-	         "  w Save  ? Help  q Quit",
+	         "  R Streams  A Audio  w Save  ? Help  q Quit",
 	.draw = calls_draw,
 	.key = calls_key,
 	.update = calls_update,

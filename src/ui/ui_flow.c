@@ -462,12 +462,37 @@ static int flow_key(struct ui *ui, struct ui_view *v, int key)
 	case 'N':
 		search_flow(ui, fv, -1);
 		break;
+	case 'R': {
+		/* The streams of the selected band's call, else of the selected
+		 * message's (a ladder of several calls), else of the first. */
+		uint32_t call = fv->calls[0];
+		if (stream != SIZE_MAX)
+			call = ladder_stream_at(fv->lad, stream)->call;
+		else if (n)
+			call = ladder_msg_call(fv->lad, fv->sel);
+		ui_push(ui, ui_streams_new(ui, call, v));
+		break;
+	}
+	case 'A':
+	case 'P': {
+		uint32_t call = fv->calls[0];
+		if (stream != SIZE_MAX)
+			call = ladder_stream_at(fv->lad, stream)->call;
+		else if (n)
+			call = ladder_msg_call(fv->lad, fv->sel);
+		if (key == 'A')
+			ui_audio_save_prompt(ui, call);
+		else
+			ui_audio_play(ui, call);
+		break;
+	}
 	case 'w':
 	case 's':
 	case KEY_F(2): {
 		char path[256];
 		snprintf(path, sizeof path, "sipscope-call-%u.txt", fv->calls[0]);
-		if (!ui_prompt(ui, "Save this flow as (.txt ladder, .json or .csv messages, .pcap): ",
+		if (!ui_prompt(ui, "Save this flow as (.txt ladder, .json or .csv messages, .pcap, .wav "
+		               "audio): ",
 		               path, sizeof path))
 			break;
 		char err[256];
@@ -482,6 +507,21 @@ static int flow_key(struct ui *ui, struct ui_view *v, int key)
 		return 0;
 	}
 	return 1;
+}
+
+int ui_flow_select_stream(struct ui *ui, struct ui_view *v, const struct media_stream *ms)
+{
+	struct flow_view *fv = (struct flow_view *)v;
+	(void)ui;
+	for (size_t i = 0; fv->lad && i < ladder_stream_count(fv->lad); i++) {
+		const struct media_stream *s = ladder_stream_at(fv->lad, i)->ms;
+		if (s == ms || (s->ssrc == ms->ssrc && store_endpoint_equal(&s->src, &ms->src) &&
+		                store_endpoint_equal(&s->dst, &ms->dst))) {
+			fv->sel_stream = i;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 static void flow_update(struct ui *ui, struct ui_view *v)
@@ -513,7 +553,7 @@ static void flow_destroy(struct ui_view *v)
 static const struct ui_view_ops flow_ops = {
 	.title = "Call flow",
 	.hints = " Enter Message  Space Mark  d Diff  [ ] Transaction  / Search  t Time  m Hosts"
-	         "  S SDP  p Pane  w Save  ? Help  q Back",
+	         "  S SDP  p Pane  R Streams  A Audio  w Save  ? Help  q Back",
 	.draw = flow_draw,
 	.key = flow_key,
 	.update = flow_update,

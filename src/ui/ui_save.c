@@ -1,5 +1,5 @@
 /* ui_save.c - the save dialog's writer: the same exporters as the batch
- * commands, chosen by the file's extension. */
+ * commands, chosen by the file's extension (.wav: ui_audio.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -115,14 +115,22 @@ static int save_as(struct ui *ui, enum ui_save_what what, const uint32_t *calls,
 	}
 	if (!*ext) {
 		snprintf(err, errlen, "'%s' has no extension: end the name with .txt (ladder), .json, "
-		         ".csv, .pcap or .pcapng", path);
+		         ".csv, .pcap, .pcapng or .wav", path);
 		return -1;
+	}
+	if (!strcmp(ext, "wav")) {
+		if (n > 1) {
+			snprintf(err, errlen, "a WAV holds the audio of one call: %zu chosen (mark one, or "
+			         "save from its ladder)", n);
+			return -1;
+		}
+		return ui_audio_save(ui, calls[0], path, err, errlen) < 0 ? -1 : 1;
 	}
 	if (!strcmp(ext, "pcap") || !strcmp(ext, "pcapng"))
 		return save_pcap(ui, calls, n, path, !strcmp(ext, "pcapng"), err, errlen);
 	if (!ladder && (strcmp(ext, "json") && strcmp(ext, "csv"))) {
-		snprintf(err, errlen, "cannot save as '.%s': use .txt (ladder), .json, .csv, .pcap or "
-		         ".pcapng", ext);
+		snprintf(err, errlen, "cannot save as '.%s': use .txt (ladder), .json, .csv, .pcap, "
+		         ".pcapng or .wav (audio)", ext);
 		return -1;
 	}
 	if (!ladder)

@@ -762,7 +762,7 @@ keys C-u "$T/one.csv" Enter
 check "one call saved: 'saved 1 call'" "saved 1 call to "
 [ "$(wc -l <"$T/one.csv")" = 2 ] && ok "... a header and 1 call in the CSV" || bad "... a header and 1 call in the CSV" "$T/one.csv"
 keys w C-u "$T/noext" Enter
-check "a name without an extension: the accepted ones listed" "'.*noext' has no extension: end the name with .txt \(ladder\), .json, .csv, .pcap or .pcapng"
+check "a name without an extension: the accepted ones listed" "'.*noext' has no extension: end the name with .txt \(ladder\), .json, .csv, .pcap, .pcapng or .wav"
 if [ -e "$T/noext" ]; then bad "... and nothing written" "$T/screen"; else ok "... and nothing written"; fi
 keys f 'callid=nomatch' Enter
 wait_for "Calls: 0/3" >/dev/null
@@ -1117,6 +1117,84 @@ if [ "$(id -u)" = 0 ] && getent passwd nobody >/dev/null 2>&1; then
 	chmod 700 "$T"
 else
 	skp "priv: the live viewer's drop: needs root and a user nobody"
+fi
+
+# --- issue 22: viewer audio ---
+# A call's RTP streams (R) from the list and from the ladder, Enter to the
+# stream's band, its audio saved (A; .wav in the save dialog) byte for
+# byte as `sipscope audio` writes it, played (P) through a stand-in
+# player, and what cannot be: no player on PATH, standard input.
+if python3 -W ignore -c 'import audioop' 2>/dev/null; then
+	python3 -W ignore "$ROOT/tests/integration/gen_audio.py" "$T/va.pcap" "$T/va_want" >/dev/null 2>&1
+	"$BIN" audio -r "$T/va.pcap" -c 1 -o "$T/va_batch.wav" 2>"$T/va_err" || cat "$T/va_err"
+	mkdir -p "$T/fakebin"
+	printf '#!/bin/sh\ncat >"%s/va_played.wav"\n' "$T" >"$T/fakebin/aplay"
+	chmod +x "$T/fakebin/aplay"
+	UI_ENV="PATH=$T/fakebin:/usr/bin:/bin" start 200 30 -r "$T/va.pcap" --rtp
+	wait_for "Calls: 1/1" >/dev/null
+	keys R
+	check "audio: R on the call list lists the call's RTP streams with codec, packets, loss, jitter, MOS" \
+		"^  0x11111111 +192\.0\.2\.10:4000 -> 192\.0\.2\.20:5000 +PCMU/8000 +100 +0 \(0\.0%\) +[0-9.]+/[0-9.]+ +4\.[0-9]+ +- +none"
+	check "... one row each (the callee's PCMA stream)" "^  0x22222222 +192\.0\.2\.20:5000 -> 192\.0\.2\.10:4000 +PCMA/8000 +100 "
+	keys v
+	check "audio: v on a stream shows its details" "^Codec: PCMU/8000 \(payload type 0, clock 8000 Hz\)"
+	keys q j Enter
+	check "audio: Enter on a stream opens the call's ladder with that stream's band selected" "SSRC: 0x22222222"
+	keys R k Enter
+	if wait_for "SSRC: 0x11111111"; then
+		grep -q "Call flow 1 " "$T/screen" && ok "audio: R in the ladder, Enter: back in the ladder on the other band" ||
+			bad "audio: R in the ladder, Enter: back in the ladder on the other band" "$T/screen"
+	else bad "audio: R in the ladder, Enter: back in the ladder on the other band" "$T/screen"; fi
+	keys A
+	check "audio: A asks where, suggesting call-N.wav" "Save the audio of call 1 as \(\.wav\): call-1\.wav"
+	keys C-u "$T/va_ui.wav" Enter
+	check "... and says what it wrote" "saved the audio of call 1 to .*va_ui\.wav: 2\.01 s, stereo"
+	cmp -s "$T/va_ui.wav" "$T/va_batch.wav" && ok "audio: the viewer's WAV is the one 'sipscope audio -c 1' writes (cmp)" ||
+		bad "audio: the viewer's WAV is the one 'sipscope audio -c 1' writes (cmp)" "$T/screen"
+	keys w C-u "$T/va_w.wav" Enter
+	wait_for "saved the audio of call 1 to .*va_w\.wav" >/dev/null
+	cmp -s "$T/va_w.wav" "$T/va_batch.wav" && ok "audio: the save dialog (w) takes .wav: the same WAV" ||
+		bad "audio: the save dialog (w) takes .wav: the same WAV" "$T/screen"
+	keys P
+	check "audio: P plays with the first player on PATH" "playing call 1 with aplay: 2\.01 s"
+	i=0
+	until cmp -s "$T/va_played.wav" "$T/va_batch.wav" || [ $i -ge 20 ]; do sleep 0.1; i=$((i + 1)); done
+	cmp -s "$T/va_played.wav" "$T/va_batch.wav" && ok "... which gets the same WAV" ||
+		bad "... which gets the same WAV" "$T/screen"
+	keys q
+	check "audio: q from that ladder goes back to the call list (the stream view gave it its place)" "Call list"
+	keys Q
+	wait_exit
+	[ "$rc" = 0 ] && ok "audio: the viewer quits cleanly" || bad "audio: the viewer quits cleanly (rc $rc)" "$T/stderr"
+	UI_ENV="PATH=$T/nobin" start 120 24 -r - --rtp "<$T/va.pcap"
+	wait_for "Calls: 1/1" >/dev/null
+	keys P
+	check "audio: P with no player on PATH says so" "no player found"
+	keys A
+	check "audio: on standard input, A says the capture cannot be read again" "standard input cannot be read again"
+	keys Q
+	wait_exit
+	# A stream with no decoder is named; a call without RTP writes nothing.
+	python3 -W ignore "$ROOT/tests/integration/gen_audio.py" "$T/va3.pcap" "$T/va3_want" --g729 >/dev/null 2>&1
+	"$BIN" audio -r "$T/va3.pcap" -c 1 -o "$T/va3_batch.wav" 2>/dev/null
+	start 200 24 -r "$T/va3.pcap" --rtp
+	wait_for "Calls: 1/1" >/dev/null
+	keys A C-u "$T/va3_ui.wav" Enter
+	check "audio: a stream with no decoder is named in the status line, the other saved" \
+		"saved the audio of call 1 to .*; cannot decode G729/8000 \(stream 0x22222222: left out\)"
+	cmp -s "$T/va3_ui.wav" "$T/va3_batch.wav" && ok "... the WAV 'sipscope audio' writes then" ||
+		bad "... the WAV 'sipscope audio' writes then" "$T/screen"
+	keys Q
+	wait_exit
+	start 120 24 -r "$S/proxy_rr_udp.pcap" --rtp
+	wait_for "Calls: 3/3" >/dev/null
+	keys A C-u "$T/va_none.wav" Enter
+	check "audio: a call without RTP says so" "call 1 has no RTP stream: no audio"
+	[ ! -e "$T/va_none.wav" ] && ok "... and writes nothing" || bad "... and writes nothing" "$T/screen"
+	keys Q
+	wait_exit
+else
+	skp "viewer audio: python3 has no audioop (gen_audio.py)"
 fi
 
 echo "$pass passed, $fail failed, $skip skipped"
