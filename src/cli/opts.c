@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "sipscope/codec.h"
 #include "sipscope/db.h"
 
 #ifndef SIPSCOPE_VERSION
@@ -474,6 +475,7 @@ int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 			return 0;
 		case 'V':
 			printf("sipscope %s\n", SIPSCOPE_VERSION);
+			printf("audio decoders: %s\n", codec_list());
 			return 0;
 		case ':':
 			return usage_error("option '%s' needs an argument", argv[optind - 1]);
