@@ -30,6 +30,9 @@
 
 #define NMAX 9600
 
+#if defined(SIPSCOPE_HAVE_SPANDSP) || defined(SIPSCOPE_HAVE_BCG729) || defined(SIPSCOPE_HAVE_OPUS) || \
+	defined(SIPSCOPE_HAVE_GSM)
+
 static void tone(int16_t *v, size_t n, uint32_t rate, double f, double amp)
 {
 	for (size_t i = 0; i < n; i++)
@@ -78,6 +81,7 @@ static size_t decode_all(struct codec_dec *d, const uint8_t *bits, size_t nbits,
 	}
 	return n;
 }
+#endif
 
 static void test_g722(void **state)
 {
