@@ -46,6 +46,7 @@ struct audio_stream_info {
 	char codec[32];       /* as media.h named it */
 	uint8_t decodable;    /* a decoder is built in for its codec */
 	uint32_t rate;        /* of its decoder's PCM, 0 when not decodable */
+	uint8_t conceals;     /* its codec conceals lost packets (else silence) */
 	uint64_t packets;     /* given */
 	uint64_t decoded;     /* placed as audio */
 	uint64_t duplicates;  /* same sequence number again: left out */

@@ -53,6 +53,9 @@ uint32_t codec_dec_rate(const struct codec_dec *d);
 long codec_decode(struct codec_dec *d, const uint8_t *p, size_t n, int16_t *out, size_t cap);
 /* n samples standing for a lost packet. */
 void codec_conceal(struct codec_dec *d, int16_t *out, size_t n);
+/* 1 when the codec conceals a lost packet (G.729, Opus), 0 when
+ * codec_conceal() gives silence. */
+int codec_conceals(const struct codec_dec *d);
 /* 1 when the last payload decoded ended in a silence descriptor (see
  * struct codec_ops' dtx). */
 int codec_dtx(const struct codec_dec *d);

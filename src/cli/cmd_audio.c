@@ -350,7 +350,8 @@ static int report(const struct media *m, const struct pick *p, const struct audi
 	} else {
 		fprintf(stderr, "%llu packets decoded", (unsigned long long)in->decoded);
 		if (in->lost)
-			fprintf(stderr, ", %llu lost (silence)", (unsigned long long)in->lost);
+			fprintf(stderr, ", %llu lost (%s)", (unsigned long long)in->lost,
+			        in->conceals ? "concealed" : "silence");
 		if (in->duplicates)
 			fprintf(stderr, ", %llu duplicates", (unsigned long long)in->duplicates);
 		if (in->cn)

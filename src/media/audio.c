@@ -82,6 +82,7 @@ long audio_add_stream(struct audio *a, const struct media_stream *s)
 		return -1;
 	t->info.decodable = t->dec != NULL;
 	t->info.rate = t->dec ? codec_dec_rate(t->dec) : 0;
+	t->info.conceals = t->dec && codec_conceals(t->dec);
 	return (long)a->nst++;
 }
 
@@ -264,6 +265,7 @@ static int render_stream(struct astream *t, int64_t t0_us, uint32_t R, struct ru
 	memcpy(in->codec, keep.codec, sizeof in->codec);
 	in->decodable = keep.decodable;
 	in->rate = keep.rate;
+	in->conceals = keep.conceals;
 	if (!t->npk)
 		return 0;
 	/* A decoder with state (G.722, G.729, Opus) starts afresh, so that

@@ -39,13 +39,8 @@ static long g722_decode1(void *st, const uint8_t *p, size_t n, int16_t *out, siz
 	return g722_decode(st, out, p, (int)n);
 }
 
-static void g722_silence(void *st, int16_t *out, size_t n)
-{
-	(void)st;
-	memset(out, 0, n * sizeof *out);
-}
 
 static void g722_free1(void *st) { g722_decode_free(st); }
 
-const struct codec_ops codec_g722_ops = { "G722", g722_match, g722_new, g722_decode1, g722_silence,
+const struct codec_ops codec_g722_ops = { "G722", g722_match, g722_new, g722_decode1, codec_silence,
 	                                  g722_free1, NULL };

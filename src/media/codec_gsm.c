@@ -46,13 +46,8 @@ static long gsm_decode1(void *st, const uint8_t *p, size_t n, int16_t *out, size
 	return (long)done;
 }
 
-static void gsm_silence(void *st, int16_t *out, size_t n)
-{
-	(void)st;
-	memset(out, 0, n * sizeof *out);
-}
 
 static void gsm_free(void *st) { gsm_destroy(st); }
 
-const struct codec_ops codec_gsm_ops = { "GSM", gsm_match, gsm_new, gsm_decode1, gsm_silence, gsm_free,
+const struct codec_ops codec_gsm_ops = { "GSM", gsm_match, gsm_new, gsm_decode1, codec_silence, gsm_free,
 	                                 NULL };

@@ -6,6 +6,9 @@
 
 #include "sipscope/codec.h"
 
+/* conceal() of a codec with no concealment: silence. */
+void codec_silence(void *st, int16_t *out, size_t n);
+
 extern const struct codec_ops codec_g722_ops; /* codec_g722.c, libspandsp */
 extern const struct codec_ops codec_g729_ops; /* codec_g729.c, libbcg729 */
 extern const struct codec_ops codec_opus_ops; /* codec_opus.c, libopus */

@@ -93,6 +93,7 @@ static void test_g722(void **state)
 	struct codec_dec *d = codec_dec_new("G722/8000", 0, &nomem);
 	assert_non_null(d);
 	assert_int_equal(codec_dec_rate(d), 16000); /* 16 kHz audio, 8000 RTP clock */
+	assert_false(codec_conceals(d));
 	tone(src, 3200, 16000, 1000, 8000);
 	static uint8_t bits[1600];
 	g722_encode_state_t *e = g722_encode_init(NULL, 64000, 0);
@@ -124,6 +125,7 @@ static void test_g729(void **state)
 	struct codec_dec *d = codec_dec_new("G729/8000", 0, &nomem);
 	assert_non_null(d);
 	assert_int_equal(codec_dec_rate(d), 8000);
+	assert_true(codec_conceals(d));
 	tone(src, 4000, 8000, 500, 8000);
 	static uint8_t bits[500];
 	bcg729EncoderChannelContextStruct *e = initBcg729EncoderChannel(0);
@@ -187,6 +189,7 @@ static void test_opus(void **state)
 	struct codec_dec *d = codec_dec_new("opus/48000/2", 0, &nomem);
 	assert_non_null(d);
 	assert_int_equal(codec_dec_rate(d), 48000);
+	assert_true(codec_conceals(d));
 	/* stereo packets, the same tone on both channels: mono out */
 	tone(src, NMAX, 48000, 1000, 8000);
 	OpusEncoder *e = opus_encoder_create(48000, 2, OPUS_APPLICATION_AUDIO, &err);
@@ -229,6 +232,7 @@ static void test_gsm(void **state)
 	assert_true(codec_supported("GSM/8000", 0));
 	struct codec_dec *d = codec_dec_new("GSM/8000", 0, &nomem);
 	assert_non_null(d);
+	assert_false(codec_conceals(d));
 	tone(src, 4000, 8000, 500, 8000);
 	static uint8_t bits[33 * 25];
 	gsm e = gsm_create();
