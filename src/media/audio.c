@@ -457,6 +457,8 @@ int audio_render(struct audio *a, const long *ids, const int *chan, size_t n, un
 		rc = -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct run *r = &runs[i];
+		if (!r->n) /* (o is NULL when no stream has a sample) */
+			continue;
 		unsigned c = (unsigned)chan[i] < channels ? (unsigned)chan[i] : 0;
 		int16_t *d = o + (size_t)(r->base - lo) * channels + c;
 		for (size_t k = 0; k < r->n; k++, d += channels) {
