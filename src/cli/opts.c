@@ -87,7 +87,7 @@ const char usage_text[] =
 	"      --tls-key FILE   RSA private key (PEM) of a server, for TLS 1.2\n"
 	"                       sessions with RSA key exchange; repeat for more\n"
 	"  -h, --help           show this help (or a command's: sipscope COMMAND --help)\n"
-	"  -V, --version        print the version\n"
+	"  -V, --version        print the version and the audio decoders built in\n"
 	"\n"
 	"      --rtp            follow RTP/RTCP too (the rtp command always does): flow\n"
 	"                       and the viewer's ladder draw each stream as a band,\n"
