@@ -17,9 +17,53 @@ CFLAGS    ?= -O2 -g
 WARN      := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 LDFLAGS   += -pthread
 CPPFLAGS  += -pthread -Iinclude -D_DEFAULT_SOURCE -DSIPSCOPE_VERSION='"$(VERSION)"' $(EXTRA_DEFS)
-DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-DEP_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpcap -lncursesw -lsqlite3 -lcrypto -lsrtp2) -lm
+DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CODEC_CFLAGS)
+DEP_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpcap -lncursesw -lsqlite3 -lcrypto -lsrtp2) $(CODEC_LIBS) -lm
 TEST_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+
+# Decoders that need a library (src/media/codec_<name>.c): each is built
+# when its library is found, through pkg-config or else its header (bcg729
+# and gsm often ship no .pc file); SIPSCOPE_HAVE_<LIB> then lists it in
+# codec.c.  CODECS= builds none (G.711 and L16 are always in); `sipscope
+# --version` names the decoders built in.
+CODECS    ?= spandsp bcg729 opus gsm
+codec_pc.spandsp := spandsp
+codec_pc.bcg729  := libbcg729
+codec_pc.opus    := opus
+codec_pc.gsm     := gsm
+codec_h.spandsp  := spandsp/g722.h
+codec_h.bcg729   := bcg729/decoder.h
+codec_h.opus     := opus/opus.h
+codec_h.gsm      := gsm.h
+codec_l.spandsp  := -lspandsp
+codec_l.bcg729   := -lbcg729
+codec_l.opus     := -lopus
+codec_l.gsm      := -lgsm
+codec_c.spandsp  := src/media/codec_g722.c
+codec_c.bcg729   := src/media/codec_g729.c
+codec_c.opus     := src/media/codec_opus.c
+codec_c.gsm      := src/media/codec_gsm.c
+codec_d.spandsp  := SPANDSP
+codec_d.bcg729   := BCG729
+codec_d.opus     := OPUS
+codec_d.gsm      := GSM
+CODEC_HAVE :=
+CODEC_CFLAGS :=
+CODEC_LIBS :=
+define codec_detect
+ifneq ($$(shell $$(PKG_CONFIG) --exists $$(codec_pc.$1) 2>/dev/null && echo y),)
+CODEC_HAVE += $1
+CODEC_CFLAGS += $$(shell $$(PKG_CONFIG) --cflags $$(codec_pc.$1))
+CODEC_LIBS += $$(shell $$(PKG_CONFIG) --libs $$(codec_pc.$1))
+else ifneq ($$(shell $$(CC) -E -include $$(codec_h.$1) -x c /dev/null >/dev/null 2>&1 && echo y),)
+CODEC_HAVE += $1
+CODEC_CFLAGS += $$(if $$(filter opus,$1),-I/usr/include/opus)
+CODEC_LIBS += $$(codec_l.$1)
+endif
+endef
+$(foreach c,$(filter spandsp bcg729 opus gsm,$(CODECS)),$(eval $(call codec_detect,$(c))))
+CODEC_DEFS := $(foreach c,$(CODEC_HAVE),-DSIPSCOPE_HAVE_$(codec_d.$(c)))
+CPPFLAGS  += $(CODEC_DEFS)
 
 ifeq ($(SANITIZE),1)
 CFLAGS    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -31,7 +75,9 @@ LDFLAGS   += -fsanitize=thread
 endif
 
 # Every folder of src/ but the front ends (ui, cli) goes into the library.
-LIB_SRC   := $(filter-out src/ui/% src/cli/%,$(wildcard src/*/*.c))
+# A library decoder's file only when its library was found.
+LIB_SRC   := $(filter-out src/ui/% src/cli/% src/media/codec_%.c,$(wildcard src/*/*.c)) \
+             $(foreach c,$(CODEC_HAVE),$(codec_c.$(c)))
 CLI_SRC   := $(wildcard src/cli/*.c src/ui/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -51,6 +97,13 @@ sipscope: $(BIN)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(DEP_CFLAGS) -MMD -MP -c $< -o $@
+
+# codec.c's table follows what was found: rebuilt when that changes.
+$(BUILD)/codecs.stamp: FORCE
+	@mkdir -p $(BUILD); echo '$(CODEC_DEFS)' | cmp -s - $@ || echo '$(CODEC_DEFS)' >$@
+$(BUILD)/src/media/codec.o build/fuzz/obj/src/media/codec.o: $(BUILD)/codecs.stamp
+.PHONY: FORCE
+FORCE:
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -77,6 +130,13 @@ $(BUILD)/tests/gen_srtp: tests/integration/gen_srtp.c
 	@mkdir -p $(dir $@)
 	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(DEP_CFLAGS) $(LDFLAGS) -o $@ $< $(DEP_LIBS)
 
+# The G.729 peer of the audio tests (bcg729's encoder: Debian has no
+# other); built only with bcg729.
+$(BUILD)/tests/gen_g729: tests/integration/gen_g729.c
+	@mkdir -p $(dir $@)
+	@$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) $(DEP_CFLAGS) $(LDFLAGS) -o $@ $< $(DEP_LIBS)
+GEN_G729  := $(if $(filter bcg729,$(CODEC_HAVE)),$(BUILD)/tests/gen_g729)
+
 deps:
 	@sh scripts/install-deps.sh test
 
@@ -90,8 +150,8 @@ run: deps-build all
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; ./$$t; done
 
-integration: $(BIN) $(BUILD)/tests/gen_srtp
-	@SIPSCOPE=$(BIN) GEN_SRTP=$(BUILD)/tests/gen_srtp sh tests/integration/run.sh
+integration: $(BIN) $(BUILD)/tests/gen_srtp $(GEN_G729)
+	@SIPSCOPE=$(BIN) GEN_SRTP=$(BUILD)/tests/gen_srtp GEN_G729=$(GEN_G729) sh tests/integration/run.sh
 
 # The sqlite3 writer killed with SIGKILL at random moments (db_crash.sh).
 db-crash: $(BUILD)/bench/db_bench

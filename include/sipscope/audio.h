@@ -15,8 +15,14 @@
  *  - where the RTP timestamp and the arrival drift apart by more than
  *    AUDIO_REANCHOR_US (a hold, a timestamp jump, a restart) the stream is
  *    anchored again at that packet's arrival;
- *  - comfort noise (PT 13, RFC 3389) is silence; telephone-events (RFC
- *    4733) are not audio (counted; media.h has their digits);
+ *  - comfort noise (PT 13, RFC 3389) is white noise at the level its
+ *    first byte gives (-dBov, 0 dBov the 16-bit full scale) from its
+ *    place until the stream's next audio packet (20 ms when it is the
+ *    last), from a generator seeded with a fixed value and the SSRC, so a
+ *    render is reproducible; a codec's own silence descriptor (G.729
+ *    Annex B SID) is followed the same way by the decoder's comfort
+ *    noise; telephone-events (RFC 4733) are not audio (counted; media.h
+ *    has their digits);
  *  - the sample rate is the highest of the streams' decodable codecs;
  *    others are resampled linearly (not band-limited).
  * Several streams on one channel are summed (saturating).  Memory: every
@@ -40,11 +46,13 @@ struct audio_stream_info {
 	char codec[32];       /* as media.h named it */
 	uint8_t decodable;    /* a decoder is built in for its codec */
 	uint32_t rate;        /* of its decoder's PCM, 0 when not decodable */
+	uint8_t conceals;     /* its codec conceals lost packets (else silence) */
 	uint64_t packets;     /* given */
 	uint64_t decoded;     /* placed as audio */
 	uint64_t duplicates;  /* same sequence number again: left out */
 	uint64_t lost;        /* sequence numbers never seen (silence) */
-	uint64_t cn;          /* comfort noise packets (silence) */
+	uint64_t cn;          /* comfort noise packets: RFC 3389 CN, or decoded
+	                       * ones ending in a SID (also counted decoded) */
 	uint64_t events;      /* telephone-event packets (not audio) */
 	uint64_t other_pt;    /* of a payload type it has no decoder for */
 	uint64_t not_clear;   /* SRTP packets not decrypted (no key, bad auth) */

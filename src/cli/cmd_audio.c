@@ -27,8 +27,9 @@ static const char audio_help[] =
 	"its packets go in RTP sequence order, placed by their RTP timestamps\n"
 	"(reordered packets land where they belong, a lost packet is silence,\n"
 	"duplicates count once), anchored again to the arrival time when the two\n"
-	"drift more than 1 s apart (hold, timestamp jump).  Comfort noise is\n"
-	"silence; DTMF events (RFC 4733) are not audio: their digits are printed.\n"
+	"drift more than 1 s apart (hold, timestamp jump).  Comfort noise (RFC\n"
+	"3389, G.729 Annex B) is low noise at the level it gives, until the next\n"
+	"packet; DTMF events (RFC 4733) are not audio: their digits are printed.\n"
 	"SRTP streams are decoded when their SDES keys are in the SDP.\n"
 	"\n"
 	"  -o FILE          the WAV to write; '-': standard output (not a terminal;\n"
@@ -40,9 +41,13 @@ static const char audio_help[] =
 	"  --stream SSRC    only the stream with this SSRC (hex 0x1234abcd or\n"
 	"                   decimal), as a mono WAV\n"
 	"\n"
-	"Codecs: G.711 mu-law (PCMU) and A-law (PCMA), L16.  A stream in another\n"
-	"codec is named with its codec; the others are still written, and the\n"
-	"exit status is 1.  Several calls (-c 1,2): FILE-<call>.wav for each.\n";
+	"Codecs: G.711 mu-law (PCMU) and A-law (PCMA), L16 always; G.722\n"
+	"(libspandsp), G.729/G.729A (libbcg729), Opus (libopus), GSM (libgsm) when\n"
+	"built with their library ('sipscope --version' lists this binary's).  A\n"
+	"lost packet is silence, or the codec's concealment (G.729, Opus).  A\n"
+	"stream in another codec is named with its codec; the others are still\n"
+	"written, and the exit status is 1.  Several calls (-c 1,2):\n"
+	"FILE-<call>.wav for each.\n";
 
 /* "OUT.wav" -> "OUT-<tag>.wav" (the .wav kept last). */
 static void name_with(char *buf, size_t cap, const char *out, const char *tag)
@@ -108,11 +113,12 @@ static int report(const struct media *m, const struct audio_out_pick *p,
 	} else {
 		fprintf(stderr, "%llu packets decoded", (unsigned long long)in->decoded);
 		if (in->lost)
-			fprintf(stderr, ", %llu lost (silence)", (unsigned long long)in->lost);
+			fprintf(stderr, ", %llu lost (%s)", (unsigned long long)in->lost,
+			        in->conceals ? "concealed" : "silence");
 		if (in->duplicates)
 			fprintf(stderr, ", %llu duplicates", (unsigned long long)in->duplicates);
 		if (in->cn)
-			fprintf(stderr, ", %llu comfort noise (silence)", (unsigned long long)in->cn);
+			fprintf(stderr, ", %llu comfort noise", (unsigned long long)in->cn);
 		if (in->other_pt)
 			fprintf(stderr, ", %llu of another payload type (left out)",
 			        (unsigned long long)in->other_pt);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "sipscope/codec.h"
 #include "sipscope/db.h"
 
 #ifndef SIPSCOPE_VERSION
@@ -86,7 +87,7 @@ const char usage_text[] =
 	"      --tls-key FILE   RSA private key (PEM) of a server, for TLS 1.2\n"
 	"                       sessions with RSA key exchange; repeat for more\n"
 	"  -h, --help           show this help (or a command's: sipscope COMMAND --help)\n"
-	"  -V, --version        print the version\n"
+	"  -V, --version        print the version and the audio decoders built in\n"
 	"\n"
 	"      --rtp            follow RTP/RTCP too (the rtp command always does): flow\n"
 	"                       and the viewer's ladder draw each stream as a band,\n"
@@ -474,6 +475,7 @@ int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 			return 0;
 		case 'V':
 			printf("sipscope %s\n", SIPSCOPE_VERSION);
+			printf("audio decoders: %s\n", codec_list());
 			return 0;
 		case ':':
 			return usage_error("option '%s' needs an argument", argv[optind - 1]);

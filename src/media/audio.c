@@ -1,4 +1,5 @@
 /* audio.c - RTP streams turned into PCM on one timeline (see audio.h). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,10 @@
 
 #define POOL_MAX (1u << 30) /* payload bytes kept per stream */
 #define CONCEAL_MAX 25      /* lost packets in a row concealed (500 ms of 20 ms) */
+#define CN_SEED 0x2545f491u /* the comfort noise generator's seed (xor the SSRC) */
+
+enum { USE_NOT, USE_AUDIO, USE_CN };
+enum { TAIL_NONE, TAIL_CN, TAIL_DTX }; /* what fills the time after the last packet */
 
 struct apkt {
 	int64_t ts_us;
@@ -26,6 +31,7 @@ struct astream {
 	uint8_t pt, dtmf_pt;
 	uint32_t clock;
 	struct codec_dec *dec;
+	uint8_t dec_used;   /* dec has state from a render: made anew for the next */
 	struct apkt *pk;
 	size_t npk, cap_pk;
 	uint8_t *pool;
@@ -76,6 +82,7 @@ long audio_add_stream(struct audio *a, const struct media_stream *s)
 		return -1;
 	t->info.decodable = t->dec != NULL;
 	t->info.rate = t->dec ? codec_dec_rate(t->dec) : 0;
+	t->info.conceals = t->dec && codec_conceals(t->dec);
 	return (long)a->nst++;
 }
 
@@ -189,6 +196,62 @@ static size_t resample(const int16_t *in, size_t n, uint32_t from, uint32_t to, 
 	return m;
 }
 
+/* Deterministic white noise (xorshift32), uniform with the given RMS. */
+static void cn_noise(int16_t *out, size_t n, double rms, uint32_t *x)
+{
+	double a = rms * 1.7320508075688772; /* uniform on [-a, a): RMS a / sqrt(3) */
+	for (size_t i = 0; i < n; i++) {
+		*x ^= *x << 13;
+		*x ^= *x >> 17;
+		*x ^= *x << 5;
+		double v = a * ((double)*x / 2147483648.0 - 1.0);
+		out[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : lrint(v));
+	}
+}
+
+/* RFC 3389 3.1: the CN payload's first byte is the noise level in -dBov
+ * (7 bits), 0 dBov being the full scale of 16-bit PCM. */
+static double cn_rms(const uint8_t *p, size_t n)
+{
+	return n ? 32767.0 * pow(10.0, -(double)(p[0] & 0x7f) / 20.0) : 0;
+}
+
+/* Fill len timeline samples from at with comfort noise: the generator's
+ * (TAIL_CN) or the codec's own after a silence descriptor (TAIL_DTX). */
+static int fill_tail(struct astream *t, struct run *r, int tail, int64_t at, int64_t len, double rms,
+                     uint32_t *prng, uint32_t R, int64_t max)
+{
+	static _Thread_local int16_t buf[CODEC_MAX_SAMPLES], rs[CODEC_MAX_SAMPLES * 6];
+	if (at + len > max)
+		len = max - at;
+	while (len > 0) {
+		const int16_t *v = buf;
+		size_t nv;
+		if (tail == TAIL_CN) {
+			nv = len > CODEC_MAX_SAMPLES ? CODEC_MAX_SAMPLES : (size_t)len;
+			cn_noise(buf, nv, rms, prng);
+		} else {
+			uint32_t rate = t->info.rate;
+			int64_t nd = (len * rate + R - 1) / R;
+			if (nd > CODEC_MAX_SAMPLES)
+				nd = CODEC_MAX_SAMPLES;
+			codec_conceal(t->dec, buf, (size_t)nd);
+			nv = (size_t)nd;
+			if (rate != R) {
+				nv = resample(buf, (size_t)nd, rate, R, rs, sizeof rs / sizeof rs[0]);
+				v = rs;
+			}
+			if ((int64_t)nv > len)
+				nv = (size_t)len;
+		}
+		if (!nv || run_put(r, at, v, nv, max, &t->info.past_end))
+			return nv ? -1 : 0;
+		at += (int64_t)nv;
+		len -= (int64_t)nv;
+	}
+	return 0;
+}
+
 /* Stream t's audio on a timeline starting at t0_us, at rate R, into r. */
 static int render_stream(struct astream *t, int64_t t0_us, uint32_t R, struct run *r)
 {
@@ -202,8 +265,18 @@ static int render_stream(struct astream *t, int64_t t0_us, uint32_t R, struct ru
 	memcpy(in->codec, keep.codec, sizeof in->codec);
 	in->decodable = keep.decodable;
 	in->rate = keep.rate;
+	in->conceals = keep.conceals;
 	if (!t->npk)
 		return 0;
+	/* A decoder with state (G.722, G.729, Opus) starts afresh, so that
+	 * each render gives the same samples. */
+	if (t->dec && t->dec_used) {
+		int nomem;
+		codec_dec_free(t->dec);
+		if (!(t->dec = codec_dec_new(t->info.codec, 0, &nomem)))
+			return -1;
+	}
+	t->dec_used = 1;
 	qsort(t->pk, t->npk, sizeof *t->pk, cmp_seq);
 	int64_t max = (int64_t)AUDIO_MAX_SECONDS * R;
 	int64_t *pos = malloc(t->npk * sizeof *pos);
@@ -236,15 +309,18 @@ static int render_stream(struct astream *t, int64_t t0_us, uint32_t R, struct ru
 			in->events++;
 			continue;
 		}
+		int kind = USE_AUDIO;
 		if (p->pt == 13) {
+			/* comfort noise: placed (it lasts until the next
+			 * packet) when the stream is heard at all */
 			in->cn++;
-			continue;
-		}
-		if (!p->clear) {
+			if (!p->clear || !t->dec)
+				continue;
+			kind = USE_CN;
+		} else if (!p->clear) {
 			in->not_clear++;
 			continue;
-		}
-		if (p->pt != t->pt || !t->dec) {
+		} else if (p->pt != t->pt || !t->dec) {
 			in->other_pt++;
 			continue;
 		}
@@ -266,24 +342,42 @@ static int render_stream(struct astream *t, int64_t t0_us, uint32_t R, struct ru
 		if (arr - at < seg_shift)
 			seg_shift = arr - at;
 		pos[i] = at;
-		use[i] = 1;
+		use[i] = kind;
 	}
 	for (size_t j = seg_start; j < t->npk; j++)
 		pos[j] += seg_shift;
 	/* Pass 2: decode and place; a short run of lost packets between two
-	 * of one segment is the codec's concealment (silence for G.711). */
+	 * of one segment is the codec's concealment (silence for G.711).
+	 * Comfort noise (RFC 3389 CN, or a codec's silence descriptor) lasts
+	 * until the next packet, 20 ms when it is the last. */
 	static _Thread_local int16_t pcm[CODEC_MAX_SAMPLES], rs[CODEC_MAX_SAMPLES * 6];
 	int rc = 0;
 	int64_t last_seq = -1, last_end = 0;
 	size_t last_n = 0, last_dec = 0; /* samples of the last packet: placed, decoded */
+	int tail = TAIL_NONE;
+	double rms = 0;
+	uint32_t prng = CN_SEED ^ t->info.ssrc;
+	if (!prng)
+		prng = CN_SEED;
 	for (size_t i = 0; i < t->npk && rc == 0; i++) {
 		if (!use[i])
 			continue;
 		struct apkt *p = &t->pk[i];
+		if (tail != TAIL_NONE && pos[i] > last_end)
+			rc = fill_tail(t, r, tail, last_end, pos[i] - last_end, rms, &prng, R, max);
+		if (use[i] == USE_CN) {
+			rms = cn_rms(t->pool + p->off, p->len);
+			tail = TAIL_CN;
+			last_seq = p->ext_seq;
+			last_end = pos[i];
+			last_n = 0;
+			continue;
+		}
 		/* The lost packets before this one, concealed first: a decoder
 		 * with state (G.722, G.729, Opus) wants them in order. */
 		int64_t gap = last_seq >= 0 ? p->ext_seq - last_seq - 1 : 0;
-		if (gap > 0 && gap <= CONCEAL_MAX && last_n && pos[i] >= last_end + gap * (int64_t)last_n) {
+		if (tail == TAIL_NONE && gap > 0 && gap <= CONCEAL_MAX && last_n &&
+		    pos[i] >= last_end + gap * (int64_t)last_n) {
 			for (int64_t g = 0; g < gap && rc == 0; g++) {
 				codec_conceal(t->dec, pcm, last_dec);
 				const int16_t *v = pcm;
@@ -309,11 +403,15 @@ static int render_stream(struct astream *t, int64_t t0_us, uint32_t R, struct ru
 		if (rc == 0)
 			rc = run_put(r, pos[i], v, nv, max, &in->past_end);
 		in->decoded++;
+		tail = codec_dtx(t->dec) ? TAIL_DTX : TAIL_NONE;
+		in->cn += tail == TAIL_DTX;
 		last_seq = p->ext_seq;
 		last_end = pos[i] + (int64_t)nv;
 		last_n = nv;
 		last_dec = (size_t)n;
 	}
+	if (rc == 0 && tail != TAIL_NONE)
+		rc = fill_tail(t, r, tail, last_end, R / 50, rms, &prng, R, max);
 	free(pos);
 	free(use);
 	return rc;
@@ -359,6 +457,8 @@ int audio_render(struct audio *a, const long *ids, const int *chan, size_t n, un
 		rc = -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct run *r = &runs[i];
+		if (!r->n) /* (o is NULL when no stream has a sample) */
+			continue;
 		unsigned c = (unsigned)chan[i] < channels ? (unsigned)chan[i] : 0;
 		int16_t *d = o + (size_t)(r->base - lo) * channels + c;
 		for (size_t k = 0; k < r->n; k++, d += channels) {

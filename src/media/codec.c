@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sipscope/codec.h"
+#include "codec_lib.h"
 
 /* ITU-T G.711 Table 2 (mu-law): the code word is sent inverted; its
  * 3-bit segment s and 4-bit step q give the magnitude
@@ -86,7 +86,7 @@ static long g711_decode(void *st, const uint8_t *p, size_t n, int16_t *out, size
 }
 
 /* No concealment in G.711 itself (Appendix I is optional): silence. */
-static void silence(void *st, int16_t *out, size_t n)
+void codec_silence(void *st, int16_t *out, size_t n)
 {
 	(void)st;
 	memset(out, 0, n * sizeof *out);
@@ -102,10 +102,10 @@ static int pcma_match(const char *name, uint32_t clock, unsigned channels, uint3
 	return g711_kind(name) == 2 && g711_match(name, clock, channels, rate);
 }
 
-static const struct codec_ops codec_pcmu_ops = { "PCMU", pcmu_match, g711_new_u, g711_decode, silence,
-	                                         free };
-static const struct codec_ops codec_pcma_ops = { "PCMA", pcma_match, g711_new_a, g711_decode, silence,
-	                                         free };
+static const struct codec_ops codec_pcmu_ops = { "PCMU", pcmu_match, g711_new_u, g711_decode, codec_silence,
+	                                         free, NULL };
+static const struct codec_ops codec_pcma_ops = { "PCMA", pcma_match, g711_new_a, g711_decode, codec_silence,
+	                                         free, NULL };
 
 /* ---- L16 (RFC 3551 4.5.11): network byte order, channels interleaved ---- */
 
@@ -142,15 +142,29 @@ static long l16_decode(void *st, const uint8_t *p, size_t n, int16_t *out, size_
 	return (long)frames;
 }
 
-static const struct codec_ops codec_l16_ops = { "L16", l16_match, l16_new, l16_decode, silence, free };
+static const struct codec_ops codec_l16_ops = { "L16", l16_match, l16_new, l16_decode, codec_silence, free,
+	                                        NULL };
 
 /* ---- the table ---- */
 
-/* A decoder that needs a library comes in here under its #ifdef. */
+/* A decoder that needs a library comes in here under its #ifdef (the
+ * Makefile compiles its file only when it found the library). */
 static const struct codec_ops *const codecs[] = {
 	&codec_pcmu_ops,
 	&codec_pcma_ops,
 	&codec_l16_ops,
+#ifdef SIPSCOPE_HAVE_SPANDSP
+	&codec_g722_ops,
+#endif
+#ifdef SIPSCOPE_HAVE_BCG729
+	&codec_g729_ops,
+#endif
+#ifdef SIPSCOPE_HAVE_OPUS
+	&codec_opus_ops,
+#endif
+#ifdef SIPSCOPE_HAVE_GSM
+	&codec_gsm_ops,
+#endif
 };
 
 struct codec_dec {
@@ -237,6 +251,10 @@ long codec_decode(struct codec_dec *d, const uint8_t *p, size_t n, int16_t *out,
 }
 
 void codec_conceal(struct codec_dec *d, int16_t *out, size_t n) { d->ops->conceal(d->st, out, n); }
+
+int codec_conceals(const struct codec_dec *d) { return d->ops->conceal != codec_silence; }
+
+int codec_dtx(const struct codec_dec *d) { return d->ops->dtx && d->ops->dtx(d->st); }
 
 const char *codec_list(void)
 {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A G.711 call made from a known signal, and the WAVs sipscope audio must give.
 
-Usage: gen_audio.py OUT.pcap WANT [--oneway] [--cn-dtmf] [--g729]
+Usage: gen_audio.py OUT.pcap WANT [--oneway] [--cn-dtmf] [--g723]
 
 OUT.pcap: INVITE (SDP offer, caller 192.0.2.10:4000) / 200 (SDP answer,
 callee 192.0.2.20:5000) / ACK, then RTP: the caller sends a tone sweep as
@@ -10,8 +10,10 @@ PCMU (PT 0, SSRC 0x11111111), the callee another as PCMA (PT 8, SSRC
 Impairments: the caller's packet 10 is lost; the callee's packet 20 arrives
 after 21 (swapped); the caller's packet 30 comes twice.
 --oneway: no callee stream.  --cn-dtmf: the callee also sends a comfort
-noise packet (PT 13) in place of packet 40 and DTMF '5' (RFC 4733, PT 101).
---g729: the callee's stream is sent as PT 18 (G729/8000, which sipscope
+noise packet (PT 13, -40 dBov) in place of packet 40 and DTMF '5' (RFC
+4733, PT 101); that block is left silent in WANT (audio_compare.py's
+--noise-block checks it).
+--g723: the callee's stream is sent as PT 4 (G723/8000, which sipscope
 does not decode): its channel is expected silent.
 
 WANT.wav is the stereo WAV expected (caller left, callee right, from the
@@ -49,7 +51,7 @@ def sip(kind, cid):
     if kind in ("INVITE", "200"):
         addr, port = (CALLER, 4000) if kind == "INVITE" else (CALLEE, 5000)
         sdp = (f"v=0\r\no=- 1 1 IN IP4 {ip(addr)}\r\ns=-\r\nc=IN IP4 {ip(addr)}\r\nt=0 0\r\n"
-               f"m=audio {port} RTP/AVP 0 8 18 13 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:18 G729/8000\r\n"
+               f"m=audio {port} RTP/AVP 0 8 4 13 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:4 G723/8000\r\n"
                f"a=rtpmap:8 PCMA/8000\r\na=rtpmap:13 CN/8000\r\n"
                f"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n")
     meth = {"200": "INVITE", "BYE200": "BYE"}.get(kind, kind)
@@ -88,7 +90,7 @@ def main():
     out, want = sys.argv[1], sys.argv[2]
     oneway = "--oneway" in sys.argv
     cn_dtmf = "--cn-dtmf" in sys.argv
-    g729 = "--g729" in sys.argv
+    g723 = "--g723" in sys.argv
     cid = "audio-call-1@example.com"
     t0 = 1_700_000_000.0
     pkts = [(t0, sip("INVITE", cid)), (t0 + 0.5, sip("200", cid)), (t0 + 0.51, sip("ACK", cid))]
@@ -115,9 +117,9 @@ def main():
             t = s["start"] + 0.020 * k
             if k == 20 and 20 in s["swap"]:  # held back: arrives just after 21
                 t = s["start"] + 0.020 * 21 + 0.001
-            pt = 18 if g729 and s["pt"] == 8 else s["pt"]
+            pt = 4 if g723 and s["pt"] == 8 else s["pt"]
             if k in s["cn"]:
-                pt, payload = 13, b"\x40"
+                pt, payload = 13, b"\x28"
             if k in s["lost"]:
                 samples += bytes(2 * PKT)
             else:
@@ -126,9 +128,9 @@ def main():
                 if k in s["dup"]:
                     pkts.append((t + 0.005, frame(s["src"][0], s["src"][1], s["dst"][0], s["dst"][1],
                                                   rtp(s["seq0"] + k, s["ts0"] + k * PKT, s["ssrc"], pt, payload))))
-                samples += bytes(2 * PKT) if pt in (13, 18) else dec[s["pt"]](payload)
+                samples += bytes(2 * PKT) if pt in (13, 4) else dec[s["pt"]](payload)
         # a stream that cannot be decoded adds nothing to the timeline
-        per.append((off, b"" if g729 and s["pt"] == 8 else bytes(samples)))
+        per.append((off, b"" if g723 and s["pt"] == 8 else bytes(samples)))
         if cn_dtmf and s["pt"] == 8:
             # DTMF '5' (event 5) during packets 50..52, three packets, the last an end
             for j in range(3):

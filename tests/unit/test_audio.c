@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,7 @@ static void test_codec_lookup_by_sdp_name(void **state)
 	assert_true(codec_supported("PCMU/8000", 0));
 	assert_true(codec_supported("pcma/8000", 0));
 	assert_true(codec_supported("L16/16000/2", 0));
-	assert_false(codec_supported("G729/8000", 0));
+	assert_false(codec_supported("G723/8000", 0)); /* no decoder for G.723.1 */
 	assert_false(codec_supported("PCMU/16000", 0)); /* G.711 is 8 kHz only */
 	assert_false(codec_supported("", 0));
 	assert_false(codec_supported(NULL, 0));
@@ -74,7 +75,7 @@ static void test_codec_lookup_by_sdp_name(void **state)
 	codec_conceal(d, out, 4);
 	assert_int_equal(out[0] | out[1] | out[2] | out[3], 0);
 	codec_dec_free(d);
-	assert_null(codec_dec_new("opus/48000/2", 0, &nomem));
+	assert_null(codec_dec_new("iLBC/8000", 0, &nomem));
 	assert_int_equal(nomem, 0);
 }
 
@@ -256,6 +257,14 @@ static void feed(struct audio *a, long id, int64_t start, int k, int64_t delay_u
 	assert_int_equal(audio_packet(a, id, &p), 0);
 }
 
+static double block_rms(const int16_t *v, size_t n)
+{
+	double e = 0;
+	for (size_t i = 0; i < n; i++)
+		e += (double)v[i] * v[i];
+	return sqrt(e / (double)n);
+}
+
 /* Block k (160 samples from sample off + 160 k) all equal to v? */
 static int block_is(const int16_t *pcm, size_t nframes, unsigned ch, unsigned c, size_t off, int k, int16_t v)
 {
@@ -275,11 +284,12 @@ static void test_timeline_reorder_loss_duplicate_cn(void **state)
 	long id = audio_add_stream(a, &s);
 	assert_int_equal(id, 0);
 	/* 10 packets, code word 0x80 + k (distinct per block); packet 3
-	 * lost, 5 after 6, 7 twice, 8 comfort noise; sequence wraps at 6. */
+	 * lost, 5 after 6, 7 twice, 8 comfort noise at -40 dBov; sequence
+	 * wraps at 6. */
 	for (int k = 0; k < 10; k++) {
 		if (k == 3 || k == 5)
 			continue;
-		feed(a, id, T0, k, 0, (uint8_t)(0x80 + k), k == 8 ? 13 : 0);
+		feed(a, id, T0, k, 0, k == 8 ? 40 : (uint8_t)(0x80 + k), k == 8 ? 13 : 0);
 		if (k == 6)
 			feed(a, id, T0, 5, 25000, 0x85, 0);
 		if (k == 7)
@@ -293,9 +303,15 @@ static void test_timeline_reorder_loss_duplicate_cn(void **state)
 	assert_int_equal(rate, 8000);
 	assert_int_equal(n, 1600);
 	for (int k = 0; k < 10; k++) {
-		int16_t want = k == 3 || k == 8 ? 0 : codec_ulaw_to_linear((uint8_t)(0x80 + k));
+		if (k == 8)
+			continue;
+		int16_t want = k == 3 ? 0 : codec_ulaw_to_linear((uint8_t)(0x80 + k));
 		assert_true(block_is(pcm, n, 1, 0, 0, k, want));
 	}
+	/* the comfort noise: block 8, up to packet 9, at -40 dBov (RMS
+	 * 327.7) within 0.5 dB, not a constant */
+	assert_true(block_rms(pcm + 8 * 160, 160) > 327.7 * 0.944 && block_rms(pcm + 8 * 160, 160) < 327.7 * 1.059);
+	assert_int_not_equal(pcm[8 * 160], pcm[8 * 160 + 1]);
 	const struct audio_stream_info *in = audio_info(a, id);
 	assert_int_equal(in->packets, 10);
 	assert_int_equal(in->decoded, 8);
@@ -304,6 +320,54 @@ static void test_timeline_reorder_loss_duplicate_cn(void **state)
 	assert_int_equal(in->cn, 1);
 	assert_int_equal(in->reanchors, 0);
 	free(pcm);
+	audio_free(a);
+}
+
+/* RFC 3389 comfort noise: from the CN packet's place until the next
+ * audio packet (lost packets between them included), at the level of
+ * its first byte, the same samples at every render; a trailing CN lasts
+ * 20 ms. */
+static void test_timeline_comfort_noise_level_length_reproducible(void **state)
+{
+	(void)state;
+	struct audio *a = audio_new();
+	struct media_stream s = stream("PCMA/8000", 8, 0x1234);
+	long id = audio_add_stream(a, &s);
+	/* audio 0, CN (-30 dBov) at 1, packets 2..3 never sent (DTX: no
+	 * sequence numbers spent), audio at 4, CN (-60 dBov) at 5, the end */
+	feed(a, id, T0, 0, 0, 0xd5, 8);
+	feed(a, id, T0, 1, 0, 30, 13);
+	uint8_t pl[160];
+	memset(pl, 0xd0, sizeof pl);
+	struct media_rtp_pkt p = { .ts_us = T0 + 80000, .rtp_ts = 1000u + 640u, .seq = 65532, .pt = 8,
+		                   .clear = 1, .payload = pl, .len = 160 };
+	assert_int_equal(audio_packet(a, id, &p), 0);
+	uint8_t lv = 60;
+	struct media_rtp_pkt c = { .ts_us = T0 + 100000, .rtp_ts = 1000u + 800u, .seq = 65533, .pt = 13,
+		                   .clear = 1, .payload = &lv, .len = 1 };
+	assert_int_equal(audio_packet(a, id, &c), 0);
+	int16_t *pcm, *pcm2;
+	size_t n, n2;
+	uint32_t rate;
+	int chan = 0;
+	assert_int_equal(audio_render(a, &id, &chan, 1, 1, &pcm, &n, &rate), 0);
+	assert_int_equal(n, 160 * 6); /* the last CN: 20 ms */
+	assert_true(block_is(pcm, n, 1, 0, 0, 0, codec_alaw_to_linear(0xd5)));
+	double want = 32767 * pow(10, -30 / 20.0);
+	for (int k = 1; k <= 3; k++) {
+		double r = block_rms(pcm + 160 * k, 160);
+		assert_true(r > want * 0.89 && r < want * 1.12); /* 1 dB */
+	}
+	assert_true(block_is(pcm, n, 1, 0, 0, 4, codec_alaw_to_linear(0xd0)));
+	want = 32767 * pow(10, -60 / 20.0);
+	assert_true(block_rms(pcm + 800, 160) > want * 0.89 && block_rms(pcm + 800, 160) < want * 1.12);
+	assert_int_equal(audio_info(a, id)->cn, 2);
+	assert_int_equal(audio_info(a, id)->lost, 0);
+	assert_int_equal(audio_render(a, &id, &chan, 1, 1, &pcm2, &n2, &rate), 0);
+	assert_int_equal(n2, n);
+	assert_memory_equal(pcm, pcm2, n * sizeof *pcm);
+	free(pcm);
+	free(pcm2);
 	audio_free(a);
 }
 
@@ -389,10 +453,10 @@ static void test_timeline_undecodable_and_events(void **state)
 {
 	(void)state;
 	struct audio *a = audio_new();
-	struct media_stream s = stream("G729/8000", 18, 0x55);
+	struct media_stream s = stream("G723/8000", 4, 0x55);
 	long id = audio_add_stream(a, &s);
 	assert_false(audio_info(a, id)->decodable);
-	feed(a, id, T0, 0, 0, 0x11, 18);
+	feed(a, id, T0, 0, 0, 0x11, 4);
 	feed(a, id, T0, 1, 0, 0x05, 101); /* a telephone-event */
 	int16_t *pcm;
 	size_t n;
@@ -480,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_wav_pipe_keeps_unknown_sizes),
 		cmocka_unit_test(test_media_tap_gives_payload_past_csrc_extension_padding),
 		cmocka_unit_test(test_timeline_reorder_loss_duplicate_cn),
+		cmocka_unit_test(test_timeline_comfort_noise_level_length_reproducible),
 		cmocka_unit_test(test_timeline_late_first_packet_does_not_shift),
 		cmocka_unit_test(test_timeline_first_packet_late_not_clipped),
 		cmocka_unit_test(test_timeline_reanchors_on_timestamp_jump),
