@@ -105,9 +105,12 @@ chroot "$DIR" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 PKG="$PKG" \
 			>/tmp/live.out 2>/tmp/live.err &
 		sp=$!
 		for i in $(seq 50); do grep -q "capturing on" /tmp/live.err && break; sleep 0.1; done
+		# one datagram per message: cat writes the file at once (bash
+		# flushes its own printf at each newline)
 		for i in 1 2 3; do
 			printf "OPTIONS sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK-f$i\r\nFrom: <sip:alice@127.0.0.1>;tag=f$i\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: fresh-$i@sipscope.test\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n" \
-				>/dev/udp/127.0.0.1/$port
+				>/tmp/msg$i
+			cat /tmp/msg$i >/dev/udp/127.0.0.1/$port
 		done
 		sleep 0.3
 		kill -INT $sp; wait $sp
