@@ -41,7 +41,7 @@ def sh_files(root):
     for d, _, files in os.walk(os.path.join(root, "tests")):
         for f in sorted(files):
             p = os.path.join(d, f)
-            if f.endswith(".sh") and f != "fresh_root.sh":
+            if f.endswith(".sh") and not f.endswith("fresh_root.sh"):
                 yield p
 
 
