@@ -1,13 +1,16 @@
 # sipscope - SIP packet analyzer and dialog tracer.
 # Targets: all run test check check-threads db-crash bench fuzz install uninstall clean deps
-#          deps-check fresh-test
-# Variables: CC, PREFIX (/usr/local), DESTDIR, BUILD (build), SANITIZE (1 = ASan+UBSan)
+#          deps-check fresh-test deb deb-test
+# Variables: CC, PREFIX (/usr/local), DESTDIR, BUILD (build), SANITIZE (1 = ASan+UBSan),
+#            BASH_COMPDIR, ZSH_COMPDIR (where install puts the shell completion)
 
 VERSION   := 0.1.0
 CC        ?= cc
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 BUILD     ?= build
+BASH_COMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSH_COMPDIR  ?= $(PREFIX)/share/zsh/site-functions
 PKGS      := libpcap ncursesw sqlite3 libcrypto libsrtp2
 PKG_CONFIG ?= pkg-config
 # Builds and fuzzers use every core (the test suites run one at a time).
@@ -87,7 +90,7 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SAMPLE    := samples/proxy_rr_udp.pcap
 
-.PHONY: all run test test-programs check check-threads unit integration ui-test db-crash bench fuzz install uninstall clean deps deps-build layers deps-check fresh-test
+.PHONY: all run test test-programs check check-threads unit integration ui-test db-crash bench fuzz install uninstall clean deps deps-build layers deps-check fresh-test deb deb-test deb-fresh-test
 
 all: sipscope
 
@@ -274,12 +277,41 @@ layers:
 	@! grep -nE '#include .*(ui|cli)[_/]' $(LIB_SRC) || { echo "layer violation"; exit 1; }
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(BASH_COMPDIR) $(DESTDIR)$(ZSH_COMPDIR)
 	install -m 755 sipscope $(DESTDIR)$(PREFIX)/bin/sipscope
 	install -m 644 man/sipscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/sipscope.1
+	install -m 644 completion/sipscope.bash $(DESTDIR)$(BASH_COMPDIR)/sipscope
+	install -m 644 completion/_sipscope $(DESTDIR)$(ZSH_COMPDIR)/_sipscope
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/sipscope $(DESTDIR)$(PREFIX)/share/man/man1/sipscope.1
+	rm -f $(DESTDIR)$(PREFIX)/bin/sipscope $(DESTDIR)$(PREFIX)/share/man/man1/sipscope.1 \
+	  $(DESTDIR)$(BASH_COMPDIR)/sipscope $(DESTDIR)$(ZSH_COMPDIR)/_sipscope
+
+# A Debian package of the working tree (debian/: debhelper), built in a copy
+# of it under build/pkg (dpkg-buildpackage cleans the tree it builds in),
+# then moved to build/: apt-get install ./build/sipscope_*.deb.  Log:
+# build/pkg/build.log.
+PKG_DIR := build/pkg
+deb:
+	@sh scripts/install-deps.sh deb
+	@rm -rf $(PKG_DIR) build/sipscope_*.deb && mkdir -p $(PKG_DIR)/sipscope-$(VERSION)
+	@tar -cf - --anchored --exclude=./build --exclude=./.git --exclude=./sipscope \
+	  --exclude=./tests/fuzz/corpus . | tar -C $(PKG_DIR)/sipscope-$(VERSION) -xf -
+	@cd $(PKG_DIR)/sipscope-$(VERSION) && dpkg-buildpackage -b -us -uc -jauto >../build.log 2>&1 \
+	  || { tail -30 ../build.log; echo "make deb: dpkg-buildpackage failed (log: $(PKG_DIR)/build.log)"; exit 1; }
+	@mv $(PKG_DIR)/sipscope_$(VERSION)_*.deb build/
+	@ls build/sipscope_$(VERSION)_*.deb
+
+# The package built, then lintian and its contents checked (CI runs it:
+# the build takes about a minute, too long for the integration suite).
+deb-test: deb
+	@sh tests/deb_check.sh build/sipscope_$(VERSION)_*.deb
+
+# The package installed with apt-get in a fresh minbase Debian root (root;
+# tests/fresh_root.sh's cached root).  Log: build/deb-fresh-root.log.
+deb-fresh-test: deb
+	@sh tests/deb_fresh_root.sh build/sipscope_$(VERSION)_*.deb
 
 clean:
 	rm -rf build sipscope

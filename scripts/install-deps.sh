@@ -1,6 +1,8 @@
 #!/bin/sh
 # Install what sipscope needs to build and test, on Debian or Ubuntu.
-# Usage: scripts/install-deps.sh [build|test|samples]
+# Usage: scripts/install-deps.sh [build|test|samples|deb]
+# deb: what `make deb` needs (debhelper, the optional codec libraries the
+# package is built with) and `make deb-test` (lintian).
 # Packages already installed are left alone; apt-get runs only when
 # something is missing (with sudo when not root).
 set -eu
@@ -12,9 +14,10 @@ want="${1:-test}"
 pkgs="gcc make pkg-config libpcap-dev libncurses-dev libsqlite3-dev libcmocka-dev libssl-dev libsrtp2-dev libspandsp-dev libbcg729-dev libopus-dev libgsm1-dev"
 case "$want" in
 build) ;;
-test) pkgs="$pkgs tshark python3 ffmpeg iproute2 procps time tmux libxml2-utils plantuml sqlite3 node-jsdom sip-tester tcpdump sngrep kamailio kamailio-tls-modules kamailio-websocket-modules openssl" ;;
+test) pkgs="$pkgs tshark python3 ffmpeg iproute2 procps time tmux zsh libcap2-bin libxml2-utils plantuml sqlite3 node-jsdom sip-tester tcpdump sngrep kamailio kamailio-tls-modules kamailio-websocket-modules openssl" ;;
+deb) pkgs="$pkgs debhelper dpkg-dev fakeroot lintian" ;;
 samples) pkgs="$pkgs sip-tester tcpdump kamailio kamailio-websocket-modules kamailio-tls-modules sngrep iproute2 ethtool openssl tshark nftables" ;;
-*) echo "usage: $0 [build|test|samples]" >&2; exit 2 ;;
+*) echo "usage: $0 [build|test|samples|deb]" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -10,6 +10,10 @@ package against the closure of install-deps.sh's "test" list under
 Depends/Pre-Depends (recommends are not installed).  A command that is not
 installed here at all is an error too: the tests could not run it either.
 
+tests/deb_*.sh (make deb-test) are checked against the "deb" list instead,
+which make deb installs.  The fresh-root scripts run on the host as root
+(debootstrap, chroot) and are not checked.
+
 Usage: python3 tests/deps_check.py [ROOT]     exit 0 ok, 1 missing, 77 skipped
 """
 import os
@@ -37,7 +41,7 @@ def sh_files(root):
     for d, _, files in os.walk(os.path.join(root, "tests")):
         for f in sorted(files):
             p = os.path.join(d, f)
-            if f.endswith(".sh") and f != "fresh_root.sh":
+            if f.endswith(".sh") and not f.endswith("fresh_root.sh"):
                 yield p
 
 
@@ -222,33 +226,37 @@ def main():
     text = open(os.path.join(ROOT, "scripts", "install-deps.sh")).read()
     base = re.search(r'^pkgs="([^"]*)"', text, re.M).group(1).split()
     test = re.search(r'^test\) pkgs="\$pkgs ([^"]*)"', text, re.M).group(1).split()
+    deb = re.search(r'^deb\) pkgs="\$pkgs ([^"]*)"', text, re.M).group(1).split()
     pkgs, provides = installed()
     required = {p for p, (prio, _) in pkgs.items() if prio == "required"}
     ok_pkgs = closure(set(base) | set(test) | START_WITH | required, pkgs, provides)
+    ok_deb = closure(set(base) | set(deb) | START_WITH | required, pkgs, provides)
 
-    uses, funcs = {}, set()
+    uses, funcs, deb_uses = {}, set(), {}
     for f in sh_files(ROOT):
         cmds, fs = shell_commands(f)
         funcs |= fs
+        into = deb_uses if os.path.basename(f).startswith("deb_") else uses
         for c, ln in cmds:
-            uses.setdefault(c, []).append(f"{os.path.relpath(f, ROOT)}:{ln}")
+            into.setdefault(c, []).append(f"{os.path.relpath(f, ROOT)}:{ln}")
     for f in py_files(ROOT):
         for c, ln in python_commands(f):
             uses.setdefault(c, []).append(f"{os.path.relpath(f, ROOT)}:{ln}")
 
     bad, checked = [], 0
-    for cmd in sorted(uses):
-        if cmd in SHELL_WORDS or cmd in funcs:
-            continue
-        checked += 1
-        owner = dpkg_owner(cmd)
-        where = ", ".join(uses[cmd][:3])
-        if owner is None:
-            bad.append(f"{cmd}: not installed on this machine (used at {where})")
-        elif owner == "?":
-            bad.append(f"{cmd}: {shutil.which(cmd)} belongs to no Debian package (used at {where})")
-        elif owner not in ok_pkgs:
-            bad.append(f"{cmd}: from package {owner}, which scripts/install-deps.sh does not install (used at {where})")
+    for table, allowed, which in ((uses, ok_pkgs, "test"), (deb_uses, ok_deb, "deb")):
+        for cmd in sorted(table):
+            if cmd in SHELL_WORDS or cmd in funcs:
+                continue
+            checked += 1
+            owner = dpkg_owner(cmd)
+            where = ", ".join(table[cmd][:3])
+            if owner is None:
+                bad.append(f"{cmd}: not installed on this machine (used at {where})")
+            elif owner == "?":
+                bad.append(f"{cmd}: {shutil.which(cmd)} belongs to no Debian package (used at {where})")
+            elif owner not in allowed:
+                bad.append(f"{cmd}: from package {owner}, which scripts/install-deps.sh {which} does not install (used at {where})")
     for b in bad:
         print("FAIL deps:", b)
     print(f"deps: {checked} commands the tests call, {len(bad)} not installed by scripts/install-deps.sh")

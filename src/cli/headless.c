@@ -34,6 +34,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#endif
 
 #include "headless.h"
 #include "sipscope/check.h"
@@ -321,6 +325,32 @@ static void tell_lost(struct hl *h)
 	h->rc = h->rc ? h->rc : 1;
 }
 
+/* A user who is not root may capture through capabilities: the binary's
+ * (setcap cap_net_raw,cap_net_admin=eip) or inherited ambient ones.  They
+ * are needed to open the interfaces, not to read from them: all are
+ * cleared (effective, permitted, inheritable; the ambient set follows the
+ * permitted one).  Lowering one's own capabilities needs no privilege.
+ * glibc has no capset(): the system call, as libcap makes it.  Returns 0,
+ * or -1 with errno. */
+static int drop_capabilities(void)
+{
+#ifdef __linux__
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return -1;
+	int any = 0;
+	for (size_t i = 0; i < sizeof data / sizeof data[0]; i++)
+		any |= data[i].effective || data[i].permitted || data[i].inheritable;
+	if (!any)
+		return 0;
+	memset(data, 0, sizeof data);
+	return syscall(SYS_capset, &hdr, data) < 0 ? -1 : 0;
+#else
+	return 0;
+#endif
+}
+
 int headless_drop_privileges(const char *user, int quiet)
 {
 	if (geteuid() != 0) {
@@ -328,6 +358,10 @@ int headless_drop_privileges(const char *user, int quiet)
 		if (user && (!me || strcmp(me->pw_name, user)) && !quiet)
 			fprintf(stderr, "sipscope: warning: -Z %s: not running as root, staying who we are\n",
 			        user);
+		if (drop_capabilities() < 0) {
+			fprintf(stderr, "sipscope: cannot give up the capabilities: %s\n", strerror(errno));
+			return -1;
+		}
 		return 0;
 	}
 	if (!user)

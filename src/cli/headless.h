@@ -42,9 +42,12 @@ int headless_run(const struct headless_args *a);
 
 /* Give up root: -Z USER, or "nobody" when started as root without -Z
  * ("-Z root" keeps it): groups, gid and uid, for good (the capabilities
- * go with uid 0).  Not root: nothing to give up (a -Z naming someone
- * else cannot be honoured, and says so unless quiet).  Prints why it
- * failed.  Returns 0 or -1.  -N and the viewer both drop through it. */
+ * go with uid 0).  Not root: the capabilities the process holds (file
+ * capabilities, `setcap cap_net_raw,cap_net_admin=eip`, or a service's
+ * AmbientCapabilities) are given up, all of them; the uid stays (a -Z
+ * naming someone else cannot be honoured, and says so unless quiet).
+ * Prints why it failed.  Returns 0 or -1.  -N and the viewer both drop
+ * through it, once the capture is open. */
 int headless_drop_privileges(const char *user, int quiet);
 
 #endif

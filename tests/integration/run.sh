@@ -1325,6 +1325,89 @@ if [ -x "$G729" ] && command -v ffmpeg >/dev/null 2>&1 && python3 "$GC" g729 "$T
 	fi
 else
 	skp "audio codecs: G.729: no gen_g729 (bcg729) or ffmpeg"
+# --- issue 26: package ---
+# The shell completion (completion/): bash as it runs it, zsh in an
+# interactive zsh on a pseudo-terminal.  The Debian package itself is built
+# and checked by make deb-test (CI runs it; a build takes about a minute).
+bash "$ROOT/tests/integration/complete.bash" "$ROOT" "$BIN" "$T/compl" >"$T/cb" 2>&1
+while IFS= read -r l; do
+	case $l in "ok "*) ok "${l#ok }" ;; "FAIL "*) bad "${l#FAIL }" ;; esac
+done <"$T/cb"
+[ "$(grep -c '^ok ' "$T/cb")" -ge 20 ] || bad "bash completion: fewer checks ran than written" "$T/cb"
+if command -v zsh >/dev/null 2>&1; then
+	zsh -f -c 'fpath=("$1/completion" $fpath); autoload -U compinit; compinit -u -D; print -r -- $_comps[sipscope]' \
+		zsh "$ROOT" >"$T/out" 2>&1
+	[ "$(cat "$T/out")" = _sipscope ] && ok "zsh: compinit finds _sipscope for sipscope in \$fpath" ||
+		bad "zsh: compinit finds _sipscope for sipscope in \$fpath" "$T/out"
+	zsh -f -c 'autoload -U compinit; compinit -u -D; source "$1/completion/_sipscope"; print -r -- $_comps[sipscope]' \
+		zsh "$ROOT" >"$T/out" 2>&1
+	[ "$(cat "$T/out")" = _sipscope ] && ok "zsh: sourced after compinit, it loads without error" ||
+		bad "zsh: sourced after compinit, it loads without error" "$T/out"
+	mkdir -p "$T/zbin" "$T/zc/sub" && ln -sf "$BIN" "$T/zbin/sipscope"
+	: >"$T/zc/a.pcap"; : >"$T/zc/b.pcapng"; : >"$T/zc/c.txt"
+	zsh -f "$ROOT/tests/integration/zsh_complete.zsh" "$ROOT" "$T/zbin" "$T/z.out" 'sipscope fl' \
+		'sipscope flow --format ' 'sipscope calls -f met' 'sipscope calls -f state=ri' \
+		'sipscope calls -f problem=missing-h' 'sipscope -i l' "sipscope calls -r $T/zc/" >/dev/null 2>&1
+	# zmatch NAME LINE WANT: the matches zsh offered after LINE, sorted, are WANT
+	zmatch() {
+		got=$(awk -v l="== $2" '$0 == l { on = 1; next } /^== / { on = 0 } on' "$T/z.out" | sort | tr '\n' ' ')
+		[ "$got" = "$3 " ] && ok "zsh: $1" || { echo "after '$2': '$got', wanted '$3'" >"$T/err"; bad "zsh: $1" "$T/err"; }
+	}
+	zmatch "a command" "sipscope fl" "flow"
+	zmatch "--format values of flow" "sipscope flow --format " "html json mermaid plantuml svg text"
+	zmatch "a filter key" "sipscope calls -f met" "method"
+	zmatch "a filter value" "sipscope calls -f state=ri" "ringing"
+	zmatch "problem= takes the binary's rule ids" "sipscope calls -f problem=missing-h" "missing-header"
+	zmatch "an interface for -i" "sipscope -i l" "lo"
+	zmatch "-r: captures and directories, not other files" "sipscope calls -r $T/zc/" "a.pcap b.pcapng sub"
+elif [ "${CI:-}" = true ]; then
+	bad "zsh completion: zsh is not installed in CI (scripts/install-deps.sh test installs it)"
+else
+	skp "zsh completion: zsh not installed"
+fi
+# Live capture as a user who is not root, through file capabilities: the
+# binary copied, setcap, run as nobody.  It captures, and gives the
+# capabilities up once the interface is open (CapEff 0 while capturing).
+if [ "$(id -u)" != 0 ]; then
+	skp "setcap: capturing as nobody with file capabilities needs root to set them up"
+elif ! command -v setcap >/dev/null 2>&1 || ! command -v setpriv >/dev/null 2>&1; then
+	bad "setcap: setcap (libcap2-bin) or setpriv (util-linux) is not installed"
+else
+	CAPD=$(mktemp -d)
+	if ! { chmod 755 "$CAPD" && cp "$BIN" "$CAPD/sipscope" && chmod 755 "$CAPD/sipscope"; } 2>"$T/err"; then
+		bad "setcap: cannot copy the binary" "$T/err"
+	elif setcap cap_net_raw,cap_net_admin=eip "$CAPD/sipscope" 2>"$T/err"; then
+		PC=$((25000 + $$ % 4000))
+		# (LeakSanitizer cannot trace a process that file capabilities made undumpable)
+		ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+			"$CAPD/sipscope" -N -i lo --format json --duration 20 "udp port $PC" >"$T/cap.out" 2>"$T/cap.err" &
+		CP=$!
+		if wait_for "$T/cap.err" "capturing on" 50; then
+			st=$(grep -E '^(Uid|CapPrm|CapEff):' "/proc/$CP/status" | awk '{ print $2 }' | tr '\n' ' ')
+			python3 -c "import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(3):
+    m = ('OPTIONS sip:bob@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK-cap%d\r\n'
+         'From: <sip:alice@127.0.0.1>;tag=a%d\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: cap-%d@sipscope.test\r\n'
+         'CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n') % (i, i, i)
+    s.sendto(m.encode(), ('127.0.0.1', int(sys.argv[1])))
+    time.sleep(0.02)" "$PC"
+			sleep 0.3
+			kill -INT "$CP"; wait_gone "$CP" 50; wait "$CP"; rc=$?
+			[ "$rc" = 0 ] && [ "$(grep -c '"call_ids":\["cap-[0-2]@sipscope.test"\]' "$T/cap.out")" = 3 ] &&
+				ok "setcap: nobody captures on lo with cap_net_raw,cap_net_admin=eip (3 messages)" ||
+				{ cat "$T/cap.err" >>"$T/cap.out"; bad "setcap: nobody captures on lo with file capabilities (status $rc)" "$T/cap.out"; }
+			[ "$st" = "65534 0000000000000000 0000000000000000 " ] &&
+				ok "setcap: ... and holds no capability once the capture is open" ||
+				bad "setcap: ... and holds no capability once the capture is open (uid, permitted, effective: $st)"
+		else
+			kill "$CP" 2>/dev/null
+			bad "setcap: nobody with file capabilities did not start capturing" "$T/cap.err"
+		fi
+	else
+		skp "setcap: this file system takes no file capabilities"
+	fi
+	rm -rf "$CAPD"
 fi
 
 echo "integration: $pass passed, $fail failed, $skip skipped"
