@@ -33,6 +33,7 @@ static int run(int argc, char **argv, const char *cmd)
 	int rc = parse_opts(argc, argv, &o, c ? c->help : usage_text);
 	if (rc >= 0)
 		return rc;
+	config_fit(&o, cmd);
 	enum flow_format ffmt = FLOW_FMT_TEXT;
 	if ((rc = opts_check_format(&o, cmd, &ffmt)) >= 0)
 		return rc;
