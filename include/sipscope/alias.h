@@ -26,6 +26,11 @@ int alias_add(const char *addr, const char *name, char *err, size_t errlen);
 const char *alias_lookup(const struct store_endpoint *ep);
 /* The name of ep's address alone (an alias without a port), or NULL. */
 const char *alias_lookup_host(const struct store_endpoint *ep);
+/* What every surface shows for ep when an alias applies: the name of
+ * its ip:port, or "NAME:PORT" from an alias of the address alone (two
+ * ports of one host stay apart).  Returns 1 with it in buf, or 0 (buf
+ * untouched) when no alias applies. */
+int alias_format(const struct store_endpoint *ep, char *buf, size_t n);
 size_t alias_count(void);
 /* Forget every alias (tests). */
 void alias_clear(void);

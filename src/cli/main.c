@@ -76,6 +76,8 @@ static int run(int argc, char **argv, const char *cmd)
 	if (cl) {
 		calllist_set_check(cl, chk);
 		calllist_set_media(cl, media);
+		if (o.sort_given && (!strcmp(cmd, "calls") || !*cmd))
+			calllist_set_sort(cl, o.sort_col, o.sort_desc);
 	}
 	if (!cl || calllist_set_filter(cl, o.filter, ferr, sizeof ferr) < 0 ||
 	    calllist_refresh(cl) < 0) {

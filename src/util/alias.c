@@ -124,6 +124,22 @@ const char *alias_lookup_host(const struct store_endpoint *ep)
 	return NULL;
 }
 
+int alias_format(const struct store_endpoint *ep, char *buf, size_t n)
+{
+	if (!nalias || !ep)
+		return 0;
+	for (size_t i = 0; i < nalias; i++)
+		if (!table[i].any_port && store_endpoint_equal(&table[i].ep, ep)) {
+			snprintf(buf, n, "%s", table[i].name);
+			return 1;
+		}
+	const char *host = alias_lookup_host(ep);
+	if (!host)
+		return 0;
+	snprintf(buf, n, "%s:%u", host, ep->port);
+	return 1;
+}
+
 size_t alias_count(void)
 {
 	return nalias;
