@@ -10,6 +10,10 @@ S=$ROOT/samples
 CORPUS=$ROOT/../shared/corpus
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+# No config file of the developer's (~/.config/sipscope/config) nor the
+# system's (/etc/sipscope/config) reaches the tests: both point into $T.
+mkdir -p "$T/xdg" "$T/etc"
+export XDG_CONFIG_HOME="$T/xdg" SIPSCOPE_SYSCONFDIR="$T/etc"
 trap 'exit 130' INT
 trap 'exit 143' TERM # a stopped run ends (the EXIT trap cleans up), not carry on without its files
 export TZ=UTC

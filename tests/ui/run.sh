@@ -11,6 +11,11 @@ case "$BIN" in /*) ;; *) BIN=$ROOT/$BIN ;; esac
 S=$ROOT/samples
 T=$(mktemp -d)
 SOCK=sipscope-ui-$$-0
+# No config file of the developer's (~/.config/sipscope/config) nor the
+# system's (/etc/sipscope/config) reaches the tests: both point into $T.
+mkdir -p "$T/xdg" "$T/etc"
+export XDG_CONFIG_HOME="$T/xdg" SIPSCOPE_SYSCONFDIR="$T/etc"
+unset NO_COLOR
 nstart=0
 export TZ=UTC
 pass=0 fail=0 skip=0
