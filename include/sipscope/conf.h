@@ -45,12 +45,12 @@ int conf_split(char *line, char **key, char **val, char *err, size_t errlen);
 
 /* Read path line by line, calling fn(ctx, key, val, line_number) for each
  * setting (conf_split).  Returns 0; 1 when the file does not exist; -1
- * with a reason in err when it cannot be read, a line is too long or not
- * text ("line N: ..."), or the return of fn when fn returns non-zero (fn
- * wrote its reason itself). */
+ * with a reason in err when it cannot be read, or a line is too long or
+ * not text (*bad_line: its number, else 0); or the return of fn when fn
+ * returns non-zero (fn wrote its reason itself). */
 int conf_read(const char *path, int (*fn)(void *ctx, const char *key, const char *val,
                                           unsigned line),
-              void *ctx, char *err, size_t errlen);
+              void *ctx, unsigned *bad_line, char *err, size_t errlen);
 
 /* Record key = val (val NULL: a flag set) from src.  A multi key adds an
  * entry (the same key and value again only moves it to the new source);

@@ -168,9 +168,14 @@ static int read_file(struct opts *o, const char *path, enum conf_source src, int
 	char err[256];
 	if (!fc.path)
 		return usage_error("%s", "out of memory");
-	int rc = conf_read(path, apply_line, &fc, err, sizeof err);
+	unsigned bad_line;
+	int rc = conf_read(path, apply_line, &fc, &bad_line, err, sizeof err);
 	if (rc == 1 && must_exist)
 		return usage_error("--config %s: no such file", path);
+	if (rc == -1 && bad_line) {
+		fprintf(stderr, "sipscope: %s:%u: %s\n", path, bad_line, err);
+		return EXIT_USAGE;
+	}
 	if (rc == -1) {
 		fprintf(stderr, "sipscope: %s: %s\n", path, err);
 		return EXIT_USAGE;
@@ -206,19 +211,21 @@ int config_load(int argc, char **argv, struct opts *o)
 	int none = 0, c, idx;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, opts_shortopts, opts_longopts, &idx)) != -1) {
+	/* getopt_long sets idx for long options only */
+	while ((c = getopt_long(argc, argv, opts_shortopts, opts_longopts, (idx = -1, &idx))) != -1) {
 		if (c == '?' || c == ':' || idx < 0)
 			continue;
 		if (!strcmp(opts_longopts[idx].name, "config"))
 			file = optarg;
 		else if (!strcmp(opts_longopts[idx].name, "no-config"))
 			none = 1;
-		idx = -1;
 	}
 	if (file && none)
 		return usage_error("%s", "--config FILE and --no-config: give one");
-	if (!settings && !(settings = conf_new()))
+	conf_free(settings); /* a second load (tests) starts over */
+	if (!(settings = conf_new()))
 		return usage_error("%s", "out of memory");
+	save_path[0] = '\0';
 	for (size_t i = 0; i < NPERSISTENT; i++)
 		if (persistent[i].dflt &&
 		    conf_set(settings, persistent[i].name, persistent[i].dflt, 0, CONF_SRC_DEFAULT, NULL, 0,

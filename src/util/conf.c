@@ -73,8 +73,9 @@ int conf_split(char *line, char **key, char **val, char *err, size_t errlen)
 }
 
 int conf_read(const char *path, int (*fn)(void *ctx, const char *key, const char *val, unsigned line),
-              void *ctx, char *err, size_t errlen)
+              void *ctx, unsigned *bad_line, char *err, size_t errlen)
 {
+	*bad_line = 0;
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		if (errno == ENOENT)
@@ -89,19 +90,22 @@ int conf_read(const char *path, int (*fn)(void *ctx, const char *key, const char
 		line++;
 		size_t len = strlen(buf);
 		if (len == sizeof buf - 1 && buf[len - 1] != '\n') {
-			snprintf(err, errlen, "line %u: longer than %d bytes", line, CONF_LINE_MAX);
+			snprintf(err, errlen, "longer than %d bytes", CONF_LINE_MAX);
+			*bad_line = line;
 			rc = -1;
 			break;
 		}
 		if (memchr(buf, '\0', len) != NULL || strlen(buf) != len) {
-			snprintf(err, errlen, "line %u: not text", line);
+			snprintf(err, errlen, "%s", "not text (a NUL byte)");
+			*bad_line = line;
 			rc = -1;
 			break;
 		}
 		char *key, *val, why[80];
 		int r = conf_split(buf, &key, &val, why, sizeof why);
 		if (r < 0) {
-			snprintf(err, errlen, "line %u: %s", line, why);
+			snprintf(err, errlen, "%s", why);
+			*bad_line = line;
 			rc = -1;
 			break;
 		}
