@@ -1289,13 +1289,14 @@ c26 calls --config "$C26/other" -r "$S/basic_udp.pcap" >"$C26/out" 2>&1
 head -1 "$C26/out" | grep -q '^call,call_id,' && ok "config: --config FILE instead of both" ||
 	bad "config: --config FILE instead of both" "$C26/out"
 # The environment between the file and the command line: SSLKEYLOGFILE
-# over the file's tls-keylog, --tls-keylog over both.
+# (an empty key log) over the file's tls-keylog (the right one),
+# --tls-keylog (the right one) over both.
 : >"$C26/empty.keys"
-printf 'tls-keylog %s\n' "$C26/empty.keys" >"$U26"
+printf 'tls-keylog %s\n' "$S/tls12_sip.keys" >"$U26"
 n_file=$(c26 messages -r "$S/tls12_sip.pcap" 2>/dev/null | grep -c INVITE)
-n_env=$(SSLKEYLOGFILE="$S/tls12_sip.keys" c26 messages -r "$S/tls12_sip.pcap" 2>/dev/null | grep -c INVITE)
-n_cli=$(SSLKEYLOGFILE="$S/tls12_sip.keys" c26 messages -r "$S/tls12_sip.pcap" --tls-keylog "$C26/empty.keys" 2>/dev/null | grep -c INVITE)
-[ "$n_env" -gt "$n_file" ] && [ "$n_cli" = "$n_file" ] &&
+n_env=$(SSLKEYLOGFILE="$C26/empty.keys" c26 messages -r "$S/tls12_sip.pcap" 2>/dev/null | grep -c INVITE)
+n_cli=$(SSLKEYLOGFILE="$C26/empty.keys" c26 messages -r "$S/tls12_sip.pcap" --tls-keylog "$S/tls12_sip.keys" 2>/dev/null | grep -c INVITE)
+[ "$n_file" -gt "$n_env" ] && [ "$n_cli" = "$n_file" ] &&
 	ok "config: file < environment < command line (tls-keylog, SSLKEYLOGFILE, --tls-keylog)" ||
 	bad "config: file < environment < command line (file $n_file, env $n_env, cli $n_cli INVITEs)"
 # A file's setting that does not apply to a command is left out there.
