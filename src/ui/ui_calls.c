@@ -728,7 +728,7 @@ static void calls_destroy(struct ui_view *v)
 static const struct ui_view_ops calls_ops = {
 	.title = "Call list",
 	.hints = " Enter Flow  Space Mark  / Search  f Filter  x Clear  < > r Sort  c Columns"
-	         "  w Save  ? Help  q Quit",
+	         "  o Settings  w Save  ? Help  q Quit",
 	.draw = calls_draw,
 	.key = calls_key,
 	.update = calls_update,
