@@ -38,7 +38,7 @@ static const char *const help_lines[] = {
 	"                  (then the list shows the top of the new order)",
 	"  Dur s           answer to BYE; in progress: to now, or to the capture's end",
 	"  c               choose columns (index start method from to callid src dst msgs",
-	"                  state setup duration status ua problems media agent)",
+	"                  state setup duration status ua problems media)",
 	"  o F8            settings: each one in force and where it came from (default,",
 	"                  config file:line, environment, command line, viewer); w saves",
 	"                  them to the config file (~/.config/sipscope/config)",
