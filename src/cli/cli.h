@@ -134,7 +134,7 @@ extern const char opts_shortopts[];
 /* Apply option c (its code in opts_longopts, or the short letter) with
  * its argument (NULL when it takes none).  Returns -1 to go on, or an
  * exit code (the message printed). */
-int opts_apply(struct opts *o, int c, char *optarg, const char *help);
+int opts_apply(struct opts *o, int c, char *arg, const char *help);
 /* Parse options after the command (the config files and the environment
  * first: config_load).  Returns -1 to go on, or an exit code. */
 int parse_opts(int argc, char **argv, struct opts *o, const char *help);

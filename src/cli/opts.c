@@ -287,7 +287,7 @@ const struct option opts_longopts[] = {
 
 /* Apply option c with its argument (NULL when it takes none) to o.
  * Returns -1 to go on, or an exit code (the message printed). */
-int opts_apply(struct opts *o, int c, char *optarg, const char *help)
+int opts_apply(struct opts *o, int c, char *arg, const char *help)
 {
 	double num;
 	switch (c) {
@@ -298,36 +298,36 @@ int opts_apply(struct opts *o, int c, char *optarg, const char *help)
 		o->quiet = 1;
 		break;
 	case 'w':
-		o->write = optarg;
+		o->write = arg;
 		break;
 	case 'C':
-		if (parse_number(optarg, 1e-6, 1e6, 1, &num) < 0)
-			return usage_error("-C needs a size in MB (1,000,000 bytes), not '%s'", optarg);
+		if (parse_number(arg, 1e-6, 1e6, 1, &num) < 0)
+			return usage_error("-C needs a size in MB (1,000,000 bytes), not '%s'", arg);
 		o->rotate_bytes = (uint64_t)(num * 1e6);
 		break;
 	case 'G':
-		if (parse_number(optarg, 1, 1e8, 0, &num) < 0)
-			return usage_error("-G needs a number of seconds, not '%s'", optarg);
+		if (parse_number(arg, 1, 1e8, 0, &num) < 0)
+			return usage_error("-G needs a number of seconds, not '%s'", arg);
 		o->rotate_secs = (unsigned)num;
 		break;
 	case 'Z':
-		o->user = optarg;
+		o->user = arg;
 		break;
 	case 's':
-		if (parse_number(optarg, 0, 262144, 0, &num) < 0)
+		if (parse_number(arg, 0, 262144, 0, &num) < 0)
 			return usage_error("-s needs a snapshot length from 0 (all) to 262144, not '%s'",
-			                   optarg);
+			                   arg);
 		o->live.snaplen = (int)num;
 		break;
 	case 'B':
-		if (parse_number(optarg, 1, 4194304, 0, &num) < 0)
-			return usage_error("-B needs a buffer size in KiB, not '%s'", optarg);
+		if (parse_number(arg, 1, 4194304, 0, &num) < 0)
+			return usage_error("-B needs a buffer size in KiB, not '%s'", arg);
 		o->live.buffer_kb = (int)num;
 		break;
 	case OPT_BATCH_MS:
-		if (parse_number(optarg, 0, 10000, 0, &num) < 0)
+		if (parse_number(arg, 0, 10000, 0, &num) < 0)
 			return usage_error("--batch-ms needs milliseconds from 0 to 10000, not '%s'",
-			                   optarg);
+			                   arg);
 		o->live.batch_ms = (int)num;
 		o->batch_given = 1;
 		break;
@@ -335,74 +335,74 @@ int opts_apply(struct opts *o, int c, char *optarg, const char *help)
 		o->live.no_promisc = 1;
 		break;
 	case OPT_HEP_SEND:
-		o->hep_send.url = optarg;
+		o->hep_send.url = arg;
 		break;
 	case OPT_HEP_LISTEN:
 		if (o->nhep_listen == PCAP_SRC_MAX_IFACES)
 			return usage_error("too many --hep-listen (at most %d)", PCAP_SRC_MAX_IFACES);
-		o->hep_listen[o->nhep_listen++] = optarg;
+		o->hep_listen[o->nhep_listen++] = arg;
 		break;
 	case OPT_HEP_ID:
-		if (parse_number(optarg, 1, 4294967295.0, 0, &num) < 0)
+		if (parse_number(arg, 1, 4294967295.0, 0, &num) < 0)
 			return usage_error("--hep-id needs a number from 1 to 4294967295, not '%s'",
-			                   optarg);
+			                   arg);
 		o->hep_send.capture_id = (uint32_t)num;
 		o->hep_id_given = 1;
 		break;
 	case OPT_HEP_KEY:
-		o->hep_key = o->hep_send.key = optarg;
+		o->hep_key = o->hep_send.key = arg;
 		break;
 	case OPT_HEP_VERSION:
-		if (strcmp(optarg, "2") && strcmp(optarg, "3"))
-			return usage_error("--hep-version is 2 or 3, not '%s'", optarg);
-		o->hep_send.version = optarg[0] - '0';
+		if (strcmp(arg, "2") && strcmp(arg, "3"))
+			return usage_error("--hep-version is 2 or 3, not '%s'", arg);
+		o->hep_send.version = arg[0] - '0';
 		break;
 	case OPT_DURATION:
-		if (parse_number(optarg, 0.001, 1e9, 1, &num) < 0)
-			return usage_error("--duration needs a number of seconds, not '%s'", optarg);
+		if (parse_number(arg, 0.001, 1e9, 1, &num) < 0)
+			return usage_error("--duration needs a number of seconds, not '%s'", arg);
 		o->duration_us = (int64_t)(num * 1e6);
 		break;
 	case OPT_MAX_PACKETS:
-		if (parse_number(optarg, 1, 1e18, 0, &num) < 0)
-			return usage_error("--max-packets needs a count from 1, not '%s'", optarg);
+		if (parse_number(arg, 1, 1e18, 0, &num) < 0)
+			return usage_error("--max-packets needs a count from 1, not '%s'", arg);
 		o->max_packets = (uint64_t)num;
 		break;
 	case OPT_MAX_CALLS:
-		if (parse_number(optarg, 0, 1e9, 0, &num) < 0)
-			return usage_error("--max-calls needs a count (0: no limit), not '%s'", optarg);
+		if (parse_number(arg, 0, 1e9, 0, &num) < 0)
+			return usage_error("--max-calls needs a count (0: no limit), not '%s'", arg);
 		o->max_calls = (long)num;
 		break;
 	case 'r':
 		if (o->nfiles == PCAP_SRC_MAX_FILES)
 			return usage_error("too many -r files (at most %d)", PCAP_SRC_MAX_FILES);
-		o->files[o->nfiles++] = optarg;
+		o->files[o->nfiles++] = arg;
 		break;
 	case 'F':
-		o->fmt_name = optarg; /* checked with the command (run) */
+		o->fmt_name = arg; /* checked with the command (run) */
 		o->fmt_given = 1;
 		break;
 	case 'c':
-		for (char *tok = strtok(optarg, ","); tok; tok = strtok(NULL, ",")) {
+		for (char *tok = strtok(arg, ","); tok; tok = strtok(NULL, ",")) {
 			if (o->ncalls == sizeof o->calls / sizeof o->calls[0])
 				return usage_error("%s", "too many --call values (at most 64)");
 			o->calls[o->ncalls++] = tok;
 		}
 		break;
 	case 'f':
-		o->filter = optarg;
+		o->filter = arg;
 		break;
 	case 'i':
 		if (o->nifaces == PCAP_SRC_MAX_IFACES)
 			return usage_error("too many -i interfaces (at most %d)", PCAP_SRC_MAX_IFACES);
-		o->ifaces[o->nifaces++] = optarg;
+		o->ifaces[o->nifaces++] = arg;
 		o->iface = o->ifaces[0];
 		break;
 	case OPT_FRAME: {
 		char *end;
 		errno = 0;
-		unsigned long long v = strtoull(optarg, &end, 10);
-		if (errno || *end || !v || optarg[0] == '-')
-			return usage_error("--frame needs a frame number, not '%s'", optarg);
+		unsigned long long v = strtoull(arg, &end, 10);
+		if (errno || *end || !v || arg[0] == '-')
+			return usage_error("--frame needs a frame number, not '%s'", arg);
 		if (o->nframes == sizeof o->frames / sizeof o->frames[0])
 			return usage_error("%s", "too many --frame values (at most 64)");
 		o->frames[o->nframes++] = v;
@@ -412,16 +412,16 @@ int opts_apply(struct opts *o, int c, char *optarg, const char *help)
 		o->secrets = 1;
 		break;
 	case 'o':
-		o->output = optarg;
+		o->output = arg;
 		break;
 	case OPT_MATCH:
-		o->match = optarg;
+		o->match = arg;
 		break;
 	case OPT_ALL:
 		o->all = 1;
 		break;
 	case OPT_DB:
-		o->db = optarg;
+		o->db = arg;
 		break;
 	case OPT_RULES:
 		o->rules = 1;
@@ -435,34 +435,34 @@ int opts_apply(struct opts *o, int c, char *optarg, const char *help)
 	case OPT_STREAM: {
 		char *end;
 		errno = 0;
-		unsigned long long v = strtoull(optarg, &end, 0);
-		if (errno || *end || !*optarg || optarg[0] == '-' || v > 0xffffffffULL)
-			return usage_error("--stream needs an SSRC (0x1234abcd or decimal), not '%s'", optarg);
+		unsigned long long v = strtoull(arg, &end, 0);
+		if (errno || *end || !*arg || arg[0] == '-' || v > 0xffffffffULL)
+			return usage_error("--stream needs an SSRC (0x1234abcd or decimal), not '%s'", arg);
 		o->audio_ssrc = (uint32_t)v;
 		o->audio_ssrc_given = 1;
 		break;
 	}
 	case OPT_BPF:
-		if (strlen(optarg) >= sizeof o->bpf)
+		if (strlen(arg) >= sizeof o->bpf)
 			return usage_error("%s", "--bpf: the filter is too long");
-		strcpy(o->bpf, optarg);
+		strcpy(o->bpf, arg);
 		break;
 	case OPT_TIME:
-		if (!strcmp(optarg, "abs"))
+		if (!strcmp(arg, "abs"))
 			o->ladder.time = LADDER_TIME_ABS;
-		else if (!strcmp(optarg, "delta"))
+		else if (!strcmp(arg, "delta"))
 			o->ladder.time = LADDER_TIME_DELTA;
-		else if (!strcmp(optarg, "rel"))
+		else if (!strcmp(arg, "rel"))
 			o->ladder.time = LADDER_TIME_REL;
 		else
-			return usage_error("unknown --time '%s' (use abs, delta or rel)", optarg);
+			return usage_error("unknown --time '%s' (use abs, delta or rel)", arg);
 		break;
 	case OPT_WIDTH: {
 		char *end;
 		errno = 0;
-		long w = strtol(optarg, &end, 10);
+		long w = strtol(arg, &end, 10);
 		if (errno || *end || w < 40 || w > 100000)
-			return usage_error("--width needs a number from 40 up, not '%s'", optarg);
+			return usage_error("--width needs a number from 40 up, not '%s'", arg);
 		o->ladder.max_width = (size_t)w;
 		break;
 	}
@@ -476,36 +476,36 @@ int opts_apply(struct opts *o, int c, char *optarg, const char *help)
 		o->ladder.ascii = 1;
 		break;
 	case OPT_CORRELATE:
-		if (!*optarg || strpbrk(optarg, ": \t\r\n"))
-			return usage_error("--correlate needs a header name, not '%s'", optarg);
-		o->correlate = optarg;
+		if (!*arg || strpbrk(arg, ": \t\r\n"))
+			return usage_error("--correlate needs a header name, not '%s'", arg);
+		o->correlate = arg;
 		break;
 	case OPT_SPOOL_DIR: {
 		/* The store and the viewer put their temporary files in
 		 * $TMPDIR: the option is that, checked now. */
 		struct stat st;
-		if (!*optarg)
+		if (!*arg)
 			return usage_error("%s", "--spool-dir needs a directory");
-		if (stat(optarg, &st) < 0)
-			return usage_error("--spool-dir %s: %s", optarg, strerror(errno));
+		if (stat(arg, &st) < 0)
+			return usage_error("--spool-dir %s: %s", arg, strerror(errno));
 		if (!S_ISDIR(st.st_mode))
-			return usage_error("--spool-dir %s: not a directory", optarg);
-		if (setenv("TMPDIR", optarg, 1) < 0)
+			return usage_error("--spool-dir %s: not a directory", arg);
+		if (setenv("TMPDIR", arg, 1) < 0)
 			return usage_error("--spool-dir: %s", strerror(errno));
 		break;
 	}
 	case OPT_TLS_KEYLOG:
-		if (!*optarg)
+		if (!*arg)
 			return usage_error("%s", "--tls-keylog needs a file name");
-		o->tls.keylog = optarg;
+		o->tls.keylog = arg;
 		o->tls.keylog_optional = 0;
 		break;
 	case OPT_TLS_KEY:
-		if (!*optarg)
+		if (!*arg)
 			return usage_error("%s", "--tls-key needs a file name");
 		if (o->tls.nrsa == INGEST_TLS_MAX_KEYS)
 			return usage_error("at most %d --tls-key files", INGEST_TLS_MAX_KEYS);
-		o->tls.rsa_keys[o->tls.nrsa++] = optarg;
+		o->tls.rsa_keys[o->tls.nrsa++] = arg;
 		break;
 	case 'h':
 		fputs(help, stdout);
@@ -515,11 +515,11 @@ int opts_apply(struct opts *o, int c, char *optarg, const char *help)
 		return 0;
 	case OPT_ALIAS: {
 		/* IP[:PORT]=NAME; a config line's "IP NAME" comes here so */
-		char *eq = strchr(optarg, '='), err[160];
+		char *eq = strchr(arg, '='), err[160];
 		if (!eq)
-			return usage_error("--alias needs IP[:PORT]=NAME, not '%s'", optarg);
+			return usage_error("--alias needs IP[:PORT]=NAME, not '%s'", arg);
 		*eq = '\0';
-		int bad = alias_add(optarg, eq + 1, err, sizeof err);
+		int bad = alias_add(arg, eq + 1, err, sizeof err);
 		*eq = '=';
 		if (bad < 0)
 			return usage_error("%s", err);
@@ -528,9 +528,9 @@ int opts_apply(struct opts *o, int c, char *optarg, const char *help)
 	case OPT_COLUMNS: {
 		char buf[256];
 		size_t n = 0;
-		if (strlen(optarg) >= sizeof buf)
+		if (strlen(arg) >= sizeof buf)
 			return usage_error("%s", "--columns: the list is too long");
-		strcpy(buf, optarg);
+		strcpy(buf, arg);
 		for (char *save, *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
 			int col = calllist_col_parse(tok);
 			if (col < 0)
@@ -548,9 +548,9 @@ int opts_apply(struct opts *o, int c, char *optarg, const char *help)
 	}
 	case OPT_SORT: {
 		char buf[64];
-		if (strlen(optarg) >= sizeof buf)
-			return usage_error("--sort: unknown column '%s'", optarg);
-		strcpy(buf, optarg);
+		if (strlen(arg) >= sizeof buf)
+			return usage_error("--sort: unknown column '%s'", arg);
+		strcpy(buf, arg);
 		char *colon = strchr(buf, ':');
 		int desc = 0;
 		if (colon) {
@@ -558,7 +558,7 @@ int opts_apply(struct opts *o, int c, char *optarg, const char *help)
 			if (!strcmp(colon + 1, "desc"))
 				desc = 1;
 			else if (strcmp(colon + 1, "asc"))
-				return usage_error("--sort COLUMN[:desc], not '%s'", optarg);
+				return usage_error("--sort COLUMN[:desc], not '%s'", arg);
 		}
 		int col = calllist_col_parse(buf);
 		if (col < 0)
@@ -569,14 +569,14 @@ int opts_apply(struct opts *o, int c, char *optarg, const char *help)
 		break;
 	}
 	case OPT_THEME:
-		if (!strcmp(optarg, "default"))
+		if (!strcmp(arg, "default"))
 			o->theme = OPTS_THEME_DEFAULT;
-		else if (!strcmp(optarg, "light"))
+		else if (!strcmp(arg, "light"))
 			o->theme = OPTS_THEME_LIGHT;
-		else if (!strcmp(optarg, "mono"))
+		else if (!strcmp(arg, "mono"))
 			o->theme = OPTS_THEME_MONO;
 		else
-			return usage_error("unknown --theme '%s' (use default, light or mono)", optarg);
+			return usage_error("unknown --theme '%s' (use default, light or mono)", arg);
 		break;
 	case OPT_CONFIG:
 	case OPT_NO_CONFIG:

@@ -11,6 +11,10 @@
 #define CONF_LINE_MAX 4096
 #define CONF_FILE_MAX (1 << 20) /* a file conf_save rewrites: at most this much */
 
+/* The value of every flag that is off: one shared string, told apart
+ * by its address (it is never freed). */
+static char flag_off[] = CONF_FLAG_OFF;
+
 struct conf {
 	struct conf_entry *e;
 	size_t n, cap;
@@ -24,7 +28,7 @@ struct conf *conf_new(void)
 static void entry_free(struct conf_entry *e)
 {
 	free(e->key);
-	if (e->val != NULL && e->val != (char *)CONF_FLAG_OFF)
+	if (e->val != NULL && e->val != flag_off)
 		free(e->val);
 }
 
@@ -138,7 +142,7 @@ int conf_set(struct conf *c, const char *key, const char *val, int multi, enum c
              const char *file, unsigned line, const char *env)
 {
 	char *k = strdup(key);
-	char *v = !val ? NULL : !strcmp(val, CONF_FLAG_OFF) ? (char *)CONF_FLAG_OFF : strdup(val);
+	char *v = !val ? NULL : !strcmp(val, CONF_FLAG_OFF) ? flag_off : strdup(val);
 	if (!k || (val && !v)) {
 		free(k);
 		return -1;
@@ -150,7 +154,7 @@ int conf_set(struct conf *c, const char *key, const char *val, int multi, enum c
 			struct conf_entry *e = realloc(c->e, ncap * sizeof *e);
 			if (!e) {
 				free(k);
-				if (v != (char *)CONF_FLAG_OFF)
+				if (v != flag_off)
 					free(v);
 				return -1;
 			}
@@ -240,7 +244,7 @@ static int make_parent(const char *path)
 
 static void put_entry(FILE *f, const struct conf_entry *e)
 {
-	if (e->val == (char *)CONF_FLAG_OFF)
+	if (e->val == flag_off)
 		return;
 	if (e->val)
 		fprintf(f, "%s %s\n", e->key, e->val);
