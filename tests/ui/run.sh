@@ -1163,6 +1163,21 @@ keys Enter
 check "config: the saved settings apply at the next start" "^ +\+0\.000[0-9]+ .*100 trying"
 keys Q
 wait_exit
+# Themes: a file's theme, NO_COLOR over it, --theme over both.
+mkdir -p "$T/xdg/sipscope"
+title_esc() { tm capture-pane -e -p -t ui | head -1 | grep -c "$(printf '\033')\\[$1m"; }
+printf 'theme light\n' >"$T/xdg/sipscope/config"
+start 100 30 -r "$S/busy_udp.pcap"
+wait_for "INVITE +busy" >/dev/null
+light=$(title_esc 34)
+UI_ENV="NO_COLOR=1" start 100 30 -r "$S/busy_udp.pcap"
+wait_for "INVITE +busy" >/dev/null
+nc=$(colors)
+UI_ENV="NO_COLOR=1" start 100 30 -r "$S/busy_udp.pcap" --theme default
+wait_for "INVITE +busy" >/dev/null
+if [ "$light" = 1 ] && [ "$nc" = 0 ] && [ "$(title_esc 36)" = 1 ] && [ "$(colors)" -gt 0 ]; then
+	ok "config: theme light from the file, NO_COLOR over it, --theme over both"
+else bad "config: theme light from the file, NO_COLOR over it, --theme over both (light $light, NO_COLOR $nc)" "$T/screen"; fi
 rm -rf "$T/xdg/sipscope"
 
 echo "$pass passed, $fail failed, $skip skipped"
