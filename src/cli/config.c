@@ -213,14 +213,16 @@ int config_load(int argc, char **argv, struct opts *o)
 	optind = 1;
 	/* getopt_long sets idx for long options only */
 	while ((c = getopt_long(argc, argv, opts_shortopts, opts_longopts, (idx = -1, &idx))) != -1) {
+		if (c == 'h' || c == 'V')
+			none = -1; /* help and version work whatever the files say */
 		if (c == '?' || c == ':' || idx < 0)
 			continue;
 		if (!strcmp(opts_longopts[idx].name, "config"))
 			file = optarg;
-		else if (!strcmp(opts_longopts[idx].name, "no-config"))
+		else if (!strcmp(opts_longopts[idx].name, "no-config") && !none)
 			none = 1;
 	}
-	if (file && none)
+	if (file && none > 0)
 		return usage_error("%s", "--config FILE and --no-config: give one");
 	conf_free(settings); /* a second load (tests) starts over */
 	if (!(settings = conf_new()))
@@ -241,7 +243,9 @@ int config_load(int argc, char **argv, struct opts *o)
 	else if (home && *home)
 		snprintf(save_path, sizeof save_path, "%s/.config/sipscope/config", home);
 	int rc = -1;
-	if (file) {
+	if (none < 0) {
+		rc = -1;
+	} else if (file) {
 		snprintf(save_path, sizeof save_path, "%s", file);
 		rc = read_file(o, file, CONF_SRC_USER, 1);
 	} else if (!none) {

@@ -285,6 +285,7 @@ int conf_save(const struct conf *c, const char *path, int (*keep)(const struct c
 	char *old = slurp(path, &len, err, errlen);
 	if (!old && err[0])
 		return -1;
+	int existed = old != NULL;
 	unsigned char *done = calloc(c->n + 1, 1);
 	char tmp[4200];
 	if (!done || snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path) >= (int)sizeof tmp) {
@@ -356,6 +357,9 @@ int conf_save(const struct conf *c, const char *path, int (*keep)(const struct c
 			put_entry(f, &c->e[i]);
 	free(done);
 	free(old);
+	struct stat st; /* the file keeps its mode (mkstemp made it 0600) */
+	if (existed && stat(path, &st) == 0)
+		fchmod(fileno(f), st.st_mode & 07777);
 	int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
 	bad |= fclose(f) != 0;
 	if (bad || rename(tmp, path) < 0) {

@@ -149,7 +149,11 @@ static void test_save_keeps_comments_and_rewrites_values_in_place(void **state)
 	conf_set(c, "time", "delta", 0, CONF_SRC_SYSTEM, "/etc", 1, NULL);   /* not the user's */
 	conf_set(c, "theme", "mono", 0, CONF_SRC_ENV, NULL, 0, "NO_COLOR");  /* not saved */
 	conf_set(c, "rtp", NULL, 0, CONF_SRC_VIEWER, NULL, 0, NULL);         /* a flag: added */
+	chmod(path, 0640);
 	assert_int_equal(conf_save(c, path, keep_user, err, sizeof err), 0);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640); /* the file keeps its mode */
 	assert_string_equal(read_all(path), "# mine\nformat csv\n\n# hosts\nalias 10.0.0.1 a\n"
 	                                    "unknown-to-us 1\nalias 10.0.0.9 z\nrtp\n");
 	/* No temporary file left beside it. */

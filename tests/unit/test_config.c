@@ -192,6 +192,12 @@ static void test_bad_lines_name_file_and_line(void **state)
 		}
 		assert_null(strstr(err, "Usage:"));
 	}
+	/* --help works whatever the file says. */
+	struct opts o;
+	const char *const help[] = { "--help", NULL };
+	FILE *out = freopen("/dev/null", "w", stdout);
+	assert_non_null(out);
+	assert_int_equal(run(&o, help), 0);
 }
 
 /* A file's setting does not break a command it does not apply to; the
