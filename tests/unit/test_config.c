@@ -36,8 +36,11 @@ static int run(struct opts *o, const char *const *args)
 	char *argv[32];
 	int argc = 0;
 	argv[argc++] = (char *)"calls";
-	for (size_t i = 0; args && args[i]; i++)
-		argv[argc++] = strdup(args[i]);
+	static char copies[16][512]; /* getopt may reorder, -c cuts: copies */
+	for (size_t i = 0; args && args[i]; i++) {
+		snprintf(copies[i], sizeof copies[i], "%s", args[i]);
+		argv[argc++] = copies[i];
+	}
 	argv[argc++] = (char *)"-r";
 	argv[argc++] = (char *)"x.pcap";
 	argv[argc] = NULL;
