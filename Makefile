@@ -122,6 +122,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 # The viewer's pure helpers (no terminal) are unit-tested too: their
 # tests link the helper's object beside the library.
 $(BUILD)/tests/test_ui_line: $(BUILD)/src/ui/ui_line.o
+# ... and the config files go through the command line's option table.
+$(BUILD)/tests/test_config: $(BUILD)/src/cli/config.o $(BUILD)/src/cli/opts.o
 
 # test_tls_conn drives OpenSSL's libssl for real TLS sessions.
 $(BUILD)/tests/test_tls_conn: TEST_LIBS += $(shell $(PKG_CONFIG) --libs libssl 2>/dev/null || echo -lssl)

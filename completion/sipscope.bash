@@ -9,7 +9,10 @@
 # `--format=j<TAB>` work whatever COMP_WORDBREAKS holds.
 
 # The options of each command, beside those every command takes.
-_sipscope_common="-r --read -h --help -V --version --bpf --correlate --tls-keylog --tls-key --spool-dir"
+_sipscope_common="-r --read -h --help -V --version --bpf --correlate --tls-keylog --tls-key --spool-dir
+ --alias --columns --sort --theme --config --no-config"
+# The call list's columns (src/export/calllist.c), for --columns and --sort.
+_sipscope_columns="index start method from to callid src dst msgs state setup duration status ua problems media agent"
 _sipscope_live="-i --interface -N --headless --quiet -w --write -C -G -Z -s --snaplen -B --buffer-size
  --no-promisc --batch-ms --duration --max-packets --max-calls --db --hep-send --hep-listen --hep-id
  --hep-key --hep-version -f --filter -F --format --rtp --ascii"
@@ -86,6 +89,15 @@ _sipscope_values() {
 		*) _sipscope_c=(table json csv) ;;
 		esac ;;
 	--time) _sipscope_c=(abs delta rel) ;;
+	--theme) _sipscope_c=(default light mono) ;;
+	--sort)
+		local col
+		for col in $_sipscope_columns; do _sipscope_c+=("$col" "$col:desc"); done ;;
+	--columns)
+		# a comma-separated list: the next column after those typed
+		local col typed=${_sipscope_w[${#_sipscope_w[@]} - 1]}
+		typed=${typed#--columns=}
+		for col in $_sipscope_columns; do _sipscope_c+=("${typed%"${typed##*,}"}$col"); done ;;
 	--hep-version) _sipscope_c=(3 2) ;;
 	--hep-send | --hep-listen) _sipscope_c=(udp: tcp:) ;;
 	-i | --interface)
@@ -176,7 +188,7 @@ _sipscope() {
 		done < <(compgen -f -- "$cur")
 		[[ $cur == "" || $cur == "-" ]] && COMPREPLY+=(-)
 		return 0 ;;
-	-o | --output | -w | --write | --db | --tls-keylog | --tls-key)
+	-o | --output | -w | --write | --db | --tls-keylog | --tls-key | --config)
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0 ;;
@@ -184,7 +196,7 @@ _sipscope() {
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return 0 ;;
-	-c | --call | --match | --frame | --width | --correlate | --bpf | --stream | -C | -G | -s | \
+	-c | --call | --match | --frame | --width | --correlate | --bpf | --stream | --alias | -C | -G | -s | \
 		--snaplen | -B | --buffer-size | --batch-ms | --duration | --max-packets | --max-calls | \
 		--hep-id | --hep-key)
 		return 0 ;; # a value only the user knows

@@ -20,6 +20,11 @@ enum export_format {
 
 /* "UDP", "TCP", ... for an enum store_transport ("?" past them). */
 const char *export_transport_name(uint8_t t);
+/* ,"src_name":"NAME" and ,"dst_name":"NAME" for the ends an alias names
+ * (alias.h: as alias_format shows them), nothing for the others: JSON
+ * without aliases stays as it was. */
+void export_json_alias_names(FILE *out, const struct store_endpoint *src,
+                             const struct store_endpoint *dst);
 
 /* A call's setup time in whole ms, and its talk time in tenths of a
  * second, both rounded half up, as every surface prints them; "" when

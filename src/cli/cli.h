@@ -6,6 +6,7 @@
 #ifndef SIPSCOPE_CLI_H
 #define SIPSCOPE_CLI_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,10 @@
 #define EXIT_PARTIAL 1
 #define EXIT_USAGE 2
 #define EXIT_FINDINGS 3 /* check: errors found */
+
+enum opts_theme { OPTS_THEME_DEFAULT = 0, OPTS_THEME_LIGHT, OPTS_THEME_MONO };
+
+#define OPTS_CODE_MAX 320 /* option codes (getopt_long's values) are below this */
 
 struct opts {
 	const char *files[PCAP_SRC_MAX_FILES];
@@ -69,6 +74,15 @@ struct opts {
 	int audio_split;       /* audio --split */
 	int audio_ssrc_given;  /* audio --stream SSRC */
 	uint32_t audio_ssrc;
+	enum calllist_col cols[CL__COUNT * 2]; /* --columns (ncols 0: the viewer's own) */
+	size_t ncols;
+	enum calllist_col sort_col; /* --sort COL[:desc] */
+	int sort_desc, sort_given;
+	enum opts_theme theme; /* --theme, NO_COLOR: mono */
+	/* Set by a config file line, not the command line: such a value is
+	 * dropped where its option does not apply (config_fit), indexed by
+	 * the option's code (opts_longopts[].val) */
+	unsigned char from_conf[OPTS_CODE_MAX];
 };
 
 struct loaded {
@@ -111,8 +125,37 @@ extern const char usage_text[];
 /* "sipscope: " fmt, then the usage, on standard error: EXIT_USAGE. */
 __attribute__((format(printf, 1, 2)))
 int usage_error(const char *fmt, ...);
-/* Parse options after the command.  Returns -1 to go on, or an exit code. */
+/* The next usage_error()s name where ("FILE:LINE") and leave the usage
+ * out; NULL: back to the usage. */
+void usage_error_where(const char *where);
+/* The long options (getopt_long's table) and the short ones. */
+extern const struct option opts_longopts[];
+extern const char opts_shortopts[];
+/* Apply option c (its code in opts_longopts, or the short letter) with
+ * its argument (NULL when it takes none).  Returns -1 to go on, or an
+ * exit code (the message printed). */
+int opts_apply(struct opts *o, int c, char *arg, const char *help);
+/* Parse options after the command (the config files and the environment
+ * first: config_load).  Returns -1 to go on, or an exit code. */
 int parse_opts(int argc, char **argv, struct opts *o, const char *help);
+
+/* config.c: the config files ($XDG_CONFIG_HOME/sipscope/config, then
+ * $SIPSCOPE_SYSCONFDIR/sipscope/config, default /etc; or --config FILE;
+ * none with --no-config) and the environment, applied to o through
+ * opts_apply; the settings recorded with their sources.  Returns -1 to
+ * go on, or an exit code (a bad line: "FILE:LINE: why", EXIT_USAGE). */
+int config_load(int argc, char **argv, struct opts *o);
+/* The command line gave option c = arg: recorded as its source (before
+ * opts_apply, which may cut arg). */
+void config_note_cli(struct opts *o, int c, const char *arg);
+/* Drop what a config file set that does not apply to cmd ("": the viewer
+ * or -N): `format csv` in the file does not stop 'stats', nor `time
+ * delta` 'calls'. */
+void config_fit(struct opts *o, const char *cmd);
+/* The settings in force and their sources (the viewer shows and saves
+ * them), and the file it saves to: --config FILE, else the user's. */
+struct conf *config_settings(void);
+const char *config_save_path(void);
 /* --format for cmd (flow's into *ffmt), and --rules for check only.
  * Returns -1 when they hold, or an exit code (the message printed). */
 int opts_check_format(struct opts *o, const char *cmd, enum flow_format *ffmt);

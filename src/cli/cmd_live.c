@@ -91,6 +91,11 @@ int cmd_live(const struct opts *o, const char *cmd)
 			.hep_listen = o->hep_listen, .nhep_listen = o->nhep_listen, .hep_key = o->hep_key,
 			.hep_send = o->hep_send.url ? &o->hep_send : NULL, .tls = &o->tls,
 			.user = o->user, .drop_privileges = headless_drop_privileges,
+			.theme = (int)o->theme, .cols = o->cols, .ncols = o->ncols,
+			.sort_given = o->sort_given, .sort_desc = o->sort_desc, .sort_col = o->sort_col,
+			.flow_time = o->ladder.time, .merge_hosts = o->ladder.merge_hosts,
+			.no_sdp = o->ladder.no_sdp, .settings = config_settings(),
+			.settings_path = config_save_path(),
 		};
 		return ui_run(&ua);
 	}

@@ -33,6 +33,7 @@ static int run(int argc, char **argv, const char *cmd)
 	int rc = parse_opts(argc, argv, &o, c ? c->help : usage_text);
 	if (rc >= 0)
 		return rc;
+	config_fit(&o, cmd);
 	enum flow_format ffmt = FLOW_FMT_TEXT;
 	if ((rc = opts_check_format(&o, cmd, &ffmt)) >= 0)
 		return rc;
@@ -75,6 +76,8 @@ static int run(int argc, char **argv, const char *cmd)
 	if (cl) {
 		calllist_set_check(cl, chk);
 		calllist_set_media(cl, media);
+		if (o.sort_given && (!strcmp(cmd, "calls") || !*cmd))
+			calllist_set_sort(cl, o.sort_col, o.sort_desc);
 	}
 	if (!cl || calllist_set_filter(cl, o.filter, ferr, sizeof ferr) < 0 ||
 	    calllist_refresh(cl) < 0) {

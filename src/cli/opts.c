@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "sipscope/alias.h"
 #include "sipscope/codec.h"
 #include "sipscope/db.h"
 
@@ -70,7 +71,7 @@ const char usage_text[] =
 	"                       standard output, not for db)\n"
 	"      --db FILE        viewer: also store the calls in the sqlite3 database\n"
 	"                       FILE, every second (a live capture too)\n"
-	"      --time MODE      flow time column: abs (default), delta, rel\n"
+	"      --time MODE      flow (and viewer) time column: abs (default), delta, rel\n"
 	"      --width N        flow: fit the ladder into N columns\n"
 	"      --merge-hosts    flow: one column per host, not per ip:port\n"
 	"      --no-sdp         flow: no SDP summary lines\n"
@@ -86,6 +87,19 @@ const char usage_text[] =
 	"                       need no option\n"
 	"      --tls-key FILE   RSA private key (PEM) of a server, for TLS 1.2\n"
 	"                       sessions with RSA key exchange; repeat for more\n"
+	"\n"
+	"Settings (also lines of the config files, without the dashes):\n"
+	"      --alias IP[:PORT]=NAME  show NAME for the address in ladders, the\n"
+	"                       call list, exports (JSON: src_name, dst_name);\n"
+	"                       IPv6 as [::1]:5060=NAME; repeat for more\n"
+	"      --columns LIST   the call list's columns (viewer; calls' table)\n"
+	"      --sort COL[:desc] the call list's order (viewer; calls)\n"
+	"      --theme THEME    viewer colors: default, light, mono (NO_COLOR: mono)\n"
+	"      --config FILE    settings from FILE only; --no-config: from no file\n"
+	"                       (default: $XDG_CONFIG_HOME/sipscope/config over\n"
+	"                       /etc/sipscope/config; lines such as 'format json',\n"
+	"                       'time delta', 'rtp', 'alias 10.0.0.1 proxy')\n"
+	"\n"
 	"  -h, --help           show this help (or a command's: sipscope COMMAND --help)\n"
 	"  -V, --version        print the version and the audio decoders built in\n"
 	"\n"
@@ -172,7 +186,13 @@ enum {
 	OPT_TLS_KEY,
 	OPT_SPOOL_DIR,
 	OPT_SPLIT,
-	OPT_STREAM
+	OPT_STREAM,
+	OPT_ALIAS,
+	OPT_COLUMNS,
+	OPT_SORT,
+	OPT_THEME,
+	OPT_CONFIG,
+	OPT_NO_CONFIG
 };
 
 /* A number from optarg in [min, max] (decimals when `real`).  Returns 0,
@@ -188,307 +208,406 @@ static int parse_number(const char *arg, double min, double max, int real, doubl
 	return 0;
 }
 
+static const char *usage_where; /* a config file's "FILE:LINE", or NULL */
+
+void usage_error_where(const char *where)
+{
+	usage_where = where;
+}
+
 __attribute__((format(printf, 1, 2)))
 int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	fputs("sipscope: ", stderr);
+	if (usage_where)
+		fprintf(stderr, "%s: ", usage_where);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputs("\n", stderr);
-	fputs(usage_text, stderr);
+	if (!usage_where) /* a bad config line: the usage would hide the point */
+		fputs(usage_text, stderr);
 	return EXIT_USAGE;
+}
+
+const char opts_shortopts[] = ":r:F:c:f:i:o:hVNw:C:G:Z:s:B:";
+
+/* The long options: the command line's, and the names config lines use. */
+const struct option opts_longopts[] = {
+	{ "read", required_argument, NULL, 'r' },
+	{ "format", required_argument, NULL, 'F' },
+	{ "correlate", required_argument, NULL, OPT_CORRELATE },
+	{ "call", required_argument, NULL, 'c' },
+	{ "filter", required_argument, NULL, 'f' },
+	{ "interface", required_argument, NULL, 'i' },
+	{ "bpf", required_argument, NULL, OPT_BPF },
+	{ "frame", required_argument, NULL, OPT_FRAME },
+	{ "secrets", no_argument, NULL, OPT_SECRETS },
+	{ "output", required_argument, NULL, 'o' },
+	{ "match", required_argument, NULL, OPT_MATCH },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "rules", no_argument, NULL, OPT_RULES },
+	{ "rtp", no_argument, NULL, OPT_RTP },
+	{ "time", required_argument, NULL, OPT_TIME },
+	{ "width", required_argument, NULL, OPT_WIDTH },
+	{ "merge-hosts", no_argument, NULL, OPT_MERGE_HOSTS },
+	{ "no-sdp", no_argument, NULL, OPT_NO_SDP },
+	{ "ascii", no_argument, NULL, OPT_ASCII },
+	{ "headless", no_argument, NULL, 'N' },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "write", required_argument, NULL, 'w' },
+	{ "snaplen", required_argument, NULL, 's' },
+	{ "buffer-size", required_argument, NULL, 'B' },
+	{ "no-promisc", no_argument, NULL, OPT_NO_PROMISC },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "max-packets", required_argument, NULL, OPT_MAX_PACKETS },
+	{ "batch-ms", required_argument, NULL, OPT_BATCH_MS },
+	{ "max-calls", required_argument, NULL, OPT_MAX_CALLS },
+	{ "hep-send", required_argument, NULL, OPT_HEP_SEND },
+	{ "hep-listen", required_argument, NULL, OPT_HEP_LISTEN },
+	{ "hep-id", required_argument, NULL, OPT_HEP_ID },
+	{ "hep-key", required_argument, NULL, OPT_HEP_KEY },
+	{ "hep-version", required_argument, NULL, OPT_HEP_VERSION },
+	{ "tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG },
+	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
+	{ "split", no_argument, NULL, OPT_SPLIT },
+	{ "stream", required_argument, NULL, OPT_STREAM },
+	{ "alias", required_argument, NULL, OPT_ALIAS },
+	{ "columns", required_argument, NULL, OPT_COLUMNS },
+	{ "sort", required_argument, NULL, OPT_SORT },
+	{ "theme", required_argument, NULL, OPT_THEME },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "no-config", no_argument, NULL, OPT_NO_CONFIG },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Apply option c with its argument (NULL when it takes none) to o.
+ * Returns -1 to go on, or an exit code (the message printed). */
+int opts_apply(struct opts *o, int c, char *arg, const char *help)
+{
+	double num;
+	switch (c) {
+	case 'N':
+		o->headless = 1;
+		break;
+	case OPT_QUIET:
+		o->quiet = 1;
+		break;
+	case 'w':
+		o->write = arg;
+		break;
+	case 'C':
+		if (parse_number(arg, 1e-6, 1e6, 1, &num) < 0)
+			return usage_error("-C needs a size in MB (1,000,000 bytes), not '%s'", arg);
+		o->rotate_bytes = (uint64_t)(num * 1e6);
+		break;
+	case 'G':
+		if (parse_number(arg, 1, 1e8, 0, &num) < 0)
+			return usage_error("-G needs a number of seconds, not '%s'", arg);
+		o->rotate_secs = (unsigned)num;
+		break;
+	case 'Z':
+		o->user = arg;
+		break;
+	case 's':
+		if (parse_number(arg, 0, 262144, 0, &num) < 0)
+			return usage_error("-s needs a snapshot length from 0 (all) to 262144, not '%s'",
+			                   arg);
+		o->live.snaplen = (int)num;
+		break;
+	case 'B':
+		if (parse_number(arg, 1, 4194304, 0, &num) < 0)
+			return usage_error("-B needs a buffer size in KiB, not '%s'", arg);
+		o->live.buffer_kb = (int)num;
+		break;
+	case OPT_BATCH_MS:
+		if (parse_number(arg, 0, 10000, 0, &num) < 0)
+			return usage_error("--batch-ms needs milliseconds from 0 to 10000, not '%s'",
+			                   arg);
+		o->live.batch_ms = (int)num;
+		o->batch_given = 1;
+		break;
+	case OPT_NO_PROMISC:
+		o->live.no_promisc = 1;
+		break;
+	case OPT_HEP_SEND:
+		o->hep_send.url = arg;
+		break;
+	case OPT_HEP_LISTEN:
+		if (o->nhep_listen == PCAP_SRC_MAX_IFACES)
+			return usage_error("too many --hep-listen (at most %d)", PCAP_SRC_MAX_IFACES);
+		o->hep_listen[o->nhep_listen++] = arg;
+		break;
+	case OPT_HEP_ID:
+		if (parse_number(arg, 1, 4294967295.0, 0, &num) < 0)
+			return usage_error("--hep-id needs a number from 1 to 4294967295, not '%s'",
+			                   arg);
+		o->hep_send.capture_id = (uint32_t)num;
+		o->hep_id_given = 1;
+		break;
+	case OPT_HEP_KEY:
+		o->hep_key = o->hep_send.key = arg;
+		break;
+	case OPT_HEP_VERSION:
+		if (strcmp(arg, "2") && strcmp(arg, "3"))
+			return usage_error("--hep-version is 2 or 3, not '%s'", arg);
+		o->hep_send.version = arg[0] - '0';
+		break;
+	case OPT_DURATION:
+		if (parse_number(arg, 0.001, 1e9, 1, &num) < 0)
+			return usage_error("--duration needs a number of seconds, not '%s'", arg);
+		o->duration_us = (int64_t)(num * 1e6);
+		break;
+	case OPT_MAX_PACKETS:
+		if (parse_number(arg, 1, 1e18, 0, &num) < 0)
+			return usage_error("--max-packets needs a count from 1, not '%s'", arg);
+		o->max_packets = (uint64_t)num;
+		break;
+	case OPT_MAX_CALLS:
+		if (parse_number(arg, 0, 1e9, 0, &num) < 0)
+			return usage_error("--max-calls needs a count (0: no limit), not '%s'", arg);
+		o->max_calls = (long)num;
+		break;
+	case 'r':
+		if (o->nfiles == PCAP_SRC_MAX_FILES)
+			return usage_error("too many -r files (at most %d)", PCAP_SRC_MAX_FILES);
+		o->files[o->nfiles++] = arg;
+		break;
+	case 'F':
+		o->fmt_name = arg; /* checked with the command (run) */
+		o->fmt_given = 1;
+		break;
+	case 'c':
+		for (char *tok = strtok(arg, ","); tok; tok = strtok(NULL, ",")) {
+			if (o->ncalls == sizeof o->calls / sizeof o->calls[0])
+				return usage_error("%s", "too many --call values (at most 64)");
+			o->calls[o->ncalls++] = tok;
+		}
+		break;
+	case 'f':
+		o->filter = arg;
+		break;
+	case 'i':
+		if (o->nifaces == PCAP_SRC_MAX_IFACES)
+			return usage_error("too many -i interfaces (at most %d)", PCAP_SRC_MAX_IFACES);
+		o->ifaces[o->nifaces++] = arg;
+		o->iface = o->ifaces[0];
+		break;
+	case OPT_FRAME: {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(arg, &end, 10);
+		if (errno || *end || !v || arg[0] == '-')
+			return usage_error("--frame needs a frame number, not '%s'", arg);
+		if (o->nframes == sizeof o->frames / sizeof o->frames[0])
+			return usage_error("%s", "too many --frame values (at most 64)");
+		o->frames[o->nframes++] = v;
+		break;
+	}
+	case OPT_SECRETS:
+		o->secrets = 1;
+		break;
+	case 'o':
+		o->output = arg;
+		break;
+	case OPT_MATCH:
+		o->match = arg;
+		break;
+	case OPT_ALL:
+		o->all = 1;
+		break;
+	case OPT_DB:
+		o->db = arg;
+		break;
+	case OPT_RULES:
+		o->rules = 1;
+		break;
+	case OPT_RTP:
+		o->rtp = 1;
+		break;
+	case OPT_SPLIT:
+		o->audio_split = 1;
+		break;
+	case OPT_STREAM: {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(arg, &end, 0);
+		if (errno || *end || !*arg || arg[0] == '-' || v > 0xffffffffULL)
+			return usage_error("--stream needs an SSRC (0x1234abcd or decimal), not '%s'", arg);
+		o->audio_ssrc = (uint32_t)v;
+		o->audio_ssrc_given = 1;
+		break;
+	}
+	case OPT_BPF:
+		if (strlen(arg) >= sizeof o->bpf)
+			return usage_error("%s", "--bpf: the filter is too long");
+		strcpy(o->bpf, arg);
+		break;
+	case OPT_TIME:
+		if (!strcmp(arg, "abs"))
+			o->ladder.time = LADDER_TIME_ABS;
+		else if (!strcmp(arg, "delta"))
+			o->ladder.time = LADDER_TIME_DELTA;
+		else if (!strcmp(arg, "rel"))
+			o->ladder.time = LADDER_TIME_REL;
+		else
+			return usage_error("unknown --time '%s' (use abs, delta or rel)", arg);
+		break;
+	case OPT_WIDTH: {
+		char *end;
+		errno = 0;
+		long w = strtol(arg, &end, 10);
+		if (errno || *end || w < 40 || w > 100000)
+			return usage_error("--width needs a number from 40 up, not '%s'", arg);
+		o->ladder.max_width = (size_t)w;
+		break;
+	}
+	case OPT_MERGE_HOSTS:
+		o->ladder.merge_hosts = 1;
+		break;
+	case OPT_NO_SDP:
+		o->ladder.no_sdp = 1;
+		break;
+	case OPT_ASCII:
+		o->ladder.ascii = 1;
+		break;
+	case OPT_CORRELATE:
+		if (!*arg || strpbrk(arg, ": \t\r\n"))
+			return usage_error("--correlate needs a header name, not '%s'", arg);
+		o->correlate = arg;
+		break;
+	case OPT_SPOOL_DIR: {
+		/* The store and the viewer put their temporary files in
+		 * $TMPDIR: the option is that, checked now. */
+		struct stat st;
+		if (!*arg)
+			return usage_error("%s", "--spool-dir needs a directory");
+		if (stat(arg, &st) < 0)
+			return usage_error("--spool-dir %s: %s", arg, strerror(errno));
+		if (!S_ISDIR(st.st_mode))
+			return usage_error("--spool-dir %s: not a directory", arg);
+		if (setenv("TMPDIR", arg, 1) < 0)
+			return usage_error("--spool-dir: %s", strerror(errno));
+		break;
+	}
+	case OPT_TLS_KEYLOG:
+		if (!*arg)
+			return usage_error("%s", "--tls-keylog needs a file name");
+		o->tls.keylog = arg;
+		o->tls.keylog_optional = 0;
+		break;
+	case OPT_TLS_KEY:
+		if (!*arg)
+			return usage_error("%s", "--tls-key needs a file name");
+		if (o->tls.nrsa == INGEST_TLS_MAX_KEYS)
+			return usage_error("at most %d --tls-key files", INGEST_TLS_MAX_KEYS);
+		o->tls.rsa_keys[o->tls.nrsa++] = arg;
+		break;
+	case 'h':
+		fputs(help, stdout);
+		return 0;
+	case 'V':
+		printf("sipscope %s\n", SIPSCOPE_VERSION);
+		printf("audio decoders: %s\n", codec_list());
+		return 0;
+	case OPT_ALIAS: {
+		/* IP[:PORT]=NAME; a config line's "IP NAME" comes here so */
+		char *eq = strchr(arg, '='), err[160];
+		if (!eq)
+			return usage_error("--alias needs IP[:PORT]=NAME, not '%s'", arg);
+		*eq = '\0';
+		int bad = alias_add(arg, eq + 1, err, sizeof err);
+		*eq = '=';
+		if (bad < 0)
+			return usage_error("%s", err);
+		break;
+	}
+	case OPT_COLUMNS: {
+		char buf[256];
+		size_t n = 0;
+		if (strlen(arg) >= sizeof buf)
+			return usage_error("%s", "--columns: the list is too long");
+		strcpy(buf, arg);
+		for (char *save, *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+			int col = calllist_col_parse(tok);
+			if (col < 0)
+				return usage_error("--columns: unknown column '%s' (use index start method from "
+				                   "to callid src dst msgs state setup duration status ua "
+				                   "problems media agent)", tok);
+			if (n == sizeof o->cols / sizeof o->cols[0])
+				return usage_error("%s", "--columns: too many columns");
+			o->cols[n++] = (enum calllist_col)col;
+		}
+		if (!n)
+			return usage_error("%s", "--columns needs at least one column");
+		o->ncols = n;
+		break;
+	}
+	case OPT_SORT: {
+		char buf[64];
+		if (strlen(arg) >= sizeof buf)
+			return usage_error("--sort: unknown column '%s'", arg);
+		strcpy(buf, arg);
+		char *colon = strchr(buf, ':');
+		int desc = 0;
+		if (colon) {
+			*colon = '\0';
+			if (!strcmp(colon + 1, "desc"))
+				desc = 1;
+			else if (strcmp(colon + 1, "asc"))
+				return usage_error("--sort COLUMN[:desc], not '%s'", arg);
+		}
+		int col = calllist_col_parse(buf);
+		if (col < 0)
+			return usage_error("--sort: unknown column '%s'", buf);
+		o->sort_col = (enum calllist_col)col;
+		o->sort_desc = desc;
+		o->sort_given = 1;
+		break;
+	}
+	case OPT_THEME:
+		if (!strcmp(arg, "default"))
+			o->theme = OPTS_THEME_DEFAULT;
+		else if (!strcmp(arg, "light"))
+			o->theme = OPTS_THEME_LIGHT;
+		else if (!strcmp(arg, "mono"))
+			o->theme = OPTS_THEME_MONO;
+		else
+			return usage_error("unknown --theme '%s' (use default, light or mono)", arg);
+		break;
+	case OPT_CONFIG:
+	case OPT_NO_CONFIG:
+		break; /* read before the other options (config_load) */
+	default:
+		return usage_error("%s", "unknown option");
+	}
+	return -1;
 }
 
 /* Parse options after the command.  Returns -1 to go on, or an exit code. */
 int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 {
-	static const struct option longopts[] = {
-		{ "read", required_argument, NULL, 'r' },
-		{ "format", required_argument, NULL, 'F' },
-		{ "correlate", required_argument, NULL, OPT_CORRELATE },
-		{ "call", required_argument, NULL, 'c' },
-		{ "filter", required_argument, NULL, 'f' },
-		{ "interface", required_argument, NULL, 'i' },
-		{ "bpf", required_argument, NULL, OPT_BPF },
-		{ "frame", required_argument, NULL, OPT_FRAME },
-		{ "secrets", no_argument, NULL, OPT_SECRETS },
-		{ "output", required_argument, NULL, 'o' },
-		{ "match", required_argument, NULL, OPT_MATCH },
-		{ "all", no_argument, NULL, OPT_ALL },
-		{ "db", required_argument, NULL, OPT_DB },
-		{ "rules", no_argument, NULL, OPT_RULES },
-		{ "rtp", no_argument, NULL, OPT_RTP },
-		{ "time", required_argument, NULL, OPT_TIME },
-		{ "width", required_argument, NULL, OPT_WIDTH },
-		{ "merge-hosts", no_argument, NULL, OPT_MERGE_HOSTS },
-		{ "no-sdp", no_argument, NULL, OPT_NO_SDP },
-		{ "ascii", no_argument, NULL, OPT_ASCII },
-		{ "headless", no_argument, NULL, 'N' },
-		{ "quiet", no_argument, NULL, OPT_QUIET },
-		{ "write", required_argument, NULL, 'w' },
-		{ "snaplen", required_argument, NULL, 's' },
-		{ "buffer-size", required_argument, NULL, 'B' },
-		{ "no-promisc", no_argument, NULL, OPT_NO_PROMISC },
-		{ "duration", required_argument, NULL, OPT_DURATION },
-		{ "max-packets", required_argument, NULL, OPT_MAX_PACKETS },
-		{ "batch-ms", required_argument, NULL, OPT_BATCH_MS },
-		{ "max-calls", required_argument, NULL, OPT_MAX_CALLS },
-		{ "hep-send", required_argument, NULL, OPT_HEP_SEND },
-		{ "hep-listen", required_argument, NULL, OPT_HEP_LISTEN },
-		{ "hep-id", required_argument, NULL, OPT_HEP_ID },
-		{ "hep-key", required_argument, NULL, OPT_HEP_KEY },
-		{ "hep-version", required_argument, NULL, OPT_HEP_VERSION },
-		{ "tls-keylog", required_argument, NULL, OPT_TLS_KEYLOG },
-		{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
-		{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
-		{ "split", no_argument, NULL, OPT_SPLIT },
-		{ "stream", required_argument, NULL, OPT_STREAM },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	/* The config files first, then the environment (SSLKEYLOGFILE,
+	 * NO_COLOR, TMPDIR), then the command line: each overrides the one
+	 * before. */
+	int c, rc = config_load(argc, argv, o);
+	if (rc >= 0)
+		return rc;
 	opterr = 0;
 	optind = 1;
-	double num;
-	while ((c = getopt_long(argc, argv, ":r:F:c:f:i:o:hVNw:C:G:Z:s:B:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'N':
-			o->headless = 1;
-			break;
-		case OPT_QUIET:
-			o->quiet = 1;
-			break;
-		case 'w':
-			o->write = optarg;
-			break;
-		case 'C':
-			if (parse_number(optarg, 1e-6, 1e6, 1, &num) < 0)
-				return usage_error("-C needs a size in MB (1,000,000 bytes), not '%s'", optarg);
-			o->rotate_bytes = (uint64_t)(num * 1e6);
-			break;
-		case 'G':
-			if (parse_number(optarg, 1, 1e8, 0, &num) < 0)
-				return usage_error("-G needs a number of seconds, not '%s'", optarg);
-			o->rotate_secs = (unsigned)num;
-			break;
-		case 'Z':
-			o->user = optarg;
-			break;
-		case 's':
-			if (parse_number(optarg, 0, 262144, 0, &num) < 0)
-				return usage_error("-s needs a snapshot length from 0 (all) to 262144, not '%s'",
-				                   optarg);
-			o->live.snaplen = (int)num;
-			break;
-		case 'B':
-			if (parse_number(optarg, 1, 4194304, 0, &num) < 0)
-				return usage_error("-B needs a buffer size in KiB, not '%s'", optarg);
-			o->live.buffer_kb = (int)num;
-			break;
-		case OPT_BATCH_MS:
-			if (parse_number(optarg, 0, 10000, 0, &num) < 0)
-				return usage_error("--batch-ms needs milliseconds from 0 to 10000, not '%s'",
-				                   optarg);
-			o->live.batch_ms = (int)num;
-			o->batch_given = 1;
-			break;
-		case OPT_NO_PROMISC:
-			o->live.no_promisc = 1;
-			break;
-		case OPT_HEP_SEND:
-			o->hep_send.url = optarg;
-			break;
-		case OPT_HEP_LISTEN:
-			if (o->nhep_listen == PCAP_SRC_MAX_IFACES)
-				return usage_error("too many --hep-listen (at most %d)", PCAP_SRC_MAX_IFACES);
-			o->hep_listen[o->nhep_listen++] = optarg;
-			break;
-		case OPT_HEP_ID:
-			if (parse_number(optarg, 1, 4294967295.0, 0, &num) < 0)
-				return usage_error("--hep-id needs a number from 1 to 4294967295, not '%s'",
-				                   optarg);
-			o->hep_send.capture_id = (uint32_t)num;
-			o->hep_id_given = 1;
-			break;
-		case OPT_HEP_KEY:
-			o->hep_key = o->hep_send.key = optarg;
-			break;
-		case OPT_HEP_VERSION:
-			if (strcmp(optarg, "2") && strcmp(optarg, "3"))
-				return usage_error("--hep-version is 2 or 3, not '%s'", optarg);
-			o->hep_send.version = optarg[0] - '0';
-			break;
-		case OPT_DURATION:
-			if (parse_number(optarg, 0.001, 1e9, 1, &num) < 0)
-				return usage_error("--duration needs a number of seconds, not '%s'", optarg);
-			o->duration_us = (int64_t)(num * 1e6);
-			break;
-		case OPT_MAX_PACKETS:
-			if (parse_number(optarg, 1, 1e18, 0, &num) < 0)
-				return usage_error("--max-packets needs a count from 1, not '%s'", optarg);
-			o->max_packets = (uint64_t)num;
-			break;
-		case OPT_MAX_CALLS:
-			if (parse_number(optarg, 0, 1e9, 0, &num) < 0)
-				return usage_error("--max-calls needs a count (0: no limit), not '%s'", optarg);
-			o->max_calls = (long)num;
-			break;
-		case 'r':
-			if (o->nfiles == PCAP_SRC_MAX_FILES)
-				return usage_error("too many -r files (at most %d)", PCAP_SRC_MAX_FILES);
-			o->files[o->nfiles++] = optarg;
-			break;
-		case 'F':
-			o->fmt_name = optarg; /* checked with the command (run) */
-			o->fmt_given = 1;
-			break;
-		case 'c':
-			for (char *tok = strtok(optarg, ","); tok; tok = strtok(NULL, ",")) {
-				if (o->ncalls == sizeof o->calls / sizeof o->calls[0])
-					return usage_error("%s", "too many --call values (at most 64)");
-				o->calls[o->ncalls++] = tok;
-			}
-			break;
-		case 'f':
-			o->filter = optarg;
-			break;
-		case 'i':
-			if (o->nifaces == PCAP_SRC_MAX_IFACES)
-				return usage_error("too many -i interfaces (at most %d)", PCAP_SRC_MAX_IFACES);
-			o->ifaces[o->nifaces++] = optarg;
-			o->iface = o->ifaces[0];
-			break;
-		case OPT_FRAME: {
-			char *end;
-			errno = 0;
-			unsigned long long v = strtoull(optarg, &end, 10);
-			if (errno || *end || !v || optarg[0] == '-')
-				return usage_error("--frame needs a frame number, not '%s'", optarg);
-			if (o->nframes == sizeof o->frames / sizeof o->frames[0])
-				return usage_error("%s", "too many --frame values (at most 64)");
-			o->frames[o->nframes++] = v;
-			break;
-		}
-		case OPT_SECRETS:
-			o->secrets = 1;
-			break;
-		case 'o':
-			o->output = optarg;
-			break;
-		case OPT_MATCH:
-			o->match = optarg;
-			break;
-		case OPT_ALL:
-			o->all = 1;
-			break;
-		case OPT_DB:
-			o->db = optarg;
-			break;
-		case OPT_RULES:
-			o->rules = 1;
-			break;
-		case OPT_RTP:
-			o->rtp = 1;
-			break;
-		case OPT_SPLIT:
-			o->audio_split = 1;
-			break;
-		case OPT_STREAM: {
-			char *end;
-			errno = 0;
-			unsigned long long v = strtoull(optarg, &end, 0);
-			if (errno || *end || !*optarg || optarg[0] == '-' || v > 0xffffffffULL)
-				return usage_error("--stream needs an SSRC (0x1234abcd or decimal), not '%s'", optarg);
-			o->audio_ssrc = (uint32_t)v;
-			o->audio_ssrc_given = 1;
-			break;
-		}
-		case OPT_BPF:
-			if (strlen(optarg) >= sizeof o->bpf)
-				return usage_error("%s", "--bpf: the filter is too long");
-			strcpy(o->bpf, optarg);
-			break;
-		case OPT_TIME:
-			if (!strcmp(optarg, "abs"))
-				o->ladder.time = LADDER_TIME_ABS;
-			else if (!strcmp(optarg, "delta"))
-				o->ladder.time = LADDER_TIME_DELTA;
-			else if (!strcmp(optarg, "rel"))
-				o->ladder.time = LADDER_TIME_REL;
-			else
-				return usage_error("unknown --time '%s' (use abs, delta or rel)", optarg);
-			break;
-		case OPT_WIDTH: {
-			char *end;
-			errno = 0;
-			long w = strtol(optarg, &end, 10);
-			if (errno || *end || w < 40 || w > 100000)
-				return usage_error("--width needs a number from 40 up, not '%s'", optarg);
-			o->ladder.max_width = (size_t)w;
-			break;
-		}
-		case OPT_MERGE_HOSTS:
-			o->ladder.merge_hosts = 1;
-			break;
-		case OPT_NO_SDP:
-			o->ladder.no_sdp = 1;
-			break;
-		case OPT_ASCII:
-			o->ladder.ascii = 1;
-			break;
-		case OPT_CORRELATE:
-			if (!*optarg || strpbrk(optarg, ": \t\r\n"))
-				return usage_error("--correlate needs a header name, not '%s'", optarg);
-			o->correlate = optarg;
-			break;
-		case OPT_SPOOL_DIR: {
-			/* The store and the viewer put their temporary files in
-			 * $TMPDIR: the option is that, checked now. */
-			struct stat st;
-			if (!*optarg)
-				return usage_error("%s", "--spool-dir needs a directory");
-			if (stat(optarg, &st) < 0)
-				return usage_error("--spool-dir %s: %s", optarg, strerror(errno));
-			if (!S_ISDIR(st.st_mode))
-				return usage_error("--spool-dir %s: not a directory", optarg);
-			if (setenv("TMPDIR", optarg, 1) < 0)
-				return usage_error("--spool-dir: %s", strerror(errno));
-			break;
-		}
-		case OPT_TLS_KEYLOG:
-			if (!*optarg)
-				return usage_error("%s", "--tls-keylog needs a file name");
-			o->tls.keylog = optarg;
-			break;
-		case OPT_TLS_KEY:
-			if (!*optarg)
-				return usage_error("%s", "--tls-key needs a file name");
-			if (o->tls.nrsa == INGEST_TLS_MAX_KEYS)
-				return usage_error("at most %d --tls-key files", INGEST_TLS_MAX_KEYS);
-			o->tls.rsa_keys[o->tls.nrsa++] = optarg;
-			break;
-		case 'h':
-			fputs(help, stdout);
-			return 0;
-		case 'V':
-			printf("sipscope %s\n", SIPSCOPE_VERSION);
-			printf("audio decoders: %s\n", codec_list());
-			return 0;
-		case ':':
+	while ((c = getopt_long(argc, argv, opts_shortopts, opts_longopts, NULL)) != -1) {
+		if (c == ':')
 			return usage_error("option '%s' needs an argument", argv[optind - 1]);
-		default:
+		if (c == '?')
 			return usage_error("unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (!o->tls.keylog) { /* as browsers, curl and OpenSSL's tools write it */
-		const char *env = getenv("SSLKEYLOGFILE");
-		if (env && *env) {
-			o->tls.keylog = env;
-			o->tls.keylog_optional = 1;
-		}
+		config_note_cli(o, c, optarg);
+		if ((rc = opts_apply(o, c, optarg, help)) >= 0)
+			return rc;
 	}
 	if (optind < argc) { /* the rest is a capture filter, as in tcpdump */
 		if (o->bpf[0])
@@ -577,9 +696,9 @@ int opts_check(struct opts *o, const char *cmd)
 		return usage_error("%s", "--call, --match and --all choose calls for flow, export and audio");
 	if (strcmp(cmd, "audio") && (o->audio_split || o->audio_ssrc_given))
 		return usage_error("%s", "--split and --stream are audio options");
-	if (strcmp(cmd, "flow") && (o->ladder.max_width || o->ladder.merge_hosts || o->ladder.no_sdp ||
+	if (strcmp(cmd, "flow") && *cmd && (o->ladder.max_width || o->ladder.merge_hosts || o->ladder.no_sdp ||
 	                            o->ladder.time))
-		return usage_error("%s", "--time, --width, --merge-hosts and --no-sdp are flow options");
+		return usage_error("%s", "--time, --width, --merge-hosts and --no-sdp are flow (and viewer) options");
 	if (o->ncalls && o->match)
 		return usage_error("%s", "--call and --match both choose calls: give one");
 	if (!strcmp(cmd, "export")) {

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sipscope/alias.h"
 #include "sipscope/calllist.h"
 #include "sipscope/escape.h"
 #include "sipscope/export.h"
@@ -128,6 +129,20 @@ static void sdp_json(FILE *out, const struct sip_msg *m)
 	fputs("]}", out);
 }
 
+void export_json_alias_names(FILE *out, const struct store_endpoint *src,
+                             const struct store_endpoint *dst)
+{
+	char name[ALIAS_NAME_MAX + 8];
+	if (alias_format(src, name, sizeof name)) {
+		fputs(",\"src_name\":", out);
+		esc_json(out, sv_make(name, strlen(name)));
+	}
+	if (alias_format(dst, name, sizeof name)) {
+		fputs(",\"dst_name\":", out);
+		esc_json(out, sv_make(name, strlen(name)));
+	}
+}
+
 static void message_json(FILE *out, struct store *s, const struct tracker *t,
                          const struct store_msg *r, const struct sip_msg *m, int parsed)
 {
@@ -136,8 +151,9 @@ static void message_json(FILE *out, struct store *s, const struct tracker *t,
 	store_endpoint_format(store_endpoint(s, r->dst), dst, sizeof dst);
 	fprintf(out, "{\"frame\":%" PRIu64 ",\"time\":%" PRId64 ".%06d,", r->frame,
 	        r->ts_us / 1000000, (int)(r->ts_us % 1000000));
-	fprintf(out, "\"src\":\"%s\",\"dst\":\"%s\",\"transport\":\"%s\",", src, dst,
-	        export_transport_name(r->transport));
+	fprintf(out, "\"src\":\"%s\",\"dst\":\"%s\"", src, dst);
+	export_json_alias_names(out, store_endpoint(s, r->src), store_endpoint(s, r->dst));
+	fprintf(out, ",\"transport\":\"%s\",", export_transport_name(r->transport));
 	if (r->agent)
 		fprintf(out, "\"capture_id\":%" PRIu32 ",", store_agent_capture_id(s, r->agent));
 	else

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "sipscope/alias.h"
 #include "sipscope/calllist.h"
 #include "sipscope/escape.h"
 #include "sipscope/export.h"
@@ -540,6 +541,15 @@ static void leg_endpoint(struct calllist *cl, uint32_t l, int src, char *buf, si
 		store_endpoint_format(store_endpoint(cl->s, src ? m->src : m->dst), buf, n);
 }
 
+/* leg_endpoint's address, or its alias (alias.h) when one applies. */
+static void leg_endpoint_named(struct calllist *cl, uint32_t l, int src, char *buf, size_t n)
+{
+	const struct call_info *c = track_call(cl->t, l - 1);
+	const struct store_msg *m = c->nmsgs ? store_msg_at(cl->s, c->first_msg) : NULL;
+	if (!m || !alias_format(store_endpoint(cl->s, src ? m->src : m->dst), buf, n))
+		leg_endpoint(cl, l, src, buf, n);
+}
+
 /* Does leg l (one Call-ID of a merged call) match the term?  Terms other
  * than problem=, media=, agent= and ~regex (which read the whole call)
  * are asked of each leg: a B2BUA's B-leg has its own From, To,
@@ -566,6 +576,9 @@ static int leg_matches(struct calllist *cl, uint32_t l, const struct term *tm)
 	case T_SRC:
 	case T_DST:
 		leg_endpoint(cl, l, tm->kind == T_SRC, ep, sizeof ep);
+		if (contains_ci(cstr(ep), tm->text))
+			return 1;
+		leg_endpoint_named(cl, l, tm->kind == T_SRC, ep, sizeof ep); /* src=proxy */
 		return contains_ci(cstr(ep), tm->text);
 	default: return 0;
 	}
@@ -912,7 +925,7 @@ void calllist_cell(struct calllist *cl, uint32_t call, enum calllist_col col, ch
 	case CL_CALLID: v = store_str(cl->s, c->call_id); break;
 	case CL_UA: v = call_ua(cl, call); break;
 	case CL_SRC:
-	case CL_DST: leg_endpoint(cl, call, col == CL_SRC, buf, n); return;
+	case CL_DST: leg_endpoint_named(cl, call, col == CL_SRC, buf, n); return;
 	case CL_MSGS:
 		track_call_totals(cl->t, call, &tot);
 		snprintf(buf, n, "%u", tot.nmsgs);

@@ -179,8 +179,9 @@ static void write_message(FILE *out, const struct flow *f, size_t i)
 	fprintf(out, "    {\"frame\":%" PRIu64 ",\"time\":%" PRId64 ".%06d,\"time_shown\":", r->frame,
 	        r->ts_us / 1000000, (int)(r->ts_us % 1000000));
 	json_str(out, m->time);
-	fprintf(out, ",\"src\":\"%s\",\"dst\":\"%s\",\"from_column\":%zu,\"to_column\":%zu,\"label\":",
-	        src, dst, m->from, m->to);
+	fprintf(out, ",\"src\":\"%s\",\"dst\":\"%s\"", src, dst);
+	export_json_alias_names(out, store_endpoint(f->s, r->src), store_endpoint(f->s, r->dst));
+	fprintf(out, ",\"from_column\":%zu,\"to_column\":%zu,\"label\":", m->from, m->to);
 	esc_json(out, sv_make(m->raw, strlen(m->raw)));
 	fprintf(out, ",\"request\":%s,\"retrans\":%s,\"malformed\":",
 	        r->flags & STORE_MSG_REQUEST ? "true" : "false",

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sipscope/alias.h"
 #include "sipscope/escape.h"
 #include "sipscope/ladder.h"
 #include "sipscope/sdp.h"
@@ -137,8 +138,17 @@ static long column_of(struct ladder *l, const struct store_endpoint *ep)
 	struct lcol *c = &l->cols[l->ncols];
 	memset(c, 0, sizeof *c);
 	c->key = key;
-	store_endpoint_format(&key, c->name, sizeof c->name);
-	if (l->o.merge_hosts) { /* drop the ":0" */
+	/* An alias (alias.h) names the column: of the host alone when the
+	 * columns are hosts, else of the ip:port or the host. */
+	const char *host = l->o.merge_hosts ? alias_lookup_host(&key) : NULL;
+	int alias = host != NULL;
+	if (host)
+		snprintf(c->name, sizeof c->name, "%s", host);
+	else if (!l->o.merge_hosts)
+		alias = alias_format(&key, c->name, sizeof c->name);
+	if (!alias)
+		store_endpoint_format(&key, c->name, sizeof c->name);
+	if (!alias && l->o.merge_hosts) { /* drop the ":0" */
 		char *colon = strrchr(c->name, ':');
 		if (colon)
 			*colon = '\0';

@@ -503,28 +503,34 @@ void ui_pop(struct ui *ui)
 		ui->quit = 1;
 }
 
+/* The theme (--theme; the command line resolved NO_COLOR into mono):
+ * default for dark backgrounds; light swaps yellow and cyan, which fade
+ * on white, for darker colors; mono: none. */
 static void init_colors(struct ui *ui)
 {
-	const char *nc = getenv("NO_COLOR");
-	ui->color = has_colors() && !(nc && *nc);
+	int light = ui->args->theme == 1;
+	ui->color = has_colors() && ui->args->theme != 2;
 	if (!ui->color)
 		return;
 	start_color();
 	use_default_colors();
-	init_pair(UI_C_TITLE, COLOR_CYAN, -1);
-	init_pair(UI_C_HEADER, COLOR_CYAN, -1);
-	init_pair(UI_C_SELECT, COLOR_BLACK, COLOR_CYAN);
+	short accent = light ? COLOR_BLUE : COLOR_CYAN;
+	init_pair(UI_C_TITLE, accent, -1);
+	init_pair(UI_C_HEADER, accent, -1);
+	init_pair(UI_C_SELECT, light ? COLOR_WHITE : COLOR_BLACK, accent);
 	init_pair(UI_C_OK, COLOR_GREEN, -1);
-	init_pair(UI_C_WAIT, COLOR_YELLOW, -1);
+	init_pair(UI_C_WAIT, light ? COLOR_MAGENTA : COLOR_YELLOW, -1);
 	init_pair(UI_C_FAIL, COLOR_RED, -1);
-	init_pair(UI_C_HDRNAME, COLOR_CYAN, -1);
-	init_pair(UI_C_DIM, COLOR_BLUE, -1);
+	init_pair(UI_C_HDRNAME, accent, -1);
+	init_pair(UI_C_DIM, light ? COLOR_BLACK : COLOR_BLUE, -1);
 	init_pair(UI_C_DEL, COLOR_RED, -1);
 	init_pair(UI_C_ADD, COLOR_GREEN, -1);
 	static const short txn[LADDER_COLORS] = { COLOR_CYAN, COLOR_GREEN, COLOR_YELLOW,
 	                                          COLOR_MAGENTA, COLOR_BLUE, COLOR_RED };
+	static const short txn_light[LADDER_COLORS] = { COLOR_BLUE, COLOR_GREEN, COLOR_MAGENTA,
+	                                                COLOR_RED, COLOR_CYAN, COLOR_BLACK };
 	for (int i = 0; i < LADDER_COLORS; i++)
-		init_pair((short)(UI_C_TXN + i), txn[i], -1);
+		init_pair((short)(UI_C_TXN + i), light ? txn_light[i] : txn[i], -1);
 }
 
 static void evict_remapped(void *ctx, const uint32_t *call_map, size_t ncalls,
@@ -763,6 +769,8 @@ static int open_capture(struct ui *ui, const struct ui_args *a)
 		return -1;
 	}
 	calllist_set_check(ui->calls, ui->check);
+	if (a->sort_given)
+		calllist_set_sort(ui->calls, a->sort_col, a->sort_desc);
 	if (ui->src) {
 		store_set_fetcher(ui->store, pcap_src_fetch, ui->src);
 		pcap_src_on_secrets(ui->src, ingest_on_secrets, ui->ingest); /* pcapng's own TLS keys */
@@ -889,6 +897,9 @@ int ui_run(const struct ui_args *a)
 	}
 	setlocale(LC_ALL, "");
 	ui.ascii = a->ascii || strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
+	ui.flow_time = a->flow_time;
+	ui.flow_merge_hosts = a->merge_hosts;
+	ui.flow_no_sdp = a->no_sdp;
 	FILE *tty = fopen("/dev/tty", "r");
 	SCREEN *scr = tty ? newterm(NULL, stdout, tty) : NULL;
 	if (!scr) {

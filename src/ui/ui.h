@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "sipscope/calllist.h"
+#include "sipscope/conf.h"
 #include "sipscope/ingest.h"
 #include "sipscope/ladder.h"
 #include "sipscope/pcap_src.h"
@@ -42,6 +43,15 @@ struct ui_args {
 	 * interfaces, listeners, key logs and --db are open: on a live
 	 * source, or whenever -Z is given.  0, or -1 (it said why). */
 	int (*drop_privileges)(const char *user, int quiet);
+	int theme;            /* 0 default, 1 light, 2 mono (no colors) */
+	const enum calllist_col *cols; /* --columns (ncols 0: the default ones) */
+	size_t ncols;
+	int sort_given, sort_desc; /* --sort */
+	enum calllist_col sort_col;
+	enum ladder_time flow_time; /* --time, --merge-hosts, --no-sdp: the ladder's start */
+	int merge_hosts, no_sdp;
+	struct conf *settings; /* the settings in force and their sources, or NULL */
+	const char *settings_path; /* where the settings screen saves them */
 };
 
 /* Run the viewer until the user quits.  Returns an exit code (0, or 2
@@ -146,6 +156,12 @@ struct ui_view *ui_diff_new(struct ui *ui, size_t left, size_t right);
  * pointer into the media tracker). */
 struct ui_view *ui_stream_new(struct ui *ui, const struct media_stream *ms, uint32_t call);
 struct ui_view *ui_help_new(struct ui *ui);
+/* The settings screen (ui_settings.c). */
+struct ui_view *ui_settings_new(struct ui *ui);
+/* A setting changed in the viewer (c, < > r, t m S): the settings screen
+ * shows it as the viewer's and w saves it.  val NULL: a flag set;
+ * "off": a flag not set. */
+void ui_settings_note(struct ui *ui, const char *key, const char *val);
 
 void ui_push(struct ui *ui, struct ui_view *v);
 void ui_pop(struct ui *ui);

@@ -364,17 +364,41 @@ static void draw_status(struct ui *ui)
 	ui->status[0] = '\0';
 }
 
+static const char *const col_keys[CL__COUNT] = {
+	"index", "start", "method", "from", "to", "callid", "src", "dst", "msgs",
+	"state", "setup", "duration", "status", "ua", "problems", "media", "agent",
+};
+
+/* The columns, as --columns and the config file write them. */
+static void columns_text(const struct calls_view *cv, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < cv->ncols; i++) {
+		size_t l = strlen(buf);
+		snprintf(buf + l, n - l, "%s%s", i ? "," : "", col_keys[cv->cols[i]]);
+	}
+}
+
+static void note_columns(struct ui *ui, const struct calls_view *cv)
+{
+	char buf[256];
+	columns_text(cv, buf, sizeof buf);
+	ui_settings_note(ui, "columns", buf);
+}
+
+static void note_sort(struct ui *ui)
+{
+	int desc;
+	enum calllist_col s = calllist_sort_col(ui->calls, &desc);
+	char buf[64];
+	snprintf(buf, sizeof buf, "%s%s", col_keys[s], desc ? ":desc" : "");
+	ui_settings_note(ui, "sort", buf);
+}
+
 static void set_columns(struct ui *ui, struct calls_view *cv)
 {
-	char buf[256] = "";
-	for (size_t i = 0; i < cv->ncols; i++) {
-		static const char *const keys[CL__COUNT] = {
-			"index", "start", "method", "from", "to", "callid", "src", "dst", "msgs",
-			"state", "setup", "duration", "status", "ua", "problems", "media", "agent",
-		};
-		size_t l = strlen(buf);
-		snprintf(buf + l, sizeof buf - l, "%s%s", i ? "," : "", keys[cv->cols[i]]);
-	}
+	char buf[256];
+	columns_text(cv, buf, sizeof buf);
 	ui_message(ui, "columns: index start method from to callid src dst msgs state setup "
 	               "duration status ua problems media agent");
 	draw_status(ui);
@@ -397,6 +421,7 @@ static void set_columns(struct ui *ui, struct calls_view *cv)
 	memcpy(cv->cols, cols, n * sizeof cols[0]);
 	cv->ncols = n;
 	cv->hcol = 1;
+	note_columns(ui, cv);
 }
 
 static void open_flow(struct ui *ui, struct calls_view *cv)
@@ -612,6 +637,7 @@ static int calls_key(struct ui *ui, struct ui_view *v, int key)
 			i = key == '>' ? (i + 1) % cv->ncols : (i + cv->ncols - 1) % cv->ncols;
 		calllist_set_sort(ui->calls, cv->cols[i], desc);
 		calllist_refresh(ui->calls);
+		note_sort(ui);
 		break;
 	}
 	case 'r': {
@@ -619,6 +645,7 @@ static int calls_key(struct ui *ui, struct ui_view *v, int key)
 		enum calllist_col s = calllist_sort_col(ui->calls, &desc);
 		calllist_set_sort(ui->calls, s, !desc);
 		calllist_refresh(ui->calls);
+		note_sort(ui);
 		break;
 	}
 	case 'c':
@@ -635,6 +662,10 @@ static int calls_key(struct ui *ui, struct ui_view *v, int key)
 	case 'P':
 		if (n)
 			ui_audio_play(ui, calllist_call(ui->calls, cv->cursor));
+		break;
+	case 'o':
+	case KEY_F(8):
+		ui_push(ui, ui_settings_new(ui));
 		break;
 	case 'w':
 	case 's':
@@ -709,7 +740,7 @@ static void calls_destroy(struct ui_view *v)
 static const struct ui_view_ops calls_ops = {
 	.title = "Call list",
 	.hints = " Enter Flow  Space Mark  / Search  f Filter  x Clear  < > r Sort  c Columns"
-	         "  R Streams  A Audio  w Save  ? Help  q Quit",
+	         "  R Streams  A Audio  o Settings  w Save  ? Help  q Quit",
 	.draw = calls_draw,
 	.key = calls_key,
 	.update = calls_update,
@@ -723,7 +754,9 @@ struct ui_view *ui_calls_new(struct ui *ui)
 		return NULL;
 	cv->base.ops = &calls_ops;
 	/* Following media (--rtp): the media column after the problems. */
-	for (size_t i = 0; i < sizeof default_cols / sizeof default_cols[0]; i++) {
+	for (size_t i = 0; i < ui->args->ncols && i < MAX_COLS; i++)
+		cv->cols[cv->ncols++] = ui->args->cols[i]; /* --columns */
+	for (size_t i = 0; !ui->args->ncols && i < sizeof default_cols / sizeof default_cols[0]; i++) {
 		cv->cols[cv->ncols++] = default_cols[i];
 		if (default_cols[i] == CL_PROBLEMS && ingest_media(ui->ingest))
 			cv->cols[cv->ncols++] = CL_MEDIA;

@@ -418,6 +418,9 @@ static int flow_key(struct ui *ui, struct ui_view *v, int key)
 	case 't':
 		ui->flow_time = (enum ladder_time)((ui->flow_time + 1) % 3);
 		rebuild(ui, fv);
+		ui_settings_note(ui, "time", ui->flow_time == LADDER_TIME_ABS     ? "abs"
+		                             : ui->flow_time == LADDER_TIME_DELTA ? "delta"
+		                                                                  : "rel");
 		ui_message(ui, "time: %s", fv->o.time == LADDER_TIME_ABS ? "absolute"
 		                           : fv->o.time == LADDER_TIME_DELTA ? "since previous message"
 		                                                             : "since first message");
@@ -425,11 +428,13 @@ static int flow_key(struct ui *ui, struct ui_view *v, int key)
 	case 'm':
 		ui->flow_merge_hosts = !ui->flow_merge_hosts;
 		rebuild(ui, fv);
+		ui_settings_note(ui, "merge-hosts", ui->flow_merge_hosts ? NULL : CONF_FLAG_OFF);
 		ui_message(ui, "%s", fv->o.merge_hosts ? "one column per host" : "one column per ip:port");
 		break;
 	case 'S':
 		ui->flow_no_sdp = !ui->flow_no_sdp;
 		rebuild(ui, fv);
+		ui_settings_note(ui, "no-sdp", ui->flow_no_sdp ? NULL : CONF_FLAG_OFF);
 		ui_message(ui, "%s", ui->flow_no_sdp ? "SDP summaries hidden" : "SDP summaries shown");
 		break;
 	case 'p': {

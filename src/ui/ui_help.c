@@ -39,6 +39,9 @@ static const char *const help_lines[] = {
 	"  Dur s           answer to BYE; in progress: to now, or to the capture's end",
 	"  c               choose columns (index start method from to callid src dst msgs",
 	"                  state setup duration status ua problems media)",
+	"  o F8            settings: each one in force and where it came from (default,",
+	"                  config file:line, environment, command line, viewer); w saves",
+	"                  them to the config file (~/.config/sipscope/config)",
 	"  Media column    with --rtp: \"2 RTP\" streams of the call, \"1 RTP!\" when one has",
 	"                  a problem (red), \"-\" none; sortable like the others",
 	"  R               RTP streams of the call (--rtp): codec, packets, loss, jitter,",
@@ -105,7 +108,9 @@ static const char *const help_lines[] = {
 	"                  hidden until asked)",
 	"",
 	"Bytes from the wire are shown escaped (\\xNN): control characters never reach",
-	"the terminal.  NO_COLOR turns colors off; --ascii draws with ASCII.",
+	"the terminal.  NO_COLOR turns colors off (--theme mono; --theme light for a light",
+	"background); --ascii draws with ASCII.  alias lines of the config file (or",
+	"--alias IP[:PORT]=NAME) name hosts in the call list and the ladders.",
 };
 
 struct help_view {

@@ -10,6 +10,10 @@ S=$ROOT/samples
 CORPUS=$ROOT/../shared/corpus
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+# No config file of the developer's (~/.config/sipscope/config) nor the
+# system's (/etc/sipscope/config) reaches the tests: both point into $T.
+mkdir -p "$T/xdg" "$T/etc"
+export XDG_CONFIG_HOME="$T/xdg" SIPSCOPE_SYSCONFDIR="$T/etc"
 trap 'exit 130' INT
 trap 'exit 143' TERM # a stopped run ends (the EXIT trap cleans up), not carry on without its files
 export TZ=UTC
@@ -1409,6 +1413,106 @@ for i in range(3):
 	fi
 	rm -rf "$CAPD"
 fi
+# --- issue 26: config ---
+# Config files ($XDG_CONFIG_HOME and $SIPSCOPE_SYSCONFDIR point into $T
+# above), aliases in every output.  Each command reads a small sample.
+C26=$T/c26
+mkdir -p "$C26/xdg/sipscope" "$C26/etc/sipscope"
+U26=$C26/xdg/sipscope/config
+E26=$C26/etc/sipscope/config
+c26() { XDG_CONFIG_HOME="$C26/xdg" SIPSCOPE_SYSCONFDIR="$C26/etc" "$BIN" "$@"; }
+# No config: every output as with --no-config, byte for byte (a file of
+# comments and blank lines changes nothing either).
+printf '# only comments\n\n   # and blanks\n' >"$U26"
+same26=1
+for args in "messages --format json" "calls" "calls --format csv" "stats --format json" \
+	"flow --all" "flow --all --format html" "flow --all --format json" "flow --all --format plantuml"; do
+	# shellcheck disable=SC2086
+	"$BIN" $args -r "$S/proxy_rr_udp.pcap" >"$C26/a" 2>&1
+	# shellcheck disable=SC2086
+	c26 $args -r "$S/proxy_rr_udp.pcap" >"$C26/b" 2>&1
+	# shellcheck disable=SC2086
+	c26 $args --no-config -r "$S/proxy_rr_udp.pcap" >"$C26/c" 2>&1
+	cmp -s "$C26/a" "$C26/b" && cmp -s "$C26/a" "$C26/c" || { same26=0; echo "differs: $args" >>"$C26/why"; }
+done
+grep -q src_name "$C26/a" && same26=0
+[ "$same26" = 1 ] && ok "config: no config file, or one of comments, changes no output byte" ||
+	bad "config: no config file, or one of comments, changes no output byte" "$C26/why"
+# Precedence: /etc < the user's file < environment < command line.
+printf 'format csv\ntime delta\n' >"$E26"
+c26 calls -r "$S/basic_udp.pcap" >"$C26/out" 2>&1
+head -1 "$C26/out" | grep -q '^call,call_id,' && ok "config: the system file is read" ||
+	bad "config: the system file is read" "$C26/out"
+printf '# mine\nformat json\n' >"$U26"
+c26 calls -r "$S/basic_udp.pcap" >"$C26/out" 2>&1
+head -1 "$C26/out" | grep -q '^{"call":1,' && ok "config: the user's file over the system's" ||
+	bad "config: the user's file over the system's" "$C26/out"
+c26 flow -r "$S/basic_udp.pcap" -c 1 --format text >"$C26/out" 2>&1
+grep -q '^ *+0\.000374 .*100 Trying' "$C26/out" && ok "config: both files read (time delta from /etc on the flow)" ||
+	bad "config: both files read (time delta from /etc on the flow)" "$C26/out"
+c26 calls --format table -r "$S/basic_udp.pcap" >"$C26/out" 2>&1
+head -1 "$C26/out" | grep -q '^ CALL  START' && ok "config: the command line over the files" ||
+	bad "config: the command line over the files" "$C26/out"
+c26 calls --no-config -r "$S/basic_udp.pcap" >"$C26/out" 2>&1
+head -1 "$C26/out" | grep -q '^ CALL  START' && ok "config: --no-config reads neither file" ||
+	bad "config: --no-config reads neither file" "$C26/out"
+printf 'format csv\n' >"$C26/other"
+c26 calls --config "$C26/other" -r "$S/basic_udp.pcap" >"$C26/out" 2>&1
+head -1 "$C26/out" | grep -q '^call,call_id,' && ok "config: --config FILE instead of both" ||
+	bad "config: --config FILE instead of both" "$C26/out"
+# The environment between the file and the command line: SSLKEYLOGFILE
+# (an empty key log) over the file's tls-keylog (the right one),
+# --tls-keylog (the right one) over both.
+: >"$C26/empty.keys"
+printf 'tls-keylog %s\n' "$S/tls12_sip.keys" >"$U26"
+n_file=$(c26 messages -r "$S/tls12_sip.pcap" 2>/dev/null | grep -c INVITE)
+n_env=$(SSLKEYLOGFILE="$C26/empty.keys" c26 messages -r "$S/tls12_sip.pcap" 2>/dev/null | grep -c INVITE)
+n_cli=$(SSLKEYLOGFILE="$C26/empty.keys" c26 messages -r "$S/tls12_sip.pcap" --tls-keylog "$S/tls12_sip.keys" 2>/dev/null | grep -c INVITE)
+[ "$n_file" -gt "$n_env" ] && [ "$n_cli" = "$n_file" ] &&
+	ok "config: file < environment < command line (tls-keylog, SSLKEYLOGFILE, --tls-keylog)" ||
+	bad "config: file < environment < command line (file $n_file, env $n_env, cli $n_cli INVITEs)"
+# A file's setting that does not apply to a command is left out there.
+printf 'format csv\ntime delta\nmax-calls 5\n' >"$U26"
+c26 stats -r "$S/basic_udp.pcap" >"$C26/out" 2>&1
+[ $? = 0 ] && grep -q 'INVITE' "$C26/out" && ok "config: format csv and time in the file do not stop stats" ||
+	bad "config: format csv and time in the file do not stop stats" "$C26/out"
+# A bad line: exit 2, the file and line named, no usage text.
+printf '# x\nrtp\nread other.pcap\n' >"$U26"
+c26 calls -r "$S/basic_udp.pcap" >"$C26/out" 2>&1
+rc26=$?
+[ $rc26 = 2 ] && grep -q "^sipscope: $U26:3: 'read' is not for a config file" "$C26/out" &&
+	! grep -q Usage: "$C26/out" && ok "config: a bad line is exit 2 naming file:line" ||
+	bad "config: a bad line is exit 2 naming file:line (exit $rc26)" "$C26/out"
+printf 'format json\nbogus-option\n' >"$E26"
+c26 calls -r "$S/basic_udp.pcap" >"$C26/out" 2>&1
+[ $? = 2 ] && grep -q "$E26:2: unknown setting 'bogus-option'" "$C26/out" &&
+	ok "config: a bad line of the system file too" || bad "config: a bad line of the system file too" "$C26/out"
+rm -f "$E26"
+# Aliases: the text ladder, the calls table, JSON, the exporters.
+printf 'alias 127.0.0.1:25060 alice-ua\nalias 127.0.0.1 lo\n' >"$U26"
+c26 flow -r "$S/basic_udp.pcap" -c 1 >"$C26/out" 2>&1
+sed -n 2p "$C26/out" | grep -qE '^ +alice-ua +lo:15060 *$' && ok "alias: names the ladder's columns (ip:port, host:port)" ||
+	bad "alias: names the ladder's columns (ip:port, host:port)" "$C26/out"
+c26 calls --columns index,src,dst -r "$S/basic_udp.pcap" >"$C26/out" 2>&1
+sed -n 2p "$C26/out" | grep -qE '^1 +alice-ua +lo:15060 *$' && ok "alias: the calls table's src and dst (--columns)" ||
+	bad "alias: the calls table's src and dst (--columns)" "$C26/out"
+c26 messages --format json -r "$S/basic_udp.pcap" >"$C26/out" 2>&1
+head -1 "$C26/out" | grep -q '"src":"127.0.0.1:25060","dst":"127.0.0.1:15060","src_name":"alice-ua","dst_name":"lo:15060","transport"' &&
+	python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$C26/out" &&
+	ok "alias: JSON src_name/dst_name beside src/dst" || bad "alias: JSON src_name/dst_name beside src/dst" "$C26/out"
+printf 'alias 127.0.0.1:25060 a<b>&"c\n' >"$U26"
+c26 flow -r "$S/basic_udp.pcap" -c 1 --format svg >"$C26/out" 2>&1
+grep -q 'a&lt;b&gt;&amp;&quot;c\|a&lt;b&gt;&amp;&#34;c' "$C26/out" && ! grep -q 'a<b>' "$C26/out" &&
+	ok "alias: SVG export, the name escaped" || bad "alias: SVG export, the name escaped" "$C26/out"
+c26 flow -r "$S/basic_udp.pcap" -c 1 --format json >"$C26/out" 2>&1
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["calls"][0]; assert c["columns"][0]=="a<b>&\"c", c["columns"]; assert c["messages"][0]["src_name"]=="a<b>&\"c"' "$C26/out" 2>>"$C26/out" &&
+	ok "alias: flow JSON columns and src_name" || bad "alias: flow JSON columns and src_name" "$C26/out"
+c26 flow -r "$S/basic_udp.pcap" -c 1 --no-config --alias '[::1]:5060=v6' --alias 127.0.0.1:15060=bob-ua --format mermaid >"$C26/out" 2>&1
+grep -q 'participant P2 as bob-ua' "$C26/out" && ok "alias: --alias on the command line (Mermaid)" ||
+	bad "alias: --alias on the command line (Mermaid)" "$C26/out"
+c26 calls --alias 127.0.0.1 -r "$S/basic_udp.pcap" >"$C26/out" 2>&1
+[ $? = 2 ] && grep -q 'IP\[:PORT\]=NAME' "$C26/out" && ok "alias: --alias without a name is a usage error" ||
+	bad "alias: --alias without a name is a usage error" "$C26/out"
 
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

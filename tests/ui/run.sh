@@ -11,6 +11,11 @@ case "$BIN" in /*) ;; *) BIN=$ROOT/$BIN ;; esac
 S=$ROOT/samples
 T=$(mktemp -d)
 SOCK=sipscope-ui-$$-0
+# No config file of the developer's (~/.config/sipscope/config) nor the
+# system's (/etc/sipscope/config) reaches the tests: both point into $T.
+mkdir -p "$T/xdg" "$T/etc"
+export XDG_CONFIG_HOME="$T/xdg" SIPSCOPE_SYSCONFDIR="$T/etc"
+unset NO_COLOR
 nstart=0
 export TZ=UTC
 pass=0 fail=0 skip=0
@@ -1196,6 +1201,61 @@ if python3 -W ignore -c 'import audioop' 2>/dev/null; then
 else
 	skp "viewer audio: python3 has no audioop (gen_audio.py)"
 fi
+# --- issue 26: config ---
+# An alias line of the user's config file ($XDG_CONFIG_HOME points into $T)
+# names the host in the call list and the ladder; the settings screen shows
+# where each setting came from and saves them, keeping the file's comments.
+mkdir -p "$T/xdg/sipscope"
+printf '# my hosts\nalias 127.0.0.1:25130 uac-one\n\nalias 127.0.0.1:15130 the-proxy\n' >"$T/xdg/sipscope/config"
+start 120 30 -r "$S/proxy_rr_udp.pcap" --sort index:desc --columns index,method,src,dst
+if wait_for "^ +1 +INVITE +uac-one +the-proxy *$" && [ "$(line_no '^ +3 +')" -lt "$(line_no '^ +1 +')" ]; then
+	ok "config: an alias names the host in the call list (--columns, --sort)"
+else bad "config: an alias names the host in the call list (--columns, --sort)" "$T/screen"; fi
+keys Enter
+if wait_for "Call flow" && head -3 "$T/screen" | grep -qE "uac-one +the-proxy +127\.0\.0\.1:15131"; then
+	ok "config: an alias names the host in the ladder"
+else bad "config: an alias names the host in the ladder" "$T/screen"; fi
+keys t # a change made in the viewer: time since the previous message
+keys q
+wait_for "Calls: 3/3" >/dev/null
+keys o
+if wait_for "^ +alias +127\.0\.0\.1:15130 the-proxy +$T/xdg/sipscope/config:4" &&
+	grep -qE "^ +sort +index:desc +command line" "$T/screen" &&
+	grep -qE "^ +columns +index,method,src,dst +command line" "$T/screen" &&
+	grep -qE "^ +time +delta +viewer" "$T/screen" && grep -qE "^ +theme +default +default" "$T/screen"; then
+	ok "config: the settings screen shows each setting's source (file:line, command line, viewer, default)"
+else bad "config: the settings screen shows each setting's source (file:line, command line, viewer, default)" "$T/screen"; fi
+keys w
+if wait_for "saved to $T/xdg/sipscope/config" &&
+	printf '# my hosts\nalias 127.0.0.1:25130 uac-one\n\nalias 127.0.0.1:15130 the-proxy\ntime delta\ncolumns index,method,src,dst\nsort index:desc\n' |
+	cmp -s - "$T/xdg/sipscope/config" && [ "$(ls "$T/xdg/sipscope" | wc -l)" = 1 ]; then
+	ok "config: w saves the settings, the file's comments kept, no temporary file left"
+else bad "config: w saves the settings, the file's comments kept, no temporary file left" "$T/xdg/sipscope/config"; fi
+keys Q
+wait_exit
+# What was saved applies next time: the ladder starts with delta times.
+start 120 30 -r "$S/proxy_rr_udp.pcap"
+wait_for "Calls: 3/3" >/dev/null
+keys Enter
+check "config: the saved settings apply at the next start" "^ +\+0\.000[0-9]+ .*100 trying"
+keys Q
+wait_exit
+# Themes: a file's theme, NO_COLOR over it, --theme over both.
+mkdir -p "$T/xdg/sipscope"
+title_esc() { tm capture-pane -e -p -t ui | head -1 | grep -c "$(printf '\033')\\[$1m"; }
+printf 'theme light\n' >"$T/xdg/sipscope/config"
+start 100 30 -r "$S/busy_udp.pcap"
+wait_for "INVITE +busy" >/dev/null
+light=$(title_esc 34)
+UI_ENV="NO_COLOR=1" start 100 30 -r "$S/busy_udp.pcap"
+wait_for "INVITE +busy" >/dev/null
+nc=$(colors)
+UI_ENV="NO_COLOR=1" start 100 30 -r "$S/busy_udp.pcap" --theme default
+wait_for "INVITE +busy" >/dev/null
+if [ "$light" = 1 ] && [ "$nc" = 0 ] && [ "$(title_esc 36)" = 1 ] && [ "$(colors)" -gt 0 ]; then
+	ok "config: theme light from the file, NO_COLOR over it, --theme over both"
+else bad "config: theme light from the file, NO_COLOR over it, --theme over both (light $light, NO_COLOR $nc)" "$T/screen"; fi
+rm -rf "$T/xdg/sipscope"
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
