@@ -1329,6 +1329,8 @@ if [ -x "$G729" ] && command -v ffmpeg >/dev/null 2>&1 && python3 "$GC" g729 "$T
 	fi
 else
 	skp "audio codecs: G.729: no gen_g729 (bcg729) or ffmpeg"
+fi
+
 # --- issue 26: package ---
 # The shell completion (completion/): bash as it runs it, zsh in an
 # interactive zsh on a pseudo-terminal.  The Debian package itself is built
