@@ -176,10 +176,15 @@ static int read_file(struct opts *o, const char *path, enum conf_source src, int
 		fprintf(stderr, "sipscope: %s:%u: %s\n", path, bad_line, err);
 		return EXIT_USAGE;
 	}
-	if (rc == -1) {
+	if (rc == -1 && must_exist) {
 		fprintf(stderr, "sipscope: %s: %s\n", path, err);
 		return EXIT_USAGE;
 	}
+	/* A file looked for, not named, that this user may not read (sipscope
+	 * run as nobody with file capabilities, or under sudo -u): said, not
+	 * fatal, as a missing one. */
+	if (rc == -1)
+		fprintf(stderr, "sipscope: %s: %s (its settings left out)\n", path, err);
 	return rc > 1 ? rc : -1;
 }
 

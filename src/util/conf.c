@@ -82,7 +82,7 @@ int conf_read(const char *path, int (*fn)(void *ctx, const char *key, const char
 	*bad_line = 0;
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		if (errno == ENOENT)
+		if (errno == ENOENT || errno == ENOTDIR)
 			return 1;
 		snprintf(err, errlen, "%s", strerror(errno));
 		return -1;

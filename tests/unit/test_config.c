@@ -155,6 +155,28 @@ static void test_no_config_and_config_file(void **state)
 	assert_int_equal(run(&o, both), EXIT_USAGE);
 }
 
+/* A file looked for that cannot be read (here a directory: root reads
+ * any mode) is a warning and left out, as when run as nobody with file
+ * capabilities; the same file named by --config is an error. */
+static void test_unreadable_file_looked_for_is_a_warning(void **state)
+{
+	(void)state;
+	assert_int_equal(mkdir(sys_file, 0755), 0);
+	write_file(user_file, "format json\n");
+	struct opts o;
+	int rc = run(&o, NULL);
+	rmdir(sys_file);
+	assert_int_equal(rc, -1);
+	assert_string_equal(o.fmt_name, "json");
+	assert_non_null(strstr(err_text(), sys_file));
+	assert_non_null(strstr(err_text(), "its settings left out"));
+	assert_int_equal(mkdir(sys_file, 0755), 0);
+	const char *const named[] = { "--config", sys_file, NULL };
+	rc = run(&o, named);
+	rmdir(sys_file);
+	assert_int_equal(rc, EXIT_USAGE);
+}
+
 /* Each bad line: exit 2 and "FILE:LINE: " on standard error, no usage. */
 static void test_bad_lines_name_file_and_line(void **state)
 {
@@ -287,6 +309,7 @@ int main(void)
 		cmocka_unit_test_setup(test_user_file_over_system_file_both_read, setup),
 		cmocka_unit_test_setup(test_environment_over_file_command_line_over_both, setup),
 		cmocka_unit_test_setup(test_no_config_and_config_file, setup),
+		cmocka_unit_test_setup(test_unreadable_file_looked_for_is_a_warning, setup),
 		cmocka_unit_test_setup(test_bad_lines_name_file_and_line, setup),
 		cmocka_unit_test_setup(test_file_values_dropped_where_they_do_not_apply, setup),
 		cmocka_unit_test_setup(test_alias_and_columns_from_both_add_up, setup),
