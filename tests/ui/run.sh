@@ -1180,13 +1180,13 @@ if python3 -W ignore -c 'import audioop' 2>/dev/null; then
 	keys Q
 	wait_exit
 	# A stream with no decoder is named; a call without RTP writes nothing.
-	python3 -W ignore "$ROOT/tests/integration/gen_audio.py" "$T/va3.pcap" "$T/va3_want" --g729 >/dev/null 2>&1
+	python3 -W ignore "$ROOT/tests/integration/gen_audio.py" "$T/va3.pcap" "$T/va3_want" --g723 >/dev/null 2>&1
 	"$BIN" audio -r "$T/va3.pcap" -c 1 -o "$T/va3_batch.wav" 2>/dev/null
 	start 200 24 -r "$T/va3.pcap" --rtp
 	wait_for "Calls: 1/1" >/dev/null
 	keys A C-u "$T/va3_ui.wav" Enter
 	check "audio: a stream with no decoder is named in the status line, the other saved" \
-		"saved the audio of call 1 to .*; cannot decode G729/8000 \(stream 0x22222222: left out\)"
+		"saved the audio of call 1 to .*; cannot decode G723/8000 \(stream 0x22222222: left out\)"
 	cmp -s "$T/va3_ui.wav" "$T/va3_batch.wav" && ok "... the WAV 'sipscope audio' writes then" ||
 		bad "... the WAV 'sipscope audio' writes then" "$T/screen"
 	keys Q
