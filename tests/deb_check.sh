@@ -40,7 +40,7 @@ cmp -s "$T/want" "$T/got" && ok "examples: the $(wc -l <"$T/want") captures and 
 dpkg-deb -x "$DEB" "$T/root"
 B=$T/root/usr/bin/sipscope
 v=$(sed -n 's/^VERSION *:= *//p' "$ROOT/Makefile")
-[ "$(dpkg-deb -f "$DEB" Version)" = "$v" ] && [ "$("$B" --version)" = "sipscope $v" ] &&
+[ "$(dpkg-deb -f "$DEB" Version)" = "$v" ] && [ "$("$B" --version | head -1)" = "sipscope $v" ] &&
 	ok "version: the package's and the binary's are the Makefile's ($v)" ||
 	bad "version: package $(dpkg-deb -f "$DEB" Version), binary $("$B" --version 2>&1), Makefile $v"
 # Each shared library the binary needs comes from a package Depends names

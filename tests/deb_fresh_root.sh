@@ -22,47 +22,14 @@ MIRROR=${MIRROR:-http://deb.debian.org/debian}
 BASE=${FRESH_BASE:-$ROOT/build/fresh-root-base.tar}
 LOG=$DIR.log
 
+ME=deb_fresh_root
 die() { echo "deb_fresh_root: $*" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || die "needs root (chroot, mounts)"
 [ -r "$DEB" ] || die "$DEB: no such package (make deb makes it)"
-case "$DIR" in /*/*) ;; *) die "FRESH_DIR must be an absolute path below /" ;; esac
-
-# Mounts go away before anything is deleted (as in tests/fresh_root.sh).
-unmount_all() {
-	awk -v d="$DIR" '$2 == d || index($2, d "/") == 1 { print length($2), $2 }' /proc/mounts |
-		sort -rn | cut -d' ' -f2- | while read -r m; do
-		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
-	done
-	if awk -v d="$DIR" '$2 == d || index($2, d "/") == 1 { found = 1 } END { exit !found }' /proc/mounts; then
-		echo "deb_fresh_root: still mounted under $DIR; not deleting it" >&2
-		return 1
-	fi
-	return 0
-}
-trap 'unmount_all' EXIT INT TERM
-
-mkdir -p "$(dirname "$DIR")"
-if [ -e "$DIR" ]; then
-	unmount_all || exit 2
-	rm -rf "$DIR"
-fi
-mkdir -p "$DIR"
-if [ -s "$BASE" ]; then
-	echo "deb_fresh_root: unpacking the minbase $SUITE root from $BASE"
-	tar -C "$DIR" -xf "$BASE"
-else
-	command -v debootstrap >/dev/null 2>&1 || die "debootstrap is not installed (apt-get install debootstrap)"
-	echo "deb_fresh_root: debootstrap --variant=minbase $SUITE $DIR $MIRROR"
-	debootstrap --variant=minbase "$SUITE" "$DIR" "$MIRROR" >"$LOG.debootstrap" 2>&1 ||
-		{ tail -20 "$LOG.debootstrap"; die "debootstrap failed (log: $LOG.debootstrap)"; }
-	tar -C "$DIR" -cf "$BASE.tmp" . && mv "$BASE.tmp" "$BASE"
-fi
-
-cp /etc/resolv.conf "$DIR/etc/resolv.conf" 2>/dev/null || true
-mount -t proc proc "$DIR/proc"
-mount -t sysfs sys "$DIR/sys"
-mount --rbind /dev "$DIR/dev" && mount --make-rslave "$DIR/dev"
-mount -t tmpfs tmpfs "$DIR/tmp"
+. "$ROOT/tests/root_lib.sh"
+trap 'root_unmount_all' EXIT INT TERM
+root_make
+root_mount
 PKG=$(basename "$DEB")
 cp "$DEB" "$DIR/root/$PKG"
 
@@ -82,8 +49,8 @@ chroot "$DIR" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 PKG="$PKG" \
 	else
 		tail -20 /tmp/apt.log; bad "apt-get install ./$PKG"
 	fi
-	echo "     $(command -v sipscope): $(sipscope --version 2>&1)"
-	[ "$(sipscope --version)" = "sipscope $(dpkg-query -W -f="\${Version}" sipscope)" ] &&
+	echo "     $(command -v sipscope): $(sipscope --version 2>&1 | head -1)"
+	[ "$(sipscope --version | head -1)" = "sipscope $(dpkg-query -W -f="\${Version}" sipscope)" ] &&
 		ok "sipscope --version is the package version" || bad "sipscope --version"
 	sipscope calls -r /usr/share/doc/sipscope/examples/basic_udp.pcap >/tmp/calls 2>&1
 	rc=$?

@@ -21,52 +21,16 @@ MIRROR=${MIRROR:-http://deb.debian.org/debian}
 BASE=${FRESH_BASE:-$ROOT/build/fresh-root-base.tar}
 LOG=$DIR.log
 
+ME=fresh_root
 die() { echo "fresh_root: $*" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap, chroot, mounts)"
-command -v debootstrap >/dev/null 2>&1 || die "debootstrap is not installed (apt-get install debootstrap)"
-case "$DIR" in /*/*) ;; *) die "FRESH_DIR must be an absolute path below /" ;; esac
-
-# Mounts go away before anything is deleted: rm -rf must never reach the
-# host's /dev or /proc through a bind mount.
-unmount_all() {
-	# Deepest first: the root itself is a bind mount, and a test may leave
-	# mounts of its own (ip netns puts one in /run/netns).
-	awk -v d="$DIR" '$2 == d || index($2, d "/") == 1 { print length($2), $2 }' /proc/mounts |
-		sort -rn | cut -d' ' -f2- | while read -r m; do
-		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
-	done
-	if awk -v d="$DIR" '$2 == d || index($2, d "/") == 1 { found = 1 } END { exit !found }' /proc/mounts; then
-		echo "fresh_root: still mounted under $DIR; not deleting it" >&2
-		return 1
-	fi
-	return 0
-}
-trap 'unmount_all' EXIT INT TERM
-
-mkdir -p "$(dirname "$DIR")"
-if [ -e "$DIR" ]; then
-	unmount_all || exit 2
-	rm -rf "$DIR"
-fi
-mkdir -p "$DIR"
-if [ -s "$BASE" ]; then
-	echo "fresh_root: unpacking the minbase $SUITE root from $BASE"
-	tar -C "$DIR" -xf "$BASE"
-else
-	echo "fresh_root: debootstrap --variant=minbase $SUITE $DIR $MIRROR"
-	debootstrap --variant=minbase "$SUITE" "$DIR" "$MIRROR" >"$LOG.debootstrap" 2>&1 ||
-		{ tail -20 "$LOG.debootstrap"; die "debootstrap failed (log: $LOG.debootstrap)"; }
-	tar -C "$DIR" -cf "$BASE.tmp" . && mv "$BASE.tmp" "$BASE"
-fi
-
-cp /etc/resolv.conf "$DIR/etc/resolv.conf" 2>/dev/null || true
+. "$ROOT/tests/root_lib.sh"
+trap 'root_unmount_all' EXIT INT TERM
+root_make
 # The root a mount point of its own, as / is on a machine: ip netns exec
 # (the UI tests' namespaces) needs `mount --make-rslave /` to work.
 mount --bind "$DIR" "$DIR"
-mount -t proc proc "$DIR/proc"
-mount -t sysfs sys "$DIR/sys"
-mount --rbind /dev "$DIR/dev" && mount --make-rslave "$DIR/dev"
-mount -t tmpfs tmpfs "$DIR/tmp"
+root_mount
 mkdir -p "$DIR/src"
 mount --bind "$ROOT" "$DIR/src" && mount -o remount,bind,ro "$DIR/src"
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "sipscope/conf.h"
@@ -182,8 +183,10 @@ static int read_file(struct opts *o, const char *path, enum conf_source src, int
 	}
 	/* A file looked for, not named, that this user may not read (sipscope
 	 * run as nobody with file capabilities, or under sudo -u): said, not
-	 * fatal, as a missing one. */
-	if (rc == -1)
+	 * fatal.  Behind a directory this user may not search (HOME=/root
+	 * kept by setpriv) nothing says it exists: left out silently. */
+	struct stat st;
+	if (rc == -1 && stat(path, &st) == 0)
 		fprintf(stderr, "sipscope: %s: %s (its settings left out)\n", path, err);
 	return rc > 1 ? rc : -1;
 }

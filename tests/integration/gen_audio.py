@@ -46,14 +46,21 @@ def ip(a):
     return ".".join(map(str, a))
 
 
-def sip(kind, cid):
+def g711_media(port):
+    return (f"m=audio {port} RTP/AVP 0 8 4 13 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:4 G723/8000\r\n"
+            f"a=rtpmap:8 PCMA/8000\r\na=rtpmap:13 CN/8000\r\n"
+            f"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n")
+
+
+def sip(kind, cid, media=g711_media):
+    """One message of the call (INVITE, 200, ACK, BYE, BYE200) as a frame;
+    media(port) gives the SDP's m= line and attributes (gen_codec.py has
+    its own)."""
     sdp = ""
     if kind in ("INVITE", "200"):
         addr, port = (CALLER, 4000) if kind == "INVITE" else (CALLEE, 5000)
         sdp = (f"v=0\r\no=- 1 1 IN IP4 {ip(addr)}\r\ns=-\r\nc=IN IP4 {ip(addr)}\r\nt=0 0\r\n"
-               f"m=audio {port} RTP/AVP 0 8 4 13 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:4 G723/8000\r\n"
-               f"a=rtpmap:8 PCMA/8000\r\na=rtpmap:13 CN/8000\r\n"
-               f"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n")
+               + media(port))
     meth = {"200": "INVITE", "BYE200": "BYE"}.get(kind, kind)
     start = {"200": "SIP/2.0 200 OK", "BYE200": "SIP/2.0 200 OK"}.get(kind, f"{kind} sip:bob@{ip(CALLEE)} SIP/2.0")
     cseq = 2 if meth == "BYE" else 1

@@ -32,45 +32,20 @@ import sys
 import tempfile
 import wave
 
-from mkpcap import csum  # (the same directory: the IPv4 header checksum)
+import gen_audio  # (the same directory: the call, its frames)
+from gen_audio import CALLEE, CALLER, frame
 
-CALLER, CALLEE = (192, 0, 2, 10), (192, 0, 2, 20)
 SECONDS = 2.0
 NBLK = 100
 
 
-def frame(src, sport, dst, dport, payload):
-    u = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
-    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(u), 0, 0, 64, 17, 0, bytes(src), bytes(dst))
-    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
-    return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + h + u
-
-
-def ip(a):
-    return ".".join(map(str, a))
-
-
 def sip(kind, cid, sdp_caller, sdp_callee):
-    sdp = ""
-    if kind in ("INVITE", "200"):
-        addr, port, pts = (CALLER, 4000, sdp_caller) if kind == "INVITE" else (CALLEE, 5000, sdp_callee)
+    """gen_audio.py's call, each side offering its own [(pt, rtpmap)]."""
+    def media(port):
+        pts = sdp_caller if port == 4000 else sdp_callee
         fmts = " ".join(str(p) for p, _ in pts)
-        maps = "".join(f"a=rtpmap:{p} {n}\r\n" for p, n in pts)
-        sdp = (f"v=0\r\no=- 1 1 IN IP4 {ip(addr)}\r\ns=-\r\nc=IN IP4 {ip(addr)}\r\nt=0 0\r\n"
-               f"m=audio {port} RTP/AVP {fmts}\r\n{maps}")
-    meth = {"200": "INVITE", "BYE200": "BYE"}.get(kind, kind)
-    start = {"200": "SIP/2.0 200 OK", "BYE200": "SIP/2.0 200 OK"}.get(kind, f"{kind} sip:bob@{ip(CALLEE)} SIP/2.0")
-    cseq = 2 if meth == "BYE" else 1
-    totag = "" if kind == "INVITE" else ";tag=b1"
-    hdr = (f"{start}\r\nVia: SIP/2.0/UDP {ip(CALLER)}:5060;branch=z9hG4bK-{meth}{cseq}\r\n"
-           f"From: <sip:alice@example.com>;tag=a1\r\nTo: <sip:bob@example.com>{totag}\r\n"
-           f"Call-ID: {cid}\r\nCSeq: {cseq} {meth}\r\nContact: <sip:x@{ip(CALLER)}>\r\n")
-    if sdp:
-        hdr += f"Content-Type: application/sdp\r\nContent-Length: {len(sdp)}\r\n\r\n{sdp}"
-    else:
-        hdr += "Content-Length: 0\r\n\r\n"
-    a, b = (CALLER, CALLEE) if kind in ("INVITE", "ACK", "BYE") else (CALLEE, CALLER)
-    return frame(a, 5060, b, 5060, hdr.encode())
+        return f"m=audio {port} RTP/AVP {fmts}\r\n" + "".join(f"a=rtpmap:{p} {n}\r\n" for p, n in pts)
+    return gen_audio.sip(kind, cid, media)
 
 
 def signal(rate, n, f0, f1, quiet=None):
