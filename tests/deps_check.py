@@ -11,7 +11,7 @@ Depends/Pre-Depends (recommends are not installed).  A command that is not
 installed here at all is an error too: the tests could not run it either.
 
 tests/deb_*.sh (make deb-test) are checked against the "deb" list instead,
-which make deb installs.  The fresh-root scripts run on the host as root
+which make deb installs (only where it is installed: make test does not).  The fresh-root scripts run on the host as root
 (debootstrap, chroot) and are not checked, nor is root_lib.sh, theirs.
 
 Usage: python3 tests/deps_check.py [ROOT]     exit 0 ok, 1 missing, 77 skipped
@@ -244,7 +244,15 @@ def main():
             uses.setdefault(c, []).append(f"{os.path.relpath(f, ROOT)}:{ln}")
 
     bad, checked = [], 0
-    for table, allowed, which in ((uses, ok_pkgs, "test"), (deb_uses, ok_deb, "deb")):
+    tables = [(uses, ok_pkgs, "test")]
+    # make test installs the test list only: tests/deb_*.sh's commands are
+    # checked where make deb has installed its list (CI does, first).
+    if all(p in pkgs for p in deb):
+        tables.append((deb_uses, ok_deb, "deb"))
+    else:
+        print(f"deps: the {len(deb_uses)} commands of tests/deb_*.sh not checked: "
+              "the deb list is not installed here (make deb installs it)")
+    for table, allowed, which in tables:
         for cmd in sorted(table):
             if cmd in SHELL_WORDS or cmd in funcs:
                 continue
