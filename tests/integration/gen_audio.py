@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A G.711 call made from a known signal, and the WAVs sipscope audio must give.
 
-Usage: gen_audio.py OUT.pcap WANT [--oneway] [--cn-dtmf] [--g723]
+Usage: gen_audio.py OUT.pcap WANT [--oneway] [--cn-dtmf] [--g723] [--ssrc-change]
 
 OUT.pcap: INVITE (SDP offer, caller 192.0.2.10:4000) / 200 (SDP answer,
 callee 192.0.2.20:5000) / ACK, then RTP: the caller sends a tone sweep as
@@ -15,6 +15,10 @@ noise packet (PT 13, -40 dBov) in place of packet 40 and DTMF '5' (RFC
 --noise-block checks it).
 --g723: the callee's stream is sent as PT 4 (G723/8000, which sipscope
 does not decode): its channel is expected silent.
+--ssrc-change: from its packet 60 on, the caller sends as another source
+(SSRC 0x33333333, sequence numbers and timestamps from new random bases),
+as a phone or a B2BUA restarting its stream does: the stereo WAV expected
+is the same (WANT-<ssrc>.wav do not apply).
 
 WANT.wav is the stereo WAV expected (caller left, callee right, from the
 first media packet), WANT-<ssrc>.wav each stream's mono WAV on its own
@@ -98,6 +102,7 @@ def main():
     oneway = "--oneway" in sys.argv
     cn_dtmf = "--cn-dtmf" in sys.argv
     g723 = "--g723" in sys.argv
+    ssrc_change = "--ssrc-change" in sys.argv
     cid = "audio-call-1@example.com"
     t0 = 1_700_000_000.0
     pkts = [(t0, sip("INVITE", cid)), (t0 + 0.5, sip("200", cid)), (t0 + 0.51, sip("ACK", cid))]
@@ -127,14 +132,17 @@ def main():
             pt = 4 if g723 and s["pt"] == 8 else s["pt"]
             if k in s["cn"]:
                 pt, payload = 13, b"\x28"
+            ssrc, seq, ts = s["ssrc"], s["seq0"] + k, s["ts0"] + k * PKT
+            if ssrc_change and s["pt"] == 0 and k >= 60:
+                ssrc, seq, ts = 0x33333333, 7000 + k - 60, 999999 + (k - 60) * PKT
             if k in s["lost"]:
                 samples += bytes(2 * PKT)
             else:
                 pkts.append((t, frame(s["src"][0], s["src"][1], s["dst"][0], s["dst"][1],
-                                      rtp(s["seq0"] + k, s["ts0"] + k * PKT, s["ssrc"], pt, payload))))
+                                      rtp(seq, ts, ssrc, pt, payload))))
                 if k in s["dup"]:
                     pkts.append((t + 0.005, frame(s["src"][0], s["src"][1], s["dst"][0], s["dst"][1],
-                                                  rtp(s["seq0"] + k, s["ts0"] + k * PKT, s["ssrc"], pt, payload))))
+                                                  rtp(seq, ts, ssrc, pt, payload))))
                 samples += bytes(2 * PKT) if pt in (13, 4) else dec[s["pt"]](payload)
         # a stream that cannot be decoded adds nothing to the timeline
         per.append((off, b"" if g723 and s["pt"] == 8 else bytes(samples)))

@@ -1219,6 +1219,12 @@ if python3 -W ignore -c 'import audioop' 2>/dev/null; then
 		python3 "$AC" "$T/au1.wav" "$T/au1_want.wav" --silent-block 0:10 --silent-channel 1 >"$T/out" 2>&1 &&
 		ok "audio: a one-way call, the caller's audio left, the right channel silent" ||
 		bad "audio: a one-way call, the caller's audio left, the right channel silent" "$T/out"
+	python3 -W ignore "$GA" "$T/au4.pcap" "$T/au4_want" --ssrc-change
+	"$BIN" audio -r "$T/au4.pcap" -c 1 -o "$T/au4.wav" 2>"$T/err" &&
+		python3 "$AC" "$T/au4.wav" "$T/au4_want.wav" --silent-block 0:10 >"$T/out" 2>&1 &&
+		grep -q 'stream 0x33333333 .* PCMU/8000: 40 packets decoded' "$T/err" &&
+		ok "audio: the caller changes its SSRC mid-call (new sequence and timestamp bases): both sources on the left channel, each block as sent" ||
+		{ cat "$T/err" >>"$T/out"; bad "audio: the caller changes its SSRC mid-call: both sources on the left channel, each block as sent" "$T/out"; }
 	python3 -W ignore "$GA" "$T/au2.pcap" "$T/au2_want" --cn-dtmf
 	"$BIN" audio -r "$T/au2.pcap" -c 1 -o "$T/au2.wav" 2>"$T/err" &&
 		python3 "$AC" "$T/au2.wav" "$T/au2_want.wav" --silent-block 0:10 --noise-at 1:6480:40 >"$T/out" 2>&1 &&
