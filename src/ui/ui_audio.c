@@ -174,6 +174,7 @@ static int spawn_player(const char *exe, const char *name, int fd)
 			dup2(null, 1);
 			dup2(null, 2);
 		}
+		closefrom(3); /* not the capture's files and sockets (a HEP port) */
 		if (!strcmp(name, "aplay"))
 			execl(exe, name, "-q", "-", (char *)NULL);
 		else if (!strcmp(name, "pw-play"))

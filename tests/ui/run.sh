@@ -1133,7 +1133,7 @@ if python3 -W ignore -c 'import audioop' 2>/dev/null; then
 	python3 -W ignore "$ROOT/tests/integration/gen_audio.py" "$T/va.pcap" "$T/va_want" >/dev/null 2>&1
 	"$BIN" audio -r "$T/va.pcap" -c 1 -o "$T/va_batch.wav" 2>"$T/va_err" || cat "$T/va_err"
 	mkdir -p "$T/fakebin"
-	printf '#!/bin/sh\ncat >"%s/va_played.wav"\n' "$T" >"$T/fakebin/aplay"
+	printf '#!/bin/sh\nls -l /proc/$$/fd >"%s/va_fds"\ncat >"%s/va_played.wav"\n' "$T" "$T" >"$T/fakebin/aplay"
 	chmod +x "$T/fakebin/aplay"
 	UI_ENV="PATH=$T/fakebin:/usr/bin:/bin" start 200 30 -r "$T/va.pcap" --rtp
 	wait_for "Calls: 1/1" >/dev/null
@@ -1166,6 +1166,14 @@ if python3 -W ignore -c 'import audioop' 2>/dev/null; then
 	until cmp -s "$T/va_played.wav" "$T/va_batch.wav" || [ $i -ge 20 ]; do sleep 0.1; i=$((i + 1)); done
 	cmp -s "$T/va_played.wav" "$T/va_batch.wav" && ok "... which gets the same WAV" ||
 		bad "... which gets the same WAV" "$T/screen"
+	# past 0, 1, 2 the player holds only what its own shell opened (the
+	# script, a saved /dev/null): none of the viewer's files, pipes or
+	# sockets (they were: the capture, /dev/tty, a temporary file)
+	if [ -s "$T/va_fds" ] && ! grep -E ' [0-9]+ -> ' "$T/va_fds" | grep -vE ' [012] -> |fakebin/aplay$| -> /dev/null$' | grep -q .; then
+		ok "... and none of the viewer's files or sockets"
+	else
+		bad "... and none of the viewer's files or sockets" "$T/va_fds"
+	fi
 	keys q
 	check "audio: q from that ladder goes back to the call list (the stream view gave it its place)" "Call list"
 	keys Q
