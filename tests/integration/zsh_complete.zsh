@@ -18,7 +18,7 @@ for line in "$@"; do
 	zpty -w z "print -r -- ${(q)${:-== $line}} >>$out"
 	zpty -w -n z "$line"$'\t'
 	n=$((n + 1))
-	for i in {1..200}; do
+	for i in {1..1000}; do # up to 20 s: a sanitizer's binary under load
 		while zpty -r -t z junk; do :; done
 		(( $(grep -c '^== done$' $out) >= n )) && break
 		sleep 0.02
