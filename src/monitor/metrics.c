@@ -6,7 +6,9 @@
  * metrics_publish() adds pend to under the mutex and readers copy under
  * it.  The message table is dense (method x status x transport, 433 KB)
  * so that counting is an index; publish walks only the cells touched
- * since the last one (a list kept as they go from 0 to 1). */
+ * since the last one (a list kept as they go from 0 to 1), and a reader
+ * copies only the cells ever used (another such list): a scrape costs
+ * what it shows, not the table. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -33,7 +35,6 @@ struct hist {
 };
 
 struct counters {
-	uint64_t msgs[NCELLS];
 	uint64_t retrans[NMETHOD];
 	uint64_t calls[NSTATE];
 	uint64_t active;
@@ -52,7 +53,11 @@ struct metrics {
 	pthread_mutex_t mu;
 	struct counters pub;  /* under mu */
 	struct counters pend; /* the feeder's */
-	uint32_t dirty[NCELLS]; /* msgs cells of pend above 0 */
+	uint64_t pub_msgs[NCELLS];  /* under mu */
+	uint32_t used[NCELLS];      /* under mu: cells of pub_msgs above 0 */
+	size_t nused;
+	uint64_t pend_msgs[NCELLS];
+	uint32_t dirty[NCELLS]; /* cells of pend_msgs above 0 */
 	size_t ndirty;
 	/* the checker followed: findings counted, their tally, messages below
 	 * floor counted by a checker before it */
@@ -134,7 +139,7 @@ void metrics_count_message(struct metrics *m, const struct store_msg *r)
 	if (!(r->flags & STORE_MSG_REQUEST))
 		si = r->status >= 100 && r->status <= 699 ? r->status - 99u : NSTATUS - 1;
 	uint32_t cell = (uint32_t)((mi * NSTATUS + si) * NTP + ti);
-	if (m->pend.msgs[cell]++ == 0)
+	if (m->pend_msgs[cell]++ == 0)
 		m->dirty[m->ndirty++] = cell;
 	if (r->flags & STORE_MSG_RETRANS)
 		m->pend.retrans[mi]++;
@@ -235,8 +240,11 @@ void metrics_publish(struct metrics *m)
 	struct counters *p = &m->pub, *q = &m->pend;
 	pthread_mutex_lock(&m->mu);
 	for (size_t i = 0; i < m->ndirty; i++) {
-		p->msgs[m->dirty[i]] += q->msgs[m->dirty[i]];
-		q->msgs[m->dirty[i]] = 0;
+		uint32_t cell = m->dirty[i];
+		if (m->pub_msgs[cell] == 0)
+			m->used[m->nused++] = cell;
+		m->pub_msgs[cell] += m->pend_msgs[cell];
+		m->pend_msgs[cell] = 0;
 	}
 	m->ndirty = 0;
 	for (size_t i = 0; i < NMETHOD; i++)
@@ -307,24 +315,33 @@ static const char *method_label(unsigned mi)
 	return n ? n : "other";
 }
 
-static void render(FILE *out, const struct counters *c, char (*source)[64])
+struct cell {
+	uint32_t cell;
+	uint64_t v;
+};
+
+static int cmp_cell(const void *a, const void *b)
+{
+	uint32_t x = ((const struct cell *)a)->cell, y = ((const struct cell *)b)->cell;
+	return x < y ? -1 : x > y;
+}
+
+static void render(FILE *out, const struct counters *c, const struct cell *cells, size_t ncells,
+                   char (*source)[64])
 {
 	family(out, "sipscope_messages_total", "counter",
 	       "SIP messages seen (retransmissions too), by method (a response: its CSeq method), "
 	       "status code (empty for a request) and transport.");
-	for (unsigned mi = 0; mi < NMETHOD; mi++)
-		for (unsigned si = 0; si < NSTATUS; si++)
-			for (unsigned ti = 0; ti < NTP; ti++) {
-				uint64_t v = c->msgs[(mi * NSTATUS + si) * NTP + ti];
-				if (!v)
-					continue;
-				fprintf(out, "sipscope_messages_total{method=\"%s\",status=\"", method_label(mi));
-				if (si == NSTATUS - 1)
-					fputs("other", out);
-				else if (si)
-					fprintf(out, "%u", si + 99);
-				fprintf(out, "\",transport=\"%s\"} %llu\n", tp_names[ti], (unsigned long long)v);
-			}
+	for (size_t i = 0; i < ncells; i++) { /* in cell order: method, status, transport */
+		unsigned ti = cells[i].cell % NTP, si = cells[i].cell / NTP % NSTATUS,
+		         mi = cells[i].cell / NTP / NSTATUS;
+		fprintf(out, "sipscope_messages_total{method=\"%s\",status=\"", method_label(mi));
+		if (si == NSTATUS - 1)
+			fputs("other", out);
+		else if (si)
+			fprintf(out, "%u", si + 99);
+		fprintf(out, "\",transport=\"%s\"} %llu\n", tp_names[ti], (unsigned long long)cells[i].v);
+	}
 	family(out, "sipscope_retransmissions_total", "counter",
 	       "SIP messages that repeat an earlier one of their transaction on the same hop, by "
 	       "method (a response: its CSeq method).");
@@ -391,22 +408,27 @@ static void render(FILE *out, const struct counters *c, char (*source)[64])
 
 char *metrics_render(struct metrics *m, size_t *len)
 {
-	struct counters *c = malloc(sizeof *c);
-	if (!c)
-		return NULL;
+	struct counters c;
 	pthread_mutex_lock(&m->mu);
-	memcpy(c, &m->pub, sizeof *c);
+	c = m->pub;
+	size_t ncells = m->nused;
+	struct cell *cells = malloc((ncells + 1) * sizeof *cells);
+	for (size_t i = 0; cells && i < ncells; i++)
+		cells[i] = (struct cell){ m->used[i], m->pub_msgs[m->used[i]] };
 	pthread_mutex_unlock(&m->mu);
+	if (!cells)
+		return NULL;
+	qsort(cells, ncells, sizeof *cells, cmp_cell);
 	char *buf = NULL;
 	size_t n = 0;
 	FILE *out = open_memstream(&buf, &n);
 	if (!out) {
-		free(c);
+		free(cells);
 		return NULL;
 	}
 	/* source names are written before feeding starts and never change */
-	render(out, c, m->source);
-	free(c);
+	render(out, &c, cells, ncells, m->source);
+	free(cells);
 	if (fclose(out) != 0) {
 		free(buf);
 		return NULL;

@@ -1536,14 +1536,23 @@ else
 	mergecap -F pcap -w "$M24/mix.pcap" "$S/busy_udp.pcap" "$S/cancel_udp.pcap" "$S/lossy_udp.pcap" \
 		"$S/basic_tcp.pcap" "$S/register_udp.pcap" "$S/rtp_loss.pcap"
 	for b in calls stats check rtp; do "$BIN" $b -r "$M24/mix.pcap" --format json >"$M24/$b.json" 2>&1; done
-	for mc in 0 1; do
-		"$BIN" -N --quiet -Z root --rtp --max-calls $mc -r - --metrics-file "$M24/mix$mc.prom" <"$M24/mix.pcap" >/dev/null 2>"$M24/mix.err"
+	# --format json runs the checker (findings): alone, and with --max-calls
+	# 1 evicting 20 calls; without it (run 2) the findings family stays
+	# empty and the rest must still agree
+	for run in 0 1 2; do
+		fj="--format json"; nf=""; mc=$((run & 1)); [ "$run" = 2 ] && fj="" nf="--no-findings"
+		"$BIN" -N --quiet -Z root --rtp $fj --max-calls $mc -r - --metrics-file "$M24/mix$run.prom" <"$M24/mix.pcap" >/dev/null 2>"$M24/mix.err"
 		n=$(sed -n 's/^sipscope: \([0-9]*\) packets read.*/\1/p' "$M24/mix.err")
-		what="metrics: -N -r - --metrics-file: every metric as calls, stats, check and rtp say"
-		[ "$mc" = 1 ] && what="metrics: -N -r - --max-calls 1 (20 calls evicted): every metric still as the batch commands say"
-		python3 "$MC24" compare "$M24/mix$mc.prom" "$M24/calls.json" "$M24/stats.json" "$M24/check.json" \
-			"$M24/rtp.json" "${n:-0}" >"$M24/cmp" 2>&1 && ok "$what" || { cat "$M24/mix.err" >>"$M24/cmp"; bad "$what" "$M24/cmp"; }
+		what="metrics: -N -r - --format json --metrics-file: every metric as calls, stats, check and rtp say"
+		[ "$run" = 1 ] && what="metrics: -N -r - --format json --max-calls 1 (20 calls evicted): every metric still as the batch commands say"
+		[ "$run" = 2 ] && what="metrics: -N -r - without the checker: every metric but the findings as the batch commands say"
+		python3 "$MC24" compare "$M24/mix$run.prom" "$M24/calls.json" "$M24/stats.json" "$M24/check.json" \
+			"$M24/rtp.json" "${n:-0}" $nf >"$M24/cmp" 2>&1 && ok "$what" || { cat "$M24/mix.err" >>"$M24/cmp"; bad "$what" "$M24/cmp"; }
 	done
+	grep -q '^sipscope_findings_total{rule="ack-missing",severity="error"} 1$' "$M24/mix0.prom" &&
+		! grep -q '^sipscope_findings_total{' "$M24/mix2.prom" &&
+		ok "metrics: findings counted when the checker runs (--format json), none without it" ||
+		bad "metrics: findings counted when the checker runs (--format json), none without it" "$M24/mix1.prom"
 	grep -q '^sipscope_calls_total{state="busy"} 3$' "$M24/mix0.prom" &&
 		grep -q '^sipscope_calls_total{state="cancelled"} 3$' "$M24/mix0.prom" &&
 		grep -q '^sipscope_retransmissions_total{method="BYE"} 6$' "$M24/mix0.prom" &&
