@@ -4,7 +4,7 @@
 # thread) of `sipscope -N --quiet -r CAPTURE` alone and with
 # `--metrics 127.0.0.1:PORT --metrics-file FILE` while a scraper GETs
 # /metrics every 100 ms, taking turns, METRICS_RUNS times; best and median
-# of each and the overhead of the best runs.  CPU time swings by 20% on a
+# of each and the overhead of the best runs (the order swaps each run).  CPU time swings by 20% on a
 # shared machine; so, when valgrind is installed, the same two runs once
 # more under callgrind on a smaller capture (METRICS_IR_CALLS): the
 # instructions executed (every thread, the scrapes too: the run lasts
@@ -80,11 +80,13 @@ echo "=== --metrics: CPU of sipscope -N --quiet -r $(basename "$CAP"), alone and
 scrapes=0
 for run in $(seq "$RUNS"); do
     PORT=$((PORT + 1))
-    b=$(cpu_of "$SIPSCOPE" -N --quiet -Z root -r "$CAP")
+    # in turns, first one then the other (a machine's load drifts)
+    ((run % 2)) && b=$(cpu_of "$SIPSCOPE" -N --quiet -Z root -r "$CAP")
     scraper "$PORT" >"$WORK/scr" & SCR=$!
     m=$(cpu_of "$SIPSCOPE" -N --quiet -Z root -r "$CAP" --metrics 127.0.0.1:$PORT \
         --metrics-file "$WORK/sipscope.prom")
     kill "$SCR"; wait "$SCR" 2>/dev/null; SCR=
+    ((run % 2)) || b=$(cpu_of "$SIPSCOPE" -N --quiet -Z root -r "$CAP")
     n=$(cat "$WORK/scr")
     scrapes=$((scrapes + ${n:-0}))
     printf '  run %d: without %s s; with --metrics (%s scrapes answered) and --metrics-file: %s s (%s%%)\n' \
