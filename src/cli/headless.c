@@ -67,7 +67,7 @@ struct hl {
 	struct checker *chk;     /* JSON lines carry the findings, as `calls` prints them */
 	struct pcap_save *save;
 	struct hep_sender *hep;  /* --hep-send */
-	struct metrics *met;     /* --metrics, --metrics-file (metrics_glue) */
+	struct metrics *met;     /* --metrics, --metrics-file (metrics_open, metrics_tick) */
 	struct metrics_http *mhttp;
 	int64_t met_file_us;     /* --metrics-file last written (monotonic) */
 	uint8_t *printed;        /* per call (0-based): its line is out */

@@ -1568,6 +1568,21 @@ else
 	fi
 fi
 
+# HEP: an agent (sipscope --hep-send --hep-id 4242) into a collector with
+# --metrics-file: its messages under source "hep" and agent 4242
+H24=$((26000 + $$ % 3000))
+"$BIN" -N -Z root --hep-listen udp:127.0.0.1:$H24 --metrics-file "$M24/hep.prom" >/dev/null 2>"$M24/hep.err" & HP24=$!
+if wait_for "$M24/hep.err" "listening for HEP" 50; then
+	"$BIN" -N --quiet -r "$S/basic_udp.pcap" --hep-send udp:127.0.0.1:$H24 --hep-id 4242 >/dev/null 2>&1
+	sleep 0.5 # the collector reads what came
+fi
+kill -INT "$HP24" 2>/dev/null; wait_gone "$HP24" 50; wait "$HP24"
+grep -q '^sipscope_hep_packets_total{agent="4242"} 21$' "$M24/hep.prom" &&
+	grep -q '^sipscope_capture_packets_total{interface="hep"} 21$' "$M24/hep.prom" &&
+	grep -q '^sipscope_calls_total{state="completed"} 3$' "$M24/hep.prom" &&
+	ok "metrics: a HEP agent's 21 messages under its capture id (--hep-listen)" ||
+	{ cat "$M24/hep.err" >>"$M24/hep.prom"; bad "metrics: a HEP agent's 21 messages under its capture id (--hep-listen)" "$M24/hep.prom"; }
+
 m24_skip=
 if [ "$(id -u)" != 0 ]; then m24_skip="not root (capturing on lo needs it)"
 else
