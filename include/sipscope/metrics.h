@@ -74,6 +74,15 @@ void metrics_findings_restart(struct metrics *m, size_t nmsgs);
 /* An RTP stream whose figures are final: rtp_streams_total, its MOS (when
  * estimated: above 0) and its lost packets (when above 0). */
 void metrics_count_stream(struct metrics *m, const struct media_stream *st);
+/* The streams of md not counted yet whose call has ended (ended() says,
+ * given the Call-ID hash the stream was announced for), each once, with
+ * its figures as they stand (media_refresh(); a costly n log n: once a
+ * second).  ended NULL: the capture is over: media_finish(), and every
+ * stream not counted yet.  Remembers the streams counted that md still
+ * holds.  Returns 0, or -1 when memory ran out (a stream may then be
+ * counted again at the end). */
+int metrics_count_streams(struct metrics *m, struct media *md,
+                          int (*ended)(void *ctx, uint64_t h_call_id), void *ctx);
 /* A frame the capture handed over: capture_packets_total{interface} of
  * its source (f->src); a HEP agent's frame counts under source "hep" and
  * hep_packets_total{agent} of its capture id. */

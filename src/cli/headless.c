@@ -443,7 +443,17 @@ static int metrics_open(struct hl *h)
 	return 0;
 }
 
-/* The gauges as they stand (calls not ended, drops so far), published;
+/* Has the call a stream was announced for ended (its line is out)? */
+static int stream_call_ended(void *ctx, uint64_t h_call_id)
+{
+	struct hl *h = ctx;
+	uint32_t leg = track_find_call(h->t, h_call_id);
+	uint32_t root = leg ? track_call_root(h->t, leg) : 0;
+	return root && root <= h->nprinted_cap && h->printed[root - 1];
+}
+
+/* The gauges as they stand (calls not ended, drops so far), the RTP
+ * streams of the calls that ended (--rtp), published;
  * --metrics-file rewritten every METRICS_FILE_US, or now with
  * `file_now`.  Returns 0, or -1 when the file could not be written
  * (said on stderr; the capture goes on). */
@@ -457,6 +467,8 @@ static int metrics_tick(struct hl *h, int file_now)
 	pcap_src_counts(h->src, &c);
 	metrics_set_calls_active(h->met, active);
 	metrics_set_drops(h->met, c.kernel_dropped, c.if_dropped, ingest_stats(h->in)->store_errors);
+	if (ingest_media(h->in) && !media_finished(ingest_media(h->in)))
+		metrics_count_streams(h->met, ingest_media(h->in), stream_call_ended, h);
 	metrics_publish(h->met);
 	if (!h->a->metrics_file || (!file_now && mono_us() - h->met_file_us < METRICS_FILE_US))
 		return 0;
@@ -469,17 +481,12 @@ static int metrics_tick(struct hl *h, int file_now)
 	return 0;
 }
 
-/* The capture is over (print_rest): the RTP streams are final now and
- * counted (--rtp), the last figures published and written. */
+/* The capture is over (print_rest): the RTP streams not counted yet
+ * are final now (--rtp), the last figures published and written. */
 static int metrics_last(struct hl *h)
 {
-	struct media *md = ingest_media(h->in);
-	if (md) {
-		if (!media_finished(md))
-			media_finish(md);
-		for (size_t i = 0; i < media_stream_count(md); i++)
-			metrics_count_stream(h->met, media_stream(md, i));
-	}
+	if (ingest_media(h->in))
+		metrics_count_streams(h->met, ingest_media(h->in), NULL, NULL);
 	return metrics_tick(h, 1);
 }
 

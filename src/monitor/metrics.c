@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sipscope/hmap.h"
 #include "sipscope/metrics.h"
 #include "sipscope/sip.h"
 
@@ -63,6 +64,7 @@ struct metrics {
 	 * floor counted by a checker before it */
 	size_t fcursor, ffloor;
 	uint64_t ftally[CHECK_RULE__COUNT][3];
+	struct hmap streams; /* streams counted (stream_key), of those md holds */
 	char source[METRICS_MAX_SOURCES][64];
 };
 
@@ -84,6 +86,7 @@ struct metrics *metrics_new(void)
 		free(m);
 		return NULL;
 	}
+	hmap_init(&m->streams);
 	return m;
 }
 
@@ -92,6 +95,7 @@ void metrics_free(struct metrics *m)
 	if (!m)
 		return;
 	pthread_mutex_destroy(&m->mu);
+	hmap_free(&m->streams);
 	free(m);
 }
 
@@ -208,6 +212,50 @@ void metrics_count_stream(struct metrics *m, const struct media_stream *st)
 		hist_add(&m->pend.mos, mos_le, NB(mos_le), st->mos);
 	if (st->lost > 0)
 		m->pend.lost += (uint64_t)st->lost;
+}
+
+/* A stream as the media tracker keeps it, whatever its index: the call,
+ * the SSRC and both ends. */
+static uint64_t stream_key(const struct media_stream *st)
+{
+	uint64_t ends = (uint64_t)st->src.port << 48 | (uint64_t)st->dst.port << 32 | st->ssrc;
+	uint64_t a[4];
+	memcpy(a, st->src.addr, 16);
+	memcpy(a + 2, st->dst.addr, 16);
+	uint64_t k = hmap_mix(hmap_mix(st->h_call_id, ends),
+	                      hmap_mix(hmap_mix(a[0], a[1]), hmap_mix(a[2], a[3])));
+	return k ? k : 1;
+}
+
+int metrics_count_streams(struct metrics *m, struct media *md,
+                          int (*ended)(void *ctx, uint64_t h_call_id), void *ctx)
+{
+	if (ended)
+		media_refresh(md);
+	else if (!media_finished(md))
+		media_finish(md);
+	struct hmap keep;
+	hmap_init(&keep);
+	int rc = 0;
+	uint32_t v;
+	for (size_t i = 0; i < media_stream_count(md); i++) {
+		const struct media_stream *st = media_stream(md, i);
+		uint64_t k = stream_key(st);
+		if (hmap_get(&m->streams, k, &v)) {
+			if (hmap_put(&keep, k, 1) < 0)
+				rc = -1;
+			continue;
+		}
+		if (ended && (!st->h_call_id || !ended(ctx, st->h_call_id)))
+			continue;
+		metrics_count_stream(m, st);
+		if (hmap_put(&keep, k, 1) < 0)
+			rc = -1;
+	}
+	/* what md no longer holds (evicted) is forgotten with it */
+	hmap_free(&m->streams);
+	m->streams = keep;
+	return rc;
 }
 
 void metrics_count_frame(struct metrics *m, const struct frame *f)

@@ -12,8 +12,15 @@ Prometheus server's HTTP API.
       GET URL into OUT (exit 1 on an error)
   metrics_check.py ready URL SECONDS
       until GET URL answers 200
+  metrics_check.py sample URL SAMPLE WANT SECONDS
+      polls the exposition text at URL until the line SAMPLE (name and
+      labels) has the value WANT (at most SECONDS); exit 1 when it never had
   metrics_check.py port
       prints a free TCP port of 127.0.0.1
+  metrics_check.py slowcat OUT SECONDS PCAP...
+      the packets of the pcap files one after another as one pcap on
+      standard output (the first file's header), a pause of SECONDS after
+      each file; the same bytes into OUT
 """
 import json
 import re
@@ -157,6 +164,32 @@ def main():
                 pass
             time.sleep(0.2)
         return 1
+    if cmd == "sample":
+        end = time.time() + float(args[3])
+        got = None
+        while True:
+            try:
+                text = get(args[0], 1)[1].decode()
+                got = [l.split(" ")[-1] for l in text.splitlines() if l.startswith(args[1] + " ")]
+                if got and float(got[0]) == float(args[2]):
+                    print("%s %s" % (args[1], args[2]))
+                    return 0
+            except OSError as e:
+                got = str(e)
+            if time.time() >= end:
+                print("%s: never %s (last: %s)" % (args[1], args[2], got))
+                return 1
+            time.sleep(0.1)
+    if cmd == "slowcat":
+        out = open(args[0], "wb")
+        for i, path in enumerate(args[2:]):
+            data = open(path, "rb").read()
+            body = data if i == 0 else data[24:]
+            out.write(body)
+            sys.stdout.buffer.write(body)
+            sys.stdout.buffer.flush()
+            time.sleep(float(args[1]))
+        return 0
     if cmd == "port":
         s = socket.socket()
         s.bind(("127.0.0.1", 0))

@@ -1568,6 +1568,28 @@ else
 	fi
 fi
 
+# --rtp, live: a pipe that pauses 4 s after an RTP call (samples/rtp_loss,
+# 3 streams, 38 lost): its streams are counted once its call has ended,
+# during the pause, and not again at the end, where everything must still
+# agree with calls/stats/rtp of the same bytes
+if command -v python3 >/dev/null 2>&1; then
+	python3 "$MC24" slowcat "$M24/slow.pcap" 4 "$S/rtp_loss.pcap" "$S/basic_udp.pcap" 2>"$M24/slow.cat" |
+		"$BIN" -N -Z root --rtp -r - --metrics 127.0.0.1:0 --metrics-file "$M24/slow.prom" >/dev/null 2>"$M24/slow.err" &
+	SL24=$!
+	SM=
+	wait_for "$M24/slow.err" "metrics on" 50 && SM=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$M24/slow.err")
+	what="metrics: --rtp: a call's streams counted once it ended, while the capture goes on (3 streams, 38 lost)"
+	python3 "$MC24" sample "http://127.0.0.1:${SM:-1}/metrics" sipscope_rtp_streams_total 3 3.5 >"$M24/slow.q" 2>&1 &&
+		python3 "$MC24" sample "http://127.0.0.1:${SM:-1}/metrics" sipscope_rtp_lost_packets_total 38 0.5 >>"$M24/slow.q" 2>&1 &&
+		ok "$what" || { cat "$M24/slow.err" >>"$M24/slow.q"; bad "$what" "$M24/slow.q"; }
+	wait_gone "$SL24" 100; wait "$SL24"
+	for b in calls stats rtp; do "$BIN" $b -r "$M24/slow.pcap" --format json >"$M24/slow.$b.json" 2>&1; done
+	n=$(sed -n 's/^sipscope: \([0-9]*\) packets read.*/\1/p' "$M24/slow.err")
+	what="metrics: --rtp: streams counted live and at the end, as rtp says (none twice)"
+	python3 "$MC24" compare "$M24/slow.prom" "$M24/slow.calls.json" "$M24/slow.stats.json" /dev/null \
+		"$M24/slow.rtp.json" "${n:-0}" --no-findings >"$M24/cmp" 2>&1 && ok "$what" || { cat "$M24/slow.err" >>"$M24/cmp"; bad "$what" "$M24/cmp"; }
+fi
+
 # HEP: an agent (sipscope --hep-send --hep-id 4242) into a collector with
 # --metrics-file: its messages under source "hep" and agent 4242
 H24=$((26000 + $$ % 3000))
