@@ -1626,8 +1626,9 @@ else
 		--web.listen-address=127.0.0.1:$PP >"$M24/prom.log" 2>&1 & PRP=$!
 	what="metrics: Prometheus scrapes -N -i lo --metrics during 200 sipp calls: completed 200, INVITEs 200"
 	if [ -n "$MP" ] && python3 "$MC24" ready "http://127.0.0.1:$PP/-/ready" 20; then
-		timeout 30 sipp -sf "$S/scenarios/uas_basic.xml" -i 127.0.0.1 -p $U24 -m 200 -bg -nostdin >/dev/null 2>&1
-		timeout 30 sipp -sf "$S/scenarios/uac_basic.xml" -i 127.0.0.1 -p $C24 -m 200 -r 200 -l 400 \
+		# -nr: no retransmissions (a loaded machine would add INVITEs)
+		timeout 30 sipp -sf "$S/scenarios/uas_basic.xml" -i 127.0.0.1 -p $U24 -m 200 -nr -bg -nostdin >/dev/null 2>&1
+		timeout 30 sipp -sf "$S/scenarios/uac_basic.xml" -i 127.0.0.1 -p $C24 -m 200 -r 200 -l 400 -nr \
 			-nostdin 127.0.0.1:$U24 >"$M24/sipp.log" 2>&1
 		python3 "$MC24" fetch "http://127.0.0.1:$MP/metrics" "$M24/live.prom" >"$M24/q" 2>&1
 		if python3 "$MC24" query "http://127.0.0.1:$PP" 'sipscope_calls_total{state="completed"}' 200 15 >>"$M24/q" 2>&1 &&
@@ -1637,10 +1638,11 @@ else
 		else
 			tail -5 "$M24/prom.log" >>"$M24/q"; bad "$what" "$M24/q"
 		fi
-		python3 "$MC24" fetch "http://127.0.0.1:$MP/metrics" "$M24/live.prom" >/dev/null 2>&1
-		promtool check metrics <"$M24/live.prom" >"$M24/pt" 2>&1 &&
+		# the gauge follows once a second
+		python3 "$MC24" sample "http://127.0.0.1:$MP/metrics" sipscope_calls_active 0 3 >"$M24/pt" 2>&1 &&
+			python3 "$MC24" fetch "http://127.0.0.1:$MP/metrics" "$M24/live.prom" >>"$M24/pt" 2>&1 &&
+			promtool check metrics <"$M24/live.prom" >>"$M24/pt" 2>&1 &&
 			grep -q '^sipscope_capture_packets_total{interface="lo"} [1-9]' "$M24/live.prom" &&
-			grep -q '^sipscope_calls_active 0$' "$M24/live.prom" &&
 			ok "metrics: the live text passes promtool (lo's packets counted, no call left active)" ||
 			{ cat "$M24/live.prom" >>"$M24/pt"; bad "metrics: the live text passes promtool" "$M24/pt"; }
 	else
