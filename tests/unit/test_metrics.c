@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "sipscope/metrics.h"
+#include "sipscope/sdp.h"
 #include "sipscope/sip.h"
 
 static char *text_of(struct metrics *m)
@@ -295,6 +296,101 @@ static void test_rtp_streams(void **state)
 	metrics_free(m);
 }
 
+#define T0 1700000000000000LL
+
+static struct store_endpoint ep4(uint8_t last, uint16_t port)
+{
+	struct store_endpoint e;
+	memset(&e, 0, sizeof e);
+	e.family = 4;
+	e.addr[0] = 10;
+	e.addr[3] = last;
+	e.port = port;
+	return e;
+}
+
+/* n G.711 packets of SSRC ssrc from a to b, every tenth one missing when
+ * lossy; the stream announced by an SDP of call `call` first. */
+static void stream(struct media *md, uint64_t call, uint8_t from, uint8_t to, uint16_t port,
+                   uint32_t ssrc, int lossy)
+{
+	char text[128];
+	snprintf(text, sizeof text, "v=0\nc=IN IP4 10.0.0.%u\nm=audio %u RTP/AVP 8\n", to, port);
+	struct sdp d;
+	assert_int_equal(sdp_parse(text, strlen(text), &d), 0);
+	media_sdp(md, call, T0, &d);
+	struct store_endpoint a = ep4(from, 4000), b = ep4(to, port);
+	static uint64_t frame;
+	for (int i = 0; i < 100; i++) {
+		if (lossy && i % 10 == 5)
+			continue;
+		uint8_t p[12 + 160];
+		memset(p, 0, sizeof p);
+		p[0] = 0x80;
+		p[1] = 8;
+		p[2] = (uint8_t)(i >> 8);
+		p[3] = (uint8_t)i;
+		uint32_t ts = (uint32_t)i * 160;
+		p[4] = (uint8_t)(ts >> 24);
+		p[5] = (uint8_t)(ts >> 16);
+		p[6] = (uint8_t)(ts >> 8);
+		p[7] = (uint8_t)ts;
+		p[8] = (uint8_t)(ssrc >> 24);
+		p[9] = (uint8_t)(ssrc >> 16);
+		p[10] = (uint8_t)(ssrc >> 8);
+		p[11] = (uint8_t)ssrc;
+		media_udp(md, ++frame, T0 + i * 20000, &a, &b, p, sizeof p);
+	}
+}
+
+static int ended_call;
+static int call_has_ended(void *ctx, uint64_t h_call_id)
+{
+	(void)ctx;
+	return (int)h_call_id == ended_call;
+}
+
+/* Streams count once their call has ended, each once, the rest at the
+ * end; figures as they stand when counted. */
+static void test_streams_counted_once_when_their_call_ends(void **state)
+{
+	(void)state;
+	struct metrics *m = metrics_new();
+	struct media *md = media_new();
+	stream(md, 7, 1, 3, 5000, 0x11, 1); /* call 7: 10 lost */
+	stream(md, 8, 2, 4, 6000, 0x22, 0); /* call 8: clean */
+	ended_call = 0;
+	assert_int_equal(metrics_count_streams(m, md, call_has_ended, NULL), 0);
+	metrics_publish(m);
+	char *t = text_of(m);
+	assert_true(sample(t, "sipscope_rtp_streams_total") == 0);
+	free(t);
+	ended_call = 7;
+	assert_int_equal(metrics_count_streams(m, md, call_has_ended, NULL), 0);
+	assert_int_equal(metrics_count_streams(m, md, call_has_ended, NULL), 0); /* not twice */
+	metrics_publish(m);
+	t = text_of(m);
+	assert_true(sample(t, "sipscope_rtp_streams_total") == 1);
+	assert_true(sample(t, "sipscope_rtp_lost_packets_total") == 10);
+	assert_true(sample(t, "sipscope_rtp_mos_count") == 1);
+	free(t);
+	/* the capture is over: call 8's stream, not call 7's again */
+	assert_int_equal(metrics_count_streams(m, md, NULL, NULL), 0);
+	assert_true(media_finished(md));
+	metrics_publish(m);
+	t = text_of(m);
+	assert_true(sample(t, "sipscope_rtp_streams_total") == 2);
+	assert_true(sample(t, "sipscope_rtp_lost_packets_total") == 10);
+	assert_true(sample(t, "sipscope_rtp_mos_count") == 2);
+	/* 10% lost: under 3.6; clean G.711: above 4.3 */
+	assert_true(sample(t, "sipscope_rtp_mos_bucket{le=\"3.8\"}") == 1);
+	assert_true(sample(t, "sipscope_rtp_mos_bucket{le=\"4.2\"}") == 1);
+	assert_true(sample(t, "sipscope_rtp_mos_bucket{le=\"+Inf\"}") == 2);
+	free(t);
+	media_free(md);
+	metrics_free(m);
+}
+
 static void test_addr_parse(void **state)
 {
 	(void)state;
@@ -457,6 +553,7 @@ int main(void)
 		cmocka_unit_test(test_label_values_escaped),
 		cmocka_unit_test(test_hep_agents_bounded),
 		cmocka_unit_test(test_rtp_streams),
+		cmocka_unit_test(test_streams_counted_once_when_their_call_ends),
 		cmocka_unit_test(test_addr_parse),
 		cmocka_unit_test(test_file_written_whole_and_readable),
 		cmocka_unit_test(test_http_serves_metrics_only),
