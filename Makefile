@@ -11,7 +11,7 @@ DESTDIR   ?=
 BUILD     ?= build
 BASH_COMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSH_COMPDIR  ?= $(PREFIX)/share/zsh/site-functions
-PKGS      := libpcap ncursesw sqlite3 libcrypto libsrtp2
+PKGS      := libpcap ncursesw sqlite3 libcrypto libsrtp2 libmicrohttpd
 PKG_CONFIG ?= pkg-config
 # Builds and fuzzers use every core (the test suites run one at a time).
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
@@ -21,7 +21,7 @@ WARN      := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wforma
 LDFLAGS   += -pthread
 CPPFLAGS  += -pthread -Iinclude -D_DEFAULT_SOURCE -DSIPSCOPE_VERSION='"$(VERSION)"' $(EXTRA_DEFS)
 DEP_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CODEC_CFLAGS)
-DEP_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpcap -lncursesw -lsqlite3 -lcrypto -lsrtp2) $(CODEC_LIBS) -lm
+DEP_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -lpcap -lncursesw -lsqlite3 -lcrypto -lsrtp2 -lmicrohttpd) $(CODEC_LIBS) -lm
 TEST_LIBS  = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 # Decoders that need a library (src/media/codec_<name>.c): each is built

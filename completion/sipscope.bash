@@ -15,7 +15,7 @@ _sipscope_common="-r --read -h --help -V --version --bpf --correlate --tls-keylo
 _sipscope_columns="index start method from to callid src dst msgs state setup duration status ua problems media agent"
 _sipscope_live="-i --interface -N --headless --quiet -w --write -C -G -Z -s --snaplen -B --buffer-size
  --no-promisc --batch-ms --duration --max-packets --max-calls --db --hep-send --hep-listen --hep-id
- --hep-key --hep-version -f --filter -F --format --rtp --ascii"
+ --hep-key --hep-version -f --filter -F --format --rtp --ascii --metrics --metrics-file"
 _sipscope_opts_messages="-F --format"
 _sipscope_opts_calls="-F --format -f --filter --rtp"
 _sipscope_opts_stats="-F --format"
@@ -188,7 +188,7 @@ _sipscope() {
 		done < <(compgen -f -- "$cur")
 		[[ $cur == "" || $cur == "-" ]] && COMPREPLY+=(-)
 		return 0 ;;
-	-o | --output | -w | --write | --db | --tls-keylog | --tls-key | --config)
+	-o | --output | -w | --write | --db | --tls-keylog | --tls-key | --config | --metrics-file)
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0 ;;
@@ -198,7 +198,7 @@ _sipscope() {
 		return 0 ;;
 	-c | --call | --match | --frame | --width | --correlate | --bpf | --stream | --alias | -C | -G | -s | \
 		--snaplen | -B | --buffer-size | --batch-ms | --duration | --max-packets | --max-calls | \
-		--hep-id | --hep-key)
+		--hep-id | --hep-key | --metrics)
 		return 0 ;; # a value only the user knows
 	esac
 	if _sipscope_values "$cmd" "$prev"; then

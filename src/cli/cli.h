@@ -71,6 +71,8 @@ struct opts {
 	const char *hep_key;
 	int hep_id_given;
 	struct ingest_tls_opts tls; /* --tls-keylog ($SSLKEYLOGFILE), --tls-key */
+	const char *metrics;   /* -N --metrics [ADDR:]PORT */
+	const char *metrics_file; /* -N --metrics-file PATH */
 	int audio_split;       /* audio --split */
 	int audio_ssrc_given;  /* audio --stream SSRC */
 	uint32_t audio_ssrc;

@@ -7,11 +7,18 @@
 #include "cli.h"
 #include "headless.h"
 #include "sipscope/db.h"
+#include "sipscope/metrics.h"
 
 /* The options of -N hang together.  Returns -1 when they do, or an exit
  * code (the message printed). */
 static int check_headless(const struct opts *o, const char *cmd)
 {
+	if ((o->metrics || o->metrics_file) && !o->headless)
+		return usage_error("%s", "--metrics and --metrics-file are for -N (headless capture)");
+	char host[128], err[200];
+	unsigned port;
+	if (o->metrics && metrics_addr_parse(o->metrics, host, sizeof host, &port, err, sizeof err) < 0)
+		return usage_error("--metrics %s", err);
 	if (!o->headless)
 		return usage_error("%s", "--quiet, -w, -C, -G, --duration and --max-packets are "
 		                         "for -N (headless capture)");
@@ -54,6 +61,7 @@ static int run_headless(const struct opts *o)
 		.max_calls = o->max_calls < 0 ? INGEST_MAX_CALLS_DEFAULT : (size_t)o->max_calls,
 		.hep_listen = o->hep_listen, .nhep_listen = o->nhep_listen, .hep_key = o->hep_key,
 		.hep_send = o->hep_send.url ? &o->hep_send : NULL, .tls = &o->tls,
+		.metrics = o->metrics, .metrics_file = o->metrics_file,
 	};
 	/* Headless, packets come in 20 ms blocks unless told: in immediate
 	 * mode a loopback burst overflows the ring (every slot is sized for
@@ -67,7 +75,7 @@ int cmd_live(const struct opts *o, const char *cmd)
 {
 	int rc;
 	if (o->headless || o->quiet || o->write || o->rotate_bytes || o->rotate_secs ||
-	    o->duration_us || o->max_packets) {
+	    o->duration_us || o->max_packets || o->metrics || o->metrics_file) {
 		rc = check_headless(o, cmd);
 		if (rc >= 0)
 			return rc;

@@ -43,6 +43,7 @@
 #include "sipscope/check.h"
 #include "sipscope/hep.h"
 #include "sipscope/ingest.h"
+#include "sipscope/metrics.h"
 #include "sipscope/pcap_save.h"
 #include "sipscope/store.h"
 #include "sipscope/track.h"
@@ -50,6 +51,7 @@
 #define BATCH 512    /* frames read between two looks at the calls (and flushes) */
 #define POLL_MS 250  /* longest sleep: signals and --duration are seen this fast */
 #define LOST_EVERY_US (10 * 1000000LL) /* lost messages counted on stderr this often */
+#define METRICS_FILE_US (15 * 1000000LL) /* --metrics-file rewritten this often */
 
 static volatile sig_atomic_t stop_sig, hup_sig;
 
@@ -65,6 +67,9 @@ struct hl {
 	struct checker *chk;     /* JSON lines carry the findings, as `calls` prints them */
 	struct pcap_save *save;
 	struct hep_sender *hep;  /* --hep-send */
+	struct metrics *met;     /* --metrics, --metrics-file (metrics_open, metrics_tick) */
+	struct metrics_http *mhttp;
+	int64_t met_file_us;     /* --metrics-file last written (monotonic) */
 	uint8_t *printed;        /* per call (0-based): its line is out */
 	size_t nprinted_cap;
 	size_t seen;             /* store messages looked at */
@@ -145,6 +150,14 @@ static void print_call(struct hl *h, size_t idx)
 		export_call(stdout, h->store, h->t, h->chk, idx, h->a->fmt);
 }
 
+/* Call idx has ended (its line is out or goes out with it). */
+static void call_done(struct hl *h, size_t idx)
+{
+	h->ended++;
+	if (h->met)
+		metrics_count_call(h->met, track_call(h->t, idx), store_last_ts(h->store));
+}
+
 /* Print the calls the messages since the last look have ended. */
 static void print_ended(struct hl *h)
 {
@@ -153,13 +166,17 @@ static void print_ended(struct hl *h)
 		return;
 	if (h->chk)
 		check_update(h->chk);
+	if (h->met && h->chk)
+		metrics_count_findings(h->met, h->chk, 0);
 	for (size_t i = h->seen; i < n; i++) {
 		const struct store_msg *r = store_msg_at(h->store, i);
+		if (h->met)
+			metrics_count_message(h->met, r);
 		uint32_t root = r->call ? track_call_root(h->t, r->call) : 0;
 		if (!root || h->printed[root - 1] || !call_ended(track_call(h->t, root - 1)))
 			continue;
 		print_call(h, root - 1);
-		h->ended++;
+		call_done(h, root - 1);
 	}
 	h->seen = n;
 	if (!h->a->quiet && fflush(stdout) != 0 && h->rc == 0) {
@@ -185,7 +202,7 @@ static void sweep_challenged(struct hl *h, int64_t now)
 		if (now - tot.end_us < CHALLENGE_WAIT_US)
 			continue;
 		print_call(h, i);
-		h->ended++;
+		call_done(h, i);
 	}
 	if (!h->a->quiet)
 		fflush(stdout);
@@ -199,7 +216,7 @@ static void on_evicting(void *ctx, uint32_t root)
 	if (root > h->nprinted_cap || h->printed[root - 1])
 		return;
 	print_call(h, root - 1);
-	h->ended++;
+	call_done(h, root - 1);
 }
 
 /* Ids moved down: the flags follow; the messages looked at stay looked at. */
@@ -232,6 +249,8 @@ static void evict(struct hl *h)
 	if (n > 0 && h->chk) {
 		check_free(h->chk);
 		h->chk = check_new(h->store, h->t);
+		if (h->met)
+			metrics_findings_restart(h->met, store_msg_count(h->store));
 		if (!h->chk) {
 			fprintf(stderr, "sipscope: out of memory\n");
 			h->rc = 2;
@@ -248,7 +267,11 @@ static void print_rest(struct hl *h)
 	track_finish(h->t);
 	if (h->chk) {
 		check_update(h->chk);
+		if (h->met)
+			metrics_count_findings(h->met, h->chk, 0);
 		check_finish(h->chk);
+		if (h->met)
+			metrics_count_findings(h->met, h->chk, 1);
 	}
 	if (grow_printed(h) < 0) {
 		fprintf(stderr, "sipscope: out of memory\n");
@@ -259,7 +282,7 @@ static void print_rest(struct hl *h)
 			continue;
 		/* Timer B/F (track_finish) may have failed it just now. */
 		if (call_ended(track_call(h->t, i)))
-			h->ended++;
+			call_done(h, i);
 		else
 			h->open_at_end++;
 		print_call(h, i);
@@ -287,6 +310,8 @@ static int read_batch(struct hl *h)
 			continue;
 		}
 		h->frames++;
+		if (h->met)
+			metrics_count_frame(h->met, &f);
 		int w = h->save ? pcap_save_write(h->save, &f, err, sizeof err) : 0;
 		if (w < 0) {
 			fprintf(stderr, "sipscope: %s\n", err);
@@ -387,6 +412,84 @@ int headless_drop_privileges(const char *user, int quiet)
 	return 0;
 }
 
+/* --metrics, --metrics-file: the counters with the capture's sources
+ * named, and the server listening (before the privileges go: a port
+ * below 1024 needs them).  Returns 0, or -1 (said). */
+static int metrics_open(struct hl *h)
+{
+	const struct headless_args *a = h->a;
+	char err[512];
+	if (!a->metrics && !a->metrics_file)
+		return 0;
+	h->met = metrics_new();
+	if (!h->met) {
+		fprintf(stderr, "sipscope: out of memory\n");
+		return -1;
+	}
+	for (size_t i = 0; i < a->nifaces; i++)
+		metrics_set_source(h->met, (unsigned)i, a->ifaces[i]);
+	for (size_t i = 0; i < a->nfiles; i++)
+		metrics_set_source(h->met, (unsigned)i, a->files[i]);
+	if (a->metrics) {
+		h->mhttp = metrics_http_start(h->met, a->metrics, err, sizeof err);
+		if (!h->mhttp) {
+			fprintf(stderr, "sipscope: --metrics %s\n", err);
+			return -1;
+		}
+		if (!a->quiet)
+			fprintf(stderr, "sipscope: metrics on %s (port %u): GET /metrics\n", a->metrics,
+			        metrics_http_port(h->mhttp));
+	}
+	return 0;
+}
+
+/* Has the call a stream was announced for ended (its line is out)? */
+static int stream_call_ended(void *ctx, uint64_t h_call_id)
+{
+	struct hl *h = ctx;
+	uint32_t leg = track_find_call(h->t, h_call_id);
+	uint32_t root = leg ? track_call_root(h->t, leg) : 0;
+	return root && root <= h->nprinted_cap && h->printed[root - 1];
+}
+
+/* The gauges as they stand (calls not ended, drops so far), the RTP
+ * streams of the calls that ended (--rtp), published;
+ * --metrics-file rewritten every METRICS_FILE_US, or now with
+ * `file_now`.  Returns 0, or -1 when the file could not be written
+ * (said on stderr; the capture goes on). */
+static int metrics_tick(struct hl *h, int file_now)
+{
+	uint64_t active = 0;
+	if (grow_printed(h) == 0)
+		for (size_t i = 0; i < track_call_count(h->t); i++)
+			active += !track_call(h->t, i)->root && !h->printed[i];
+	struct pcap_src_counts c;
+	pcap_src_counts(h->src, &c);
+	metrics_set_calls_active(h->met, active);
+	metrics_set_drops(h->met, c.kernel_dropped, c.if_dropped, ingest_stats(h->in)->store_errors);
+	if (ingest_media(h->in) && !media_finished(ingest_media(h->in)))
+		metrics_count_streams(h->met, ingest_media(h->in), stream_call_ended, h);
+	metrics_publish(h->met);
+	if (!h->a->metrics_file || (!file_now && mono_us() - h->met_file_us < METRICS_FILE_US))
+		return 0;
+	h->met_file_us = mono_us();
+	char err[512];
+	if (metrics_write_file(h->met, h->a->metrics_file, err, sizeof err) < 0) {
+		fprintf(stderr, "sipscope: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The capture is over (print_rest): the RTP streams not counted yet
+ * are final now (--rtp), the last figures published and written. */
+static int metrics_last(struct hl *h)
+{
+	if (ingest_media(h->in))
+		metrics_count_streams(h->met, ingest_media(h->in), NULL, NULL);
+	return metrics_tick(h, 1);
+}
+
 static int open_all(struct hl *h)
 {
 	const struct headless_args *a = h->a;
@@ -433,9 +536,13 @@ static int open_all(struct hl *h)
 	}
 	h->t = h->store ? track_new(h->store) : NULL;
 	h->in = h->t ? ingest_new(h->store, h->t) : NULL;
-	if (h->in && a->fmt == EXPORT_JSON)
+	/* the findings of --metrics are counted when the checker runs: it
+	 * parses every message again (twice -N's CPU), so it is not turned on
+	 * for them alone (see MONITORING in the man page) */
+	int want_chk = a->fmt == EXPORT_JSON;
+	if (h->in && want_chk)
 		h->chk = check_new(h->store, h->t);
-	if (!h->in || (a->fmt == EXPORT_JSON && !h->chk) ||
+	if (!h->in || (want_chk && !h->chk) ||
 	    (a->rtp && ingest_set_media(h->in, 1) < 0)) {
 		fprintf(stderr, "sipscope: out of memory\n");
 		return -1;
@@ -452,7 +559,11 @@ static int open_all(struct hl *h)
 	/* Interfaces, the first output file and the TLS keys are open: root
 	 * is no longer needed (files -C, -G and SIGHUP open later belong to
 	 * the user; the key log stays open to be read as it grows). */
-	if (headless_drop_privileges(a->user, a->quiet) < 0)
+	if (metrics_open(h) < 0 || headless_drop_privileges(a->user, a->quiet) < 0)
+		return -1;
+	/* written now, as the user we are: a path it cannot write is said
+	 * before capturing */
+	if (a->metrics_file && metrics_tick(h, 1) < 0)
 		return -1;
 	/* -C and -G create files later, as the user we are now: a directory
 	 * that user cannot write is said now, not at the first rotation. */
@@ -489,6 +600,8 @@ static void close_all(struct hl *h)
 		h->rc = 2;
 	}
 	hep_send_close(h->hep);
+	metrics_http_stop(h->mhttp);
+	metrics_free(h->met);
 	check_free(h->chk);
 	ingest_free(h->in);
 	track_free(h->t);
@@ -631,9 +744,13 @@ int headless_run(const struct headless_args *a)
 				now = wall_us();
 			sweep_challenged(&h, now);
 			ingest_tls_poll(h.in, now); /* the key log grew? records waiting for keys */
+			if (h.met && metrics_tick(&h, 0) < 0 && h.rc == 0)
+				h.rc = 1;
 			last_sweep = mono_us();
 		}
 		evict(&h);
+		if (h.met)
+			metrics_publish(h.met);
 		if (h.save && pcap_save_flush(h.save, err, sizeof err) < 0) {
 			fprintf(stderr, "sipscope: %s\n", err);
 			h.rc = 2;
@@ -677,6 +794,8 @@ int headless_run(const struct headless_args *a)
 	}
 	pcap_src_hep_discard(h.src); /* what agents sent that is left unread is counted */
 	print_rest(&h);
+	if (h.met && metrics_last(&h) < 0 && h.rc == 0)
+		h.rc = 1;
 	if (ingest_stats(h.in)->store_errors) /* said in the closing counts */
 		h.rc = h.rc ? h.rc : 1;
 	uint64_t saved = h.save ? pcap_save_frames(h.save) : 0;

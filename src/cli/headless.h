@@ -33,6 +33,8 @@ struct headless_args {
 	const char *hep_key;        /* --hep-key: what the collector demands, or NULL */
 	const struct hep_send_opts *hep_send; /* --hep-send, or NULL */
 	const struct ingest_tls_opts *tls; /* --tls-keylog, --tls-key, or NULL */
+	const char *metrics;        /* --metrics [ADDR:]PORT, or NULL */
+	const char *metrics_file;   /* --metrics-file PATH, or NULL */
 };
 
 /* Run until the capture ends, a limit is reached or SIGINT/SIGTERM comes.

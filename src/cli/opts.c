@@ -138,6 +138,12 @@ const char usage_text[] =
 	"      --spool-dir DIR  where message bytes past the first 4 MB go (a pipe,\n"
 	"                       a live capture, TCP): default $TMPDIR, else /tmp;\n"
 	"                       messages the disk refuses are counted, status 1\n"
+	"      --metrics [ADDR:]PORT  -N: serve Prometheus metrics at\n"
+	"                       http://ADDR:PORT/metrics (ADDR defaults to 127.0.0.1;\n"
+	"                       IPv6 in brackets: [::1]:9467)\n"
+	"      --metrics-file PATH  -N: write the same text to PATH every 15 s and\n"
+	"                       on exit (atomic rename; node_exporter's textfile\n"
+	"                       collector)\n"
 	"  SIGINT/SIGTERM end -N cleanly (exit 0); SIGHUP reopens the -w file.\n"
 	"\n"
 	"HEP/EEP (HOMER), with -N or the viewer:\n"
@@ -192,7 +198,9 @@ enum {
 	OPT_SORT,
 	OPT_THEME,
 	OPT_CONFIG,
-	OPT_NO_CONFIG
+	OPT_NO_CONFIG,
+	OPT_METRICS,
+	OPT_METRICS_FILE
 };
 
 /* A number from optarg in [min, max] (decimals when `real`).  Returns 0,
@@ -281,6 +289,8 @@ const struct option opts_longopts[] = {
 	{ "theme", required_argument, NULL, OPT_THEME },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "no-config", no_argument, NULL, OPT_NO_CONFIG },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -357,6 +367,12 @@ int opts_apply(struct opts *o, int c, char *arg, const char *help)
 		if (strcmp(arg, "2") && strcmp(arg, "3"))
 			return usage_error("--hep-version is 2 or 3, not '%s'", arg);
 		o->hep_send.version = arg[0] - '0';
+		break;
+	case OPT_METRICS:
+		o->metrics = arg;
+		break;
+	case OPT_METRICS_FILE:
+		o->metrics_file = arg;
 		break;
 	case OPT_DURATION:
 		if (parse_number(arg, 0.001, 1e9, 1, &num) < 0)

@@ -1522,5 +1522,142 @@ c26 calls --alias 127.0.0.1 -r "$S/basic_udp.pcap" >"$C26/out" 2>&1
 [ $? = 2 ] && grep -q 'IP\[:PORT\]=NAME' "$C26/out" && ok "alias: --alias without a name is a usage error" ||
 	bad "alias: --alias without a name is a usage error" "$C26/out"
 
+# --- issue 24: metrics ---
+# -N --metrics-file on a pipe (busy, cancelled and completed calls with
+# retransmissions, TCP, a challenged REGISTER, an RTP call with loss)
+# against calls/stats/check/rtp --format json of the same packets, metric
+# by metric (and with --max-calls evicting); promtool on the text; live
+# on lo, a real Prometheus scraping -N --metrics during 200 sipp calls,
+# asked through its HTTP API.  Every process bounded by timeout, stopped
+# by its pid.
+M24=$T/m24
+mkdir -p "$M24"
+MC24="$ROOT/tests/integration/metrics_check.py"
+expect "metrics: --metrics without -N: status 2" 2 "$BIN" -r "$S/basic_udp.pcap" --metrics 9467
+expect "metrics: --metrics ::1:9 (IPv6 without brackets): status 2" 2 "$BIN" -N -r "$S/basic_udp.pcap" --metrics ::1:9
+expect "metrics: --metrics-file in a missing directory: status 2" 2 "$BIN" -N -r "$S/basic_udp.pcap" --metrics-file "$M24/no/x.prom"
+if ! command -v mergecap >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then
+	skp "metrics: -N against calls/stats/check/rtp: mergecap or python3 not installed"
+else
+	mergecap -F pcap -w "$M24/mix.pcap" "$S/busy_udp.pcap" "$S/cancel_udp.pcap" "$S/lossy_udp.pcap" \
+		"$S/basic_tcp.pcap" "$S/register_udp.pcap" "$S/rtp_loss.pcap"
+	for b in calls stats check rtp; do "$BIN" $b -r "$M24/mix.pcap" --format json >"$M24/$b.json" 2>&1; done
+	# --format json runs the checker (findings): alone, and with --max-calls
+	# 1 evicting 20 calls; without it (run 2) the findings family stays
+	# empty and the rest must still agree
+	for run in 0 1 2; do
+		fj="--format json"; nf=""; mc=$((run & 1)); [ "$run" = 2 ] && fj="" nf="--no-findings"
+		"$BIN" -N --quiet -Z root --rtp $fj --max-calls $mc -r - --metrics-file "$M24/mix$run.prom" <"$M24/mix.pcap" >/dev/null 2>"$M24/mix.err"
+		n=$(sed -n 's/^sipscope: \([0-9]*\) packets read.*/\1/p' "$M24/mix.err")
+		what="metrics: -N -r - --format json --metrics-file: every metric as calls, stats, check and rtp say"
+		[ "$run" = 1 ] && what="metrics: -N -r - --format json --max-calls 1 (20 calls evicted): every metric still as the batch commands say"
+		[ "$run" = 2 ] && what="metrics: -N -r - without the checker: every metric but the findings as the batch commands say"
+		python3 "$MC24" compare "$M24/mix$run.prom" "$M24/calls.json" "$M24/stats.json" "$M24/check.json" \
+			"$M24/rtp.json" "${n:-0}" $nf >"$M24/cmp" 2>&1 && ok "$what" || { cat "$M24/mix.err" >>"$M24/cmp"; bad "$what" "$M24/cmp"; }
+	done
+	grep -q '^sipscope_findings_total{rule="ack-missing",severity="error"} 1$' "$M24/mix0.prom" &&
+		! grep -q '^sipscope_findings_total{' "$M24/mix2.prom" &&
+		ok "metrics: findings counted when the checker runs (--format json), none without it" ||
+		bad "metrics: findings counted when the checker runs (--format json), none without it" "$M24/mix1.prom"
+	grep -q '^sipscope_calls_total{state="busy"} 3$' "$M24/mix0.prom" &&
+		grep -q '^sipscope_calls_total{state="cancelled"} 3$' "$M24/mix0.prom" &&
+		grep -q '^sipscope_retransmissions_total{method="BYE"} 6$' "$M24/mix0.prom" &&
+		grep -q '^sipscope_messages_total{method="INVITE",status="",transport="TCP"} 3$' "$M24/mix0.prom" &&
+		grep -q '^sipscope_capture_packets_total{interface="stdin"} ' "$M24/mix0.prom" &&
+		ok "metrics: the known counts (3 busy, 3 cancelled, 6 BYE retransmissions, 3 INVITEs over TCP)" ||
+		bad "metrics: the known counts (3 busy, 3 cancelled, 6 BYE retransmissions, 3 INVITEs over TCP)" "$M24/mix0.prom"
+	if command -v promtool >/dev/null 2>&1; then
+		promtool check metrics <"$M24/mix0.prom" >"$M24/pt" 2>&1 && ok "metrics: promtool check metrics accepts the text" ||
+			bad "metrics: promtool check metrics accepts the text" "$M24/pt"
+	else
+		skp "metrics: promtool not installed (Debian: prometheus)"
+	fi
+fi
+
+# --rtp, live: a pipe that pauses 4 s after an RTP call (samples/rtp_loss,
+# 3 streams, 38 lost): its streams are counted once its call has ended,
+# during the pause, and not again at the end, where everything must still
+# agree with calls/stats/rtp of the same bytes
+if command -v python3 >/dev/null 2>&1; then
+	python3 "$MC24" slowcat "$M24/slow.pcap" 4 "$S/rtp_loss.pcap" "$S/basic_udp.pcap" 2>"$M24/slow.cat" |
+		"$BIN" -N -Z root --rtp -r - --metrics 127.0.0.1:0 --metrics-file "$M24/slow.prom" >/dev/null 2>"$M24/slow.err" &
+	SL24=$!
+	SM=
+	wait_for "$M24/slow.err" "metrics on" 50 && SM=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$M24/slow.err")
+	what="metrics: --rtp: a call's streams counted once it ended, while the capture goes on (3 streams, 38 lost)"
+	python3 "$MC24" sample "http://127.0.0.1:${SM:-1}/metrics" sipscope_rtp_streams_total 3 3.5 >"$M24/slow.q" 2>&1 &&
+		python3 "$MC24" sample "http://127.0.0.1:${SM:-1}/metrics" sipscope_rtp_lost_packets_total 38 0.5 >>"$M24/slow.q" 2>&1 &&
+		ok "$what" || { cat "$M24/slow.err" >>"$M24/slow.q"; bad "$what" "$M24/slow.q"; }
+	wait_gone "$SL24" 100; wait "$SL24"
+	for b in calls stats rtp; do "$BIN" $b -r "$M24/slow.pcap" --format json >"$M24/slow.$b.json" 2>&1; done
+	n=$(sed -n 's/^sipscope: \([0-9]*\) packets read.*/\1/p' "$M24/slow.err")
+	what="metrics: --rtp: streams counted live and at the end, as rtp says (none twice)"
+	python3 "$MC24" compare "$M24/slow.prom" "$M24/slow.calls.json" "$M24/slow.stats.json" /dev/null \
+		"$M24/slow.rtp.json" "${n:-0}" --no-findings >"$M24/cmp" 2>&1 && ok "$what" || { cat "$M24/slow.err" >>"$M24/cmp"; bad "$what" "$M24/cmp"; }
+fi
+
+# HEP: an agent (sipscope --hep-send --hep-id 4242) into a collector with
+# --metrics-file: its messages under source "hep" and agent 4242
+H24=$((26000 + $$ % 3000))
+"$BIN" -N -Z root --hep-listen udp:127.0.0.1:$H24 --metrics-file "$M24/hep.prom" >/dev/null 2>"$M24/hep.err" & HP24=$!
+if wait_for "$M24/hep.err" "listening for HEP" 50; then
+	"$BIN" -N --quiet -r "$S/basic_udp.pcap" --hep-send udp:127.0.0.1:$H24 --hep-id 4242 >/dev/null 2>&1
+	sleep 0.5 # the collector reads what came
+fi
+kill -INT "$HP24" 2>/dev/null; wait_gone "$HP24" 50; wait "$HP24"
+grep -q '^sipscope_hep_packets_total{agent="4242"} 21$' "$M24/hep.prom" &&
+	grep -q '^sipscope_capture_packets_total{interface="hep"} 21$' "$M24/hep.prom" &&
+	grep -q '^sipscope_calls_total{state="completed"} 3$' "$M24/hep.prom" &&
+	ok "metrics: a HEP agent's 21 messages under its capture id (--hep-listen)" ||
+	{ cat "$M24/hep.err" >>"$M24/hep.prom"; bad "metrics: a HEP agent's 21 messages under its capture id (--hep-listen)" "$M24/hep.prom"; }
+
+m24_skip=
+if [ "$(id -u)" != 0 ]; then m24_skip="not root (capturing on lo needs it)"
+else
+	for c in sipp prometheus promtool timeout python3; do
+		command -v $c >/dev/null 2>&1 || { m24_skip="$c not installed"; break; }
+	done
+fi
+if [ -n "$m24_skip" ]; then
+	skp "metrics: Prometheus scraping -N -i lo --metrics during 200 sipp calls: $m24_skip"
+else
+	U24=$((23000 + $$ % 3000)); C24=$((U24 + 1))
+	timeout 60 "$BIN" -N -i lo --metrics 127.0.0.1:0 "udp port $U24 or udp port $C24" >/dev/null 2>"$M24/live.err" & NP=$!
+	PP=$(python3 "$MC24" port)
+	MP=
+	wait_for "$M24/live.err" "metrics on" 50 && MP=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$M24/live.err")
+	printf 'global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: sipscope\n    static_configs:\n      - targets: ["127.0.0.1:%s"]\n' \
+		"${MP:-1}" >"$M24/prom.yml"
+	timeout 60 prometheus --config.file="$M24/prom.yml" --storage.tsdb.path="$M24/tsdb" \
+		--web.listen-address=127.0.0.1:$PP >"$M24/prom.log" 2>&1 & PRP=$!
+	what="metrics: Prometheus scrapes -N -i lo --metrics during 200 sipp calls: completed 200, INVITEs 200"
+	if [ -n "$MP" ] && python3 "$MC24" ready "http://127.0.0.1:$PP/-/ready" 20; then
+		# -nr: no retransmissions (a loaded machine would add INVITEs)
+		timeout 30 sipp -sf "$S/scenarios/uas_basic.xml" -i 127.0.0.1 -p $U24 -m 200 -nr -bg -nostdin >/dev/null 2>&1
+		timeout 30 sipp -sf "$S/scenarios/uac_basic.xml" -i 127.0.0.1 -p $C24 -m 200 -r 200 -l 400 -nr \
+			-nostdin 127.0.0.1:$U24 >"$M24/sipp.log" 2>&1
+		python3 "$MC24" fetch "http://127.0.0.1:$MP/metrics" "$M24/live.prom" >"$M24/q" 2>&1
+		if python3 "$MC24" query "http://127.0.0.1:$PP" 'sipscope_calls_total{state="completed"}' 200 15 >>"$M24/q" 2>&1 &&
+			python3 "$MC24" query "http://127.0.0.1:$PP" 'sum(sipscope_messages_total{method="INVITE",status=""})' 200 5 >>"$M24/q" 2>&1 &&
+			python3 "$MC24" query "http://127.0.0.1:$PP" 'up{job="sipscope"}' 1 2 >>"$M24/q" 2>&1; then
+			ok "$what"
+		else
+			tail -5 "$M24/prom.log" >>"$M24/q"; bad "$what" "$M24/q"
+		fi
+		# the gauge follows once a second
+		python3 "$MC24" sample "http://127.0.0.1:$MP/metrics" sipscope_calls_active 0 3 >"$M24/pt" 2>&1 &&
+			python3 "$MC24" fetch "http://127.0.0.1:$MP/metrics" "$M24/live.prom" >>"$M24/pt" 2>&1 &&
+			promtool check metrics <"$M24/live.prom" >>"$M24/pt" 2>&1 &&
+			grep -q '^sipscope_capture_packets_total{interface="lo"} [1-9]' "$M24/live.prom" &&
+			ok "metrics: the live text passes promtool (lo's packets counted, no call left active)" ||
+			{ cat "$M24/live.prom" >>"$M24/pt"; bad "metrics: the live text passes promtool" "$M24/pt"; }
+	else
+		cat "$M24/prom.log" >>"$M24/live.err"; bad "$what: sipscope or prometheus did not start" "$M24/live.err"
+	fi
+	kill "$PRP" 2>/dev/null; wait_gone "$PRP" 50; wait "$PRP" 2>/dev/null
+	kill -INT "$NP" 2>/dev/null; wait_gone "$NP" 50; wait "$NP"; rc=$?
+	[ "$rc" = 0 ] && ok "metrics: -N --metrics ends cleanly on SIGINT" || bad "metrics: -N --metrics ends cleanly on SIGINT (status $rc)" "$M24/live.err"
+fi
+
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
