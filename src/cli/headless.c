@@ -65,6 +65,7 @@ struct hl {
 	struct checker *chk;     /* JSON lines carry the findings, as `calls` prints them */
 	struct pcap_save *save;
 	struct hep_sender *hep;  /* --hep-send */
+	struct alert *alert;     /* --exec, --syslog */
 	uint8_t *printed;        /* per call (0-based): its line is out */
 	size_t nprinted_cap;
 	size_t seen;             /* store messages looked at */
@@ -138,11 +139,15 @@ static int grow_printed(struct hl *h)
 	return 0;
 }
 
-static void print_call(struct hl *h, size_t idx)
+/* ended: the call has ended (not merely open when the capture stopped):
+ * its alerts go too. */
+static void print_call(struct hl *h, size_t idx, int ended)
 {
 	h->printed[idx] = 1;
 	if (!h->a->quiet)
 		export_call(stdout, h->store, h->t, h->chk, idx, h->a->fmt);
+	if (ended && h->alert)
+		alert_call_ended(h->alert, (uint32_t)idx + 1, mono_us());
 }
 
 /* Print the calls the messages since the last look have ended. */
@@ -158,7 +163,7 @@ static void print_ended(struct hl *h)
 		uint32_t root = r->call ? track_call_root(h->t, r->call) : 0;
 		if (!root || h->printed[root - 1] || !call_ended(track_call(h->t, root - 1)))
 			continue;
-		print_call(h, root - 1);
+		print_call(h, root - 1, 1);
 		h->ended++;
 	}
 	h->seen = n;
@@ -184,7 +189,7 @@ static void sweep_challenged(struct hl *h, int64_t now)
 		track_call_totals(h->t, (uint32_t)i + 1, &tot);
 		if (now - tot.end_us < CHALLENGE_WAIT_US)
 			continue;
-		print_call(h, i);
+		print_call(h, i, 1);
 		h->ended++;
 	}
 	if (!h->a->quiet)
@@ -198,7 +203,7 @@ static void on_evicting(void *ctx, uint32_t root)
 	struct hl *h = ctx;
 	if (root > h->nprinted_cap || h->printed[root - 1])
 		return;
-	print_call(h, root - 1);
+	print_call(h, root - 1, 1);
 	h->ended++;
 }
 
@@ -213,6 +218,8 @@ static void on_remapped(void *ctx, const uint32_t *call_map, size_t ncalls, cons
 			h->printed[(n = call_map[i]) - 1] = h->printed[i - 1];
 	if (n < h->nprinted_cap)
 		memset(h->printed + n, 0, h->nprinted_cap - n);
+	if (h->alert)
+		alert_forget(h->alert);
 	size_t seen = 0;
 	for (size_t i = h->seen < nmsgs ? h->seen : nmsgs; i > 0 && !seen; i--)
 		seen = msg_map[i - 1];
@@ -232,6 +239,8 @@ static void evict(struct hl *h)
 	if (n > 0 && h->chk) {
 		check_free(h->chk);
 		h->chk = check_new(h->store, h->t);
+		if (h->alert)
+			alert_set_check(h->alert, h->chk);
 		if (!h->chk) {
 			fprintf(stderr, "sipscope: out of memory\n");
 			h->rc = 2;
@@ -258,11 +267,12 @@ static void print_rest(struct hl *h)
 		if (track_call(h->t, i)->root || h->printed[i])
 			continue;
 		/* Timer B/F (track_finish) may have failed it just now. */
-		if (call_ended(track_call(h->t, i)))
+		int ended = call_ended(track_call(h->t, i));
+		if (ended)
 			h->ended++;
 		else
 			h->open_at_end++;
-		print_call(h, i);
+		print_call(h, i, ended);
 	}
 	if (!h->a->quiet)
 		fflush(stdout);
@@ -433,9 +443,10 @@ static int open_all(struct hl *h)
 	}
 	h->t = h->store ? track_new(h->store) : NULL;
 	h->in = h->t ? ingest_new(h->store, h->t) : NULL;
-	if (h->in && a->fmt == EXPORT_JSON)
+	/* The hooks' JSON line carries the findings, as -N's JSON does. */
+	if (h->in && (a->fmt == EXPORT_JSON || a->alert))
 		h->chk = check_new(h->store, h->t);
-	if (!h->in || (a->fmt == EXPORT_JSON && !h->chk) ||
+	if (!h->in || ((a->fmt == EXPORT_JSON || a->alert) && !h->chk) ||
 	    (a->rtp && ingest_set_media(h->in, 1) < 0)) {
 		fprintf(stderr, "sipscope: out of memory\n");
 		return -1;
@@ -466,6 +477,15 @@ static int open_all(struct hl *h)
 		        a->rotate_bytes ? "C" : "G", who, err, who);
 		return -1;
 	}
+	if (a->alert) { /* as the user we are now: the hooks run as that user */
+		h->alert = alert_new(h->store, h->t, a->alert, err, sizeof err);
+		if (!h->alert) {
+			fprintf(stderr, "sipscope: %s\n", err);
+			return -1;
+		}
+		alert_set_check(h->alert, h->chk);
+		alert_set_media(h->alert, ingest_media(h->in));
+	}
 	store_set_fetcher(h->store, pcap_src_fetch, h->src);
 	pcap_src_on_secrets(h->src, ingest_on_secrets, h->in); /* pcapng's own TLS keys */
 	if (a->hep_send) {
@@ -489,6 +509,7 @@ static void close_all(struct hl *h)
 		h->rc = 2;
 	}
 	hep_send_close(h->hep);
+	alert_close(h->alert, 0, NULL);
 	check_free(h->chk);
 	ingest_free(h->in);
 	track_free(h->t);
@@ -574,6 +595,25 @@ static void print_summary(struct hl *h, uint64_t saved, unsigned files, const ch
 			        (unsigned long long)rf);
 		fputc('\n', stderr);
 	}
+}
+
+/* What the hooks and syslog did, nothing lost quietly. */
+static void print_alert_summary(const struct alert_opts *o, const struct alert_stats *st)
+{
+	const struct hooks_stats *k = &st->hooks;
+	if (o->nexecs)
+		fprintf(stderr, "sipscope: --exec: %llu calls matched, %llu runs: %llu ok, %llu failed, "
+		        "%llu killed after %u s or at exit, %llu could not start; %llu not run: %llu over "
+		        "the rate (%u/s), %llu queue full, %llu left at exit\n",
+		        (unsigned long long)st->exec_matched, (unsigned long long)k->started,
+		        (unsigned long long)k->ok, (unsigned long long)k->failed,
+		        (unsigned long long)k->timed_out, o->hooks.timeout_s,
+		        (unsigned long long)k->spawn_failed,
+		        (unsigned long long)(k->dropped_rate + k->dropped_queue + k->unrun),
+		        (unsigned long long)k->dropped_rate, o->hooks.rate,
+		        (unsigned long long)k->dropped_queue, (unsigned long long)k->unrun);
+	if (o->syslog)
+		fprintf(stderr, "sipscope: --syslog: %llu lines\n", (unsigned long long)st->syslog_lines);
 }
 
 int headless_run(const struct headless_args *a)
@@ -684,6 +724,12 @@ int headless_run(const struct headless_args *a)
 	/* The closing counts come with --quiet too: they are how a lost
 	 * packet shows. */
 	print_summary(&h, saved, files, h.save ? pcap_save_path(h.save) : "");
+	if (h.alert) { /* the last hooks may finish, within their time limit */
+		struct alert_stats as;
+		alert_close(h.alert, a->alert->hooks.timeout_s * 1000, &as);
+		h.alert = NULL;
+		print_alert_summary(a->alert, &as);
+	}
 	int rc = h.rc == 1 ? 1 : h.rc;
 	close_all(&h);
 	return rc;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sipscope/alert.h"
 #include "sipscope/export.h"
 #include "sipscope/hep.h"
 #include "sipscope/pcap_src.h"
@@ -33,6 +34,7 @@ struct headless_args {
 	const char *hep_key;        /* --hep-key: what the collector demands, or NULL */
 	const struct hep_send_opts *hep_send; /* --hep-send, or NULL */
 	const struct ingest_tls_opts *tls; /* --tls-keylog, --tls-key, or NULL */
+	const struct alert_opts *alert; /* --exec, --syslog, or NULL */
 };
 
 /* Run until the capture ends, a limit is reached or SIGINT/SIGTERM comes.
