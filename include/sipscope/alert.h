@@ -13,7 +13,7 @@
  * the call's first message (IPv6 without brackets), - when unknown;
  * quoted values escape \ and " with a backslash and any byte outside
  * printable ASCII as \xHH.  Severity: warning for a call that failed
- * (busy, rejected, failed) or has an error finding, info otherwise. */
+ * (alert_call_failed), info otherwise. */
 #ifndef SIPSCOPE_ALERT_H
 #define SIPSCOPE_ALERT_H
 
@@ -58,7 +58,9 @@ void alert_call_ended(struct alert *a, uint32_t call, int64_t now_us);
 void alert_forget(struct alert *a);
 
 /* Does the call (1-based root) count as failed for syslog's default:
- * busy, rejected or failed, or a finding of severity error. */
+ * busy, rejected or failed, a final response of 400 or more (a REGISTER's
+ * 403, an unanswered 401) unless cancelled, or a finding of severity
+ * error. */
 int alert_call_failed(const struct tracker *t, const struct checker *c, uint32_t call);
 /* The syslog line of a call (format above) into buf, NUL-terminated
  * (cut at n - 1).  Returns the length it needed. */

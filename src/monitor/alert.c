@@ -104,7 +104,11 @@ int alert_call_failed(const struct tracker *t, const struct checker *c, uint32_t
 	case CALL_STATE_REJECTED:
 	case CALL_STATE_FAILED:
 		return 1;
-	default:
+	case CALL_STATE_CANCELLED: /* the caller's choice, whatever the 487 */
+		return 0;
+	default: /* a non-INVITE's 4xx-6xx is its failure (REGISTER 403) */
+		if (ci->final_status >= 400)
+			return 1;
 		break;
 	}
 	size_t k[3] = { 0, 0, 0 };
