@@ -1589,6 +1589,8 @@ t1=$(date +%s%N)
 # or its syslog is touched.
 i24_syslog() { # OUT ARGS...: sipscope -N ARGS with its syslog lines into OUT
 	out=$1; shift
+	u24=-m; [ "$(id -u)" = 0 ] || u24=-rm # not root: a user namespace too
+	unshare $u24 true 2>/dev/null || return 97
 	rm -f "$I24/log.sock" "$I24/log.sock.ready" "$I24/log.sock.stop"
 	python3 - "$I24/log.sock" "$out" <<'PY' &
 import os, socket, sys, time
@@ -1611,10 +1613,11 @@ with open(sys.argv[2], "w") as out:
 PY
 	rp=$!
 	i=0; while [ ! -e "$I24/log.sock.ready" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	unshare -m sh -c 'mount --make-rprivate / && mkdir -p "$1/dev" && mount -t tmpfs none "$1/dev" &&
+	ns='mount --make-rprivate / && mkdir -p "$1/dev" && mount -t tmpfs none "$1/dev" &&
 		for n in null zero random urandom; do touch "$1/dev/$n" && mount --bind "/dev/$n" "$1/dev/$n" || exit 97; done &&
 		touch "$1/dev/log" && mount --bind "$1/log.sock" "$1/dev/log" && mount --rbind "$1/dev" /dev || exit 97
-		shift; exec "$@"' sh "$I24" "$BIN" -N -Z root --quiet "$@"
+		shift; exec "$@"'
+	unshare $u24 sh -c "$ns" i24ns "$I24" "$BIN" -N -Z root --quiet "$@"
 	src=$?
 	touch "$I24/log.sock.stop"
 	wait $rp
@@ -1623,7 +1626,7 @@ PY
 i24_syslog "$I24/sys1" -r "$S/busy_udp.pcap" -r "$S/basic_udp.pcap" -r "$I24/rej.pcap" --syslog --syslog-facility local3 2>"$I24/sys1.err"
 src=$?
 if [ $src = 97 ]; then
-	skp "syslog: no mount namespace here (unshare -m)"
+	skp "syslog: no mount namespace here (unshare -m or -rm)"
 else
 	# busy: 3, basic: 0 (completed), rej: 300 (REGISTER 403) = 303 lines,
 	# all warnings (local3 = 19: <19*8+4>), parseable as fail2ban reads them.
@@ -1652,6 +1655,54 @@ PY
 	[ "$(grep -c '^<14>.*state=completed status=200' "$I24/sys2")" = 3 ] && grep -q -- '--syslog: 3 lines' "$I24/sys2.err" &&
 		ok "syslog: --syslog-filter '' logs every call (info, facility user)" ||
 		bad "syslog: --syslog-filter '' logs every call (info, facility user)" "$I24/sys2"
+fi
+# HOMER's capture node: kamailio's sipcapture stores what sipscope sends
+# as an agent (--hep-send) into HOMER's sip_capture table (SQLite).  Two
+# agents (capture ids 4242 and 4343), one capture node: every message is a
+# row with its method (a response: its status), Call-ID, CSeq, addresses,
+# ports, time and the agent's capture id in node.
+k24db=$(ls /usr/lib/*/kamailio/modules/db_sqlite.so /usr/lib/kamailio/modules/db_sqlite.so 2>/dev/null | head -n 1)
+if ! command -v kamailio >/dev/null 2>&1 || ! command -v sqlite3 >/dev/null 2>&1 || [ -z "$k24db" ]; then
+	skp "HOMER sipcapture: kamailio, kamailio-sqlite-modules or sqlite3 not installed"
+else
+	mkdir -p "$I24/homer"
+	sqlite3 "$I24/homer/homer.db" <"$S/kamailio/sipcapture-sqlite.sql"
+	HP24=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	kamailio -f "$S/kamailio/kamailio-sipcapture.cfg" -DD -E -A "HOMER_DB=\"sqlite:///$I24/homer/homer.db\"" \
+		-l udp:127.0.0.1:$HP24 -w "$I24/homer" -Y "$I24/homer" -P "$I24/homer/k.pid" -m 32 -M 4 >"$I24/homer/k.log" 2>&1 & KP24=$!
+	wait_for "$I24/homer/k.log" "udp: 127.0.0.1" 50
+	sleep 0.3 # the receiver process opens the database after the banner
+	"$BIN" -N -Z root --quiet -r "$S/busy_udp.pcap" --hep-send udp:127.0.0.1:$HP24 --hep-id 4242 2>"$I24/homer/a1.err"
+	"$BIN" -N -Z root --quiet -r "$S/basic_ipv6.pcap" --hep-send udp:127.0.0.1:$HP24 --hep-id 4343 2>"$I24/homer/a2.err"
+	{ "$BIN" messages --format json -r "$S/busy_udp.pcap"; } >"$I24/homer/m1.json"
+	{ "$BIN" messages --format json -r "$S/basic_ipv6.pcap"; } >"$I24/homer/m2.json"
+	i=0; n24=0
+	while [ $i -lt 30 ]; do
+		n24=$(sqlite3 "$I24/homer/homer.db" 'select count(*) from sip_capture' 2>/dev/null)
+		[ "$n24" = 26 ] && break
+		sleep 0.1; i=$((i + 1))
+	done
+	sqlite3 -separator '|' "$I24/homer/homer.db" "select method, callid, cseq, source_ip, source_port, destination_ip, destination_port, micro_ts, node from sip_capture" >"$I24/homer/rows"
+	kill "$KP24" 2>/dev/null; wait_gone "$KP24" 50; wait "$KP24" 2>/dev/null
+	if python3 - "$I24/homer/rows" "$I24/homer/m1.json" 4242 "$I24/homer/m2.json" 4343 >"$I24/homer/d" 2>&1 <<'PY'
+import json, sys
+def ep(s):
+    host, port = s.rsplit(":", 1)
+    return host.strip("[]"), port
+want = []
+for path, cid in ((sys.argv[2], sys.argv[3]), (sys.argv[4], sys.argv[5])):
+    for l in open(path):
+        m = json.loads(l)
+        (si, sp), (di, dp) = ep(m["src"]), ep(m["dst"])
+        want.append("|".join([m["method"] or str(m["status"]), m["call_id"], "%d %s" % (m["cseq"], m["cseq_method"]),
+                              si, sp, di, dp, "%d" % round(m["time"] * 1e6), "homer01:" + cid]))
+got = open(sys.argv[1]).read().splitlines()
+assert len(want) == 26, len(want)
+assert sorted(got) == sorted(want), "\n".join(["want:"] + sorted(set(want) - set(got)) + ["got:"] + sorted(set(got) - set(want)))
+PY
+	then ok "HOMER: kamailio sipcapture stores every message two sipscope agents sent (method, Call-ID, addresses, capture id)"
+	else cat "$I24/homer/k.log" "$I24/homer/a1.err" "$I24/homer/a2.err" >>"$I24/homer/d"
+		bad "HOMER: kamailio sipcapture stores every message two sipscope agents sent (method, Call-ID, addresses, capture id)" "$I24/homer/d"; fi
 fi
 
 echo "integration: $pass passed, $fail failed, $skip skipped"
