@@ -47,6 +47,9 @@ struct alert;
  * frees with alert_close(). */
 struct alert *alert_new(struct store *s, const struct tracker *t, const struct alert_opts *o,
                         char *err, size_t errlen);
+/* A warning to show once, or NULL: --syslog without a syslog socket
+ * (/dev/log) to write to. */
+const char *alert_warning(const struct alert *a);
 /* The checker (findings in the JSON line, problem= and the syslog
  * errors=) and the streams (media=) read; borrowed, NULL for none. */
 void alert_set_check(struct alert *a, const struct checker *c);
@@ -70,6 +73,7 @@ size_t alert_syslog_line(char *buf, size_t n, struct store *s, const struct trac
 /* The closing counts, for a summary line. */
 struct alert_stats {
 	uint64_t exec_matched;  /* calls a --exec filter matched (per --exec, summed) */
+	uint64_t exec_nomem;    /* matches not run: no memory for the JSON line */
 	struct hooks_stats hooks;
 	uint64_t syslog_lines;
 };

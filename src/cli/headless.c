@@ -483,6 +483,8 @@ static int open_all(struct hl *h)
 			fprintf(stderr, "sipscope: %s\n", err);
 			return -1;
 		}
+		if (alert_warning(h->alert))
+			fprintf(stderr, "sipscope: warning: %s\n", alert_warning(h->alert));
 		alert_set_check(h->alert, h->chk);
 		alert_set_media(h->alert, ingest_media(h->in));
 	}
@@ -612,6 +614,9 @@ static void print_alert_summary(const struct alert_opts *o, const struct alert_s
 		        (unsigned long long)(k->dropped_rate + k->dropped_queue + k->unrun),
 		        (unsigned long long)k->dropped_rate, o->hooks.rate,
 		        (unsigned long long)k->dropped_queue, (unsigned long long)k->unrun);
+	if (st->exec_nomem)
+		fprintf(stderr, "sipscope: --exec: %llu matches not run: no memory for the JSON line\n",
+		        (unsigned long long)st->exec_nomem);
 	if (o->syslog)
 		fprintf(stderr, "sipscope: --syslog: %llu lines\n", (unsigned long long)st->syslog_lines);
 }

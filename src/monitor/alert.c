@@ -4,10 +4,13 @@
  * (calllist_match: one call at a time, no refresh).  The JSON line is
  * export_call()'s, the one `calls --format json` and -N print, written
  * into memory. */
+#include <errno.h>
+#include <paths.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "sipscope/alert.h"
 #include "sipscope/calllist.h"
@@ -21,7 +24,8 @@ struct alert {
 	struct calllist **cl;      /* per --exec */
 	struct calllist *sys_cl;   /* --syslog-filter, or NULL: the default */
 	struct hooks *hooks;
-	uint64_t matched, lines;
+	uint64_t matched, lines, nomem;
+	char warning[160];         /* alert_warning() */
 	char *json;                /* the JSON line's buffer (open_memstream) */
 	size_t json_cap;
 };
@@ -63,12 +67,23 @@ struct alert *alert_new(struct store *s, const struct tracker *t, const struct a
 	}
 	if (o->nexecs && !(a->hooks = hooks_new(&o->hooks, err, errlen)))
 		goto fail;
-	if (o->syslog)
+	if (o->syslog) {
+		/* syslog(3) drops lines when no daemon listens: say so once,
+		 * rather than log into nothing for weeks. */
+		if (access(_PATH_LOG, W_OK) < 0)
+			snprintf(a->warning, sizeof a->warning, "--syslog: %s: %s (is a syslog daemon "
+			         "running?): the lines go nowhere", _PATH_LOG, strerror(errno));
 		openlog("sipscope", LOG_PID | LOG_NDELAY, o->syslog_facility);
+	}
 	return a;
 fail:
 	alert_close(a, 0, NULL);
 	return NULL;
+}
+
+const char *alert_warning(const struct alert *a)
+{
+	return a->warning[0] ? a->warning : NULL;
 }
 
 void alert_set_check(struct alert *a, const struct checker *c)
@@ -242,8 +257,11 @@ void alert_call_ended(struct alert *a, uint32_t call, int64_t now_us)
 			len = json_line(a, call);
 			have_json = 1;
 		}
-		/* No memory for the line: the run is dropped, and counted so. */
-		hooks_submit(a->hooks, a->o.execs[i].command, a->json ? a->json : "", len, now_us);
+		if (!len) { /* no memory for the line: not run, and counted so */
+			a->nomem++;
+			continue;
+		}
+		hooks_submit(a->hooks, a->o.execs[i].command, a->json, len, now_us);
 	}
 	if (!a->o.syslog)
 		return;
@@ -265,6 +283,7 @@ void alert_close(struct alert *a, unsigned wait_ms, struct alert_stats *st)
 	hooks_close(a->hooks, wait_ms, &z.hooks);
 	z.exec_matched = a->matched;
 	z.syslog_lines = a->lines;
+	z.exec_nomem = a->nomem;
 	if (st)
 		*st = z;
 	if (a->o.syslog)
