@@ -1684,7 +1684,7 @@ else
 	{ "$BIN" messages --format json -r "$S/busy_udp.pcap"; } >"$I24/homer/m1.json"
 	{ "$BIN" messages --format json -r "$S/basic_ipv6.pcap"; } >"$I24/homer/m2.json"
 	i=0; n24=0
-	while [ $i -lt 30 ]; do
+	while [ $i -lt 100 ]; do # SQLite commits each row: slow disks take a while
 		n24=$(sqlite3 "$I24/homer/homer.db" 'select count(*) from sip_capture' 2>/dev/null)
 		[ "$n24" = 26 ] && break
 		sleep 0.1; i=$((i + 1))
