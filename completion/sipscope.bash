@@ -15,7 +15,8 @@ _sipscope_common="-r --read -h --help -V --version --bpf --correlate --tls-keylo
 _sipscope_columns="index start method from to callid src dst msgs state setup duration status ua problems media agent"
 _sipscope_live="-i --interface -N --headless --quiet -w --write -C -G -Z -s --snaplen -B --buffer-size
  --no-promisc --batch-ms --duration --max-packets --max-calls --db --hep-send --hep-listen --hep-id
- --hep-key --hep-version -f --filter -F --format --rtp --ascii --metrics --metrics-file"
+ --hep-key --hep-version -f --filter -F --format --rtp --ascii --metrics --metrics-file --exec --exec-rate --exec-timeout --syslog
+ --syslog-filter --syslog-facility"
 _sipscope_opts_messages="-F --format"
 _sipscope_opts_calls="-F --format -f --filter --rtp"
 _sipscope_opts_stats="-F --format"
@@ -99,6 +100,7 @@ _sipscope_values() {
 		typed=${typed#--columns=}
 		for col in $_sipscope_columns; do _sipscope_c+=("${typed%"${typed##*,}"}$col"); done ;;
 	--hep-version) _sipscope_c=(3 2) ;;
+	--syslog-facility) _sipscope_c=(user daemon local0 local1 local2 local3 local4 local5 local6 local7) ;;
 	--hep-send | --hep-listen) _sipscope_c=(udp: tcp:) ;;
 	-i | --interface)
 		local d
@@ -160,7 +162,7 @@ _sipscope() {
 	# --opt=value in one word
 	if [[ $cur == --*=* ]]; then
 		local o=${cur%%=*} v=${cur#*=}
-		if [[ $o == --filter ]]; then
+		if [[ $o == --filter || $o == --syslog-filter ]]; then
 			_sipscope_filter "$v"
 			_sipscope_c=("${_sipscope_c[@]/#/$o=}")
 		elif _sipscope_values "$cmd" "$o"; then
@@ -173,8 +175,13 @@ _sipscope() {
 		return 0
 	fi
 
+	# --exec FILTER COMMAND: the command, a program name
+	if ((n >= 3)) && [[ ${_sipscope_w[n - 3]} == --exec ]]; then
+		COMPREPLY=($(compgen -c -- "$cur"))
+		return 0
+	fi
 	case $prev in
-	-f | --filter)
+	-f | --filter | --exec | --syslog-filter)
 		_sipscope_filter "$cur"
 		_sipscope_reply "$cur" "${_sipscope_c[@]}"
 		[[ ${#COMPREPLY[@]} == 1 && ${COMPREPLY[0]} == *= ]] && compopt -o nospace 2>/dev/null
@@ -198,6 +205,7 @@ _sipscope() {
 		return 0 ;;
 	-c | --call | --match | --frame | --width | --correlate | --bpf | --stream | --alias | -C | -G | -s | \
 		--snaplen | -B | --buffer-size | --batch-ms | --duration | --max-packets | --max-calls | \
+		--exec-rate | --exec-timeout | \
 		--hep-id | --hep-key | --metrics)
 		return 0 ;; # a value only the user knows
 	esac

@@ -35,7 +35,7 @@ LAYERS = {
     "ingest":  (5, ["ingest.h"], []),
     "db":      (6, ["db.h"], []),
     "export":  (6, ["export.h", "escape.h", "ladder.h", "calllist.h", "flowfmt.h", "audio_out.h"], []),
-    "monitor": (6, ["metrics.h"], []),
+    "monitor": (6, ["metrics.h", "hooks.h", "alert.h"], ["export"]),
     # the viewer's door (ui_run) is still in src/ui: the UI is not in the library
     "ui":      (7, ["src/ui/ui.h"], []),
     "cli":     (7, [], ["ui"]),

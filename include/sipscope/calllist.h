@@ -121,6 +121,13 @@ int calllist_refresh(struct calllist *cl);
  * by call id; the next calllist_refresh() builds the rows again. */
 void calllist_forget(struct calllist *cl);
 
+/* Does the filter match call (1-based, a root call) as it stands now?
+ * Reads the checker's findings and the streams at the time of the call,
+ * not what the last calllist_refresh() saw: for one call at a time (a
+ * call that just ended, -N's hooks), without refreshing the list.
+ * Returns 1 or 0 (0 for a leg or an unknown id). */
+int calllist_match(struct calllist *cl, uint32_t call);
+
 size_t calllist_count(const struct calllist *cl);  /* rows shown */
 size_t calllist_total(const struct calllist *cl);  /* calls before filtering */
 uint32_t calllist_call(const struct calllist *cl, size_t row); /* 1-based call id */

@@ -14,6 +14,7 @@
 #include "sipscope/check.h"
 #include "sipscope/export.h"
 #include "sipscope/flowfmt.h"
+#include "sipscope/alert.h"
 #include "sipscope/hep.h"
 #include "sipscope/ingest.h"
 #include "sipscope/ladder.h"
@@ -27,6 +28,7 @@
 
 enum opts_theme { OPTS_THEME_DEFAULT = 0, OPTS_THEME_LIGHT, OPTS_THEME_MONO };
 
+#define OPTS_MAX_EXEC 16  /* --exec given at most this often */
 #define OPTS_CODE_MAX 320 /* option codes (getopt_long's values) are below this */
 
 struct opts {
@@ -73,6 +75,13 @@ struct opts {
 	struct ingest_tls_opts tls; /* --tls-keylog ($SSLKEYLOGFILE), --tls-key */
 	const char *metrics;   /* -N --metrics [ADDR:]PORT */
 	const char *metrics_file; /* -N --metrics-file PATH */
+	struct alert_exec execs[OPTS_MAX_EXEC]; /* --exec FILTER COMMAND */
+	size_t nexecs;
+	uint32_t exec_rate;    /* --exec-rate, 0: not given */
+	uint32_t exec_timeout; /* --exec-timeout, 0: not given */
+	int syslog;            /* --syslog */
+	const char *syslog_filter; /* --syslog-filter */
+	int syslog_facility;   /* --syslog-facility, -1: not given */
 	int audio_split;       /* audio --split */
 	int audio_ssrc_given;  /* audio --stream SSRC */
 	uint32_t audio_ssrc;

@@ -1,6 +1,7 @@
 /* cmd_live.c - the live runs: -N (headless: capture without the viewer,
  * print each call as it ends) and the interactive viewer. */
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "../ui/ui.h"
@@ -50,8 +51,39 @@ static int check_headless(const struct opts *o, const char *cmd)
 	return -1;
 }
 
+/* --exec and --syslog go with -N, their options with them.  Returns -1
+ * when they do, or an exit code (the message printed). */
+static int check_alerts(const struct opts *o)
+{
+	if ((o->nexecs || o->syslog || o->syslog_filter || o->exec_rate || o->exec_timeout ||
+	     o->syslog_facility) && !o->headless)
+		return usage_error("%s", "--exec, --syslog and their options are for -N (headless "
+		                         "capture)");
+	if ((o->exec_rate || o->exec_timeout) && !o->nexecs)
+		return usage_error("%s", "--exec-rate and --exec-timeout go with --exec");
+	if ((o->syslog_filter || o->syslog_facility) && !o->syslog)
+		return usage_error("%s", "--syslog-filter and --syslog-facility go with --syslog");
+	return -1;
+}
+
+/* Does a filter of an alert ask about media (the streams must be followed)? */
+static int alerts_want_media(const struct opts *o)
+{
+	for (size_t i = 0; i < o->nexecs; i++)
+		if (strstr(o->execs[i].filter, "media="))
+			return 1;
+	return o->syslog_filter && strstr(o->syslog_filter, "media=");
+}
+
 static int run_headless(const struct opts *o)
 {
+	struct alert_opts al = {
+		.execs = o->execs, .nexecs = o->nexecs,
+		.hooks = { .rate = o->exec_rate ? o->exec_rate : HOOKS_RATE_DEFAULT,
+		           .timeout_s = o->exec_timeout ? o->exec_timeout : HOOKS_TIMEOUT_DEFAULT },
+		.syslog = o->syslog, .syslog_filter = o->syslog_filter,
+		.syslog_facility = o->syslog_facility ? o->syslog_facility : LOG_USER,
+	};
 	struct headless_args a = {
 		.ifaces = o->ifaces, .nifaces = o->nifaces, .files = o->files, .nfiles = o->nfiles,
 		.bpf = o->bpf[0] ? o->bpf : NULL, .correlate = o->correlate, .live = o->live,
@@ -62,7 +94,9 @@ static int run_headless(const struct opts *o)
 		.hep_listen = o->hep_listen, .nhep_listen = o->nhep_listen, .hep_key = o->hep_key,
 		.hep_send = o->hep_send.url ? &o->hep_send : NULL, .tls = &o->tls,
 		.metrics = o->metrics, .metrics_file = o->metrics_file,
+		.alert = o->nexecs || o->syslog ? &al : NULL,
 	};
+	a.rtp |= alerts_want_media(o);
 	/* Headless, packets come in 20 ms blocks unless told: in immediate
 	 * mode a loopback burst overflows the ring (every slot is sized for
 	 * a 64 KiB packet) and is lost; nobody waits on the 20 ms. */
@@ -73,7 +107,9 @@ static int run_headless(const struct opts *o)
 
 int cmd_live(const struct opts *o, const char *cmd)
 {
-	int rc;
+	int rc = check_alerts(o);
+	if (rc >= 0)
+		return rc;
 	if (o->headless || o->quiet || o->write || o->rotate_bytes || o->rotate_secs ||
 	    o->duration_us || o->max_packets || o->metrics || o->metrics_file) {
 		rc = check_headless(o, cmd);

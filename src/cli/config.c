@@ -223,6 +223,8 @@ int config_load(int argc, char **argv, struct opts *o)
 	while ((c = getopt_long(argc, argv, opts_shortopts, opts_longopts, (idx = -1, &idx))) != -1) {
 		if (c == 'h' || c == 'V')
 			none = -1; /* help and version work whatever the files say */
+		if (idx >= 0 && !strcmp(opts_longopts[idx].name, "exec") && optind < argc)
+			optind++; /* --exec FILTER COMMAND: the command is its second argument */
 		if (c == '?' || c == ':' || idx < 0)
 			continue;
 		if (!strcmp(opts_longopts[idx].name, "config"))

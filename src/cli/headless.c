@@ -70,6 +70,7 @@ struct hl {
 	struct metrics *met;     /* --metrics, --metrics-file (metrics_open, metrics_tick) */
 	struct metrics_http *mhttp;
 	int64_t met_file_us;     /* --metrics-file last written (monotonic) */
+	struct alert *alert;     /* --exec, --syslog */
 	uint8_t *printed;        /* per call (0-based): its line is out */
 	size_t nprinted_cap;
 	size_t seen;             /* store messages looked at */
@@ -143,11 +144,15 @@ static int grow_printed(struct hl *h)
 	return 0;
 }
 
-static void print_call(struct hl *h, size_t idx)
+/* ended: the call has ended (not merely open when the capture stopped):
+ * its alerts go too. */
+static void print_call(struct hl *h, size_t idx, int ended)
 {
 	h->printed[idx] = 1;
 	if (!h->a->quiet)
 		export_call(stdout, h->store, h->t, h->chk, idx, h->a->fmt);
+	if (ended && h->alert)
+		alert_call_ended(h->alert, (uint32_t)idx + 1, mono_us());
 }
 
 /* Call idx has ended (its line is out or goes out with it). */
@@ -175,7 +180,7 @@ static void print_ended(struct hl *h)
 		uint32_t root = r->call ? track_call_root(h->t, r->call) : 0;
 		if (!root || h->printed[root - 1] || !call_ended(track_call(h->t, root - 1)))
 			continue;
-		print_call(h, root - 1);
+		print_call(h, root - 1, 1);
 		call_done(h, root - 1);
 	}
 	h->seen = n;
@@ -201,7 +206,7 @@ static void sweep_challenged(struct hl *h, int64_t now)
 		track_call_totals(h->t, (uint32_t)i + 1, &tot);
 		if (now - tot.end_us < CHALLENGE_WAIT_US)
 			continue;
-		print_call(h, i);
+		print_call(h, i, 1);
 		call_done(h, i);
 	}
 	if (!h->a->quiet)
@@ -215,7 +220,7 @@ static void on_evicting(void *ctx, uint32_t root)
 	struct hl *h = ctx;
 	if (root > h->nprinted_cap || h->printed[root - 1])
 		return;
-	print_call(h, root - 1);
+	print_call(h, root - 1, 1);
 	call_done(h, root - 1);
 }
 
@@ -230,6 +235,8 @@ static void on_remapped(void *ctx, const uint32_t *call_map, size_t ncalls, cons
 			h->printed[(n = call_map[i]) - 1] = h->printed[i - 1];
 	if (n < h->nprinted_cap)
 		memset(h->printed + n, 0, h->nprinted_cap - n);
+	if (h->alert)
+		alert_forget(h->alert);
 	size_t seen = 0;
 	for (size_t i = h->seen < nmsgs ? h->seen : nmsgs; i > 0 && !seen; i--)
 		seen = msg_map[i - 1];
@@ -251,6 +258,8 @@ static void evict(struct hl *h)
 		h->chk = check_new(h->store, h->t);
 		if (h->met)
 			metrics_findings_restart(h->met, store_msg_count(h->store));
+		if (h->alert)
+			alert_set_check(h->alert, h->chk);
 		if (!h->chk) {
 			fprintf(stderr, "sipscope: out of memory\n");
 			h->rc = 2;
@@ -281,11 +290,12 @@ static void print_rest(struct hl *h)
 		if (track_call(h->t, i)->root || h->printed[i])
 			continue;
 		/* Timer B/F (track_finish) may have failed it just now. */
-		if (call_ended(track_call(h->t, i)))
+		int ended = call_ended(track_call(h->t, i));
+		if (ended)
 			call_done(h, i);
 		else
 			h->open_at_end++;
-		print_call(h, i);
+		print_call(h, i, ended);
 	}
 	if (!h->a->quiet)
 		fflush(stdout);
@@ -536,10 +546,11 @@ static int open_all(struct hl *h)
 	}
 	h->t = h->store ? track_new(h->store) : NULL;
 	h->in = h->t ? ingest_new(h->store, h->t) : NULL;
-	/* the findings of --metrics are counted when the checker runs: it
-	 * parses every message again (twice -N's CPU), so it is not turned on
-	 * for them alone (see MONITORING in the man page) */
-	int want_chk = a->fmt == EXPORT_JSON;
+	/* The checker runs for -N's JSON and for the hooks' JSON line, which
+	 * carry the findings.  --metrics counts them when it runs but does not
+	 * turn it on alone: it parses every message again (twice -N's CPU; see
+	 * MONITORING in the man page). */
+	int want_chk = a->fmt == EXPORT_JSON || a->alert;
 	if (h->in && want_chk)
 		h->chk = check_new(h->store, h->t);
 	if (!h->in || (want_chk && !h->chk) ||
@@ -577,6 +588,17 @@ static int open_all(struct hl *h)
 		        a->rotate_bytes ? "C" : "G", who, err, who);
 		return -1;
 	}
+	if (a->alert) { /* as the user we are now: the hooks run as that user */
+		h->alert = alert_new(h->store, h->t, a->alert, err, sizeof err);
+		if (!h->alert) {
+			fprintf(stderr, "sipscope: %s\n", err);
+			return -1;
+		}
+		if (alert_warning(h->alert))
+			fprintf(stderr, "sipscope: warning: %s\n", alert_warning(h->alert));
+		alert_set_check(h->alert, h->chk);
+		alert_set_media(h->alert, ingest_media(h->in));
+	}
 	store_set_fetcher(h->store, pcap_src_fetch, h->src);
 	pcap_src_on_secrets(h->src, ingest_on_secrets, h->in); /* pcapng's own TLS keys */
 	if (a->hep_send) {
@@ -602,6 +624,7 @@ static void close_all(struct hl *h)
 	hep_send_close(h->hep);
 	metrics_http_stop(h->mhttp);
 	metrics_free(h->met);
+	alert_close(h->alert, 0, NULL);
 	check_free(h->chk);
 	ingest_free(h->in);
 	track_free(h->t);
@@ -687,6 +710,28 @@ static void print_summary(struct hl *h, uint64_t saved, unsigned files, const ch
 			        (unsigned long long)rf);
 		fputc('\n', stderr);
 	}
+}
+
+/* What the hooks and syslog did, nothing lost quietly. */
+static void print_alert_summary(const struct alert_opts *o, const struct alert_stats *st)
+{
+	const struct hooks_stats *k = &st->hooks;
+	if (o->nexecs)
+		fprintf(stderr, "sipscope: --exec: %llu calls matched, %llu runs: %llu ok, %llu failed, "
+		        "%llu killed after %u s or at exit, %llu could not start; %llu not run: %llu over "
+		        "the rate (%u/s), %llu queue full, %llu left at exit\n",
+		        (unsigned long long)st->exec_matched, (unsigned long long)k->started,
+		        (unsigned long long)k->ok, (unsigned long long)k->failed,
+		        (unsigned long long)k->timed_out, o->hooks.timeout_s,
+		        (unsigned long long)k->spawn_failed,
+		        (unsigned long long)(k->dropped_rate + k->dropped_queue + k->unrun),
+		        (unsigned long long)k->dropped_rate, o->hooks.rate,
+		        (unsigned long long)k->dropped_queue, (unsigned long long)k->unrun);
+	if (st->exec_nomem)
+		fprintf(stderr, "sipscope: --exec: %llu matches not run: no memory for the JSON line\n",
+		        (unsigned long long)st->exec_nomem);
+	if (o->syslog)
+		fprintf(stderr, "sipscope: --syslog: %llu lines\n", (unsigned long long)st->syslog_lines);
 }
 
 int headless_run(const struct headless_args *a)
@@ -803,6 +848,12 @@ int headless_run(const struct headless_args *a)
 	/* The closing counts come with --quiet too: they are how a lost
 	 * packet shows. */
 	print_summary(&h, saved, files, h.save ? pcap_save_path(h.save) : "");
+	if (h.alert) { /* the last hooks may finish, within their time limit */
+		struct alert_stats as;
+		alert_close(h.alert, a->alert->hooks.timeout_s * 1000, &as);
+		h.alert = NULL;
+		print_alert_summary(a->alert, &as);
+	}
 	int rc = h.rc == 1 ? 1 : h.rc;
 	close_all(&h);
 	return rc;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sipscope/alert.h"
 #include "sipscope/export.h"
 #include "sipscope/hep.h"
 #include "sipscope/pcap_src.h"
@@ -35,6 +36,7 @@ struct headless_args {
 	const struct ingest_tls_opts *tls; /* --tls-keylog, --tls-key, or NULL */
 	const char *metrics;        /* --metrics [ADDR:]PORT, or NULL */
 	const char *metrics_file;   /* --metrics-file PATH, or NULL */
+	const struct alert_opts *alert; /* --exec, --syslog, or NULL */
 };
 
 /* Run until the capture ends, a limit is reached or SIGINT/SIGTERM comes.

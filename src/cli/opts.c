@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -158,6 +160,22 @@ const char usage_text[] =
 	"                       without this key are counted and dropped\n"
 	"      --hep-version V  --hep-send: 3 (default) or 2\n"
 	"\n"
+	"Alerts, with -N:\n"
+	"      --exec FILTER COMMAND\n"
+	"                       when a call ends and FILTER (as --filter's) matches\n"
+	"                       it, run /bin/sh -c COMMAND with the call's JSON line\n"
+	"                       on its standard input; repeatable, off the capture's\n"
+	"                       way (4 at once, a queue of 64); drops and failures\n"
+	"                       are counted on exit\n"
+	"      --exec-rate N    --exec: at most N runs a second in all (default 10)\n"
+	"      --exec-timeout S --exec: kill a run after S seconds (default 30)\n"
+	"      --syslog         a syslog line (key=value) per call that ended failed\n"
+	"                       (busy, rejected, failed, a 4xx-6xx final but 487)\n"
+	"                       or with an error finding\n"
+	"      --syslog-filter FILTER\n"
+	"                       --syslog: the calls FILTER matches instead ('' all)\n"
+	"      --syslog-facility F --syslog: user (default), daemon, local0..local7\n"
+	"\n"
 	"Exit status: 0 ok, 1 damaged input read up to the damage, 2 usage or fatal error,\n"
 	"3 check found errors.\n"
 	"See sipscope(1).\n";
@@ -200,7 +218,13 @@ enum {
 	OPT_CONFIG,
 	OPT_NO_CONFIG,
 	OPT_METRICS,
-	OPT_METRICS_FILE
+	OPT_METRICS_FILE,
+	OPT_EXEC,
+	OPT_EXEC_RATE,
+	OPT_EXEC_TIMEOUT,
+	OPT_SYSLOG,
+	OPT_SYSLOG_FILTER,
+	OPT_SYSLOG_FACILITY
 };
 
 /* A number from optarg in [min, max] (decimals when `real`).  Returns 0,
@@ -291,6 +315,12 @@ const struct option opts_longopts[] = {
 	{ "no-config", no_argument, NULL, OPT_NO_CONFIG },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
+	{ "exec", required_argument, NULL, OPT_EXEC },
+	{ "exec-rate", required_argument, NULL, OPT_EXEC_RATE },
+	{ "exec-timeout", required_argument, NULL, OPT_EXEC_TIMEOUT },
+	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "syslog-filter", required_argument, NULL, OPT_SYSLOG_FILTER },
+	{ "syslog-facility", required_argument, NULL, OPT_SYSLOG_FACILITY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -596,6 +626,45 @@ int opts_apply(struct opts *o, int c, char *arg, const char *help)
 		else
 			return usage_error("unknown --theme '%s' (use default, light or mono)", arg);
 		break;
+	case OPT_EXEC: /* parse_opts took the command: the next word */
+		if (o->nexecs == OPTS_MAX_EXEC)
+			return usage_error("at most %d --exec", OPTS_MAX_EXEC);
+		o->execs[o->nexecs++].filter = arg;
+		break;
+	case OPT_EXEC_RATE:
+	case OPT_EXEC_TIMEOUT: {
+		char *end;
+		unsigned long v = strtoul(arg, &end, 10);
+		if (*arg < '0' || *arg > '9' || *end || v == 0 || v > 100000)
+			return usage_error("--%s: a whole number from 1 to 100000, not '%s'",
+			                   c == OPT_EXEC_RATE ? "exec-rate" : "exec-timeout", arg);
+		if (c == OPT_EXEC_RATE)
+			o->exec_rate = (uint32_t)v;
+		else
+			o->exec_timeout = (uint32_t)v;
+		break;
+	}
+	case OPT_SYSLOG:
+		o->syslog = 1;
+		break;
+	case OPT_SYSLOG_FILTER:
+		o->syslog_filter = arg;
+		break;
+	case OPT_SYSLOG_FACILITY: {
+		static const struct { const char *name; int fac; } facs[] = {
+			{ "user", LOG_USER }, { "daemon", LOG_DAEMON }, { "local0", LOG_LOCAL0 },
+			{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+			{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
+			{ "local7", LOG_LOCAL7 },
+		};
+		size_t i;
+		for (i = 0; i < sizeof facs / sizeof facs[0] && strcasecmp(arg, facs[i].name); i++)
+			;
+		if (i == sizeof facs / sizeof facs[0])
+			return usage_error("--syslog-facility: user, daemon or local0..local7, not '%s'", arg);
+		o->syslog_facility = facs[i].fac;
+		break;
+	}
 	case OPT_CONFIG:
 	case OPT_NO_CONFIG:
 		break; /* read before the other options (config_load) */
@@ -621,6 +690,12 @@ int parse_opts(int argc, char **argv, struct opts *o, const char *help)
 			return usage_error("option '%s' needs an argument", argv[optind - 1]);
 		if (c == '?')
 			return usage_error("unknown option '%s'", argv[optind - 1]);
+		if (c == OPT_EXEC) { /* --exec FILTER COMMAND */
+			if (optind >= argc)
+				return usage_error("%s", "--exec needs a filter and a command: "
+				                         "--exec 'state=failed' 'logger -t sip'");
+			o->execs[o->nexecs < OPTS_MAX_EXEC ? o->nexecs : 0].command = argv[optind++];
+		}
 		config_note_cli(o, c, optarg);
 		if ((rc = opts_apply(o, c, optarg, help)) >= 0)
 			return rc;

@@ -819,6 +819,59 @@ int calllist_refresh(struct calllist *cl)
 	return 0;
 }
 
+/* problem=RULE for one call: its own findings (no per-call table). */
+static int rule_hit(const struct calllist *cl, uint32_t call, int rule)
+{
+	size_t nf = cl->check ? check_count(cl->check) : 0;
+	for (size_t i = 0; i < nf; i++) {
+		const struct check_finding *f = check_at(cl->check, i);
+		if (f->rule == rule && f->call && track_call_root(cl->t, f->call) == call)
+			return 1;
+	}
+	return 0;
+}
+
+/* media= for one call: its own streams summed. */
+static int media_hit(const struct calllist *cl, uint32_t call, uint32_t want)
+{
+	struct calllist_media cm = { 0, 0 };
+	size_t ns = cl->media ? media_stream_count(cl->media) : 0;
+	if (!cl->media)
+		return 0;
+	for (size_t i = 0; i < ns; i++) {
+		const struct media_stream *ms = media_stream(cl->media, i);
+		uint32_t leg = ms->h_call_id ? track_find_call(cl->t, ms->h_call_id) : 0;
+		if (leg && track_call_root(cl->t, leg) == call) {
+			cm.streams++;
+			cm.problems |= ms->problems;
+		}
+	}
+	if (want == MEDIA_NONE)
+		return cm.streams == 0;
+	if (want == MEDIA_ANY)
+		return cm.streams > 0;
+	return (cm.problems & want) != 0;
+}
+
+int calllist_match(struct calllist *cl, uint32_t call)
+{
+	if (!call || call > track_call_count(cl->t) || track_call(cl->t, call - 1)->root)
+		return 0;
+	for (size_t i = 0; i < cl->nterms; i++) {
+		const struct term *tm = &cl->terms[i];
+		int m;
+		if (tm->kind == T_PROBLEM && tm->rule >= 0)
+			m = cl->check && rule_hit(cl, call, tm->rule);
+		else if (tm->kind == T_MEDIA)
+			m = media_hit(cl, call, tm->media);
+		else
+			m = term_matches(cl, call, tm);
+		if (!m)
+			return 0;
+	}
+	return 1;
+}
+
 size_t calllist_filter_prepare(struct calllist *cl, size_t max)
 {
 	size_t n = track_call_count(cl->t);

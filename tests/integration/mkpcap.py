@@ -169,6 +169,17 @@ def main():
                      "1 INVITE", "z9hG4bK-wide", "w1", ttag="w2")
         write(out, 1, [eth(ipv4(udp(req))), eth(ipv4(udp(rsp, 5098, 5099)))])
         return
+    if kind == "rejected":  # rejected OUT N: N REGISTERs each answered 403, from 50 sources
+        frames = []
+        for i in range(int(sys.argv[3])):
+            # the first Call-ID has a quote, a backslash and an escape
+            cid = 'rej"\\\x1b[31m-0' if i == 0 else f"rej-{i}"
+            a = 10 + i % 50
+            req = sipmsg("REGISTER sip:example.com SIP/2.0", cid, "1 REGISTER", f"z9hG4bK-r{i}", f"f{i}")
+            rsp = sipmsg("SIP/2.0 403 Forbidden", cid, "1 REGISTER", f"z9hG4bK-r{i}", f"f{i}", ttag=f"t{i}")
+            frames += [udp_between(a, 1, req), udp_between(1, a, rsp)]
+        write(out, 1, frames)
+        return
     msg = SIP % kind.encode()
     v4 = ipv4(udp(msg))
     if kind == "sll":
