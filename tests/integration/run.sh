@@ -1355,7 +1355,8 @@ if command -v zsh >/dev/null 2>&1; then
 		zsh "$ROOT" >"$T/out" 2>&1
 	[ "$(cat "$T/out")" = _sipscope ] && ok "zsh: sourced after compinit, it loads without error" ||
 		bad "zsh: sourced after compinit, it loads without error" "$T/out"
-	mkdir -p "$T/zbin" "$T/zc/sub" && ln -sf "$BIN" "$T/zbin/sipscope"
+	# (an absolute link: make gives BIN relative, build/tsan/sipscope)
+	mkdir -p "$T/zbin" "$T/zc/sub" && ln -sf "$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")" "$T/zbin/sipscope"
 	: >"$T/zc/a.pcap"; : >"$T/zc/b.pcapng"; : >"$T/zc/c.txt"
 	zsh -f "$ROOT/tests/integration/zsh_complete.zsh" "$ROOT" "$T/zbin" "$T/z.out" 'sipscope fl' \
 		'sipscope flow --format ' 'sipscope calls -f met' 'sipscope calls -f state=ri' \
