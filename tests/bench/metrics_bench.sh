@@ -113,6 +113,22 @@ if command -v valgrind >/dev/null; then
     scrapes=$((scrapes + ${n:-0}))
     over=$(awk -v b="$ib" -v h="$im" 'BEGIN {printf "%.2f", 100 * (h - b) / b}')
     echo "  without: $ib instructions; with --metrics ($n scrapes answered) and --metrics-file: $im; overhead $over %"
+    # --exec and --syslog: what the hooks themselves cost, on top of the
+    # checker they need (their JSON line is the one `calls --format json`
+    # prints, problems included), and, for the record, what the checker
+    # costs -N.  Every call matches (state=completed); the default rate
+    # lets 10 a second run, the rest are counted and dropped.
+    echo
+    echo "=== --exec/--syslog: instructions (callgrind, every thread) of -N -r $(basename "$IRCAP") ==="
+    iq=$ib
+    ij=$(ir "$SIPSCOPE" -N -Z root --format json -r "$IRCAP")
+    ih=$(ir "$SIPSCOPE" -N -Z root --format json -r "$IRCAP" --exec 'state=completed' 'cat >/dev/null' --syslog)
+    hover=$(awk -v b="$ij" -v h="$ih" 'BEGIN {printf "%.2f", 100 * (h - b) / b}')
+    echo "  --quiet: $iq; --format json (the checker): $ij ($(awk -v b="$iq" -v h="$ij" 'BEGIN {printf "%+.1f", 100 * (h - b) / b}') %)"
+    echo "  --format json --exec 'state=completed' CMD --syslog: $ih; the hooks' overhead $hover %"
+    if awk -v o="$hover" 'BEGIN {exit !(o > 3)}'; then
+        echo "  FAIL: --exec/--syslog cost more than 3% over the checker's run"; rc=1
+    fi
 fi
 if [[ $scrapes -eq 0 ]]; then
     echo "  FAIL: the scraper got no answer"; rc=1
