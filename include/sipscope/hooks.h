@@ -81,6 +81,12 @@ struct hooks *hooks_new(const struct hooks_opts *o, char *err, size_t errlen);
  * the queue allow.  now_us: a monotonic clock.  Never blocks on the
  * commands.  Returns 0 queued, -1 dropped (counted). */
 int hooks_submit(struct hooks *h, const char *cmd, const char *input, size_t len, int64_t now_us);
+/* hooks_submit() in two steps, so that a caller builds the input only
+ * for a run that will go: hooks_admit() takes a token and checks for room
+ * in the queue (1: go on with hooks_push(); 0: dropped, counted), and
+ * hooks_push() queues the run (0, or -1 when no memory for the copy). */
+int hooks_admit(struct hooks *h, int64_t now_us);
+int hooks_push(struct hooks *h, const char *cmd, const char *input, size_t len);
 void hooks_stats(struct hooks *h, struct hooks_stats *st);
 /* No more runs: what is queued still starts and what runs may finish,
  * for at most wait_ms; then the rest is killed (counted as timed out)

@@ -251,6 +251,9 @@ void alert_call_ended(struct alert *a, uint32_t call, int64_t now_us)
 		if (!calllist_match(a->cl[i], call))
 			continue;
 		a->matched++;
+		/* The rate decides first: a dropped run costs no JSON line. */
+		if (!hooks_admit(a->hooks, now_us))
+			continue;
 		if (!have_json) {
 			free(a->json);
 			a->json = NULL;
@@ -261,7 +264,7 @@ void alert_call_ended(struct alert *a, uint32_t call, int64_t now_us)
 			a->nomem++;
 			continue;
 		}
-		hooks_submit(a->hooks, a->o.execs[i].command, a->json, len, now_us);
+		hooks_push(a->hooks, a->o.execs[i].command, a->json, len);
 	}
 	if (!a->o.syslog)
 		return;

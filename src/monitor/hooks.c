@@ -332,27 +332,47 @@ struct hooks *hooks_new(const struct hooks_opts *o, char *err, size_t errlen)
 	return h;
 }
 
-int hooks_submit(struct hooks *h, const char *cmd, const char *input, size_t len, int64_t now_us)
+int hooks_admit(struct hooks *h, int64_t now_us)
 {
 	pthread_mutex_lock(&h->mu);
 	h->st.submitted++;
 	int ok = hooks_rate_take(&h->rate, now_us);
-	struct hooks_job j = { cmd, NULL, len };
-	if (!ok) {
+	if (!ok)
 		h->st.dropped_rate++;
-	} else if (h->queue.count == HOOKS_QUEUE_MAX || !(j.input = malloc(len ? len : 1))) {
-		h->st.dropped_queue++; /* full (or no memory for the copy) */
+	else if (h->queue.count == HOOKS_QUEUE_MAX) {
+		h->st.dropped_queue++;
 		ok = 0;
+	}
+	pthread_mutex_unlock(&h->mu);
+	return ok;
+}
+
+int hooks_push(struct hooks *h, const char *cmd, const char *input, size_t len)
+{
+	struct hooks_job j = { cmd, malloc(len ? len : 1), len };
+	pthread_mutex_lock(&h->mu);
+	/* Only the runner takes from the queue since hooks_admit() saw room,
+	 * so it is full here only for a caller that did not ask first. */
+	int ok = j.input && h->queue.count < HOOKS_QUEUE_MAX;
+	if (!ok) {
+		h->st.dropped_queue++; /* full (or no memory for the copy) */
 	} else {
 		memcpy(j.input, input, len);
 		hooks_queue_push(&h->queue, &j);
+		j.input = NULL;
 	}
 	pthread_mutex_unlock(&h->mu);
+	free(j.input);
 	if (!ok)
 		return -1;
 	ssize_t w = write(h->wake[1], "", 1); /* a full pipe: the runner is awake anyway */
 	(void)w;
 	return 0;
+}
+
+int hooks_submit(struct hooks *h, const char *cmd, const char *input, size_t len, int64_t now_us)
+{
+	return hooks_admit(h, now_us) ? hooks_push(h, cmd, input, len) : -1;
 }
 
 void hooks_stats(struct hooks *h, struct hooks_stats *st)

@@ -150,6 +150,33 @@ static void test_runner_drops_over_the_rate_and_counts_them(void **state)
 	assert_int_equal(st.ok, 5);
 }
 
+/* Admit first, build the input after: what the rate refuses is counted
+ * by hooks_admit() alone, and every admitted push runs. */
+static void test_admit_then_push_counts_as_submit(void **state)
+{
+	(void)state;
+	struct hooks_opts o = { .rate = 3, .timeout_s = 5 };
+	char err[256];
+	struct hooks *h = hooks_new(&o, err, sizeof err);
+	assert_non_null(h);
+	int64_t t = now_us();
+	int admitted = 0;
+	for (int i = 0; i < 20; i++) {
+		if (!hooks_admit(h, t))
+			continue;
+		admitted++;
+		assert_int_equal(hooks_push(h, "cat >/dev/null", "{}\n", 3), 0);
+	}
+	assert_int_equal(admitted, 3);
+	struct hooks_stats st;
+	hooks_close(h, 5000, &st);
+	assert_int_equal(st.submitted, 20);
+	assert_int_equal(st.dropped_rate, 17);
+	assert_int_equal(st.dropped_queue, 0);
+	assert_int_equal(st.started, 3);
+	assert_int_equal(st.ok, 3);
+}
+
 static void test_runner_gives_up_at_close_and_counts_the_rest(void **state)
 {
 	(void)state;
@@ -267,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_queue_is_bounded_and_fifo),
 		cmocka_unit_test(test_runner_counts_every_outcome),
 		cmocka_unit_test(test_runner_drops_over_the_rate_and_counts_them),
+		cmocka_unit_test(test_admit_then_push_counts_as_submit),
 		cmocka_unit_test(test_runner_gives_up_at_close_and_counts_the_rest),
 		cmocka_unit_test(test_match_one_call_agrees_with_the_list),
 		cmocka_unit_test(test_match_media_one_call),
