@@ -165,19 +165,27 @@ def main():
             time.sleep(0.2)
         return 1
     if cmd == "sample":
+        # sample URL NAME VALUE SECONDS [NAME VALUE ...]: every pair seen
+        # in one scrape (values read in separate scrapes could straddle
+        # the end of the capture)
         end = time.time() + float(args[3])
+        want = [(args[1], args[2])] + list(zip(args[4::2], args[5::2]))
         got = None
         while True:
             try:
                 text = get(args[0], 1)[1].decode()
-                got = [l.split(" ")[-1] for l in text.splitlines() if l.startswith(args[1] + " ")]
-                if got and float(got[0]) == float(args[2]):
-                    print("%s %s" % (args[1], args[2]))
+                got = {}
+                for l in text.splitlines():
+                    for name, _ in want:
+                        if l.startswith(name + " "):
+                            got[name] = l.split(" ")[-1]
+                if all(n in got and float(got[n]) == float(v) for n, v in want):
+                    print(" ".join("%s %s" % nv for nv in want))
                     return 0
             except OSError as e:
                 got = str(e)
             if time.time() >= end:
-                print("%s: never %s (last: %s)" % (args[1], args[2], got))
+                print("never %s (last: %s)" % (" ".join("%s %s" % nv for nv in want), got))
                 return 1
             time.sleep(0.1)
     if cmd == "slowcat":
