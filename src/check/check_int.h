@@ -230,4 +230,10 @@ uint32_t check_sdp_summary(struct checker *c, const struct sdp *d);
 /* RFC 3264 6 and 6.1: the answer in v against the offer summary. */
 void check_answer(struct checker *c, const struct view *v, uint32_t offer_off, const char *what);
 
+/* ---- STIR/SHAKEN (check_identity.c) ---- */
+
+/* A request's Identity header (once per PASSporT), or its absence from a
+ * trunk that must sign. */
+void check_identity(struct checker *c, const struct view *v);
+
 #endif
