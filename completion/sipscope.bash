@@ -12,7 +12,7 @@
 _sipscope_common="-r --read -h --help -V --version --bpf --correlate --tls-keylog --tls-key --spool-dir
  --alias --columns --sort --theme --config --no-config"
 # The call list's columns (src/export/calllist.c), for --columns and --sort.
-_sipscope_columns="index start method from to callid src dst msgs state setup duration status ua problems media agent"
+_sipscope_columns="index start method from to callid src dst msgs state setup duration status ua problems media agent attest"
 _sipscope_live="-i --interface -N --headless --quiet -w --write -C -G -Z -s --snaplen -B --buffer-size
  --no-promisc --batch-ms --duration --max-packets --max-calls --db --hep-send --hep-listen --hep-id
  --hep-key --hep-version -f --filter -F --format --rtp --ascii --metrics --metrics-file --exec --exec-rate --exec-timeout --syslog

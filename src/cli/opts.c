@@ -600,7 +600,7 @@ int opts_apply(struct opts *o, int c, char *arg, const char *help)
 			if (col < 0)
 				return usage_error("--columns: unknown column '%s' (use index start method from "
 				                   "to callid src dst msgs state setup duration status ua "
-				                   "problems media agent)", tok);
+				                   "problems media agent attest)", tok);
 			if (n == sizeof o->cols / sizeof o->cols[0])
 				return usage_error("%s", "--columns: too many columns");
 			o->cols[n++] = (enum calllist_col)col;
