@@ -103,7 +103,8 @@ int identity_keys_add_ca(struct identity_keys *k, const char *file, char *err, s
 /* A trunk that must sign: "IP" or "IP:PORT" ([v6]:port), compared with
  * a request's source address as store_endpoint_format() writes it. */
 int identity_keys_add_signer(struct identity_keys *k, const char *addr, char *err, size_t n);
-/* Does the source "IP:PORT" (as formatted) belong to a --stir-signer? */
+/* Does the source "IP:PORT" (as formatted) belong to a --stir-signer?
+ * With src NULL: is there any --stir-signer at all? */
 int identity_keys_must_sign(const struct identity_keys *k, const char *src);
 /* Certificates loaded. */
 size_t identity_keys_count(const struct identity_keys *k);

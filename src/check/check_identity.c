@@ -92,8 +92,10 @@ void check_identity(struct checker *c, const struct view *v)
 	const struct identity_keys *keys = identity_keys_default();
 	if (!sv_is_set(val)) {
 		char src[80];
+		if (meth != SIP_M_INVITE || v->has_to_tag || !identity_keys_must_sign(keys, NULL))
+			return;
 		store_endpoint_format(store_endpoint(c->s, v->r->src), src, sizeof src);
-		if (meth == SIP_M_INVITE && !v->has_to_tag && identity_keys_must_sign(keys, src) &&
+		if (identity_keys_must_sign(keys, src) &&
 		    check_first_time(c, CHECK_IDENTITY_MISSING, sv_hash(v->m.call_id) ^ v->m.cseq))
 			check_report(c, v->idx, CHECK_IDENTITY_MISSING, -1,
 			             "an INVITE from %s (--stir-signer) carries no Identity header", src);

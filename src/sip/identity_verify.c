@@ -199,6 +199,8 @@ int identity_keys_must_sign(const struct identity_keys *k, const char *src)
 {
 	if (!k || !k->nsigners)
 		return 0;
+	if (!src)
+		return 1; /* "are there any": the caller formats the address only then */
 	char ip[64], sip[64];
 	addr_part(src, ip, sizeof ip);
 	for (size_t i = 0; i < k->nsigners; i++) {

@@ -1875,7 +1875,7 @@ else
 fi
 if [ -n "$s25" ]; then
 	skp "stir: signed calls through sipp and kamailio: $s25"
-elif ! sh "$ROOT/tests/integration/stir/make_capture.sh" "$R25" "$S" >"$R25.log" 2>&1; then
+elif ! bash "$ROOT/tests/integration/stir/make_capture.sh" "$R25" "$S" >"$R25.log" 2>&1; then
 	bad "stir: the signed calls could not be made" "$R25.log"
 else
 	P25=$R25/stir.pcap
