@@ -101,8 +101,9 @@ void check_identity(struct checker *c, const struct view *v)
 			             "an INVITE from %s (--stir-signer) carries no Identity header", src);
 		return;
 	}
-	/* once per PASSporT (its first hop) */
-	if (!check_first_time(c, CHECK_IDENTITY_SIGNATURE, sv_hash(sv_trim(val))))
+	/* once per PASSporT and call (its first hop; the same token in another
+	 * call is a replay, judged there again) */
+	if (!check_first_time(c, CHECK_IDENTITY_SIGNATURE, hmap_mix(sv_hash(v->m.call_id), sv_hash(sv_trim(val)))))
 		return;
 	struct identity *id = malloc(sizeof *id);
 	if (!id) {
