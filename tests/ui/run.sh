@@ -823,7 +823,7 @@ awk 'length($0) > 80' "$T/help" | grep -q . && bad "help at 80x24: no line wider
 grep -v '^ sipscope - Help\| Calls: 3/3\| Arrows/j k Scroll' "$T/help" | tr -s ' \n' '  ' >"$T/helptext"
 miss=
 for w in "Home End g G first, last" "n N next, previous" "unannounced (RTP streams" \
-	"problems media)" "the same on every hop"; do
+	"problems media agent attest)" "the same on every hop"; do
 	grep -qF -- "$w" "$T/helptext" || miss="$miss [$w]"
 done
 [ -z "$miss" ] && ok "help at 80x24: the ends of the long lines can be read (wrapped)" ||
