@@ -125,9 +125,8 @@ int identity_check(struct sv value, const struct identity_keys *k, int64_t at_s,
                    int *decoded, char *reason, size_t n);
 
 /* The process's keys, as the command line (--stir-cert, --stir-ca,
- * --stir-signer and their config lines) filled them: made on first use,
- * NULL only when memory ran out.  Single-threaded setup: fill it before
- * starting threads; reading it after is safe. */
+ * --stir-signer and their config lines) filled them; never NULL, never
+ * freed.  Fill it before starting threads; reading it after is safe. */
 struct identity_keys *identity_keys_default(void);
 
 #endif

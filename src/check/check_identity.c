@@ -3,8 +3,9 @@
  * certificates, the PASSporT's numbers against the SIP headers, the age of
  * iat, and trunks that must sign (--stir-signer).
  *
- * One PASSporT is judged once, on the first hop it is seen on: a proxy
- * forwards it unchanged, so its copies say nothing new. */
+ * One PASSporT is judged once per call, on the first hop it is seen on: a
+ * proxy forwards it unchanged, so its copies say nothing new (the same
+ * token in another call, a replay, is judged there again). */
 #include <stdlib.h>
 #include <string.h>
 

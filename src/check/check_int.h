@@ -1,8 +1,8 @@
 /* check_int.h - the checker's state, shared by the engine (check.c) and
  * the files of rules, one per area: check_syntax.c (one message alone),
  * check_txn.c (transactions, timers, ACK and CANCEL), check_dialog.c
- * (CSeq order, route sets) and check_sdp.c (offer/answer).  Private to
- * src/check. */
+ * (CSeq order, route sets), check_sdp.c (offer/answer) and
+ * check_identity.c (STIR/SHAKEN).  Private to src/check. */
 #ifndef SIPSCOPE_CHECK_INT_H
 #define SIPSCOPE_CHECK_INT_H
 

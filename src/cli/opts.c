@@ -687,8 +687,6 @@ int opts_apply(struct opts *o, int c, char *arg, const char *help)
 		/* loaded now: a bad file is named where it was given */
 		char err[600];
 		struct identity_keys *k = identity_keys_default();
-		if (!k)
-			return usage_error("%s", "out of memory");
 		int bad = c == OPT_STIR_CERT ? identity_keys_add_cert(k, arg, err, sizeof err)
 		          : c == OPT_STIR_CA ? identity_keys_add_ca(k, arg, err, sizeof err)
 		                             : identity_keys_add_signer(k, arg, err, sizeof err);

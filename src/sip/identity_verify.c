@@ -363,8 +363,8 @@ int identity_check(struct sv value, const struct identity_keys *k, int64_t at_s,
 
 struct identity_keys *identity_keys_default(void)
 {
-	static struct identity_keys *keys;
-	if (!keys)
-		keys = identity_keys_new();
-	return keys;
+	/* static, not made on first use: threads (the checker, the viewer)
+	 * may ask first at the same time */
+	static struct identity_keys keys;
+	return &keys;
 }
