@@ -4,8 +4,9 @@
 #   (an unrelated self-signed CA);
 #   stir.pcap: sipp calls on lo whose INVITEs carry PASSporTs secsipidx
 #   signed: valid (A), compact header y (B), tampered signature, stale iat,
-#   wrong orig TN (Call-IDs start with the label);
-#   kam.pcap: a call through kamailio, whose secsipid module signs it.
+#   wrong orig TN (Call-IDs 1-stir-... to 5-stir-..., in that order; the
+#   label is the From display name), then one call through kamailio, whose
+#   secsipid module signs it (Call-ID 1-kam-...), in the same capture.
 # Usage: make_capture.sh DIR SAMPLES   (root: tcpdump on lo)
 # Exit 0, or 1 with the reason on stderr.
 set -u
@@ -49,7 +50,9 @@ printf '%s\n' "$valid" >valid.token
 U=$((30000 + $$ % 2000)); C=$((U + 1)); K=$((U + 2))
 tcpdump -i lo --immediate-mode -U -n -w stir.pcap "udp port $U or udp port $C or udp port $K" >tcpdump.log 2>&1 & TP=$!
 i=0; while [ $i -lt 50 ] && ! grep -q listening tcpdump.log; do sleep 0.1; i=$((i + 1)); done
-timeout 20 sipp -sf "$S/scenarios/uas_basic.xml" -i 127.0.0.1 -p $U -m 6 -bg -nostdin >/dev/null 2>&1
+# (not -bg: a uas that never got its calls would outlive timeout)
+timeout 20 sipp -sf "$S/scenarios/uas_basic.xml" -i 127.0.0.1 -p $U -m 6 -nostdin >/dev/null 2>&1 & UP=$!
+sleep 0.2
 timeout 20 sipp -sf "$HERE/uac_identity.xml" -inf calls.csv -s 15551230002 -i 127.0.0.1 -p $C -m 5 -cid_str "%u-stir-%p@%s" -nostdin \
 	127.0.0.1:$U >sipp.log 2>&1 || { echo "sipp uac failed" >&2; cat sipp.log >&2; }
 # the same uas, through kamailio (secsipid signs)
@@ -62,4 +65,5 @@ timeout 20 sipp -sf "$HERE/uac_identity.xml" -inf kam.csv -s 15551230002 -i 127.
 kill "$KP" 2>/dev/null; wait "$KP" 2>/dev/null
 sleep 0.2
 kill "$TP" 2>/dev/null; wait "$TP" 2>/dev/null
+kill "$UP" 2>/dev/null; wait "$UP" 2>/dev/null
 exit 0
