@@ -10,9 +10,9 @@
 
 # The options of each command, beside those every command takes.
 _sipscope_common="-r --read -h --help -V --version --bpf --correlate --tls-keylog --tls-key --spool-dir
- --alias --columns --sort --theme --config --no-config"
+ --alias --columns --sort --theme --config --no-config --stir-cert --stir-ca --stir-signer"
 # The call list's columns (src/export/calllist.c), for --columns and --sort.
-_sipscope_columns="index start method from to callid src dst msgs state setup duration status ua problems media agent"
+_sipscope_columns="index start method from to callid src dst msgs state setup duration status ua problems media agent attest"
 _sipscope_live="-i --interface -N --headless --quiet -w --write -C -G -Z -s --snaplen -B --buffer-size
  --no-promisc --batch-ms --duration --max-packets --max-calls --db --hep-send --hep-listen --hep-id
  --hep-key --hep-version -f --filter -F --format --rtp --ascii --metrics --metrics-file --exec --exec-rate --exec-timeout --syslog
@@ -195,7 +195,7 @@ _sipscope() {
 		done < <(compgen -f -- "$cur")
 		[[ $cur == "" || $cur == "-" ]] && COMPREPLY+=(-)
 		return 0 ;;
-	-o | --output | -w | --write | --db | --tls-keylog | --tls-key | --config | --metrics-file)
+	-o | --output | -w | --write | --db | --tls-keylog | --tls-key | --config | --metrics-file | --stir-cert | --stir-ca)
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return 0 ;;

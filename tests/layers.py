@@ -27,7 +27,7 @@ LAYERS = {
     "util":    (1, ["sv.h", "hmap.h", "vec.h", "endpoint.h", "alias.h", "conf.h"], []),
     "capture": (2, ["pcap_src.h", "pcap_save.h", "pcapng.h", "hep.h"], ["decode"]),
     "decode":  (2, ["decode.h", "tcp.h", "ws.h", "tls.h"], []),
-    "sip":     (2, ["sip.h", "sip_hdr.h", "sdp.h"], []),
+    "sip":     (2, ["sip.h", "sip_hdr.h", "sdp.h", "identity.h"], []),
     "store":   (3, ["store.h"], []),
     "track":   (3, ["track.h"], ["store"]),
     "media":   (4, ["media.h", "srtp.h", "audio.h", "codec.h", "wav.h"], []),

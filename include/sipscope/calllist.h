@@ -57,6 +57,7 @@ enum calllist_col {
 	CL_PROBLEMS, /* findings of the checker: "2E 1W", "-" when none */
 	CL_MEDIA,    /* RTP streams: "2 RTP", "1 RTP!" (a problem), "-" none */
 	CL_AGENT,    /* HEP capture id of the call's first message ("2001+": more agents), "-" */
+	CL_ATTEST,   /* STIR/SHAKEN attestation of its first signed INVITE: "A", "B!" (fails), "-" */
 	CL__COUNT
 };
 

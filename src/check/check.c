@@ -93,6 +93,16 @@ static const struct check_rule_info rules[CHECK_RULE__COUNT] = {
 		"the offerer may not send it)" },
 	[CHECK_SDP_NO_COMMON_CODEC] = { "sdp-no-common-codec", "RFC 3264 6.1", CHECK_ERROR,
 		"an accepted m= line of the answer lists no codec of the offer" },
+	[CHECK_IDENTITY_SIGNATURE] = { "identity-signature", "RFC 8224 6.2.2", CHECK_ERROR,
+		"an Identity header does not decode, or its PASSporT signature or certificate does not verify" },
+	[CHECK_IDENTITY_TN_MISMATCH] = { "identity-tn-mismatch", "RFC 8224 6.2.1", CHECK_ERROR,
+		"the PASSporT's orig / dest tn is not the From / P-Asserted-Identity / To / Request-URI number" },
+	[CHECK_IDENTITY_STALE] = { "identity-stale", "RFC 8224 6.2.1", CHECK_WARNING,
+		"the PASSporT's iat is more than 60 s from the request's capture time" },
+	[CHECK_IDENTITY_UNVERIFIED] = { "identity-unverified", "RFC 8224 6.2.2", CHECK_INFO,
+		"an Identity could not be verified: no --stir-cert for its x5u (nothing is fetched)" },
+	[CHECK_IDENTITY_MISSING] = { "identity-missing", "RFC 8224 5", CHECK_WARNING,
+		"an INVITE from a --stir-signer trunk carries no Identity header" },
 };
 
 const struct check_rule_info *check_rule_info(enum check_rule r)
@@ -334,6 +344,7 @@ static int check_one(struct checker *c, size_t idx)
 			return 0;
 		}
 		check_hop(c, &v, bytes);
+		check_identity(c, &v);
 	} else if (v.m.malformed) {
 		return 0;
 	}

@@ -1,8 +1,8 @@
 /* check_int.h - the checker's state, shared by the engine (check.c) and
  * the files of rules, one per area: check_syntax.c (one message alone),
  * check_txn.c (transactions, timers, ACK and CANCEL), check_dialog.c
- * (CSeq order, route sets) and check_sdp.c (offer/answer).  Private to
- * src/check. */
+ * (CSeq order, route sets), check_sdp.c (offer/answer) and
+ * check_identity.c (STIR/SHAKEN).  Private to src/check. */
 #ifndef SIPSCOPE_CHECK_INT_H
 #define SIPSCOPE_CHECK_INT_H
 
@@ -229,5 +229,11 @@ void check_note_dialog(struct checker *c, struct view *v, const struct txn_st *x
 uint32_t check_sdp_summary(struct checker *c, const struct sdp *d);
 /* RFC 3264 6 and 6.1: the answer in v against the offer summary. */
 void check_answer(struct checker *c, const struct view *v, uint32_t offer_off, const char *what);
+
+/* ---- STIR/SHAKEN (check_identity.c) ---- */
+
+/* A request's Identity header (once per PASSporT), or its absence from a
+ * trunk that must sign. */
+void check_identity(struct checker *c, const struct view *v);
 
 #endif

@@ -15,6 +15,7 @@
 #include "sipscope/alias.h"
 #include "sipscope/codec.h"
 #include "sipscope/db.h"
+#include "sipscope/identity.h"
 
 #ifndef SIPSCOPE_VERSION
 #define SIPSCOPE_VERSION "0.0.0"
@@ -89,6 +90,15 @@ const char usage_text[] =
 	"                       need no option\n"
 	"      --tls-key FILE   RSA private key (PEM) of a server, for TLS 1.2\n"
 	"                       sessions with RSA key exchange; repeat for more\n"
+	"\n"
+	"STIR/SHAKEN (Identity headers: show, messages JSON, check, viewer; offline):\n"
+	"      --stir-cert [URL=]FILE  certificate (PEM) that verifies PASSporTs whose\n"
+	"                       x5u is URL, or, without URL=, whose x5u ends in\n"
+	"                       FILE's base name; repeat for more\n"
+	"      --stir-ca FILE   trust anchors (PEM): a certificate must chain to one,\n"
+	"                       valid at the message's time; repeat for more\n"
+	"      --stir-signer IP[:PORT]  a trunk that must sign: its INVITEs without\n"
+	"                       Identity are found (check rule identity-missing)\n"
 	"\n"
 	"Settings (also lines of the config files, without the dashes):\n"
 	"      --alias IP[:PORT]=NAME  show NAME for the address in ladders, the\n"
@@ -224,7 +234,10 @@ enum {
 	OPT_EXEC_TIMEOUT,
 	OPT_SYSLOG,
 	OPT_SYSLOG_FILTER,
-	OPT_SYSLOG_FACILITY
+	OPT_SYSLOG_FACILITY,
+	OPT_STIR_CERT,
+	OPT_STIR_CA,
+	OPT_STIR_SIGNER
 };
 
 /* A number from optarg in [min, max] (decimals when `real`).  Returns 0,
@@ -321,6 +334,9 @@ const struct option opts_longopts[] = {
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "syslog-filter", required_argument, NULL, OPT_SYSLOG_FILTER },
 	{ "syslog-facility", required_argument, NULL, OPT_SYSLOG_FACILITY },
+	{ "stir-cert", required_argument, NULL, OPT_STIR_CERT },
+	{ "stir-ca", required_argument, NULL, OPT_STIR_CA },
+	{ "stir-signer", required_argument, NULL, OPT_STIR_SIGNER },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -584,7 +600,7 @@ int opts_apply(struct opts *o, int c, char *arg, const char *help)
 			if (col < 0)
 				return usage_error("--columns: unknown column '%s' (use index start method from "
 				                   "to callid src dst msgs state setup duration status ua "
-				                   "problems media agent)", tok);
+				                   "problems media agent attest)", tok);
 			if (n == sizeof o->cols / sizeof o->cols[0])
 				return usage_error("%s", "--columns: too many columns");
 			o->cols[n++] = (enum calllist_col)col;
@@ -663,6 +679,19 @@ int opts_apply(struct opts *o, int c, char *arg, const char *help)
 		if (i == sizeof facs / sizeof facs[0])
 			return usage_error("--syslog-facility: user, daemon or local0..local7, not '%s'", arg);
 		o->syslog_facility = facs[i].fac;
+		break;
+	}
+	case OPT_STIR_CERT:
+	case OPT_STIR_CA:
+	case OPT_STIR_SIGNER: {
+		/* loaded now: a bad file is named where it was given */
+		char err[600];
+		struct identity_keys *k = identity_keys_default();
+		int bad = c == OPT_STIR_CERT ? identity_keys_add_cert(k, arg, err, sizeof err)
+		          : c == OPT_STIR_CA ? identity_keys_add_ca(k, arg, err, sizeof err)
+		                             : identity_keys_add_signer(k, arg, err, sizeof err);
+		if (bad < 0)
+			return usage_error("%s", err);
 		break;
 	}
 	case OPT_CONFIG:

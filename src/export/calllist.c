@@ -12,6 +12,7 @@
 
 #include "sipscope/alias.h"
 #include "sipscope/calllist.h"
+#include "sipscope/identity.h"
 #include "sipscope/escape.h"
 #include "sipscope/export.h"
 #include "sipscope/sip.h"
@@ -45,6 +46,7 @@ static const struct col_def cols[CL__COUNT] = {
 	[CL_PROBLEMS] = { "Problems", "problems", 8 },
 	[CL_MEDIA] = { "Media", "media", 7 },
 	[CL_AGENT] = { "Agent", "agent", 10 },
+	[CL_ATTEST] = { "Attest", "attest", 6 },
 };
 
 enum term_kind {
@@ -70,6 +72,8 @@ struct call_cache {
 	uint32_t nmsgs;     /* messages when the entries below were made */
 	uint32_t ua;        /* interned User-Agent + 1, 0 = not looked up */
 	int8_t regex_match; /* -1 unknown, 0, 1 */
+	char attest[4];     /* CL_ATTEST's text, "" = not looked up */
+	uint32_t attest_n;  /* the call's messages when it was */
 };
 
 struct calllist {
@@ -484,6 +488,52 @@ static struct sv call_ua(struct calllist *cl, uint32_t call)
 	return id ? store_str(cl->s, id) : SV_NULL;
 }
 
+/* The attestation of the call's first INVITE that carries Identity (its
+ * legs too, at most 4096 messages a leg looked at): "A", "B", "C" as its
+ * PASSporT says ("?" for none or another value), with "!" when it does
+ * not verify (identity_check: what show and check say), "-" when no
+ * INVITE is signed.  Cached until the call has more messages. */
+static const char *call_attest(struct calllist *cl, uint32_t call)
+{
+	static char none[] = "-";
+	struct call_cache *cc = cache_of(cl, call);
+	struct call_totals tot;
+	track_call_totals(cl->t, call, &tot);
+	if (cc && cc->attest[0] && cc->attest_n == tot.nmsgs)
+		return cc->attest;
+	char *out = cc ? cc->attest : none;
+	struct identity *id = malloc(sizeof *id);
+	snprintf(out, 4, "-");
+	int64_t best = -1;
+	for (uint32_t l = call; l && id; l = track_call(cl->t, l - 1)->next_leg) {
+		const struct call_info *c = track_call(cl->t, l - 1);
+		size_t budget = 4096;
+		for (uint32_t i = c->nmsgs ? c->last_msg + 1 : 0; i && budget--; i = track_prev_in_call(cl->t, i - 1)) {
+			const struct store_msg *r = store_msg_at(cl->s, i - 1);
+			if (!(r->flags & STORE_MSG_REQUEST) || r->method != SIP_M_INVITE ||
+			    (r->flags & STORE_MSG_RETRANS) || (best >= 0 && r->ts_us > best))
+				continue;
+			size_t len;
+			const char *b = store_msg_bytes(cl->s, i - 1, &len);
+			struct sip_header hdrs[MAX_HEADERS];
+			struct sip_msg m;
+			if (!b || sip_parse(b, len, SIP_PARSE_DATAGRAM, &m, hdrs, MAX_HEADERS) <= 0)
+				continue;
+			struct sv v = sip_header_get(&m, SIP_H_IDENTITY);
+			if (!sv_is_set(v))
+				continue;
+			int verdict = identity_check(v, identity_keys_default(), r->ts_us / 1000000, id, NULL, NULL, 0);
+			char a = id->attest.len == 1 && id->attest.p[0] >= 'A' && id->attest.p[0] <= 'C' ? id->attest.p[0] : '?';
+			snprintf(out, 4, "%c%s", a, verdict == IDENTITY_BAD ? "!" : "");
+			best = r->ts_us;
+		}
+	}
+	free(id);
+	if (cc)
+		cc->attest_n = tot.nmsgs;
+	return out;
+}
+
 /* The HEP agents of a call's messages (its legs too): the capture id of
  * the first one in *first (when first is set), and whether any has the
  * capture id want (-1: came without HEP; -2: no test).  Returns 1 when
@@ -703,6 +753,13 @@ static int cmp_rows(const void *pa, const void *pb)
 	case CL_TO: r = cmp_sv(store_str(cl->s, ca->to), store_str(cl->s, cb->to)); break;
 	case CL_CALLID: r = cmp_sv(store_str(cl->s, ca->call_id), store_str(cl->s, cb->call_id)); break;
 	case CL_UA: r = cmp_sv(call_ua(cl, a), call_ua(cl, b)); break;
+	case CL_ATTEST: { /* copies: the cache may move between the calls */
+		char x[4], y[4];
+		snprintf(x, sizeof x, "%s", call_attest(cl, a));
+		snprintf(y, sizeof y, "%s", call_attest(cl, b));
+		r = strcmp(x, y);
+		break;
+	}
 	case CL_SRC:
 	case CL_DST: {
 		const struct store_msg *ma = store_msg_at(cl->s, ca->first_msg);
@@ -1002,6 +1059,7 @@ void calllist_cell(struct calllist *cl, uint32_t call, enum calllist_col col, ch
 		if (cl->media)
 			calllist_media_text(buf, n, media_of(cl, call));
 		return;
+	case CL_ATTEST: snprintf(buf, n, "%s", call_attest(cl, call)); return;
 	case CL_AGENT: {
 		int64_t first;
 		int many;

@@ -2,11 +2,13 @@
  * what the structured parsers (sip_hdr.h) see in each header, like a
  * protocol tree.  Credentials are cut unless asked for. */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "sipscope/escape.h"
 #include "sipscope/export.h"
+#include "sipscope/identity.h"
 #include "sipscope/sdp.h"
 #include "sipscope/sip.h"
 #include "sipscope/sip_hdr.h"
@@ -133,7 +135,61 @@ static int name_is(struct sv name, const char *lit)
 	return sv_eq_ci(name, lit);
 }
 
-static void show_header(FILE *out, const struct sip_header *h, int show_secrets)
+/* RFC 8224 Identity: the PASSporT decoded, and whether it verifies with
+ * the --stir-cert certificates at the message's time. */
+static void show_identity(FILE *out, struct sv v, int64_t ts_us)
+{
+	struct identity *id = malloc(sizeof *id);
+	if (!id) {
+		fputs("  (out of memory)", out);
+		return;
+	}
+	char reason[400];
+	int decoded;
+	int verdict = identity_check(v, identity_keys_default(), ts_us / 1000000, id, &decoded, reason,
+	                             sizeof reason);
+	kv(out, "info", id->info);
+	kv(out, "alg", id->alg_param);
+	kv(out, "ppt", id->ppt_param);
+	if (sv_is_set(id->alg) || sv_is_set(id->x5u)) {
+		fputs("\n   header", out);
+		kv(out, "alg", id->alg);
+		kv(out, "typ", id->typ);
+		kv(out, "ppt", id->ppt);
+		kv(out, "x5u", id->x5u);
+	}
+	if (decoded && id->compact)
+		fputs("\n   claims  (compact form: none carried)", out);
+	else if (id->claims_len) {
+		fputs("\n   claims", out);
+		kv(out, "attest", id->attest);
+		kv(out, "orig.tn", id->orig_tn);
+		kv(out, "orig.uri", id->orig_uri);
+		for (size_t i = 0; i < id->ndest_tn; i++)
+			kv(out, "dest.tn", id->dest_tn[i]);
+		for (size_t i = 0; i < id->ndest_uri; i++)
+			kv(out, "dest.uri", id->dest_uri[i]);
+		if (id->dest_dropped)
+			fprintf(out, "  (%u more dest)", id->dest_dropped);
+		if (id->has_iat) {
+			char when[40] = "";
+			time_t t = (time_t)id->iat;
+			struct tm tm;
+			if (id->iat < 253402300800LL && gmtime_r(&t, &tm))
+				strftime(when, sizeof when, " (%Y-%m-%d %H:%M:%S UTC)", &tm);
+			fprintf(out, "  iat=%lld%s", (long long)id->iat, when);
+		}
+		kv(out, "origid", id->origid);
+		kv(out, "div.tn", id->div_tn);
+		kv(out, "div.uri", id->div_uri);
+	}
+	fprintf(out, "\n   verified=%s  ", verdict == IDENTITY_GOOD ? "true"
+	                                  : verdict == IDENTITY_BAD ? "false" : "null");
+	esc_term(out, sv_make(reason, strlen(reason)), 0);
+	free(id);
+}
+
+static void show_header(FILE *out, const struct sip_header *h, int show_secrets, int64_t ts_us)
 {
 	esc_term(out, h->name, 0);
 	putc(':', out);
@@ -211,6 +267,9 @@ static void show_header(FILE *out, const struct sip_header *h, int show_secrets)
 		}
 		break;
 	}
+	case SIP_H_IDENTITY:
+		show_identity(out, v, ts_us);
+		return;
 	case SIP_H_EVENT: {
 		struct sip_event e;
 		if (sip_event_parse(v, &e) == 0) {
@@ -377,7 +436,7 @@ int export_show(FILE *out, struct store *s, const struct tracker *t, size_t idx,
 	kv(out, "version", m.version);
 	putc('\n', out);
 	for (size_t i = 0; i < m.nheaders; i++) {
-		show_header(out, &m.headers[i], show_secrets);
+		show_header(out, &m.headers[i], show_secrets, r->ts_us);
 		putc('\n', out);
 	}
 	if (m.nheaders_seen > m.nheaders)

@@ -7,6 +7,7 @@
 
 #include "sipscope/vec.h"
 #include "ui.h"
+#include "sipscope/identity.h"
 
 #define MAX_COLS CL__COUNT
 #define FLEX_MIN 16 /* From, To, Call-ID, User-Agent, addresses: at least this */
@@ -400,7 +401,7 @@ static void set_columns(struct ui *ui, struct calls_view *cv)
 	char buf[256];
 	columns_text(cv, buf, sizeof buf);
 	ui_message(ui, "columns: index start method from to callid src dst msgs state setup "
-	               "duration status ua problems media agent");
+	               "duration status ua problems media agent attest");
 	draw_status(ui);
 	if (!ui_prompt(ui, "Columns: ", buf, sizeof buf))
 		return;
@@ -762,6 +763,8 @@ struct ui_view *ui_calls_new(struct ui *ui)
 			cv->cols[cv->ncols++] = CL_MEDIA;
 		if (default_cols[i] == CL_PROBLEMS && ui->args->nhep_listen)
 			cv->cols[cv->ncols++] = CL_AGENT; /* a collector: which agent saw the call */
+		if (default_cols[i] == CL_PROBLEMS && identity_keys_count(identity_keys_default()))
+			cv->cols[cv->ncols++] = CL_ATTEST; /* --stir-cert: STIR/SHAKEN attestation */
 	}
 	return &cv->base;
 }

@@ -25,6 +25,24 @@ def frames(path):
         off += 16 + caplen
 
 
+def identity_seeds(out):
+    """fuzz_identity: a secsipidx-made Identity header (mode byte even) and
+    JSON header / claims pairs (odd: split at the first newline)."""
+    d = f"{out}/fuzz_identity"
+    os.makedirs(d, exist_ok=True)
+    tok = (b"eyJhbGciOiJFUzI1NiIsInBwdCI6InNoYWtlbiIsInR5cCI6InBhc3Nwb3J0IiwieDV1IjoiaHR0cHM6Ly9jZXJ0cy5leGFtcGxlLm9yZy9zcC5wZW0ifQ"
+           b".eyJhdHRlc3QiOiJBIiwiZGVzdCI6eyJ0biI6WyIxNTU1MTIzMDAwMiJdfSwiaWF0IjoxNzAwMDAwMDAwLCJvcmlnIjp7InRuIjoiMTU1NTEyMzAwMDEifSwib3JpZ2lkIjoiIn0"
+           b".E7xyZy3PMi47Cj_1-AOSAQJgI4MO7dvJQQBF174Pk-pNeQgj2JZ1JFpEdKQbu39nLdGzC6V0hisfpzGpGfM_8w")
+    with open(f"{d}/header", "wb") as s:
+        s.write(b"\x00" + tok + b";info=<https://certs.example.org/sp.pem>;alg=ES256;ppt=shaken")
+    with open(f"{d}/compact", "wb") as s:
+        s.write(b"\x00" + tok.split(b".")[0] + b".." + tok.split(b".")[2] + b";info=<https://a/b.pem>")
+    with open(f"{d}/json", "wb") as s:
+        s.write(b"\x01" + b'{"alg":"ES256","ppt":"shaken","typ":"passport","x5u":"https://a/sp.pem"}\n'
+                b'{"attest":"B","dest":{"tn":["1555\\u0031","+1 (555) 2"],"uri":["sip:a@b"]},"iat":1700000000,'
+                b'"orig":{"tn":"15551230001"},"origid":"x","div":{"tn":"15550000000"},"x":[1.5e3,true,null,{}]}')
+
+
 def main():
     samples, out = sys.argv[1], sys.argv[2]
     os.makedirs(f"{out}/fuzz_sip", exist_ok=True)
@@ -63,6 +81,7 @@ def main():
     ws_seeds(out)
     keylog_seeds(out)
     sdp_crypto_seeds(out)
+    identity_seeds(out)
 
 
 def sdp_crypto_seeds(out):

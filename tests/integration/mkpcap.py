@@ -162,6 +162,15 @@ def main():
     if kind == "ladder":  # three calls, seven endpoints, an IPv6 SDP (ladder_calls)
         write(out, 1, ladder_calls())
         return
+    if kind == "stir":  # stir OUT HEADER... : one INVITE per Identity header value (UI tests)
+        frames = []
+        for i, ident in enumerate(sys.argv[3:]):
+            req = sipmsg("INVITE sip:15551230002@example.com SIP/2.0", "crafted-stir-%d" % i, "1 INVITE",
+                         "z9hG4bK-stir%d" % i, "s%d" % i, extra="Identity: %s\r\n" % ident)
+            req = req.replace(b"<sip:alice@example.com>", b"<sip:15551230001@example.com>")
+            frames.append(eth(ipv4(udp(req))))
+        write(out, 1, frames)
+        return
     if kind == "wide":  # a request, and a 180 whose reason is Japanese with a bidi override
         req = sipmsg("INVITE sip:bob@example.com SIP/2.0", "crafted-wide", "1 INVITE",
                      "z9hG4bK-wide", "w1")

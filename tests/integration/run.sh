@@ -1856,5 +1856,125 @@ PY
 		bad "HOMER: kamailio sipcapture stores every message two sipscope agents sent (method, Call-ID, addresses, capture id)" "$I24/homer/d"; fi
 fi
 
+# --- issue 25: stir-shaken ---
+# STIR/SHAKEN: sipp calls on lo whose INVITEs carry PASSporTs secsipidx
+# signed (valid A, compact header y with B, a tampered signature, a stale
+# iat, a wrong orig TN), and one call kamailio's secsipid module signed on
+# its way to the uas (tests/integration/stir/make_capture.sh).  The calls'
+# Call-IDs start with their number: 1 valid, 2 compact, 3 tampered,
+# 4 stale, 5 wrong TN, then the kamailio call.
+R25=$T/i25s
+s25=
+if [ "$(id -u)" != 0 ]; then s25="not root (tcpdump on lo)"
+else
+	for c in secsipidx sipp kamailio tcpdump openssl python3; do
+		command -v $c >/dev/null 2>&1 || { s25="$c not installed"; break; }
+	done
+	ls /usr/lib/*/kamailio/modules/secsipid.so /usr/lib/kamailio/modules/secsipid.so 2>/dev/null | grep -q . ||
+		s25=${s25:-"kamailio-secsipid-modules not installed"}
+fi
+if [ -n "$s25" ]; then
+	skp "stir: signed calls through sipp and kamailio: $s25"
+elif ! bash "$ROOT/tests/integration/stir/make_capture.sh" "$R25" "$S" >"$R25.log" 2>&1; then
+	bad "stir: the signed calls could not be made" "$R25.log"
+else
+	P25=$R25/stir.pcap
+	"$BIN" check -r "$P25" --format json --stir-cert "$R25/sp.pem" --stir-ca "$R25/ca.pem" >"$R25/check.json" 2>&1
+	"$BIN" messages -r "$P25" --format json --stir-cert "$R25/sp.pem" --stir-ca "$R25/ca.pem" >"$R25/msgs.json" 2>&1
+	"$BIN" check -r "$P25" --format json >"$R25/check0.json" 2>&1
+	"$BIN" messages -r "$P25" --format json >"$R25/msgs0.json" 2>&1
+	"$BIN" check -r "$P25" --format json --stir-cert "$R25/sp.pem" --stir-ca "$R25/other.pem" >"$R25/checkca.json" 2>&1
+	"$BIN" check -r "$P25" --format json --stir-cert "https://certs.example.org/sp.pem=$R25/sp.pem" \
+		--stir-signer 127.0.0.1 >"$R25/checksg.json" 2>&1
+	# the findings on each call's INVITE, and the identity object of each
+	# INVITE, against python's own base64url / JSON decoding of the header
+	if python3 - "$R25" >"$R25/d" 2>&1 <<'PY'
+import base64, json, sys
+d = sys.argv[1]
+def lines(name):
+    return [json.loads(l) for l in open(f"{d}/{name}") if l.startswith("{")]
+msgs = lines("msgs.json")
+inv = {}
+for m in msgs:
+    if m["method"] == "INVITE" and not m["retrans"]:
+        inv.setdefault(m["call_id"].split("-")[0] + "-" + m["call_id"].split("-")[1], []).append(m)
+calls = {"1-stir": "valid", "2-stir": "compact", "3-stir": "tampered", "4-stir": "stale", "5-stir": "wrongtn", "1-kam": "kamailio"}
+assert sorted(inv) == sorted(calls), sorted(inv)
+frame = {calls[k]: v[-1]["frame"] for k, v in inv.items()}  # kamailio: the signed hop (the last)
+def found(name, frame_of=None):
+    out = {}
+    for f in lines(name):
+        out.setdefault(f["frame"], set()).add(f["rule"])
+    return out
+want = {"tampered": {"identity-signature"}, "stale": {"identity-stale"}, "wrongtn": {"identity-tn-mismatch"}}
+fs = found("check.json")
+for label, fr in frame.items():
+    got = {r for r in fs.get(fr, set()) if r.startswith("identity-")}
+    assert got == want.get(label, set()), (label, got)
+assert not [r for rs in fs.values() for r in rs if r.startswith("identity-")
+            and r not in ("identity-signature", "identity-stale", "identity-tn-mismatch")], fs
+# identity objects: verified, attestation, claims as python decodes them
+raw = {}
+for line in open(f"{d}/calls.csv").read().splitlines()[1:]:
+    tok, _, _, label = line.split(";")
+    raw[label] = tok
+for m in msgs:
+    key = "-".join(m["call_id"].split("-")[:2])
+    if m["method"] != "INVITE":
+        assert "identity" not in m, m
+        continue
+    label = calls[key]
+    if label == "kamailio" and m["frame"] != frame["kamailio"]:
+        assert "identity" not in m, m   # the hop before kamailio signed it
+        continue
+    i = m["identity"]
+    assert i["verified"] == (label != "tampered"), (label, i)
+    assert i["attest"] == ("B" if label == "compact" else "A"), (label, i)
+    assert i["x5u"] == "https://certs.example.org/sp.pem"
+    if label in raw:
+        p = raw[label].split(".")[1]
+        c = json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
+        assert (i["orig"], i["dest"], i["iat"], i["origid"]) == (c["orig"]["tn"], c["dest"]["tn"], c["iat"], c["origid"]), (i, c)
+# without --stir-cert: every signed INVITE unverified (null), one info each
+for m in lines("msgs0.json"):
+    if "identity" in m:
+        assert m["identity"]["verified"] is None and "no certificate for x5u" in m["identity"]["reason"], m
+fs0 = found("check0.json")
+for label, fr in frame.items():
+    assert "identity-unverified" in fs0.get(fr, set()), (label, fs0.get(fr))
+# an anchor that did not issue sp.pem: every signature fails its chain
+fca = found("checkca.json")
+for label, fr in frame.items():
+    assert "identity-signature" in fca.get(fr, set()), (label, fca.get(fr))
+# --stir-cert URL=FILE verifies as well; --stir-signer 127.0.0.1: the uac's
+# INVITE to kamailio (unsigned) is identity-missing, the signed ones not
+fsg = found("checksg.json")
+first_kam = inv["1-kam"][0]["frame"]
+assert "identity-missing" in fsg.get(first_kam, set()), fsg.get(first_kam)
+assert sum("identity-missing" in v for v in fsg.values()) == 1, fsg
+assert not any("identity-signature" in fsg.get(fr, set()) for l, fr in frame.items() if l != "tampered"), fsg
+print("ok", frame)
+PY
+	then ok "stir: valid PASSporTs (secsipidx, kamailio secsipid) verify with attestation; tampered, stale, wrong TN flagged on their INVITE; unverified without --stir-cert"
+	else bad "stir: valid PASSporTs (secsipidx, kamailio secsipid) verify with attestation; tampered, stale, wrong TN flagged on their INVITE; unverified without --stir-cert" "$R25/d"; fi
+	# show: the PASSporT decoded, the compact header name y too
+	f2=$(python3 -c 'import json,sys; print([m["frame"] for m in map(json.loads, open(sys.argv[1])) if m["call_id"].startswith("2-stir") and m["method"] == "INVITE"][0])' "$R25/msgs.json")
+	"$BIN" show -r "$P25" --frame "$f2" --stir-cert "$R25/sp.pem" >"$R25/show" 2>&1
+	grep -q '^y:  info=https://certs.example.org/sp.pem  alg=ES256  ppt=shaken$' "$R25/show" &&
+		grep -q '^   claims  attest=B  orig.tn=15551230001  dest.tn=15551230002  iat=' "$R25/show" &&
+		grep -q '^   verified=true  signed by ' "$R25/show" &&
+		ok "stir: show takes the compact header y apart (claims, verified)" ||
+		bad "stir: show takes the compact header y apart (claims, verified)" "$R25/show"
+	# messages JSON of a capture without Identity: byte for byte as before
+	# (the object is added only where the header is)
+	"$BIN" messages -r "$S/basic_udp.pcap" --format json --stir-cert "$R25/sp.pem" >"$R25/b1" 2>&1
+	"$BIN" messages -r "$S/basic_udp.pcap" --format json >"$R25/b2" 2>&1
+	cmp -s "$R25/b1" "$R25/b2" && ! grep -q identity "$R25/b1" &&
+		ok "stir: messages JSON without Identity headers unchanged by --stir-cert" ||
+		bad "stir: messages JSON without Identity headers unchanged by --stir-cert" "$R25/b1"
+fi
+expect "stir: --stir-cert of a missing file: status 2" 2 "$BIN" check -r "$S/basic_udp.pcap" --stir-cert /nonexistent/sp.pem
+expect "stir: --stir-signer needs an address: status 2" 2 "$BIN" check -r "$S/basic_udp.pcap" --stir-signer trunk.example
+
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

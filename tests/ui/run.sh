@@ -823,7 +823,7 @@ awk 'length($0) > 80' "$T/help" | grep -q . && bad "help at 80x24: no line wider
 grep -v '^ sipscope - Help\| Calls: 3/3\| Arrows/j k Scroll' "$T/help" | tr -s ' \n' '  ' >"$T/helptext"
 miss=
 for w in "Home End g G first, last" "n N next, previous" "unannounced (RTP streams" \
-	"problems media)" "the same on every hop"; do
+	"problems media agent attest)" "the same on every hop"; do
 	grep -qF -- "$w" "$T/helptext" || miss="$miss [$w]"
 done
 [ -z "$miss" ] && ok "help at 80x24: the ends of the long lines can be read (wrapped)" ||
@@ -1264,6 +1264,43 @@ if [ "$light" = 1 ] && [ "$nc" = 0 ] && [ "$(title_esc 36)" = 1 ] && [ "$(colors
 	ok "config: theme light from the file, NO_COLOR over it, --theme over both"
 else bad "config: theme light from the file, NO_COLOR over it, --theme over both (light $light, NO_COLOR $nc)" "$T/screen"; fi
 rm -rf "$T/xdg/sipscope"
+
+# --- issue 25: stir-shaken ---
+# Two INVITEs whose PASSporTs secsipidx signed (iat the capture's time):
+# the first verifies (A), the second's signature is broken (B!).  With
+# --stir-cert the call list shows the Attest column; v in the message
+# view takes the PASSporT apart.
+if command -v secsipidx >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
+	mkdir -p "$T/stir"
+	openssl ecparam -name prime256v1 -genkey -noout -out "$T/stir/key.pem" 2>/dev/null
+	openssl req -new -x509 -key "$T/stir/key.pem" -out "$T/stir/sp.pem" -days 3650 -subj "/CN=ui" 2>/dev/null
+	P="https://certs.example.org/sp.pem"
+	t1=$(secsipidx -sign -k "$T/stir/key.pem" -o 15551230001 -d 15551230002 -a A -x5u $P -orig-id ui-1 -iat 1700000000)
+	t2=$(secsipidx -sign -k "$T/stir/key.pem" -o 15551230001 -d 15551230002 -a B -x5u $P -orig-id ui-2 -iat 1700000001)
+	s2=${t2##*.} # the signature's first character changed
+	c2=$(printf %s "$s2" | cut -c1)
+	t2="${t2%.*}.$([ "$c2" = A ] && echo B || echo A)$(printf %s "$s2" | cut -c2-)"
+	python3 "$ROOT/tests/integration/mkpcap.py" stir "$T/stir/s.pcap" "$t1;info=<$P>;alg=ES256;ppt=shaken" \
+		"$t2;info=<$P>;alg=ES256;ppt=shaken"
+	start 120 30 -r "$T/stir/s.pcap" --stir-cert "$T/stir/sp.pem"
+	if wait_for "Attest" && grep -qE '^ +1 .* A +15551230001@' "$T/screen"; then
+		grep -qE '^ +2 .* B! +15551230001@' "$T/screen" &&
+			ok "stir: the call list's Attest column: A (verified), B! (signature broken)" ||
+			bad "stir: the call list's Attest column: A (verified), B! (signature broken)" "$T/screen"
+	else bad "stir: the call list's Attest column: A (verified), B! (signature broken)" "$T/screen"; fi
+	keys Enter
+	wait_for "Call flow 1 " >/dev/null
+	keys Enter
+	wait_for "Message 1" >/dev/null
+	keys v
+	check "stir: v in the message view takes the PASSporT apart (claims, verified)" "claims  attest=A  orig.tn=15551230001  dest.tn=15551230002  iat=1700000000"
+	grep -q "verified=true  signed by $T/stir/sp.pem" "$T/screen" &&
+		ok "stir: the message view says the signature verified" || bad "stir: the message view says the signature verified" "$T/screen"
+	keys Q
+	wait_exit
+else
+	skp "stir: secsipidx, openssl or python3 not installed"
+fi
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -16,6 +16,7 @@
 
 #include "../../src/cli/cli.h"
 #include "sipscope/alias.h"
+#include "sipscope/identity.h"
 #include "sipscope/conf.h"
 
 static char dir[] = "/tmp/test_config.XXXXXX";
@@ -178,6 +179,18 @@ static void test_unreadable_file_looked_for_is_a_warning(void **state)
 }
 
 /* Each bad line: exit 2 and "FILE:LINE: " on standard error, no usage. */
+/* STIR/SHAKEN lines (multi) load into the process's keys. */
+static void test_stir_signer_from_the_file(void **state)
+{
+	(void)state;
+	write_file(user_file, "stir-signer 192.0.2.77\nstir-signer 192.0.2.78:5070\n");
+	struct opts o;
+	assert_int_equal(run(&o, NULL), -1);
+	assert_true(identity_keys_must_sign(identity_keys_default(), "192.0.2.77:5060"));
+	assert_true(identity_keys_must_sign(identity_keys_default(), "192.0.2.78:5070"));
+	assert_false(identity_keys_must_sign(identity_keys_default(), "192.0.2.78:5060"));
+}
+
 static void test_bad_lines_name_file_and_line(void **state)
 {
 	(void)state;
@@ -203,6 +216,8 @@ static void test_bad_lines_name_file_and_line(void **state)
 		{ "--format json\n", 1, "unknown setting" },
 		{ "form json\n", 1, "unknown setting 'form'" }, /* no getopt prefixes in files */
 		{ "rtp\nformat \x01json\n", 2, "control character" },
+		{ "stir-signer trunk.example\n", 1, "--stir-signer needs IP" },
+		{ "stir-cert /nonexistent/sp.pem\n", 1, "cannot open" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		write_file(user_file, cases[i].text);
@@ -313,6 +328,7 @@ int main(void)
 		cmocka_unit_test_setup(test_bad_lines_name_file_and_line, setup),
 		cmocka_unit_test_setup(test_file_values_dropped_where_they_do_not_apply, setup),
 		cmocka_unit_test_setup(test_alias_and_columns_from_both_add_up, setup),
+		cmocka_unit_test_setup(test_stir_signer_from_the_file, setup),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	char cmd[300];
