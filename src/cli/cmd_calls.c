@@ -67,7 +67,7 @@ static int run_calls(const struct cli_ctx *x)
  * output is the same bytes, in the same order, as the whole-capture
  * path's.  Calls in progress are never evicted, so nothing is cut. */
 
-#define STREAM_KEEP 20000 /* finished calls kept in memory at least */
+#define STREAM_KEEP 5000 /* finished calls kept in memory at least */
 
 struct stream_line {
 	uint64_t num; /* the call's number (first-seen order) */
