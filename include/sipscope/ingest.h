@@ -178,8 +178,8 @@ int ingest_run(struct ingest *in, struct pcap_src *src);
 size_t ingest_calls_cap(size_t max_calls);
 long ingest_evict(struct ingest *in, size_t max_calls, const struct track_evict_hooks *hooks);
 /* The same without the hard cap: only finished calls go (never one in
- * progress, nothing marked cut), however many stay.  What a batch
- * command that prints each call once it is over can use. */
+ * progress, nothing marked cut), however many stay (keep 0: none go).
+ * What a batch command that prints each call once it is over can use. */
 long ingest_evict_finished(struct ingest *in, size_t keep, const struct track_evict_hooks *hooks);
 
 /* fn(ctx) is called by the track stage between two batches of messages
