@@ -177,6 +177,17 @@ int ingest_run(struct ingest *in, struct pcap_src *src);
 #define INGEST_CAP_ROOM 1000
 size_t ingest_calls_cap(size_t max_calls);
 long ingest_evict(struct ingest *in, size_t max_calls, const struct track_evict_hooks *hooks);
+/* The same without the hard cap: only finished calls go (never one in
+ * progress, nothing marked cut), however many stay (keep 0: none go).
+ * What a batch command that prints each call once it is over can use. */
+long ingest_evict_finished(struct ingest *in, size_t keep, const struct track_evict_hooks *hooks);
+
+/* fn(ctx) is called by the track stage between two batches of messages
+ * during ingest_run() (every 512 frames when it runs on one thread):
+ * there, and only there, ingest_evict() and ingest_evict_finished() may
+ * be called during a run, provided the store keeps its spool
+ * (store_keep_spool(): the parse stage spools meanwhile).  fn NULL: none. */
+void ingest_set_batch_hook(struct ingest *in, void (*fn)(void *ctx), void *ctx);
 
 /* Warnings of the last run, in order: count (may exceed those kept) and
  * text (NULL past the 16 kept). */

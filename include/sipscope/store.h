@@ -134,6 +134,10 @@ const char *store_error(const struct store *s);
 void store_compact(struct store *s, const uint32_t *msg_map, const uint8_t *str_keep,
                    uint32_t *str_map);
 size_t store_str_count(const struct store *s);
+/* From now on store_compact() leaves the spool file alone (no holes
+ * punched): it may then run while another thread spools (a batch command
+ * evicting calls while the parse stage reads on). */
+void store_keep_spool(struct store *s);
 /* Bytes the spool file takes on disk now (0 while it is all in memory). */
 int64_t store_spool_disk(const struct store *s);
 

@@ -180,6 +180,15 @@ void unload(struct loaded *l);
 /* Read every frame of the captures into the store.  Returns 0, or an
  * exit code for a fatal error (message printed). */
 int load(const struct opts *o, struct loaded *l);
+/* The same; prepare(l, ctx), when not NULL, is called once the pipeline
+ * is set up and before the first frame is read (not for a database). */
+int load_hooked(const struct opts *o, struct loaded *l, void (*prepare)(struct loaded *l, void *ctx),
+                void *ctx);
+/* cmd_calls.c: the calls table or CSV of a capture with bounded memory
+ * (each call printed once it is over and every call before it is out),
+ * when the options allow it (no filter, sort, --columns, --rtp; table or
+ * CSV).  Returns -1 when they do not (nothing done), else the exit code. */
+int calls_stream(const struct opts *o, const char *cmd);
 /* Set up TLS decryption from the options (prints warnings and errors). */
 int load_tls(struct ingest *in, const struct ingest_tls_opts *o, int live);
 /* The calls a command works on: the --call values, else the calls the

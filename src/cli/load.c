@@ -35,6 +35,12 @@ int load_tls(struct ingest *in, const struct ingest_tls_opts *o, int live)
 
 int load(const struct opts *o, struct loaded *l)
 {
+	return load_hooked(o, l, NULL, NULL);
+}
+
+int load_hooked(const struct opts *o, struct loaded *l, void (*prepare)(struct loaded *l, void *ctx),
+                void *ctx)
+{
 	char err[512];
 	memset(l, 0, sizeof *l);
 	int from_db = 0;
@@ -89,6 +95,8 @@ int load(const struct opts *o, struct loaded *l)
 	store_set_fetcher(l->store, pcap_src_fetch, l->src);
 	pcap_src_on_secrets(l->src, ingest_on_secrets, l->ingest); /* pcapng's own TLS keys */
 	ingest_keep_frame_ranges(l->ingest, o->keep_ranges);
+	if (prepare)
+		prepare(l, ctx);
 	ingest_run(l->ingest, l->src);
 	track_finish(l->tracker);
 	if (ingest_media(l->ingest))

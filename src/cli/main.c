@@ -43,6 +43,8 @@ static int run(int argc, char **argv, const char *cmd)
 		return rc;
 	if ((rc = cmd_live(&o, cmd)) >= 0)
 		return rc;
+	if ((rc = calls_stream(&o, cmd)) >= 0)
+		return rc;
 	char ferr[256];
 	struct loaded l;
 	if ((rc = load(&o, &l)) != 0)

@@ -389,11 +389,18 @@ void ingest_add_warning(struct ingest *in, const char *text)
 	in->nwarnings++;
 }
 
-static void run_serial(struct ingest *in, struct pcap_src *src)
+#define HOOK_FRAMES 512 /* one thread: frames between two batch hooks */
+
+/* hook: this is the track stage too (one thread), so it calls the batch
+ * hook now and then; the parse stage of a threaded run does not. */
+static void run_serial(struct ingest *in, struct pcap_src *src, int hook)
 {
 	struct frame f;
 	int rc;
+	unsigned nframes = 0;
 	while ((rc = pcap_src_next(src, &f)) != PCAP_SRC_END) {
+		if (hook && in->batch_fn && ++nframes % HOOK_FRAMES == 0)
+			in->batch_fn(in->batch_ctx);
 		if (rc == PCAP_SRC_WARNING) {
 			ingest_add_warning(in, pcap_src_warning(src));
 		} else if (rc == PCAP_SRC_AGAIN) { /* live: wait for frames */
@@ -416,7 +423,7 @@ static void *producer_main(void *arg)
 {
 	struct producer *p = arg;
 	struct ingest *in = p->in;
-	run_serial(in, p->src);
+	run_serial(in, p->src, 0);
 	pthread_mutex_lock(&in->lock);
 	if (in->cur->n) {
 		in->tail = (in->tail + 1) % RING;
@@ -435,7 +442,7 @@ int ingest_run(struct ingest *in, struct pcap_src *src)
 	if (!in->ring)
 		in->ring = malloc(RING * sizeof *in->ring);
 	if (!in->ring || pthread_mutex_init(&in->lock, NULL) != 0) {
-		run_serial(in, src); /* no memory for the ring: one thread */
+		run_serial(in, src, 1); /* no memory for the ring: one thread */
 		return 0;
 	}
 	pthread_cond_init(&in->nonempty, NULL);
@@ -446,7 +453,7 @@ int ingest_run(struct ingest *in, struct pcap_src *src)
 	in->cur->n = in->cur->used = 0;
 	if (pthread_create(&th, NULL, producer_main, &p) != 0) {
 		in->cur = NULL;
-		run_serial(in, src);
+		run_serial(in, src, 1);
 	} else {
 		for (;;) {
 			pthread_mutex_lock(&in->lock);
@@ -472,7 +479,8 @@ int ingest_run(struct ingest *in, struct pcap_src *src)
 			in->head = (in->head + 1) % RING;
 			in->count--;
 			pthread_cond_signal(&in->nonfull);
-			pthread_mutex_unlock(&in->lock);
+			pthread_mutex_unlock(&in->lock);	if (in->batch_fn)
+				in->batch_fn(in->batch_ctx);
 		}
 		pthread_join(th, NULL);
 		in->cur = NULL;
@@ -519,7 +527,27 @@ size_t ingest_calls_cap(size_t max_calls)
 	return max_calls * 2 > max_calls + INGEST_CAP_ROOM ? max_calls * 2 : max_calls + INGEST_CAP_ROOM;
 }
 
+void ingest_set_batch_hook(struct ingest *in, void (*fn)(void *ctx), void *ctx)
+{
+	in->batch_fn = fn;
+	in->batch_ctx = ctx;
+}
+
+static long evict_capped(struct ingest *in, size_t max_calls, size_t cap,
+                         const struct track_evict_hooks *hooks);
+
 long ingest_evict(struct ingest *in, size_t max_calls, const struct track_evict_hooks *hooks)
+{
+	return evict_capped(in, max_calls, ingest_calls_cap(max_calls), hooks);
+}
+
+long ingest_evict_finished(struct ingest *in, size_t keep, const struct track_evict_hooks *hooks)
+{
+	return evict_capped(in, keep, 0, hooks);
+}
+
+static long evict_capped(struct ingest *in, size_t max_calls, size_t cap,
+                         const struct track_evict_hooks *hooks)
 {
 	size_t slack = max_calls / 8, roots = track_root_count(in->t);
 	int64_t now = track_last_arrival(in->t);
@@ -527,8 +555,7 @@ long ingest_evict(struct ingest *in, size_t max_calls, const struct track_evict_
 		return 0;
 	struct track_evict_hooks mine = { evicting, remapped, in };
 	in->evict_hooks = hooks;
-	long n = track_evict(in->t, max_calls, ingest_calls_cap(max_calls), TRACK_EVICT_QUIET_US,
-	                     &mine);
+	long n = track_evict(in->t, max_calls, cap, TRACK_EVICT_QUIET_US, &mine);
 	in->evict_hooks = NULL;
 	/* Too few calls had finished: try again when more have come, or
 	 * when time may have finished some. */

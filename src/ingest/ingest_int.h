@@ -80,6 +80,8 @@ struct ingest {
 	ingest_tap_fn tap;       /* ingest_set_tap(), called by the parse stage */
 	void *tap_ctx;
 	int no_track;            /* measuring what tracking costs: skip it */
+	void (*batch_fn)(void *ctx); /* ingest_set_batch_hook() */
+	void *batch_ctx;
 	char *warnings[MAX_WARNINGS];
 	size_t nwarnings;
 };

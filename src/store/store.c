@@ -67,6 +67,8 @@ struct store {
 	size_t buf_cap;
 	char err[160];
 
+	int keep_spool;    /* store_keep_spool(): compaction punches no holes */
+
 	uint32_t agents[255]; /* HEP capture ids by index-1 */
 	size_t nagents;
 	uint8_t last_agent;
@@ -486,6 +488,8 @@ size_t store_agent_count(const struct store *s) { return s->nagents; }
 
 size_t store_str_count(const struct store *s) { return s->nstrs; }
 
+void store_keep_spool(struct store *s) { s->keep_spool = 1; }
+
 /* The kept strings slide down over the dropped ones, chunk by chunk from
  * the oldest (ids grow with the chunks), so no second copy of them is
  * ever made; chunks left empty are freed. */
@@ -609,5 +613,6 @@ void store_compact(struct store *s, const uint32_t *msg_map, const uint8_t *str_
 		kept++;
 	}
 	atomic_store_explicit(&s->nmsgs, kept, memory_order_release);
-	spool_release(s);
+	if (!s->keep_spool)
+		spool_release(s);
 }

@@ -17,6 +17,11 @@
 #   BENCH_STRICT  if 1, exit 3 when the performance targets are missed
 #   SNGREP        sngrep binary to compare against (default: sngrep in PATH)
 #   BENCH_TIME_BIN GNU time binary used for peak RSS (default: /usr/bin/time)
+#   BENCH_SIPP    0: skip the sipp capture's comparison (default 1; it
+#                 needs root, sipp and tcpdump the first time, see
+#                 sipp_capture.sh; BENCH_SIPP_CALLS calls, default 100000)
+#   BENCH_1M      1: also every batch command on gen_capture -n 1000000 -s 7
+#                 (4.1 GB in BENCH_DIR): wall and peak RSS each
 #
 # Exit status: 0 ok, 1 sipscope missing or failed, 2 usage/setup error,
 #              3 targets missed (only with BENCH_STRICT=1).
@@ -120,7 +125,7 @@ measure() {
     local tf=$WORK/$name.time t0 t1 out=$WORK/$name.out
     # sipscope's table (15 MB) would cost a file write sngrep -N does not
     # have: time it to /dev/null; its output is checked once, untimed.
-    [[ $name == sipscope ]] && out=/dev/null
+    [[ $name == sipscope* ]] && out=/dev/null
     M_RC=0 M_SEC=n/a M_RSS_KB=n/a
     if ((HAVE_GNU_TIME)); then
         # GNU time's wait4() rusage covers timeout's child, i.e. the tool.
@@ -304,6 +309,82 @@ if ((SS_OK && SN_OK)); then
     fi
 else
     echo "ratios    : n/a (need successful runs of both sipscope and sngrep)"
+fi
+
+# ------------------------------------------- the sipp capture (issue 23)
+# A capture sipp made on loopback (sipp_capture.sh, recorded once and
+# reused): the checker's path, calls --format json, against sngrep -N.
+SIPP_CALLS=${BENCH_SIPP_CALLS:-100000}
+SIPP_CAP=$BENCH_DIR/sipp-${SIPP_CALLS}calls.pcap
+if [[ ${BENCH_SIPP:-1} != 0 && $SS_OK == 1 ]]; then
+    CALLS=$SIPP_CALLS sh "$SCRIPT_DIR/sipp_capture.sh" "$SIPP_CAP"
+    src=$?
+    echo
+    echo "=== the ${SIPP_CALLS}-call sipp capture: calls --format json vs sngrep -N ==="
+    if ((src != 0)); then
+        echo "n/a -- no sipp capture (sipp_capture.sh exit $src; 77: needs root, sipp, tcpdump)"
+    else
+        cat "$SIPP_CAP" >/dev/null
+        for ((ROUND = 1; ROUND <= RUNS; ROUND++)); do
+            echo "bench: sipp capture, round $ROUND ..." >&2
+            best_of sipscope_sipp -- "$SIPSCOPE" calls -r "$SIPP_CAP" --format json
+            P_RC=$M_RC
+            if command -v "$SNGREP" >/dev/null 2>&1; then
+                best_of sngrep_sipp -- "$SNGREP" -N -l "$((SIPP_CALLS * 2 > 1000000 ? SIPP_CALLS * 2 : 1000000))" \
+                    -F -I "$SIPP_CAP"
+            fi
+        done
+        P_SEC=${BEST_SEC[sipscope_sipp]:-n/a} P_RSS=${BEST_RSS[sipscope_sipp]:-n/a}
+        Q_SEC=${BEST_SEC[sngrep_sipp]:-n/a} Q_RSS=${BEST_RSS[sngrep_sipp]:-n/a}
+        Q_DIALOGS=$(tr '\r' '\n' <"$WORK/sngrep_sipp.out" 2>/dev/null |
+                    sed -n 's/^Dialog count: \([0-9]*\).*/\1/p' | tail -n1)
+        echo "capture   : $SIPP_CAP ($(stat -c %s "$SIPP_CAP") bytes)"
+        printf '%-28s %9s %13s\n' tool seconds "peak RSS MiB"
+        printf '%-28s %9s %13s\n' "sipscope calls --format json" "$P_SEC" "$(kb2mib "$P_RSS")"
+        printf '%-28s %9s %13s\n' "sngrep -N" "$Q_SEC" "$(kb2mib "$Q_RSS")"
+        [[ ${Q_DIALOGS:-} == "$SIPP_CALLS" ]] ||
+            echo "WARNING: sngrep reported ${Q_DIALOGS:-no} dialogs, expected $SIPP_CALLS"
+        if [[ $P_RC == 0 && $P_SEC != n/a && $Q_SEC != n/a && $P_RSS != n/a && $Q_RSS != n/a ]]; then
+            speed=$(awk -v a="$Q_SEC" -v b="$P_SEC" 'BEGIN { if (b <= 0) b = 0.01; printf "%.1f", a / b }')
+            mem=$(awk -v a="$Q_RSS" -v b="$P_RSS" 'BEGIN { printf "%.1f", a / b }')
+            verdict=PASS
+            awk -v s="$speed" -v m="$mem" 'BEGIN { exit !(s >= 40 && m >= 8) }' || verdict=FAIL
+            echo "ratios    : ${speed}x faster (target >= 40x), ${mem}x less memory (target >= 8x): $verdict"
+            [[ $verdict == FAIL && ${BENCH_STRICT:-0} == 1 ]] && status=3
+        else
+            echo "ratios    : n/a (need successful runs of both with peak RSS)"
+        fi
+    fi
+fi
+
+# ------------------------------------------- a million calls (BENCH_1M=1)
+# Every batch command once on gen_capture -n 1000000 -s 7: the goals are
+# peak RSS <= 512 MiB each and time linear in the messages.
+if [[ ${BENCH_1M:-0} == 1 && $SS_OK == 1 ]]; then
+    CAP1M=$BENCH_DIR/sip-1000000calls-seed7.pcap
+    if [[ ! -f $CAP1M || ! -f $CAP1M.meta || $(sed -n 's/^source=//p' "$CAP1M.meta") != "$SRC_SUM" ||
+          $(sed -n 's/.* bytes=\([0-9]*\).*/\1/p' "$CAP1M.meta") != "$(stat -c %s "$CAP1M" 2>/dev/null)" ]]; then
+        echo "bench: generating $CAP1M (1,000,000 calls, 4.1 GB)" >&2
+        "$GEN" -n 1000000 -s 7 -o "$CAP1M.tmp.$$" >"$WORK/gen1m.out" || die "gen_capture failed"
+        mv -f "$CAP1M.tmp.$$" "$CAP1M"
+        { echo "source=$SRC_SUM"; cat "$WORK/gen1m.out"; } >"$CAP1M.meta"
+    fi
+    cat "$CAP1M" >/dev/null
+    echo
+    echo "=== 1,000,000 calls ($CAP1M, $(stat -c %s "$CAP1M") bytes): one run each ==="
+    printf '%-22s %9s %13s  %s\n' command seconds "peak RSS MiB" "<= 512 MiB"
+    for c in "calls --format table" "calls --format csv" "calls --format json" "check --format json" \
+             stats rtp db; do
+        extra=()
+        [[ $c == db ]] && { rm -f "$WORK/1m.db"; extra=(-o "$WORK/1m.db"); }
+        # shellcheck disable=SC2086 # the command's words
+        measure sipscope_1m -- "$SIPSCOPE" $c -r "$CAP1M" "${extra[@]}"
+        rm -f "$WORK"/1m.db*
+        ok=n/a
+        [[ $M_RSS_KB != n/a ]] && { ((M_RSS_KB <= 512 * 1024)) && ok=yes || ok=NO; }
+        ((M_RC == 0 || M_RC == 3)) || ok="failed (exit $M_RC)"
+        printf '%-22s %9s %13s  %s\n' "$c" "$M_SEC" "$(kb2mib "$M_RSS_KB")" "$ok"
+    done
 fi
 
 if ((!SS_OK)); then

@@ -7,7 +7,7 @@
  * of retransmissions.  Nothing is ever sent on a network: the packets are
  * only bytes written to a file.
  *
- *   usage: gen_capture -n CALLS -o FILE [-s SEED] [-t udp|tcp|frag]
+ *   usage: gen_capture -n CALLS -o FILE [-s SEED] [-t udp|tcp|frag] [-d SECS]
  *                      [-m MTU] [-M MSS]
  *
  * -t picks how the same SIP messages travel (the SIP text is the same for
@@ -1248,6 +1248,8 @@ static void write_packet(uint64_t ts, uint64_t call, uint32_t sip, uint16_t spor
 
 #define BASE_TIME SEC(1709251200) /* 2024-03-01 00:00:00 UTC */
 
+static uint64_t talk_min = 5, talk_max = 180; /* -d: talk time range, seconds */
+
 static uint64_t n_messages, n_retrans, n_registers, n_options;
 
 static void fill_ids(struct call *c, uint64_t serial)
@@ -1319,7 +1321,7 @@ static void start_invite(uint64_t t, uint64_t serial)
     }
     tt += rrange(MS(5), MS(40));
     heap_push(tt, c, EV_ACK);
-    tt += rrange(SEC(5), SEC(180));
+    tt += rrange(SEC(talk_min), SEC(talk_max));
     heap_push(tt, c, EV_BYE);
     tt += rrange(MS(5), MS(40));
     heap_push(tt, c, EV_200_BYE);
@@ -1392,14 +1394,17 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: gen_capture -n CALLS -o FILE [-s SEED] [-t udp|tcp|frag]"
-            " [-m MTU] [-M MSS]\n"
+            " [-m MTU] [-M MSS] [-d SECS]\n"
             "  -n CALLS  number of INVITE dialogs (7 messages each)\n"
             "  -o FILE   output pcap file ('-' for stdout)\n"
             "  -s SEED   PRNG seed (default 1); same seed => same file\n"
             "  -t MODE   udp (default); tcp: the same messages over TCP\n"
             "            connections; frag: UDP, IPv4-fragmented above MTU\n"
             "  -m MTU    frag: IPv4 MTU (default 576, min 68)\n"
-            "  -M MSS    tcp: maximum segment size (default 1460)\n");
+            "  -M MSS    tcp: maximum segment size (default 1460)\n"
+            "  -d SECS   longest talk time, seconds (default 180, shortest 5 or\n"
+            "            SECS when less); the same draws, so only the BYE times\n"
+            "            change\n");
     exit(2);
 }
 
@@ -1460,6 +1465,14 @@ int main(int argc, char **argv)
                 usage();
             }
             tcp_mss = (size_t)v;
+        } else if (!strcmp(o, "-d") && i + 1 < argc) {
+            uint64_t v = parse_u64(argv[++i], "talk time");
+            if (v < 1 || v > 86400) {
+                fprintf(stderr, "gen_capture: talk time must be 1..86400 s\n");
+                usage();
+            }
+            talk_max = v;
+            talk_min = v < 5 ? v : 5;
         } else if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
             usage();
         } else {

@@ -1975,6 +1975,67 @@ PY
 fi
 expect "stir: --stir-cert of a missing file: status 2" 2 "$BIN" check -r "$S/basic_udp.pcap" --stir-cert /nonexistent/sp.pem
 expect "stir: --stir-signer needs an address: status 2" 2 "$BIN" check -r "$S/basic_udp.pcap" --stir-signer trunk.example
+# --- issue 23: records ---
+# calls (table and CSV) prints each call once it is over and evicts the
+# finished ones while the capture is read.  The lines and their order are
+# the whole-capture path's (--sort index takes that path): on the lossy
+# sample written 300 times, each copy 100 s later with its own Call-IDs
+# (sipp's process id in them replaced), so calls end and go all along,
+# from a file and from standard input (spooled), a floor of one kept
+# call (SIPSCOPE_CALLS_KEEP).
+I23=$T/i23
+mkdir -p "$I23"
+python3 - "$ROOT/samples/lossy_udp.pcap" "$I23/copies.pcap" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+out = [b[:24]]
+for copy in range(300):
+    off = 24
+    while off + 16 <= len(b):
+        sec, usec, cap, ln = struct.unpack("<IIII", b[off:off + 16])
+        data = b[off + 16:off + 16 + cap].replace(b"12821", b"%05d" % (20000 + copy))
+        out.append(struct.pack("<IIII", sec + copy * 100, usec, cap, ln) + data)
+        off += 16 + cap
+open(sys.argv[2], "wb").write(b"".join(out))
+PY
+SIPSCOPE_CALLS_KEEP=1 "$BIN" calls -r "$I23/copies.pcap" >"$I23/t" 2>"$I23/err"
+"$BIN" calls -r "$I23/copies.pcap" --sort index >"$I23/t.ref" 2>>"$I23/err"
+SIPSCOPE_CALLS_KEEP=1 "$BIN" calls -r - --format csv <"$I23/copies.pcap" >"$I23/c" 2>>"$I23/err"
+"$BIN" calls -r "$I23/copies.pcap" --format csv --sort index >"$I23/c.ref" 2>>"$I23/err"
+if [ "$(wc -l <"$I23/t")" = 2401 ] && cmp -s "$I23/t" "$I23/t.ref" && cmp -s "$I23/c" "$I23/c.ref" &&
+	! grep -q "cut" "$I23/t"; then
+	ok "calls: table and CSV printed as calls end are the whole-capture bytes (2,400 calls, file and stdin)"
+else
+	{ wc -l "$I23/t" "$I23/c"; diff "$I23/t.ref" "$I23/t" | head; diff "$I23/c.ref" "$I23/c" | head; } >>"$I23/err" 2>&1
+	bad "calls: table and CSV printed as calls end are the whole-capture bytes (2,400 calls, file and stdin)" "$I23/err"
+fi
+# Memory must not grow with the calls: two captures of the same generator
+# (20,000 and 60,000 calls, 5 s talk time: about 15,000 calls in progress
+# or not quiet yet at any time); the peak RSS may grow by at most 800
+# bytes per added call (holding every call cost ~1,500; the mapped window
+# of the file and the floor cancel out).
+if heavy "calls: peak RSS per call"; then
+	if ! command -v cc >/dev/null 2>&1 || [ ! -x /usr/bin/time ]; then
+		skp "calls: peak RSS per call: cc or /usr/bin/time (GNU time) not installed"
+	elif ! cc -std=c11 -O2 -o "$I23/gen" "$ROOT/tests/bench/gen_capture.c" >"$I23/err" 2>&1; then
+		bad "calls: gen_capture builds" "$I23/err"
+	else
+		for n in 20000 60000; do
+			"$I23/gen" -n $n -s 7 -d 5 -o "$I23/g.pcap" >/dev/null 2>&1
+			SIPSCOPE_CALLS_KEEP=1000 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0" \
+				/usr/bin/time -f %M -o "$I23/r$n" "$BIN" calls -r "$I23/g.pcap" >"$I23/g$n" 2>&1
+			rm -f "$I23/g.pcap"
+		done
+		r20=$(tail -n 1 "$I23/r20000") r60=$(tail -n 1 "$I23/r60000")
+		per_call=$(( (r60 - r20) * 1024 / 40000 ))
+		if [ "$(wc -l <"$I23/g60000")" = 69001 ] && [ "$per_call" -lt 800 ]; then
+			ok "calls: peak RSS grows by $per_call bytes per call from 20,000 to 60,000 calls (< 800)"
+		else
+			bad "calls: peak RSS grows by $per_call bytes per call from 20,000 to 60,000 calls (< 800; $r20 -> $r60 KiB, $(wc -l <"$I23/g60000") lines)"
+		fi
+	fi
+fi
+rm -rf "$I23"
 
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -874,6 +874,50 @@ static void test_compact_keeps_bytes_and_frees_spool_disk(void **state)
 	store_free(s);
 }
 
+/* store_keep_spool(): a compaction leaves the spool file whole (no hole
+ * punched, so a parse stage may spool meanwhile), and kept records still
+ * read their bytes. */
+static void test_compact_with_spool_kept_punches_nothing(void **state)
+{
+	(void)state;
+	struct store *s = store_new();
+	assert_non_null(s);
+	store_keep_spool(s);
+	enum { N = 3000, LEN = 4000 }; /* 12 MB: past the spool's memory part */
+	static char buf[LEN];
+	for (int i = 0; i < N; i++) {
+		memset(buf, 'a' + i % 26, LEN);
+		snprintf(buf, 32, "msg-%d", i);
+		struct store_msg m;
+		memset(&m, 0, sizeof m);
+		int64_t off = store_spool(s, buf, LEN);
+		assert_true(off >= 0);
+		m.loc_src = STORE_LOC_SPOOL;
+		m.loc_off = (uint64_t)off;
+		m.loc_len = LEN;
+		m.frame = (uint64_t)i + 1;
+		assert_int_equal(store_append_msg(s, &m), i);
+	}
+	int64_t before = store_spool_disk(s);
+	assert_true(before > 0);
+	uint32_t map[N];
+	uint32_t smap[1];
+	uint8_t keep[1] = { 0 };
+	memset(map, 0, sizeof map);
+	map[N - 1] = 1; /* only the last */
+	store_compact(s, map, keep, smap);
+	assert_int_equal(store_msg_count(s), 1);
+	assert_int_equal(store_spool_disk(s), before);
+	size_t len;
+	char want[32];
+	snprintf(want, sizeof want, "msg-%d", N - 1);
+	const char *b = store_msg_bytes(s, 0, &len);
+	assert_non_null(b);
+	assert_int_equal(len, LEN);
+	assert_string_equal(b, want);
+	store_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -897,6 +941,7 @@ int main(void)
 		cmocka_unit_test(test_spool_crossing_from_memory_to_file_reads_back),
 		cmocka_unit_test(test_spool_file_goes_to_tmpdir),
 		cmocka_unit_test(test_spool_refused_write_fails_then_recovers),
+		cmocka_unit_test(test_compact_with_spool_kept_punches_nothing),
 		cmocka_unit_test(test_msg_bytes_spooled_without_spool_returns_null),
 		cmocka_unit_test(test_hmap_empty_get_finds_nothing),
 		cmocka_unit_test(test_hmap_key_zero_put_get_replace),
