@@ -346,8 +346,13 @@ static uint32_t heap_pop_due(struct queue *q, int64_t now)
 struct txn_st *check_txn_find(const struct checker *c, uint32_t id)
 {
 	uint32_t v;
+	if (id && id == c->last_txn) /* a message asks for its own several times */
+		return check_pool_at(&c->txn, c->last_txn_v);
 	if (!id || !hmap_get(&c->txn_index, id, &v))
 		return NULL;
+	struct checker *w = (struct checker *)c; /* a cache: not what c holds */
+	w->last_txn = id;
+	w->last_txn_v = v;
 	return check_pool_at(&c->txn, v);
 }
 
@@ -383,6 +388,8 @@ static void txn_drop(struct checker *c, struct txn_st *x)
 		check_arena_free(c, x->rr_off);
 	if (x->offer_off)
 		check_arena_free(c, x->offer_off - 1);
+	if (c->last_txn == x->id)
+		c->last_txn = 0;
 	hmap_del(&c->txn_index, x->id);
 	pool_put(&c->txn, v);
 }
@@ -421,8 +428,12 @@ static struct live_leg *leg_live(struct checker *c)
 	uint32_t v;
 	if (!c->cur_leg)
 		return NULL;
-	if (hmap_get(&c->leg_index, c->cur_leg, &v))
+	if (c->cur_live)
+		return check_pool_at(&c->lives, c->cur_live);
+	if (hmap_get(&c->leg_index, c->cur_leg, &v)) {
+		c->cur_live = v;
 		return check_pool_at(&c->lives, v);
+	}
 	if (!(v = pool_get(c, &c->lives)))
 		return NULL;
 	if (hmap_put(&c->leg_index, c->cur_leg, v) < 0) {
@@ -430,14 +441,15 @@ static struct live_leg *leg_live(struct checker *c)
 		c->oom = 1;
 		return NULL;
 	}
+	c->cur_live = v;
 	struct live_leg *l = check_pool_at(&c->lives, v);
 	l->leg = c->cur_leg;
 	l->touch_us = c->now;
 	return l;
 }
 
-/* Key k of map on the current leg's list. */
-static int leg_own(struct checker *c, int map, uint64_t k)
+/* Key k of map (owning pool slot v) on the current leg's list. */
+static int leg_own(struct checker *c, int map, uint64_t k, uint32_t v)
 {
 	struct live_leg *l = leg_live(c);
 	if (!l)
@@ -445,9 +457,9 @@ static int leg_own(struct checker *c, int map, uint64_t k)
 	uint32_t n = pool_get(c, &c->lkeys);
 	if (!n)
 		return -1;
-	l = leg_live(c); /* the pools are apart: l did not move, but be plain */
 	struct leg_key *lk = check_pool_at(&c->lkeys, n);
 	lk->key = k;
+	lk->val = v;
 	lk->map = (uint8_t)map;
 	lk->next = l->keys;
 	l->keys = n;
@@ -465,7 +477,7 @@ size_t check_leg_lookup(struct checker *c, int map, uint64_t k, int make)
 		return 0;
 	if (!(v = pool_get(c, p)))
 		return 0;
-	if (hmap_put(h, k, v) < 0 || leg_own(c, map, k) < 0) {
+	if (hmap_put(h, k, v) < 0 || leg_own(c, map, k, v) < 0) {
 		hmap_del(h, k);
 		pool_put(p, v);
 		c->oom = 1;
@@ -481,7 +493,7 @@ int check_leg_put(struct checker *c, int map, uint64_t k, uint32_t v)
 	int fresh = !hmap_get(h, k, &had);
 	if (hmap_put(h, k, v) < 0)
 		return -1;
-	if (fresh && leg_own(c, map, k) < 0) {
+	if (fresh && leg_own(c, map, k, 0) < 0) {
 		hmap_del(h, k);
 		return -1;
 	}
@@ -507,8 +519,8 @@ static void leg_drop(struct checker *c, struct live_leg *l)
 		struct leg_key *lk = check_pool_at(&c->lkeys, n);
 		struct hmap *h = leg_map(c, lk->map);
 		struct pool *p = leg_pool(c, lk->map);
-		uint32_t v;
-		if (p && hmap_get(h, lk->key, &v)) {
+		uint32_t v = lk->val;
+		if (p) {
 			if (lk->map == LK_ACK) {
 				struct ack_st *a = check_pool_at(p, v);
 				if (a->offer_off)
@@ -527,6 +539,8 @@ static void leg_drop(struct checker *c, struct live_leg *l)
 		n = next;
 	}
 	uint32_t v;
+	if (l->leg == c->cur_leg)
+		c->cur_live = 0;
 	if (hmap_get(&c->leg_index, l->leg, &v)) {
 		hmap_del(&c->leg_index, l->leg);
 		pool_put(&c->lives, v);
@@ -663,6 +677,7 @@ static int check_one(struct checker *c, size_t idx)
 		c->now = v.r->ts_us;
 	check_run_timers(c, c->now, 0);
 	c->cur_leg = v.r->call;
+	c->cur_live = 0;
 	leg_touch(c);
 	expire_state(c);
 	if (v.r->flags & (STORE_MSG_SNAPCUT | STORE_MSG_TCPGAP)) {

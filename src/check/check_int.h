@@ -114,6 +114,7 @@ enum { LK_ACK, LK_DLG, LK_DIR, LK_CSEQ, LK_ACK_OFFER, LK_ACK_LAST, LK_INVITES, L
 struct leg_key {
 	uint64_t key;
 	uint32_t next;        /* index+1 */
+	uint32_t val;         /* the pool slot it owns (LK_ACK..LK_CSEQ) */
 	uint8_t map;          /* LK_* */
 };
 
@@ -180,6 +181,8 @@ struct checker {
 	struct hmap txn_index;  /* txn id -> txn_st+1 */
 	struct hmap leg_index;  /* leg -> live_leg+1 */
 	uint32_t cur_leg;       /* the leg of the message being checked */
+	uint32_t cur_live;      /* its live_leg+1, 0 not looked up yet */
+	uint32_t last_txn, last_txn_v; /* the txn id looked up last, its txn_st+1 */
 	struct queue expire_txn, expire_leg; /* (due, txn id / leg): heaps */
 	struct leg_st *legs;
 	size_t cap_legs;
