@@ -302,45 +302,29 @@ static void pool_put(struct pool *p, uint32_t v)
 	p->live--;
 }
 
-/* ---- expiry: min-heaps of (due, id) on struct queue (tail = size) ---- */
+/* ---- expiry: a wheel of one-second buckets ---- */
 
-static int heap_push(struct checker *c, struct queue *q, int64_t due, uint32_t id)
+#define WHEEL_LEG 0x80000000u /* a leg's id in the wheel, not a txn's */
+
+static int wheel_push(struct checker *c, int64_t due, uint32_t id)
 {
-	if (vec_grow((void **)&q->q, &q->cap, q->tail + 1, sizeof *q->q)) {
+	struct wheel *w = c->expire;
+	int64_t sec = due / 1000000;
+	if (!w->started) {
+		w->sec = c->now / 1000000;
+		w->started = 1;
+	}
+	if (sec < w->sec)
+		sec = w->sec;
+	if (sec >= w->sec + WHEEL_SECS)
+		sec = w->sec + WHEEL_SECS - 1;
+	struct wheel_bucket *b = &w->b[(uint64_t)sec % WHEEL_SECS];
+	if (vec_grow((void **)&b->id, &b->cap, b->n + 1, sizeof *b->id)) {
 		c->oom = 1;
 		return -1;
 	}
-	size_t i = q->tail++;
-	while (i && q->q[(i - 1) / 2].due > due) {
-		q->q[i] = q->q[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	q->q[i] = (struct timer){ .due = due, .id = id };
+	b->id[b->n++] = id;
 	return 0;
-}
-
-/* The id of the earliest entry due by now, taken off; 0 when none is. */
-static uint32_t heap_pop_due(struct queue *q, int64_t now)
-{
-	if (!q->tail || q->q[0].due > now)
-		return 0;
-	uint32_t id = q->q[0].id;
-	struct timer last = q->q[--q->tail];
-	size_t i = 0, n = q->tail;
-	for (;;) {
-		size_t k = 2 * i + 1;
-		if (k >= n)
-			break;
-		if (k + 1 < n && q->q[k + 1].due < q->q[k].due)
-			k++;
-		if (q->q[k].due >= last.due)
-			break;
-		q->q[i] = q->q[k];
-		i = k;
-	}
-	if (n)
-		q->q[i] = last;
-	return id;
 }
 
 struct txn_st *check_txn_find(const struct checker *c, uint32_t id)
@@ -366,7 +350,7 @@ struct txn_st *check_txn_state(struct checker *c, uint32_t id)
 		if (!v)
 			return NULL;
 		if (hmap_put(&c->txn_index, id, v) < 0 ||
-		    heap_push(c, &c->expire_txn, c->now + CHECK_GRACE_US, id) < 0) {
+		    wheel_push(c, c->now + CHECK_GRACE_US, id) < 0) {
 			hmap_del(&c->txn_index, id);
 			pool_put(&c->txn, v);
 			c->oom = 1;
@@ -554,44 +538,98 @@ static void leg_touch(struct checker *c)
 	if (!l)
 		return;
 	l->touch_us = c->now;
-	if (!l->queued && heap_push(c, &c->expire_leg, c->now + CHECK_GRACE_US, l->leg) == 0)
+	if (!l->queued && wheel_push(c, c->now + CHECK_GRACE_US, l->leg | WHEEL_LEG) == 0)
+		l->queued = 1;
+}
+
+/* Transaction id's state when the wheel wakes it: dropped when over. */
+static void expire_txn(struct checker *c, uint32_t id)
+{
+	struct txn_st *x = check_txn_find(c, id);
+	if (!x)
+		return;
+	int proceeding = x->method == SIP_M_INVITE && x->req && x->prov_us && !x->final_msg;
+	if (x->touch_us + CHECK_GRACE_US > c->now || proceeding)
+		wheel_push(c, (proceeding ? c->now : x->touch_us) + CHECK_GRACE_US, id);
+	else
+		txn_drop(c, x);
+}
+
+/* A leg's state when the wheel wakes it: dropped when over. */
+static void expire_leg(struct checker *c, uint32_t leg)
+{
+	uint32_t v;
+	if (!hmap_get(&c->leg_index, leg, &v))
+		return;
+	struct live_leg *l = check_pool_at(&c->lives, v);
+	int64_t due = l->touch_us + (l->ended ? CHECK_GRACE_US : CHECK_KEEP_US);
+	l->queued = 0;
+	if (due <= c->now && !l->invite_pending && !l->in_dialog) {
+		leg_drop(c, l);
+		return;
+	}
+	/* Still going: looked at again within CHECK_GRACE_US (a BYE may
+	 * shorten its wait meanwhile). */
+	if (due <= c->now || due > c->now + CHECK_GRACE_US)
+		due = c->now + CHECK_GRACE_US;
+	if (wheel_push(c, due, leg | WHEEL_LEG) == 0)
 		l->queued = 1;
 }
 
 /* Drop the state of the transactions and legs that are over (see
- * txn_st, live_leg).  An entry due that was touched since goes back on
- * its heap at its new deadline. */
+ * txn_st, live_leg): the buckets of the seconds now past are looked at. */
 static void expire_state(struct checker *c)
 {
-	uint32_t id;
-	while ((id = heap_pop_due(&c->expire_txn, c->now))) {
-		struct txn_st *x = check_txn_find(c, id);
-		if (!x)
-			continue;
-		int proceeding = x->method == SIP_M_INVITE && x->req && x->prov_us && !x->final_msg;
-		if (x->touch_us + CHECK_GRACE_US > c->now || proceeding)
-			heap_push(c, &c->expire_txn, (proceeding ? c->now : x->touch_us) + CHECK_GRACE_US, id);
-		else
-			txn_drop(c, x);
-	}
-	uint32_t v;
-	while ((id = heap_pop_due(&c->expire_leg, c->now))) {
-		if (!hmap_get(&c->leg_index, id, &v))
-			continue;
-		struct live_leg *l = check_pool_at(&c->lives, v);
-		int64_t due = l->touch_us + (l->ended ? CHECK_GRACE_US : CHECK_KEEP_US);
-		l->queued = 0;
-		if (due <= c->now && !l->invite_pending && !l->in_dialog) {
-			leg_drop(c, l);
-			continue;
+	struct wheel *w = c->expire;
+	int64_t to = c->now / 1000000;
+	if (!w->started || w->sec >= to)
+		return;
+	if (to - w->sec > WHEEL_SECS) {
+		/* A jump in time: everything is due; what is put back goes
+		 * after now, not round the wheel again. */
+		struct wheel_bucket all = { NULL, 0, 0 };
+		for (int k = 0; k < WHEEL_SECS; k++) {
+			struct wheel_bucket *b = &w->b[k];
+			if (b->n && !vec_grow((void **)&all.id, &all.cap, all.n + b->n, sizeof *all.id)) {
+				memcpy(all.id + all.n, b->id, b->n * sizeof *b->id);
+				all.n += b->n;
+			} else if (b->n) {
+				c->oom = 1; /* those are kept to the end */
+			}
+			b->n = 0;
 		}
-		/* Still going: looked at again within CHECK_GRACE_US (a BYE may
-		 * shorten its wait meanwhile). */
-		if (due <= c->now || due > c->now + CHECK_GRACE_US)
-			due = c->now + CHECK_GRACE_US;
-		if (heap_push(c, &c->expire_leg, due, id) == 0)
-			l->queued = 1;
+		w->sec = to;
+		for (size_t i = 0; i < all.n; i++) {
+			if (all.id[i] & WHEEL_LEG)
+				expire_leg(c, all.id[i] & ~WHEEL_LEG);
+			else
+				expire_txn(c, all.id[i]);
+		}
+		free(all.id);
+		return;
 	}
+	for (int64_t n = to - w->sec; n > 0; n--) {
+		/* Taken out whole: what is put back may land in it again (the
+		 * last second ahead is this bucket once w->sec moved on). */
+		struct wheel_bucket *b = &w->b[(uint64_t)w->sec % WHEEL_SECS], cur = *b;
+		b->id = NULL;
+		b->n = b->cap = 0;
+		w->sec++;
+		for (size_t i = 0; i < cur.n; i++) {
+			uint32_t id = cur.id[i];
+			if (id & WHEEL_LEG)
+				expire_leg(c, id & ~WHEEL_LEG);
+			else
+				expire_txn(c, id);
+		}
+		if (!b->id) { /* keep its room */
+			cur.n = 0;
+			*b = cur;
+		} else {
+			free(cur.id);
+		}
+	}
+	w->sec = to;
 }
 
 size_t check_live(const struct checker *c)
@@ -719,8 +757,10 @@ static int check_one(struct checker *c, size_t idx)
 struct checker *check_new(struct store *s, const struct tracker *t)
 {
 	struct checker *c = calloc(1, sizeof *c);
-	if (!c)
+	if (!c || !(c->expire = calloc(1, sizeof *c->expire))) {
+		free(c);
 		return NULL;
+	}
 	c->s = s;
 	c->t = t;
 	pool_init(&c->txn, sizeof(struct txn_st));
@@ -761,8 +801,10 @@ void check_free(struct checker *c)
 	free(c->legs);
 	for (int i = 0; i < TIMER__COUNT; i++)
 		free(c->timers[i].q);
-	free(c->expire_txn.q);
-	free(c->expire_leg.q);
+	if (c->expire)
+		for (int i = 0; i < WHEEL_SECS; i++)
+			free(c->expire->b[i].id);
+	free(c->expire);
 	hmap_free(&c->txn_index);
 	hmap_free(&c->leg_index);
 	hmap_free(&c->by_msg);

@@ -152,6 +152,21 @@ struct queue {
 	size_t cap, head, tail;
 };
 
+/* When to look at state again: one bucket of ids per second of capture
+ * time, for the WHEEL_SECS seconds ahead (a later deadline is looked at
+ * early and put back: looking is what decides, the wheel only wakes). */
+#define WHEEL_SECS 512
+struct wheel_bucket {
+	uint32_t *id;         /* txn id, or leg with bit 31 set */
+	size_t n, cap;
+};
+
+struct wheel {
+	int64_t sec;          /* the bucket of this second comes next */
+	int started;
+	struct wheel_bucket b[WHEEL_SECS];
+};
+
 struct checker {
 	struct store *s;
 	const struct tracker *t;
@@ -183,7 +198,7 @@ struct checker {
 	uint32_t cur_leg;       /* the leg of the message being checked */
 	uint32_t cur_live;      /* its live_leg+1, 0 not looked up yet */
 	uint32_t last_txn, last_txn_v; /* the txn id looked up last, its txn_st+1 */
-	struct queue expire_txn, expire_leg; /* (due, txn id / leg): heaps */
+	struct wheel *expire;   /* txn ids and legs to look at again, by second */
 	struct leg_st *legs;
 	size_t cap_legs;
 	size_t hits[CHECK_RULE__COUNT];
