@@ -143,6 +143,11 @@ void check_call_counts(const struct checker *c, uint32_t call, size_t counts[3])
 size_t check_rule_hits(const struct checker *c, enum check_rule r);
 /* Messages checked so far. */
 size_t check_checked(const struct checker *c);
+/* State entries the checker holds now (transactions, calls, 2xx waiting
+ * for ACK, dialogs, senders, CSeqs): those of the transactions and calls
+ * still going, not of all the capture ever had (they go a while after
+ * they end, in capture time). */
+size_t check_live(const struct checker *c);
 
 /* The 64*T1 wait of RFC 3261 17.1.1.2 (Timer B) and 17.1.2.2 (Timer F). */
 #define CHECK_T1_US 500000LL

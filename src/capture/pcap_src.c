@@ -39,6 +39,8 @@ struct reader {
 	size_t map_len;
 	size_t map_dropped;  /* pages before this were handed back */
 	size_t map_ready;    /* pages before this were prefaulted */
+	size_t fetch_lo;     /* re-reads (pcap_src_fetch) touched no page below
+	                      * this since their last hand-back */
 	int swapped, nsec;
 	struct pcap_pkthdr own_hdr;
 	char map_err[160];
@@ -848,6 +850,24 @@ int pcap_src_next(struct pcap_src *s, struct frame *f)
 	return PCAP_SRC_FRAME;
 }
 
+/* The checker re-reads every message in file order: the pages it has
+ * gone past leave our resident set as the reader's do (map_next), or a
+ * pass over a 4 GB capture would keep 4 GB resident.  Pages read out of
+ * order (the viewer going back) lower the mark, so a later pass hands
+ * them back too.  They stay in the page cache: a re-read costs a fault. */
+static void fetch_hand_back(struct reader *r, uint64_t off)
+{
+	if (off < r->fetch_lo) {
+		r->fetch_lo = (size_t)off & ~(size_t)0xfffff;
+		return;
+	}
+	if (off <= r->fetch_lo + 2 * (uint64_t)MAP_KEEP)
+		return;
+	size_t upto = (size_t)(off - MAP_KEEP) & ~(size_t)0xfffff;
+	madvise((void *)(r->map + r->fetch_lo), upto - r->fetch_lo, MADV_DONTNEED);
+	r->fetch_lo = upto;
+}
+
 int pcap_src_fetch(void *ctx, uint16_t src, uint64_t off, uint32_t in_frame,
                    uint32_t len, char *buf)
 {
@@ -862,6 +882,7 @@ int pcap_src_fetch(void *ctx, uint16_t src, uint64_t off, uint32_t in_frame,
 		if ((uint64_t)in_frame + len > caplen || off + 16 + caplen > r->map_len)
 			return -1;
 		memcpy(buf, r->map + off + 16 + in_frame, len);
+		fetch_hand_back(r, off);
 		return 0;
 	}
 	if (!r->refetch) {

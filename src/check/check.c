@@ -190,24 +190,73 @@ int check_first_time(struct checker *c, enum check_rule rule, uint64_t what)
 	uint32_t v;
 	if (hmap_get(&c->once, k, &v))
 		return 0;
-	if (hmap_put(&c->once, k, 1) < 0)
+	if (check_leg_put(c, LK_ONCE, k, 1) < 0)
 		c->oom = 1;
 	return 1;
 }
 
-/* ---- arena: route hash lists and SDP summaries ---- */
+/* ---- arena: route hash lists, SDP summaries, route texts ----
+ *
+ * A block is a word holding its size class k (4 << k words, the word
+ * included), then the values.  Freed blocks go on their class's list
+ * (linked through their first value), so the arena holds what the live
+ * state points at, not all the capture ever had. */
 
-uint32_t check_arena_put(struct checker *c, const uint32_t *v, size_t n)
+static uint32_t arena_alloc(struct checker *c, size_t n)
 {
-	if (vec_grow((void **)&c->arena, &c->cap_arena, c->narena + n + 1, sizeof *c->arena) ||
-	    c->narena + n > UINT32_MAX - 1) {
+	unsigned k = 0;
+	while (((size_t)4 << k) < n + 1)
+		k++;
+	if (k >= sizeof c->arena_free / sizeof c->arena_free[0]) {
+		c->oom = 1;
+		return UINT32_MAX;
+	}
+	uint32_t off;
+	if (c->arena_free[k]) {
+		off = c->arena_free[k] - 1;
+		c->arena_free[k] = c->arena[off];
+		return off;
+	}
+	size_t words = (size_t)4 << k;
+	if (vec_grow((void **)&c->arena, &c->cap_arena, c->narena + words, sizeof *c->arena) ||
+	    c->narena + words > UINT32_MAX - 1) {
 		c->oom = 1;
 		return UINT32_MAX; /* callers keep nothing then */
 	}
-	uint32_t off = (uint32_t)c->narena;
-	if (n) /* v may be NULL then */
+	c->arena[c->narena] = k;
+	off = (uint32_t)c->narena + 1;
+	c->narena += words;
+	return off;
+}
+
+uint32_t check_arena_put(struct checker *c, const uint32_t *v, size_t n)
+{
+	uint32_t off = arena_alloc(c, n);
+	if (off != UINT32_MAX && n) /* v may be NULL then */
 		memcpy(c->arena + off, v, n * sizeof *v);
-	c->narena += n;
+	return off;
+}
+
+void check_arena_free(struct checker *c, uint32_t off)
+{
+	if (!off || off == UINT32_MAX || off >= c->narena)
+		return;
+	uint32_t k = c->arena[off - 1];
+	c->arena[off] = c->arena_free[k];
+	c->arena_free[k] = off + 1;
+}
+
+uint32_t check_arena_text_put(struct checker *c, struct sv v)
+{
+	if (v.len > 200)
+		v.len = 200;
+	uint32_t off = arena_alloc(c, v.len / 4 + 1);
+	if (off == UINT32_MAX)
+		return 0;
+	char *t = (char *)(c->arena + off);
+	if (v.len)
+		memcpy(t, v.p, v.len);
+	t[v.len] = '\0';
 	return off;
 }
 
@@ -229,18 +278,373 @@ uint32_t check_text_put(struct checker *c, struct sv v)
 
 /* ---- state lookups ---- */
 
+static void pool_init(struct pool *p, size_t elem)
+{
+	memset(p, 0, sizeof *p);
+	p->elem = elem;
+}
+
+/* A zeroed slot: its value (index+1), 0 when memory ran out.  Slots may
+ * move when the pool grows. */
+static uint32_t pool_get(struct checker *c, struct pool *p)
+{
+	uint32_t v;
+	if (p->free) {
+		v = p->free;
+		memcpy(&p->free, check_pool_at(p, v), sizeof p->free);
+	} else {
+		if (p->n >= UINT32_MAX - 1 || vec_grow(&p->a, &p->cap, p->n + 1, p->elem)) {
+			c->oom = 1;
+			return 0;
+		}
+		v = (uint32_t)++p->n;
+	}
+	memset(check_pool_at(p, v), 0, p->elem);
+	p->live++;
+	return v;
+}
+
+static void pool_put(struct pool *p, uint32_t v)
+{
+	memset(check_pool_at(p, v), 0, p->elem);
+	memcpy(check_pool_at(p, v), &p->free, sizeof p->free);
+	p->free = v;
+	p->live--;
+}
+
+/* ---- expiry: a wheel of one-second buckets ---- */
+
+#define WHEEL_LEG 0x80000000u /* a leg's id in the wheel, not a txn's */
+
+static int wheel_push(struct checker *c, int64_t due, uint32_t id)
+{
+	struct wheel *w = c->expire;
+	int64_t sec = due / 1000000;
+	if (!w->started) {
+		w->sec = c->now / 1000000;
+		w->started = 1;
+	}
+	if (sec < w->sec)
+		sec = w->sec;
+	if (sec >= w->sec + WHEEL_SECS)
+		sec = w->sec + WHEEL_SECS - 1;
+	struct wheel_bucket *b = &w->b[(uint64_t)sec % WHEEL_SECS];
+	if (vec_grow((void **)&b->id, &b->cap, b->n + 1, sizeof *b->id)) {
+		c->oom = 1;
+		return -1;
+	}
+	b->id[b->n++] = id;
+	return 0;
+}
+
+struct txn_st *check_txn_find(const struct checker *c, uint32_t id)
+{
+	uint32_t v;
+	if (id && id == c->last_txn) /* a message asks for its own several times */
+		return check_pool_at(&c->txn, c->last_txn_v);
+	if (!id || !hmap_get(&c->txn_index, id, &v))
+		return NULL;
+	struct checker *w = (struct checker *)c; /* a cache: not what c holds */
+	w->last_txn = id;
+	w->last_txn_v = v;
+	return check_pool_at(&c->txn, v);
+}
+
 struct txn_st *check_txn_state(struct checker *c, uint32_t id)
 {
 	if (!id)
 		return NULL;
-	size_t had = c->cap_txn;
-	if (vec_grow((void **)&c->txn, &c->cap_txn, id + 1, sizeof *c->txn)) {
+	struct txn_st *x = check_txn_find(c, id);
+	if (!x) {
+		uint32_t v = pool_get(c, &c->txn);
+		if (!v)
+			return NULL;
+		if (hmap_put(&c->txn_index, id, v) < 0 ||
+		    wheel_push(c, c->now + CHECK_GRACE_US, id) < 0) {
+			hmap_del(&c->txn_index, id);
+			pool_put(&c->txn, v);
+			c->oom = 1;
+			return NULL;
+		}
+		x = check_pool_at(&c->txn, v);
+		x->id = id;
+	}
+	x->touch_us = c->now;
+	return x;
+}
+
+static void txn_drop(struct checker *c, struct txn_st *x)
+{
+	uint32_t v;
+	if (!hmap_get(&c->txn_index, x->id, &v))
+		return;
+	if (x->nrr)
+		check_arena_free(c, x->rr_off);
+	if (x->offer_off)
+		check_arena_free(c, x->offer_off - 1);
+	if (c->last_txn == x->id)
+		c->last_txn = 0;
+	hmap_del(&c->txn_index, x->id);
+	pool_put(&c->txn, v);
+}
+
+/* ---- legs: the state of a call, dropped with all its keys ---- */
+
+static struct hmap *leg_map(struct checker *c, int map)
+{
+	switch (map) {
+	case LK_ACK: return &c->ack_index;
+	case LK_DLG: return &c->dlg_index;
+	case LK_DIR: return &c->dir_index;
+	case LK_CSEQ: return &c->cseq_index;
+	case LK_ACK_OFFER: return &c->ack_offer;
+	case LK_ACK_LAST: return &c->ack_last;
+	case LK_INVITES: return &c->invites;
+	default: return &c->once;
+	}
+}
+
+static struct pool *leg_pool(struct checker *c, int map)
+{
+	switch (map) {
+	case LK_ACK: return &c->acks;
+	case LK_DLG: return &c->dlgs;
+	case LK_DIR: return &c->dirs;
+	case LK_CSEQ: return &c->cseqs;
+	default: return NULL;
+	}
+}
+
+/* The current leg's state, made when absent (NULL for leg 0, which
+ * keeps its keys to the end, and when memory ran out). */
+static struct live_leg *leg_live(struct checker *c)
+{
+	uint32_t v;
+	if (!c->cur_leg)
+		return NULL;
+	if (c->cur_live)
+		return check_pool_at(&c->lives, c->cur_live);
+	if (hmap_get(&c->leg_index, c->cur_leg, &v)) {
+		c->cur_live = v;
+		return check_pool_at(&c->lives, v);
+	}
+	if (!(v = pool_get(c, &c->lives)))
+		return NULL;
+	if (hmap_put(&c->leg_index, c->cur_leg, v) < 0) {
+		pool_put(&c->lives, v);
 		c->oom = 1;
 		return NULL;
 	}
-	if (c->cap_txn > had)
-		memset(c->txn + had, 0, (c->cap_txn - had) * sizeof *c->txn);
-	return &c->txn[id];
+	c->cur_live = v;
+	struct live_leg *l = check_pool_at(&c->lives, v);
+	l->leg = c->cur_leg;
+	l->touch_us = c->now;
+	return l;
+}
+
+/* Key k of map (owning pool slot v) on the current leg's list. */
+static int leg_own(struct checker *c, int map, uint64_t k, uint32_t v)
+{
+	struct live_leg *l = leg_live(c);
+	if (!l)
+		return 0;
+	uint32_t n = pool_get(c, &c->lkeys);
+	if (!n)
+		return -1;
+	struct leg_key *lk = check_pool_at(&c->lkeys, n);
+	lk->key = k;
+	lk->val = v;
+	lk->map = (uint8_t)map;
+	lk->next = l->keys;
+	l->keys = n;
+	return 0;
+}
+
+size_t check_leg_lookup(struct checker *c, int map, uint64_t k, int make)
+{
+	struct hmap *h = leg_map(c, map);
+	struct pool *p = leg_pool(c, map);
+	uint32_t v;
+	if (hmap_get(h, k, &v))
+		return v;
+	if (!make)
+		return 0;
+	if (!(v = pool_get(c, p)))
+		return 0;
+	if (hmap_put(h, k, v) < 0 || leg_own(c, map, k, v) < 0) {
+		hmap_del(h, k);
+		pool_put(p, v);
+		c->oom = 1;
+		return 0;
+	}
+	return v;
+}
+
+int check_leg_put(struct checker *c, int map, uint64_t k, uint32_t v)
+{
+	struct hmap *h = leg_map(c, map);
+	uint32_t had;
+	int fresh = !hmap_get(h, k, &had);
+	if (hmap_put(h, k, v) < 0)
+		return -1;
+	if (fresh && leg_own(c, map, k, 0) < 0) {
+		hmap_del(h, k);
+		return -1;
+	}
+	return 0;
+}
+
+void check_leg_note(struct checker *c, int what)
+{
+	struct live_leg *l = leg_live(c);
+	if (!l)
+		return;
+	switch (what) {
+	case LEG_INVITE: l->invite_pending = 1; l->ended = 0; break;
+	case LEG_INVITE_FINAL: l->invite_pending = 0; l->ended = !l->in_dialog; break;
+	case LEG_DIALOG: l->in_dialog = 1; l->ended = 0; break;
+	default: l->in_dialog = 0; l->ended = 1; break;
+	}
+}
+
+static void leg_drop(struct checker *c, struct live_leg *l)
+{
+	for (uint32_t n = l->keys; n; ) {
+		struct leg_key *lk = check_pool_at(&c->lkeys, n);
+		struct hmap *h = leg_map(c, lk->map);
+		struct pool *p = leg_pool(c, lk->map);
+		uint32_t v = lk->val;
+		if (p) {
+			if (lk->map == LK_ACK) {
+				struct ack_st *a = check_pool_at(p, v);
+				if (a->offer_off)
+					check_arena_free(c, a->offer_off - 1);
+			} else if (lk->map == LK_DLG) {
+				struct dlg_st *d = check_pool_at(p, v);
+				if (d->nrr)
+					check_arena_free(c, d->rr_off);
+				check_arena_free(c, d->rr_text);
+			}
+			pool_put(p, v);
+		}
+		hmap_del(h, lk->key);
+		uint32_t next = lk->next;
+		pool_put(&c->lkeys, n);
+		n = next;
+	}
+	uint32_t v;
+	if (l->leg == c->cur_leg)
+		c->cur_live = 0;
+	if (hmap_get(&c->leg_index, l->leg, &v)) {
+		hmap_del(&c->leg_index, l->leg);
+		pool_put(&c->lives, v);
+	}
+}
+
+/* The current leg had a message now: on the expiry heap if not yet. */
+static void leg_touch(struct checker *c)
+{
+	struct live_leg *l = leg_live(c);
+	if (!l)
+		return;
+	l->touch_us = c->now;
+	if (!l->queued && wheel_push(c, c->now + CHECK_GRACE_US, l->leg | WHEEL_LEG) == 0)
+		l->queued = 1;
+}
+
+/* Transaction id's state when the wheel wakes it: dropped when over. */
+static void expire_txn(struct checker *c, uint32_t id)
+{
+	struct txn_st *x = check_txn_find(c, id);
+	if (!x)
+		return;
+	int proceeding = x->method == SIP_M_INVITE && x->req && x->prov_us && !x->final_msg;
+	if (x->touch_us + CHECK_GRACE_US > c->now || proceeding)
+		wheel_push(c, (proceeding ? c->now : x->touch_us) + CHECK_GRACE_US, id);
+	else
+		txn_drop(c, x);
+}
+
+/* A leg's state when the wheel wakes it: dropped when over. */
+static void expire_leg(struct checker *c, uint32_t leg)
+{
+	uint32_t v;
+	if (!hmap_get(&c->leg_index, leg, &v))
+		return;
+	struct live_leg *l = check_pool_at(&c->lives, v);
+	int64_t due = l->touch_us + (l->ended ? CHECK_GRACE_US : CHECK_KEEP_US);
+	l->queued = 0;
+	if (due <= c->now && !l->invite_pending && !l->in_dialog) {
+		leg_drop(c, l);
+		return;
+	}
+	/* Still going: looked at again within CHECK_GRACE_US (a BYE may
+	 * shorten its wait meanwhile). */
+	if (due <= c->now || due > c->now + CHECK_GRACE_US)
+		due = c->now + CHECK_GRACE_US;
+	if (wheel_push(c, due, leg | WHEEL_LEG) == 0)
+		l->queued = 1;
+}
+
+/* Drop the state of the transactions and legs that are over (see
+ * txn_st, live_leg): the buckets of the seconds now past are looked at. */
+static void expire_state(struct checker *c)
+{
+	struct wheel *w = c->expire;
+	int64_t to = c->now / 1000000;
+	if (!w->started || w->sec >= to)
+		return;
+	if (to - w->sec > WHEEL_SECS) {
+		/* A jump in time: everything is due; what is put back goes
+		 * after now, not round the wheel again. */
+		struct wheel_bucket all = { NULL, 0, 0 };
+		for (int k = 0; k < WHEEL_SECS; k++) {
+			struct wheel_bucket *b = &w->b[k];
+			if (b->n && !vec_grow((void **)&all.id, &all.cap, all.n + b->n, sizeof *all.id)) {
+				memcpy(all.id + all.n, b->id, b->n * sizeof *b->id);
+				all.n += b->n;
+			} else if (b->n) {
+				c->oom = 1; /* those are kept to the end */
+			}
+			b->n = 0;
+		}
+		w->sec = to;
+		for (size_t i = 0; i < all.n; i++) {
+			if (all.id[i] & WHEEL_LEG)
+				expire_leg(c, all.id[i] & ~WHEEL_LEG);
+			else
+				expire_txn(c, all.id[i]);
+		}
+		free(all.id);
+		return;
+	}
+	for (int64_t n = to - w->sec; n > 0; n--) {
+		/* Taken out whole: what is put back may land in it again (the
+		 * last second ahead is this bucket once w->sec moved on). */
+		struct wheel_bucket *b = &w->b[(uint64_t)w->sec % WHEEL_SECS], cur = *b;
+		b->id = NULL;
+		b->n = b->cap = 0;
+		w->sec++;
+		for (size_t i = 0; i < cur.n; i++) {
+			uint32_t id = cur.id[i];
+			if (id & WHEEL_LEG)
+				expire_leg(c, id & ~WHEEL_LEG);
+			else
+				expire_txn(c, id);
+		}
+		if (!b->id) { /* keep its room */
+			cur.n = 0;
+			*b = cur;
+		} else {
+			free(cur.id);
+		}
+	}
+	w->sec = to;
+}
+
+size_t check_live(const struct checker *c)
+{
+	return c->txn.live + c->lives.live + c->acks.live + c->dlgs.live + c->dirs.live + c->cseqs.live;
 }
 
 /* Entry of index h for key k, made (zeroed) when absent and `make`. */
@@ -302,7 +706,7 @@ static void note_unchecked(struct checker *c, size_t idx, const struct store_msg
 	x->partial = 1;
 	if (r->method != SIP_M_ACK)
 		check_queue_push(c, TIMER_TXN, r->ts_us + CHECK_TIMER_B_US, r->txn);
-	if (r->method == SIP_M_INVITE && r->call && hmap_put(&c->invites, hmap_mix(r->call, r->cseq), 1) < 0)
+	if (r->method == SIP_M_INVITE && r->call && check_leg_put(c, LK_INVITES, hmap_mix(r->call, r->cseq), 1) < 0)
 		c->oom = 1;
 }
 
@@ -320,6 +724,10 @@ static int check_one(struct checker *c, size_t idx)
 	if (v.r->ts_us > c->now)
 		c->now = v.r->ts_us;
 	check_run_timers(c, c->now, 0);
+	c->cur_leg = v.r->call;
+	c->cur_live = 0;
+	leg_touch(c);
+	expire_state(c);
 	if (v.r->flags & (STORE_MSG_SNAPCUT | STORE_MSG_TCPGAP)) {
 		note_unchecked(c, idx, v.r); /* not what was sent */
 		return 0;
@@ -360,10 +768,21 @@ static int check_one(struct checker *c, size_t idx)
 struct checker *check_new(struct store *s, const struct tracker *t)
 {
 	struct checker *c = calloc(1, sizeof *c);
-	if (!c)
+	if (!c || !(c->expire = calloc(1, sizeof *c->expire))) {
+		free(c);
 		return NULL;
+	}
 	c->s = s;
 	c->t = t;
+	pool_init(&c->txn, sizeof(struct txn_st));
+	pool_init(&c->acks, sizeof(struct ack_st));
+	pool_init(&c->dlgs, sizeof(struct dlg_st));
+	pool_init(&c->dirs, sizeof(struct dir_st));
+	pool_init(&c->cseqs, sizeof(struct cseq_st));
+	pool_init(&c->lives, sizeof(struct live_leg));
+	pool_init(&c->lkeys, sizeof(struct leg_key));
+	hmap_init(&c->txn_index);
+	hmap_init(&c->leg_index);
 	hmap_init(&c->by_msg);
 	hmap_init(&c->ack_index);
 	hmap_init(&c->ack_offer);
@@ -383,13 +802,22 @@ void check_free(struct checker *c)
 	free(c->f);
 	free(c->text);
 	free(c->arena);
-	free(c->txn);
-	free(c->acks);
-	free(c->dlgs);
-	free(c->dirs);
+	free(c->txn.a);
+	free(c->acks.a);
+	free(c->dlgs.a);
+	free(c->dirs.a);
+	free(c->cseqs.a);
+	free(c->lives.a);
+	free(c->lkeys.a);
 	free(c->legs);
 	for (int i = 0; i < TIMER__COUNT; i++)
 		free(c->timers[i].q);
+	if (c->expire)
+		for (int i = 0; i < WHEEL_SECS; i++)
+			free(c->expire->b[i].id);
+	free(c->expire);
+	hmap_free(&c->txn_index);
+	hmap_free(&c->leg_index);
 	hmap_free(&c->by_msg);
 	hmap_free(&c->ack_index);
 	hmap_free(&c->ack_offer);

@@ -57,20 +57,20 @@ void check_cseq_order(struct checker *c, const struct view *v, uint32_t txn, str
 	 * 12.2.1.1), so PRACK 2 in each of them is right. */
 	uint64_t dk = hmap_mix(v->leg, v->from_tag_h);
 	uint64_t ddk = v->has_to_tag ? hmap_mix(dk, v->to_tag_h) : dk;
-	size_t had = c->ndirs;
-	size_t d = check_lookup(c, &c->dir_index, ddk, (void **)&c->dirs, &c->ndirs, &c->cap_dirs,
-	                  sizeof *c->dirs, 1);
-	int fresh = c->ndirs > had; /* the first request of this dialog */
+	uint32_t prev;
+	int fresh = !hmap_get(&c->dir_index, ddk, &prev); /* the first request of this dialog */
+	size_t d = check_leg_lookup(c, LK_DIR, ddk, 1);
+	fresh = fresh && d;
 	if (fresh && ddk != dk) {
 		uint32_t parent;
 		if (hmap_get(&c->dir_index, dk, &parent))
-			c->dirs[d - 1] = c->dirs[parent - 1];
+			*(struct dir_st *)check_pool_at(&c->dirs, d) =
+				*(struct dir_st *)check_pool_at(&c->dirs, parent);
 	}
 	uint64_t ck = key3(ddk, v->m.cseq, 0x63);
-	uint32_t prev;
-	if (hmap_get(&c->cseq_index, ck, &prev) && prev != txn) {
-		struct txn_st *p = &c->txn[prev];
-		const struct txn_st *o = origin && origin < c->cap_txn ? &c->txn[origin] : NULL;
+	const struct cseq_st *p = hmap_get(&c->cseq_index, ck, &prev) ? check_pool_at(&c->cseqs, prev) : NULL;
+	if (p && p->txn != txn) {
+		const struct txn_st *o = origin ? check_txn_find(c, origin) : NULL;
 		/* The same request on another hop is a proxy's copy, and so is a
 		 * proxy's new branch on the same hop (serial forking, RFC 3261
 		 * 16.6): only the request's own sender can reuse its CSeq. */
@@ -83,11 +83,17 @@ void check_cseq_order(struct checker *c, const struct view *v, uint32_t txn, str
 			       (unsigned long long)store_msg_at(c->s, p->req - 1)->frame);
 		return;
 	}
-	if (hmap_put(&c->cseq_index, ck, txn) < 0)
-		c->oom = 1;
+	if (!p && (prev = (uint32_t)check_leg_lookup(c, LK_CSEQ, ck, 1))) {
+		struct cseq_st *n = check_pool_at(&c->cseqs, prev);
+		n->txn = txn;
+		n->req = x->req;
+		n->src = x->src;
+		n->dst = x->dst;
+		n->method = x->method;
+	}
 	if (!d)
 		return;
-	struct dir_st *ds = &c->dirs[d - 1];
+	struct dir_st *ds = check_pool_at(&c->dirs, d);
 	/* A dialog's first request must go past the CSeq it inherited. */
 	if (ds->seen && (v->m.cseq < ds->max_cseq || (fresh && ddk != dk && v->m.cseq == ds->max_cseq)))
 		check_report(c, v->idx, CHECK_CSEQ_NOT_INCREASING, -1,
@@ -131,7 +137,7 @@ void check_route_set(struct checker *c, const struct view *v)
 	uint32_t d;
 	if (!hmap_get(&c->dlg_index, dk, &d))
 		return;
-	const struct dlg_st *ds = &c->dlgs[d - 1];
+	const struct dlg_st *ds = check_pool_at(&c->dlgs, d);
 	int caller = v->from_tag_h == ds->caller_tag_h && v->r->src == ds->caller_ep;
 	int callee = v->from_tag_h == ds->callee_tag_h && v->r->src == ds->callee_ep;
 	if (!caller && !callee)
@@ -158,7 +164,7 @@ void check_route_set(struct checker *c, const struct view *v)
 		check_report(c, v->idx, CHECK_ROUTE_SET_IGNORED, -1,
 		       "in-dialog %s has no Route, but Record-Route set a route set of %u entr%s (%s): it "
 		       "bypasses the proxy", method_str(v, b, sizeof b), ds->nrr, ds->nrr == 1 ? "y" : "ies",
-		       c->text + ds->rr_text);
+		       check_arena_text(c, ds->rr_text));
 	else
 		check_report(c, v->idx, CHECK_ROUTE_SET_IGNORED, -1,
 		       "in-dialog %s's Route (%u entr%s, first %.*s) is not the dialog's route set (%u, "
@@ -170,25 +176,25 @@ void check_note_dialog(struct checker *c, struct view *v, const struct txn_st *x
 {
 	uint64_t dk = check_dialog_key(v);
 	uint32_t have;
+	check_leg_note(c, LEG_DIALOG);
 	if (hmap_get(&c->dlg_index, dk, &have))
 		return;
-	size_t d = check_lookup(c, &c->dlg_index, dk, (void **)&c->dlgs, &c->ndlgs, &c->cap_dlgs,
-	                  sizeof *c->dlgs, 1);
+	size_t d = check_leg_lookup(c, LK_DLG, dk, 1);
 	if (!d)
 		return;
-	struct dlg_st *ds = &c->dlgs[d - 1];
+	struct dlg_st *ds = check_pool_at(&c->dlgs, d);
 	struct route_list rr;
 	check_routes_of(&v->m, SIP_H_RECORD_ROUTE, &rr);
 	ds->caller_tag_h = v->from_tag_h;
 	ds->callee_tag_h = v->to_tag_h;
 	/* The caller as it sent the INVITE on its first hop; the callee as
 	 * it sent this first 2xx. */
-	const struct txn_st *o = origin && origin < c->cap_txn ? &c->txn[origin] : x;
+	const struct txn_st *o = origin ? check_txn_find(c, origin) : x;
 	ds->caller_ep = o && o->req ? o->src : 0;
 	ds->callee_ep = v->r->src;
 	ds->rr_off = rr.n ? check_arena_put(c, rr.h, rr.n) : 0;
 	ds->nrr = ds->rr_off == UINT32_MAX ? 0 : rr.n;
-	ds->rr_text = check_text_put(c, rr.n ? rr.first_text : sv_make("", 0));
+	ds->rr_text = rr.n ? check_arena_text_put(c, rr.first_text) : 0;
 	ds->caller_strict = rr.n && !rr.last_lr;
 	ds->callee_strict = rr.n && !rr.first_lr;
 	struct sip_addr a[MAX_ROUTES];

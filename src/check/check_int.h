@@ -18,7 +18,10 @@
 #define MAX_ROUTES 16 /* Route / Record-Route entries compared */
 #define MAX_VIAS 32
 
-/* Per transaction (one hop), indexed by the tracker's txn id. */
+/* Per transaction (one hop), found by the tracker's txn id (txn_index).
+ * It lives while the transaction may still see a message: it goes
+ * CHECK_GRACE_US after its last one, unless it is an INVITE still waiting
+ * for its final response after a provisional (Proceeding has no timer). */
 struct txn_st {
 	int64_t first_us;     /* the request's first transmission */
 	int64_t last_us;      /* its latest transmission */
@@ -43,6 +46,8 @@ struct txn_st {
 	uint8_t flagged;      /* retransmission rules already reported (bits) */
 	uint8_t partial;      /* the request was not checked (cut, or does not
 	                       * parse): only its timing is known */
+	uint32_t id;          /* the tracker's txn id; 0: a free slot */
+	int64_t touch_us;     /* the latest message about it */
 };
 
 /* A 2xx to INVITE waiting for its ACK, by (leg, CSeq, To tag). */
@@ -79,6 +84,57 @@ struct dir_st {
 	uint8_t seen;
 };
 
+/* The request that took a CSeq in a dialog (cseq_index): what a later
+ * request reusing it is compared with, after its transaction is gone. */
+struct cseq_st {
+	uint32_t txn, req;    /* its txn id, its store index+1 */
+	uint32_t src, dst;
+	uint8_t method;
+};
+
+/* The state of a leg (a tracker call) outlives its transactions: CSeq
+ * order, route set, 2xx/ACK, the rules reported once.  Each key the leg
+ * put in the maps is on its list, and all go when the leg has been quiet
+ * with no INVITE pending and no dialog open: CHECK_GRACE_US after a BYE
+ * or a failed INVITE ended it, CHECK_KEEP_US when nothing did (a
+ * REGISTER's or a SUBSCRIBE's Call-ID: its senders are quiet). */
+struct live_leg {
+	int64_t touch_us;     /* its latest message */
+	uint32_t leg;         /* the tracker's call id; 0: a free slot */
+	uint32_t keys;        /* its first leg_key, index+1 */
+	uint8_t invite_pending; /* an INVITE without final response */
+	uint8_t in_dialog;    /* a 2xx made a dialog no BYE ended yet */
+	uint8_t ended;        /* a BYE, or a failed INVITE, ended it */
+	uint8_t queued;       /* it is on the expiry queue */
+};
+
+/* Which map a leg's key is in (the first four own a pool slot). */
+enum { LK_ACK, LK_DLG, LK_DIR, LK_CSEQ, LK_ACK_OFFER, LK_ACK_LAST, LK_INVITES, LK_ONCE };
+
+struct leg_key {
+	uint64_t key;
+	uint32_t next;        /* index+1 */
+	uint32_t val;         /* the pool slot it owns (LK_ACK..LK_CSEQ) */
+	uint8_t map;          /* LK_* */
+};
+
+/* Slots of one element size, reused: a freed slot's first 4 bytes link
+ * the free list.  Values are index+1, so 0 is none. */
+struct pool {
+	void *a;
+	size_t n, cap, elem, live;
+	uint32_t free;        /* first free slot, index+1 */
+};
+
+/* How long state outlives its last message, in capture time.  A
+ * transaction, or a call a BYE ended: twice 64*T1, past Timers D, H, I,
+ * J and K (at most 64*T1 after the final response) and the
+ * retransmissions of a request or a 2xx (64*T1 after the first).  A call
+ * nothing ended: 5 minutes, longer than every RFC 3261 timer (Timer C's
+ * 3 min included). */
+#define CHECK_GRACE_US (2 * CHECK_TIMER_B_US)
+#define CHECK_KEEP_US 300000000LL
+
 struct leg_st {
 	size_t counts[3];
 };
@@ -96,6 +152,21 @@ struct queue {
 	size_t cap, head, tail;
 };
 
+/* When to look at state again: one bucket of ids per second of capture
+ * time, for the WHEEL_SECS seconds ahead (a later deadline is looked at
+ * early and put back: looking is what decides, the wheel only wakes). */
+#define WHEEL_SECS 512
+struct wheel_bucket {
+	uint32_t *id;         /* txn id, or leg with bit 31 set */
+	size_t n, cap;
+};
+
+struct wheel {
+	int64_t sec;          /* the bucket of this second comes next */
+	int started;
+	struct wheel_bucket b[WHEEL_SECS];
+};
+
 struct checker {
 	struct store *s;
 	const struct tracker *t;
@@ -108,19 +179,26 @@ struct checker {
 	size_t nf, cap_f;
 	char *text;
 	size_t ntext, cap_text;
-	uint32_t *arena;       /* route hashes, SDP summaries */
+	uint32_t *arena;       /* route hashes, SDP summaries, route texts:
+	                        * blocks after a size-class word, recycled */
 	size_t narena, cap_arena;
+	uint32_t arena_free[16]; /* per size class: first free block +1 */
 	struct hmap by_msg;    /* msg index+1 -> finding index+1 (first) */
 	uint32_t last_f_msg;   /* chain appends to the last finding of a message */
 
-	struct txn_st *txn;
-	size_t cap_txn;
-	struct ack_st *acks;
-	size_t nacks, cap_acks;
-	struct dlg_st *dlgs;
-	size_t ndlgs, cap_dlgs;
-	struct dir_st *dirs;
-	size_t ndirs, cap_dirs;
+	struct pool txn;        /* txn_st, by txn_index */
+	struct pool acks;       /* ack_st, by ack_index */
+	struct pool dlgs;       /* dlg_st, by dlg_index */
+	struct pool dirs;       /* dir_st, by dir_index */
+	struct pool cseqs;      /* cseq_st, by cseq_index */
+	struct pool lives;      /* live_leg, by leg_index */
+	struct pool lkeys;      /* leg_key */
+	struct hmap txn_index;  /* txn id -> txn_st+1 */
+	struct hmap leg_index;  /* leg -> live_leg+1 */
+	uint32_t cur_leg;       /* the leg of the message being checked */
+	uint32_t cur_live;      /* its live_leg+1, 0 not looked up yet */
+	uint32_t last_txn, last_txn_v; /* the txn id looked up last, its txn_st+1 */
+	struct wheel *expire;   /* txn ids and legs to look at again, by second */
 	struct leg_st *legs;
 	size_t cap_legs;
 	size_t hits[CHECK_RULE__COUNT];
@@ -130,7 +208,7 @@ struct checker {
 	struct hmap ack_last;   /* (leg, To tag) -> ack_st+1 of the dialog's latest 2xx */
 	struct hmap dlg_index;  /* (leg, tags) -> dlg_st+1 */
 	struct hmap dir_index;  /* (leg, from tag) -> dir_st+1 */
-	struct hmap cseq_index; /* (leg, from tag, cseq, method) -> txn id */
+	struct hmap cseq_index; /* (leg, from tag, cseq, method) -> cseq_st+1 */
 	struct hmap invites;    /* (leg, cseq) -> 1: an INVITE was seen */
 	struct hmap once;       /* (rule, what) -> 1: reported already */
 	struct queue timers[TIMER__COUNT];
@@ -191,7 +269,36 @@ int check_first_time(struct checker *c, enum check_rule rule, uint64_t what);
 uint32_t check_arena_put(struct checker *c, const uint32_t *v, size_t n);
 /* A text (cut at 200 bytes) kept for findings: its offset. */
 uint32_t check_text_put(struct checker *c, struct sv v);
+/* Give back an arena block (an offset check_arena_put returned). */
+void check_arena_free(struct checker *c, uint32_t off);
+/* A text (cut at 200 bytes) in an arena block: its offset, 0 when memory
+ * ran out; check_arena_text() reads it. */
+uint32_t check_arena_text_put(struct checker *c, struct sv v);
+static inline const char *check_arena_text(const struct checker *c, uint32_t off)
+{
+	return off ? (const char *)(c->arena + off) : "";
+}
+/* Transaction id's state, made (zeroed) when absent; it counts as a
+ * message about it (keeps it alive). */
 struct txn_st *check_txn_state(struct checker *c, uint32_t id);
+/* The same, NULL when the checker holds none. */
+struct txn_st *check_txn_find(const struct checker *c, uint32_t id);
+/* Slot of a pool by value (index+1). */
+static inline void *check_pool_at(const struct pool *p, size_t v)
+{
+	return (char *)p->a + (v - 1) * p->elem;
+}
+/* Entry of per-leg map `map` (LK_*) for key k, made when absent and
+ * `make` (its pool slot zeroed, the key put on the current leg's list):
+ * its pool value, 0 when absent or out of memory. */
+size_t check_leg_lookup(struct checker *c, int map, uint64_t k, int make);
+/* Put key k in per-leg map `map` (LK_ACK_OFFER, LK_ACK_LAST, LK_INVITES)
+ * and on the current leg's list.  Returns 0, or -1 out of memory. */
+int check_leg_put(struct checker *c, int map, uint64_t k, uint32_t v);
+/* The current leg: an INVITE was sent, a 2xx made a dialog, a BYE ended
+ * it, an INVITE failed (what keeps its state alive, see live_leg). */
+void check_leg_note(struct checker *c, int what);
+enum { LEG_INVITE, LEG_INVITE_FINAL, LEG_DIALOG, LEG_BYE };
 /* Entry of index h for key k, made (zeroed) when absent and `make`. */
 size_t check_lookup(struct checker *c, struct hmap *h, uint64_t k, void **arr, size_t *n,
                     size_t *cap, size_t elem, int make);

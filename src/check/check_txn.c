@@ -30,8 +30,8 @@ static const char *tp_name(uint8_t tp)
 
 static void fire_txn(struct checker *c, uint32_t id, int timer_c)
 {
-	struct txn_st *x = &c->txn[id];
-	if (x->final_msg || !x->req)
+	struct txn_st *x = check_txn_find(c, id);
+	if (!x || x->final_msg || !x->req)
 		return;
 	const char *m = sip_method_name(x->method);
 	if (x->method == SIP_M_INVITE && x->prov_us) {
@@ -63,8 +63,8 @@ static void fire_txn(struct checker *c, uint32_t id, int timer_c)
 
 static void decide_ack(struct checker *c, uint32_t k, int64_t now)
 {
-	struct ack_st *a = &c->acks[k];
-	if (a->decided)
+	struct ack_st *a = check_pool_at(&c->acks, (size_t)k + 1);
+	if (a->decided || !a->msg)
 		return;
 	if (!a->ack_us) {
 		if (a->n2xx < 3 && now - a->first_us < CHECK_TIMER_B_US)
@@ -128,9 +128,8 @@ void check_run_timers(struct checker *c, int64_t now, int all)
 static struct txn_st *incoming_hop(struct checker *c, uint32_t origin, const struct txn_st *x)
 {
 	const struct store_endpoint *me = store_endpoint(c->s, x->src);
-	struct txn_st *host_match = NULL;
-	for (uint32_t id = origin; id; id = c->txn[id].family) {
-		struct txn_st *h = &c->txn[id];
+	struct txn_st *host_match = NULL, *h;
+	for (uint32_t id = origin; id && (h = check_txn_find(c, id)); id = h->family) {
 		if (h == x || !h->req || h->src == x->src)
 			continue; /* sent by the same side: not what the proxy received */
 		if (h->dst == x->src)
@@ -146,8 +145,8 @@ static struct txn_st *incoming_hop(struct checker *c, uint32_t origin, const str
  * is a new transaction (reuse), not a proxy's copy. */
 static int same_hop_as_family(const struct checker *c, uint32_t origin, const struct txn_st *x)
 {
-	for (uint32_t id = origin; id; id = c->txn[id].family) {
-		const struct txn_st *h = &c->txn[id];
+	const struct txn_st *h;
+	for (uint32_t id = origin; id && (h = check_txn_find(c, id)); id = h->family) {
 		if (h != x && h->req && h->src == x->src && h->dst == x->dst)
 			return 1;
 	}
@@ -273,7 +272,7 @@ void check_request(struct checker *c, struct view *v)
 	uint32_t ak;
 	if (own && mid != SIP_M_ACK && mid != SIP_M_CANCEL && v->has_to_tag &&
 	    hmap_get(&c->ack_last, hmap_mix(v->leg, v->to_tag_h), &ak)) {
-		struct ack_st *a = &c->acks[ak - 1];
+		struct ack_st *a = check_pool_at(&c->acks, ak);
 		if (!a->ack_us && !a->decided && a->caller_tag_h == v->from_tag_h) {
 			a->decided = 1;
 			check_report(c, a->msg - 1, CHECK_ACK_MISSING, -1,
@@ -283,8 +282,14 @@ void check_request(struct checker *c, struct view *v)
 		}
 	}
 
-	if (mid == SIP_M_INVITE && v->m.cseq_valid && hmap_put(&c->invites, hmap_mix(v->leg, v->m.cseq), 1) < 0)
+	if (mid == SIP_M_INVITE && v->m.cseq_valid &&
+	    check_leg_put(c, LK_INVITES, hmap_mix(v->leg, v->m.cseq), 1) < 0)
 		c->oom = 1;
+	/* What keeps the call's state (live_leg): an INVITE out, a BYE in. */
+	if (own && mid == SIP_M_INVITE)
+		check_leg_note(c, LEG_INVITE);
+	else if (own && mid == SIP_M_BYE)
+		check_leg_note(c, LEG_BYE);
 
 	/* Max-Forwards down by one on each proxy (16.6 step 3). */
 	if (own && x && ti->origin && ti->origin != id && x->mf != UINT32_MAX &&
@@ -315,7 +320,7 @@ void check_request(struct checker *c, struct view *v)
 			uint32_t k;
 			if (v->has_to_tag &&
 			    hmap_get(&c->ack_index, key3(v->leg, v->m.cseq, v->to_tag_h), &k)) {
-				struct ack_st *a = &c->acks[k - 1];
+				struct ack_st *a = check_pool_at(&c->acks, k);
 				if (!a->ack_us) {
 					a->ack_us = r->ts_us;
 					a->ack_dst = r->dst;
@@ -323,8 +328,8 @@ void check_request(struct checker *c, struct view *v)
 			}
 			/* An offer in the 2xx is answered in the ACK (RFC 3264 with 13.2.1). */
 			if (v->has_sdp && own && hmap_get(&c->ack_offer, hmap_mix(v->leg, v->m.cseq), &k) &&
-			    c->acks[k - 1].offer_off)
-				check_answer(c, v, c->acks[k - 1].offer_off, "2xx");
+			    ((struct ack_st *)check_pool_at(&c->acks, k))->offer_off)
+				check_answer(c, v, ((struct ack_st *)check_pool_at(&c->acks, k))->offer_off, "2xx");
 		}
 		return;
 	}
@@ -367,17 +372,16 @@ void check_request(struct checker *c, struct view *v)
 static void note_2xx(struct checker *c, struct view *v, struct txn_st *x)
 {
 	uint64_t k = key3(v->leg, v->m.cseq, v->to_tag_h);
-	size_t a = check_lookup(c, &c->ack_index, k, (void **)&c->acks, &c->nacks, &c->cap_acks,
-	                  sizeof *c->acks, 1);
+	size_t a = check_leg_lookup(c, LK_ACK, k, 1);
 	if (!a)
 		return;
-	struct ack_st *s = &c->acks[a - 1];
+	struct ack_st *s = check_pool_at(&c->acks, a);
 	int64_t now = v->r->ts_us;
 	if (!s->msg) {
 		s->msg = (uint32_t)v->idx + 1;
 		s->src = v->r->src;
 		s->caller_tag_h = v->from_tag_h;
-		if (hmap_put(&c->ack_last, hmap_mix(v->leg, v->to_tag_h), (uint32_t)a) < 0)
+		if (check_leg_put(c, LK_ACK_LAST, hmap_mix(v->leg, v->to_tag_h), (uint32_t)a) < 0)
 			c->oom = 1;
 		s->first_us = s->last_us = now;
 		s->n2xx = 1;
@@ -385,7 +389,7 @@ static void note_2xx(struct checker *c, struct view *v, struct txn_st *x)
 		/* No offer in the INVITE: the 2xx makes it, the ACK answers. */
 		if (v->has_sdp && x && !x->offer_in_req) {
 			s->offer_off = check_sdp_summary(c, v->sdp);
-			if (hmap_put(&c->ack_offer, hmap_mix(v->leg, v->m.cseq), (uint32_t)a) < 0)
+			if (check_leg_put(c, LK_ACK_OFFER, hmap_mix(v->leg, v->m.cseq), (uint32_t)a) < 0)
 				c->oom = 1;
 		}
 		return;
@@ -467,6 +471,8 @@ void check_response(struct checker *c, struct view *v)
 		x->final_us = r->ts_us;
 		x->final_status = (uint16_t)m->status;
 		x->final_to_tag_h = v->to_tag_h;
+		if (x->method == SIP_M_INVITE)
+			check_leg_note(c, LEG_INVITE_FINAL);
 	} else {
 		int forked = x->method == SIP_M_INVITE && m->status < 300 && x->final_status < 300 &&
 		             v->to_tag_h != x->final_to_tag_h;

@@ -2036,6 +2036,32 @@ if heavy "calls: peak RSS per call"; then
 	fi
 fi
 rm -rf "$I23"
+# --- issue 23: checker state ---
+# The checker re-reads every message of a 112 MB capture (27,000 calls,
+# 200,000 messages): what it adds to the peak RSS of the calls table is
+# its window of the file (the pages it went past are given back) and the
+# state of the calls still going -- not the file (105 MB more before).
+if heavy "issue 23: check adds a bounded RSS"; then
+	if [ -x /usr/bin/time ] && ${CC:-cc} -std=c11 -O2 -o "$T/gen23" "$ROOT/tests/bench/gen_capture.c" 2>"$T/err" &&
+		"$T/gen23" -n 27000 -s 3 -o "$T/c23.pcap" >/dev/null 2>>"$T/err"; then
+		# (ASan's quarantine would hold freed memory back)
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0" \
+			/usr/bin/time -f %M -o "$T/rss0" "$BIN" calls -r "$T/c23.pcap" --format table >/dev/null 2>>"$T/err"
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0" \
+			/usr/bin/time -f %M -o "$T/rss1" "$BIN" check -r "$T/c23.pcap" --format json >"$T/out" 2>>"$T/err"
+		rc=$?
+		r0=$(tail -1 "$T/rss0"); r1=$(tail -1 "$T/rss1")
+		if [ "$rc" = 0 ] && [ ! -s "$T/out" ] && [ $((r1 - r0)) -lt 75000 ]; then
+			ok "issue 23: check on 200,000 messages adds $((r1 - r0)) KB to the calls table's RSS (< 75 MB)"
+		else
+			echo "rc $rc; calls table $r0 KB, check $r1 KB" >>"$T/err"
+			bad "issue 23: check on 200,000 messages adds under 75 MB to the calls table's RSS" "$T/err"
+		fi
+		rm -f "$T/c23.pcap" "$T/gen23"
+	else
+		skp "issue 23: check adds a bounded RSS: /usr/bin/time or a C compiler missing"
+	fi
+fi
 
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -1106,6 +1106,109 @@ static void test_incremental_equals_once(void **state)
 	fx_free(f);
 }
 
+/* ---- state lifetimes: what is over goes, what goes on stays ---- */
+
+/* Call k of a stream, one every 2 s: basic_call's messages, its own
+ * Call-ID and branches. */
+static void stream_call(struct fx *f, int k, char *cid, size_t n)
+{
+	long t = 2000L * k;
+	char b[4][32];
+	snprintf(cid, n, "stream-%d@test", k);
+	f->callid = cid;
+	for (int i = 0; i < 4; i++)
+		snprintf(b[i], sizeof b[i], "z9hG4bK-%d-%d", k, i);
+	req(f, t, A, B, "INVITE", 1, b[0], NULL, CONTACT_A, sdp_pcmu);
+	rsp(f, t + 5, B, A, 100, 1, "INVITE", b[0], NULL, NULL, NULL);
+	rsp(f, t + 200, B, A, 200, 1, "INVITE", b[0], "tb", CONTACT_B, sdp_pcmu_answer);
+	req(f, t + 210, A, B, "ACK", 1, b[1], "tb", NULL, NULL);
+	req(f, t + 5000, A, B, "BYE", 2, b[2], "tb", NULL, NULL);
+	rsp(f, t + 5010, B, A, 200, 2, "BYE", b[2], "tb", NULL, NULL);
+}
+
+/* Calls that ended leave no state behind: what the checker holds stays
+ * that of the calls of the last minutes (about 64 s of them here), however
+ * many came before. */
+static void test_state_of_ended_calls_goes(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new();
+	struct checker *c = check_new(f->s, f->t);
+	assert_non_null(c);
+	char cid[64];
+	size_t at200 = 0, most = 0;
+	for (int k = 0; k < 1500; k++) {
+		stream_call(f, k, cid, sizeof cid);
+		assert_int_equal(check_update(c), 0);
+		if (check_live(c) > most)
+			most = check_live(c);
+		if (k == 200)
+			at200 = check_live(c);
+	}
+	/* Each call holds about 10 entries (transactions, call, 2xx, dialog,
+	 * senders, CSeqs) while it lasts: 1500 calls kept would be 15000. */
+	printf("  live after 200 calls %zu, at most %zu, after 1500 %zu\n", at200, most, check_live(c));
+	assert_true(at200 > 0);
+	assert_true(most < 600);
+	assert_true(check_live(c) <= at200 + 20);
+	check_finish(c);
+	assert_int_equal(check_count(c), 0);
+	check_free(c);
+	fx_free(f);
+}
+
+/* A call that goes on keeps what its later requests are checked against,
+ * however long it is quiet: the BYE 20 minutes on still finds the CSeq its
+ * sender used (it reuses it), and the route set (it ignores it). */
+static void test_state_of_a_long_call_stays(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new();
+	req(f, 0, A, B, "INVITE", 1, "z9hG4bK-i1", NULL, CONTACT_A, NULL);
+	rsp(f, 100, B, A, 200, 1, "INVITE", "z9hG4bK-i1", "tb", CONTACT_B "Record-Route: <sip:10.0.0.9;lr>\n", NULL);
+	req(f, 110, A, B, "ACK", 1, "z9hG4bK-a1", "tb", "Route: <sip:10.0.0.9;lr>\n", NULL);
+	/* other calls come and go meanwhile */
+	char cid[64];
+	for (int k = 1; k < 600; k++)
+		stream_call(f, k, cid, sizeof cid);
+	f->callid = "call-1@test";
+	req(f, 1200000, A, B, "BYE", 1, "z9hG4bK-b1", "tb", NULL, NULL);
+	struct checker *c = run(f);
+	size_t order = 0, route = 0;
+	for (size_t i = 0; i < check_count(c); i++) {
+		const struct check_finding *x = check_at(c, i);
+		order += x->rule == CHECK_CSEQ_NOT_INCREASING && store_msg_at(f->s, x->msg)->frame == store_msg_count(f->s);
+		route += x->rule == CHECK_ROUTE_SET_IGNORED && store_msg_at(f->s, x->msg)->frame == store_msg_count(f->s);
+	}
+	if (order != 1 || route != 1)
+		for (size_t i = 0; i < check_count(c); i++)
+			printf("  frame %llu %s: %s\n", (unsigned long long)store_msg_at(f->s, check_at(c, i)->msg)->frame, check_rule_info(check_at(c, i)->rule)->id, check_text(c, check_at(c, i)));
+	assert_int_equal(order, 1);
+	assert_int_equal(route, 1);
+	check_free(c);
+	fx_free(f);
+}
+
+/* An INVITE ringing for 10 minutes (Proceeding has no timer) keeps its
+ * transaction: its 200 still answers it. */
+static void test_state_of_a_ringing_invite_stays(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new();
+	req(f, 0, A, B, "INVITE", 1, "z9hG4bK-i1", NULL, CONTACT_A, sdp_pcmu);
+	rsp(f, 10, B, A, 180, 1, "INVITE", "z9hG4bK-i1", "tb", CONTACT_B, NULL);
+	char cid[64];
+	for (int k = 1; k < 300; k++)
+		stream_call(f, k, cid, sizeof cid);
+	f->callid = "call-1@test";
+	rsp(f, 600000, B, A, 200, 1, "INVITE", "z9hG4bK-i1", "tb", CONTACT_B, sdp_pcmu_answer);
+	req(f, 600010, A, B, "ACK", 1, "z9hG4bK-a1", "tb", NULL, NULL);
+	req(f, 605000, A, B, "BYE", 2, "z9hG4bK-b1", "tb", NULL, NULL);
+	rsp(f, 605010, B, A, 200, 2, "BYE", "z9hG4bK-b1", "tb", NULL, NULL);
+	assert_int_equal(total(f), 0);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1153,6 +1256,9 @@ int main(void)
 		cmocka_unit_test(test_sdp_no_common_codec),
 		cmocka_unit_test(test_rule_table_complete),
 		cmocka_unit_test(test_incremental_equals_once),
+		cmocka_unit_test(test_state_of_ended_calls_goes),
+		cmocka_unit_test(test_state_of_a_long_call_stays),
+		cmocka_unit_test(test_state_of_a_ringing_invite_stays),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
