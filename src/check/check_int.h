@@ -137,6 +137,7 @@ struct checker {
 
 	struct sip_header hdrs[MAX_HEADERS];
 	struct sdp sdp;        /* the message's SDP, parsed when it has one */
+	struct attack *atk;    /* issue 25: per-source attack state, made on first use */
 	int oom;
 };
 
@@ -229,5 +230,11 @@ void check_note_dialog(struct checker *c, struct view *v, const struct txn_st *x
 uint32_t check_sdp_summary(struct checker *c, const struct sdp *d);
 /* RFC 3264 6 and 6.1: the answer in v against the offer summary. */
 void check_answer(struct checker *c, const struct view *v, uint32_t offer_off, const char *what);
+
+/* --- issue 25: attacks (check_attack.c) --- */
+
+/* The attack rules on message v (any message: it picks what counts). */
+void check_attack(struct checker *c, const struct view *v);
+void check_attack_free(struct attack *a);
 
 #endif
