@@ -268,8 +268,29 @@ static uint64_t ip_key(const struct store_endpoint *e)
 	return k ? k : 1;
 }
 
-/* The source of address e: found, or made in a free or the quietest
- * entry of its bucket when `make`; NULL otherwise. */
+/* Does the source show something toward an attack (failed credentials,
+ * several targets or users, a flag)?  Such an entry is evicted last. */
+static int has_evidence(const struct atk_src *s)
+{
+	return s->flags || s->auth_fail || s->ntarget > 1 || s->nuser > 1 || s->ntoll || s->nreg > 1 ||
+	       s->ninv > 1;
+}
+
+/* Is a a better entry to give up than b: free, else without evidence,
+ * else quieter? */
+static int worse(const struct atk_src *a, const struct atk_src *b)
+{
+	if (!a->key || !b->key)
+		return !a->key && b->key;
+	if (has_evidence(a) != has_evidence(b))
+		return !has_evidence(a);
+	return a->last_us < b->last_us;
+}
+
+/* The source of address e: found, or made in its bucket's entry that is
+ * free, else shows nothing of an attack, else was quiet the longest, when
+ * `make`; NULL otherwise.  So one-shot sources (a spoofed flood) cannot
+ * push out an attacker in the middle of its work. */
 static struct atk_src *source(struct attack *a, const struct store_endpoint *e, int64_t now, int make)
 {
 	uint64_t k = ip_key(e);
@@ -279,7 +300,7 @@ static struct atk_src *source(struct attack *a, const struct store_endpoint *e, 
 			b[i].last_us = now;
 			return &b[i];
 		}
-		if (!pick || (pick->key && (!b[i].key || b[i].last_us < pick->last_us)))
+		if (!pick || worse(&b[i], pick))
 			pick = &b[i];
 	}
 	if (!make)
@@ -526,8 +547,11 @@ static void on_request(struct checker *c, struct attack *a, const struct view *v
 	if (probe && via_count(&v->m) == 1) {
 		s->nprobe++;
 		set_add(s->target, &s->ntarget, v->r->dst);
+		/* A sweep hits each target once or twice, and most do not answer;
+		 * a registrar pinging its contacts (answered), or pinging them
+		 * again and again, is none. */
 		if (s->ntarget >= cf->scanner_targets && s->nprobe <= 2u * s->ntarget &&
-		    !(s->reported & ATK_R_SWEEP)) {
+		    2u * (s->fails + s->oks) < s->nprobe && !(s->reported & ATK_R_SWEEP)) {
 			s->reported |= ATK_R_SWEEP;
 			s->flags |= ATK_F_SCANNER;
 			char t[ATK_SAMPLES][24];
@@ -539,9 +563,10 @@ static void on_request(struct checker *c, struct attack *a, const struct view *v
 					snprintf(t[i], sizeof t[i], "%.23s", tmp);
 			}
 			check_report(c, v->idx, CHECK_SCANNER, -1,
-			             "sweep: %s probed %u targets (%s) with %u out-of-dialog requests in %.1f s "
-			             "(threshold %u in %u s)", ip, s->ntarget, samples(t, s->ntarget, b, sizeof b),
-			             s->nprobe, span_s(s, c->now), cf->scanner_targets, cf->window_s);
+			             "sweep: %s probed %u targets (%s) with %u out-of-dialog requests in %.1f s, "
+			             "%u answered (threshold %u in %u s)", ip, s->ntarget,
+			             samples(t, s->ntarget, b, sizeof b), s->nprobe, span_s(s, c->now),
+			             s->fails + s->oks, cf->scanner_targets, cf->window_s);
 		}
 	}
 	if (probe) {
