@@ -1858,7 +1858,7 @@ fi
 
 # --- issue 25: attacks ---
 # sipvicious against a kamailio registrar with digest auth while two sipp
-# phones register (samples/attack_udp.pcap, made by gen_attack.sh; and a
+# phones register (samples/attack/sipvicious_udp.pcap, made by gen_attack.sh; and a
 # live run of it when the tools are here): svmap's scan, svwar's
 # enumeration and svcrack's guessing -- its last word right, an error --
 # are found on the attacker's messages (127.0.0.1), the phones (127.0.0.2,
@@ -1887,18 +1887,18 @@ assert 'user "2000" authenticated from 127.0.0.1 after 8 failed digest attempts'
 assert "tried" in t["extension-enumerationwarning"] and "1990" in t["extension-enumerationwarning"], t
 PY
 }
-if i25_attacks "$S/attack_udp.pcap" rec; then
+if i25_attacks "$S/attack/sipvicious_udp.pcap" rec; then
 	ok "attacks: svmap, svwar, svcrack found on the attacker's messages; phones registering clean"
 else bad "attacks: svmap, svwar, svcrack found on the attacker's messages; phones registering clean" "$A25/rec.out"; fi
 # --filter problem=RULE picks the guessed account's REGISTERs only.
-"$BIN" calls -F json -r "$S/attack_udp.pcap" -f problem=password-guessing >"$A25/f.json"
+"$BIN" calls -F json -r "$S/attack/sipvicious_udp.pcap" -f problem=password-guessing >"$A25/f.json"
 [ "$(grep -c . "$A25/f.json")" = 1 ] && grep -q '"from":"sip:2000@127.0.0.10"' "$A25/f.json" &&
 	ok "attacks: --filter problem=password-guessing is the guessed account's call" ||
 	bad "attacks: --filter problem=password-guessing is the guessed account's call" "$A25/f.json"
 # -N --syslog: a line per attack finding, fail2ban-ready: the shipped
 # filter, through fail2ban-regex, bans 127.0.0.1 five times and no phone;
 # --metrics-file counts the findings by rule.
-i24_syslog "$A25/sys" -r "$S/attack_udp.pcap" --syslog --metrics-file "$A25/m.prom" 2>"$A25/sys.err"
+i24_syslog "$A25/sys" -r "$S/attack/sipvicious_udp.pcap" --syslog --metrics-file "$A25/m.prom" 2>"$A25/sys.err"
 src=$?
 if [ $src = 97 ]; then
 	skp "attacks: syslog and fail2ban: no mount namespace here (unshare -m or -rm)"
