@@ -1927,7 +1927,7 @@ fi
 if [ "$(id -u)" != 0 ]; then
 	skp "attacks: live sipvicious run needs root (tcpdump)"
 else
-	sh "$ROOT/tests/integration/gen_attack.sh" "$A25/live.pcap" >"$A25/gen.log" 2>&1
+	"$ROOT/tests/integration/gen_attack.sh" "$A25/live.pcap" >"$A25/gen.log" 2>&1
 	grc=$?
 	if [ $grc = 77 ]; then
 		skp "attacks: live run: $(tail -n 1 "$A25/gen.log")"
