@@ -33,7 +33,7 @@
 #include "check_int.h"
 #include "sipscope/sip_hdr.h"
 
-#define ATK_SOURCES 4096 /* sources tracked at once (848 bytes each: 3.5 MB) */
+#define ATK_SOURCES 4096 /* sources tracked at once (856 bytes each: 3.5 MB) */
 #define ATK_WAYS 8       /* entries a source may take (its bucket) */
 #define ATK_SET 32       /* distinct values a set keeps: the cap of the thresholds counting them */
 #define ATK_PEND 8       /* its requests with credentials awaiting their answer */
@@ -58,7 +58,8 @@ struct atk_src {
 	int64_t last_us;
 	int64_t win_us, flood_us;  /* start of the window, of the flood window */
 	uint32_t nprobe;           /* out-of-dialog requests it originated */
-	uint32_t fails, oks;       /* final answers to its REGISTER/INVITE/OPTIONS: >= 400, 2xx */
+	uint32_t answered;         /* final answers to its REGISTER/INVITE/OPTIONS */
+	uint32_t refused, oks;     /* of them 401/403/404/407/484 (who is there), 2xx */
 	uint32_t auth_fail;        /* refused credentials, in the window */
 	uint32_t auth_fail_all;    /* the same while tracked */
 	uint32_t nreg, ninv;       /* in the flood window */
@@ -72,7 +73,7 @@ struct atk_src {
 };
 
 /* The man page's ATTACK DETECTION gives the table's size from this. */
-_Static_assert(sizeof(struct atk_src) <= 848, "a source's entry grew: say so in the man page");
+_Static_assert(sizeof(struct atk_src) <= 856, "a source's entry grew: say so in the man page");
 
 struct attack {
 	struct check_attack_conf conf;
@@ -323,7 +324,7 @@ static void roll(const struct check_attack_conf *cf, struct atk_src *s, int64_t 
 {
 	if (now - s->win_us >= (int64_t)cf->window_s * 1000000) {
 		s->win_us = now;
-		s->nprobe = s->fails = s->oks = s->auth_fail = s->ntollcalls = 0;
+		s->nprobe = s->answered = s->refused = s->oks = s->auth_fail = s->ntollcalls = 0;
 		s->ntarget = s->nuser = s->ntoll = 0;
 		s->reported &= (uint8_t)(ATK_R_REG_FLOOD | ATK_R_INV_FLOOD);
 		memset(s->sample_user, 0, sizeof s->sample_user);
@@ -554,7 +555,7 @@ static void on_request(struct checker *c, struct attack *a, const struct view *v
 		 * a registrar pinging its contacts (answered), or pinging them
 		 * again and again, is none. */
 		if (s->ntarget >= cf->scanner_targets && s->nprobe <= 2u * s->ntarget &&
-		    2u * (s->fails + s->oks) < s->nprobe && !(s->reported & ATK_R_SWEEP)) {
+		    2u * s->answered < s->nprobe && !(s->reported & ATK_R_SWEEP)) {
 			s->reported |= ATK_R_SWEEP;
 			s->flags |= ATK_F_SCANNER;
 			char t[ATK_SAMPLES][24];
@@ -569,7 +570,7 @@ static void on_request(struct checker *c, struct attack *a, const struct view *v
 			             "sweep: %s probed %u targets (%s) with %u out-of-dialog requests in %.1f s, "
 			             "%u answered (threshold %u in %u s)", ip, s->ntarget,
 			             samples(t, s->ntarget, b, sizeof b), s->nprobe, span_s(s, c->now),
-			             s->fails + s->oks, cf->scanner_targets, cf->window_s);
+			             s->answered, cf->scanner_targets, cf->window_s);
 		}
 	}
 	if (probe) {
@@ -650,18 +651,23 @@ static void on_response(struct checker *c, struct attack *a, const struct view *
 	}
 	if (mid != SIP_M_REGISTER && mid != SIP_M_INVITE && mid != SIP_M_OPTIONS)
 		return;
-	if (st >= 400)
-		s->fails++;
+	/* What tells an extension apart: a challenge, forbidden, not found,
+	 * address incomplete.  Busy, unavailable, declined are a dialer's
+	 * calls failing, not an enumeration. */
+	int refused = st == 401 || st == 403 || st == 404 || st == 407 || st == 484;
+	s->answered++;
+	if (refused)
+		s->refused++;
 	else if (st < 300)
 		s->oks++;
-	if (st >= 400 && s->nuser >= cf->enum_users && s->fails * 2 >= cf->enum_users && s->oks * 5 <= s->fails &&
-	    !(s->reported & ATK_R_ENUM)) {
+	if (refused && s->nuser >= cf->enum_users && s->refused * 2 >= cf->enum_users &&
+	    s->oks * 5 <= s->refused && !(s->reported & ATK_R_ENUM)) {
 		s->reported |= ATK_R_ENUM;
 		s->flags |= ATK_F_ENUM;
 		check_report(c, req, CHECK_EXTENSION_ENUMERATION, -1,
-		             "%s tried %u users (%s) in %.1f s: %u answers 4xx-6xx, %u 2xx (threshold %u users "
-		             "in %u s)", ip, s->nuser, samples(s->sample_user, s->nuser, b, sizeof b),
-		             span_s(s, c->now), s->fails, s->oks, cf->enum_users, cf->window_s);
+		             "%s tried %u users (%s) in %.1f s: %u answered 401/403/404/407/484, %u 2xx "
+		             "(threshold %u users in %u s)", ip, s->nuser, samples(s->sample_user, s->nuser, b, sizeof b),
+		             span_s(s, c->now), s->refused, s->oks, cf->enum_users, cf->window_s);
 	}
 }
 

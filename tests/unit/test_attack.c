@@ -303,7 +303,7 @@ static void test_extension_enumeration(void **state)
 			assert_int_equal(h[0].frame, 19); /* the 10th REGISTER, answered */
 			assert_string_equal(h[0].src, "10.0.0.66:5070");
 			assert_non_null(strstr(h[0].text, "10.0.0.66 tried 10 users (1990, 1991, 1992, ...)"));
-			assert_non_null(strstr(h[0].text, "10 answers 4xx-6xx, 0 2xx"));
+			assert_non_null(strstr(h[0].text, "10 answered 401/403/404/407/484, 0 2xx"));
 		}
 		fx_free(f);
 	}
@@ -322,6 +322,25 @@ static void test_sbc_registering_many_users_clean(void **state)
 		respond(f, i * 50 + 1, &t, 401, CHALLENGE);
 		struct tx t2 = request(f, i * 50 + 2, ep(ATTACKER, 5060), ep(SERVER, 5060), "REGISTER", u, &t, auth(u, 0));
 		respond(f, i * 50 + 3, &t2, 200, NULL);
+	}
+	struct hit h[4];
+	assert_int_equal(attacks(f, h, 4), 0);
+	fx_free(f);
+}
+
+/* A dialer calling 15 numbers from one address, most busy, unavailable
+ * or declined: its calls fail, it enumerates nothing. */
+static void test_dialer_failing_calls_not_enumeration(void **state)
+{
+	(void)state;
+	static const int st[] = { 486, 480, 603, 487, 408 };
+	struct fx *f = fx_new();
+	for (int i = 0; i < 15; i++) {
+		char u[16];
+		snprintf(u, sizeof u, "55501%02d", i);
+		struct tx t = request(f, i * 2000, ep(ATTACKER, 5060), ep(SERVER, 5060), "INVITE", u, NULL, NULL);
+		respond(f, i * 2000 + 1, &t, 100, NULL);
+		respond(f, i * 2000 + 500, &t, st[i % 5], NULL);
 	}
 	struct hit h[4];
 	assert_int_equal(attacks(f, h, 4), 0);
@@ -598,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_keepalive_and_forwarding_not_sweep),
 		cmocka_unit_test(test_extension_enumeration),
 		cmocka_unit_test(test_sbc_registering_many_users_clean),
+		cmocka_unit_test(test_dialer_failing_calls_not_enumeration),
 		cmocka_unit_test(test_password_guessing_and_compromise),
 		cmocka_unit_test(test_legitimate_traffic_clean),
 		cmocka_unit_test(test_register_and_invite_flood),
