@@ -100,7 +100,7 @@ static const struct check_rule_info rules[CHECK_RULE__COUNT] = {
 	[CHECK_EXTENSION_ENUMERATION] = { "extension-enumeration", "RFC 3261 26.1", CHECK_WARNING,
 		"one source trying many distinct users, answered mostly 401/403/404 (svwar)" },
 	[CHECK_PASSWORD_GUESSING] = { "password-guessing", "RFC 3261 22.4", CHECK_WARNING,
-		"repeated failed digest attempts from one source; a success after them is an error "
+		"repeated failed digest attempts from one source or for one account; a success after them is an error "
 		"(the account is likely compromised)" },
 	[CHECK_REGISTER_FLOOD] = { "register-flood", "RFC 3261 26.1.5", CHECK_WARNING,
 		"REGISTER requests from one source over the rate threshold" },

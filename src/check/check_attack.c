@@ -38,6 +38,8 @@
 #define ATK_SET 32       /* distinct values a set keeps: the cap of the thresholds counting them */
 #define ATK_PEND 8       /* its requests with credentials awaiting their answer */
 #define ATK_SAMPLES 3    /* users / targets / numbers named in a finding */
+#define ATK_USERS 1024   /* accounts tracked for guessing from many addresses */
+#define ATK_USER_SRCS 8  /* distinct addresses counted per account */
 
 /* What was reported in the current window (bits). */
 enum {
@@ -75,9 +77,19 @@ struct atk_src {
 /* The man page's ATTACK DETECTION gives the table's size from this. */
 _Static_assert(sizeof(struct atk_src) <= 856, "a source's entry grew: say so in the man page");
 
+/* An account refused from several addresses (a distributed guess). */
+struct atk_user {
+	uint32_t h;                /* 0: free */
+	uint32_t fails;            /* refused credentials in the window */
+	int64_t win_us, last_us;
+	uint32_t src[ATK_USER_SRCS]; /* addresses (hashed) that tried it */
+	uint8_t nsrc, reported;
+};
+
 struct attack {
 	struct check_attack_conf conf;
 	struct atk_src src[ATK_SOURCES];
+	struct atk_user user[ATK_USERS]; /* direct-mapped: a new account takes a quiet one's slot */
 	uint64_t evicted;
 };
 
@@ -605,6 +617,33 @@ static void on_request(struct checker *c, struct attack *a, const struct view *v
 	}
 }
 
+/* The account's entry (its window rolled), made in its slot when free or
+ * quiet past the window; NULL when another, active account holds it or the
+ * user is empty. */
+static struct atk_user *account(struct attack *a, const char *user, int64_t now)
+{
+	if (!*user)
+		return NULL;
+	uint32_t h = h32(sv_make(user, strlen(user)));
+	struct atk_user *u = &a->user[(h >> 5) % ATK_USERS];
+	int64_t win = (int64_t)a->conf.window_s * 1000000;
+	if (u->h != h) {
+		if (u->h && now - u->last_us < win)
+			return NULL;
+		memset(u, 0, sizeof *u);
+		u->h = h;
+		u->win_us = now;
+	}
+	if (now - u->win_us >= win) {
+		u->win_us = now;
+		u->fails = 0;
+		u->nsrc = 0;
+		u->reported = 0;
+	}
+	u->last_us = now;
+	return u;
+}
+
 static void on_response(struct checker *c, struct attack *a, const struct view *v)
 {
 	const struct check_attack_conf *cf = &a->conf;
@@ -633,6 +672,20 @@ static void on_response(struct checker *c, struct attack *a, const struct view *
 		if ((st == 401 || st == 407 || st == 403) && !stale_challenge(&v->m)) {
 			s->auth_fail++;
 			s->auth_fail_all++;
+			struct atk_user *u = account(a, user, c->now);
+			if (u) {
+				u->fails++;
+				set_add(u->src, &u->nsrc, (uint32_t)(s->key >> 32) | 1);
+			}
+			if (u && u->nsrc >= 2 && u->fails >= cf->auth_failures && !u->reported) {
+				/* Many addresses, one account: named on the last one. */
+				u->reported = 1;
+				check_report(c, req, CHECK_PASSWORD_GUESSING, -1,
+				             "user \"%s\" failed digest authentication %u times in %.1f s from %u%s "
+				             "addresses, the last %s (threshold %u in %u s)", user, u->fails,
+				             (double)(c->now - u->win_us) / 1e6, u->nsrc, u->nsrc >= ATK_USER_SRCS ? "+" : "",
+				             ip, cf->auth_failures, cf->window_s);
+			}
 			if (s->auth_fail >= cf->auth_failures && !(s->reported & ATK_R_GUESS)) {
 				s->reported |= ATK_R_GUESS;
 				s->flags |= ATK_F_GUESS;
@@ -641,12 +694,19 @@ static void on_response(struct checker *c, struct attack *a, const struct view *
 				             "%u in %u s)", ip, s->auth_fail, span_s(s, c->now), user, cf->auth_failures,
 				             cf->window_s);
 			}
-		} else if (st >= 200 && st < 300 && (mid == SIP_M_REGISTER || mid == SIP_M_INVITE) &&
-		           ((s->flags & ATK_F_GUESS) || s->auth_fail >= cf->auth_failures)) {
-			check_report(c, req, CHECK_PASSWORD_GUESSING, CHECK_ERROR,
-			             "%d to %s: user \"%s\" authenticated from %s after %u failed digest attempts: "
-			             "the account is likely compromised", st, sip_method_name((enum sip_method)mid),
-			             user, ip, s->auth_fail_all);
+		} else if (st >= 200 && st < 300 && (mid == SIP_M_REGISTER || mid == SIP_M_INVITE)) {
+			struct atk_user *u = account(a, user, c->now);
+			if ((s->flags & ATK_F_GUESS) || s->auth_fail >= cf->auth_failures)
+				check_report(c, req, CHECK_PASSWORD_GUESSING, CHECK_ERROR,
+				             "%d to %s: user \"%s\" authenticated from %s after %u failed digest attempts: "
+				             "the account is likely compromised", st, sip_method_name((enum sip_method)mid),
+				             user, ip, s->auth_fail_all);
+			else if (u && u->reported)
+				check_report(c, req, CHECK_PASSWORD_GUESSING, CHECK_ERROR,
+				             "%d to %s: user \"%s\" authenticated from %s after %u failed digest attempts "
+				             "from %u%s addresses: the account is likely compromised", st,
+				             sip_method_name((enum sip_method)mid), user, ip, u->fails, u->nsrc,
+				             u->nsrc >= ATK_USER_SRCS ? "+" : "");
 		}
 	}
 	if (mid != SIP_M_REGISTER && mid != SIP_M_INVITE && mid != SIP_M_OPTIONS)

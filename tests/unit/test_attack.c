@@ -387,6 +387,34 @@ static void test_password_guessing_and_compromise(void **state)
 	}
 }
 
+/* One account guessed from 5 addresses, 1 attempt each (no source
+ * alone is past the threshold): a warning naming the account and the
+ * number of addresses, on the 5th; its success then is an error. */
+static void test_password_guessing_distributed(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new();
+	struct tx t;
+	for (unsigned i = 0; i < 5; i++) {
+		t = request(f, (long)i * 100, ep(ATTACKER + i, 5070), ep(SERVER, 5060), "REGISTER", "2000", NULL,
+		            auth("2000", 0));
+		respond(f, (long)i * 100 + 1, &t, 403, NULL);
+	}
+	t = request(f, 1000, ep(ATTACKER + 9, 5070), ep(SERVER, 5060), "REGISTER", "2000", NULL, auth("2000", 0));
+	respond(f, 1001, &t, 200, NULL);
+	struct hit h[4];
+	assert_int_equal(attacks(f, h, 4), 2);
+	assert_int_equal(h[0].rule, CHECK_PASSWORD_GUESSING);
+	assert_int_equal(h[0].severity, CHECK_WARNING);
+	assert_int_equal(h[0].frame, 9);
+	assert_non_null(strstr(h[0].text, "user \"2000\" failed digest authentication 5 times in 0.4 s from 5 "
+	                                  "addresses, the last 10.0.0.70"));
+	assert_int_equal(h[1].severity, CHECK_ERROR);
+	assert_string_equal(h[1].src, "10.0.0.75:5070");
+	assert_non_null(strstr(h[1].text, "after 5 failed digest attempts from 5 addresses"));
+	fx_free(f);
+}
+
 /* Twenty phones: REGISTER, 401, REGISTER with credentials, 200, three
  * times each (the 2nd time the nonce is stale: 401 stale=true, then
  * 200); calls challenged by the proxy with 407 then connected.  No
@@ -619,6 +647,7 @@ int main(void)
 		cmocka_unit_test(test_sbc_registering_many_users_clean),
 		cmocka_unit_test(test_dialer_failing_calls_not_enumeration),
 		cmocka_unit_test(test_password_guessing_and_compromise),
+		cmocka_unit_test(test_password_guessing_distributed),
 		cmocka_unit_test(test_legitimate_traffic_clean),
 		cmocka_unit_test(test_register_and_invite_flood),
 		cmocka_unit_test(test_toll_fraud_after_failed_auth),
