@@ -1895,6 +1895,16 @@ else bad "attacks: svmap, svwar, svcrack found on the attacker's messages; phone
 [ "$(grep -c . "$A25/f.json")" = 1 ] && grep -q '"from":"sip:2000@127.0.0.10"' "$A25/f.json" &&
 	ok "attacks: --filter problem=password-guessing is the guessed account's call" ||
 	bad "attacks: --filter problem=password-guessing is the guessed account's call" "$A25/f.json"
+# Thresholds are settings: a config line, checked as the option is.
+printf 'attack auth-failures=3\n' >"$A25/cfg"
+printf 'attack auth-failures=0\n' >"$A25/cfg0"
+"$BIN" check --config "$A25/cfg" -r "$S/attack/sipvicious_udp.pcap" >"$A25/cfg.out" 2>&1
+"$BIN" check --config "$A25/cfg0" -r "$S/attack/sipvicious_udp.pcap" >"$A25/cfg0.out" 2>&1
+rc0=$?
+grep -qE '^86 .*password-guessing .*failed digest authentication 3 times' "$A25/cfg.out" && [ $rc0 = 2 ] &&
+	grep -q "cfg0:1: --attack auth-failures: '0' is not a number from 1 to 1000000" "$A25/cfg0.out" &&
+	ok "attacks: config line 'attack auth-failures=3' sets the threshold; a bad value is exit 2 with FILE:LINE" ||
+	bad "attacks: config line 'attack auth-failures=3' sets the threshold; a bad value is exit 2 with FILE:LINE" "$A25/cfg.out"
 # -N --syslog: a line per attack finding, fail2ban-ready: the shipped
 # filter, through fail2ban-regex, bans 127.0.0.1 five times and no phone;
 # --metrics-file counts the findings by rule.
