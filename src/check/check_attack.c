@@ -65,7 +65,7 @@ struct atk_src {
 	uint32_t auth_fail;        /* refused credentials, in the window */
 	uint32_t auth_fail_all;    /* the same while tracked */
 	uint32_t nreg, ninv;       /* in the flood window */
-	uint32_t ntollcalls;
+	uint32_t nburst;           /* distinct numbers counting for a burst */
 	uint32_t target[ATK_SET], user[ATK_SET], toll[ATK_SET];
 	uint8_t ntarget, nuser, ntoll;
 	uint8_t reported, flags, npend;
@@ -336,7 +336,7 @@ static void roll(const struct check_attack_conf *cf, struct atk_src *s, int64_t 
 {
 	if (now - s->win_us >= (int64_t)cf->window_s * 1000000) {
 		s->win_us = now;
-		s->nprobe = s->answered = s->refused = s->oks = s->auth_fail = s->ntollcalls = 0;
+		s->nprobe = s->answered = s->refused = s->oks = s->auth_fail = s->nburst = 0;
 		s->ntarget = s->nuser = s->ntoll = 0;
 		s->reported &= (uint8_t)(ATK_R_REG_FLOOD | ATK_R_INV_FLOOD);
 		memset(s->sample_user, 0, sizeof s->sample_user);
@@ -506,10 +506,15 @@ static void on_toll(struct checker *c, struct attack *a, struct atk_src *s, cons
 	if (!cls)
 		return;
 	const char *kind = cls == 2 ? "premium" : "international";
-	s->ntollcalls++;
 	if (!set_add(s->toll, &s->ntoll, h32(sv_make(num, strlen(num)))))
 		return; /* this number was reported already in the window */
-	sample_put(s->sample_toll, sv_make(num, strlen(num)));
+	/* Without a home country every +E.164 number looks international (a
+	 * carrier trunk dials nothing else): only premium ones make a burst. */
+	int burst = cls == 2 || cf->home_cc[0];
+	if (burst) {
+		s->nburst++;
+		sample_put(s->sample_toll, sv_make(num, strlen(num)));
+	}
 	if (s->flags || s->auth_fail) {
 		char why[160];
 		if (s->flags & ATK_F_GUESS)
@@ -524,12 +529,13 @@ static void on_toll(struct checker *c, struct attack *a, struct atk_src *s, cons
 		check_report(c, v->idx, CHECK_TOLL_FRAUD, cls == 2 || s->flags ? CHECK_ERROR : CHECK_WARNING,
 		             "call to %s number %s from %s, %s", kind, num, ip, why);
 	}
-	if (s->ntoll >= cf->toll_burst && !(s->reported & ATK_R_TOLL_BURST)) {
+	if (burst && s->nburst >= cf->toll_burst && !(s->reported & ATK_R_TOLL_BURST)) {
 		char b[100];
 		s->reported |= ATK_R_TOLL_BURST;
 		check_report(c, v->idx, CHECK_TOLL_FRAUD, CHECK_WARNING,
-		             "%s called %u international or premium numbers (%s) in %.1f s (threshold %u in %u s)",
-		             ip, s->ntoll, samples(s->sample_toll, s->ntoll, b, sizeof b), span_s(s, c->now),
+		             "%s called %u %s numbers (%s) in %.1f s (threshold %u in %u s)", ip, s->nburst,
+		             cf->home_cc[0] ? "international or premium" : "premium",
+		             samples(s->sample_toll, s->nburst, b, sizeof b), span_s(s, c->now),
 		             cf->toll_burst, cf->window_s);
 	}
 }

@@ -535,6 +535,17 @@ static void test_toll_fraud_after_guessing_and_burst(void **state)
 	assert_non_null(strstr(h[1].text, "which failed digest authentication 5 times (password guessing)"));
 	fx_free(f);
 
+	/* Without a home country, +E.164 numbers are what a trunk dials: only
+	 * premium ones count; with one, the others abroad count too. */
+	f = fx_new();
+	for (int i = 0; i < 5; i++) {
+		char num[32];
+		snprintf(num, sizeof num, "011%d55512%02d", 44 + i, i);
+		request(f, i * 3000, ep(ATTACKER, 5070), ep(SERVER, 5060), "INVITE", num, NULL, NULL);
+	}
+	assert_int_equal(attacks(f, h, 8), 0);
+	fx_free(f);
+	set("home-country=1");
 	for (int calls = 4; calls <= 5; calls++) {
 		f = fx_new();
 		for (int i = 0; i < calls; i++) {
@@ -554,6 +565,16 @@ static void test_toll_fraud_after_guessing_and_burst(void **state)
 		}
 		fx_free(f);
 	}
+	defaults();
+	f = fx_new(); /* premium numbers make a burst by default */
+	for (int i = 0; i < 5; i++) {
+		char num[32];
+		snprintf(num, sizeof num, "+88255512%02d", i);
+		request(f, i * 3000, ep(ATTACKER, 5070), ep(SERVER, 5060), "INVITE", num, NULL, NULL);
+	}
+	assert_int_equal(attacks(f, h, 8), 1);
+	assert_non_null(strstr(h[0].text, "10.0.0.66 called 5 premium numbers (+8825551200, "));
+	fx_free(f);
 }
 
 /* home-country: calls there are not international; toll-prefix replaces
