@@ -506,8 +506,9 @@ static void on_toll(struct checker *c, struct attack *a, struct atk_src *s, cons
 	if (!cls)
 		return;
 	const char *kind = cls == 2 ? "premium" : "international";
-	if (!set_add(s->toll, &s->ntoll, h32(sv_make(num, strlen(num)))))
-		return; /* this number was reported already in the window */
+	if (s->ntoll >= ATK_SET || !set_add(s->toll, &s->ntoll, h32(sv_make(num, strlen(num)))))
+		return; /* this number was reported already in the window (past 32 numbers the burst
+		         * finding stands for the rest) */
 	/* Without a home country every +E.164 number looks international (a
 	 * carrier trunk dials nothing else): only premium ones make a burst. */
 	int burst = cls == 2 || cf->home_cc[0];
