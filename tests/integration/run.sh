@@ -1932,6 +1932,22 @@ else
 		skp "attacks: fail2ban-regex not installed (fail2ban)"
 	fi
 fi
+# A source's attack lines are bounded: 15 calls to premium numbers after a
+# refused attempt are 15 toll-fraud errors and a burst warning; 10 are
+# logged, the other 6 counted.
+python3 "$ROOT/tests/integration/mkpcap.py" tollfraud "$A25/toll.pcap"
+i24_syslog "$A25/sys2" -r "$A25/toll.pcap" --syslog 2>"$A25/sys2.err"
+src=$?
+if [ $src = 97 ]; then
+	skp "attacks: syslog rate: no mount namespace here (unshare -m or -rm)"
+else
+	"$BIN" check -r "$A25/toll.pcap" >"$A25/toll.out" 2>&1
+	[ "$(grep -c ' toll-fraud .*premium number +882' "$A25/toll.out")" = 15 ] &&
+		[ "$(grep -c 'finding=toll-fraud severity=[a-z]* src=192.0.2.66 ' "$A25/sys2")" = 10 ] &&
+		grep -q -- '--syslog: 10 attack findings logged, 6 over 10 a minute from one source not logged' "$A25/sys2.err" &&
+		ok "attacks: --syslog logs at most 10 attack findings a minute per source, the rest counted" ||
+		bad "attacks: --syslog logs at most 10 attack findings a minute per source, the rest counted" "$A25/sys2.err"
+fi
 # Live: the same attack made now (kamailio, sipp, sipvicious, tcpdump on
 # lo; about 12 s), found the same way.
 if [ "$(id -u)" != 0 ]; then
