@@ -11,8 +11,10 @@
 #              address whatever -b says): svmap sweeps 20 ports, svwar
 #              tries extensions 1990-2009 (REGISTER), svcrack guesses 2000's
 #              password from 9 words, the last one right.
-# tcpdump records the registrar's port on lo.  Bounded: every tool runs
-# under timeout, the whole takes about 10 s.  Needs root (tcpdump),
+# tcpdump records the ports svmap sweeps (the registrar's among them) on
+# lo.  Bounded: every tool runs under timeout, the whole takes about 12 s.
+# samples/attack/sipvicious_udp.pcap was made by it; the integration suite
+# runs it live too.  Needs root (tcpdump),
 # kamailio, sipp, svmap/svwar/svcrack (Debian: sipvicious), python3.
 # Exit status: 0, 77 when a tool is missing, 1 when a step failed.
 set -u
