@@ -287,7 +287,7 @@ static void test_extension_enumeration(void **state)
 	for (int users = 9; users <= 12; users += 3) {
 		struct fx *f = fx_new();
 		for (int i = 0; i < users; i++) {
-			char u[16];
+			char u[24];
 			snprintf(u, sizeof u, "%d", 1990 + i);
 			struct tx t = request(f, i * 20, ep(ATTACKER, 5070), ep(SERVER, 5060), "REGISTER", u, NULL, NULL);
 			respond(f, i * 20 + 1, &t, i == 5 ? 401 : 404, i == 5 ? CHALLENGE : NULL);
@@ -316,7 +316,7 @@ static void test_sbc_registering_many_users_clean(void **state)
 	(void)state;
 	struct fx *f = fx_new();
 	for (int i = 0; i < 15; i++) {
-		char u[16];
+		char u[24];
 		snprintf(u, sizeof u, "%d", 3000 + i);
 		struct tx t = request(f, i * 50, ep(ATTACKER, 5060), ep(SERVER, 5060), "REGISTER", u, NULL, NULL);
 		respond(f, i * 50 + 1, &t, 401, CHALLENGE);
@@ -336,7 +336,7 @@ static void test_dialer_failing_calls_not_enumeration(void **state)
 	static const int st[] = { 486, 480, 603, 487, 408 };
 	struct fx *f = fx_new();
 	for (int i = 0; i < 15; i++) {
-		char u[16];
+		char u[24];
 		snprintf(u, sizeof u, "55501%02d", i);
 		struct tx t = request(f, i * 2000, ep(ATTACKER, 5060), ep(SERVER, 5060), "INVITE", u, NULL, NULL);
 		respond(f, i * 2000 + 1, &t, 100, NULL);
@@ -426,7 +426,7 @@ static void test_legitimate_traffic_clean(void **state)
 	long ms = 0;
 	for (int round = 0; round < 3; round++)
 		for (unsigned p = 0; p < 20; p++) {
-			char u[16];
+			char u[24];
 			snprintf(u, sizeof u, "%u", 1001 + p);
 			struct store_endpoint ph = ep(20 + p, 5060);
 			struct tx t = request(f, ms++, ph, ep(SERVER, 5060), "REGISTER", u, NULL, NULL);
