@@ -33,7 +33,7 @@
 #include "check_int.h"
 #include "sipscope/sip_hdr.h"
 
-#define ATK_SOURCES 4096 /* sources tracked at once (856 bytes each: 3.5 MB) */
+#define ATK_SOURCES 4096 /* sources tracked at once (872 bytes each: 3.6 MB) */
 #define ATK_WAYS 8       /* entries a source may take (its bucket) */
 #define ATK_SET 32       /* distinct values a set keeps: the cap of the thresholds counting them */
 #define ATK_PEND 8       /* its requests with credentials awaiting their answer */
@@ -58,7 +58,8 @@ struct atk_src {
 	uint64_t key;              /* 0: free */
 	uint8_t family, addr[16];
 	int64_t last_us;
-	int64_t win_us, flood_us;  /* start of the window, of the flood window */
+	int64_t win_us, flood_us;  /* start of the probes' window, of the flood window */
+	int64_t auth_us, toll_us;  /* start of the refused attempts', the toll numbers' window */
 	uint32_t nprobe;           /* out-of-dialog requests it originated */
 	uint32_t answered;         /* final answers to its REGISTER/INVITE/OPTIONS */
 	uint32_t refused, oks;     /* of them 401/403/404/407/484 (who is there), 2xx */
@@ -75,7 +76,7 @@ struct atk_src {
 };
 
 /* The man page's ATTACK DETECTION gives the table's size from this. */
-_Static_assert(sizeof(struct atk_src) <= 856, "a source's entry grew: say so in the man page");
+_Static_assert(sizeof(struct atk_src) <= 872, "a source's entry grew: say so in the man page");
 
 /* An account refused from several addresses (a distributed guess). */
 struct atk_user {
@@ -331,16 +332,17 @@ static struct atk_src *source(struct attack *a, const struct store_endpoint *e, 
 	return pick;
 }
 
-/* Open the next window when this one is over. */
+/* Open the next window when this one is over.  Refused attempts and toll
+ * numbers have windows of their own, opened by the first one counted: a
+ * guess that starts late in a scan's window is not cut in two. */
 static void roll(const struct check_attack_conf *cf, struct atk_src *s, int64_t now)
 {
 	if (now - s->win_us >= (int64_t)cf->window_s * 1000000) {
 		s->win_us = now;
-		s->nprobe = s->answered = s->refused = s->oks = s->auth_fail = s->nburst = 0;
-		s->ntarget = s->nuser = s->ntoll = 0;
-		s->reported &= (uint8_t)(ATK_R_REG_FLOOD | ATK_R_INV_FLOOD);
+		s->nprobe = s->answered = s->refused = s->oks = 0;
+		s->ntarget = s->nuser = 0;
+		s->reported &= (uint8_t)~(ATK_R_UA | ATK_R_SWEEP | ATK_R_ENUM);
 		memset(s->sample_user, 0, sizeof s->sample_user);
-		memset(s->sample_toll, 0, sizeof s->sample_toll);
 	}
 	if (now - s->flood_us >= (int64_t)cf->flood_window_s * 1000000) {
 		s->flood_us = now;
@@ -506,6 +508,15 @@ static void on_toll(struct checker *c, struct attack *a, struct atk_src *s, cons
 	if (!cls)
 		return;
 	const char *kind = cls == 2 ? "premium" : "international";
+	int64_t win = (int64_t)cf->window_s * 1000000;
+	if (!s->ntoll || c->now - s->toll_us >= win) {
+		s->ntoll = 0;
+		s->nburst = 0;
+		s->toll_us = c->now;
+		s->reported &= (uint8_t)~ATK_R_TOLL_BURST;
+		memset(s->sample_toll, 0, sizeof s->sample_toll);
+	}
+	int failed = s->auth_fail && c->now - s->auth_us < win;
 	if (s->ntoll >= ATK_SET || !set_add(s->toll, &s->ntoll, h32(sv_make(num, strlen(num)))))
 		return; /* this number was reported already in the window (past 32 numbers the burst
 		         * finding stands for the rest) */
@@ -516,7 +527,7 @@ static void on_toll(struct checker *c, struct attack *a, struct atk_src *s, cons
 		s->nburst++;
 		sample_put(s->sample_toll, sv_make(num, strlen(num)));
 	}
-	if (s->flags || s->auth_fail) {
+	if (s->flags || failed) {
 		char why[160];
 		if (s->flags & ATK_F_GUESS)
 			snprintf(why, sizeof why, "which failed digest authentication %u times (password guessing)",
@@ -526,7 +537,7 @@ static void on_toll(struct checker *c, struct attack *a, struct atk_src *s, cons
 			         "scanned");
 		else
 			snprintf(why, sizeof why, "which just failed digest authentication %u time%s in %.1f s",
-			         s->auth_fail, s->auth_fail == 1 ? "" : "s", span_s(s, c->now));
+			         s->auth_fail, s->auth_fail == 1 ? "" : "s", (double)(c->now - s->auth_us) / 1e6);
 		check_report(c, v->idx, CHECK_TOLL_FRAUD, cls == 2 || s->flags ? CHECK_ERROR : CHECK_WARNING,
 		             "call to %s number %s from %s, %s", kind, num, ip, why);
 	}
@@ -536,7 +547,7 @@ static void on_toll(struct checker *c, struct attack *a, struct atk_src *s, cons
 		check_report(c, v->idx, CHECK_TOLL_FRAUD, CHECK_WARNING,
 		             "%s called %u %s numbers (%s) in %.1f s (threshold %u in %u s)", ip, s->nburst,
 		             cf->home_cc[0] ? "international or premium" : "premium",
-		             samples(s->sample_toll, s->nburst, b, sizeof b), span_s(s, c->now),
+		             samples(s->sample_toll, s->nburst, b, sizeof b), (double)(c->now - s->toll_us) / 1e6,
 		             cf->toll_burst, cf->window_s);
 	}
 }
@@ -677,6 +688,11 @@ static void on_response(struct checker *c, struct attack *a, const struct view *
 		memcpy(user, p->user, sizeof user);
 		p->txn = 0;
 		if ((st == 401 || st == 407 || st == 403) && !stale_challenge(&v->m)) {
+			if (!s->auth_fail || c->now - s->auth_us >= (int64_t)cf->window_s * 1000000) {
+				s->auth_fail = 0;
+				s->auth_us = c->now;
+				s->reported &= (uint8_t)~ATK_R_GUESS;
+			}
 			s->auth_fail++;
 			s->auth_fail_all++;
 			struct atk_user *u = account(a, user, c->now);
@@ -698,7 +714,8 @@ static void on_response(struct checker *c, struct attack *a, const struct view *
 				s->flags |= ATK_F_GUESS;
 				check_report(c, req, CHECK_PASSWORD_GUESSING, -1,
 				             "%s failed digest authentication %u times in %.1f s (user \"%s\"; threshold "
-				             "%u in %u s)", ip, s->auth_fail, span_s(s, c->now), user, cf->auth_failures,
+				             "%u in %u s)", ip, s->auth_fail, (double)(c->now - s->auth_us) / 1e6, user,
+				             cf->auth_failures,
 				             cf->window_s);
 			}
 		} else if (st >= 200 && st < 300 && (mid == SIP_M_REGISTER || mid == SIP_M_INVITE)) {

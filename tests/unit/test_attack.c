@@ -387,6 +387,26 @@ static void test_password_guessing_and_compromise(void **state)
 	}
 }
 
+/* A guess that starts late in the window a scan opened is not cut in
+ * two at its end: refused attempts open a window of their own. */
+static void test_password_guessing_not_split_by_scan_window(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new();
+	request(f, 0, ep(ATTACKER, 5070), ep(SERVER, 5060), "OPTIONS", "100", NULL, NULL);
+	struct tx t = request(f, 55000, ep(ATTACKER, 5070), ep(SERVER, 5060), "REGISTER", "2000", NULL, NULL);
+	for (int i = 0; i < 5; i++) {
+		t = request(f, 57000 + i * 1000, ep(ATTACKER, 5070), ep(SERVER, 5060), "REGISTER", "2000", &t,
+		            auth("2000", 0));
+		respond(f, 57000 + i * 1000 + 1, &t, 401, CHALLENGE);
+	}
+	struct hit h[4];
+	assert_int_equal(attacks(f, h, 4), 1);
+	assert_int_equal(h[0].rule, CHECK_PASSWORD_GUESSING);
+	assert_non_null(strstr(h[0].text, "failed digest authentication 5 times in 4.0 s"));
+	fx_free(f);
+}
+
 /* One account guessed from 5 addresses, 1 attempt each (no source
  * alone is past the threshold): a warning naming the account and the
  * number of addresses, on the 5th; its success then is an error. */
@@ -668,6 +688,7 @@ int main(void)
 		cmocka_unit_test(test_sbc_registering_many_users_clean),
 		cmocka_unit_test(test_dialer_failing_calls_not_enumeration),
 		cmocka_unit_test(test_password_guessing_and_compromise),
+		cmocka_unit_test(test_password_guessing_not_split_by_scan_window),
 		cmocka_unit_test(test_password_guessing_distributed),
 		cmocka_unit_test(test_legitimate_traffic_clean),
 		cmocka_unit_test(test_register_and_invite_flood),
