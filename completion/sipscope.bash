@@ -10,7 +10,7 @@
 
 # The options of each command, beside those every command takes.
 _sipscope_common="-r --read -h --help -V --version --bpf --correlate --tls-keylog --tls-key --spool-dir
- --alias --columns --sort --theme --config --no-config --stir-cert --stir-ca --stir-signer"
+ --alias --columns --sort --theme --config --no-config --stir-cert --stir-ca --stir-signer --attack"
 # The call list's columns (src/export/calllist.c), for --columns and --sort.
 _sipscope_columns="index start method from to callid src dst msgs state setup duration status ua problems media agent attest"
 _sipscope_live="-i --interface -N --headless --quiet -w --write -C -G -Z -s --snaplen -B --buffer-size
@@ -101,6 +101,8 @@ _sipscope_values() {
 		for col in $_sipscope_columns; do _sipscope_c+=("${typed%"${typed##*,}"}$col"); done ;;
 	--hep-version) _sipscope_c=(3 2) ;;
 	--syslog-facility) _sipscope_c=(user daemon local0 local1 local2 local3 local4 local5 local6 local7) ;;
+	--attack) _sipscope_c=(window= scanner-targets= enum-users= auth-failures= flood-window= register-flood=
+		invite-flood= toll-burst= toll-prefix= home-country=) ;; # issue 25: attacks
 	--hep-send | --hep-listen) _sipscope_c=(udp: tcp:) ;;
 	-i | --interface)
 		local d

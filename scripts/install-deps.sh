@@ -14,7 +14,7 @@ want="${1:-test}"
 pkgs="gcc make pkg-config libpcap-dev libncurses-dev libsqlite3-dev libcmocka-dev libssl-dev libsrtp2-dev libspandsp-dev libbcg729-dev libopus-dev libgsm1-dev libmicrohttpd-dev"
 case "$want" in
 build) ;;
-test) pkgs="$pkgs tshark python3 ffmpeg iproute2 procps time tmux zsh libcap2-bin libxml2-utils plantuml sqlite3 node-jsdom sip-tester tcpdump sngrep kamailio kamailio-tls-modules kamailio-websocket-modules kamailio-sqlite-modules kamailio-secsipid-modules secsipidx openssl prometheus valgrind util-linux mount" ;;
+test) pkgs="$pkgs tshark python3 ffmpeg iproute2 procps time tmux zsh libcap2-bin libxml2-utils plantuml sqlite3 node-jsdom sip-tester tcpdump sngrep kamailio kamailio-tls-modules kamailio-websocket-modules kamailio-sqlite-modules kamailio-secsipid-modules secsipidx sipvicious fail2ban openssl prometheus valgrind util-linux mount" ;;
 deb) pkgs="$pkgs debhelper dpkg-dev fakeroot lintian" ;;
 samples) pkgs="$pkgs sip-tester tcpdump kamailio kamailio-websocket-modules kamailio-tls-modules sngrep iproute2 ethtool openssl tshark nftables" ;;
 *) echo "usage: $0 [build|test|samples|deb]" >&2; exit 2 ;;

@@ -70,12 +70,36 @@ int alert_call_failed(const struct tracker *t, const struct checker *c, uint32_t
 size_t alert_syslog_line(char *buf, size_t n, struct store *s, const struct tracker *t,
                          const struct checker *c, uint32_t call);
 
+/* --- issue 25: attacks --- */
+/* With --syslog, each finding of an attack rule (check_rule_is_attack) is
+ * a line of its own, at warning (error: LOG_ERR) whatever the filter, as
+ * fail2ban reads it (<HOST> is src=, the attacker: findings sit on its
+ * messages):
+ *   finding=RULE severity=S src=IP sport=P dst=IP dport=P transport=T
+ *   frame=N callid="..." text="..."
+ * quoted as above.  A source logs at most ALERT_ATTACK_PER_MIN lines a
+ * minute (the checker already reports a rule once per source per window);
+ * the rest are counted, not logged.  The per-source table has
+ * ALERT_ATTACK_SOURCES slots. */
+#define ALERT_ATTACK_PER_MIN 10
+#define ALERT_ATTACK_SOURCES 1024
+/* The findings c made since the last call: their lines.  now_us: a
+ * monotonic clock.  The checker must be the one alert_set_check() gave
+ * (a new one starts the count over). */
+void alert_findings(struct alert *a, const struct checker *c, int64_t now_us);
+/* A finding's line (format above) into buf, NUL-terminated (cut at
+ * n - 1).  Returns the length it needed. */
+size_t alert_finding_line(char *buf, size_t n, struct store *s, const struct checker *c,
+                          const struct check_finding *f);
+
 /* The closing counts, for a summary line. */
 struct alert_stats {
 	uint64_t exec_matched;  /* calls a --exec filter matched (per --exec, summed) */
 	uint64_t exec_nomem;    /* matches not run: no memory for the JSON line */
 	struct hooks_stats hooks;
 	uint64_t syslog_lines;
+	uint64_t attack_lines;   /* issue 25: attack findings logged */
+	uint64_t attack_dropped; /* over ALERT_ATTACK_PER_MIN for their source */
 };
 
 /* Stop: hooks still queued or running get at most wait_ms (then killed,

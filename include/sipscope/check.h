@@ -75,6 +75,13 @@ enum check_rule {
 	CHECK_IDENTITY_STALE,
 	CHECK_IDENTITY_UNVERIFIED,
 	CHECK_IDENTITY_MISSING,
+	/* --- issue 25: attacks --- */
+	CHECK_SCANNER,
+	CHECK_EXTENSION_ENUMERATION,
+	CHECK_PASSWORD_GUESSING,
+	CHECK_REGISTER_FLOOD,
+	CHECK_INVITE_FLOOD,
+	CHECK_TOLL_FRAUD,
 	CHECK_RULE__COUNT
 };
 
@@ -148,6 +155,39 @@ size_t check_checked(const struct checker *c);
  * still going, not of all the capture ever had (they go a while after
  * they end, in capture time). */
 size_t check_live(const struct checker *c);
+
+/* --- issue 25: attacks --- */
+/* The attack rules (scanner ... toll-fraud) count per source address in
+ * capture time; what counts as an attack is set here, process-wide: a
+ * checker made after check_attack_configure() uses it. */
+#define CHECK_ATTACK_MAX_PREFIXES 32
+struct check_attack_conf {
+	unsigned window_s;        /* the counting window (scanner, enumeration, guessing, toll) */
+	unsigned scanner_targets; /* distinct ip:port probed by one source in the window */
+	unsigned enum_users;      /* distinct users tried by one source in the window */
+	unsigned auth_failures;   /* failed digest attempts by one source in the window */
+	unsigned flood_window_s;
+	unsigned register_flood;  /* REGISTERs from one source in flood_window_s */
+	unsigned invite_flood;    /* INVITEs from one source in flood_window_s */
+	unsigned toll_burst;      /* distinct toll numbers called by one source in the window */
+	char home_cc[8];          /* country code: +CC... numbers are not international */
+	char premium[CHECK_ATTACK_MAX_PREFIXES][16]; /* premium prefixes, normalised (+881) */
+	unsigned npremium;
+	int premium_given;        /* a toll-prefix was set: the defaults are gone */
+};
+
+/* The defaults (the man page's ATTACK DETECTION lists them). */
+void check_attack_defaults(struct check_attack_conf *c);
+/* One "name=value" setting (the --attack option and the config key):
+ * 0, or -1 with the reason in err.  The first toll-prefix replaces the
+ * default list, the next ones add to it. */
+int check_attack_set(struct check_attack_conf *c, const char *setting, char *err, size_t errlen);
+/* The settings in force (the defaults until configured). */
+void check_attack_current(struct check_attack_conf *c);
+/* The settings checkers made from now on use (copied). */
+void check_attack_configure(const struct check_attack_conf *c);
+/* Is rule r one of the attack rules (a syslog line per finding)? */
+int check_rule_is_attack(enum check_rule r);
 
 /* The 64*T1 wait of RFC 3261 17.1.1.2 (Timer B) and 17.1.2.2 (Timer F). */
 #define CHECK_T1_US 500000LL

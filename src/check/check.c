@@ -103,6 +103,23 @@ static const struct check_rule_info rules[CHECK_RULE__COUNT] = {
 		"an Identity could not be verified: no --stir-cert for its x5u (nothing is fetched)" },
 	[CHECK_IDENTITY_MISSING] = { "identity-missing", "RFC 8224 5", CHECK_WARNING,
 		"an INVITE from a --stir-signer trunk carries no Identity header" },
+	/* --- issue 25: attacks (check_attack.c) --- */
+	[CHECK_SCANNER] = { "scanner", "RFC 3261 26.1", CHECK_WARNING,
+		"a known scanner's User-Agent (friendly-scanner, sipvicious, sipcli ...), or one source "
+		"probing many ports or hosts with OPTIONS, INVITE or REGISTER in a short time" },
+	[CHECK_EXTENSION_ENUMERATION] = { "extension-enumeration", "RFC 3261 26.1", CHECK_WARNING,
+		"one source trying many distinct users, answered mostly 401/403/404 (svwar)" },
+	[CHECK_PASSWORD_GUESSING] = { "password-guessing", "RFC 3261 22.4", CHECK_WARNING,
+		"repeated failed digest attempts from one source or for one account; a success after them is an error "
+		"(the account is likely compromised)" },
+	[CHECK_REGISTER_FLOOD] = { "register-flood", "RFC 3261 26.1.5", CHECK_WARNING,
+		"REGISTER requests from one source over the rate threshold" },
+	[CHECK_INVITE_FLOOD] = { "invite-flood", "RFC 3261 26.1.5", CHECK_WARNING,
+		"INVITE requests from one source over the rate threshold" },
+	[CHECK_TOLL_FRAUD] = { "toll-fraud", "RFC 3261 26.1", CHECK_ERROR,
+		"a call to a premium or international number from a source that just failed "
+		"authentication or attacked (error for premium or after an attack, else warning), "
+		"or a burst of calls to many such numbers (warning)" },
 };
 
 const struct check_rule_info *check_rule_info(enum check_rule r)
@@ -746,6 +763,7 @@ static int check_one(struct checker *c, size_t idx)
 	v.has_to_tag = sv_is_set(v.m.to_tag);
 	v.to_tag_h = v.has_to_tag ? h32(v.m.to_tag) : 0;
 	int retrans = (v.r->flags & STORE_MSG_RETRANS) != 0;
+	check_attack(c, &v); /* issue 25: attacks */
 	if (!retrans) {
 		if (check_syntax(c, &v)) {
 			note_unchecked(c, idx, v.r);
@@ -810,6 +828,7 @@ void check_free(struct checker *c)
 	free(c->lives.a);
 	free(c->lkeys.a);
 	free(c->legs);
+	check_attack_free(c->atk); /* issue 25: attacks */
 	for (int i = 0; i < TIMER__COUNT; i++)
 		free(c->timers[i].q);
 	if (c->expire)

@@ -215,6 +215,7 @@ struct checker {
 
 	struct sip_header hdrs[MAX_HEADERS];
 	struct sdp sdp;        /* the message's SDP, parsed when it has one */
+	struct attack *atk;    /* issue 25: per-source attack state, made on first use */
 	int oom;
 };
 
@@ -342,5 +343,11 @@ void check_answer(struct checker *c, const struct view *v, uint32_t offer_off, c
 /* A request's Identity header (once per PASSporT), or its absence from a
  * trunk that must sign. */
 void check_identity(struct checker *c, const struct view *v);
+
+/* --- issue 25: attacks (check_attack.c) --- */
+
+/* The attack rules on message v (any message: it picks what counts). */
+void check_attack(struct checker *c, const struct view *v);
+void check_attack_free(struct attack *a);
 
 #endif

@@ -54,6 +54,7 @@ static const struct {
 	{ "hep-id", 0, "2001" },
 	{ "hep-key", 0, "none" },
 	{ "hep-version", 0, "3" },
+	{ "attack", 1, NULL }, /* issue 25: attacks */
 };
 #define NPERSISTENT (sizeof persistent / sizeof persistent[0])
 

@@ -173,6 +173,8 @@ static void print_ended(struct hl *h)
 		check_update(h->chk);
 	if (h->met && h->chk)
 		metrics_count_findings(h->met, h->chk, 0);
+	if (h->alert && h->chk)
+		alert_findings(h->alert, h->chk, mono_us()); /* issue 25: attacks */
 	for (size_t i = h->seen; i < n; i++) {
 		const struct store_msg *r = store_msg_at(h->store, i);
 		if (h->met)
@@ -278,6 +280,8 @@ static void print_rest(struct hl *h)
 		check_update(h->chk);
 		if (h->met)
 			metrics_count_findings(h->met, h->chk, 0);
+		if (h->alert)
+			alert_findings(h->alert, h->chk, mono_us()); /* issue 25: before the sort */
 		check_finish(h->chk);
 		if (h->met)
 			metrics_count_findings(h->met, h->chk, 1);
@@ -732,6 +736,10 @@ static void print_alert_summary(const struct alert_opts *o, const struct alert_s
 		        (unsigned long long)st->exec_nomem);
 	if (o->syslog)
 		fprintf(stderr, "sipscope: --syslog: %llu lines\n", (unsigned long long)st->syslog_lines);
+	if (o->syslog && (st->attack_lines || st->attack_dropped)) /* issue 25: attacks */
+		fprintf(stderr, "sipscope: --syslog: %llu attack findings logged, %llu over %d a minute from "
+		        "one source not logged\n", (unsigned long long)st->attack_lines,
+		        (unsigned long long)st->attack_dropped, ALERT_ATTACK_PER_MIN);
 }
 
 int headless_run(const struct headless_args *a)

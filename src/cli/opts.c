@@ -185,6 +185,16 @@ const char usage_text[] =
 	"      --syslog-filter FILTER\n"
 	"                       --syslog: the calls FILTER matches instead ('' all)\n"
 	"      --syslog-facility F --syslog: user (default), daemon, local0..local7\n"
+	"                       (each attack finding is a syslog line too)\n"
+	"\n"
+	"Attack detection (checker rules scanner, extension-enumeration,\n"
+	"password-guessing, register-flood, invite-flood, toll-fraud):\n"
+	"      --attack NAME=VALUE  a threshold or list, repeatable, also a config\n"
+	"                       line 'attack NAME=VALUE': window=60 (s),\n"
+	"                       scanner-targets=10, enum-users=10, auth-failures=5,\n"
+	"                       flood-window=10 (s), register-flood=100,\n"
+	"                       invite-flood=100, toll-burst=5, home-country=CC,\n"
+	"                       toll-prefix=+881 (the first replaces the defaults)\n"
 	"\n"
 	"Exit status: 0 ok, 1 damaged input read up to the damage, 2 usage or fatal error,\n"
 	"3 check found errors.\n"
@@ -237,7 +247,8 @@ enum {
 	OPT_SYSLOG_FACILITY,
 	OPT_STIR_CERT,
 	OPT_STIR_CA,
-	OPT_STIR_SIGNER
+	OPT_STIR_SIGNER,
+	OPT_ATTACK /* issue 25: attacks */
 };
 
 /* A number from optarg in [min, max] (decimals when `real`).  Returns 0,
@@ -337,6 +348,7 @@ const struct option opts_longopts[] = {
 	{ "stir-cert", required_argument, NULL, OPT_STIR_CERT },
 	{ "stir-ca", required_argument, NULL, OPT_STIR_CA },
 	{ "stir-signer", required_argument, NULL, OPT_STIR_SIGNER },
+	{ "attack", required_argument, NULL, OPT_ATTACK }, /* issue 25: attacks */
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -692,6 +704,15 @@ int opts_apply(struct opts *o, int c, char *arg, const char *help)
 		                             : identity_keys_add_signer(k, arg, err, sizeof err);
 		if (bad < 0)
 			return usage_error("%s", err);
+		break;
+	}
+	case OPT_ATTACK: { /* --- issue 25: attacks --- */
+		struct check_attack_conf cf;
+		char err[200];
+		check_attack_current(&cf);
+		if (check_attack_set(&cf, arg, err, sizeof err) < 0)
+			return usage_error("--attack %s", err);
+		check_attack_configure(&cf);
 		break;
 	}
 	case OPT_CONFIG:

@@ -28,6 +28,10 @@ struct alert {
 	char warning[160];         /* alert_warning() */
 	char *json;                /* the JSON line's buffer (open_memstream) */
 	size_t json_cap;
+	/* --- issue 25: attacks --- */
+	size_t fcursor;            /* findings looked at (alert_findings) */
+	uint64_t attack_lines, attack_dropped;
+	struct { uint64_t key; int64_t start_us; unsigned n; } per_src[ALERT_ATTACK_SOURCES];
 };
 
 struct alert *alert_new(struct store *s, const struct tracker *t, const struct alert_opts *o,
@@ -89,6 +93,7 @@ const char *alert_warning(const struct alert *a)
 void alert_set_check(struct alert *a, const struct checker *c)
 {
 	a->chk = c;
+	a->fcursor = 0; /* a new checker (after an eviction) starts over */
 	for (size_t i = 0; i < a->o.nexecs; i++)
 		calllist_set_check(a->cl[i], c);
 	if (a->sys_cl)
@@ -277,6 +282,72 @@ void alert_call_ended(struct alert *a, uint32_t call, int64_t now_us)
 	a->lines++;
 }
 
+/* --- issue 25: attacks --- */
+
+size_t alert_finding_line(char *buf, size_t n, struct store *s, const struct checker *c,
+                          const struct check_finding *f)
+{
+	const struct store_msg *m = store_msg_at(s, f->msg);
+	const struct check_rule_info *ri = check_rule_info((enum check_rule)f->rule);
+	size_t at = 0;
+	char tmp[160];
+	snprintf(tmp, sizeof tmp, "finding=%s severity=%s", ri ? ri->id : "-",
+	         check_severity_name((enum check_severity)f->severity));
+	puts_(buf, n, &at, tmp);
+	put_endpoint(buf, n, &at, "src", "sport", m ? store_endpoint(s, m->src) : NULL);
+	put_endpoint(buf, n, &at, "dst", "dport", m ? store_endpoint(s, m->dst) : NULL);
+	snprintf(tmp, sizeof tmp, " transport=%s frame=%llu callid=", m ? export_transport_name(m->transport) : "-",
+	         m ? (unsigned long long)m->frame : 0ULL);
+	puts_(buf, n, &at, tmp);
+	put_quoted(buf, n, &at, m ? store_str(s, m->call_id) : sv_make("", 0));
+	puts_(buf, n, &at, " text=");
+	const char *t = check_text(c, f);
+	put_quoted(buf, n, &at, sv_make(t, strlen(t)));
+	if (n)
+		buf[at < n ? at : n - 1] = '\0';
+	return at;
+}
+
+/* May source ep log one more attack line at now_us?  At most
+ * ALERT_ATTACK_PER_MIN a minute each; the table is direct-mapped (a
+ * source taking another's slot starts afresh: bounded, never blocking). */
+static int attack_rate_ok(struct alert *a, const struct store_endpoint *ep, int64_t now_us)
+{
+	uint64_t k = 1469598103934665603ULL;
+	size_t len = ep ? (ep->family == 4 ? 4 : 16) : 0;
+	for (size_t i = 0; i < len; i++)
+		k = (k ^ ep->addr[i]) * 1099511628211ULL;
+	k |= 1;
+	size_t slot = (size_t)(k >> 7) % ALERT_ATTACK_SOURCES;
+	if (a->per_src[slot].key != k || now_us - a->per_src[slot].start_us >= 60000000) {
+		a->per_src[slot].key = k;
+		a->per_src[slot].start_us = now_us;
+		a->per_src[slot].n = 0;
+	}
+	return ++a->per_src[slot].n <= ALERT_ATTACK_PER_MIN;
+}
+
+void alert_findings(struct alert *a, const struct checker *c, int64_t now_us)
+{
+	if (!c || c != a->chk)
+		return;
+	size_t n = check_count(c);
+	for (; a->fcursor < n; a->fcursor++) {
+		const struct check_finding *f = check_at(c, a->fcursor);
+		if (!a->o.syslog || !check_rule_is_attack((enum check_rule)f->rule))
+			continue;
+		const struct store_msg *m = store_msg_at(a->s, f->msg);
+		if (!attack_rate_ok(a, m ? store_endpoint(a->s, m->src) : NULL, now_us)) {
+			a->attack_dropped++;
+			continue;
+		}
+		char line[1024];
+		alert_finding_line(line, sizeof line, a->s, c, f);
+		syslog(f->severity == CHECK_ERROR ? LOG_ERR : LOG_WARNING, "%s", line);
+		a->attack_lines++;
+	}
+}
+
 void alert_close(struct alert *a, unsigned wait_ms, struct alert_stats *st)
 {
 	if (!a)
@@ -286,6 +357,8 @@ void alert_close(struct alert *a, unsigned wait_ms, struct alert_stats *st)
 	hooks_close(a->hooks, wait_ms, &z.hooks);
 	z.exec_matched = a->matched;
 	z.syslog_lines = a->lines;
+	z.attack_lines = a->attack_lines;
+	z.attack_dropped = a->attack_dropped;
 	z.exec_nomem = a->nomem;
 	if (st)
 		*st = z;

@@ -178,6 +178,17 @@ def main():
                      "1 INVITE", "z9hG4bK-wide", "w1", ttag="w2")
         write(out, 1, [eth(ipv4(udp(req))), eth(ipv4(udp(rsp, 5098, 5099)))])
         return
+    if kind == "tollfraud":  # issue 25: a refused INVITE, then 15 calls to premium numbers, from 192.0.2.66
+        auth = 'Proxy-Authorization: Digest username="100", realm="x", nonce="n", uri="sip:x", response="00"\r\n'
+        frames = [udp_between(66, 1, sipmsg("INVITE sip:100@example.com SIP/2.0", "tf-0", "1 INVITE",
+                                            "z9hG4bK-tf0", "t0", extra=auth)),
+                  udp_between(1, 66, sipmsg("SIP/2.0 403 Forbidden", "tf-0", "1 INVITE", "z9hG4bK-tf0", "t0",
+                                            ttag="x0"))]
+        for i in range(1, 16):
+            frames.append(udp_between(66, 1, sipmsg(f"INVITE sip:+88255500{i:02d}@example.com SIP/2.0", f"tf-{i}",
+                                                    "1 INVITE", f"z9hG4bK-tf{i}", f"t{i}")))
+        write(out, 1, frames)
+        return
     if kind == "rejected":  # rejected OUT N: N REGISTERs each answered 403, from 50 sources
         frames = []
         for i in range(int(sys.argv[3])):

@@ -1301,6 +1301,24 @@ if command -v secsipidx >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1 &&
 else
 	skp "stir: secsipidx, openssl or python3 not installed"
 fi
+# --- issue 25: attacks ---
+# The attack findings are findings like the others in the viewer: the
+# guessed account's call is what problem=password-guessing keeps, its
+# Problems column counts the error and the warning, the ladder marks the
+# attacker's REGISTERs and the pane names the rule, the source and counts.
+start 160 30 -r "$S/attack/sipvicious_udp.pcap" --filter problem=password-guessing --columns index,method,src,from,problems
+if wait_for "^ +46 +REGISTER +127\.0\.0\.1:5060 +2000@127\.0\.0\.10 +1E 1W *$" && grep -q "Calls: 1/46" "$T/screen"; then
+	ok "attacks: problem=password-guessing keeps the guessed account's call, Problems 1E 1W"
+else bad "attacks: problem=password-guessing keeps the guessed account's call, Problems 1E 1W" "$T/screen"; fi
+keys Enter
+wait_for "Call flow 46" >/dev/null
+for k in 1 2 3 4 5 6 7 8 9 10; do keys Down; done
+if wait_for "Frame 90 .*127\.0\.0\.1:5060 ->" && grep -qE "warning +password-guessing +RFC 3261 22\.4 +127\.0\.0\.1 failed dige" "$T/screen" &&
+	[ "$(grep -c '! REGISTER' "$T/screen")" = 2 ]; then
+	ok "attacks: the ladder marks the attacker's REGISTERs; the pane names rule, source and count"
+else bad "attacks: the ladder marks the attacker's REGISTERs; the pane names rule, source and count" "$T/screen"; fi
+keys Q
+wait_exit
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
