@@ -15,7 +15,7 @@ _sipscope_common="-r --read -h --help -V --version --bpf --correlate --tls-keylo
 _sipscope_columns="index start method from to callid src dst msgs state setup duration status ua problems media agent attest"
 _sipscope_live="-i --interface -N --headless --quiet -w --write -C -G -Z -s --snaplen -B --buffer-size
  --no-promisc --batch-ms --duration --max-packets --max-calls --db --hep-send --hep-listen --hep-id
- --hep-key --hep-version -f --filter -F --format --rtp --ascii --metrics --metrics-file --exec --exec-rate --exec-timeout --syslog
+ --hep-key --hep-version -f --filter -F --format --rtp --ascii --metrics --metrics-file --findings --exec --exec-rate --exec-timeout --syslog
  --syslog-filter --syslog-facility"
 _sipscope_opts_messages="-F --format"
 _sipscope_opts_calls="-F --format -f --filter --rtp"

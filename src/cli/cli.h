@@ -75,6 +75,7 @@ struct opts {
 	struct ingest_tls_opts tls; /* --tls-keylog ($SSLKEYLOGFILE), --tls-key */
 	const char *metrics;   /* -N --metrics [ADDR:]PORT */
 	const char *metrics_file; /* -N --metrics-file PATH */
+	int findings;             /* -N --findings: run the checker */
 	struct alert_exec execs[OPTS_MAX_EXEC]; /* --exec FILTER COMMAND */
 	size_t nexecs;
 	uint32_t exec_rate;    /* --exec-rate, 0: not given */

@@ -21,8 +21,8 @@ static int check_headless(const struct opts *o, const char *cmd)
 	if (o->metrics && metrics_addr_parse(o->metrics, host, sizeof host, &port, err, sizeof err) < 0)
 		return usage_error("--metrics %s", err);
 	if (!o->headless)
-		return usage_error("%s", "--quiet, -w, -C, -G, --duration and --max-packets are "
-		                         "for -N (headless capture)");
+		return usage_error("%s", "--quiet, -w, -C, -G, --duration, --max-packets and --findings "
+		                         "are for -N (headless capture)");
 	if (*cmd)
 		return usage_error("-N captures without the viewer and takes no command ('%s')", cmd);
 	if (!o->nifaces && !o->nfiles && !o->nhep_listen)
@@ -93,7 +93,7 @@ static int run_headless(const struct opts *o)
 		.max_calls = o->max_calls < 0 ? INGEST_MAX_CALLS_DEFAULT : (size_t)o->max_calls,
 		.hep_listen = o->hep_listen, .nhep_listen = o->nhep_listen, .hep_key = o->hep_key,
 		.hep_send = o->hep_send.url ? &o->hep_send : NULL, .tls = &o->tls,
-		.metrics = o->metrics, .metrics_file = o->metrics_file,
+		.metrics = o->metrics, .metrics_file = o->metrics_file, .findings = o->findings,
 		.alert = o->nexecs || o->syslog ? &al : NULL,
 	};
 	a.rtp |= alerts_want_media(o);
@@ -111,7 +111,7 @@ int cmd_live(const struct opts *o, const char *cmd)
 	if (rc >= 0)
 		return rc;
 	if (o->headless || o->quiet || o->write || o->rotate_bytes || o->rotate_secs ||
-	    o->duration_us || o->max_packets || o->metrics || o->metrics_file) {
+	    o->duration_us || o->max_packets || o->metrics || o->metrics_file || o->findings) {
 		rc = check_headless(o, cmd);
 		if (rc >= 0)
 			return rc;

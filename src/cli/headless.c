@@ -554,7 +554,7 @@ static int open_all(struct hl *h)
 	 * carry the findings.  --metrics counts them when it runs but does not
 	 * turn it on alone: it parses every message again (twice -N's CPU; see
 	 * MONITORING in the man page). */
-	int want_chk = a->fmt == EXPORT_JSON || a->alert;
+	int want_chk = a->fmt == EXPORT_JSON || a->alert || a->findings;
 	if (h->in && want_chk)
 		h->chk = check_new(h->store, h->t);
 	if (!h->in || (want_chk && !h->chk) ||

@@ -36,6 +36,7 @@ struct headless_args {
 	const struct ingest_tls_opts *tls; /* --tls-keylog, --tls-key, or NULL */
 	const char *metrics;        /* --metrics [ADDR:]PORT, or NULL */
 	const char *metrics_file;   /* --metrics-file PATH, or NULL */
+	int findings;               /* --findings: the checker runs without JSON or alerts */
 	const struct alert_opts *alert; /* --exec, --syslog, or NULL */
 };
 

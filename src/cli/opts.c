@@ -156,6 +156,9 @@ const char usage_text[] =
 	"      --metrics-file PATH  -N: write the same text to PATH every 15 s and\n"
 	"                       on exit (atomic rename; node_exporter's textfile\n"
 	"                       collector)\n"
+	"      --findings       -N: run the conformance and attack checker even\n"
+	"                       without --format json, --exec or --syslog, so that\n"
+	"                       sipscope_findings_total counts (costs CPU)\n"
 	"  SIGINT/SIGTERM end -N cleanly (exit 0); SIGHUP reopens the -w file.\n"
 	"\n"
 	"HEP/EEP (HOMER), with -N or the viewer:\n"
@@ -239,6 +242,7 @@ enum {
 	OPT_NO_CONFIG,
 	OPT_METRICS,
 	OPT_METRICS_FILE,
+	OPT_FINDINGS,
 	OPT_EXEC,
 	OPT_EXEC_RATE,
 	OPT_EXEC_TIMEOUT,
@@ -339,6 +343,7 @@ const struct option opts_longopts[] = {
 	{ "no-config", no_argument, NULL, OPT_NO_CONFIG },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
+	{ "findings", no_argument, NULL, OPT_FINDINGS },
 	{ "exec", required_argument, NULL, OPT_EXEC },
 	{ "exec-rate", required_argument, NULL, OPT_EXEC_RATE },
 	{ "exec-timeout", required_argument, NULL, OPT_EXEC_TIMEOUT },
@@ -428,6 +433,9 @@ int opts_apply(struct opts *o, int c, char *arg, const char *help)
 		break;
 	case OPT_METRICS:
 		o->metrics = arg;
+		break;
+	case OPT_FINDINGS:
+		o->findings = 1;
 		break;
 	case OPT_METRICS_FILE:
 		o->metrics_file = arg;

@@ -2172,5 +2172,18 @@ else
 	fi
 fi
 
+# --- issue 24/25: findings in the metrics ---
+# -N --findings runs the checker for the metrics alone: the attack
+# capture's findings are counted; without it (and without --format json,
+# --exec, --syslog) the family stays empty; without -N, a usage error.
+"$BIN" -N --quiet -Z root --findings -r "$S/attack/sipvicious_udp.pcap" --metrics-file "$T/f25.prom" >/dev/null 2>"$T/f25.err"
+"$BIN" -N --quiet -Z root -r "$S/attack/sipvicious_udp.pcap" --metrics-file "$T/f25b.prom" >/dev/null 2>>"$T/f25.err"
+grep -q '^sipscope_findings_total{rule="password-guessing",severity="error"} 1$' "$T/f25.prom" &&
+	grep -q '^sipscope_findings_total{rule="scanner",severity="warning"} 2$' "$T/f25.prom" &&
+	[ -s "$T/f25b.prom" ] && ! grep -q '^sipscope_findings_total{' "$T/f25b.prom" &&
+	ok "metrics: -N --findings counts the attack findings (2 scanner, 1 compromised account); none without it" ||
+	{ cat "$T/f25.prom" "$T/f25.err" >>"$T/f25b.prom"; bad "metrics: -N --findings counts the attack findings (2 scanner, 1 compromised account); none without it" "$T/f25b.prom"; }
+expect "--findings without -N: status 2" 2 "$BIN" --findings -r "$S/basic_udp.pcap"
+
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
