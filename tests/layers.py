@@ -24,7 +24,7 @@ ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file
 # header of its own folder that stands in for one) and the folders of its
 # own tier it may use (one way).
 LAYERS = {
-    "util":    (1, ["sv.h", "hmap.h", "vec.h", "endpoint.h", "alias.h", "conf.h"], []),
+    "util":    (1, ["sv.h", "hmap.h", "vec.h", "endpoint.h", "alias.h", "conf.h", "base64.h"], []),
     "capture": (2, ["pcap_src.h", "pcap_save.h", "pcapng.h", "hep.h"], ["decode"]),
     "decode":  (2, ["decode.h", "tcp.h", "ws.h", "tls.h"], []),
     "sip":     (2, ["sip.h", "sip_hdr.h", "sdp.h", "identity.h"], []),

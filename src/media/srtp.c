@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <srtp2/srtp.h>
 
+#include "sipscope/base64.h"
 #include "sipscope/srtp.h"
 
 struct srtp_rx {
@@ -27,49 +28,6 @@ size_t srtp_rx_key_len(enum sdp_srtp_suite suite)
 	return 0;
 }
 
-static int b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* RFC 4648 4 base64 (the alphabet RFC 4568 names), '=' padding optional.
- * Returns the bytes written, or -1 (bad character, too long). */
-static int b64_decode(struct sv in, uint8_t *out, size_t cap)
-{
-	size_t n = 0, len = in.len;
-	while (len && in.p[len - 1] == '=')
-		len--;
-	if (in.len - len > 2)
-		return -1;
-	uint32_t acc = 0;
-	int bits = 0;
-	for (size_t i = 0; i < len; i++) {
-		int v = b64_value(in.p[i]);
-		if (v < 0)
-			return -1;
-		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n == cap)
-				return -1;
-			out[n++] = (uint8_t)(acc >> bits);
-		}
-	}
-	acc = 0;
-	return bits >= 6 ? -1 : (int)n; /* one stray character: not base64 */
-}
-
 void srtp_rx_key_wipe(struct srtp_rx_key *k)
 {
 	OPENSSL_cleanse(k, sizeof *k);
@@ -83,7 +41,7 @@ int srtp_rx_key_from_sdp(const struct sdp_crypto *c, struct srtp_rx_key *out)
 	if (!want || !sv_is_set(c->key))
 		return -1;
 	uint8_t buf[SRTP_RX_KEY_MAX + 3];
-	int n = b64_decode(c->key, buf, sizeof buf);
+	int n = (int)base64_decode(c->key, buf, sizeof buf, 0);
 	if (n == (int)want) {
 		memcpy(out->key, buf, want);
 		out->len = (uint8_t)want;

@@ -5,48 +5,14 @@
  * it), so the views stay inside the struct's own buffers. */
 #include <string.h>
 
+#include "sipscope/base64.h"
 #include "sipscope/identity.h"
 
 /* ---- base64url (RFC 4648 5) ---- */
 
-static int b64url_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
 long identity_b64url_decode(struct sv in, uint8_t *out, size_t cap)
 {
-	if (in.len % 4 == 1)
-		return -1;
-	size_t need = in.len / 4 * 3 + (in.len % 4 ? in.len % 4 - 1 : 0);
-	if (need > cap)
-		return -1;
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t o = 0;
-	for (size_t i = 0; i < in.len; i++) {
-		int v = b64url_val((unsigned char)in.p[i]);
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (uint8_t)(acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	return (long)o;
+	return base64_decode(in, out, cap, 1);
 }
 
 /* ---- a strict JSON reader (RFC 8259) over a writable buffer ---- */
@@ -437,7 +403,7 @@ static int claims_member(void *ctx, struct sv key, struct jr *j)
 
 static int is_b64url(unsigned char c)
 {
-	return b64url_val(c) >= 0;
+	return base64_digit(c, 1) >= 0;
 }
 
 /* One part of the token, decoded into buf as JSON and walked with cb. */

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "guard.h"
+#include "sipscope/base64.h"
 #include "sipscope/identity.h"
 
 #define TOKEN "eyJhbGciOiJFUzI1NiIsInBwdCI6InNoYWtlbiIsInR5cCI6InBhc3Nwb3J0IiwieDV1IjoiaHR0cHM6Ly9jZXJ0cy5leGFtcGxlLm9yZy91bml0LnBlbSJ9.eyJhdHRlc3QiOiJBIiwiZGVzdCI6eyJ0biI6WyIxNTU1MTIzMDAwMiJdfSwiaWF0IjoxNzAwMDAwMDAwLCJvcmlnIjp7InRuIjoiMTU1NTEyMzAwMDEifSwib3JpZ2lkIjoiMTIzZTQ1NjctZTg5Yi0xMmQzLWE0NTYtNDI2NjU1NDQwMDAwIn0.InZpvbYPfMuY1LgIZak8So4Yvk3wcDlN_uBY13FQ_eGqIrOA3EYlOIgGW7ziYRO4YvDHMSSHpm26dfuuvoIbqw"
@@ -234,6 +235,14 @@ static void test_b64url(void **state)
 	assert_int_equal(identity_b64url_decode(G("YQ=="), out, sizeof out), -1); /* JWS has no padding */
 	assert_int_equal(identity_b64url_decode(G("a+b/"), out, sizeof out), -1); /* not the url alphabet */
 	assert_int_equal(identity_b64url_decode(G("YWJjZGVmZ2hp"), out, sizeof out), -1); /* 9 > 8 */
+	/* the standard alphabet (SDES keys) shares the decoder: padding allowed */
+	assert_int_equal(base64_decode(G("YQ=="), out, sizeof out, 0), 1);
+	assert_int_equal(base64_decode(G("+/8="), out, sizeof out, 0), 2);
+	assert_int_equal(out[0], 0xfb);
+	assert_int_equal(base64_decode(G("YQ==="), out, sizeof out, 0), -1);
+	assert_int_equal(base64_decode(G("-_8"), out, sizeof out, 0), -1);
+	assert_int_equal(base64_digit('-', 1), 62);
+	assert_int_equal(base64_digit('-', 0), -1);
 }
 
 static void test_tn_normalize(void **state)
