@@ -136,7 +136,8 @@ def shell_commands(path):
     text = open(path, encoding="utf-8", errors="replace").read()
     funcs = set(re.findall(r"^\s*([A-Za-z_][\w-]*)\s*\(\)", text, re.M))
     code = strip_quotes(text)
-    code = re.sub(r"\$?\(\([^()]*(?:\([^()]*\)[^()]*)*\)\)", " ", code)  # arithmetic
+    # arithmetic: a number (timeout $((N)) CMD: the duration stays a word)
+    code = re.sub(r"\$?\(\([^()]*(?:\([^()]*\)[^()]*)*\)\)", " 0 ", code)
     code = re.sub(r"\$\{[^}]*\}", "V", code)  # parameter expansion
     code = re.sub(r"\b\w+\+?=\([^)]*\)", " ", code)  # array assignment
     out, in_case = [], 0
@@ -178,8 +179,10 @@ def dpkg_owner(cmd):
         return None
     for p in (path, os.path.realpath(path), "/usr" + path if not path.startswith("/usr") else path[4:]):
         r = subprocess.run(["dpkg-query", "-S", p], capture_output=True, text=True)
-        if r.returncode == 0:
-            return r.stdout.split(":")[0].split(",")[0].strip()
+        # "diversion by dash from: /bin/sh" lines name no owner: skip them
+        owners = [l for l in r.stdout.splitlines() if not l.startswith("diversion ")]
+        if r.returncode == 0 and owners:
+            return owners[0].split(":")[0].split(",")[0].strip()
     return "?"
 
 
