@@ -135,7 +135,7 @@ static int line_cmp(const void *a, const void *b)
  * came since the last time: the end calls this once per call left. */
 static void stream_flush(struct stream *st, uint64_t below)
 {
-	if (!st->sorted) {
+	if (!st->sorted && st->nlines) { /* none yet: st->lines is NULL (memmove, qsort) */
 		memmove(st->lines, st->lines + st->first, (st->nlines - st->first) * sizeof *st->lines);
 		st->nlines -= st->first;
 		st->first = 0;
