@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "b64url_enc.h"
 #include "sipscope/check.h"
 #include "sipscope/identity.h"
 #include "sipscope/ingest.h"
@@ -44,24 +45,6 @@ static void fx_done(struct fx *f)
 	ingest_free(f->in);
 	track_free(f->t);
 	store_free(f->s);
-}
-
-static void b64(const char *in, char *out)
-{
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t n = strlen(in), i = 0, o = 0;
-	const unsigned char *p = (const unsigned char *)in;
-	for (; i + 2 < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
-		out[o++] = a[v >> 18], out[o++] = a[v >> 12 & 63], out[o++] = a[v >> 6 & 63], out[o++] = a[v & 63];
-	}
-	if (n - i == 1) {
-		out[o++] = a[p[i] >> 2], out[o++] = a[(p[i] & 3) << 4];
-	} else if (n - i == 2) {
-		unsigned v = (unsigned)p[i] << 8 | p[i + 1];
-		out[o++] = a[v >> 10], out[o++] = a[v >> 4 & 63], out[o++] = a[(v & 15) << 2];
-	}
-	out[o] = '\0';
 }
 
 /* An INVITE from 10.0.0.<src>:5060 at T0_S + at_s, with From, To and

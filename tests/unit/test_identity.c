@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "guard.h"
+#include "b64url_enc.h"
 #include "sipscope/base64.h"
 #include "sipscope/identity.h"
 
@@ -65,25 +66,6 @@ static void write_file(char *buf, size_t n, const char *name, const char *text)
 	assert_non_null(f);
 	fputs(text, f);
 	fclose(f);
-}
-
-/* base64url of a JSON text (for crafted PASSporTs). */
-static void b64(const char *in, char *out)
-{
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	size_t n = strlen(in), i = 0, o = 0;
-	const unsigned char *p = (const unsigned char *)in;
-	for (; i + 2 < n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
-		out[o++] = a[v >> 18], out[o++] = a[v >> 12 & 63], out[o++] = a[v >> 6 & 63], out[o++] = a[v & 63];
-	}
-	if (n - i == 1) {
-		out[o++] = a[p[i] >> 2], out[o++] = a[(p[i] & 3) << 4];
-	} else if (n - i == 2) {
-		unsigned v = (unsigned)p[i] << 8 | p[i + 1];
-		out[o++] = a[v >> 10], out[o++] = a[v >> 4 & 63], out[o++] = a[(v & 15) << 2];
-	}
-	out[o] = '\0';
 }
 
 /* "hdr.claims.AAAA" + PARAMS for crafted JSON. */
